@@ -1,0 +1,186 @@
+//! Settings core runs with, read from `SESAME_*` variables the host provides.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// argon2id cost parameters for new password hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Params {
+    /// Memory in KiB.
+    pub m_kib: u32,
+    /// Passes.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+}
+
+impl Default for Argon2Params {
+    /// OWASP's first recommended argon2id setting: 19 MiB, 2 passes, 1 lane.
+    fn default() -> Self {
+        Argon2Params {
+            m_kib: 19_456,
+            t: 2,
+            p: 1,
+        }
+    }
+}
+
+/// The host's master secret, from which purpose-specific keys are derived.
+///
+/// At least 32 bytes. `Debug` never prints it; memory is wiped on drop.
+#[derive(Clone)]
+pub struct MasterSecret(Zeroizing<Vec<u8>>);
+
+impl MasterSecret {
+    /// Shortest accepted secret, in bytes.
+    pub const MIN_BYTES: usize = 32;
+
+    /// Wraps raw secret bytes; fails when shorter than [`Self::MIN_BYTES`].
+    pub fn new(bytes: Vec<u8>) -> Result<Self> {
+        if bytes.len() < Self::MIN_BYTES {
+            return Err(Error::Config(format!(
+                "the secret must be at least {} bytes",
+                Self::MIN_BYTES
+            )));
+        }
+        Ok(MasterSecret(Zeroizing::new(bytes)))
+    }
+
+    /// The raw bytes, for key derivation inside core only.
+    pub(crate) fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MasterSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterSecret(..)")
+    }
+}
+
+/// Everything core's behaviour depends on besides storage, clock and randomness.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Cost of new password hashes; older hashes are upgraded at the next login.
+    pub argon2: Argon2Params,
+    /// A session unused for this long ends.
+    pub session_idle_ms: u64,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute_ms: u64,
+    /// Whether cookies carry `Secure` (and the `__Host-` name prefix). Only a host serving plain
+    /// HTTP on a loopback address turns this off.
+    pub cookie_secure: bool,
+    /// The host's master secret.
+    pub secret: MasterSecret,
+}
+
+/// Default idle timeout: 30 minutes.
+pub const DEFAULT_SESSION_IDLE_MS: u64 = 30 * 60 * 1000;
+/// Default absolute session lifetime: 12 hours.
+pub const DEFAULT_SESSION_ABSOLUTE_MS: u64 = 12 * 60 * 60 * 1000;
+
+impl Config {
+    /// A configuration with safe defaults around `secret`.
+    pub fn new(secret: MasterSecret) -> Self {
+        Config {
+            argon2: Argon2Params::default(),
+            session_idle_ms: DEFAULT_SESSION_IDLE_MS,
+            session_absolute_ms: DEFAULT_SESSION_ABSOLUTE_MS,
+            cookie_secure: true,
+            secret,
+        }
+    }
+
+    /// Reads the configuration from `SESAME_*` variables (all but `SESAME_SECRET` optional):
+    ///
+    /// - `SESAME_SECRET`: base64url master secret, at least 32 bytes (required);
+    /// - `SESAME_ARGON2_M_KIB`, `SESAME_ARGON2_T`, `SESAME_ARGON2_P`: argon2id costs;
+    /// - `SESAME_SESSION_IDLE_SECS`, `SESAME_SESSION_ABSOLUTE_SECS`: session lifetimes;
+    /// - `SESAME_COOKIE_SECURE`: `true` (default) or `false`.
+    pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
+        let mut secret = None;
+        let mut argon2 = Argon2Params::default();
+        let mut idle_secs = None;
+        let mut absolute_secs = None;
+        let mut cookie_secure = true;
+        for (name, value) in vars {
+            match name {
+                "SESAME_SECRET" => {
+                    let bytes = URL_SAFE_NO_PAD
+                        .decode(value.trim_end_matches('='))
+                        .map_err(|_| Error::Config("SESAME_SECRET is not base64url".into()))?;
+                    secret = Some(MasterSecret::new(bytes)?);
+                }
+                "SESAME_ARGON2_M_KIB" => argon2.m_kib = number(name, value)?,
+                "SESAME_ARGON2_T" => argon2.t = number(name, value)?,
+                "SESAME_ARGON2_P" => argon2.p = number(name, value)?,
+                "SESAME_SESSION_IDLE_SECS" => idle_secs = Some(number::<u64>(name, value)?),
+                "SESAME_SESSION_ABSOLUTE_SECS" => absolute_secs = Some(number::<u64>(name, value)?),
+                "SESAME_COOKIE_SECURE" => {
+                    cookie_secure = match value {
+                        "true" | "1" => true,
+                        "false" | "0" => false,
+                        _ => return Err(Error::Config(format!("{name} must be true or false"))),
+                    }
+                }
+                _ => {}
+            }
+        }
+        let secret = secret.ok_or_else(|| Error::Config("SESAME_SECRET is not set".into()))?;
+        let mut config = Config::new(secret);
+        config.argon2 = argon2;
+        config.cookie_secure = cookie_secure;
+        if let Some(secs) = idle_secs {
+            config.session_idle_ms = secs.saturating_mul(1000);
+        }
+        if let Some(secs) = absolute_secs {
+            config.session_absolute_ms = secs.saturating_mul(1000);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Rejects settings that would be unsafe or unusable.
+    pub fn validate(&self) -> Result<()> {
+        crate::password::Hasher::new(self.argon2)?;
+        if self.session_idle_ms == 0 || self.session_absolute_ms == 0 {
+            return Err(Error::Config("session lifetimes must be positive".into()));
+        }
+        Ok(())
+    }
+}
+
+fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T> {
+    value
+        .parse()
+        .map_err(|_| Error::Config(format!("{name} must be a non-negative integer")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_variables_and_requires_a_secret() {
+        let secret = URL_SAFE_NO_PAD.encode([1u8; 32]);
+        let config = Config::from_vars([
+            ("SESAME_SECRET", secret.as_str()),
+            ("SESAME_ARGON2_M_KIB", "8192"),
+            ("SESAME_COOKIE_SECURE", "false"),
+            ("SESAME_SESSION_IDLE_SECS", "60"),
+        ])
+        .unwrap();
+        assert_eq!(config.argon2.m_kib, 8192);
+        assert!(!config.cookie_secure);
+        assert_eq!(config.session_idle_ms, 60_000);
+        assert!(matches!(Config::from_vars([]), Err(Error::Config(_))));
+        let short = URL_SAFE_NO_PAD.encode([1u8; 16]);
+        assert!(Config::from_vars([("SESAME_SECRET", short.as_str())]).is_err());
+        assert!(format!("{:?}", config.secret).contains(".."));
+    }
+}

@@ -1,0 +1,243 @@
+//! Errors: the detailed [`Error`] for logs and the public [`AuthError`] for callers.
+//!
+//! `From<&Error> for AuthError` is the one place where detail collapses: an unknown account, a
+//! wrong password and a disabled account all become [`ErrorCode::InvalidCredentials`].
+
+use crate::store::StoreError;
+
+/// Result type of sesame-core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong inside core, in full detail. Goes to logs, never to clients.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input rejected while parsing; carries the public code and message.
+    #[error("{0}")]
+    Rejected(AuthError),
+    /// No account has this email or username.
+    #[error("no such account")]
+    UnknownAccount,
+    /// The password did not verify.
+    #[error("wrong password")]
+    WrongPassword,
+    /// The email address is already registered.
+    #[error("email already registered")]
+    EmailTaken,
+    /// The username is already taken.
+    #[error("username taken")]
+    UsernameTaken,
+    /// The account is disabled.
+    #[error("account disabled")]
+    AccountDisabled,
+    /// The session token is unknown, malformed or expired.
+    #[error("no valid session: {0}")]
+    NoSession(&'static str),
+    /// The store refused or failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// A compare-and-swap loop kept losing; the store is under heavy contention.
+    #[error("too much contention on {0}")]
+    Contention(&'static str),
+    /// A stored record could not be decoded; the store holds data this version cannot read.
+    #[error("corrupt record under {key}: {reason}")]
+    Corrupt {
+        /// Which key.
+        key: String,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// Password hashing failed (bad parameters or a malformed stored hash).
+    #[error("password hashing: {0}")]
+    Hashing(String),
+    /// The configuration the host gave is unusable.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The request body could not be read to its end (client gone, broken chunked encoding).
+    #[error("request body unreadable")]
+    BodyUnreadable,
+    /// The operating system's random generator failed.
+    #[error("random generator unavailable")]
+    Random,
+}
+
+impl Error {
+    /// A rejection with a public code and message.
+    pub fn rejected(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error::Rejected(AuthError::new(code, message))
+    }
+}
+
+/// A machine-readable error code. Spelled in kebab-case exactly like the WIT `error-code` cases.
+///
+/// Deliberately exhaustive: a new code is a contract change that every adapter must map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// Not well-formed.
+    InvalidRequest,
+    /// JSON syntax error.
+    MalformedJson,
+    /// Not UTF-8.
+    InvalidEncoding,
+    /// Content type not accepted.
+    UnsupportedMediaType,
+    /// Body too large.
+    PayloadTooLarge,
+    /// Email not acceptable.
+    InvalidEmail,
+    /// Username not acceptable.
+    InvalidUsername,
+    /// Password breaks the policy.
+    WeakPassword,
+    /// Wrong credentials, whatever the reason.
+    InvalidCredentials,
+    /// Not signed in.
+    Unauthenticated,
+    /// Not allowed.
+    Forbidden,
+    /// No such route or object.
+    NotFound,
+    /// Wrong method for the route.
+    MethodNotAllowed,
+    /// Already exists (admin operations).
+    AlreadyExists,
+    /// Storage unavailable; retry later.
+    StoreUnavailable,
+    /// Fault inside Sesame.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, for exhaustive tests and documentation.
+    pub const ALL: [ErrorCode; 16] = [
+        ErrorCode::InvalidRequest,
+        ErrorCode::MalformedJson,
+        ErrorCode::InvalidEncoding,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::InvalidEmail,
+        ErrorCode::InvalidUsername,
+        ErrorCode::WeakPassword,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::AlreadyExists,
+        ErrorCode::StoreUnavailable,
+        ErrorCode::Internal,
+    ];
+
+    /// The stable kebab-case spelling used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid-request",
+            ErrorCode::MalformedJson => "malformed-json",
+            ErrorCode::InvalidEncoding => "invalid-encoding",
+            ErrorCode::UnsupportedMediaType => "unsupported-media-type",
+            ErrorCode::PayloadTooLarge => "payload-too-large",
+            ErrorCode::InvalidEmail => "invalid-email",
+            ErrorCode::InvalidUsername => "invalid-username",
+            ErrorCode::WeakPassword => "weak-password",
+            ErrorCode::InvalidCredentials => "invalid-credentials",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not-found",
+            ErrorCode::MethodNotAllowed => "method-not-allowed",
+            ErrorCode::AlreadyExists => "already-exists",
+            ErrorCode::StoreUnavailable => "store-unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status that carries this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidRequest | ErrorCode::MalformedJson | ErrorCode::InvalidEncoding => {
+                400
+            }
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::InvalidEmail | ErrorCode::InvalidUsername | ErrorCode::WeakPassword => 422,
+            ErrorCode::InvalidCredentials | ErrorCode::Unauthenticated => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::AlreadyExists => 409,
+            ErrorCode::StoreUnavailable => 503,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+/// The public face of an error: a code and a message safe to show anyone.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {message}", code.as_str())]
+pub struct AuthError {
+    /// What went wrong, for programs.
+    pub code: ErrorCode,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+impl AuthError {
+    /// Builds an error from a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        AuthError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The message every credential failure carries, whatever its cause.
+pub const INVALID_CREDENTIALS_MESSAGE: &str = "The email/username or password is not correct.";
+
+impl From<&Error> for AuthError {
+    fn from(error: &Error) -> Self {
+        match error {
+            Error::Rejected(public) => public.clone(),
+            Error::UnknownAccount | Error::WrongPassword | Error::AccountDisabled => {
+                AuthError::new(ErrorCode::InvalidCredentials, INVALID_CREDENTIALS_MESSAGE)
+            }
+            Error::EmailTaken => AuthError::new(
+                ErrorCode::AlreadyExists,
+                "An account with this email address already exists.",
+            ),
+            Error::UsernameTaken => {
+                AuthError::new(ErrorCode::AlreadyExists, "This username is taken.")
+            }
+            Error::BodyUnreadable => AuthError::new(
+                ErrorCode::InvalidRequest,
+                "The request body could not be read to its end.",
+            ),
+            Error::NoSession(_) => {
+                AuthError::new(ErrorCode::Unauthenticated, "You are not signed in.")
+            }
+            Error::Store(StoreError::Unavailable(_)) | Error::Contention(_) => AuthError::new(
+                ErrorCode::StoreUnavailable,
+                "Storage is busy or unavailable; nothing was changed. Try again shortly.",
+            ),
+            Error::Store(StoreError::Conflict | StoreError::TooLarge)
+            | Error::Corrupt { .. }
+            | Error::Hashing(_)
+            | Error::Config(_)
+            | Error::Random => AuthError::new(
+                ErrorCode::Internal,
+                "Sesame hit an internal fault; the details are in its log.",
+            ),
+        }
+    }
+}
+
+impl From<Error> for AuthError {
+    fn from(error: Error) -> Self {
+        AuthError::from(&error)
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(error: AuthError) -> Self {
+        Error::Rejected(error)
+    }
+}

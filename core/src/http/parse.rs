@@ -1,0 +1,215 @@
+//! Turning request bytes into typed values: bodies (JSON or HTML form), cookies, bearer tokens.
+//! Everything here either yields a value or a 4xx [`AuthError`]; nothing panics on any input.
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{AuthError, ErrorCode};
+
+use super::{MAX_BODY_BYTES, Request};
+
+/// Name of the session cookie on plain-HTTP loopback deployments.
+pub const COOKIE_NAME: &str = "sesame_session";
+/// Name of the session cookie when `Secure`: the `__Host-` prefix makes browsers refuse it
+/// unless it is Secure, host-only and `Path=/`, so a sibling subdomain cannot plant one.
+pub const SECURE_COOKIE_NAME: &str = "__Host-sesame_session";
+/// Most form fields one body may carry.
+const MAX_FORM_FIELDS: usize = 64;
+
+/// The kinds of body Sesame accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    /// `application/json`
+    Json,
+    /// `application/x-www-form-urlencoded`
+    Form,
+}
+
+/// Decodes the body into `T`, from JSON or an HTML form (whose fields are all strings).
+pub(crate) fn body<T: DeserializeOwned>(req: &Request) -> Result<T, AuthError> {
+    if req.body.len() > MAX_BODY_BYTES {
+        return Err(AuthError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("The body must be at most {MAX_BODY_BYTES} bytes."),
+        ));
+    }
+    let kind = body_kind(req)?;
+    let text = std::str::from_utf8(&req.body)
+        .map_err(|_| AuthError::new(ErrorCode::InvalidEncoding, "The body is not valid UTF-8."))?;
+    let value = match kind {
+        BodyKind::Json => serde_json::from_str::<serde_json::Value>(text).map_err(|e| {
+            AuthError::new(
+                ErrorCode::MalformedJson,
+                format!("The body is not valid JSON: {e}."),
+            )
+        })?,
+        BodyKind::Form => form(text)?,
+    };
+    if !value.is_object() {
+        return Err(AuthError::new(
+            ErrorCode::InvalidRequest,
+            "The body must be a JSON object.",
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        AuthError::new(
+            ErrorCode::InvalidRequest,
+            format!("The body does not fit this route: {e}."),
+        )
+    })
+}
+
+/// Which kind of body the `Content-Type` announces.
+pub(crate) fn body_kind(req: &Request) -> Result<BodyKind, AuthError> {
+    let content_type = req.header("content-type").map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    });
+    match content_type.as_deref() {
+        Some("application/json") => Ok(BodyKind::Json),
+        Some("application/x-www-form-urlencoded") => Ok(BodyKind::Form),
+        _ => Err(AuthError::new(
+            ErrorCode::UnsupportedMediaType,
+            "Send the body as application/json or application/x-www-form-urlencoded.",
+        )),
+    }
+}
+
+/// Parses `a=1&b=2` into a JSON object of strings. Percent-decoded bytes must be UTF-8, and a
+/// field given twice is refused, so no field can be smuggled past validation.
+fn form(text: &str) -> Result<serde_json::Value, AuthError> {
+    let mut map = serde_json::Map::new();
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        if map.len() >= MAX_FORM_FIELDS {
+            return Err(AuthError::new(
+                ErrorCode::InvalidRequest,
+                "Too many form fields.",
+            ));
+        }
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = decode_component(name)?;
+        let value = decode_component(value)?;
+        if map
+            .insert(name.clone(), serde_json::Value::String(value))
+            .is_some()
+        {
+            return Err(AuthError::new(
+                ErrorCode::InvalidRequest,
+                format!("The form field '{name}' appears more than once."),
+            ));
+        }
+    }
+    Ok(serde_json::Value::Object(map))
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component.
+pub(crate) fn decode_component(raw: &str) -> Result<String, AuthError> {
+    let spaced = raw.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| {
+            AuthError::new(
+                ErrorCode::InvalidEncoding,
+                "A form field is not valid UTF-8.",
+            )
+        })
+}
+
+/// The session token the request carries: `Authorization: Bearer`, else the session cookie.
+pub(crate) fn session_token(req: &Request) -> Option<String> {
+    if let Some(auth) = req.header("authorization") {
+        let (scheme, token) = auth.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
+    }
+    cookie(req, SECURE_COOKIE_NAME).or_else(|| cookie(req, COOKIE_NAME))
+}
+
+/// Whether the request carries a session credential at all (valid or not).
+pub(crate) fn has_session_credential(req: &Request) -> bool {
+    session_token(req).is_some()
+}
+
+fn cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers_named("cookie")
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.trim_matches('"').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(content_type: &str, body: &[u8]) -> Request {
+        Request::new("POST", "/login")
+            .with_header("content-type", content_type)
+            .with_body(body.to_vec())
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Pair {
+        a: String,
+    }
+
+    #[test]
+    fn form_and_json_decode_the_same() {
+        let from_form: Pair = body(&req("application/x-www-form-urlencoded", b"a=x+y%21")).unwrap();
+        let from_json: Pair =
+            body(&req("application/json; charset=utf-8", br#"{"a":"x y!"}"#)).unwrap();
+        assert_eq!(from_form.a, from_json.a);
+    }
+
+    #[test]
+    fn bad_bodies_get_their_codes() {
+        let code = |r: Request| body::<Pair>(&r).unwrap_err().code;
+        assert_eq!(
+            code(req("text/plain", b"a")),
+            ErrorCode::UnsupportedMediaType
+        );
+        assert_eq!(
+            code(req("application/json", b"{")),
+            ErrorCode::MalformedJson
+        );
+        assert_eq!(
+            code(req("application/json", b"\xff")),
+            ErrorCode::InvalidEncoding
+        );
+        assert_eq!(
+            code(req("application/x-www-form-urlencoded", b"a=%ff")),
+            ErrorCode::InvalidEncoding
+        );
+        assert_eq!(
+            code(req("application/json", b"[1]")),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            code(req("application/json", br#"{"a":1}"#)),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            code(req("application/x-www-form-urlencoded", b"a=1&a=2")),
+            ErrorCode::InvalidRequest
+        );
+        let big = vec![b' '; MAX_BODY_BYTES + 1];
+        assert_eq!(
+            code(req("application/json", &big)),
+            ErrorCode::PayloadTooLarge
+        );
+    }
+
+    #[test]
+    fn tokens_from_bearer_or_cookie() {
+        let r = Request::new("GET", "/me").with_header("cookie", "x=1; sesame_session=abc");
+        assert_eq!(session_token(&r).as_deref(), Some("abc"));
+        let r = Request::new("GET", "/me").with_header("authorization", "Bearer tok");
+        assert_eq!(session_token(&r).as_deref(), Some("tok"));
+        let r = Request::new("GET", "/me").with_header("authorization", "Basic tok");
+        assert_eq!(session_token(&r), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! sesame-core: every rule of Sesame's authentication, as a plain Rust library.
+//!
+//! Core holds the logic: account registration and lookup, argon2id password hashing with
+//! enumeration-resistant verification, server-side sessions, and the HTTP routes (parsing,
+//! routing, JSON and HTML answers). It is compiled into the Sesame WebAssembly component, whose
+//! adapters only translate WIT calls and wasi:http requests into calls on [`Sesame`].
+//!
+//! What core does **not** do: no I/O, no wasm, no clock or random generator of its own. Storage
+//! is the [`Store`] trait, time and randomness the [`Env`] trait, settings the [`Config`].
+//!
+//! # Usage
+//!
+//! 1. Provide a [`Store`] (the component maps the WIT `store` import onto it; tests use
+//!    [`MemStore`]) and an [`Env`].
+//! 2. Build a [`Config`] (the component reads it from `SESAME_*` variables).
+//! 3. Create a [`Sesame`] and call its operations, or hand requests to [`http::handle`].
+//!
+//! ```
+//! use sesame_core::{Config, Env, MemStore, Sesame, config::{Argon2Params, MasterSecret}};
+//! use sesame_core::sessions::ClientInfo;
+//!
+//! struct Clock;
+//! impl Env for Clock {
+//!     fn now_ms(&self) -> u64 { 1_700_000_000_000 }
+//!     fn fill_random(&self, buf: &mut [u8]) -> sesame_core::Result<()> {
+//!         static N: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+//!         buf.fill(N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)); // tests only!
+//!         Ok(())
+//!     }
+//! }
+//! let mut config = Config::new(MasterSecret::new(vec![7; 32])?);
+//! config.argon2 = Argon2Params { m_kib: 64, t: 1, p: 1 }; // cheap, for the example
+//! let store = MemStore::new();
+//! let sesame = Sesame::new(&store, &Clock, &config)?;
+//! sesame.register("ada@example.com", "correct horse battery", None)?;
+//! let session = sesame.login("ada@example.com", "correct horse battery", &ClientInfo::default())?;
+//! let info = sesame.validate_session(session.token.expose())?;
+//! assert_eq!(info.user.email, "ada@example.com");
+//! # Ok::<(), sesame_core::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod config;
+pub mod env;
+pub mod error;
+pub mod http;
+pub mod password;
+mod records;
+pub mod sessions;
+pub mod signer;
+pub mod store;
+#[cfg(test)]
+mod testing;
+
+pub use config::Config;
+pub use env::Env;
+pub use error::{AuthError, Error, ErrorCode, Result};
+pub use store::{MemStore, Store};
+
+use password::Hasher;
+
+/// Sesame's operations over one store, environment and configuration.
+///
+/// Cheap to create: build one per request or call. Holds no state of its own beyond the
+/// references and the prepared password hasher, so nothing leaks between users.
+pub struct Sesame<'a> {
+    store: &'a dyn Store,
+    env: &'a dyn Env,
+    config: &'a Config,
+    hasher: Hasher,
+}
+
+impl<'a> Sesame<'a> {
+    /// Prepares the operations; fails only on an unusable configuration.
+    pub fn new(store: &'a dyn Store, env: &'a dyn Env, config: &'a Config) -> Result<Self> {
+        Ok(Sesame {
+            store,
+            env,
+            config,
+            hasher: Hasher::new(config.argon2)?,
+        })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        self.config
+    }
+}

@@ -1,0 +1,227 @@
+//! Password hashing (argon2id) and the password policy.
+//!
+//! Hashes are PHC strings (`$argon2id$v=19$m=...`). Verification reads the parameters from the
+//! stored string, so hashes made with older settings still verify and are reported as needing
+//! a rehash. Unknown accounts get a [`Hasher::dummy_verify`] of the same cost, so response time
+//! does not reveal whether an account exists.
+
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
+
+use crate::config::Argon2Params;
+use crate::env::{Env, random_array};
+use crate::error::{Error, ErrorCode, Result};
+
+/// Fewest characters a password may have (after NFKC normalisation).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Most characters a password may have. Bounds hashing work an attacker can request.
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// A candidate password, NFKC-normalised, wiped from memory on drop. Never printed.
+pub struct Password(Zeroizing<String>);
+
+impl Password {
+    /// Normalises `raw` (NFKC) without checking the policy: used to verify an existing password,
+    /// which must work even if the policy has since become stricter. Still bounded in length so
+    /// a huge input cannot buy a long hash computation.
+    pub fn for_verification(raw: &str) -> Result<Self> {
+        if raw.chars().count() > MAX_PASSWORD_CHARS * 4 {
+            return Err(Error::WrongPassword);
+        }
+        Ok(Password(Zeroizing::new(raw.nfkc().collect())))
+    }
+
+    /// Normalises `raw` and checks the policy for a new password. `identities` are the user's
+    /// own email and username, which the password may not be or contain.
+    pub fn new_checked(raw: &str, identities: &[&str]) -> Result<Self> {
+        let password = Password(Zeroizing::new(raw.nfkc().collect::<String>()));
+        let chars = password.0.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            return Err(Error::rejected(
+                ErrorCode::WeakPassword,
+                format!("The password must have at least {MIN_PASSWORD_CHARS} characters."),
+            ));
+        }
+        if chars > MAX_PASSWORD_CHARS {
+            return Err(Error::rejected(
+                ErrorCode::WeakPassword,
+                format!("The password must have at most {MAX_PASSWORD_CHARS} characters."),
+            ));
+        }
+        let lowered = password.0.to_lowercase();
+        for identity in identities {
+            let identity = identity.to_lowercase();
+            let local = identity.split('@').next().unwrap_or_default();
+            if lowered == identity || (local.chars().count() >= 4 && lowered.contains(local)) {
+                return Err(Error::rejected(
+                    ErrorCode::WeakPassword,
+                    "The password must not contain your email address or username.",
+                ));
+            }
+        }
+        Ok(password)
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(..)")
+    }
+}
+
+/// What a successful verification found out about the stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct PasswordVerified {
+    /// The stored hash used other parameters or another algorithm: store a fresh one.
+    pub needs_rehash: bool,
+}
+
+/// Hashes and verifies passwords with the configured argon2id costs.
+#[derive(Debug, Clone)]
+pub struct Hasher {
+    params: Argon2Params,
+    argon2: Argon2<'static>,
+}
+
+/// Salt length for new hashes, in bytes (the PHC recommendation).
+const SALT_BYTES: usize = 16;
+
+impl Hasher {
+    /// A hasher for new hashes at `params`; fails on parameters argon2 rejects.
+    pub fn new(params: Argon2Params) -> Result<Self> {
+        let argon_params = Params::new(params.m_kib, params.t, params.p, None)
+            .map_err(|e| Error::Config(format!("argon2 parameters: {e}")))?;
+        Ok(Hasher {
+            params,
+            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params),
+        })
+    }
+
+    /// A new PHC string for `password` with a fresh random salt.
+    pub fn hash(&self, password: &Password, env: &dyn Env) -> Result<String> {
+        let salt: [u8; SALT_BYTES] = random_array(env)?;
+        let hash = self
+            .argon2
+            .hash_password_with_salt(password.as_bytes(), &salt)
+            .map_err(|e| Error::Hashing(e.to_string()))?;
+        Ok(hash.to_string())
+    }
+
+    /// Checks `password` against the stored PHC string.
+    pub fn verify(&self, password: &Password, stored: &str) -> Result<PasswordVerified> {
+        let hash = PasswordHash::new(stored).map_err(|e| Error::Hashing(e.to_string()))?;
+        self.argon2
+            .verify_password(password.as_bytes(), &hash)
+            .map_err(|e| match e {
+                argon2::password_hash::Error::PasswordInvalid => Error::WrongPassword,
+                other => Error::Hashing(other.to_string()),
+            })?;
+        Ok(PasswordVerified {
+            needs_rehash: !self.is_current(&hash),
+        })
+    }
+
+    /// Spends the same work as verifying a password against a current hash, and fails. Used for
+    /// unknown or unusable accounts so their answer takes as long as a real one.
+    pub fn dummy_verify(&self, password: &Password) -> Error {
+        let mut out = Zeroizing::new([0u8; 32]);
+        // The result is irrelevant; only the time spent matters.
+        let _ =
+            self.argon2
+                .hash_password_into(password.as_bytes(), b"sesame-dummy-salt", &mut out[..]);
+        Error::UnknownAccount
+    }
+
+    fn is_current(&self, hash: &PasswordHash) -> bool {
+        if hash.algorithm != argon2::ARGON2ID_IDENT || hash.version != Some(0x13) {
+            return false;
+        }
+        match Params::try_from(hash) {
+            Ok(p) => {
+                p.m_cost() == self.params.m_kib
+                    && p.t_cost() == self.params.t
+                    && p.p_cost() == self.params.p
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::FixedEnv;
+
+    fn cheap() -> Argon2Params {
+        Argon2Params {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        }
+    }
+
+    #[test]
+    fn hash_then_verify_and_reject_wrong() {
+        let hasher = Hasher::new(cheap()).unwrap();
+        let pw = Password::new_checked("correct horse", &[]).unwrap();
+        let stored = hasher.hash(&pw, &FixedEnv::new()).unwrap();
+        assert!(stored.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        assert!(!hasher.verify(&pw, &stored).unwrap().needs_rehash);
+        let wrong = Password::for_verification("correct horsE").unwrap();
+        assert!(matches!(
+            hasher.verify(&wrong, &stored),
+            Err(Error::WrongPassword)
+        ));
+    }
+
+    #[test]
+    fn other_parameters_verify_but_need_rehash() {
+        let old = Hasher::new(Argon2Params {
+            m_kib: 32,
+            t: 1,
+            p: 1,
+        })
+        .unwrap();
+        let pw = Password::new_checked("correct horse", &[]).unwrap();
+        let stored = old.hash(&pw, &FixedEnv::new()).unwrap();
+        let verified = Hasher::new(cheap()).unwrap().verify(&pw, &stored).unwrap();
+        assert!(verified.needs_rehash);
+    }
+
+    #[test]
+    fn nfkc_makes_equivalent_spellings_equal() {
+        let hasher = Hasher::new(cheap()).unwrap();
+        // U+FB01 LATIN SMALL LIGATURE FI normalises to "fi".
+        let pw = Password::new_checked("\u{FB01}nal answer", &[]).unwrap();
+        let stored = hasher.hash(&pw, &FixedEnv::new()).unwrap();
+        let other = Password::for_verification("final answer").unwrap();
+        assert!(hasher.verify(&other, &stored).is_ok());
+    }
+
+    #[test]
+    fn policy_names_the_rule() {
+        let short = Password::new_checked("short", &[]).unwrap_err();
+        assert!(short.to_string().contains("at least 8"));
+        let long = Password::new_checked(&"x".repeat(129), &[]).unwrap_err();
+        assert!(long.to_string().contains("at most 128"));
+        let own = Password::new_checked("alice-rocks-99", &["alice@example.com"]).unwrap_err();
+        assert!(own.to_string().contains("email address or username"));
+        assert!(Password::new_checked("a perfectly fine one", &["bob@example.com"]).is_ok());
+    }
+
+    #[test]
+    fn malformed_stored_hash_is_not_a_match() {
+        let hasher = Hasher::new(cheap()).unwrap();
+        let pw = Password::new_checked("correct horse", &[]).unwrap();
+        assert!(matches!(
+            hasher.verify(&pw, "not a hash"),
+            Err(Error::Hashing(_))
+        ));
+    }
+}

@@ -1,0 +1,75 @@
+//! How core's records are laid out in the [`Store`]: key names and the value codec.
+//!
+//! Values are JSON objects with a schema version field, so a later Sesame can read what an
+//! earlier one wrote. Keys:
+//!
+//! | key                               | value                                   |
+//! |-----------------------------------|-----------------------------------------|
+//! | `user/{id}`                       | [`crate::accounts::UserRecord`]         |
+//! | `email/{lower-cased email}`       | the user id (claims the email)          |
+//! | `username/{lower-cased username}` | the user id (claims the username)       |
+//! | `session/{sha256(token) hex}`     | [`crate::sessions::SessionRecord`]      |
+//! | `user-session/{id}/{sha256 hex}`  | empty; lists a user's sessions          |
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// Reads and decodes the record under `key` with its version.
+pub(crate) fn load<T: DeserializeOwned>(store: &dyn Store, key: &str) -> Result<Option<(T, u64)>> {
+    let Some(entry) = store.get(key)? else {
+        return Ok(None);
+    };
+    let value = decode(key, &entry.value)?;
+    Ok(Some((value, entry.version)))
+}
+
+/// Decodes a stored value, naming the key when it is unreadable.
+pub(crate) fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
+        key: key.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// Encodes and writes `value` under `key` (see [`Store::put`] for `expect` and `ttl_ms`).
+pub(crate) fn save<T: Serialize>(
+    store: &dyn Store,
+    key: &str,
+    value: &T,
+    expect: Option<u64>,
+    ttl_ms: Option<u64>,
+) -> Result<u64> {
+    let bytes = serde_json::to_vec(value).map_err(|e| Error::Corrupt {
+        key: key.to_owned(),
+        reason: e.to_string(),
+    })?;
+    Ok(store.put(key, &bytes, expect, ttl_ms)?)
+}
+
+/// Key of a user record.
+pub(crate) fn user_key(id: &str) -> String {
+    format!("user/{id}")
+}
+
+/// Key claiming an email address (already normalised).
+pub(crate) fn email_key(normalised: &str) -> String {
+    format!("email/{normalised}")
+}
+
+/// Key claiming a username (already normalised).
+pub(crate) fn username_key(normalised: &str) -> String {
+    format!("username/{normalised}")
+}
+
+/// Key of a session record.
+pub(crate) fn session_key(token_hash: &str) -> String {
+    format!("session/{token_hash}")
+}
+
+/// Key listing one of a user's sessions.
+pub(crate) fn user_session_key(user_id: &str, token_hash: &str) -> String {
+    format!("user-session/{user_id}/{token_hash}")
+}

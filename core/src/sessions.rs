@@ -1,0 +1,235 @@
+//! Server-side sessions: opaque 256-bit tokens of which only the SHA-256 is stored, with idle
+//! and absolute expiry and a fresh token at every sign-in.
+//!
+//! WIT: `sesame:auth/sessions`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::Sesame;
+use crate::accounts::User;
+use crate::env::random_array;
+use crate::error::{Error, Result};
+use crate::records::{self, session_key, user_session_key};
+
+/// How stale `last_seen` may get before a request writes it back. Bounds the writes a busy
+/// session causes to one a minute; idle expiry is accordingly precise to a minute.
+pub const TOUCH_INTERVAL_MS: u64 = 60_000;
+
+/// Length of a session token in characters (32 bytes, base64url without padding).
+const TOKEN_CHARS: usize = 43;
+
+/// A session token: the bearer secret. Wiped on drop; `Debug` hides it.
+pub struct SessionToken(Zeroizing<String>);
+
+impl SessionToken {
+    /// Parses a token as sent by a client; anything but 43 base64url characters is refused.
+    pub fn parse(raw: &str) -> Result<Self> {
+        if raw.len() != TOKEN_CHARS
+            || !raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(Error::NoSession("malformed token"));
+        }
+        Ok(SessionToken(Zeroizing::new(raw.to_owned())))
+    }
+
+    /// The token text, to hand to the client once.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Hex SHA-256 of the token: the only form that is stored.
+    fn hash_hex(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(..)")
+    }
+}
+
+/// Facts about the client, recorded with a session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientInfo {
+    /// Network address as the host saw it.
+    pub address: Option<String>,
+    /// User-Agent header.
+    pub user_agent: Option<String>,
+}
+
+/// A freshly issued session. `token` is its only copy.
+#[derive(Debug)]
+pub struct IssuedSession {
+    /// The bearer secret.
+    pub token: SessionToken,
+    /// Who signed in.
+    pub user: User,
+    /// Anti-CSRF token of this session.
+    pub csrf_token: String,
+    /// Absolute expiry, ms since the epoch.
+    pub expires_at_ms: u64,
+}
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// Whose session.
+    pub user: User,
+    /// Anti-CSRF token of this session.
+    pub csrf_token: String,
+    /// When it began.
+    pub created_at_ms: u64,
+    /// Absolute expiry.
+    pub expires_at_ms: u64,
+}
+
+/// The stored form of a session (`session/{sha256}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SessionRecord {
+    v: u32,
+    user_id: String,
+    created_at_ms: u64,
+    last_seen_ms: u64,
+    expires_at_ms: u64,
+    csrf_token: String,
+    address: Option<String>,
+    user_agent: Option<String>,
+}
+
+/// Longest user agent kept with a session; the rest is cut.
+const MAX_USER_AGENT_CHARS: usize = 256;
+
+impl Sesame<'_> {
+    /// Signs in with an identity and password and creates a fresh session.
+    ///
+    /// WIT: `sesame:auth/sessions.login`.
+    pub fn login(
+        &self,
+        identity: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<IssuedSession> {
+        let user = self.authenticate(identity, password)?;
+        self.issue_session(user.public(), client)
+    }
+
+    /// Finds the live session of `token`, refreshing its idle timer.
+    ///
+    /// WIT: `sesame:auth/sessions.validate`.
+    pub fn validate_session(&self, token: &str) -> Result<SessionInfo> {
+        let token = SessionToken::parse(token)?;
+        let key = session_key(&token.hash_hex());
+        let Some((mut record, version)) = records::load::<SessionRecord>(self.store, &key)? else {
+            return Err(Error::NoSession("unknown or expired"));
+        };
+        let now = self.env.now_ms();
+        if now >= record.expires_at_ms {
+            return Err(Error::NoSession("past absolute expiry"));
+        }
+        if now
+            >= record
+                .last_seen_ms
+                .saturating_add(self.config.session_idle_ms)
+        {
+            return Err(Error::NoSession("idle too long"));
+        }
+        let Some((user, _)) = self.load_user(&record.user_id)? else {
+            return Err(Error::NoSession("user deleted"));
+        };
+        if !user.active {
+            return Err(Error::NoSession("user disabled"));
+        }
+        if now.saturating_sub(record.last_seen_ms) >= TOUCH_INTERVAL_MS {
+            record.last_seen_ms = now;
+            let ttl = self.session_ttl(&record, now);
+            // A concurrent request may have touched it first; either write is as good.
+            match records::save(self.store, &key, &record, Some(version), Some(ttl)) {
+                Ok(_) | Err(Error::Store(crate::store::StoreError::Conflict)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(SessionInfo {
+            user: user.public(),
+            csrf_token: record.csrf_token,
+            created_at_ms: record.created_at_ms,
+            expires_at_ms: record.expires_at_ms,
+        })
+    }
+
+    /// Ends the session of `token`; unknown tokens are fine.
+    ///
+    /// WIT: `sesame:auth/sessions.logout`.
+    pub fn logout(&self, token: &str) -> Result<()> {
+        let Ok(token) = SessionToken::parse(token) else {
+            return Ok(());
+        };
+        let hash = token.hash_hex();
+        let key = session_key(&hash);
+        if let Some((record, _)) = records::load::<SessionRecord>(self.store, &key)? {
+            self.store.delete(&key, None)?;
+            self.store
+                .delete(&user_session_key(&record.user_id, &hash), None)?;
+        }
+        Ok(())
+    }
+
+    /// Creates a session for `user` with a new random token.
+    pub(crate) fn issue_session(&self, user: User, client: &ClientInfo) -> Result<IssuedSession> {
+        let token = SessionToken(Zeroizing::new(
+            URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?),
+        ));
+        let csrf_token = URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?);
+        let now = self.env.now_ms();
+        let record = SessionRecord {
+            v: 1,
+            user_id: user.id.clone(),
+            created_at_ms: now,
+            last_seen_ms: now,
+            expires_at_ms: now.saturating_add(self.config.session_absolute_ms),
+            csrf_token: csrf_token.clone(),
+            address: client.address.clone(),
+            user_agent: client
+                .user_agent
+                .as_ref()
+                .map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect()),
+        };
+        let hash = token.hash_hex();
+        let ttl = self.session_ttl(&record, now);
+        // The index first: a crash then leaves an index entry pointing at nothing, which
+        // listing skips, rather than a session that logout-everywhere cannot find.
+        self.store.put(
+            &user_session_key(&user.id, &hash),
+            b"",
+            None,
+            Some(self.config.session_absolute_ms),
+        )?;
+        records::save(self.store, &session_key(&hash), &record, Some(0), Some(ttl))?;
+        Ok(IssuedSession {
+            token,
+            user,
+            csrf_token,
+            expires_at_ms: record.expires_at_ms,
+        })
+    }
+
+    /// Time until the session would end if unused: the sooner of idle and absolute expiry.
+    fn session_ttl(&self, record: &SessionRecord, now: u64) -> u64 {
+        let idle_end = record
+            .last_seen_ms
+            .saturating_add(self.config.session_idle_ms);
+        idle_end
+            .min(record.expires_at_ms)
+            .saturating_sub(now)
+            .max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+use super::*;
+use crate::Sesame;
+use crate::config::Config;
+use crate::store::{MemStore, Store};
+use crate::testing::{FixedEnv, test_config};
+
+struct Fixture {
+    store: MemStore,
+    env: FixedEnv,
+    config: Config,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let f = Fixture {
+            store: MemStore::new(),
+            env: FixedEnv::new(),
+            config: test_config(),
+        };
+        f.sync_clock();
+        f.sesame()
+            .register("ada@example.com", "analytical engine", None)
+            .unwrap();
+        f
+    }
+    fn sesame(&self) -> Sesame<'_> {
+        Sesame::new(&self.store, &self.env, &self.config).unwrap()
+    }
+    fn advance(&self, ms: u64) {
+        self.env.advance_ms(ms);
+        self.sync_clock();
+    }
+    fn sync_clock(&self) {
+        use crate::env::Env;
+        self.store.set_now_ms(self.env.now_ms());
+    }
+    fn login(&self) -> IssuedSession {
+        self.sesame()
+            .login(
+                "ada@example.com",
+                "analytical engine",
+                &ClientInfo::default(),
+            )
+            .unwrap()
+    }
+}
+
+#[test]
+fn only_the_token_hash_is_stored() {
+    let f = Fixture::new();
+    let session = f.login();
+    let keys: Vec<String> = f
+        .store
+        .scan("session/", None, 100)
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, [format!("session/{}", session.token.hash_hex())]);
+    for (key, entry) in f.store.scan("", None, 1000).unwrap() {
+        assert!(!key.contains(session.token.expose()));
+        assert!(!String::from_utf8_lossy(&entry.value).contains(session.token.expose()));
+    }
+    assert_eq!(session.token.expose().len(), 43);
+}
+
+#[test]
+fn every_login_gets_a_fresh_token() {
+    let f = Fixture::new();
+    let a = f.login();
+    let b = f.login();
+    assert_ne!(a.token.expose(), b.token.expose());
+    assert!(f.sesame().validate_session(a.token.expose()).is_ok());
+    assert!(f.sesame().validate_session(b.token.expose()).is_ok());
+}
+
+#[test]
+fn idle_expiry_and_touch() {
+    let f = Fixture::new();
+    let s = f.login();
+    let idle = f.config.session_idle_ms;
+    // Active use keeps the session alive past one idle period.
+    f.advance(idle - 1000);
+    assert!(f.sesame().validate_session(s.token.expose()).is_ok());
+    f.advance(idle - 1000);
+    assert!(f.sesame().validate_session(s.token.expose()).is_ok());
+    // Then a full idle period without use ends it.
+    f.advance(idle);
+    assert!(matches!(
+        f.sesame().validate_session(s.token.expose()),
+        Err(Error::NoSession(_))
+    ));
+}
+
+#[test]
+fn absolute_expiry_ends_even_an_active_session() {
+    let f = Fixture::new();
+    let s = f.login();
+    let step = f.config.session_idle_ms / 2;
+    let mut elapsed = 0;
+    while elapsed + step < f.config.session_absolute_ms {
+        f.advance(step);
+        elapsed += step;
+        assert!(f.sesame().validate_session(s.token.expose()).is_ok());
+    }
+    f.advance(step);
+    assert!(f.sesame().validate_session(s.token.expose()).is_err());
+}
+
+#[test]
+fn logout_ends_the_session_and_is_idempotent() {
+    let f = Fixture::new();
+    let s = f.login();
+    f.sesame().logout(s.token.expose()).unwrap();
+    assert!(f.sesame().validate_session(s.token.expose()).is_err());
+    f.sesame().logout(s.token.expose()).unwrap();
+    f.sesame().logout("garbage").unwrap();
+    assert!(f.store.scan("user-session/", None, 10).unwrap().is_empty());
+}
+
+#[test]
+fn forged_and_malformed_tokens_are_unauthenticated() {
+    let f = Fixture::new();
+    let _real = f.login();
+    for forged in ["", "abc", &"A".repeat(43), &"!".repeat(43), &"A".repeat(44)] {
+        let err = f.sesame().validate_session(forged).unwrap_err();
+        assert_eq!(
+            crate::AuthError::from(&err).code,
+            crate::ErrorCode::Unauthenticated
+        );
+    }
+}
+
+#[test]
+fn wrong_password_unknown_user_and_disabled_give_one_answer() {
+    let f = Fixture::new();
+    let s = f.sesame();
+    let c = ClientInfo::default();
+    let wrong = crate::AuthError::from(
+        s.login("ada@example.com", "nope nope nope", &c)
+            .unwrap_err(),
+    );
+    let unknown = crate::AuthError::from(
+        s.login("eve@example.com", "nope nope nope", &c)
+            .unwrap_err(),
+    );
+    let malformed = crate::AuthError::from(s.login("not an email@", "x", &c).unwrap_err());
+    assert_eq!(wrong, unknown);
+    assert_eq!(wrong, malformed);
+    assert_eq!(wrong.code, crate::ErrorCode::InvalidCredentials);
+}

@@ -1,0 +1,22 @@
+//! Generated host bindings for the `sesame:auth/service` world. Nothing else in the host calls
+//! `bindgen!`.
+
+#[allow(missing_docs, unreachable_pub, clippy::all, reason = "generated code")]
+mod generated {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "sesame:auth/service",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        require_store_data_send: true,
+        with: {
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+        },
+    });
+}
+
+pub(crate) use generated::ServicePre;
+pub(crate) use generated::exports::sesame::auth::accounts;
+pub(crate) use generated::sesame::auth::{store, types};

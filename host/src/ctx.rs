@@ -1,0 +1,89 @@
+//! Per-instance state kept in `wasmtime::Store<HostState>`, and the views that lend parts of it
+//! to the WASI, wasi:http and `sesame:auth/store` implementations.
+
+use std::sync::Arc;
+
+use wasmtime::component::{HasData, ResourceTable};
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::store::StoreBackend;
+
+/// Most linear memory one instance may grow to. argon2id at the default 19 MiB plus Sesame's
+/// own needs fit comfortably; a runaway guest is stopped here instead of taking the host's RAM.
+pub(crate) const MAX_INSTANCE_MEMORY: usize = 128 * 1024 * 1024;
+
+/// Most core instances, tables and memories one component instance may create. A Rust
+/// component is a handful of core modules (the program plus WASI shims); the bound stops a
+/// hostile component from creating unbounded numbers of them.
+pub(crate) const MAX_CORE_OBJECTS: usize = 32;
+
+/// What one instance of the component owns on the host side.
+pub(crate) struct HostState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    backend: Arc<dyn StoreBackend>,
+    pub(crate) limits: StoreLimits,
+}
+
+impl HostState {
+    /// State for one instance, with the environment variables the component may see.
+    pub(crate) fn new(backend: Arc<dyn StoreBackend>, env: &[(String, String)]) -> Self {
+        // No preopened directories, no network, no inherited environment: the component sees
+        // only what is listed here, and its stderr for logging.
+        let wasi = WasiCtx::builder().envs(env).inherit_stderr().build();
+        HostState {
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            backend,
+            limits: StoreLimitsBuilder::new()
+                .memory_size(MAX_INSTANCE_MEMORY)
+                .instances(MAX_CORE_OBJECTS)
+                .tables(MAX_CORE_OBJECTS)
+                .memories(MAX_CORE_OBJECTS)
+                .build(),
+        }
+    }
+
+    /// Lends what the `sesame:auth/store` implementation needs.
+    pub(crate) fn sesame(&mut self) -> SesameCtxView<'_> {
+        SesameCtxView {
+            backend: &*self.backend,
+        }
+    }
+}
+
+/// What the `sesame:auth/store` implementation borrows from [`HostState`].
+pub(crate) struct SesameCtxView<'a> {
+    /// The store back end.
+    pub(crate) backend: &'a dyn StoreBackend,
+}
+
+/// Marker tying `sesame:auth` host traits to [`SesameCtxView`] in the linker.
+pub(crate) struct Sesame;
+
+impl HasData for Sesame {
+    type Data<'a> = SesameCtxView<'a>;
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: Default::default(),
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! `sesame`: the Sesame authentication server and its admin CLI.
+//!
+//! The server runs the Sesame WebAssembly component on wasmtime; every rule of authentication
+//! lives in that component. This binary supplies what the component may not have itself: a
+//! listening socket, durable storage, secrets and configuration. The admin commands call the
+//! component's typed exports too, so a user created from the CLI passes the same validation as
+//! one created over HTTP.
+
+mod bindings;
+mod cli;
+mod ctx;
+mod engine;
+mod server;
+mod store;
+mod store_impl;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let args = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sesame: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sesame: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

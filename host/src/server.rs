@@ -1,0 +1,132 @@
+//! `sesame serve`: accepts HTTP/1.1 connections and answers each request with a fresh instance
+//! of the component, created from the pre-linked component.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+use crate::engine::Runtime;
+
+/// Header through which the component learns the client's address (see core's
+/// `CLIENT_ADDR_HEADER`). Any copy sent by a client is removed first.
+const CLIENT_ADDR_HEADER: &str = "sesame-client-addr";
+
+/// How long a client may take to send its request headers; bounds slow-header attacks.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Largest buffered request head, in bytes. Sesame's requests carry one cookie and a few
+/// headers; 64 KiB is generous and keeps a connection's memory bounded.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Serves until the listener fails. Prints the bound address on stdout first, so scripts and
+/// tests that pass port 0 learn the real port.
+pub(crate) async fn serve(runtime: Runtime, listener: TcpListener) -> Result<()> {
+    let local = listener.local_addr()?;
+    println!("sesame listening on http://{local}");
+    tracing::info!(%local, "listening");
+    let runtime = Arc::new(runtime);
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                // Out of file descriptors and the like: wait and go on rather than exit.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let runtime = runtime.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let runtime = runtime.clone();
+                async move { handle(&runtime, req, peer).await }
+            });
+            let result = http1::Builder::new()
+                .keep_alive(true)
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .max_buf_size(MAX_HEAD_BYTES)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+            if let Err(e) = result {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+        });
+    }
+}
+
+/// Answers one request with a new instance.
+async fn handle(
+    runtime: &Runtime,
+    mut req: hyper::Request<hyper::body::Incoming>,
+    peer: SocketAddr,
+) -> Result<hyper::Response<HyperOutgoingBody>> {
+    let headers = req.headers_mut();
+    headers.remove(CLIENT_ADDR_HEADER);
+    if let Ok(value) = peer.ip().to_string().parse() {
+        headers.insert(CLIENT_ADDR_HEADER, value);
+    }
+
+    let mut store = runtime.new_store();
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let incoming = store
+        .data_mut()
+        .http()
+        .new_incoming_request(Scheme::Http, req)?;
+    let outparam = store.data_mut().http().new_response_outparam(sender)?;
+    let pre = runtime.pre().clone();
+
+    // The guest keeps running after it sets the response head, to stream the body.
+    let task = tokio::spawn(async move {
+        let service = pre.instantiate_async(&mut store).await?;
+        service
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, incoming, outparam)
+            .await
+    });
+
+    match receiver.await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(e)) => {
+            tracing::error!(error = ?e, "the component answered with an HTTP error code");
+            Ok(fault())
+        }
+        Err(_) => {
+            let why = match task.await {
+                Ok(Ok(())) => anyhow::anyhow!("the component returned without answering"),
+                Ok(Err(e)) => e.into(),
+                Err(e) => e.into(),
+            };
+            // A trap ends only this instance; the next request gets a fresh one.
+            tracing::error!(error = %format!("{why:#}"), "request failed inside the component");
+            Ok(fault())
+        }
+    }
+}
+
+/// The 500 answered when the component failed before answering. Same body shape as core's
+/// errors, so clients need one parser.
+fn fault() -> hyper::Response<HyperOutgoingBody> {
+    let body = Full::new(Bytes::from_static(
+        br#"{"error":{"code":"internal","message":"Sesame hit an internal fault; the details are in its log."}}"#,
+    ))
+    .map_err(|never| match never {})
+    .boxed_unsync();
+    let mut response = hyper::Response::new(body);
+    *response.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
+}

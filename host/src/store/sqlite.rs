@@ -1,0 +1,251 @@
+//! The SQLite back end: one file, WAL journal, `synchronous=FULL` so a write the component saw
+//! acknowledged survives a crash of the process or the machine.
+//!
+//! One connection behind a mutex: SQLite serialises writers anyway, and every statement here
+//! touches one row by primary key or a short index range, so the critical sections are
+//! microseconds. Calls run on tokio's blocking pool so they never stall the async workers.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{
+    BackendError, Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, StoreBackend, now_ms,
+    prefix_upper_bound,
+};
+
+/// Schema, applied idempotently at open.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS kv (
+    key        TEXT PRIMARY KEY,
+    value      BLOB NOT NULL,
+    version    INTEGER NOT NULL,
+    expires_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS host_meta (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+";
+
+/// The host-meta row holding the last version handed out. Versions come from one counter for
+/// the whole store so a key deleted and created again never reuses a version a stale
+/// compare-and-swap could still expect.
+const VERSION_COUNTER: &str = "version-counter";
+
+/// An SQLite file as a [`StoreBackend`].
+#[derive(Clone)]
+pub(crate) struct SqliteBackend {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteBackend {
+    /// Opens (creating if needed) the database at `path` and applies the schema.
+    pub(crate) fn open(path: &Path) -> Result<Self, BackendError> {
+        let conn = Connection::open(path).map_err(unavailable)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(unavailable)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(unavailable)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(unavailable)?;
+        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(SqliteBackend {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` on the connection on the blocking pool.
+    async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, BackendError> + Send + 'static,
+    ) -> Result<T, BackendError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || f(&mut lock(&conn)))
+            .await
+            .map_err(|e| BackendError::Unavailable(format!("store task failed: {e}")))?
+    }
+}
+
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // SQLite rolls back an unfinished transaction when its guard drops during a panic, so the
+    // connection is consistent even if a holder panicked.
+    conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn unavailable(e: rusqlite::Error) -> BackendError {
+    BackendError::Unavailable(e.to_string())
+}
+
+/// The live version of `key`, or 0.
+fn live_version(conn: &Connection, key: &str, now: i64) -> Result<u64, BackendError> {
+    let version: Option<i64> = conn
+        .query_row(
+            "SELECT version FROM kv WHERE key = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+            params![key, now],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(unavailable)?;
+    Ok(version.map_or(0, |v| v as u64))
+}
+
+#[async_trait::async_trait]
+impl StoreBackend for SqliteBackend {
+    async fn get(&self, key: &str) -> Result<Option<Entry>, BackendError> {
+        let key = key.to_owned();
+        self.with_conn(move |conn| {
+            conn.query_row(
+                "SELECT value, version FROM kv WHERE key = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+                params![key, now_ms() as i64],
+                |row| {
+                    Ok(Entry {
+                        value: row.get(0)?,
+                        version: row.get::<_, i64>(1)? as u64,
+                    })
+                },
+            )
+            .optional()
+            .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn put(
+        &self,
+        key: &str,
+        value: Vec<u8>,
+        expect_version: Option<u64>,
+        ttl_ms: Option<u64>,
+    ) -> Result<u64, BackendError> {
+        if key.len() > MAX_KEY_BYTES || value.len() > MAX_VALUE_BYTES {
+            return Err(BackendError::TooLarge);
+        }
+        let key = key.to_owned();
+        self.with_conn(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let now = now_ms() as i64;
+            if let Some(expected) = expect_version {
+                if live_version(&tx, &key, now)? != expected {
+                    return Err(BackendError::Conflict);
+                }
+            }
+            let version: i64 = tx
+                .query_row(
+                    "INSERT INTO host_meta (name, value) VALUES (?1, 1)
+                     ON CONFLICT (name) DO UPDATE SET value = value + 1
+                     RETURNING value",
+                    params![VERSION_COUNTER],
+                    |row| row.get(0),
+                )
+                .map_err(unavailable)?;
+            let expires_at =
+                ttl_ms.map(|ttl| now.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)));
+            tx.execute(
+                "INSERT INTO kv (key, value, version, expires_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+                     version = excluded.version, expires_at = excluded.expires_at",
+                params![key, value, version, expires_at],
+            )
+            .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(version as u64)
+        })
+        .await
+    }
+
+    async fn delete(&self, key: &str, expect_version: Option<u64>) -> Result<bool, BackendError> {
+        let key = key.to_owned();
+        self.with_conn(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let current = live_version(&tx, &key, now_ms() as i64)?;
+            if current == 0 {
+                return Ok(false);
+            }
+            if expect_version.is_some_and(|v| v != current) {
+                return Err(BackendError::Conflict);
+            }
+            tx.execute("DELETE FROM kv WHERE key = ?1", params![key])
+                .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn scan(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, Entry)>, BackendError> {
+        let start = match after {
+            Some(after) if after >= prefix => after.to_owned(),
+            _ => String::new(),
+        };
+        let prefix = prefix.to_owned();
+        let upper = prefix_upper_bound(&prefix);
+        let limit = limit.min(MAX_SCAN_LIMIT);
+        self.with_conn(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT key, value, version FROM kv
+                     WHERE key >= ?1 AND key > ?2 AND (?3 IS NULL OR key < ?3)
+                       AND (expires_at IS NULL OR expires_at > ?4)
+                     ORDER BY key LIMIT ?5",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(
+                    params![prefix, start, upper, now_ms() as i64, limit],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            Entry {
+                                value: row.get(1)?,
+                                version: row.get::<_, i64>(2)? as u64,
+                            },
+                        ))
+                    },
+                )
+                .map_err(unavailable)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn purge_expired(&self) -> Result<usize, BackendError> {
+        self.with_conn(|conn| {
+            conn.execute(
+                "DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?1",
+                params![now_ms() as i64],
+            )
+            .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn host_secret(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>, BackendError> {
+        let name = name.to_owned();
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO host_meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+                params![name, fresh],
+            )
+            .map_err(unavailable)?;
+            conn.query_row(
+                "SELECT value FROM host_meta WHERE name = ?1",
+                params![name],
+                |row| row.get(0),
+            )
+            .map_err(unavailable)
+        })
+        .await
+    }
+}

@@ -1,0 +1,74 @@
+//! Implementation of the `sesame:auth/store` interface over the host's [`StoreBackend`].
+
+use crate::bindings::store::{self, Entry, StoreError};
+use crate::ctx::SesameCtxView;
+use crate::store::{BackendError, MAX_SCAN_LIMIT};
+
+impl store::Host for SesameCtxView<'_> {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Entry>, StoreError>> {
+        Ok(self
+            .backend
+            .get(&key)
+            .await
+            .map(|e| e.map(entry))
+            .map_err(error))
+    }
+
+    async fn put(
+        &mut self,
+        key: String,
+        value: Vec<u8>,
+        expect_version: Option<u64>,
+        ttl_ms: Option<u64>,
+    ) -> wasmtime::Result<Result<u64, StoreError>> {
+        Ok(self
+            .backend
+            .put(&key, value, expect_version, ttl_ms)
+            .await
+            .map_err(error))
+    }
+
+    async fn delete(
+        &mut self,
+        key: String,
+        expect_version: Option<u64>,
+    ) -> wasmtime::Result<Result<bool, StoreError>> {
+        Ok(self
+            .backend
+            .delete(&key, expect_version)
+            .await
+            .map_err(error))
+    }
+
+    async fn scan(
+        &mut self,
+        prefix: String,
+        after: Option<String>,
+        limit: u32,
+    ) -> wasmtime::Result<Result<Vec<(String, Entry)>, StoreError>> {
+        Ok(self
+            .backend
+            .scan(&prefix, after.as_deref(), limit.min(MAX_SCAN_LIMIT))
+            .await
+            .map(|list| list.into_iter().map(|(k, e)| (k, entry(e))).collect())
+            .map_err(error))
+    }
+}
+
+fn entry(e: crate::store::Entry) -> Entry {
+    Entry {
+        value: e.value,
+        version: e.version,
+    }
+}
+
+fn error(e: BackendError) -> StoreError {
+    match e {
+        BackendError::Conflict => StoreError::Conflict,
+        BackendError::Unavailable(why) => {
+            tracing::warn!(error = %why, "store unavailable");
+            StoreError::Unavailable(why)
+        }
+        BackendError::TooLarge => StoreError::TooLarge,
+    }
+}
