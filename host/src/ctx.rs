@@ -6,7 +6,9 @@ use std::sync::Arc;
 use wasmtime::component::{HasData, ResourceTable};
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use wasmtime_wasi_http::{
+    RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
+};
 
 use crate::store::StoreBackend;
 
@@ -25,7 +27,33 @@ pub(crate) struct HostState {
     http: WasiHttpCtx,
     table: ResourceTable,
     backend: Arc<dyn StoreBackend>,
+    hooks: NoOutgoingRequests,
     pub(crate) limits: StoreLimits,
+}
+
+/// wasi:http behaviour for the component: it answers requests and may not make any. The
+/// outgoing handler is not even linked; this refuses at the last line too.
+struct NoOutgoingRequests;
+
+/// What an outgoing request would resolve to (the shape `WasiHttpHooks` fixes).
+type OutgoingFuture = Box<
+    dyn Future<
+            Output = wasmtime_wasi_http::Result<(
+                http::Response<WasiBody>,
+                Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+            )>,
+        > + Send,
+>;
+
+impl WasiHttpHooks for NoOutgoingRequests {
+    fn send_request(
+        &mut self,
+        _request: http::Request<WasiBody>,
+        _options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+    ) -> OutgoingFuture {
+        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
+    }
 }
 
 impl HostState {
@@ -39,6 +67,7 @@ impl HostState {
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             backend,
+            hooks: NoOutgoingRequests,
             limits: StoreLimitsBuilder::new()
                 .memory_size(MAX_INSTANCE_MEMORY)
                 .instances(MAX_CORE_OBJECTS)
@@ -83,7 +112,7 @@ impl WasiHttpView for HostState {
         WasiHttpCtxView {
             ctx: &mut self.http,
             table: &mut self.table,
-            hooks: Default::default(),
+            hooks: &mut self.hooks,
         }
     }
 }

@@ -49,7 +49,16 @@ pub(crate) async fn serve(runtime: Runtime, listener: TcpListener) -> Result<()>
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let runtime = runtime.clone();
-                async move { handle(&runtime, req, peer).await }
+                async move {
+                    // Every failure becomes an answer: hyper would otherwise just drop the
+                    // connection, which tells the client nothing.
+                    Ok::<_, std::convert::Infallible>(
+                        handle(&runtime, req, peer).await.unwrap_or_else(|e| {
+                            tracing::error!(error = %format!("{e:#}"), "request failed in the host");
+                            fault()
+                        }),
+                    )
+                }
             });
             let result = http1::Builder::new()
                 .keep_alive(true)
@@ -79,10 +88,22 @@ async fn handle(
 
     let mut store = runtime.new_store();
     let (sender, receiver) = tokio::sync::oneshot::channel();
-    let incoming = store
+    let incoming = match store
         .data_mut()
         .http()
-        .new_incoming_request(Scheme::Http, req)?;
+        .new_incoming_request(Scheme::Http, req)
+    {
+        Ok(incoming) => incoming,
+        // wasi:http needs an authority: without a valid Host header there is no request to
+        // hand to the component.
+        Err(e) => {
+            tracing::debug!(error = %e, "refusing a request without a valid Host");
+            return Ok(json_error(
+                hyper::StatusCode::BAD_REQUEST,
+                r#"{"error":{"code":"invalid-request","message":"The request needs a valid Host header."}}"#,
+            ));
+        }
+    };
     let outparam = store.data_mut().http().new_response_outparam(sender)?;
     let pre = runtime.pre().clone();
 
@@ -114,16 +135,22 @@ async fn handle(
     }
 }
 
-/// The 500 answered when the component failed before answering. Same body shape as core's
-/// errors, so clients need one parser.
+/// The 500 answered when the component failed before answering.
 fn fault() -> hyper::Response<HyperOutgoingBody> {
-    let body = Full::new(Bytes::from_static(
-        br#"{"error":{"code":"internal","message":"Sesame hit an internal fault; the details are in its log."}}"#,
-    ))
-    .map_err(|never| match never {})
-    .boxed_unsync();
+    json_error(
+        hyper::StatusCode::INTERNAL_SERVER_ERROR,
+        r#"{"error":{"code":"internal","message":"Sesame hit an internal fault; the details are in its log."}}"#,
+    )
+}
+
+/// An error the host answers itself, in the same body shape as core's errors, so clients need
+/// one parser.
+fn json_error(status: hyper::StatusCode, body: &'static str) -> hyper::Response<HyperOutgoingBody> {
+    let body = Full::new(Bytes::from_static(body.as_bytes()))
+        .map_err(|never| match never {})
+        .boxed_unsync();
     let mut response = hyper::Response::new(body);
-    *response.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+    *response.status_mut() = status;
     response.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("application/json"),
