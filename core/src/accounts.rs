@@ -11,6 +11,7 @@ use crate::env::random_array;
 use crate::error::{Error, ErrorCode, Result};
 use crate::password::Password;
 use crate::records::{self, email_key, user_key, username_key};
+use crate::sessions::ClientInfo;
 use crate::store::StoreError;
 
 /// Longest email address accepted (RFC 5321's path limit minus the angle brackets).
@@ -37,6 +38,8 @@ pub struct User {
     pub active: bool,
     /// Creation time, ms since the epoch.
     pub created_at_ms: u64,
+    /// Sign-in history.
+    pub tracking: Tracking,
 }
 
 /// What an administrator supplies to create a user.
@@ -52,6 +55,29 @@ pub struct NewUser {
     pub roles: Vec<String>,
 }
 
+/// A user exported from another system, as `sesame user import` reads it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportedUser {
+    /// Email address.
+    pub email: String,
+    /// Optional username.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The old system's password hash.
+    #[serde(alias = "password")]
+    pub password_hash: String,
+    /// Role names.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Whether the user may sign in.
+    #[serde(default = "default_true")]
+    pub active: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
 /// The stored form of a user (`user/{id}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct UserRecord {
@@ -65,6 +91,36 @@ pub(crate) struct UserRecord {
     pub(crate) roles: Vec<String>,
     pub(crate) active: bool,
     pub(crate) created_at_ms: u64,
+    /// Sign-in history (Flask-Security's "trackable" fields).
+    #[serde(default)]
+    pub(crate) tracking: Tracking,
+    /// Consecutive failures and the lock they caused.
+    #[serde(default)]
+    pub(crate) lockout: Lockout,
+}
+
+/// Sign-in history of a user, updated by compare-and-swap at every successful sign-in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracking {
+    /// Successful sign-ins so far.
+    pub login_count: u64,
+    /// Time of the latest sign-in, ms since the epoch.
+    pub current_login_at_ms: Option<u64>,
+    /// Address of the latest sign-in.
+    pub current_login_ip: Option<String>,
+    /// Time of the sign-in before the latest.
+    pub last_login_at_ms: Option<u64>,
+    /// Address of the sign-in before the latest.
+    pub last_login_ip: Option<String>,
+}
+
+/// Failed sign-ins in a row and the resulting lock.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lockout {
+    /// Consecutive failures since the last success.
+    pub failed_count: u32,
+    /// Locked until this time, ms since the epoch.
+    pub locked_until_ms: Option<u64>,
 }
 
 impl UserRecord {
@@ -76,6 +132,7 @@ impl UserRecord {
             roles: self.roles.clone(),
             active: self.active,
             created_at_ms: self.created_at_ms,
+            tracking: self.tracking.clone(),
         }
     }
 }
@@ -233,35 +290,166 @@ impl Sesame<'_> {
             .collect()
     }
 
-    /// Checks an identity (email or username) and password; returns the user record.
+    /// Checks an identity (email or username) and password, records the outcome (tracking on
+    /// success, failure count and lock on failure) and returns the updated user record.
     ///
-    /// Unknown account, wrong password and disabled account cost the same hashing work and
-    /// differ only in the internal [`Error`], which [`crate::AuthError`] collapses.
-    pub(crate) fn authenticate(&self, identity: &str, password: &str) -> Result<UserRecord> {
+    /// Unknown account, wrong password, locked and disabled account cost the same hashing work
+    /// and differ only in the internal [`Error`], which [`crate::AuthError`] collapses. The
+    /// password is verified even for a locked account, so a lock is not revealed by timing.
+    pub(crate) fn authenticate(
+        &self,
+        identity: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<UserRecord> {
         let password = Password::for_verification(password)?;
         let Some(id) = self.resolve_identity(identity)? else {
             return Err(self.hasher.dummy_verify(&password));
         };
-        let Some((user, version)) = self.load_user(&id)? else {
+        let Some((user, _)) = self.load_user(&id)? else {
             return Err(self.hasher.dummy_verify(&password));
         };
-        let verified = self.hasher.verify(&password, &user.password_hash)?;
+        let verified = match self.hasher.verify(&password, &user.password_hash) {
+            Ok(verified) => verified,
+            Err(Error::WrongPassword) => {
+                self.record_failure(&id)?;
+                return Err(Error::WrongPassword);
+            }
+            Err(e) => return Err(e),
+        };
+        let now = self.env.now_ms();
+        if user
+            .lockout
+            .locked_until_ms
+            .is_some_and(|until| until > now)
+        {
+            return Err(Error::AccountLocked);
+        }
         if !user.active {
             return Err(Error::AccountDisabled);
         }
-        if verified.needs_rehash {
-            self.upgrade_hash(user.clone(), version, &password);
+        // Hash outside the update loop: it is the expensive part, and the loop may retry.
+        let upgraded = if verified.needs_rehash {
+            Some(self.hasher.hash(&password, self.env)?)
+        } else {
+            None
+        };
+        let verified_hash = user.password_hash;
+        self.update_user(&id, |record| {
+            if let Some(new_hash) = &upgraded {
+                // Only replace the hash that was verified; a concurrent password change wins.
+                if record.password_hash == verified_hash {
+                    record.password_hash = new_hash.clone();
+                }
+            }
+            let t = &mut record.tracking;
+            t.login_count = t.login_count.saturating_add(1);
+            t.last_login_at_ms = t.current_login_at_ms.take();
+            t.last_login_ip = t.current_login_ip.take();
+            t.current_login_at_ms = Some(now);
+            t.current_login_ip = client.address.clone();
+            record.lockout = Lockout::default();
+            Ok(())
+        })
+    }
+
+    /// Counts one failed sign-in and locks the account once the threshold is reached, each
+    /// further failure doubling the lock (up to the configured maximum).
+    fn record_failure(&self, id: &str) -> Result<()> {
+        let now = self.env.now_ms();
+        let config = self.config;
+        self.update_user(id, |record| {
+            let lockout = &mut record.lockout;
+            lockout.failed_count = lockout.failed_count.saturating_add(1);
+            if lockout.failed_count >= config.lockout_threshold {
+                let doublings = (lockout.failed_count - config.lockout_threshold).min(40);
+                let lock = config
+                    .lockout_base_ms
+                    .saturating_mul(1u64 << doublings)
+                    .min(config.lockout_max_ms);
+                lockout.locked_until_ms = Some(now.saturating_add(lock));
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Applies `change` to the user record with compare-and-swap, re-reading and re-applying on
+    /// conflict, so concurrent updates (200 simultaneous sign-ins) all count.
+    pub(crate) fn update_user(
+        &self,
+        id: &str,
+        mut change: impl FnMut(&mut UserRecord) -> Result<()>,
+    ) -> Result<UserRecord> {
+        let key = user_key(id);
+        for _ in 0..records::CAS_ATTEMPTS {
+            let Some((mut record, version)) = records::load::<UserRecord>(self.store, &key)? else {
+                return Err(Error::UnknownAccount);
+            };
+            change(&mut record)?;
+            match records::save(self.store, &key, &record, Some(version), None) {
+                Ok(_) => return Ok(record),
+                Err(Error::Store(StoreError::Conflict)) => continue,
+                Err(e) => return Err(e),
+            }
         }
-        Ok(user)
+        Err(Error::Contention("user record"))
+    }
+
+    /// Changes the password of the signed-in user after checking the current one, ends every
+    /// session of the user, and returns a fresh session for the caller.
+    ///
+    /// WIT: `sesame:auth/accounts.change-password`.
+    pub fn change_password(
+        &self,
+        token: &str,
+        current: &str,
+        new: &str,
+        client: &ClientInfo,
+    ) -> Result<crate::sessions::IssuedSession> {
+        let info = self.validate_session(token)?;
+        let user_id = info.user.id.clone();
+        let Some((record, _)) = self.load_user(&user_id)? else {
+            return Err(Error::NoSession("user deleted"));
+        };
+        let current = Password::for_verification(current)?;
+        match self.hasher.verify(&current, &record.password_hash) {
+            Ok(_) => {}
+            Err(Error::WrongPassword) => {
+                return Err(Error::rejected(
+                    ErrorCode::InvalidCredentials,
+                    "The current password is not correct.",
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+        let mut identities = vec![record.email.as_str()];
+        if let Some(u) = &record.username {
+            identities.push(u.as_str());
+        }
+        let new = Password::new_checked(new, &identities)?;
+        let new_hash = self.hasher.hash(&new, self.env)?;
+        let verified_hash = record.password_hash;
+        self.update_user(&user_id, |r| {
+            if r.password_hash != verified_hash {
+                // Changed by someone else since we verified: refuse rather than overwrite.
+                return Err(Error::rejected(
+                    ErrorCode::InvalidCredentials,
+                    "The password was changed meanwhile; sign in again.",
+                ));
+            }
+            r.password_hash = new_hash.clone();
+            Ok(())
+        })?;
+        self.revoke_all_sessions(&user_id)?;
+        self.issue_session(info.user, client)
     }
 
     pub(crate) fn load_user(&self, id: &str) -> Result<Option<(UserRecord, u64)>> {
         records::load(self.store, &user_key(id))
     }
 
-    /// Creates the records of a new user: the user first, then the email claim, then the
-    /// username claim, each with `expect = absent`. A crash between steps leaves at worst an
-    /// unreachable user record, never a claimed email without its user.
+    /// Validates and hashes a new user's details, then stores them.
     fn create(
         &self,
         email: &str,
@@ -280,17 +468,69 @@ impl Sesame<'_> {
         }
         let password = Password::new_checked(password, &identities)?;
         let password_hash = self.hasher.hash(&password, self.env)?;
+        self.insert_user(&email, username.as_ref(), password_hash, roles, true)
+    }
 
+    /// Imports a user from another system with their existing password hash (bcrypt, passlib
+    /// PBKDF2, argon2, or Flask-Security's scheme when `flask_security_salt` is given). The hash
+    /// is replaced by argon2id at the user's first sign-in.
+    ///
+    /// WIT: `sesame:auth/accounts.import-user`.
+    pub fn import_user(
+        &self,
+        user: &ImportedUser,
+        flask_security_salt: Option<&str>,
+    ) -> Result<User> {
+        let email = Email::parse(&user.email)?;
+        let username = user
+            .username
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .map(Username::parse)
+            .transpose()?;
+        let roles = user
+            .roles
+            .iter()
+            .map(|r| parse_role(r))
+            .collect::<Result<Vec<_>>>()?;
+        if crate::legacy_hash::detect(&user.password_hash).is_none()
+            || user.password_hash.len() > crate::legacy_hash::MAX_STORED_LEN
+        {
+            return Err(Error::rejected(
+                ErrorCode::InvalidRequest,
+                "The password hash is not bcrypt, passlib pbkdf2-sha256/sha512 or argon2.",
+            ));
+        }
+        let stored = match flask_security_salt {
+            Some(salt) => crate::password::flask_security_stored(salt, &user.password_hash),
+            None => user.password_hash.clone(),
+        };
+        self.insert_user(&email, username.as_ref(), stored, roles, user.active)
+    }
+
+    /// Creates the records of a new user: the user first, then the email claim, then the
+    /// username claim, each with `expect = absent`. A crash between steps leaves at worst an
+    /// unreachable user record, never a claimed email without its user.
+    fn insert_user(
+        &self,
+        email: &Email,
+        username: Option<&Username>,
+        password_hash: String,
+        roles: Vec<String>,
+        active: bool,
+    ) -> Result<User> {
         let id = hex::encode(random_array::<16>(self.env)?);
         let record = UserRecord {
             v: 1,
             id: id.clone(),
             email: email.as_str().to_owned(),
-            username: username.as_ref().map(|u| u.as_str().to_owned()),
+            username: username.map(|u| u.as_str().to_owned()),
             password_hash,
             roles,
-            active: true,
+            active,
             created_at_ms: self.env.now_ms(),
+            tracking: Tracking::default(),
+            lockout: Lockout::default(),
         };
         let user_key = user_key(&id);
         records::save(self.store, &user_key, &record, Some(0), None)?;
@@ -307,20 +547,27 @@ impl Sesame<'_> {
                 return Err(e.into());
             }
         }
-        if let Some(username) = &username {
-            if let Err(e) =
-                self.store
-                    .put(&username_key(&username.key), id.as_bytes(), Some(0), None)
-            {
-                self.store.delete(&email_claim, None)?;
-                self.store.delete(&user_key, None)?;
-                return Err(match e {
-                    StoreError::Conflict => Error::UsernameTaken,
-                    other => other.into(),
-                });
-            }
+        let username_claim = username.map(|u| {
+            self.store
+                .put(&username_key(&u.key), id.as_bytes(), Some(0), None)
+        });
+        if let Some(Err(e)) = username_claim {
+            self.store.delete(&email_claim, None)?;
+            self.store.delete(&user_key, None)?;
+            return Err(match e {
+                StoreError::Conflict => Error::UsernameTaken,
+                other => other.into(),
+            });
         }
         Ok(record.public())
+    }
+
+    /// The id of the user registered with `email`, if any.
+    pub(crate) fn user_id_for_email(&self, email: &Email) -> Result<Option<String>> {
+        match self.store.get(&email_key(&email.key))? {
+            Some(entry) => Ok(String::from_utf8(entry.value).ok()),
+            None => Ok(None),
+        }
     }
 
     /// Finds the user id an email or username points to. Malformed identities are simply
@@ -340,15 +587,6 @@ impl Sesame<'_> {
         match self.store.get(&key)? {
             Some(entry) => Ok(String::from_utf8(entry.value).ok()),
             None => Ok(None),
-        }
-    }
-
-    /// Replaces an outdated hash after a successful login. Best effort: if the record changed
-    /// meanwhile, the next login tries again.
-    fn upgrade_hash(&self, mut user: UserRecord, version: u64, password: &Password) {
-        if let Ok(hash) = self.hasher.hash(password, self.env) {
-            user.password_hash = hash;
-            let _ = records::save(self.store, &user_key(&user.id), &user, Some(version), None);
         }
     }
 }

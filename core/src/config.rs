@@ -77,7 +77,22 @@ pub struct Config {
     pub cookie_secure: bool,
     /// The host's master secret.
     pub secret: MasterSecret,
+    /// Failed sign-ins in a row before an account locks.
+    pub lockout_threshold: u32,
+    /// First lock duration; each further failure doubles it.
+    pub lockout_base_ms: u64,
+    /// Longest lock duration.
+    pub lockout_max_ms: u64,
+    /// Attempt throttling.
+    pub throttle: crate::throttle::ThrottleLimits,
 }
+
+/// Default number of failures before locking: 5.
+pub const DEFAULT_LOCKOUT_THRESHOLD: u32 = 5;
+/// Default first lock: 1 minute.
+pub const DEFAULT_LOCKOUT_BASE_MS: u64 = 60 * 1000;
+/// Default longest lock: 1 day.
+pub const DEFAULT_LOCKOUT_MAX_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// Default idle timeout: 30 minutes.
 pub const DEFAULT_SESSION_IDLE_MS: u64 = 30 * 60 * 1000;
@@ -93,6 +108,10 @@ impl Config {
             session_absolute_ms: DEFAULT_SESSION_ABSOLUTE_MS,
             cookie_secure: true,
             secret,
+            lockout_threshold: DEFAULT_LOCKOUT_THRESHOLD,
+            lockout_base_ms: DEFAULT_LOCKOUT_BASE_MS,
+            lockout_max_ms: DEFAULT_LOCKOUT_MAX_MS,
+            throttle: crate::throttle::ThrottleLimits::default(),
         }
     }
 
@@ -101,13 +120,21 @@ impl Config {
     /// - `SESAME_SECRET`: base64url master secret, at least 32 bytes (required);
     /// - `SESAME_ARGON2_M_KIB`, `SESAME_ARGON2_T`, `SESAME_ARGON2_P`: argon2id costs;
     /// - `SESAME_SESSION_IDLE_SECS`, `SESAME_SESSION_ABSOLUTE_SECS`: session lifetimes;
-    /// - `SESAME_COOKIE_SECURE`: `true` (default) or `false`.
+    /// - `SESAME_COOKIE_SECURE`: `true` (default) or `false`;
+    /// - `SESAME_LOCKOUT_THRESHOLD`, `SESAME_LOCKOUT_BASE_SECS`, `SESAME_LOCKOUT_MAX_SECS`:
+    ///   failures before locking, first lock and longest lock;
+    /// - `SESAME_THROTTLE_LOGIN_PER_IP`, `SESAME_THROTTLE_LOGIN_PER_ACCOUNT`,
+    ///   `SESAME_THROTTLE_REGISTER_PER_IP`: attempts allowed per minute.
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut secret = None;
         let mut argon2 = Argon2Params::default();
         let mut idle_secs = None;
         let mut absolute_secs = None;
         let mut cookie_secure = true;
+        let mut lockout_threshold = None;
+        let mut lockout_base_secs = None;
+        let mut lockout_max_secs = None;
+        let mut throttle = crate::throttle::ThrottleLimits::default();
         for (name, value) in vars {
             match name {
                 "SESAME_SECRET" => {
@@ -121,6 +148,16 @@ impl Config {
                 "SESAME_ARGON2_P" => argon2.p = number(name, value)?,
                 "SESAME_SESSION_IDLE_SECS" => idle_secs = Some(number::<u64>(name, value)?),
                 "SESAME_SESSION_ABSOLUTE_SECS" => absolute_secs = Some(number::<u64>(name, value)?),
+                "SESAME_LOCKOUT_THRESHOLD" => lockout_threshold = Some(number(name, value)?),
+                "SESAME_LOCKOUT_BASE_SECS" => lockout_base_secs = Some(number::<u64>(name, value)?),
+                "SESAME_LOCKOUT_MAX_SECS" => lockout_max_secs = Some(number::<u64>(name, value)?),
+                "SESAME_THROTTLE_LOGIN_PER_IP" => throttle.login_per_address = number(name, value)?,
+                "SESAME_THROTTLE_LOGIN_PER_ACCOUNT" => {
+                    throttle.login_per_account = number(name, value)?
+                }
+                "SESAME_THROTTLE_REGISTER_PER_IP" => {
+                    throttle.register_per_address = number(name, value)?
+                }
                 "SESAME_COOKIE_SECURE" => {
                     cookie_secure = match value {
                         "true" | "1" => true,
@@ -135,11 +172,21 @@ impl Config {
         let mut config = Config::new(secret);
         config.argon2 = argon2;
         config.cookie_secure = cookie_secure;
+        config.throttle = throttle;
         if let Some(secs) = idle_secs {
             config.session_idle_ms = secs.saturating_mul(1000);
         }
         if let Some(secs) = absolute_secs {
             config.session_absolute_ms = secs.saturating_mul(1000);
+        }
+        if let Some(n) = lockout_threshold {
+            config.lockout_threshold = n;
+        }
+        if let Some(secs) = lockout_base_secs {
+            config.lockout_base_ms = secs.saturating_mul(1000);
+        }
+        if let Some(secs) = lockout_max_secs {
+            config.lockout_max_ms = secs.saturating_mul(1000);
         }
         config.validate()?;
         Ok(config)
@@ -150,6 +197,11 @@ impl Config {
         crate::password::Hasher::new(self.argon2)?;
         if self.session_idle_ms == 0 || self.session_absolute_ms == 0 {
             return Err(Error::Config("session lifetimes must be positive".into()));
+        }
+        if self.lockout_threshold == 0 {
+            return Err(Error::Config(
+                "the lockout threshold must be at least 1".into(),
+            ));
         }
         Ok(())
     }

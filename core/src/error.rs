@@ -30,6 +30,9 @@ pub enum Error {
     /// The account is disabled.
     #[error("account disabled")]
     AccountDisabled,
+    /// Too many failed attempts; the account is locked until the back-off ends.
+    #[error("account locked")]
+    AccountLocked,
     /// The session token is unknown, malformed or expired.
     #[error("no valid session: {0}")]
     NoSession(&'static str),
@@ -53,6 +56,12 @@ pub enum Error {
     /// The configuration the host gave is unusable.
     #[error("configuration: {0}")]
     Config(String),
+    /// Too many attempts; retry after this long.
+    #[error("throttled for {retry_after_ms} ms")]
+    Throttled {
+        /// Time until the current window ends.
+        retry_after_ms: u64,
+    },
     /// The request body could not be read to its end (client gone, broken chunked encoding).
     #[error("request body unreadable")]
     BodyUnreadable,
@@ -95,6 +104,10 @@ pub enum ErrorCode {
     Unauthenticated,
     /// Not allowed.
     Forbidden,
+    /// Missing or wrong anti-CSRF token, or a cross-origin request.
+    CsrfRejected,
+    /// Too many attempts.
+    RateLimited,
     /// No such route or object.
     NotFound,
     /// Wrong method for the route.
@@ -109,7 +122,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidRequest,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidEncoding,
@@ -121,6 +134,8 @@ impl ErrorCode {
         ErrorCode::InvalidCredentials,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
+        ErrorCode::CsrfRejected,
+        ErrorCode::RateLimited,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::AlreadyExists,
@@ -142,6 +157,8 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "invalid-credentials",
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::CsrfRejected => "csrf-rejected",
+            ErrorCode::RateLimited => "rate-limited",
             ErrorCode::NotFound => "not-found",
             ErrorCode::MethodNotAllowed => "method-not-allowed",
             ErrorCode::AlreadyExists => "already-exists",
@@ -160,7 +177,8 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::InvalidEmail | ErrorCode::InvalidUsername | ErrorCode::WeakPassword => 422,
             ErrorCode::InvalidCredentials | ErrorCode::Unauthenticated => 401,
-            ErrorCode::Forbidden => 403,
+            ErrorCode::Forbidden | ErrorCode::CsrfRejected => 403,
+            ErrorCode::RateLimited => 429,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::AlreadyExists => 409,
@@ -197,7 +215,10 @@ impl From<&Error> for AuthError {
     fn from(error: &Error) -> Self {
         match error {
             Error::Rejected(public) => public.clone(),
-            Error::UnknownAccount | Error::WrongPassword | Error::AccountDisabled => {
+            Error::UnknownAccount
+            | Error::WrongPassword
+            | Error::AccountDisabled
+            | Error::AccountLocked => {
                 AuthError::new(ErrorCode::InvalidCredentials, INVALID_CREDENTIALS_MESSAGE)
             }
             Error::EmailTaken => AuthError::new(
@@ -207,6 +228,13 @@ impl From<&Error> for AuthError {
             Error::UsernameTaken => {
                 AuthError::new(ErrorCode::AlreadyExists, "This username is taken.")
             }
+            Error::Throttled { retry_after_ms } => AuthError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "Too many attempts; try again in {} seconds.",
+                    retry_after_ms.div_ceil(1000)
+                ),
+            ),
             Error::BodyUnreadable => AuthError::new(
                 ErrorCode::InvalidRequest,
                 "The request body could not be read to its end.",

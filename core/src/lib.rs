@@ -46,13 +46,16 @@ pub mod config;
 pub mod env;
 pub mod error;
 pub mod http;
+pub mod legacy_hash;
 pub mod password;
 mod records;
+pub mod roles;
 pub mod sessions;
 pub mod signer;
 pub mod store;
 #[cfg(test)]
 mod testing;
+pub mod throttle;
 
 pub use config::Config;
 pub use env::Env;

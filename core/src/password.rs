@@ -9,9 +9,13 @@ use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVe
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use crate::config::Argon2Params;
 use crate::env::{Env, random_array};
 use crate::error::{Error, ErrorCode, Result};
+use crate::legacy_hash;
 
 /// Fewest characters a password may have (after NFKC normalisation).
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -74,6 +78,31 @@ impl std::fmt::Debug for Password {
     }
 }
 
+/// Marks a stored Flask-Security hash: `$sesame-fs$<base64url salt>$<passlib hash>`. The salt is
+/// Flask-Security's `SECURITY_PASSWORD_SALT`, the HMAC key of its pre-hash, kept with each
+/// imported hash until the user's next sign-in replaces it with argon2id.
+const FLASK_SECURITY_PREFIX: &str = "$sesame-fs$";
+
+/// Wraps a Flask-Security password hash and its application salt for storage.
+pub fn flask_security_stored(salt: &str, passlib_hash: &str) -> String {
+    format!(
+        "{FLASK_SECURITY_PREFIX}{}${passlib_hash}",
+        URL_SAFE_NO_PAD.encode(salt.as_bytes())
+    )
+}
+
+/// Splits a wrapped Flask-Security hash into its salt and passlib hash.
+fn parse_flask_security(stored: &str) -> Result<Option<(String, &str)>> {
+    let Some(rest) = stored.strip_prefix(FLASK_SECURITY_PREFIX) else {
+        return Ok(None);
+    };
+    let malformed = || Error::Hashing("malformed Flask-Security hash".into());
+    let (salt, inner) = rest.split_once('$').ok_or_else(malformed)?;
+    let salt = URL_SAFE_NO_PAD.decode(salt).map_err(|_| malformed())?;
+    let salt = String::from_utf8(salt).map_err(|_| malformed())?;
+    Ok(Some((salt, inner)))
+}
+
 /// What a successful verification found out about the stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
@@ -113,18 +142,43 @@ impl Hasher {
         Ok(hash.to_string())
     }
 
-    /// Checks `password` against the stored PHC string.
+    /// Checks `password` against the stored hash.
+    ///
+    /// A current argon2id hash is verified directly. Anything else (argon2 with other costs,
+    /// bcrypt, passlib PBKDF2, or a Flask-Security hash wrapped by [`flask_security_stored`])
+    /// goes through [`crate::legacy_hash`], whose cost limits protect against imported hashes
+    /// that would buy unbounded CPU; a match then asks for a rehash.
     pub fn verify(&self, password: &Password, stored: &str) -> Result<PasswordVerified> {
-        let hash = PasswordHash::new(stored).map_err(|e| Error::Hashing(e.to_string()))?;
-        self.argon2
-            .verify_password(password.as_bytes(), &hash)
-            .map_err(|e| match e {
-                argon2::password_hash::Error::PasswordInvalid => Error::WrongPassword,
-                other => Error::Hashing(other.to_string()),
-            })?;
-        Ok(PasswordVerified {
-            needs_rehash: !self.is_current(&hash),
-        })
+        if let Some(hash) = PasswordHash::new(stored)
+            .ok()
+            .filter(|hash| self.is_current(hash))
+        {
+            self.argon2
+                .verify_password(password.as_bytes(), &hash)
+                .map_err(|e| match e {
+                    argon2::password_hash::Error::PasswordInvalid => Error::WrongPassword,
+                    other => Error::Hashing(other.to_string()),
+                })?;
+            return Ok(PasswordVerified {
+                needs_rehash: false,
+            });
+        }
+        let matched = match parse_flask_security(stored)? {
+            Some((salt, inner)) => {
+                // Flask-Security normalises to NFKD; NFKD of our NFKC form equals NFKD of the
+                // original, so the pre-hash sees exactly what Flask-Security saw.
+                let nfkd: Zeroizing<String> = Zeroizing::new(password.0.nfkd().collect());
+                let prehashed =
+                    Zeroizing::new(legacy_hash::flask_security_prehash(nfkd.as_bytes(), &salt));
+                legacy_hash::verify_legacy(prehashed.as_bytes(), inner)?
+            }
+            None => legacy_hash::verify_legacy(password.as_bytes(), stored)?,
+        };
+        if matched {
+            Ok(PasswordVerified { needs_rehash: true })
+        } else {
+            Err(Error::WrongPassword)
+        }
     }
 
     /// Spends the same work as verifying a password against a current hash, and fails. Used for
@@ -213,6 +267,40 @@ mod tests {
         let own = Password::new_checked("alice-rocks-99", &["alice@example.com"]).unwrap_err();
         assert!(own.to_string().contains("email address or username"));
         assert!(Password::new_checked("a perfectly fine one", &["bob@example.com"]).is_ok());
+    }
+
+    #[test]
+    fn legacy_hashes_verify_and_ask_for_a_rehash() {
+        let hasher = Hasher::new(cheap()).unwrap();
+        let pw = Password::for_verification("correct horse battery staple").unwrap();
+        // Made by Python `bcrypt.hashpw(pw, bcrypt.gensalt(rounds=4))` (legacy_hash fixtures).
+        let bcrypt = "$2b$04$OV452AaV43VVJErTpGlhlupGr89XGXeOStZF5n2jSC2B7Pz5xTnOO";
+        assert!(hasher.verify(&pw, bcrypt).unwrap().needs_rehash);
+        let wrong = Password::for_verification("correct horse battery").unwrap();
+        assert!(matches!(
+            hasher.verify(&wrong, bcrypt),
+            Err(Error::WrongPassword)
+        ));
+    }
+
+    #[test]
+    fn flask_security_wrapped_hashes_verify() {
+        let hasher = Hasher::new(cheap()).unwrap();
+        let pw = Password::for_verification("correct horse battery staple").unwrap();
+        // Flask-Security-Too 5.9.2, SECURITY_PASSWORD_SALT="pepper-from-config",
+        // pbkdf2_sha512 at 1000 rounds (legacy_hash fixtures).
+        let inner = "$pbkdf2-sha512$1000$CMH4X8s5RyilNIZQqtWaMw$xSG3uTg0plzeIpg5ozzFBxB/9p/ZipPdmD.MSEJy2yr3baZLOOybw6kFhm7f.CvJdKthYkbQmpma7PwnZb/exg";
+        let stored = flask_security_stored("pepper-from-config", inner);
+        assert!(hasher.verify(&pw, &stored).unwrap().needs_rehash);
+        let other_salt = flask_security_stored("another-salt", inner);
+        assert!(matches!(
+            hasher.verify(&pw, &other_salt),
+            Err(Error::WrongPassword)
+        ));
+        assert!(matches!(
+            hasher.verify(&pw, "$sesame-fs$!!$x"),
+            Err(Error::Hashing(_))
+        ));
     }
 
     #[test]

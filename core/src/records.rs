@@ -10,12 +10,19 @@
 //! | `username/{lower-cased username}` | the user id (claims the username)       |
 //! | `session/{sha256(token) hex}`     | [`crate::sessions::SessionRecord`]      |
 //! | `user-session/{id}/{sha256 hex}`  | empty; lists a user's sessions          |
+//! | `role/{name}`                     | [`crate::roles::Role`]                  |
+//! | `throttle/{scope}/{hash}/{window}`| attempt count in a window (expiring)    |
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 use crate::store::Store;
+
+/// How many times a compare-and-swap loop retries before giving up with
+/// [`Error::Contention`]. Each retry re-reads, so the loop only fails if the record is rewritten
+/// this many times during one request.
+pub(crate) const CAS_ATTEMPTS: usize = 256;
 
 /// Reads and decodes the record under `key` with its version.
 pub(crate) fn load<T: DeserializeOwned>(store: &dyn Store, key: &str) -> Result<Option<(T, u64)>> {
@@ -62,6 +69,11 @@ pub(crate) fn email_key(normalised: &str) -> String {
 /// Key claiming a username (already normalised).
 pub(crate) fn username_key(normalised: &str) -> String {
     format!("username/{normalised}")
+}
+
+/// Key of a role.
+pub(crate) fn role_key(name: &str) -> String {
+    format!("role/{name}")
 }
 
 /// Key of a session record.

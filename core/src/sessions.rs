@@ -14,6 +14,7 @@ use crate::accounts::User;
 use crate::env::random_array;
 use crate::error::{Error, Result};
 use crate::records::{self, session_key, user_session_key};
+use crate::throttle::Scope;
 
 /// How stale `last_seen` may get before a request writes it back. Bounds the writes a busy
 /// session causes to one a minute; idle expiry is accordingly precise to a minute.
@@ -80,6 +81,9 @@ pub struct IssuedSession {
 /// A live session.
 #[derive(Debug, Clone)]
 pub struct SessionInfo {
+    /// Stable identifier of the session (hex SHA-256 of its token), safe to show: the token
+    /// cannot be derived from it.
+    pub id: String,
     /// Whose session.
     pub user: User,
     /// Anti-CSRF token of this session.
@@ -88,6 +92,23 @@ pub struct SessionInfo {
     pub created_at_ms: u64,
     /// Absolute expiry.
     pub expires_at_ms: u64,
+}
+
+/// One of a user's sessions, as listed to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSummary {
+    /// Identifier to revoke it with.
+    pub id: String,
+    /// Sign-in time.
+    pub created_at_ms: u64,
+    /// Last use, to the minute.
+    pub last_seen_at_ms: u64,
+    /// Absolute expiry.
+    pub expires_at_ms: u64,
+    /// Client address at sign-in.
+    pub address: Option<String>,
+    /// Client User-Agent at sign-in.
+    pub user_agent: Option<String>,
 }
 
 /// The stored form of a session (`session/{sha256}`).
@@ -107,7 +128,8 @@ pub(crate) struct SessionRecord {
 const MAX_USER_AGENT_CHARS: usize = 256;
 
 impl Sesame<'_> {
-    /// Signs in with an identity and password and creates a fresh session.
+    /// Signs in with an identity and password and creates a fresh session. Attempts are
+    /// throttled per client address and per account before any password is checked.
     ///
     /// WIT: `sesame:auth/sessions.login`.
     pub fn login(
@@ -116,7 +138,11 @@ impl Sesame<'_> {
         password: &str,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
-        let user = self.authenticate(identity, password)?;
+        if let Some(address) = &client.address {
+            self.throttle(Scope::LoginByAddress, address)?;
+        }
+        self.throttle(Scope::LoginByAccount, identity)?;
+        let user = self.authenticate(identity, password, client)?;
         self.issue_session(user.public(), client)
     }
 
@@ -156,6 +182,7 @@ impl Sesame<'_> {
             }
         }
         Ok(SessionInfo {
+            id: token.hash_hex(),
             user: user.public(),
             csrf_token: record.csrf_token,
             created_at_ms: record.created_at_ms,
@@ -178,6 +205,69 @@ impl Sesame<'_> {
                 .delete(&user_session_key(&record.user_id, &hash), None)?;
         }
         Ok(())
+    }
+
+    /// Lists the live sessions of `user_id`, newest first.
+    pub fn list_sessions(&self, user_id: &str) -> Result<Vec<SessionSummary>> {
+        let mut out = Vec::new();
+        for id in self.session_ids(user_id)? {
+            if let Some((record, _)) =
+                records::load::<SessionRecord>(self.store, &session_key(&id))?
+            {
+                out.push(SessionSummary {
+                    id,
+                    created_at_ms: record.created_at_ms,
+                    last_seen_at_ms: record.last_seen_ms,
+                    expires_at_ms: record.expires_at_ms,
+                    address: record.address,
+                    user_agent: record.user_agent,
+                });
+            }
+        }
+        out.sort_by_key(|s| std::cmp::Reverse(s.created_at_ms));
+        Ok(out)
+    }
+
+    /// Ends one session of `user_id`. Fails with `not-found` when the id is not one of the
+    /// user's sessions, so nobody can end another user's session.
+    pub fn revoke_session(&self, user_id: &str, session_id: &str) -> Result<()> {
+        let index = user_session_key(user_id, session_id);
+        if self.store.get(&index)?.is_none() {
+            return Err(Error::rejected(
+                crate::ErrorCode::NotFound,
+                "You have no session with this id.",
+            ));
+        }
+        self.store.delete(&session_key(session_id), None)?;
+        self.store.delete(&index, None)?;
+        Ok(())
+    }
+
+    /// Ends every session of `user_id`; returns how many were ended.
+    pub fn revoke_all_sessions(&self, user_id: &str) -> Result<usize> {
+        let ids = self.session_ids(user_id)?;
+        for id in &ids {
+            self.store.delete(&session_key(id), None)?;
+            self.store.delete(&user_session_key(user_id, id), None)?;
+        }
+        Ok(ids.len())
+    }
+
+    /// Ids of the user's sessions, from the per-user index, all pages.
+    fn session_ids(&self, user_id: &str) -> Result<Vec<String>> {
+        let prefix = format!("user-session/{user_id}/");
+        let mut ids = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.scan(&prefix, after.as_deref(), 500)?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.clone());
+            ids.extend(
+                page.iter()
+                    .filter_map(|(k, _)| k.strip_prefix(&prefix).map(str::to_owned)),
+            );
+        }
+        Ok(ids)
     }
 
     /// Creates a session for `user` with a new random token.

@@ -147,10 +147,8 @@ impl Store for MemStore {
         }
         let mut inner = self.lock();
         let current = inner.live(key).map(|e| e.version).unwrap_or(0);
-        if let Some(expected) = expect_version {
-            if expected != current {
-                return Err(StoreError::Conflict);
-            }
+        if expect_version.is_some_and(|expected| expected != current) {
+            return Err(StoreError::Conflict);
         }
         inner.next_version += 1;
         let version = inner.next_version;

@@ -1,8 +1,11 @@
 //! Every conversion between WIT types and core types, with exhaustive matches.
 
 use sesame_core::accounts::User;
+use sesame_core::roles::Role;
+use sesame_core::sessions::{ClientInfo, IssuedSession, SessionSummary};
 use sesame_core::{AuthError, ErrorCode};
 
+use crate::bindings::exports::sesame::auth::roles as wit_roles;
 use crate::bindings::types as wit;
 
 /// A core user as the WIT record.
@@ -14,6 +17,61 @@ pub(crate) fn user(u: User) -> wit::User {
         roles: u.roles,
         active: u.active,
         created_at_ms: u.created_at_ms,
+        tracking: wit::Tracking {
+            login_count: u.tracking.login_count,
+            current_login_at_ms: u.tracking.current_login_at_ms,
+            current_login_ip: u.tracking.current_login_ip,
+            last_login_at_ms: u.tracking.last_login_at_ms,
+            last_login_ip: u.tracking.last_login_ip,
+        },
+    }
+}
+
+/// WIT client facts as core's.
+pub(crate) fn client(c: wit::ClientInfo) -> ClientInfo {
+    ClientInfo {
+        address: c.address,
+        user_agent: c.user_agent,
+    }
+}
+
+/// A new session as the WIT record (the only place the token crosses).
+pub(crate) fn issued(s: IssuedSession) -> wit::IssuedSession {
+    wit::IssuedSession {
+        token: s.token.expose().to_owned(),
+        user: user(s.user),
+        csrf_token: s.csrf_token,
+        expires_at_ms: s.expires_at_ms,
+    }
+}
+
+/// A session summary as the WIT record.
+pub(crate) fn session_summary(s: SessionSummary) -> wit::SessionSummary {
+    wit::SessionSummary {
+        id: s.id,
+        created_at_ms: s.created_at_ms,
+        last_seen_at_ms: s.last_seen_at_ms,
+        expires_at_ms: s.expires_at_ms,
+        address: s.address,
+        user_agent: s.user_agent,
+    }
+}
+
+/// A WIT role as core's.
+pub(crate) fn role_in(r: wit_roles::Role) -> Role {
+    Role {
+        name: r.name,
+        description: r.description,
+        permissions: r.permissions,
+    }
+}
+
+/// A core role as the WIT record.
+pub(crate) fn role_out(r: Role) -> wit_roles::Role {
+    wit_roles::Role {
+        name: r.name,
+        description: r.description,
+        permissions: r.permissions,
     }
 }
 
@@ -39,6 +97,8 @@ fn code(c: ErrorCode) -> wit::ErrorCode {
         ErrorCode::InvalidCredentials => wit::ErrorCode::InvalidCredentials,
         ErrorCode::Unauthenticated => wit::ErrorCode::Unauthenticated,
         ErrorCode::Forbidden => wit::ErrorCode::Forbidden,
+        ErrorCode::CsrfRejected => wit::ErrorCode::CsrfRejected,
+        ErrorCode::RateLimited => wit::ErrorCode::RateLimited,
         ErrorCode::NotFound => wit::ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed => wit::ErrorCode::MethodNotAllowed,
         ErrorCode::AlreadyExists => wit::ErrorCode::AlreadyExists,

@@ -43,12 +43,17 @@ fn read_request(request: &IncomingRequest) -> Result<Request, Response> {
         Method::Other(m) => m,
     };
     let path_with_query = request.path_with_query().unwrap_or_else(|| "/".to_owned());
-    let headers = request
+    let mut headers: Vec<(String, Vec<u8>)> = request
         .headers()
         .entries()
         .into_iter()
         .map(|(name, value)| (name.to_ascii_lowercase(), value))
         .collect();
+    // Core compares `Origin` with `Host`; HTTP/2-style requests carry it as the authority.
+    let has_host = headers.iter().any(|(name, _)| name == "host");
+    if let (false, Some(authority)) = (has_host, request.authority()) {
+        headers.push(("host".to_owned(), authority.into_bytes()));
+    }
     let body = read_body(request).ok_or_else(|| http::fault_response(&Error::BodyUnreadable))?;
     Ok(Request {
         method,

@@ -15,11 +15,10 @@ mod wit_store;
 
 use std::sync::OnceLock;
 
-use sesame_core::accounts::NewUser;
-use sesame_core::sessions::ClientInfo;
+use sesame_core::accounts::{ImportedUser, NewUser};
 use sesame_core::{AuthError, Config, Env, Error, Sesame};
 
-use bindings::exports::sesame::auth::{accounts, sessions};
+use bindings::exports::sesame::auth::{accounts, roles, sessions};
 use bindings::types as wit;
 use wit_store::WitStore;
 
@@ -106,6 +105,23 @@ impl accounts::Guest for Component {
         call("create-user", |s| s.create_user(&new)).map(convert::user)
     }
 
+    fn import_user(
+        user: accounts::ImportedUser,
+        flask_security_salt: Option<String>,
+    ) -> Result<wit::User, wit::AuthError> {
+        let imported = ImportedUser {
+            email: user.email,
+            username: user.username,
+            password_hash: user.password_hash,
+            roles: user.roles,
+            active: user.active,
+        };
+        call("import-user", |s| {
+            s.import_user(&imported, flask_security_salt.as_deref())
+        })
+        .map(convert::user)
+    }
+
     fn get_user(id: String) -> Result<Option<wit::User>, wit::AuthError> {
         call("get-user", |s| s.get_user(&id)).map(|u| u.map(convert::user))
     }
@@ -114,6 +130,19 @@ impl accounts::Guest for Component {
         call("list-users", |s| s.list_users(after.as_deref(), limit))
             .map(|users| users.into_iter().map(convert::user).collect())
     }
+
+    fn change_password(
+        token: String,
+        current: String,
+        new: String,
+        client: wit::ClientInfo,
+    ) -> Result<wit::IssuedSession, wit::AuthError> {
+        let client = convert::client(client);
+        call("change-password", |s| {
+            s.change_password(&token, &current, &new, &client)
+        })
+        .map(convert::issued)
+    }
 }
 
 impl sessions::Guest for Component {
@@ -121,23 +150,13 @@ impl sessions::Guest for Component {
         identity: String,
         password: String,
         client: wit::ClientInfo,
-    ) -> Result<sessions::IssuedSession, wit::AuthError> {
-        let client = ClientInfo {
-            address: client.address,
-            user_agent: client.user_agent,
-        };
-        call("login", |s| s.login(&identity, &password, &client)).map(|issued| {
-            sessions::IssuedSession {
-                token: issued.token.expose().to_owned(),
-                user: convert::user(issued.user),
-                csrf_token: issued.csrf_token,
-                expires_at_ms: issued.expires_at_ms,
-            }
-        })
+    ) -> Result<wit::IssuedSession, wit::AuthError> {
+        let client = convert::client(client);
+        call("login", |s| s.login(&identity, &password, &client)).map(convert::issued)
     }
 
-    fn validate(token: String) -> Result<sessions::SessionInfo, wit::AuthError> {
-        call("validate", |s| s.validate_session(&token)).map(|info| sessions::SessionInfo {
+    fn validate(token: String) -> Result<wit::SessionInfo, wit::AuthError> {
+        call("validate", |s| s.validate_session(&token)).map(|info| wit::SessionInfo {
             user: convert::user(info.user),
             csrf_token: info.csrf_token,
             created_at_ms: info.created_at_ms,
@@ -147,5 +166,52 @@ impl sessions::Guest for Component {
 
     fn logout(token: String) -> Result<(), wit::AuthError> {
         call("logout", |s| s.logout(&token))
+    }
+
+    fn list_sessions(token: String) -> Result<Vec<wit::SessionSummary>, wit::AuthError> {
+        call("list-sessions", |s| {
+            let info = s.validate_session(&token)?;
+            s.list_sessions(&info.user.id)
+        })
+        .map(|list| list.into_iter().map(convert::session_summary).collect())
+    }
+
+    fn revoke(token: String, id: String) -> Result<(), wit::AuthError> {
+        call("revoke", |s| {
+            let info = s.validate_session(&token)?;
+            s.revoke_session(&info.user.id, &id)
+        })
+    }
+
+    fn revoke_all(token: String) -> Result<u32, wit::AuthError> {
+        call("revoke-all", |s| {
+            let info = s.validate_session(&token)?;
+            s.revoke_all_sessions(&info.user.id)
+        })
+        .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+    }
+}
+
+impl roles::Guest for Component {
+    fn put_role(role: roles::Role) -> Result<roles::Role, wit::AuthError> {
+        let role = convert::role_in(role);
+        call("put-role", |s| s.put_role(&role)).map(convert::role_out)
+    }
+
+    fn delete_role(name: String) -> Result<bool, wit::AuthError> {
+        call("delete-role", |s| s.delete_role(&name))
+    }
+
+    fn list_roles() -> Result<Vec<roles::Role>, wit::AuthError> {
+        call("list-roles", |s| s.list_roles())
+            .map(|list| list.into_iter().map(convert::role_out).collect())
+    }
+
+    fn grant_role(email: String, role: String) -> Result<wit::User, wit::AuthError> {
+        call("grant-role", |s| s.grant_role(&email, &role)).map(convert::user)
+    }
+
+    fn revoke_role(email: String, role: String) -> Result<wit::User, wit::AuthError> {
+        call("revoke-role", |s| s.revoke_role(&email, &role)).map(convert::user)
     }
 }

@@ -17,6 +17,6 @@ mod generated {
     });
 }
 
-pub(crate) use generated::ServicePre;
-pub(crate) use generated::exports::sesame::auth::accounts;
+pub(crate) use generated::exports::sesame::auth::{accounts, roles};
 pub(crate) use generated::sesame::auth::{store, types};
+pub(crate) use generated::{Service, ServicePre};

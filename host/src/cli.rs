@@ -11,7 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Parser, Subcommand};
 
-use crate::bindings::{accounts, types};
+use crate::bindings::{Service, accounts, roles, types};
 use crate::engine::Runtime;
 use crate::store::{self, StoreBackend, StoreUrl};
 
@@ -54,7 +54,10 @@ enum Command {
     /// Settings for the component are read from these environment variables when set:
     /// SESAME_ARGON2_M_KIB, SESAME_ARGON2_T, SESAME_ARGON2_P (password hashing cost; defaults
     /// 19456, 2, 1), SESAME_SESSION_IDLE_SECS (default 1800), SESAME_SESSION_ABSOLUTE_SECS
-    /// (default 43200).
+    /// (default 43200), SESAME_LOCKOUT_THRESHOLD (default 5 failures), SESAME_LOCKOUT_BASE_SECS
+    /// (default 60, doubled per further failure), SESAME_LOCKOUT_MAX_SECS (default 86400),
+    /// SESAME_THROTTLE_LOGIN_PER_IP (default 30 a minute), SESAME_THROTTLE_LOGIN_PER_ACCOUNT
+    /// (default 10 a minute), SESAME_THROTTLE_REGISTER_PER_IP (default 10 a minute).
     Serve {
         /// Address to listen on. Cookies are marked Secure unless this is a loopback address
         /// (put a TLS-terminating proxy in front of any other).
@@ -64,6 +67,31 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage roles and their permissions.
+    #[command(subcommand)]
+    Role(RoleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RoleCommand {
+    /// Create or replace a role.
+    Add {
+        /// Role name: lower-case letters, digits, `_ : . -`.
+        name: String,
+        /// A permission the role grants; repeat for several.
+        #[arg(long = "permission")]
+        permissions: Vec<String>,
+        /// What the role is for.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Delete a role.
+    Remove {
+        /// Role name.
+        name: String,
+    },
+    /// List roles with their permissions.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +112,35 @@ enum UserCommand {
         #[arg(long = "role")]
         roles: Vec<String>,
     },
+    /// Import users from another system, one JSON object per line:
+    /// {"email": ..., "password_hash": ..., "username": ..., "roles": [...], "active": true}.
+    /// Their old hashes (bcrypt, passlib pbkdf2, argon2, Flask-Security) keep working and are
+    /// replaced by argon2id at each user's first sign-in.
+    Import {
+        /// The JSON-lines file, or `-` for standard input.
+        file: PathBuf,
+        /// Flask-Security's SECURITY_PASSWORD_SALT, for hashes made by Flask-Security.
+        #[arg(long, env = "SESAME_FLASK_SECURITY_SALT")]
+        flask_security_salt: Option<String>,
+    },
+    /// Grant a role to a user.
+    Grant {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+        /// The role to grant (must exist).
+        #[arg(long)]
+        role: String,
+    },
+    /// Take a role away from a user.
+    Revoke {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+        /// The role to take away.
+        #[arg(long)]
+        role: String,
+    },
     /// List users.
     List {
         /// Print JSON lines instead of a table.
@@ -92,13 +149,19 @@ enum UserCommand {
     },
 }
 
-/// Names of host environment variables passed through to the component.
-const PASSED_THROUGH: [&str; 5] = [
+/// Names of host environment variables passed through to the component; it sees no others.
+const PASSED_THROUGH: [&str; 11] = [
     "SESAME_ARGON2_M_KIB",
     "SESAME_ARGON2_T",
     "SESAME_ARGON2_P",
     "SESAME_SESSION_IDLE_SECS",
     "SESAME_SESSION_ABSOLUTE_SECS",
+    "SESAME_LOCKOUT_THRESHOLD",
+    "SESAME_LOCKOUT_BASE_SECS",
+    "SESAME_LOCKOUT_MAX_SECS",
+    "SESAME_THROTTLE_LOGIN_PER_IP",
+    "SESAME_THROTTLE_LOGIN_PER_ACCOUNT",
+    "SESAME_THROTTLE_REGISTER_PER_IP",
 ];
 
 /// How often expired entries are purged from the store.
@@ -124,27 +187,24 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             roles,
         }) => {
             let password = read_password()?;
-            let runtime = runtime(&common, backend, true).await?;
-            let mut store = runtime.new_store();
-            let service = runtime.pre().instantiate_async(&mut store).await?;
+            let mut admin = Admin::connect(&common, backend).await?;
             let new = accounts::NewUser {
                 email,
                 password,
                 username,
                 roles,
             };
-            let user = service
-                .sesame_auth_accounts()
-                .call_create_user(&mut store, &new)
+            let accounts = admin.service.sesame_auth_accounts();
+            let user = accounts
+                .call_create_user(&mut admin.store, &new)
                 .await?
                 .map_err(auth_error)?;
             println!("created user {} <{}>", user.id, user.email);
             Ok(())
         }
         Command::User(UserCommand::List { json }) => {
-            let runtime = runtime(&common, backend, true).await?;
-            let mut store = runtime.new_store();
-            let service = runtime.pre().instantiate_async(&mut store).await?;
+            let mut admin = Admin::connect(&common, backend).await?;
+            let accounts = admin.service.sesame_auth_accounts();
             let mut after = None;
             if !json {
                 println!(
@@ -153,9 +213,8 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 );
             }
             loop {
-                let page = service
-                    .sesame_auth_accounts()
-                    .call_list_users(&mut store, after.as_deref(), 200)
+                let page = accounts
+                    .call_list_users(&mut admin.store, after.as_deref(), 200)
                     .await?
                     .map_err(auth_error)?;
                 for user in &page {
@@ -168,6 +227,173 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::User(UserCommand::Import {
+            file,
+            flask_security_salt,
+        }) => {
+            let input = if file.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                text
+            } else {
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?
+            };
+            let mut admin = Admin::connect(&common, backend).await?;
+            let accounts = admin.service.sesame_auth_accounts();
+            let (mut imported, mut failed) = (0usize, 0usize);
+            for (number, line) in input
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let user = match serde_json::from_str::<ImportLine>(line) {
+                    Ok(line) => line.into_wit(),
+                    Err(e) => {
+                        eprintln!("line {}: not a user record: {e}", number + 1);
+                        failed += 1;
+                        continue;
+                    }
+                };
+                match accounts
+                    .call_import_user(&mut admin.store, &user, flask_security_salt.as_deref())
+                    .await?
+                {
+                    Ok(_) => imported += 1,
+                    Err(e) => {
+                        eprintln!(
+                            "line {} ({}): {} ({:?})",
+                            number + 1,
+                            user.email,
+                            e.message,
+                            e.code
+                        );
+                        failed += 1;
+                    }
+                }
+            }
+            println!("imported {imported} users, {failed} failed");
+            if failed > 0 {
+                bail!("{failed} lines were not imported");
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Grant { email, role }) => {
+            let mut admin = Admin::connect(&common, backend).await?;
+            let roles = admin.service.sesame_auth_roles();
+            let user = roles
+                .call_grant_role(&mut admin.store, &email, &role)
+                .await?
+                .map_err(auth_error)?;
+            println!("{} now has roles: {}", user.email, user.roles.join(", "));
+            Ok(())
+        }
+        Command::User(UserCommand::Revoke { email, role }) => {
+            let mut admin = Admin::connect(&common, backend).await?;
+            let roles = admin.service.sesame_auth_roles();
+            let user = roles
+                .call_revoke_role(&mut admin.store, &email, &role)
+                .await?
+                .map_err(auth_error)?;
+            println!("{} now has roles: {}", user.email, user.roles.join(", "));
+            Ok(())
+        }
+        Command::Role(RoleCommand::Add {
+            name,
+            permissions,
+            description,
+        }) => {
+            let mut admin = Admin::connect(&common, backend).await?;
+            let roles = admin.service.sesame_auth_roles();
+            let role = roles::Role {
+                name,
+                description,
+                permissions,
+            };
+            let role = roles
+                .call_put_role(&mut admin.store, &role)
+                .await?
+                .map_err(auth_error)?;
+            println!("role {}: {}", role.name, role.permissions.join(", "));
+            Ok(())
+        }
+        Command::Role(RoleCommand::Remove { name }) => {
+            let mut admin = Admin::connect(&common, backend).await?;
+            let roles = admin.service.sesame_auth_roles();
+            let existed = roles
+                .call_delete_role(&mut admin.store, &name)
+                .await?
+                .map_err(auth_error)?;
+            if !existed {
+                bail!("there is no role '{name}'");
+            }
+            println!("role {name} removed");
+            Ok(())
+        }
+        Command::Role(RoleCommand::List) => {
+            let mut admin = Admin::connect(&common, backend).await?;
+            let roles = admin.service.sesame_auth_roles();
+            for role in roles
+                .call_list_roles(&mut admin.store)
+                .await?
+                .map_err(auth_error)?
+            {
+                println!("{:<24}  {}", role.name, role.permissions.join(","));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// One line of `sesame user import`. `hash` and `password` are accepted as other names of
+/// `password_hash`; `confirmed` is accepted and ignored.
+#[derive(serde::Deserialize)]
+struct ImportLine {
+    email: String,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(alias = "hash", alias = "password")]
+    password_hash: String,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default = "yes")]
+    active: bool,
+    #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "accepted for compatibility with exports that carry it"
+    )]
+    confirmed: Option<bool>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl ImportLine {
+    fn into_wit(self) -> accounts::ImportedUser {
+        accounts::ImportedUser {
+            email: self.email,
+            username: self.username,
+            password_hash: self.password_hash,
+            roles: self.roles,
+            active: self.active,
+        }
+    }
+}
+
+/// One instance of the component for an admin command, reached through its typed exports.
+struct Admin {
+    store: wasmtime::Store<crate::ctx::HostState>,
+    service: Service,
+}
+
+impl Admin {
+    async fn connect(common: &Common, backend: Arc<dyn StoreBackend>) -> Result<Self> {
+        let runtime = runtime(common, backend, true).await?;
+        let mut store = runtime.new_store();
+        let service = runtime.pre().instantiate_async(&mut store).await?;
+        Ok(Admin { store, service })
     }
 }
 

@@ -23,7 +23,18 @@ fn register_login_me_logout_then_me_is_401() {
         me.text()
     );
 
-    let out = server.send("POST", "/logout", &[("cookie", &cookie)], b"");
+    let csrf = me.json()["csrf_token"].as_str().unwrap().to_owned();
+    let refused = server.send("POST", "/logout", &[("cookie", &cookie)], b"");
+    assert_eq!(
+        (refused.status, refused.error_code().as_str()),
+        (403, "csrf-rejected")
+    );
+    let out = server.send(
+        "POST",
+        "/logout",
+        &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+        b"",
+    );
     assert_eq!(out.status, 200);
     assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
 
@@ -404,4 +415,299 @@ fn admin_cli_adds_and_lists_users_through_the_component() {
     let cookie = server.login("root@example.com", "correct horse battery");
     let me = server.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.json()["user"]["roles"], json!(["admin"]));
+}
+
+#[test]
+fn two_hundred_concurrent_logins_count_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with_env(
+        &dir.path().join("sesame.db"),
+        &[
+            ("SESAME_THROTTLE_LOGIN_PER_IP", "1000"),
+            ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "1000"),
+        ],
+    );
+    server.register("ada@example.com", PW);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..200)
+            .map(|_| scope.spawn(|| server.login("ada@example.com", PW)))
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+    });
+    let cookie = server.login("ada@example.com", PW);
+    let me = server.get("/me", &[("cookie", &cookie)]);
+    assert_eq!(me.json()["user"]["tracking"]["login_count"], 201);
+    assert_eq!(
+        me.json()["user"]["tracking"]["current_login_ip"],
+        "127.0.0.1"
+    );
+}
+
+#[test]
+fn locked_account_answers_exactly_like_a_wrong_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_LOCKOUT_THRESHOLD", "3")],
+    );
+    server.register("ada@example.com", PW);
+    let attempt = |pw: &str| {
+        server.post_json(
+            "/login",
+            &json!({"email": "ada@example.com", "password": pw}),
+            &[],
+        )
+    };
+    let wrong = attempt("not the password");
+    for _ in 0..2 {
+        attempt("not the password");
+    }
+    let locked = attempt(PW);
+    assert_eq!(
+        (locked.status, locked.body.clone()),
+        (wrong.status, wrong.body.clone())
+    );
+    assert!(locked.header("set-cookie").is_none());
+}
+
+#[test]
+fn change_password_over_http_ends_other_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("sesame.db"));
+    server.register("ada@example.com", PW);
+    let other = server.login("ada@example.com", PW);
+    let cookie = server.login("ada@example.com", PW);
+    let csrf = server.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = server.post_json(
+        "/change",
+        &json!({"password": PW, "new_password": "difference engine", "new_password_confirm": "difference engine"}),
+        &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let fresh = r.cookie_pair().unwrap();
+    assert_eq!(server.get("/me", &[("cookie", &other)]).status, 401);
+    assert_eq!(server.get("/me", &[("cookie", &cookie)]).status, 401);
+    assert_eq!(server.get("/me", &[("cookie", &fresh)]).status, 200);
+    server.login("ada@example.com", "difference engine");
+}
+
+#[test]
+fn client_address_comes_from_the_connection_not_the_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("sesame.db"));
+    server.register("ada@example.com", PW);
+    let r = server.post_json(
+        "/login",
+        &json!({"email": "ada@example.com", "password": PW}),
+        &[
+            ("sesame-client-addr", "203.0.113.9"),
+            ("user-agent", "Laptop/2.0"),
+        ],
+    );
+    let cookie = r.cookie_pair().unwrap();
+    let list = server.get("/sessions", &[("cookie", &cookie)]).json();
+    let sessions = list["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(
+        sessions[0]["address"], "127.0.0.1",
+        "the forged header was replaced"
+    );
+    assert_eq!(sessions[0]["user_agent"], "Laptop/2.0");
+}
+
+#[test]
+fn throttled_logins_get_429_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "3")],
+    );
+    let attempt = || {
+        server.post_json(
+            "/login",
+            &json!({"email": "nobody@example.com", "password": "whatever it is"}),
+            &[],
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt().status, 401);
+    }
+    let r = attempt();
+    assert_eq!((r.status, r.error_code().as_str()), (429, "rate-limited"));
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+}
+
+#[test]
+fn roles_from_the_cli_drive_forward_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    let (ok, _, err) = admin(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "ada@example.com",
+            "--password-stdin",
+        ],
+        "analytical engine\n",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = admin(
+        &db,
+        &[
+            "role",
+            "add",
+            "editor",
+            "--permission",
+            "posts:write",
+            "--permission",
+            "posts:read",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("posts:read, posts:write"), "{out}");
+    let (ok, _, err) = admin(
+        &db,
+        &[
+            "user",
+            "grant",
+            "--email",
+            "ada@example.com",
+            "--role",
+            "nosuch",
+        ],
+        "",
+    );
+    assert!(!ok && err.contains("no role"), "{err}");
+    let (ok, _, err) = admin(
+        &db,
+        &[
+            "user",
+            "grant",
+            "--email",
+            "ada@example.com",
+            "--role",
+            "editor",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+
+    let server = Server::start(&db);
+    let cookie = server.login("ada@example.com", PW);
+    let ok = server.get(
+        "/auth/check?role=editor&permission=posts:write",
+        &[("cookie", &cookie)],
+    );
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.header("x-sesame-email"), Some("ada@example.com"));
+    assert_eq!(ok.header("x-sesame-roles"), Some("editor"));
+    let missing = server.get(
+        "/auth/check?permission=posts:delete",
+        &[("cookie", &cookie)],
+    );
+    assert_eq!(missing.status, 403);
+    assert_eq!(server.get("/auth/check", &[]).status, 401);
+    let me = server.get("/me", &[("cookie", &cookie)]).json();
+    assert_eq!(me["permissions"], json!(["posts:read", "posts:write"]));
+
+    let (ok, _, err) = admin(
+        &db,
+        &[
+            "user",
+            "revoke",
+            "--email",
+            "ada@example.com",
+            "--role",
+            "editor",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        server
+            .get("/auth/check?role=editor", &[("cookie", &cookie)])
+            .status,
+        403
+    );
+}
+
+#[test]
+fn request_without_host_is_a_clear_400() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("sesame.db"));
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.0 400"), "{answer}");
+    assert!(answer.contains("\"code\":\"invalid-request\""), "{answer}");
+}
+
+#[test]
+fn import_users_from_flask_security_and_bcrypt() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    // Hashes made by the real libraries (see core/src/legacy_hash/tests.rs for the scripts):
+    // Python bcrypt 5.0 at cost 4, and Flask-Security-Too 5.9.2 (pbkdf2_sha512, 1000 rounds,
+    // SECURITY_PASSWORD_SALT="pepper-from-config"), both of "correct horse battery staple".
+    // The salt applies to every line of a file: one file per source application.
+    let bcrypt = json!({"email": "bcrypt@example.com", "password_hash": "$2b$04$OV452AaV43VVJErTpGlhlupGr89XGXeOStZF5n2jSC2B7Pz5xTnOO", "roles": ["admin"], "active": true, "confirmed": true});
+    let flask = json!({"email": "flask@example.com", "hash": "$pbkdf2-sha512$1000$CMH4X8s5RyilNIZQqtWaMw$xSG3uTg0plzeIpg5ozzFBxB/9p/ZipPdmD.MSEJy2yr3baZLOOybw6kFhm7f.CvJdKthYkbQmpma7PwnZb/exg"});
+    let plain_file = dir.path().join("plain.jsonl");
+    std::fs::write(&plain_file, format!("{bcrypt}\n")).unwrap();
+    let (ok, out, err) = admin(&db, &["user", "import", plain_file.to_str().unwrap()], "");
+    assert!(
+        ok && out.contains("imported 1 users, 0 failed"),
+        "{out}{err}"
+    );
+    let (ok, out, err) = admin(
+        &db,
+        &[
+            "user",
+            "import",
+            "-",
+            "--flask-security-salt",
+            "pepper-from-config",
+        ],
+        &format!("{flask}\n"),
+    );
+    assert!(
+        ok && out.contains("imported 1 users, 0 failed"),
+        "{out}{err}"
+    );
+
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"email\": \"x@example.com\", \"password_hash\": \"md5$nope\"}\nnot json\n",
+    )
+    .unwrap();
+    let (ok, _, err) = admin(&db, &["user", "import", bad.to_str().unwrap()], "");
+    assert!(!ok);
+    assert!(err.contains("line 1") && err.contains("line 2"), "{err}");
+
+    let server = Server::start(&db);
+    for email in ["bcrypt@example.com", "flask@example.com"] {
+        let wrong = server.post_json(
+            "/login",
+            &json!({"email": email, "password": "wrong one here"}),
+            &[],
+        );
+        assert_eq!(wrong.status, 401);
+        let cookie = server.login(email, "correct horse battery staple");
+        assert_eq!(server.get("/me", &[("cookie", &cookie)]).status, 200);
+        // The second sign-in runs on the fresh argon2id hash.
+        server.login(email, "correct horse battery staple");
+    }
 }

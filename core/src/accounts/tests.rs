@@ -1,6 +1,7 @@
 use super::*;
 use crate::Sesame;
 use crate::config::Config;
+use crate::sessions::ClientInfo;
 use crate::store::{MemStore, Store};
 use crate::testing::{FixedEnv, test_config};
 
@@ -69,16 +70,30 @@ fn register_then_authenticate() {
     s.register("ada@example.com", "analytical engine", Some("ada"))
         .unwrap();
     let by_email = s
-        .authenticate("ADA@example.com", "analytical engine")
+        .authenticate(
+            "ADA@example.com",
+            "analytical engine",
+            &ClientInfo::default(),
+        )
         .unwrap();
-    let by_name = s.authenticate("Ada", "analytical engine").unwrap();
+    let by_name = s
+        .authenticate("Ada", "analytical engine", &ClientInfo::default())
+        .unwrap();
     assert_eq!(by_email.id, by_name.id);
     assert!(matches!(
-        s.authenticate("ada@example.com", "difference engine"),
+        s.authenticate(
+            "ada@example.com",
+            "difference engine",
+            &ClientInfo::default()
+        ),
         Err(Error::WrongPassword)
     ));
     assert!(matches!(
-        s.authenticate("nobody@example.com", "analytical engine"),
+        s.authenticate(
+            "nobody@example.com",
+            "analytical engine",
+            &ClientInfo::default()
+        ),
         Err(Error::UnknownAccount)
     ));
 }
@@ -92,12 +107,20 @@ fn registering_a_taken_email_answers_like_a_new_one_and_changes_nothing() {
     s.register("ADA@example.com", "someone else's pw", None)
         .unwrap();
     assert!(
-        s.authenticate("ada@example.com", "analytical engine")
-            .is_ok()
+        s.authenticate(
+            "ada@example.com",
+            "analytical engine",
+            &ClientInfo::default()
+        )
+        .is_ok()
     );
     assert!(
-        s.authenticate("ada@example.com", "someone else's pw")
-            .is_err()
+        s.authenticate(
+            "ada@example.com",
+            "someone else's pw",
+            &ClientInfo::default()
+        )
+        .is_err()
     );
     assert_eq!(s.list_users(None, 10).unwrap().len(), 1);
 }
@@ -162,14 +185,13 @@ fn disabled_accounts_fail_like_wrong_passwords() {
             roles: vec![],
         })
         .unwrap();
-    let key = crate::records::user_key(&user.id);
-    let (mut record, v) = crate::records::load::<UserRecord>(&f.store, &key)
-        .unwrap()
-        .unwrap();
-    record.active = false;
-    crate::records::save(&f.store, &key, &record, Some(v), None).unwrap();
+    set_user(&f, &user.id, |r| r.active = false);
     let err = s
-        .authenticate("ada@example.com", "analytical engine")
+        .authenticate(
+            "ada@example.com",
+            "analytical engine",
+            &ClientInfo::default(),
+        )
         .unwrap_err();
     assert!(matches!(err, Error::AccountDisabled));
     assert_eq!(
@@ -188,7 +210,11 @@ fn outdated_hashes_are_upgraded_at_login() {
     stronger.argon2.m_kib = 128;
     let s2 = Sesame::new(&f.store, &f.env, &stronger).unwrap();
     let user = s2
-        .authenticate("ada@example.com", "analytical engine")
+        .authenticate(
+            "ada@example.com",
+            "analytical engine",
+            &ClientInfo::default(),
+        )
         .unwrap();
     let stored = f
         .store
@@ -202,7 +228,192 @@ fn outdated_hashes_are_upgraded_at_login() {
         record.password_hash
     );
     assert!(
-        s2.authenticate("ada@example.com", "analytical engine")
-            .is_ok()
+        s2.authenticate(
+            "ada@example.com",
+            "analytical engine",
+            &ClientInfo::default()
+        )
+        .is_ok()
     );
+}
+
+fn set_user(f: &Fixture, id: &str, change: impl FnOnce(&mut UserRecord)) {
+    let key = crate::records::user_key(id);
+    let (mut record, v) = crate::records::load::<UserRecord>(&f.store, &key)
+        .unwrap()
+        .unwrap();
+    change(&mut record);
+    crate::records::save(&f.store, &key, &record, Some(v), None).unwrap();
+}
+
+fn get_user_record(f: &Fixture, id: &str) -> UserRecord {
+    crate::records::load::<UserRecord>(&f.store, &crate::records::user_key(id))
+        .unwrap()
+        .unwrap()
+        .0
+}
+
+#[test]
+fn tracking_records_each_sign_in() {
+    let f = Fixture::new();
+    let s = f.sesame();
+    s.register("ada@example.com", "analytical engine", None)
+        .unwrap();
+    let first = ClientInfo {
+        address: Some("192.0.2.1".into()),
+        user_agent: None,
+    };
+    let second = ClientInfo {
+        address: Some("192.0.2.2".into()),
+        user_agent: None,
+    };
+    let u = s
+        .authenticate("ada@example.com", "analytical engine", &first)
+        .unwrap();
+    f.env.advance_ms(5000);
+    let u2 = s
+        .authenticate("ada@example.com", "analytical engine", &second)
+        .unwrap();
+    assert_eq!(u2.tracking.login_count, 2);
+    assert_eq!(u2.tracking.current_login_ip.as_deref(), Some("192.0.2.2"));
+    assert_eq!(u2.tracking.last_login_ip.as_deref(), Some("192.0.2.1"));
+    assert_eq!(u2.tracking.last_login_at_ms, u.tracking.current_login_at_ms);
+    assert_eq!(get_user_record(&f, &u.id).tracking, u2.tracking);
+}
+
+#[test]
+fn lockout_after_threshold_with_exponential_back_off() {
+    let f = Fixture::new();
+    let s = f.sesame();
+    s.register("ada@example.com", "analytical engine", None)
+        .unwrap();
+    let c = ClientInfo::default();
+    let threshold = f.config.lockout_threshold;
+    for _ in 0..threshold {
+        assert!(matches!(
+            s.authenticate("ada@example.com", "wrong wrong", &c),
+            Err(Error::WrongPassword)
+        ));
+    }
+    // Locked: even the right password fails, with the public answer of a wrong password.
+    let locked = s
+        .authenticate("ada@example.com", "analytical engine", &c)
+        .unwrap_err();
+    assert!(matches!(locked, Error::AccountLocked));
+    assert_eq!(
+        crate::AuthError::from(&locked),
+        crate::AuthError::from(&Error::WrongPassword)
+    );
+    let id = s.list_users(None, 1).unwrap()[0].id.clone();
+    let first_lock = get_user_record(&f, &id).lockout.locked_until_ms.unwrap() - 1_700_000_000_000;
+    assert_eq!(first_lock, f.config.lockout_base_ms);
+    // Another failure doubles the lock.
+    assert!(
+        s.authenticate("ada@example.com", "wrong wrong", &c)
+            .is_err()
+    );
+    let second_lock = get_user_record(&f, &id).lockout.locked_until_ms.unwrap() - 1_700_000_000_000;
+    assert_eq!(second_lock, 2 * f.config.lockout_base_ms);
+    // After the lock ends, the right password works and clears the failures.
+    f.env.advance_ms(second_lock);
+    let ok = s
+        .authenticate("ada@example.com", "analytical engine", &c)
+        .unwrap();
+    assert_eq!(ok.lockout, Lockout::default());
+}
+
+#[test]
+fn lock_never_exceeds_the_maximum() {
+    let f = Fixture::new();
+    let s = f.sesame();
+    s.register("ada@example.com", "analytical engine", None)
+        .unwrap();
+    let c = ClientInfo::default();
+    for _ in 0..80 {
+        let _ = s.authenticate("ada@example.com", "wrong wrong", &c);
+    }
+    let id = s.list_users(None, 1).unwrap()[0].id.clone();
+    let lock = get_user_record(&f, &id).lockout.locked_until_ms.unwrap() - 1_700_000_000_000;
+    assert_eq!(lock, f.config.lockout_max_ms);
+}
+
+#[test]
+fn concurrent_sign_ins_all_count() {
+    let f = Fixture::new();
+    f.sesame()
+        .register("ada@example.com", "analytical engine", None)
+        .unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..25 {
+                    f.sesame()
+                        .authenticate(
+                            "ada@example.com",
+                            "analytical engine",
+                            &ClientInfo::default(),
+                        )
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let id = f.sesame().list_users(None, 1).unwrap()[0].id.clone();
+    assert_eq!(get_user_record(&f, &id).tracking.login_count, 200);
+}
+
+#[test]
+fn imported_users_sign_in_with_their_old_password_and_are_rehashed() {
+    let f = Fixture::new();
+    let s = f.sesame();
+    // Python: bcrypt.hashpw(b"correct horse battery staple", bcrypt.gensalt(rounds=4)).
+    let bcrypt = "$2b$04$OV452AaV43VVJErTpGlhlupGr89XGXeOStZF5n2jSC2B7Pz5xTnOO";
+    let user = s
+        .import_user(
+            &ImportedUser {
+                email: "old@example.com".into(),
+                username: None,
+                password_hash: bcrypt.into(),
+                roles: vec!["admin".into()],
+                active: true,
+            },
+            None,
+        )
+        .unwrap();
+    assert_eq!(user.roles, ["admin"]);
+    let c = ClientInfo::default();
+    assert!(
+        s.authenticate("old@example.com", "wrong password", &c)
+            .is_err()
+    );
+    s.authenticate("old@example.com", "correct horse battery staple", &c)
+        .unwrap();
+    let stored = get_user_record(&f, &user.id).password_hash;
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=64,t=1,p=1$"),
+        "{stored}"
+    );
+    s.authenticate("old@example.com", "correct horse battery staple", &c)
+        .unwrap();
+
+    // Flask-Security-Too 5.9.2, SECURITY_PASSWORD_SALT="pepper-from-config", pbkdf2_sha512.
+    let fs = "$pbkdf2-sha512$1000$CMH4X8s5RyilNIZQqtWaMw$xSG3uTg0plzeIpg5ozzFBxB/9p/ZipPdmD.MSEJy2yr3baZLOOybw6kFhm7f.CvJdKthYkbQmpma7PwnZb/exg";
+    let imported = ImportedUser {
+        email: "flask@example.com".into(),
+        username: None,
+        password_hash: fs.into(),
+        roles: vec![],
+        active: true,
+    };
+    s.import_user(&imported, Some("pepper-from-config"))
+        .unwrap();
+    s.authenticate("flask@example.com", "correct horse battery staple", &c)
+        .unwrap();
+
+    let bad = ImportedUser {
+        email: "x@example.com".into(),
+        password_hash: "md5$abc".into(),
+        ..imported
+    };
+    assert!(s.import_user(&bad, None).is_err());
 }

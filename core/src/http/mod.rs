@@ -13,6 +13,15 @@
 //! | `GET|POST /login`    | form / sign in, sets the session cookie                     |
 //! | `POST /logout`   | ends the session, clears the cookie                             |
 //! | `GET /me`        | the signed-in user, 401 otherwise                               |
+//! | `GET|POST /change` | form / change password (ends every other session)             |
+//! | `GET /sessions`  | the user's sessions                                             |
+//! | `POST /sessions/revoke` | ends one of the user's sessions                          |
+//! | `POST /logout-everywhere` | ends every session of the user                         |
+//! | `GET /auth/check?role=R&permission=P` | forward-auth for reverse proxies             |
+//!
+//! State-changing requests authenticated by the session cookie must carry the session's CSRF
+//! token (`X-CSRF-Token` header or `csrf_token` form field), and any request whose `Origin` (or
+//! `Referer`) names another host is refused; bearer-token requests need neither.
 
 mod pages;
 pub mod parse;
@@ -22,7 +31,8 @@ use serde::Deserialize;
 use crate::Sesame;
 use crate::accounts::User;
 use crate::error::{AuthError, Error, ErrorCode};
-use crate::sessions::{ClientInfo, IssuedSession};
+use crate::sessions::{ClientInfo, IssuedSession, SessionInfo};
+use subtle::ConstantTimeEq;
 
 /// Largest request body read, in bytes. Sesame's bodies are a few hundred bytes; 64 KiB leaves
 /// room for long WebAuthn payloads while bounding what a client can make the component buffer.
@@ -167,10 +177,30 @@ impl Format {
     }
 }
 
+/// Every route and the methods it answers, for 405 answers and their `Allow` header.
+const ROUTES: [(&str, &str); 11] = [
+    ("/auth/check", "GET"),
+    ("/", "GET"),
+    ("/healthz", "GET"),
+    ("/register", "GET, POST"),
+    ("/login", "GET, POST"),
+    ("/logout", "POST"),
+    ("/logout-everywhere", "POST"),
+    ("/me", "GET"),
+    ("/change", "GET, POST"),
+    ("/sessions", "GET"),
+    ("/sessions/revoke", "POST"),
+];
+
 /// Answers one request. Never panics; every failure becomes a 4xx/5xx with an error body.
 pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
     let format = Format::of(req);
-    let outcome = match (req.method.as_str(), req.path()) {
+    let outcome = check_origin(req).and_then(|()| route(sesame, req, format));
+    outcome.unwrap_or_else(|error| error_response(sesame, req, format, &error))
+}
+
+fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    match (req.method.as_str(), req.path()) {
         ("GET", "/") => Ok(index(format)),
         ("GET", "/healthz") => Ok(Response::json(200, &serde_json::json!({"status": "ok"}))),
         ("GET", "/register") => Ok(Response::html(200, pages::register(None))),
@@ -178,17 +208,80 @@ pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
         ("GET", "/login") => Ok(Response::html(200, pages::login(None))),
         ("POST", "/login") => login(sesame, req, format),
         ("POST", "/logout") => logout(sesame, req, format),
+        ("POST", "/logout-everywhere") => logout_everywhere(sesame, req, format),
         ("GET", "/me") => me(sesame, req, format),
-        (_, "/" | "/healthz" | "/register" | "/login" | "/logout" | "/me") => Err(Error::rejected(
-            ErrorCode::MethodNotAllowed,
-            format!("{} is not allowed on this route.", sanitize(&req.method)),
-        )),
-        _ => Err(Error::rejected(
-            ErrorCode::NotFound,
-            "There is no such route.",
-        )),
+        ("GET", "/change") => {
+            let (info, _) = signed_in(sesame, req)?;
+            Ok(Response::html(200, pages::change(&info.csrf_token, None)))
+        }
+        ("POST", "/change") => change(sesame, req, format),
+        ("GET", "/sessions") => sessions(sesame, req, format),
+        ("POST", "/sessions/revoke") => revoke(sesame, req, format),
+        ("GET", "/auth/check") => auth_check(sesame, req),
+        (method, path) => match ROUTES.iter().find(|(p, _)| *p == path) {
+            Some(_) => Err(Error::rejected(
+                ErrorCode::MethodNotAllowed,
+                format!("{} is not allowed on this route.", sanitize(method)),
+            )),
+            None => Err(Error::rejected(
+                ErrorCode::NotFound,
+                "There is no such route.",
+            )),
+        },
+    }
+}
+
+/// Refuses state-changing requests that a browser sent from another origin. Bearer requests
+/// are exempt (a browser never attaches them by itself); requests without `Origin` and
+/// `Referer` (non-browser clients) pass here and meet the CSRF token check instead.
+fn check_origin(req: &Request) -> Result<(), Error> {
+    if is_safe_method(&req.method)
+        || matches!(parse::credential(req), Some(parse::Credential::Bearer(_)))
+    {
+        return Ok(());
+    }
+    let claimed = req.header("origin").or_else(|| req.header("referer"));
+    let Some(claimed) = claimed else {
+        return Ok(());
     };
-    outcome.unwrap_or_else(|error| error_response(sesame, req, format, &error))
+    let host = req.header("host").unwrap_or_default();
+    let origin_host = claimed
+        .strip_prefix("https://")
+        .or_else(|| claimed.strip_prefix("http://"))
+        .map(|rest| rest.split('/').next().unwrap_or_default());
+    match origin_host {
+        Some(origin_host) if !host.is_empty() && origin_host.eq_ignore_ascii_case(host) => Ok(()),
+        _ => Err(Error::rejected(
+            ErrorCode::CsrfRejected,
+            "This request came from another site and was refused.",
+        )),
+    }
+}
+
+fn is_safe_method(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS")
+}
+
+/// The caller's live session. For state-changing requests authenticated by cookie, also checks
+/// the session's anti-CSRF token (header `X-CSRF-Token` or form field `csrf_token`), compared
+/// in constant time.
+fn signed_in(
+    sesame: &Sesame<'_>,
+    req: &Request,
+) -> Result<(SessionInfo, parse::Credential), Error> {
+    let credential = parse::credential(req).ok_or(Error::NoSession("no credential"))?;
+    let info = sesame.validate_session(credential.token())?;
+    if matches!(credential, parse::Credential::Cookie(_)) && !is_safe_method(&req.method) {
+        let sent = parse::csrf_token(req).unwrap_or_default();
+        let matches: bool = sent.as_bytes().ct_eq(info.csrf_token.as_bytes()).into();
+        if !matches {
+            return Err(Error::rejected(
+                ErrorCode::CsrfRejected,
+                "Send this session's CSRF token in the X-CSRF-Token header or the csrf_token form field.",
+            ));
+        }
+    }
+    Ok((info, credential))
 }
 
 /// The answer when no [`Sesame`] could even be built (for example, the host's configuration is
@@ -210,19 +303,28 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
         (Format::Html, "/register") => {
             Response::html(status, pages::register(Some(&public.message)))
         }
+        (Format::Html, "/change") if public.code != ErrorCode::Unauthenticated => {
+            let csrf = parse::credential(req)
+                .and_then(|c| sesame.validate_session(c.token()).ok())
+                .map(|info| info.csrf_token)
+                .unwrap_or_default();
+            Response::html(status, pages::change(&csrf, Some(&public.message)))
+        }
         (Format::Html, _) => Response::html(status, pages::error(status, &public.message)),
         (Format::Json, _) => fault_response(error),
     };
-    if public.code == ErrorCode::Unauthenticated && parse::has_session_credential(req) {
+    if public.code == ErrorCode::Unauthenticated
+        && matches!(parse::credential(req), Some(parse::Credential::Cookie(_)))
+    {
         response = response.with_header("set-cookie", clear_cookie(sesame));
     }
-    if public.code == ErrorCode::MethodNotAllowed {
-        let allow = match req.path() {
-            "/register" | "/login" => "GET, POST",
-            "/logout" => "POST",
-            _ => "GET",
-        };
-        response = response.with_header("allow", allow.to_owned());
+    if let Error::Throttled { retry_after_ms } = error {
+        response = response.with_header("retry-after", retry_after_ms.div_ceil(1000).to_string());
+    }
+    if let (ErrorCode::MethodNotAllowed, Some((_, allow))) =
+        (public.code, ROUTES.iter().find(|(p, _)| *p == req.path()))
+    {
+        response = response.with_header("allow", (*allow).to_owned());
     }
     response
 }
@@ -247,6 +349,9 @@ struct RegisterBody {
 
 fn register(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
     let body: RegisterBody = parse::body(req)?;
+    if let Some(address) = req.header(CLIENT_ADDR_HEADER) {
+        sesame.throttle(crate::throttle::Scope::RegisterByAddress, address)?;
+    }
     sesame.register(&body.email, &body.password, body.username.as_deref())?;
     const MESSAGE: &str = "Registration received. If the address was new, the account now exists and you can sign in.";
     Ok(match format {
@@ -299,8 +404,11 @@ fn login(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
 }
 
 fn logout(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    if let Some(token) = parse::session_token(req) {
-        sesame.logout(&token)?;
+    // Without a live session there is nothing to protect: just clear the cookie.
+    match signed_in(sesame, req) {
+        Ok((_, credential)) => sesame.logout(credential.token())?,
+        Err(Error::NoSession(_)) => {}
+        Err(e) => return Err(e),
     }
     let response = match format {
         Format::Html => Response::redirect("/login"),
@@ -310,19 +418,163 @@ fn logout(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response
 }
 
 fn me(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    let token = parse::session_token(req).ok_or(Error::NoSession("no credential"))?;
-    let info = sesame.validate_session(&token)?;
+    let (info, _) = signed_in(sesame, req)?;
+    let permissions = sesame.permissions_of(&info.user)?;
     Ok(match format {
         Format::Html => Response::html(200, pages::me(&info.user, &info.csrf_token)),
         Format::Json => Response::json(
             200,
             &serde_json::json!({
                 "user": user_json(&info.user),
+                "permissions": permissions,
                 "csrf_token": info.csrf_token,
                 "session": {"created_at_ms": info.created_at_ms, "expires_at_ms": info.expires_at_ms},
             }),
         ),
     })
+}
+
+fn logout_everywhere(
+    sesame: &Sesame<'_>,
+    req: &Request,
+    format: Format,
+) -> Result<Response, Error> {
+    let (info, _) = signed_in(sesame, req)?;
+    let ended = sesame.revoke_all_sessions(&info.user.id)?;
+    let response = match format {
+        Format::Html => Response::redirect("/login"),
+        Format::Json => Response::json(
+            200,
+            &serde_json::json!({"status": "signed-out", "sessions_ended": ended}),
+        ),
+    };
+    Ok(response.with_header("set-cookie", clear_cookie(sesame)))
+}
+
+#[derive(Deserialize)]
+struct ChangeBody {
+    password: String,
+    new_password: String,
+    #[serde(default)]
+    new_password_confirm: Option<String>,
+}
+
+fn change(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    let (info, credential) = signed_in(sesame, req)?;
+    let body: ChangeBody = parse::body(req)?;
+    if body
+        .new_password_confirm
+        .as_ref()
+        .is_some_and(|c| *c != body.new_password)
+    {
+        return Err(Error::rejected(
+            ErrorCode::InvalidRequest,
+            "The new passwords do not match.",
+        ));
+    }
+    let session = sesame.change_password(
+        credential.token(),
+        &body.password,
+        &body.new_password,
+        &req.client(),
+    )?;
+    let cookie = session_cookie(sesame, &session);
+    let response = match format {
+        Format::Html => Response::html(
+            200,
+            pages::notice_signed_in(
+                "Password changed",
+                "Your password was changed and every other session was signed out.",
+            ),
+        ),
+        Format::Json => {
+            let mut json = serde_json::json!({
+                "status": "changed",
+                "user": user_json(&info.user),
+                "csrf_token": session.csrf_token,
+                "expires_at_ms": session.expires_at_ms,
+            });
+            // A bearer client cannot receive the new session through a cookie.
+            if matches!(credential, parse::Credential::Bearer(_)) {
+                json["token"] = session.token.expose().into();
+            }
+            Response::json(200, &json)
+        }
+    };
+    Ok(response.with_header("set-cookie", cookie))
+}
+
+fn sessions(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    let (info, _) = signed_in(sesame, req)?;
+    let list = sesame.list_sessions(&info.user.id)?;
+    Ok(match format {
+        Format::Html => Response::html(200, pages::sessions(&list, &info.id, &info.csrf_token)),
+        Format::Json => Response::json(
+            200,
+            &serde_json::json!({"sessions": list.iter().map(|s| serde_json::json!({
+                "id": s.id,
+                "current": s.id == info.id,
+                "created_at_ms": s.created_at_ms,
+                "last_seen_at_ms": s.last_seen_at_ms,
+                "expires_at_ms": s.expires_at_ms,
+                "address": s.address,
+                "user_agent": s.user_agent,
+            })).collect::<Vec<_>>()}),
+        ),
+    })
+}
+
+#[derive(Deserialize)]
+struct RevokeBody {
+    id: String,
+}
+
+fn revoke(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    let (info, _) = signed_in(sesame, req)?;
+    let body: RevokeBody = parse::body(req)?;
+    sesame.revoke_session(&info.user.id, &body.id)?;
+    Ok(match format {
+        Format::Html => Response::redirect(if body.id == info.id {
+            "/login"
+        } else {
+            "/sessions"
+        }),
+        Format::Json => Response::json(
+            200,
+            &serde_json::json!({"status": "revoked", "id": body.id}),
+        ),
+    })
+}
+
+/// Forward-auth for reverse proxies (nginx `auth_request`, Traefik `forwardAuth`, Envoy
+/// `ext_authz`): 200 with identity headers when signed in and holding every `role` and
+/// `permission` asked for in the query, 401 when not signed in, 403 when something is missing.
+fn auth_check(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+    let query = parse::query_pairs(req)?;
+    let (info, _) = signed_in(sesame, req)?;
+    let permissions = sesame.permissions_of(&info.user)?;
+    for (name, value) in &query {
+        let held = match name.as_str() {
+            "role" => info.user.roles.contains(value),
+            "permission" => permissions.contains(value),
+            _ => {
+                return Err(Error::rejected(
+                    ErrorCode::InvalidRequest,
+                    "Only 'role' and 'permission' may be asked for.",
+                ));
+            }
+        };
+        if !held {
+            return Err(Error::rejected(
+                ErrorCode::Forbidden,
+                format!("This needs the {name} '{}'.", sanitize_long(value)),
+            ));
+        }
+    }
+    Ok(Response::json(200, &serde_json::json!({"status": "ok"}))
+        .with_header("x-sesame-user", info.user.id.clone())
+        .with_header("x-sesame-email", info.user.email.clone())
+        .with_header("x-sesame-roles", info.user.roles.join(",")))
 }
 
 fn user_json(user: &User) -> serde_json::Value {
@@ -333,6 +585,13 @@ fn user_json(user: &User) -> serde_json::Value {
         "roles": user.roles,
         "active": user.active,
         "created_at_ms": user.created_at_ms,
+        "tracking": {
+            "login_count": user.tracking.login_count,
+            "current_login_at_ms": user.tracking.current_login_at_ms,
+            "current_login_ip": user.tracking.current_login_ip,
+            "last_login_at_ms": user.tracking.last_login_at_ms,
+            "last_login_ip": user.tracking.last_login_ip,
+        },
     })
 }
 
@@ -368,6 +627,14 @@ fn secure_attr(sesame: &Sesame<'_>) -> &'static str {
     } else {
         ""
     }
+}
+
+/// Like [`sanitize`] for longer names (roles, permissions).
+fn sanitize_long(word: &str) -> String {
+    word.chars()
+        .filter(|c| c.is_ascii_graphic())
+        .take(64)
+        .collect()
 }
 
 /// Keeps a client-supplied word printable and short before echoing it in a message.

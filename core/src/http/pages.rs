@@ -1,6 +1,7 @@
 //! Plain, accessible HTML pages for browsers: no framework, no script, every input labelled.
 
 use crate::accounts::User;
+use crate::sessions::SessionSummary;
 
 /// The start page.
 pub(super) fn index() -> String {
@@ -62,12 +63,94 @@ pub(super) fn me(user: &User, csrf_token: &str) -> String {
         "My account",
         &format!(
             "<h1>My account</h1>\n<dl>\n<dt>Email</dt><dd>{}</dd>\n{username}<dt>Roles</dt><dd>{roles}</dd>\n</dl>\n\
-             <form method=\"post\" action=\"/logout\">\
-             <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-             <button type=\"submit\">Sign out</button></form>",
+             <ul><li><a href=\"/change\">Change password</a></li>\
+             <li><a href=\"/sessions\">My sessions</a></li></ul>\
+             {}",
             escape(&user.email),
+            post_button("/logout", csrf_token, "Sign out", &[])
+        ),
+    )
+}
+
+/// The change-password form.
+pub(super) fn change(csrf_token: &str, error: Option<&str>) -> String {
+    layout(
+        "Change password",
+        &format!(
+            "<h1>Change password</h1>\n{}<form method=\"post\" action=\"/change\">\n\
+             <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\n\
+             <p><label for=\"password\">Current password</label><br>\
+             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
+             <p><label for=\"new_password\">New password (8 to 128 characters)</label><br>\
+             <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" minlength=\"8\" maxlength=\"128\" required></p>\n\
+             <p><label for=\"new_password_confirm\">New password again</label><br>\
+             <input id=\"new_password_confirm\" name=\"new_password_confirm\" type=\"password\" autocomplete=\"new-password\" required></p>\n\
+             <p><button type=\"submit\">Change password</button></p>\n</form>\n<p><a href=\"/me\">Back</a></p>",
+            alert(error),
             escape(csrf_token)
         ),
+    )
+}
+
+/// The list of the user's sessions, each with a button to end it.
+pub(super) fn sessions(list: &[SessionSummary], current_id: &str, csrf_token: &str) -> String {
+    let rows: String = list
+        .iter()
+        .map(|s| {
+            format!(
+                "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                escape(s.user_agent.as_deref().unwrap_or("unknown device")),
+                if s.id == current_id {
+                    " (this one)"
+                } else {
+                    ""
+                },
+                escape(s.address.as_deref().unwrap_or("-")),
+                s.last_seen_at_ms / 1000,
+                post_button("/sessions/revoke", csrf_token, "End", &[("id", &s.id)])
+            )
+        })
+        .collect();
+    layout(
+        "My sessions",
+        &format!(
+            "<h1>My sessions</h1>\n<table>\n<thead><tr><th scope=\"col\">Device</th><th scope=\"col\">Address</th>\
+             <th scope=\"col\">Last seen (Unix time)</th><th scope=\"col\">Action</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n{}\
+             <p><a href=\"/me\">Back</a></p>",
+            post_button("/logout-everywhere", csrf_token, "Sign out everywhere", &[])
+        ),
+    )
+}
+
+/// A page with one message for a signed-in user.
+pub(super) fn notice_signed_in(title: &str, message: &str) -> String {
+    layout(
+        title,
+        &format!(
+            "<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"/me\">My account</a></p>",
+            escape(title),
+            escape(message)
+        ),
+    )
+}
+
+/// A one-button form posting to `action` with the CSRF token and extra hidden fields.
+fn post_button(action: &str, csrf_token: &str, label: &str, fields: &[(&str, &str)]) -> String {
+    let hidden: String = fields
+        .iter()
+        .map(|(n, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(n),
+                escape(v)
+            )
+        })
+        .collect();
+    format!(
+        "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf_token\" value=\"{}\">{hidden}<button type=\"submit\">{}</button></form>",
+        escape(action),
+        escape(csrf_token),
+        escape(label)
     )
 }
 

@@ -104,6 +104,29 @@ fn form(text: &str) -> Result<serde_json::Value, AuthError> {
     Ok(serde_json::Value::Object(map))
 }
 
+/// The query string's `name=value` pairs, decoded, in order (names may repeat).
+pub(crate) fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, AuthError> {
+    let Some((_, query)) = req.path_with_query.split_once('?') else {
+        return Ok(Vec::new());
+    };
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .take(MAX_FORM_FIELDS + 1)
+        .enumerate()
+        .map(|(i, pair)| {
+            if i == MAX_FORM_FIELDS {
+                return Err(AuthError::new(
+                    ErrorCode::InvalidRequest,
+                    "Too many query parameters.",
+                ));
+            }
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((decode_component(name)?, decode_component(value)?))
+        })
+        .collect()
+}
+
 /// Decodes one `application/x-www-form-urlencoded` component.
 pub(crate) fn decode_component(raw: &str) -> Result<String, AuthError> {
     let spaced = raw.replace('+', " ");
@@ -118,20 +141,52 @@ pub(crate) fn decode_component(raw: &str) -> Result<String, AuthError> {
         })
 }
 
-/// The session token the request carries: `Authorization: Bearer`, else the session cookie.
-pub(crate) fn session_token(req: &Request) -> Option<String> {
+/// How a request presents its session token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// In the session cookie: sent by browsers automatically, so state changes need CSRF
+    /// checks.
+    Cookie(String),
+    /// In `Authorization: Bearer`: only sent deliberately by the client, so no CSRF risk.
+    Bearer(String),
+}
+
+impl Credential {
+    /// The token, however it came.
+    pub(crate) fn token(&self) -> &str {
+        match self {
+            Credential::Cookie(t) | Credential::Bearer(t) => t,
+        }
+    }
+}
+
+/// The session credential the request carries: `Authorization: Bearer`, else the cookie.
+pub(crate) fn credential(req: &Request) -> Option<Credential> {
     if let Some(auth) = req.header("authorization") {
         let (scheme, token) = auth.split_once(' ')?;
         return scheme
             .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned());
+            .then(|| Credential::Bearer(token.trim().to_owned()));
     }
-    cookie(req, SECURE_COOKIE_NAME).or_else(|| cookie(req, COOKIE_NAME))
+    cookie(req, SECURE_COOKIE_NAME)
+        .or_else(|| cookie(req, COOKIE_NAME))
+        .map(Credential::Cookie)
 }
 
-/// Whether the request carries a session credential at all (valid or not).
-pub(crate) fn has_session_credential(req: &Request) -> bool {
-    session_token(req).is_some()
+/// The anti-CSRF token sent with the request: the `X-CSRF-Token` header, else the `csrf_token`
+/// field of a form body.
+pub(crate) fn csrf_token(req: &Request) -> Option<String> {
+    if let Some(header) = req.header("x-csrf-token") {
+        return Some(header.trim().to_owned());
+    }
+    if body_kind(req).ok()? != BodyKind::Form || req.body.len() > MAX_BODY_BYTES {
+        return None;
+    }
+    let text = std::str::from_utf8(&req.body).ok()?;
+    match form(text).ok()?.get("csrf_token")? {
+        serde_json::Value::String(token) => Some(token.clone()),
+        _ => None,
+    }
 }
 
 fn cookie(req: &Request, name: &str) -> Option<String> {
@@ -206,10 +261,20 @@ mod tests {
     #[test]
     fn tokens_from_bearer_or_cookie() {
         let r = Request::new("GET", "/me").with_header("cookie", "x=1; sesame_session=abc");
-        assert_eq!(session_token(&r).as_deref(), Some("abc"));
+        assert_eq!(credential(&r), Some(Credential::Cookie("abc".into())));
         let r = Request::new("GET", "/me").with_header("authorization", "Bearer tok");
-        assert_eq!(session_token(&r).as_deref(), Some("tok"));
+        assert_eq!(credential(&r), Some(Credential::Bearer("tok".into())));
         let r = Request::new("GET", "/me").with_header("authorization", "Basic tok");
-        assert_eq!(session_token(&r), None);
+        assert_eq!(credential(&r), None);
+    }
+
+    #[test]
+    fn csrf_token_from_header_or_form() {
+        let r = Request::new("POST", "/logout").with_header("x-csrf-token", " t1 ");
+        assert_eq!(csrf_token(&r).as_deref(), Some("t1"));
+        let r = req("application/x-www-form-urlencoded", b"csrf_token=t2&x=1");
+        assert_eq!(csrf_token(&r).as_deref(), Some("t2"));
+        let r = req("application/json", br#"{"csrf_token":"t3"}"#);
+        assert_eq!(csrf_token(&r), None, "JSON bodies must use the header");
     }
 }

@@ -63,7 +63,17 @@ fn register_login_me_logout() {
     assert_eq!(me.status, 200);
     assert_eq!(body_json(&me)["user"]["email"], "ada@example.com");
     assert!(body_json(&me)["user"].get("password_hash").is_none());
+    let csrf = body_json(&me)["csrf_token"].as_str().unwrap().to_owned();
     let out = f.send(Request::new("POST", "/logout").with_header("cookie", &pair));
+    assert_eq!(
+        (out.status, error_code(&out).as_str()),
+        (403, "csrf-rejected")
+    );
+    let out = f.send(
+        Request::new("POST", "/logout")
+            .with_header("cookie", &pair)
+            .with_header("x-csrf-token", &csrf),
+    );
     assert_eq!(out.status, 200);
     assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
     let me = f.send(Request::new("GET", "/me").with_header("cookie", &pair));
@@ -134,7 +144,8 @@ fn html_escapes_user_data() {
 #[test]
 fn bad_input_table() {
     let f = Fixture::new();
-    let cases: &[(&str, &str, Option<&str>, &[u8], u16, &str)] = &[
+    type Case<'a> = (&'a str, &'a str, Option<&'a str>, &'a [u8], u16, &'a str);
+    let cases: &[Case<'_>] = &[
         (
             "POST",
             "/login",
@@ -251,4 +262,362 @@ fn every_code_has_a_distinct_spelling_and_a_4xx_or_5xx_status() {
         assert!(seen.insert(code.as_str()));
         assert!((400..600).contains(&code.http_status()));
     }
+}
+
+/// Registers ada and signs in; returns (cookie pair, csrf token).
+fn signed_in(f: &Fixture) -> (String, String) {
+    f.json(
+        "POST",
+        "/register",
+        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
+    );
+    let r = f.json(
+        "POST",
+        "/login",
+        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
+    );
+    assert_eq!(r.status, 200);
+    let pair = r
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = body_json(&r)["csrf_token"].as_str().unwrap().to_owned();
+    (pair, csrf)
+}
+
+fn with_cookie(method: &str, path: &str, pair: &str, csrf: Option<&str>, body: &str) -> Request {
+    let mut r = Request::new(method, path)
+        .with_header("cookie", pair)
+        .with_header("content-type", "application/json")
+        .with_body(body.as_bytes().to_vec());
+    if let Some(csrf) = csrf {
+        r = r.with_header("x-csrf-token", csrf);
+    }
+    r
+}
+
+#[test]
+fn csrf_rules() {
+    let f = Fixture::new();
+    let (pair, csrf) = signed_in(&f);
+    let host = |r: Request| r.with_header("host", "auth.example.com");
+    // Wrong token, missing token: refused.
+    let r = f.send(host(with_cookie(
+        "POST",
+        "/logout-everywhere",
+        &pair,
+        Some("nope"),
+        "",
+    )));
+    assert_eq!((r.status, error_code(&r).as_str()), (403, "csrf-rejected"));
+    // Right token but another site's Origin: refused.
+    let r = f.send(
+        host(with_cookie(
+            "POST",
+            "/logout-everywhere",
+            &pair,
+            Some(&csrf),
+            "",
+        ))
+        .with_header("origin", "https://evil.example"),
+    );
+    assert_eq!((r.status, error_code(&r).as_str()), (403, "csrf-rejected"));
+    // A cross-site login form post is refused too (login CSRF).
+    let r = f.send(host(
+        Request::new("POST", "/login").with_header("origin", "https://evil.example"),
+    ));
+    assert_eq!(error_code(&r), "csrf-rejected");
+    // Form field works, with a same-origin Origin.
+    let r = f.send(
+        host(Request::new("POST", "/sessions/revoke"))
+            .with_header("origin", "https://auth.example.com")
+            .with_header("cookie", &pair)
+            .with_header("content-type", "application/x-www-form-urlencoded")
+            .with_body(format!("csrf_token={csrf}&id=0000").into_bytes()),
+    );
+    assert_eq!(
+        (r.status, error_code(&r).as_str()),
+        (404, "not-found"),
+        "passed CSRF, then no such session"
+    );
+    // Bearer requests need no CSRF token.
+    let r = f.json(
+        "POST",
+        "/login",
+        r#"{"email":"ada@example.com","password":"analytical engine","include_token":true}"#,
+    );
+    let token = body_json(&r)["token"].as_str().unwrap().to_owned();
+    let r = f.send(
+        Request::new("POST", "/logout")
+            .with_header("authorization", &format!("Bearer {token}"))
+            .with_header("origin", "https://elsewhere.example"),
+    );
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn change_password_ends_other_sessions_and_rotates_this_one() {
+    let f = Fixture::new();
+    let (pair, csrf) = signed_in(&f);
+    let (other, _) = {
+        let r = f.json(
+            "POST",
+            "/login",
+            r#"{"email":"ada@example.com","password":"analytical engine"}"#,
+        );
+        (
+            r.header("set-cookie")
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned(),
+            (),
+        )
+    };
+    let wrong = f.send(with_cookie(
+        "POST",
+        "/change",
+        &pair,
+        Some(&csrf),
+        r#"{"password":"not it","new_password":"difference engine"}"#,
+    ));
+    assert_eq!(
+        (wrong.status, error_code(&wrong).as_str()),
+        (401, "invalid-credentials")
+    );
+    let weak = f.send(with_cookie(
+        "POST",
+        "/change",
+        &pair,
+        Some(&csrf),
+        r#"{"password":"analytical engine","new_password":"short"}"#,
+    ));
+    assert_eq!(error_code(&weak), "weak-password");
+    let r = f.send(with_cookie(
+        "POST",
+        "/change",
+        &pair,
+        Some(&csrf),
+        r#"{"password":"analytical engine","new_password":"difference engine"}"#,
+    ));
+    assert_eq!(r.status, 200);
+    let new_pair = r
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_pair, pair);
+    for old in [&pair, &other] {
+        assert_eq!(
+            f.send(Request::new("GET", "/me").with_header("cookie", old))
+                .status,
+            401
+        );
+    }
+    assert_eq!(
+        f.send(Request::new("GET", "/me").with_header("cookie", &new_pair))
+            .status,
+        200
+    );
+    let r = f.json(
+        "POST",
+        "/login",
+        r#"{"email":"ada@example.com","password":"difference engine"}"#,
+    );
+    assert_eq!(r.status, 200);
+    let r = f.json(
+        "POST",
+        "/login",
+        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
+    );
+    assert_eq!(r.status, 401);
+}
+
+#[test]
+fn list_and_revoke_sessions_only_ones_own() {
+    let f = Fixture::new();
+    let (pair, csrf) = signed_in(&f);
+    let second = f.send(
+        Request::new("POST", "/login")
+            .with_header("content-type", "application/json")
+            .with_header("user-agent", "Phone/1.0")
+            .with_header(CLIENT_ADDR_HEADER, "192.0.2.7")
+            .with_body(br#"{"email":"ada@example.com","password":"analytical engine"}"#.to_vec()),
+    );
+    let second_pair = second
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let list = f.send(with_cookie("GET", "/sessions", &pair, None, ""));
+    let sessions = body_json(&list)["sessions"].as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    let phone = sessions
+        .iter()
+        .find(|s| s["user_agent"] == "Phone/1.0")
+        .unwrap();
+    assert_eq!(phone["address"], "192.0.2.7");
+
+    // Grace cannot end Ada's session.
+    f.json(
+        "POST",
+        "/register",
+        r#"{"email":"grace@example.com","password":"cobol compiler"}"#,
+    );
+    let g = f.json(
+        "POST",
+        "/login",
+        r#"{"email":"grace@example.com","password":"cobol compiler"}"#,
+    );
+    let g_pair = g
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let g_csrf = body_json(&g)["csrf_token"].as_str().unwrap().to_owned();
+    let body = format!(r#"{{"id":"{}"}}"#, phone["id"].as_str().unwrap());
+    let r = f.send(with_cookie(
+        "POST",
+        "/sessions/revoke",
+        &g_pair,
+        Some(&g_csrf),
+        &body,
+    ));
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        f.send(Request::new("GET", "/me").with_header("cookie", &second_pair))
+            .status,
+        200
+    );
+
+    // Ada can.
+    let r = f.send(with_cookie(
+        "POST",
+        "/sessions/revoke",
+        &pair,
+        Some(&csrf),
+        &body,
+    ));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        f.send(Request::new("GET", "/me").with_header("cookie", &second_pair))
+            .status,
+        401
+    );
+
+    // Sign out everywhere ends the rest.
+    let r = f.send(with_cookie(
+        "POST",
+        "/logout-everywhere",
+        &pair,
+        Some(&csrf),
+        "",
+    ));
+    assert_eq!(body_json(&r)["sessions_ended"], 1);
+    assert_eq!(
+        f.send(Request::new("GET", "/me").with_header("cookie", &pair))
+            .status,
+        401
+    );
+    assert_eq!(
+        f.send(Request::new("GET", "/me").with_header("cookie", &g_pair))
+            .status,
+        200
+    );
+}
+
+#[test]
+fn forward_auth_checks_roles_and_permissions() {
+    let f = Fixture::new();
+    let (pair, _) = signed_in(&f);
+    let check = |q: &str| {
+        f.send(Request::new("GET", &format!("/auth/check{q}")).with_header("cookie", &pair))
+    };
+    let r = check("");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-sesame-email"), Some("ada@example.com"));
+    assert_eq!(r.header("x-sesame-user").map(str::len), Some(32));
+    assert_eq!(check("?role=editor").status, 403);
+    let sesame = Sesame::new(&f.store, &f.env, &f.config).unwrap();
+    sesame
+        .put_role(&crate::roles::Role {
+            name: "editor".into(),
+            description: String::new(),
+            permissions: vec!["posts:write".into()],
+        })
+        .unwrap();
+    sesame.grant_role("ada@example.com", "editor").unwrap();
+    assert_eq!(check("?role=editor&permission=posts%3Awrite").status, 200);
+    let missing = check("?role=editor&permission=posts:delete");
+    assert_eq!(
+        (missing.status, error_code(&missing).as_str()),
+        (403, "forbidden")
+    );
+    assert_eq!(check("?colour=blue").status, 400);
+    let anonymous = f.send(Request::new("GET", "/auth/check?role=editor"));
+    assert_eq!(
+        (anonymous.status, error_code(&anonymous).as_str()),
+        (401, "unauthenticated")
+    );
+    let me = f.send(Request::new("GET", "/me").with_header("cookie", &pair));
+    assert_eq!(
+        body_json(&me)["permissions"],
+        serde_json::json!(["posts:write"])
+    );
+}
+
+#[test]
+fn throttling_per_account_and_per_address_with_retry_after() {
+    let f = Fixture::new();
+    f.json(
+        "POST",
+        "/register",
+        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
+    );
+    let attempt = |email: &str, addr: &str| {
+        f.send(
+            Request::new("POST", "/login")
+                .with_header("content-type", "application/json")
+                .with_header(CLIENT_ADDR_HEADER, addr)
+                .with_body(
+                    format!(r#"{{"email":"{email}","password":"wrong wrong"}}"#).into_bytes(),
+                ),
+        )
+    };
+    let per_account = f.config.throttle.login_per_account;
+    // Spread over addresses so only the account limit applies; unknown accounts count alike.
+    for i in 0..per_account {
+        assert_eq!(
+            attempt("ghost@example.com", &format!("192.0.2.{i}")).status,
+            401
+        );
+    }
+    let r = attempt("ghost@example.com", "192.0.2.200");
+    assert_eq!((r.status, error_code(&r).as_str()), (429, "rate-limited"));
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    // Another account from a fresh address is unaffected.
+    assert_eq!(attempt("ada@example.com", "198.51.100.1").status, 401);
+    // One address trying many accounts hits the address limit.
+    let per_address = f.config.throttle.login_per_address;
+    let statuses: Vec<u16> = (0..per_address + 1)
+        .map(|i| attempt(&format!("user{i}@example.com"), "203.0.113.5").status)
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 1);
+    assert_eq!(*statuses.last().unwrap(), 429);
+    // The window passes.
+    f.env.advance_ms(f.config.throttle.window_ms);
+    f.store.set_now_ms(crate::env::Env::now_ms(&f.env));
+    assert_eq!(attempt("ghost@example.com", "192.0.2.200").status, 401);
 }
