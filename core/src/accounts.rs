@@ -38,6 +38,8 @@ pub struct User {
     pub active: bool,
     /// Creation time, ms since the epoch.
     pub created_at_ms: u64,
+    /// When the email address was confirmed.
+    pub confirmed_at_ms: Option<u64>,
     /// Sign-in history.
     pub tracking: Tracking,
 }
@@ -91,6 +93,9 @@ pub(crate) struct UserRecord {
     pub(crate) roles: Vec<String>,
     pub(crate) active: bool,
     pub(crate) created_at_ms: u64,
+    /// When the email address was confirmed.
+    #[serde(default)]
+    pub(crate) confirmed_at_ms: Option<u64>,
     /// Sign-in history (Flask-Security's "trackable" fields).
     #[serde(default)]
     pub(crate) tracking: Tracking,
@@ -132,6 +137,7 @@ impl UserRecord {
             roles: self.roles.clone(),
             active: self.active,
             created_at_ms: self.created_at_ms,
+            confirmed_at_ms: self.confirmed_at_ms,
             tracking: self.tracking.clone(),
         }
     }
@@ -248,9 +254,16 @@ impl Sesame<'_> {
     /// WIT: `sesame:auth/accounts.register`.
     pub fn register(&self, email: &str, password: &str, username: Option<&str>) -> Result<()> {
         match self.create(email, password, username, Vec::new()) {
-            Ok(_) => Ok(()),
-            // Same work (the hash was computed) and the same answer as a new account.
-            Err(Error::EmailTaken) => Ok(()),
+            Ok(user) => {
+                self.send_confirmation(&user);
+                Ok(())
+            }
+            // Same work (the hash was computed) and the same answer as a new account; the
+            // owner of the address hears about it instead.
+            Err(Error::EmailTaken) => {
+                self.send_already_registered(&Email::parse(email)?);
+                Ok(())
+            }
             Err(e) => Err(e),
         }
     }
@@ -529,6 +542,7 @@ impl Sesame<'_> {
             roles,
             active,
             created_at_ms: self.env.now_ms(),
+            confirmed_at_ms: None,
             tracking: Tracking::default(),
             lockout: Lockout::default(),
         };

@@ -85,6 +85,12 @@ pub struct Config {
     pub lockout_max_ms: u64,
     /// Attempt throttling.
     pub throttle: crate::throttle::ThrottleLimits,
+    /// Where users reach Sesame, for links in mail (no trailing slash).
+    pub public_url: String,
+    /// How long a confirmation link works.
+    pub confirm_link_max_age_secs: u64,
+    /// How long a password-reset link works.
+    pub reset_link_max_age_secs: u64,
 }
 
 /// Default number of failures before locking: 5.
@@ -112,6 +118,9 @@ impl Config {
             lockout_base_ms: DEFAULT_LOCKOUT_BASE_MS,
             lockout_max_ms: DEFAULT_LOCKOUT_MAX_MS,
             throttle: crate::throttle::ThrottleLimits::default(),
+            public_url: "http://127.0.0.1:8080".into(),
+            confirm_link_max_age_secs: 5 * 24 * 3600,
+            reset_link_max_age_secs: 3600,
         }
     }
 
@@ -124,7 +133,9 @@ impl Config {
     /// - `SESAME_LOCKOUT_THRESHOLD`, `SESAME_LOCKOUT_BASE_SECS`, `SESAME_LOCKOUT_MAX_SECS`:
     ///   failures before locking, first lock and longest lock;
     /// - `SESAME_THROTTLE_LOGIN_PER_IP`, `SESAME_THROTTLE_LOGIN_PER_ACCOUNT`,
-    ///   `SESAME_THROTTLE_REGISTER_PER_IP`: attempts allowed per minute.
+    ///   `SESAME_THROTTLE_REGISTER_PER_IP`: attempts allowed per minute;
+    /// - `SESAME_PUBLIC_URL`: base of links in mail;
+    /// - `SESAME_CONFIRM_LINK_MAX_AGE_SECS`, `SESAME_RESET_LINK_MAX_AGE_SECS`: link lifetimes.
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut secret = None;
         let mut argon2 = Argon2Params::default();
@@ -135,6 +146,9 @@ impl Config {
         let mut lockout_base_secs = None;
         let mut lockout_max_secs = None;
         let mut throttle = crate::throttle::ThrottleLimits::default();
+        let mut public_url = None;
+        let mut confirm_age = None;
+        let mut reset_age = None;
         for (name, value) in vars {
             match name {
                 "SESAME_SECRET" => {
@@ -158,6 +172,9 @@ impl Config {
                 "SESAME_THROTTLE_REGISTER_PER_IP" => {
                     throttle.register_per_address = number(name, value)?
                 }
+                "SESAME_PUBLIC_URL" => public_url = Some(value.trim_end_matches('/').to_owned()),
+                "SESAME_CONFIRM_LINK_MAX_AGE_SECS" => confirm_age = Some(number(name, value)?),
+                "SESAME_RESET_LINK_MAX_AGE_SECS" => reset_age = Some(number(name, value)?),
                 "SESAME_COOKIE_SECURE" => {
                     cookie_secure = match value {
                         "true" | "1" => true,
@@ -173,6 +190,15 @@ impl Config {
         config.argon2 = argon2;
         config.cookie_secure = cookie_secure;
         config.throttle = throttle;
+        if let Some(url) = public_url {
+            config.public_url = url;
+        }
+        if let Some(secs) = confirm_age {
+            config.confirm_link_max_age_secs = secs;
+        }
+        if let Some(secs) = reset_age {
+            config.reset_link_max_age_secs = secs;
+        }
         if let Some(secs) = idle_secs {
             config.session_idle_ms = secs.saturating_mul(1000);
         }

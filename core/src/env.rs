@@ -17,6 +17,9 @@ use crate::error::{Error, Result};
 ///         buf.fill(7); // never do this outside tests
 ///         Ok(())
 ///     }
+///     fn send_mail(&self, mail: &sesame_core::links::Mail) {
+///         println!("to {}: {}", mail.to, mail.subject);
+///     }
 /// }
 /// assert_eq!(Fixed.now_ms(), 1_700_000_000_000);
 /// ```
@@ -26,6 +29,11 @@ pub trait Env {
     /// Fills `buf` from a cryptographically secure generator, or fails; never falls back to a
     /// weak source.
     fn fill_random(&self, buf: &mut [u8]) -> Result<()>;
+
+    /// Hands an email to the host for delivery. Infallible from core's view: the host logs
+    /// what it cannot deliver, and core must answer the same whether or not mail went out (the
+    /// answer would otherwise reveal which addresses have accounts).
+    fn send_mail(&self, mail: &crate::links::Mail);
 
     /// `N` random bytes.
     fn random_bytes<const N: usize>(&self) -> Result<[u8; N]>

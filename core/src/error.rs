@@ -108,6 +108,8 @@ pub enum ErrorCode {
     CsrfRejected,
     /// Too many attempts.
     RateLimited,
+    /// An emailed link's token is invalid, expired or used.
+    InvalidToken,
     /// No such route or object.
     NotFound,
     /// Wrong method for the route.
@@ -122,7 +124,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::InvalidRequest,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidEncoding,
@@ -136,6 +138,7 @@ impl ErrorCode {
         ErrorCode::Forbidden,
         ErrorCode::CsrfRejected,
         ErrorCode::RateLimited,
+        ErrorCode::InvalidToken,
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::AlreadyExists,
@@ -159,6 +162,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::CsrfRejected => "csrf-rejected",
             ErrorCode::RateLimited => "rate-limited",
+            ErrorCode::InvalidToken => "invalid-token",
             ErrorCode::NotFound => "not-found",
             ErrorCode::MethodNotAllowed => "method-not-allowed",
             ErrorCode::AlreadyExists => "already-exists",
@@ -170,9 +174,10 @@ impl ErrorCode {
     /// The HTTP status that carries this code.
     pub fn http_status(self) -> u16 {
         match self {
-            ErrorCode::InvalidRequest | ErrorCode::MalformedJson | ErrorCode::InvalidEncoding => {
-                400
-            }
+            ErrorCode::InvalidRequest
+            | ErrorCode::MalformedJson
+            | ErrorCode::InvalidEncoding
+            | ErrorCode::InvalidToken => 400,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::InvalidEmail | ErrorCode::InvalidUsername | ErrorCode::WeakPassword => 422,

@@ -27,6 +27,7 @@
 //!         buf.fill(N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)); // tests only!
 //!         Ok(())
 //!     }
+//!     fn send_mail(&self, _mail: &sesame_core::links::Mail) {}
 //! }
 //! let mut config = Config::new(MasterSecret::new(vec![7; 32])?);
 //! config.argon2 = Argon2Params { m_kib: 64, t: 1, p: 1 }; // cheap, for the example
@@ -47,6 +48,7 @@ pub mod env;
 pub mod error;
 pub mod http;
 pub mod legacy_hash;
+pub mod links;
 pub mod password;
 mod records;
 pub mod roles;

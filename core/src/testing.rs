@@ -13,6 +13,8 @@ use crate::error::Result;
 pub(crate) struct FixedEnv {
     now_ms: AtomicU64,
     counter: AtomicU64,
+    /// Every mail sent, in order.
+    pub(crate) outbox: std::sync::Mutex<Vec<crate::links::Mail>>,
 }
 
 impl FixedEnv {
@@ -21,6 +23,7 @@ impl FixedEnv {
         FixedEnv {
             now_ms: AtomicU64::new(1_700_000_000_000),
             counter: AtomicU64::new(0),
+            outbox: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -33,6 +36,10 @@ impl FixedEnv {
 impl Env for FixedEnv {
     fn now_ms(&self) -> u64 {
         self.now_ms.load(Ordering::SeqCst)
+    }
+
+    fn send_mail(&self, mail: &crate::links::Mail) {
+        self.outbox.lock().expect("outbox").push(mail.clone());
     }
 
     fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
@@ -54,4 +61,35 @@ pub(crate) fn test_config() -> Config {
         p: 1,
     };
     config
+}
+
+/// A store, an environment and a configuration for one test, with their clocks kept together.
+pub(crate) struct Fixture {
+    pub(crate) store: crate::store::MemStore,
+    pub(crate) env: FixedEnv,
+    pub(crate) config: Config,
+}
+
+impl Fixture {
+    /// An empty store, the fixed clock and the cheap test configuration.
+    pub(crate) fn new() -> Self {
+        let f = Fixture {
+            store: crate::store::MemStore::new(),
+            env: FixedEnv::new(),
+            config: test_config(),
+        };
+        f.store.set_now_ms(f.env.now_ms());
+        f
+    }
+
+    /// Sesame over this fixture.
+    pub(crate) fn sesame(&self) -> crate::Sesame<'_> {
+        crate::Sesame::new(&self.store, &self.env, &self.config).expect("test configuration")
+    }
+
+    /// Moves both clocks (core's and the store's expiry clock) forward.
+    pub(crate) fn advance(&self, ms: u64) {
+        self.env.advance_ms(ms);
+        self.store.set_now_ms(self.env.now_ms());
+    }
 }

@@ -18,8 +18,8 @@ pub enum Scope {
     LoginByAddress,
     /// Sign-in attempts naming one account.
     LoginByAccount,
-    /// Registrations from one client address.
-    RegisterByAddress,
+    /// Requests that send mail (registration, reset links) from one client address.
+    MailByAddress,
 }
 
 impl Scope {
@@ -27,7 +27,7 @@ impl Scope {
         match self {
             Scope::LoginByAddress => "login-ip",
             Scope::LoginByAccount => "login-account",
-            Scope::RegisterByAddress => "register-ip",
+            Scope::MailByAddress => "mail-ip",
         }
     }
 }
@@ -41,7 +41,7 @@ pub struct ThrottleLimits {
     pub login_per_address: u64,
     /// Sign-ins per window naming one account.
     pub login_per_account: u64,
-    /// Registrations per window from one address.
+    /// Mail-sending requests (registrations, reset links) per window from one address.
     pub register_per_address: u64,
 }
 
@@ -66,7 +66,7 @@ impl Sesame<'_> {
         let limit = match scope {
             Scope::LoginByAddress => limits.login_per_address,
             Scope::LoginByAccount => limits.login_per_account,
-            Scope::RegisterByAddress => limits.register_per_address,
+            Scope::MailByAddress => limits.register_per_address,
         };
         let window_ms = limits.window_ms.max(1);
         let now = self.env.now_ms();

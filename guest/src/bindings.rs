@@ -22,6 +22,7 @@ pub(crate) mod generated {
 }
 
 pub(crate) use generated::exports;
+pub(crate) use generated::sesame::auth::outbox as wit_outbox;
 pub(crate) use generated::sesame::auth::store as wit_store;
 pub(crate) use generated::sesame::auth::types;
 pub(crate) use generated::wasi;

@@ -17,6 +17,7 @@ pub(crate) fn user(u: User) -> wit::User {
         roles: u.roles,
         active: u.active,
         created_at_ms: u.created_at_ms,
+        confirmed_at_ms: u.confirmed_at_ms,
         tracking: wit::Tracking {
             login_count: u.tracking.login_count,
             current_login_at_ms: u.tracking.current_login_at_ms,
@@ -99,6 +100,7 @@ fn code(c: ErrorCode) -> wit::ErrorCode {
         ErrorCode::Forbidden => wit::ErrorCode::Forbidden,
         ErrorCode::CsrfRejected => wit::ErrorCode::CsrfRejected,
         ErrorCode::RateLimited => wit::ErrorCode::RateLimited,
+        ErrorCode::InvalidToken => wit::ErrorCode::InvalidToken,
         ErrorCode::NotFound => wit::ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed => wit::ErrorCode::MethodNotAllowed,
         ErrorCode::AlreadyExists => wit::ErrorCode::AlreadyExists,

@@ -39,6 +39,14 @@ impl Env for WasiEnv {
     fn fill_random(&self, buf: &mut [u8]) -> sesame_core::Result<()> {
         getrandom::fill(buf).map_err(|_| Error::Random)
     }
+
+    fn send_mail(&self, mail: &sesame_core::links::Mail) {
+        bindings::wit_outbox::send_mail(&bindings::wit_outbox::Mail {
+            to: mail.to.clone(),
+            subject: mail.subject.clone(),
+            text: mail.text.clone(),
+        });
+    }
 }
 
 /// The configuration, read once per instance from the environment the host gives.
@@ -103,6 +111,21 @@ impl accounts::Guest for Component {
             roles: user.roles,
         };
         call("create-user", |s| s.create_user(&new)).map(convert::user)
+    }
+
+    fn confirm_email(token: String) -> Result<wit::User, wit::AuthError> {
+        call("confirm-email", |s| s.confirm_email(&token)).map(convert::user)
+    }
+
+    fn request_reset(email: String) -> Result<(), wit::AuthError> {
+        call("request-reset", |s| s.request_reset(&email))
+    }
+
+    fn reset_password(token: String, new_password: String) -> Result<wit::User, wit::AuthError> {
+        call("reset-password", |s| {
+            s.reset_password(&token, &new_password)
+        })
+        .map(convert::user)
     }
 
     fn import_user(

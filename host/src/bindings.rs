@@ -18,5 +18,5 @@ mod generated {
 }
 
 pub(crate) use generated::exports::sesame::auth::{accounts, roles};
-pub(crate) use generated::sesame::auth::{store, types};
+pub(crate) use generated::sesame::auth::{outbox, store, types};
 pub(crate) use generated::{Service, ServicePre};

@@ -45,6 +45,24 @@ struct Common {
     /// Compile the component at every start instead of caching it.
     #[arg(long, global = true)]
     no_cache: bool,
+
+    /// SMTP relay for confirmation and reset mail: smtp://[user:password@]host[:port] (plain;
+    /// use a local relay). Without it, mail is written to the log in full.
+    #[arg(long, global = true, env = "SESAME_SMTP")]
+    smtp: Option<crate::outbox::SmtpUrl>,
+
+    /// Sender address of Sesame's mail.
+    #[arg(
+        long,
+        global = true,
+        env = "SESAME_MAIL_FROM",
+        default_value = "Sesame <sesame@localhost>"
+    )]
+    mail_from: String,
+
+    /// Also write every outgoing mail as a file into this directory.
+    #[arg(long, global = true, env = "SESAME_MAIL_OUTBOX")]
+    mail_outbox: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +81,11 @@ enum Command {
         /// (put a TLS-terminating proxy in front of any other).
         #[arg(long, env = "SESAME_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+
+        /// The address users reach Sesame at, for links in mail. Defaults to http://LISTEN
+        /// (with the bound port when LISTEN's port is 0).
+        #[arg(long, env = "SESAME_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Manage users.
     #[command(subcommand)]
@@ -172,11 +195,14 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
     let Cli { common, command } = cli;
     let backend = store::open(&common.store).map_err(|e| anyhow!("cannot open the store: {e}"))?;
     match command {
-        Command::Serve { listen } => {
-            let runtime = runtime(&common, backend.clone(), !listen.ip().is_loopback()).await?;
+        Command::Serve { listen, public_url } => {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
+            let bound = listener.local_addr()?;
+            let public_url = public_url.unwrap_or_else(|| format!("http://{bound}"));
+            let secure = !listen.ip().is_loopback();
+            let runtime = runtime(&common, backend.clone(), secure, &public_url).await?;
             tokio::spawn(purge_loop(backend));
             crate::server::serve(runtime, listener).await
         }
@@ -390,7 +416,8 @@ struct Admin {
 
 impl Admin {
     async fn connect(common: &Common, backend: Arc<dyn StoreBackend>) -> Result<Self> {
-        let runtime = runtime(common, backend, true).await?;
+        // Admin commands send no links; the URL only has to be well-formed.
+        let runtime = runtime(common, backend, true, "http://127.0.0.1:8080").await?;
         let mut store = runtime.new_store();
         let service = runtime.pre().instantiate_async(&mut store).await?;
         Ok(Admin { store, service })
@@ -402,11 +429,13 @@ async fn runtime(
     common: &Common,
     backend: Arc<dyn StoreBackend>,
     cookie_secure: bool,
+    public_url: &str,
 ) -> Result<Runtime> {
     let secret = master_secret(&*backend).await?;
     let mut guest_env = vec![
         ("SESAME_SECRET".to_owned(), URL_SAFE_NO_PAD.encode(secret)),
         ("SESAME_COOKIE_SECURE".to_owned(), cookie_secure.to_string()),
+        ("SESAME_PUBLIC_URL".to_owned(), public_url.to_owned()),
     ];
     for name in PASSED_THROUGH {
         if let Ok(value) = std::env::var(name) {
@@ -422,7 +451,18 @@ async fn runtime(
     } else {
         common.cache_dir.clone().or_else(default_cache_dir)
     };
-    Runtime::new(&component, cache_dir.as_deref(), backend, guest_env)
+    let mailer = crate::outbox::Mailer::new(
+        common.smtp.as_ref(),
+        &common.mail_from,
+        common.mail_outbox.clone(),
+    )?;
+    Runtime::new(
+        &component,
+        cache_dir.as_deref(),
+        backend,
+        Arc::new(mailer),
+        guest_env,
+    )
 }
 
 /// The master secret, created at first start and kept in the store's host-only area, so every

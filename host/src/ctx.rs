@@ -10,6 +10,7 @@ use wasmtime_wasi_http::{
     RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
 };
 
+use crate::outbox::Mailer;
 use crate::store::StoreBackend;
 
 /// Most linear memory one instance may grow to. argon2id at the default 19 MiB plus Sesame's
@@ -27,6 +28,7 @@ pub(crate) struct HostState {
     http: WasiHttpCtx,
     table: ResourceTable,
     backend: Arc<dyn StoreBackend>,
+    mailer: Arc<Mailer>,
     hooks: NoOutgoingRequests,
     pub(crate) limits: StoreLimits,
 }
@@ -58,7 +60,11 @@ impl WasiHttpHooks for NoOutgoingRequests {
 
 impl HostState {
     /// State for one instance, with the environment variables the component may see.
-    pub(crate) fn new(backend: Arc<dyn StoreBackend>, env: &[(String, String)]) -> Self {
+    pub(crate) fn new(
+        backend: Arc<dyn StoreBackend>,
+        mailer: Arc<Mailer>,
+        env: &[(String, String)],
+    ) -> Self {
         // No preopened directories, no network, no inherited environment: the component sees
         // only what is listed here, and its stderr for logging.
         let wasi = WasiCtx::builder().envs(env).inherit_stderr().build();
@@ -67,6 +73,7 @@ impl HostState {
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             backend,
+            mailer,
             hooks: NoOutgoingRequests,
             limits: StoreLimitsBuilder::new()
                 .memory_size(MAX_INSTANCE_MEMORY)
@@ -81,6 +88,7 @@ impl HostState {
     pub(crate) fn sesame(&mut self) -> SesameCtxView<'_> {
         SesameCtxView {
             backend: &*self.backend,
+            mailer: &self.mailer,
         }
     }
 }
@@ -89,6 +97,8 @@ impl HostState {
 pub(crate) struct SesameCtxView<'a> {
     /// The store back end.
     pub(crate) backend: &'a dyn StoreBackend,
+    /// Mail delivery.
+    pub(crate) mailer: &'a Mailer,
 }
 
 /// Marker tying `sesame:auth` host traits to [`SesameCtxView`] in the linker.

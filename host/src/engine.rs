@@ -10,8 +10,9 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
 
-use crate::bindings::{ServicePre, store as wit_store};
+use crate::bindings::{ServicePre, outbox as wit_outbox, store as wit_store};
 use crate::ctx::{HostState, Sesame};
+use crate::outbox::Mailer;
 use crate::store::StoreBackend;
 
 /// Everything needed to run the component: the pre-linked component, the store back end and
@@ -20,6 +21,7 @@ use crate::store::StoreBackend;
 pub(crate) struct Runtime {
     pre: ServicePre<HostState>,
     backend: Arc<dyn StoreBackend>,
+    mailer: Arc<Mailer>,
     guest_env: Arc<Vec<(String, String)>>,
 }
 
@@ -29,6 +31,7 @@ impl Runtime {
         component_path: &Path,
         cache_dir: Option<&Path>,
         backend: Arc<dyn StoreBackend>,
+        mailer: Arc<Mailer>,
         guest_env: Vec<(String, String)>,
     ) -> Result<Self> {
         let mut config = Config::new();
@@ -48,6 +51,7 @@ impl Runtime {
             wasmtime_wasi_http::WasiHttpView::http(s)
         })?;
         wit_store::add_to_linker::<_, Sesame>(&mut linker, HostState::sesame)?;
+        wit_outbox::add_to_linker::<_, Sesame>(&mut linker, HostState::sesame)?;
 
         let pre = ServicePre::new(linker.instantiate_pre(&component)?)
             .map_err(anyhow::Error::from)
@@ -55,6 +59,7 @@ impl Runtime {
         Ok(Runtime {
             pre,
             backend,
+            mailer,
             guest_env: Arc::new(guest_env),
         })
     }
@@ -68,7 +73,7 @@ impl Runtime {
     pub(crate) fn new_store(&self) -> Store<HostState> {
         let mut store = Store::new(
             self.pre.engine(),
-            HostState::new(self.backend.clone(), &self.guest_env),
+            HostState::new(self.backend.clone(), self.mailer.clone(), &self.guest_env),
         );
         store.limiter(|state| &mut state.limits);
         store

@@ -10,6 +10,7 @@ mod bindings;
 mod cli;
 mod ctx;
 mod engine;
+mod outbox;
 mod server;
 mod store;
 mod store_impl;

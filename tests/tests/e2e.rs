@@ -1,5 +1,11 @@
 //! End to end: the real `sesame` binary, a real SQLite file, real HTTP on loopback.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers: a failure here is a test failure"
+)]
+
 use serde_json::json;
 use sesame_tests::{Server, admin};
 
@@ -159,7 +165,16 @@ fn bad_input_gets_clear_4xx_never_5xx() {
     server.register("ada@example.com", PW);
     let json_ct = ("content-type", "application/json");
     let huge = vec![b' '; 70 * 1024];
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, &[u8], u16, &str)> = vec![
+    /// Method, path, headers, body, expected status and error code.
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Vec<(&'a str, &'a str)>,
+        &'a [u8],
+        u16,
+        &'a str,
+    );
+    let cases: Vec<Case<'_>> = vec![
         (
             "POST",
             "/login",
@@ -710,4 +725,104 @@ fn import_users_from_flask_security_and_bcrypt() {
         // The second sign-in runs on the fresh argon2id hash.
         server.login(email, "correct horse battery staple");
     }
+}
+
+/// Every mail in the outbox directory, oldest first, as (to, subject, text).
+fn mails(dir: &std::path::Path) -> Vec<(String, String, String)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort_by_key(|p| {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let mut parts = name
+            .trim_end_matches(".txt")
+            .split('-')
+            .map(|n| n.parse::<u64>().unwrap_or(0));
+        (parts.next(), parts.nth(1))
+    });
+    files
+        .iter()
+        .map(|p| {
+            let content = std::fs::read_to_string(p).unwrap();
+            let (head, text) = content.split_once("\n\n").unwrap();
+            let mut lines = head.lines();
+            let to = lines.next().unwrap().trim_start_matches("To: ").to_owned();
+            let subject = lines
+                .next()
+                .unwrap()
+                .trim_start_matches("Subject: ")
+                .to_owned();
+            (to, subject, text.to_owned())
+        })
+        .collect()
+}
+
+/// The path and query of the first link in a mail, relative to the server.
+fn link_path(text: &str, base: &str) -> String {
+    let start = text.find(base).expect("a link to this server");
+    text[start + base.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn confirmation_and_reset_links_from_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox");
+    let server = Server::start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_MAIL_OUTBOX", outbox.to_str().unwrap())],
+    );
+    server.register("ada@example.com", PW);
+    let sent = mails(&outbox);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, "ada@example.com");
+    let confirm = link_path(&sent[0].2, &server.base);
+    assert!(confirm.starts_with("/confirm?token="), "{confirm}");
+    let r = server.get(&confirm, &[]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["user"]["confirmed_at_ms"].is_u64());
+
+    // Registering the address again mails its owner, not the caller.
+    server.register("ada@example.com", "somebody else's try");
+    assert!(mails(&outbox)[1].1.contains("tried to register"));
+
+    let session = server.login("ada@example.com", PW);
+    let unknown = server.post_json("/reset", &json!({"email": "nobody@example.com"}), &[]);
+    let known = server.post_json("/reset", &json!({"email": "ada@example.com"}), &[]);
+    assert_eq!(
+        (unknown.status, unknown.body.clone()),
+        (known.status, known.body.clone())
+    );
+    assert_eq!(known.status, 202);
+    let sent = mails(&outbox);
+    assert_eq!(sent.len(), 3, "only the real account got a reset mail");
+    let reset = link_path(&sent[2].2, &server.base);
+    let token = reset.trim_start_matches("/reset?token=").to_owned();
+    let page = server.get(&reset, &[("accept", "text/html")]);
+    assert!(page.text().contains("name=\"token\""));
+
+    let r = server.post_json(
+        "/reset",
+        &json!({"token": token, "password": "difference engine"}),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        server.get("/me", &[("cookie", &session)]).status,
+        401,
+        "a reset ends every session"
+    );
+    server.login("ada@example.com", "difference engine");
+    let again = server.post_json(
+        "/reset",
+        &json!({"token": token, "password": "third password here"}),
+        &[],
+    );
+    assert_eq!(
+        (again.status, again.error_code().as_str()),
+        (400, "invalid-token")
+    );
 }

@@ -1,28 +1,8 @@
 use super::*;
 use crate::Sesame;
-use crate::config::Config;
 use crate::sessions::ClientInfo;
-use crate::store::{MemStore, Store};
-use crate::testing::{FixedEnv, test_config};
-
-struct Fixture {
-    store: MemStore,
-    env: FixedEnv,
-    config: Config,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        Fixture {
-            store: MemStore::new(),
-            env: FixedEnv::new(),
-            config: test_config(),
-        }
-    }
-    fn sesame(&self) -> Sesame<'_> {
-        Sesame::new(&self.store, &self.env, &self.config).unwrap()
-    }
-}
+use crate::store::Store;
+use crate::testing::Fixture;
 
 #[test]
 fn email_validation() {
@@ -270,7 +250,7 @@ fn tracking_records_each_sign_in() {
     let u = s
         .authenticate("ada@example.com", "analytical engine", &first)
         .unwrap();
-    f.env.advance_ms(5000);
+    f.advance(5000);
     let u2 = s
         .authenticate("ada@example.com", "analytical engine", &second)
         .unwrap();
@@ -315,7 +295,7 @@ fn lockout_after_threshold_with_exponential_back_off() {
     let second_lock = get_user_record(&f, &id).lockout.locked_until_ms.unwrap() - 1_700_000_000_000;
     assert_eq!(second_lock, 2 * f.config.lockout_base_ms);
     // After the lock ends, the right password works and clears the failures.
-    f.env.advance_ms(second_lock);
+    f.advance(second_lock);
     let ok = s
         .authenticate("ada@example.com", "analytical engine", &c)
         .unwrap();

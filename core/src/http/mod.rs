@@ -18,6 +18,8 @@
 //! | `POST /sessions/revoke` | ends one of the user's sessions                          |
 //! | `POST /logout-everywhere` | ends every session of the user                         |
 //! | `GET /auth/check?role=R&permission=P` | forward-auth for reverse proxies             |
+//! | `GET|POST /confirm` | confirms an email address with the mailed token              |
+//! | `GET|POST /reset`  | asks for a reset link / sets a new password with its token     |
 //!
 //! State-changing requests authenticated by the session cookie must carry the session's CSRF
 //! token (`X-CSRF-Token` header or `csrf_token` form field), and any request whose `Origin` (or
@@ -178,7 +180,9 @@ impl Format {
 }
 
 /// Every route and the methods it answers, for 405 answers and their `Allow` header.
-const ROUTES: [(&str, &str); 11] = [
+const ROUTES: [(&str, &str); 13] = [
+    ("/confirm", "GET, POST"),
+    ("/reset", "GET, POST"),
     ("/auth/check", "GET"),
     ("/", "GET"),
     ("/healthz", "GET"),
@@ -218,6 +222,19 @@ fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
         ("GET", "/sessions") => sessions(sesame, req, format),
         ("POST", "/sessions/revoke") => revoke(sesame, req, format),
         ("GET", "/auth/check") => auth_check(sesame, req),
+        ("GET", "/confirm") => {
+            let token = query_value(req, "token")?.unwrap_or_default();
+            confirm(sesame, &token, format)
+        }
+        ("POST", "/confirm") => {
+            let body: TokenBody = parse::body(req)?;
+            confirm(sesame, &body.token, format)
+        }
+        ("GET", "/reset") => {
+            let token = query_value(req, "token")?;
+            Ok(Response::html(200, pages::reset(token.as_deref(), None)))
+        }
+        ("POST", "/reset") => reset(sesame, req, format),
         (method, path) => match ROUTES.iter().find(|(p, _)| *p == path) {
             Some(_) => Err(Error::rejected(
                 ErrorCode::MethodNotAllowed,
@@ -303,6 +320,9 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
         (Format::Html, "/register") => {
             Response::html(status, pages::register(Some(&public.message)))
         }
+        (Format::Html, "/reset") if req.method == "POST" => {
+            Response::html(status, pages::reset(None, Some(&public.message)))
+        }
         (Format::Html, "/change") if public.code != ErrorCode::Unauthenticated => {
             let csrf = parse::credential(req)
                 .and_then(|c| sesame.validate_session(c.token()).ok())
@@ -350,7 +370,7 @@ struct RegisterBody {
 fn register(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
     let body: RegisterBody = parse::body(req)?;
     if let Some(address) = req.header(CLIENT_ADDR_HEADER) {
-        sesame.throttle(crate::throttle::Scope::RegisterByAddress, address)?;
+        sesame.throttle(crate::throttle::Scope::MailByAddress, address)?;
     }
     sesame.register(&body.email, &body.password, body.username.as_deref())?;
     const MESSAGE: &str = "Registration received. If the address was new, the account now exists and you can sign in.";
@@ -577,6 +597,93 @@ fn auth_check(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
         .with_header("x-sesame-roles", info.user.roles.join(",")))
 }
 
+/// The first value of query parameter `name`.
+fn query_value(req: &Request, name: &str) -> Result<Option<String>, Error> {
+    Ok(parse::query_pairs(req)?
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v))
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    token: String,
+}
+
+fn confirm(sesame: &Sesame<'_>, token: &str, format: Format) -> Result<Response, Error> {
+    let user = sesame.confirm_email(token)?;
+    Ok(match format {
+        Format::Html => Response::html(
+            200,
+            pages::notice("Email confirmed", "Your email address is confirmed."),
+        ),
+        Format::Json => Response::json(
+            200,
+            &serde_json::json!({"status": "confirmed", "user": user_json(&user)}),
+        ),
+    })
+}
+
+#[derive(Deserialize)]
+struct ResetBody {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    password_confirm: Option<String>,
+}
+
+/// `POST /reset` with `email` asks for a link (generic answer); with `token` and `password` it
+/// sets the new password.
+fn reset(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    let body: ResetBody = parse::body(req)?;
+    match (body.token, body.password, body.email) {
+        (Some(token), Some(password), _) => {
+            if body
+                .password_confirm
+                .as_ref()
+                .is_some_and(|c| *c != password)
+            {
+                return Err(Error::rejected(
+                    ErrorCode::InvalidRequest,
+                    "The new passwords do not match.",
+                ));
+            }
+            sesame.reset_password(&token, &password)?;
+            const DONE: &str = "Your password was changed and every session was signed out. Sign in with the new password.";
+            Ok(match format {
+                Format::Html => Response::html(200, pages::notice("Password changed", DONE)),
+                Format::Json => Response::json(
+                    200,
+                    &serde_json::json!({"status": "reset", "message": DONE}),
+                ),
+            })
+        }
+        (None, None, Some(email)) => {
+            if let Some(address) = req.header(CLIENT_ADDR_HEADER) {
+                sesame.throttle(crate::throttle::Scope::MailByAddress, address)?;
+            }
+            sesame.request_reset(&email)?;
+            const SENT: &str =
+                "If an account uses this address, a link to reset its password is on its way.";
+            Ok(match format {
+                Format::Html => Response::html(202, pages::notice("Check your email", SENT)),
+                Format::Json => Response::json(
+                    202,
+                    &serde_json::json!({"status": "accepted", "message": SENT}),
+                ),
+            })
+        }
+        _ => Err(Error::rejected(
+            ErrorCode::InvalidRequest,
+            "Send an email to get a reset link, or a token and a new password.",
+        )),
+    }
+}
+
 fn user_json(user: &User) -> serde_json::Value {
     serde_json::json!({
         "id": user.id,
@@ -585,6 +692,7 @@ fn user_json(user: &User) -> serde_json::Value {
         "roles": user.roles,
         "active": user.active,
         "created_at_ms": user.created_at_ms,
+        "confirmed_at_ms": user.confirmed_at_ms,
         "tracking": {
             "login_count": user.tracking.login_count,
             "current_login_at_ms": user.tracking.current_login_at_ms,

@@ -22,7 +22,7 @@ pub(super) fn login(error: Option<&str>) -> String {
              <p><label for=\"password\">Password</label><br>\
              <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
              <p><button type=\"submit\">Sign in</button></p>\n</form>\n\
-             <p><a href=\"/register\">Create an account</a></p>",
+             <p><a href=\"/register\">Create an account</a> · <a href=\"/reset\">Forgot your password?</a></p>",
             alert(error)
         ),
     )
@@ -118,6 +118,34 @@ pub(super) fn sessions(list: &[SessionSummary], current_id: &str, csrf_token: &s
              <th scope=\"col\">Last seen (Unix time)</th><th scope=\"col\">Action</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n{}\
              <p><a href=\"/me\">Back</a></p>",
             post_button("/logout-everywhere", csrf_token, "Sign out everywhere", &[])
+        ),
+    )
+}
+
+/// Asks for an address to mail a reset link to, or, with a token, for the new password.
+pub(super) fn reset(token: Option<&str>, error: Option<&str>) -> String {
+    let form = match token {
+        None => "<form method=\"post\" action=\"/reset\">\n\
+                 <p><label for=\"email\">Email</label><br>\
+                 <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" required></p>\n\
+                 <p><button type=\"submit\">Send me a link</button></p>\n</form>"
+            .to_owned(),
+        Some(token) => format!(
+            "<form method=\"post\" action=\"/reset\">\n\
+             <input type=\"hidden\" name=\"token\" value=\"{}\">\n\
+             <p><label for=\"password\">New password (8 to 128 characters)</label><br>\
+             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" minlength=\"8\" maxlength=\"128\" required></p>\n\
+             <p><label for=\"password_confirm\">New password again</label><br>\
+             <input id=\"password_confirm\" name=\"password_confirm\" type=\"password\" autocomplete=\"new-password\" required></p>\n\
+             <p><button type=\"submit\">Set password</button></p>\n</form>",
+            escape(token)
+        ),
+    };
+    layout(
+        "Reset password",
+        &format!(
+            "<h1>Reset password</h1>\n{}{form}\n<p><a href=\"/login\">Sign in</a></p>",
+            alert(error)
         ),
     )
 }

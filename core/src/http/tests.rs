@@ -1,25 +1,9 @@
 use super::*;
-use crate::config::Config;
-use crate::store::MemStore;
-use crate::testing::{FixedEnv, test_config};
-
-struct Fixture {
-    store: MemStore,
-    env: FixedEnv,
-    config: Config,
-}
+use crate::testing::Fixture;
 
 impl Fixture {
-    fn new() -> Self {
-        Fixture {
-            store: MemStore::new(),
-            env: FixedEnv::new(),
-            config: test_config(),
-        }
-    }
     fn send(&self, req: Request) -> Response {
-        let sesame = Sesame::new(&self.store, &self.env, &self.config).unwrap();
-        handle(&sesame, &req)
+        handle(&self.sesame(), &req)
     }
     fn json(&self, method: &str, path: &str, body: &str) -> Response {
         self.send(
@@ -549,7 +533,7 @@ fn forward_auth_checks_roles_and_permissions() {
     assert_eq!(r.header("x-sesame-email"), Some("ada@example.com"));
     assert_eq!(r.header("x-sesame-user").map(str::len), Some(32));
     assert_eq!(check("?role=editor").status, 403);
-    let sesame = Sesame::new(&f.store, &f.env, &f.config).unwrap();
+    let sesame = f.sesame();
     sesame
         .put_role(&crate::roles::Role {
             name: "editor".into(),
@@ -617,7 +601,6 @@ fn throttling_per_account_and_per_address_with_retry_after() {
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 1);
     assert_eq!(*statuses.last().unwrap(), 429);
     // The window passes.
-    f.env.advance_ms(f.config.throttle.window_ms);
-    f.store.set_now_ms(crate::env::Env::now_ms(&f.env));
+    f.advance(f.config.throttle.window_ms);
     assert_eq!(attempt("ghost@example.com", "192.0.2.200").status, 401);
 }

@@ -1,54 +1,30 @@
 use super::*;
-use crate::Sesame;
-use crate::config::Config;
-use crate::store::{MemStore, Store};
-use crate::testing::{FixedEnv, test_config};
+use crate::store::Store;
+use crate::testing::Fixture;
 
-struct Fixture {
-    store: MemStore,
-    env: FixedEnv,
-    config: Config,
+/// A fixture where ada has registered.
+fn registered() -> Fixture {
+    let f = Fixture::new();
+    f.sesame()
+        .register("ada@example.com", "analytical engine", None)
+        .unwrap();
+    f
 }
 
-impl Fixture {
-    fn new() -> Self {
-        let f = Fixture {
-            store: MemStore::new(),
-            env: FixedEnv::new(),
-            config: test_config(),
-        };
-        f.sync_clock();
-        f.sesame()
-            .register("ada@example.com", "analytical engine", None)
-            .unwrap();
-        f
-    }
-    fn sesame(&self) -> Sesame<'_> {
-        Sesame::new(&self.store, &self.env, &self.config).unwrap()
-    }
-    fn advance(&self, ms: u64) {
-        self.env.advance_ms(ms);
-        self.sync_clock();
-    }
-    fn sync_clock(&self) {
-        use crate::env::Env;
-        self.store.set_now_ms(self.env.now_ms());
-    }
-    fn login(&self) -> IssuedSession {
-        self.sesame()
-            .login(
-                "ada@example.com",
-                "analytical engine",
-                &ClientInfo::default(),
-            )
-            .unwrap()
-    }
+fn login(f: &Fixture) -> IssuedSession {
+    f.sesame()
+        .login(
+            "ada@example.com",
+            "analytical engine",
+            &ClientInfo::default(),
+        )
+        .unwrap()
 }
 
 #[test]
 fn only_the_token_hash_is_stored() {
-    let f = Fixture::new();
-    let session = f.login();
+    let f = registered();
+    let session = login(&f);
     let keys: Vec<String> = f
         .store
         .scan("session/", None, 100)
@@ -66,9 +42,9 @@ fn only_the_token_hash_is_stored() {
 
 #[test]
 fn every_login_gets_a_fresh_token() {
-    let f = Fixture::new();
-    let a = f.login();
-    let b = f.login();
+    let f = registered();
+    let a = login(&f);
+    let b = login(&f);
     assert_ne!(a.token.expose(), b.token.expose());
     assert!(f.sesame().validate_session(a.token.expose()).is_ok());
     assert!(f.sesame().validate_session(b.token.expose()).is_ok());
@@ -76,8 +52,8 @@ fn every_login_gets_a_fresh_token() {
 
 #[test]
 fn idle_expiry_and_touch() {
-    let f = Fixture::new();
-    let s = f.login();
+    let f = registered();
+    let s = login(&f);
     let idle = f.config.session_idle_ms;
     // Active use keeps the session alive past one idle period.
     f.advance(idle - 1000);
@@ -94,8 +70,8 @@ fn idle_expiry_and_touch() {
 
 #[test]
 fn absolute_expiry_ends_even_an_active_session() {
-    let f = Fixture::new();
-    let s = f.login();
+    let f = registered();
+    let s = login(&f);
     let step = f.config.session_idle_ms / 2;
     let mut elapsed = 0;
     while elapsed + step < f.config.session_absolute_ms {
@@ -109,8 +85,8 @@ fn absolute_expiry_ends_even_an_active_session() {
 
 #[test]
 fn logout_ends_the_session_and_is_idempotent() {
-    let f = Fixture::new();
-    let s = f.login();
+    let f = registered();
+    let s = login(&f);
     f.sesame().logout(s.token.expose()).unwrap();
     assert!(f.sesame().validate_session(s.token.expose()).is_err());
     f.sesame().logout(s.token.expose()).unwrap();
@@ -120,8 +96,8 @@ fn logout_ends_the_session_and_is_idempotent() {
 
 #[test]
 fn forged_and_malformed_tokens_are_unauthenticated() {
-    let f = Fixture::new();
-    let _real = f.login();
+    let f = registered();
+    let _real = login(&f);
     for forged in ["", "abc", &"A".repeat(43), &"!".repeat(43), &"A".repeat(44)] {
         let err = f.sesame().validate_session(forged).unwrap_err();
         assert_eq!(
@@ -133,7 +109,7 @@ fn forged_and_malformed_tokens_are_unauthenticated() {
 
 #[test]
 fn wrong_password_unknown_user_and_disabled_give_one_answer() {
-    let f = Fixture::new();
+    let f = registered();
     let s = f.sesame();
     let c = ClientInfo::default();
     let wrong = crate::AuthError::from(

@@ -129,10 +129,10 @@ impl StoreBackend for SqliteBackend {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(unavailable)?;
             let now = now_ms() as i64;
-            if let Some(expected) = expect_version {
-                if live_version(&tx, &key, now)? != expected {
-                    return Err(BackendError::Conflict);
-                }
+            if let Some(expected) = expect_version
+                && live_version(&tx, &key, now)? != expected
+            {
+                return Err(BackendError::Conflict);
             }
             let version: i64 = tx
                 .query_row(

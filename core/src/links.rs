@@ -1,0 +1,189 @@
+//! Email links: confirming an address and resetting a forgotten password.
+//!
+//! Links carry a token from [`Signer`] (HMAC with a key derived from the host's secret, with an
+//! issue time checked against a maximum age). Each token is also bound to the state it changes,
+//! which makes it single-use without storing anything:
+//!
+//! - a confirmation token names the user and email; once confirmed, it changes nothing more;
+//! - a reset token names the user and a fingerprint of the current password hash; the reset
+//!   replaces the hash, so the same token (and every other outstanding one) stops working.
+//!
+//! Requests for either link answer the same whether or not the account exists.
+//!
+//! WIT: `sesame:auth/accounts.request-reset`, `reset-password`, `confirm-email`.
+
+use sha2::{Digest, Sha256};
+
+use crate::Sesame;
+use crate::accounts::{Email, User};
+use crate::error::{Error, ErrorCode, Result};
+use crate::password::Password;
+use crate::signer::Signer;
+
+/// An email Sesame asks the host to deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    /// Recipient address.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+}
+
+/// Signer purpose of confirmation links.
+const CONFIRM_PURPOSE: &str = "confirm-email";
+/// Signer purpose of reset links.
+const RESET_PURPOSE: &str = "reset-password";
+
+impl Sesame<'_> {
+    /// Sends a confirmation link to a newly registered user.
+    pub(crate) fn send_confirmation(&self, user: &User) {
+        let payload = format!("{}:{}", user.id, user.email.to_lowercase());
+        let token = self
+            .signer(CONFIRM_PURPOSE)
+            .sign(payload.as_bytes(), self.now_secs());
+        let link = format!("{}/confirm?token={token}", self.config.public_url);
+        self.env.send_mail(&Mail {
+            to: user.email.clone(),
+            subject: "Confirm your email address".into(),
+            text: format!(
+                "Welcome! Confirm your email address by opening this link within {} hours:\n\n{link}\n\nIf you did not create an account, ignore this message.\n",
+                self.config.confirm_link_max_age_secs / 3600
+            ),
+        });
+    }
+
+    /// Tells the owner of an address that someone tried to register it again, instead of
+    /// telling the person registering.
+    pub(crate) fn send_already_registered(&self, email: &Email) {
+        self.env.send_mail(&Mail {
+            to: email.as_str().to_owned(),
+            subject: "Someone tried to register with your email address".into(),
+            text: format!(
+                "An account already exists for this address. If it was you, sign in at {0}/login, or reset your password at {0}/reset.\n\nIf it was not you, no action is needed.\n",
+                self.config.public_url
+            ),
+        });
+    }
+
+    /// Confirms the email address named by a confirmation token.
+    ///
+    /// WIT: `sesame:auth/accounts.confirm-email`.
+    pub fn confirm_email(&self, token: &str) -> Result<User> {
+        let (payload, _) = self
+            .signer(CONFIRM_PURPOSE)
+            .verify(
+                token,
+                self.now_secs(),
+                self.config.confirm_link_max_age_secs,
+            )
+            .map_err(|_| invalid_link())?;
+        let payload = String::from_utf8(payload).map_err(|_| invalid_link())?;
+        let (id, email) = payload.split_once(':').ok_or_else(invalid_link)?;
+        let now = self.env.now_ms();
+        let user = self.update_user(id, |record| {
+            if record.email.to_lowercase() != email {
+                return Err(invalid_link());
+            }
+            record.confirmed_at_ms.get_or_insert(now);
+            Ok(())
+        });
+        match user {
+            Ok(record) => Ok(record.public()),
+            Err(Error::UnknownAccount) => Err(invalid_link()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Mails a reset link if `email` belongs to an account; does the same work and answers the
+    /// same either way.
+    ///
+    /// WIT: `sesame:auth/accounts.request-reset`.
+    pub fn request_reset(&self, email: &str) -> Result<()> {
+        let email = Email::parse(email)?;
+        let Some(id) = self.user_id_for_email(&email)? else {
+            return Ok(());
+        };
+        let Some((record, _)) = self.load_user(&id)? else {
+            return Ok(());
+        };
+        let payload = format!("{id}:{}", fingerprint(&record.password_hash));
+        let token = self
+            .signer(RESET_PURPOSE)
+            .sign(payload.as_bytes(), self.now_secs());
+        let link = format!("{}/reset?token={token}", self.config.public_url);
+        self.env.send_mail(&Mail {
+            to: record.email.clone(),
+            subject: "Reset your password".into(),
+            text: format!(
+                "Someone asked to reset the password of your account. To choose a new one, open this link within {} minutes:\n\n{link}\n\nThe link works once. If you did not ask, ignore this message; your password stays as it is.\n",
+                self.config.reset_link_max_age_secs / 60
+            ),
+        });
+        Ok(())
+    }
+
+    /// Sets a new password with a reset token, ends every session of the user and clears any
+    /// lock. The token stops working once used.
+    ///
+    /// WIT: `sesame:auth/accounts.reset-password`.
+    pub fn reset_password(&self, token: &str, new_password: &str) -> Result<User> {
+        let (payload, _) = self
+            .signer(RESET_PURPOSE)
+            .verify(token, self.now_secs(), self.config.reset_link_max_age_secs)
+            .map_err(|_| invalid_link())?;
+        let payload = String::from_utf8(payload).map_err(|_| invalid_link())?;
+        let (id, expected_fingerprint) = payload.split_once(':').ok_or_else(invalid_link)?;
+        let Some((record, _)) = self.load_user(id)? else {
+            return Err(invalid_link());
+        };
+        if fingerprint(&record.password_hash) != expected_fingerprint {
+            return Err(invalid_link());
+        }
+        let mut identities = vec![record.email.as_str()];
+        if let Some(u) = &record.username {
+            identities.push(u.as_str());
+        }
+        let password = Password::new_checked(new_password, &identities)?;
+        let hash = self.hasher.hash(&password, self.env)?;
+        let now = self.env.now_ms();
+        let updated = self.update_user(id, |r| {
+            // The same check under compare-and-swap: two racing uses of one token cannot both win.
+            if fingerprint(&r.password_hash) != expected_fingerprint {
+                return Err(invalid_link());
+            }
+            r.password_hash = hash.clone();
+            r.lockout = Default::default();
+            // Receiving the link proves the address.
+            r.confirmed_at_ms.get_or_insert(now);
+            Ok(())
+        })?;
+        self.revoke_all_sessions(id)?;
+        Ok(updated.public())
+    }
+
+    fn signer(&self, purpose: &'static str) -> Signer {
+        Signer::new(&self.config.secret, purpose)
+    }
+
+    fn now_secs(&self) -> u64 {
+        self.env.now_ms() / 1000
+    }
+}
+
+/// A short, non-reversible stand-in for a password hash, so a reset token names the hash it
+/// replaces without carrying it.
+fn fingerprint(password_hash: &str) -> String {
+    hex::encode(&Sha256::digest(password_hash.as_bytes())[..12])
+}
+
+fn invalid_link() -> Error {
+    Error::rejected(
+        ErrorCode::InvalidToken,
+        "This link is invalid, expired or already used. Ask for a new one.",
+    )
+}
+
+#[cfg(test)]
+mod tests;
