@@ -9,6 +9,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::Sesame;
 use crate::env::random_array;
 use crate::error::{Error, ErrorCode, Result};
+use crate::events::EventKind;
 use crate::password::Password;
 use crate::records::{self, email_key, user_key, username_key};
 use crate::sessions::ClientInfo;
@@ -255,6 +256,7 @@ impl Sesame<'_> {
     pub fn register(&self, email: &str, password: &str, username: Option<&str>) -> Result<()> {
         match self.create(email, password, username, Vec::new()) {
             Ok(user) => {
+                self.emit(EventKind::Registered, Some(&user.id), None);
                 self.send_confirmation(&user);
                 Ok(())
             }
@@ -316,16 +318,22 @@ impl Sesame<'_> {
         client: &ClientInfo,
     ) -> Result<UserRecord> {
         let password = Password::for_verification(password)?;
+        let address = client.address.as_deref();
         let Some(id) = self.resolve_identity(identity)? else {
+            self.emit(EventKind::LoginFailed, None, address);
             return Err(self.hasher.dummy_verify(&password));
         };
         let Some((user, _)) = self.load_user(&id)? else {
+            self.emit(EventKind::LoginFailed, None, address);
             return Err(self.hasher.dummy_verify(&password));
         };
         let verified = match self.hasher.verify(&password, &user.password_hash) {
             Ok(verified) => verified,
             Err(Error::WrongPassword) => {
-                self.record_failure(&id)?;
+                self.emit(EventKind::LoginFailed, Some(&id), address);
+                if self.record_failure(&id)? {
+                    self.emit(EventKind::Locked, Some(&id), address);
+                }
                 return Err(Error::WrongPassword);
             }
             Err(e) => return Err(e),
@@ -336,9 +344,11 @@ impl Sesame<'_> {
             .locked_until_ms
             .is_some_and(|until| until > now)
         {
+            self.emit(EventKind::LoginFailed, Some(&id), address);
             return Err(Error::AccountLocked);
         }
         if !user.active {
+            self.emit(EventKind::LoginFailed, Some(&id), address);
             return Err(Error::AccountDisabled);
         }
         // Hash outside the update loop: it is the expensive part, and the loop may retry.
@@ -364,11 +374,13 @@ impl Sesame<'_> {
             record.lockout = Lockout::default();
             Ok(())
         })
+        .inspect(|_| self.emit(EventKind::LoginSucceeded, Some(&id), address))
     }
 
     /// Counts one failed sign-in and locks the account once the threshold is reached, each
-    /// further failure doubling the lock (up to the configured maximum).
-    fn record_failure(&self, id: &str) -> Result<()> {
+    /// further failure doubling the lock (up to the configured maximum). Returns whether this
+    /// failure locked the account.
+    fn record_failure(&self, id: &str) -> Result<bool> {
         let now = self.env.now_ms();
         let config = self.config;
         self.update_user(id, |record| {
@@ -383,8 +395,8 @@ impl Sesame<'_> {
                 lockout.locked_until_ms = Some(now.saturating_add(lock));
             }
             Ok(())
-        })?;
-        Ok(())
+        })
+        .map(|record| record.lockout.failed_count == config.lockout_threshold)
     }
 
     /// Applies `change` to the user record with compare-and-swap, re-reading and re-applying on
@@ -455,6 +467,11 @@ impl Sesame<'_> {
             Ok(())
         })?;
         self.revoke_all_sessions(&user_id)?;
+        self.emit(
+            EventKind::PasswordChanged,
+            Some(&user_id),
+            client.address.as_deref(),
+        );
         self.issue_session(info.user, client)
     }
 

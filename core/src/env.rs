@@ -20,6 +20,9 @@ use crate::error::{Error, Result};
 ///     fn send_mail(&self, mail: &sesame_core::links::Mail) {
 ///         println!("to {}: {}", mail.to, mail.subject);
 ///     }
+///     fn emit_event(&self, event: &sesame_core::events::Event) {
+///         println!("{}", event.kind.as_str());
+///     }
 /// }
 /// assert_eq!(Fixed.now_ms(), 1_700_000_000_000);
 /// ```
@@ -34,6 +37,10 @@ pub trait Env {
     /// what it cannot deliver, and core must answer the same whether or not mail went out (the
     /// answer would otherwise reveal which addresses have accounts).
     fn send_mail(&self, mail: &crate::links::Mail);
+
+    /// Hands an account event to the host (to log, forward to a webhook, ...). Infallible from
+    /// core's view, for the same reason as [`Env::send_mail`].
+    fn emit_event(&self, event: &crate::events::Event);
 
     /// `N` random bytes.
     fn random_bytes<const N: usize>(&self) -> Result<[u8; N]>

@@ -28,6 +28,7 @@
 //!         Ok(())
 //!     }
 //!     fn send_mail(&self, _mail: &sesame_core::links::Mail) {}
+//!     fn emit_event(&self, _event: &sesame_core::events::Event) {}
 //! }
 //! let mut config = Config::new(MasterSecret::new(vec![7; 32])?);
 //! config.argon2 = Argon2Params { m_kib: 64, t: 1, p: 1 }; // cheap, for the example
@@ -46,6 +47,7 @@ pub mod accounts;
 pub mod config;
 pub mod env;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod legacy_hash;
 pub mod links;

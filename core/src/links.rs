@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::Sesame;
 use crate::accounts::{Email, User};
 use crate::error::{Error, ErrorCode, Result};
+use crate::events::EventKind;
 use crate::password::Password;
 use crate::signer::Signer;
 
@@ -90,7 +91,10 @@ impl Sesame<'_> {
             Ok(())
         });
         match user {
-            Ok(record) => Ok(record.public()),
+            Ok(record) => {
+                self.emit(EventKind::Confirmed, Some(&record.id), None);
+                Ok(record.public())
+            }
             Err(Error::UnknownAccount) => Err(invalid_link()),
             Err(e) => Err(e),
         }
@@ -160,6 +164,7 @@ impl Sesame<'_> {
             Ok(())
         })?;
         self.revoke_all_sessions(id)?;
+        self.emit(EventKind::PasswordReset, Some(id), None);
         Ok(updated.public())
     }
 

@@ -240,6 +240,11 @@ impl Sesame<'_> {
         }
         self.store.delete(&session_key(session_id), None)?;
         self.store.delete(&index, None)?;
+        self.emit(
+            crate::events::EventKind::SessionRevoked,
+            Some(user_id),
+            None,
+        );
         Ok(())
     }
 
@@ -250,6 +255,11 @@ impl Sesame<'_> {
             self.store.delete(&session_key(id), None)?;
             self.store.delete(&user_session_key(user_id, id), None)?;
         }
+        self.emit(
+            crate::events::EventKind::SessionRevoked,
+            Some(user_id),
+            None,
+        );
         Ok(ids.len())
     }
 

@@ -15,6 +15,8 @@ pub(crate) struct FixedEnv {
     counter: AtomicU64,
     /// Every mail sent, in order.
     pub(crate) outbox: std::sync::Mutex<Vec<crate::links::Mail>>,
+    /// Every event emitted, in order.
+    pub(crate) events: std::sync::Mutex<Vec<crate::events::Event>>,
 }
 
 impl FixedEnv {
@@ -24,6 +26,7 @@ impl FixedEnv {
             now_ms: AtomicU64::new(1_700_000_000_000),
             counter: AtomicU64::new(0),
             outbox: std::sync::Mutex::new(Vec::new()),
+            events: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -40,6 +43,10 @@ impl Env for FixedEnv {
 
     fn send_mail(&self, mail: &crate::links::Mail) {
         self.outbox.lock().expect("outbox").push(mail.clone());
+    }
+
+    fn emit_event(&self, event: &crate::events::Event) {
+        self.events.lock().expect("events").push(event.clone());
     }
 
     fn fill_random(&self, buf: &mut [u8]) -> Result<()> {

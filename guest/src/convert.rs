@@ -7,6 +7,8 @@ use sesame_core::{AuthError, ErrorCode};
 
 use crate::bindings::exports::sesame::auth::roles as wit_roles;
 use crate::bindings::types as wit;
+use crate::bindings::wit_outbox;
+use sesame_core::events::{Event, EventKind};
 
 /// A core user as the WIT record.
 pub(crate) fn user(u: User) -> wit::User {
@@ -73,6 +75,25 @@ pub(crate) fn role_out(r: Role) -> wit_roles::Role {
         name: r.name,
         description: r.description,
         permissions: r.permissions,
+    }
+}
+
+/// A core event as the WIT record.
+pub(crate) fn event(e: &Event) -> wit_outbox::Event {
+    wit_outbox::Event {
+        kind: match e.kind {
+            EventKind::Registered => wit_outbox::EventKind::Registered,
+            EventKind::Confirmed => wit_outbox::EventKind::Confirmed,
+            EventKind::LoginSucceeded => wit_outbox::EventKind::LoginSucceeded,
+            EventKind::LoginFailed => wit_outbox::EventKind::LoginFailed,
+            EventKind::Locked => wit_outbox::EventKind::Locked,
+            EventKind::PasswordChanged => wit_outbox::EventKind::PasswordChanged,
+            EventKind::PasswordReset => wit_outbox::EventKind::PasswordReset,
+            EventKind::SessionRevoked => wit_outbox::EventKind::SessionRevoked,
+        },
+        user_id: e.user_id.clone(),
+        address: e.address.clone(),
+        at_ms: e.at_ms,
     }
 }
 

@@ -40,6 +40,10 @@ impl Env for WasiEnv {
         getrandom::fill(buf).map_err(|_| Error::Random)
     }
 
+    fn emit_event(&self, event: &sesame_core::events::Event) {
+        bindings::wit_outbox::emit_event(&convert::event(event));
+    }
+
     fn send_mail(&self, mail: &sesame_core::links::Mail) {
         bindings::wit_outbox::send_mail(&bindings::wit_outbox::Mail {
             to: mail.to.clone(),

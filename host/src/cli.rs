@@ -63,6 +63,10 @@ struct Common {
     /// Also write every outgoing mail as a file into this directory.
     #[arg(long, global = true, env = "SESAME_MAIL_OUTBOX")]
     mail_outbox: Option<PathBuf>,
+
+    /// POST every account event as JSON to this http:// URL (events are always logged).
+    #[arg(long, global = true, env = "SESAME_WEBHOOK")]
+    webhook: Option<crate::outbox::WebhookUrl>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -456,11 +460,13 @@ async fn runtime(
         &common.mail_from,
         common.mail_outbox.clone(),
     )?;
+    let events = crate::outbox::EventSink::new(common.webhook.clone());
     Runtime::new(
         &component,
         cache_dir.as_deref(),
         backend,
         Arc::new(mailer),
+        Arc::new(events),
         guest_env,
     )
 }

@@ -10,7 +10,7 @@ use wasmtime_wasi_http::{
     RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
 };
 
-use crate::outbox::Mailer;
+use crate::outbox::{EventSink, Mailer};
 use crate::store::StoreBackend;
 
 /// Most linear memory one instance may grow to. argon2id at the default 19 MiB plus Sesame's
@@ -29,6 +29,7 @@ pub(crate) struct HostState {
     table: ResourceTable,
     backend: Arc<dyn StoreBackend>,
     mailer: Arc<Mailer>,
+    events: Arc<EventSink>,
     hooks: NoOutgoingRequests,
     pub(crate) limits: StoreLimits,
 }
@@ -63,6 +64,7 @@ impl HostState {
     pub(crate) fn new(
         backend: Arc<dyn StoreBackend>,
         mailer: Arc<Mailer>,
+        events: Arc<EventSink>,
         env: &[(String, String)],
     ) -> Self {
         // No preopened directories, no network, no inherited environment: the component sees
@@ -74,6 +76,7 @@ impl HostState {
             table: ResourceTable::new(),
             backend,
             mailer,
+            events,
             hooks: NoOutgoingRequests,
             limits: StoreLimitsBuilder::new()
                 .memory_size(MAX_INSTANCE_MEMORY)
@@ -89,6 +92,7 @@ impl HostState {
         SesameCtxView {
             backend: &*self.backend,
             mailer: &self.mailer,
+            events: &self.events,
         }
     }
 }
@@ -99,6 +103,8 @@ pub(crate) struct SesameCtxView<'a> {
     pub(crate) backend: &'a dyn StoreBackend,
     /// Mail delivery.
     pub(crate) mailer: &'a Mailer,
+    /// Account events.
+    pub(crate) events: &'a EventSink,
 }
 
 /// Marker tying `sesame:auth` host traits to [`SesameCtxView`] in the linker.

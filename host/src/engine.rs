@@ -12,7 +12,7 @@ use wasmtime::{Config, Engine, Store};
 
 use crate::bindings::{ServicePre, outbox as wit_outbox, store as wit_store};
 use crate::ctx::{HostState, Sesame};
-use crate::outbox::Mailer;
+use crate::outbox::{EventSink, Mailer};
 use crate::store::StoreBackend;
 
 /// Everything needed to run the component: the pre-linked component, the store back end and
@@ -22,6 +22,7 @@ pub(crate) struct Runtime {
     pre: ServicePre<HostState>,
     backend: Arc<dyn StoreBackend>,
     mailer: Arc<Mailer>,
+    events: Arc<EventSink>,
     guest_env: Arc<Vec<(String, String)>>,
 }
 
@@ -32,6 +33,7 @@ impl Runtime {
         cache_dir: Option<&Path>,
         backend: Arc<dyn StoreBackend>,
         mailer: Arc<Mailer>,
+        events: Arc<EventSink>,
         guest_env: Vec<(String, String)>,
     ) -> Result<Self> {
         let mut config = Config::new();
@@ -60,6 +62,7 @@ impl Runtime {
             pre,
             backend,
             mailer,
+            events,
             guest_env: Arc::new(guest_env),
         })
     }
@@ -73,7 +76,12 @@ impl Runtime {
     pub(crate) fn new_store(&self) -> Store<HostState> {
         let mut store = Store::new(
             self.pre.engine(),
-            HostState::new(self.backend.clone(), self.mailer.clone(), &self.guest_env),
+            HostState::new(
+                self.backend.clone(),
+                self.mailer.clone(),
+                self.events.clone(),
+                &self.guest_env,
+            ),
         );
         store.limiter(|state| &mut state.limits);
         store

@@ -11,7 +11,7 @@ use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::bindings::outbox::{self, Mail};
+use crate::bindings::outbox::{self, Event, EventKind, Mail};
 use crate::ctx::SesameCtxView;
 
 /// Where mail goes.
@@ -140,6 +140,11 @@ impl outbox::Host for SesameCtxView<'_> {
         self.mailer.deliver(mail).await;
         Ok(())
     }
+
+    async fn emit_event(&mut self, event: Event) -> wasmtime::Result<()> {
+        self.events.emit(event);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -158,5 +163,123 @@ mod tests {
         assert_eq!(full.credentials, Some(("ada".into(), "s3cret".into())));
         assert!("http://x".parse::<SmtpUrl>().is_err());
         assert!("smtp://:25".parse::<SmtpUrl>().is_err());
+    }
+
+    #[test]
+    fn webhook_urls() {
+        let url: WebhookUrl = "http://127.0.0.1:9000/hooks/sesame?x=1".parse().unwrap();
+        assert_eq!(
+            (url.host.as_str(), url.port, url.path.as_str()),
+            ("127.0.0.1", 9000, "/hooks/sesame?x=1")
+        );
+        let bare: WebhookUrl = "http://collector".parse().unwrap();
+        assert_eq!((bare.port, bare.path.as_str()), (80, "/"));
+        assert!("https://collector".parse::<WebhookUrl>().is_err());
+        assert!("not a url".parse::<WebhookUrl>().is_err());
+    }
+}
+
+/// Where account events go: always the log (target `sesame::event`), and a webhook when
+/// configured.
+pub(crate) struct EventSink {
+    webhook: Option<WebhookUrl>,
+}
+
+/// A webhook address: `http://host[:port][/path]`. Plain HTTP: point it at a collector on
+/// the same host or network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WebhookUrl {
+    host: String,
+    port: u16,
+    path: String,
+}
+
+/// How long one webhook delivery may take.
+const WEBHOOK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl std::str::FromStr for WebhookUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let uri: http::Uri = s.parse().map_err(|e| format!("'{s}' is not a URL: {e}"))?;
+        if uri.scheme_str() != Some("http") {
+            return Err(format!("'{s}': only http:// webhooks are supported"));
+        }
+        let host = uri
+            .host()
+            .ok_or_else(|| format!("no host in '{s}'"))?
+            .to_owned();
+        Ok(WebhookUrl {
+            host,
+            port: uri.port_u16().unwrap_or(80),
+            path: uri
+                .path_and_query()
+                .map_or("/".to_owned(), |p| p.as_str().to_owned()),
+        })
+    }
+}
+
+impl EventSink {
+    /// A sink posting to `webhook`, if any.
+    pub(crate) fn new(webhook: Option<WebhookUrl>) -> Self {
+        EventSink { webhook }
+    }
+
+    /// Logs the event and, in the background, posts it to the webhook.
+    fn emit(&self, event: Event) {
+        let kind = event_kind(event.kind);
+        tracing::info!(
+            target: "sesame::event",
+            kind,
+            user_id = event.user_id.as_deref().unwrap_or("-"),
+            address = event.address.as_deref().unwrap_or("-"),
+            at_ms = event.at_ms,
+            "account event"
+        );
+        let Some(url) = self.webhook.clone() else {
+            return;
+        };
+        let body = serde_json::json!({
+            "kind": kind,
+            "user_id": event.user_id,
+            "address": event.address,
+            "at_ms": event.at_ms,
+        })
+        .to_string();
+        tokio::spawn(async move {
+            match tokio::time::timeout(WEBHOOK_TIMEOUT, post_json(&url, body)).await {
+                Ok(Ok(status)) if (200..300).contains(&status) => {}
+                Ok(Ok(status)) => tracing::warn!(status, kind, "webhook refused an event"),
+                Ok(Err(e)) => tracing::warn!(error = %e, kind, "webhook delivery failed"),
+                Err(_) => tracing::warn!(kind, "webhook delivery timed out"),
+            }
+        });
+    }
+}
+
+/// POSTs `body` as JSON over one HTTP/1.1 connection; returns the status.
+async fn post_json(url: &WebhookUrl, body: String) -> anyhow::Result<u16> {
+    use http_body_util::Full;
+    let stream = tokio::net::TcpStream::connect((url.host.as_str(), url.port)).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let request = http::Request::post(&url.path)
+        .header(http::header::HOST, format!("{}:{}", url.host, url.port))
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(bytes::Bytes::from(body)))?;
+    Ok(sender.send_request(request).await?.status().as_u16())
+}
+
+fn event_kind(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Registered => "registered",
+        EventKind::Confirmed => "confirmed",
+        EventKind::LoginSucceeded => "login-succeeded",
+        EventKind::LoginFailed => "login-failed",
+        EventKind::Locked => "locked",
+        EventKind::PasswordChanged => "password-changed",
+        EventKind::PasswordReset => "password-reset",
+        EventKind::SessionRevoked => "session-revoked",
     }
 }

@@ -826,3 +826,74 @@ fn confirmation_and_reset_links_from_the_outbox() {
         (400, "invalid-token")
     );
 }
+
+/// A minimal webhook receiver on a loopback port: answers 204 to every request and sends each
+/// JSON body down the channel.
+fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                loop {
+                    let mut length = 0usize;
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        line.clear();
+                        reader.read_line(&mut line).unwrap();
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap();
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    let _ = tx.send(serde_json::from_slice(&body).unwrap());
+                    let mut writer = &stream;
+                    writer
+                        .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
+                        .unwrap();
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn account_events_reach_the_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, events) = webhook_receiver();
+    let server = Server::start_with_env(&dir.path().join("sesame.db"), &[("SESAME_WEBHOOK", &url)]);
+    server.register("ada@example.com", PW);
+    let wrong = server.post_json(
+        "/login",
+        &json!({"email": "ada@example.com", "password": "not the one"}),
+        &[],
+    );
+    assert_eq!(wrong.status, 401);
+    server.login("ada@example.com", PW);
+    let mut kinds = Vec::new();
+    while kinds.len() < 3 {
+        let event = events
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("only these events arrived: {kinds:?}"));
+        assert_eq!(event["user_id"].as_str().map(str::len), Some(32), "{event}");
+        assert!(
+            !event.to_string().contains("not the one"),
+            "no secrets in events"
+        );
+        kinds.push(event["kind"].as_str().unwrap().to_owned());
+    }
+    kinds.sort();
+    assert_eq!(kinds, ["login-failed", "login-succeeded", "registered"]);
+}

@@ -397,3 +397,55 @@ fn imported_users_sign_in_with_their_old_password_and_are_rehashed() {
     };
     assert!(s.import_user(&bad, None).is_err());
 }
+
+#[test]
+fn account_events_are_recorded_and_handed_to_the_host() {
+    let mut f = Fixture::new();
+    f.config.lockout_threshold = 2;
+    let s = f.sesame();
+    s.register("ada@example.com", "analytical engine", None)
+        .unwrap();
+    let c = ClientInfo {
+        address: Some("192.0.2.9".into()),
+        user_agent: None,
+    };
+    s.authenticate("ada@example.com", "analytical engine", &c)
+        .unwrap();
+    let _ = s.authenticate("ada@example.com", "wrong wrong", &c);
+    let _ = s.authenticate("ada@example.com", "wrong wrong", &c);
+    let _ = s.authenticate("nobody@example.com", "wrong wrong", &c);
+    let kinds: Vec<&str> = f
+        .env
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "registered",
+            "login-succeeded",
+            "login-failed",
+            "login-failed",
+            "locked",
+            "login-failed"
+        ]
+    );
+    let events = f.env.events.lock().unwrap().clone();
+    assert_eq!(events[1].address.as_deref(), Some("192.0.2.9"));
+    assert!(
+        events[5].user_id.is_none(),
+        "unknown accounts have no user id"
+    );
+    let stored = f.store.scan("event/", None, 100).unwrap();
+    assert_eq!(stored.len(), 6);
+    for (_, entry) in stored {
+        let text = String::from_utf8(entry.value).unwrap();
+        assert!(
+            !text.contains("wrong wrong") && !text.contains("analytical"),
+            "no secrets: {text}"
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! Account events: what happened to an account, recorded in the store for 90 days and handed
+//! to the host, which logs it and may forward it (a webhook) to other systems.
+//!
+//! Events carry ids, never secrets: no password, token or code ever appears in one.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Sesame;
+use crate::env::random_array;
+use crate::records;
+
+/// How long events stay in the store.
+pub const EVENT_RETENTION_MS: u64 = 90 * 24 * 3600 * 1000;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    /// A new account was created.
+    Registered,
+    /// An email address was confirmed.
+    Confirmed,
+    /// A sign-in succeeded.
+    LoginSucceeded,
+    /// A sign-in failed (wrong password, locked or disabled account, or unknown account, in
+    /// which case there is no user id).
+    LoginFailed,
+    /// Too many failures locked the account.
+    Locked,
+    /// The user changed their password.
+    PasswordChanged,
+    /// The password was reset through an emailed link.
+    PasswordReset,
+    /// A session was ended by its user (one, or all of them).
+    SessionRevoked,
+}
+
+impl EventKind {
+    /// The kebab-case name used in the store, the WIT `event.kind` and webhooks.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Registered => "registered",
+            EventKind::Confirmed => "confirmed",
+            EventKind::LoginSucceeded => "login-succeeded",
+            EventKind::LoginFailed => "login-failed",
+            EventKind::Locked => "locked",
+            EventKind::PasswordChanged => "password-changed",
+            EventKind::PasswordReset => "password-reset",
+            EventKind::SessionRevoked => "session-revoked",
+        }
+    }
+}
+
+/// One account event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// To whom, when known.
+    pub user_id: Option<String>,
+    /// From which client address, when known.
+    pub address: Option<String>,
+    /// When, ms since the epoch.
+    pub at_ms: u64,
+}
+
+impl Sesame<'_> {
+    /// Records `kind` for `user_id` and hands it to the host. Best effort: an event that cannot
+    /// be stored is still delivered, and never fails the operation it describes.
+    pub(crate) fn emit(&self, kind: EventKind, user_id: Option<&str>, address: Option<&str>) {
+        let event = Event {
+            kind,
+            user_id: user_id.map(str::to_owned),
+            address: address.map(str::to_owned),
+            at_ms: self.env.now_ms(),
+        };
+        if let Ok(nonce) = random_array::<6>(self.env) {
+            let key = format!("event/{:016}-{}", event.at_ms, hex::encode(nonce));
+            let _ = records::save(self.store, &key, &event, Some(0), Some(EVENT_RETENTION_MS));
+        }
+        self.env.emit_event(&event);
+    }
+}
