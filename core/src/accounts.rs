@@ -4,6 +4,7 @@
 //! WIT: `sesame:auth/accounts`.
 
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::Sesame;
@@ -320,12 +321,10 @@ impl Sesame<'_> {
         let password = Password::for_verification(password)?;
         let address = client.address.as_deref();
         let Some(id) = self.resolve_identity(identity)? else {
-            self.emit(EventKind::LoginFailed, None, address);
-            return Err(self.hasher.dummy_verify(&password));
+            return Err(self.unknown_account(identity, &password, address));
         };
         let Some((user, _)) = self.load_user(&id)? else {
-            self.emit(EventKind::LoginFailed, None, address);
-            return Err(self.hasher.dummy_verify(&password));
+            return Err(self.unknown_account(identity, &password, address));
         };
         let verified = match self.hasher.verify(&password, &user.password_hash) {
             Ok(verified) => verified,
@@ -375,6 +374,32 @@ impl Sesame<'_> {
             Ok(())
         })
         .inspect(|_| self.emit(EventKind::LoginSucceeded, Some(&id), address))
+    }
+
+    /// The failure of a sign-in naming no account, made to cost what a wrong password costs: the
+    /// same hashing work, an event, and one compare-and-swap write (a shadow failure counter
+    /// keyed by the identity's hash, expiring with the longest lock) standing for the user
+    /// record update a real account gets.
+    fn unknown_account(&self, identity: &str, password: &Password, address: Option<&str>) -> Error {
+        let error = self.hasher.dummy_verify(password);
+        self.emit(EventKind::LoginFailed, None, address);
+        let digest = sha2::Sha256::digest(identity.trim().to_lowercase().as_bytes());
+        let key = format!("shadow-failures/{}", hex::encode(&digest[..16]));
+        let count = match self.store.get(&key) {
+            Ok(Some(entry)) => records::decode::<u64>(&key, &entry.value)
+                .map(|n| (n, entry.version))
+                .unwrap_or((0, entry.version)),
+            _ => (0, 0),
+        };
+        // Best effort: losing a race here changes nothing a caller can see.
+        let _ = records::save(
+            self.store,
+            &key,
+            &(count.0 + 1),
+            Some(count.1),
+            Some(self.config.lockout_max_ms),
+        );
+        error
     }
 
     /// Counts one failed sign-in and locks the account once the threshold is reached, each

@@ -12,6 +12,8 @@
 //! | `user-session/{id}/{sha256 hex}`  | empty; lists a user's sessions          |
 //! | `role/{name}`                     | [`crate::roles::Role`]                  |
 //! | `throttle/{scope}/{hash}/{window}`| attempt count in a window (expiring)    |
+//! | `shadow-failures/{hash}`          | failures naming no account (equal work) |
+//! | `event/{time}-{nonce}`            | [`crate::events::Event`], 90 days       |
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
