@@ -54,6 +54,12 @@ impl Password {
             ));
         }
         let lowered = password.0.to_lowercase();
+        if is_common(&lowered) {
+            return Err(Error::rejected(
+                ErrorCode::WeakPassword,
+                "This password is one of the most common ones; choose a less predictable one.",
+            ));
+        }
         for identity in identities {
             let identity = identity.to_lowercase();
             let local = identity.split('@').next().unwrap_or_default();
@@ -101,6 +107,21 @@ fn parse_flask_security(stored: &str) -> Result<Option<(String, &str)>> {
     let salt = URL_SAFE_NO_PAD.decode(salt).map_err(|_| malformed())?;
     let salt = String::from_utf8(salt).map_err(|_| malformed())?;
     Ok(Some((salt, inner)))
+}
+
+/// The bundled list of common passwords and stems (see the file's header for the rule).
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Whether `lowered` is a common password, or a common stem followed by up to five digits or
+/// symbols.
+fn is_common(lowered: &str) -> bool {
+    let stem = lowered.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    let suffix_chars = lowered.len() - stem.len();
+    COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .any(|common| common == lowered || (common == stem && suffix_chars <= 5))
 }
 
 /// What a successful verification found out about the stored hash.
@@ -267,6 +288,20 @@ mod tests {
         let own = Password::new_checked("alice-rocks-99", &["alice@example.com"]).unwrap_err();
         assert!(own.to_string().contains("email address or username"));
         assert!(Password::new_checked("a perfectly fine one", &["bob@example.com"]).is_ok());
+        for common in [
+            "password",
+            "Password1",
+            "welcome2024!",
+            "12345678",
+            "qwertyuiop",
+            "iloveyou!!",
+        ] {
+            let err = Password::new_checked(common, &[]).unwrap_err();
+            assert!(err.to_string().contains("most common"), "{common}: {err}");
+        }
+        // A common stem inside a longer passphrase is fine, as is a long suffix.
+        assert!(Password::new_checked("password manager in use", &[]).is_ok());
+        assert!(Password::new_checked("dragon-fruit-salad", &[]).is_ok());
     }
 
     #[test]

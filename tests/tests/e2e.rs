@@ -256,6 +256,14 @@ fn bad_input_gets_clear_4xx_never_5xx() {
             "weak-password",
         ),
         (
+            "POST",
+            "/register",
+            vec![json_ct],
+            b"{\"email\":\"x@example.com\",\"password\":\"password2024\"}",
+            422,
+            "weak-password",
+        ),
+        (
             "GET",
             "/me",
             vec![("cookie", "sesame_session=forged-and-short")],
