@@ -76,6 +76,9 @@ pub struct ImportedUser {
     /// Whether the user may sign in.
     #[serde(default = "default_true")]
     pub active: bool,
+    /// Whether the old system had confirmed the email address (recorded as confirmed now).
+    #[serde(default)]
+    pub confirmed: bool,
 }
 
 fn default_true() -> bool {
@@ -536,6 +539,7 @@ impl Sesame<'_> {
         user: &ImportedUser,
         flask_security_salt: Option<&str>,
     ) -> Result<User> {
+        let imported_confirmed = user.confirmed;
         let email = Email::parse(&user.email)?;
         let username = user
             .username
@@ -560,7 +564,17 @@ impl Sesame<'_> {
             Some(salt) => crate::password::flask_security_stored(salt, &user.password_hash),
             None => user.password_hash.clone(),
         };
-        self.insert_user(&email, username.as_ref(), stored, roles, user.active)
+        let user = self.insert_user(&email, username.as_ref(), stored, roles, user.active)?;
+        if !imported_confirmed {
+            return Ok(user);
+        }
+        let now = self.env.now_ms();
+        Ok(self
+            .update_user(&user.id, |r| {
+                r.confirmed_at_ms = Some(now);
+                Ok(())
+            })?
+            .public())
     }
 
     /// Creates the records of a new user: the user first, then the email claim, then the

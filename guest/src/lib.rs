@@ -59,8 +59,12 @@ fn config() -> Result<&'static Config, Error> {
     CONFIG
         .get_or_init(|| {
             let vars: Vec<(String, String)> = std::env::vars().collect();
-            Config::from_vars(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                .map_err(|e| e.to_string())
+            Config::from_vars(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| {
+                match e {
+                    Error::Config(why) => why,
+                    other => other.to_string(),
+                }
+            })
         })
         .as_ref()
         .map_err(|why| Error::Config(why.clone()))
@@ -142,6 +146,7 @@ impl accounts::Guest for Component {
             password_hash: user.password_hash,
             roles: user.roles,
             active: user.active,
+            confirmed: user.confirmed,
         };
         call("import-user", |s| {
             s.import_user(&imported, flask_security_salt.as_deref())

@@ -376,7 +376,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
 }
 
 /// One line of `sesame user import`. `hash` and `password` are accepted as other names of
-/// `password_hash`; `confirmed` is accepted and ignored.
+/// `password_hash`.
 #[derive(serde::Deserialize)]
 struct ImportLine {
     email: String,
@@ -389,11 +389,7 @@ struct ImportLine {
     #[serde(default = "yes")]
     active: bool,
     #[serde(default)]
-    #[allow(
-        dead_code,
-        reason = "accepted for compatibility with exports that carry it"
-    )]
-    confirmed: Option<bool>,
+    confirmed: bool,
 }
 
 fn yes() -> bool {
@@ -408,6 +404,7 @@ impl ImportLine {
             password_hash: self.password_hash,
             roles: self.roles,
             active: self.active,
+            confirmed: self.confirmed,
         }
     }
 }

@@ -14,6 +14,8 @@ mod outbox;
 mod server;
 mod store;
 mod store_impl;
+#[cfg(test)]
+mod wit_api_tests;
 
 use clap::Parser;
 

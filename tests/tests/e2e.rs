@@ -729,7 +729,13 @@ fn import_users_from_flask_security_and_bcrypt() {
         );
         assert_eq!(wrong.status, 401);
         let cookie = server.login(email, "correct horse battery staple");
-        assert_eq!(server.get("/me", &[("cookie", &cookie)]).status, 200);
+        let me = server.get("/me", &[("cookie", &cookie)]).json();
+        // Only the bcrypt line said "confirmed": true.
+        assert_eq!(
+            me["user"]["confirmed_at_ms"].is_u64(),
+            email.starts_with("bcrypt"),
+            "{me}"
+        );
         // The second sign-in runs on the fresh argon2id hash.
         server.login(email, "correct horse battery staple");
     }
@@ -904,4 +910,73 @@ fn account_events_reach_the_webhook() {
     }
     kinds.sort();
     assert_eq!(kinds, ["login-failed", "login-succeeded", "registered"]);
+}
+
+/// A minimal SMTP server on a loopback port: accepts every message and sends its DATA down the
+/// channel. Enough of RFC 5321 for a real client (lettre) to deliver to it.
+fn smtp_receiver() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                writer.write_all(b"220 sesame-test ESMTP\r\n").unwrap();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250-sesame-test\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            writer.write_all(b"354 go ahead\r\n").unwrap();
+                            let mut message = String::new();
+                            loop {
+                                line.clear();
+                                reader.read_line(&mut line).unwrap();
+                                if line == ".\r\n" {
+                                    break;
+                                }
+                                message.push_str(&line);
+                            }
+                            let _ = tx.send(message);
+                            b"250 queued\r\n"
+                        }
+                        "QUIT" => {
+                            writer.write_all(b"221 bye\r\n").unwrap();
+                            return;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    writer.write_all(reply).unwrap();
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn mail_goes_out_through_smtp_when_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, messages) = smtp_receiver();
+    let server = Server::start_with_env(&dir.path().join("sesame.db"), &[("SESAME_SMTP", &url)]);
+    server.register("ada@example.com", PW);
+    let message = messages
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the confirmation mail reached the SMTP server");
+    assert!(message.contains("To: ada@example.com"), "{message}");
+    assert!(
+        message.contains("Subject: Confirm your email address"),
+        "{message}"
+    );
+    // Quoted-printable may wrap the link; its start is intact.
+    assert!(message.contains("/confirm?token="), "{message}");
 }

@@ -356,11 +356,13 @@ fn imported_users_sign_in_with_their_old_password_and_are_rehashed() {
                 password_hash: bcrypt.into(),
                 roles: vec!["admin".into()],
                 active: true,
+                confirmed: true,
             },
             None,
         )
         .unwrap();
     assert_eq!(user.roles, ["admin"]);
+    assert!(user.confirmed_at_ms.is_some());
     let c = ClientInfo::default();
     assert!(
         s.authenticate("old@example.com", "wrong password", &c)
@@ -384,6 +386,7 @@ fn imported_users_sign_in_with_their_old_password_and_are_rehashed() {
         password_hash: fs.into(),
         roles: vec![],
         active: true,
+        confirmed: false,
     };
     s.import_user(&imported, Some("pepper-from-config"))
         .unwrap();

@@ -1,0 +1,261 @@
+//! The component's typed exports, called the way a host calls them (the admin CLI, or an
+//! embedding host), against a real SQLite store: the WIT API side of the behaviour the
+//! end-to-end tests check over HTTP.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::bindings::{accounts, roles, types};
+use crate::engine::Runtime;
+use crate::outbox::{EventSink, Mailer};
+use crate::store::SqliteBackend;
+
+/// The component built next to this test binary (`scripts/test` builds it first).
+fn component() -> PathBuf {
+    if let Some(path) = std::env::var_os("SESAME_COMPONENT") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .expect("target/<profile>/deps/<test>");
+    target.join("wasm32-wasip2/release/sesame_guest.wasm")
+}
+
+fn client() -> types::ClientInfo {
+    types::ClientInfo {
+        address: Some("192.0.2.1".into()),
+        user_agent: Some("wit-api-test".into()),
+    }
+}
+
+/// The token in the newest mail of the outbox directory.
+fn token_from_outbox(dir: &std::path::Path) -> String {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let text = std::fs::read_to_string(files.last().unwrap()).unwrap();
+    let start = text.find("token=").unwrap() + "token=".len();
+    text[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_sessions_links_and_roles_through_wit() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox");
+    let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
+    let mailer = Mailer::new(None, "Sesame <sesame@localhost>", Some(outbox.clone())).unwrap();
+    let env = vec![
+        ("SESAME_SECRET".to_owned(), "A".repeat(43)),
+        ("SESAME_COOKIE_SECURE".to_owned(), "false".to_owned()),
+        (
+            "SESAME_PUBLIC_URL".to_owned(),
+            "http://sesame.test".to_owned(),
+        ),
+    ];
+    let runtime = Runtime::new(
+        &component(),
+        None,
+        backend,
+        Arc::new(mailer),
+        Arc::new(EventSink::new(None)),
+        env,
+    )
+    .unwrap();
+    let mut store = runtime.new_store();
+    let service = runtime.pre().instantiate_async(&mut store).await.unwrap();
+    let acc = service.sesame_auth_accounts();
+    let ses = service.sesame_auth_sessions();
+    let rol = service.sesame_auth_roles();
+
+    // Registration: generic success, taken email too; invalid input gets its code.
+    acc.call_register(&mut store, "ada@example.com", "analytical engine", None)
+        .await
+        .unwrap()
+        .unwrap();
+    acc.call_register(&mut store, "ada@example.com", "other person's try", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let weak = acc
+        .call_register(&mut store, "bob@example.com", "password1", None)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(weak.code, types::ErrorCode::WeakPassword);
+
+    // Confirmation through the mailed token.
+    let confirm_token = {
+        let mut files: Vec<_> = std::fs::read_dir(&outbox)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        let first = std::fs::read_to_string(&files[0]).unwrap();
+        let start = first.find("token=").unwrap() + 6;
+        first[start..].split_whitespace().next().unwrap().to_owned()
+    };
+    let confirmed = acc
+        .call_confirm_email(&mut store, &confirm_token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(confirmed.confirmed_at_ms.is_some());
+
+    // Sessions: login, validate, list, wrong password and unknown account alike.
+    let issued = ses
+        .call_login(
+            &mut store,
+            "ada@example.com",
+            "analytical engine",
+            &client(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(issued.token.len(), 43);
+    let info = ses
+        .call_validate(&mut store, &issued.token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.user.email, "ada@example.com");
+    assert_eq!(info.user.tracking.login_count, 1);
+    let wrong = ses
+        .call_login(&mut store, "ada@example.com", "not it at all", &client())
+        .await
+        .unwrap()
+        .unwrap_err();
+    let unknown = ses
+        .call_login(&mut store, "eve@example.com", "not it at all", &client())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        (wrong.code, wrong.message.clone()),
+        (unknown.code, unknown.message)
+    );
+    let list = ses
+        .call_list_sessions(&mut store, &issued.token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].address.as_deref(), Some("192.0.2.1"));
+
+    // Change password: every session ends, a fresh one comes back.
+    let fresh = acc
+        .call_change_password(
+            &mut store,
+            &issued.token,
+            "analytical engine",
+            "difference engine",
+            &client(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        ses.call_validate(&mut store, &issued.token)
+            .await
+            .unwrap()
+            .is_err()
+    );
+    ses.call_validate(&mut store, &fresh.token)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Reset through the mailed token, once.
+    acc.call_request_reset(&mut store, "ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let reset_token = token_from_outbox(&outbox);
+    acc.call_reset_password(&mut store, &reset_token, "third engine design")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        ses.call_validate(&mut store, &fresh.token)
+            .await
+            .unwrap()
+            .is_err()
+    );
+    let reused = acc
+        .call_reset_password(&mut store, &reset_token, "fourth engine design")
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(reused.code, types::ErrorCode::InvalidToken);
+
+    // Roles, then revoke-all.
+    rol.call_put_role(
+        &mut store,
+        &roles::Role {
+            name: "editor".into(),
+            description: String::new(),
+            permissions: vec!["posts:write".into()],
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let granted = rol
+        .call_grant_role(&mut store, "ada@example.com", "editor")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(granted.roles, ["editor"]);
+    let session = ses
+        .call_login(
+            &mut store,
+            "ada@example.com",
+            "third engine design",
+            &client(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ses.call_revoke_all(&mut store, &session.token)
+            .await
+            .unwrap()
+            .unwrap(),
+        1
+    );
+    assert!(
+        ses.call_validate(&mut store, &session.token)
+            .await
+            .unwrap()
+            .is_err()
+    );
+
+    // Import keeps a legacy hash working.
+    let imported = accounts::ImportedUser {
+        email: "old@example.com".into(),
+        username: None,
+        password_hash: "$2b$04$OV452AaV43VVJErTpGlhlupGr89XGXeOStZF5n2jSC2B7Pz5xTnOO".into(),
+        roles: vec![],
+        active: true,
+        confirmed: false,
+    };
+    acc.call_import_user(&mut store, &imported, None)
+        .await
+        .unwrap()
+        .unwrap();
+    ses.call_login(
+        &mut store,
+        "old@example.com",
+        "correct horse battery staple",
+        &client(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+}
