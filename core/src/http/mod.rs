@@ -200,8 +200,29 @@ const ROUTES: [(&str, &str); 13] = [
 pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
     let format = Format::of(req);
     let outcome = check_origin(req).and_then(|()| route(sesame, req, format));
-    outcome.unwrap_or_else(|error| error_response(sesame, req, format, &error))
+    let mut response = outcome.unwrap_or_else(|error| error_response(sesame, req, format, &error));
+    response.headers.extend(
+        SECURITY_HEADERS
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
+    );
+    response
 }
+
+/// Headers on every answer. Answers carry personal data and tokens, so nothing is cached;
+/// pages load nothing from anywhere, run no script, post only to Sesame and cannot be framed
+/// (clickjacking of the sign-in form); reset links carry a token in the URL, so no Referer
+/// leaves a page.
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+    (
+        "content-security-policy",
+        "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+];
 
 fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
     match (req.method.as_str(), req.path()) {

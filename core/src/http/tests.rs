@@ -604,3 +604,22 @@ fn throttling_per_account_and_per_address_with_retry_after() {
     f.advance(f.config.throttle.window_ms);
     assert_eq!(attempt("ghost@example.com", "192.0.2.200").status, 401);
 }
+
+#[test]
+fn every_answer_carries_the_security_headers() {
+    let f = Fixture::new();
+    for r in [
+        f.send(Request::new("GET", "/login").with_header("accept", "text/html")),
+        f.send(Request::new("GET", "/me")),
+        f.json("POST", "/login", "{"),
+    ] {
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        assert_eq!(r.header("x-frame-options"), Some("DENY"));
+        assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+        assert!(
+            r.header("content-security-policy")
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
+    }
+}
