@@ -346,6 +346,8 @@ fn html_forms_for_browsers() {
         page.text()
             .contains("<form method=\"post\" action=\"/login\">")
     );
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
     let r = server.send(
         "POST",
         "/register",
