@@ -30,17 +30,22 @@ fn client() -> types::ClientInfo {
     }
 }
 
-/// The token in the newest mail of the outbox directory.
-fn token_from_outbox(dir: &std::path::Path) -> String {
+/// The link tokens of every mail in the outbox directory, oldest first.
+fn mail_tokens(dir: &std::path::Path) -> Vec<String> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .collect();
     files.sort();
-    let text = std::fs::read_to_string(files.last().unwrap()).unwrap();
-    let start = text.find("token=").unwrap() + "token=".len();
-    text[start..].split_whitespace().next().unwrap().to_owned()
+    files
+        .iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            let start = text.find("token=")? + "token=".len();
+            Some(text[start..].split_whitespace().next()?.to_owned())
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,17 +94,7 @@ async fn accounts_sessions_links_and_roles_through_wit() {
     assert_eq!(weak.code, types::ErrorCode::WeakPassword);
 
     // Confirmation through the mailed token.
-    let confirm_token = {
-        let mut files: Vec<_> = std::fs::read_dir(&outbox)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        files.sort();
-        let first = std::fs::read_to_string(&files[0]).unwrap();
-        let start = first.find("token=").unwrap() + 6;
-        first[start..].split_whitespace().next().unwrap().to_owned()
-    };
+    let confirm_token = mail_tokens(&outbox)[0].clone();
     let confirmed = acc
         .call_confirm_email(&mut store, &confirm_token)
         .await
@@ -176,7 +171,7 @@ async fn accounts_sessions_links_and_roles_through_wit() {
         .await
         .unwrap()
         .unwrap();
-    let reset_token = token_from_outbox(&outbox);
+    let reset_token = mail_tokens(&outbox).pop().unwrap();
     acc.call_reset_password(&mut store, &reset_token, "third engine design")
         .await
         .unwrap()

@@ -18,6 +18,18 @@ fn body_json(r: &Response) -> serde_json::Value {
     serde_json::from_slice(&r.body).unwrap()
 }
 
+/// The `name=value` pair of the response's Set-Cookie.
+fn cookie_pair(r: &Response) -> String {
+    let cookie = r.header("set-cookie").expect("a Set-Cookie header");
+    cookie.split(';').next().unwrap_or_default().to_owned()
+}
+
+/// The status of `GET /me` with this cookie pair.
+fn me_status(f: &Fixture, pair: &str) -> u16 {
+    f.send(Request::new("GET", "/me").with_header("cookie", pair))
+        .status
+}
+
 fn error_code(r: &Response) -> String {
     body_json(r)["error"]["code"].as_str().unwrap().to_owned()
 }
@@ -261,13 +273,7 @@ fn signed_in(f: &Fixture) -> (String, String) {
         r#"{"email":"ada@example.com","password":"analytical engine"}"#,
     );
     assert_eq!(r.status, 200);
-    let pair = r
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let pair = cookie_pair(&r);
     let csrf = body_json(&r)["csrf_token"].as_str().unwrap().to_owned();
     (pair, csrf)
 }
@@ -352,15 +358,7 @@ fn change_password_ends_other_sessions_and_rotates_this_one() {
             "/login",
             r#"{"email":"ada@example.com","password":"analytical engine"}"#,
         );
-        (
-            r.header("set-cookie")
-                .unwrap()
-                .split(';')
-                .next()
-                .unwrap()
-                .to_owned(),
-            (),
-        )
+        (cookie_pair(&r), ())
     };
     let wrong = f.send(with_cookie(
         "POST",
@@ -389,26 +387,12 @@ fn change_password_ends_other_sessions_and_rotates_this_one() {
         r#"{"password":"analytical engine","new_password":"difference engine"}"#,
     ));
     assert_eq!(r.status, 200);
-    let new_pair = r
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let new_pair = cookie_pair(&r);
     assert_ne!(new_pair, pair);
     for old in [&pair, &other] {
-        assert_eq!(
-            f.send(Request::new("GET", "/me").with_header("cookie", old))
-                .status,
-            401
-        );
+        assert_eq!(me_status(&f, old), 401);
     }
-    assert_eq!(
-        f.send(Request::new("GET", "/me").with_header("cookie", &new_pair))
-            .status,
-        200
-    );
+    assert_eq!(me_status(&f, &new_pair), 200);
     let r = f.json(
         "POST",
         "/login",
@@ -434,13 +418,7 @@ fn list_and_revoke_sessions_only_ones_own() {
             .with_header(CLIENT_ADDR_HEADER, "192.0.2.7")
             .with_body(br#"{"email":"ada@example.com","password":"analytical engine"}"#.to_vec()),
     );
-    let second_pair = second
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let second_pair = cookie_pair(&second);
     let list = f.send(with_cookie("GET", "/sessions", &pair, None, ""));
     let sessions = body_json(&list)["sessions"].as_array().unwrap().clone();
     assert_eq!(sessions.len(), 2);
@@ -462,13 +440,7 @@ fn list_and_revoke_sessions_only_ones_own() {
         "/login",
         r#"{"email":"grace@example.com","password":"cobol compiler"}"#,
     );
-    let g_pair = g
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let g_pair = cookie_pair(&g);
     let g_csrf = body_json(&g)["csrf_token"].as_str().unwrap().to_owned();
     let body = format!(r#"{{"id":"{}"}}"#, phone["id"].as_str().unwrap());
     let r = f.send(with_cookie(
@@ -479,11 +451,7 @@ fn list_and_revoke_sessions_only_ones_own() {
         &body,
     ));
     assert_eq!(r.status, 404);
-    assert_eq!(
-        f.send(Request::new("GET", "/me").with_header("cookie", &second_pair))
-            .status,
-        200
-    );
+    assert_eq!(me_status(&f, &second_pair), 200);
 
     // Ada can.
     let r = f.send(with_cookie(
@@ -494,11 +462,7 @@ fn list_and_revoke_sessions_only_ones_own() {
         &body,
     ));
     assert_eq!(r.status, 200);
-    assert_eq!(
-        f.send(Request::new("GET", "/me").with_header("cookie", &second_pair))
-            .status,
-        401
-    );
+    assert_eq!(me_status(&f, &second_pair), 401);
 
     // Sign out everywhere ends the rest.
     let r = f.send(with_cookie(
@@ -509,16 +473,8 @@ fn list_and_revoke_sessions_only_ones_own() {
         "",
     ));
     assert_eq!(body_json(&r)["sessions_ended"], 1);
-    assert_eq!(
-        f.send(Request::new("GET", "/me").with_header("cookie", &pair))
-            .status,
-        401
-    );
-    assert_eq!(
-        f.send(Request::new("GET", "/me").with_header("cookie", &g_pair))
-            .status,
-        200
-    );
+    assert_eq!(me_status(&f, &pair), 401);
+    assert_eq!(me_status(&f, &g_pair), 200);
 }
 
 #[test]
