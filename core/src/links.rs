@@ -41,10 +41,7 @@ impl Sesame<'_> {
     /// Sends a confirmation link to a newly registered user.
     pub(crate) fn send_confirmation(&self, user: &User) {
         let payload = format!("{}:{}", user.id, user.email.to_lowercase());
-        let token = self
-            .signer(CONFIRM_PURPOSE)
-            .sign(payload.as_bytes(), self.now_secs());
-        let link = format!("{}/confirm?token={token}", self.config.public_url);
+        let link = self.signed_link(CONFIRM_PURPOSE, "/confirm", &payload);
         self.env.send_mail(&Mail {
             to: user.email.clone(),
             subject: "Confirm your email address".into(),
@@ -72,16 +69,12 @@ impl Sesame<'_> {
     ///
     /// WIT: `sesame:auth/accounts.confirm-email`.
     pub fn confirm_email(&self, token: &str) -> Result<User> {
-        let (payload, _) = self
-            .signer(CONFIRM_PURPOSE)
-            .verify(
-                token,
-                self.now_secs(),
-                self.config.confirm_link_max_age_secs,
-            )
-            .map_err(|_| invalid_link())?;
-        let payload = String::from_utf8(payload).map_err(|_| invalid_link())?;
-        let (id, email) = payload.split_once(':').ok_or_else(invalid_link)?;
+        let (id, email) = self.open_token(
+            CONFIRM_PURPOSE,
+            token,
+            self.config.confirm_link_max_age_secs,
+        )?;
+        let (id, email) = (id.as_str(), email.as_str());
         let now = self.env.now_ms();
         let user = self.update_user(id, |record| {
             if record.email.to_lowercase() != email {
@@ -113,10 +106,7 @@ impl Sesame<'_> {
             return Ok(());
         };
         let payload = format!("{id}:{}", fingerprint(&record.password_hash));
-        let token = self
-            .signer(RESET_PURPOSE)
-            .sign(payload.as_bytes(), self.now_secs());
-        let link = format!("{}/reset?token={token}", self.config.public_url);
+        let link = self.signed_link(RESET_PURPOSE, "/reset", &payload);
         self.env.send_mail(&Mail {
             to: record.email.clone(),
             subject: "Reset your password".into(),
@@ -133,12 +123,9 @@ impl Sesame<'_> {
     ///
     /// WIT: `sesame:auth/accounts.reset-password`.
     pub fn reset_password(&self, token: &str, new_password: &str) -> Result<User> {
-        let (payload, _) = self
-            .signer(RESET_PURPOSE)
-            .verify(token, self.now_secs(), self.config.reset_link_max_age_secs)
-            .map_err(|_| invalid_link())?;
-        let payload = String::from_utf8(payload).map_err(|_| invalid_link())?;
-        let (id, expected_fingerprint) = payload.split_once(':').ok_or_else(invalid_link)?;
+        let (id, expected_fingerprint) =
+            self.open_token(RESET_PURPOSE, token, self.config.reset_link_max_age_secs)?;
+        let (id, expected_fingerprint) = (id.as_str(), expected_fingerprint.as_str());
         let Some((record, _)) = self.load_user(id)? else {
             return Err(invalid_link());
         };
@@ -166,6 +153,31 @@ impl Sesame<'_> {
         self.revoke_all_sessions(id)?;
         self.emit(EventKind::PasswordReset, Some(id), None);
         Ok(updated.public())
+    }
+
+    /// A link to `path` on the public URL carrying a token that signs `payload` for `purpose`.
+    fn signed_link(&self, purpose: &'static str, path: &str, payload: &str) -> String {
+        let token = self
+            .signer(purpose)
+            .sign(payload.as_bytes(), self.now_secs());
+        format!("{}{path}?token={token}", self.config.public_url)
+    }
+
+    /// Verifies a link token for `purpose` and splits its `first:second` payload; every
+    /// failure is the one public `invalid-token` answer.
+    fn open_token(
+        &self,
+        purpose: &'static str,
+        token: &str,
+        max_age_secs: u64,
+    ) -> Result<(String, String)> {
+        let (payload, _) = self
+            .signer(purpose)
+            .verify(token, self.now_secs(), max_age_secs)
+            .map_err(|_| invalid_link())?;
+        let payload = String::from_utf8(payload).map_err(|_| invalid_link())?;
+        let (first, second) = payload.split_once(':').ok_or_else(invalid_link)?;
+        Ok((first.to_owned(), second.to_owned()))
     }
 
     fn signer(&self, purpose: &'static str) -> Signer {
