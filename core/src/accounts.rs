@@ -261,8 +261,7 @@ impl Sesame<'_> {
         match self.create(email, password, username, Vec::new()) {
             Ok(user) => {
                 self.emit(EventKind::Registered, Some(&user.id), None);
-                self.send_confirmation(&user);
-                Ok(())
+                self.send_confirmation(&user)
             }
             // Same work (the hash was computed) and the same answer as a new account; the
             // owner of the address hears about it instead.

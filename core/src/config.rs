@@ -91,7 +91,23 @@ pub struct Config {
     pub confirm_link_max_age_secs: u64,
     /// How long a password-reset link works.
     pub reset_link_max_age_secs: u64,
+    /// Lifetime of an access token (JWT); also how long a revoked login may still pass a
+    /// third party that verifies tokens offline with the JWKS.
+    pub access_token_ttl_ms: u64,
+    /// Longest life of a token login (a refresh family), however often it is refreshed.
+    pub refresh_absolute_ms: u64,
+    /// A refresh token unused for this long stops working.
+    pub refresh_idle_ms: u64,
+    /// The `aud` of access tokens; the public URL when unset.
+    pub token_audience: Option<String>,
 }
+
+/// Default access-token lifetime: 5 minutes.
+pub const DEFAULT_ACCESS_TOKEN_TTL_MS: u64 = 5 * 60 * 1000;
+/// Default longest token login: 30 days.
+pub const DEFAULT_REFRESH_ABSOLUTE_MS: u64 = 30 * 24 * 60 * 60 * 1000;
+/// Default refresh idle timeout: 7 days.
+pub const DEFAULT_REFRESH_IDLE_MS: u64 = 7 * 24 * 60 * 60 * 1000;
 
 /// Default number of failures before locking: 5.
 pub const DEFAULT_LOCKOUT_THRESHOLD: u32 = 5;
@@ -121,6 +137,10 @@ impl Config {
             public_url: "http://127.0.0.1:8080".into(),
             confirm_link_max_age_secs: 5 * 24 * 3600,
             reset_link_max_age_secs: 3600,
+            access_token_ttl_ms: DEFAULT_ACCESS_TOKEN_TTL_MS,
+            refresh_absolute_ms: DEFAULT_REFRESH_ABSOLUTE_MS,
+            refresh_idle_ms: DEFAULT_REFRESH_IDLE_MS,
+            token_audience: None,
         }
     }
 
@@ -135,7 +155,9 @@ impl Config {
     /// - `SESAME_THROTTLE_LOGIN_PER_IP`, `SESAME_THROTTLE_LOGIN_PER_ACCOUNT`,
     ///   `SESAME_THROTTLE_REGISTER_PER_IP`: attempts allowed per minute;
     /// - `SESAME_PUBLIC_URL`: base of links in mail;
-    /// - `SESAME_CONFIRM_LINK_MAX_AGE_SECS`, `SESAME_RESET_LINK_MAX_AGE_SECS`: link lifetimes.
+    /// - `SESAME_CONFIRM_LINK_MAX_AGE_SECS`, `SESAME_RESET_LINK_MAX_AGE_SECS`: link lifetimes;
+    /// - `SESAME_ACCESS_TOKEN_SECS`, `SESAME_REFRESH_ABSOLUTE_SECS`, `SESAME_REFRESH_IDLE_SECS`:
+    ///   API token lifetimes; `SESAME_TOKEN_AUDIENCE`: the `aud` of access tokens.
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut secret = None;
         let mut argon2 = Argon2Params::default();
@@ -149,6 +171,8 @@ impl Config {
         let mut public_url = None;
         let mut confirm_age = None;
         let mut reset_age = None;
+        let mut token_secs: [Option<u64>; 3] = [None; 3];
+        let mut token_audience = None;
         for (name, value) in vars {
             match name {
                 "SESAME_SECRET" => {
@@ -175,6 +199,10 @@ impl Config {
                 "SESAME_PUBLIC_URL" => public_url = Some(value.trim_end_matches('/').to_owned()),
                 "SESAME_CONFIRM_LINK_MAX_AGE_SECS" => confirm_age = Some(number(name, value)?),
                 "SESAME_RESET_LINK_MAX_AGE_SECS" => reset_age = Some(number(name, value)?),
+                "SESAME_ACCESS_TOKEN_SECS" => token_secs[0] = Some(number(name, value)?),
+                "SESAME_REFRESH_ABSOLUTE_SECS" => token_secs[1] = Some(number(name, value)?),
+                "SESAME_REFRESH_IDLE_SECS" => token_secs[2] = Some(number(name, value)?),
+                "SESAME_TOKEN_AUDIENCE" => token_audience = Some(value.to_owned()),
                 "SESAME_COOKIE_SECURE" => {
                     cookie_secure = match value {
                         "true" | "1" => true,
@@ -214,6 +242,17 @@ impl Config {
         if let Some(secs) = lockout_max_secs {
             config.lockout_max_ms = secs.saturating_mul(1000);
         }
+        let [access, refresh_absolute, refresh_idle] = token_secs;
+        if let Some(secs) = access {
+            config.access_token_ttl_ms = secs.saturating_mul(1000);
+        }
+        if let Some(secs) = refresh_absolute {
+            config.refresh_absolute_ms = secs.saturating_mul(1000);
+        }
+        if let Some(secs) = refresh_idle {
+            config.refresh_idle_ms = secs.saturating_mul(1000);
+        }
+        config.token_audience = token_audience;
         config.validate()?;
         Ok(config)
     }
@@ -223,6 +262,14 @@ impl Config {
         crate::password::Hasher::new(self.argon2)?;
         if self.session_idle_ms == 0 || self.session_absolute_ms == 0 {
             return Err(Error::Config("session lifetimes must be positive".into()));
+        }
+        if self.access_token_ttl_ms < 1000
+            || self.refresh_absolute_ms < 1000
+            || self.refresh_idle_ms < 1000
+        {
+            return Err(Error::Config(
+                "token lifetimes must be at least one second".into(),
+            ));
         }
         if self.lockout_threshold == 0 {
             return Err(Error::Config(

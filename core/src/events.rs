@@ -33,6 +33,8 @@ pub enum EventKind {
     PasswordReset,
     /// A session was ended by its user (one, or all of them).
     SessionRevoked,
+    /// A replaced refresh token was presented again: a copy exists, so its login was ended.
+    RefreshTokenReused,
 }
 
 impl EventKind {
@@ -47,6 +49,7 @@ impl EventKind {
             EventKind::PasswordChanged => "password-changed",
             EventKind::PasswordReset => "password-reset",
             EventKind::SessionRevoked => "session-revoked",
+            EventKind::RefreshTokenReused => "refresh-token-reused",
         }
     }
 }

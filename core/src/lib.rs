@@ -49,6 +49,7 @@ pub mod env;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod keyring;
 pub mod legacy_hash;
 pub mod links;
 pub mod password;
@@ -60,6 +61,7 @@ pub mod store;
 #[cfg(test)]
 mod testing;
 pub mod throttle;
+pub mod tokens;
 
 pub use config::Config;
 pub use env::Env;

@@ -1,6 +1,7 @@
 //! Email links: confirming an address and resetting a forgotten password.
 //!
-//! Links carry a token from [`Signer`] (HMAC with a key derived from the host's secret, with an
+//! Links carry a token from [`crate::signer::Signer`] (HMAC with a key of the current
+//! [`crate::keyring`] generation, with an
 //! issue time checked against a maximum age). Each token is also bound to the state it changes,
 //! which makes it single-use without storing anything:
 //!
@@ -19,7 +20,6 @@ use crate::accounts::{Email, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::events::EventKind;
 use crate::password::Password;
-use crate::signer::Signer;
 
 /// An email Sesame asks the host to deliver.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +39,9 @@ const RESET_PURPOSE: &str = "reset-password";
 
 impl Sesame<'_> {
     /// Sends a confirmation link to a newly registered user.
-    pub(crate) fn send_confirmation(&self, user: &User) {
+    pub(crate) fn send_confirmation(&self, user: &User) -> Result<()> {
         let payload = format!("{}:{}", user.id, user.email.to_lowercase());
-        let link = self.signed_link(CONFIRM_PURPOSE, "/confirm", &payload);
+        let link = self.signed_link(CONFIRM_PURPOSE, "/confirm", &payload)?;
         self.env.send_mail(&Mail {
             to: user.email.clone(),
             subject: "Confirm your email address".into(),
@@ -50,6 +50,7 @@ impl Sesame<'_> {
                 self.config.confirm_link_max_age_secs / 3600
             ),
         });
+        Ok(())
     }
 
     /// Tells the owner of an address that someone tried to register it again, instead of
@@ -106,7 +107,7 @@ impl Sesame<'_> {
             return Ok(());
         };
         let payload = format!("{id}:{}", fingerprint(&record.password_hash));
-        let link = self.signed_link(RESET_PURPOSE, "/reset", &payload);
+        let link = self.signed_link(RESET_PURPOSE, "/reset", &payload)?;
         self.env.send_mail(&Mail {
             to: record.email.clone(),
             subject: "Reset your password".into(),
@@ -156,11 +157,12 @@ impl Sesame<'_> {
     }
 
     /// A link to `path` on the public URL carrying a token that signs `payload` for `purpose`.
-    fn signed_link(&self, purpose: &'static str, path: &str, payload: &str) -> String {
+    fn signed_link(&self, purpose: &'static str, path: &str, payload: &str) -> Result<String> {
         let token = self
+            .keyring()?
             .signer(purpose)
             .sign(payload.as_bytes(), self.now_secs());
-        format!("{}{path}?token={token}", self.config.public_url)
+        Ok(format!("{}{path}?token={token}", self.config.public_url))
     }
 
     /// Verifies a link token for `purpose` and splits its `first:second` payload; every
@@ -172,16 +174,12 @@ impl Sesame<'_> {
         max_age_secs: u64,
     ) -> Result<(String, String)> {
         let (payload, _) = self
-            .signer(purpose)
-            .verify(token, self.now_secs(), max_age_secs)
+            .keyring()?
+            .verify(purpose, token, self.now_secs(), max_age_secs)
             .map_err(|_| invalid_link())?;
         let payload = String::from_utf8(payload).map_err(|_| invalid_link())?;
         let (first, second) = payload.split_once(':').ok_or_else(invalid_link)?;
         Ok((first.to_owned(), second.to_owned()))
-    }
-
-    fn signer(&self, purpose: &'static str) -> Signer {
-        Signer::new(&self.config.secret, purpose)
     }
 
     fn now_secs(&self) -> u64 {

@@ -248,19 +248,20 @@ impl Sesame<'_> {
         Ok(())
     }
 
-    /// Ends every session of `user_id`; returns how many were ended.
+    /// Ends every session and every token login of `user_id`; returns how many were ended.
     pub fn revoke_all_sessions(&self, user_id: &str) -> Result<usize> {
         let ids = self.session_ids(user_id)?;
         for id in &ids {
             self.store.delete(&session_key(id), None)?;
             self.store.delete(&user_session_key(user_id, id), None)?;
         }
+        let families = self.end_all_token_families(user_id)?;
         self.emit(
             crate::events::EventKind::SessionRevoked,
             Some(user_id),
             None,
         );
-        Ok(ids.len())
+        Ok(ids.len() + families)
     }
 
     /// Ids of the user's sessions, from the per-user index, all pages.

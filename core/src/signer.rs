@@ -1,5 +1,6 @@
-//! Signed, expiring tokens for links (email confirmation, password reset): HMAC-SHA256 over a
-//! purpose, an issue time and a payload, with a key derived from the host's master secret.
+//! Signed, expiring tokens for links (email confirmation, password reset) and for hosts (the
+//! WIT `signer` export): HMAC-SHA256 over a purpose, an issue time and a payload, with a key of
+//! the current [`crate::keyring`] generation.
 //!
 //! Format: `base64url(payload) "." issued_at_secs "." base64url(tag)`. The purpose is part of
 //! the MAC input, not of the token, so a token signed for one purpose never verifies for
@@ -11,8 +12,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
-
-use crate::config::MasterSecret;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -33,20 +32,19 @@ pub enum SignatureError {
 /// Signs and verifies tokens for one purpose.
 pub struct Signer {
     key: Zeroizing<[u8; 32]>,
-    purpose: &'static str,
+    purpose: String,
 }
 
 /// Clock skew tolerated for tokens that appear issued in the future, in seconds.
 const MAX_FUTURE_SKEW_SECS: u64 = 60;
 
 impl Signer {
-    /// A signer for `purpose`, keyed by HMAC(master, "sesame signer v1").
-    pub fn new(secret: &MasterSecret, purpose: &'static str) -> Self {
-        let mut mac = new_mac(secret.expose());
-        mac.update(b"sesame signer v1");
-        let mut key = Zeroizing::new([0u8; 32]);
-        key.copy_from_slice(&mac.finalize().into_bytes());
-        Signer { key, purpose }
+    /// A signer for `purpose` with `key` (one generation's key from the keyring).
+    pub fn new(key: Zeroizing<[u8; 32]>, purpose: &str) -> Self {
+        Signer {
+            key,
+            purpose: purpose.to_owned(),
+        }
     }
 
     /// Signs `payload` as issued at `now_secs`.
@@ -116,13 +114,13 @@ impl std::fmt::Debug for Signer {
 mod tests {
     use super::*;
 
-    fn secret(byte: u8) -> MasterSecret {
-        MasterSecret::new(vec![byte; 32]).unwrap()
+    fn secret(byte: u8) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new([byte; 32])
     }
 
     #[test]
     fn round_trip_and_expiry() {
-        let s = Signer::new(&secret(1), "reset");
+        let s = Signer::new(secret(1), "reset");
         let token = s.sign(b"user-42", 1000);
         assert_eq!(
             s.verify(&token, 1000 + 3600, 3600).unwrap(),
@@ -138,9 +136,9 @@ mod tests {
 
     #[test]
     fn purpose_key_and_content_are_bound() {
-        let reset = Signer::new(&secret(1), "reset");
-        let confirm = Signer::new(&secret(1), "confirm");
-        let other_key = Signer::new(&secret(2), "reset");
+        let reset = Signer::new(secret(1), "reset");
+        let confirm = Signer::new(secret(1), "confirm");
+        let other_key = Signer::new(secret(2), "reset");
         let token = reset.sign(b"user-42", 1000);
         assert_eq!(
             confirm.verify(&token, 1000, 60),

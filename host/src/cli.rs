@@ -177,7 +177,7 @@ enum UserCommand {
 }
 
 /// Names of host environment variables passed through to the component; it sees no others.
-const PASSED_THROUGH: [&str; 11] = [
+const PASSED_THROUGH: [&str; 15] = [
     "SESAME_ARGON2_M_KIB",
     "SESAME_ARGON2_T",
     "SESAME_ARGON2_P",
@@ -189,6 +189,10 @@ const PASSED_THROUGH: [&str; 11] = [
     "SESAME_THROTTLE_LOGIN_PER_IP",
     "SESAME_THROTTLE_LOGIN_PER_ACCOUNT",
     "SESAME_THROTTLE_REGISTER_PER_IP",
+    "SESAME_ACCESS_TOKEN_SECS",
+    "SESAME_REFRESH_ABSOLUTE_SECS",
+    "SESAME_REFRESH_IDLE_SECS",
+    "SESAME_TOKEN_AUDIENCE",
 ];
 
 /// How often expired entries are purged from the store.

@@ -1,0 +1,294 @@
+//! Key generations: which keys sign Sesame's tokens, and how keys are rotated without breaking
+//! what was signed before.
+//!
+//! Every key is derived from the host's master secret and a generation number, so no private
+//! key is ever written to the store: the store only records which generations exist and when
+//! each was retired. Rotation starts a new generation that signs from then on; a retired
+//! generation still verifies until everything it could have signed has expired
+//! ([`Keyring::retention_ms`]), then it is dropped.
+//!
+//! Each generation yields two keys:
+//! - an HMAC-SHA256 key for [`crate::signer::Signer`] (email links, the WIT `signer` export);
+//! - an Ed25519 key pair for access tokens (JWT, `alg: EdDSA`), published in the JWKS with a
+//!   `kid` that is the key's RFC 7638 thumbprint.
+//!
+//! WIT: `sesame:auth/tokens.rotate-keys` and `list-keys`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::Sesame;
+use crate::config::MasterSecret;
+use crate::error::{Error, Result};
+use crate::records::{self, CAS_ATTEMPTS};
+use crate::signer::Signer;
+
+/// One key generation as listed to administrators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyGeneration {
+    /// Generation number, from 1.
+    pub number: u32,
+    /// When it began signing (0 for the implicit first generation).
+    pub created_at_ms: u64,
+    /// When a newer generation replaced it; `None` for the current one.
+    pub retired_at_ms: Option<u64>,
+}
+
+/// The key generations in use: the current one signs, all of them verify.
+#[derive(Debug, Clone)]
+pub struct Keyring {
+    generations: Vec<KeyGeneration>,
+    secret: MasterSecret,
+}
+
+/// The stored form of the keyring (`keyring`). Holds no key material.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct KeyringRecord {
+    v: u32,
+    generations: Vec<KeyGeneration>,
+}
+
+/// Key of the keyring record.
+const KEYRING_KEY: &str = "keyring";
+
+impl Sesame<'_> {
+    /// The keyring as stored, or the implicit first generation when keys were never rotated.
+    pub fn keyring(&self) -> Result<Keyring> {
+        let generations = match records::load::<KeyringRecord>(self.store, KEYRING_KEY)? {
+            Some((record, _)) => record.generations,
+            None => vec![first_generation()],
+        };
+        Ok(Keyring {
+            generations,
+            secret: self.config.secret.clone(),
+        })
+    }
+
+    /// Starts a new key generation: it signs from now on, and the previous ones keep verifying
+    /// until what they signed has expired. Generations past that are dropped.
+    ///
+    /// WIT: `sesame:auth/tokens.rotate-keys`.
+    pub fn rotate_keys(&self) -> Result<Vec<KeyGeneration>> {
+        let now = self.env.now_ms();
+        let retention = self.keyring_retention_ms();
+        for _ in 0..CAS_ATTEMPTS {
+            let (mut generations, version) =
+                match records::load::<KeyringRecord>(self.store, KEYRING_KEY)? {
+                    Some((record, version)) => (record.generations, version),
+                    None => (vec![first_generation()], 0),
+                };
+            let next = generations.iter().map(|g| g.number).max().unwrap_or(0) + 1;
+            for generation in &mut generations {
+                generation.retired_at_ms.get_or_insert(now);
+            }
+            generations.retain(|g| g.retired_at_ms.is_none_or(|r| r + retention > now));
+            generations.push(KeyGeneration {
+                number: next,
+                created_at_ms: now,
+                retired_at_ms: None,
+            });
+            let record = KeyringRecord { v: 1, generations };
+            match records::save(self.store, KEYRING_KEY, &record, Some(version), None) {
+                Ok(_) => return Ok(record.generations),
+                Err(Error::Store(crate::store::StoreError::Conflict)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Contention("keyring"))
+    }
+
+    /// How long a retired generation must keep verifying: the longest life of anything it
+    /// signs (links in mail, access tokens), plus a minute of clock skew.
+    fn keyring_retention_ms(&self) -> u64 {
+        let links_secs = self
+            .config
+            .confirm_link_max_age_secs
+            .max(self.config.reset_link_max_age_secs);
+        links_secs
+            .saturating_mul(1000)
+            .max(self.config.access_token_ttl_ms)
+            .saturating_add(60_000)
+    }
+}
+
+impl Keyring {
+    /// Every generation still held, oldest first.
+    pub fn generations(&self) -> &[KeyGeneration] {
+        &self.generations
+    }
+
+    /// The generation that signs.
+    fn current(&self) -> u32 {
+        self.generations
+            .iter()
+            .filter(|g| g.retired_at_ms.is_none())
+            .map(|g| g.number)
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// The HMAC signer of the current generation for `purpose`.
+    pub fn signer(&self, purpose: &str) -> Signer {
+        Signer::new(hmac_key(&self.secret, self.current()), purpose)
+    }
+
+    /// Verifies an HMAC-signed token against every generation held, newest first, and returns
+    /// the payload and issue time of the first that accepts it.
+    pub fn verify(
+        &self,
+        purpose: &str,
+        token: &str,
+        now_secs: u64,
+        max_age_secs: u64,
+    ) -> std::result::Result<(Vec<u8>, u64), crate::signer::SignatureError> {
+        let mut last = crate::signer::SignatureError::BadSignature;
+        for generation in self.generations.iter().rev() {
+            let signer = Signer::new(hmac_key(&self.secret, generation.number), purpose);
+            match signer.verify(token, now_secs, max_age_secs) {
+                Ok(found) => return Ok(found),
+                // Malformed or expired is the same under every key; stop early.
+                Err(e @ crate::signer::SignatureError::Malformed) => return Err(e),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    /// The Ed25519 signing key of the current generation and its `kid`.
+    pub(crate) fn access_signing_key(&self) -> (SigningKey, String) {
+        let key = ed25519_key(&self.secret, self.current());
+        let kid = thumbprint(&key.verifying_key());
+        (key, kid)
+    }
+
+    /// The Ed25519 verifying key whose `kid` is `kid`, among the generations held.
+    pub(crate) fn access_verifying_key(&self, kid: &str) -> Option<VerifyingKey> {
+        self.generations
+            .iter()
+            .map(|g| ed25519_key(&self.secret, g.number).verifying_key())
+            .find(|key| thumbprint(key) == kid)
+    }
+
+    /// The public keys as a JWK Set (RFC 7517), current generation first.
+    pub fn jwks(&self) -> serde_json::Value {
+        let keys: Vec<serde_json::Value> = self
+            .generations
+            .iter()
+            .rev()
+            .map(|g| {
+                let public = ed25519_key(&self.secret, g.number).verifying_key();
+                serde_json::json!({
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "x": URL_SAFE_NO_PAD.encode(public.as_bytes()),
+                    "kid": thumbprint(&public),
+                    "use": "sig",
+                    "alg": "EdDSA",
+                })
+            })
+            .collect();
+        serde_json::json!({ "keys": keys })
+    }
+}
+
+/// The generation that exists before any rotation.
+fn first_generation() -> KeyGeneration {
+    KeyGeneration {
+        number: 1,
+        created_at_ms: 0,
+        retired_at_ms: None,
+    }
+}
+
+/// HMAC key of `generation`. Generation 1 keeps the derivation links have always used, so
+/// links mailed before keys were ever rotated still open.
+fn hmac_key(secret: &MasterSecret, generation: u32) -> Zeroizing<[u8; 32]> {
+    if generation <= 1 {
+        derive(secret, b"sesame signer v1")
+    } else {
+        derive(secret, format!("sesame signer v1/{generation}").as_bytes())
+    }
+}
+
+/// Ed25519 key of `generation`; the seed is a purpose-labelled HMAC of the master secret.
+fn ed25519_key(secret: &MasterSecret, generation: u32) -> SigningKey {
+    let seed = derive(
+        secret,
+        format!("sesame access-token ed25519 v1/{generation}").as_bytes(),
+    );
+    SigningKey::from_bytes(&seed)
+}
+
+/// HMAC-SHA256(master, label): a 32-byte key for one purpose.
+fn derive(secret: &MasterSecret, label: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut out = Zeroizing::new([0u8; 32]);
+    // HMAC takes keys of any length, so `new_from_slice` cannot fail; the fallback keeps this
+    // panic-free without ever producing a usable key from nothing.
+    if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.expose()) {
+        mac.update(label);
+        out.copy_from_slice(&mac.finalize().into_bytes());
+    }
+    out
+}
+
+/// RFC 7638 JWK thumbprint of an Ed25519 public key: the `kid`.
+fn thumbprint(key: &VerifyingKey) -> String {
+    let canonical = format!(
+        r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+        URL_SAFE_NO_PAD.encode(key.as_bytes())
+    );
+    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Fixture;
+
+    #[test]
+    fn rotation_keeps_old_generations_verifying_until_retention() {
+        let f = Fixture::new();
+        let sesame = f.sesame();
+        let before = sesame.keyring().unwrap();
+        let link = before.signer("reset").sign(b"payload", 1000);
+        let (_, old_kid) = before.access_signing_key();
+
+        let generations = sesame.rotate_keys().unwrap();
+        assert_eq!(generations.len(), 2);
+        let after = sesame.keyring().unwrap();
+        let (_, new_kid) = after.access_signing_key();
+        assert_ne!(old_kid, new_kid);
+        assert!(after.access_verifying_key(&old_kid).is_some());
+        assert_eq!(
+            after.verify("reset", &link, 1000, 60).unwrap().0,
+            b"payload"
+        );
+        assert_eq!(after.jwks()["keys"].as_array().unwrap().len(), 2);
+        assert_eq!(after.jwks()["keys"][0]["kid"], new_kid.as_str());
+
+        // Past the retention of the first generation, the next rotation drops it.
+        f.advance(sesame.keyring_retention_ms() + 1);
+        let generations = f.sesame().rotate_keys().unwrap();
+        assert_eq!(
+            generations.iter().map(|g| g.number).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+        let latest = f.sesame().keyring().unwrap();
+        assert!(latest.access_verifying_key(&old_kid).is_none());
+        assert!(latest.verify("reset", &link, 1000, 60).is_err());
+    }
+
+    #[test]
+    fn first_generation_keeps_the_original_link_key() {
+        let f = Fixture::new();
+        let keyring = f.sesame().keyring().unwrap();
+        let legacy = Signer::new(derive(&f.config.secret, b"sesame signer v1"), "confirm");
+        let token = legacy.sign(b"x", 5);
+        assert!(keyring.verify("confirm", &token, 5, 10).is_ok());
+    }
+}
