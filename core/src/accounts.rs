@@ -459,7 +459,7 @@ impl Sesame<'_> {
         new: &str,
         client: &ClientInfo,
     ) -> Result<crate::sessions::IssuedSession> {
-        let info = self.validate_session(token)?;
+        let info = self.validate_credential(token)?;
         let user_id = info.user.id.clone();
         let Some((record, _)) = self.load_user(&user_id)? else {
             return Err(Error::NoSession("user deleted"));
@@ -500,6 +500,24 @@ impl Sesame<'_> {
             client.address.as_deref(),
         );
         self.issue_session(info.user, client)
+    }
+
+    /// Enables or disables the account with `email`. Disabling ends every session and token
+    /// login at once; a disabled account cannot sign in and fails like a wrong password.
+    ///
+    /// WIT: `sesame:auth/accounts.set-active`.
+    pub fn set_active(&self, email: &str, active: bool) -> Result<User> {
+        let id = self.user_id_by_email(email)?;
+        let user = self
+            .update_user(&id, |r| {
+                r.active = active;
+                Ok(())
+            })?
+            .public();
+        if !active {
+            self.revoke_all_sessions(&id)?;
+        }
+        Ok(user)
     }
 
     pub(crate) fn load_user(&self, id: &str) -> Result<Option<(UserRecord, u64)>> {

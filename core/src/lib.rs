@@ -44,6 +44,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod api_keys;
 pub mod config;
 pub mod env;
 pub mod error;

@@ -121,7 +121,7 @@ impl Sesame<'_> {
         Ok(all)
     }
 
-    fn user_id_by_email(&self, email: &str) -> Result<String> {
+    pub(crate) fn user_id_by_email(&self, email: &str) -> Result<String> {
         let email = Email::parse(email)?;
         self.user_id_for_email(&email)?.ok_or_else(|| {
             Error::rejected(ErrorCode::NotFound, "There is no user with this email.")

@@ -97,6 +97,60 @@ impl Signer {
     }
 }
 
+/// A host's purpose: 1 to 64 characters of a-z, 0-9, '.', '_' and '-'.
+fn host_purpose(purpose: &str) -> crate::Result<String> {
+    let valid = (1..=64).contains(&purpose.len())
+        && purpose
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if !valid {
+        return Err(crate::Error::rejected(
+            crate::ErrorCode::InvalidRequest,
+            "A purpose is 1 to 64 characters of a-z, 0-9, '.', '_' and '-'.",
+        ));
+    }
+    // Hosts sign in a namespace of their own, so no host token can ever pass as one of
+    // Sesame's own (confirmation or reset links), whatever purpose it names.
+    Ok(format!("host:{purpose}"))
+}
+
+impl crate::Sesame<'_> {
+    /// Signs `payload` for a host, under `purpose`, with the current key generation.
+    ///
+    /// WIT: `sesame:auth/signer.sign`.
+    pub fn sign_for_host(&self, purpose: &str, payload: &[u8]) -> crate::Result<String> {
+        let purpose = host_purpose(purpose)?;
+        Ok(self
+            .keyring()?
+            .signer(&purpose)
+            .sign(payload, self.env.now_ms() / 1000))
+    }
+
+    /// Verifies a token signed by [`Self::sign_for_host`] for `purpose`, at most
+    /// `max_age_secs` old; returns the payload and the issue time in seconds.
+    ///
+    /// WIT: `sesame:auth/signer.verify`.
+    pub fn verify_for_host(
+        &self,
+        purpose: &str,
+        token: &str,
+        max_age_secs: u64,
+    ) -> crate::Result<(Vec<u8>, u64)> {
+        let purpose = host_purpose(purpose)?;
+        self.keyring()?
+            .verify(&purpose, token, self.env.now_ms() / 1000, max_age_secs)
+            .map_err(|e| {
+                crate::Error::rejected(
+                    crate::ErrorCode::InvalidToken,
+                    match e {
+                        SignatureError::Expired => "The signed token has expired.",
+                        _ => "The signed token is malformed or its signature does not verify.",
+                    },
+                )
+            })
+    }
+}
+
 fn new_mac(key: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of any length, so this cannot fail; the fallback keeps it panic-free.
     HmacSha256::new_from_slice(key).unwrap_or_else(|_| HmacSha256::new(&Default::default()))
@@ -113,6 +167,7 @@ impl std::fmt::Debug for Signer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::Env;
 
     fn secret(byte: u8) -> Zeroizing<[u8; 32]> {
         Zeroizing::new([byte; 32])
@@ -132,6 +187,36 @@ mod tests {
         );
         let future = s.sign(b"x", 5000);
         assert_eq!(s.verify(&future, 1000, 3600), Err(SignatureError::Expired));
+    }
+
+    #[test]
+    fn host_tokens_cannot_pass_as_sesame_links() {
+        let f = crate::testing::Fixture::new();
+        let sesame = f.sesame();
+        let token = sesame.sign_for_host("reset-password", b"user-42").unwrap();
+        assert_eq!(
+            sesame
+                .verify_for_host("reset-password", &token, 60)
+                .unwrap()
+                .0,
+            b"user-42"
+        );
+        // Sesame's own reset purpose does not accept it.
+        assert!(
+            sesame
+                .keyring()
+                .unwrap()
+                .verify("reset-password", &token, f.env.now_ms() / 1000, 60)
+                .is_err()
+        );
+        assert!(sesame.verify_for_host("other", &token, 60).is_err());
+        assert!(sesame.sign_for_host("Bad Purpose", b"").is_err());
+        f.advance(61_000);
+        let err = f.sesame().verify_for_host("reset-password", &token, 60);
+        assert_eq!(
+            crate::AuthError::from(err.unwrap_err()).code,
+            crate::ErrorCode::InvalidToken
+        );
     }
 
     #[test]

@@ -90,6 +90,7 @@ pub(crate) fn event(e: &Event) -> wit_outbox::Event {
             EventKind::PasswordChanged => wit_outbox::EventKind::PasswordChanged,
             EventKind::PasswordReset => wit_outbox::EventKind::PasswordReset,
             EventKind::SessionRevoked => wit_outbox::EventKind::SessionRevoked,
+            EventKind::RefreshTokenReused => wit_outbox::EventKind::RefreshTokenReused,
         },
         user_id: e.user_id.clone(),
         address: e.address.clone(),

@@ -11,6 +11,7 @@
 mod bindings;
 mod convert;
 mod http_adapter;
+mod token_exports;
 mod wit_store;
 
 use std::sync::OnceLock;
@@ -174,6 +175,10 @@ impl accounts::Guest for Component {
             s.change_password(&token, &current, &new, &client)
         })
         .map(convert::issued)
+    }
+
+    fn set_active(email: String, active: bool) -> Result<wit::User, wit::AuthError> {
+        call("set-active", |s| s.set_active(&email, active)).map(convert::user)
     }
 }
 

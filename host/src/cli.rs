@@ -15,6 +15,8 @@ use crate::bindings::{Service, accounts, roles, types};
 use crate::engine::Runtime;
 use crate::store::{self, StoreBackend, StoreUrl};
 
+mod tokens;
+
 /// Sesame: authentication as a WebAssembly component.
 #[derive(Debug, Parser)]
 #[command(name = "sesame", version, about, long_about = None)]
@@ -97,6 +99,12 @@ enum Command {
     /// Manage roles and their permissions.
     #[command(subcommand)]
     Role(RoleCommand),
+    /// Manage the keys that sign access tokens and links.
+    #[command(subcommand)]
+    Keys(tokens::KeysCommand),
+    /// Manage service-to-service API keys.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(tokens::ApiKeyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,6 +175,18 @@ enum UserCommand {
         /// The role to take away.
         #[arg(long)]
         role: String,
+    },
+    /// Disable an account: it cannot sign in, and every session and token login ends now.
+    Disable {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
     },
     /// List users.
     List {
@@ -364,6 +384,18 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             println!("role {name} removed");
             Ok(())
         }
+        Command::User(UserCommand::Disable { email }) => {
+            tokens::set_active(Admin::connect(&common, backend).await?, &email, false).await
+        }
+        Command::User(UserCommand::Enable { email }) => {
+            tokens::set_active(Admin::connect(&common, backend).await?, &email, true).await
+        }
+        Command::Keys(command) => {
+            tokens::keys(Admin::connect(&common, backend).await?, command).await
+        }
+        Command::ApiKey(command) => {
+            tokens::api_keys(Admin::connect(&common, backend).await?, command).await
+        }
         Command::Role(RoleCommand::List) => {
             let mut admin = Admin::connect(&common, backend).await?;
             let roles = admin.service.sesame_auth_roles();
@@ -414,7 +446,7 @@ impl ImportLine {
 }
 
 /// One instance of the component for an admin command, reached through its typed exports.
-struct Admin {
+pub(crate) struct Admin {
     store: wasmtime::Store<crate::ctx::HostState>,
     service: Service,
 }
@@ -523,7 +555,7 @@ fn read_password() -> Result<String> {
     Ok(password)
 }
 
-fn auth_error(e: types::AuthError) -> anyhow::Error {
+pub(crate) fn auth_error(e: types::AuthError) -> anyhow::Error {
     anyhow!("{} ({:?})", e.message, e.code)
 }
 

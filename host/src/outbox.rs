@@ -281,5 +281,6 @@ fn event_kind(kind: EventKind) -> &'static str {
         EventKind::PasswordChanged => "password-changed",
         EventKind::PasswordReset => "password-reset",
         EventKind::SessionRevoked => "session-revoked",
+        EventKind::RefreshTokenReused => "refresh-token-reused",
     }
 }

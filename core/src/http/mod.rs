@@ -20,6 +20,10 @@
 //! | `GET /auth/check?role=R&permission=P` | forward-auth for reverse proxies             |
 //! | `GET|POST /confirm` | confirms an email address with the mailed token              |
 //! | `GET|POST /reset`  | asks for a reset link / sets a new password with its token     |
+//! | `POST /tokens`   | access + refresh token from a password or the session          |
+//! | `POST /tokens/refresh` | rotates the refresh token, new access token              |
+//! | `DELETE /tokens` | ends the token login (bearer access token or refresh token)    |
+//! | `GET /.well-known/jwks.json` | public keys that verify access tokens              |
 //!
 //! State-changing requests authenticated by the session cookie must carry the session's CSRF
 //! token (`X-CSRF-Token` header or `csrf_token` form field), and any request whose `Origin` (or
@@ -32,8 +36,10 @@ use serde::Deserialize;
 
 use crate::Sesame;
 use crate::accounts::User;
+use crate::api_keys::API_KEY_PREFIX;
 use crate::error::{AuthError, Error, ErrorCode};
 use crate::sessions::{ClientInfo, IssuedSession, SessionInfo};
+use crate::tokens::TokenPair;
 use subtle::ConstantTimeEq;
 
 /// Largest request body read, in bytes. Sesame's bodies are a few hundred bytes; 64 KiB leaves
@@ -180,7 +186,10 @@ impl Format {
 }
 
 /// Every route and the methods it answers, for 405 answers and their `Allow` header.
-const ROUTES: [(&str, &str); 13] = [
+const ROUTES: [(&str, &str); 16] = [
+    ("/tokens", "POST, DELETE"),
+    ("/tokens/refresh", "POST"),
+    ("/.well-known/jwks.json", "GET"),
     ("/confirm", "GET, POST"),
     ("/reset", "GET, POST"),
     ("/auth/check", "GET"),
@@ -243,6 +252,10 @@ fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
         ("GET", "/sessions") => sessions(sesame, req, format),
         ("POST", "/sessions/revoke") => revoke(sesame, req, format),
         ("GET", "/auth/check") => auth_check(sesame, req),
+        ("POST", "/tokens") => issue_tokens(sesame, req),
+        ("POST", "/tokens/refresh") => refresh_tokens(sesame, req),
+        ("DELETE", "/tokens") => revoke_tokens(sesame, req),
+        ("GET", "/.well-known/jwks.json") => Ok(Response::json(200, &sesame.keyring()?.jwks())),
         ("GET", "/confirm") => {
             let token = query_value(req, "token")?.unwrap_or_default();
             confirm(sesame, &token, format)
@@ -308,7 +321,14 @@ fn signed_in(
     req: &Request,
 ) -> Result<(SessionInfo, parse::Credential), Error> {
     let credential = parse::credential(req).ok_or(Error::NoSession("no credential"))?;
-    let info = sesame.validate_session(credential.token())?;
+    // Access tokens count only as `Authorization: Bearer`: a cookie never carries one, so a
+    // planted cookie cannot stand in for a session and its CSRF token.
+    let info = match &credential {
+        parse::Credential::Bearer(token) if is_access_token(token) => {
+            sesame.validate_access_token(token)?
+        }
+        other => sesame.validate_session(other.token())?,
+    };
     if matches!(credential, parse::Credential::Cookie(_)) && !is_safe_method(&req.method) {
         let sent = parse::csrf_token(req).unwrap_or_default();
         let matches: bool = sent.as_bytes().ct_eq(info.csrf_token.as_bytes()).into();
@@ -447,6 +467,9 @@ fn login(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
 fn logout(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
     // Without a live session there is nothing to protect: just clear the cookie.
     match signed_in(sesame, req) {
+        Ok((_, parse::Credential::Bearer(token))) if is_access_token(&token) => {
+            sesame.revoke_tokens(&token)?
+        }
         Ok((_, credential)) => sesame.logout(credential.token())?,
         Err(Error::NoSession(_)) => {}
         Err(e) => return Err(e),
@@ -592,16 +615,23 @@ fn revoke(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response
 /// `permission` asked for in the query, 401 when not signed in, 403 when something is missing.
 fn auth_check(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
     let query = parse::query_pairs(req)?;
+    if let Some(parse::Credential::Bearer(key)) = parse::credential(req)
+        && key.starts_with(API_KEY_PREFIX)
+    {
+        return service_check(sesame, &key, &query);
+    }
     let (info, _) = signed_in(sesame, req)?;
     let permissions = sesame.permissions_of(&info.user)?;
     for (name, value) in &query {
         let held = match name.as_str() {
             "role" => info.user.roles.contains(value),
             "permission" => permissions.contains(value),
+            // Scopes belong to API keys; a user never holds one.
+            "scope" => false,
             _ => {
                 return Err(Error::rejected(
                     ErrorCode::InvalidRequest,
-                    "Only 'role' and 'permission' may be asked for.",
+                    "Only 'role', 'permission' and 'scope' may be asked for.",
                 ));
             }
         };
@@ -616,6 +646,121 @@ fn auth_check(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
         .with_header("x-sesame-user", info.user.id.clone())
         .with_header("x-sesame-email", info.user.email.clone())
         .with_header("x-sesame-roles", info.user.roles.join(",")))
+}
+
+/// `/auth/check` for a service presenting an API key: 200 when the key is live and holds every
+/// `scope` asked for.
+fn service_check(
+    sesame: &Sesame<'_>,
+    key: &str,
+    query: &[(String, String)],
+) -> Result<Response, Error> {
+    let info = sesame.verify_api_key(key)?;
+    for (name, value) in query {
+        if name != "scope" {
+            return Err(Error::rejected(
+                ErrorCode::InvalidRequest,
+                "An API key is checked for 'scope' only.",
+            ));
+        }
+        if !info.scopes.contains(value) {
+            return Err(Error::rejected(
+                ErrorCode::Forbidden,
+                format!("This needs the scope '{}'.", sanitize_long(value)),
+            ));
+        }
+    }
+    Ok(Response::json(200, &serde_json::json!({"status": "ok"}))
+        .with_header("x-sesame-api-key", info.id.clone())
+        .with_header("x-sesame-api-key-name", sanitize_long(&info.name))
+        .with_header("x-sesame-scopes", info.scopes.join(",")))
+}
+
+#[derive(Deserialize)]
+struct TokensBody {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    password: String,
+}
+
+/// `POST /tokens`: a token login from a password (JSON body) or from the caller's session (no
+/// body; a cookie session must send its CSRF token).
+fn issue_tokens(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+    let pair = if req.body.is_empty() {
+        let (info, credential) = signed_in(sesame, req)?;
+        if info.id.starts_with("tokens-") {
+            return Err(Error::rejected(
+                ErrorCode::InvalidRequest,
+                "Use /tokens/refresh to renew an access token.",
+            ));
+        }
+        sesame.issue_tokens_for_session(credential.token(), &req.client())?
+    } else {
+        let body: TokensBody = parse::body(req)?;
+        let identity = body.email.or(body.username).ok_or_else(|| {
+            Error::rejected(
+                ErrorCode::InvalidRequest,
+                "Give an email (or username) and a password, or send no body to use your session.",
+            )
+        })?;
+        sesame.issue_tokens(&identity, &body.password, &req.client())?
+    };
+    Ok(token_pair_response(&pair))
+}
+
+#[derive(Deserialize)]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+fn refresh_tokens(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+    let body: RefreshBody = parse::body(req)?;
+    let pair = sesame.refresh_tokens(&body.refresh_token)?;
+    Ok(token_pair_response(&pair))
+}
+
+/// `DELETE /tokens`: ends the token login of the bearer access token, or of the refresh token
+/// in the body.
+fn revoke_tokens(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+    let token = if req.body.is_empty() {
+        match parse::credential(req) {
+            Some(parse::Credential::Bearer(token)) if is_access_token(&token) => token,
+            _ => {
+                return Err(Error::rejected(
+                    ErrorCode::Unauthenticated,
+                    "Send the access token as 'Authorization: Bearer', or the refresh token in the body.",
+                ));
+            }
+        }
+    } else {
+        parse::body::<RefreshBody>(req)?.refresh_token
+    };
+    sesame.revoke_tokens(&token)?;
+    Ok(Response::json(
+        200,
+        &serde_json::json!({"status": "revoked"}),
+    ))
+}
+
+fn token_pair_response(pair: &TokenPair) -> Response {
+    Response::json(
+        200,
+        &serde_json::json!({
+            "access_token": pair.access_token.as_str(),
+            "token_type": "Bearer",
+            "expires_in": pair.expires_in_secs,
+            "refresh_token": pair.refresh_token.as_str(),
+            "refresh_expires_at_ms": pair.refresh_expires_at_ms,
+            "user": user_json(&pair.user),
+        }),
+    )
+}
+
+/// Whether a bearer token is an access token (a JWT) rather than a session token.
+fn is_access_token(token: &str) -> bool {
+    token.contains('.')
 }
 
 /// The first value of query parameter `name`.

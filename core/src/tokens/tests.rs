@@ -320,3 +320,28 @@ fn issuer_and_audience_are_checked() {
     let err = sesame.verify_access_token(&pair.access_token).unwrap_err();
     assert!(err.to_string().contains("audience"), "{err}");
 }
+
+#[test]
+fn disabling_the_account_revokes_tokens() {
+    let f = registered();
+    let pair = issue(&f);
+    f.sesame().set_active("ada@example.com", false).unwrap();
+    assert!(
+        f.sesame()
+            .validate_access_token(&pair.access_token)
+            .is_err()
+    );
+    assert!(f.sesame().refresh_tokens(&pair.refresh_token).is_err());
+    f.sesame().set_active("ada@example.com", true).unwrap();
+    assert!(issue_ok(&f));
+}
+
+fn issue_ok(f: &Fixture) -> bool {
+    f.sesame()
+        .issue_tokens(
+            "ada@example.com",
+            "analytical engine",
+            &ClientInfo::default(),
+        )
+        .is_ok()
+}
