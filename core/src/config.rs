@@ -91,6 +91,8 @@ pub struct Config {
     pub confirm_link_max_age_secs: u64,
     /// How long a password-reset link works.
     pub reset_link_max_age_secs: u64,
+    /// Two-factor settings (TOTP parameters, recovery codes, pending sign-ins).
+    pub two_factor: crate::two_factor::TwoFactorConfig,
 }
 
 /// Default number of failures before locking: 5.
@@ -121,6 +123,7 @@ impl Config {
             public_url: "http://127.0.0.1:8080".into(),
             confirm_link_max_age_secs: 5 * 24 * 3600,
             reset_link_max_age_secs: 3600,
+            two_factor: crate::two_factor::TwoFactorConfig::default(),
         }
     }
 
@@ -135,7 +138,11 @@ impl Config {
     /// - `SESAME_THROTTLE_LOGIN_PER_IP`, `SESAME_THROTTLE_LOGIN_PER_ACCOUNT`,
     ///   `SESAME_THROTTLE_REGISTER_PER_IP`: attempts allowed per minute;
     /// - `SESAME_PUBLIC_URL`: base of links in mail;
-    /// - `SESAME_CONFIRM_LINK_MAX_AGE_SECS`, `SESAME_RESET_LINK_MAX_AGE_SECS`: link lifetimes.
+    /// - `SESAME_CONFIRM_LINK_MAX_AGE_SECS`, `SESAME_RESET_LINK_MAX_AGE_SECS`: link lifetimes;
+    /// - `SESAME_TOTP_ALGORITHM` (`SHA1`, `SHA256`, `SHA512`), `SESAME_TOTP_DIGITS` (6 or 8),
+    ///   `SESAME_TOTP_ISSUER`: new TOTP credentials; `SESAME_RECOVERY_CODES`: codes per set;
+    ///   `SESAME_TWO_FACTOR_MAX_ATTEMPTS`, `SESAME_TWO_FACTOR_PENDING_SECS`: wrong codes allowed
+    ///   and time given per pending sign-in.
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut secret = None;
         let mut argon2 = Argon2Params::default();
@@ -149,6 +156,7 @@ impl Config {
         let mut public_url = None;
         let mut confirm_age = None;
         let mut reset_age = None;
+        let mut two_factor = crate::two_factor::TwoFactorConfig::default();
         for (name, value) in vars {
             match name {
                 "SESAME_SECRET" => {
@@ -175,6 +183,19 @@ impl Config {
                 "SESAME_PUBLIC_URL" => public_url = Some(value.trim_end_matches('/').to_owned()),
                 "SESAME_CONFIRM_LINK_MAX_AGE_SECS" => confirm_age = Some(number(name, value)?),
                 "SESAME_RESET_LINK_MAX_AGE_SECS" => reset_age = Some(number(name, value)?),
+                "SESAME_TOTP_ALGORITHM" => {
+                    two_factor.totp_algorithm = crate::two_factor::totp::Algorithm::parse(value)
+                        .ok_or_else(|| {
+                            Error::Config(format!("{name} must be SHA1, SHA256 or SHA512"))
+                        })?;
+                }
+                "SESAME_TOTP_DIGITS" => two_factor.totp_digits = number(name, value)?,
+                "SESAME_TOTP_ISSUER" => two_factor.totp_issuer = value.to_owned(),
+                "SESAME_RECOVERY_CODES" => two_factor.recovery_codes = number(name, value)?,
+                "SESAME_TWO_FACTOR_MAX_ATTEMPTS" => two_factor.max_attempts = number(name, value)?,
+                "SESAME_TWO_FACTOR_PENDING_SECS" => {
+                    two_factor.pending_ms = number::<u64>(name, value)?.saturating_mul(1000);
+                }
                 "SESAME_COOKIE_SECURE" => {
                     cookie_secure = match value {
                         "true" | "1" => true,
@@ -190,6 +211,7 @@ impl Config {
         config.argon2 = argon2;
         config.cookie_secure = cookie_secure;
         config.throttle = throttle;
+        config.two_factor = two_factor;
         if let Some(url) = public_url {
             config.public_url = url;
         }
@@ -224,6 +246,7 @@ impl Config {
         if self.session_idle_ms == 0 || self.session_absolute_ms == 0 {
             return Err(Error::Config("session lifetimes must be positive".into()));
         }
+        self.two_factor.validate()?;
         if self.lockout_threshold == 0 {
             return Err(Error::Config(
                 "the lockout threshold must be at least 1".into(),

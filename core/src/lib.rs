@@ -60,6 +60,7 @@ pub mod store;
 #[cfg(test)]
 mod testing;
 pub mod throttle;
+pub mod two_factor;
 
 pub use config::Config;
 pub use env::Env;

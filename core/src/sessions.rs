@@ -138,12 +138,27 @@ impl Sesame<'_> {
         password: &str,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
+        let user = self.check_password(identity, password, client)?;
+        // A password alone must never yield a session for a user with two-factor on; they sign
+        // in through `begin_login` and a second factor.
+        if self.two_factor_required(&user.id)? {
+            return Err(Error::SecondFactorRequired);
+        }
+        self.issue_session(user.public(), client)
+    }
+
+    /// Throttles, then checks the password: the first factor of every password sign-in.
+    pub(crate) fn check_password(
+        &self,
+        identity: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<crate::accounts::UserRecord> {
         if let Some(address) = &client.address {
             self.throttle(Scope::LoginByAddress, address)?;
         }
         self.throttle(Scope::LoginByAccount, identity)?;
-        let user = self.authenticate(identity, password, client)?;
-        self.issue_session(user.public(), client)
+        self.authenticate(identity, password, client)
     }
 
     /// Finds the live session of `token`, refreshing its idle timer.

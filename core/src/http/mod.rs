@@ -20,6 +20,7 @@
 //! | `GET /auth/check?role=R&permission=P` | forward-auth for reverse proxies             |
 //! | `GET|POST /confirm` | confirms an email address with the mailed token              |
 //! | `GET|POST /reset`  | asks for a reset link / sets a new password with its token     |
+//! | `/tf-setup`, `/tf-select`, `/tf-validate`, `/mf-recovery`, `/mf-recovery-codes` | two-factor, see [`two_factor`] |
 //!
 //! State-changing requests authenticated by the session cookie must carry the session's CSRF
 //! token (`X-CSRF-Token` header or `csrf_token` form field), and any request whose `Origin` (or
@@ -27,6 +28,7 @@
 
 mod pages;
 pub mod parse;
+pub mod two_factor;
 
 use serde::Deserialize;
 
@@ -225,6 +227,9 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
 ];
 
 fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    if let Some(answer) = two_factor::route(sesame, req, format) {
+        return answer;
+    }
     match (req.method.as_str(), req.path()) {
         ("GET", "/") => Ok(index(format)),
         ("GET", "/healthz") => Ok(Response::json(200, &serde_json::json!({"status": "ok"}))),
@@ -256,7 +261,11 @@ fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
             Ok(Response::html(200, pages::reset(token.as_deref(), None)))
         }
         ("POST", "/reset") => reset(sesame, req, format),
-        (method, path) => match ROUTES.iter().find(|(p, _)| *p == path) {
+        (method, path) => match ROUTES
+            .iter()
+            .chain(two_factor::ROUTES.iter())
+            .find(|(p, _)| *p == path)
+        {
             Some(_) => Err(Error::rejected(
                 ErrorCode::MethodNotAllowed,
                 format!("{} is not allowed on this route.", sanitize(method)),
@@ -351,7 +360,8 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
                 .unwrap_or_default();
             Response::html(status, pages::change(&csrf, Some(&public.message)))
         }
-        (Format::Html, _) => Response::html(status, pages::error(status, &public.message)),
+        (Format::Html, _) => two_factor::error_page(sesame, req, &public)
+            .unwrap_or_else(|| Response::html(status, pages::error(status, &public.message))),
         (Format::Json, _) => fault_response(error),
     };
     if public.code == ErrorCode::Unauthenticated
@@ -359,12 +369,21 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
     {
         response = response.with_header("set-cookie", clear_cookie(sesame));
     }
+    if public.code == ErrorCode::Unauthenticated
+        && two_factor::ROUTES.iter().any(|(p, _)| *p == req.path())
+    {
+        response = response.with_header("set-cookie", two_factor::clear_pending_cookie(sesame));
+    }
     if let Error::Throttled { retry_after_ms } = error {
         response = response.with_header("retry-after", retry_after_ms.div_ceil(1000).to_string());
     }
-    if let (ErrorCode::MethodNotAllowed, Some((_, allow))) =
-        (public.code, ROUTES.iter().find(|(p, _)| *p == req.path()))
-    {
+    if let (ErrorCode::MethodNotAllowed, Some((_, allow))) = (
+        public.code,
+        ROUTES
+            .iter()
+            .chain(two_factor::ROUTES.iter())
+            .find(|(p, _)| *p == req.path()),
+    ) {
         response = response.with_header("allow", (*allow).to_owned());
     }
     response
@@ -425,7 +444,17 @@ fn login(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
             "Give an email (or username) and a password.",
         )
     })?;
-    let session = sesame.login(&identity, &body.password, &req.client())?;
+    let session = match sesame.begin_login(&identity, &body.password, &req.client())? {
+        crate::two_factor::LoginOutcome::SignedIn(session) => session,
+        crate::two_factor::LoginOutcome::SecondFactor(pending) => {
+            return Ok(two_factor::pending_response(
+                sesame,
+                &pending,
+                format,
+                body.include_token,
+            ));
+        }
+    };
     let cookie = session_cookie(sesame, &session);
     let response = match format {
         Format::Html => Response::redirect("/me"),
