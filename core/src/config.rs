@@ -142,7 +142,8 @@ impl Config {
     /// - `SESAME_TOTP_ALGORITHM` (`SHA1`, `SHA256`, `SHA512`), `SESAME_TOTP_DIGITS` (6 or 8),
     ///   `SESAME_TOTP_ISSUER`: new TOTP credentials; `SESAME_RECOVERY_CODES`: codes per set;
     ///   `SESAME_TWO_FACTOR_MAX_ATTEMPTS`, `SESAME_TWO_FACTOR_PENDING_SECS`: wrong codes allowed
-    ///   and time given per pending sign-in.
+    ///   and time given per pending sign-in; `SESAME_TWO_FACTOR_ENROLMENT_SECS`: time to confirm
+    ///   a TOTP enrolment.
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut secret = None;
         let mut argon2 = Argon2Params::default();
@@ -195,6 +196,9 @@ impl Config {
                 "SESAME_TWO_FACTOR_MAX_ATTEMPTS" => two_factor.max_attempts = number(name, value)?,
                 "SESAME_TWO_FACTOR_PENDING_SECS" => {
                     two_factor.pending_ms = number::<u64>(name, value)?.saturating_mul(1000);
+                }
+                "SESAME_TWO_FACTOR_ENROLMENT_SECS" => {
+                    two_factor.enrolment_ms = number::<u64>(name, value)?.saturating_mul(1000);
                 }
                 "SESAME_COOKIE_SECURE" => {
                     cookie_secure = match value {

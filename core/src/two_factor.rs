@@ -189,8 +189,8 @@ pub struct PendingLogin {
 /// The outcome of a password sign-in.
 #[derive(Debug)]
 pub enum LoginOutcome {
-    /// No second factor needed: a full session.
-    SignedIn(IssuedSession),
+    /// No second factor needed: a full session (boxed: it is much larger than the other case).
+    SignedIn(Box<IssuedSession>),
     /// The user has two-factor on: no session yet.
     SecondFactor(PendingLogin),
 }
@@ -434,7 +434,7 @@ impl Sesame<'_> {
         if !self.two_factor_required(&user.id)? {
             return self
                 .issue_session(user.public(), client)
-                .map(LoginOutcome::SignedIn);
+                .map(|session| LoginOutcome::SignedIn(Box::new(session)));
         }
         let token = PendingToken(Zeroizing::new(
             URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?),

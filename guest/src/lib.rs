@@ -11,6 +11,7 @@
 mod bindings;
 mod convert;
 mod http_adapter;
+mod two_factor;
 mod wit_store;
 
 use std::sync::OnceLock;

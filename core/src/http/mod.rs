@@ -445,7 +445,7 @@ fn login(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
         )
     })?;
     let session = match sesame.begin_login(&identity, &body.password, &req.client())? {
-        crate::two_factor::LoginOutcome::SignedIn(session) => session,
+        crate::two_factor::LoginOutcome::SignedIn(session) => *session,
         crate::two_factor::LoginOutcome::SecondFactor(pending) => {
             return Ok(two_factor::pending_response(
                 sesame,
