@@ -214,11 +214,13 @@ pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
 /// Headers on every answer. Answers carry personal data and tokens, so nothing is cached;
 /// pages load nothing from anywhere, run no script, post only to Sesame and cannot be framed
 /// (clickjacking of the sign-in form); reset links carry a token in the URL, so no Referer
-/// leaves a page.
+/// leaves for another site. The referrer policy is `same-origin`, not `no-referrer`: under
+/// `no-referrer` browsers send `Origin: null` with every form post, which the cross-site check
+/// must refuse, so no HTML form could be submitted.
 const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("cache-control", "no-store"),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),
     ("x-frame-options", "DENY"),
     (
         "content-security-policy",
