@@ -129,7 +129,9 @@ const MAX_USER_AGENT_CHARS: usize = 256;
 
 impl Sesame<'_> {
     /// Signs in with an identity and password and creates a fresh session. Attempts are
-    /// throttled per client address and per account before any password is checked.
+    /// throttled per client address and per account before any password is checked. A user
+    /// with two-factor on gets [`Error::SecondFactorRequired`] and no session; such users sign
+    /// in through [`Sesame::begin_login`].
     ///
     /// WIT: `sesame:auth/sessions.login`.
     pub fn login(

@@ -357,8 +357,13 @@ fn complete(
         Err(_) => (None, None, false),
     };
     let token = pending_token(sesame, req, from_body);
+    // Only a missing pending sign-in signs out; a store failure is reported as such.
     let live = match &token {
-        Some(t) => sesame.pending_methods(t).is_ok(),
+        Some(t) => match sesame.pending_methods(t) {
+            Ok(_) => true,
+            Err(Error::NoSession(_)) => false,
+            Err(e) => return Err(e),
+        },
         None => false,
     };
     if !live {
@@ -613,4 +618,128 @@ fn recovery_codes_html(
         "Recovery codes",
         &format!("<h1>Recovery codes</h1>\n{body}\n<p><a href=\"/me\">My account</a></p>"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::handle;
+    use super::*;
+    use crate::testing::Fixture;
+
+    fn json(
+        f: &Fixture,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Response {
+        let mut req = Request::new(method, path)
+            .with_header("content-type", "application/json")
+            .with_body(body.as_bytes().to_vec());
+        for (n, v) in headers {
+            req = req.with_header(n, v);
+        }
+        handle(&f.sesame(), &req)
+    }
+
+    fn code(r: &Response) -> String {
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        v["error"]["code"].as_str().unwrap().to_owned()
+    }
+
+    fn set_cookies(r: &Response) -> Vec<&str> {
+        r.headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn routes_answer_405_with_allow_and_need_their_state() {
+        let f = Fixture::new();
+        for (path, _) in ROUTES {
+            let r = json(&f, "DELETE", path, &[], "");
+            assert_eq!(
+                (r.status, r.header("allow")),
+                (405, Some("GET, POST")),
+                "{path}"
+            );
+        }
+        for path in ["/tf-setup", "/mf-recovery-codes"] {
+            let r = json(&f, "GET", path, &[], "");
+            assert_eq!(
+                (r.status, code(&r).as_str()),
+                (401, "unauthenticated"),
+                "{path}"
+            );
+        }
+        for path in ["/tf-select", "/tf-validate", "/mf-recovery"] {
+            let r = json(&f, "GET", path, &[("cookie", "sesame_tf=nope")], "");
+            assert_eq!(
+                (r.status, code(&r).as_str()),
+                (401, "unauthenticated"),
+                "{path}"
+            );
+            assert!(
+                set_cookies(&r)
+                    .iter()
+                    .any(|c| c.starts_with("__Host-sesame_tf=;"))
+            );
+        }
+    }
+
+    #[test]
+    fn validate_without_pending_state_ends_the_session() {
+        let f = Fixture::new();
+        let s = f.sesame();
+        s.register("ada@example.com", "analytical engine", None)
+            .unwrap();
+        let session = s
+            .login("ada@example.com", "analytical engine", &Default::default())
+            .unwrap();
+        let bearer = format!("Bearer {}", session.token.expose());
+        let r = json(
+            &f,
+            "POST",
+            "/tf-validate",
+            &[("authorization", &bearer)],
+            r#"{"code":"123456"}"#,
+        );
+        assert_eq!((r.status, code(&r).as_str()), (401, "unauthenticated"));
+        assert!(s.validate_session(session.token.expose()).is_err());
+        // Recovery codes need two-factor on first; the answer says so.
+        let session = s
+            .login("ada@example.com", "analytical engine", &Default::default())
+            .unwrap();
+        let bearer = format!("Bearer {}", session.token.expose());
+        let r = json(
+            &f,
+            "POST",
+            "/mf-recovery-codes",
+            &[("authorization", &bearer)],
+            "{}",
+        );
+        assert_eq!((r.status, code(&r).as_str()), (400, "invalid-request"));
+        let r = json(
+            &f,
+            "POST",
+            "/tf-setup",
+            &[("authorization", &bearer)],
+            r#"{"setup":"sms"}"#,
+        );
+        assert_eq!((r.status, code(&r).as_str()), (400, "invalid-request"));
+        let r = json(
+            &f,
+            "POST",
+            "/tf-setup",
+            &[("authorization", &bearer)],
+            r#"{"code":"123456"}"#,
+        );
+        assert_eq!(
+            (r.status, code(&r).as_str()),
+            (404, "not-found"),
+            "no enrolment"
+        );
+    }
 }
