@@ -7,6 +7,9 @@
 //!   [`Sesame::begin_login`] returns a [`PendingLogin`] (a single-use, short-lived opaque token
 //!   whose state is kept server-side, attempts counted), and only a valid second factor turns it
 //!   into a fresh session. [`required`] says whether a user is in that case.
+//! - Wrong codes are limited twice: per pending sign-in (`max_attempts`, then it ends) and per
+//!   account (after the lockout threshold of consecutive failures the second step locks, with
+//!   the same doubling back-off as password lockout; a right password does not reset it).
 //! - TOTP follows RFC 6238 (SHA-1, 30 s, 6 digits by default; SHA-256/512 and 8 digits
 //!   configurable) with ±1 step of skew. A code is accepted at most once: the last used step
 //!   is stored with compare-and-swap, so two racing requests with one code give one success.
@@ -233,6 +236,20 @@ struct PendingRecord {
     created_at_ms: u64,
     /// Wrong codes tried so far.
     attempts: u32,
+}
+
+/// Consecutive wrong second-factor codes of a user, across pending sign-ins
+/// (`tf-failures/{user id}`). Unlike the password's failure count, a right password does not
+/// reset it: only a right second factor does.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct FailureRecord {
+    v: u32,
+    count: u32,
+    locked_until_ms: Option<u64>,
+}
+
+fn failures_key(user_id: &str) -> String {
+    format!("tf-failures/{user_id}")
 }
 
 fn totp_key(user_id: &str) -> String {
@@ -507,12 +524,15 @@ impl Sesame<'_> {
         verify: impl FnOnce(&str) -> Result<()>,
     ) -> Result<IssuedSession> {
         let (record, _) = self.load_pending(token)?;
+        self.second_factor_unlocked(&record.user_id)?;
         if let Err(error) = verify(&record.user_id) {
             if counts_as_attempt(&error) {
                 self.count_attempt(token)?;
+                self.record_second_factor_failure(&record.user_id)?;
             }
             return Err(error);
         }
+        self.store.delete(&failures_key(&record.user_id), None)?;
         self.consume_pending(token)?;
         let Some((user, _)) = self.load_user(&record.user_id)? else {
             return Err(Error::NoSession("user deleted"));
@@ -521,6 +541,64 @@ impl Sesame<'_> {
             return Err(Error::NoSession("user disabled"));
         }
         self.issue_session(user.public(), client)
+    }
+
+    /// Refuses to look at any code while the user's second step is locked (429 with the time
+    /// left), so guessing is bounded per account, not per password sign-in.
+    fn second_factor_unlocked(&self, user_id: &str) -> Result<()> {
+        let now = self.env.now_ms();
+        match records::load::<FailureRecord>(self.store, &failures_key(user_id))? {
+            Some((
+                FailureRecord {
+                    locked_until_ms: Some(until),
+                    ..
+                },
+                _,
+            )) if until > now => Err(Error::Throttled {
+                retry_after_ms: until - now,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a wrong second-factor code for the user. From the lockout threshold on, each
+    /// failure locks the second step, for the lockout's base time doubled per further failure,
+    /// up to its maximum (the same settings as password lockout).
+    fn record_second_factor_failure(&self, user_id: &str) -> Result<()> {
+        let key = failures_key(user_id);
+        let config = self.config;
+        let now = self.env.now_ms();
+        for _ in 0..CAS_ATTEMPTS {
+            let (mut record, version) = records::load::<FailureRecord>(self.store, &key)?
+                .unwrap_or((
+                    FailureRecord {
+                        v: 1,
+                        ..FailureRecord::default()
+                    },
+                    0,
+                ));
+            record.count = record.count.saturating_add(1);
+            if record.count >= config.lockout_threshold {
+                let doublings = (record.count - config.lockout_threshold).min(40);
+                let lock = config
+                    .lockout_base_ms
+                    .saturating_mul(1u64 << doublings)
+                    .min(config.lockout_max_ms);
+                record.locked_until_ms = Some(now.saturating_add(lock));
+            }
+            match records::save(
+                self.store,
+                &key,
+                &record,
+                Some(version),
+                Some(config.lockout_max_ms.saturating_mul(2)),
+            ) {
+                Ok(_) => return Ok(()),
+                Err(Error::Store(StoreError::Conflict)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Contention("second-factor failures"))
     }
 
     fn load_pending(&self, token: &str) -> Result<(PendingRecord, u64)> {

@@ -310,7 +310,11 @@ fn tf_validate_without_pending_state_signs_out() {
 #[test]
 fn racing_requests_with_one_code_give_exactly_one_session() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("sesame.db"));
+    // The losers' refusals count as failures: keep the per-account lock out of the race.
+    let server = Server::start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_LOCKOUT_THRESHOLD", "50")],
+    );
     let app = enrolled(&server);
     let pendings: Vec<String> = (0..8).map(|_| password_step(&server)).collect();
     let code = app.next();
@@ -341,6 +345,8 @@ fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set() {
         &[
             ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "100"),
             ("SESAME_THROTTLE_LOGIN_PER_IP", "100"),
+            // The racing losers' refusals count as failures: keep the per-account lock away.
+            ("SESAME_LOCKOUT_THRESHOLD", "50"),
         ],
     );
     let app = enrolled(&server);
@@ -591,4 +597,42 @@ fn html_pages_work_as_plain_forms() {
         "{}",
         done.text()
     );
+}
+
+#[test]
+fn wrong_codes_lock_the_second_step_of_the_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_LOCKOUT_THRESHOLD", "3")],
+    );
+    let app = enrolled(&server);
+    let right = app.next();
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    // Three failures over two password steps: a right password does not reset the count.
+    let first = password_step(&server);
+    assert_eq!(
+        validate(&server, &first, wrong).error_code(),
+        "invalid-code"
+    );
+    assert_eq!(
+        validate(&server, &first, wrong).error_code(),
+        "invalid-code"
+    );
+    let second = password_step(&server);
+    assert_eq!(
+        validate(&server, &second, wrong).error_code(),
+        "invalid-code"
+    );
+    let locked = validate(&server, &second, &right);
+    assert_eq!(
+        (locked.status, locked.error_code().as_str()),
+        (429, "rate-limited")
+    );
+    let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
 }

@@ -245,7 +245,9 @@ fn pending_sign_in_expires() {
 
 #[test]
 fn racing_requests_with_one_code_give_one_session() {
-    let (f, user) = enrolled();
+    let (mut f, user) = enrolled();
+    // The losers' refusals count as failures; keep the per-account lock out of the race.
+    f.config.lockout_threshold = 50;
     let now = code(&f, &user, 0);
     let tokens: Vec<PendingLogin> = (0..8).map(|_| pending(&f)).collect();
     let successes = std::sync::atomic::AtomicUsize::new(0);
@@ -322,7 +324,8 @@ fn recovery_codes_work_once_and_regeneration_replaces_them() {
 
 #[test]
 fn racing_requests_with_one_recovery_code_give_one_session() {
-    let (f, user) = enrolled();
+    let (mut f, user) = enrolled();
+    f.config.lockout_threshold = 50;
     let codes = f.sesame().generate_recovery_codes(&user.id).unwrap();
     let tokens: Vec<PendingLogin> = (0..8).map(|_| pending(&f)).collect();
     let successes = std::sync::atomic::AtomicUsize::new(0);
@@ -453,4 +456,57 @@ fn configuration_is_read_and_checked() {
             "{name}={value}"
         );
     }
+}
+
+#[test]
+fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
+    let (f, user) = enrolled();
+    let s = f.sesame();
+    let wrong = |p: &PendingLogin| {
+        let right = code(&f, &user, 0);
+        let wrong = if right == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        code_of(s.complete_totp(p.token.expose(), wrong, &ClientInfo::default()))
+    };
+    // Spread over two pending sign-ins: a fresh password step does not reset the count.
+    let first = pending(&f);
+    for _ in 0..4 {
+        assert_eq!(wrong(&first), ErrorCode::InvalidCode);
+    }
+    let second = pending(&f);
+    assert_eq!(wrong(&second), ErrorCode::InvalidCode);
+    // Threshold reached: locked, and the right code is not even looked at.
+    let right = code(&f, &user, 0);
+    assert_eq!(
+        code_of(s.complete_totp(second.token.expose(), &right, &ClientInfo::default())),
+        ErrorCode::RateLimited
+    );
+    // After the base lock, one more failure locks for twice as long.
+    f.advance(f.config.lockout_base_ms);
+    let third = pending(&f);
+    assert_eq!(wrong(&third), ErrorCode::InvalidCode);
+    f.advance(f.config.lockout_base_ms);
+    assert_eq!(
+        code_of(s.complete_totp(
+            third.token.expose(),
+            &code(&f, &user, 0),
+            &ClientInfo::default()
+        )),
+        ErrorCode::RateLimited
+    );
+    f.advance(f.config.lockout_base_ms);
+    let fourth = pending(&f);
+    s.complete_totp(
+        fourth.token.expose(),
+        &code(&f, &user, 0),
+        &ClientInfo::default(),
+    )
+    .unwrap();
+    // Success clears the count.
+    let fifth = pending(&f);
+    assert_eq!(wrong(&fifth), ErrorCode::InvalidCode);
+    assert_eq!(wrong(&fifth), ErrorCode::InvalidCode);
 }
