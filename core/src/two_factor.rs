@@ -429,11 +429,21 @@ impl Sesame<'_> {
                     Err(e) => return Err(e),
                 }
             }
-            Reauth::Code(code) => self.verify_any_factor(user_id, code)?,
+            // A stolen session must not be a way around the per-account limit on guesses.
+            Reauth::Code(code) => {
+                self.second_factor_unlocked(user_id)?;
+                if let Err(error) = self.verify_any_factor(user_id, code) {
+                    if counts_as_attempt(&error) {
+                        self.record_second_factor_failure(user_id)?;
+                    }
+                    return Err(error);
+                }
+            }
         }
         self.store.delete(&totp_key(user_id), None)?;
         self.store.delete(&enrolment_key(user_id), None)?;
         self.store.delete(&recovery::key(user_id), None)?;
+        self.store.delete(&failures_key(user_id), None)?;
         Ok(())
     }
 

@@ -510,3 +510,26 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
     assert_eq!(wrong(&fifth), ErrorCode::InvalidCode);
     assert_eq!(wrong(&fifth), ErrorCode::InvalidCode);
 }
+
+#[test]
+fn guessing_codes_to_turn_two_factor_off_meets_the_same_lock() {
+    let (f, user) = enrolled();
+    let s = f.sesame();
+    let right = code(&f, &user, 0);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for _ in 0..f.config.lockout_threshold {
+        assert_eq!(
+            code_of(s.disable_two_factor(&user.id, Reauth::Code(wrong))),
+            ErrorCode::InvalidCode
+        );
+    }
+    assert_eq!(
+        code_of(s.disable_two_factor(&user.id, Reauth::Code(&right))),
+        ErrorCode::RateLimited
+    );
+    assert!(required(&s, &user).unwrap());
+}
