@@ -100,6 +100,8 @@ pub struct Config {
     pub refresh_idle_ms: u64,
     /// The `aud` of access tokens; the public URL when unset.
     pub token_audience: Option<String>,
+    /// Two-factor settings (TOTP parameters, recovery codes, pending sign-ins).
+    pub two_factor: crate::two_factor::TwoFactorConfig,
 }
 
 /// Default access-token lifetime: 5 minutes.
@@ -141,6 +143,7 @@ impl Config {
             refresh_absolute_ms: DEFAULT_REFRESH_ABSOLUTE_MS,
             refresh_idle_ms: DEFAULT_REFRESH_IDLE_MS,
             token_audience: None,
+            two_factor: crate::two_factor::TwoFactorConfig::default(),
         }
     }
 
@@ -157,7 +160,12 @@ impl Config {
     /// - `SESAME_PUBLIC_URL`: base of links in mail;
     /// - `SESAME_CONFIRM_LINK_MAX_AGE_SECS`, `SESAME_RESET_LINK_MAX_AGE_SECS`: link lifetimes;
     /// - `SESAME_ACCESS_TOKEN_SECS`, `SESAME_REFRESH_ABSOLUTE_SECS`, `SESAME_REFRESH_IDLE_SECS`:
-    ///   API token lifetimes; `SESAME_TOKEN_AUDIENCE`: the `aud` of access tokens.
+    ///   API token lifetimes; `SESAME_TOKEN_AUDIENCE`: the `aud` of access tokens;
+    /// - `SESAME_TOTP_ALGORITHM` (`SHA1`, `SHA256`, `SHA512`), `SESAME_TOTP_DIGITS` (6 or 8),
+    ///   `SESAME_TOTP_ISSUER`: new TOTP credentials; `SESAME_RECOVERY_CODES`: codes per set;
+    ///   `SESAME_TWO_FACTOR_MAX_ATTEMPTS`, `SESAME_TWO_FACTOR_PENDING_SECS`: wrong codes allowed
+    ///   and time given per pending sign-in; `SESAME_TWO_FACTOR_ENROLMENT_SECS`: time to confirm
+    ///   a TOTP enrolment.
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut secret = None;
         let mut argon2 = Argon2Params::default();
@@ -173,6 +181,7 @@ impl Config {
         let mut reset_age = None;
         let mut token_secs: [Option<u64>; 3] = [None; 3];
         let mut token_audience = None;
+        let mut two_factor = crate::two_factor::TwoFactorConfig::default();
         for (name, value) in vars {
             match name {
                 "SESAME_SECRET" => {
@@ -203,6 +212,22 @@ impl Config {
                 "SESAME_REFRESH_ABSOLUTE_SECS" => token_secs[1] = Some(number(name, value)?),
                 "SESAME_REFRESH_IDLE_SECS" => token_secs[2] = Some(number(name, value)?),
                 "SESAME_TOKEN_AUDIENCE" => token_audience = Some(value.to_owned()),
+                "SESAME_TOTP_ALGORITHM" => {
+                    two_factor.totp_algorithm = crate::two_factor::totp::Algorithm::parse(value)
+                        .ok_or_else(|| {
+                            Error::Config(format!("{name} must be SHA1, SHA256 or SHA512"))
+                        })?;
+                }
+                "SESAME_TOTP_DIGITS" => two_factor.totp_digits = number(name, value)?,
+                "SESAME_TOTP_ISSUER" => two_factor.totp_issuer = value.to_owned(),
+                "SESAME_RECOVERY_CODES" => two_factor.recovery_codes = number(name, value)?,
+                "SESAME_TWO_FACTOR_MAX_ATTEMPTS" => two_factor.max_attempts = number(name, value)?,
+                "SESAME_TWO_FACTOR_PENDING_SECS" => {
+                    two_factor.pending_ms = number::<u64>(name, value)?.saturating_mul(1000);
+                }
+                "SESAME_TWO_FACTOR_ENROLMENT_SECS" => {
+                    two_factor.enrolment_ms = number::<u64>(name, value)?.saturating_mul(1000);
+                }
                 "SESAME_COOKIE_SECURE" => {
                     cookie_secure = match value {
                         "true" | "1" => true,
@@ -218,6 +243,7 @@ impl Config {
         config.argon2 = argon2;
         config.cookie_secure = cookie_secure;
         config.throttle = throttle;
+        config.two_factor = two_factor;
         if let Some(url) = public_url {
             config.public_url = url;
         }
@@ -271,6 +297,7 @@ impl Config {
                 "token lifetimes must be at least one second".into(),
             ));
         }
+        self.two_factor.validate()?;
         if self.lockout_threshold == 0 {
             return Err(Error::Config(
                 "the lockout threshold must be at least 1".into(),

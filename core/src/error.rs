@@ -68,6 +68,10 @@ pub enum Error {
     /// The operating system's random generator failed.
     #[error("random generator unavailable")]
     Random,
+    /// The password was right but the user has two-factor on, and this way of signing in
+    /// cannot take a second factor.
+    #[error("second factor required")]
+    SecondFactorRequired,
 }
 
 impl Error {
@@ -120,11 +124,16 @@ pub enum ErrorCode {
     StoreUnavailable,
     /// Fault inside Sesame.
     Internal,
+    /// A second-factor code (TOTP or recovery code) is wrong, expired or already used.
+    InvalidCode,
+    /// The password was right, but the account has two-factor on and this way of signing in
+    /// gives no second factor.
+    SecondFactorRequired,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidRequest,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidEncoding,
@@ -144,6 +153,8 @@ impl ErrorCode {
         ErrorCode::AlreadyExists,
         ErrorCode::StoreUnavailable,
         ErrorCode::Internal,
+        ErrorCode::InvalidCode,
+        ErrorCode::SecondFactorRequired,
     ];
 
     /// The stable kebab-case spelling used on the wire.
@@ -168,6 +179,8 @@ impl ErrorCode {
             ErrorCode::AlreadyExists => "already-exists",
             ErrorCode::StoreUnavailable => "store-unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::InvalidCode => "invalid-code",
+            ErrorCode::SecondFactorRequired => "second-factor-required",
         }
     }
 
@@ -189,6 +202,8 @@ impl ErrorCode {
             ErrorCode::AlreadyExists => 409,
             ErrorCode::StoreUnavailable => 503,
             ErrorCode::Internal => 500,
+            ErrorCode::InvalidCode => 401,
+            ErrorCode::SecondFactorRequired => 403,
         }
     }
 }
@@ -243,6 +258,10 @@ impl From<&Error> for AuthError {
             Error::BodyUnreadable => AuthError::new(
                 ErrorCode::InvalidRequest,
                 "The request body could not be read to its end.",
+            ),
+            Error::SecondFactorRequired => AuthError::new(
+                ErrorCode::SecondFactorRequired,
+                "This account has two-factor authentication on: sign in through the two-factor flow.",
             ),
             Error::NoSession(_) => {
                 AuthError::new(ErrorCode::Unauthenticated, "You are not signed in.")

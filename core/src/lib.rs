@@ -63,6 +63,7 @@ pub mod store;
 mod testing;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 
 pub use config::Config;
 pub use env::Env;

@@ -14,6 +14,11 @@
 //! | `throttle/{scope}/{hash}/{window}`| attempt count in a window (expiring)    |
 //! | `shadow-failures/{hash}`          | failures naming no account (equal work) |
 //! | `event/{time}-{nonce}`            | [`crate::events::Event`], 90 days       |
+//! | `totp/{id}`                       | sealed TOTP credential, last used step  |
+//! | `totp-enrolment/{id}`             | unconfirmed TOTP credential (expiring)  |
+//! | `tf-pending/{sha256(token) hex}`  | pending sign-in awaiting a second factor|
+//! | `tf-failures/{id}`                | wrong second-factor codes in a row      |
+//! | `recovery/{id}`                   | tags of the unused recovery codes       |
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

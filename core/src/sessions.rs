@@ -129,7 +129,9 @@ const MAX_USER_AGENT_CHARS: usize = 256;
 
 impl Sesame<'_> {
     /// Signs in with an identity and password and creates a fresh session. Attempts are
-    /// throttled per client address and per account before any password is checked.
+    /// throttled per client address and per account before any password is checked. A user
+    /// with two-factor on gets [`Error::SecondFactorRequired`] and no session; such users sign
+    /// in through [`Sesame::begin_login`].
     ///
     /// WIT: `sesame:auth/sessions.login`.
     pub fn login(
@@ -138,12 +140,27 @@ impl Sesame<'_> {
         password: &str,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
+        let user = self.check_password(identity, password, client)?;
+        // A password alone must never yield a session for a user with two-factor on; they sign
+        // in through `begin_login` and a second factor.
+        if self.two_factor_required(&user.id)? {
+            return Err(Error::SecondFactorRequired);
+        }
+        self.issue_session(user.public(), client)
+    }
+
+    /// Throttles, then checks the password: the first factor of every password sign-in.
+    pub(crate) fn check_password(
+        &self,
+        identity: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<crate::accounts::UserRecord> {
         if let Some(address) = &client.address {
             self.throttle(Scope::LoginByAddress, address)?;
         }
         self.throttle(Scope::LoginByAccount, identity)?;
-        let user = self.authenticate(identity, password, client)?;
-        self.issue_session(user.public(), client)
+        self.authenticate(identity, password, client)
     }
 
     /// Finds the live session of `token`, refreshing its idle timer.

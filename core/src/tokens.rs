@@ -32,7 +32,6 @@ use crate::events::EventKind;
 use crate::records::{self, CAS_ATTEMPTS};
 use crate::sessions::{ClientInfo, SessionInfo};
 use crate::store::StoreError;
-use crate::throttle::Scope;
 
 /// A new access and refresh token, handed to the client once.
 #[derive(Debug)]
@@ -121,7 +120,8 @@ struct JwtClaims {
 
 impl Sesame<'_> {
     /// Signs in with an identity and password and starts a token login. Throttled and locked
-    /// out exactly like [`Sesame::login`].
+    /// out exactly like [`Sesame::login`]; refused with `second-factor-required` when the user
+    /// has two-factor on.
     ///
     /// WIT: `sesame:auth/tokens.issue`.
     pub fn issue_tokens(
@@ -130,11 +130,12 @@ impl Sesame<'_> {
         password: &str,
         client: &ClientInfo,
     ) -> Result<TokenPair> {
-        if let Some(address) = &client.address {
-            self.throttle(Scope::LoginByAddress, address)?;
+        let user = self.check_password(identity, password, client)?;
+        // A password alone never yields tokens for a user with two-factor on: they sign in with
+        // both factors, then exchange the session (`issue_tokens_for_session`).
+        if self.two_factor_required(&user.id)? {
+            return Err(Error::SecondFactorRequired);
         }
-        self.throttle(Scope::LoginByAccount, identity)?;
-        let user = self.authenticate(identity, password, client)?;
         self.start_token_family(user.public(), client)
     }
 

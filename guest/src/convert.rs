@@ -128,5 +128,7 @@ fn code(c: ErrorCode) -> wit::ErrorCode {
         ErrorCode::AlreadyExists => wit::ErrorCode::AlreadyExists,
         ErrorCode::StoreUnavailable => wit::ErrorCode::StoreUnavailable,
         ErrorCode::Internal => wit::ErrorCode::Internal,
+        ErrorCode::InvalidCode => wit::ErrorCode::InvalidCode,
+        ErrorCode::SecondFactorRequired => wit::ErrorCode::SecondFactorRequired,
     }
 }

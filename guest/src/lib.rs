@@ -12,6 +12,7 @@ mod bindings;
 mod convert;
 mod http_adapter;
 mod token_exports;
+mod two_factor;
 mod wit_store;
 
 use std::sync::OnceLock;

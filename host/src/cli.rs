@@ -82,6 +82,11 @@ enum Command {
     /// (default 60, doubled per further failure), SESAME_LOCKOUT_MAX_SECS (default 86400),
     /// SESAME_THROTTLE_LOGIN_PER_IP (default 30 a minute), SESAME_THROTTLE_LOGIN_PER_ACCOUNT
     /// (default 10 a minute), SESAME_THROTTLE_REGISTER_PER_IP (default 10 a minute).
+    /// Two-factor: SESAME_TOTP_ALGORITHM (SHA1, SHA256 or SHA512; default SHA1),
+    /// SESAME_TOTP_DIGITS (6 or 8; default 6), SESAME_TOTP_ISSUER (default Sesame),
+    /// SESAME_RECOVERY_CODES (default 10 per set), SESAME_TWO_FACTOR_MAX_ATTEMPTS (default 5
+    /// wrong codes per sign-in), SESAME_TWO_FACTOR_PENDING_SECS (default 300),
+    /// SESAME_TWO_FACTOR_ENROLMENT_SECS (default 900).
     Serve {
         /// Address to listen on. Cookies are marked Secure unless this is a loopback address
         /// (put a TLS-terminating proxy in front of any other).
@@ -197,7 +202,7 @@ enum UserCommand {
 }
 
 /// Names of host environment variables passed through to the component; it sees no others.
-const PASSED_THROUGH: [&str; 15] = [
+const PASSED_THROUGH: [&str; 22] = [
     "SESAME_ARGON2_M_KIB",
     "SESAME_ARGON2_T",
     "SESAME_ARGON2_P",
@@ -213,6 +218,14 @@ const PASSED_THROUGH: [&str; 15] = [
     "SESAME_REFRESH_ABSOLUTE_SECS",
     "SESAME_REFRESH_IDLE_SECS",
     "SESAME_TOKEN_AUDIENCE",
+    // Two-factor.
+    "SESAME_TOTP_ALGORITHM",
+    "SESAME_TOTP_DIGITS",
+    "SESAME_TOTP_ISSUER",
+    "SESAME_RECOVERY_CODES",
+    "SESAME_TWO_FACTOR_MAX_ATTEMPTS",
+    "SESAME_TWO_FACTOR_PENDING_SECS",
+    "SESAME_TWO_FACTOR_ENROLMENT_SECS",
 ];
 
 /// How often expired entries are purged from the store.

@@ -16,6 +16,8 @@ mod store;
 mod store_impl;
 #[cfg(test)]
 mod wit_api_tests;
+#[cfg(test)]
+mod wit_two_factor_tests;
 
 use clap::Parser;
 

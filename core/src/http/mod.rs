@@ -24,6 +24,7 @@
 //! | `POST /tokens/refresh` | rotates the refresh token, new access token              |
 //! | `DELETE /tokens` | ends the token login (bearer access token or refresh token)    |
 //! | `GET /.well-known/jwks.json` | public keys that verify access tokens              |
+//! | `/tf-setup`, `/tf-select`, `/tf-validate`, `/mf-recovery`, `/mf-recovery-codes` | two-factor, see [`two_factor`] |
 //!
 //! State-changing requests authenticated by the session cookie must carry the session's CSRF
 //! token (`X-CSRF-Token` header or `csrf_token` form field), and any request whose `Origin` (or
@@ -31,6 +32,7 @@
 
 mod pages;
 pub mod parse;
+pub mod two_factor;
 
 use serde::Deserialize;
 
@@ -221,11 +223,13 @@ pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
 /// Headers on every answer. Answers carry personal data and tokens, so nothing is cached;
 /// pages load nothing from anywhere, run no script, post only to Sesame and cannot be framed
 /// (clickjacking of the sign-in form); reset links carry a token in the URL, so no Referer
-/// leaves a page.
+/// leaves for another site. The referrer policy is `same-origin`, not `no-referrer`: under
+/// `no-referrer` browsers send `Origin: null` with every form post, which the cross-site check
+/// must refuse, so no HTML form could be submitted.
 const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("cache-control", "no-store"),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),
     ("x-frame-options", "DENY"),
     (
         "content-security-policy",
@@ -234,6 +238,9 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
 ];
 
 fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    if let Some(answer) = two_factor::route(sesame, req, format) {
+        return answer;
+    }
     match (req.method.as_str(), req.path()) {
         ("GET", "/") => Ok(index(format)),
         ("GET", "/healthz") => Ok(Response::json(200, &serde_json::json!({"status": "ok"}))),
@@ -269,7 +276,11 @@ fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
             Ok(Response::html(200, pages::reset(token.as_deref(), None)))
         }
         ("POST", "/reset") => reset(sesame, req, format),
-        (method, path) => match ROUTES.iter().find(|(p, _)| *p == path) {
+        (method, path) => match ROUTES
+            .iter()
+            .chain(two_factor::ROUTES.iter())
+            .find(|(p, _)| *p == path)
+        {
             Some(_) => Err(Error::rejected(
                 ErrorCode::MethodNotAllowed,
                 format!("{} is not allowed on this route.", sanitize(method)),
@@ -371,7 +382,8 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
                 .unwrap_or_default();
             Response::html(status, pages::change(&csrf, Some(&public.message)))
         }
-        (Format::Html, _) => Response::html(status, pages::error(status, &public.message)),
+        (Format::Html, _) => two_factor::error_page(sesame, req, &public)
+            .unwrap_or_else(|| Response::html(status, pages::error(status, &public.message))),
         (Format::Json, _) => fault_response(error),
     };
     if public.code == ErrorCode::Unauthenticated
@@ -379,12 +391,21 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
     {
         response = response.with_header("set-cookie", clear_cookie(sesame));
     }
+    if public.code == ErrorCode::Unauthenticated
+        && two_factor::ROUTES.iter().any(|(p, _)| *p == req.path())
+    {
+        response = response.with_header("set-cookie", two_factor::clear_pending_cookie(sesame));
+    }
     if let Error::Throttled { retry_after_ms } = error {
         response = response.with_header("retry-after", retry_after_ms.div_ceil(1000).to_string());
     }
-    if let (ErrorCode::MethodNotAllowed, Some((_, allow))) =
-        (public.code, ROUTES.iter().find(|(p, _)| *p == req.path()))
-    {
+    if let (ErrorCode::MethodNotAllowed, Some((_, allow))) = (
+        public.code,
+        ROUTES
+            .iter()
+            .chain(two_factor::ROUTES.iter())
+            .find(|(p, _)| *p == req.path()),
+    ) {
         response = response.with_header("allow", (*allow).to_owned());
     }
     response
@@ -445,7 +466,17 @@ fn login(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
             "Give an email (or username) and a password.",
         )
     })?;
-    let session = sesame.login(&identity, &body.password, &req.client())?;
+    let session = match sesame.begin_login(&identity, &body.password, &req.client())? {
+        crate::two_factor::LoginOutcome::SignedIn(session) => *session,
+        crate::two_factor::LoginOutcome::SecondFactor(pending) => {
+            return Ok(two_factor::pending_response(
+                sesame,
+                &pending,
+                format,
+                body.include_token,
+            ));
+        }
+    };
     let cookie = session_cookie(sesame, &session);
     let response = match format {
         Format::Html => Response::redirect("/me"),

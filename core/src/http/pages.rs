@@ -64,7 +64,8 @@ pub(super) fn me(user: &User, csrf_token: &str) -> String {
         &format!(
             "<h1>My account</h1>\n<dl>\n<dt>Email</dt><dd>{}</dd>\n{username}<dt>Roles</dt><dd>{roles}</dd>\n</dl>\n\
              <ul><li><a href=\"/change\">Change password</a></li>\
-             <li><a href=\"/sessions\">My sessions</a></li></ul>\
+             <li><a href=\"/sessions\">My sessions</a></li>\
+             <li><a href=\"/tf-setup\">Two-factor authentication</a></li></ul>\
              {}",
             escape(&user.email),
             post_button("/logout", csrf_token, "Sign out", &[])
@@ -163,7 +164,12 @@ pub(super) fn notice_signed_in(title: &str, message: &str) -> String {
 }
 
 /// A one-button form posting to `action` with the CSRF token and extra hidden fields.
-fn post_button(action: &str, csrf_token: &str, label: &str, fields: &[(&str, &str)]) -> String {
+pub(super) fn post_button(
+    action: &str,
+    csrf_token: &str,
+    label: &str,
+    fields: &[(&str, &str)],
+) -> String {
     let hidden: String = fields
         .iter()
         .map(|(n, v)| {
@@ -205,13 +211,13 @@ pub(super) fn error(status: u16, message: &str) -> String {
     )
 }
 
-fn alert(message: Option<&str>) -> String {
+pub(super) fn alert(message: Option<&str>) -> String {
     message
         .map(|m| format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(m)))
         .unwrap_or_default()
 }
 
-fn layout(title: &str, body: &str) -> String {
+pub(super) fn layout(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\

@@ -189,7 +189,8 @@ pub(crate) fn csrf_token(req: &Request) -> Option<String> {
     }
 }
 
-fn cookie(req: &Request, name: &str) -> Option<String> {
+/// The value of cookie `name`, if the request carries it.
+pub(crate) fn cookie(req: &Request, name: &str) -> Option<String> {
     req.headers_named("cookie")
         .flat_map(|header| header.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))

@@ -571,7 +571,7 @@ fn every_answer_carries_the_security_headers() {
     ] {
         assert_eq!(r.header("cache-control"), Some("no-store"));
         assert_eq!(r.header("x-frame-options"), Some("DENY"));
-        assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(r.header("referrer-policy"), Some("same-origin"));
         assert!(
             r.header("content-security-policy")
                 .unwrap()

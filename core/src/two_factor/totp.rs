@@ -1,0 +1,302 @@
+//! RFC 6238 time-based one-time passwords over RFC 4226 HOTP, the base32 secret encoding
+//! authenticator apps expect, and the `otpauth://` enrolment URI.
+//!
+//! Pure functions: no store, no clock. Policy (skew, replay, attempts) lives in the parent
+//! module.
+
+use hmac::{Hmac, KeyInit, Mac};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// Seconds per TOTP step (RFC 6238's default, what every authenticator app assumes).
+pub const PERIOD_SECS: u64 = 30;
+
+/// The HMAC hash of a TOTP credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Algorithm {
+    /// HMAC-SHA-1: RFC 6238's default and the only one every app supports.
+    #[serde(rename = "SHA1")]
+    Sha1,
+    /// HMAC-SHA-256.
+    #[serde(rename = "SHA256")]
+    Sha256,
+    /// HMAC-SHA-512.
+    #[serde(rename = "SHA512")]
+    Sha512,
+}
+
+impl Algorithm {
+    /// The name used in `otpauth://` URIs and configuration (`SHA1`, `SHA256`, `SHA512`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Sha1 => "SHA1",
+            Algorithm::Sha256 => "SHA256",
+            Algorithm::Sha512 => "SHA512",
+        }
+    }
+
+    /// Parses a configuration value, ignoring case and an optional dash (`sha-256`).
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.to_ascii_uppercase().replace('-', "").as_str() {
+            "SHA1" => Some(Algorithm::Sha1),
+            "SHA256" => Some(Algorithm::Sha256),
+            "SHA512" => Some(Algorithm::Sha512),
+            _ => None,
+        }
+    }
+
+    /// Secret length for new credentials: the hash's output size, as RFC 4226 §4 recommends
+    /// (160, 256 or 512 bits).
+    pub fn secret_len(self) -> usize {
+        match self {
+            Algorithm::Sha1 => 20,
+            Algorithm::Sha256 => 32,
+            Algorithm::Sha512 => 64,
+        }
+    }
+}
+
+/// A TOTP shared secret. Wiped on drop; `Debug` hides it.
+#[derive(Clone)]
+pub struct TotpSecret(Zeroizing<Vec<u8>>);
+
+impl TotpSecret {
+    /// Wraps raw secret bytes.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        TotpSecret(Zeroizing::new(bytes))
+    }
+
+    /// The raw bytes, for sealing and for computing codes.
+    pub(crate) fn expose(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The secret in unpadded RFC 4648 base32, as typed into or scanned by an authenticator.
+    pub fn to_base32(&self) -> Zeroizing<String> {
+        Zeroizing::new(base32_encode(&self.0))
+    }
+}
+
+impl std::fmt::Debug for TotpSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpSecret(..)")
+    }
+}
+
+/// A code as typed by a user: only digits, exactly as many as configured. Spaces and dashes
+/// (as apps display `123 456`) are dropped before checking.
+#[derive(Clone)]
+pub struct TotpCode(Zeroizing<String>);
+
+impl TotpCode {
+    /// Validates the shape of `raw` for `digits`-digit codes; anything else is `invalid-request`.
+    pub fn parse(raw: &str, digits: u32) -> Result<Self> {
+        let cleaned: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        if cleaned.len() != digits as usize || !cleaned.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::rejected(
+                ErrorCode::InvalidRequest,
+                format!("A code from the authenticator app is {digits} digits."),
+            ));
+        }
+        Ok(TotpCode(Zeroizing::new(cleaned)))
+    }
+
+    /// Whether this is the code `expected`, compared in constant time.
+    pub(crate) fn matches(&self, expected: &str) -> bool {
+        self.0.as_bytes().ct_eq(expected.as_bytes()).into()
+    }
+}
+
+impl std::fmt::Debug for TotpCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpCode(..)")
+    }
+}
+
+/// The TOTP step (RFC 6238 `T`) a Unix time falls in.
+pub fn step_at(unix_secs: u64) -> u64 {
+    unix_secs / PERIOD_SECS
+}
+
+/// The `digits`-digit code of `secret` at `step` (RFC 4226 HOTP with counter = step).
+pub fn code_at(secret: &TotpSecret, algorithm: Algorithm, digits: u32, step: u64) -> String {
+    let counter = step.to_be_bytes();
+    let digest = match algorithm {
+        Algorithm::Sha1 => hmac_digest::<Hmac<sha1::Sha1>>(secret.expose(), &counter),
+        Algorithm::Sha256 => hmac_digest::<Hmac<sha2::Sha256>>(secret.expose(), &counter),
+        Algorithm::Sha512 => hmac_digest::<Hmac<sha2::Sha512>>(secret.expose(), &counter),
+    };
+    // RFC 4226 §5.3 dynamic truncation: the low nibble of the last byte picks four bytes.
+    let offset = usize::from(digest.last().copied().unwrap_or(0) & 0x0f);
+    let mut word = [0u8; 4];
+    if let Some(bytes) = digest.get(offset..offset + 4) {
+        word.copy_from_slice(bytes);
+    }
+    let binary = u32::from_be_bytes(word) & 0x7fff_ffff;
+    let modulus = 10u64.pow(digits);
+    format!(
+        "{:0width$}",
+        u64::from(binary) % modulus,
+        width = digits as usize
+    )
+}
+
+fn hmac_digest<M: Mac + KeyInit>(key: &[u8], message: &[u8]) -> Zeroizing<Vec<u8>> {
+    // HMAC takes keys of any length, so `new_from_slice` cannot fail; an empty digest would
+    // only make every code wrong, never right.
+    match <M as KeyInit>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(message);
+            Zeroizing::new(mac.finalize().into_bytes().to_vec())
+        }
+        Err(_) => Zeroizing::new(Vec::new()),
+    }
+}
+
+/// Characters escaped in the label and issuer of an `otpauth://` URI.
+const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
+
+/// The Key Uri Format authenticator apps scan:
+/// `otpauth://totp/ISSUER:ACCOUNT?secret=...&issuer=ISSUER&algorithm=...&digits=...&period=30`.
+pub fn otpauth_uri(
+    secret: &TotpSecret,
+    issuer: &str,
+    account: &str,
+    algorithm: Algorithm,
+    digits: u32,
+) -> Zeroizing<String> {
+    let issuer = utf8_percent_encode(issuer, URI_COMPONENT).to_string();
+    let account = utf8_percent_encode(account, URI_COMPONENT).to_string();
+    Zeroizing::new(format!(
+        "otpauth://totp/{issuer}:{account}?secret={}&issuer={issuer}&algorithm={}&digits={digits}&period={PERIOD_SECS}",
+        secret.to_base32().as_str(),
+        algorithm.as_str()
+    ))
+}
+
+const BASE32_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// Unpadded RFC 4648 base32.
+pub fn base32_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    let mut buffer: u32 = 0;
+    let mut bits = 0u32;
+    for &byte in bytes {
+        buffer = (buffer << 8) | u32::from(byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(
+                BASE32_ALPHABET[((buffer >> bits) & 0x1f) as usize],
+            ));
+        }
+        buffer &= (1 << bits) - 1;
+    }
+    if bits > 0 {
+        out.push(char::from(
+            BASE32_ALPHABET[((buffer << (5 - bits)) & 0x1f) as usize],
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 6238 Appendix B: 8-digit codes for the three reference seeds.
+    #[test]
+    fn rfc_6238_appendix_b_vectors() {
+        let sha1 = TotpSecret::new(b"12345678901234567890".to_vec());
+        let sha256 = TotpSecret::new(b"12345678901234567890123456789012".to_vec());
+        let sha512 = TotpSecret::new(
+            b"1234567890123456789012345678901234567890123456789012345678901234".to_vec(),
+        );
+        let table: [(u64, &str, &str, &str); 6] = [
+            (59, "94287082", "46119246", "90693936"),
+            (1_111_111_109, "07081804", "68084774", "25091201"),
+            (1_111_111_111, "14050471", "67062674", "99943326"),
+            (1_234_567_890, "89005924", "91819424", "93441116"),
+            (2_000_000_000, "69279037", "90698825", "38618901"),
+            (20_000_000_000, "65353130", "77737706", "47863826"),
+        ];
+        for (time, c1, c256, c512) in table {
+            let step = step_at(time);
+            assert_eq!(code_at(&sha1, Algorithm::Sha1, 8, step), c1, "SHA1 {time}");
+            assert_eq!(
+                code_at(&sha256, Algorithm::Sha256, 8, step),
+                c256,
+                "SHA256 {time}"
+            );
+            assert_eq!(
+                code_at(&sha512, Algorithm::Sha512, 8, step),
+                c512,
+                "SHA512 {time}"
+            );
+        }
+    }
+
+    /// RFC 4226 Appendix D: 6-digit HOTP values for counters 0 and 9.
+    #[test]
+    fn rfc_4226_six_digit_values() {
+        let secret = TotpSecret::new(b"12345678901234567890".to_vec());
+        assert_eq!(code_at(&secret, Algorithm::Sha1, 6, 0), "755224");
+        assert_eq!(code_at(&secret, Algorithm::Sha1, 6, 9), "520489");
+    }
+
+    #[test]
+    fn base32_matches_rfc_4648() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "MY"),
+            ("fo", "MZXQ"),
+            ("foo", "MZXW6"),
+            ("foob", "MZXW6YQ"),
+            ("fooba", "MZXW6YTB"),
+            ("foobar", "MZXW6YTBOI"),
+        ] {
+            assert_eq!(base32_encode(input.as_bytes()), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn codes_must_have_the_configured_shape() {
+        assert!(TotpCode::parse("123456", 6).is_ok());
+        assert!(TotpCode::parse("123 456", 6).is_ok());
+        for bad in ["", "12345", "1234567", "12345a", "١٢٣٤٥٦", "12345678"] {
+            let err = TotpCode::parse(bad, 6).unwrap_err();
+            assert_eq!(
+                crate::AuthError::from(&err).code,
+                ErrorCode::InvalidRequest,
+                "{bad:?}"
+            );
+        }
+        assert!(TotpCode::parse("12345678", 8).is_ok());
+    }
+
+    #[test]
+    fn uri_names_issuer_account_and_parameters() {
+        let secret = TotpSecret::new(b"12345678901234567890".to_vec());
+        let uri = otpauth_uri(
+            &secret,
+            "Acme Corp",
+            "ada@example.com",
+            Algorithm::Sha256,
+            8,
+        );
+        assert_eq!(
+            uri.as_str(),
+            "otpauth://totp/Acme%20Corp:ada@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme%20Corp&algorithm=SHA256&digits=8&period=30"
+        );
+        assert_eq!(format!("{secret:?}"), "TotpSecret(..)");
+    }
+}

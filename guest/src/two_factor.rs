@@ -1,0 +1,121 @@
+//! The `sesame:auth/two-factor` export: each function calls the core operation of the same
+//! name.
+
+use sesame_core::two_factor::{LoginOutcome, Method, Reauth};
+
+use crate::bindings::exports::sesame::auth::two_factor as wit_tf;
+use crate::bindings::types as wit;
+use crate::{Component, call, convert};
+
+fn method(m: Method) -> wit_tf::Method {
+    match m {
+        Method::Totp => wit_tf::Method::Totp,
+        Method::RecoveryCode => wit_tf::Method::RecoveryCode,
+    }
+}
+
+impl wit_tf::Guest for Component {
+    fn required(user_id: String) -> Result<bool, wit::AuthError> {
+        call("two-factor.required", |s| s.two_factor_required(&user_id))
+    }
+
+    fn status(token: String) -> Result<wit_tf::TwoFactorStatus, wit::AuthError> {
+        call("two-factor.status", |s| {
+            let info = s.validate_session(&token)?;
+            s.two_factor_status(&info.user.id)
+        })
+        .map(|st| wit_tf::TwoFactorStatus {
+            totp_enabled: st.totp_enabled,
+            enrolment_pending: st.enrolment_pending,
+            recovery_codes_left: st.recovery_codes_left,
+        })
+    }
+
+    fn start_totp(token: String) -> Result<wit_tf::TotpEnrolment, wit::AuthError> {
+        call("two-factor.start-totp", |s| {
+            let info = s.validate_session(&token)?;
+            s.start_totp(&info.user)
+        })
+        .map(|e| wit_tf::TotpEnrolment {
+            secret: e.secret_base32.as_str().to_owned(),
+            otpauth_uri: e.otpauth_uri.as_str().to_owned(),
+            qr_svg: e.qr_svg,
+            algorithm: e.algorithm.as_str().to_owned(),
+            digits: e.digits,
+            period_secs: u32::try_from(e.period_secs).unwrap_or(u32::MAX),
+        })
+    }
+
+    fn confirm_totp(token: String, code: String) -> Result<(), wit::AuthError> {
+        call("two-factor.confirm-totp", |s| {
+            let info = s.validate_session(&token)?;
+            s.confirm_totp(&info.user, &code)
+        })
+    }
+
+    fn disable(token: String, proof: wit_tf::Reauth) -> Result<(), wit::AuthError> {
+        call("two-factor.disable", |s| {
+            let info = s.validate_session(&token)?;
+            let proof = match &proof {
+                wit_tf::Reauth::Password(p) => Reauth::Password(p),
+                wit_tf::Reauth::Code(c) => Reauth::Code(c),
+            };
+            s.disable_two_factor(&info.user.id, proof)
+        })
+    }
+
+    fn generate_recovery_codes(token: String) -> Result<Vec<String>, wit::AuthError> {
+        call("two-factor.generate-recovery-codes", |s| {
+            let info = s.validate_session(&token)?;
+            s.generate_recovery_codes(&info.user.id)
+        })
+        .map(|codes| codes.0.iter().map(|c| c.as_str().to_owned()).collect())
+    }
+
+    fn begin_login(
+        identity: String,
+        password: String,
+        client: wit::ClientInfo,
+    ) -> Result<wit_tf::LoginOutcome, wit::AuthError> {
+        let client = convert::client(client);
+        call("two-factor.begin-login", |s| {
+            s.begin_login(&identity, &password, &client)
+        })
+        .map(|outcome| match outcome {
+            LoginOutcome::SignedIn(session) => {
+                wit_tf::LoginOutcome::SignedIn(convert::issued(*session))
+            }
+            LoginOutcome::SecondFactor(p) => {
+                wit_tf::LoginOutcome::SecondFactor(wit_tf::PendingLogin {
+                    token: p.token.expose().to_owned(),
+                    methods: p.methods.into_iter().map(method).collect(),
+                    expires_at_ms: p.expires_at_ms,
+                })
+            }
+        })
+    }
+
+    fn complete_totp(
+        pending_token: String,
+        code: String,
+        client: wit::ClientInfo,
+    ) -> Result<wit::IssuedSession, wit::AuthError> {
+        let client = convert::client(client);
+        call("two-factor.complete-totp", |s| {
+            s.complete_totp(&pending_token, &code, &client)
+        })
+        .map(convert::issued)
+    }
+
+    fn complete_recovery(
+        pending_token: String,
+        code: String,
+        client: wit::ClientInfo,
+    ) -> Result<wit::IssuedSession, wit::AuthError> {
+        let client = convert::client(client);
+        call("two-factor.complete-recovery", |s| {
+            s.complete_recovery(&pending_token, &code, &client)
+        })
+        .map(convert::issued)
+    }
+}
