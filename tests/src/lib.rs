@@ -70,7 +70,7 @@ pub fn component() -> PathBuf {
 
 /// A `sesame` command with the test's store (an SQLite path or a store URL), component and a
 /// shared compile cache.
-pub fn sesame_command(store: impl AsRef<OsStr>) -> Command {
+pub fn sesame_command(store: &(impl AsRef<OsStr> + ?Sized)) -> Command {
     let mut cmd = Command::new(sesame_bin());
     cmd.arg("--store")
         .arg(store.as_ref())
@@ -94,12 +94,12 @@ pub struct Server {
 impl Server {
     /// Starts `sesame serve` on a free loopback port over the store `store` (an SQLite path or a
     /// store URL).
-    pub fn start(store: impl AsRef<OsStr>) -> Server {
+    pub fn start(store: &(impl AsRef<OsStr> + ?Sized)) -> Server {
         Self::start_with_env(store, &[])
     }
 
     /// Like [`Server::start`], with extra environment variables.
-    pub fn start_with_env(store: impl AsRef<OsStr>, env: &[(&str, &str)]) -> Server {
+    pub fn start_with_env(store: &(impl AsRef<OsStr> + ?Sized), env: &[(&str, &str)]) -> Server {
         let mut cmd = sesame_command(store);
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .envs(env.iter().copied())
@@ -267,7 +267,11 @@ impl Reply {
 }
 
 /// Runs an admin command with `stdin` as input; returns (success, stdout, stderr).
-pub fn admin(store: impl AsRef<OsStr>, args: &[&str], stdin: &str) -> (bool, String, String) {
+pub fn admin(
+    store: &(impl AsRef<OsStr> + ?Sized),
+    args: &[&str],
+    stdin: &str,
+) -> (bool, String, String) {
     let mut child = sesame_command(store)
         .args(args)
         .stdin(Stdio::piped())

@@ -420,7 +420,8 @@ async fn postgres_conforms() {
     schemas.lock().unwrap().push(schema.clone());
     migrate_into(Arc::new(open(&schema).await)).await;
     let cleaner = open(&unique_name("pg")).await;
-    for schema in schemas.lock().unwrap().clone() {
+    let schemas = schemas.lock().unwrap().clone();
+    for schema in schemas {
         cleaner.drop_schema(&schema).await.unwrap();
     }
 }
@@ -453,7 +454,8 @@ async fn redis_conforms() {
         .get_multiplexed_async_connection()
         .await
         .unwrap();
-    for prefix in prefixes.lock().unwrap().clone() {
+    let prefixes = prefixes.lock().unwrap().clone();
+    for prefix in prefixes {
         let keys: Vec<String> = ::redis::cmd("KEYS")
             .arg(format!("{{{prefix}}}:*"))
             .query_async(&mut admin)
