@@ -222,3 +222,98 @@ fn migrate_from_sqlite_to_postgres() {
 fn migrate_from_sqlite_to_redis() {
     migrate_from_sqlite(Shared::Redis);
 }
+
+/// A private `redis-server` on a free loopback port, persisting every write to `dir`.
+struct PrivateRedis {
+    child: std::process::Child,
+}
+
+impl PrivateRedis {
+    fn start(dir: &std::path::Path, port: u16) -> PrivateRedis {
+        let child = std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
+            .arg("--dir")
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian package redis-server) must be installed");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return PrivateRedis { child };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("redis-server did not start on port {port}");
+    }
+
+    /// SIGKILL: no clean shutdown, as in a crash.
+    fn crash(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The store crashes under a running node: requests answer 503 `store-unavailable` (never a
+/// 500, never a hang), the node reconnects by itself when the store is back, and nothing that
+/// was acknowledged before the crash is lost.
+#[test]
+fn store_crash_is_a_clear_503_then_recovers_without_losing_writes() {
+    // Runs wherever the shared-store tests run (so redis-server is installed).
+    if Shared::Redis.fresh_store().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let redis = PrivateRedis::start(dir.path(), port);
+    let server = Server::start(&format!("redis://127.0.0.1:{port}/"));
+    server.register("ada@example.com", PW);
+    let cookie = server.login("ada@example.com", PW);
+    redis.crash();
+
+    let login = json!({"email": "ada@example.com", "password": PW});
+    let down = server.post_json("/login", &login, &[]);
+    assert_eq!(
+        (down.status, down.error_code().as_str()),
+        (503, "store-unavailable"),
+        "{}",
+        down.text()
+    );
+    let me = server.get("/me", &[("cookie", &cookie)]);
+    assert_eq!(me.status, 503, "{}", me.text());
+
+    let _redis = PrivateRedis::start(dir.path(), port);
+    // The node was not restarted: its connection comes back on its own within a few tries.
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        let status = server.post_json("/login", &login, &[]).status;
+        statuses.push(status);
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503, "only 503 while reconnecting: {statuses:?}");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
+    // The session written before the crash survived it.
+    let me = server.get("/me", &[("cookie", &cookie)]);
+    assert_eq!(me.status, 200, "{}", me.text());
+}
