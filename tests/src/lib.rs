@@ -12,6 +12,7 @@
     reason = "test harness: a failure here is a test failure"
 )]
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub mod totp;
+pub mod services;
 
 /// How long a server may take to print its address.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -67,11 +69,12 @@ pub fn component() -> PathBuf {
     wasm
 }
 
-/// A `sesame` command with the test's store, component and a shared compile cache.
-pub fn sesame_command(store: &Path) -> Command {
+/// A `sesame` command with the test's store (an SQLite path or a store URL), component and a
+/// shared compile cache.
+pub fn sesame_command(store: &(impl AsRef<OsStr> + ?Sized)) -> Command {
     let mut cmd = Command::new(sesame_bin());
     cmd.arg("--store")
-        .arg(store)
+        .arg(store.as_ref())
         .arg("--component")
         .arg(component())
         .arg("--cache-dir")
@@ -90,13 +93,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `sesame serve` on a free loopback port over the database `store`.
-    pub fn start(store: &Path) -> Server {
+    /// Starts `sesame serve` on a free loopback port over the store `store` (an SQLite path or a
+    /// store URL).
+    pub fn start(store: &(impl AsRef<OsStr> + ?Sized)) -> Server {
         Self::start_with_env(store, &[])
     }
 
     /// Like [`Server::start`], with extra environment variables.
-    pub fn start_with_env(store: &Path, env: &[(&str, &str)]) -> Server {
+    pub fn start_with_env(store: &(impl AsRef<OsStr> + ?Sized), env: &[(&str, &str)]) -> Server {
         let mut cmd = sesame_command(store);
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .envs(env.iter().copied())
@@ -264,7 +268,11 @@ impl Reply {
 }
 
 /// Runs an admin command with `stdin` as input; returns (success, stdout, stderr).
-pub fn admin(store: &Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+pub fn admin(
+    store: &(impl AsRef<OsStr> + ?Sized),
+    args: &[&str],
+    stdin: &str,
+) -> (bool, String, String) {
     let mut child = sesame_command(store)
         .args(args)
         .stdin(Stdio::piped())

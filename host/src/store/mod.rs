@@ -2,14 +2,21 @@
 //! `sesame:auth/store` interface (see `wit/sesame.wit`): versions never repeat for a key,
 //! expired entries behave as absent everywhere, keys ≤ 512 bytes, values ≤ 1 MiB.
 //!
-//! [`open`] is the only place a back end is chosen.
+//! [`open`] is the only place a back end is chosen: an SQLite file (the zero-configuration
+//! default), or PostgreSQL or Redis when several `sesame serve` nodes share one user base.
 
+mod migrate;
+mod postgres;
+mod redis;
 mod sqlite;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub(crate) use sqlite::SqliteBackend;
+pub(crate) use self::migrate::copy_all;
+pub(crate) use self::postgres::PostgresBackend;
+pub(crate) use self::redis::RedisBackend;
+pub(crate) use self::sqlite::SqliteBackend;
 
 /// Longest key accepted, in bytes (WIT contract).
 pub(crate) const MAX_KEY_BYTES: usize = 512;
@@ -23,6 +30,16 @@ pub(crate) const MAX_SCAN_LIMIT: u32 = 1000;
 pub(crate) struct Entry {
     pub(crate) value: Vec<u8>,
     pub(crate) version: u64,
+}
+
+/// One live entry as `sesame migrate` copies it: its time to live is relative, so a copy made
+/// between machines with different clocks keeps the same remaining lifetime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub(crate) key: String,
+    pub(crate) value: Vec<u8>,
+    /// Milliseconds left to live, or `None` for an entry that never expires.
+    pub(crate) ttl_ms: Option<u64>,
 }
 
 /// Why a back-end call did not happen; mirrors WIT `store-error`.
@@ -75,13 +92,60 @@ pub(crate) trait StoreBackend: Send + Sync {
     /// Returns the host secret `name`, storing `fresh` first if there is none. Atomic, so
     /// several hosts on one database agree on one value.
     async fn host_secret(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>, BackendError>;
+    /// Lists live entries of the whole key space in ascending key order, after `after`, at most
+    /// `limit` (capped at [`MAX_SCAN_LIMIT`]), with their remaining lifetime: what `sesame
+    /// migrate` copies.
+    async fn export(&self, after: Option<&str>, limit: u32) -> Result<Vec<Record>, BackendError>;
+    /// Every host secret, by name (never the internal version counter).
+    async fn host_secrets(&self) -> Result<Vec<(String, Vec<u8>)>, BackendError>;
 }
 
 /// Where data lives, as given on the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum StoreUrl {
     /// An SQLite file (created if missing).
     Sqlite(PathBuf),
+    /// A PostgreSQL database: `postgres://user:password@host:port/db`, plus Sesame's own
+    /// `schema=NAME` parameter to keep Sesame's tables in one schema of a shared database.
+    Postgres(String),
+    /// A Redis server: `redis://[:password@]host:port/db`, plus Sesame's own `prefix=NAME`
+    /// parameter to keep Sesame's keys apart from other users of the server.
+    Redis(String),
+}
+
+impl std::fmt::Debug for StoreUrl {
+    // The URLs may carry a password; logs and `--help` output must not.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreUrl::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            StoreUrl::Postgres(url) => f.debug_tuple("Postgres").field(&redact(url)).finish(),
+            StoreUrl::Redis(url) => f.debug_tuple("Redis").field(&redact(url)).finish(),
+        }
+    }
+}
+
+impl std::fmt::Display for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreUrl::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
+            StoreUrl::Postgres(url) | StoreUrl::Redis(url) => f.write_str(&redact(url)),
+        }
+    }
+}
+
+/// `url` with any password between `://user:` and `@` replaced by `***`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
 }
 
 impl std::str::FromStr for StoreUrl {
@@ -91,20 +155,64 @@ impl std::str::FromStr for StoreUrl {
         if let Some(path) = s.strip_prefix("sqlite:") {
             return Ok(StoreUrl::Sqlite(PathBuf::from(path)));
         }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(StoreUrl::Postgres(s.to_owned()));
+        }
+        if s.starts_with("redis://") {
+            return Ok(StoreUrl::Redis(s.to_owned()));
+        }
         if s.contains("://") {
             return Err(format!(
-                "unsupported store '{s}': use sqlite:PATH or a plain file path"
+                "unsupported store '{}': use sqlite:PATH (or a plain file path), postgres://... or redis://...",
+                redact(s)
             ));
         }
         Ok(StoreUrl::Sqlite(PathBuf::from(s)))
     }
 }
 
-/// Opens the back end `url` names.
-pub(crate) fn open(url: &StoreUrl) -> Result<Arc<dyn StoreBackend>, BackendError> {
+/// Opens the back end `url` names, applying its schema (PostgreSQL migrations, SQLite tables)
+/// and checking that the server answers.
+pub(crate) async fn open(url: &StoreUrl) -> Result<Arc<dyn StoreBackend>, BackendError> {
     match url {
         StoreUrl::Sqlite(path) => Ok(Arc::new(SqliteBackend::open(path)?)),
+        StoreUrl::Postgres(url) => Ok(Arc::new(PostgresBackend::open(url).await?)),
+        StoreUrl::Redis(url) => Ok(Arc::new(RedisBackend::open(url).await?)),
     }
+}
+
+/// Splits Sesame's own query parameter `name` off a database URL, so the driver sees only
+/// parameters it knows. Returns the URL without it and the parameter's value.
+fn take_param(url: &str, name: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut value = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.split_once('=') {
+            Some((k, v)) if k == name => {
+                value = Some(v.to_owned());
+                false
+            }
+            _ => !pair.is_empty(),
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, value)
+}
+
+/// Whether `name` may name a PostgreSQL schema or a Redis key prefix: it is spliced into SQL
+/// identifiers and keys, so only lower-case ASCII letters, digits and `_`, 1 to 48 of them.
+fn is_plain_name(name: &str) -> bool {
+    (1..=48).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// The smallest string greater than every string starting with `prefix`, if there is one.

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    BackendError, Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, StoreBackend, now_ms,
-    prefix_upper_bound,
+    BackendError, Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, Record, StoreBackend,
+    now_ms, prefix_upper_bound,
 };
 
 /// Schema, applied idempotently at open.
@@ -245,6 +245,48 @@ impl StoreBackend for SqliteBackend {
                 |row| row.get(0),
             )
             .map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn export(&self, after: Option<&str>, limit: u32) -> Result<Vec<Record>, BackendError> {
+        let after = after.map(str::to_owned);
+        let limit = limit.min(MAX_SCAN_LIMIT);
+        self.with_conn(move |conn| {
+            let now = now_ms() as i64;
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT key, value, expires_at FROM kv
+                     WHERE (?1 IS NULL OR key > ?1) AND (expires_at IS NULL OR expires_at > ?2)
+                     ORDER BY key LIMIT ?3",
+                )
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![after, now, limit], |row| {
+                    let expires_at: Option<i64> = row.get(2)?;
+                    Ok(Record {
+                        key: row.get(0)?,
+                        value: row.get(1)?,
+                        ttl_ms: expires_at.map(|at| at.saturating_sub(now).max(1) as u64),
+                    })
+                })
+                .map_err(unavailable)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn host_secrets(&self) -> Result<Vec<(String, Vec<u8>)>, BackendError> {
+        self.with_conn(|conn| {
+            let mut stmt = conn
+                .prepare("SELECT name, value FROM host_meta WHERE name <> ?1 ORDER BY name")
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map(params![VERSION_COUNTER], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .map_err(unavailable)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
         })
         .await
     }
