@@ -68,8 +68,8 @@ struct Common {
     #[arg(long, global = true, env = "SESAME_WEBHOOK")]
     webhook: Option<crate::outbox::WebhookUrl>,
 
-    /// Wall-clock milliseconds one request may run inside the component before it is stopped
-    /// and answered with 500.
+    /// Milliseconds one request may spend running inside the component (time waiting for a core
+    /// behind other requests is not counted) before it is stopped and answered with 500.
     #[arg(long, global = true, env = "SESAME_REQUEST_DEADLINE_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     request_deadline_ms: u64,
 

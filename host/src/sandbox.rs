@@ -6,6 +6,7 @@
 //! ever, allocate without end, trap), the cost is that request's instance: it is stopped, the
 //! request answers 500, the cause is logged, and every other request goes on.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -21,7 +22,7 @@ use crate::ctx::{HostState, MAX_CORE_OBJECTS, MAX_INSTANCE_MEMORY};
 /// an executor thread for longer than one tick at a time.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
 
-/// The default wall-clock budget of one request inside the component. A login hashes one
+/// The default running-time budget of one request inside the component. A login hashes one
 /// password (tens of milliseconds) and makes a few store calls; ten seconds leaves room for a
 /// loaded machine and a slow store while still ending a runaway loop.
 pub(crate) const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(10);
@@ -34,7 +35,7 @@ pub(crate) const DEFAULT_MAX_INSTANCES: u32 = 256;
 /// Limits applied to every instance of the component.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SandboxLimits {
-    /// Wall-clock time one instance may run before it is stopped.
+    /// Time one instance may spend running (not waiting for a core) before it is stopped.
     pub(crate) request_deadline: Duration,
     /// Component instances alive at once (the pooling allocator's size).
     pub(crate) max_instances: u32,
@@ -105,16 +106,32 @@ fn spawn_epoch_ticker(engine: EngineWeak) {
 }
 
 /// Arms the request deadline on a fresh store: at every epoch tick the instance yields to other
-/// tasks, and once `deadline` has passed since now it is stopped with [`DeadlineExceeded`].
+/// tasks, and once it has *run* for `deadline` in total it is stopped with [`DeadlineExceeded`].
+///
+/// Time spent queued behind other requests after a yield is not counted: under a burst of
+/// logins every instance gets its fair share of the cores, so a wall-clock limit would stop
+/// them all together instead of the one that misbehaves.
 pub(crate) fn arm_deadline(store: &mut Store<HostState>, deadline: Duration) {
-    let started = Instant::now();
+    let resumed = Arc::new(Mutex::new(Instant::now()));
+    let mut used = Duration::ZERO;
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(move |_| {
-        if started.elapsed() >= deadline {
-            Err(DeadlineExceeded(deadline).into())
-        } else {
-            Ok(UpdateDeadline::Yield(1))
+        let now = Instant::now();
+        let since = resumed.lock().map(|r| *r).unwrap_or(now);
+        used += now.saturating_duration_since(since);
+        if used >= deadline {
+            return Err(DeadlineExceeded(deadline).into());
         }
+        let resumed = resumed.clone();
+        Ok(UpdateDeadline::YieldCustom(
+            1,
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                if let Ok(mut at) = resumed.lock() {
+                    *at = Instant::now();
+                }
+            }),
+        ))
     });
 }
 
