@@ -71,6 +71,26 @@ struct Common {
     /// POST every account event as JSON to this http:// URL (events are always logged).
     #[arg(long, global = true, env = "SESAME_WEBHOOK")]
     webhook: Option<crate::outbox::WebhookUrl>,
+
+    /// Milliseconds one request may spend running inside the component (time waiting for a core
+    /// behind other requests is not counted) before it is stopped and answered with 500.
+    #[arg(long, global = true, env = "SESAME_REQUEST_DEADLINE_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    request_deadline_ms: u64,
+
+    /// Component instances (requests in flight) alive at once; the instance pool is sized for
+    /// this many.
+    #[arg(long, global = true, env = "SESAME_MAX_INSTANCES", default_value_t = crate::sandbox::DEFAULT_MAX_INSTANCES, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_instances: u32,
+}
+
+impl Common {
+    /// The sandbox limits these options ask for.
+    fn sandbox_limits(&self) -> crate::sandbox::SandboxLimits {
+        crate::sandbox::SandboxLimits {
+            request_deadline: Duration::from_millis(self.request_deadline_ms),
+            max_instances: self.max_instances,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -514,7 +534,7 @@ impl Admin {
         // Admin commands send no links; the URL only has to be well-formed.
         let runtime = runtime(common, backend, true, "http://127.0.0.1:8080").await?;
         let mut store = runtime.new_store();
-        let service = runtime.pre().instantiate_async(&mut store).await?;
+        let service = runtime.service()?.instantiate_async(&mut store).await?;
         Ok(Admin { store, service })
     }
 }
@@ -559,6 +579,7 @@ async fn runtime(
         Arc::new(mailer),
         Arc::new(events),
         guest_env,
+        common.sandbox_limits(),
     )
 }
 

@@ -69,7 +69,14 @@ impl HostState {
     ) -> Self {
         // No preopened directories, no network, no inherited environment: the component sees
         // only what is listed here, and its stderr for logging.
-        let wasi = WasiCtx::builder().envs(env).inherit_stderr().build();
+        let wasi = WasiCtx::builder()
+            .envs(env)
+            .inherit_stderr()
+            // Already wasmtime's defaults; spelled out so a dependency update cannot open them.
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
         HostState {
             wasi,
             http: WasiHttpCtx::new(),
@@ -83,6 +90,9 @@ impl HostState {
                 .instances(MAX_CORE_OBJECTS)
                 .tables(MAX_CORE_OBJECTS)
                 .memories(MAX_CORE_OBJECTS)
+                // A refused `memory.grow` becomes a trap naming the limit, instead of a guest
+                // allocator's generic abort that would hide why the instance died.
+                .trap_on_grow_failure(true)
                 .build(),
         }
     }

@@ -7,19 +7,23 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::component::{Component, InstancePre, Linker};
+use wasmtime::{Engine, Store};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::bindings::{ServicePre, outbox as wit_outbox, store as wit_store};
 use crate::ctx::{HostState, Sesame};
 use crate::outbox::{EventSink, Mailer};
+use crate::sandbox::SandboxLimits;
 use crate::store::StoreBackend;
 
 /// Everything needed to run the component: the pre-linked component, the store back end and
 /// the environment variables each instance gets.
 #[derive(Clone)]
 pub(crate) struct Runtime {
-    pre: ServicePre<HostState>,
+    pre: InstancePre<HostState>,
+    proxy: ProxyPre<HostState>,
+    limits: SandboxLimits,
     backend: Arc<dyn StoreBackend>,
     mailer: Arc<Mailer>,
     events: Arc<EventSink>,
@@ -35,10 +39,9 @@ impl Runtime {
         mailer: Arc<Mailer>,
         events: Arc<EventSink>,
         guest_env: Vec<(String, String)>,
+        limits: SandboxLimits,
     ) -> Result<Self> {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        let engine = Engine::new(&config)?;
+        let engine = crate::sandbox::engine(&limits)?;
         let component = load_component(&engine, component_path, cache_dir)?;
 
         let mut linker = Linker::<HostState>::new(&engine);
@@ -55,11 +58,16 @@ impl Runtime {
         wit_store::add_to_linker::<_, Sesame>(&mut linker, HostState::sesame)?;
         wit_outbox::add_to_linker::<_, Sesame>(&mut linker, HostState::sesame)?;
 
-        let pre = ServicePre::new(linker.instantiate_pre(&component)?)
+        let pre = linker.instantiate_pre(&component)?;
+        // Serving needs only the wasi:http handler; the typed exports are checked when an
+        // admin command asks for them (see `service`).
+        let proxy = ProxyPre::new(pre.clone())
             .map_err(anyhow::Error::from)
-            .context("the component does not have Sesame's exports")?;
+            .context("the component does not export wasi:http/incoming-handler")?;
         Ok(Runtime {
             pre,
+            proxy,
+            limits,
             backend,
             mailer,
             events,
@@ -67,12 +75,21 @@ impl Runtime {
         })
     }
 
-    /// The pre-instantiated component.
-    pub(crate) fn pre(&self) -> &ServicePre<HostState> {
-        &self.pre
+    /// The pre-instantiated component, seen through Sesame's typed exports; fails if the
+    /// component lacks them.
+    pub(crate) fn service(&self) -> Result<ServicePre<HostState>> {
+        ServicePre::new(self.pre.clone())
+            .map_err(anyhow::Error::from)
+            .context("the component does not have Sesame's exports")
     }
 
-    /// A fresh store for one instance, with memory limits applied.
+    /// The pre-instantiated component, seen as a wasi:http handler.
+    pub(crate) fn proxy(&self) -> &ProxyPre<HostState> {
+        &self.proxy
+    }
+
+    /// A fresh store for one instance, with the memory, object-count and deadline limits
+    /// applied.
     pub(crate) fn new_store(&self) -> Store<HostState> {
         let mut store = Store::new(
             self.pre.engine(),
@@ -84,6 +101,7 @@ impl Runtime {
             ),
         );
         store.limiter(|state| &mut state.limits);
+        crate::sandbox::arm_deadline(&mut store, self.limits.request_deadline);
         store
     }
 }

@@ -11,6 +11,7 @@ mod cli;
 mod ctx;
 mod engine;
 mod outbox;
+mod sandbox;
 mod server;
 mod store;
 mod store_impl;

@@ -105,34 +105,70 @@ async fn handle(
         }
     };
     let outparam = store.data_mut().http().new_response_outparam(sender)?;
-    let pre = runtime.pre().clone();
+    let pre = runtime.proxy().clone();
 
     // The guest keeps running after it sets the response head, to stream the body.
     let task = tokio::spawn(async move {
-        let service = pre.instantiate_async(&mut store).await?;
-        service
+        let proxy = pre.instantiate_async(&mut store).await?;
+        proxy
             .wasi_http_incoming_handler()
             .call_handle(&mut store, incoming, outparam)
             .await
     });
 
     match receiver.await {
-        Ok(Ok(response)) => Ok(response),
+        Ok(Ok(response)) => {
+            // The head is out; a failure while streaming the body can only cut the body short,
+            // but it must still reach the log.
+            tokio::spawn(async move {
+                if let Err(why) = joined(task.await) {
+                    log_failure(&why, "the component failed after answering");
+                }
+            });
+            Ok(response)
+        }
         Ok(Err(e)) => {
             tracing::error!(error = ?e, "the component answered with an HTTP error code");
             Ok(fault())
         }
         Err(_) => {
-            let why = match task.await {
-                Ok(Ok(())) => anyhow::anyhow!("the component returned without answering"),
-                Ok(Err(e)) => e.into(),
-                Err(e) => e.into(),
-            };
+            let why = joined(task.await).err().unwrap_or_else(|| {
+                wasmtime::Error::msg("the component returned without answering")
+            });
+            if crate::sandbox::is_pool_exhausted(&why) {
+                log_failure(&why, "no free instance slot for the request");
+                return Ok(busy());
+            }
             // A trap ends only this instance; the next request gets a fresh one.
-            tracing::error!(error = %format!("{why:#}"), "request failed inside the component");
+            log_failure(&why, "request failed inside the component");
             Ok(fault())
         }
     }
+}
+
+/// The outcome of the instance's task, with a panic or cancellation as an error too.
+fn joined(result: Result<wasmtime::Result<()>, tokio::task::JoinError>) -> wasmtime::Result<()> {
+    match result {
+        Ok(outcome) => outcome,
+        Err(e) => Err(wasmtime::Error::new(e)),
+    }
+}
+
+/// Logs why an instance failed on one line: a stable `cause` (deadline, memory limit, trap),
+/// the root error, and the guest's backtrace with the rest of the chain.
+fn log_failure(why: &wasmtime::Error, message: &'static str) {
+    let cause = crate::sandbox::cause(why);
+    let detail = why
+        .chain()
+        .map(|e| {
+            e.to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join(": ");
+    tracing::error!(cause, error = %why.root_cause(), detail, "{message}");
 }
 
 /// The 500 answered when the component failed before answering.
@@ -141,6 +177,19 @@ fn fault() -> hyper::Response<HyperOutgoingBody> {
         hyper::StatusCode::INTERNAL_SERVER_ERROR,
         r#"{"error":{"code":"internal","message":"Sesame hit an internal fault; the details are in its log."}}"#,
     )
+}
+
+/// The 503 answered when every instance slot is taken (see `--max-instances`).
+fn busy() -> hyper::Response<HyperOutgoingBody> {
+    let mut response = json_error(
+        hyper::StatusCode::SERVICE_UNAVAILABLE,
+        r#"{"error":{"code":"busy","message":"Sesame is at its limit of requests in flight; retry shortly."}}"#,
+    );
+    response.headers_mut().insert(
+        hyper::header::RETRY_AFTER,
+        hyper::header::HeaderValue::from_static("1"),
+    );
+    response
 }
 
 /// An error the host answers itself, in the same body shape as core's errors, so clients need

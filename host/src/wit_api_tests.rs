@@ -69,10 +69,16 @@ async fn accounts_sessions_links_and_roles_through_wit() {
         Arc::new(mailer),
         Arc::new(EventSink::new(None)),
         env,
+        crate::sandbox::SandboxLimits::default(),
     )
     .unwrap();
     let mut store = runtime.new_store();
-    let service = runtime.pre().instantiate_async(&mut store).await.unwrap();
+    let service = runtime
+        .service()
+        .unwrap()
+        .instantiate_async(&mut store)
+        .await
+        .unwrap();
     let acc = service.sesame_auth_accounts();
     let ses = service.sesame_auth_sessions();
     let rol = service.sesame_auth_roles();

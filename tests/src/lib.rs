@@ -102,10 +102,15 @@ impl Server {
     /// Like [`Server::start`], with extra environment variables.
     pub fn start_with_env(store: &(impl AsRef<OsStr> + ?Sized), env: &[(&str, &str)]) -> Server {
         let mut cmd = sesame_command(store);
+        cmd.envs(env.iter().copied()).stderr(Stdio::inherit());
+        Self::start_command(cmd)
+    }
+
+    /// Runs `cmd serve --listen 127.0.0.1:0` (a command from [`sesame_command`], adjusted by the
+    /// caller: another component, options, environment or where its log goes).
+    pub fn start_command(mut cmd: Command) -> Server {
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stdout(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn sesame");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
@@ -292,4 +297,15 @@ pub fn admin(
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The deliberately hostile component (`tests/misbehaving-guest`) the sandbox tests run.
+pub fn misbehaving_component() -> PathBuf {
+    let wasm = target_dir().join("wasm32-wasip2/release/sesame_misbehaving_guest.wasm");
+    assert!(
+        wasm.is_file(),
+        "{} is missing: run scripts/test (or cargo build --release --target wasm32-wasip2 -p sesame-misbehaving-guest)",
+        wasm.display()
+    );
+    wasm
 }
