@@ -131,8 +131,8 @@ function client({ address, userAgent } = {}) {
 
 /**
  * Sesame's typed API inside the component. Options: `store` (default: a MemoryStore),
- * `secret` (base64url `SESAME_SECRET`, at least 32 bytes; default: a random one, so sessions
- * end with the process), `config` (further `SESAME_*` settings), `outbox`.
+ * `secret` (base64url `SESAME_SECRET`, at least 32 bytes; default: `config.SESAME_SECRET`,
+ * else a random one, so mailed links end with the object), `config` (further `SESAME_*` settings), `outbox`.
  *
  * Every refusal throws a `SesameError` with the WIT error code. A trap discards the instance
  * (the next call gets a fresh one) and throws `SesameError('internal')`.
@@ -145,7 +145,12 @@ export class Sesame {
   constructor({ store = new MemoryStore(), secret, config = {}, outbox = new Outbox() } = {}) {
     this.store = store;
     this.outbox = outbox;
-    const env = { ...config, SESAME_SECRET: secret ?? randomBytes(32).toString('base64url') };
+    // Without a secret from the caller, a random one: sessions and mailed links then last as
+    // long as this object, which suits a MemoryStore that does not outlive it either.
+    const env = {
+      ...config,
+      SESAME_SECRET: secret ?? config.SESAME_SECRET ?? randomBytes(32).toString('base64url'),
+    };
     this.#env = Object.entries(env).map(([k, v]) => [k, String(v)]);
     const environment = {
       getEnvironment: () => this.#env,

@@ -52,13 +52,23 @@ test('bad input gets a code and changes nothing', () => {
   assert.deepEqual(auth.listUsers(), []);
 });
 
-test('two instances with one store and secret share sessions', () => {
+test('two instances over one store share sessions and mailed links', () => {
   const store = new MemoryStore();
   const first = fresh({ store });
   first.createUser({ email: 'ada@example.com', password: 'analytical engine' });
   const { token } = first.login('ada@example.com', 'analytical engine');
   assert.equal(fresh({ store }).validate(token).user.email, 'ada@example.com');
   assert.throws(() => fresh().validate(token), refused('unauthenticated'));
+
+  // A link mailed by one instance is good in another with the same secret, not in one without.
+  const outbox = new MemoryOutbox();
+  fresh({ store, outbox }).register('bob@example.com', 'analytical engine');
+  const link = mailedToken(outbox);
+  assert.throws(
+    () => new Sesame({ store, config: { ...config, SESAME_SECRET: undefined } }).confirmEmail(link),
+    refused('invalid-token'),
+  );
+  assert.equal(fresh({ store }).confirmEmail(link).email, 'bob@example.com');
 });
 
 test('a failing store gives store-unavailable, then the next call works', () => {

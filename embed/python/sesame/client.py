@@ -109,8 +109,8 @@ class Sesame:
 
     `component`: path of `sesame_guest_embed.wasm` (default: `$SESAME_EMBED_COMPONENT`).
     `database`: SQLite file for the store (`":memory:"` for a throwaway one), or pass `store`.
-    `secret`: the base64url `SESAME_SECRET` (at least 32 bytes); by default one is generated
-    on first use and kept in the store's database. `config`: further `SESAME_*` settings.
+    `secret`: the base64url `SESAME_SECRET` (at least 32 bytes); by default `config`'s, else
+    one generated on first use and kept in the store's database. `config`: further `SESAME_*` settings.
     `outbox`: where mail and events go (default: the log).
 
     Calls are serialised on one component instance; a trap discards the instance (the next
@@ -133,10 +133,12 @@ class Sesame:
         self._engine, self._component = _compiled(path)
         self.store = store if store is not None else SqliteStore(database)
         self.outbox = outbox if outbox is not None else Outbox()
+        env = dict(config or {})
+        if secret is None:
+            secret = env.get("SESAME_SECRET")
         if secret is None:
             fresh = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=")
             secret = self.store.host_secret(_SECRET_NAME, fresh).decode("ascii")
-        env = dict(config or {})
         env["SESAME_SECRET"] = secret
         self._env = sorted(env.items())
         self._linker = self._link()
