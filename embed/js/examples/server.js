@@ -1,7 +1,7 @@
 // A node:http server whose /private route only signed-in users reach, with Sesame embedded.
 //
 //   npm ci && SESAME_EMBED_COMPONENT=.../sesame_guest_embed.wasm npm run transpile
-//   node examples/server.js            # listens on 127.0.0.1:8090 (PORT to change)
+//   node examples/server.js            # listens on 127.0.0.1:8090 (PORT to change, 0 for any)
 //
 // POST /register and POST /login take {"email": ..., "password": ...}; login sets an
 // HttpOnly session cookie that GET /private checks.
@@ -79,4 +79,4 @@ const server = createServer(async (req, res) => {
 });
 
 const port = Number(process.env.PORT ?? 8090);
-server.listen(port, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${port}`));
+server.listen(port, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${server.address().port}`));
