@@ -134,3 +134,31 @@ def test_sqlite_store_keeps_the_wit_contract(tmp_path: Path) -> None:
     assert [k for k, _ in page] == ["p/2", "p/3", "p/4"]
     assert store.scan("p/", "p/4", 10) == []
     assert [k for k, _ in store.scan("", None, 1000)][:1] == ["k"]
+
+
+def test_concurrent_logins_from_several_instances_count_exactly(
+    component: str, tmp_path: Path
+) -> None:
+    # Four instances on one SQLite file, each in its own thread (wasmtime releases the GIL
+    # while the component runs): every sign-in must be counted, through compare-and-swap.
+    from concurrent.futures import ThreadPoolExecutor
+
+    config = {
+        **load_cases()["config"],
+        "SESAME_THROTTLE_LOGIN_PER_ACCOUNT": "1000",
+        "SESAME_THROTTLE_LOGIN_PER_IP": "1000",
+    }
+    db = str(tmp_path / "auth.db")
+    hosts = [Sesame(component, database=db, config=config) for _ in range(4)]
+    hosts[0].create_user("ada@example.com", "analytical engine")
+
+    def sign_in(host: Sesame) -> int:
+        for _ in range(5):
+            host.login("ada@example.com", "analytical engine", address="192.0.2.7")
+        return 5
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert sum(pool.map(sign_in, hosts)) == 20
+    token = hosts[1].login("ada@example.com", "analytical engine").token
+    assert hosts[2].validate(token).user.tracking.login_count == 21
+    assert len(hosts[3].list_sessions(token)) == 21
