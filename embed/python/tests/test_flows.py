@@ -162,3 +162,20 @@ def test_concurrent_logins_from_several_instances_count_exactly(
     token = hosts[1].login("ada@example.com", "analytical engine").token
     assert hosts[2].validate(token).user.tracking.login_count == 21
     assert len(hosts[3].list_sessions(token)) == 21
+
+
+def test_the_embed_component_asks_only_for_store_outbox_and_basic_wasi(component: str) -> None:
+    import wasmtime
+    from wasmtime import component as wc
+
+    engine = wasmtime.Engine()
+    ty = wc.Component.from_file(engine, component).type
+    imports = {name.split("@")[0] for name in ty.imports(engine)}
+    assert {"sesame:auth/store", "sesame:auth/outbox"} <= imports
+    # Clocks, randomness and the environment, plus the stdio and exit Rust's std links; never
+    # network, files or HTTP.
+    allowed = ("sesame:auth/", "wasi:clocks/", "wasi:random/", "wasi:cli/", "wasi:io/")
+    assert all(name.startswith(allowed) for name in imports), imports
+    exports = {name.split("@")[0] for name in ty.exports(engine)}
+    assert {"sesame:auth/accounts", "sesame:auth/sessions", "sesame:auth/roles"} <= exports
+    assert all(name.startswith("sesame:auth/") for name in exports), exports
