@@ -122,3 +122,17 @@ test('MemoryStore keeps the WIT store contract', async () => {
   assert.deepEqual(store.scan('p/', 'p/4', 10), []);
   assert.deepEqual(store.scan('u/', undefined, 10).map(([k]) => k), ['u/\uFFFD', 'u/\u{1F600}']);
 });
+
+test('a failing outbox fails the call as internal, then the next call works', () => {
+  const outbox = new MemoryOutbox();
+  let broken = true;
+  const flaky = {
+    sendMail: (mail) => { if (broken) throw new Error('mail server on fire'); outbox.sendMail(mail); },
+    emitEvent: (event) => outbox.emitEvent(event),
+  };
+  const auth = fresh({ outbox: flaky });
+  assert.throws(() => auth.register('ada@example.com', 'analytical engine'), refused('internal'));
+  broken = false;
+  auth.requestReset('ada@example.com');
+  assert.equal(outbox.mails.at(-1).to, 'ada@example.com');
+});

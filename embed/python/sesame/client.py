@@ -244,7 +244,9 @@ class Sesame:
             except StoreError as e:
                 self._instance = None
                 raise StoreUnavailable(f"the store failed: {e}") from e
-            except (wasmtime.WasmtimeError, wasmtime.Trap) as e:
+            except Exception as e:
+                # A trap, or an exception raised by a host function (an outbox that failed):
+                # the instance stopped mid-call and is not used again.
                 self._instance = None
                 raise InternalError(f"{iface}.{name} trapped; the instance was discarded") from e
         return _unwrap(result)

@@ -179,3 +179,29 @@ def test_the_embed_component_asks_only_for_store_outbox_and_basic_wasi(component
     exports = {name.split("@")[0] for name in ty.exports(engine)}
     assert {"sesame:auth/accounts", "sesame:auth/sessions", "sesame:auth/roles"} <= exports
     assert all(name.startswith("sesame:auth/") for name in exports), exports
+
+
+def test_a_failing_outbox_fails_the_call_and_the_next_call_works(
+    component: str, tmp_path: Path
+) -> None:
+    class BrokenOutbox(MemoryOutbox):
+        broken = True
+
+        def send_mail(self, mail: sesame.Mail) -> None:
+            if self.broken:
+                raise OSError("mail server on fire")
+            super().send_mail(mail)
+
+    outbox = BrokenOutbox()
+    auth = Sesame(
+        component,
+        database=str(tmp_path / "auth.db"),
+        config=load_cases()["config"],
+        outbox=outbox,
+    )
+    with pytest.raises(sesame.InternalError) as err:
+        auth.register("ada@example.com", "analytical engine")
+    assert isinstance(err.value.__cause__, OSError)
+    outbox.broken = False
+    auth.request_reset("ada@example.com")
+    assert outbox.mails[-1].to == "ada@example.com"
