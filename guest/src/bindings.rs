@@ -1,5 +1,5 @@
-//! Generated bindings for the `sesame:auth/service` world. Nothing else in the guest calls the
-//! generator.
+//! Generated bindings: the `sesame:auth/service` world with the `http` feature (the default),
+//! the `sesame:auth/embed` world without it. Nothing else in the guest calls the generator.
 
 #[allow(
     missing_docs,
@@ -9,9 +9,20 @@
     reason = "generated code"
 )]
 pub(crate) mod generated {
+    #[cfg(feature = "http")]
     wit_bindgen::generate!({
         path: "../wit",
         world: "sesame:auth/service",
+        generate_all,
+        default_bindings_module: "crate::bindings::generated",
+    });
+
+    // Embedding hosts (Python, JavaScript) call the typed exports and supply the store; without
+    // wasi:http the component asks them for nothing more than the store, the outbox and WASI.
+    #[cfg(not(feature = "http"))]
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "sesame:auth/embed",
         generate_all,
         default_bindings_module: "crate::bindings::generated",
     });
@@ -25,4 +36,5 @@ pub(crate) use generated::exports;
 pub(crate) use generated::sesame::auth::outbox as wit_outbox;
 pub(crate) use generated::sesame::auth::store as wit_store;
 pub(crate) use generated::sesame::auth::types;
+#[cfg(feature = "http")]
 pub(crate) use generated::wasi;

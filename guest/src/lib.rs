@@ -6,10 +6,16 @@
 //! into sesame-core. No rule of authentication is written here.
 //!
 //! Build: `cargo build --target wasm32-wasip2 -p sesame-guest --release`, which yields
-//! `sesame_guest.wasm`, the component the `sesame` host runs.
+//! `sesame_guest.wasm`, the component the `sesame` host runs (world `sesame:auth/service`).
+//!
+//! The same source, compiled without the `http` feature, is the `sesame:auth/embed` world: the
+//! typed exports only, for hosts in other languages. The `sesame-guest-embed` package
+//! (`guest-embed/`) builds it as `sesame_guest_embed.wasm`, so both components come out of one
+//! `cargo build` without one overwriting the other.
 
 mod bindings;
 mod convert;
+#[cfg(feature = "http")]
 mod http_adapter;
 mod token_exports;
 mod two_factor;

@@ -9,6 +9,8 @@
 mod bindings;
 mod cli;
 mod ctx;
+#[cfg(test)]
+mod embed_cases_tests;
 mod engine;
 mod outbox;
 mod sandbox;

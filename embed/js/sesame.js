@@ -1,0 +1,339 @@
+// Sesame's authentication component in Node: `sesame_guest_embed.wasm` (the
+// `sesame:auth/embed` world) transpiled by jco into `generated/`, instantiated with a store,
+// an outbox and WASI from @bytecodealliance/preview2-shim, its exports offered as methods.
+// Every rule runs inside the component; nothing here decides who may sign in.
+
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cli, clocks, io, random } from '@bytecodealliance/preview2-shim';
+
+import { instantiate } from './generated/sesame.js';
+import { MemoryStore, StoreError } from './store.js';
+
+export { MemoryStore, StoreError } from './store.js';
+
+/** The WIT package version this wrapper speaks. */
+export const WIT_VERSION = '0.1.0';
+
+/** The WIT `error-code` cases, as the strings `SesameError.code` carries. */
+export const ErrorCode = Object.freeze({
+  InvalidRequest: 'invalid-request',
+  MalformedJson: 'malformed-json',
+  InvalidEncoding: 'invalid-encoding',
+  UnsupportedMediaType: 'unsupported-media-type',
+  PayloadTooLarge: 'payload-too-large',
+  InvalidEmail: 'invalid-email',
+  InvalidUsername: 'invalid-username',
+  WeakPassword: 'weak-password',
+  InvalidCredentials: 'invalid-credentials',
+  Unauthenticated: 'unauthenticated',
+  Forbidden: 'forbidden',
+  CsrfRejected: 'csrf-rejected',
+  RateLimited: 'rate-limited',
+  InvalidToken: 'invalid-token',
+  NotFound: 'not-found',
+  MethodNotAllowed: 'method-not-allowed',
+  AlreadyExists: 'already-exists',
+  StoreUnavailable: 'store-unavailable',
+  Internal: 'internal',
+});
+
+/** A call Sesame refused: `code` is the WIT `error-code`, `message` is for people. */
+export class SesameError extends Error {
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = 'SesameError';
+    this.code = code;
+  }
+}
+
+/** Logs mail (in full: it may hold single-use links) and events, so nothing is dropped. */
+export class Outbox {
+  sendMail(mail) {
+    console.info(`sesame: mail to ${mail.to}: ${mail.subject}\n${mail.text}`);
+  }
+
+  emitEvent(event) {
+    console.info(`sesame: event ${event.kind} user=${event.userId ?? '-'}`);
+  }
+}
+
+/** Keeps every mail and event in memory (development, tests) without logging them. */
+export class MemoryOutbox {
+  mails = [];
+  events = [];
+
+  sendMail(mail) {
+    this.mails.push(mail);
+  }
+
+  emitEvent(event) {
+    this.events.push(event);
+  }
+}
+
+// Compiled once per process; every Sesame instantiates the same modules.
+const compiled = new Map();
+function coreModule(name) {
+  let module = compiled.get(name);
+  if (module === undefined) {
+    module = new WebAssembly.Module(readFileSync(new URL(`./generated/${name}`, import.meta.url)));
+    compiled.set(name, module);
+  }
+  return module;
+}
+
+const STORE_ERROR_TAGS = new Set(['conflict', 'unavailable', 'too-large']);
+
+/** Calls a store method, turning anything but a contract error into `unavailable`, so a
+ * broken store fails the call cleanly instead of trapping the component. */
+function guarded(store, method) {
+  return (...args) => {
+    try {
+      return store[method](...args);
+    } catch (e) {
+      if (e instanceof StoreError && STORE_ERROR_TAGS.has(e.tag)) throw e;
+      throw new StoreError('unavailable', String(e?.message ?? e));
+    }
+  };
+}
+
+// WIT u64 values arrive as BigInt; times in ms and counts fit a Number exactly.
+function plain(value) {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+function text(name, value) {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+  if (!value.isWellFormed()) {
+    throw new SesameError(ErrorCode.InvalidEncoding, `${name} is not valid Unicode text`);
+  }
+  return value;
+}
+
+function optText(name, value) {
+  return value === undefined || value === null ? undefined : text(name, value);
+}
+
+function texts(name, values) {
+  if (!Array.isArray(values)) throw new TypeError(`${name} must be an array of strings`);
+  return values.map((v) => text(name, v));
+}
+
+function client({ address, userAgent } = {}) {
+  return { address: optText('address', address), userAgent: optText('userAgent', userAgent) };
+}
+
+/**
+ * Sesame's typed API inside the component. Options: `store` (default: a MemoryStore),
+ * `secret` (base64url `SESAME_SECRET`, at least 32 bytes; default: `config.SESAME_SECRET`,
+ * else a random one, so mailed links end with the object), `config` (further `SESAME_*` settings), `outbox`.
+ *
+ * Every refusal throws a `SesameError` with the WIT error code. A trap discards the instance
+ * (the next call gets a fresh one) and throws `SesameError('internal')`.
+ */
+export class Sesame {
+  #env;
+  #imports;
+  #api = null;
+
+  constructor({ store = new MemoryStore(), secret, config = {}, outbox = new Outbox() } = {}) {
+    this.store = store;
+    this.outbox = outbox;
+    // Without a secret from the caller, a random one: sessions and mailed links then last as
+    // long as this object, which suits a MemoryStore that does not outlive it either.
+    const env = {
+      ...config,
+      SESAME_SECRET: secret ?? config.SESAME_SECRET ?? randomBytes(32).toString('base64url'),
+    };
+    this.#env = Object.entries(env).map(([k, v]) => [k, String(v)]);
+    const environment = {
+      getEnvironment: () => this.#env,
+      getArguments: () => [],
+      initialCwd: () => undefined,
+    };
+    this.#imports = {
+      'sesame:auth/store': {
+        get: guarded(store, 'get'),
+        put: guarded(store, 'put'),
+        delete: guarded(store, 'delete'),
+        scan: guarded(store, 'scan'),
+      },
+      'sesame:auth/outbox': {
+        sendMail: (mail) => outbox.sendMail(mail),
+        emitEvent: (event) => outbox.emitEvent(plain(event)),
+      },
+      'sesame:auth/types': {},
+      'wasi:cli/environment': environment,
+      'wasi:cli/exit': cli.exit,
+      'wasi:cli/stderr': cli.stderr,
+      'wasi:cli/stdin': cli.stdin,
+      'wasi:cli/stdout': cli.stdout,
+      'wasi:cli/terminal-input': cli.terminalInput,
+      'wasi:cli/terminal-output': cli.terminalOutput,
+      'wasi:cli/terminal-stderr': cli.terminalStderr,
+      'wasi:cli/terminal-stdin': cli.terminalStdin,
+      'wasi:cli/terminal-stdout': cli.terminalStdout,
+      'wasi:clocks/monotonic-clock': clocks.monotonicClock,
+      'wasi:clocks/wall-clock': clocks.wallClock,
+      'wasi:io/error': io.error,
+      'wasi:io/poll': io.poll,
+      'wasi:io/streams': io.streams,
+      'wasi:random/random': random.random,
+    };
+  }
+
+  /** Calls one export: `iface` is `accounts`, `sessions` or `roles` (and, as the WIT grows,
+   * any further interface), `func` its camelCase function name. */
+  call(iface, func, ...args) {
+    this.#api ??= instantiate(coreModule, this.#imports);
+    const f = this.#api[iface]?.[func];
+    if (typeof f !== 'function') {
+      throw new SesameError(ErrorCode.Internal, `the component does not export ${iface}.${func}`);
+    }
+    try {
+      return plain(f(...args));
+    } catch (e) {
+      if (e?.payload && typeof e.payload.code === 'string') {
+        throw new SesameError(e.payload.code, e.payload.message);
+      }
+      this.#api = null;
+      throw new SesameError(ErrorCode.Internal, `${iface}.${func} trapped; the instance was discarded`, { cause: e });
+    }
+  }
+
+  // ---- accounts ---------------------------------------------------------------------------
+
+  /** Self-service registration; the same answer for a taken email. */
+  register(email, password, username) {
+    this.call('accounts', 'register', text('email', email), text('password', password), optText('username', username));
+  }
+
+  /** Administrative creation; `already-exists` for a taken email. */
+  createUser({ email, password, username, roles = [] }) {
+    return this.call('accounts', 'createUser', {
+      email: text('email', email),
+      password: text('password', password),
+      username: optText('username', username),
+      roles: texts('roles', roles),
+    });
+  }
+
+  /** Confirms an email address with the token from a confirmation mail. */
+  confirmEmail(token) {
+    return this.call('accounts', 'confirmEmail', text('token', token));
+  }
+
+  /** Mails a reset link if the address has an account; the same answer either way. */
+  requestReset(email) {
+    this.call('accounts', 'requestReset', text('email', email));
+  }
+
+  /** Sets a new password with a reset token; ends every session of the user. */
+  resetPassword(token, newPassword) {
+    return this.call('accounts', 'resetPassword', text('token', token), text('newPassword', newPassword));
+  }
+
+  /** Imports a user with a bcrypt, passlib pbkdf2 or argon2 hash. */
+  importUser({ email, passwordHash, username, roles = [], active = true, confirmed = false }, flaskSecuritySalt) {
+    return this.call(
+      'accounts',
+      'importUser',
+      {
+        email: text('email', email),
+        username: optText('username', username),
+        passwordHash: text('passwordHash', passwordHash),
+        roles: texts('roles', roles),
+        active: Boolean(active),
+        confirmed: Boolean(confirmed),
+      },
+      optText('flaskSecuritySalt', flaskSecuritySalt),
+    );
+  }
+
+  /** The user with this id, or undefined. */
+  getUser(id) {
+    return this.call('accounts', 'getUser', text('id', id));
+  }
+
+  /** Users in id order, strictly after `after`, at most `limit`. */
+  listUsers({ after, limit = 100 } = {}) {
+    if (!Number.isInteger(limit) || limit < 0 || limit > 0xffffffff) {
+      throw new SesameError(ErrorCode.InvalidRequest, 'limit must be an integer between 0 and 2^32-1');
+    }
+    return this.call('accounts', 'listUsers', optText('after', after), limit);
+  }
+
+  /** Changes the password of the session's user and returns a fresh session. */
+  changePassword(token, current, next, clientInfo) {
+    return this.call('accounts', 'changePassword', text('token', token), text('current', current), text('new', next), client(clientInfo));
+  }
+
+  // ---- sessions ---------------------------------------------------------------------------
+
+  /** Signs in; `invalid-credentials` alike for unknown account, wrong password, disabled. */
+  login(identity, password, clientInfo) {
+    return this.call('sessions', 'login', text('identity', identity), text('password', password), client(clientInfo));
+  }
+
+  /** The live session of `token`, or `unauthenticated`. */
+  validate(token) {
+    return this.call('sessions', 'validate', text('token', token));
+  }
+
+  /** Ends the session of `token`. */
+  logout(token) {
+    this.call('sessions', 'logout', text('token', token));
+  }
+
+  /** The live sessions of the token's user, newest first. */
+  listSessions(token) {
+    return this.call('sessions', 'listSessions', text('token', token));
+  }
+
+  /** Ends one session of the token's user (`not-found` if not theirs). */
+  revoke(token, id) {
+    this.call('sessions', 'revoke', text('token', token), text('id', id));
+  }
+
+  /** Ends every session of the token's user; returns how many. */
+  revokeAll(token) {
+    return this.call('sessions', 'revokeAll', text('token', token));
+  }
+
+  // ---- roles ------------------------------------------------------------------------------
+
+  /** Creates or replaces a role. */
+  putRole({ name, description = '', permissions = [] }) {
+    return this.call('roles', 'putRole', {
+      name: text('name', name),
+      description: text('description', description),
+      permissions: texts('permissions', permissions),
+    });
+  }
+
+  /** Deletes a role; whether it existed. */
+  deleteRole(name) {
+    return this.call('roles', 'deleteRole', text('name', name));
+  }
+
+  /** Every role, by name. */
+  listRoles() {
+    return this.call('roles', 'listRoles');
+  }
+
+  /** Grants an existing role (`not-found` for an unknown role or user). */
+  grantRole(email, role) {
+    return this.call('roles', 'grantRole', text('email', email), text('role', role));
+  }
+
+  /** Takes a role away. */
+  revokeRole(email, role) {
+    return this.call('roles', 'revokeRole', text('email', email), text('role', role));
+  }
+}

@@ -1,0 +1,37 @@
+"""Sesame's authentication component, embedded in Python.
+
+`Sesame(path)` loads `sesame_guest_embed.wasm` (the `sesame:auth/embed` WIT world) with PyPI's
+`wasmtime`, supplies its store over `sqlite3`, its outbox and WASI, and exposes the typed API
+as methods. Every rule runs inside the component; nothing here decides who may sign in.
+"""
+
+from .client import COMPONENT_ENV, WIT_VERSION, Sesame
+from .errors import *  # noqa: F401,F403 (one exception per WIT error code)
+from .errors import ERRORS, SesameError, from_code
+from .outbox import MemoryOutbox, Outbox
+from .store import Conflict, SqliteStore, StoreError, TooLarge, Unavailable
+from .types import Event, IssuedSession, Mail, Role, SessionInfo, SessionSummary, Tracking, User
+
+__all__ = [
+    "Sesame",
+    "COMPONENT_ENV",
+    "WIT_VERSION",
+    "SesameError",
+    "ERRORS",
+    "from_code",
+    "Outbox",
+    "MemoryOutbox",
+    "SqliteStore",
+    "StoreError",
+    "Conflict",
+    "TooLarge",
+    "Unavailable",
+    "Event",
+    "IssuedSession",
+    "Mail",
+    "Role",
+    "SessionInfo",
+    "SessionSummary",
+    "Tracking",
+    "User",
+] + [cls.__name__ for cls in ERRORS.values()]

@@ -1,0 +1,453 @@
+"""`Sesame`: the component loaded by wasmtime, its imports supplied, its exports as methods."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import threading
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+import wasmtime
+from wasmtime import component as wc
+
+from .errors import InternalError, InvalidEncoding, InvalidRequest, StoreUnavailable, from_code
+from .outbox import Outbox
+from .store import Conflict, SqliteStore, StoreError, TooLarge
+from .types import Event, IssuedSession, Mail, Role, SessionInfo, SessionSummary, User
+
+#: The WIT package version this wrapper speaks.
+WIT_VERSION = "0.1.0"
+#: Environment variable naming the component file when no path is given.
+COMPONENT_ENV = "SESAME_EMBED_COMPONENT"
+#: Memory the component may use (per instance). Argon2 with the default 19 MiB cost fits many
+#: times over; a runaway allocation fails inside the component instead of exhausting the host.
+MAX_MEMORY_BYTES = 256 * 1024 * 1024
+#: Largest `u32` the WIT API takes (list limits).
+_U32_MAX = 2**32 - 1
+# The name under which a generated SESAME_SECRET is kept in the SQLite file.
+_SECRET_NAME = "sesame-secret"
+
+# Compiling the component takes a while; every `Sesame` over the same file shares the result.
+_COMPILED: Dict[str, Tuple[wasmtime.Engine, wc.Component]] = {}
+_COMPILED_LOCK = threading.Lock()
+
+
+def _iface(name: str) -> str:
+    return f"sesame:auth/{name}@{WIT_VERSION}"
+
+
+def _compiled(path: str) -> Tuple[wasmtime.Engine, wc.Component]:
+    key = os.path.abspath(path)
+    with _COMPILED_LOCK:
+        if key not in _COMPILED:
+            engine = wasmtime.Engine()
+            _COMPILED[key] = (engine, wc.Component.from_file(engine, key))
+        return _COMPILED[key]
+
+
+def _record(**fields: Any) -> wc.Record:
+    # wasmtime lowers records by attribute, under the WIT (kebab-case) field names.
+    r = wc.Record()
+    for name, value in fields.items():
+        setattr(r, name.replace("_", "-"), value)
+    return r
+
+
+def _text(name: str, value: Any) -> str:
+    """A string argument, checked before it reaches the component: not a str is a programming
+    error; a str that is not valid Unicode text (lone surrogates) is bad input."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidEncoding(f"{name} is not valid Unicode text") from None
+    return value
+
+
+def _opt_text(name: str, value: Any) -> Optional[str]:
+    return None if value is None else _text(name, value)
+
+
+def _texts(name: str, values: Iterable[Any]) -> List[str]:
+    if isinstance(values, str):
+        raise TypeError(f"{name} must be a list of str, not a str")
+    return [_text(name, v) for v in values]
+
+
+def _unwrap(value: Any) -> Any:
+    """The ok value of a WIT `result<_, auth-error>`, or its error raised.
+
+    wasmtime-py tags a result (a `Variant` with `ok`/`err`) only when the ok and error values
+    could be mistaken for each other; otherwise it hands over the bare payload. Every untagged
+    result of this API has an ok type that is not a record, so there a record is the
+    `auth-error`."""
+    if isinstance(value, wc.Variant) and value.tag in ("ok", "err"):
+        if value.tag == "err":
+            raise from_code(value.payload.code, value.payload.message)
+        return value.payload
+    if isinstance(value, wc.Record):
+        raise from_code(value.code, value.message)
+    return value
+
+
+def _store_error(e: StoreError) -> wc.Variant:
+    if isinstance(e, Conflict):
+        return wc.Variant("conflict")
+    if isinstance(e, TooLarge):
+        return wc.Variant("too-large")
+    return wc.Variant("unavailable", str(e) or type(e).__name__)
+
+
+def _entry(entry: Optional[Tuple[bytes, int]]) -> Optional[wc.Record]:
+    return None if entry is None else _record(value=entry[0], version=entry[1])
+
+
+class Sesame:
+    """Sesame's typed API, run inside the `sesame:auth/embed` component.
+
+    `component`: path of `sesame_guest_embed.wasm` (default: `$SESAME_EMBED_COMPONENT`).
+    `database`: SQLite file for the store (`":memory:"` for a throwaway one), or pass `store`.
+    `secret`: the base64url `SESAME_SECRET` (at least 32 bytes); by default `config`'s, else
+    one generated on first use and kept in the store's database. `config`: further `SESAME_*` settings.
+    `outbox`: where mail and events go (default: the log).
+
+    Calls are serialised on one component instance; a trap discards the instance (the next
+    call gets a fresh one) and raises `InternalError`, a store failure `StoreUnavailable`.
+    Every refusal raises the `SesameError` subclass named after its WIT `error-code`."""
+
+    def __init__(
+        self,
+        component: Optional[str] = None,
+        *,
+        database: str = "sesame.db",
+        store: Optional[SqliteStore] = None,
+        secret: Optional[str] = None,
+        config: Optional[Mapping[str, str]] = None,
+        outbox: Optional[Outbox] = None,
+    ) -> None:
+        path = component or os.environ.get(COMPONENT_ENV)
+        if not path:
+            raise ValueError(f"no component path given and {COMPONENT_ENV} is not set")
+        self._engine, self._component = _compiled(path)
+        self.store = store if store is not None else SqliteStore(database)
+        self.outbox = outbox if outbox is not None else Outbox()
+        env = dict(config or {})
+        if secret is None:
+            secret = env.get("SESAME_SECRET")
+        if secret is None:
+            fresh = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=")
+            secret = self.store.host_secret(_SECRET_NAME, fresh).decode("ascii")
+        env["SESAME_SECRET"] = secret
+        self._env = sorted(env.items())
+        self._linker = self._link()
+        self._lock = threading.RLock()
+        self._wstore: Optional[wasmtime.Store] = None
+        self._instance: Optional[wc.Instance] = None
+        self._funcs: Dict[Tuple[str, str], wc.Func] = {}
+
+    # ---- imports -------------------------------------------------------------------------
+
+    def _link(self) -> wc.Linker:
+        linker = wc.Linker(self._engine)
+        linker.add_wasip2()
+        store = self.store
+
+        def get(_ctx: Any, key: str) -> Optional[wc.Record]:
+            # wasmtime-py cannot return the error case of `result<option<entry>, store-error>`:
+            # its untagged lowering takes any value for `option`'s `none` case first. A failed
+            # read therefore raises, which traps the call; `_call` reports the original
+            # `StoreError` as `StoreUnavailable` and discards the instance. Nothing is lost:
+            # a read changes nothing.
+            return _entry(store.get(key))
+
+        def put(_ctx: Any, key: str, value: bytes, expect: Optional[int], ttl: Optional[int]) -> Any:
+            try:
+                return store.put(key, value, expect, ttl)
+            except StoreError as e:
+                return _store_error(e)
+
+        def delete(_ctx: Any, key: str, expect: Optional[int]) -> Any:
+            try:
+                return store.delete(key, expect)
+            except StoreError as e:
+                return _store_error(e)
+
+        def scan(_ctx: Any, prefix: str, after: Optional[str], limit: int) -> Any:
+            try:
+                return [(k, _entry(e)) for k, e in store.scan(prefix, after, limit)]
+            except StoreError as e:
+                return _store_error(e)
+
+        def send_mail(_ctx: Any, m: Any) -> None:
+            self.outbox.send_mail(Mail(to=m.to, subject=m.subject, text=m.text))
+
+        def emit_event(_ctx: Any, e: Any) -> None:
+            self.outbox.emit_event(
+                Event(
+                    kind=e.kind,
+                    user_id=getattr(e, "user-id"),
+                    address=e.address,
+                    at_ms=getattr(e, "at-ms"),
+                )
+            )
+
+        with linker.root() as root:
+            with root.add_instance(_iface("store")) as i:
+                i.add_func("get", get)
+                i.add_func("put", put)
+                i.add_func("delete", delete)
+                i.add_func("scan", scan)
+            with root.add_instance(_iface("outbox")) as i:
+                i.add_func("send-mail", send_mail)
+                i.add_func("emit-event", emit_event)
+            # Types only; the instance must exist for the import to resolve.
+            with root.add_instance(_iface("types")):
+                pass
+        return linker
+
+    # ---- calling exports -----------------------------------------------------------------
+
+    def _instantiate(self) -> None:
+        wstore = wasmtime.Store(self._engine)
+        wstore.set_limits(memory_size=MAX_MEMORY_BYTES)
+        wasi = wasmtime.WasiConfig()
+        wasi.env = self._env
+        wasi.inherit_stderr()
+        wstore.set_wasi(wasi)
+        self._instance = self._linker.instantiate(wstore, self._component)
+        self._wstore = wstore
+        self._funcs = {}
+
+    def _func(self, iface: str, name: str) -> wc.Func:
+        key = (iface, name)
+        func = self._funcs.get(key)
+        if func is None:
+            assert self._instance is not None and self._wstore is not None
+            parent = self._instance.get_export_index(self._wstore, _iface(iface))
+            index = self._instance.get_export_index(self._wstore, name, parent)
+            func = self._instance.get_func(self._wstore, index) if index is not None else None
+            if func is None:
+                raise InternalError(f"the component does not export {iface}.{name}")
+            self._funcs[key] = func
+        return func
+
+    def _call(self, iface: str, name: str, *args: Any) -> Any:
+        """Calls one export and returns its ok value or raises its error."""
+        with self._lock:
+            if self._instance is None:
+                self._instantiate()
+            func = self._func(iface, name)
+            try:
+                result = func(self._wstore, *args)
+            except StoreError as e:
+                self._instance = None
+                raise StoreUnavailable(f"the store failed: {e}") from e
+            except Exception as e:
+                # A trap, or an exception raised by a host function (an outbox that failed):
+                # the instance stopped mid-call and is not used again.
+                self._instance = None
+                raise InternalError(f"{iface}.{name} trapped; the instance was discarded") from e
+        return _unwrap(result)
+
+    # ---- accounts ------------------------------------------------------------------------
+
+    def register(self, email: str, password: str, username: Optional[str] = None) -> None:
+        """Self-service registration; succeeds the same way for a taken email (no account
+        discovery). Raises `InvalidEmail`, `InvalidUsername`, `WeakPassword`, or
+        `AlreadyExists` for a taken username."""
+        self._call(
+            "accounts",
+            "register",
+            _text("email", email),
+            _text("password", password),
+            _opt_text("username", username),
+        )
+
+    def create_user(
+        self,
+        email: str,
+        password: str,
+        *,
+        username: Optional[str] = None,
+        roles: Iterable[str] = (),
+    ) -> User:
+        """Administrative creation; `AlreadyExists` for a taken email."""
+        new = _record(
+            email=_text("email", email),
+            password=_text("password", password),
+            username=_opt_text("username", username),
+            roles=_texts("roles", roles),
+        )
+        return User._from_wit(self._call("accounts", "create-user", new))
+
+    def confirm_email(self, token: str) -> User:
+        """Confirms an address with the token from a confirmation mail (`InvalidToken`)."""
+        return User._from_wit(self._call("accounts", "confirm-email", _text("token", token)))
+
+    def request_reset(self, email: str) -> None:
+        """Mails a reset link if the address has an account; answers the same either way."""
+        self._call("accounts", "request-reset", _text("email", email))
+
+    def reset_password(self, token: str, new_password: str) -> User:
+        """Sets a new password with a reset token and ends every session of the user."""
+        return User._from_wit(
+            self._call(
+                "accounts",
+                "reset-password",
+                _text("token", token),
+                _text("new_password", new_password),
+            )
+        )
+
+    def import_user(
+        self,
+        email: str,
+        password_hash: str,
+        *,
+        username: Optional[str] = None,
+        roles: Iterable[str] = (),
+        active: bool = True,
+        confirmed: bool = False,
+        flask_security_salt: Optional[str] = None,
+    ) -> User:
+        """Imports a user with a bcrypt, passlib pbkdf2 or argon2 hash (rehashed at first
+        sign-in); `flask_security_salt` for Flask-Security's HMAC-salted hashes."""
+        user = _record(
+            email=_text("email", email),
+            username=_opt_text("username", username),
+            password_hash=_text("password_hash", password_hash),
+            roles=_texts("roles", roles),
+            active=bool(active),
+            confirmed=bool(confirmed),
+        )
+        salt = _opt_text("flask_security_salt", flask_security_salt)
+        return User._from_wit(self._call("accounts", "import-user", user, salt))
+
+    def get_user(self, user_id: str) -> Optional[User]:
+        """The user with this id, or None."""
+        found = self._call("accounts", "get-user", _text("user_id", user_id))
+        return None if found is None else User._from_wit(found)
+
+    def list_users(self, after: Optional[str] = None, limit: int = 100) -> List[User]:
+        """Users in id order, strictly after `after`, at most `limit`."""
+        return [
+            User._from_wit(u)
+            for u in self._call("accounts", "list-users", _opt_text("after", after), _u32(limit))
+        ]
+
+    def change_password(
+        self,
+        token: str,
+        current: str,
+        new: str,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> IssuedSession:
+        """Changes the password of the session's user, ends all their sessions and returns a
+        fresh one (`InvalidCredentials` for a wrong `current`, `WeakPassword`)."""
+        return IssuedSession._from_wit(
+            self._call(
+                "accounts",
+                "change-password",
+                _text("token", token),
+                _text("current", current),
+                _text("new", new),
+                _client(address, user_agent),
+            )
+        )
+
+    # ---- sessions ------------------------------------------------------------------------
+
+    def login(
+        self,
+        identity: str,
+        password: str,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> IssuedSession:
+        """Signs in with email or username and password. `InvalidCredentials` alike for an
+        unknown account, a wrong password or a disabled account; `RateLimited`."""
+        return IssuedSession._from_wit(
+            self._call(
+                "sessions",
+                "login",
+                _text("identity", identity),
+                _text("password", password),
+                _client(address, user_agent),
+            )
+        )
+
+    def validate(self, token: str) -> SessionInfo:
+        """The live session of `token`, or `Unauthenticated`."""
+        return SessionInfo._from_wit(self._call("sessions", "validate", _text("token", token)))
+
+    def logout(self, token: str) -> None:
+        """Ends the session of `token` (an unknown one too)."""
+        self._call("sessions", "logout", _text("token", token))
+
+    def list_sessions(self, token: str) -> List[SessionSummary]:
+        """The live sessions of the user signed in with `token`, newest first."""
+        return [
+            SessionSummary._from_wit(s)
+            for s in self._call("sessions", "list-sessions", _text("token", token))
+        ]
+
+    def revoke(self, token: str, session_id: str) -> None:
+        """Ends one session of the user signed in with `token` (`NotFound` if not theirs)."""
+        self._call("sessions", "revoke", _text("token", token), _text("session_id", session_id))
+
+    def revoke_all(self, token: str) -> int:
+        """Ends every session of the user signed in with `token`; returns how many."""
+        return int(self._call("sessions", "revoke-all", _text("token", token)))
+
+    # ---- roles ---------------------------------------------------------------------------
+
+    def put_role(self, name: str, description: str = "", permissions: Iterable[str] = ()) -> Role:
+        """Creates or replaces a role."""
+        role = _record(
+            name=_text("name", name),
+            description=_text("description", description),
+            permissions=_texts("permissions", permissions),
+        )
+        return Role._from_wit(self._call("roles", "put-role", role))
+
+    def delete_role(self, name: str) -> bool:
+        """Deletes a role; whether it existed."""
+        return bool(self._call("roles", "delete-role", _text("name", name)))
+
+    def list_roles(self) -> List[Role]:
+        """Every role, by name."""
+        return [Role._from_wit(r) for r in self._call("roles", "list-roles")]
+
+    def grant_role(self, email: str, role: str) -> User:
+        """Grants an existing role (`NotFound` for an unknown role or user)."""
+        return User._from_wit(
+            self._call("roles", "grant-role", _text("email", email), _text("role", role))
+        )
+
+    def revoke_role(self, email: str, role: str) -> User:
+        """Takes a role away from a user."""
+        return User._from_wit(
+            self._call("roles", "revoke-role", _text("email", email), _text("role", role))
+        )
+
+
+def _client(address: Optional[str], user_agent: Optional[str]) -> wc.Record:
+    return _record(
+        address=_opt_text("address", address), user_agent=_opt_text("user_agent", user_agent)
+    )
+
+
+def _u32(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("limit must be an int")
+    if not 0 <= value <= _U32_MAX:
+        raise InvalidRequest(f"limit must be between 0 and {_U32_MAX}")
+    return value
+
+
+__all__: List[str] = ["Sesame", "COMPONENT_ENV", "WIT_VERSION"]

@@ -1,0 +1,173 @@
+"""Typed exceptions for the WIT `auth-error` codes, one class per `error-code` case."""
+
+from __future__ import annotations
+
+from typing import Dict, Type
+
+
+class SesameError(Exception):
+    """A call Sesame refused. `code` is the WIT `error-code` (kebab-case, the same string HTTP
+    error bodies carry); `message` is for people and never holds secrets."""
+
+    code = "internal"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class InvalidRequest(SesameError):
+    """The request is not well-formed."""
+
+    code = "invalid-request"
+
+
+class MalformedJson(SesameError):
+    """A JSON body could not be parsed."""
+
+    code = "malformed-json"
+
+
+class InvalidEncoding(SesameError):
+    """Text was not valid UTF-8."""
+
+    code = "invalid-encoding"
+
+
+class UnsupportedMediaType(SesameError):
+    """The body's content type is neither JSON nor an HTML form."""
+
+    code = "unsupported-media-type"
+
+
+class PayloadTooLarge(SesameError):
+    """The body exceeds the size limit."""
+
+    code = "payload-too-large"
+
+
+class InvalidEmail(SesameError):
+    """The email address is not acceptable."""
+
+    code = "invalid-email"
+
+
+class InvalidUsername(SesameError):
+    """The username is not acceptable."""
+
+    code = "invalid-username"
+
+
+class WeakPassword(SesameError):
+    """The password breaks the password policy; the message names the rule."""
+
+    code = "weak-password"
+
+
+class InvalidCredentials(SesameError):
+    """Wrong credentials: the same for an unknown account, a wrong password or a disabled one."""
+
+    code = "invalid-credentials"
+
+
+class Unauthenticated(SesameError):
+    """No valid session accompanies the call."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(SesameError):
+    """Signed in, but not allowed to do this."""
+
+    code = "forbidden"
+
+
+class CsrfRejected(SesameError):
+    """A state-changing cookie request lacked the anti-CSRF token."""
+
+    code = "csrf-rejected"
+
+
+class RateLimited(SesameError):
+    """Too many attempts from this client or on this account."""
+
+    code = "rate-limited"
+
+
+class InvalidToken(SesameError):
+    """An emailed link's token is invalid, expired or already used."""
+
+    code = "invalid-token"
+
+
+class NotFound(SesameError):
+    """No such object."""
+
+    code = "not-found"
+
+
+class MethodNotAllowed(SesameError):
+    """The route exists but not for this HTTP method."""
+
+    code = "method-not-allowed"
+
+
+class AlreadyExists(SesameError):
+    """The object already exists (administrative calls only)."""
+
+    code = "already-exists"
+
+
+class StoreUnavailable(SesameError):
+    """Storage failed; nothing was changed and retrying later may succeed."""
+
+    code = "store-unavailable"
+
+
+class InternalError(SesameError):
+    """A fault inside Sesame or the component trapped; details are in the log."""
+
+    code = "internal"
+
+
+#: Exception class for every WIT `error-code` case.
+ERRORS: Dict[str, Type[SesameError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidRequest,
+        MalformedJson,
+        InvalidEncoding,
+        UnsupportedMediaType,
+        PayloadTooLarge,
+        InvalidEmail,
+        InvalidUsername,
+        WeakPassword,
+        InvalidCredentials,
+        Unauthenticated,
+        Forbidden,
+        CsrfRejected,
+        RateLimited,
+        InvalidToken,
+        NotFound,
+        MethodNotAllowed,
+        AlreadyExists,
+        StoreUnavailable,
+        InternalError,
+    )
+}
+
+
+def from_code(code: str, message: str) -> SesameError:
+    """The exception for an `auth-error`; an unknown code (a newer component) stays a
+    `SesameError` carrying that code rather than being lost."""
+    cls = ERRORS.get(code)
+    if cls is None:
+        return SesameError(message, code)
+    return cls(message)
+
+__all__ = ["SesameError", "ERRORS", "from_code"] + [cls.__name__ for cls in ERRORS.values()]

@@ -1,0 +1,66 @@
+"""The Flask example app served by a real WSGI server on loopback and spoken to over HTTP: the
+protected route refuses without a session and answers with one."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+import urllib.error
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any, Iterator, Tuple
+
+import pytest
+from werkzeug.serving import make_server
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "flask_app.py"
+
+
+@pytest.fixture
+def base_url(component: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.chdir(tmp_path)  # the example keeps its database in the working directory
+    spec = importlib.util.spec_from_file_location("flask_app", EXAMPLE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    server = make_server("127.0.0.1", 0, module.app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def request(
+    opener: urllib.request.OpenerDirector, url: str, body: Any = None
+) -> Tuple[int, Any]:
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with opener.open(req) as res:
+            return res.status, json.loads(res.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_example_app_protects_its_route(base_url: str) -> None:
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    status, body = request(opener, f"{base_url}/private")
+    assert (status, body["error"]["code"]) == (401, "unauthenticated")
+
+    creds = {"email": "ada@example.com", "password": "analytical engine"}
+    assert request(opener, f"{base_url}/register", creds) == (200, {"ok": True})
+    status, body = request(opener, f"{base_url}/login", {**creds, "password": "wrong password"})
+    assert (status, body["error"]["code"]) == (401, "invalid-credentials")
+    status, body = request(opener, f"{base_url}/login", b"{not json")
+    assert (status, body["error"]["code"]) == (400, "malformed-json")
+
+    assert request(opener, f"{base_url}/login", creds) == (200, {"user": "ada@example.com"})
+    assert request(opener, f"{base_url}/private") == (
+        200,
+        {"hello": "ada@example.com", "roles": []},
+    )

@@ -1,0 +1,207 @@
+"""The main flows through the Python API against the real component and a real SQLite file:
+mailed links, typed errors for bad input, the store's contract, recovery from failures."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+import sesame
+from sesame import MemoryOutbox, Sesame, SqliteStore
+
+from .conftest import load_cases
+
+
+def mailed_token(outbox: MemoryOutbox) -> str:
+    match = re.search(r"token=(\S+)", outbox.mails[-1].text)
+    assert match, outbox.mails[-1].text
+    return match.group(1)
+
+
+def test_confirmation_and_reset_through_mailed_links(auth: Sesame) -> None:
+    outbox = auth.outbox
+    assert isinstance(outbox, MemoryOutbox)
+    auth.register("ada@example.com", "analytical engine")
+    assert outbox.mails[-1].to == "ada@example.com"
+    confirmed = auth.confirm_email(mailed_token(outbox))
+    assert confirmed.confirmed_at_ms is not None
+    assert [e.kind for e in outbox.events][:2] == ["registered", "confirmed"]
+
+    session = auth.login("ada@example.com", "analytical engine")
+    auth.request_reset("ada@example.com")
+    reset_token = mailed_token(outbox)
+    with pytest.raises(sesame.WeakPassword):
+        auth.reset_password(reset_token, "short")
+    auth.reset_password(reset_token, "difference engine")
+    with pytest.raises(sesame.InvalidToken):
+        auth.reset_password(reset_token, "yet another password")
+    with pytest.raises(sesame.Unauthenticated):
+        auth.validate(session.token)
+    assert auth.login("ada@example.com", "difference engine").user.email == "ada@example.com"
+
+    mails = len(outbox.mails)
+    auth.request_reset("nobody@example.com")
+    assert len(outbox.mails) == mails
+    with pytest.raises(sesame.InvalidToken):
+        auth.confirm_email("forged.token.value")
+
+
+def test_bad_input_gets_typed_errors_and_changes_nothing(auth: Sesame) -> None:
+    with pytest.raises(sesame.InvalidEncoding) as err:
+        auth.register("ada\udc80@example.com", "analytical engine")
+    assert err.value.code == "invalid-encoding"
+    with pytest.raises(TypeError):
+        auth.login(b"ada@example.com", "analytical engine")  # type: ignore[arg-type]
+    with pytest.raises(sesame.InvalidRequest):
+        auth.list_users(limit=-1)
+    with pytest.raises(sesame.WeakPassword) as weak:
+        auth.register("ada@example.com", "x" * 129)
+    assert isinstance(weak.value, sesame.SesameError) and weak.value.message
+    with pytest.raises(sesame.InvalidEmail):
+        auth.register("a" * 300 + "@example.com", "analytical engine")
+    assert auth.list_users() == []
+
+
+def test_secret_is_generated_once_and_shared_through_the_database(
+    component: str, tmp_path: Path
+) -> None:
+    config = {k: v for k, v in load_cases()["config"].items() if k != "SESAME_SECRET"}
+    db = str(tmp_path / "shared.db")
+    first = Sesame(component, database=db, config=config)
+    first.create_user("ada@example.com", "analytical engine")
+    token = first.login("ada@example.com", "analytical engine").token
+    second = Sesame(component, database=db, config=config)
+    assert second.validate(token).user.email == "ada@example.com"
+    other = Sesame(component, database=str(tmp_path / "other.db"), config=config)
+    with pytest.raises(sesame.Unauthenticated):
+        other.validate(token)
+
+
+def test_store_failure_is_store_unavailable_and_the_next_instance_works(
+    component: str, tmp_path: Path
+) -> None:
+    config = load_cases()["config"]
+    store = SqliteStore(str(tmp_path / "auth.db"))
+    auth = Sesame(component, store=store, config=config)
+    auth.create_user("ada@example.com", "analytical engine")
+    store.close()
+    with pytest.raises(sesame.StoreUnavailable):
+        auth.login("ada@example.com", "analytical engine")
+    with pytest.raises(sesame.StoreUnavailable):
+        auth.create_user("bob@example.com", "analytical engine")
+
+    reopened = Sesame(component, database=str(tmp_path / "auth.db"), config=config)
+    assert [u.email for u in reopened.list_users()] == ["ada@example.com"]
+
+
+def test_sqlite_store_keeps_the_wit_contract(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "kv.db"))
+    v1 = store.put("k", b"one", 0)
+    with pytest.raises(sesame.Conflict):
+        store.put("k", b"two", 0)
+    with pytest.raises(sesame.Conflict):
+        store.put("k", b"two", v1 + 1000)
+    v2 = store.put("k", b"two", v1)
+    assert v2 != v1 and store.get("k") == (b"two", v2)
+    with pytest.raises(sesame.Conflict):
+        store.delete("k", v1)
+    assert store.delete("k", v2) is True
+    assert store.delete("k") is False
+    v3 = store.put("k", b"three")
+    assert v3 not in (0, v1, v2)
+
+    store.put("ttl", b"brief", None, 1)
+    time.sleep(0.01)
+    assert store.get("ttl") is None
+    assert store.delete("ttl") is False
+    assert store.put("ttl", b"again", 0) > 0
+
+    with pytest.raises(sesame.TooLarge):
+        store.put("x" * 513, b"")
+    with pytest.raises(sesame.TooLarge):
+        store.put("big", b"\0" * (1024 * 1024 + 1))
+
+    for i in range(5):
+        store.put(f"p/{i}", bytes([i]))
+    store.put("p0", b"outside")
+    store.put("q/0", b"outside")
+    page = store.scan("p/", None, 2)
+    assert [k for k, _ in page] == ["p/0", "p/1"]
+    page = store.scan("p/", page[-1][0], 10)
+    assert [k for k, _ in page] == ["p/2", "p/3", "p/4"]
+    assert store.scan("p/", "p/4", 10) == []
+    assert [k for k, _ in store.scan("", None, 1000)][:1] == ["k"]
+
+
+def test_concurrent_logins_from_several_instances_count_exactly(
+    component: str, tmp_path: Path
+) -> None:
+    # Four instances on one SQLite file, each in its own thread (wasmtime releases the GIL
+    # while the component runs): every sign-in must be counted, through compare-and-swap.
+    from concurrent.futures import ThreadPoolExecutor
+
+    config = {
+        **load_cases()["config"],
+        "SESAME_THROTTLE_LOGIN_PER_ACCOUNT": "1000",
+        "SESAME_THROTTLE_LOGIN_PER_IP": "1000",
+    }
+    db = str(tmp_path / "auth.db")
+    hosts = [Sesame(component, database=db, config=config) for _ in range(4)]
+    hosts[0].create_user("ada@example.com", "analytical engine")
+
+    def sign_in(host: Sesame) -> int:
+        for _ in range(5):
+            host.login("ada@example.com", "analytical engine", address="192.0.2.7")
+        return 5
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert sum(pool.map(sign_in, hosts)) == 20
+    token = hosts[1].login("ada@example.com", "analytical engine").token
+    assert hosts[2].validate(token).user.tracking.login_count == 21
+    assert len(hosts[3].list_sessions(token)) == 21
+
+
+def test_the_embed_component_asks_only_for_store_outbox_and_basic_wasi(component: str) -> None:
+    import wasmtime
+    from wasmtime import component as wc
+
+    engine = wasmtime.Engine()
+    ty = wc.Component.from_file(engine, component).type
+    imports = {name.split("@")[0] for name in ty.imports(engine)}
+    assert {"sesame:auth/store", "sesame:auth/outbox"} <= imports
+    # Clocks, randomness and the environment, plus the stdio and exit Rust's std links; never
+    # network, files or HTTP.
+    allowed = ("sesame:auth/", "wasi:clocks/", "wasi:random/", "wasi:cli/", "wasi:io/")
+    assert all(name.startswith(allowed) for name in imports), imports
+    exports = {name.split("@")[0] for name in ty.exports(engine)}
+    assert {"sesame:auth/accounts", "sesame:auth/sessions", "sesame:auth/roles"} <= exports
+    assert all(name.startswith("sesame:auth/") for name in exports), exports
+
+
+def test_a_failing_outbox_fails_the_call_and_the_next_call_works(
+    component: str, tmp_path: Path
+) -> None:
+    class BrokenOutbox(MemoryOutbox):
+        broken = True
+
+        def send_mail(self, mail: sesame.Mail) -> None:
+            if self.broken:
+                raise OSError("mail server on fire")
+            super().send_mail(mail)
+
+    outbox = BrokenOutbox()
+    auth = Sesame(
+        component,
+        database=str(tmp_path / "auth.db"),
+        config=load_cases()["config"],
+        outbox=outbox,
+    )
+    with pytest.raises(sesame.InternalError) as err:
+        auth.register("ada@example.com", "analytical engine")
+    assert isinstance(err.value.__cause__, OSError)
+    outbox.broken = False
+    auth.request_reset("ada@example.com")
+    assert outbox.mails[-1].to == "ada@example.com"
