@@ -269,10 +269,16 @@ async fn shared_case_table() {
             Arc::new(mailer),
             Arc::new(EventSink::new(None)),
             env.clone(),
+            crate::sandbox::SandboxLimits::default(),
         )
         .unwrap();
         let mut store = runtime.new_store();
-        let service = runtime.pre().instantiate_async(&mut store).await.unwrap();
+        let service = runtime
+            .service()
+            .unwrap()
+            .instantiate_async(&mut store)
+            .await
+            .unwrap();
         let mut saved = std::collections::HashMap::<String, String>::new();
         for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
             let mut args = step["args"].clone();

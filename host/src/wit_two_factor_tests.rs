@@ -40,10 +40,16 @@ async fn two_factor_through_wit() {
         Arc::new(mailer),
         Arc::new(EventSink::new(None)),
         env,
+        crate::sandbox::SandboxLimits::default(),
     )
     .unwrap();
     let mut store = runtime.new_store();
-    let service = runtime.pre().instantiate_async(&mut store).await.unwrap();
+    let service = runtime
+        .service()
+        .unwrap()
+        .instantiate_async(&mut store)
+        .await
+        .unwrap();
     let acc = service.sesame_auth_accounts();
     let ses = service.sesame_auth_sessions();
     let tf = service.sesame_auth_two_factor();
