@@ -204,7 +204,10 @@ mod tests {
         for (_, entry) in f.store.scan("", None, 100).unwrap() {
             assert!(!String::from_utf8_lossy(&entry.value).contains(secret));
         }
-        assert_eq!(sesame.list_api_keys().unwrap(), [created.info.clone()]);
+        assert_eq!(
+            sesame.list_api_keys().unwrap(),
+            std::slice::from_ref(&created.info)
+        );
 
         // One changed character, or a well-formed key that was never issued, is refused.
         let mut altered = created.key.to_string();
