@@ -65,6 +65,15 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
+impl ClientInfo {
+    /// The user agent as stored with a login: cut to [`MAX_USER_AGENT_CHARS`] characters.
+    pub(crate) fn kept_user_agent(&self) -> Option<String> {
+        self.user_agent
+            .as_ref()
+            .map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect())
+    }
+}
+
 /// A freshly issued session. `token` is its only copy.
 #[derive(Debug)]
 pub struct IssuedSession {
@@ -209,7 +218,7 @@ impl Sesame<'_> {
 
     /// The signed-in user of a session token or of an access token (a JWT).
     pub fn validate_credential(&self, token: &str) -> Result<SessionInfo> {
-        if token.contains('.') {
+        if crate::tokens::is_access_token(token) {
             self.validate_access_token(token)
         } else {
             self.validate_session(token)
@@ -322,10 +331,7 @@ impl Sesame<'_> {
             expires_at_ms: now.saturating_add(self.config.session_absolute_ms),
             csrf_token: csrf_token.clone(),
             address: client.address.clone(),
-            user_agent: client
-                .user_agent
-                .as_ref()
-                .map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect()),
+            user_agent: client.kept_user_agent(),
         };
         let hash = token.hash_hex();
         let ttl = self.session_ttl(&record, now);

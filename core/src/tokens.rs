@@ -63,6 +63,9 @@ pub struct AccessClaims {
     pub expires_at_secs: u64,
 }
 
+/// Prefix of the [`SessionInfo::id`] of a token login, which sets it apart from a session's.
+pub const TOKEN_LOGIN_ID_PREFIX: &str = "tokens-";
+
 /// Prefix of refresh tokens, so secret scanners and people recognise them.
 pub const REFRESH_TOKEN_PREFIX: &str = "sesame_rt_";
 
@@ -328,7 +331,7 @@ impl Sesame<'_> {
             _ => return Err(ended()),
         };
         Ok(SessionInfo {
-            id: format!("tokens-{}", claims.family_id),
+            id: format!("{TOKEN_LOGIN_ID_PREFIX}{}", claims.family_id),
             user,
             csrf_token: String::new(),
             created_at_ms: family.created_at_ms,
@@ -368,10 +371,7 @@ impl Sesame<'_> {
             refresh_hash: hash.clone(),
             refreshed_at_ms: now,
             address: client.address.clone(),
-            user_agent: client
-                .user_agent
-                .as_ref()
-                .map(|ua| ua.chars().take(256).collect()),
+            user_agent: client.kept_user_agent(),
         };
         // The index first, so log-out-everywhere can always find a family that exists.
         self.store.put(
@@ -486,6 +486,12 @@ impl Sesame<'_> {
             .as_deref()
             .unwrap_or(&self.config.public_url)
     }
+}
+
+/// Whether a bearer token is an access token (a JWT, with dots) rather than a session token
+/// (base64url, never a dot).
+pub fn is_access_token(token: &str) -> bool {
+    token.contains('.')
 }
 
 /// Checks the shape of a refresh token and returns its SHA-256 in hex.

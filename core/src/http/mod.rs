@@ -41,7 +41,7 @@ use crate::accounts::User;
 use crate::api_keys::API_KEY_PREFIX;
 use crate::error::{AuthError, Error, ErrorCode};
 use crate::sessions::{ClientInfo, IssuedSession, SessionInfo};
-use crate::tokens::TokenPair;
+use crate::tokens::{TOKEN_LOGIN_ID_PREFIX, TokenPair, is_access_token};
 use subtle::ConstantTimeEq;
 
 /// Largest request body read, in bytes. Sesame's bodies are a few hundred bytes; 64 KiB leaves
@@ -721,7 +721,7 @@ struct TokensBody {
 fn issue_tokens(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
     let pair = if req.body.is_empty() {
         let (info, credential) = signed_in(sesame, req)?;
-        if info.id.starts_with("tokens-") {
+        if info.id.starts_with(TOKEN_LOGIN_ID_PREFIX) {
             return Err(Error::rejected(
                 ErrorCode::InvalidRequest,
                 "Use /tokens/refresh to renew an access token.",
@@ -787,11 +787,6 @@ fn token_pair_response(pair: &TokenPair) -> Response {
             "user": user_json(&pair.user),
         }),
     )
-}
-
-/// Whether a bearer token is an access token (a JWT) rather than a session token.
-fn is_access_token(token: &str) -> bool {
-    token.contains('.')
 }
 
 /// The first value of query parameter `name`.
