@@ -2,6 +2,7 @@
 //! to the WASI, wasi:http and `sesame:auth/store` implementations.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use wasmtime::component::{HasData, ResourceTable};
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
@@ -32,6 +33,10 @@ pub(crate) struct HostState {
     events: Arc<EventSink>,
     hooks: NoOutgoingRequests,
     pub(crate) limits: StoreLimits,
+    /// Time spent waiting on the store back end since the request deadline last looked. The
+    /// deadline bounds the component's own running time, and a busy database is not the
+    /// component misbehaving.
+    pub(crate) store_wait: Duration,
 }
 
 /// wasi:http behaviour for the component: it answers requests and may not make any. The
@@ -85,6 +90,7 @@ impl HostState {
             mailer,
             events,
             hooks: NoOutgoingRequests,
+            store_wait: Duration::ZERO,
             limits: StoreLimitsBuilder::new()
                 .memory_size(MAX_INSTANCE_MEMORY)
                 .instances(MAX_CORE_OBJECTS)
@@ -103,6 +109,7 @@ impl HostState {
             backend: &*self.backend,
             mailer: &self.mailer,
             events: &self.events,
+            store_wait: &mut self.store_wait,
         }
     }
 }
@@ -115,6 +122,8 @@ pub(crate) struct SesameCtxView<'a> {
     pub(crate) mailer: &'a Mailer,
     /// Account events.
     pub(crate) events: &'a EventSink,
+    /// Where store calls add the time they waited (see [`HostState::store_wait`]).
+    pub(crate) store_wait: &'a mut Duration,
 }
 
 /// Marker tying `sesame:auth` host traits to [`SesameCtxView`] in the linker.

@@ -14,9 +14,13 @@ mod embed_cases_tests;
 mod engine;
 mod outbox;
 mod sandbox;
+#[cfg(test)]
+mod sandbox_tests;
 mod server;
 mod store;
 mod store_impl;
+#[cfg(test)]
+mod test_support;
 #[cfg(test)]
 mod wit_api_tests;
 #[cfg(test)]

@@ -35,7 +35,8 @@ pub(crate) const DEFAULT_MAX_INSTANCES: u32 = 256;
 /// Limits applied to every instance of the component.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SandboxLimits {
-    /// Time one instance may spend running (not waiting for a core) before it is stopped.
+    /// Time one instance may spend running (not waiting for a core or the store) before it is
+    /// stopped.
     pub(crate) request_deadline: Duration,
     /// Component instances alive at once (the pooling allocator's size).
     pub(crate) max_instances: u32,
@@ -110,15 +111,17 @@ fn spawn_epoch_ticker(engine: EngineWeak) {
 ///
 /// Time spent queued behind other requests after a yield is not counted: under a burst of
 /// logins every instance gets its fair share of the cores, so a wall-clock limit would stop
-/// them all together instead of the one that misbehaves.
+/// them all together instead of the one that misbehaves. Time spent waiting on the store back
+/// end (a pool connection, a slow database) is not counted either, for the same reason.
 pub(crate) fn arm_deadline(store: &mut Store<HostState>, deadline: Duration) {
     let resumed = Arc::new(Mutex::new(Instant::now()));
     let mut used = Duration::ZERO;
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
+    store.epoch_deadline_callback(move |mut cx| {
         let now = Instant::now();
         let since = resumed.lock().map(|r| *r).unwrap_or(now);
-        used += now.saturating_duration_since(since);
+        let waited = std::mem::take(&mut cx.data_mut().store_wait);
+        used += now.saturating_duration_since(since).saturating_sub(waited);
         if used >= deadline {
             return Err(DeadlineExceeded(deadline).into());
         }

@@ -1,14 +1,15 @@
 //! Implementation of the `sesame:auth/store` interface over the host's [`StoreBackend`].
 
+use std::future::Future;
+use std::time::{Duration, Instant};
+
 use crate::bindings::store::{self, Entry, StoreError};
 use crate::ctx::SesameCtxView;
 use crate::store::{BackendError, MAX_SCAN_LIMIT};
 
 impl store::Host for SesameCtxView<'_> {
     async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Entry>, StoreError>> {
-        Ok(self
-            .backend
-            .get(&key)
+        Ok(timed(self.store_wait, self.backend.get(&key))
             .await
             .map(|e| e.map(entry))
             .map_err(error))
@@ -21,11 +22,12 @@ impl store::Host for SesameCtxView<'_> {
         expect_version: Option<u64>,
         ttl_ms: Option<u64>,
     ) -> wasmtime::Result<Result<u64, StoreError>> {
-        Ok(self
-            .backend
-            .put(&key, value, expect_version, ttl_ms)
-            .await
-            .map_err(error))
+        Ok(timed(
+            self.store_wait,
+            self.backend.put(&key, value, expect_version, ttl_ms),
+        )
+        .await
+        .map_err(error))
     }
 
     async fn delete(
@@ -33,11 +35,11 @@ impl store::Host for SesameCtxView<'_> {
         key: String,
         expect_version: Option<u64>,
     ) -> wasmtime::Result<Result<bool, StoreError>> {
-        Ok(self
-            .backend
-            .delete(&key, expect_version)
-            .await
-            .map_err(error))
+        Ok(
+            timed(self.store_wait, self.backend.delete(&key, expect_version))
+                .await
+                .map_err(error),
+        )
     }
 
     async fn scan(
@@ -46,13 +48,23 @@ impl store::Host for SesameCtxView<'_> {
         after: Option<String>,
         limit: u32,
     ) -> wasmtime::Result<Result<Vec<(String, Entry)>, StoreError>> {
-        Ok(self
-            .backend
-            .scan(&prefix, after.as_deref(), limit.min(MAX_SCAN_LIMIT))
-            .await
-            .map(|list| list.into_iter().map(|(k, e)| (k, entry(e))).collect())
-            .map_err(error))
+        Ok(timed(
+            self.store_wait,
+            self.backend
+                .scan(&prefix, after.as_deref(), limit.min(MAX_SCAN_LIMIT)),
+        )
+        .await
+        .map(|list| list.into_iter().map(|(k, e)| (k, entry(e))).collect())
+        .map_err(error))
     }
+}
+
+/// Runs one back-end call and adds how long it took to `waited`.
+async fn timed<T>(waited: &mut Duration, call: impl Future<Output = T>) -> T {
+    let started = Instant::now();
+    let out = call.await;
+    *waited += started.elapsed();
+    out
 }
 
 fn entry(e: crate::store::Entry) -> Entry {
