@@ -120,10 +120,12 @@ class Sesame:
     login_type = "application/json"
     login_body = json.dumps({"email": EMAIL, "password": PASSWORD})
 
-    def __init__(self, args, workdir):
+    def __init__(self, args, workdir, name="sesame", serve_flags=()):
+        self.name = name
+        self.serve_flags = list(serve_flags)
         self.bin = str(TARGET / "release" / "sesame")
         self.component = str(TARGET / "wasm32-wasip2" / "release" / "sesame_guest.wasm")
-        self.dir = pathlib.Path(workdir) / "sesame"
+        self.dir = pathlib.Path(workdir) / re.sub(r"[^a-z0-9]+", "-", name)
         self.dir.mkdir()
         self.cache = self.dir / "cache"
         self.env = {
@@ -147,7 +149,7 @@ class Sesame:
                        text=True, env=self.env, check=True, capture_output=True)
         self.port = free_port()
         self.proc = subprocess.Popen(
-            self.base_cmd() + ["serve", "--listen", f"127.0.0.1:{self.port}"],
+            self.base_cmd() + ["serve", "--listen", f"127.0.0.1:{self.port}"] + self.serve_flags,
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port, self.proc)
 
@@ -268,7 +270,11 @@ def main():
                "servers": {}}
     with tempfile.TemporaryDirectory(prefix="sesame-bench-") as workdir:
         sesame = Sesame(args, workdir)
-        for server in (sesame, Quart(args, workdir), Flask(args, workdir)):
+        # The same binary with instance reuse and native hashing turned off: what each of the
+        # two gains, measured in the same run.
+        baseline = Sesame(args, workdir, "sesame (fresh+guest)",
+                          ["--requests-per-instance", "1", "--guest-hashing"])
+        for server in (sesame, baseline, Quart(args, workdir), Flask(args, workdir)):
             print(f"measuring {server.name} ...", file=sys.stderr, flush=True)
             results["servers"][server.name] = measure_http(server, args, workdir)
         print("measuring cold start ...", file=sys.stderr, flush=True)
@@ -290,13 +296,13 @@ def main():
 
 def table(r):
     lines = [
-        f"{'server':<20} {'GET /me req/s':>14} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'server':<22} {'GET /me req/s':>14} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'POST /login req/s':>18} {'p99 ms':>8} {'bad':>5}",
     ]
     for name, m in r["servers"].items():
         bad = m["me"]["non_2xx_3xx"] + m["login"]["non_2xx_3xx"]
         lines.append(
-            f"{name:<20} {m['me']['rps']:>14.0f} {m['me']['p50_ms']:>8.2f} "
+            f"{name:<22} {m['me']['rps']:>14.0f} {m['me']['p50_ms']:>8.2f} "
             f"{m['me']['p99_ms']:>8.2f} {m['login']['rps']:>18.1f} "
             f"{m['login']['p99_ms']:>8.1f} {bad:>5}")
     ratios = r["ratios"]

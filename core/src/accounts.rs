@@ -328,7 +328,7 @@ impl Sesame<'_> {
         let Some((user, _)) = self.load_user(&id)? else {
             return Err(self.unknown_account(identity, &password, address));
         };
-        let verified = match self.hasher.verify(&password, &user.password_hash) {
+        let verified = match self.hasher.verify(&password, &user.password_hash, self.env) {
             Ok(verified) => verified,
             Err(Error::WrongPassword) => {
                 self.emit(EventKind::LoginFailed, Some(&id), address);
@@ -383,7 +383,7 @@ impl Sesame<'_> {
     /// keyed by the identity's hash, expiring with the longest lock) standing for the user
     /// record update a real account gets.
     fn unknown_account(&self, identity: &str, password: &Password, address: Option<&str>) -> Error {
-        let error = self.hasher.dummy_verify(password);
+        let error = self.hasher.dummy_verify(password, self.env);
         self.emit(EventKind::LoginFailed, None, address);
         let digest = sha2::Sha256::digest(identity.trim().to_lowercase().as_bytes());
         let key = format!("shadow-failures/{}", hex::encode(&digest[..16]));
@@ -465,7 +465,10 @@ impl Sesame<'_> {
             return Err(Error::NoSession("user deleted"));
         };
         let current = Password::for_verification(current)?;
-        match self.hasher.verify(&current, &record.password_hash) {
+        match self
+            .hasher
+            .verify(&current, &record.password_hash, self.env)
+        {
             Ok(_) => {}
             Err(Error::WrongPassword) => {
                 return Err(Error::rejected(

@@ -1,6 +1,8 @@
-//! What core needs from its surroundings besides storage: a clock and a random generator.
+//! What core needs from its surroundings besides storage: a clock, a random generator, mail and
+//! event delivery, and optionally native password hashing.
 //!
-//! In the component both come from WASI (`wasi:clocks`, `wasi:random`); tests use a fixed clock.
+//! In the component the clock and randomness come from WASI (`wasi:clocks`, `wasi:random`);
+//! tests use a fixed clock.
 
 use crate::error::{Error, Result};
 
@@ -41,6 +43,23 @@ pub trait Env {
     /// Hands an account event to the host (to log, forward to a webhook, ...). Infallible from
     /// core's view, for the same reason as [`Env::send_mail`].
     fn emit_event(&self, event: &crate::events::Event);
+
+    /// Computes argon2id (version 0x13) of `password` and `salt` at `params` into `out`, if the
+    /// host offers a native implementation; `None` (the default) makes core compute it itself.
+    ///
+    /// The bytes must be exactly what the `argon2` crate computes: hashes made either way verify
+    /// the other way. A host offers this because the same work inside a component runs about
+    /// twice as slowly, and hashing is most of what a sign-in costs.
+    fn argon2id(
+        &self,
+        password: &[u8],
+        salt: &[u8],
+        params: &crate::config::Argon2Params,
+        out: &mut [u8],
+    ) -> Option<Result<()>> {
+        let _ = (password, salt, params, out);
+        None
+    }
 
     /// `N` random bytes.
     fn random_bytes<const N: usize>(&self) -> Result<[u8; N]>

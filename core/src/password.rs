@@ -4,8 +4,13 @@
 //! stored string, so hashes made with older settings still verify and are reported as needing
 //! a rehash. Unknown accounts get a [`Hasher::dummy_verify`] of the same cost, so response time
 //! does not reveal whether an account exists.
+//!
+//! The argon2id work itself goes through [`Env::argon2id`] when the host offers native hashing,
+//! and is done here otherwise; the PHC strings are the same either way.
 
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
+use subtle::ConstantTimeEq;
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
@@ -136,31 +141,40 @@ pub struct PasswordVerified {
 #[derive(Debug, Clone)]
 pub struct Hasher {
     params: Argon2Params,
-    argon2: Argon2<'static>,
+    argon2_params: Params,
 }
 
 /// Salt length for new hashes, in bytes (the PHC recommendation).
 const SALT_BYTES: usize = 16;
 
+/// Output length of new hashes, in bytes (argon2's default).
+const OUTPUT_BYTES: usize = Params::DEFAULT_OUTPUT_LEN;
+
 impl Hasher {
     /// A hasher for new hashes at `params`; fails on parameters argon2 rejects.
     pub fn new(params: Argon2Params) -> Result<Self> {
-        let argon_params = Params::new(params.m_kib, params.t, params.p, None)
+        let argon2_params = Params::new(params.m_kib, params.t, params.p, None)
             .map_err(|e| Error::Config(format!("argon2 parameters: {e}")))?;
         Ok(Hasher {
             params,
-            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params),
+            argon2_params,
         })
     }
 
     /// A new PHC string for `password` with a fresh random salt.
     pub fn hash(&self, password: &Password, env: &dyn Env) -> Result<String> {
         let salt: [u8; SALT_BYTES] = random_array(env)?;
-        let hash = self
-            .argon2
-            .hash_password_with_salt(password.as_bytes(), &salt)
-            .map_err(|e| Error::Hashing(e.to_string()))?;
-        Ok(hash.to_string())
+        let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
+        self.derive(env, password.as_bytes(), &salt, &mut out[..])?;
+        let phc = PasswordHash {
+            algorithm: argon2::ARGON2ID_IDENT,
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&self.argon2_params)
+                .map_err(|e| Error::Hashing(e.to_string()))?,
+            salt: Some(Salt::new(&salt).map_err(|e| Error::Hashing(e.to_string()))?),
+            hash: Some(Output::new(&out[..]).map_err(|e| Error::Hashing(e.to_string()))?),
+        };
+        Ok(phc.to_string())
     }
 
     /// Checks `password` against the stored hash.
@@ -169,17 +183,26 @@ impl Hasher {
     /// bcrypt, passlib PBKDF2, or a Flask-Security hash wrapped by [`flask_security_stored`])
     /// goes through [`crate::legacy_hash`], whose cost limits protect against imported hashes
     /// that would buy unbounded CPU; a match then asks for a rehash.
-    pub fn verify(&self, password: &Password, stored: &str) -> Result<PasswordVerified> {
+    pub fn verify(
+        &self,
+        password: &Password,
+        stored: &str,
+        env: &dyn Env,
+    ) -> Result<PasswordVerified> {
         if let Some(hash) = PasswordHash::new(stored)
             .ok()
             .filter(|hash| self.is_current(hash))
         {
-            self.argon2
-                .verify_password(password.as_bytes(), &hash)
-                .map_err(|e| match e {
-                    argon2::password_hash::Error::PasswordInvalid => Error::WrongPassword,
-                    other => Error::Hashing(other.to_string()),
-                })?;
+            let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+                return Err(Error::Hashing(
+                    "stored hash lacks its salt or output".into(),
+                ));
+            };
+            let mut out = Zeroizing::new(vec![0u8; expected.len()]);
+            self.derive(env, password.as_bytes(), &salt, &mut out)?;
+            if !bool::from(out.as_slice().ct_eq(expected.as_bytes())) {
+                return Err(Error::WrongPassword);
+            }
             return Ok(PasswordVerified {
                 needs_rehash: false,
             });
@@ -204,13 +227,25 @@ impl Hasher {
 
     /// Spends the same work as verifying a password against a current hash, and fails. Used for
     /// unknown or unusable accounts so their answer takes as long as a real one.
-    pub fn dummy_verify(&self, password: &Password) -> Error {
-        let mut out = Zeroizing::new([0u8; 32]);
+    pub fn dummy_verify(&self, password: &Password, env: &dyn Env) -> Error {
+        let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
         // The result is irrelevant; only the time spent matters.
-        let _ =
-            self.argon2
-                .hash_password_into(password.as_bytes(), b"sesame-dummy-salt", &mut out[..]);
+        let _ = self.derive(env, password.as_bytes(), b"sesame-dummy-salt", &mut out[..]);
         Error::UnknownAccount
+    }
+
+    /// argon2id at the configured costs: natively by the host if it offers it, here otherwise.
+    fn derive(&self, env: &dyn Env, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<()> {
+        if let Some(done) = env.argon2id(password, salt, &self.params, out) {
+            return done;
+        }
+        Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            self.argon2_params.clone(),
+        )
+        .hash_password_into(password, salt, out)
+        .map_err(|e| Error::Hashing(e.to_string()))
     }
 
     fn is_current(&self, hash: &PasswordHash) -> bool {
@@ -247,12 +282,126 @@ mod tests {
         let pw = Password::new_checked("correct horse", &[]).unwrap();
         let stored = hasher.hash(&pw, &FixedEnv::new()).unwrap();
         assert!(stored.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
-        assert!(!hasher.verify(&pw, &stored).unwrap().needs_rehash);
+        assert!(
+            !hasher
+                .verify(&pw, &stored, &FixedEnv::new())
+                .unwrap()
+                .needs_rehash
+        );
         let wrong = Password::for_verification("correct horsE").unwrap();
         assert!(matches!(
-            hasher.verify(&wrong, &stored),
+            hasher.verify(&wrong, &stored, &FixedEnv::new()),
             Err(Error::WrongPassword)
         ));
+    }
+
+    /// An environment whose host computes argon2id natively, counting the calls.
+    struct NativeHashingEnv {
+        inner: FixedEnv,
+        calls: std::cell::Cell<u32>,
+        fail: bool,
+    }
+
+    impl NativeHashingEnv {
+        fn new(fail: bool) -> Self {
+            NativeHashingEnv {
+                inner: FixedEnv::new(),
+                calls: std::cell::Cell::new(0),
+                fail,
+            }
+        }
+    }
+
+    impl Env for NativeHashingEnv {
+        fn now_ms(&self) -> u64 {
+            self.inner.now_ms()
+        }
+        fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
+            self.inner.fill_random(buf)
+        }
+        fn send_mail(&self, mail: &crate::links::Mail) {
+            self.inner.send_mail(mail);
+        }
+        fn emit_event(&self, event: &crate::events::Event) {
+            self.inner.emit_event(event);
+        }
+        fn argon2id(
+            &self,
+            password: &[u8],
+            salt: &[u8],
+            params: &Argon2Params,
+            out: &mut [u8],
+        ) -> Option<Result<()>> {
+            self.calls.set(self.calls.get() + 1);
+            if self.fail {
+                return Some(Err(Error::Hashing("host refused".into())));
+            }
+            let params = Params::new(params.m_kib, params.t, params.p, None).unwrap();
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password_into(password, salt, out)
+                .unwrap();
+            Some(Ok(()))
+        }
+    }
+
+    #[test]
+    fn host_hashing_is_used_and_interoperates_with_in_component_hashing() {
+        let hasher = Hasher::new(cheap()).unwrap();
+        let pw = Password::new_checked("correct horse", &[]).unwrap();
+        let host = NativeHashingEnv::new(false);
+        let by_host = hasher.hash(&pw, &host).unwrap();
+        assert_eq!(host.calls.get(), 1);
+        // Verified in the component, and the other way round: one format, one result.
+        assert!(hasher.verify(&pw, &by_host, &FixedEnv::new()).is_ok());
+        let by_component = hasher.hash(&pw, &FixedEnv::new()).unwrap();
+        assert!(hasher.verify(&pw, &by_component, &host).is_ok());
+        assert_eq!(host.calls.get(), 2);
+        let wrong = Password::for_verification("correct horsE").unwrap();
+        assert!(matches!(
+            hasher.verify(&wrong, &by_component, &host),
+            Err(Error::WrongPassword)
+        ));
+        // Unknown accounts cost a hash on the host too.
+        assert!(matches!(
+            hasher.dummy_verify(&pw, &host),
+            Error::UnknownAccount
+        ));
+        assert_eq!(host.calls.get(), 4);
+    }
+
+    #[test]
+    fn a_host_hashing_failure_is_an_error_not_a_silent_fallback() {
+        let hasher = Hasher::new(cheap()).unwrap();
+        let pw = Password::new_checked("correct horse", &[]).unwrap();
+        let stored = hasher.hash(&pw, &FixedEnv::new()).unwrap();
+        let failing = NativeHashingEnv::new(true);
+        assert!(matches!(
+            hasher.verify(&pw, &stored, &failing),
+            Err(Error::Hashing(_))
+        ));
+        assert!(matches!(hasher.hash(&pw, &failing), Err(Error::Hashing(_))));
+    }
+
+    #[test]
+    fn hashes_match_the_argon2_crate_both_ways() {
+        use argon2::{PasswordHasher as _, PasswordVerifier as _};
+        let hasher = Hasher::new(cheap()).unwrap();
+        let pw = Password::new_checked("correct horse", &[]).unwrap();
+        let reference = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(64, 1, 1, None).unwrap(),
+        );
+        let ours = hasher.hash(&pw, &FixedEnv::new()).unwrap();
+        reference
+            .verify_password(b"correct horse", &PasswordHash::new(&ours).unwrap())
+            .unwrap();
+        let theirs = reference
+            .hash_password_with_salt(b"correct horse", b"sixteen byte slt")
+            .unwrap()
+            .to_string();
+        let verified = hasher.verify(&pw, &theirs, &FixedEnv::new()).unwrap();
+        assert!(!verified.needs_rehash);
     }
 
     #[test]
@@ -265,7 +414,10 @@ mod tests {
         .unwrap();
         let pw = Password::new_checked("correct horse", &[]).unwrap();
         let stored = old.hash(&pw, &FixedEnv::new()).unwrap();
-        let verified = Hasher::new(cheap()).unwrap().verify(&pw, &stored).unwrap();
+        let verified = Hasher::new(cheap())
+            .unwrap()
+            .verify(&pw, &stored, &FixedEnv::new())
+            .unwrap();
         assert!(verified.needs_rehash);
     }
 
@@ -276,7 +428,7 @@ mod tests {
         let pw = Password::new_checked("\u{FB01}nal answer", &[]).unwrap();
         let stored = hasher.hash(&pw, &FixedEnv::new()).unwrap();
         let other = Password::for_verification("final answer").unwrap();
-        assert!(hasher.verify(&other, &stored).is_ok());
+        assert!(hasher.verify(&other, &stored, &FixedEnv::new()).is_ok());
     }
 
     #[test]
@@ -310,10 +462,15 @@ mod tests {
         let pw = Password::for_verification("correct horse battery staple").unwrap();
         // Made by Python `bcrypt.hashpw(pw, bcrypt.gensalt(rounds=4))` (legacy_hash fixtures).
         let bcrypt = "$2b$04$OV452AaV43VVJErTpGlhlupGr89XGXeOStZF5n2jSC2B7Pz5xTnOO";
-        assert!(hasher.verify(&pw, bcrypt).unwrap().needs_rehash);
+        assert!(
+            hasher
+                .verify(&pw, bcrypt, &FixedEnv::new())
+                .unwrap()
+                .needs_rehash
+        );
         let wrong = Password::for_verification("correct horse battery").unwrap();
         assert!(matches!(
-            hasher.verify(&wrong, bcrypt),
+            hasher.verify(&wrong, bcrypt, &FixedEnv::new()),
             Err(Error::WrongPassword)
         ));
     }
@@ -326,14 +483,19 @@ mod tests {
         // pbkdf2_sha512 at 1000 rounds (legacy_hash fixtures).
         let inner = "$pbkdf2-sha512$1000$CMH4X8s5RyilNIZQqtWaMw$xSG3uTg0plzeIpg5ozzFBxB/9p/ZipPdmD.MSEJy2yr3baZLOOybw6kFhm7f.CvJdKthYkbQmpma7PwnZb/exg";
         let stored = flask_security_stored("pepper-from-config", inner);
-        assert!(hasher.verify(&pw, &stored).unwrap().needs_rehash);
+        assert!(
+            hasher
+                .verify(&pw, &stored, &FixedEnv::new())
+                .unwrap()
+                .needs_rehash
+        );
         let other_salt = flask_security_stored("another-salt", inner);
         assert!(matches!(
-            hasher.verify(&pw, &other_salt),
+            hasher.verify(&pw, &other_salt, &FixedEnv::new()),
             Err(Error::WrongPassword)
         ));
         assert!(matches!(
-            hasher.verify(&pw, "$sesame-fs$!!$x"),
+            hasher.verify(&pw, "$sesame-fs$!!$x", &FixedEnv::new()),
             Err(Error::Hashing(_))
         ));
     }
@@ -343,7 +505,7 @@ mod tests {
         let hasher = Hasher::new(cheap()).unwrap();
         let pw = Password::new_checked("correct horse", &[]).unwrap();
         assert!(matches!(
-            hasher.verify(&pw, "not a hash"),
+            hasher.verify(&pw, "not a hash", &FixedEnv::new()),
             Err(Error::Hashing(_))
         ));
     }

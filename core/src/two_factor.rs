@@ -418,7 +418,10 @@ impl Sesame<'_> {
                     return Err(Error::NoSession("user deleted"));
                 };
                 let password = Password::for_verification(password)?;
-                match self.hasher.verify(&password, &record.password_hash) {
+                match self
+                    .hasher
+                    .verify(&password, &record.password_hash, self.env)
+                {
                     Ok(_) => {}
                     Err(Error::WrongPassword) => {
                         return Err(Error::rejected(

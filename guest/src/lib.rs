@@ -52,6 +52,31 @@ impl Env for WasiEnv {
         bindings::wit_outbox::emit_event(&convert::event(event));
     }
 
+    /// The `service` world's host hashes natively (see `sesame:auth/hashing`); the `embed`
+    /// world has no such import, and core hashes in the component.
+    #[cfg(feature = "http")]
+    fn argon2id(
+        &self,
+        password: &[u8],
+        salt: &[u8],
+        params: &sesame_core::config::Argon2Params,
+        out: &mut [u8],
+    ) -> Option<sesame_core::Result<()>> {
+        let len = u32::try_from(out.len()).ok()?;
+        match bindings::wit_hashing::argon2id(password, salt, params.m_kib, params.t, params.p, len)
+        {
+            Ok(None) => None,
+            Ok(Some(bytes)) if bytes.len() == out.len() => {
+                out.copy_from_slice(&bytes);
+                Some(Ok(()))
+            }
+            Ok(Some(_)) => Some(Err(Error::Hashing(
+                "the host returned a hash of the wrong length".into(),
+            ))),
+            Err(why) => Some(Err(Error::Hashing(format!("host hashing: {why}")))),
+        }
+    }
+
     fn send_mail(&self, mail: &sesame_core::links::Mail) {
         bindings::wit_outbox::send_mail(&bindings::wit_outbox::Mail {
             to: mail.to.clone(),

@@ -20,5 +20,5 @@ mod generated {
 #[cfg(test)]
 pub(crate) use generated::exports::sesame::auth::two_factor;
 pub(crate) use generated::exports::sesame::auth::{accounts, roles};
-pub(crate) use generated::sesame::auth::{outbox, store, types};
+pub(crate) use generated::sesame::auth::{hashing, outbox, store, types};
 pub(crate) use generated::{Service, ServicePre};

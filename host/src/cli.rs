@@ -81,6 +81,22 @@ struct Common {
     /// this many.
     #[arg(long, global = true, env = "SESAME_MAX_INSTANCES", default_value_t = crate::sandbox::DEFAULT_MAX_INSTANCES, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     max_instances: u32,
+
+    /// Requests one component instance serves, one after another, before it is dropped. 1
+    /// gives every request a fresh instance (strictest isolation, slowest); an instance that
+    /// fails is never reused.
+    #[arg(long, global = true, env = "SESAME_REQUESTS_PER_INSTANCE", default_value_t = crate::sandbox::DEFAULT_REQUESTS_PER_INSTANCE, value_parser = clap::value_parser!(u32).range(1..))]
+    requests_per_instance: u32,
+
+    /// Instances kept idle between requests, ready for reuse (each holds its memory).
+    #[arg(long, global = true, env = "SESAME_IDLE_INSTANCES", default_value_t = crate::sandbox::DEFAULT_IDLE_INSTANCES, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    idle_instances: u32,
+
+    /// Hash passwords inside the component instead of natively on the host: the same hashes,
+    /// about half the speed. For hosts that must not run hashing outside the sandbox, and for
+    /// comparing the two.
+    #[arg(long, global = true, env = "SESAME_GUEST_HASHING")]
+    guest_hashing: bool,
 }
 
 impl Common {
@@ -89,6 +105,9 @@ impl Common {
         crate::sandbox::SandboxLimits {
             request_deadline: Duration::from_millis(self.request_deadline_ms),
             max_instances: self.max_instances,
+            requests_per_instance: self.requests_per_instance,
+            idle_instances: self.idle_instances,
+            native_hashing: !self.guest_hashing,
         }
     }
 }

@@ -11,7 +11,9 @@ use wasmtime_wasi_http::{
     RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
 };
 
+use crate::hashing::NativeHashing;
 use crate::outbox::{EventSink, Mailer};
+use crate::sandbox::RunClock;
 use crate::store::StoreBackend;
 
 /// Most linear memory one instance may grow to. argon2id at the default 19 MiB plus Sesame's
@@ -31,12 +33,12 @@ pub(crate) struct HostState {
     backend: Arc<dyn StoreBackend>,
     mailer: Arc<Mailer>,
     events: Arc<EventSink>,
+    hashing: Arc<NativeHashing>,
     hooks: NoOutgoingRequests,
     pub(crate) limits: StoreLimits,
-    /// Time spent waiting on the store back end since the request deadline last looked. The
-    /// deadline bounds the component's own running time, and a busy database is not the
-    /// component misbehaving.
-    pub(crate) store_wait: Duration,
+    /// The running time of the request this instance serves, for its deadline. A busy
+    /// database is not the component misbehaving, so store waits are recorded here apart.
+    pub(crate) clock: RunClock,
 }
 
 /// wasi:http behaviour for the component: it answers requests and may not make any. The
@@ -70,6 +72,7 @@ impl HostState {
         backend: Arc<dyn StoreBackend>,
         mailer: Arc<Mailer>,
         events: Arc<EventSink>,
+        hashing: Arc<NativeHashing>,
         env: &[(String, String)],
     ) -> Self {
         // No preopened directories, no network, no inherited environment: the component sees
@@ -89,8 +92,9 @@ impl HostState {
             backend,
             mailer,
             events,
+            hashing,
             hooks: NoOutgoingRequests,
-            store_wait: Duration::ZERO,
+            clock: RunClock::default(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(MAX_INSTANCE_MEMORY)
                 .instances(MAX_CORE_OBJECTS)
@@ -109,7 +113,8 @@ impl HostState {
             backend: &*self.backend,
             mailer: &self.mailer,
             events: &self.events,
-            store_wait: &mut self.store_wait,
+            host_wait: &mut self.clock.host_wait,
+            hashing: &self.hashing,
         }
     }
 }
@@ -122,8 +127,10 @@ pub(crate) struct SesameCtxView<'a> {
     pub(crate) mailer: &'a Mailer,
     /// Account events.
     pub(crate) events: &'a EventSink,
-    /// Where store calls add the time they waited (see [`HostState::store_wait`]).
-    pub(crate) store_wait: &'a mut Duration,
+    /// Where host calls add the time they waited (see [`RunClock`]).
+    pub(crate) host_wait: &'a mut Duration,
+    /// Native password hashing.
+    pub(crate) hashing: &'a NativeHashing,
 }
 
 /// Marker tying `sesame:auth` host traits to [`SesameCtxView`] in the linker.

@@ -11,8 +11,12 @@ use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
-use crate::bindings::{ServicePre, outbox as wit_outbox, store as wit_store};
+use crate::bindings::{
+    ServicePre, hashing as wit_hashing, outbox as wit_outbox, store as wit_store,
+};
 use crate::ctx::{HostState, Sesame};
+use crate::hashing::NativeHashing;
+use crate::instances::IdleInstances;
 use crate::outbox::{EventSink, Mailer};
 use crate::sandbox::SandboxLimits;
 use crate::store::StoreBackend;
@@ -24,9 +28,11 @@ pub(crate) struct Runtime {
     pre: InstancePre<HostState>,
     proxy: ProxyPre<HostState>,
     limits: SandboxLimits,
+    instances: Arc<IdleInstances>,
     backend: Arc<dyn StoreBackend>,
     mailer: Arc<Mailer>,
     events: Arc<EventSink>,
+    hashing: Arc<NativeHashing>,
     guest_env: Arc<Vec<(String, String)>>,
 }
 
@@ -57,6 +63,7 @@ impl Runtime {
         })?;
         wit_store::add_to_linker::<_, Sesame>(&mut linker, HostState::sesame)?;
         wit_outbox::add_to_linker::<_, Sesame>(&mut linker, HostState::sesame)?;
+        wit_hashing::add_to_linker::<_, Sesame>(&mut linker, HostState::sesame)?;
 
         let pre = linker.instantiate_pre(&component)?;
         // Serving needs only the wasi:http handler; the typed exports are checked when an
@@ -67,10 +74,12 @@ impl Runtime {
         Ok(Runtime {
             pre,
             proxy,
+            instances: Arc::new(IdleInstances::new(&limits)),
             limits,
             backend,
             mailer,
             events,
+            hashing: Arc::new(NativeHashing::new(limits.native_hashing)),
             guest_env: Arc::new(guest_env),
         })
     }
@@ -88,6 +97,11 @@ impl Runtime {
         &self.proxy
     }
 
+    /// Instances kept for reuse between requests.
+    pub(crate) fn instances(&self) -> &Arc<IdleInstances> {
+        &self.instances
+    }
+
     /// A fresh store for one instance, with the memory, object-count and deadline limits
     /// applied.
     pub(crate) fn new_store(&self) -> Store<HostState> {
@@ -97,6 +111,7 @@ impl Runtime {
                 self.backend.clone(),
                 self.mailer.clone(),
                 self.events.clone(),
+                self.hashing.clone(),
                 &self.guest_env,
             ),
         );

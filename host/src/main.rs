@@ -12,6 +12,8 @@ mod ctx;
 #[cfg(test)]
 mod embed_cases_tests;
 mod engine;
+mod hashing;
+mod instances;
 mod outbox;
 mod sandbox;
 #[cfg(test)]

@@ -32,14 +32,30 @@ pub(crate) const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(10);
 /// so a flood cannot make the host reserve unbounded memory.
 pub(crate) const DEFAULT_MAX_INSTANCES: u32 = 256;
 
+/// The default number of requests one instance serves before it is retired. Reuse is what
+/// makes a session check cheap (no instantiation per request); the bound keeps one instance's
+/// heap from fragmenting for ever.
+pub(crate) const DEFAULT_REQUESTS_PER_INSTANCE: u32 = 1000;
+
+/// The default number of instances kept idle between requests, ready for reuse.
+pub(crate) const DEFAULT_IDLE_INSTANCES: u32 = 16;
+
 /// Limits applied to every instance of the component.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SandboxLimits {
-    /// Time one instance may spend running (not waiting for a core or the store) before it is
-    /// stopped.
+    /// Time one instance may spend running (not waiting for a core or the store) on one
+    /// request before it is stopped.
     pub(crate) request_deadline: Duration,
-    /// Component instances alive at once (the pooling allocator's size).
+    /// Component instances alive at once, busy or idle (the pooling allocator's size).
     pub(crate) max_instances: u32,
+    /// Requests one instance serves, one after another, before it is dropped; 1 gives every
+    /// request a fresh instance.
+    pub(crate) requests_per_instance: u32,
+    /// Instances kept idle for reuse; the rest are dropped when their request ends.
+    pub(crate) idle_instances: u32,
+    /// Whether the host computes argon2id for the component (`sesame:auth/hashing`), at native
+    /// speed, or leaves it to the component.
+    pub(crate) native_hashing: bool,
 }
 
 impl Default for SandboxLimits {
@@ -47,6 +63,9 @@ impl Default for SandboxLimits {
         SandboxLimits {
             request_deadline: DEFAULT_REQUEST_DEADLINE,
             max_instances: DEFAULT_MAX_INSTANCES,
+            requests_per_instance: DEFAULT_REQUESTS_PER_INSTANCE,
+            idle_instances: DEFAULT_IDLE_INSTANCES,
+            native_hashing: true,
         }
     }
 }
@@ -106,6 +125,31 @@ fn spawn_epoch_ticker(engine: EngineWeak) {
     }
 }
 
+/// How much of its deadline the request an instance is serving has used. It lives in the
+/// instance's store, and [`begin_request`] restarts it, so an instance reused for many requests
+/// gives each one the whole deadline.
+#[derive(Debug)]
+pub(crate) struct RunClock {
+    /// Running time counted so far.
+    used: Duration,
+    /// When the instance last resumed after yielding; shared with the yield's future, which
+    /// cannot reach the store.
+    resumed: Arc<Mutex<Instant>>,
+    /// Time spent waiting on the host since the deadline last looked: for the store back end
+    /// (see `store_impl`) or a hashing slot (see `hashing`).
+    pub(crate) host_wait: Duration,
+}
+
+impl Default for RunClock {
+    fn default() -> Self {
+        RunClock {
+            used: Duration::ZERO,
+            resumed: Arc::new(Mutex::new(Instant::now())),
+            host_wait: Duration::ZERO,
+        }
+    }
+}
+
 /// Arms the request deadline on a fresh store: at every epoch tick the instance yields to other
 /// tasks, and once it has *run* for `deadline` in total it is stopped with [`DeadlineExceeded`].
 ///
@@ -114,18 +158,17 @@ fn spawn_epoch_ticker(engine: EngineWeak) {
 /// them all together instead of the one that misbehaves. Time spent waiting on the store back
 /// end (a pool connection, a slow database) is not counted either, for the same reason.
 pub(crate) fn arm_deadline(store: &mut Store<HostState>, deadline: Duration) {
-    let resumed = Arc::new(Mutex::new(Instant::now()));
-    let mut used = Duration::ZERO;
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(move |mut cx| {
         let now = Instant::now();
-        let since = resumed.lock().map(|r| *r).unwrap_or(now);
-        let waited = std::mem::take(&mut cx.data_mut().store_wait);
-        used += now.saturating_duration_since(since).saturating_sub(waited);
-        if used >= deadline {
+        let clock = &mut cx.data_mut().clock;
+        let since = clock.resumed.lock().map(|r| *r).unwrap_or(now);
+        let waited = std::mem::take(&mut clock.host_wait);
+        clock.used += now.saturating_duration_since(since).saturating_sub(waited);
+        if clock.used >= deadline {
             return Err(DeadlineExceeded(deadline).into());
         }
-        let resumed = resumed.clone();
+        let resumed = clock.resumed.clone();
         Ok(UpdateDeadline::YieldCustom(
             1,
             Box::pin(async move {
@@ -136,6 +179,18 @@ pub(crate) fn arm_deadline(store: &mut Store<HostState>, deadline: Duration) {
             }),
         ))
     });
+}
+
+/// Starts a request on an instance, new or reused: its deadline starts from zero now.
+pub(crate) fn begin_request(store: &mut Store<HostState>) {
+    let clock = &mut store.data_mut().clock;
+    clock.used = Duration::ZERO;
+    clock.host_wait = Duration::ZERO;
+    if let Ok(mut at) = clock.resumed.lock() {
+        *at = Instant::now();
+    }
+    // The epoch moved on while the instance sat idle; count ticks from now.
+    store.set_epoch_deadline(1);
 }
 
 /// A short, stable name for why an instance failed, for the log's `cause` field (so operators

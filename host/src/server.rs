@@ -1,5 +1,6 @@
-//! `sesame serve`: accepts HTTP/1.1 connections and answers each request with a fresh instance
-//! of the component, created from the pre-linked component.
+//! `sesame serve`: accepts HTTP/1.1 connections and answers each request with an instance of
+//! the component: an idle one that served earlier requests cleanly, or a fresh one created
+//! from the pre-linked component (see `instances`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::engine::Runtime;
+use crate::instances::IdleInstance;
 
 /// Header through which the component learns the client's address (see core's
 /// `CLIENT_ADDR_HEADER`). Any copy sent by a client is removed first.
@@ -86,7 +88,11 @@ async fn handle(
         headers.insert(CLIENT_ADDR_HEADER, value);
     }
 
-    let mut store = runtime.new_store();
+    let (mut store, ready, served) = match runtime.instances().take() {
+        Some(idle) => (idle.store, Some(idle.proxy), idle.served),
+        None => (runtime.new_store(), None, 0),
+    };
+    crate::sandbox::begin_request(&mut store);
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let incoming = match store
         .data_mut()
@@ -106,14 +112,26 @@ async fn handle(
     };
     let outparam = store.data_mut().http().new_response_outparam(sender)?;
     let pre = runtime.proxy().clone();
+    let instances = runtime.instances().clone();
 
     // The guest keeps running after it sets the response head, to stream the body.
     let task = tokio::spawn(async move {
-        let proxy = pre.instantiate_async(&mut store).await?;
+        let proxy = match ready {
+            Some(proxy) => proxy,
+            None => pre.instantiate_async(&mut store).await?,
+        };
         proxy
             .wasi_http_incoming_handler()
             .call_handle(&mut store, incoming, outparam)
-            .await
+            .await?;
+        // Only an instance that finished cleanly serves again; one that trapped, ran out of
+        // time or memory is dropped here by the `?` above.
+        instances.give_back(IdleInstance {
+            store,
+            proxy,
+            served: served.saturating_add(1),
+        });
+        Ok(())
     });
 
     match receiver.await {
@@ -139,7 +157,7 @@ async fn handle(
                 log_failure(&why, "no free instance slot for the request");
                 return Ok(busy());
             }
-            // A trap ends only this instance; the next request gets a fresh one.
+            // A trap ends only this instance; it is never reused.
             log_failure(&why, "request failed inside the component");
             Ok(fault())
         }

@@ -9,7 +9,7 @@ use crate::store::{BackendError, MAX_SCAN_LIMIT};
 
 impl store::Host for SesameCtxView<'_> {
     async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Entry>, StoreError>> {
-        Ok(timed(self.store_wait, self.backend.get(&key))
+        Ok(timed(self.host_wait, self.backend.get(&key))
             .await
             .map(|e| e.map(entry))
             .map_err(error))
@@ -23,7 +23,7 @@ impl store::Host for SesameCtxView<'_> {
         ttl_ms: Option<u64>,
     ) -> wasmtime::Result<Result<u64, StoreError>> {
         Ok(timed(
-            self.store_wait,
+            self.host_wait,
             self.backend.put(&key, value, expect_version, ttl_ms),
         )
         .await
@@ -36,7 +36,7 @@ impl store::Host for SesameCtxView<'_> {
         expect_version: Option<u64>,
     ) -> wasmtime::Result<Result<bool, StoreError>> {
         Ok(
-            timed(self.store_wait, self.backend.delete(&key, expect_version))
+            timed(self.host_wait, self.backend.delete(&key, expect_version))
                 .await
                 .map_err(error),
         )
@@ -49,7 +49,7 @@ impl store::Host for SesameCtxView<'_> {
         limit: u32,
     ) -> wasmtime::Result<Result<Vec<(String, Entry)>, StoreError>> {
         Ok(timed(
-            self.store_wait,
+            self.host_wait,
             self.backend
                 .scan(&prefix, after.as_deref(), limit.min(MAX_SCAN_LIMIT)),
         )

@@ -1,8 +1,9 @@
 //! The sandbox around the component, proved with a deliberately hostile one
 //! (`tests/misbehaving-guest`) under the real `sesame serve`: a runaway loop, a memory blow-up
 //! and a trap each cost only their own request (500, cause in the log, the server keeps serving
-//! others), a full instance pool answers 503, and the component can reach no file, no socket
-//! and no environment variable beyond those the host lists.
+//! others), a full instance pool answers 503, instances are reused only after a clean request
+//! and with a fresh deadline each time, and the component can reach no file, no socket and no
+//! environment variable beyond those the host lists.
 
 #![allow(
     clippy::expect_used,
@@ -173,6 +174,74 @@ fn full_instance_pool_answers_busy_and_recovers() {
     hostile.log_line_with(&["instance-pool-exhausted"]);
     // The slot is free again once the loop's instance is gone.
     assert_eq!(hostile.get("/ok").status, 200);
+}
+
+/// `/count` on some instance: how many requests that instance has received, and whether it
+/// was poisoned by an earlier `/poison`.
+fn count(hostile: &Hostile) -> (u64, bool) {
+    let r = hostile.get("/count");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let text = r.text();
+    let (poisoned, n) = match text.strip_prefix("poisoned ") {
+        Some(n) => (true, n),
+        None => (false, text.as_str()),
+    };
+    (n.parse().unwrap(), poisoned)
+}
+
+#[test]
+fn instances_are_reused_across_requests() {
+    let hostile = Hostile::start(&[], &[]);
+    // An instance goes back to the idle list just after its answer is sent, so a request that
+    // follows at once may still get a fresh one; a bounded run of them must see reuse.
+    let highest = (0..200)
+        .map(|_| count(&hostile).0)
+        .find(|n| *n >= 3)
+        .unwrap_or(0);
+    assert!(highest >= 3, "no instance served three requests in 200");
+}
+
+#[test]
+fn one_request_per_instance_gives_every_request_a_fresh_instance() {
+    let hostile = Hostile::start(&["--requests-per-instance", "1"], &[]);
+    for _ in 0..20 {
+        assert_eq!(count(&hostile), (1, false));
+    }
+}
+
+#[test]
+fn an_instance_that_failed_is_never_reused() {
+    let hostile = Hostile::start(&["--idle-instances", "2"], &[]);
+    for _ in 0..10 {
+        // The idle instance (if any) takes the poison and traps; it must not come back.
+        count(&hostile);
+        assert_fault(&hostile.get("/poison"));
+    }
+    for _ in 0..50 {
+        let (n, poisoned) = count(&hostile);
+        assert!(!poisoned, "a trapped instance answered request {n}");
+    }
+}
+
+#[test]
+fn each_request_on_a_reused_instance_gets_the_whole_deadline() {
+    // 300 ms of work per request against a 1 s deadline: fine for one request, fatal if the
+    // deadline kept counting across the requests one instance serves.
+    let hostile = Hostile::start(
+        &["--request-deadline-ms", "1000", "--idle-instances", "1"],
+        &[],
+    );
+    let mut reused = false;
+    for _ in 0..30 {
+        let r = hostile.get("/busy?ms=300");
+        assert_eq!(r.status, 200, "{}", r.text());
+        let n: u64 = r.text().strip_prefix("request ").unwrap().parse().unwrap();
+        if n >= 5 {
+            reused = true;
+            break;
+        }
+    }
+    assert!(reused, "no instance served five requests in thirty");
 }
 
 #[test]

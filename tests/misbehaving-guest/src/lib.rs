@@ -11,6 +11,12 @@
 //! - `/read?path=P`: tries to read the file `P`.
 //! - `/env`: lists the names of the environment variables it can see, one a line.
 //! - `/connect?addr=IP:PORT`: tries to open a TCP connection to an IPv4 address.
+//! - `/count`: answers `N` or `poisoned N`, where N counts the requests this instance has
+//!   received (this one included), so a test can tell a reused instance from a fresh one.
+//! - `/poison`: marks this instance, then traps; a host that reused the instance after that
+//!   would answer a later `/count` with `poisoned`.
+//! - `/busy?ms=N`: computes for N milliseconds, then answers 200 `request N` (a legitimate
+//!   slow request), N as for `/count`.
 //!
 //! The probes answer 200 with `allowed: ...` or `denied: ...`, so a test can tell a refusal
 //! from the component failing.
@@ -18,6 +24,8 @@
 //! Build: `cargo build --release --target wasm32-wasip2 -p sesame-misbehaving-guest`.
 
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use wasip2::http::types::{
     Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam,
@@ -29,8 +37,15 @@ wasip2::http::proxy::export!(Misbehaving);
 /// The component.
 struct Misbehaving;
 
+/// Requests this instance has received.
+static RECEIVED: AtomicU64 = AtomicU64::new(0);
+
+/// Set by `/poison` just before it traps.
+static POISONED: AtomicBool = AtomicBool::new(false);
+
 impl wasip2::exports::http::incoming_handler::Guest for Misbehaving {
     fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
+        let received = RECEIVED.fetch_add(1, Ordering::SeqCst) + 1;
         let path_with_query = request.path_with_query().unwrap_or_default();
         let (path, query) = path_with_query
             .split_once('?')
@@ -43,6 +58,17 @@ impl wasip2::exports::http::incoming_handler::Guest for Misbehaving {
             "/read" => (200, read(query_value(query, "path"))),
             "/env" => (200, env_names()),
             "/connect" => (200, connect(query_value(query, "addr"))),
+            "/count" => (200, count(received)),
+            "/poison" => {
+                POISONED.store(true, Ordering::SeqCst);
+                // A panic (a trap after writing its message through WASI) rather than a bare
+                // abort: the call out keeps the optimiser from dropping the store above.
+                #[expect(clippy::panic, reason = "trapping is this probe's purpose")]
+                {
+                    panic!("poisoned on purpose")
+                }
+            }
+            "/busy" => busy(query_value(query, "ms"), received),
             _ => (404, "no such probe".to_owned()),
         };
         respond(response_out, status, &body);
@@ -55,6 +81,27 @@ fn spin() -> ! {
     loop {
         counter = std::hint::black_box(counter.wrapping_add(1));
     }
+}
+
+fn count(received: u64) -> String {
+    if POISONED.load(Ordering::SeqCst) {
+        format!("poisoned {received}")
+    } else {
+        received.to_string()
+    }
+}
+
+/// Computes until `ms` milliseconds have passed on the monotonic clock.
+fn busy(ms: Option<String>, received: u64) -> (u16, String) {
+    let Some(ms) = ms.and_then(|m| m.parse::<u64>().ok()) else {
+        return (400, "ms must be a number".to_owned());
+    };
+    let until = Instant::now() + Duration::from_millis(ms);
+    let mut counter = 0u64;
+    while Instant::now() < until {
+        counter = std::hint::black_box(counter.wrapping_add(1));
+    }
+    (200, format!("request {received}"))
 }
 
 /// Keeps allocating 1 MiB blocks and writing to them, so the memory is really used.
