@@ -144,6 +144,11 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// The server's process id (to read its memory use, for instance).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends a request and collects the answer.
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
         let url = format!("{}{}", self.base, path);
