@@ -141,7 +141,7 @@ fn write_load(base: &str, client_no: usize, stop: &AtomicBool, acked: &Mutex<Ack
             .sessions
             .push((email.clone(), cookie.clone()));
 
-        if i % 3 != 0 {
+        if !i.is_multiple_of(3) {
             continue;
         }
         let Some(me) = client.send("GET", "/me", None, &[("cookie", &cookie)]) else {

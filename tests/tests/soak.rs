@@ -71,7 +71,7 @@ fn mixed_traffic(server: &Server, client: usize, until: Instant, tally: &Tally) 
             &[("cookie", &cookie), ("x-csrf-token", &csrf)],
         );
         tally.check("logout", out.status, 200, &out.text());
-        if round % 10 == 0 {
+        if round.is_multiple_of(10) {
             let new = format!("soak-{client}-{round}@example.com");
             let r = server.post_json("/register", &json!({"email": new, "password": PW}), &[]);
             tally.check("register", r.status, 202, &r.text());
