@@ -109,7 +109,7 @@ impl Client {
 /// the first request that gets no answer.
 fn write_load(base: &str, client_no: usize, stop: &AtomicBool, acked: &Mutex<Acknowledged>) {
     let client = Client::new(base);
-    for i in 0.. {
+    for i in 0u64.. {
         if stop.load(Ordering::SeqCst) {
             return;
         }
