@@ -254,7 +254,7 @@ enum UserCommand {
 }
 
 /// Names of host environment variables passed through to the component; it sees no others.
-const PASSED_THROUGH: [&str; 22] = [
+const PASSED_THROUGH: [&str; 24] = [
     "SESAME_ARGON2_M_KIB",
     "SESAME_ARGON2_T",
     "SESAME_ARGON2_P",
@@ -266,6 +266,8 @@ const PASSED_THROUGH: [&str; 22] = [
     "SESAME_THROTTLE_LOGIN_PER_IP",
     "SESAME_THROTTLE_LOGIN_PER_ACCOUNT",
     "SESAME_THROTTLE_REGISTER_PER_IP",
+    "SESAME_CONFIRM_LINK_MAX_AGE_SECS",
+    "SESAME_RESET_LINK_MAX_AGE_SECS",
     "SESAME_ACCESS_TOKEN_SECS",
     "SESAME_REFRESH_ABSOLUTE_SECS",
     "SESAME_REFRESH_IDLE_SECS",
@@ -688,6 +690,39 @@ async fn purge_loop(backend: Arc<dyn StoreBackend>) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(purged = n, "expired entries removed"),
             Err(e) => tracing::warn!(error = %e, "purging expired entries failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PASSED_THROUGH;
+
+    /// Settings the host sets for the component itself rather than passing through.
+    const SET_BY_THE_HOST: [&str; 3] =
+        ["SESAME_SECRET", "SESAME_PUBLIC_URL", "SESAME_COOKIE_SECURE"];
+
+    /// Every setting core's configuration reads reaches the component: a setting added there
+    /// but not here would be documented and silently ignored.
+    #[test]
+    fn every_component_setting_is_passed_through() {
+        let config = include_str!("../../core/src/config.rs");
+        let read: Vec<&str> = config
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| {
+                s.starts_with("SESAME_")
+                    && s.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            })
+            .collect();
+        assert!(read.len() > 20, "found only {read:?}");
+        for name in read {
+            assert!(
+                PASSED_THROUGH.contains(&name) || SET_BY_THE_HOST.contains(&name),
+                "{name} is read by core's configuration but never reaches the component"
+            );
         }
     }
 }

@@ -843,6 +843,36 @@ fn confirmation_and_reset_links_from_the_outbox() {
     );
 }
 
+#[test]
+fn reset_link_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox");
+    let server = Server::start_with_env(
+        &dir.path().join("sesame.db"),
+        &[
+            ("SESAME_MAIL_OUTBOX", outbox.to_str().unwrap()),
+            ("SESAME_RESET_LINK_MAX_AGE_SECS", "1"),
+        ],
+    );
+    server.register("ada@example.com", PW);
+    let known = server.post_json("/reset", &json!({"email": "ada@example.com"}), &[]);
+    assert_eq!(known.status, 202);
+    let reset = link_path(&mails(&outbox)[1].2, &server.base);
+    let token = reset.trim_start_matches("/reset?token=").to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let late = server.post_json(
+        "/reset",
+        &json!({"token": token, "password": "difference engine"}),
+        &[],
+    );
+    assert_eq!(
+        (late.status, late.error_code().as_str()),
+        (400, "invalid-token")
+    );
+    // The password did not change.
+    server.login("ada@example.com", PW);
+}
+
 /// A minimal webhook receiver on a loopback port: answers 204 to every request and sends each
 /// JSON body down the channel.
 fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) {
