@@ -3,10 +3,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import { MemoryOutbox, Sesame, SesameError } from '../sesame.js';
+import { nowStep, totpCode } from './authenticator.js';
 
 const table = JSON.parse(readFileSync(new URL('../../cases.json', import.meta.url), 'utf8'));
 
@@ -45,39 +45,10 @@ function matches(expected, actual) {
   return expected === actual;
 }
 
-/** Unpadded RFC 4648 base32 to bytes. */
-function base32(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const out = [];
-  let buffer = 0;
-  let bits = 0;
-  for (const c of text) {
-    const v = alphabet.indexOf(c);
-    assert.ok(v >= 0, `not base32: ${c}`);
-    buffer = ((buffer << 5) | v) & 0xfff;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((buffer >> bits) & 0xff);
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 6238 (HMAC-SHA-1, 6 digits) of a base32 secret at a step, computed here rather than by
- * Sesame, so the table checks the component against an independent authenticator. */
-function totpCode(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const digest = createHmac('sha1', base32(secret)).update(counter).digest();
-  const offset = digest.at(-1) & 0x0f;
-  return String((digest.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
-
 /** The table's `totp_code` step: the code `offset` steps from now, or with `wrong` the lowest
  * code matching no step from two before to two after now. */
 function tableTotpCode({ secret, offset, wrong }) {
-  const now = Math.floor(Date.now() / 30_000);
+  const now = nowStep();
   if (wrong) {
     const near = new Set([-2, -1, 0, 1, 2].map((d) => totpCode(secret, now + d)));
     for (let n = 0; ; n++) {
