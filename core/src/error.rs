@@ -301,7 +301,9 @@ mod tests {
     /// The cases of the WIT `error-code` enum, in their order in `wit/sesame.wit`.
     fn wit_error_codes() -> Vec<String> {
         let wit = include_str!("../../wit/sesame.wit");
-        let start = wit.find("enum error-code {").expect("the WIT defines error-code");
+        let start = wit
+            .find("enum error-code {")
+            .expect("the WIT defines error-code");
         let body = &wit[start..];
         let body = &body[body.find('{').unwrap_or(0) + 1..body.find('}').unwrap_or(0)];
         body.lines()
