@@ -22,12 +22,12 @@ from .types import (
     Role,
     SessionInfo,
     SessionSummary,
-    Signed,
     TokenPair,
     TotpEnrolment,
     Tracking,
     TwoFactorStatus,
     User,
+    Verified,
 )
 
 __all__ = [
@@ -51,7 +51,7 @@ __all__ = [
     "IssuedSession",
     "KeyGeneration",
     "PendingLogin",
-    "Signed",
+    "Verified",
     "TokenPair",
     "TotpEnrolment",
     "TwoFactorStatus",

@@ -26,11 +26,11 @@ from .types import (
     Role,
     SessionInfo,
     SessionSummary,
-    Signed,
     TokenPair,
     TotpEnrolment,
     TwoFactorStatus,
     User,
+    Verified,
 )
 
 #: The WIT package version this wrapper speaks.
@@ -670,10 +670,10 @@ class Sesame:
             raise TypeError("payload must be bytes")
         return str(self._call("signer", "sign", _text("purpose", purpose), bytes(payload)))
 
-    def verify_signed(self, purpose: str, token: str, max_age_secs: int) -> Signed:
+    def verify_signed(self, purpose: str, token: str, max_age_secs: int) -> Verified:
         """The payload of a token signed for `purpose` at most `max_age_secs` ago;
         `InvalidToken` for a forged, expired or other-purpose token."""
-        return Signed._from_wit(
+        return Verified._from_wit(
             self._call(
                 "signer",
                 "verify",

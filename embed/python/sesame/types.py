@@ -289,14 +289,14 @@ class CreatedApiKey:
 
 
 @dataclass(frozen=True)
-class Signed:
+class Verified:
     """The content of a token verified by `Sesame.verify_signed`."""
 
     payload: bytes
     issued_at_secs: int
 
     @classmethod
-    def _from_wit(cls, r: Any) -> "Signed":
+    def _from_wit(cls, r: Any) -> "Verified":
         return cls(payload=bytes(_get(r, "payload")), issued_at_secs=_get(r, "issued-at-secs"))
 
 
@@ -334,7 +334,7 @@ __all__: List[str] = [
     "KeyGeneration",
     "ApiKeyInfo",
     "CreatedApiKey",
-    "Signed",
+    "Verified",
     "Mail",
     "Event",
 ]
