@@ -3,18 +3,16 @@ the same outcomes as under the Rust host and in Node."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
-import hmac
 import json
-import time
 from pathlib import Path
 from typing import Any, Dict
 
 import pytest
 
 from sesame import PendingLogin, Sesame, SesameError
+
+from .authenticator import now_step, totp_code
 
 TABLE = json.loads((Path(__file__).resolve().parents[2] / "cases.json").read_text("utf-8"))
 
@@ -32,20 +30,10 @@ def normalise(value: Any) -> Any:
     return value
 
 
-def totp_code(secret: str, step: int) -> str:
-    """RFC 6238 (HMAC-SHA-1, 6 digits) of a base32 secret at a step, computed here rather than
-    by Sesame, so the table checks the component against an independent authenticator."""
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    digest = hmac.new(key, step.to_bytes(8, "big"), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    word = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
-    return f"{word % 1_000_000:06d}"
-
-
 def table_totp_code(a: Dict[str, Any]) -> str:
     """The table's `totp_code` step: the code `offset` steps from now, or with `wrong` the
     lowest code matching no step from two before to two after now."""
-    now = int(time.time()) // 30
+    now = now_step()
     if a.get("wrong"):
         near = {totp_code(a["secret"], now + d) for d in range(-2, 3)}
         return next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in near)

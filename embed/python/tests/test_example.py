@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
-import time
 import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
@@ -17,7 +16,7 @@ from typing import Any, Iterator, Tuple
 import pytest
 from werkzeug.serving import make_server
 
-from .test_cases import totp_code
+from .authenticator import now_step, totp_code
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "flask_app.py"
 
@@ -80,7 +79,7 @@ def test_example_app_signs_in_with_a_second_factor(base_url: str) -> None:
 
     status, enrolment = request(opener, f"{base_url}/tf-setup", {})
     assert status == 200 and enrolment["qr_svg"].startswith("<svg")
-    step = int(time.time()) // 30
+    step = now_step()
     status, body = request(opener, f"{base_url}/tf-confirm", {"code": "12345"})
     assert (status, body["error"]["code"]) == (400, "invalid-request")
     status, body = request(

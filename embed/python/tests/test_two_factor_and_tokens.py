@@ -14,14 +14,10 @@ import pytest
 import sesame
 from sesame import IssuedSession, MemoryOutbox, PendingLogin, Sesame
 
+from .authenticator import now_step, totp_code
 from .conftest import load_cases
-from .test_cases import totp_code
 
 EMAIL, PASSWORD = "ada@example.com", "analytical engine"
-
-
-def now_step() -> int:
-    return int(time.time()) // 30
 
 
 def with_totp(auth: Sesame) -> Tuple[str, str]:
