@@ -293,3 +293,31 @@ impl From<AuthError> for Error {
         Error::Rejected(error)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    /// The cases of the WIT `error-code` enum, in their order in `wit/sesame.wit`.
+    fn wit_error_codes() -> Vec<String> {
+        let wit = include_str!("../../wit/sesame.wit");
+        let start = wit
+            .find("enum error-code {")
+            .expect("the WIT defines error-code");
+        let body = &wit[start..];
+        let body = &body[body.find('{').unwrap_or(0) + 1..body.find('}').unwrap_or(0)];
+        body.lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with("//"))
+            .map(|line| line.trim_end_matches(',').to_owned())
+            .collect()
+    }
+
+    /// Core's codes are the WIT's, spelled the same, in the same order: the Python and Node
+    /// embedding tests hold their tables to the same WIT enum, so no table can drift.
+    #[test]
+    fn error_codes_are_the_wit_enum() {
+        let core: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(core, wit_error_codes());
+    }
+}

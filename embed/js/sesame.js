@@ -8,44 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { cli, clocks, io, random } from '@bytecodealliance/preview2-shim';
 
 import { instantiate } from './generated/sesame.js';
+import { ErrorCode, errorFor } from './errors.js';
 import { MemoryStore, StoreError } from './store.js';
 
+export * from './errors.js';
 export { MemoryStore, StoreError } from './store.js';
 
 /** The WIT package version this wrapper speaks. */
 export const WIT_VERSION = '0.1.0';
-
-/** The WIT `error-code` cases, as the strings `SesameError.code` carries. */
-export const ErrorCode = Object.freeze({
-  InvalidRequest: 'invalid-request',
-  MalformedJson: 'malformed-json',
-  InvalidEncoding: 'invalid-encoding',
-  UnsupportedMediaType: 'unsupported-media-type',
-  PayloadTooLarge: 'payload-too-large',
-  InvalidEmail: 'invalid-email',
-  InvalidUsername: 'invalid-username',
-  WeakPassword: 'weak-password',
-  InvalidCredentials: 'invalid-credentials',
-  Unauthenticated: 'unauthenticated',
-  Forbidden: 'forbidden',
-  CsrfRejected: 'csrf-rejected',
-  RateLimited: 'rate-limited',
-  InvalidToken: 'invalid-token',
-  NotFound: 'not-found',
-  MethodNotAllowed: 'method-not-allowed',
-  AlreadyExists: 'already-exists',
-  StoreUnavailable: 'store-unavailable',
-  Internal: 'internal',
-});
-
-/** A call Sesame refused: `code` is the WIT `error-code`, `message` is for people. */
-export class SesameError extends Error {
-  constructor(code, message, options) {
-    super(message, options);
-    this.name = 'SesameError';
-    this.code = code;
-  }
-}
 
 /** Logs mail (in full: it may hold single-use links) and events, so nothing is dropped. */
 export class Outbox {
@@ -111,7 +81,7 @@ function plain(value) {
 function text(name, value) {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
   if (!value.isWellFormed()) {
-    throw new SesameError(ErrorCode.InvalidEncoding, `${name} is not valid Unicode text`);
+    throw errorFor(ErrorCode.InvalidEncoding, `${name} is not valid Unicode text`);
   }
   return value;
 }
@@ -134,8 +104,9 @@ function client({ address, userAgent } = {}) {
  * `secret` (base64url `SESAME_SECRET`, at least 32 bytes; default: `config.SESAME_SECRET`,
  * else a random one, so mailed links end with the object), `config` (further `SESAME_*` settings), `outbox`.
  *
- * Every refusal throws a `SesameError` with the WIT error code. A trap discards the instance
- * (the next call gets a fresh one) and throws `SesameError('internal')`.
+ * Every refusal throws the `SesameError` subclass of its WIT error code (`InvalidCode`,
+ * `Unauthenticated`, ...; `e.code` holds the code). A trap discards the instance (the next call
+ * gets a fresh one) and throws `InternalError`.
  */
 export class Sesame {
   #env;
@@ -188,22 +159,22 @@ export class Sesame {
     };
   }
 
-  /** Calls one export: `iface` is `accounts`, `sessions` or `roles` (and, as the WIT grows,
-   * any further interface), `func` its camelCase function name. */
+  /** Calls one export: `iface` is the camelCase interface name (`accounts`, `sessions`,
+   * `roles`, `twoFactor`, `tokens`, `apiKeys`, `signer`), `func` its camelCase function name. */
   call(iface, func, ...args) {
     this.#api ??= instantiate(coreModule, this.#imports);
     const f = this.#api[iface]?.[func];
     if (typeof f !== 'function') {
-      throw new SesameError(ErrorCode.Internal, `the component does not export ${iface}.${func}`);
+      throw errorFor(ErrorCode.Internal, `the component does not export ${iface}.${func}`);
     }
     try {
       return plain(f(...args));
     } catch (e) {
       if (e?.payload && typeof e.payload.code === 'string') {
-        throw new SesameError(e.payload.code, e.payload.message);
+        throw errorFor(e.payload.code, e.payload.message);
       }
       this.#api = null;
-      throw new SesameError(ErrorCode.Internal, `${iface}.${func} trapped; the instance was discarded`, { cause: e });
+      throw errorFor(ErrorCode.Internal, `${iface}.${func} trapped; the instance was discarded`, { cause: e });
     }
   }
 
@@ -264,7 +235,7 @@ export class Sesame {
   /** Users in id order, strictly after `after`, at most `limit`. */
   listUsers({ after, limit = 100 } = {}) {
     if (!Number.isInteger(limit) || limit < 0 || limit > 0xffffffff) {
-      throw new SesameError(ErrorCode.InvalidRequest, 'limit must be an integer between 0 and 2^32-1');
+      throw errorFor(ErrorCode.InvalidRequest, 'limit must be an integer between 0 and 2^32-1');
     }
     return this.call('accounts', 'listUsers', optText('after', after), limit);
   }
@@ -272,6 +243,13 @@ export class Sesame {
   /** Changes the password of the session's user and returns a fresh session. */
   changePassword(token, current, next, clientInfo) {
     return this.call('accounts', 'changePassword', text('token', token), text('current', current), text('new', next), client(clientInfo));
+  }
+
+  /** Enables or disables an account (trusted callers); disabling ends every session and
+   * token login at once. `not-found` for an unknown email. */
+  setActive(email, active) {
+    if (typeof active !== 'boolean') throw new TypeError('active must be a boolean');
+    return this.call('accounts', 'setActive', text('email', email), active);
   }
 
   // ---- sessions ---------------------------------------------------------------------------
@@ -335,5 +313,153 @@ export class Sesame {
   /** Takes a role away. */
   revokeRole(email, role) {
     return this.call('roles', 'revokeRole', text('email', email), text('role', role));
+  }
+
+  // ---- two-factor -------------------------------------------------------------------------
+
+  /** Whether the user must pass a second factor after their password. */
+  twoFactorRequired(userId) {
+    return this.call('twoFactor', 'required', text('userId', userId));
+  }
+
+  /** `{ totpEnabled, enrolmentPending, recoveryCodesLeft }` of the token's user. */
+  twoFactorStatus(token) {
+    return this.call('twoFactor', 'status', text('token', token));
+  }
+
+  /** Starts a TOTP enrolment: `{ secret, otpauthUri, qrSvg, algorithm, digits, periodSecs }`,
+   * shown once (never log the secret). `already-exists` when TOTP is on. */
+  startTotp(token) {
+    return this.call('twoFactor', 'startTotp', text('token', token));
+  }
+
+  /** Turns TOTP on with a first code: `invalid-code` when wrong, `invalid-request` when not a
+   * code at all, `not-found` without an enrolment. */
+  confirmTotp(token, code) {
+    this.call('twoFactor', 'confirmTotp', text('token', token), text('code', code));
+  }
+
+  /** Turns two-factor off after proving it is the user again with exactly one of
+   * `{ password }` (`invalid-credentials` when wrong) or `{ code }`, a current TOTP or unused
+   * recovery code (`invalid-code`). `not-found` when two-factor is not on. */
+  disableTwoFactor(token, { password, code } = {}) {
+    if ((password === undefined) === (code === undefined)) {
+      throw new TypeError('give exactly one of password or code');
+    }
+    const proof = password !== undefined
+      ? { tag: 'password', val: text('password', password) }
+      : { tag: 'code', val: text('code', code) };
+    this.call('twoFactor', 'disable', text('token', token), proof);
+  }
+
+  /** A new set of single-use recovery codes, replacing the old one; shown this once. */
+  generateRecoveryCodes(token) {
+    return this.call('twoFactor', 'generateRecoveryCodes', text('token', token));
+  }
+
+  /** Signs in with a password: `{ signedIn: session }` without a second factor, else
+   * `{ secondFactor: { token, methods, expiresAtMs } }` to finish with `completeTotp` or
+   * `completeRecovery`. Refuses like `login`. */
+  beginLogin(identity, password, clientInfo) {
+    const outcome = this.call('twoFactor', 'beginLogin', text('identity', identity), text('password', password), client(clientInfo));
+    return outcome.tag === 'signed-in' ? { signedIn: outcome.val } : { secondFactor: outcome.val };
+  }
+
+  /** Finishes a pending sign-in with a TOTP code (used up) and returns a session.
+   * `invalid-code` for a wrong or replayed code; `unauthenticated` once the pending sign-in is
+   * used, expired or out of attempts. */
+  completeTotp(pendingToken, code, clientInfo) {
+    return this.call('twoFactor', 'completeTotp', text('pendingToken', pendingToken), text('code', code), client(clientInfo));
+  }
+
+  /** Like `completeTotp` with a recovery code, which works once. */
+  completeRecovery(pendingToken, code, clientInfo) {
+    return this.call('twoFactor', 'completeRecovery', text('pendingToken', pendingToken), text('code', code), client(clientInfo));
+  }
+
+  // ---- tokens -----------------------------------------------------------------------------
+
+  /** Signs in with a password and starts a token login: `{ accessToken, expiresInSecs,
+   * refreshToken, refreshExpiresAtMs, user }`. `second-factor-required` for a user with
+   * two-factor on. */
+  issueTokens(identity, password, clientInfo) {
+    return this.call('tokens', 'issue', text('identity', identity), text('password', password), client(clientInfo));
+  }
+
+  /** Starts a token login for the holder of a live session. */
+  issueTokensForSession(sessionToken, clientInfo) {
+    return this.call('tokens', 'issueForSession', text('sessionToken', sessionToken), client(clientInfo));
+  }
+
+  /** Exchanges a refresh token for a new pair. `unauthenticated` when it is unknown, expired,
+   * revoked or already used; a reused one also ends the whole login. */
+  refreshTokens(refreshToken) {
+    return this.call('tokens', 'refresh', text('refreshToken', refreshToken));
+  }
+
+  /** Ends the login of an access or refresh token. */
+  revokeToken(token) {
+    this.call('tokens', 'revoke', text('token', token));
+  }
+
+  /** Checks an access token offline, as a third party with the JWKS would (not whether its
+   * login ended since): `{ userId, loginId, roles, issuedAtSecs, expiresAtSecs }`. */
+  verifyAccess(accessToken) {
+    return this.call('tokens', 'verifyAccess', text('accessToken', accessToken));
+  }
+
+  /** The public signing keys as a JWK Set document (JSON text). */
+  jwks() {
+    return this.call('tokens', 'jwks');
+  }
+
+  /** Starts a new signing-key generation (trusted callers); returns every generation. */
+  rotateKeys() {
+    return this.call('tokens', 'rotateKeys');
+  }
+
+  /** The signing-key generations held. */
+  listKeys() {
+    return this.call('tokens', 'listKeys');
+  }
+
+  // ---- API keys ---------------------------------------------------------------------------
+
+  /** Creates a service API key (trusted callers): `{ info, key }`, the key's only copy. */
+  createApiKey(name, scopes) {
+    return this.call('apiKeys', 'create', text('name', name), texts('scopes', scopes));
+  }
+
+  /** Every API key's public facts, by name. */
+  listApiKeys() {
+    return this.call('apiKeys', 'list');
+  }
+
+  /** Revokes an API key by id; `not-found` when there is none. */
+  revokeApiKey(id) {
+    this.call('apiKeys', 'revoke', text('id', id));
+  }
+
+  /** The key's facts if it is live; `unauthenticated` otherwise. */
+  verifyApiKey(key) {
+    return this.call('apiKeys', 'verify', text('key', key));
+  }
+
+  // ---- signer -----------------------------------------------------------------------------
+
+  /** An HMAC-signed, time-stamped token carrying `payload` (a Uint8Array; readable by whoever
+   * holds the token) for `purpose`. */
+  sign(purpose, payload) {
+    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array');
+    return this.call('signer', 'sign', text('purpose', purpose), payload);
+  }
+
+  /** `{ payload, issuedAtSecs }` of a token signed for `purpose` at most `maxAgeSecs` ago;
+   * `invalid-token` for a forged, expired or other-purpose token. */
+  verifySigned(purpose, token, maxAgeSecs) {
+    if (!Number.isSafeInteger(maxAgeSecs) || maxAgeSecs < 0) {
+      throw errorFor(ErrorCode.InvalidRequest, 'maxAgeSecs must be a non-negative integer');
+    }
+    return this.call('signer', 'verify', text('purpose', purpose), text('token', token), BigInt(maxAgeSecs));
   }
 }

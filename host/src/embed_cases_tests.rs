@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::bindings::{Service, accounts, roles, types};
+use sesame_tests::totp;
+
+use crate::bindings::{Service, accounts, roles, two_factor, types};
 use crate::ctx::HostState;
 use crate::engine::Runtime;
 use crate::outbox::{EventSink, Mailer};
@@ -59,11 +61,69 @@ fn matches(expected: &Value, actual: &Value) -> bool {
         Value::Object(map) if map.len() == 1 && map.contains_key("$len") => actual
             .as_array()
             .is_some_and(|a| Some(a.len() as u64) == map["$len"].as_u64()),
+        Value::Object(map) if map.len() == 1 && map.contains_key("$string") => {
+            actual.as_str().is_some_and(|a| !a.is_empty())
+        }
         Value::Object(map) => map
             .iter()
             .all(|(k, v)| actual.get(k).is_some_and(|a| matches(v, a))),
         _ => expected == actual,
     }
+}
+
+/// The table's `totp_code` step: the code `offset` steps from now, or with `wrong` the lowest
+/// code matching no step from two before to two after now. Computed by the tests' own
+/// authenticator (`sesame_tests::totp`), not by Sesame.
+fn totp_code(a: &Value) -> String {
+    let secret = s(a, "secret");
+    let now = totp::now_step();
+    if a.get("wrong").and_then(Value::as_bool) == Some(true) {
+        let near: Vec<String> = (now - 2..=now + 2)
+            .map(|step| totp::code(&secret, step))
+            .collect();
+        return (0..1_000_000)
+            .map(|n| format!("{n:06}"))
+            .find(|c| !near.contains(c))
+            .unwrap();
+    }
+    let offset = a["offset"].as_i64().unwrap();
+    totp::code(&secret, now.checked_add_signed(offset).unwrap())
+}
+
+/// The table's field path (dotted; list indexes as numbers; "" for the value itself).
+fn pick<'v>(value: &'v Value, path: &str) -> &'v Value {
+    path.split('.')
+        .filter(|p| !p.is_empty())
+        .fold(value, |v, part| match part.parse::<usize>() {
+            Ok(i) if v.is_array() => &v[i],
+            _ => &v[part],
+        })
+}
+
+/// The WIT spelling of an enum case from its generated Rust `Debug` name (`WeakPassword`,
+/// possibly path-qualified), as the table writes it.
+fn kebab(debug: &str) -> String {
+    let name = debug.rsplit("::").next().unwrap_or(debug);
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+fn token_pair(
+    access_token: &str,
+    expires_in_secs: u64,
+    refresh_token: &str,
+    refresh_expires_at_ms: u64,
+    u: &types::User,
+) -> Value {
+    json!({"access_token": access_token, "expires_in_secs": expires_in_secs,
+           "refresh_token": refresh_token, "refresh_expires_at_ms": refresh_expires_at_ms,
+           "user": user(u)})
 }
 
 fn s(args: &Value, name: &str) -> String {
@@ -96,6 +156,10 @@ async fn call(
     let acc = service.sesame_auth_accounts();
     let ses = service.sesame_auth_sessions();
     let rol = service.sesame_auth_roles();
+    let tf = service.sesame_auth_two_factor();
+    let tok = service.sesame_auth_tokens();
+    let keys = service.sesame_auth_api_keys();
+    let signer = service.sesame_auth_signer();
     let client = types::ClientInfo {
         address: opt(a, "address"),
         user_agent: opt(a, "user_agent"),
@@ -226,24 +290,192 @@ async fn call(
             .await
             .unwrap()
             .map(|u| user(&u)),
+        "set_active" => acc
+            .call_set_active(st, &s(a, "email"), a["active"].as_bool().unwrap())
+            .await
+            .unwrap()
+            .map(|u| user(&u)),
+        "two_factor_required" => tf
+            .call_required(st, &s(a, "user_id"))
+            .await
+            .unwrap()
+            .map(|b| json!(b)),
+        "two_factor_status" => tf.call_status(st, &s(a, "token")).await.unwrap().map(|x| {
+            json!({"totp_enabled": x.totp_enabled, "enrolment_pending": x.enrolment_pending,
+                   "recovery_codes_left": x.recovery_codes_left})
+        }),
+        "start_totp" => tf
+            .call_start_totp(st, &s(a, "token"))
+            .await
+            .unwrap()
+            .map(|e| {
+                json!({"secret": e.secret, "otpauth_uri": e.otpauth_uri, "qr_svg": e.qr_svg,
+                       "algorithm": e.algorithm, "digits": e.digits,
+                       "period_secs": e.period_secs})
+            }),
+        "confirm_totp" => tf
+            .call_confirm_totp(st, &s(a, "token"), &s(a, "code"))
+            .await
+            .unwrap()
+            .map(|()| Value::Null),
+        "disable_two_factor" => {
+            let proof = match opt(a, "password") {
+                Some(password) => two_factor::Reauth::Password(password),
+                None => two_factor::Reauth::Code(s(a, "code")),
+            };
+            tf.call_disable(st, &s(a, "token"), &proof)
+                .await
+                .unwrap()
+                .map(|()| Value::Null)
+        }
+        "generate_recovery_codes" => tf
+            .call_generate_recovery_codes(st, &s(a, "token"))
+            .await
+            .unwrap()
+            .map(|codes| json!(codes)),
+        "begin_login" => tf
+            .call_begin_login(st, &s(a, "identity"), &s(a, "password"), &client)
+            .await
+            .unwrap()
+            .map(|outcome| match outcome {
+                two_factor::LoginOutcome::SignedIn(i) => json!({"signed_in": issued(&i)}),
+                two_factor::LoginOutcome::SecondFactor(p) => {
+                    let methods: Vec<String> =
+                        p.methods.iter().map(|m| kebab(&format!("{m:?}"))).collect();
+                    json!({"second_factor": {"token": p.token, "methods": methods,
+                                             "expires_at_ms": p.expires_at_ms}})
+                }
+            }),
+        "complete_totp" => tf
+            .call_complete_totp(st, &s(a, "pending_token"), &s(a, "code"), &client)
+            .await
+            .unwrap()
+            .map(|i| issued(&i)),
+        "complete_recovery" => tf
+            .call_complete_recovery(st, &s(a, "pending_token"), &s(a, "code"), &client)
+            .await
+            .unwrap()
+            .map(|i| issued(&i)),
+        "issue_tokens" => tok
+            .call_issue(st, &s(a, "identity"), &s(a, "password"), &client)
+            .await
+            .unwrap()
+            .map(|p| {
+                token_pair(
+                    &p.access_token,
+                    p.expires_in_secs,
+                    &p.refresh_token,
+                    p.refresh_expires_at_ms,
+                    &p.user,
+                )
+            }),
+        "issue_tokens_for_session" => tok
+            .call_issue_for_session(st, &s(a, "session_token"), &client)
+            .await
+            .unwrap()
+            .map(|p| {
+                token_pair(
+                    &p.access_token,
+                    p.expires_in_secs,
+                    &p.refresh_token,
+                    p.refresh_expires_at_ms,
+                    &p.user,
+                )
+            }),
+        "refresh_tokens" => tok
+            .call_refresh(st, &s(a, "refresh_token"))
+            .await
+            .unwrap()
+            .map(|p| {
+                token_pair(
+                    &p.access_token,
+                    p.expires_in_secs,
+                    &p.refresh_token,
+                    p.refresh_expires_at_ms,
+                    &p.user,
+                )
+            }),
+        "revoke_token" => tok
+            .call_revoke(st, &s(a, "token"))
+            .await
+            .unwrap()
+            .map(|()| Value::Null),
+        "verify_access" => tok
+            .call_verify_access(st, &s(a, "access_token"))
+            .await
+            .unwrap()
+            .map(|c| {
+                json!({"user_id": c.user_id, "login_id": c.login_id, "roles": c.roles,
+                       "issued_at_secs": c.issued_at_secs, "expires_at_secs": c.expires_at_secs})
+            }),
+        "rotate_keys" | "list_keys" => {
+            let generations = if name == "rotate_keys" {
+                tok.call_rotate_keys(st).await.unwrap()
+            } else {
+                tok.call_list_keys(st).await.unwrap()
+            };
+            generations.map(|list| {
+                list.iter()
+                    .map(|g| {
+                        json!({"number": g.number, "created_at_ms": g.created_at_ms,
+                               "retired_at_ms": g.retired_at_ms})
+                    })
+                    .collect()
+            })
+        }
+        "create_api_key" => keys
+            .call_create(st, &s(a, "name"), &list(a, "scopes"))
+            .await
+            .unwrap()
+            .map(|k| {
+                json!({"info": {"id": k.info.id, "name": k.info.name, "scopes": k.info.scopes,
+                                "created_at_ms": k.info.created_at_ms},
+                       "key": k.key})
+            }),
+        "list_api_keys" => keys.call_list(st).await.unwrap().map(|list| {
+            list.iter()
+                .map(|k| {
+                    json!({"id": k.id, "name": k.name, "scopes": k.scopes,
+                           "created_at_ms": k.created_at_ms})
+                })
+                .collect()
+        }),
+        "revoke_api_key" => keys
+            .call_revoke(st, &s(a, "id"))
+            .await
+            .unwrap()
+            .map(|()| Value::Null),
+        "verify_api_key" => keys.call_verify(st, &s(a, "key")).await.unwrap().map(|k| {
+            json!({"id": k.id, "name": k.name, "scopes": k.scopes,
+                   "created_at_ms": k.created_at_ms})
+        }),
+        "sign" => signer
+            .call_sign(st, &s(a, "purpose"), s(a, "payload").as_bytes())
+            .await
+            .unwrap()
+            .map(|t| json!(t)),
+        "verify_signed" => signer
+            .call_verify(
+                st,
+                &s(a, "purpose"),
+                &s(a, "token"),
+                a["max_age_secs"].as_u64().unwrap(),
+            )
+            .await
+            .unwrap()
+            .map(|v| {
+                json!({"payload": String::from_utf8(v.payload).unwrap(),
+                       "issued_at_secs": v.issued_at_secs})
+            }),
+        "totp_code" => Ok(json!(totp_code(a))),
         other => panic!("unknown call in cases.json: {other}"),
     }
 }
 
-/// The WIT spelling of an error code, as the table writes it.
+/// The WIT spelling of an error code, as the table writes it. The generated enum has no name
+/// accessor; its `Debug` output is the Rust case name.
 fn code(e: &types::AuthError) -> String {
-    // The generated enum has no name accessor; its Debug output is the Rust case name
-    // (`WeakPassword`, possibly path-qualified), which maps back to the WIT kebab-case.
-    let debug = format!("{:?}", e.code);
-    let name = debug.rsplit("::").next().unwrap_or(&debug);
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('-');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
+    kebab(&format!("{:?}", e.code))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,6 +489,9 @@ async fn shared_case_table() {
         .collect();
     let cases = table["cases"].as_array().unwrap();
     assert!(!cases.is_empty());
+    // Each case gets a fresh store and instance; the compiled component is shared through the
+    // host's compilation cache, so it is compiled once, not once per case.
+    let compiled = tempfile::tempdir().unwrap();
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -264,7 +499,7 @@ async fn shared_case_table() {
         let mailer = Mailer::new(None, "Sesame <sesame@localhost>", None).unwrap();
         let runtime = Runtime::new(
             &component(),
-            None,
+            Some(compiled.path()),
             backend,
             Arc::new(mailer),
             Arc::new(EventSink::new(None)),
@@ -296,8 +531,17 @@ async fn shared_case_table() {
                         .get("ok")
                         .unwrap_or_else(|| panic!("{where_}: expected {expect}, got {actual}"));
                     assert!(matches(ok, &actual), "{where_}: {actual}");
-                    if let Some(save) = step.get("save").and_then(Value::as_str) {
-                        saved.insert(save.to_owned(), actual["token"].as_str().unwrap().into());
+                    match step.get("save") {
+                        Some(Value::String(save)) => {
+                            saved.insert(save.clone(), actual["token"].as_str().unwrap().into());
+                        }
+                        Some(Value::Object(paths)) => {
+                            for (save, path) in paths {
+                                let value = pick(&actual, path.as_str().unwrap());
+                                saved.insert(save.clone(), value.as_str().unwrap().into());
+                            }
+                        }
+                        _ => {}
                     }
                 }
                 Err(e) => {

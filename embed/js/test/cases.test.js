@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import { MemoryOutbox, Sesame, SesameError } from '../sesame.js';
+import { nowStep, totpCode } from './authenticator.js';
 
 const table = JSON.parse(readFileSync(new URL('../../cases.json', import.meta.url), 'utf8'));
 
@@ -14,6 +15,7 @@ const snake = (name) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 /** A result as JSON-like data with snake_case fields, the table's vocabulary. */
 function normalise(value) {
   if (value === undefined || value === null) return null;
+  if (value instanceof Uint8Array) return new TextDecoder('utf-8', { fatal: true }).decode(value);
   if (Array.isArray(value)) return value.map(normalise);
   if (typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [snake(k), normalise(v)]));
@@ -28,6 +30,9 @@ function matches(expected, actual) {
     if (keys.length === 1 && keys[0] === '$len') {
       return Array.isArray(actual) && actual.length === expected.$len;
     }
+    if (keys.length === 1 && keys[0] === '$string') {
+      return typeof actual === 'string' && actual !== '';
+    }
     return (
       actual !== null &&
       typeof actual === 'object' &&
@@ -38,6 +43,25 @@ function matches(expected, actual) {
     return Array.isArray(actual) && expected.length === actual.length && expected.every((v, i) => matches(v, actual[i]));
   }
   return expected === actual;
+}
+
+/** The table's `totp_code` step: the code `offset` steps from now, or with `wrong` the lowest
+ * code matching no step from two before to two after now. */
+function tableTotpCode({ secret, offset, wrong }) {
+  const now = nowStep();
+  if (wrong) {
+    const near = new Set([-2, -1, 0, 1, 2].map((d) => totpCode(secret, now + d)));
+    for (let n = 0; ; n++) {
+      const code = String(n).padStart(6, '0');
+      if (!near.has(code)) return code;
+    }
+  }
+  return totpCode(secret, now + offset);
+}
+
+/** The table's field path (dotted; list indexes as numbers; '' for the value itself). */
+function pick(value, path) {
+  return path === '' ? value : path.split('.').reduce((v, part) => v[part], value);
 }
 
 /** One table call through the wrapper method of the same (camelCase) name. */
@@ -61,6 +85,30 @@ function call(auth, name, a) {
     case 'list_roles': return auth.listRoles();
     case 'grant_role': return auth.grantRole(a.email, a.role);
     case 'revoke_role': return auth.revokeRole(a.email, a.role);
+    case 'set_active': return auth.setActive(a.email, a.active);
+    case 'two_factor_required': return auth.twoFactorRequired(a.user_id);
+    case 'two_factor_status': return auth.twoFactorStatus(a.token);
+    case 'start_totp': return auth.startTotp(a.token);
+    case 'confirm_totp': return auth.confirmTotp(a.token, a.code);
+    case 'disable_two_factor': return auth.disableTwoFactor(a.token, a.password !== undefined ? { password: a.password } : { code: a.code });
+    case 'generate_recovery_codes': return auth.generateRecoveryCodes(a.token);
+    case 'begin_login': return auth.beginLogin(a.identity, a.password, client);
+    case 'complete_totp': return auth.completeTotp(a.pending_token, a.code, client);
+    case 'complete_recovery': return auth.completeRecovery(a.pending_token, a.code, client);
+    case 'issue_tokens': return auth.issueTokens(a.identity, a.password, client);
+    case 'issue_tokens_for_session': return auth.issueTokensForSession(a.session_token, client);
+    case 'refresh_tokens': return auth.refreshTokens(a.refresh_token);
+    case 'revoke_token': return auth.revokeToken(a.token);
+    case 'verify_access': return auth.verifyAccess(a.access_token);
+    case 'rotate_keys': return auth.rotateKeys();
+    case 'list_keys': return auth.listKeys();
+    case 'create_api_key': return auth.createApiKey(a.name, a.scopes);
+    case 'list_api_keys': return auth.listApiKeys();
+    case 'revoke_api_key': return auth.revokeApiKey(a.id);
+    case 'verify_api_key': return auth.verifyApiKey(a.key);
+    case 'sign': return auth.sign(a.purpose, new TextEncoder().encode(a.payload));
+    case 'verify_signed': return auth.verifySigned(a.purpose, a.token, a.max_age_secs);
+    case 'totp_code': return tableTotpCode(a);
     default: throw new Error(`unknown call in cases.json: ${name}`);
   }
 }
@@ -87,7 +135,8 @@ for (const c of table.cases) {
       assert.ok('ok' in step.expect, `${where}: expected ${JSON.stringify(step.expect)}`);
       const actual = normalise(result);
       assert.ok(matches(step.expect.ok, actual), `${where}: ${JSON.stringify(actual)}`);
-      if (step.save) saved[step.save] = result.token;
+      if (typeof step.save === 'string') saved[step.save] = actual.token;
+      else if (step.save) for (const [name, path] of Object.entries(step.save)) saved[name] = pick(actual, path);
     });
   });
 }

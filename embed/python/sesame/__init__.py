@@ -10,7 +10,25 @@ from .errors import *  # noqa: F401,F403 (one exception per WIT error code)
 from .errors import ERRORS, SesameError, from_code
 from .outbox import MemoryOutbox, Outbox
 from .store import Conflict, SqliteStore, StoreError, TooLarge, Unavailable
-from .types import Event, IssuedSession, Mail, Role, SessionInfo, SessionSummary, Tracking, User
+from .types import (
+    AccessClaims,
+    ApiKeyInfo,
+    CreatedApiKey,
+    Event,
+    IssuedSession,
+    KeyGeneration,
+    Mail,
+    PendingLogin,
+    Role,
+    SessionInfo,
+    SessionSummary,
+    TokenPair,
+    TotpEnrolment,
+    Tracking,
+    TwoFactorStatus,
+    User,
+    Verified,
+)
 
 __all__ = [
     "Sesame",
@@ -26,8 +44,17 @@ __all__ = [
     "Conflict",
     "TooLarge",
     "Unavailable",
+    "AccessClaims",
+    "ApiKeyInfo",
+    "CreatedApiKey",
     "Event",
     "IssuedSession",
+    "KeyGeneration",
+    "PendingLogin",
+    "Verified",
+    "TokenPair",
+    "TotpEnrolment",
+    "TwoFactorStatus",
     "Mail",
     "Role",
     "SessionInfo",

@@ -6,7 +6,7 @@ import base64
 import os
 import secrets
 import threading
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 import wasmtime
 from wasmtime import component as wc
@@ -14,7 +14,24 @@ from wasmtime import component as wc
 from .errors import InternalError, InvalidEncoding, InvalidRequest, StoreUnavailable, from_code
 from .outbox import Outbox
 from .store import Conflict, SqliteStore, StoreError, TooLarge
-from .types import Event, IssuedSession, Mail, Role, SessionInfo, SessionSummary, User
+from .types import (
+    AccessClaims,
+    ApiKeyInfo,
+    CreatedApiKey,
+    Event,
+    IssuedSession,
+    KeyGeneration,
+    Mail,
+    PendingLogin,
+    Role,
+    SessionInfo,
+    SessionSummary,
+    TokenPair,
+    TotpEnrolment,
+    TwoFactorStatus,
+    User,
+    Verified,
+)
 
 #: The WIT package version this wrapper speaks.
 WIT_VERSION = "0.1.0"
@@ -359,6 +376,15 @@ class Sesame:
             )
         )
 
+    def set_active(self, email: str, active: bool) -> User:
+        """Enables or disables an account (trusted callers); disabling ends every session and
+        token login at once. `NotFound` for an unknown email."""
+        if not isinstance(active, bool):
+            raise TypeError("active must be a bool")
+        return User._from_wit(
+            self._call("accounts", "set-active", _text("email", email), active)
+        )
+
     # ---- sessions ------------------------------------------------------------------------
 
     def login(
@@ -435,11 +461,241 @@ class Sesame:
             self._call("roles", "revoke-role", _text("email", email), _text("role", role))
         )
 
+    # ---- two-factor ----------------------------------------------------------------------
+
+    def two_factor_required(self, user_id: str) -> bool:
+        """Whether the user must pass a second factor after their password."""
+        return bool(self._call("two-factor", "required", _text("user_id", user_id)))
+
+    def two_factor_status(self, token: str) -> TwoFactorStatus:
+        """The two-factor status of the user signed in with `token` (`Unauthenticated`)."""
+        return TwoFactorStatus._from_wit(
+            self._call("two-factor", "status", _text("token", token))
+        )
+
+    def start_totp(self, token: str) -> TotpEnrolment:
+        """Starts a TOTP enrolment with a new secret, replacing an unconfirmed one.
+        `AlreadyExists` when TOTP is already on."""
+        return TotpEnrolment._from_wit(
+            self._call("two-factor", "start-totp", _text("token", token))
+        )
+
+    def confirm_totp(self, token: str, code: str) -> None:
+        """Turns TOTP on with a first code from the app. `InvalidCode` for a wrong code,
+        `InvalidRequest` for one that is not a code at all, `NotFound` without an enrolment."""
+        self._call("two-factor", "confirm-totp", _text("token", token), _text("code", code))
+
+    def disable_two_factor(
+        self, token: str, *, password: Optional[str] = None, code: Optional[str] = None
+    ) -> None:
+        """Turns two-factor off after proving it is the user again: exactly one of the account
+        `password` (`InvalidCredentials` when wrong) or a current TOTP or unused recovery
+        `code` (`InvalidCode`). Deletes the TOTP credential and the recovery codes;
+        `NotFound` when two-factor is not on."""
+        if (password is None) == (code is None):
+            raise TypeError("give exactly one of password or code")
+        proof = (
+            wc.Variant("password", _text("password", password))
+            if password is not None
+            else wc.Variant("code", _text("code", code))
+        )
+        self._call("two-factor", "disable", _text("token", token), proof)
+
+    def generate_recovery_codes(self, token: str) -> List[str]:
+        """A new set of single-use recovery codes, replacing the old set; shown this once.
+        `InvalidRequest` while TOTP is off."""
+        return list(self._call("two-factor", "generate-recovery-codes", _text("token", token)))
+
+    def begin_login(
+        self,
+        identity: str,
+        password: str,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> Union[IssuedSession, PendingLogin]:
+        """Signs in with a password: an `IssuedSession` when the user has no second factor, a
+        `PendingLogin` to finish with `complete_totp` or `complete_recovery` otherwise.
+        Refuses like `login` (`InvalidCredentials`, `RateLimited`)."""
+        outcome = self._call(
+            "two-factor",
+            "begin-login",
+            _text("identity", identity),
+            _text("password", password),
+            _client(address, user_agent),
+        )
+        if outcome.tag == "signed-in":
+            return IssuedSession._from_wit(outcome.payload)
+        return PendingLogin._from_wit(outcome.payload)
+
+    def complete_totp(
+        self,
+        pending_token: str,
+        code: str,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> IssuedSession:
+        """Finishes a pending sign-in with a TOTP code, which is then used up. `InvalidCode`
+        for a wrong or replayed code (one attempt gone); `Unauthenticated` once the pending
+        sign-in is used, expired or out of attempts."""
+        return IssuedSession._from_wit(
+            self._call(
+                "two-factor",
+                "complete-totp",
+                _text("pending_token", pending_token),
+                _text("code", code),
+                _client(address, user_agent),
+            )
+        )
+
+    def complete_recovery(
+        self,
+        pending_token: str,
+        code: str,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> IssuedSession:
+        """Like `complete_totp` with a recovery code, which works once (`InvalidCode` after)."""
+        return IssuedSession._from_wit(
+            self._call(
+                "two-factor",
+                "complete-recovery",
+                _text("pending_token", pending_token),
+                _text("code", code),
+                _client(address, user_agent),
+            )
+        )
+
+    # ---- tokens --------------------------------------------------------------------------
+
+    def issue_tokens(
+        self,
+        identity: str,
+        password: str,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> TokenPair:
+        """Signs in with a password and starts a token login. Refuses like `login`;
+        `SecondFactorRequired` for a user with two-factor on."""
+        return TokenPair._from_wit(
+            self._call(
+                "tokens",
+                "issue",
+                _text("identity", identity),
+                _text("password", password),
+                _client(address, user_agent),
+            )
+        )
+
+    def issue_tokens_for_session(
+        self,
+        session_token: str,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> TokenPair:
+        """Starts a token login for the holder of a live session (`Unauthenticated`)."""
+        return TokenPair._from_wit(
+            self._call(
+                "tokens",
+                "issue-for-session",
+                _text("session_token", session_token),
+                _client(address, user_agent),
+            )
+        )
+
+    def refresh_tokens(self, refresh_token: str) -> TokenPair:
+        """Exchanges a refresh token for a new pair. `Unauthenticated` when it is unknown,
+        expired, revoked or already used; a reused one also ends the whole login."""
+        return TokenPair._from_wit(
+            self._call("tokens", "refresh", _text("refresh_token", refresh_token))
+        )
+
+    def revoke_token(self, token: str) -> None:
+        """Ends the login of an access or refresh token."""
+        self._call("tokens", "revoke", _text("token", token))
+
+    def verify_access(self, access_token: str) -> AccessClaims:
+        """Checks an access token offline (signature, key, issuer, audience, expiry), as a
+        third party with the JWKS would; it does not ask whether its login has ended since.
+        `Unauthenticated` otherwise."""
+        return AccessClaims._from_wit(
+            self._call("tokens", "verify-access", _text("access_token", access_token))
+        )
+
+    def jwks(self) -> str:
+        """The public signing keys as a JWK Set document (JSON text)."""
+        return str(self._call("tokens", "jwks"))
+
+    def rotate_keys(self) -> List[KeyGeneration]:
+        """Starts a new signing-key generation (trusted callers); older ones keep verifying
+        until what they signed has expired."""
+        return [KeyGeneration._from_wit(k) for k in self._call("tokens", "rotate-keys")]
+
+    def list_keys(self) -> List[KeyGeneration]:
+        """The signing-key generations held."""
+        return [KeyGeneration._from_wit(k) for k in self._call("tokens", "list-keys")]
+
+    # ---- API keys ------------------------------------------------------------------------
+
+    def create_api_key(self, name: str, scopes: Iterable[str]) -> CreatedApiKey:
+        """Creates a service API key (trusted callers); its only copy is in the result.
+        `InvalidRequest` for a bad name or scope."""
+        return CreatedApiKey._from_wit(
+            self._call("api-keys", "create", _text("name", name), _texts("scopes", scopes))
+        )
+
+    def list_api_keys(self) -> List[ApiKeyInfo]:
+        """Every API key, by name (never the keys themselves)."""
+        return [ApiKeyInfo._from_wit(k) for k in self._call("api-keys", "list")]
+
+    def revoke_api_key(self, key_id: str) -> None:
+        """Revokes an API key by id; `NotFound` when there is none."""
+        self._call("api-keys", "revoke", _text("key_id", key_id))
+
+    def verify_api_key(self, key: str) -> ApiKeyInfo:
+        """The key's facts if it is live; `Unauthenticated` otherwise."""
+        return ApiKeyInfo._from_wit(self._call("api-keys", "verify", _text("key", key)))
+
+    # ---- signer --------------------------------------------------------------------------
+
+    def sign(self, purpose: str, payload: bytes) -> str:
+        """An HMAC-signed, time-stamped token carrying `payload` for `purpose` (1 to 64 of
+        `a-z 0-9 . _ -`; `InvalidRequest` otherwise). It is not encrypted: the payload is
+        readable by whoever holds the token."""
+        if not isinstance(payload, (bytes, bytearray)):
+            raise TypeError("payload must be bytes")
+        return str(self._call("signer", "sign", _text("purpose", purpose), bytes(payload)))
+
+    def verify_signed(self, purpose: str, token: str, max_age_secs: int) -> Verified:
+        """The payload of a token signed for `purpose` at most `max_age_secs` ago;
+        `InvalidToken` for a forged, expired or other-purpose token."""
+        return Verified._from_wit(
+            self._call(
+                "signer",
+                "verify",
+                _text("purpose", purpose),
+                _text("token", token),
+                _u64("max_age_secs", max_age_secs),
+            )
+        )
+
 
 def _client(address: Optional[str], user_agent: Optional[str]) -> wc.Record:
     return _record(
         address=_opt_text("address", address), user_agent=_opt_text("user_agent", user_agent)
     )
+
+
+def _u64(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int")
+    if not 0 <= value < 2**64:
+        raise InvalidRequest(f"{name} must be between 0 and 2^64-1")
+    return value
 
 
 def _u32(value: Any) -> int:

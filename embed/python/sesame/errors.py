@@ -1,4 +1,7 @@
-"""Typed exceptions for the WIT `auth-error` codes, one class per `error-code` case."""
+"""Typed exceptions for the WIT `auth-error` codes, one class per `error-code` case.
+
+The WIT `error-code` enum (wit/sesame.wit) is the one source of these codes; a test
+(`tests/test_error_table.py`) fails when this table and the WIT enum differ."""
 
 from __future__ import annotations
 
@@ -135,6 +138,19 @@ class InternalError(SesameError):
     code = "internal"
 
 
+class InvalidCode(SesameError):
+    """A TOTP or recovery code is wrong, outside the time window, or already used."""
+
+    code = "invalid-code"
+
+
+class SecondFactorRequired(SesameError):
+    """The password was right, but the account has two-factor on: sign in with
+    `Sesame.begin_login` and finish with a TOTP or recovery code."""
+
+    code = "second-factor-required"
+
+
 #: Exception class for every WIT `error-code` case.
 ERRORS: Dict[str, Type[SesameError]] = {
     cls.code: cls
@@ -158,6 +174,8 @@ ERRORS: Dict[str, Type[SesameError]] = {
         AlreadyExists,
         StoreUnavailable,
         InternalError,
+        InvalidCode,
+        SecondFactorRequired,
     )
 }
 

@@ -139,6 +139,168 @@ class Role:
 
 
 @dataclass(frozen=True)
+class TwoFactorStatus:
+    """Where a user stands with two-factor authentication."""
+
+    totp_enabled: bool
+    enrolment_pending: bool
+    recovery_codes_left: int
+
+    @classmethod
+    def _from_wit(cls, r: Any) -> "TwoFactorStatus":
+        return cls(
+            totp_enabled=_get(r, "totp-enabled"),
+            enrolment_pending=_get(r, "enrolment-pending"),
+            recovery_codes_left=_get(r, "recovery-codes-left"),
+        )
+
+
+@dataclass(frozen=True)
+class TotpEnrolment:
+    """A TOTP enrolment, shown to the user once: the secret (never log it), the `otpauth://`
+    URI and its QR code as an inline `<svg>`."""
+
+    secret: str = field(repr=False)
+    otpauth_uri: str = field(repr=False)
+    qr_svg: str = field(repr=False)
+    algorithm: str
+    digits: int
+    period_secs: int
+
+    @classmethod
+    def _from_wit(cls, r: Any) -> "TotpEnrolment":
+        return cls(
+            secret=_get(r, "secret"),
+            otpauth_uri=_get(r, "otpauth-uri"),
+            qr_svg=_get(r, "qr-svg"),
+            algorithm=_get(r, "algorithm"),
+            digits=_get(r, "digits"),
+            period_secs=_get(r, "period-secs"),
+        )
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    """A sign-in whose password was right and which waits for a second factor. `token` is a
+    single-use secret for `Sesame.complete_totp` / `complete_recovery`, not a session."""
+
+    token: str = field(repr=False)
+    methods: Tuple[str, ...]
+    expires_at_ms: int
+
+    @classmethod
+    def _from_wit(cls, r: Any) -> "PendingLogin":
+        return cls(
+            token=_get(r, "token"),
+            methods=tuple(_get(r, "methods")),
+            expires_at_ms=_get(r, "expires-at-ms"),
+        )
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """An access token (EdDSA-signed JWT) and the refresh token that replaces it; the only
+    copy of both. The refresh token works once."""
+
+    access_token: str = field(repr=False)
+    expires_in_secs: int
+    refresh_token: str = field(repr=False)
+    refresh_expires_at_ms: int
+    user: User
+
+    @classmethod
+    def _from_wit(cls, r: Any) -> "TokenPair":
+        return cls(
+            access_token=_get(r, "access-token"),
+            expires_in_secs=_get(r, "expires-in-secs"),
+            refresh_token=_get(r, "refresh-token"),
+            refresh_expires_at_ms=_get(r, "refresh-expires-at-ms"),
+            user=User._from_wit(_get(r, "user")),
+        )
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    """What a verified access token says; times in seconds since the epoch, as in JWTs."""
+
+    user_id: str
+    login_id: str
+    roles: Tuple[str, ...]
+    issued_at_secs: int
+    expires_at_secs: int
+
+    @classmethod
+    def _from_wit(cls, r: Any) -> "AccessClaims":
+        return cls(
+            user_id=_get(r, "user-id"),
+            login_id=_get(r, "login-id"),
+            roles=tuple(_get(r, "roles")),
+            issued_at_secs=_get(r, "issued-at-secs"),
+            expires_at_secs=_get(r, "expires-at-secs"),
+        )
+
+
+@dataclass(frozen=True)
+class KeyGeneration:
+    """One signing-key generation (the keys themselves are derived, never stored)."""
+
+    number: int
+    created_at_ms: int
+    retired_at_ms: Optional[int]
+
+    @classmethod
+    def _from_wit(cls, r: Any) -> "KeyGeneration":
+        return cls(
+            number=_get(r, "number"),
+            created_at_ms=_get(r, "created-at-ms"),
+            retired_at_ms=_get(r, "retired-at-ms"),
+        )
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    """An API key's public facts; `id` is safe to show and revokes it."""
+
+    id: str
+    name: str
+    scopes: Tuple[str, ...]
+    created_at_ms: int
+
+    @classmethod
+    def _from_wit(cls, r: Any) -> "ApiKeyInfo":
+        return cls(
+            id=_get(r, "id"),
+            name=_get(r, "name"),
+            scopes=tuple(_get(r, "scopes")),
+            created_at_ms=_get(r, "created-at-ms"),
+        )
+
+
+@dataclass(frozen=True)
+class CreatedApiKey:
+    """A new API key: its facts and the only copy of the key (`sesame_ak_...`)."""
+
+    info: ApiKeyInfo
+    key: str = field(repr=False)
+
+    @classmethod
+    def _from_wit(cls, r: Any) -> "CreatedApiKey":
+        return cls(info=ApiKeyInfo._from_wit(_get(r, "info")), key=_get(r, "key"))
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The content of a token verified by `Sesame.verify_signed`."""
+
+    payload: bytes
+    issued_at_secs: int
+
+    @classmethod
+    def _from_wit(cls, r: Any) -> "Verified":
+        return cls(payload=bytes(_get(r, "payload")), issued_at_secs=_get(r, "issued-at-secs"))
+
+
+@dataclass(frozen=True)
 class Mail:
     """A message the component asks the host to deliver. Its text may hold single-use links."""
 
@@ -164,6 +326,15 @@ __all__: List[str] = [
     "SessionInfo",
     "SessionSummary",
     "Role",
+    "TwoFactorStatus",
+    "TotpEnrolment",
+    "PendingLogin",
+    "TokenPair",
+    "AccessClaims",
+    "KeyGeneration",
+    "ApiKeyInfo",
+    "CreatedApiKey",
+    "Verified",
     "Mail",
     "Event",
 ]

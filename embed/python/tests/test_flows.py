@@ -177,8 +177,32 @@ def test_the_embed_component_asks_only_for_store_outbox_and_basic_wasi(component
     allowed = ("sesame:auth/", "wasi:clocks/", "wasi:random/", "wasi:cli/", "wasi:io/")
     assert all(name.startswith(allowed) for name in imports), imports
     exports = {name.split("@")[0] for name in ty.exports(engine)}
-    assert {"sesame:auth/accounts", "sesame:auth/sessions", "sesame:auth/roles"} <= exports
-    assert all(name.startswith("sesame:auth/") for name in exports), exports
+    assert exports == {
+        f"sesame:auth/{name}"
+        for name in ("accounts", "sessions", "roles", "two-factor", "tokens", "api-keys", "signer")
+    }
+
+
+def test_every_exported_function_has_a_method(component: str) -> None:
+    # The wrapper calls exports by name; a function the component exports that no method calls
+    # (a WIT addition not wrapped yet) fails here rather than going unnoticed.
+    import inspect
+    import re
+
+    import wasmtime
+    from wasmtime import component as wc
+
+    from sesame import client
+
+    engine = wasmtime.Engine()
+    exported = set()
+    for name, item in wc.Component.from_file(engine, component).type.exports(engine).items():
+        iface = name.split("/")[1].split("@")[0]
+        for func, inner in item.ty.exports(engine).items():
+            if isinstance(inner.ty, wc.FuncType):
+                exported.add((iface, func))
+    called = set(re.findall(r'_call\(\s*"([\w-]+)",\s*"([\w-]+)"', inspect.getsource(client)))
+    assert exported == called
 
 
 def test_a_failing_outbox_fails_the_call_and_the_next_call_works(
