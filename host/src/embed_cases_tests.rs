@@ -2,7 +2,7 @@
 //! against a real SQLite store. The Python and Node hosts run the same table against the
 //! `embed` component, so all three hosts are held to identical outcomes for identical inputs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -14,19 +14,6 @@ use crate::ctx::HostState;
 use crate::engine::Runtime;
 use crate::outbox::{EventSink, Mailer};
 use crate::store::SqliteBackend;
-
-/// The component built next to this test binary (`scripts/test` builds it first).
-fn component() -> PathBuf {
-    if let Some(path) = std::env::var_os("SESAME_COMPONENT") {
-        return PathBuf::from(path);
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let target = exe
-        .ancestors()
-        .nth(3)
-        .expect("target/<profile>/deps/<test>");
-    target.join("wasm32-wasip2/release/sesame_guest.wasm")
-}
 
 fn table() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../embed/cases.json");
@@ -498,7 +485,7 @@ async fn shared_case_table() {
         let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
         let mailer = Mailer::new(None, "Sesame <sesame@localhost>", None).unwrap();
         let runtime = Runtime::new(
-            &component(),
+            &crate::test_support::service_component(),
             Some(compiled.path()),
             backend,
             Arc::new(mailer),

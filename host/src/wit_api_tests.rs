@@ -2,26 +2,12 @@
 //! embedding host), against a real SQLite store: the WIT API side of the behaviour the
 //! end-to-end tests check over HTTP.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::bindings::{accounts, roles, types};
 use crate::engine::Runtime;
 use crate::outbox::{EventSink, Mailer};
 use crate::store::SqliteBackend;
-
-/// The component built next to this test binary (`scripts/test` builds it first).
-fn component() -> PathBuf {
-    if let Some(path) = std::env::var_os("SESAME_COMPONENT") {
-        return PathBuf::from(path);
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let target = exe
-        .ancestors()
-        .nth(3)
-        .expect("target/<profile>/deps/<test>");
-    target.join("wasm32-wasip2/release/sesame_guest.wasm")
-}
 
 fn client() -> types::ClientInfo {
     types::ClientInfo {
@@ -63,7 +49,7 @@ async fn accounts_sessions_links_and_roles_through_wit() {
         ),
     ];
     let runtime = Runtime::new(
-        &component(),
+        &crate::test_support::service_component(),
         None,
         backend,
         Arc::new(mailer),

@@ -26,13 +26,7 @@ async fn two_factor_through_wit() {
         ("SESAME_SECRET".to_owned(), format!("{}A", "B".repeat(42))),
         ("SESAME_RECOVERY_CODES".to_owned(), "4".to_owned()),
     ];
-    let component = {
-        let exe = std::env::current_exe().unwrap();
-        let target = exe.ancestors().nth(3).unwrap().to_path_buf();
-        std::env::var_os("SESAME_COMPONENT")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| target.join("wasm32-wasip2/release/sesame_guest.wasm"))
-    };
+    let component = crate::test_support::service_component();
     let runtime = Runtime::new(
         &component,
         None,
