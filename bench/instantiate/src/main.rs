@@ -319,12 +319,15 @@ async fn main() -> Result<()> {
     types::add_to_linker::<_, Bench>(&mut linker, |s| s)?;
     // The service component imports native hashing; declining it (`none`) makes the guest hash
     // itself, which is what this comparison measures.
-    linker.root().instance("sesame:auth/hashing")?.func_wrap(
-        "argon2id",
-        |_cx, _args: (Vec<u8>, Vec<u8>, u32, u32, u32, u32)| {
-            Ok((Ok::<Option<Vec<u8>>, String>(None),))
-        },
-    )?;
+    linker
+        .root()
+        .instance("sesame:auth/hashing@0.1.0")?
+        .func_wrap(
+            "argon2id",
+            |_cx, _args: (Vec<u8>, Vec<u8>, u32, u32, u32, u32)| {
+                Ok((Ok::<Option<Vec<u8>>, String>(None),))
+            },
+        )?;
     let pre = EmbedPre::new(linker.instantiate_pre(&compiled)?)?;
     let guest_store = std::sync::Arc::new(MemStore::new());
     let new_store = || {
