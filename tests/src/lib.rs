@@ -105,7 +105,7 @@ impl Host {
 
     /// Like [`Host::start`], with settings given as `SESAME_*` variables: environment variables
     /// of `sesame serve`, Spin variables (`SESAME_LOCKOUT_THRESHOLD` is `lockout_threshold`) of
-    /// the Spin component.
+    /// the Spin component, whose log goes to `store` with the extension `log`.
     pub fn start_with_env(self, store: &Path, env: &[(&str, &str)]) -> Server {
         match self {
             Host::Sesame => Server::start_with_env(store, env),
@@ -118,7 +118,12 @@ impl Host {
                         .to_ascii_lowercase();
                     cmd.arg("--variable").arg(format!("{variable}={value}"));
                 }
-                cmd.stderr(Stdio::inherit());
+                // The component logs every mail and account event to stderr (Spin's log),
+                // which `sesame serve` keeps at info level; beside the store, not in the
+                // test output.
+                let log = std::fs::File::create(store.with_extension("log"))
+                    .expect("create the component's log file");
+                cmd.stderr(log);
                 Server::spawn(cmd)
             }
         }
