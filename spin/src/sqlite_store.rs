@@ -1,4 +1,6 @@
-//! core's [`Store`] over Spin's SQLite database (`spin:sqlite@3.0.0`, the database `default`).
+//! core's [`Store`] over Spin's SQLite database (`fermyon:spin/sqlite@2.0.0`, the database
+//! `default`). That interface version, not `spin:sqlite@3.0.0`, because every Spin 2 and 3
+//! runtime (and SpinKube's shim) provides it, and Sesame needs nothing the newer one adds.
 //!
 //! # Why SQLite and not Spin's key-value store
 //!
@@ -33,7 +35,7 @@ use sesame_core::Error;
 use sesame_core::store::{
     Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, Store, StoreError,
 };
-use spin_sdk::sqlite3::{Connection, Error as SqliteError, Value};
+use spin_sdk::sqlite::{Connection, Error as SqliteError, Value};
 
 use crate::now_ms;
 
@@ -254,7 +256,7 @@ fn now() -> i64 {
     i64::try_from(now_ms()).unwrap_or(i64::MAX)
 }
 
-fn rows(result: spin_sdk::sqlite3::QueryResult) -> Vec<Vec<Value>> {
+fn rows(result: spin_sdk::sqlite::QueryResult) -> Vec<Vec<Value>> {
     result.rows.into_iter().map(|row| row.values).collect()
 }
 

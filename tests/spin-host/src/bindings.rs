@@ -8,10 +8,10 @@ mod generated {
         world: "sesame:spin-test-host/spin-imports",
         imports: { default: trappable },
         with: {
-            "spin:sqlite/sqlite.connection": crate::sqlite_impl::Connection,
+            "fermyon:spin/sqlite.connection": crate::sqlite_impl::Connection,
         },
     });
 }
 
-pub(crate) use generated::spin::sqlite::sqlite;
+pub(crate) use generated::fermyon::spin::sqlite;
 pub(crate) use generated::wasi::config::store as config;

@@ -2,7 +2,7 @@
 //!
 //! The Spin CLI is not installable where Sesame is built and tested, so this host stands in for
 //! it: it reads `spin.toml` (trigger, source, SQLite databases, variables), provides the Spin
-//! interfaces the component imports (`spin:sqlite@3.0.0` on rusqlite, `wasi:config/store` from
+//! interfaces the component imports (`fermyon:spin/sqlite@2.0.0` on rusqlite, `wasi:config/store` from
 //! the resolved variables) besides WASI and wasi:http from wasmtime, and serves the component
 //! over HTTP, one fresh instance per request, with the client's address in `spin-client-addr`.
 //! It prints `spin-test-host listening on http://ADDR` once it accepts connections.

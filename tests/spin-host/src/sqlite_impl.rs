@@ -1,4 +1,4 @@
-//! Implementation of the `spin:sqlite/sqlite@3.0.0` interface on rusqlite, as Spin's local
+//! Implementation of the `fermyon:spin/sqlite@2.0.0` interface on rusqlite, as Spin's local
 //! SQLite databases work: one connection per database, shared by every instance, each
 //! statement run to completion under its lock.
 
@@ -17,9 +17,6 @@ use crate::ctx::SpinView;
 )]
 pub struct Connection {
     database: Arc<Mutex<rusqlite::Connection>>,
-    /// `last-insert-rowid` and `changes` as of this handle's last statement.
-    last_insert_rowid: i64,
-    changes: u64,
 }
 
 impl sqlite::Host for SpinView<'_> {}
@@ -33,8 +30,6 @@ impl sqlite::HostConnection for SpinView<'_> {
         };
         let handle = self.table.push(Connection {
             database: shared.clone(),
-            last_insert_rowid: 0,
-            changes: 0,
         })?;
         Ok(Ok(handle))
     }
@@ -45,21 +40,9 @@ impl sqlite::HostConnection for SpinView<'_> {
         statement: String,
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
-        let connection = self.table.get_mut(&connection)?;
-        let database = connection.database.clone();
-        let db = lock(&database);
-        let result = run(&db, &statement, parameters);
-        connection.last_insert_rowid = db.last_insert_rowid();
-        connection.changes = db.changes();
+        let database = self.table.get(&connection)?.database.clone();
+        let result = run(&lock(&database), &statement, parameters);
         Ok(result.map_err(|e| Error::Io(e.to_string())))
-    }
-
-    fn last_insert_rowid(&mut self, connection: Resource<Connection>) -> wasmtime::Result<i64> {
-        Ok(self.table.get(&connection)?.last_insert_rowid)
-    }
-
-    fn changes(&mut self, connection: Resource<Connection>) -> wasmtime::Result<u64> {
-        Ok(self.table.get(&connection)?.changes)
     }
 
     fn drop(&mut self, connection: Resource<Connection>) -> wasmtime::Result<()> {
