@@ -66,11 +66,7 @@ fn run(
     parameters: Vec<Value>,
 ) -> rusqlite::Result<QueryResult> {
     let mut prepared = db.prepare_cached(statement)?;
-    let columns: Vec<String> = prepared
-        .column_names()
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let columns: Vec<String> = prepared.column_names().map(str::to_owned).collect();
     let params = rusqlite::params_from_iter(parameters.into_iter().map(sql_value));
     let mut rows = prepared.query(params)?;
     let mut out = Vec::new();
