@@ -48,8 +48,11 @@ fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
 /// view of the connection, never a header the client sent.
 fn read_request(request: &IncomingRequest) -> Result<Request, Response> {
     let headers = request.headers().entries();
+    // Spin replaces any copy a client sent; were it ever to append instead, its own value
+    // would still be the last one.
     let client_addr = headers
         .iter()
+        .rev()
         .find(|(name, _)| name.eq_ignore_ascii_case(SPIN_CLIENT_ADDR))
         .and_then(|(_, value)| std::str::from_utf8(value).ok())
         .and_then(|value| value.parse::<SocketAddr>().ok())
