@@ -33,7 +33,7 @@
 
 use sesame_core::Error;
 use sesame_core::store::{
-    Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, Store, StoreError,
+    Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, Store, StoreError, prefix_upper_bound,
 };
 use spin_sdk::sqlite::{Connection, Error as SqliteError, Value};
 
@@ -208,9 +208,9 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<(String, Entry)>, StoreError> {
         let limit = limit.min(MAX_SCAN_LIMIT);
-        // A prefix is a key range [prefix, successor): the index answers it in key order,
+        // A prefix is the key range [prefix, upper bound): the index answers it in key order,
         // without reading past the prefix.
-        let upper = prefix_successor(prefix).map_or(Value::Null, Value::Text);
+        let upper = prefix_upper_bound(prefix).map_or(Value::Null, Value::Text);
         let after = after.map_or(Value::Null, |a| Value::Text(a.to_owned()));
         let found = self.execute(
             &format!(
@@ -234,21 +234,6 @@ impl Store for SqliteStore {
             })
             .collect()
     }
-}
-
-/// The smallest string greater than every string starting with `prefix`, if there is one.
-/// SQLite compares text bytewise, and UTF-8 bytes order like code points, so it is the prefix
-/// with its last character replaced by the next one (trailing U+10FFFF characters dropped).
-fn prefix_successor(prefix: &str) -> Option<String> {
-    let mut chars: Vec<char> = prefix.chars().collect();
-    while let Some(last) = chars.pop() {
-        let next = (u32::from(last) + 1..=0x10FFFF).find_map(char::from_u32);
-        if let Some(next) = next {
-            chars.push(next);
-            return Some(chars.into_iter().collect());
-        }
-    }
-    None
 }
 
 /// The component's clock, as SQLite's integer.
