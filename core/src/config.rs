@@ -188,7 +188,10 @@ impl Config {
                     let bytes = URL_SAFE_NO_PAD
                         .decode(value.trim_end_matches('='))
                         .map_err(|_| Error::Config("SESAME_SECRET is not base64url".into()))?;
-                    secret = Some(MasterSecret::new(bytes)?);
+                    secret = Some(MasterSecret::new(bytes).map_err(|e| match e {
+                        Error::Config(why) => Error::Config(format!("SESAME_SECRET: {why}")),
+                        other => other,
+                    })?);
                 }
                 "SESAME_ARGON2_M_KIB" => argon2.m_kib = number(name, value)?,
                 "SESAME_ARGON2_T" => argon2.t = number(name, value)?,
@@ -332,7 +335,10 @@ mod tests {
         assert_eq!(config.session_idle_ms, 60_000);
         assert!(matches!(Config::from_vars([]), Err(Error::Config(_))));
         let short = URL_SAFE_NO_PAD.encode([1u8; 16]);
-        assert!(Config::from_vars([("SESAME_SECRET", short.as_str())]).is_err());
+        assert!(matches!(
+            Config::from_vars([("SESAME_SECRET", short.as_str())]),
+            Err(Error::Config(why)) if why.starts_with("SESAME_SECRET: ")
+        ));
         assert!(format!("{:?}", config.secret).contains(".."));
     }
 }

@@ -75,6 +75,22 @@ pub trait Store {
     ) -> Result<Vec<(String, Entry)>, StoreError>;
 }
 
+/// The smallest string greater than every string that starts with `prefix`, if there is one,
+/// so that back ends keeping keys in byte order can answer a prefix scan as the key range
+/// `[prefix, bound)`. UTF-8 bytes order like code points, so it is `prefix` with its last
+/// character replaced by the next one (surrogates skipped, trailing U+10FFFF dropped);
+/// `None` when every string is past the prefix (empty, or only U+10FFFF).
+pub fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = (u32::from(last) + 1..=0x10FFFF).find_map(char::from_u32) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// An in-memory [`Store`] with a settable clock, for tests and for embedders that want no
 /// durability.
 #[derive(Debug, Default)]
@@ -239,6 +255,20 @@ mod tests {
             rest.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
             ["p/c"]
         );
+    }
+
+    #[test]
+    fn prefix_upper_bounds_close_the_key_range() {
+        assert_eq!(prefix_upper_bound("user/"), Some("user0".to_owned()));
+        assert_eq!(prefix_upper_bound(""), None);
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}"), Some("b".to_owned()));
+        assert_eq!(prefix_upper_bound("\u{D7FF}"), Some("\u{E000}".to_owned()));
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+        let bound = prefix_upper_bound("p/").unwrap();
+        for inside in ["p/", "p/a", "p/\u{10FFFF}\u{10FFFF}"] {
+            assert!(inside < bound.as_str(), "{inside:?}");
+        }
+        assert!("p0" >= bound.as_str());
     }
 
     #[test]

@@ -1,9 +1,12 @@
-//! Harness for Sesame's end-to-end tests: starts the real `sesame` binary on a free loopback
-//! port with its own database, and talks to it over real HTTP.
+//! Harness for Sesame's end-to-end tests: starts a real server on a free loopback port with its
+//! own database, and talks to it over real HTTP.
 //!
-//! The binary and the component come from the same cargo target directory as the test
-//! executable (`target/debug/sesame`, `target/wasm32-wasip2/release/sesame_guest.wasm`), which
-//! `scripts/test` builds first. `SESAME_BIN` and `SESAME_COMPONENT` override them.
+//! Two servers run the shared HTTP suite (`tests/suite/`, see [`Host`]): the `sesame` binary
+//! with the `sesame:auth/service` component, and `spin-test-host` with the Spin component and
+//! the repository's `spin.toml`. The binaries and components come from the same cargo target
+//! directory as the test executable (`target/debug/sesame`, `target/debug/spin-test-host`,
+//! `target/wasm32-wasip2/release/sesame_guest.wasm` and `sesame_spin.wasm`), which
+//! `scripts/test` builds first. `SESAME_BIN` and `SESAME_COMPONENT` override the first pair.
 
 #![allow(
     clippy::expect_used,
@@ -84,7 +87,106 @@ pub fn sesame_command(store: &(impl AsRef<OsStr> + ?Sized)) -> Command {
     cmd
 }
 
-/// A running `sesame serve`. Killed when dropped.
+/// The servers the shared HTTP suite (`tests/suite/*.rs`) runs against. Each test file that
+/// mounts a suite sets one as its `HOST`, so no server can skip a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// `sesame serve`: the `sesame` binary running the `sesame:auth/service` component.
+    Sesame,
+    /// The Spin component (`sesame-spin`) under `spin-test-host`, configured by `spin.toml`.
+    Spin,
+}
+
+impl Host {
+    /// Starts this server on a free loopback port over the SQLite file `store`.
+    pub fn start(self, store: &Path) -> Server {
+        self.start_with_env(store, &[])
+    }
+
+    /// Like [`Host::start`], with settings given as `SESAME_*` variables: environment variables
+    /// of `sesame serve`, Spin variables (`SESAME_LOCKOUT_THRESHOLD` is `lockout_threshold`) of
+    /// the Spin component, whose log goes to `store` with the extension `log`.
+    pub fn start_with_env(self, store: &Path, env: &[(&str, &str)]) -> Server {
+        match self {
+            Host::Sesame => Server::start_with_env(store, env),
+            Host::Spin => {
+                let mut cmd = spin_command(store);
+                for (name, value) in env {
+                    let variable = name
+                        .strip_prefix("SESAME_")
+                        .unwrap_or_else(|| panic!("{name} is not a Sesame setting"))
+                        .to_ascii_lowercase();
+                    cmd.arg("--variable").arg(format!("{variable}={value}"));
+                }
+                // The component logs every mail and account event to stderr (Spin's log),
+                // which `sesame serve` keeps at info level; beside the store, not in the
+                // test output.
+                let log = std::fs::File::create(store.with_extension("log"))
+                    .expect("create the component's log file");
+                cmd.stderr(log);
+                Server::spawn(cmd)
+            }
+        }
+    }
+}
+
+/// The master secret the Spin component gets in tests. Fixed, so a restarted server reads what
+/// the previous one wrote, as replicas sharing one secret do.
+pub const SPIN_TEST_SECRET: &str = "c2VzYW1lLXNwaW4tdGVzdC1zZWNyZXQtMzItYnl0ZXMhIQ";
+
+/// The repository's root (where `spin.toml` is).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ lives in the repository")
+        .to_path_buf()
+}
+
+/// The Spin component under test.
+pub fn spin_component() -> PathBuf {
+    let wasm = target_dir().join("wasm32-wasip2/release/sesame_spin.wasm");
+    assert!(
+        wasm.is_file(),
+        "{} is missing: run scripts/test (or cargo build --release --target wasm32-wasip2 -p sesame-spin)",
+        wasm.display()
+    );
+    wasm
+}
+
+/// A `spin-test-host` command serving the Spin component with the repository's `spin.toml`
+/// on a free loopback port, its `default` database in the SQLite file `store`, the test
+/// secret, and plain-HTTP cookies (what `sesame serve` picks on loopback by itself).
+pub fn spin_command(store: &Path) -> Command {
+    let exe = std::env::current_exe().expect("test executable path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>")
+        .join("spin-test-host");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run scripts/test (or cargo build -p sesame-spin-test-host)",
+        bin.display()
+    );
+    let mut cmd = Command::new(bin);
+    cmd.arg("--manifest")
+        .arg(repo_root().join("spin.toml"))
+        .arg("--component")
+        .arg(spin_component())
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--cache-dir")
+        .arg(target_dir().join("sesame-test-cache"))
+        .arg("--sqlite")
+        .arg(format!("default={}", store.display()))
+        .arg("--variable")
+        .arg(format!("secret={SPIN_TEST_SECRET}"))
+        .arg("--variable")
+        .arg("cookie_secure=false");
+    cmd
+}
+
+/// A running server (`sesame serve` or the Spin test host). Killed when dropped.
 pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`
@@ -109,9 +211,14 @@ impl Server {
     /// Runs `cmd serve --listen 127.0.0.1:0` (a command from [`sesame_command`], adjusted by the
     /// caller: another component, options, environment or where its log goes).
     pub fn start_command(mut cmd: Command) -> Server {
-        cmd.args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn sesame");
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+        Self::spawn(cmd)
+    }
+
+    /// Runs `cmd`, a server that prints `... listening on http://ADDR` as its first line.
+    pub fn spawn(mut cmd: Command) -> Server {
+        cmd.stdout(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn the server");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -123,12 +230,12 @@ impl Server {
             for _ in lines {}
         });
         let line = rx.recv_timeout(START_TIMEOUT).unwrap_or_else(|_| {
-            panic!("sesame did not report its address within {START_TIMEOUT:?}")
+            panic!("the server did not report its address within {START_TIMEOUT:?}")
         });
         let base = line
-            .strip_prefix("sesame listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-            .to_owned();
+            .split_once(" listening on ")
+            .map(|(_, base)| base.to_owned())
+            .unwrap_or_else(|| panic!("unexpected first line: {line}"));
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)

@@ -30,6 +30,7 @@
 //! token (`X-CSRF-Token` header or `csrf_token` form field), and any request whose `Origin` (or
 //! `Referer`) names another host is refused; bearer-token requests need neither.
 
+pub mod adapter;
 mod pages;
 pub mod parse;
 pub mod two_factor;

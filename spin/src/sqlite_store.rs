@@ -1,0 +1,292 @@
+//! core's [`Store`] over Spin's SQLite database (`fermyon:spin/sqlite@2.0.0`, the database
+//! `default`). That interface version, not `spin:sqlite@3.0.0`, because every Spin 2 and 3
+//! runtime (and SpinKube's shim) provides it, and Sesame needs nothing the newer one adds.
+//!
+//! # Why SQLite and not Spin's key-value store
+//!
+//! Every read-modify-write in core (counters, single-use codes, refresh rotation, unique email
+//! addresses) is a compare-and-swap, including "create only if absent" and "delete only if
+//! unchanged". Spin's key-value store cannot give those atomically:
+//!
+//! - `wasi:keyvalue/atomics` compares values, and a CAS handle that saw no value swaps by
+//!   upsert: Spin 3's SQLite-backed store runs `INSERT ... ON CONFLICT DO UPDATE` for it, so two
+//!   requests that both saw "absent" both succeed, and one overwrites the other (two accounts
+//!   on one address, a single-use code used twice).
+//! - `delete` has no condition at all, so consuming a record cannot be made single-use.
+//! - Keys are listed unordered and whole (`list-keys`), with no prefix, and nothing expires.
+//!
+//! SQLite decides each conditional write inside one statement: the check (a sub-query on the
+//! record's version) and the write happen in the statement's own transaction, which SQLite
+//! serialises against every other writer of the database, in one process or many (Spin's
+//! local file, or a shared libSQL/Turso database behind several replicas). No transaction is
+//! held across host calls, which Spin's remote databases would not allow.
+//!
+//! # Layout
+//!
+//! One table, `sesame_records`, created on first use. A record's version is its row id under
+//! `AUTOINCREMENT`: every write replaces the row, SQLite hands out a larger id than any ever
+//! used, so versions never repeat, even after a delete (no ABA on re-created keys), and are
+//! never 0. Expiry is a column compared with the component's clock; expired rows read as
+//! absent everywhere and are swept now and then ([`SqliteStore::sweep_expired`]). Replicas
+//! compare expiry against their own clocks, so clock skew between them shifts expiry by as
+//! much.
+
+use sesame_core::Error;
+use sesame_core::store::{
+    Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, Store, StoreError, prefix_upper_bound,
+};
+use spin_sdk::sqlite::{Connection, Error as SqliteError, Value};
+
+use crate::now_ms;
+
+/// The Spin database Sesame uses; `spin.toml` grants the component access to it.
+pub const DATABASE: &str = "default";
+
+/// Most expired rows one sweep deletes, so a sweep stays a short statement however many
+/// records expired since the last one.
+const SWEEP_BATCH: i64 = 256;
+
+/// Statements creating the schema, run when a statement finds no table (once per database).
+const SCHEMA: [&str; 2] = [
+    "CREATE TABLE IF NOT EXISTS sesame_records (
+        version INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        value BLOB NOT NULL,
+        expires_at_ms INTEGER
+    )",
+    "CREATE INDEX IF NOT EXISTS sesame_records_expiry
+        ON sesame_records (expires_at_ms) WHERE expires_at_ms IS NOT NULL",
+];
+
+/// The condition "the row is live at `?now`", for a statement whose parameter `?2` is now.
+const LIVE: &str = "(expires_at_ms IS NULL OR expires_at_ms > ?2)";
+
+/// Sesame's records in the Spin database.
+pub struct SqliteStore {
+    connection: Connection,
+}
+
+impl SqliteStore {
+    /// Opens the database [`DATABASE`]. Fails with a store error (503 `store-unavailable`) when
+    /// Spin refuses it, for example because `spin.toml` does not list it for the component.
+    pub fn open() -> Result<Self, Error> {
+        let connection = Connection::open(DATABASE).map_err(|e| {
+            Error::Store(StoreError::Unavailable(format!(
+                "the Spin SQLite database `{DATABASE}`: {}",
+                describe(&e)
+            )))
+        })?;
+        Ok(SqliteStore { connection })
+    }
+
+    /// Deletes up to [`SWEEP_BATCH`] expired records. They already read as absent; this only
+    /// gives their space back.
+    pub fn sweep_expired(&self) -> Result<(), StoreError> {
+        self.execute(
+            "DELETE FROM sesame_records WHERE version IN (
+                SELECT version FROM sesame_records WHERE expires_at_ms <= ?1 LIMIT ?2)",
+            &[Value::Integer(now()), Value::Integer(SWEEP_BATCH)],
+        )
+        .map(drop)
+    }
+
+    /// Runs one statement; creates the schema and retries once if the table does not exist
+    /// yet, so steady-state requests pay no schema statement.
+    fn execute(&self, statement: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
+        match self.connection.execute(statement, params) {
+            Ok(result) => Ok(rows(result)),
+            Err(SqliteError::Io(why)) if why.contains("no such table") => {
+                for schema in SCHEMA {
+                    self.connection
+                        .execute(schema, &[])
+                        .map_err(|e| unavailable(&e))?;
+                }
+                self.connection
+                    .execute(statement, params)
+                    .map(rows)
+                    .map_err(|e| unavailable(&e))
+            }
+            Err(e) => Err(unavailable(&e)),
+        }
+    }
+
+    /// The live row's version, if any.
+    fn live_version(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        let found = self.execute(
+            &format!("SELECT version FROM sesame_records WHERE key = ?1 AND {LIVE}"),
+            &[Value::Text(key.to_owned()), Value::Integer(now())],
+        )?;
+        found.first().map(|row| version_at(row, 0)).transpose()
+    }
+}
+
+impl Store for SqliteStore {
+    fn get(&self, key: &str) -> Result<Option<Entry>, StoreError> {
+        let found = self.execute(
+            &format!("SELECT value, version FROM sesame_records WHERE key = ?1 AND {LIVE}"),
+            &[Value::Text(key.to_owned()), Value::Integer(now())],
+        )?;
+        found.first().map(|row| entry_at(row, 0)).transpose()
+    }
+
+    fn put(
+        &self,
+        key: &str,
+        value: &[u8],
+        expect_version: Option<u64>,
+        ttl_ms: Option<u64>,
+    ) -> Result<u64, StoreError> {
+        if key.len() > MAX_KEY_BYTES || value.len() > MAX_VALUE_BYTES {
+            return Err(StoreError::TooLarge);
+        }
+        let now_ms = now();
+        let expires = match ttl_ms {
+            Some(ttl) => {
+                Value::Integer(now_ms.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)))
+            }
+            None => Value::Null,
+        };
+        // `REPLACE` deletes the old row and inserts a new one, so the new version is a fresh
+        // AUTOINCREMENT id; the `WHERE` of the SELECT is the compare, in the same statement.
+        let condition = match expect_version {
+            None => "",
+            Some(0) => {
+                "WHERE NOT EXISTS (SELECT 1 FROM sesame_records WHERE key = ?1 AND (expires_at_ms IS NULL OR expires_at_ms > ?2))"
+            }
+            Some(_) => {
+                "WHERE EXISTS (SELECT 1 FROM sesame_records WHERE key = ?1 AND version = ?5 AND (expires_at_ms IS NULL OR expires_at_ms > ?2))"
+            }
+        };
+        let statement = format!(
+            "REPLACE INTO sesame_records (key, value, expires_at_ms)
+             SELECT ?1, ?3, ?4 {condition} RETURNING version"
+        );
+        // SQLite counts a statement's parameters by the highest `?N` it uses; `?5` (the
+        // expected version) is passed only to the statement that uses it.
+        let mut params = vec![
+            Value::Text(key.to_owned()),
+            Value::Integer(now_ms),
+            Value::Blob(value.to_vec()),
+            expires,
+        ];
+        if let Some(expected @ 1..) = expect_version {
+            params.push(Value::Integer(version_param(expected)?));
+        }
+        let written = self.execute(&statement, &params)?;
+        match written.first() {
+            Some(row) => version_at(row, 0),
+            None => Err(StoreError::Conflict),
+        }
+    }
+
+    fn delete(&self, key: &str, expect_version: Option<u64>) -> Result<bool, StoreError> {
+        let expected = match expect_version {
+            Some(v) => Value::Integer(version_param(v)?),
+            None => Value::Null,
+        };
+        let deleted = self.execute(
+            &format!(
+                "DELETE FROM sesame_records WHERE key = ?1 AND {LIVE}
+                 AND (?3 IS NULL OR version = ?3) RETURNING version"
+            ),
+            &[Value::Text(key.to_owned()), Value::Integer(now()), expected],
+        )?;
+        if !deleted.is_empty() {
+            return Ok(true);
+        }
+        // Nothing was deleted, and nothing will be: tell "absent" from "changed meanwhile".
+        match (expect_version, self.live_version(key)?) {
+            (Some(_), Some(_)) => Err(StoreError::Conflict),
+            _ => Ok(false),
+        }
+    }
+
+    fn scan(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, Entry)>, StoreError> {
+        let limit = limit.min(MAX_SCAN_LIMIT);
+        // A prefix is the key range [prefix, upper bound): the index answers it in key order,
+        // without reading past the prefix.
+        let upper = prefix_upper_bound(prefix).map_or(Value::Null, Value::Text);
+        let after = after.map_or(Value::Null, |a| Value::Text(a.to_owned()));
+        let found = self.execute(
+            &format!(
+                "SELECT key, value, version FROM sesame_records
+                 WHERE key >= ?1 AND (?3 IS NULL OR key < ?3) AND (?4 IS NULL OR key > ?4)
+                 AND {LIVE} ORDER BY key LIMIT ?5"
+            ),
+            &[
+                Value::Text(prefix.to_owned()),
+                Value::Integer(now()),
+                upper,
+                after,
+                Value::Integer(i64::from(limit)),
+            ],
+        )?;
+        found
+            .iter()
+            .map(|row| match row.first() {
+                Some(Value::Text(key)) => Ok((key.clone(), entry_at(row, 1)?)),
+                _ => Err(malformed()),
+            })
+            .collect()
+    }
+}
+
+/// The component's clock, as SQLite's integer.
+fn now() -> i64 {
+    i64::try_from(now_ms()).unwrap_or(i64::MAX)
+}
+
+fn rows(result: spin_sdk::sqlite::QueryResult) -> Vec<Vec<Value>> {
+    result.rows.into_iter().map(|row| row.values).collect()
+}
+
+/// A version as a statement parameter; versions beyond SQLite's integers cannot exist.
+fn version_param(version: u64) -> Result<i64, StoreError> {
+    i64::try_from(version).map_err(|_| StoreError::Conflict)
+}
+
+fn version_at(row: &[Value], at: usize) -> Result<u64, StoreError> {
+    match row.get(at) {
+        Some(Value::Integer(v)) => u64::try_from(*v).map_err(|_| malformed()),
+        _ => Err(malformed()),
+    }
+}
+
+/// The `value, version` columns starting at `at`.
+fn entry_at(row: &[Value], at: usize) -> Result<Entry, StoreError> {
+    let value = match row.get(at) {
+        Some(Value::Blob(bytes)) => bytes.clone(),
+        _ => return Err(malformed()),
+    };
+    Ok(Entry {
+        value,
+        version: version_at(row, at + 1)?,
+    })
+}
+
+fn malformed() -> StoreError {
+    StoreError::Unavailable("a row of sesame_records does not have Sesame's layout".into())
+}
+
+fn unavailable(e: &SqliteError) -> StoreError {
+    StoreError::Unavailable(format!("Spin SQLite: {}", describe(e)))
+}
+
+fn describe(e: &SqliteError) -> String {
+    match e {
+        SqliteError::NoSuchDatabase => {
+            "no such database (is it listed in the component's `sqlite_databases`?)".into()
+        }
+        SqliteError::AccessDenied => {
+            "access denied (list it in the component's `sqlite_databases`)".into()
+        }
+        SqliteError::InvalidConnection => "invalid connection".into(),
+        SqliteError::DatabaseFull => "the database is full".into(),
+        SqliteError::Io(why) => why.clone(),
+    }
+}

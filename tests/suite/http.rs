@@ -1,0 +1,505 @@
+//! Sesame's HTTP behaviour, shared by every server that runs it: the account, session, CSRF,
+//! enumeration, lockout, throttling and bad-input rules over real HTTP on loopback. Mounted by
+//! `tests/tests/e2e.rs` (`sesame serve`) and `tests/tests/spin.rs` (the Spin component), each
+//! of which sets `HOST`.
+
+use serde_json::json;
+
+const PW: &str = "analytical engine";
+
+#[test]
+fn register_login_me_logout_then_me_is_401() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    server.register("ada@example.com", PW);
+    let cookie = server.login("ada@example.com", PW);
+
+    let me = server.get("/me", &[("cookie", &cookie)]);
+    assert_eq!(me.status, 200, "{}", me.text());
+    let user = &me.json()["user"];
+    assert_eq!(user["email"], "ada@example.com");
+    assert_eq!(user["id"].as_str().unwrap().len(), 32);
+    assert!(
+        !me.text().contains("argon2"),
+        "no hash leaks: {}",
+        me.text()
+    );
+
+    let csrf = me.json()["csrf_token"].as_str().unwrap().to_owned();
+    let refused = server.send("POST", "/logout", &[("cookie", &cookie)], b"");
+    assert_eq!(
+        (refused.status, refused.error_code().as_str()),
+        (403, "csrf-rejected")
+    );
+    let out = server.send(
+        "POST",
+        "/logout",
+        &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+        b"",
+    );
+    assert_eq!(out.status, 200);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+
+    let me = server.get("/me", &[("cookie", &cookie)]);
+    assert_eq!(me.status, 401);
+    assert_eq!(me.error_code(), "unauthenticated");
+    assert!(
+        me.header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
+}
+
+#[test]
+fn restart_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    let server = super::HOST.start(&db);
+    server.register("ada@example.com", PW);
+    let cookie = server.login("ada@example.com", PW);
+    server.stop();
+
+    let server = super::HOST.start(&db);
+    // The user, the session and the host's secret all survived.
+    let me = server.get("/me", &[("cookie", &cookie)]);
+    assert_eq!(me.status, 200, "{}", me.text());
+    let again = server.login("ada@example.com", PW);
+    assert_ne!(again, cookie, "every login gets a fresh token");
+}
+
+#[test]
+fn session_cookie_attributes_on_plain_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    server.register("ada@example.com", PW);
+    let r = server.post_json(
+        "/login",
+        &json!({"email": "ada@example.com", "password": PW}),
+        &[],
+    );
+    let cookie = r.header("set-cookie").unwrap();
+    assert!(cookie.starts_with("sesame_session="), "{cookie}");
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("sesame_session=");
+    assert_eq!(token.len(), 43, "256-bit token, base64url");
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP on loopback: {cookie}"
+    );
+    assert!(
+        r.json().get("token").is_none(),
+        "the token is not in the body unless asked"
+    );
+}
+
+#[test]
+fn bearer_token_when_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    server.register("ada@example.com", PW);
+    let r = server.post_json(
+        "/login",
+        &json!({"email": "ada@example.com", "password": PW, "include_token": true}),
+        &[],
+    );
+    let token = r.json()["token"].as_str().unwrap().to_owned();
+    let me = server.get("/me", &[("authorization", &format!("Bearer {token}"))]);
+    assert_eq!(me.status, 200);
+}
+
+#[test]
+fn wrong_password_and_unknown_email_answer_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    server.register("ada@example.com", PW);
+    let wrong = server.post_json(
+        "/login",
+        &json!({"email": "ada@example.com", "password": "not it at all"}),
+        &[],
+    );
+    let unknown = server.post_json(
+        "/login",
+        &json!({"email": "eve@example.com", "password": "not it at all"}),
+        &[],
+    );
+    assert_eq!(wrong.status, 401);
+    assert_eq!(
+        (wrong.status, wrong.body.clone()),
+        (unknown.status, unknown.body.clone())
+    );
+    assert_eq!(wrong.error_code(), "invalid-credentials");
+    assert!(wrong.header("set-cookie").is_none() && unknown.header("set-cookie").is_none());
+
+    // Registering a taken email answers exactly like a new one, and does not take it over.
+    let again = server.post_json(
+        "/register",
+        &json!({"email": "ada@example.com", "password": "another password"}),
+        &[],
+    );
+    let fresh = server.post_json(
+        "/register",
+        &json!({"email": "bob@example.com", "password": "another password"}),
+        &[],
+    );
+    assert_eq!(
+        (again.status, again.body.clone()),
+        (fresh.status, fresh.body.clone())
+    );
+    server.login("ada@example.com", PW);
+}
+
+#[test]
+fn bad_input_gets_clear_4xx_never_5xx() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    server.register("ada@example.com", PW);
+    let json_ct = ("content-type", "application/json");
+    let huge = vec![b' '; 70 * 1024];
+    /// Method, path, headers, body, expected status and error code.
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Vec<(&'a str, &'a str)>,
+        &'a [u8],
+        u16,
+        &'a str,
+    );
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "POST",
+            "/login",
+            vec![json_ct],
+            b"{\"email\": ",
+            400,
+            "malformed-json",
+        ),
+        (
+            "POST",
+            "/login",
+            vec![("content-type", "text/plain")],
+            b"email=a",
+            415,
+            "unsupported-media-type",
+        ),
+        (
+            "POST",
+            "/login",
+            vec![],
+            b"{}",
+            415,
+            "unsupported-media-type",
+        ),
+        (
+            "POST",
+            "/login",
+            vec![json_ct],
+            &huge,
+            413,
+            "payload-too-large",
+        ),
+        (
+            "POST",
+            "/login",
+            vec![json_ct],
+            b"{\"email\":\"\xff\xfe\",\"password\":\"x\"}",
+            400,
+            "invalid-encoding",
+        ),
+        (
+            "POST",
+            "/login",
+            vec![("content-type", "application/x-www-form-urlencoded")],
+            b"email=%C3%28&password=x",
+            400,
+            "invalid-encoding",
+        ),
+        (
+            "POST",
+            "/login",
+            vec![json_ct],
+            b"{\"email\":[],\"password\":\"x\"}",
+            400,
+            "invalid-request",
+        ),
+        (
+            "POST",
+            "/login",
+            vec![json_ct],
+            b"null",
+            400,
+            "invalid-request",
+        ),
+        (
+            "POST",
+            "/register",
+            vec![json_ct],
+            b"{\"email\":\"not-an-email\",\"password\":\"analytical engine\"}",
+            422,
+            "invalid-email",
+        ),
+        (
+            "POST",
+            "/register",
+            vec![json_ct],
+            b"{\"email\":\"x@example.com\",\"password\":\"short\"}",
+            422,
+            "weak-password",
+        ),
+        (
+            "POST",
+            "/register",
+            vec![json_ct],
+            b"{\"email\":\"x@example.com\",\"password\":\"password2024\"}",
+            422,
+            "weak-password",
+        ),
+        (
+            "GET",
+            "/me",
+            vec![("cookie", "sesame_session=forged-and-short")],
+            b"",
+            401,
+            "unauthenticated",
+        ),
+        (
+            "GET",
+            "/me",
+            vec![(
+                "cookie",
+                "sesame_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            )],
+            b"",
+            401,
+            "unauthenticated",
+        ),
+        (
+            "GET",
+            "/me",
+            vec![("authorization", "Bearer not-a-token")],
+            b"",
+            401,
+            "unauthenticated",
+        ),
+        (
+            "GET",
+            "/me",
+            vec![("authorization", "Basic YWRhOnB3")],
+            b"",
+            401,
+            "unauthenticated",
+        ),
+        ("PUT", "/login", vec![], b"", 405, "method-not-allowed"),
+        ("GET", "/no/such/route", vec![], b"", 404, "not-found"),
+    ];
+    for (method, path, headers, body, status, code) in cases {
+        let r = server.send(method, path, &headers, body);
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (status, code),
+            "{method} {path} {:?}: {}",
+            String::from_utf8_lossy(&body[..body.len().min(60)]),
+            r.text()
+        );
+        assert!(!r.json()["error"]["message"].as_str().unwrap().is_empty());
+    }
+    // Nothing was lost along the way.
+    server.login("ada@example.com", PW);
+}
+
+#[test]
+fn expired_session_is_401() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_SESSION_ABSOLUTE_SECS", "1")],
+    );
+    server.register("ada@example.com", PW);
+    let cookie = server.login("ada@example.com", PW);
+    assert_eq!(server.get("/me", &[("cookie", &cookie)]).status, 200);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let me = server.get("/me", &[("cookie", &cookie)]);
+    assert_eq!(
+        (me.status, me.error_code().as_str()),
+        (401, "unauthenticated")
+    );
+}
+
+#[test]
+fn html_forms_for_browsers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    let html = ("accept", "text/html,application/xhtml+xml");
+    let form = ("content-type", "application/x-www-form-urlencoded");
+    let page = server.get("/login", &[html]);
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text()
+            .contains("<form method=\"post\" action=\"/login\">")
+    );
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    let r = server.send(
+        "POST",
+        "/register",
+        &[html, form],
+        b"email=ada%40example.com&password=analytical+engine",
+    );
+    assert_eq!(r.status, 202);
+    let r = server.send(
+        "POST",
+        "/login",
+        &[html, form],
+        b"email=ada%40example.com&password=analytical+engine",
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/me"));
+    let cookie = r.cookie_pair().unwrap();
+    let me = server.get("/me", &[html, ("cookie", &cookie)]);
+    assert_eq!(me.status, 200);
+    assert!(me.header("content-type").unwrap().starts_with("text/html"));
+    assert!(me.text().contains("ada@example.com"));
+    let bad = server.send(
+        "POST",
+        "/login",
+        &[html, form],
+        b"email=ada%40example.com&password=wrong",
+    );
+    assert_eq!(bad.status, 401);
+    assert!(bad.text().contains("role=\"alert\""));
+}
+
+#[test]
+fn two_hundred_concurrent_logins_count_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start_with_env(
+        &dir.path().join("sesame.db"),
+        &[
+            ("SESAME_THROTTLE_LOGIN_PER_IP", "1000"),
+            ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "1000"),
+            // Counting is what is tested. Cheap hashes keep 200 sign-ins quick where the
+            // component hashes inside the sandbox (Spin) on a busy machine.
+            ("SESAME_ARGON2_M_KIB", "256"),
+            ("SESAME_ARGON2_T", "1"),
+        ],
+    );
+    server.register("ada@example.com", PW);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..200)
+            .map(|_| scope.spawn(|| server.login("ada@example.com", PW)))
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+    });
+    let cookie = server.login("ada@example.com", PW);
+    let me = server.get("/me", &[("cookie", &cookie)]);
+    assert_eq!(me.json()["user"]["tracking"]["login_count"], 201);
+    assert_eq!(
+        me.json()["user"]["tracking"]["current_login_ip"],
+        "127.0.0.1"
+    );
+}
+
+#[test]
+fn locked_account_answers_exactly_like_a_wrong_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_LOCKOUT_THRESHOLD", "3")],
+    );
+    server.register("ada@example.com", PW);
+    let attempt = |pw: &str| {
+        server.post_json(
+            "/login",
+            &json!({"email": "ada@example.com", "password": pw}),
+            &[],
+        )
+    };
+    let wrong = attempt("not the password");
+    for _ in 0..2 {
+        attempt("not the password");
+    }
+    let locked = attempt(PW);
+    assert_eq!(
+        (locked.status, locked.body.clone()),
+        (wrong.status, wrong.body.clone())
+    );
+    assert!(locked.header("set-cookie").is_none());
+}
+
+#[test]
+fn change_password_over_http_ends_other_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    server.register("ada@example.com", PW);
+    let other = server.login("ada@example.com", PW);
+    let cookie = server.login("ada@example.com", PW);
+    let csrf = server.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = server.post_json(
+        "/change",
+        &json!({"password": PW, "new_password": "difference engine", "new_password_confirm": "difference engine"}),
+        &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let fresh = r.cookie_pair().unwrap();
+    assert_eq!(server.get("/me", &[("cookie", &other)]).status, 401);
+    assert_eq!(server.get("/me", &[("cookie", &cookie)]).status, 401);
+    assert_eq!(server.get("/me", &[("cookie", &fresh)]).status, 200);
+    server.login("ada@example.com", "difference engine");
+}
+
+#[test]
+fn client_address_comes_from_the_connection_not_the_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    server.register("ada@example.com", PW);
+    let r = server.post_json(
+        "/login",
+        &json!({"email": "ada@example.com", "password": PW}),
+        &[
+            ("sesame-client-addr", "203.0.113.9"),
+            ("user-agent", "Laptop/2.0"),
+        ],
+    );
+    let cookie = r.cookie_pair().unwrap();
+    let list = server.get("/sessions", &[("cookie", &cookie)]).json();
+    let sessions = list["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(
+        sessions[0]["address"], "127.0.0.1",
+        "the forged header was replaced"
+    );
+    assert_eq!(sessions[0]["user_agent"], "Laptop/2.0");
+}
+
+#[test]
+fn throttled_logins_get_429_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "3")],
+    );
+    let attempt = || {
+        server.post_json(
+            "/login",
+            &json!({"email": "nobody@example.com", "password": "whatever it is"}),
+            &[],
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt().status, 401);
+    }
+    let r = attempt();
+    assert_eq!((r.status, r.error_code().as_str()), (429, "rate-limited"));
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+}

@@ -1,0 +1,240 @@
+//! API tokens over HTTP, shared by every server that runs it: token login, refresh rotation,
+//! reuse detection, revocation, forged and expired tokens. Mounted by `tests/tests/tokens.rs`
+//! (`sesame serve`) and `tests/tests/spin.rs` (the Spin component), each of which sets `HOST`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use sesame_tests::Server;
+
+const PW: &str = "analytical engine";
+
+/// Signs ada in for tokens with the password; asserts 200.
+pub(crate) fn tokens(server: &Server) -> Value {
+    let r = server.post_json(
+        "/tokens",
+        &json!({"email": "ada@example.com", "password": PW}),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()
+}
+
+/// `Bearer <token>` for an `authorization` header.
+pub(crate) fn bearer(token: &Value) -> String {
+    format!("Bearer {}", token.as_str().unwrap())
+}
+
+/// Rotates `refresh_token`.
+pub(crate) fn refresh(server: &Server, refresh_token: &Value) -> sesame_tests::Reply {
+    server.post_json(
+        "/tokens/refresh",
+        &json!({"refresh_token": refresh_token}),
+        &[],
+    )
+}
+
+#[test]
+fn token_login_refresh_reuse_and_revocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    server.register("ada@example.com", PW);
+
+    let first = tokens(&server);
+    assert_eq!(first["token_type"], "Bearer");
+    assert!(
+        first["refresh_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("sesame_rt_")
+    );
+    let me = server.get("/me", &[("authorization", &bearer(&first["access_token"]))]);
+    assert_eq!(me.status, 200, "{}", me.text());
+    assert_eq!(me.json()["user"]["email"], "ada@example.com");
+    let check = server.get(
+        "/auth/check",
+        &[("authorization", &bearer(&first["access_token"]))],
+    );
+    assert_eq!(check.status, 200);
+    assert_eq!(check.header("x-sesame-email"), Some("ada@example.com"));
+
+    // The JWKS names the key that signed the token.
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(
+                first["access_token"]
+                    .as_str()
+                    .unwrap()
+                    .split('.')
+                    .next()
+                    .unwrap(),
+            )
+            .unwrap(),
+    )
+    .unwrap();
+    let jwks = server.get("/.well-known/jwks.json", &[]).json();
+    assert_eq!(jwks["keys"][0]["kid"], header["kid"]);
+    assert_eq!(jwks["keys"][0]["alg"], "EdDSA");
+
+    // Refresh rotates; the login's end does not move.
+    let second = refresh(&server, &first["refresh_token"]);
+    assert_eq!(second.status, 200, "{}", second.text());
+    let second = second.json();
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    assert_eq!(
+        second["refresh_expires_at_ms"],
+        first["refresh_expires_at_ms"]
+    );
+
+    // Reuse of the replaced refresh token: the attacker's and the victim's tokens both die.
+    let reused = refresh(&server, &first["refresh_token"]);
+    assert_eq!(
+        (reused.status, reused.error_code().as_str()),
+        (401, "unauthenticated")
+    );
+    assert!(reused.text().contains("already used"), "{}", reused.text());
+    assert_eq!(refresh(&server, &second["refresh_token"]).status, 401);
+    for access in [&first["access_token"], &second["access_token"]] {
+        assert_eq!(
+            server
+                .get("/me", &[("authorization", &bearer(access))])
+                .status,
+            401
+        );
+    }
+
+    // DELETE /tokens ends this login only.
+    let a = tokens(&server);
+    let b = tokens(&server);
+    let r = server.send(
+        "DELETE",
+        "/tokens",
+        &[("authorization", &bearer(&a["access_token"]))],
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        server
+            .get("/me", &[("authorization", &bearer(&a["access_token"]))])
+            .status,
+        401
+    );
+    assert_eq!(refresh(&server, &a["refresh_token"]).status, 401);
+    assert_eq!(
+        server
+            .get("/me", &[("authorization", &bearer(&b["access_token"]))])
+            .status,
+        200
+    );
+
+    // Log out everywhere ends token logins too.
+    let r = server.send(
+        "POST",
+        "/logout-everywhere",
+        &[("authorization", &bearer(&b["access_token"]))],
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        server
+            .get("/me", &[("authorization", &bearer(&b["access_token"]))])
+            .status,
+        401
+    );
+    assert_eq!(refresh(&server, &b["refresh_token"]).status, 401);
+
+    // A password change through an access token revokes the other token logins.
+    let c = tokens(&server);
+    let d = tokens(&server);
+    let r = server.post_json(
+        "/change",
+        &json!({"password": PW, "new_password": "difference engine no 2"}),
+        &[("authorization", &bearer(&c["access_token"]))],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        server
+            .get("/me", &[("authorization", &bearer(&d["access_token"]))])
+            .status,
+        401
+    );
+    assert_eq!(refresh(&server, &d["refresh_token"]).status, 401);
+}
+
+#[test]
+fn forged_none_and_unknown_kid_tokens_are_401() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    server.register("ada@example.com", PW);
+    let pair = tokens(&server);
+    let access = pair["access_token"].as_str().unwrap();
+    let mut parts = access.split('.');
+    let (header, claims) = (parts.next().unwrap(), parts.next().unwrap());
+    let none = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"at+jwt","kid":"x"}"#);
+    let mut elevated: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+    elevated["roles"] = json!(["admin"]);
+    let elevated = URL_SAFE_NO_PAD.encode(elevated.to_string());
+    let signature = access.rsplit('.').next().unwrap();
+    let other_kid = URL_SAFE_NO_PAD.encode(r#"{"alg":"EdDSA","typ":"at+jwt","kid":"nope"}"#);
+    for (forged, says) in [
+        (format!("{none}.{claims}."), "algorithm"),
+        (
+            format!("{header}.{elevated}.{signature}"),
+            "does not verify",
+        ),
+        (
+            format!("{other_kid}.{claims}.{signature}"),
+            "unknown or retired key",
+        ),
+        ("not-a-jwt.at.all".to_owned(), "not valid base64url"),
+    ] {
+        let r = server.get("/me", &[("authorization", &format!("Bearer {forged}"))]);
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (401, "unauthenticated")
+        );
+        assert!(r.text().contains(says), "{says}: {}", r.text());
+    }
+    // A malformed refresh token or body is a clear 4xx, never a 5xx.
+    assert_eq!(refresh(&server, &json!("sesame_rt_nope")).status, 401);
+    let r = server.send(
+        "POST",
+        "/tokens/refresh",
+        &[("content-type", "application/json")],
+        b"{",
+    );
+    assert_eq!((r.status, r.error_code().as_str()), (400, "malformed-json"));
+    let wrong = server.post_json(
+        "/tokens",
+        &json!({"email": "ada@example.com", "password": "nope nope"}),
+        &[],
+    );
+    assert_eq!(
+        (wrong.status, wrong.error_code().as_str()),
+        (401, "invalid-credentials")
+    );
+}
+
+#[test]
+fn expired_access_tokens_are_401() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_ACCESS_TOKEN_SECS", "1")],
+    );
+    server.register("ada@example.com", PW);
+    let pair = tokens(&server);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let r = server.get("/me", &[("authorization", &bearer(&pair["access_token"]))]);
+    assert_eq!(r.status, 401);
+    assert!(r.text().contains("expired"), "{}", r.text());
+    // The refresh token still gives a fresh access token.
+    let fresh = refresh(&server, &pair["refresh_token"]).json();
+    assert_eq!(
+        server
+            .get("/me", &[("authorization", &bearer(&fresh["access_token"]))])
+            .status,
+        200
+    );
+}

@@ -1,0 +1,634 @@
+//! Two-factor over HTTP, shared by every server that runs it: TOTP enrolment and sign-in,
+//! single use of codes, attempt limits, recovery codes and the HTML forms, with codes computed
+//! by the test from the secret the server hands out. Mounted by `tests/tests/two_factor.rs`
+//! (`sesame serve`) and `tests/tests/spin.rs` (the Spin component), each of which sets `HOST`.
+
+use serde_json::{Value, json};
+use sesame_tests::totp::{self, now_step, settle_in_step};
+use sesame_tests::{Reply, Server};
+
+const EMAIL: &str = "ada@example.com";
+const PW: &str = "analytical engine";
+
+/// A signed-in user: the session cookie pair and its CSRF token.
+struct Signed {
+    cookie: String,
+    csrf: String,
+}
+
+fn sign_in(server: &Server) -> Signed {
+    let cookie = server.login(EMAIL, PW);
+    let csrf = server.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Signed { cookie, csrf }
+}
+
+fn post_signed(server: &Server, who: &Signed, path: &str, body: &Value) -> Reply {
+    server.post_json(
+        path,
+        body,
+        &[("cookie", &who.cookie), ("x-csrf-token", &who.csrf)],
+    )
+}
+
+/// What the test's authenticator app knows after enrolment.
+struct App {
+    /// The base32 secret.
+    secret: String,
+    /// The step whose code confirmed the enrolment (so it is used).
+    step: u64,
+}
+
+impl App {
+    /// The code of `step`.
+    fn code(&self, step: u64) -> String {
+        totp::code(&self.secret, step)
+    }
+
+    /// The code of the step after confirmation: inside the ±1 window for the next minute,
+    /// and not yet used.
+    fn next(&self) -> String {
+        self.code(self.step + 1)
+    }
+}
+
+/// Registers ada, turns TOTP on (confirming with the current step's code) and signs out.
+fn enrolled(server: &Server) -> App {
+    server.register(EMAIL, PW);
+    let who = sign_in(server);
+    let started = post_signed(
+        server,
+        &who,
+        "/tf-setup",
+        &json!({"setup": "authenticator"}),
+    );
+    assert_eq!(started.status, 200, "{}", started.text());
+    let body = started.json();
+    let secret = body["secret"].as_str().unwrap().to_owned();
+    assert_eq!(body["algorithm"], "SHA1");
+    assert_eq!(body["digits"], 6);
+    assert_eq!(body["period"], 30);
+    let uri = body["otpauth_uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with(&format!(
+            "otpauth://totp/Sesame:{EMAIL}?secret={secret}&issuer=Sesame"
+        )),
+        "{uri}"
+    );
+    assert!(body["qr_svg"].as_str().unwrap().starts_with("<svg"));
+    settle_in_step();
+    let step = now_step();
+    let confirmed = post_signed(
+        server,
+        &who,
+        "/tf-setup",
+        &json!({"code": totp::code(&secret, step)}),
+    );
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+    assert_eq!(confirmed.json()["status"], "enabled");
+    let out = post_signed(server, &who, "/logout", &json!({}));
+    assert_eq!(out.status, 200);
+    App { secret, step }
+}
+
+/// Signs in with the password only: asserts the pending answer and returns the pending cookie.
+fn password_step(server: &Server) -> String {
+    let r = server.post_json("/login", &json!({"email": EMAIL, "password": PW}), &[]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["tf_required"], true);
+    let pair = r.cookie_pair().unwrap();
+    assert!(pair.starts_with("sesame_tf="), "{pair}");
+    pair
+}
+
+fn validate(server: &Server, pending: &str, code: &str) -> Reply {
+    server.post_json(
+        "/tf-validate",
+        &json!({"code": code}),
+        &[("cookie", pending)],
+    )
+}
+
+#[test]
+fn enrol_logout_login_with_a_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    let app = enrolled(&server);
+
+    let pending = password_step(&server);
+    // Pending is not signed in, on any route, as cookie or as bearer.
+    assert_eq!(server.get("/me", &[("cookie", &pending)]).status, 401);
+    let token = pending.trim_start_matches("sesame_tf=");
+    let bearer = format!("Bearer {token}");
+    assert_eq!(server.get("/me", &[("authorization", &bearer)]).status, 401);
+    assert_eq!(
+        server.get("/auth/check", &[("cookie", &pending)]).status,
+        401
+    );
+    assert_eq!(
+        server
+            .get("/sessions", &[("authorization", &bearer)])
+            .status,
+        401
+    );
+    assert_eq!(
+        server.get("/tf-select", &[("cookie", &pending)]).json()["methods"],
+        json!(["totp"])
+    );
+
+    // The next step's code: within the allowed skew, and after the step used to confirm.
+    let done = validate(&server, &pending, &app.next());
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert_eq!(done.json()["user"]["email"], EMAIL);
+    let cookies: Vec<&str> = done
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("sesame_session="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("sesame_tf=;") && c.contains("Max-Age=0"))
+    );
+    assert_ne!(
+        session.trim_start_matches("sesame_session="),
+        token,
+        "a fresh token"
+    );
+    assert_eq!(server.get("/me", &[("cookie", session)]).status, 200);
+
+    // The pending state was single use.
+    let again = validate(&server, &pending, &app.code(app.step + 1));
+    assert_eq!(
+        (again.status, again.error_code().as_str()),
+        (401, "unauthenticated")
+    );
+}
+
+#[test]
+fn a_code_is_accepted_once_and_only_within_one_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    let app = enrolled(&server);
+    let step = app.step;
+
+    // Confirmation used this step's code: replaying it is refused.
+    let pending = password_step(&server);
+    let replay = validate(&server, &pending, &app.code(step));
+    assert_eq!(
+        (replay.status, replay.error_code().as_str()),
+        (401, "invalid-code")
+    );
+    // Two steps ahead is outside the window.
+    let ahead = validate(&server, &pending, &app.code(step + 2));
+    assert_eq!(ahead.error_code(), "invalid-code");
+    // One step ahead is inside it, once.
+    let next = app.next();
+    assert_eq!(validate(&server, &pending, &next).status, 200);
+    let pending = password_step(&server);
+    let replay = validate(&server, &pending, &next);
+    assert_eq!(
+        (replay.status, replay.error_code().as_str()),
+        (401, "invalid-code")
+    );
+}
+
+#[test]
+fn wrong_malformed_and_exhausted_codes_get_clear_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_TWO_FACTOR_MAX_ATTEMPTS", "3")],
+    );
+    let app = enrolled(&server);
+    let pending = password_step(&server);
+    let right = app.next();
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+
+    let r = validate(&server, &pending, wrong);
+    assert_eq!((r.status, r.error_code().as_str()), (401, "invalid-code"));
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not correct")
+    );
+    let r = validate(&server, &pending, "12ab56");
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "invalid-request")
+    );
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("6 digits")
+    );
+    let r = server.send(
+        "POST",
+        "/tf-validate",
+        &[("cookie", &pending), ("content-type", "application/json")],
+        b"{\"code\":",
+    );
+    assert_eq!((r.status, r.error_code().as_str()), (400, "malformed-json"));
+    let r = validate(&server, &pending, wrong);
+    assert_eq!(r.error_code(), "invalid-code");
+    // Third failure used the last attempt: even the right code cannot finish this sign-in.
+    let r = validate(&server, &pending, &right);
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (401, "unauthenticated")
+    );
+    // A new password step starts afresh.
+    let pending = password_step(&server);
+    assert_eq!(validate(&server, &pending, &right).status, 200);
+}
+
+#[test]
+fn a_pending_sign_in_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_TWO_FACTOR_PENDING_SECS", "1")],
+    );
+    let app = enrolled(&server);
+    let pending = password_step(&server);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let r = validate(&server, &pending, &app.next());
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (401, "unauthenticated")
+    );
+}
+
+#[test]
+fn tf_validate_without_pending_state_signs_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    server.register(EMAIL, PW);
+    let who = sign_in(&server);
+    let r = post_signed(&server, &who, "/tf-validate", &json!({"code": "123456"}));
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (401, "unauthenticated")
+    );
+    let cleared: Vec<&str> = r
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert!(
+        cleared.iter().any(|c| c.starts_with("sesame_session=;")),
+        "{cleared:?}"
+    );
+    assert!(
+        cleared.iter().any(|c| c.starts_with("sesame_tf=;")),
+        "{cleared:?}"
+    );
+    assert_eq!(server.get("/me", &[("cookie", &who.cookie)]).status, 401);
+}
+
+#[test]
+fn racing_requests_with_one_code_give_exactly_one_session() {
+    let dir = tempfile::tempdir().unwrap();
+    // The losers' refusals count as failures: keep the per-account lock out of the race.
+    let server = super::HOST.start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_LOCKOUT_THRESHOLD", "50")],
+    );
+    let app = enrolled(&server);
+    let pendings: Vec<String> = (0..8).map(|_| password_step(&server)).collect();
+    let code = app.next();
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pendings
+            .iter()
+            .map(|p| scope.spawn(|| validate(&server, p, &code).status))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|&s| s == 200 || s == 401),
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set() {
+    let dir = tempfile::tempdir().unwrap();
+    // More password steps than the default per-account throttle allows in a minute.
+    let server = super::HOST.start_with_env(
+        &dir.path().join("sesame.db"),
+        &[
+            ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "100"),
+            ("SESAME_THROTTLE_LOGIN_PER_IP", "100"),
+            // The racing losers' refusals count as failures: keep the per-account lock away.
+            ("SESAME_LOCKOUT_THRESHOLD", "50"),
+        ],
+    );
+    let app = enrolled(&server);
+    let pending = password_step(&server);
+    let who_cookie = validate(&server, &pending, &app.next())
+        .cookie_pair()
+        .unwrap();
+    let csrf = server.get("/me", &[("cookie", &who_cookie)]).json()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let who = Signed {
+        cookie: who_cookie,
+        csrf,
+    };
+    let r = post_signed(&server, &who, "/mf-recovery-codes", &json!({}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let codes: Vec<String> = r.json()["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    let left = server.get("/mf-recovery-codes", &[("cookie", &who.cookie)]);
+    assert_eq!(left.json()["recovery_codes_left"], 10);
+
+    let pending = password_step(&server);
+    assert_eq!(
+        server.get("/tf-select", &[("cookie", &pending)]).json()["methods"],
+        json!(["totp", "recovery-code"])
+    );
+    let use_code = |pending: &str, code: &str| {
+        server.post_json(
+            "/mf-recovery",
+            &json!({"code": code}),
+            &[("cookie", pending)],
+        )
+    };
+    assert_eq!(use_code(&pending, &codes[0]).status, 200);
+    let pending = password_step(&server);
+    let r = use_code(&pending, &codes[0]);
+    assert_eq!((r.status, r.error_code().as_str()), (401, "invalid-code"));
+    let r = use_code(&pending, "nope");
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "invalid-request")
+    );
+
+    // Eight racing requests with one code: exactly one session.
+    let pendings: Vec<String> = (0..8).map(|_| password_step(&server)).collect();
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pendings
+            .iter()
+            .map(|p| scope.spawn(|| use_code(p, &codes[1]).status))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    let left = server.get("/mf-recovery-codes", &[("cookie", &who.cookie)]);
+    assert_eq!(left.json()["recovery_codes_left"], 8);
+
+    let fresh = post_signed(&server, &who, "/mf-recovery-codes", &json!({})).json();
+    let pending = password_step(&server);
+    assert_eq!(use_code(&pending, &codes[2]).error_code(), "invalid-code");
+    let new_code = fresh["recovery_codes"][0].as_str().unwrap();
+    assert_eq!(use_code(&pending, new_code).status, 200);
+}
+
+#[test]
+fn the_secret_is_not_readable_in_the_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    let server = super::HOST.start(&db);
+    let app = enrolled(&server);
+    server.stop();
+    let secret = app.secret;
+    let raw = totp::base32_decode(&secret);
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    assert!(bytes.len() > 4096, "the database was read");
+    let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(!contains(secret.as_bytes()), "base32 secret in the file");
+    assert!(!contains(secret.to_lowercase().as_bytes()));
+    assert!(!contains(&raw), "raw secret in the file");
+    assert!(contains(EMAIL.as_bytes()), "the search does see the data");
+}
+
+#[test]
+fn disabling_needs_the_password_and_restores_password_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    let app = enrolled(&server);
+    let pending = password_step(&server);
+    let cookie = validate(&server, &pending, &app.next())
+        .cookie_pair()
+        .unwrap();
+    let csrf = server.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let who = Signed { cookie, csrf };
+    let r = post_signed(
+        &server,
+        &who,
+        "/tf-setup",
+        &json!({"setup": "disable", "password": "wrong password!"}),
+    );
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (401, "invalid-credentials")
+    );
+    let r = post_signed(&server, &who, "/tf-setup", &json!({"setup": "disable"}));
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "invalid-request")
+    );
+    let r = server.post_json(
+        "/tf-setup",
+        &json!({"setup": "disable", "password": PW}),
+        &[("cookie", &who.cookie)],
+    );
+    assert_eq!((r.status, r.error_code().as_str()), (403, "csrf-rejected"));
+    let r = post_signed(
+        &server,
+        &who,
+        "/tf-setup",
+        &json!({"setup": "disable", "password": PW}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        server.get("/tf-setup", &[("cookie", &who.cookie)]).json(),
+        json!({"totp_enabled": false, "enrolment_pending": false, "recovery_codes_left": 0})
+    );
+    let r = server.post_json("/login", &json!({"email": EMAIL, "password": PW}), &[]);
+    assert_eq!(r.status, 200);
+    assert!(r.cookie_pair().unwrap().starts_with("sesame_session="));
+}
+
+#[test]
+fn html_pages_work_as_plain_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start(&dir.path().join("sesame.db"));
+    server.register(EMAIL, PW);
+    let who = sign_in(&server);
+    let html = [
+        ("accept", "text/html"),
+        ("content-type", "application/x-www-form-urlencoded"),
+    ];
+    let form = |path: &str, cookie: &str, body: String| {
+        let mut headers = html.to_vec();
+        headers.push(("cookie", cookie));
+        server.send("POST", path, &headers, body.as_bytes())
+    };
+
+    let page = server.get(
+        "/tf-setup",
+        &[("accept", "text/html"), ("cookie", &who.cookie)],
+    );
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Set up an authenticator app"));
+    let started = form(
+        "/tf-setup",
+        &who.cookie,
+        format!("csrf_token={}&setup=authenticator", who.csrf),
+    );
+    assert_eq!(started.status, 200, "{}", started.text());
+    let text = started.text();
+    assert!(
+        text.contains("<svg") && text.contains("name=\"code\""),
+        "{text}"
+    );
+    let secret = text
+        .split("<code>")
+        .nth(1)
+        .and_then(|s| s.split("</code>").next())
+        .unwrap()
+        .to_owned();
+    // The form shows again, with its QR code, after a wrong code.
+    let wrong = form(
+        "/tf-setup",
+        &who.cookie,
+        format!("csrf_token={}&code=000000x", who.csrf),
+    );
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.text().contains("role=\"alert\"") && wrong.text().contains("<svg"));
+    settle_in_step();
+    let step = now_step();
+    let on = form(
+        "/tf-setup",
+        &who.cookie,
+        format!("csrf_token={}&code={}", who.csrf, totp::code(&secret, step)),
+    );
+    assert_eq!(on.status, 200, "{}", on.text());
+    assert!(on.text().contains("Generate recovery codes"));
+    let codes = form(
+        "/mf-recovery-codes",
+        &who.cookie,
+        format!("csrf_token={}", who.csrf),
+    );
+    assert_eq!(codes.status, 200);
+    assert_eq!(codes.text().matches("<li><code>").count(), 10);
+
+    // Browser sign-in: password form, then the choice, then the code form.
+    let login = server.send(
+        "POST",
+        "/login",
+        &html,
+        format!("email={EMAIL}&password=analytical+engine").as_bytes(),
+    );
+    assert_eq!(
+        (login.status, login.header("location")),
+        (303, Some("/tf-select"))
+    );
+    let pending = login.cookie_pair().unwrap();
+    let select = server.get(
+        "/tf-select",
+        &[("accept", "text/html"), ("cookie", &pending)],
+    );
+    assert!(select.text().contains("type=\"radio\""));
+    let chosen = form("/tf-select", &pending, "method=totp".into());
+    assert_eq!(
+        (chosen.status, chosen.header("location")),
+        (303, Some("/tf-validate"))
+    );
+    let code_page = server.get(
+        "/tf-validate",
+        &[("accept", "text/html"), ("cookie", &pending)],
+    );
+    assert!(code_page.text().contains("autocomplete=\"one-time-code\""));
+    let bad = form("/tf-validate", &pending, "code=000000".into());
+    assert_eq!(bad.status, 401);
+    assert!(bad.text().contains("role=\"alert\"") && bad.text().contains("name=\"code\""));
+    let done = form(
+        "/tf-validate",
+        &pending,
+        format!("code={}", totp::code(&secret, step + 1)),
+    );
+    assert_eq!(
+        (done.status, done.header("location")),
+        (303, Some("/me")),
+        "{}",
+        done.text()
+    );
+}
+
+#[test]
+fn wrong_codes_lock_the_second_step_of_the_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = super::HOST.start_with_env(
+        &dir.path().join("sesame.db"),
+        &[("SESAME_LOCKOUT_THRESHOLD", "3")],
+    );
+    let app = enrolled(&server);
+    let right = app.next();
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    // Three failures over two password steps: a right password does not reset the count.
+    let first = password_step(&server);
+    assert_eq!(
+        validate(&server, &first, wrong).error_code(),
+        "invalid-code"
+    );
+    assert_eq!(
+        validate(&server, &first, wrong).error_code(),
+        "invalid-code"
+    );
+    let second = password_step(&server);
+    assert_eq!(
+        validate(&server, &second, wrong).error_code(),
+        "invalid-code"
+    );
+    let locked = validate(&server, &second, &right);
+    assert_eq!(
+        (locked.status, locked.error_code().as_str()),
+        (429, "rate-limited")
+    );
+    let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+}

@@ -1,0 +1,174 @@
+//! The Spin component end to end: `sesame-spin` built for wasm32-wasip2, run by
+//! `spin-test-host` with the repository's `spin.toml` (its variables, its SQLite database),
+//! real HTTP on loopback. The shared suites run here exactly as they run against
+//! `sesame serve`; the cases below are about what only the Spin deployment has.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers: a failure here is a test failure"
+)]
+
+use sesame_tests::{Host, SPIN_TEST_SECRET, Server, repo_root, spin_command};
+
+/// The server the shared suites run against here.
+const HOST: Host = Host::Spin;
+
+#[path = "../suite/http.rs"]
+mod http;
+#[path = "../suite/tokens.rs"]
+mod tokens;
+#[path = "../suite/two_factor.rs"]
+mod two_factor;
+
+/// An unusable secret (too short) is an operator's mistake: every request answers a clear JSON
+/// `500 internal` instead of the component trapping, the log names the Spin variable to fix,
+/// and the secret's value appears nowhere.
+#[test]
+fn an_unusable_secret_is_a_clear_error_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("spin.log");
+    let mut cmd = spin_command(&dir.path().join("sesame.db"));
+    cmd.args(["--variable", "secret=dG9vLXNob3J0"])
+        .stderr(std::fs::File::create(&log).unwrap());
+    let server = Server::spawn(cmd);
+    let r = server.post_json(
+        "/login",
+        &serde_json::json!({"email": "ada@example.com", "password": "analytical engine"}),
+        &[],
+    );
+    assert_eq!((r.status, r.error_code().as_str()), (500, "internal"));
+    assert_eq!(
+        server.get("/healthz", &[]).status,
+        500,
+        "every request, not a crash"
+    );
+    server.stop();
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.contains("Spin variable `secret`") && log.contains("at least 32 bytes"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("dG9vLXNob3J0"),
+        "the secret is not logged: {log}"
+    );
+}
+
+/// Settings reach the component as Spin variables named in `spin.toml`: a lockout threshold
+/// of 2 given with `--variable` locks the account after two failures, where the manifest's
+/// default (5) would not.
+#[test]
+fn settings_come_from_spin_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = spin_command(&dir.path().join("sesame.db"));
+    cmd.args(["--variable", "lockout_threshold=2"]);
+    let server = Server::spawn(cmd);
+    server.register("ada@example.com", "analytical engine");
+    for _ in 0..2 {
+        let r = server.post_json(
+            "/login",
+            &serde_json::json!({"email": "ada@example.com", "password": "not the password"}),
+            &[],
+        );
+        assert_eq!(r.status, 401);
+    }
+    let locked = server.post_json(
+        "/login",
+        &serde_json::json!({"email": "ada@example.com", "password": "analytical engine"}),
+        &[],
+    );
+    assert_eq!(
+        (locked.status, locked.error_code().as_str()),
+        (401, "invalid-credentials")
+    );
+}
+
+/// `spin.toml` is what `spin up` runs: it declares a Spin variable for every setting core
+/// reads (found in core's source, so a new setting cannot be forgotten here), `secret` as a
+/// required secret, every other one with core's own default, and hands each to the component
+/// under the same name.
+#[test]
+fn spin_toml_declares_every_setting_with_cores_default() {
+    let root = repo_root();
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(root.join("spin.toml")).unwrap()).unwrap();
+    let variables = manifest["variables"].as_table().unwrap();
+    let passed = manifest["component"]["sesame"]["variables"]
+        .as_table()
+        .unwrap();
+
+    let config_source = std::fs::read_to_string(root.join("core/src/config.rs")).unwrap();
+    let settings: Vec<String> = config_source
+        .split('"')
+        .filter_map(|word| word.strip_prefix("SESAME_"))
+        .filter(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+        .map(str::to_ascii_lowercase)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(
+        settings.len() > 20,
+        "core's settings were found: {settings:?}"
+    );
+    for name in &settings {
+        assert!(
+            variables.contains_key(name),
+            "spin.toml lacks variable `{name}`"
+        );
+    }
+    for (name, _) in variables {
+        assert!(settings.contains(name), "`{name}` is not a setting of core");
+        assert_eq!(
+            passed.get(name).and_then(|v| v.as_str()),
+            Some(format!("{{{{ {name} }}}}").as_str()),
+            "the component gets `{name}`"
+        );
+    }
+    assert_eq!(
+        passed.len(),
+        variables.len(),
+        "nothing else reaches the component"
+    );
+
+    let secret = variables["secret"].as_table().unwrap();
+    assert_eq!(secret.get("required"), Some(&toml::Value::Boolean(true)));
+    assert_eq!(secret.get("secret"), Some(&toml::Value::Boolean(true)));
+    assert!(!secret.contains_key("default"));
+
+    let defaults: Vec<(String, String)> = variables
+        .iter()
+        .filter(|(name, _)| *name != "secret")
+        .map(|(name, v)| {
+            let default = v["default"]
+                .as_str()
+                .unwrap_or_else(|| panic!("`{name}` has a default"));
+            (
+                format!("SESAME_{}", name.to_ascii_uppercase()),
+                default.to_owned(),
+            )
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let vars = |extra: &[(String, String)]| {
+        let mut all = vec![("SESAME_SECRET".to_owned(), SPIN_TEST_SECRET.to_owned())];
+        all.extend_from_slice(extra);
+        all
+    };
+    let with_defaults = vars(&defaults);
+    let mut from_manifest =
+        sesame_core::Config::from_vars(with_defaults.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .unwrap();
+    let bare = vars(&[]);
+    let core_defaults =
+        sesame_core::Config::from_vars(bare.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap();
+    // The one intended difference: links point at `spin up`'s address.
+    assert_eq!(from_manifest.public_url, "http://127.0.0.1:3000");
+    from_manifest.public_url = core_defaults.public_url.clone();
+    assert_eq!(format!("{from_manifest:?}"), format!("{core_defaults:?}"));
+}
