@@ -659,7 +659,7 @@ impl Sesame<'_> {
 
     /// Finds the user id an email or username points to. Malformed identities are simply
     /// unknown, so they cost the same as any other miss.
-    fn resolve_identity(&self, identity: &str) -> Result<Option<String>> {
+    pub(crate) fn resolve_identity(&self, identity: &str) -> Result<Option<String>> {
         let key = if identity.contains('@') {
             match Email::parse(identity) {
                 Ok(email) => email_key(&email.key),

@@ -25,6 +25,7 @@
 //! | `DELETE /tokens` | ends the token login (bearer access token or refresh token)    |
 //! | `GET /.well-known/jwks.json` | public keys that verify access tokens              |
 //! | `/tf-setup`, `/tf-select`, `/tf-validate`, `/mf-recovery`, `/mf-recovery-codes` | two-factor, see [`two_factor`] |
+//! | `/wan-register`, `/wan-signin`, `/wan-verify` (each with `-response`), `/wan-delete` | passkeys, see [`webauthn`] |
 //!
 //! State-changing requests authenticated by the session cookie must carry the session's CSRF
 //! token (`X-CSRF-Token` header or `csrf_token` form field), and any request whose `Origin` (or
@@ -33,6 +34,7 @@
 mod pages;
 pub mod parse;
 pub mod two_factor;
+pub mod webauthn;
 
 use serde::Deserialize;
 
@@ -212,9 +214,12 @@ pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
     let format = Format::of(req);
     let outcome = check_origin(req).and_then(|()| route(sesame, req, format));
     let mut response = outcome.unwrap_or_else(|error| error_response(sesame, req, format, &error));
+    // A page that set its own policy (the passkey pages, which load Sesame's script) keeps it.
+    let own_policy = response.header("content-security-policy").is_some();
     response.headers.extend(
         SECURITY_HEADERS
             .iter()
+            .filter(|(name, _)| !(own_policy && *name == "content-security-policy"))
             .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
     );
     response
@@ -239,6 +244,9 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
 
 fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
     if let Some(answer) = two_factor::route(sesame, req, format) {
+        return answer;
+    }
+    if let Some(answer) = webauthn::route(sesame, req, format) {
         return answer;
     }
     match (req.method.as_str(), req.path()) {
@@ -279,6 +287,7 @@ fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
         (method, path) => match ROUTES
             .iter()
             .chain(two_factor::ROUTES.iter())
+            .chain(webauthn::ROUTES.iter())
             .find(|(p, _)| *p == path)
         {
             Some(_) => Err(Error::rejected(
@@ -383,6 +392,7 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
             Response::html(status, pages::change(&csrf, Some(&public.message)))
         }
         (Format::Html, _) => two_factor::error_page(sesame, req, &public)
+            .or_else(|| webauthn::error_page(sesame, req, &public))
             .unwrap_or_else(|| Response::html(status, pages::error(status, &public.message))),
         (Format::Json, _) => fault_response(error),
     };
@@ -404,6 +414,7 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
         ROUTES
             .iter()
             .chain(two_factor::ROUTES.iter())
+            .chain(webauthn::ROUTES.iter())
             .find(|(p, _)| *p == req.path()),
     ) {
         response = response.with_header("allow", (*allow).to_owned());

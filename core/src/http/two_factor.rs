@@ -149,7 +149,11 @@ fn pending_cookie_name(sesame: &Sesame<'_>) -> &'static str {
 }
 
 /// The pending token: the body's `tf_token` when given, else the pending cookie.
-fn pending_token(sesame: &Sesame<'_>, req: &Request, from_body: Option<String>) -> Option<String> {
+pub(super) fn pending_token(
+    sesame: &Sesame<'_>,
+    req: &Request,
+    from_body: Option<String>,
+) -> Option<String> {
     from_body.or_else(|| parse::cookie(req, pending_cookie_name(sesame)))
 }
 
@@ -161,6 +165,7 @@ fn method_names(methods: &[Method]) -> Vec<&'static str> {
 fn next_page(methods: &[Method]) -> &'static str {
     match methods {
         [Method::RecoveryCode] => "/mf-recovery",
+        [Method::Webauthn] => "/wan-signin",
         [_] | [] => "/tf-validate",
         _ => "/tf-select",
     }
@@ -170,6 +175,7 @@ fn method_page(method: Method) -> &'static str {
     match method {
         Method::Totp => "/tf-validate",
         Method::RecoveryCode => "/mf-recovery",
+        Method::Webauthn => "/wan-signin",
     }
 }
 
@@ -381,6 +387,12 @@ fn complete(
     let session = match method {
         Method::Totp => sesame.complete_totp(&token, &code, &client)?,
         Method::RecoveryCode => sesame.complete_recovery(&token, &code, &client)?,
+        Method::Webauthn => {
+            return Err(Error::rejected(
+                ErrorCode::InvalidRequest,
+                "Finish with your passkey or security key at /wan-signin.",
+            ));
+        }
     };
     Ok(signed_in_response(sesame, &session, format, include_token)
         .with_header("set-cookie", clear_pending_cookie(sesame)))
@@ -536,6 +548,7 @@ fn select_html(methods: &[Method]) -> String {
             let label = match m {
                 Method::Totp => "A code from my authenticator app",
                 Method::RecoveryCode => "One of my recovery codes",
+                Method::Webauthn => "My passkey or security key",
             };
             format!(
                 "<p><input type=\"radio\" id=\"method-{i}\" name=\"method\" value=\"{}\"{}> \
@@ -569,6 +582,7 @@ fn code_form(method: Method, digits: u32, error: Option<&str>) -> String {
             "Recovery code (like abcd-efgh-ijkl-mnop)".to_owned(),
             "autocomplete=\"off\" autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"40\"",
         ),
+        Method::Webauthn => return super::webauthn::signin_html(true, error),
     };
     layout(
         title,
