@@ -130,5 +130,10 @@ fn code(c: ErrorCode) -> wit::ErrorCode {
         ErrorCode::Internal => wit::ErrorCode::Internal,
         ErrorCode::InvalidCode => wit::ErrorCode::InvalidCode,
         ErrorCode::SecondFactorRequired => wit::ErrorCode::SecondFactorRequired,
+        ErrorCode::WebauthnRejected => wit::ErrorCode::WebauthnRejected,
+        ErrorCode::ChallengeInvalid => wit::ErrorCode::ChallengeInvalid,
+        ErrorCode::UnknownCredential => wit::ErrorCode::UnknownCredential,
+        ErrorCode::SignCountRegression => wit::ErrorCode::SignCountRegression,
+        ErrorCode::ReauthenticationRequired => wit::ErrorCode::ReauthenticationRequired,
     }
 }
