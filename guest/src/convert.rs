@@ -91,6 +91,11 @@ pub(crate) fn event(e: &Event) -> wit_outbox::Event {
             EventKind::PasswordReset => wit_outbox::EventKind::PasswordReset,
             EventKind::SessionRevoked => wit_outbox::EventKind::SessionRevoked,
             EventKind::RefreshTokenReused => wit_outbox::EventKind::RefreshTokenReused,
+            EventKind::PasskeyRegistered => wit_outbox::EventKind::PasskeyRegistered,
+            EventKind::PasskeyDeleted => wit_outbox::EventKind::PasskeyDeleted,
+            EventKind::PasskeySignCountRegression => {
+                wit_outbox::EventKind::PasskeySignCountRegression
+            }
         },
         user_id: e.user_id.clone(),
         address: e.address.clone(),

@@ -72,11 +72,9 @@ async function main() {
     await Promise.all([page.waitForURL(`${base}/me`), page.click('button[type=submit]')]);
     await page.goto(`${base}/wan-register`);
     await page.fill('#name', 'Chromium passkey');
-    await Promise.all([
-      page.waitForURL(`${base}/wan-register`, { waitUntil: 'load' }),
-      page.click('form[data-wan=register] button'),
-    ]);
-    await page.waitForSelector('text=Chromium passkey', { timeout: 10000 }).catch(async () => {
+    await page.click('form[data-wan=register] button');
+    // The script reloads the page once the credential is stored; the table then lists it.
+    await page.waitForSelector('td:has-text("Chromium passkey")', { timeout: 10000 }).catch(async () => {
       throw new Error(`no credential listed; status: ${await page.textContent('#wan-status')}`);
     });
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
@@ -109,7 +107,7 @@ async function main() {
       page.click('form[data-wan=verify] button'),
     ]);
     await Promise.all([
-      page.waitForLoadState('load'),
+      page.waitForURL(`${base}/wan-delete`),
       page.click('form[action="/wan-delete"] button'),
     ]);
     await page.waitForSelector('text=Deleted');

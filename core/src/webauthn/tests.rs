@@ -1,6 +1,7 @@
 use serde_json::Value;
 
 use super::*;
+use crate::env::Env as _;
 use crate::events::EventKind;
 use crate::testing::Fixture;
 use crate::two_factor::LoginOutcome;
