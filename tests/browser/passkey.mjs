@@ -28,7 +28,7 @@ function startSesame(dir) {
     lines.once('line', (line) => {
       const base = line.replace('sesame listening on ', '');
       // WebAuthn needs a domain as RP ID: the browser uses localhost, which is loopback too.
-      resolve({ child, base: base.replace('127.0.0.1', 'localhost') });
+      resolve({ child, direct: base, base: base.replace('127.0.0.1', 'localhost') });
       lines.on('line', () => {});
     });
     child.once('exit', (code) => reject(new Error(`sesame exited with ${code}`)));
@@ -37,13 +37,14 @@ function startSesame(dir) {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'sesame-browser-'));
-  const { child, base } = await startSesame(dir);
+  const { child, direct, base } = await startSesame(dir);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox'],
+    // localhost must reach the server's 127.0.0.1, never ::1.
+    args: ['--no-sandbox', '--host-resolver-rules=MAP localhost 127.0.0.1'],
   });
   try {
-    const registered = await fetch(`${base}/register`, {
+    const registered = await fetch(`${direct}/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: EMAIL, password: PASSWORD }),

@@ -132,6 +132,31 @@ impl AuthData {
     }
 }
 
+/// Parses a registration answer from JSON text (how the WIT interface receives it).
+pub fn parse_registration(json: &str) -> Result<RegistrationCredential> {
+    parse_json(json)
+}
+
+/// Parses a sign-in answer from JSON text (how the WIT interface receives it).
+pub fn parse_assertion(json: &str) -> Result<AssertionCredential> {
+    parse_json(json)
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+    if json.len() > crate::http::MAX_BODY_BYTES {
+        return Err(Error::rejected(
+            ErrorCode::PayloadTooLarge,
+            "The credential is too large.",
+        ));
+    }
+    serde_json::from_str(json).map_err(|e| {
+        Error::rejected(
+            ErrorCode::InvalidRequest,
+            format!("The credential is not a PublicKeyCredential in JSON form: {e}."),
+        )
+    })
+}
+
 /// Decodes base64url (padding tolerated), naming the field in the error.
 pub(crate) fn b64(field: &str, text: &str) -> Result<Vec<u8>> {
     URL_SAFE_NO_PAD
