@@ -21,7 +21,7 @@ function startSesame(dir) {
     process.env.SESAME_BIN,
     ['--store', join(dir, 'sesame.db'), '--component', process.env.SESAME_COMPONENT,
       '--cache-dir', join(dir, 'cache'), 'serve', '--listen', '127.0.0.1:0'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } },
   );
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
@@ -82,8 +82,9 @@ async function main() {
     assert.equal(credentials.length, 1);
     assert.equal(credentials[0].isResidentCredential, true);
     assert.equal(credentials[0].rpId, 'localhost');
-    const listed = await page.evaluate(async () =>
-      (await fetch('/wan-register', { headers: { accept: 'application/json' } })).json());
+    const json = async (path) =>
+      (await context.request.get(`${base}${path}`, { headers: { accept: 'application/json' } })).json();
+    const listed = await json('/wan-register');
     assert.equal(listed.credentials.length, 1);
     assert.equal(listed.credentials[0].usage, 'first');
     assert.equal(listed.credentials[0].discoverable, true);
@@ -97,8 +98,7 @@ async function main() {
     ]).catch(async (e) => {
       throw new Error(`${e.message}; status: ${await page.textContent('#wan-status')}`);
     });
-    const me = await page.evaluate(async () =>
-      (await fetch('/me', { headers: { accept: 'application/json' } })).json());
+    const me = await json('/me');
     assert.equal(me.user.email, EMAIL);
 
     // Re-verify, then delete it from the list.
@@ -112,8 +112,7 @@ async function main() {
       page.click('form[action="/wan-delete"] button'),
     ]);
     await page.waitForSelector('text=Deleted');
-    const after = await page.evaluate(async () =>
-      (await fetch('/wan-register', { headers: { accept: 'application/json' } })).json());
+    const after = await json('/wan-register');
     assert.equal(after.credentials.length, 0);
     const used = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     assert.equal(used.credentials[0].signCount >= 2, true);
