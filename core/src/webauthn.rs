@@ -794,7 +794,7 @@ impl Sesame<'_> {
 
     /// The user's credentials, oldest first.
     ///
-    /// WIT: `sesame:auth/webauthn.list`.
+    /// WIT: `sesame:auth/webauthn.list-credentials`.
     pub fn list_passkeys(&self, user_id: &str) -> Result<Vec<CredentialInfo>> {
         let mut list: Vec<CredentialInfo> = self
             .credential_records(user_id)?

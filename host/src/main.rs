@@ -21,6 +21,8 @@ mod store_impl;
 mod wit_api_tests;
 #[cfg(test)]
 mod wit_two_factor_tests;
+#[cfg(test)]
+mod wit_webauthn_tests;
 
 use clap::Parser;
 
