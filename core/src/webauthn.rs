@@ -1197,7 +1197,7 @@ fn check_client_data(
             "The answer is for another challenge.",
         ));
     }
-    if !origins.iter().any(|o| *o == client_data.origin) {
+    if !origins.contains(&client_data.origin) {
         return Err(Error::rejected(
             ErrorCode::WebauthnRejected,
             format!(
