@@ -132,7 +132,9 @@ impl wit_wan::Guest for Component {
         })
     }
 
-    fn list_credentials(session_token: String) -> Result<Vec<wit_wan::CredentialInfo>, wit::AuthError> {
+    fn list_credentials(
+        session_token: String,
+    ) -> Result<Vec<wit_wan::CredentialInfo>, wit::AuthError> {
         call("webauthn.list-credentials", |s| {
             let info = s.validate_session(&session_token)?;
             s.list_passkeys(&info.user.id)

@@ -95,9 +95,16 @@ async fn webauthn_through_wit() {
         assert_eq!(info.name, name);
         assert_eq!(info.usage, usage);
     }
-    let listed = wan.call_list_credentials(&mut store, &token).await.unwrap().unwrap();
+    let listed = wan
+        .call_list_credentials(&mut store, &token)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        listed.iter().map(|c| c.algorithm.as_str()).collect::<Vec<_>>(),
+        listed
+            .iter()
+            .map(|c| c.algorithm.as_str())
+            .collect::<Vec<_>>(),
         ["EdDSA", "ES256"]
     );
 
@@ -178,5 +185,12 @@ async fn webauthn_through_wit() {
         .unwrap()
         .unwrap();
     assert_eq!(deleted.algorithm, "ES256");
-    assert_eq!(wan.call_list_credentials(&mut store, &token).await.unwrap().unwrap().len(), 1);
+    assert_eq!(
+        wan.call_list_credentials(&mut store, &token)
+            .await
+            .unwrap()
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -510,7 +510,7 @@ fn a_secondary_key_is_the_second_factor_after_the_password() {
     );
     let token = pending.token.expose();
 
-    // Bob's pending sign-in cannot finish ada's ceremony, nor the other way round.
+    // Without the pending sign-in that asked, the ceremony cannot finish.
     let ceremony = s.begin_passkey_second_factor(token, &rp(&f)).unwrap();
     let answer = key.assert(&ceremony.options, ORIGIN);
     let refused = s.finish_passkey_signin(
