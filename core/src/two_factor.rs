@@ -179,6 +179,8 @@ pub enum Reauth<'a> {
     Password(&'a str),
     /// A current TOTP code or an unused recovery code.
     Code(&'a str),
+    /// This session passed a passkey verification (`/wan-verify`) within the freshness window.
+    RecentPasskey(&'a crate::sessions::SessionInfo),
 }
 
 /// A sign-in whose password was right and which now waits for a second factor. The token is
@@ -437,6 +439,15 @@ impl Sesame<'_> {
                         ));
                     }
                     Err(e) => return Err(e),
+                }
+            }
+            // A sign-in alone is not enough here: only an explicit passkey verification counts.
+            Reauth::RecentPasskey(session) => {
+                if session.user.id != user_id || !self.passkey_verified_recently(session)? {
+                    return Err(Error::rejected(
+                        ErrorCode::ReauthenticationRequired,
+                        "Verify with your passkey (/wan-verify), or give your password or a code.",
+                    ));
                 }
             }
             // A stolen session must not be a way around the per-account limit on guesses.

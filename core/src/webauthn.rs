@@ -792,6 +792,12 @@ impl Sesame<'_> {
         Ok(Some(signed_in.max(verified.unwrap_or(0))).filter(|until| *until > now))
     }
 
+    /// Whether this session passed `/wan-verify` within `freshness_ms` (a sign-in alone does
+    /// not count). Enough to turn two-factor off without the password.
+    pub fn passkey_verified_recently(&self, session: &SessionInfo) -> Result<bool> {
+        Ok(records::load::<FreshRecord>(self.store, &fresh_key(&session.id))?.is_some())
+    }
+
     /// The user's credentials, oldest first.
     ///
     /// WIT: `sesame:auth/webauthn.list-credentials`.

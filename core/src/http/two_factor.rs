@@ -244,10 +244,11 @@ fn setup(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
             let proof = match (password.as_deref(), code.as_deref()) {
                 (Some(p), _) if !p.is_empty() => Reauth::Password(p),
                 (_, Some(c)) if !c.is_empty() => Reauth::Code(c),
+                _ if sesame.passkey_verified_recently(&info)? => Reauth::RecentPasskey(&info),
                 _ => {
                     return Err(Error::rejected(
                         ErrorCode::InvalidRequest,
-                        "To turn two-factor off, give your password or a current code.",
+                        "To turn two-factor off, give your password or a current code, or verify with your passkey at /wan-verify first.",
                     ));
                 }
             };

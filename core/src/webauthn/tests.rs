@@ -720,3 +720,69 @@ fn the_relying_party_follows_the_deployment() {
         ("localhost", ORIGIN)
     );
 }
+
+/// RFC 4648 base32 (no padding), for the TOTP secret the enrolment shows.
+fn base32_decode(text: &str) -> Vec<u8> {
+    let mut bits = 0u64;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => continue,
+        };
+        bits = (bits << 5) | u64::from(v);
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_not() {
+    use crate::two_factor::{Reauth, totp};
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let s = f.sesame();
+    let enrolment = s.start_totp(&ada.user).unwrap();
+    let secret = totp::TotpSecret::new(base32_decode(&enrolment.secret_base32));
+    let step = totp::step_at(f.env.now_ms() / 1000);
+    let code = totp::code_at(&secret, enrolment.algorithm, enrolment.digits, step);
+    s.confirm_totp(&ada.user, &code).unwrap();
+    let mut cred = SoftCredential::new(Alg::Es256, 24);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+
+    // Freshly signed in, but not verified with the passkey: refused.
+    assert_eq!(
+        code_of(s.disable_two_factor(&ada.user.id, Reauth::RecentPasskey(&ada))),
+        ErrorCode::ReauthenticationRequired
+    );
+    // Another user's verified session does not count for ada.
+    let bob = session(&f, BOB);
+    let mut bob_key = SoftCredential::new(Alg::Es256, 25);
+    register(&f, &bob, &mut bob_key, "key", Usage::First);
+    let ceremony = s.begin_passkey_verify(&bob, &rp(&f)).unwrap();
+    let answer = bob_key.assert(&ceremony.options, ORIGIN);
+    s.finish_passkey_verify(&bob, ceremony.state.expose(), &assertion(answer))
+        .unwrap();
+    assert_eq!(
+        code_of(s.disable_two_factor(&ada.user.id, Reauth::RecentPasskey(&bob))),
+        ErrorCode::ReauthenticationRequired
+    );
+
+    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
+        .unwrap();
+    s.disable_two_factor(&ada.user.id, Reauth::RecentPasskey(&ada))
+        .unwrap();
+    assert!(!s.two_factor_required(&ada.user.id).unwrap());
+
+    // The verification expires with the freshness window.
+    f.advance(f.config.webauthn.freshness_ms);
+    assert!(!s.passkey_verified_recently(&ada).unwrap());
+}
