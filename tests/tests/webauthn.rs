@@ -375,6 +375,29 @@ fn verify_then_delete() {
         passkey_sign_in(&server, None, &mut key, &origin).error_code(),
         "unknown-credential"
     );
+
+    // Bob, signed in but not verified, cannot change his password without the current one;
+    // ada, verified above, can.
+    let refused = post_signed(
+        &server,
+        &bob,
+        "/change",
+        &json!({"new_password": "difference engine"}),
+    );
+    assert_eq!(refused.error_code(), "reauthentication-required");
+    let changed = post_signed(
+        &server,
+        &ada,
+        "/change",
+        &json!({"new_password": "difference engine"}),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    let login = server.post_json(
+        "/login",
+        &json!({"email": ADA, "password": "difference engine"}),
+        &[],
+    );
+    assert_eq!(login.status, 200);
 }
 
 #[test]

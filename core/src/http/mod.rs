@@ -559,7 +559,9 @@ fn logout_everywhere(
 
 #[derive(Deserialize)]
 struct ChangeBody {
-    password: String,
+    /// The current password; may be left out right after a passkey verification.
+    #[serde(default)]
+    password: Option<String>,
     new_password: String,
     #[serde(default)]
     new_password_confirm: Option<String>,
@@ -578,12 +580,19 @@ fn change(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response
             "The new passwords do not match.",
         ));
     }
-    let session = sesame.change_password(
-        credential.token(),
-        &body.password,
-        &body.new_password,
-        &req.client(),
-    )?;
+    let session = match body.password.as_deref().filter(|p| !p.is_empty()) {
+        Some(current) => sesame.change_password(
+            credential.token(),
+            current,
+            &body.new_password,
+            &req.client(),
+        )?,
+        None => sesame.change_password_after_passkey(
+            credential.token(),
+            &body.new_password,
+            &req.client(),
+        )?,
+    };
     let cookie = session_cookie(sesame, &session);
     let response = match format {
         Format::Html => Response::html(

@@ -786,3 +786,27 @@ fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_n
     f.advance(f.config.webauthn.freshness_ms);
     assert!(!s.passkey_verified_recently(&ada).unwrap());
 }
+
+#[test]
+fn a_recent_passkey_verification_replaces_the_current_password_for_a_change() {
+    let f = fixture();
+    let issued = f.sesame().login(ADA, PW, &ClientInfo::default()).unwrap();
+    let token = issued.token.expose().to_owned();
+    let ada = f.sesame().validate_session(&token).unwrap();
+    let s = f.sesame();
+    let mut cred = SoftCredential::new(Alg::EdDsa, 26);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    let new = "difference engine";
+    assert_eq!(
+        code_of(s.change_password_after_passkey(&token, new, &ClientInfo::default())),
+        ErrorCode::ReauthenticationRequired
+    );
+    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
+        .unwrap();
+    s.change_password_after_passkey(&token, new, &ClientInfo::default())
+        .unwrap();
+    assert!(s.login(ADA, new, &ClientInfo::default()).is_ok());
+    assert!(s.login(ADA, PW, &ClientInfo::default()).is_err());
+}
