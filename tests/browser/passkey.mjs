@@ -1,7 +1,8 @@
 // Sesame's passkey pages in real Chromium: a CDP virtual authenticator (CTAP2, internal,
 // resident keys, user verification) registers a passkey on /wan-register, signs in with it
-// on /wan-signin without a username, re-verifies on /wan-verify and deletes it, all through
-// the HTML pages and their script against the real `sesame` binary on loopback.
+// on /wan-signin without a username, re-verifies on /wan-verify and deletes it, then uses a
+// security key as the second step after the password, all through the HTML pages and their
+// script against the real `sesame` binary on loopback.
 //
 // Needs SESAME_BIN and SESAME_COMPONENT (scripts/test sets them) and Chromium
 // (CHROMIUM, default /usr/bin/chromium).
@@ -116,7 +117,29 @@ async function main() {
     assert.equal(after.credentials.length, 0);
     const used = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     assert.equal(used.credentials[0].signCount >= 2, true);
-    console.log('browser passkey test: register, usernameless sign-in, verify, delete: ok');
+
+    // A security key as the second step: password on /login, then the key on /wan-signin.
+    await page.goto(`${base}/wan-register`);
+    await page.fill('#name', 'Chromium key');
+    await page.check('#usage-secondary');
+    await page.click('form[data-wan=register] button');
+    await page.waitForSelector('td:has-text("Chromium key")', { timeout: 10000 });
+    await context.clearCookies();
+    await page.goto(`${base}/login`);
+    await page.fill('#email', EMAIL);
+    await page.fill('#password', PASSWORD);
+    await Promise.all([page.waitForURL(`${base}/wan-signin`), page.click('button[type=submit]')]);
+    assert.equal((await json('/me')).error.code, 'unauthenticated');
+    await Promise.all([
+      page.waitForURL(`${base}/me`),
+      page.click('form[data-wan=signin] button'),
+    ]).catch(async (e) => {
+      throw new Error(`${e.message}; status: ${await page.textContent('#wan-status')}`);
+    });
+    assert.equal((await json('/me')).user.email, EMAIL);
+    console.log(
+      'browser passkey test: register, usernameless sign-in, verify, delete, second factor: ok',
+    );
   } finally {
     await browser.close();
     child.kill('SIGKILL');
