@@ -459,24 +459,56 @@ impl Sesame<'_> {
         new: &str,
         client: &ClientInfo,
     ) -> Result<crate::sessions::IssuedSession> {
+        self.replace_password(token, Some(current), new, client)
+    }
+
+    /// Like [`Sesame::change_password`] without the current password, for a session that
+    /// passed a passkey verification (`/wan-verify`) within the freshness window; otherwise
+    /// `reauthentication-required`.
+    pub fn change_password_after_passkey(
+        &self,
+        token: &str,
+        new: &str,
+        client: &ClientInfo,
+    ) -> Result<crate::sessions::IssuedSession> {
+        self.replace_password(token, None, new, client)
+    }
+
+    /// The shared body of both password changes: `current` is checked when given, otherwise
+    /// a recent passkey verification of this session must exist.
+    fn replace_password(
+        &self,
+        token: &str,
+        current: Option<&str>,
+        new: &str,
+        client: &ClientInfo,
+    ) -> Result<crate::sessions::IssuedSession> {
         let info = self.validate_credential(token)?;
         let user_id = info.user.id.clone();
         let Some((record, _)) = self.load_user(&user_id)? else {
             return Err(Error::NoSession("user deleted"));
         };
-        let current = Password::for_verification(current)?;
-        match self
-            .hasher
-            .verify(&current, &record.password_hash, self.env)
-        {
-            Ok(_) => {}
-            Err(Error::WrongPassword) => {
+        match current {
+            Some(current) => {
+                let current = Password::for_verification(current)?;
+                match self.hasher.verify(&current, &record.password_hash, self.env) {
+                    Ok(_) => {}
+                    Err(Error::WrongPassword) => {
+                        return Err(Error::rejected(
+                            ErrorCode::InvalidCredentials,
+                            "The current password is not correct.",
+                        ));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            None if self.passkey_verified_recently(&info)? => {}
+            None => {
                 return Err(Error::rejected(
-                    ErrorCode::InvalidCredentials,
-                    "The current password is not correct.",
+                    ErrorCode::ReauthenticationRequired,
+                    "Give your current password, or verify with your passkey (/wan-verify) first.",
                 ));
             }
-            Err(e) => return Err(e),
         }
         let mut identities = vec![record.email.as_str()];
         if let Some(u) = &record.username {
@@ -662,7 +694,7 @@ impl Sesame<'_> {
 
     /// Finds the user id an email or username points to. Malformed identities are simply
     /// unknown, so they cost the same as any other miss.
-    fn resolve_identity(&self, identity: &str) -> Result<Option<String>> {
+    pub(crate) fn resolve_identity(&self, identity: &str) -> Result<Option<String>> {
         let key = if identity.contains('@') {
             match Email::parse(identity) {
                 Ok(email) => email_key(&email.key),

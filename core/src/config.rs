@@ -102,6 +102,8 @@ pub struct Config {
     pub token_audience: Option<String>,
     /// Two-factor settings (TOTP parameters, recovery codes, pending sign-ins).
     pub two_factor: crate::two_factor::TwoFactorConfig,
+    /// WebAuthn settings (relying party, challenge lifetime, freshness, attestation, counters).
+    pub webauthn: crate::webauthn::WebAuthnConfig,
 }
 
 /// Default access-token lifetime: 5 minutes.
@@ -144,6 +146,7 @@ impl Config {
             refresh_idle_ms: DEFAULT_REFRESH_IDLE_MS,
             token_audience: None,
             two_factor: crate::two_factor::TwoFactorConfig::default(),
+            webauthn: crate::webauthn::WebAuthnConfig::default(),
         }
     }
 
@@ -166,6 +169,12 @@ impl Config {
     ///   `SESAME_TWO_FACTOR_MAX_ATTEMPTS`, `SESAME_TWO_FACTOR_PENDING_SECS`: wrong codes allowed
     ///   and time given per pending sign-in; `SESAME_TWO_FACTOR_ENROLMENT_SECS`: time to confirm
     ///   a TOTP enrolment.
+    /// - `SESAME_WEBAUTHN_RP_ID`, `SESAME_WEBAUTHN_RP_NAME`, `SESAME_WEBAUTHN_ORIGINS` (comma
+    ///   separated): the relying party; `SESAME_WEBAUTHN_CHALLENGE_SECS`,
+    ///   `SESAME_WEBAUTHN_FRESHNESS_SECS`: challenge lifetime and how long a sign-in or
+    ///   `/wan-verify` counts as recent; `SESAME_WEBAUTHN_ATTESTATION` (comma separated, `none`,
+    ///   `packed`): accepted formats; `SESAME_WEBAUTHN_SIGN_COUNT` (`reject` or `flag`): what a
+    ///   counter that did not grow does.
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut secret = None;
         let mut argon2 = Argon2Params::default();
@@ -182,6 +191,7 @@ impl Config {
         let mut token_secs: [Option<u64>; 3] = [None; 3];
         let mut token_audience = None;
         let mut two_factor = crate::two_factor::TwoFactorConfig::default();
+        let mut webauthn = crate::webauthn::WebAuthnConfig::default();
         for (name, value) in vars {
             match name {
                 "SESAME_SECRET" => {
@@ -231,6 +241,41 @@ impl Config {
                 "SESAME_TWO_FACTOR_ENROLMENT_SECS" => {
                     two_factor.enrolment_ms = number::<u64>(name, value)?.saturating_mul(1000);
                 }
+                "SESAME_WEBAUTHN_RP_ID" => webauthn.rp_id = Some(value.to_owned()),
+                "SESAME_WEBAUTHN_RP_NAME" => webauthn.rp_name = value.to_owned(),
+                "SESAME_WEBAUTHN_ORIGINS" => {
+                    webauthn.origins = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|o| !o.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                }
+                "SESAME_WEBAUTHN_CHALLENGE_SECS" => {
+                    webauthn.challenge_ms = number::<u64>(name, value)?.saturating_mul(1000);
+                }
+                "SESAME_WEBAUTHN_FRESHNESS_SECS" => {
+                    webauthn.freshness_ms = number::<u64>(name, value)?.saturating_mul(1000);
+                }
+                "SESAME_WEBAUTHN_ATTESTATION" => {
+                    webauthn.attestation_formats = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|f| !f.is_empty())
+                        .map(|f| {
+                            crate::webauthn::AttestationFormat::parse(f).ok_or_else(|| {
+                                Error::Config(format!("{name}: formats are 'none' and 'packed'"))
+                            })
+                        })
+                        .collect::<Result<_>>()?;
+                }
+                "SESAME_WEBAUTHN_SIGN_COUNT" => {
+                    webauthn.sign_count_policy = match value {
+                        "reject" => crate::webauthn::SignCountPolicy::Reject,
+                        "flag" => crate::webauthn::SignCountPolicy::Flag,
+                        _ => return Err(Error::Config(format!("{name} must be reject or flag"))),
+                    }
+                }
                 "SESAME_COOKIE_SECURE" => {
                     cookie_secure = match value {
                         "true" | "1" => true,
@@ -247,6 +292,7 @@ impl Config {
         config.cookie_secure = cookie_secure;
         config.throttle = throttle;
         config.two_factor = two_factor;
+        config.webauthn = webauthn;
         if let Some(url) = public_url {
             config.public_url = url;
         }
@@ -301,6 +347,7 @@ impl Config {
             ));
         }
         self.two_factor.validate()?;
+        self.webauthn.validate()?;
         if self.lockout_threshold == 0 {
             return Err(Error::Config(
                 "the lockout threshold must be at least 1".into(),

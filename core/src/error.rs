@@ -129,11 +129,23 @@ pub enum ErrorCode {
     /// The password was right, but the account has two-factor on and this way of signing in
     /// gives no second factor.
     SecondFactorRequired,
+    /// A WebAuthn answer failed a check (origin, RP ID, type, signature, flags, algorithm or
+    /// attestation); the message names which.
+    WebauthnRejected,
+    /// A WebAuthn challenge is unknown, expired, already answered, or was issued to another
+    /// session or sign-in.
+    ChallengeInvalid,
+    /// The credential is not registered, or not to the account signing in.
+    UnknownCredential,
+    /// The authenticator's signature counter did not grow: it may be cloned.
+    SignCountRegression,
+    /// A sensitive action needs a recent sign-in or `/wan-verify`.
+    ReauthenticationRequired,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::InvalidRequest,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidEncoding,
@@ -155,6 +167,11 @@ impl ErrorCode {
         ErrorCode::Internal,
         ErrorCode::InvalidCode,
         ErrorCode::SecondFactorRequired,
+        ErrorCode::WebauthnRejected,
+        ErrorCode::ChallengeInvalid,
+        ErrorCode::UnknownCredential,
+        ErrorCode::SignCountRegression,
+        ErrorCode::ReauthenticationRequired,
     ];
 
     /// The stable kebab-case spelling used on the wire.
@@ -181,6 +198,11 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::InvalidCode => "invalid-code",
             ErrorCode::SecondFactorRequired => "second-factor-required",
+            ErrorCode::WebauthnRejected => "webauthn-rejected",
+            ErrorCode::ChallengeInvalid => "challenge-invalid",
+            ErrorCode::UnknownCredential => "unknown-credential",
+            ErrorCode::SignCountRegression => "sign-count-regression",
+            ErrorCode::ReauthenticationRequired => "reauthentication-required",
         }
     }
 
@@ -204,6 +226,10 @@ impl ErrorCode {
             ErrorCode::Internal => 500,
             ErrorCode::InvalidCode => 401,
             ErrorCode::SecondFactorRequired => 403,
+            ErrorCode::WebauthnRejected | ErrorCode::ChallengeInvalid => 400,
+            ErrorCode::UnknownCredential
+            | ErrorCode::SignCountRegression
+            | ErrorCode::ReauthenticationRequired => 401,
         }
     }
 }

@@ -35,6 +35,12 @@ pub enum EventKind {
     SessionRevoked,
     /// A replaced refresh token was presented again: a copy exists, so its login was ended.
     RefreshTokenReused,
+    /// A WebAuthn credential (passkey or security key) was registered.
+    PasskeyRegistered,
+    /// A WebAuthn credential was deleted.
+    PasskeyDeleted,
+    /// A WebAuthn signature counter did not grow: the authenticator may be cloned.
+    PasskeySignCountRegression,
 }
 
 impl EventKind {
@@ -50,6 +56,9 @@ impl EventKind {
             EventKind::PasswordReset => "password-reset",
             EventKind::SessionRevoked => "session-revoked",
             EventKind::RefreshTokenReused => "refresh-token-reused",
+            EventKind::PasskeyRegistered => "passkey-registered",
+            EventKind::PasskeyDeleted => "passkey-deleted",
+            EventKind::PasskeySignCountRegression => "passkey-sign-count-regression",
         }
     }
 }

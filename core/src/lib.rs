@@ -64,6 +64,7 @@ mod testing;
 pub mod throttle;
 pub mod tokens;
 pub mod two_factor;
+pub mod webauthn;
 
 pub use config::Config;
 pub use env::Env;

@@ -111,6 +111,8 @@ pub enum Method {
     Totp,
     /// One of the user's recovery codes.
     RecoveryCode,
+    /// A passkey or security key (`/wan-signin`).
+    Webauthn,
 }
 
 impl Method {
@@ -119,6 +121,7 @@ impl Method {
         match self {
             Method::Totp => "totp",
             Method::RecoveryCode => "recovery-code",
+            Method::Webauthn => "webauthn",
         }
     }
 
@@ -127,6 +130,7 @@ impl Method {
         match raw {
             "totp" => Some(Method::Totp),
             "recovery-code" => Some(Method::RecoveryCode),
+            "webauthn" => Some(Method::Webauthn),
             _ => None,
         }
     }
@@ -175,6 +179,8 @@ pub enum Reauth<'a> {
     Password(&'a str),
     /// A current TOTP code or an unused recovery code.
     Code(&'a str),
+    /// This session passed a passkey verification (`/wan-verify`) within the freshness window.
+    RecentPasskey(&'a crate::sessions::SessionInfo),
 }
 
 /// A sign-in whose password was right and which now waits for a second factor. The token is
@@ -281,7 +287,13 @@ impl Sesame<'_> {
     /// Whether the user with this id must pass a second factor (see [`required`]).
     ///
     /// WIT: `sesame:auth/two-factor.required`.
+    /// True once a TOTP credential is confirmed or a WebAuthn credential is registered as a
+    /// second factor.
     pub fn two_factor_required(&self, user_id: &str) -> Result<bool> {
+        Ok(self.totp_enabled(user_id)? || self.has_secondary_passkey(user_id)?)
+    }
+
+    fn totp_enabled(&self, user_id: &str) -> Result<bool> {
         Ok(self.store.get(&totp_key(user_id))?.is_some())
     }
 
@@ -290,7 +302,7 @@ impl Sesame<'_> {
     /// WIT: `sesame:auth/two-factor.status`.
     pub fn two_factor_status(&self, user_id: &str) -> Result<TwoFactorStatus> {
         Ok(TwoFactorStatus {
-            totp_enabled: self.two_factor_required(user_id)?,
+            totp_enabled: self.totp_enabled(user_id)?,
             enrolment_pending: self.store.get(&enrolment_key(user_id))?.is_some(),
             recovery_codes_left: self.recovery_codes_left(user_id)?,
         })
@@ -302,7 +314,7 @@ impl Sesame<'_> {
     ///
     /// WIT: `sesame:auth/two-factor.start-totp`.
     pub fn start_totp(&self, user: &User) -> Result<TotpEnrolment> {
-        if self.two_factor_required(&user.id)? {
+        if self.totp_enabled(&user.id)? {
             return Err(Error::rejected(
                 ErrorCode::AlreadyExists,
                 "Two-factor authentication is already on; turn it off before setting up a new app.",
@@ -406,7 +418,7 @@ impl Sesame<'_> {
     ///
     /// WIT: `sesame:auth/two-factor.disable`.
     pub fn disable_two_factor(&self, user_id: &str, proof: Reauth<'_>) -> Result<()> {
-        if !self.two_factor_required(user_id)? {
+        if !self.totp_enabled(user_id)? {
             return Err(Error::rejected(
                 ErrorCode::NotFound,
                 "Two-factor authentication is not on.",
@@ -430,6 +442,15 @@ impl Sesame<'_> {
                         ));
                     }
                     Err(e) => return Err(e),
+                }
+            }
+            // A sign-in alone is not enough here: only an explicit passkey verification counts.
+            Reauth::RecentPasskey(session) => {
+                if session.user.id != user_id || !self.passkey_verified_recently(session)? {
+                    return Err(Error::rejected(
+                        ErrorCode::ReauthenticationRequired,
+                        "Verify with your passkey (/wan-verify), or give your password or a code.",
+                    ));
                 }
             }
             // A stolen session must not be a way around the per-account limit on guesses.
@@ -530,7 +551,7 @@ impl Sesame<'_> {
 
     /// The shared end of a pending sign-in: check the factor, count a failure, or use up the
     /// pending state (compare-and-swap delete, so it yields at most one session) and sign in.
-    fn complete(
+    pub(crate) fn complete(
         &self,
         token: &str,
         client: &ClientInfo,
@@ -614,6 +635,12 @@ impl Sesame<'_> {
         Err(Error::Contention("second-factor failures"))
     }
 
+    /// The user of a live pending sign-in; `unauthenticated` when it is unknown, used or
+    /// expired.
+    pub(crate) fn pending_user(&self, token: &str) -> Result<String> {
+        Ok(self.load_pending(token)?.0.user_id)
+    }
+
     fn load_pending(&self, token: &str) -> Result<(PendingRecord, u64)> {
         if token.len() != PENDING_TOKEN_CHARS {
             return Err(Error::NoSession("malformed pending token"));
@@ -675,7 +702,10 @@ impl Sesame<'_> {
 
     fn methods_of(&self, user_id: &str) -> Result<Vec<Method>> {
         let mut methods = Vec::new();
-        if self.two_factor_required(user_id)? {
+        if self.has_passkey(user_id)? {
+            methods.push(Method::Webauthn);
+        }
+        if self.totp_enabled(user_id)? {
             methods.push(Method::Totp);
         }
         if self.recovery_codes_left(user_id)? > 0 {
@@ -751,7 +781,11 @@ impl Sesame<'_> {
 fn counts_as_attempt(error: &Error) -> bool {
     matches!(
         crate::AuthError::from(error).code,
-        ErrorCode::InvalidCode | ErrorCode::InvalidRequest
+        ErrorCode::InvalidCode
+            | ErrorCode::InvalidRequest
+            | ErrorCode::WebauthnRejected
+            | ErrorCode::UnknownCredential
+            | ErrorCode::SignCountRegression
     )
 }
 

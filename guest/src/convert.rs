@@ -91,6 +91,11 @@ pub(crate) fn event(e: &Event) -> wit_outbox::Event {
             EventKind::PasswordReset => wit_outbox::EventKind::PasswordReset,
             EventKind::SessionRevoked => wit_outbox::EventKind::SessionRevoked,
             EventKind::RefreshTokenReused => wit_outbox::EventKind::RefreshTokenReused,
+            EventKind::PasskeyRegistered => wit_outbox::EventKind::PasskeyRegistered,
+            EventKind::PasskeyDeleted => wit_outbox::EventKind::PasskeyDeleted,
+            EventKind::PasskeySignCountRegression => {
+                wit_outbox::EventKind::PasskeySignCountRegression
+            }
         },
         user_id: e.user_id.clone(),
         address: e.address.clone(),
@@ -130,5 +135,10 @@ fn code(c: ErrorCode) -> wit::ErrorCode {
         ErrorCode::Internal => wit::ErrorCode::Internal,
         ErrorCode::InvalidCode => wit::ErrorCode::InvalidCode,
         ErrorCode::SecondFactorRequired => wit::ErrorCode::SecondFactorRequired,
+        ErrorCode::WebauthnRejected => wit::ErrorCode::WebauthnRejected,
+        ErrorCode::ChallengeInvalid => wit::ErrorCode::ChallengeInvalid,
+        ErrorCode::UnknownCredential => wit::ErrorCode::UnknownCredential,
+        ErrorCode::SignCountRegression => wit::ErrorCode::SignCountRegression,
+        ErrorCode::ReauthenticationRequired => wit::ErrorCode::ReauthenticationRequired,
     }
 }

@@ -19,6 +19,7 @@ mod convert;
 mod http_adapter;
 mod token_exports;
 mod two_factor;
+mod webauthn;
 mod wit_store;
 
 use std::sync::OnceLock;

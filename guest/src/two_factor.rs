@@ -11,6 +11,7 @@ fn method(m: Method) -> wit_tf::Method {
     match m {
         Method::Totp => wit_tf::Method::Totp,
         Method::RecoveryCode => wit_tf::Method::RecoveryCode,
+        Method::Webauthn => wit_tf::Method::Webauthn,
     }
 }
 

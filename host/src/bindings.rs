@@ -19,6 +19,8 @@ mod generated {
 
 #[cfg(test)]
 pub(crate) use generated::exports::sesame::auth::two_factor;
+#[cfg(test)]
+pub(crate) use generated::exports::sesame::auth::webauthn;
 pub(crate) use generated::exports::sesame::auth::{accounts, roles};
 pub(crate) use generated::sesame::auth::{hashing, outbox, store, types};
 pub(crate) use generated::{Service, ServicePre};

@@ -128,6 +128,11 @@ enum Command {
     /// SESAME_RECOVERY_CODES (default 10 per set), SESAME_TWO_FACTOR_MAX_ATTEMPTS (default 5
     /// wrong codes per sign-in), SESAME_TWO_FACTOR_PENDING_SECS (default 300),
     /// SESAME_TWO_FACTOR_ENROLMENT_SECS (default 900).
+    /// WebAuthn: SESAME_WEBAUTHN_RP_ID (default: the public URL's host), SESAME_WEBAUTHN_RP_NAME
+    /// (default Sesame), SESAME_WEBAUTHN_ORIGINS (comma separated; default: the public URL's
+    /// origin), SESAME_WEBAUTHN_CHALLENGE_SECS (default 300), SESAME_WEBAUTHN_FRESHNESS_SECS
+    /// (default 600), SESAME_WEBAUTHN_ATTESTATION (default none,packed),
+    /// SESAME_WEBAUTHN_SIGN_COUNT (reject or flag; default reject).
     Serve {
         /// Address to listen on. Cookies are marked Secure unless this is a loopback address
         /// (put a TLS-terminating proxy in front of any other).
@@ -254,7 +259,7 @@ enum UserCommand {
 }
 
 /// Names of host environment variables passed through to the component; it sees no others.
-const PASSED_THROUGH: [&str; 24] = [
+const PASSED_THROUGH: [&str; 31] = [
     "SESAME_ARGON2_M_KIB",
     "SESAME_ARGON2_T",
     "SESAME_ARGON2_P",
@@ -280,6 +285,14 @@ const PASSED_THROUGH: [&str; 24] = [
     "SESAME_TWO_FACTOR_MAX_ATTEMPTS",
     "SESAME_TWO_FACTOR_PENDING_SECS",
     "SESAME_TWO_FACTOR_ENROLMENT_SECS",
+    // WebAuthn.
+    "SESAME_WEBAUTHN_RP_ID",
+    "SESAME_WEBAUTHN_RP_NAME",
+    "SESAME_WEBAUTHN_ORIGINS",
+    "SESAME_WEBAUTHN_CHALLENGE_SECS",
+    "SESAME_WEBAUTHN_FRESHNESS_SECS",
+    "SESAME_WEBAUTHN_ATTESTATION",
+    "SESAME_WEBAUTHN_SIGN_COUNT",
 ];
 
 /// How often expired entries are purged from the store.

@@ -27,6 +27,8 @@ mod test_support;
 mod wit_api_tests;
 #[cfg(test)]
 mod wit_two_factor_tests;
+#[cfg(test)]
+mod wit_webauthn_tests;
 
 use clap::Parser;
 

@@ -282,5 +282,8 @@ fn event_kind(kind: EventKind) -> &'static str {
         EventKind::PasswordReset => "password-reset",
         EventKind::SessionRevoked => "session-revoked",
         EventKind::RefreshTokenReused => "refresh-token-reused",
+        EventKind::PasskeyRegistered => "passkey-registered",
+        EventKind::PasskeyDeleted => "passkey-deleted",
+        EventKind::PasskeySignCountRegression => "passkey-sign-count-regression",
     }
 }

@@ -25,6 +25,7 @@
 //! | `DELETE /tokens` | ends the token login (bearer access token or refresh token)    |
 //! | `GET /.well-known/jwks.json` | public keys that verify access tokens              |
 //! | `/tf-setup`, `/tf-select`, `/tf-validate`, `/mf-recovery`, `/mf-recovery-codes` | two-factor, see [`two_factor`] |
+//! | `/wan-register`, `/wan-signin`, `/wan-verify` (each with `-response`), `/wan-delete` | passkeys, see [`webauthn`] |
 //!
 //! State-changing requests authenticated by the session cookie must carry the session's CSRF
 //! token (`X-CSRF-Token` header or `csrf_token` form field), and any request whose `Origin` (or
@@ -34,6 +35,7 @@ pub mod adapter;
 mod pages;
 pub mod parse;
 pub mod two_factor;
+pub mod webauthn;
 
 use serde::Deserialize;
 
@@ -213,9 +215,12 @@ pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
     let format = Format::of(req);
     let outcome = check_origin(req).and_then(|()| route(sesame, req, format));
     let mut response = outcome.unwrap_or_else(|error| error_response(sesame, req, format, &error));
+    // A page that set its own policy (the passkey pages, which load Sesame's script) keeps it.
+    let own_policy = response.header("content-security-policy").is_some();
     response.headers.extend(
         SECURITY_HEADERS
             .iter()
+            .filter(|(name, _)| !(own_policy && *name == "content-security-policy"))
             .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
     );
     response
@@ -240,6 +245,9 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
 
 fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
     if let Some(answer) = two_factor::route(sesame, req, format) {
+        return answer;
+    }
+    if let Some(answer) = webauthn::route(sesame, req, format) {
         return answer;
     }
     match (req.method.as_str(), req.path()) {
@@ -280,6 +288,7 @@ fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
         (method, path) => match ROUTES
             .iter()
             .chain(two_factor::ROUTES.iter())
+            .chain(webauthn::ROUTES.iter())
             .find(|(p, _)| *p == path)
         {
             Some(_) => Err(Error::rejected(
@@ -384,6 +393,7 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
             Response::html(status, pages::change(&csrf, Some(&public.message)))
         }
         (Format::Html, _) => two_factor::error_page(sesame, req, &public)
+            .or_else(|| webauthn::error_page(sesame, req, &public))
             .unwrap_or_else(|| Response::html(status, pages::error(status, &public.message))),
         (Format::Json, _) => fault_response(error),
     };
@@ -405,6 +415,7 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
         ROUTES
             .iter()
             .chain(two_factor::ROUTES.iter())
+            .chain(webauthn::ROUTES.iter())
             .find(|(p, _)| *p == req.path()),
     ) {
         response = response.with_header("allow", (*allow).to_owned());
@@ -549,7 +560,9 @@ fn logout_everywhere(
 
 #[derive(Deserialize)]
 struct ChangeBody {
-    password: String,
+    /// The current password; may be left out right after a passkey verification.
+    #[serde(default)]
+    password: Option<String>,
     new_password: String,
     #[serde(default)]
     new_password_confirm: Option<String>,
@@ -568,12 +581,19 @@ fn change(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response
             "The new passwords do not match.",
         ));
     }
-    let session = sesame.change_password(
-        credential.token(),
-        &body.password,
-        &body.new_password,
-        &req.client(),
-    )?;
+    let session = match body.password.as_deref().filter(|p| !p.is_empty()) {
+        Some(current) => sesame.change_password(
+            credential.token(),
+            current,
+            &body.new_password,
+            &req.client(),
+        )?,
+        None => sesame.change_password_after_passkey(
+            credential.token(),
+            &body.new_password,
+            &req.client(),
+        )?,
+    };
     let cookie = session_cookie(sesame, &session);
     let response = match format {
         Format::Html => Response::html(

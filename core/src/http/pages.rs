@@ -7,7 +7,7 @@ use crate::sessions::SessionSummary;
 pub(super) fn index() -> String {
     layout(
         "Sesame",
-        "<h1>Sesame</h1>\n<ul>\n<li><a href=\"/login\">Sign in</a></li>\n<li><a href=\"/register\">Create an account</a></li>\n<li><a href=\"/me\">My account</a></li>\n</ul>",
+        "<h1>Sesame</h1>\n<ul>\n<li><a href=\"/login\">Sign in</a></li>\n<li><a href=\"/wan-signin\">Sign in with a passkey</a></li>\n<li><a href=\"/register\">Create an account</a></li>\n<li><a href=\"/me\">My account</a></li>\n</ul>",
     )
 }
 
@@ -22,7 +22,7 @@ pub(super) fn login(error: Option<&str>) -> String {
              <p><label for=\"password\">Password</label><br>\
              <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
              <p><button type=\"submit\">Sign in</button></p>\n</form>\n\
-             <p><a href=\"/register\">Create an account</a> · <a href=\"/reset\">Forgot your password?</a></p>",
+             <p><a href=\"/wan-signin\">Sign in with a passkey</a> · <a href=\"/register\">Create an account</a> · <a href=\"/reset\">Forgot your password?</a></p>",
             alert(error)
         ),
     )
@@ -65,7 +65,8 @@ pub(super) fn me(user: &User, csrf_token: &str) -> String {
             "<h1>My account</h1>\n<dl>\n<dt>Email</dt><dd>{}</dd>\n{username}<dt>Roles</dt><dd>{roles}</dd>\n</dl>\n\
              <ul><li><a href=\"/change\">Change password</a></li>\
              <li><a href=\"/sessions\">My sessions</a></li>\
-             <li><a href=\"/tf-setup\">Two-factor authentication</a></li></ul>\
+             <li><a href=\"/tf-setup\">Two-factor authentication</a></li>\
+             <li><a href=\"/wan-register\">Passkeys and security keys</a></li></ul>\
              {}",
             escape(&user.email),
             post_button("/logout", csrf_token, "Sign out", &[])

@@ -149,7 +149,11 @@ fn pending_cookie_name(sesame: &Sesame<'_>) -> &'static str {
 }
 
 /// The pending token: the body's `tf_token` when given, else the pending cookie.
-fn pending_token(sesame: &Sesame<'_>, req: &Request, from_body: Option<String>) -> Option<String> {
+pub(super) fn pending_token(
+    sesame: &Sesame<'_>,
+    req: &Request,
+    from_body: Option<String>,
+) -> Option<String> {
     from_body.or_else(|| parse::cookie(req, pending_cookie_name(sesame)))
 }
 
@@ -161,6 +165,7 @@ fn method_names(methods: &[Method]) -> Vec<&'static str> {
 fn next_page(methods: &[Method]) -> &'static str {
     match methods {
         [Method::RecoveryCode] => "/mf-recovery",
+        [Method::Webauthn] => "/wan-signin",
         [_] | [] => "/tf-validate",
         _ => "/tf-select",
     }
@@ -170,6 +175,7 @@ fn method_page(method: Method) -> &'static str {
     match method {
         Method::Totp => "/tf-validate",
         Method::RecoveryCode => "/mf-recovery",
+        Method::Webauthn => "/wan-signin",
     }
 }
 
@@ -238,10 +244,11 @@ fn setup(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
             let proof = match (password.as_deref(), code.as_deref()) {
                 (Some(p), _) if !p.is_empty() => Reauth::Password(p),
                 (_, Some(c)) if !c.is_empty() => Reauth::Code(c),
+                _ if sesame.passkey_verified_recently(&info)? => Reauth::RecentPasskey(&info),
                 _ => {
                     return Err(Error::rejected(
                         ErrorCode::InvalidRequest,
-                        "To turn two-factor off, give your password or a current code.",
+                        "To turn two-factor off, give your password or a current code, or verify with your passkey at /wan-verify first.",
                     ));
                 }
             };
@@ -381,6 +388,12 @@ fn complete(
     let session = match method {
         Method::Totp => sesame.complete_totp(&token, &code, &client)?,
         Method::RecoveryCode => sesame.complete_recovery(&token, &code, &client)?,
+        Method::Webauthn => {
+            return Err(Error::rejected(
+                ErrorCode::InvalidRequest,
+                "Finish with your passkey or security key at /wan-signin.",
+            ));
+        }
     };
     Ok(signed_in_response(sesame, &session, format, include_token)
         .with_header("set-cookie", clear_pending_cookie(sesame)))
@@ -536,6 +549,7 @@ fn select_html(methods: &[Method]) -> String {
             let label = match m {
                 Method::Totp => "A code from my authenticator app",
                 Method::RecoveryCode => "One of my recovery codes",
+                Method::Webauthn => "My passkey or security key",
             };
             format!(
                 "<p><input type=\"radio\" id=\"method-{i}\" name=\"method\" value=\"{}\"{}> \
@@ -569,6 +583,7 @@ fn code_form(method: Method, digits: u32, error: Option<&str>) -> String {
             "Recovery code (like abcd-efgh-ijkl-mnop)".to_owned(),
             "autocomplete=\"off\" autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"40\"",
         ),
+        Method::Webauthn => return super::webauthn::signin_html(true, error),
     };
     layout(
         title,

@@ -1,0 +1,812 @@
+use serde_json::Value;
+
+use super::*;
+use crate::env::Env as _;
+use crate::events::EventKind;
+use crate::testing::Fixture;
+use crate::two_factor::LoginOutcome;
+
+#[path = "../../../tests/src/authenticator.rs"]
+#[allow(
+    dead_code,
+    unreachable_pub,
+    reason = "shared with the end-to-end tests"
+)]
+mod authenticator;
+
+use authenticator::{Alg, SoftCredential, b64e};
+
+const ADA: &str = "ada@example.com";
+const BOB: &str = "bob@example.com";
+const PW: &str = "analytical engine";
+const HOST: &str = "localhost:8080";
+const ORIGIN: &str = "http://localhost:8080";
+
+fn fixture() -> Fixture {
+    let f = Fixture::new();
+    f.sesame().register(ADA, PW, Some("ada")).unwrap();
+    f.sesame().register(BOB, PW, None).unwrap();
+    f
+}
+
+fn session(f: &Fixture, email: &str) -> SessionInfo {
+    let issued = f.sesame().login(email, PW, &ClientInfo::default()).unwrap();
+    f.sesame().validate_session(issued.token.expose()).unwrap()
+}
+
+fn rp(f: &Fixture) -> RelyingParty {
+    f.sesame().relying_party(Some(HOST)).unwrap()
+}
+
+fn code_of<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
+    crate::AuthError::from(&result.unwrap_err()).code
+}
+
+fn registration(value: Value) -> RegistrationCredential {
+    serde_json::from_value(value).unwrap()
+}
+
+fn assertion(value: Value) -> AssertionCredential {
+    serde_json::from_value(value).unwrap()
+}
+
+/// Registers `cred` for the session's user with `usage`.
+fn register(
+    f: &Fixture,
+    who: &SessionInfo,
+    cred: &mut SoftCredential,
+    name: &str,
+    usage: Usage,
+) -> CredentialInfo {
+    let s = f.sesame();
+    let ceremony = s
+        .begin_passkey_registration(who, name, usage, &rp(f))
+        .unwrap();
+    let answer = cred.register(&ceremony.options, ORIGIN);
+    s.finish_passkey_registration(who, ceremony.state.expose(), &registration(answer))
+        .unwrap()
+}
+
+fn sign_in(
+    f: &Fixture,
+    identity: Option<&str>,
+    cred: &mut SoftCredential,
+) -> Result<IssuedSession> {
+    let s = f.sesame();
+    let ceremony = s.begin_passkey_signin(identity, &rp(f))?;
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer),
+        None,
+        &ClientInfo::default(),
+    )
+}
+
+#[test]
+fn every_algorithm_registers_and_signs_in_with_and_without_a_username() {
+    for (seed, alg) in [Alg::Es256, Alg::EdDsa, Alg::Rs256].into_iter().enumerate() {
+        let f = fixture();
+        let ada = session(&f, ADA);
+        let mut cred = SoftCredential::new(alg, seed as u8);
+        let info = register(&f, &ada, &mut cred, "laptop", Usage::First);
+        assert_eq!(info.algorithm.cose_id(), cred_alg(alg));
+        let by_name = sign_in(&f, Some("ada"), &mut cred).unwrap();
+        assert_eq!(by_name.user.email, ADA);
+        let usernameless = sign_in(&f, None, &mut cred).unwrap();
+        assert_eq!(usernameless.user.email, ADA);
+        let listed = f.sesame().list_passkeys(&ada.user.id).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].name, "laptop");
+        assert_eq!(listed[0].last_used_at_ms, Some(f.env.now_ms()));
+        assert_eq!(listed[0].sign_count, 2);
+        assert_eq!(listed[0].discoverable, Some(true));
+    }
+}
+
+fn cred_alg(alg: Alg) -> i64 {
+    match alg {
+        Alg::Es256 => -7,
+        Alg::EdDsa => -8,
+        Alg::Rs256 => -257,
+    }
+}
+
+#[test]
+fn packed_self_attestation_is_accepted_and_the_policy_can_refuse_it() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut cred = SoftCredential::new(Alg::Es256, 1);
+    cred.attestation = "packed";
+    register(&f, &ada, &mut cred, "packed key", Usage::First);
+
+    let mut f = fixture();
+    f.config.webauthn.attestation_formats = vec![AttestationFormat::None];
+    let ada = session(&f, ADA);
+    let s = f.sesame();
+    let ceremony = s
+        .begin_passkey_registration(&ada, "k", Usage::First, &rp(&f))
+        .unwrap();
+    let answer = cred.register(&ceremony.options, ORIGIN);
+    let refused =
+        s.finish_passkey_registration(&ada, ceremony.state.expose(), &registration(answer));
+    assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
+}
+
+#[test]
+fn a_forged_packed_signature_is_refused() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let s = f.sesame();
+    let mut cred = SoftCredential::new(Alg::EdDsa, 2);
+    cred.attestation = "packed";
+    let ceremony = s
+        .begin_passkey_registration(&ada, "k", Usage::First, &rp(&f))
+        .unwrap();
+    let mut answer = cred.register(&ceremony.options, ORIGIN);
+    // Change the client data after signing: the attestation no longer covers it.
+    let original = answer["response"]["clientDataJSON"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut tampered: Value = serde_json::from_slice(&authenticator::b64d(&original)).unwrap();
+    tampered["extra"] = Value::String("added later".into());
+    answer["response"]["clientDataJSON"] = b64e(&serde_json::to_vec(&tampered).unwrap()).into();
+    let refused =
+        s.finish_passkey_registration(&ada, ceremony.state.expose(), &registration(answer));
+    assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
+}
+
+#[test]
+fn a_challenge_is_answered_once() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut cred = SoftCredential::new(Alg::Es256, 3);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    let s = f.sesame();
+    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer.clone()),
+        None,
+        &ClientInfo::default(),
+    )
+    .unwrap();
+    let replay = s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer),
+        None,
+        &ClientInfo::default(),
+    );
+    assert_eq!(code_of(replay), ErrorCode::ChallengeInvalid);
+}
+
+#[test]
+fn a_challenge_expires() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut cred = SoftCredential::new(Alg::Es256, 4);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    let s = f.sesame();
+    let ceremony = s.begin_passkey_signin(Some(ADA), &rp(&f)).unwrap();
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    f.advance(f.config.webauthn.challenge_ms);
+    let late = s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer),
+        None,
+        &ClientInfo::default(),
+    );
+    assert_eq!(code_of(late), ErrorCode::ChallengeInvalid);
+}
+
+#[test]
+fn an_answer_to_another_challenge_is_refused() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut cred = SoftCredential::new(Alg::Es256, 5);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    let s = f.sesame();
+    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let answer = cred.assert_for("localhost", &b64e(&[7; 32]), ORIGIN);
+    let refused = s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer),
+        None,
+        &ClientInfo::default(),
+    );
+    assert_eq!(code_of(refused), ErrorCode::ChallengeInvalid);
+}
+
+#[test]
+fn a_registration_is_bound_to_the_session_that_started_it() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let other_ada_session = session(&f, ADA);
+    let s = f.sesame();
+    let mut cred = SoftCredential::new(Alg::Es256, 6);
+    let ceremony = s
+        .begin_passkey_registration(&ada, "key", Usage::First, &rp(&f))
+        .unwrap();
+    let answer = cred.register(&ceremony.options, ORIGIN);
+    let refused = s.finish_passkey_registration(
+        &other_ada_session,
+        ceremony.state.expose(),
+        &registration(answer),
+    );
+    assert_eq!(code_of(refused), ErrorCode::ChallengeInvalid);
+    assert!(s.list_passkeys(&ada.user.id).unwrap().is_empty());
+}
+
+#[test]
+fn wrong_origin_rp_id_or_ceremony_type_is_refused() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut cred = SoftCredential::new(Alg::Es256, 7);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    let s = f.sesame();
+
+    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let answer = cred.assert(&ceremony.options, "http://evil.example");
+    let refused = s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer),
+        None,
+        &ClientInfo::default(),
+    );
+    let error = crate::AuthError::from(&refused.unwrap_err());
+    assert_eq!(error.code, ErrorCode::WebauthnRejected);
+    assert!(error.message.contains("origin"), "{}", error.message);
+
+    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let challenge = ceremony.options["publicKey"]["challenge"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer = cred.assert_for("evil.example", &challenge, ORIGIN);
+    let refused = s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer),
+        None,
+        &ClientInfo::default(),
+    );
+    assert!(
+        crate::AuthError::from(&refused.unwrap_err())
+            .message
+            .contains("RP ID")
+    );
+
+    // A registration's client data cannot answer a sign-in.
+    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let mut answer = cred.assert(&ceremony.options, ORIGIN);
+    let challenge = ceremony.options["publicKey"]["challenge"].as_str().unwrap();
+    answer["response"]["clientDataJSON"] = b64e(&authenticator::client_data(
+        "webauthn.create",
+        challenge,
+        ORIGIN,
+    ))
+    .into();
+    let refused = s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer),
+        None,
+        &ClientInfo::default(),
+    );
+    assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
+}
+
+#[test]
+fn a_bad_signature_is_refused() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut cred = SoftCredential::new(Alg::Rs256, 8);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    let s = f.sesame();
+    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let mut answer = cred.assert(&ceremony.options, ORIGIN);
+    let mut signature = authenticator::b64d(answer["response"]["signature"].as_str().unwrap());
+    signature[10] ^= 1;
+    answer["response"]["signature"] = b64e(&signature).into();
+    let refused = s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer),
+        None,
+        &ClientInfo::default(),
+    );
+    assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
+}
+
+#[test]
+fn unknown_and_other_users_credentials_never_sign_in() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let bob = session(&f, BOB);
+    let mut ada_key = SoftCredential::new(Alg::Es256, 9);
+    let mut bob_key = SoftCredential::new(Alg::EdDsa, 10);
+    register(&f, &ada, &mut ada_key, "ada's", Usage::First);
+    register(&f, &bob, &mut bob_key, "bob's", Usage::First);
+
+    let mut stranger = SoftCredential::new(Alg::Es256, 11);
+    stranger.user_handle = ada_key.user_handle.clone();
+    assert_eq!(
+        code_of(sign_in(&f, None, &mut stranger)),
+        ErrorCode::UnknownCredential
+    );
+
+    // Asked for bob, answered with ada's passkey.
+    assert_eq!(
+        code_of(sign_in(&f, Some(BOB), &mut ada_key)),
+        ErrorCode::UnknownCredential
+    );
+
+    // Ada's credential carrying bob's user handle.
+    let mut forged = SoftCredential::new(Alg::Es256, 9);
+    forged.user_handle = bob_key.user_handle.clone();
+    forged.sign_count = 100;
+    assert_eq!(
+        code_of(sign_in(&f, None, &mut forged)),
+        ErrorCode::WebauthnRejected
+    );
+
+    // Usernameless without a user handle.
+    ada_key.send_user_handle = false;
+    assert_eq!(
+        code_of(sign_in(&f, None, &mut ada_key)),
+        ErrorCode::WebauthnRejected
+    );
+    ada_key.send_user_handle = true;
+    assert_eq!(sign_in(&f, None, &mut ada_key).unwrap().user.email, ADA);
+}
+
+#[test]
+fn a_counter_that_does_not_grow_is_refused_and_recorded() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut cred = SoftCredential::new(Alg::Es256, 12);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    sign_in(&f, None, &mut cred).unwrap();
+    sign_in(&f, None, &mut cred).unwrap();
+    cred.sign_count = 0; // a clone that started from an older copy
+    assert_eq!(
+        code_of(sign_in(&f, None, &mut cred)),
+        ErrorCode::SignCountRegression
+    );
+    assert!(
+        f.env
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == EventKind::PasskeySignCountRegression)
+    );
+    assert_eq!(
+        f.sesame().list_passkeys(&ada.user.id).unwrap()[0].sign_count,
+        2
+    );
+
+    let mut f = fixture();
+    f.config.webauthn.sign_count_policy = SignCountPolicy::Flag;
+    let ada = session(&f, ADA);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    cred.sign_count = 5;
+    sign_in(&f, None, &mut cred).unwrap();
+    cred.sign_count = 1;
+    assert_eq!(sign_in(&f, None, &mut cred).unwrap().user.email, ADA);
+    assert!(
+        f.env
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e.kind == EventKind::PasskeySignCountRegression)
+    );
+}
+
+#[test]
+fn counters_that_stay_at_zero_are_fine() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut cred = SoftCredential::new(Alg::EdDsa, 13);
+    cred.counting = false;
+    register(&f, &ada, &mut cred, "synced passkey", Usage::First);
+    sign_in(&f, None, &mut cred).unwrap();
+    sign_in(&f, None, &mut cred).unwrap();
+}
+
+#[test]
+fn the_user_handle_is_random_and_per_user() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let bob = session(&f, BOB);
+    let s = f.sesame();
+    let a = s
+        .begin_passkey_registration(&ada, "k", Usage::First, &rp(&f))
+        .unwrap();
+    let b = s
+        .begin_passkey_registration(&bob, "k", Usage::First, &rp(&f))
+        .unwrap();
+    let handle_a = a.options["publicKey"]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let handle_b = b.options["publicKey"]["user"]["id"].as_str().unwrap();
+    assert_eq!(authenticator::b64d(&handle_a).len(), 32);
+    assert_ne!(handle_a, handle_b);
+    for leak in [ADA, ada.user.id.as_str(), "ada"] {
+        assert!(!handle_a.contains(&b64e(leak.as_bytes())));
+        assert!(!String::from_utf8_lossy(&authenticator::b64d(&handle_a)).contains(leak));
+    }
+    // Stable across ceremonies.
+    let again = s
+        .begin_passkey_registration(&ada, "k", Usage::First, &rp(&f))
+        .unwrap();
+    assert_eq!(
+        again.options["publicKey"]["user"]["id"].as_str().unwrap(),
+        handle_a
+    );
+}
+
+#[test]
+fn a_credential_id_belongs_to_one_user_only() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let bob = session(&f, BOB);
+    let mut cred = SoftCredential::new(Alg::Es256, 14);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    let s = f.sesame();
+    let ceremony = s
+        .begin_passkey_registration(&bob, "key", Usage::First, &rp(&f))
+        .unwrap();
+    let answer = cred.register(&ceremony.options, ORIGIN);
+    let refused =
+        s.finish_passkey_registration(&bob, ceremony.state.expose(), &registration(answer));
+    assert_eq!(code_of(refused), ErrorCode::AlreadyExists);
+    assert!(s.list_passkeys(&bob.user.id).unwrap().is_empty());
+    assert_eq!(s.list_passkeys(&ada.user.id).unwrap().len(), 1);
+}
+
+#[test]
+fn first_factor_needs_user_verification_and_a_passkey_usage() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut key = SoftCredential::new(Alg::Es256, 15);
+    register(&f, &ada, &mut key, "yubikey", Usage::Secondary);
+    assert_eq!(
+        code_of(sign_in(&f, Some(ADA), &mut key)),
+        ErrorCode::UnknownCredential
+    );
+
+    let mut passkey = SoftCredential::new(Alg::Es256, 16);
+    register(&f, &ada, &mut passkey, "phone", Usage::First);
+    passkey.user_verified = false;
+    assert_eq!(
+        code_of(sign_in(&f, None, &mut passkey)),
+        ErrorCode::WebauthnRejected
+    );
+}
+
+#[test]
+fn a_secondary_key_is_the_second_factor_after_the_password() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut key = SoftCredential::new(Alg::EdDsa, 17);
+    key.user_verified = false;
+    register(&f, &ada, &mut key, "yubikey", Usage::Secondary);
+    let s = f.sesame();
+    assert_eq!(
+        code_of(s.login(ADA, PW, &ClientInfo::default())),
+        ErrorCode::SecondFactorRequired
+    );
+    let LoginOutcome::SecondFactor(pending) =
+        s.begin_login(ADA, PW, &ClientInfo::default()).unwrap()
+    else {
+        panic!("a password alone must not sign in");
+    };
+    assert!(
+        pending
+            .methods
+            .contains(&crate::two_factor::Method::Webauthn)
+    );
+    let token = pending.token.expose();
+
+    // Without the pending sign-in that asked, the ceremony cannot finish.
+    let ceremony = s.begin_passkey_second_factor(token, &rp(&f)).unwrap();
+    let answer = key.assert(&ceremony.options, ORIGIN);
+    let refused = s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer),
+        None,
+        &ClientInfo::default(),
+    );
+    assert_eq!(code_of(refused), ErrorCode::ChallengeInvalid);
+
+    let ceremony = s.begin_passkey_second_factor(token, &rp(&f)).unwrap();
+    let answer = key.assert(&ceremony.options, ORIGIN);
+    let session = s
+        .finish_passkey_signin(
+            ceremony.state.expose(),
+            &assertion(answer),
+            Some(token),
+            &ClientInfo::default(),
+        )
+        .unwrap();
+    assert_eq!(session.user.email, ADA);
+    // The pending sign-in is used up.
+    assert!(s.pending_user(token).is_err());
+}
+
+#[test]
+fn another_users_key_cannot_be_the_second_factor() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let bob = session(&f, BOB);
+    let mut ada_key = SoftCredential::new(Alg::Es256, 18);
+    let mut bob_key = SoftCredential::new(Alg::Es256, 19);
+    register(&f, &ada, &mut ada_key, "ada", Usage::Secondary);
+    register(&f, &bob, &mut bob_key, "bob", Usage::Secondary);
+    let s = f.sesame();
+    let LoginOutcome::SecondFactor(pending) =
+        s.begin_login(ADA, PW, &ClientInfo::default()).unwrap()
+    else {
+        panic!("two-factor");
+    };
+    let token = pending.token.expose();
+    let ceremony = s.begin_passkey_second_factor(token, &rp(&f)).unwrap();
+    let answer = bob_key.assert_for(
+        "localhost",
+        ceremony.options["publicKey"]["challenge"].as_str().unwrap(),
+        ORIGIN,
+    );
+    let refused = s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer),
+        Some(token),
+        &ClientInfo::default(),
+    );
+    assert_eq!(code_of(refused), ErrorCode::UnknownCredential);
+}
+
+#[test]
+fn sensitive_actions_need_a_fresh_session_and_verify_renews_it() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut cred = SoftCredential::new(Alg::Es256, 20);
+    let info = register(&f, &ada, &mut cred, "key", Usage::First);
+    f.advance(f.config.webauthn.freshness_ms);
+    let s = f.sesame();
+    assert_eq!(
+        code_of(s.delete_passkey(&ada, &info.id)),
+        ErrorCode::ReauthenticationRequired
+    );
+    assert_eq!(
+        code_of(s.begin_passkey_registration(&ada, "second", Usage::First, &rp(&f))),
+        ErrorCode::ReauthenticationRequired
+    );
+    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    let until = s
+        .finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
+        .unwrap();
+    assert_eq!(until, f.env.now_ms() + f.config.webauthn.freshness_ms);
+    let deleted = s.delete_passkey(&ada, "key").unwrap();
+    assert_eq!(deleted.id, info.id);
+    assert!(s.list_passkeys(&ada.user.id).unwrap().is_empty());
+    assert_eq!(
+        code_of(sign_in(&f, None, &mut cred)),
+        ErrorCode::UnknownCredential
+    );
+}
+
+#[test]
+fn a_verification_is_bound_to_its_session_and_cannot_delete_others_keys() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let bob = session(&f, BOB);
+    let mut ada_key = SoftCredential::new(Alg::Es256, 21);
+    let info = register(&f, &ada, &mut ada_key, "ada", Usage::First);
+    let s = f.sesame();
+    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
+    let answer = ada_key.assert(&ceremony.options, ORIGIN);
+    let refused = s.finish_passkey_verify(&bob, ceremony.state.expose(), &assertion(answer));
+    assert_eq!(code_of(refused), ErrorCode::ChallengeInvalid);
+    assert_eq!(
+        code_of(s.delete_passkey(&bob, &info.id)),
+        ErrorCode::NotFound
+    );
+    assert_eq!(s.list_passkeys(&ada.user.id).unwrap().len(), 1);
+}
+
+#[test]
+fn an_unknown_user_gets_a_stable_made_up_credential() {
+    let f = fixture();
+    let s = f.sesame();
+    let one = s
+        .begin_passkey_signin(Some("nobody@example.com"), &rp(&f))
+        .unwrap();
+    let two = s
+        .begin_passkey_signin(Some("Nobody@example.com"), &rp(&f))
+        .unwrap();
+    let allowed = |c: &Ceremony| c.options["publicKey"]["allowCredentials"].clone();
+    assert_eq!(allowed(&one).as_array().unwrap().len(), 1);
+    assert_eq!(allowed(&one), allowed(&two));
+}
+
+#[test]
+fn names_are_checked_and_unique_per_user() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let s = f.sesame();
+    for bad in ["", "   ", &"x".repeat(65), "a\u{0}b"] {
+        assert_eq!(
+            code_of(s.begin_passkey_registration(&ada, bad, Usage::First, &rp(&f))),
+            ErrorCode::InvalidRequest
+        );
+    }
+    let mut cred = SoftCredential::new(Alg::Es256, 22);
+    register(&f, &ada, &mut cred, "Laptop", Usage::First);
+    assert_eq!(
+        code_of(s.begin_passkey_registration(&ada, "laptop", Usage::First, &rp(&f))),
+        ErrorCode::AlreadyExists
+    );
+}
+
+#[test]
+fn malformed_answers_are_4xx() {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let s = f.sesame();
+    let garbage = [
+        serde_json::json!({"rawId": "!!", "type": "public-key", "response": {"clientDataJSON": "e30", "attestationObject": "oA"}}),
+        serde_json::json!({"rawId": "AA", "type": "public-key", "response": {"clientDataJSON": "e30", "attestationObject": "oA"}}),
+        serde_json::json!({"rawId": "AA", "type": "public-key", "response": {"clientDataJSON": "bm90IGpzb24", "attestationObject": "_w"}}),
+    ];
+    for answer in garbage {
+        let ceremony = s
+            .begin_passkey_registration(&ada, "k", Usage::First, &rp(&f))
+            .unwrap();
+        let error = s
+            .finish_passkey_registration(&ada, ceremony.state.expose(), &registration(answer))
+            .unwrap_err();
+        let status = crate::AuthError::from(&error).code.http_status();
+        assert!((400..500).contains(&status), "{error:?}");
+    }
+    assert_eq!(
+        code_of(s.finish_passkey_verify(
+            &ada,
+            "short",
+            &assertion(SoftCredential::new(Alg::Es256, 1).assert_for("x", "AA", ORIGIN))
+        )),
+        ErrorCode::ChallengeInvalid
+    );
+}
+
+#[test]
+fn authenticator_data_parsing_finds_the_key_before_extensions() {
+    let cred = SoftCredential::new(Alg::Es256, 23);
+    let mut data = vec![0u8; 32];
+    data.push(0x41 | 0x80);
+    data.extend_from_slice(&1u32.to_be_bytes());
+    data.extend_from_slice(&[0; 16]);
+    data.extend_from_slice(&(cred.id.len() as u16).to_be_bytes());
+    data.extend_from_slice(&cred.id);
+    data.extend_from_slice(&cred.cose_key());
+    data.extend_from_slice(&[0xa0]); // empty extensions map
+    let parsed = wire::auth_data(&data).unwrap();
+    assert_eq!(parsed.attested.unwrap().public_key, cred.cose_key());
+    data.push(0);
+    assert!(wire::auth_data(&data).is_err());
+}
+
+#[test]
+fn the_relying_party_follows_the_deployment() {
+    let mut f = fixture();
+    f.config.public_url = "https://auth.example.com".into();
+    let rp = f.sesame().relying_party(Some("localhost:9")).unwrap();
+    assert_eq!(rp.id, "auth.example.com");
+    assert_eq!(rp.origins, ["https://auth.example.com"]);
+    f.config.webauthn.rp_id = Some("example.com".into());
+    f.config.webauthn.origins = vec!["https://app.example.com".into()];
+    let rp = f.sesame().relying_party(Some("auth.example.com")).unwrap();
+    assert_eq!(
+        (rp.id.as_str(), rp.origins.as_slice()),
+        ("example.com", &["https://app.example.com".to_owned()][..])
+    );
+    f.config.public_url = "http://127.0.0.1:8080".into();
+    f.config.webauthn = WebAuthnConfig::default();
+    let rp = f.sesame().relying_party(Some("localhost:8080")).unwrap();
+    assert_eq!(
+        (rp.id.as_str(), rp.origins[0].as_str()),
+        ("localhost", ORIGIN)
+    );
+}
+
+/// RFC 4648 base32 (no padding), for the TOTP secret the enrolment shows.
+fn base32_decode(text: &str) -> Vec<u8> {
+    let mut bits = 0u64;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => continue,
+        };
+        bits = (bits << 5) | u64::from(v);
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_not() {
+    use crate::two_factor::{Reauth, totp};
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let s = f.sesame();
+    let enrolment = s.start_totp(&ada.user).unwrap();
+    let secret = totp::TotpSecret::new(base32_decode(&enrolment.secret_base32));
+    let step = totp::step_at(f.env.now_ms() / 1000);
+    let code = totp::code_at(&secret, enrolment.algorithm, enrolment.digits, step);
+    s.confirm_totp(&ada.user, &code).unwrap();
+    let mut cred = SoftCredential::new(Alg::Es256, 24);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+
+    // Freshly signed in, but not verified with the passkey: refused.
+    assert_eq!(
+        code_of(s.disable_two_factor(&ada.user.id, Reauth::RecentPasskey(&ada))),
+        ErrorCode::ReauthenticationRequired
+    );
+    // Another user's verified session does not count for ada.
+    let bob = session(&f, BOB);
+    let mut bob_key = SoftCredential::new(Alg::Es256, 25);
+    register(&f, &bob, &mut bob_key, "key", Usage::First);
+    let ceremony = s.begin_passkey_verify(&bob, &rp(&f)).unwrap();
+    let answer = bob_key.assert(&ceremony.options, ORIGIN);
+    s.finish_passkey_verify(&bob, ceremony.state.expose(), &assertion(answer))
+        .unwrap();
+    assert_eq!(
+        code_of(s.disable_two_factor(&ada.user.id, Reauth::RecentPasskey(&bob))),
+        ErrorCode::ReauthenticationRequired
+    );
+
+    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
+        .unwrap();
+    s.disable_two_factor(&ada.user.id, Reauth::RecentPasskey(&ada))
+        .unwrap();
+    assert!(!s.two_factor_required(&ada.user.id).unwrap());
+
+    // The verification expires with the freshness window.
+    f.advance(f.config.webauthn.freshness_ms);
+    assert!(!s.passkey_verified_recently(&ada).unwrap());
+}
+
+#[test]
+fn a_recent_passkey_verification_replaces_the_current_password_for_a_change() {
+    let f = fixture();
+    let issued = f.sesame().login(ADA, PW, &ClientInfo::default()).unwrap();
+    let token = issued.token.expose().to_owned();
+    let ada = f.sesame().validate_session(&token).unwrap();
+    let s = f.sesame();
+    let mut cred = SoftCredential::new(Alg::EdDsa, 26);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    let new = "difference engine";
+    assert_eq!(
+        code_of(s.change_password_after_passkey(&token, new, &ClientInfo::default())),
+        ErrorCode::ReauthenticationRequired
+    );
+    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
+        .unwrap();
+    s.change_password_after_passkey(&token, new, &ClientInfo::default())
+        .unwrap();
+    assert!(s.login(ADA, new, &ClientInfo::default()).is_ok());
+    assert!(s.login(ADA, PW, &ClientInfo::default()).is_err());
+}

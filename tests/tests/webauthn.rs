@@ -1,0 +1,445 @@
+//! WebAuthn end to end: the real `sesame` binary and SQLite file, real HTTP on loopback, and a
+//! software authenticator (`sesame_tests::authenticator`) with real keys answering the
+//! options the server sends, for every `/wan-*` route and the ways an answer can be wrong.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers: a failure here is a test failure"
+)]
+
+use serde_json::{Value, json};
+use sesame_tests::authenticator::{Alg, SoftCredential};
+use sesame_tests::{Reply, Server};
+
+const ADA: &str = "ada@example.com";
+const BOB: &str = "bob@example.com";
+const PW: &str = "analytical engine";
+
+/// A signed-in user: the session cookie pair and its CSRF token.
+struct Signed {
+    cookie: String,
+    csrf: String,
+}
+
+fn start() -> (tempfile::TempDir, Server, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("sesame.db"));
+    let origin = server.base.clone();
+    server.register(ADA, PW);
+    server.register(BOB, PW);
+    (dir, server, origin)
+}
+
+fn sign_in(server: &Server, email: &str) -> Signed {
+    let cookie = server.login(email, PW);
+    let csrf = server.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Signed { cookie, csrf }
+}
+
+fn post_signed(server: &Server, who: &Signed, path: &str, body: &Value) -> Reply {
+    server.post_json(
+        path,
+        body,
+        &[("cookie", &who.cookie), ("x-csrf-token", &who.csrf)],
+    )
+}
+
+/// The `name=value` of the Set-Cookie whose name is `name`.
+fn cookie(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.split(';').next().unwrap_or_default().to_owned())
+        .find(|pair| pair.starts_with(&format!("{name}=")) && pair.len() > name.len() + 1)
+}
+
+/// Registers `cred` through `/wan-register` and `/wan-register-response`.
+fn register(
+    server: &Server,
+    who: &Signed,
+    cred: &mut SoftCredential,
+    name: &str,
+    usage: &str,
+    origin: &str,
+) -> Value {
+    let started = post_signed(
+        server,
+        who,
+        "/wan-register",
+        &json!({"name": name, "usage": usage}),
+    );
+    assert_eq!(started.status, 200, "{}", started.text());
+    let body = started.json();
+    let answer = cred.register(&body["options"], origin);
+    let done = post_signed(
+        server,
+        who,
+        "/wan-register-response",
+        &json!({"state": body["state"], "credential": answer}),
+    );
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert_eq!(done.json()["status"], "registered");
+    done.json()["credential"].clone()
+}
+
+/// A first-factor sign-in; returns the answer to `/wan-signin-response`.
+fn passkey_sign_in(
+    server: &Server,
+    identity: Option<&str>,
+    cred: &mut SoftCredential,
+    origin: &str,
+) -> Reply {
+    let body = match identity {
+        Some(i) => json!({"identity": i}),
+        None => json!({}),
+    };
+    let started = server.post_json("/wan-signin", &body, &[]);
+    assert_eq!(started.status, 200, "{}", started.text());
+    let started = started.json();
+    let answer = cred.assert(&started["options"], origin);
+    server.post_json(
+        "/wan-signin-response",
+        &json!({"state": started["state"], "credential": answer}),
+        &[],
+    )
+}
+
+#[test]
+fn register_list_sign_in_with_and_without_a_username_for_every_algorithm() {
+    let (_dir, server, origin) = start();
+    let ada = sign_in(&server, ADA);
+    let mut keys = [
+        SoftCredential::new(Alg::Es256, 1),
+        SoftCredential::new(Alg::EdDsa, 2),
+        SoftCredential::new(Alg::Rs256, 3),
+    ];
+    for (i, key) in keys.iter_mut().enumerate() {
+        let registered = register(&server, &ada, key, &format!("key {i}"), "first", &origin);
+        assert_eq!(registered["usage"], "first");
+    }
+    let listed = server
+        .get("/wan-register", &[("cookie", &ada.cookie)])
+        .json();
+    let names: Vec<&str> = listed["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["key 0", "key 1", "key 2"]);
+    let algorithms: Vec<&str> = listed["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["algorithm"].as_str().unwrap())
+        .collect();
+    assert_eq!(algorithms, ["ES256", "EdDSA", "RS256"]);
+    assert!(listed["credentials"][0]["created_at_ms"].is_u64());
+    assert!(listed["credentials"][0]["last_used_at_ms"].is_null());
+
+    for key in keys.iter_mut() {
+        let named = passkey_sign_in(&server, Some(ADA), key, &origin);
+        assert_eq!(named.status, 200, "{}", named.text());
+        assert_eq!(named.json()["user"]["email"], ADA);
+        let session = cookie(&named, "sesame_session").expect("a session cookie");
+        assert_eq!(
+            server.get("/me", &[("cookie", &session)]).json()["user"]["email"],
+            ADA
+        );
+
+        let usernameless = passkey_sign_in(&server, None, key, &origin);
+        assert_eq!(usernameless.status, 200, "{}", usernameless.text());
+        assert_eq!(usernameless.json()["user"]["email"], ADA);
+    }
+    let listed = server
+        .get("/wan-register", &[("cookie", &ada.cookie)])
+        .json();
+    for c in listed["credentials"].as_array().unwrap() {
+        assert!(c["last_used_at_ms"].is_u64(), "{c}");
+        assert_eq!(c["sign_count"], 2);
+    }
+}
+
+#[test]
+fn the_ceremony_cookie_carries_the_state_for_browsers() {
+    let (_dir, server, origin) = start();
+    let ada = sign_in(&server, ADA);
+    let mut key = SoftCredential::new(Alg::Es256, 4);
+    register(&server, &ada, &mut key, "key", "first", &origin);
+    let started = server.post_json("/wan-signin", &json!({}), &[("origin", &origin)]);
+    let state_cookie = cookie(&started, "sesame_wan").expect("a ceremony cookie");
+    let answer = key.assert(&started.json()["options"], &origin);
+    let done = server.post_json(
+        "/wan-signin-response",
+        &json!({"credential": answer}),
+        &[("cookie", &state_cookie), ("origin", &origin)],
+    );
+    assert_eq!(done.status, 200, "{}", done.text());
+}
+
+#[test]
+fn negative_cases_are_refused_with_clear_codes() {
+    let (_dir, server, origin) = start();
+    let ada = sign_in(&server, ADA);
+    let bob = sign_in(&server, BOB);
+    let mut ada_key = SoftCredential::new(Alg::Es256, 5);
+    let mut bob_key = SoftCredential::new(Alg::EdDsa, 6);
+    register(&server, &ada, &mut ada_key, "ada", "first", &origin);
+    register(&server, &bob, &mut bob_key, "bob", "first", &origin);
+
+    // Replayed challenge.
+    let started = server.post_json("/wan-signin", &json!({}), &[]).json();
+    let answer = ada_key.assert(&started["options"], &origin);
+    let body = json!({"state": started["state"], "credential": answer});
+    assert_eq!(
+        server.post_json("/wan-signin-response", &body, &[]).status,
+        200
+    );
+    let replay = server.post_json("/wan-signin-response", &body, &[]);
+    assert_eq!(replay.status, 400);
+    assert_eq!(replay.error_code(), "challenge-invalid");
+
+    // Wrong origin.
+    let wrong = passkey_sign_in(&server, None, &mut ada_key, "https://evil.example");
+    assert_eq!(wrong.status, 400);
+    assert_eq!(wrong.error_code(), "webauthn-rejected");
+    assert!(
+        wrong.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("origin")
+    );
+
+    // Unknown credential.
+    let mut stranger = SoftCredential::new(Alg::Es256, 7);
+    stranger.user_handle = ada_key.user_handle.clone();
+    let unknown = passkey_sign_in(&server, None, &mut stranger, &origin);
+    assert_eq!(unknown.status, 401);
+    assert_eq!(unknown.error_code(), "unknown-credential");
+
+    // Another user's credential: asked for bob, answered with ada's passkey.
+    let other = passkey_sign_in(&server, Some(BOB), &mut ada_key, &origin);
+    assert_eq!(other.status, 401);
+    assert_eq!(other.error_code(), "unknown-credential");
+
+    // Counter regression.
+    ada_key.sign_count = 0;
+    let cloned = passkey_sign_in(&server, None, &mut ada_key, &origin);
+    assert_eq!(cloned.status, 401);
+    assert_eq!(cloned.error_code(), "sign-count-regression");
+
+    // A credential ID already registered (to bob) cannot be registered to ada.
+    let again = post_signed(&server, &ada, "/wan-register", &json!({"name": "copy"})).json();
+    let answer = bob_key.register(&again["options"], &origin);
+    let taken = post_signed(
+        &server,
+        &ada,
+        "/wan-register-response",
+        &json!({"state": again["state"], "credential": answer}),
+    );
+    assert_eq!(taken.status, 409, "{}", taken.text());
+
+    // A registration started by ada cannot be finished in bob's session.
+    let mut new_key = SoftCredential::new(Alg::Es256, 8);
+    let started = post_signed(&server, &ada, "/wan-register", &json!({"name": "new"})).json();
+    let answer = new_key.register(&started["options"], &origin);
+    let hijack = post_signed(
+        &server,
+        &bob,
+        "/wan-register-response",
+        &json!({"state": started["state"], "credential": answer}),
+    );
+    assert_eq!(hijack.error_code(), "challenge-invalid");
+
+    // Garbage is a 4xx, never a 500.
+    for garbage in [
+        json!({"state": "x", "credential": {}}),
+        json!({"state": started["state"], "credential": {"rawId": "%%", "type": "public-key", "response": {"clientDataJSON": "", "authenticatorData": "", "signature": ""}}}),
+        json!([1, 2]),
+    ] {
+        let r = server.post_json("/wan-signin-response", &garbage, &[]);
+        assert!((400..500).contains(&r.status), "{}: {}", r.status, r.text());
+    }
+}
+
+#[test]
+fn a_security_key_is_the_second_factor_after_the_password() {
+    let (_dir, server, origin) = start();
+    let ada = sign_in(&server, ADA);
+    let mut key = SoftCredential::new(Alg::Es256, 9);
+    key.user_verified = false;
+    register(&server, &ada, &mut key, "yubikey", "secondary", &origin);
+
+    let login = server.post_json("/login", &json!({"email": ADA, "password": PW}), &[]);
+    assert_eq!(login.status, 200, "{}", login.text());
+    assert_eq!(login.json()["tf_required"], true);
+    assert_eq!(login.json()["methods"], json!(["webauthn"]));
+    let pending = cookie(&login, "sesame_tf").expect("pending cookie");
+    assert!(cookie(&login, "sesame_session").is_none());
+
+    // A secondary key does not sign in on its own.
+    let alone = passkey_sign_in(&server, Some(ADA), &mut key, &origin);
+    assert_eq!(alone.error_code(), "unknown-credential");
+
+    let started = server.post_json("/wan-signin", &json!({}), &[("cookie", &pending)]);
+    assert_eq!(started.status, 200, "{}", started.text());
+    let started = started.json();
+    assert_eq!(
+        started["options"]["publicKey"]["allowCredentials"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let answer = key.assert(&started["options"], &origin);
+    let done = server.post_json(
+        "/wan-signin-response",
+        &json!({"state": started["state"], "credential": answer}),
+        &[("cookie", &pending)],
+    );
+    assert_eq!(done.status, 200, "{}", done.text());
+    let session = cookie(&done, "sesame_session").expect("session");
+    assert_eq!(
+        server.get("/me", &[("cookie", &session)]).json()["user"]["email"],
+        ADA
+    );
+    // The pending sign-in is used up.
+    let again = server
+        .post_json("/wan-signin", &json!({}), &[("cookie", &pending)])
+        .json();
+    assert_eq!(again["options"]["publicKey"]["allowCredentials"], json!([]));
+}
+
+#[test]
+fn verify_then_delete() {
+    let (_dir, server, origin) = start();
+    let ada = sign_in(&server, ADA);
+    let bob = sign_in(&server, BOB);
+    let mut key = SoftCredential::new(Alg::Es256, 10);
+    let mut spare = SoftCredential::new(Alg::EdDsa, 11);
+    let id = register(&server, &ada, &mut key, "key", "first", &origin)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    register(&server, &ada, &mut spare, "spare", "secondary", &origin);
+
+    let started = post_signed(&server, &ada, "/wan-verify", &json!({}));
+    assert_eq!(started.status, 200, "{}", started.text());
+    let started = started.json();
+    let answer = key.assert(&started["options"], &origin);
+    let body = json!({"state": started["state"], "credential": answer});
+    // Bob's session cannot finish ada's verification.
+    assert_eq!(
+        post_signed(&server, &bob, "/wan-verify-response", &body).error_code(),
+        "challenge-invalid"
+    );
+    let started = post_signed(&server, &ada, "/wan-verify", &json!({})).json();
+    let answer = key.assert(&started["options"], &origin);
+    let verified = post_signed(
+        &server,
+        &ada,
+        "/wan-verify-response",
+        &json!({"state": started["state"], "credential": answer}),
+    );
+    assert_eq!(verified.status, 200, "{}", verified.text());
+    assert_eq!(verified.json()["status"], "verified");
+    assert!(verified.json()["fresh_until_ms"].is_u64());
+
+    // Bob cannot delete ada's credential; ada can, by ID or by name, with her CSRF token only.
+    assert_eq!(
+        post_signed(&server, &bob, "/wan-delete", &json!({"id": id})).status,
+        404
+    );
+    let no_csrf = server.post_json(
+        "/wan-delete",
+        &json!({"id": id}),
+        &[("cookie", &ada.cookie)],
+    );
+    assert_eq!(no_csrf.error_code(), "csrf-rejected");
+    let deleted = post_signed(&server, &ada, "/wan-delete", &json!({"id": id}));
+    assert_eq!(deleted.status, 200, "{}", deleted.text());
+    assert_eq!(deleted.json()["credential"]["name"], "key");
+    let deleted = post_signed(&server, &ada, "/wan-delete", &json!({"name": "spare"}));
+    assert_eq!(deleted.status, 200, "{}", deleted.text());
+    let listed = server
+        .get("/wan-register", &[("cookie", &ada.cookie)])
+        .json();
+    assert_eq!(listed["credentials"], json!([]));
+    // A deleted passkey signs in no more.
+    assert_eq!(
+        passkey_sign_in(&server, None, &mut key, &origin).error_code(),
+        "unknown-credential"
+    );
+
+    // Bob, signed in but not verified, cannot change his password without the current one;
+    // ada, verified above, can.
+    let refused = post_signed(
+        &server,
+        &bob,
+        "/change",
+        &json!({"new_password": "difference engine"}),
+    );
+    assert_eq!(refused.error_code(), "reauthentication-required");
+    let changed = post_signed(
+        &server,
+        &ada,
+        "/change",
+        &json!({"new_password": "difference engine"}),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    let login = server.post_json(
+        "/login",
+        &json!({"email": ADA, "password": "difference engine"}),
+        &[],
+    );
+    assert_eq!(login.status, 200);
+}
+
+#[test]
+fn the_pages_load_the_script_under_a_policy_that_allows_only_it() {
+    let (_dir, server, _origin) = start();
+    let ada = sign_in(&server, ADA);
+    let page = server.get(
+        "/wan-register",
+        &[("cookie", &ada.cookie), ("accept", "text/html")],
+    );
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("<script src=\"/wan.js\""));
+    assert!(page.text().contains(&format!("data-csrf=\"{}\"", ada.csrf)));
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert_eq!(
+        page.headers
+            .iter()
+            .filter(|(n, _)| n == "content-security-policy")
+            .count(),
+        1
+    );
+    let signin = server.get("/wan-signin", &[("accept", "text/html")]);
+    assert!(signin.text().contains("data-wan=\"signin\""));
+    let script = server.get("/wan.js", &[]);
+    assert_eq!(script.status, 200);
+    assert!(
+        script
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(script.text().contains("navigator.credentials.create"));
+    // Other pages keep the no-script policy.
+    let login = server.get("/login", &[("accept", "text/html")]);
+    assert!(
+        !login
+            .header("content-security-policy")
+            .unwrap()
+            .contains("script-src")
+    );
+}
