@@ -491,7 +491,10 @@ impl Sesame<'_> {
         match current {
             Some(current) => {
                 let current = Password::for_verification(current)?;
-                match self.hasher.verify(&current, &record.password_hash, self.env) {
+                match self
+                    .hasher
+                    .verify(&current, &record.password_hash, self.env)
+                {
                     Ok(_) => {}
                     Err(Error::WrongPassword) => {
                         return Err(Error::rejected(

@@ -34,13 +34,7 @@ async fn webauthn_through_wit() {
     let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
     let mailer = Mailer::new(None, "Sesame <sesame@localhost>", None).unwrap();
     let env = vec![("SESAME_SECRET".to_owned(), format!("{}A", "C".repeat(42)))];
-    let component = {
-        let exe = std::env::current_exe().unwrap();
-        let target = exe.ancestors().nth(3).unwrap().to_path_buf();
-        std::env::var_os("SESAME_COMPONENT")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| target.join("wasm32-wasip2/release/sesame_guest.wasm"))
-    };
+    let component = crate::test_support::service_component();
     let runtime = Runtime::new(
         &component,
         None,
