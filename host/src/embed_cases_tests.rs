@@ -11,9 +11,9 @@ use sesame_tests::totp;
 
 use crate::bindings::{Service, accounts, roles, two_factor, types};
 use crate::ctx::HostState;
-use crate::engine::Runtime;
-use crate::outbox::{EventSink, Mailer};
+use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
+use crate::test_support::{instance, runtime};
 
 fn table() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../embed/cases.json");
@@ -483,24 +483,14 @@ async fn shared_case_table() {
         let name = case["name"].as_str().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
-        let mailer = Mailer::new(None, "Sesame <sesame@localhost>", None).unwrap();
-        let runtime = Runtime::new(
-            &crate::test_support::service_component(),
-            Some(compiled.path()),
+        let runtime = runtime(
             backend,
-            Arc::new(mailer),
-            Arc::new(EventSink::new(None)),
             env.clone(),
-            crate::sandbox::SandboxLimits::default(),
-        )
-        .unwrap();
-        let mut store = runtime.new_store();
-        let service = runtime
-            .service()
-            .unwrap()
-            .instantiate_async(&mut store)
-            .await
-            .unwrap();
+            None,
+            Some(compiled.path()),
+            SandboxLimits::default(),
+        );
+        let (mut store, service) = instance(&runtime).await;
         let mut saved = std::collections::HashMap::<String, String>::new();
         for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
             let mut args = step["args"].clone();

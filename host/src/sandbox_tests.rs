@@ -5,10 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::engine::Runtime;
-use crate::outbox::{EventSink, Mailer};
 use crate::sandbox::SandboxLimits;
 use crate::store::{BackendError, Entry, Record, SqliteBackend, StoreBackend};
+use crate::test_support::{instance, runtime};
 
 /// How long every call to [`SlowBackend`] waits before answering.
 const STORE_DELAY: Duration = Duration::from_millis(150);
@@ -72,26 +71,17 @@ async fn waiting_on_the_store_does_not_count_against_the_deadline() {
         ("SESAME_ARGON2_T".to_owned(), "1".to_owned()),
     ];
     let deadline = Duration::from_millis(400);
-    let runtime = Runtime::new(
-        &crate::test_support::service_component(),
-        None,
+    let runtime = runtime(
         backend,
-        Arc::new(Mailer::new(None, "Sesame <sesame@localhost>", None).unwrap()),
-        Arc::new(EventSink::new(None)),
         env,
+        None,
+        None,
         SandboxLimits {
             request_deadline: deadline,
             ..SandboxLimits::default()
         },
-    )
-    .unwrap();
-    let mut store = runtime.new_store();
-    let service = runtime
-        .service()
-        .unwrap()
-        .instantiate_async(&mut store)
-        .await
-        .unwrap();
+    );
+    let (mut store, service) = instance(&runtime).await;
     let started = std::time::Instant::now();
     service
         .sesame_auth_accounts()

@@ -1,6 +1,17 @@
-//! What the host's in-process tests share: where the component under test is.
+//! What the host's in-process tests share: the component under test, and a runtime with an
+//! instance of its typed exports over a store the test chooses.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use wasmtime::Store;
+
+use crate::bindings::Service;
+use crate::ctx::HostState;
+use crate::engine::Runtime;
+use crate::outbox::{EventSink, Mailer};
+use crate::sandbox::SandboxLimits;
+use crate::store::StoreBackend;
 
 /// The `service` component built next to this test binary (`scripts/test` builds it first),
 /// or the file `SESAME_COMPONENT` names.
@@ -14,4 +25,38 @@ pub(crate) fn service_component() -> PathBuf {
         .nth(3)
         .expect("target/<profile>/deps/<test>");
     target.join("wasm32-wasip2/release/sesame_guest.wasm")
+}
+
+/// A runtime for the service component: `backend` as its store, `env` as the component's
+/// settings, mail written to `outbox` if given, compiled code cached in `cache` if given.
+pub(crate) fn runtime(
+    backend: Arc<dyn StoreBackend>,
+    env: Vec<(String, String)>,
+    outbox: Option<PathBuf>,
+    cache: Option<&Path>,
+    limits: SandboxLimits,
+) -> Runtime {
+    let mailer = Mailer::new(None, "Sesame <sesame@localhost>", outbox).expect("mailer");
+    Runtime::new(
+        &service_component(),
+        cache,
+        backend,
+        Arc::new(mailer),
+        Arc::new(EventSink::new(None)),
+        env,
+        limits,
+    )
+    .expect("runtime")
+}
+
+/// A fresh instance of the typed exports, with its store.
+pub(crate) async fn instance(runtime: &Runtime) -> (Store<HostState>, Service) {
+    let mut store = runtime.new_store();
+    let service = runtime
+        .service()
+        .expect("typed exports")
+        .instantiate_async(&mut store)
+        .await
+        .expect("instantiate");
+    (store, service)
 }

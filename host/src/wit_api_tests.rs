@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use crate::bindings::{accounts, roles, types};
-use crate::engine::Runtime;
-use crate::outbox::{EventSink, Mailer};
+use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
+use crate::test_support::{instance, runtime};
 
 fn client() -> types::ClientInfo {
     types::ClientInfo {
@@ -39,7 +39,6 @@ async fn accounts_sessions_links_and_roles_through_wit() {
     let dir = tempfile::tempdir().unwrap();
     let outbox = dir.path().join("outbox");
     let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
-    let mailer = Mailer::new(None, "Sesame <sesame@localhost>", Some(outbox.clone())).unwrap();
     let env = vec![
         ("SESAME_SECRET".to_owned(), "A".repeat(43)),
         ("SESAME_COOKIE_SECURE".to_owned(), "false".to_owned()),
@@ -48,23 +47,14 @@ async fn accounts_sessions_links_and_roles_through_wit() {
             "http://sesame.test".to_owned(),
         ),
     ];
-    let runtime = Runtime::new(
-        &crate::test_support::service_component(),
-        None,
+    let runtime = runtime(
         backend,
-        Arc::new(mailer),
-        Arc::new(EventSink::new(None)),
         env,
-        crate::sandbox::SandboxLimits::default(),
-    )
-    .unwrap();
-    let mut store = runtime.new_store();
-    let service = runtime
-        .service()
-        .unwrap()
-        .instantiate_async(&mut store)
-        .await
-        .unwrap();
+        Some(outbox.clone()),
+        None,
+        SandboxLimits::default(),
+    );
+    let (mut store, service) = instance(&runtime).await;
     let acc = service.sesame_auth_accounts();
     let ses = service.sesame_auth_sessions();
     let rol = service.sesame_auth_roles();

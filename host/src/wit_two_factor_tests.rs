@@ -6,9 +6,9 @@ use std::sync::Arc;
 use sesame_tests::totp;
 
 use crate::bindings::{two_factor, types};
-use crate::engine::Runtime;
-use crate::outbox::{EventSink, Mailer};
+use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
+use crate::test_support::{instance, runtime};
 
 fn client() -> types::ClientInfo {
     types::ClientInfo {
@@ -21,29 +21,12 @@ fn client() -> types::ClientInfo {
 async fn two_factor_through_wit() {
     let dir = tempfile::tempdir().unwrap();
     let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
-    let mailer = Mailer::new(None, "Sesame <sesame@localhost>", None).unwrap();
     let env = vec![
         ("SESAME_SECRET".to_owned(), format!("{}A", "B".repeat(42))),
         ("SESAME_RECOVERY_CODES".to_owned(), "4".to_owned()),
     ];
-    let component = crate::test_support::service_component();
-    let runtime = Runtime::new(
-        &component,
-        None,
-        backend,
-        Arc::new(mailer),
-        Arc::new(EventSink::new(None)),
-        env,
-        crate::sandbox::SandboxLimits::default(),
-    )
-    .unwrap();
-    let mut store = runtime.new_store();
-    let service = runtime
-        .service()
-        .unwrap()
-        .instantiate_async(&mut store)
-        .await
-        .unwrap();
+    let runtime = runtime(backend, env, None, None, SandboxLimits::default());
+    let (mut store, service) = instance(&runtime).await;
     let acc = service.sesame_auth_accounts();
     let ses = service.sesame_auth_sessions();
     let tf = service.sesame_auth_two_factor();

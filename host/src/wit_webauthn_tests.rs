@@ -9,9 +9,9 @@ use serde_json::Value;
 use sesame_tests::authenticator::{Alg, SoftCredential};
 
 use crate::bindings::{two_factor, types, webauthn};
-use crate::engine::Runtime;
-use crate::outbox::{EventSink, Mailer};
+use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
+use crate::test_support::{instance, runtime};
 
 /// The host a browser would have used; the default public URL is on loopback, so it decides.
 const HOST: &str = "localhost:8080";
@@ -32,26 +32,9 @@ fn options(ceremony: &webauthn::Ceremony) -> Value {
 async fn webauthn_through_wit() {
     let dir = tempfile::tempdir().unwrap();
     let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
-    let mailer = Mailer::new(None, "Sesame <sesame@localhost>", None).unwrap();
     let env = vec![("SESAME_SECRET".to_owned(), format!("{}A", "C".repeat(42)))];
-    let component = crate::test_support::service_component();
-    let runtime = Runtime::new(
-        &component,
-        None,
-        backend,
-        Arc::new(mailer),
-        Arc::new(EventSink::new(None)),
-        env,
-        crate::sandbox::SandboxLimits::default(),
-    )
-    .unwrap();
-    let mut store = runtime.new_store();
-    let service = runtime
-        .service()
-        .unwrap()
-        .instantiate_async(&mut store)
-        .await
-        .unwrap();
+    let runtime = runtime(backend, env, None, None, SandboxLimits::default());
+    let (mut store, service) = instance(&runtime).await;
     let acc = service.sesame_auth_accounts();
     let ses = service.sesame_auth_sessions();
     let tf = service.sesame_auth_two_factor();
