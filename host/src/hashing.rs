@@ -14,8 +14,10 @@ use zeroize::Zeroizing;
 use crate::bindings::hashing;
 use crate::ctx::SesameCtxView;
 
-/// Most memory one hash may ask for, in KiB (1 GiB; Sesame's default is 19 MiB).
-const MAX_MEMORY_KIB: u32 = 1024 * 1024;
+/// Most memory one hash may ask for, in KiB: the component's own memory limit, so the host
+/// never spends on its behalf more memory than the sandbox would let it use itself (Sesame's
+/// default is 19 MiB).
+const MAX_MEMORY_KIB: u32 = (crate::ctx::MAX_INSTANCE_MEMORY / 1024) as u32;
 /// Most passes one hash may ask for.
 const MAX_ITERATIONS: u32 = 64;
 /// Most lanes one hash may ask for.
@@ -122,6 +124,7 @@ mod tests {
     #[test]
     fn costs_beyond_the_limits_are_refused() {
         assert!(checked_params(10, 16, 19_456, 2, 1, 32).is_ok());
+        assert_eq!(MAX_MEMORY_KIB, 128 * 1024);
         assert!(checked_params(10, 16, MAX_MEMORY_KIB + 1, 2, 1, 32).is_err());
         assert!(checked_params(10, 16, 19_456, MAX_ITERATIONS + 1, 1, 32).is_err());
         assert!(checked_params(10, 16, 19_456, 2, MAX_PARALLELISM + 1, 32).is_err());
