@@ -318,6 +318,26 @@ impl Server {
         assert_eq!(r.status, 202, "register {email}: {}", r.text());
     }
 
+    /// Signs `email` in over HTTP and fetches the session's CSRF token from `/me`: what a
+    /// browser holds after signing in.
+    pub fn sign_in(&self, email: &str, password: &str) -> Signed {
+        let cookie = self.login(email, password);
+        let csrf = self.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
+            .as_str()
+            .expect("/me names the CSRF token")
+            .to_owned();
+        Signed { cookie, csrf }
+    }
+
+    /// POSTs JSON as `who`: with its session cookie and CSRF token.
+    pub fn post_signed(&self, who: &Signed, path: &str, body: &Value) -> Reply {
+        self.post_json(
+            path,
+            body,
+            &[("cookie", &who.cookie), ("x-csrf-token", &who.csrf)],
+        )
+    }
+
     /// Logs in over HTTP and returns the `name=value` cookie pair.
     pub fn login(&self, email: &str, password: &str) -> String {
         let r = self.post_json(
@@ -328,6 +348,14 @@ impl Server {
         assert_eq!(r.status, 200, "login {email}: {}", r.text());
         r.cookie_pair().expect("login sets a cookie")
     }
+}
+
+/// A signed-in browser: its session cookie pair and the CSRF token that goes with it.
+pub struct Signed {
+    /// `name=value` of the session cookie.
+    pub cookie: String,
+    /// The session's CSRF token, sent as `x-csrf-token`.
+    pub csrf: String,
 }
 
 impl Drop for Server {

@@ -3,35 +3,12 @@
 //! by the test from the secret the server hands out. Mounted by `tests/tests/two_factor.rs`
 //! (`sesame serve`) and `tests/tests/spin.rs` (the Spin component), each of which sets `HOST`.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use sesame_tests::totp::{self, now_step, settle_in_step};
-use sesame_tests::{Reply, Server};
+use sesame_tests::{Reply, Server, Signed};
 
 const EMAIL: &str = "ada@example.com";
 const PW: &str = "analytical engine";
-
-/// A signed-in user: the session cookie pair and its CSRF token.
-struct Signed {
-    cookie: String,
-    csrf: String,
-}
-
-fn sign_in(server: &Server) -> Signed {
-    let cookie = server.login(EMAIL, PW);
-    let csrf = server.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Signed { cookie, csrf }
-}
-
-fn post_signed(server: &Server, who: &Signed, path: &str, body: &Value) -> Reply {
-    server.post_json(
-        path,
-        body,
-        &[("cookie", &who.cookie), ("x-csrf-token", &who.csrf)],
-    )
-}
 
 /// What the test's authenticator app knows after enrolment.
 struct App {
@@ -57,13 +34,8 @@ impl App {
 /// Registers ada, turns TOTP on (confirming with the current step's code) and signs out.
 fn enrolled(server: &Server) -> App {
     server.register(EMAIL, PW);
-    let who = sign_in(server);
-    let started = post_signed(
-        server,
-        &who,
-        "/tf-setup",
-        &json!({"setup": "authenticator"}),
-    );
+    let who = server.sign_in(EMAIL, PW);
+    let started = server.post_signed(&who, "/tf-setup", &json!({"setup": "authenticator"}));
     assert_eq!(started.status, 200, "{}", started.text());
     let body = started.json();
     let secret = body["secret"].as_str().unwrap().to_owned();
@@ -80,15 +52,14 @@ fn enrolled(server: &Server) -> App {
     assert!(body["qr_svg"].as_str().unwrap().starts_with("<svg"));
     settle_in_step();
     let step = now_step();
-    let confirmed = post_signed(
-        server,
+    let confirmed = server.post_signed(
         &who,
         "/tf-setup",
         &json!({"code": totp::code(&secret, step)}),
     );
     assert_eq!(confirmed.status, 200, "{}", confirmed.text());
     assert_eq!(confirmed.json()["status"], "enabled");
-    let out = post_signed(server, &who, "/logout", &json!({}));
+    let out = server.post_signed(&who, "/logout", &json!({}));
     assert_eq!(out.status, 200);
     App { secret, step }
 }
@@ -280,8 +251,8 @@ fn tf_validate_without_pending_state_signs_out() {
     let dir = tempfile::tempdir().unwrap();
     let server = super::HOST.start(&dir.path().join("sesame.db"));
     server.register(EMAIL, PW);
-    let who = sign_in(&server);
-    let r = post_signed(&server, &who, "/tf-validate", &json!({"code": "123456"}));
+    let who = server.sign_in(EMAIL, PW);
+    let r = server.post_signed(&who, "/tf-validate", &json!({"code": "123456"}));
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (401, "unauthenticated")
@@ -358,7 +329,7 @@ fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set() {
         cookie: who_cookie,
         csrf,
     };
-    let r = post_signed(&server, &who, "/mf-recovery-codes", &json!({}));
+    let r = server.post_signed(&who, "/mf-recovery-codes", &json!({}));
     assert_eq!(r.status, 200, "{}", r.text());
     let codes: Vec<String> = r.json()["recovery_codes"]
         .as_array()
@@ -409,7 +380,9 @@ fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set() {
     let left = server.get("/mf-recovery-codes", &[("cookie", &who.cookie)]);
     assert_eq!(left.json()["recovery_codes_left"], 8);
 
-    let fresh = post_signed(&server, &who, "/mf-recovery-codes", &json!({})).json();
+    let fresh = server
+        .post_signed(&who, "/mf-recovery-codes", &json!({}))
+        .json();
     let pending = password_step(&server);
     assert_eq!(use_code(&pending, &codes[2]).error_code(), "invalid-code");
     let new_code = fresh["recovery_codes"][0].as_str().unwrap();
@@ -451,8 +424,7 @@ fn disabling_needs_the_password_and_restores_password_sign_in() {
         .unwrap()
         .to_owned();
     let who = Signed { cookie, csrf };
-    let r = post_signed(
-        &server,
+    let r = server.post_signed(
         &who,
         "/tf-setup",
         &json!({"setup": "disable", "password": "wrong password!"}),
@@ -461,7 +433,7 @@ fn disabling_needs_the_password_and_restores_password_sign_in() {
         (r.status, r.error_code().as_str()),
         (401, "invalid-credentials")
     );
-    let r = post_signed(&server, &who, "/tf-setup", &json!({"setup": "disable"}));
+    let r = server.post_signed(&who, "/tf-setup", &json!({"setup": "disable"}));
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (400, "invalid-request")
@@ -472,8 +444,7 @@ fn disabling_needs_the_password_and_restores_password_sign_in() {
         &[("cookie", &who.cookie)],
     );
     assert_eq!((r.status, r.error_code().as_str()), (403, "csrf-rejected"));
-    let r = post_signed(
-        &server,
+    let r = server.post_signed(
         &who,
         "/tf-setup",
         &json!({"setup": "disable", "password": PW}),
@@ -493,7 +464,7 @@ fn html_pages_work_as_plain_forms() {
     let dir = tempfile::tempdir().unwrap();
     let server = super::HOST.start(&dir.path().join("sesame.db"));
     server.register(EMAIL, PW);
-    let who = sign_in(&server);
+    let who = server.sign_in(EMAIL, PW);
     let html = [
         ("accept", "text/html"),
         ("content-type", "application/x-www-form-urlencoded"),

@@ -10,17 +10,11 @@
 
 use serde_json::{Value, json};
 use sesame_tests::authenticator::{Alg, SoftCredential};
-use sesame_tests::{Reply, Server};
+use sesame_tests::{Reply, Server, Signed};
 
 const ADA: &str = "ada@example.com";
 const BOB: &str = "bob@example.com";
 const PW: &str = "analytical engine";
-
-/// A signed-in user: the session cookie pair and its CSRF token.
-struct Signed {
-    cookie: String,
-    csrf: String,
-}
 
 fn start() -> (tempfile::TempDir, Server, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -29,23 +23,6 @@ fn start() -> (tempfile::TempDir, Server, String) {
     server.register(ADA, PW);
     server.register(BOB, PW);
     (dir, server, origin)
-}
-
-fn sign_in(server: &Server, email: &str) -> Signed {
-    let cookie = server.login(email, PW);
-    let csrf = server.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    Signed { cookie, csrf }
-}
-
-fn post_signed(server: &Server, who: &Signed, path: &str, body: &Value) -> Reply {
-    server.post_json(
-        path,
-        body,
-        &[("cookie", &who.cookie), ("x-csrf-token", &who.csrf)],
-    )
 }
 
 /// The `name=value` of the Set-Cookie whose name is `name`.
@@ -67,17 +44,11 @@ fn register(
     usage: &str,
     origin: &str,
 ) -> Value {
-    let started = post_signed(
-        server,
-        who,
-        "/wan-register",
-        &json!({"name": name, "usage": usage}),
-    );
+    let started = server.post_signed(who, "/wan-register", &json!({"name": name, "usage": usage}));
     assert_eq!(started.status, 200, "{}", started.text());
     let body = started.json();
     let answer = cred.register(&body["options"], origin);
-    let done = post_signed(
-        server,
+    let done = server.post_signed(
         who,
         "/wan-register-response",
         &json!({"state": body["state"], "credential": answer}),
@@ -112,7 +83,7 @@ fn passkey_sign_in(
 #[test]
 fn register_list_sign_in_with_and_without_a_username_for_every_algorithm() {
     let (_dir, server, origin) = start();
-    let ada = sign_in(&server, ADA);
+    let ada = server.sign_in(ADA, PW);
     let mut keys = [
         SoftCredential::new(Alg::Es256, 1),
         SoftCredential::new(Alg::EdDsa, 2),
@@ -168,7 +139,7 @@ fn register_list_sign_in_with_and_without_a_username_for_every_algorithm() {
 #[test]
 fn the_ceremony_cookie_carries_the_state_for_browsers() {
     let (_dir, server, origin) = start();
-    let ada = sign_in(&server, ADA);
+    let ada = server.sign_in(ADA, PW);
     let mut key = SoftCredential::new(Alg::Es256, 4);
     register(&server, &ada, &mut key, "key", "first", &origin);
     let started = server.post_json("/wan-signin", &json!({}), &[("origin", &origin)]);
@@ -185,8 +156,8 @@ fn the_ceremony_cookie_carries_the_state_for_browsers() {
 #[test]
 fn negative_cases_are_refused_with_clear_codes() {
     let (_dir, server, origin) = start();
-    let ada = sign_in(&server, ADA);
-    let bob = sign_in(&server, BOB);
+    let ada = server.sign_in(ADA, PW);
+    let bob = server.sign_in(BOB, PW);
     let mut ada_key = SoftCredential::new(Alg::Es256, 5);
     let mut bob_key = SoftCredential::new(Alg::EdDsa, 6);
     register(&server, &ada, &mut ada_key, "ada", "first", &origin);
@@ -234,10 +205,11 @@ fn negative_cases_are_refused_with_clear_codes() {
     assert_eq!(cloned.error_code(), "sign-count-regression");
 
     // A credential ID already registered (to bob) cannot be registered to ada.
-    let again = post_signed(&server, &ada, "/wan-register", &json!({"name": "copy"})).json();
+    let again = server
+        .post_signed(&ada, "/wan-register", &json!({"name": "copy"}))
+        .json();
     let answer = bob_key.register(&again["options"], &origin);
-    let taken = post_signed(
-        &server,
+    let taken = server.post_signed(
         &ada,
         "/wan-register-response",
         &json!({"state": again["state"], "credential": answer}),
@@ -246,10 +218,11 @@ fn negative_cases_are_refused_with_clear_codes() {
 
     // A registration started by ada cannot be finished in bob's session.
     let mut new_key = SoftCredential::new(Alg::Es256, 8);
-    let started = post_signed(&server, &ada, "/wan-register", &json!({"name": "new"})).json();
+    let started = server
+        .post_signed(&ada, "/wan-register", &json!({"name": "new"}))
+        .json();
     let answer = new_key.register(&started["options"], &origin);
-    let hijack = post_signed(
-        &server,
+    let hijack = server.post_signed(
         &bob,
         "/wan-register-response",
         &json!({"state": started["state"], "credential": answer}),
@@ -270,7 +243,7 @@ fn negative_cases_are_refused_with_clear_codes() {
 #[test]
 fn a_security_key_is_the_second_factor_after_the_password() {
     let (_dir, server, origin) = start();
-    let ada = sign_in(&server, ADA);
+    let ada = server.sign_in(ADA, PW);
     let mut key = SoftCredential::new(Alg::Es256, 9);
     key.user_verified = false;
     register(&server, &ada, &mut key, "yubikey", "secondary", &origin);
@@ -318,8 +291,8 @@ fn a_security_key_is_the_second_factor_after_the_password() {
 #[test]
 fn verify_then_delete() {
     let (_dir, server, origin) = start();
-    let ada = sign_in(&server, ADA);
-    let bob = sign_in(&server, BOB);
+    let ada = server.sign_in(ADA, PW);
+    let bob = server.sign_in(BOB, PW);
     let mut key = SoftCredential::new(Alg::Es256, 10);
     let mut spare = SoftCredential::new(Alg::EdDsa, 11);
     let id = register(&server, &ada, &mut key, "key", "first", &origin)["id"]
@@ -328,20 +301,21 @@ fn verify_then_delete() {
         .to_owned();
     register(&server, &ada, &mut spare, "spare", "secondary", &origin);
 
-    let started = post_signed(&server, &ada, "/wan-verify", &json!({}));
+    let started = server.post_signed(&ada, "/wan-verify", &json!({}));
     assert_eq!(started.status, 200, "{}", started.text());
     let started = started.json();
     let answer = key.assert(&started["options"], &origin);
     let body = json!({"state": started["state"], "credential": answer});
     // Bob's session cannot finish ada's verification.
     assert_eq!(
-        post_signed(&server, &bob, "/wan-verify-response", &body).error_code(),
+        server
+            .post_signed(&bob, "/wan-verify-response", &body)
+            .error_code(),
         "challenge-invalid"
     );
-    let started = post_signed(&server, &ada, "/wan-verify", &json!({})).json();
+    let started = server.post_signed(&ada, "/wan-verify", &json!({})).json();
     let answer = key.assert(&started["options"], &origin);
-    let verified = post_signed(
-        &server,
+    let verified = server.post_signed(
         &ada,
         "/wan-verify-response",
         &json!({"state": started["state"], "credential": answer}),
@@ -352,7 +326,9 @@ fn verify_then_delete() {
 
     // Bob cannot delete ada's credential; ada can, by ID or by name, with her CSRF token only.
     assert_eq!(
-        post_signed(&server, &bob, "/wan-delete", &json!({"id": id})).status,
+        server
+            .post_signed(&bob, "/wan-delete", &json!({"id": id}))
+            .status,
         404
     );
     let no_csrf = server.post_json(
@@ -361,10 +337,10 @@ fn verify_then_delete() {
         &[("cookie", &ada.cookie)],
     );
     assert_eq!(no_csrf.error_code(), "csrf-rejected");
-    let deleted = post_signed(&server, &ada, "/wan-delete", &json!({"id": id}));
+    let deleted = server.post_signed(&ada, "/wan-delete", &json!({"id": id}));
     assert_eq!(deleted.status, 200, "{}", deleted.text());
     assert_eq!(deleted.json()["credential"]["name"], "key");
-    let deleted = post_signed(&server, &ada, "/wan-delete", &json!({"name": "spare"}));
+    let deleted = server.post_signed(&ada, "/wan-delete", &json!({"name": "spare"}));
     assert_eq!(deleted.status, 200, "{}", deleted.text());
     let listed = server
         .get("/wan-register", &[("cookie", &ada.cookie)])
@@ -378,15 +354,13 @@ fn verify_then_delete() {
 
     // Bob, signed in but not verified, cannot change his password without the current one;
     // ada, verified above, can.
-    let refused = post_signed(
-        &server,
+    let refused = server.post_signed(
         &bob,
         "/change",
         &json!({"new_password": "difference engine"}),
     );
     assert_eq!(refused.error_code(), "reauthentication-required");
-    let changed = post_signed(
-        &server,
+    let changed = server.post_signed(
         &ada,
         "/change",
         &json!({"new_password": "difference engine"}),
@@ -403,7 +377,7 @@ fn verify_then_delete() {
 #[test]
 fn the_pages_load_the_script_under_a_policy_that_allows_only_it() {
     let (_dir, server, _origin) = start();
-    let ada = sign_in(&server, ADA);
+    let ada = server.sign_in(ADA, PW);
     let page = server.get(
         "/wan-register",
         &[("cookie", &ada.cookie), ("accept", "text/html")],
