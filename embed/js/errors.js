@@ -26,6 +26,11 @@ export const ErrorCode = Object.freeze({
   Internal: 'internal',
   InvalidCode: 'invalid-code',
   SecondFactorRequired: 'second-factor-required',
+  WebauthnRejected: 'webauthn-rejected',
+  ChallengeInvalid: 'challenge-invalid',
+  UnknownCredential: 'unknown-credential',
+  SignCountRegression: 'sign-count-regression',
+  ReauthenticationRequired: 'reauthentication-required',
 });
 
 /**
@@ -96,6 +101,16 @@ export const InternalError = subclass('InternalError', ErrorCode.Internal);
 export const InvalidCode = subclass('InvalidCode', ErrorCode.InvalidCode);
 /** The password was right, but the account has two-factor on: use `beginLogin`. */
 export const SecondFactorRequired = subclass('SecondFactorRequired', ErrorCode.SecondFactorRequired);
+/** A passkey or security key answer was refused (wrong origin or RP ID, bad signature, unsupported key or attestation). */
+export const WebauthnRejected = subclass('WebauthnRejected', ErrorCode.WebauthnRejected);
+/** The WebAuthn ceremony is unknown, already answered, expired or belongs to another session. */
+export const ChallengeInvalid = subclass('ChallengeInvalid', ErrorCode.ChallengeInvalid);
+/** No such passkey or security key for this account. */
+export const UnknownCredential = subclass('UnknownCredential', ErrorCode.UnknownCredential);
+/** The authenticator's signature counter went backwards: a possible clone, refused by policy. */
+export const SignCountRegression = subclass('SignCountRegression', ErrorCode.SignCountRegression);
+/** The action needs a recent sign-in or passkey verification (`webauthnVerify*`) first. */
+export const ReauthenticationRequired = subclass('ReauthenticationRequired', ErrorCode.ReauthenticationRequired);
 
 /** The error class for every WIT `error-code` case, by code. */
 export const ERRORS = Object.freeze(
@@ -105,6 +120,8 @@ export const ERRORS = Object.freeze(
       InvalidEmail, InvalidUsername, WeakPassword, InvalidCredentials, Unauthenticated,
       Forbidden, CsrfRejected, RateLimited, InvalidToken, NotFound, MethodNotAllowed,
       AlreadyExists, StoreUnavailable, InternalError, InvalidCode, SecondFactorRequired,
+      WebauthnRejected, ChallengeInvalid, UnknownCredential, SignCountRegression,
+      ReauthenticationRequired,
     ].map((cls) => [cls.code, cls]),
   ),
 );

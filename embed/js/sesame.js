@@ -447,6 +447,62 @@ export class Sesame {
 
   // ---- signer -----------------------------------------------------------------------------
 
+  // ---- webauthn ----------------------------------------------------------------------------
+  // The browser side (navigator.credentials) is the application's; these calls check what it
+  // sends back. `host` is the request's Host header, used for the relying party on localhost.
+
+  /** Starts registering a key for the signed-in user; `usage` is `first` (a passkey) or
+   * `secondary` (a second factor). Returns `{ state, optionsJson, expiresAtMs }`. */
+  webauthnRegisterBegin(token, name, usage = 'first', host) {
+    if (usage !== 'first' && usage !== 'secondary') {
+      throw errorFor(ErrorCode.InvalidRequest, "usage must be 'first' or 'secondary'");
+    }
+    return this.call('webauthn', 'registerBegin', text('token', token), text('name', name), usage, optText('host', host));
+  }
+
+  /** Checks the browser's answer (`webauthn-rejected`, `challenge-invalid`) and stores the key. */
+  webauthnRegisterFinish(token, state, credentialJson) {
+    return this.call('webauthn', 'registerFinish', text('token', token), text('state', state), text('credentialJson', credentialJson));
+  }
+
+  /** Starts a passkey sign-in, for `identity` or (undefined) any discoverable passkey. */
+  webauthnAuthenticateBegin(identity, host) {
+    return this.call('webauthn', 'authenticateBegin', optText('identity', identity), optText('host', host));
+  }
+
+  /** Starts the second step of a pending sign-in with a security key. */
+  webauthnSecondFactorBegin(pendingToken, host) {
+    return this.call('webauthn', 'secondFactorBegin', text('pendingToken', pendingToken), optText('host', host));
+  }
+
+  /** Checks the browser's assertion and signs in (with `pendingToken`, as the second factor of
+   * that sign-in): `unknown-credential`, `sign-count-regression`, `webauthn-rejected` or
+   * `challenge-invalid` otherwise. */
+  webauthnAuthenticateFinish(state, credentialJson, pendingToken, clientInfo) {
+    return this.call('webauthn', 'authenticateFinish', text('state', state), text('credentialJson', credentialJson), optText('pendingToken', pendingToken), client(clientInfo));
+  }
+
+  /** Starts re-authentication of the signed-in user before a sensitive action. */
+  webauthnVerifyBegin(token, host) {
+    return this.call('webauthn', 'verifyBegin', text('token', token), optText('host', host));
+  }
+
+  /** Checks the re-authentication; returns until when (ms, a BigInt) the session is fresh. */
+  webauthnVerifyFinish(token, state, credentialJson) {
+    return this.call('webauthn', 'verifyFinish', text('token', token), text('state', state), text('credentialJson', credentialJson));
+  }
+
+  /** The signed-in user's keys, with name, created and last used. */
+  webauthnCredentials(token) {
+    return this.call('webauthn', 'listCredentials', text('token', token));
+  }
+
+  /** Deletes one of the signed-in user's keys (`reauthentication-required` without a fresh
+   * session; `not-found` for a key the user does not have). */
+  webauthnDelete(token, idOrName) {
+    return this.call('webauthn', 'delete', text('token', token), text('idOrName', idOrName));
+  }
+
   /** An HMAC-signed, time-stamped token carrying `payload` (a Uint8Array; readable by whoever
    * holds the token) for `purpose`. */
   sign(purpose, payload) {

@@ -13,7 +13,9 @@ from .store import Conflict, SqliteStore, StoreError, TooLarge, Unavailable
 from .types import (
     AccessClaims,
     ApiKeyInfo,
+    Ceremony,
     CreatedApiKey,
+    CredentialInfo,
     Event,
     IssuedSession,
     KeyGeneration,
@@ -46,6 +48,8 @@ __all__ = [
     "Unavailable",
     "AccessClaims",
     "ApiKeyInfo",
+    "Ceremony",
+    "CredentialInfo",
     "CreatedApiKey",
     "Event",
     "IssuedSession",

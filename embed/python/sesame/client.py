@@ -17,7 +17,9 @@ from .store import Conflict, SqliteStore, StoreError, TooLarge
 from .types import (
     AccessClaims,
     ApiKeyInfo,
+    Ceremony,
     CreatedApiKey,
+    CredentialInfo,
     Event,
     IssuedSession,
     KeyGeneration,
@@ -680,6 +682,126 @@ class Sesame:
                 _text("purpose", purpose),
                 _text("token", token),
                 _u64("max_age_secs", max_age_secs),
+            )
+        )
+
+    # ---- webauthn ------------------------------------------------------------------------
+    # The browser side (navigator.credentials) is the application's; these calls check what it
+    # sends back. `host` is the request's Host header, used for the relying party on localhost.
+
+    def webauthn_register_begin(
+        self, session_token: str, name: str, usage: str = "first", host: Optional[str] = None
+    ) -> Ceremony:
+        """Starts registering a key for the signed-in user; `usage` is `first` (a passkey) or
+        `secondary` (a second factor). Needs a recent sign-in (`ReauthenticationRequired`)."""
+        if usage not in ("first", "secondary"):
+            raise InvalidRequest("usage must be 'first' or 'secondary'")
+        return Ceremony._from_wit(
+            self._call(
+                "webauthn",
+                "register-begin",
+                _text("session_token", session_token),
+                _text("name", name),
+                usage,
+                _opt_text("host", host),
+            )
+        )
+
+    def webauthn_register_finish(
+        self, session_token: str, state: str, credential_json: str
+    ) -> CredentialInfo:
+        """Checks the browser's answer (`WebauthnRejected`, `ChallengeInvalid`) and stores the
+        key."""
+        return CredentialInfo._from_wit(
+            self._call(
+                "webauthn",
+                "register-finish",
+                _text("session_token", session_token),
+                _text("state", state),
+                _text("credential_json", credential_json),
+            )
+        )
+
+    def webauthn_authenticate_begin(
+        self, identity: Optional[str] = None, host: Optional[str] = None
+    ) -> Ceremony:
+        """Starts a passkey sign-in, for `identity` or (None) for any discoverable passkey."""
+        return Ceremony._from_wit(
+            self._call(
+                "webauthn", "authenticate-begin", _opt_text("identity", identity), _opt_text("host", host)
+            )
+        )
+
+    def webauthn_second_factor_begin(self, pending_token: str, host: Optional[str] = None) -> Ceremony:
+        """Starts the second step of a pending sign-in with a security key."""
+        return Ceremony._from_wit(
+            self._call(
+                "webauthn",
+                "second-factor-begin",
+                _text("pending_token", pending_token),
+                _opt_text("host", host),
+            )
+        )
+
+    def webauthn_authenticate_finish(
+        self,
+        state: str,
+        credential_json: str,
+        pending_token: Optional[str] = None,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> IssuedSession:
+        """Checks the browser's assertion and signs in (with `pending_token`, as the second
+        factor of that sign-in). `UnknownCredential`, `SignCountRegression`,
+        `WebauthnRejected` or `ChallengeInvalid` otherwise."""
+        return IssuedSession._from_wit(
+            self._call(
+                "webauthn",
+                "authenticate-finish",
+                _text("state", state),
+                _text("credential_json", credential_json),
+                _opt_text("pending_token", pending_token),
+                _client(address, user_agent),
+            )
+        )
+
+    def webauthn_verify_begin(self, session_token: str, host: Optional[str] = None) -> Ceremony:
+        """Starts re-authentication of the signed-in user before a sensitive action."""
+        return Ceremony._from_wit(
+            self._call(
+                "webauthn", "verify-begin", _text("session_token", session_token), _opt_text("host", host)
+            )
+        )
+
+    def webauthn_verify_finish(self, session_token: str, state: str, credential_json: str) -> int:
+        """Checks the re-authentication; returns until when (ms) the session counts as fresh."""
+        return int(
+            self._call(
+                "webauthn",
+                "verify-finish",
+                _text("session_token", session_token),
+                _text("state", state),
+                _text("credential_json", credential_json),
+            )
+        )
+
+    def webauthn_credentials(self, session_token: str) -> List[CredentialInfo]:
+        """The signed-in user's keys, with name, created and last used."""
+        return [
+            CredentialInfo._from_wit(c)
+            for c in self._call("webauthn", "list-credentials", _text("session_token", session_token))
+        ]
+
+    def webauthn_delete(self, session_token: str, id_or_name: str) -> CredentialInfo:
+        """Deletes one of the signed-in user's keys (needs a fresh session:
+        `ReauthenticationRequired`; `NotFound` for a key the user does not have)."""
+        return CredentialInfo._from_wit(
+            self._call(
+                "webauthn",
+                "delete",
+                _text("session_token", session_token),
+                _text("id_or_name", id_or_name),
             )
         )
 

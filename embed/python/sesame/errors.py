@@ -151,6 +151,36 @@ class SecondFactorRequired(SesameError):
     code = "second-factor-required"
 
 
+class WebauthnRejected(SesameError):
+    """A passkey or security key answer was refused (wrong origin or RP ID, bad signature, unsupported key or attestation)."""
+
+    code = "webauthn-rejected"
+
+
+class ChallengeInvalid(SesameError):
+    """The WebAuthn ceremony is unknown, already answered, expired or belongs to another session."""
+
+    code = "challenge-invalid"
+
+
+class UnknownCredential(SesameError):
+    """No such passkey or security key for this account."""
+
+    code = "unknown-credential"
+
+
+class SignCountRegression(SesameError):
+    """The authenticator's signature counter went backwards: a possible clone, refused by policy."""
+
+    code = "sign-count-regression"
+
+
+class ReauthenticationRequired(SesameError):
+    """The action needs a recent sign-in or passkey verification (`webauthn_verify_*`) first."""
+
+    code = "reauthentication-required"
+
+
 #: Exception class for every WIT `error-code` case.
 ERRORS: Dict[str, Type[SesameError]] = {
     cls.code: cls
@@ -176,6 +206,11 @@ ERRORS: Dict[str, Type[SesameError]] = {
         InternalError,
         InvalidCode,
         SecondFactorRequired,
+        WebauthnRejected,
+        ChallengeInvalid,
+        UnknownCredential,
+        SignCountRegression,
+        ReauthenticationRequired,
     )
 }
 

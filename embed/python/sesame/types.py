@@ -301,6 +301,55 @@ class Verified:
 
 
 @dataclass(frozen=True)
+class Ceremony:
+    """A WebAuthn ceremony in progress: `options_json` goes to the browser's
+    `navigator.credentials.create`/`get`; `state` comes back with its answer (single use, it
+    expires at `expires_at_ms`)."""
+
+    state: str = field(repr=False)
+    options_json: str
+    expires_at_ms: int
+
+    @classmethod
+    def _from_wit(cls, r: Any) -> "Ceremony":
+        return cls(
+            state=_get(r, "state"),
+            options_json=_get(r, "options-json"),
+            expires_at_ms=_get(r, "expires-at-ms"),
+        )
+
+
+@dataclass(frozen=True)
+class CredentialInfo:
+    """A registered passkey or security key: `usage` is `first` (passkey sign-in) or
+    `secondary` (second factor)."""
+
+    id: str
+    name: str
+    usage: str
+    algorithm: str
+    created_at_ms: int
+    last_used_at_ms: Optional[int]
+    sign_count: int
+    discoverable: Optional[bool]
+    backed_up: bool
+
+    @classmethod
+    def _from_wit(cls, r: Any) -> "CredentialInfo":
+        return cls(
+            id=_get(r, "id"),
+            name=_get(r, "name"),
+            usage=str(_get(r, "usage")),
+            algorithm=_get(r, "algorithm"),
+            created_at_ms=_get(r, "created-at-ms"),
+            last_used_at_ms=_get(r, "last-used-at-ms"),
+            sign_count=_get(r, "sign-count"),
+            discoverable=_get(r, "discoverable"),
+            backed_up=_get(r, "backed-up"),
+        )
+
+
+@dataclass(frozen=True)
 class Mail:
     """A message the component asks the host to deliver. Its text may hold single-use links."""
 

@@ -179,7 +179,9 @@ def test_the_embed_component_asks_only_for_store_outbox_and_basic_wasi(component
     exports = {name.split("@")[0] for name in ty.exports(engine)}
     assert exports == {
         f"sesame:auth/{name}"
-        for name in ("accounts", "sessions", "roles", "two-factor", "tokens", "api-keys", "signer")
+        for name in (
+            "accounts", "sessions", "roles", "two-factor", "webauthn", "tokens", "api-keys", "signer"
+        )
     }
 
 
