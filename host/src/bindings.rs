@@ -18,6 +18,8 @@ mod generated {
 }
 
 #[cfg(test)]
+pub(crate) use generated::exports::sesame::auth::tokens;
+#[cfg(test)]
 pub(crate) use generated::exports::sesame::auth::two_factor;
 #[cfg(test)]
 pub(crate) use generated::exports::sesame::auth::webauthn;

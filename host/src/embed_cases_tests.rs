@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use sesame_tests::totp;
 
-use crate::bindings::{Service, accounts, roles, two_factor, types};
+use crate::bindings::{Service, accounts, roles, tokens, two_factor, types};
 use crate::ctx::HostState;
 use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
@@ -101,16 +101,10 @@ fn kebab(debug: &str) -> String {
     out
 }
 
-fn token_pair(
-    access_token: &str,
-    expires_in_secs: u64,
-    refresh_token: &str,
-    refresh_expires_at_ms: u64,
-    u: &types::User,
-) -> Value {
-    json!({"access_token": access_token, "expires_in_secs": expires_in_secs,
-           "refresh_token": refresh_token, "refresh_expires_at_ms": refresh_expires_at_ms,
-           "user": user(u)})
+fn token_pair(p: &tokens::TokenPair) -> Value {
+    json!({"access_token": p.access_token, "expires_in_secs": p.expires_in_secs,
+           "refresh_token": p.refresh_token, "refresh_expires_at_ms": p.refresh_expires_at_ms,
+           "user": user(&p.user)})
 }
 
 fn s(args: &Value, name: &str) -> String {
@@ -347,41 +341,17 @@ async fn call(
             .call_issue(st, &s(a, "identity"), &s(a, "password"), &client)
             .await
             .unwrap()
-            .map(|p| {
-                token_pair(
-                    &p.access_token,
-                    p.expires_in_secs,
-                    &p.refresh_token,
-                    p.refresh_expires_at_ms,
-                    &p.user,
-                )
-            }),
+            .map(|p| token_pair(&p)),
         "issue_tokens_for_session" => tok
             .call_issue_for_session(st, &s(a, "session_token"), &client)
             .await
             .unwrap()
-            .map(|p| {
-                token_pair(
-                    &p.access_token,
-                    p.expires_in_secs,
-                    &p.refresh_token,
-                    p.refresh_expires_at_ms,
-                    &p.user,
-                )
-            }),
+            .map(|p| token_pair(&p)),
         "refresh_tokens" => tok
             .call_refresh(st, &s(a, "refresh_token"))
             .await
             .unwrap()
-            .map(|p| {
-                token_pair(
-                    &p.access_token,
-                    p.expires_in_secs,
-                    &p.refresh_token,
-                    p.refresh_expires_at_ms,
-                    &p.user,
-                )
-            }),
+            .map(|p| token_pair(&p)),
         "revoke_token" => tok
             .call_revoke(st, &s(a, "token"))
             .await
