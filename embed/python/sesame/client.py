@@ -51,6 +51,12 @@ _SECRET_NAME = "sesame-secret"
 _COMPILED: Dict[str, Tuple[wasmtime.Engine, wc.Component]] = {}
 _COMPILED_LOCK = threading.Lock()
 
+# wasmtime-py converts component values through a module-global cache (`case_test_cache` in
+# `wasmtime.component._types`) that it clears and refills on every conversion, so two threads
+# calling components at once can corrupt each other's conversion and trap the call. Every call
+# into a component therefore holds this one process-wide lock; instances stay independent.
+_WASMTIME_CALL_LOCK = threading.Lock()
+
 
 def _iface(name: str) -> str:
     return f"sesame:auth/{name}@{WIT_VERSION}"
@@ -254,7 +260,7 @@ class Sesame:
 
     def _call(self, iface: str, name: str, *args: Any) -> Any:
         """Calls one export and returns its ok value or raises its error."""
-        with self._lock:
+        with _WASMTIME_CALL_LOCK, self._lock:
             if self._instance is None:
                 self._instantiate()
             func = self._func(iface, name)

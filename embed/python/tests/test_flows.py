@@ -139,8 +139,9 @@ def test_sqlite_store_keeps_the_wit_contract(tmp_path: Path) -> None:
 def test_concurrent_logins_from_several_instances_count_exactly(
     component: str, tmp_path: Path
 ) -> None:
-    # Four instances on one SQLite file, each in its own thread (wasmtime releases the GIL
-    # while the component runs): every sign-in must be counted, through compare-and-swap.
+    # Four instances on one SQLite file, called from four threads: every sign-in must be
+    # counted, through compare-and-swap, and no call may trap (wasmtime-py's conversions are
+    # not thread-safe; the wrapper serialises calls into components).
     from concurrent.futures import ThreadPoolExecutor
 
     config = {
