@@ -1,14 +1,20 @@
 //! The SQLite back end: one file, WAL journal, `synchronous=FULL` so a write the component saw
 //! acknowledged survives a crash of the process or the machine.
 //!
-//! One connection behind a mutex: SQLite serialises writers anyway, and every statement here
-//! touches one row by primary key or a short index range, so the critical sections are
-//! microseconds. Calls run on tokio's blocking pool so they never stall the async workers.
+//! Writes go through one connection behind a mutex: SQLite serialises writers anyway, and every
+//! statement here touches one row by primary key or a short index range. They run on tokio's
+//! blocking pool, since a commit waits for an fsync.
+//!
+//! Reads (`get`, `scan`) are answered on the calling thread by one of a few read-only
+//! connections: in WAL mode a reader never waits for the writer, and a point read from the page
+//! cache takes microseconds, far less than the two thread hand-offs of the blocking pool, which
+//! profiles of the session check showed as a quarter of its time. A reader never blocks: when
+//! all are taken, or SQLite reports the database busy, the read falls back to the blocking pool.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::{
     BackendError, Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, Record, StoreBackend,
@@ -35,10 +41,15 @@ CREATE TABLE IF NOT EXISTS host_meta (
 /// compare-and-swap could still expect.
 const VERSION_COUNTER: &str = "version-counter";
 
+/// Read-only connections per store: enough for the async workers of a small machine to read at
+/// once; beyond that, reads queue on the blocking pool as writes do.
+const READERS: usize = 4;
+
 /// An SQLite file as a [`StoreBackend`].
 #[derive(Clone)]
 pub(crate) struct SqliteBackend {
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<[Mutex<Connection>]>,
 }
 
 impl SqliteBackend {
@@ -52,9 +63,32 @@ impl SqliteBackend {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        let readers = (0..READERS)
+            .map(|_| open_reader(path).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(SqliteBackend {
             conn: Arc::new(Mutex::new(conn)),
+            readers: readers.into(),
         })
+    }
+
+    /// Runs the read `f` on a free reader connection on this thread, or, when none is free or
+    /// the database is busy, on the writer connection on the blocking pool.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl Fn(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    ) -> Result<T, BackendError> {
+        for reader in self.readers.iter() {
+            let Ok(conn) = reader.try_lock() else {
+                continue;
+            };
+            match f(&conn) {
+                Err(e) if is_busy(&e) => break,
+                answered => return answered.map_err(unavailable),
+            }
+        }
+        self.with_conn(move |conn| f(conn).map_err(unavailable))
+            .await
     }
 
     /// Runs `f` on the connection on the blocking pool. Statements go through the connection's
@@ -74,6 +108,22 @@ fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     // SQLite rolls back an unfinished transaction when its guard drops during a panic, so the
     // connection is consistent even if a holder panicked.
     conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A read-only connection that fails at once instead of waiting when the database is busy.
+fn open_reader(path: &Path) -> Result<Connection, BackendError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(unavailable)?;
+    conn.busy_timeout(std::time::Duration::ZERO)
+        .map_err(unavailable)?;
+    Ok(conn)
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn unavailable(e: rusqlite::Error) -> BackendError {
@@ -97,11 +147,10 @@ fn live_version(conn: &Connection, key: &str, now: i64) -> Result<u64, BackendEr
 impl StoreBackend for SqliteBackend {
     async fn get(&self, key: &str) -> Result<Option<Entry>, BackendError> {
         let key = key.to_owned();
-        self.with_conn(move |conn| {
+        self.read(move |conn| {
             conn.prepare_cached(
                 "SELECT value, version FROM kv WHERE key = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
-            )
-            .map_err(unavailable)?
+            )?
             .query_row(params![key, now_ms() as i64], |row| {
                 Ok(Entry {
                     value: row.get(0)?,
@@ -109,7 +158,6 @@ impl StoreBackend for SqliteBackend {
                 })
             })
             .optional()
-            .map_err(unavailable)
         })
         .await
     }
@@ -196,30 +244,26 @@ impl StoreBackend for SqliteBackend {
         let prefix = prefix.to_owned();
         let upper = prefix_upper_bound(&prefix);
         let limit = limit.min(MAX_SCAN_LIMIT);
-        self.with_conn(move |conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT key, value, version FROM kv
-                     WHERE key >= ?1 AND key > ?2 AND (?3 IS NULL OR key < ?3)
-                       AND (expires_at IS NULL OR expires_at > ?4)
-                     ORDER BY key LIMIT ?5",
-                )
-                .map_err(unavailable)?;
-            let rows = stmt
-                .query_map(
-                    params![prefix, start, upper, now_ms() as i64, limit],
-                    |row| {
-                        Ok((
-                            row.get::<_, String>(0)?,
-                            Entry {
-                                value: row.get(1)?,
-                                version: row.get::<_, i64>(2)? as u64,
-                            },
-                        ))
-                    },
-                )
-                .map_err(unavailable)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT key, value, version FROM kv
+                 WHERE key >= ?1 AND key > ?2 AND (?3 IS NULL OR key < ?3)
+                   AND (expires_at IS NULL OR expires_at > ?4)
+                 ORDER BY key LIMIT ?5",
+            )?;
+            let rows = stmt.query_map(
+                params![prefix, start, upper, now_ms() as i64, limit],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        Entry {
+                            value: row.get(1)?,
+                            version: row.get::<_, i64>(2)? as u64,
+                        },
+                    ))
+                },
+            )?;
+            rows.collect::<Result<Vec<_>, _>>()
         })
         .await
     }
@@ -293,5 +337,51 @@ impl StoreBackend for SqliteBackend {
             rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests: a failure is a test failure")]
+
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A read is answered while a write transaction holds the writer connection, sees only what
+    /// was committed, and sees the commit once it is made.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_do_not_wait_for_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteBackend::open(&dir.path().join("sesame.db")).unwrap();
+        store.put("k", b"one".to_vec(), None, None).await.unwrap();
+
+        let writer = store.conn.clone();
+        let (held, is_held) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let mut conn = lock(&writer);
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .unwrap();
+            tx.execute("UPDATE kv SET value = x'74776f' WHERE key = 'k'", [])
+                .unwrap();
+            held.send(()).unwrap();
+            released.recv().unwrap();
+            tx.commit().unwrap();
+        });
+        is_held.recv().unwrap();
+
+        let during = tokio::time::timeout(Duration::from_secs(2), store.get("k"))
+            .await
+            .expect("the read waited for the writer")
+            .unwrap()
+            .unwrap();
+        assert_eq!(during.value, b"one");
+
+        release.send(()).unwrap();
+        holder.join().unwrap();
+        assert_eq!(store.get("k").await.unwrap().unwrap().value, b"two");
     }
 }
