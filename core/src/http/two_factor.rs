@@ -15,7 +15,7 @@
 use serde::Deserialize;
 
 use super::pages::{alert, escape, layout, notice_signed_in, post_button};
-use super::{Format, Request, Response, parse, secure_attr, session_cookie, signed_in, user_json};
+use super::{Format, Request, Response, parse, secure_attr, session_cookie, signed_in};
 use crate::Sesame;
 use crate::error::{Error, ErrorCode};
 use crate::sessions::IssuedSession;
@@ -409,7 +409,7 @@ fn signed_in_response(
         Format::Html => Response::redirect("/me"),
         Format::Json => {
             let mut json = serde_json::json!({
-                "user": user_json(&session.user),
+                "user": &session.user,
                 "csrf_token": session.csrf_token,
                 "expires_at_ms": session.expires_at_ms,
             });

@@ -20,7 +20,7 @@
 use serde::Deserialize;
 
 use super::pages::{alert, escape, layout, post_button};
-use super::{Format, Request, Response, parse, secure_attr, signed_in, two_factor, user_json};
+use super::{Format, Request, Response, parse, secure_attr, signed_in, two_factor};
 use crate::Sesame;
 use crate::error::{Error, ErrorCode};
 use crate::sessions::SessionInfo;
@@ -251,7 +251,7 @@ fn signin_finish(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> 
         &req.client(),
     )?;
     let mut json = serde_json::json!({
-        "user": user_json(&session.user),
+        "user": &session.user,
         "csrf_token": session.csrf_token,
         "expires_at_ms": session.expires_at_ms,
     });
