@@ -24,6 +24,7 @@
 //! | `POST /tokens/refresh` | rotates the refresh token, new access token              |
 //! | `DELETE /tokens` | ends the token login (bearer access token or refresh token)    |
 //! | `GET /.well-known/jwks.json` | public keys that verify access tokens              |
+//! | `GET /openapi.json` | the OpenAPI 3.1 document of the JSON API ([`OPENAPI_DOCUMENT`]) |
 //! | `/tf-setup`, `/tf-select`, `/tf-validate`, `/mf-recovery`, `/mf-recovery-codes` | two-factor, see [`two_factor`] |
 //! | `/wan-register`, `/wan-signin`, `/wan-verify` (each with `-response`), `/wan-delete` | passkeys, see [`webauthn`] |
 //!
@@ -196,25 +197,101 @@ impl Format {
     }
 }
 
-/// Every route and the methods it answers, for 405 answers and their `Allow` header.
-const ROUTES: [(&str, &str); 16] = [
-    ("/tokens", "POST, DELETE"),
-    ("/tokens/refresh", "POST"),
-    ("/.well-known/jwks.json", "GET"),
-    ("/confirm", "GET, POST"),
-    ("/reset", "GET, POST"),
-    ("/auth/check", "GET"),
-    ("/", "GET"),
-    ("/healthz", "GET"),
-    ("/register", "GET, POST"),
-    ("/login", "GET, POST"),
-    ("/logout", "POST"),
-    ("/logout-everywhere", "POST"),
-    ("/me", "GET"),
-    ("/change", "GET, POST"),
-    ("/sessions", "GET"),
-    ("/sessions/revoke", "POST"),
+/// What a route answers a client that does not ask for HTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answers {
+    /// JSON, described by the OpenAPI document (`GET /openapi.json`).
+    Json,
+    /// An HTML page whatever the client asks for (its errors are still JSON).
+    Page,
+    /// A script for the pages.
+    Script,
+}
+
+/// A route's handler.
+type Handler = fn(&Sesame<'_>, &Request, Format) -> Result<Response, Error>;
+
+/// One method of one route: the router dispatches from these tables and nothing else, so the
+/// 405 answers, their `Allow` header and the OpenAPI document's test all read the same list.
+struct Route {
+    /// Upper-case method.
+    method: &'static str,
+    /// Path, without query.
+    path: &'static str,
+    /// What it answers a JSON client.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the OpenAPI document's test reads it")
+    )]
+    answers: Answers,
+    /// What runs it.
+    handler: Handler,
+}
+
+impl Route {
+    const fn json(method: &'static str, path: &'static str, handler: Handler) -> Self {
+        Route {
+            method,
+            path,
+            answers: Answers::Json,
+            handler,
+        }
+    }
+
+    const fn page(method: &'static str, path: &'static str, handler: Handler) -> Self {
+        Route {
+            method,
+            path,
+            answers: Answers::Page,
+            handler,
+        }
+    }
+}
+
+/// The account, session and token routes (the two-factor and WebAuthn ones are in their
+/// modules); a path's methods are listed in the order its `Allow` header names them.
+const ROUTES: [Route; 23] = [
+    Route::json("GET", "/", index),
+    Route::json("GET", "/healthz", healthz),
+    Route::json("GET", "/openapi.json", openapi),
+    Route::page("GET", "/register", register_page),
+    Route::json("POST", "/register", register),
+    Route::page("GET", "/login", login_page),
+    Route::json("POST", "/login", login),
+    Route::json("POST", "/logout", logout),
+    Route::json("POST", "/logout-everywhere", logout_everywhere),
+    Route::json("GET", "/me", me),
+    Route::page("GET", "/change", change_page),
+    Route::json("POST", "/change", change),
+    Route::json("GET", "/sessions", sessions),
+    Route::json("POST", "/sessions/revoke", revoke),
+    Route::json("GET", "/auth/check", auth_check),
+    Route::json("GET", "/confirm", confirm_link),
+    Route::json("POST", "/confirm", confirm_posted),
+    Route::page("GET", "/reset", reset_page),
+    Route::json("POST", "/reset", reset),
+    Route::json("POST", "/tokens", issue_tokens),
+    Route::json("DELETE", "/tokens", revoke_tokens),
+    Route::json("POST", "/tokens/refresh", refresh_tokens),
+    Route::json("GET", "/.well-known/jwks.json", jwks),
 ];
+
+/// Every route Sesame answers, from the three tables.
+fn all_routes() -> impl Iterator<Item = &'static Route> {
+    ROUTES
+        .iter()
+        .chain(two_factor::ROUTES.iter())
+        .chain(webauthn::ROUTES.iter())
+}
+
+/// The methods `path` answers, as an `Allow` header names them; `None` for no such route.
+fn allowed_methods(path: &str) -> Option<String> {
+    let methods: Vec<&str> = all_routes()
+        .filter(|r| r.path == path)
+        .map(|r| r.method)
+        .collect();
+    (!methods.is_empty()).then(|| methods.join(", "))
+}
 
 /// Answers one request. Never panics; every failure becomes a 4xx/5xx with an error body.
 pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
@@ -250,63 +327,70 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
 ];
 
 fn route(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    if let Some(answer) = two_factor::route(sesame, req, format) {
-        return answer;
+    let path = req.path();
+    if let Some(route) = all_routes().find(|r| r.path == path && r.method == req.method) {
+        return (route.handler)(sesame, req, format);
     }
-    if let Some(answer) = webauthn::route(sesame, req, format) {
-        return answer;
+    if allowed_methods(path).is_some() {
+        return Err(Error::rejected(
+            ErrorCode::MethodNotAllowed,
+            format!("{} is not allowed on this route.", sanitize(&req.method)),
+        ));
     }
-    match (req.method.as_str(), req.path()) {
-        ("GET", "/") => Ok(index(format)),
-        ("GET", "/healthz") => Ok(Response::json(200, &serde_json::json!({"status": "ok"}))),
-        ("GET", "/register") => Ok(Response::html(200, pages::register(None))),
-        ("POST", "/register") => register(sesame, req, format),
-        ("GET", "/login") => Ok(Response::html(200, pages::login(None))),
-        ("POST", "/login") => login(sesame, req, format),
-        ("POST", "/logout") => logout(sesame, req, format),
-        ("POST", "/logout-everywhere") => logout_everywhere(sesame, req, format),
-        ("GET", "/me") => me(sesame, req, format),
-        ("GET", "/change") => {
-            let (info, _) = signed_in(sesame, req)?;
-            Ok(Response::html(200, pages::change(&info.csrf_token, None)))
-        }
-        ("POST", "/change") => change(sesame, req, format),
-        ("GET", "/sessions") => sessions(sesame, req, format),
-        ("POST", "/sessions/revoke") => revoke(sesame, req, format),
-        ("GET", "/auth/check") => auth_check(sesame, req),
-        ("POST", "/tokens") => issue_tokens(sesame, req),
-        ("POST", "/tokens/refresh") => refresh_tokens(sesame, req),
-        ("DELETE", "/tokens") => revoke_tokens(sesame, req),
-        ("GET", "/.well-known/jwks.json") => Ok(Response::json(200, &sesame.keyring()?.jwks())),
-        ("GET", "/confirm") => {
-            let token = query_value(req, "token")?.unwrap_or_default();
-            confirm(sesame, &token, format)
-        }
-        ("POST", "/confirm") => {
-            let body: TokenBody = parse::body(req)?;
-            confirm(sesame, &body.token, format)
-        }
-        ("GET", "/reset") => {
-            let token = query_value(req, "token")?;
-            Ok(Response::html(200, pages::reset(token.as_deref(), None)))
-        }
-        ("POST", "/reset") => reset(sesame, req, format),
-        (method, path) => match ROUTES
-            .iter()
-            .chain(two_factor::ROUTES.iter())
-            .chain(webauthn::ROUTES.iter())
-            .find(|(p, _)| *p == path)
-        {
-            Some(_) => Err(Error::rejected(
-                ErrorCode::MethodNotAllowed,
-                format!("{} is not allowed on this route.", sanitize(method)),
-            )),
-            None => Err(Error::rejected(
-                ErrorCode::NotFound,
-                "There is no such route.",
-            )),
-        },
+    Err(Error::rejected(
+        ErrorCode::NotFound,
+        "There is no such route.",
+    ))
+}
+
+fn healthz(_: &Sesame<'_>, _: &Request, _: Format) -> Result<Response, Error> {
+    Ok(Response::json(200, &serde_json::json!({"status": "ok"})))
+}
+
+fn register_page(_: &Sesame<'_>, _: &Request, _: Format) -> Result<Response, Error> {
+    Ok(Response::html(200, pages::register(None)))
+}
+
+fn login_page(_: &Sesame<'_>, _: &Request, _: Format) -> Result<Response, Error> {
+    Ok(Response::html(200, pages::login(None)))
+}
+
+fn change_page(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
+    let (info, _) = signed_in(sesame, req)?;
+    Ok(Response::html(200, pages::change(&info.csrf_token, None)))
+}
+
+/// The OpenAPI 3.1 document of the JSON API (`GET /openapi.json`); its `info.version` is set
+/// to this crate's version when served.
+pub const OPENAPI_DOCUMENT: &str = include_str!("openapi.json");
+
+/// `GET /openapi.json`: [`OPENAPI_DOCUMENT`] with this build's version.
+fn openapi(_: &Sesame<'_>, _: &Request, _: Format) -> Result<Response, Error> {
+    let mut document: serde_json::Value = serde_json::from_str(OPENAPI_DOCUMENT)
+        .map_err(|e| Error::Config(format!("the OpenAPI document does not parse: {e}")))?;
+    if let Some(info) = document.get_mut("info").and_then(|i| i.as_object_mut()) {
+        info.insert("version".into(), env!("CARGO_PKG_VERSION").into());
     }
+    Ok(Response::json(200, &document))
+}
+
+fn jwks(sesame: &Sesame<'_>, _: &Request, _: Format) -> Result<Response, Error> {
+    Ok(Response::json(200, &sesame.keyring()?.jwks()))
+}
+
+fn confirm_link(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    let token = query_value(req, "token")?.unwrap_or_default();
+    confirm(sesame, &token, format)
+}
+
+fn confirm_posted(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    let body: TokenBody = parse::body(req)?;
+    confirm(sesame, &body.token, format)
+}
+
+fn reset_page(_: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
+    let token = query_value(req, "token")?;
+    Ok(Response::html(200, pages::reset(token.as_deref(), None)))
 }
 
 /// Refuses state-changing requests that a browser sent from another origin. Bearer requests
@@ -409,34 +493,27 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
         response = response.with_header("set-cookie", clear_cookie(sesame));
     }
     if public.code == ErrorCode::Unauthenticated
-        && two_factor::ROUTES.iter().any(|(p, _)| *p == req.path())
+        && two_factor::ROUTES.iter().any(|r| r.path == req.path())
     {
         response = response.with_header("set-cookie", two_factor::clear_pending_cookie(sesame));
     }
     if let Error::Throttled { retry_after_ms } = error {
         response = response.with_header("retry-after", retry_after_ms.div_ceil(1000).to_string());
     }
-    if let (ErrorCode::MethodNotAllowed, Some((_, allow))) = (
-        public.code,
-        ROUTES
-            .iter()
-            .chain(two_factor::ROUTES.iter())
-            .chain(webauthn::ROUTES.iter())
-            .find(|(p, _)| *p == req.path()),
-    ) {
-        response = response.with_header("allow", (*allow).to_owned());
+    if let (ErrorCode::MethodNotAllowed, Some(allow)) = (public.code, allowed_methods(req.path())) {
+        response = response.with_header("allow", allow);
     }
     response
 }
 
-fn index(format: Format) -> Response {
-    match format {
+fn index(_: &Sesame<'_>, _: &Request, format: Format) -> Result<Response, Error> {
+    Ok(match format {
         Format::Html => Response::html(200, pages::index()),
         Format::Json => Response::json(
             200,
             &serde_json::json!({"service": "sesame", "version": env!("CARGO_PKG_VERSION")}),
         ),
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -692,7 +769,7 @@ fn revoke(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response
 /// Forward-auth for reverse proxies (nginx `auth_request`, Traefik `forwardAuth`, Envoy
 /// `ext_authz`): 200 with identity headers when signed in and holding every `role` and
 /// `permission` asked for in the query, 401 when not signed in, 403 when something is missing.
-fn auth_check(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+fn auth_check(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let query = parse::query_pairs(req)?;
     if let Some(parse::Credential::Bearer(key)) = parse::credential(req)
         && key.starts_with(API_KEY_PREFIX)
@@ -766,7 +843,7 @@ struct TokensBody {
 
 /// `POST /tokens`: a token login from a password (JSON body) or from the caller's session (no
 /// body; a cookie session must send its CSRF token).
-fn issue_tokens(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+fn issue_tokens(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let pair = if req.body.is_empty() {
         let (info, credential) = signed_in(sesame, req)?;
         if info.id.starts_with(TOKEN_LOGIN_ID_PREFIX) {
@@ -794,7 +871,7 @@ struct RefreshBody {
     refresh_token: String,
 }
 
-fn refresh_tokens(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+fn refresh_tokens(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let body: RefreshBody = parse::body(req)?;
     let pair = sesame.refresh_tokens(&body.refresh_token)?;
     Ok(token_pair_response(&pair))
@@ -802,7 +879,7 @@ fn refresh_tokens(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error>
 
 /// `DELETE /tokens`: ends the token login of the bearer access token, or of the refresh token
 /// in the body.
-fn revoke_tokens(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+fn revoke_tokens(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let token = if req.body.is_empty() {
         match parse::credential(req) {
             Some(parse::Credential::Bearer(token)) if is_access_token(&token) => token,
@@ -974,5 +1051,7 @@ fn sanitize(word: &str) -> String {
         .collect()
 }
 
+#[cfg(test)]
+mod openapi_tests;
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@ use super::*;
 use crate::testing::Fixture;
 
 impl Fixture {
-    fn send(&self, req: Request) -> Response {
+    pub(super) fn send(&self, req: Request) -> Response {
         handle(&self.sesame(), &req)
     }
     fn json(&self, method: &str, path: &str, body: &str) -> Response {
@@ -14,7 +14,7 @@ impl Fixture {
     }
 }
 
-fn body_json(r: &Response) -> serde_json::Value {
+pub(super) fn body_json(r: &Response) -> serde_json::Value {
     serde_json::from_slice(&r.body).unwrap()
 }
 
@@ -30,7 +30,7 @@ fn me_status(f: &Fixture, pair: &str) -> u16 {
         .status
 }
 
-fn error_code(r: &Response) -> String {
+pub(super) fn error_code(r: &Response) -> String {
     body_json(r)["error"]["code"].as_str().unwrap().to_owned()
 }
 

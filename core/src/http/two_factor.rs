@@ -15,7 +15,7 @@
 use serde::Deserialize;
 
 use super::pages::{alert, escape, layout, notice_signed_in, post_button};
-use super::{Format, Request, Response, parse, secure_attr, session_cookie, signed_in};
+use super::{Format, Request, Response, Route, parse, secure_attr, session_cookie, signed_in};
 use crate::Sesame;
 use crate::error::{Error, ErrorCode};
 use crate::sessions::IssuedSession;
@@ -26,34 +26,38 @@ pub const PENDING_COOKIE_NAME: &str = "sesame_tf";
 /// Name of the pending-sign-in cookie when `Secure` (host-only, see the session cookie).
 pub const SECURE_PENDING_COOKIE_NAME: &str = "__Host-sesame_tf";
 
-/// The routes this module answers, with their methods, for 405 answers.
-pub(super) const ROUTES: [(&str, &str); 5] = [
-    ("/tf-setup", "GET, POST"),
-    ("/tf-select", "GET, POST"),
-    ("/tf-validate", "GET, POST"),
-    ("/mf-recovery", "GET, POST"),
-    ("/mf-recovery-codes", "GET, POST"),
+/// The routes this module answers (see [`super::Route`]).
+pub(super) const ROUTES: [Route; 10] = [
+    Route::json("GET", "/tf-setup", setup_page),
+    Route::json("POST", "/tf-setup", setup),
+    Route::json("GET", "/tf-select", select_page),
+    Route::json("POST", "/tf-select", select),
+    Route::json("GET", "/tf-validate", totp_page),
+    Route::json("POST", "/tf-validate", complete_totp),
+    Route::json("GET", "/mf-recovery", recovery_page),
+    Route::json("POST", "/mf-recovery", complete_recovery),
+    Route::json("GET", "/mf-recovery-codes", recovery_codes_page),
+    Route::json("POST", "/mf-recovery-codes", generate_recovery_codes),
 ];
 
-/// Answers a two-factor route, or `None` when the request is for another route.
-pub(super) fn route(
+fn totp_page(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    code_page(sesame, req, format, Method::Totp)
+}
+
+fn complete_totp(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    complete(sesame, req, format, Method::Totp)
+}
+
+fn recovery_page(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    code_page(sesame, req, format, Method::RecoveryCode)
+}
+
+fn complete_recovery(
     sesame: &Sesame<'_>,
     req: &Request,
     format: Format,
-) -> Option<Result<Response, Error>> {
-    Some(match (req.method.as_str(), req.path()) {
-        ("GET", "/tf-setup") => setup_page(sesame, req, format),
-        ("POST", "/tf-setup") => setup(sesame, req, format),
-        ("GET", "/tf-select") => select_page(sesame, req, format),
-        ("POST", "/tf-select") => select(sesame, req, format),
-        ("GET", "/tf-validate") => code_page(sesame, req, format, Method::Totp),
-        ("POST", "/tf-validate") => complete(sesame, req, format, Method::Totp),
-        ("GET", "/mf-recovery") => code_page(sesame, req, format, Method::RecoveryCode),
-        ("POST", "/mf-recovery") => complete(sesame, req, format, Method::RecoveryCode),
-        ("GET", "/mf-recovery-codes") => recovery_codes_page(sesame, req, format),
-        ("POST", "/mf-recovery-codes") => generate_recovery_codes(sesame, req, format),
-        _ => return None,
-    })
+) -> Result<Response, Error> {
+    complete(sesame, req, format, Method::RecoveryCode)
 }
 
 /// The answer to a password sign-in that needs a second factor: the pending cookie, and the
@@ -673,7 +677,7 @@ mod tests {
     #[test]
     fn routes_answer_405_with_allow_and_need_their_state() {
         let f = Fixture::new();
-        for (path, _) in ROUTES {
+        for path in ROUTES.iter().map(|r| r.path) {
             let r = json(&f, "DELETE", path, &[], "");
             assert_eq!(
                 (r.status, r.header("allow")),

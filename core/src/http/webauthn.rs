@@ -20,7 +20,7 @@
 use serde::Deserialize;
 
 use super::pages::{alert, escape, layout, post_button};
-use super::{Format, Request, Response, parse, secure_attr, signed_in, two_factor};
+use super::{Answers, Format, Request, Response, Route, parse, secure_attr, signed_in, two_factor};
 use crate::Sesame;
 use crate::error::{Error, ErrorCode};
 use crate::sessions::SessionInfo;
@@ -32,16 +32,24 @@ pub const CEREMONY_COOKIE_NAME: &str = "sesame_wan";
 /// Name of the ceremony cookie when `Secure`.
 pub const SECURE_CEREMONY_COOKIE_NAME: &str = "__Host-sesame_wan";
 
-/// The routes this module answers, with their methods, for 405 answers.
-pub(super) const ROUTES: [(&str, &str); 8] = [
-    ("/wan-register", "GET, POST"),
-    ("/wan-register-response", "POST"),
-    ("/wan-signin", "GET, POST"),
-    ("/wan-signin-response", "POST"),
-    ("/wan-verify", "GET, POST"),
-    ("/wan-verify-response", "POST"),
-    ("/wan-delete", "POST"),
-    ("/wan.js", "GET"),
+/// The routes this module answers (see [`super::Route`]).
+pub(super) const ROUTES: [Route; 11] = [
+    Route::json("GET", "/wan-register", list_credentials),
+    Route::json("POST", "/wan-register", register_begin),
+    Route::json("POST", "/wan-register-response", register_finish),
+    Route::json("GET", "/wan-signin", signin_page),
+    Route::json("POST", "/wan-signin", signin_begin),
+    Route::json("POST", "/wan-signin-response", signin_finish),
+    Route::json("GET", "/wan-verify", verify_page),
+    Route::json("POST", "/wan-verify", verify_begin),
+    Route::json("POST", "/wan-verify-response", verify_finish),
+    Route::json("POST", "/wan-delete", delete),
+    Route {
+        method: "GET",
+        path: "/wan.js",
+        answers: Answers::Script,
+        handler: script,
+    },
 ];
 
 /// The pages' policy: as strict as every other page, plus this origin's own script and
@@ -52,33 +60,19 @@ const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self
 /// The script of the pages (see `wan.js` beside this file).
 const SCRIPT: &str = include_str!("wan.js");
 
-/// Answers a WebAuthn route, or `None` when the request is for another route.
-pub(super) fn route(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    format: Format,
-) -> Option<Result<Response, Error>> {
-    Some(match (req.method.as_str(), req.path()) {
-        ("GET", "/wan.js") => Ok(Response {
-            status: 200,
-            headers: vec![(
-                "content-type".into(),
-                "text/javascript; charset=utf-8".into(),
-            )],
-            body: SCRIPT.as_bytes().to_vec(),
-        }),
-        ("GET", "/wan-register") => register_page(sesame, req, format, None),
-        ("POST", "/wan-register") => register_begin(sesame, req),
-        ("POST", "/wan-register-response") => register_finish(sesame, req),
-        ("GET", "/wan-signin") => signin_page(sesame, req, format),
-        ("POST", "/wan-signin") => signin_begin(sesame, req),
-        ("POST", "/wan-signin-response") => signin_finish(sesame, req),
-        ("GET", "/wan-verify") => verify_page(sesame, req, format),
-        ("POST", "/wan-verify") => verify_begin(sesame, req),
-        ("POST", "/wan-verify-response") => verify_finish(sesame, req),
-        ("POST", "/wan-delete") => delete(sesame, req, format),
-        _ => return None,
+fn script(_: &Sesame<'_>, _: &Request, _: Format) -> Result<Response, Error> {
+    Ok(Response {
+        status: 200,
+        headers: vec![(
+            "content-type".into(),
+            "text/javascript; charset=utf-8".into(),
+        )],
+        body: SCRIPT.as_bytes().to_vec(),
     })
+}
+
+fn list_credentials(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    register_page(sesame, req, format, None)
 }
 
 /// The sign-in page: with a username field for a first factor, or without for the second
@@ -181,7 +175,7 @@ fn register_page(
     })
 }
 
-fn register_begin(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+fn register_begin(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let (info, _) = signed_in(sesame, req)?;
     let body: RegisterBody = parse::body(req)?;
     let usage = match body.usage.as_deref() {
@@ -198,7 +192,7 @@ fn register_begin(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error>
     Ok(ceremony_response(sesame, &ceremony))
 }
 
-fn register_finish(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+fn register_finish(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let (info, _) = signed_in(sesame, req)?;
     let body: RegisterFinishBody = parse::body(req)?;
     let state = ceremony_state(sesame, req, body.state)?;
@@ -218,7 +212,7 @@ fn signin_page(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Res
     })
 }
 
-fn signin_begin(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+fn signin_begin(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let body: SigninBody = if req.body.is_empty() {
         SigninBody {
             identity: None,
@@ -240,7 +234,7 @@ fn signin_begin(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
     Ok(ceremony_response(sesame, &ceremony))
 }
 
-fn signin_finish(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+fn signin_finish(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let body: AssertionBody = parse::body(req)?;
     let state = ceremony_state(sesame, req, body.state)?;
     let pending = two_factor::pending_token(sesame, req, body.tf_token);
@@ -289,14 +283,14 @@ fn verify_page(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Res
     })
 }
 
-fn verify_begin(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+fn verify_begin(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let (info, _) = signed_in(sesame, req)?;
     let rp = sesame.relying_party(req.header("host"))?;
     let ceremony = sesame.begin_passkey_verify(&info, &rp)?;
     Ok(ceremony_response(sesame, &ceremony))
 }
 
-fn verify_finish(sesame: &Sesame<'_>, req: &Request) -> Result<Response, Error> {
+fn verify_finish(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let (info, _) = signed_in(sesame, req)?;
     let body: AssertionBody = parse::body(req)?;
     let state = ceremony_state(sesame, req, body.state)?;
