@@ -4,10 +4,11 @@
 //! CI runs the short form (about 15 s). The long form is a documented command:
 //!
 //! ```text
-//! SESAME_SOAK_SECS=600 cargo test --release -p sesame-tests --test soak -- --nocapture
+//! cargo build --release -p sesame-host && SESAME_SOAK_SECS=600 cargo test --release -p sesame-tests --test soak -- --nocapture
 //! ```
 //!
-//! It prints requests, errors and the server's resident memory after warm-up and at the end.
+//! It prints requests, errors, and the server's resident memory after warm-up, at ten points
+//! of the measured phase and at the end.
 
 #![allow(
     clippy::unwrap_used,
