@@ -121,6 +121,16 @@ fn webauthn(dir: &Path) {
     let (_, _, _, options) = sesame_fuzz::registration();
     let mut cred = sesame_fuzz::credential();
     let answer = cred.register(&options, sesame_fuzz::ORIGIN);
+    // The target's ceremony is deterministic: the seed must finish it.
+    let (harness, info, state, _) = sesame_fuzz::registration();
+    harness
+        .sesame()
+        .finish_passkey_registration(
+            &info,
+            &state,
+            &serde_json::from_value(answer.clone()).unwrap(),
+        )
+        .expect("the registration seed finishes the target's ceremony");
     write(
         dir,
         "webauthn",
@@ -175,6 +185,16 @@ fn webauthn(dir: &Path) {
     let mut cred = sesame_fuzz::credential();
     let (_, _, options) = sesame_fuzz::signin(&mut cred);
     let answer = cred.assert(&options, sesame_fuzz::ORIGIN);
+    let (harness, state, _) = sesame_fuzz::signin(&mut sesame_fuzz::credential());
+    harness
+        .sesame()
+        .finish_passkey_signin(
+            &state,
+            &serde_json::from_value(answer.clone()).unwrap(),
+            None,
+            &ClientInfo::default(),
+        )
+        .expect("the sign-in seed finishes the target's ceremony");
     write(
         dir,
         "webauthn",
