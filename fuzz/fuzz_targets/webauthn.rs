@@ -48,7 +48,12 @@ fn client_data(bytes: &[u8]) {
     let Ok(parsed) = fuzzing::client_data(bytes) else {
         return;
     };
-    let json: serde_json::Value = serde_json::from_slice(bytes).expect("accepted, so JSON");
+    // serde skips members it does not read without checking their `\u` escapes, so accepted
+    // client data may still be JSON that `Value` refuses (a lone surrogate in an extra member).
+    // Harmless (the signature covers the bytes as sent), and nothing to compare against.
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return;
+    };
     assert_eq!(json["type"].as_str(), Some(parsed.kind.as_str()));
     assert_eq!(json["origin"].as_str(), Some(parsed.origin.as_str()));
     assert_eq!(
