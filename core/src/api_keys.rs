@@ -184,6 +184,11 @@ fn api_key_key(id: &str) -> String {
     format!("api-key/{id}")
 }
 
+/// The codec of the stored API keys, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) const RECORD_CODEC: crate::records::Codec =
+    ("api-key/", crate::records::reencode::<ApiKeyRecord>);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -292,3 +292,8 @@ mod tests {
         assert!(keyring.verify("confirm", &token, 5, 10).is_ok());
     }
 }
+
+/// The codec of the stored keyring, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) const RECORD_CODECS: [records::Codec; 1] =
+    [("keyring", records::reencode::<KeyringRecord>)];

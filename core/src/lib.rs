@@ -49,6 +49,9 @@ pub mod config;
 pub mod env;
 pub mod error;
 pub mod events;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod keyring;
 pub mod legacy_hash;
@@ -59,7 +62,11 @@ pub mod roles;
 pub mod sessions;
 pub mod signer;
 pub mod store;
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
+#[allow(
+    clippy::expect_used,
+    reason = "test support: a failure here is a test failure"
+)]
 mod testing;
 pub mod throttle;
 pub mod tokens;

@@ -63,6 +63,22 @@ pub(crate) fn save<T: Serialize>(
     Ok(store.put(key, &bytes, expect, ttl_ms)?)
 }
 
+/// Decodes `bytes` as a `T` and encodes it again: the fuzz targets check that every value the
+/// decoder accepts survives a second round unchanged.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn reencode<T: Serialize + DeserializeOwned>(bytes: &[u8]) -> Result<Vec<u8>> {
+    let value: T = decode("fuzz", bytes)?;
+    serde_json::to_vec(&value).map_err(|e| Error::Corrupt {
+        key: "fuzz".to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// A record codec for the fuzz targets: the key prefix it is stored under and [`reencode`] of
+/// its type.
+#[cfg(feature = "fuzzing")]
+pub(crate) type Codec = (&'static str, fn(&[u8]) -> Result<Vec<u8>>);
+
 /// Key of a user record.
 pub(crate) fn user_key(id: &str) -> String {
     format!("user/{id}")

@@ -553,5 +553,12 @@ fn refresh_key(hash: &str) -> String {
     format!("refresh/{hash}")
 }
 
+/// The codecs of this module's stored records, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) const RECORD_CODECS: [records::Codec; 2] = [
+    ("token-family/", records::reencode::<FamilyRecord>),
+    ("refresh/", records::reencode::<RefreshRecord>),
+];
+
 #[cfg(test)]
 mod tests;

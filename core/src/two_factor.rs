@@ -812,5 +812,14 @@ fn qr_svg(uri: &str) -> Result<String> {
     })
 }
 
+/// The codecs of this module's stored records, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) const RECORD_CODECS: [records::Codec; 4] = [
+    ("totp/", records::reencode::<TotpRecord>),
+    ("tf-pending/", records::reencode::<PendingRecord>),
+    ("tf-failures/", records::reencode::<FailureRecord>),
+    recovery::RECORD_CODEC,
+];
+
 #[cfg(test)]
 mod tests;

@@ -1292,5 +1292,14 @@ fn unknown_credential() -> Error {
     )
 }
 
+/// The codecs of this module's stored records, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) const RECORD_CODECS: [records::Codec; 4] = [
+    ("wan-cred/", records::reencode::<CredentialRecord>),
+    ("wan-user/", records::reencode::<HandleRecord>),
+    ("wan-ceremony/", records::reencode::<CeremonyRecord>),
+    ("wan-fresh/", records::reencode::<FreshRecord>),
+];
+
 #[cfg(test)]
 mod tests;

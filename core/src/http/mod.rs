@@ -1051,6 +1051,47 @@ fn sanitize(word: &str) -> String {
         .collect()
 }
 
+/// The names of the body types [`parse_body_as`] knows, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) const BODY_TYPES: [&str; 16] = [
+    "register",
+    "login",
+    "change",
+    "revoke",
+    "tokens",
+    "refresh",
+    "token",
+    "reset",
+    "wan-register",
+    "wan-register-response",
+    "wan-signin",
+    "wan-assertion",
+    "wan-delete",
+    "tf-setup",
+    "tf-select",
+    "tf-code",
+];
+
+/// Decodes `req`'s body as the body type named `name` (one of [`BODY_TYPES`]), exactly as its
+/// route does; `None` for an unknown name. For the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn parse_body_as(name: &str, req: &Request) -> Option<Result<(), AuthError>> {
+    fn check<T: serde::de::DeserializeOwned>(req: &Request) -> Option<Result<(), AuthError>> {
+        Some(parse::body::<T>(req).map(|_| ()))
+    }
+    match name {
+        "register" => check::<RegisterBody>(req),
+        "login" => check::<LoginBody>(req),
+        "change" => check::<ChangeBody>(req),
+        "revoke" => check::<RevokeBody>(req),
+        "tokens" => check::<TokensBody>(req),
+        "refresh" => check::<RefreshBody>(req),
+        "token" => check::<TokenBody>(req),
+        "reset" => check::<ResetBody>(req),
+        _ => webauthn::parse_body_as(name, req).or_else(|| two_factor::parse_body_as(name, req)),
+    }
+}
+
 #[cfg(test)]
 mod openapi_tests;
 #[cfg(test)]

@@ -639,6 +639,26 @@ fn recovery_codes_html(
     )
 }
 
+/// Decodes `req`'s body as this module's body type named `name`; see
+/// [`super::parse_body_as`].
+#[cfg(feature = "fuzzing")]
+pub(super) fn parse_body_as(
+    name: &str,
+    req: &Request,
+) -> Option<Result<(), crate::error::AuthError>> {
+    fn check<T: serde::de::DeserializeOwned>(
+        req: &Request,
+    ) -> Option<Result<(), crate::error::AuthError>> {
+        Some(parse::body::<T>(req).map(|_| ()))
+    }
+    match name {
+        "tf-setup" => check::<SetupBody>(req),
+        "tf-select" => check::<SelectBody>(req),
+        "tf-code" => check::<CodeBody>(req),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::handle;

@@ -516,3 +516,25 @@ fn time_cell(ms: Option<u64>) -> String {
         None => "never".to_owned(),
     }
 }
+
+/// Decodes `req`'s body as this module's body type named `name`; see
+/// [`super::parse_body_as`].
+#[cfg(feature = "fuzzing")]
+pub(super) fn parse_body_as(
+    name: &str,
+    req: &Request,
+) -> Option<Result<(), crate::error::AuthError>> {
+    fn check<T: serde::de::DeserializeOwned>(
+        req: &Request,
+    ) -> Option<Result<(), crate::error::AuthError>> {
+        Some(parse::body::<T>(req).map(|_| ()))
+    }
+    match name {
+        "wan-register" => check::<RegisterBody>(req),
+        "wan-register-response" => check::<RegisterFinishBody>(req),
+        "wan-signin" => check::<SigninBody>(req),
+        "wan-assertion" => check::<AssertionBody>(req),
+        "wan-delete" => check::<DeleteBody>(req),
+        _ => None,
+    }
+}

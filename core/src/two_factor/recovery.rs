@@ -169,3 +169,8 @@ fn normalise(raw: &str) -> Result<Zeroizing<String>> {
     }
     Ok(Zeroizing::new(cleaned))
 }
+
+/// The codec of the stored recovery codes, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) const RECORD_CODEC: crate::records::Codec =
+    ("recovery/", crate::records::reencode::<RecoveryRecord>);

@@ -810,3 +810,23 @@ fn a_recent_passkey_verification_replaces_the_current_password_for_a_change() {
     assert!(s.login(ADA, new, &ClientInfo::default()).is_ok());
     assert!(s.login(ADA, PW, &ClientInfo::default()).is_err());
 }
+
+/// Found by the `webauthn` fuzz target: serde reads a struct from a JSON array too, so
+/// `["webauthn.get", challenge, origin]` passed as client data.
+#[test]
+fn client_data_and_credentials_must_be_json_objects() {
+    let array = br#"["webauthn.get","AAAA","http://localhost:8080"]"#;
+    assert_eq!(
+        code_of(wire::client_data(array)),
+        ErrorCode::WebauthnRejected
+    );
+    let object = br#" {"type":"webauthn.get","challenge":"AAAA","origin":"http://localhost:8080"}"#;
+    let parsed = wire::client_data(object).unwrap();
+    assert_eq!(parsed.kind, "webauthn.get");
+    let credential =
+        r#"["AAAA","public-key",{"clientDataJSON":"","authenticatorData":"","signature":""}]"#;
+    assert_eq!(
+        code_of(wire::parse_assertion(credential)),
+        ErrorCode::InvalidRequest
+    );
+}

@@ -149,6 +149,13 @@ fn parse_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
             "The credential is too large.",
         ));
     }
+    // Not the array form serde would also read a struct from.
+    if !json.trim_start().starts_with('{') {
+        return Err(Error::rejected(
+            ErrorCode::InvalidRequest,
+            "The credential is not a PublicKeyCredential in JSON form: not an object.",
+        ));
+    }
     serde_json::from_str(json).map_err(|e| {
         Error::rejected(
             ErrorCode::InvalidRequest,
@@ -180,6 +187,11 @@ pub(crate) fn client_data(bytes: &[u8]) -> Result<ClientData> {
         origin: String,
         #[serde(default)]
         cross_origin: Option<bool>,
+    }
+    // serde would also read the members from a JSON array, positionally; browsers send an
+    // object, and anything else is not client data.
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Err(rejected("The client data is not the JSON a browser sends."));
     }
     let raw: Raw = serde_json::from_slice(bytes)
         .map_err(|_| rejected("The client data is not the JSON a browser sends."))?;

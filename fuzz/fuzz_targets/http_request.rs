@@ -1,0 +1,171 @@
+//! HTTP parsing and routing: up to four requests, written as text, handed to
+//! `sesame_core::http::handle` over an in-memory store and a deterministic clock and random
+//! stream, where a user already exists with a live session, a token login and an API key.
+//!
+//! Input format (what the seeds in `corpus/http_request` look like): requests separated by a
+//! line `=====`; each is a line `METHOD TARGET`, header lines `name: value`, an empty line and
+//! the body (raw bytes). `{session}`, `{csrf}`, `{session_id}`, `{access}`, `{refresh}`,
+//! `{api_key}`, `{email}` and `{password}` anywhere stand for the setup's values, and a header
+//! `:wait: MS` moves the clocks forward before the request.
+//!
+//! Checked for every answer:
+//! - no 5xx: the in-memory store never fails, so any 5xx is a bug in core;
+//! - every error (4xx) in JSON is exactly `{"error":{"code","message"}}`, with a code Sesame
+//!   defines and the status that code maps to; an HTML error is an HTML page;
+//! - every JSON answer is valid JSON; every 405 names the allowed methods in `Allow`;
+//! - every answer carries `cache-control: no-store` and `x-content-type-options: nosniff`.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sesame_core::ErrorCode;
+use sesame_core::fuzzing::Harness;
+use sesame_core::http::{Request, Response, handle};
+use sesame_core::sessions::ClientInfo;
+
+const EMAIL: &str = "ada@example.com";
+const PASSWORD: &str = "analytical engine";
+
+/// What the setup made, substituted for its placeholders.
+struct Known(Vec<(&'static str, String)>);
+
+impl Known {
+    fn substitute(&self, bytes: &[u8]) -> Vec<u8> {
+        if !bytes.contains(&b'{') {
+            return bytes.to_vec();
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut rest = bytes;
+        'outer: while let Some((&first, tail)) = rest.split_first() {
+            if first == b'{' {
+                for (name, value) in &self.0 {
+                    if let Some(after) = rest.strip_prefix(name.as_bytes()) {
+                        out.extend_from_slice(value.as_bytes());
+                        rest = after;
+                        continue 'outer;
+                    }
+                }
+            }
+            out.push(first);
+            rest = tail;
+        }
+        out
+    }
+}
+
+fn setup(h: &Harness) -> Known {
+    let s = h.sesame();
+    s.register(EMAIL, PASSWORD, Some("ada")).expect("register");
+    let session = s
+        .login(EMAIL, PASSWORD, &ClientInfo::default())
+        .expect("login");
+    let info = s.validate_session(session.token.expose()).expect("session");
+    let pair = s
+        .issue_tokens(EMAIL, PASSWORD, &ClientInfo::default())
+        .expect("tokens");
+    let key = s
+        .create_api_key("billing", &["users:read".to_owned()])
+        .expect("api key");
+    Known(vec![
+        ("{session}", session.token.expose().to_owned()),
+        ("{csrf}", info.csrf_token),
+        ("{session_id}", info.id),
+        ("{access}", pair.access_token.to_string()),
+        ("{refresh}", pair.refresh_token.to_string()),
+        ("{api_key}", key.key.to_string()),
+        ("{email}", EMAIL.to_owned()),
+        ("{password}", PASSWORD.to_owned()),
+    ])
+}
+
+/// Splits `bytes` at the first `sep`.
+fn split_once<'a>(bytes: &'a [u8], sep: &[u8]) -> Option<(&'a [u8], &'a [u8])> {
+    let at = bytes.windows(sep.len()).position(|w| w == sep)?;
+    Some((&bytes[..at], &bytes[at + sep.len()..]))
+}
+
+/// One request in the text format, and the milliseconds to wait before it.
+fn parse(known: &Known, text: &[u8]) -> (Request, u64) {
+    let (head, body) = split_once(text, b"\n\n").unwrap_or((text, b""));
+    let mut lines = head.split(|&b| b == b'\n');
+    let first = lines.next().unwrap_or_default();
+    let first = String::from_utf8_lossy(&known.substitute(first)).into_owned();
+    let (method, target) = first.split_once(' ').unwrap_or((&first, "/"));
+    let mut req = Request::new(method, target);
+    let mut wait = 0;
+    for line in lines {
+        let (name, value) = split_once(line, b":").unwrap_or((line, b""));
+        if name.is_empty()
+            && let Some((b"wait", ms)) = split_once(value, b":")
+        {
+            wait = String::from_utf8_lossy(ms).trim().parse().unwrap_or(0);
+            continue;
+        }
+        let name = String::from_utf8_lossy(name).trim().to_ascii_lowercase();
+        let value = known.substitute(value.strip_prefix(b" ").unwrap_or(value));
+        req.headers.push((name, value));
+    }
+    req.body = known.substitute(body);
+    (req, wait)
+}
+
+fn check(req: &Request, res: &Response) {
+    assert!(
+        (200..500).contains(&res.status),
+        "status {} for {req:?}: {}",
+        res.status,
+        String::from_utf8_lossy(&res.body)
+    );
+    assert_eq!(res.header("cache-control"), Some("no-store"), "{req:?}");
+    assert_eq!(
+        res.header("x-content-type-options"),
+        Some("nosniff"),
+        "{req:?}"
+    );
+    if res.status == 405 {
+        assert!(res.header("allow").is_some(), "405 without Allow: {req:?}");
+    }
+    let content_type = res.header("content-type").unwrap_or_default();
+    if content_type == "application/json" {
+        let body: serde_json::Value = serde_json::from_slice(&res.body)
+            .unwrap_or_else(|e| panic!("invalid JSON answer ({e}) to {req:?}"));
+        if res.status >= 400 {
+            let object = body.as_object().expect("error body is an object");
+            assert_eq!(object.len(), 1, "error body {body} for {req:?}");
+            let error = object["error"].as_object().expect("error is an object");
+            assert_eq!(error.len(), 2, "error body {body} for {req:?}");
+            let code = error["code"].as_str().expect("code is a string");
+            assert!(
+                error["message"].is_string(),
+                "error body {body} for {req:?}"
+            );
+            let code = ErrorCode::ALL
+                .into_iter()
+                .find(|c| c.as_str() == code)
+                .unwrap_or_else(|| panic!("unknown code {code} for {req:?}"));
+            assert_eq!(code.http_status(), res.status, "{body} for {req:?}");
+        }
+    } else if res.status >= 400 {
+        assert!(
+            content_type.starts_with("text/html"),
+            "error answer of type {content_type:?} for {req:?}"
+        );
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let harness = Harness::new();
+    let known = setup(&harness);
+    let mut rest = data;
+    for _ in 0..4 {
+        let (text, next) = split_once(rest, b"\n=====\n").unwrap_or((rest, b""));
+        let (req, wait) = parse(&known, text);
+        harness.advance(wait.min(365 * 24 * 3_600_000));
+        let res = handle(&harness.sesame(), &req);
+        check(&req, &res);
+        if next.is_empty() {
+            break;
+        }
+        rest = next;
+    }
+});
