@@ -1076,9 +1076,6 @@ pub(crate) const BODY_TYPES: [&str; 16] = [
 /// route does; `None` for an unknown name. For the fuzz targets.
 #[cfg(feature = "fuzzing")]
 pub(crate) fn parse_body_as(name: &str, req: &Request) -> Option<Result<(), AuthError>> {
-    fn check<T: serde::de::DeserializeOwned>(req: &Request) -> Option<Result<(), AuthError>> {
-        Some(parse::body::<T>(req).map(|_| ()))
-    }
     match name {
         "register" => check::<RegisterBody>(req),
         "login" => check::<LoginBody>(req),
@@ -1090,6 +1087,13 @@ pub(crate) fn parse_body_as(name: &str, req: &Request) -> Option<Result<(), Auth
         "reset" => check::<ResetBody>(req),
         _ => webauthn::parse_body_as(name, req).or_else(|| two_factor::parse_body_as(name, req)),
     }
+}
+
+/// Decodes `req`'s body as `T`, keeping only whether it was accepted; shared by the routes'
+/// [`parse_body_as`] tables.
+#[cfg(feature = "fuzzing")]
+fn check<T: serde::de::DeserializeOwned>(req: &Request) -> Option<Result<(), AuthError>> {
+    Some(parse::body::<T>(req).map(|_| ()))
 }
 
 #[cfg(test)]

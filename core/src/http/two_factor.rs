@@ -646,11 +646,7 @@ pub(super) fn parse_body_as(
     name: &str,
     req: &Request,
 ) -> Option<Result<(), crate::error::AuthError>> {
-    fn check<T: serde::de::DeserializeOwned>(
-        req: &Request,
-    ) -> Option<Result<(), crate::error::AuthError>> {
-        Some(parse::body::<T>(req).map(|_| ()))
-    }
+    use super::check;
     match name {
         "tf-setup" => check::<SetupBody>(req),
         "tf-select" => check::<SelectBody>(req),

@@ -524,11 +524,7 @@ pub(super) fn parse_body_as(
     name: &str,
     req: &Request,
 ) -> Option<Result<(), crate::error::AuthError>> {
-    fn check<T: serde::de::DeserializeOwned>(
-        req: &Request,
-    ) -> Option<Result<(), crate::error::AuthError>> {
-        Some(parse::body::<T>(req).map(|_| ()))
-    }
+    use super::check;
     match name {
         "wan-register" => check::<RegisterBody>(req),
         "wan-register-response" => check::<RegisterFinishBody>(req),
