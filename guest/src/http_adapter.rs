@@ -1,12 +1,14 @@
-//! `wasi:http/incoming-handler`: converts the wasi:http request into core's
-//! [`sesame_core::http::Request`], lets core answer, and writes the response back. What is not
-//! a call on this component's own bindings lives in [`sesame_core::http::adapter`], shared with
-//! the Spin component.
+//! Sesame's routes, exported twice: as `sesame:auth/routes` (one typed call, what the `sesame`
+//! server uses) and as `wasi:http/incoming-handler` (for every other wasi:http host). Both
+//! convert their request into core's [`sesame_core::http::Request`], let core answer, and hand
+//! the response back. What is not a call on this component's own bindings lives in
+//! [`sesame_core::http::adapter`], shared with the Spin component.
 
 use sesame_core::Error;
 use sesame_core::http::adapter::{self, Chunk, RequestHead, WRITE_CHUNK};
 use sesame_core::http::{self, Request, Response};
 
+use crate::bindings::exports::sesame::auth::routes;
 use crate::bindings::exports::wasi::http::incoming_handler::Guest;
 use crate::bindings::wasi::http::types::{
     ErrorCode, Fields, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
@@ -18,18 +20,44 @@ use crate::{Component, log_error, with_sesame};
 impl Guest for Component {
     fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
         let response = match read_request(&request) {
-            Ok(req) => with_sesame(|sesame| Ok(http::handle(sesame, &req))).unwrap_or_else(|e| {
-                log_error("http", &e);
-                http::fault_response(&e)
-            }),
+            Ok(req) => answer(&req),
             Err(response) => response,
         };
         write_response(&response, response_out);
     }
 }
 
-/// Reads the head and at most `MAX_BODY_BYTES + 1` body bytes. The host has already replaced
-/// any client-sent client-address header with the connection's address.
+impl routes::Guest for Component {
+    fn handle(request: routes::Request) -> routes::Response {
+        let head = RequestHead {
+            method: request.method,
+            path_with_query: Some(request.path_with_query),
+            authority: None,
+            headers: request.headers,
+        };
+        let mut req = head.into_request(request.body);
+        adapter::set_client_addr(&mut req, request.client_address);
+        let response = answer(&req);
+        routes::Response {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+        }
+    }
+}
+
+/// Core's answer to `req`; a Sesame that cannot even be built (unusable configuration) answers
+/// with the fault's JSON error.
+fn answer(req: &Request) -> Response {
+    with_sesame(|sesame| Ok(http::handle(sesame, req))).unwrap_or_else(|e| {
+        log_error("http", &e);
+        http::fault_response(&e)
+    })
+}
+
+/// Reads the head and at most `MAX_BODY_BYTES + 1` body bytes. `wasi:http` tells nothing of
+/// the client's address, so any client-address header is the client's own claim and is
+/// dropped: a client must not pick the bucket its attempts are throttled in.
 fn read_request(request: &IncomingRequest) -> Result<Request, Response> {
     let head = RequestHead {
         method: sesame_core::wasi_http_method!(Method, request.method()),
@@ -38,7 +66,9 @@ fn read_request(request: &IncomingRequest) -> Result<Request, Response> {
         headers: request.headers().entries(),
     };
     let body = read_body(request).ok_or_else(|| http::fault_response(&Error::BodyUnreadable))?;
-    Ok(head.into_request(body))
+    let mut req = head.into_request(body);
+    adapter::set_client_addr(&mut req, None);
+    Ok(req)
 }
 
 fn read_body(request: &IncomingRequest) -> Option<Vec<u8>> {

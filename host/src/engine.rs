@@ -9,10 +9,9 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Engine, Store};
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::bindings::{
-    ServicePre, hashing as wit_hashing, outbox as wit_outbox, store as wit_store,
+    ServicePre, hashing as wit_hashing, outbox as wit_outbox, routes, store as wit_store,
 };
 use crate::ctx::{HostState, Sesame};
 use crate::hashing::NativeHashing;
@@ -26,7 +25,7 @@ use crate::store::StoreBackend;
 #[derive(Clone)]
 pub(crate) struct Runtime {
     pre: InstancePre<HostState>,
-    proxy: ProxyPre<HostState>,
+    routes: Arc<routes::GuestIndices>,
     limits: SandboxLimits,
     instances: Arc<IdleInstances>,
     backend: Arc<dyn StoreBackend>,
@@ -66,14 +65,14 @@ impl Runtime {
         wit_hashing::add_to_linker::<_, Sesame>(&mut linker, HostState::sesame)?;
 
         let pre = linker.instantiate_pre(&component)?;
-        // Serving needs only the wasi:http handler; the typed exports are checked when an
-        // admin command asks for them (see `service`).
-        let proxy = ProxyPre::new(pre.clone())
+        // Serving needs only the typed HTTP handler (world `sesame:auth/handler`); the rest of
+        // the typed API is checked when an admin command asks for it (see `service`).
+        let routes = routes::GuestIndices::new(&pre)
             .map_err(anyhow::Error::from)
-            .context("the component does not export wasi:http/incoming-handler")?;
+            .context("the component does not export sesame:auth/routes")?;
         Ok(Runtime {
             pre,
-            proxy,
+            routes: Arc::new(routes),
             instances: Arc::new(IdleInstances::new(&limits)),
             limits,
             backend,
@@ -92,9 +91,19 @@ impl Runtime {
             .context("the component does not have Sesame's exports")
     }
 
-    /// The pre-instantiated component, seen as a wasi:http handler.
-    pub(crate) fn proxy(&self) -> &ProxyPre<HostState> {
-        &self.proxy
+    /// The pre-linked component, for tests that instantiate it through other exports.
+    #[cfg(test)]
+    pub(crate) fn instance_pre(&self) -> &InstancePre<HostState> {
+        &self.pre
+    }
+
+    /// A new instance of the component in `store`, seen through its HTTP handler.
+    pub(crate) async fn instantiate_routes(
+        &self,
+        store: &mut Store<HostState>,
+    ) -> wasmtime::Result<routes::Guest> {
+        let instance = self.pre.instantiate_async(&mut *store).await?;
+        self.routes.load(&mut *store, &instance)
     }
 
     /// Instances kept for reuse between requests.

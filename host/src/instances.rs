@@ -10,8 +10,8 @@
 use std::sync::Mutex;
 
 use wasmtime::Store;
-use wasmtime_wasi_http::p2::bindings::Proxy;
 
+use crate::bindings::routes::Guest as Routes;
 use crate::ctx::HostState;
 use crate::sandbox::SandboxLimits;
 
@@ -19,8 +19,8 @@ use crate::sandbox::SandboxLimits;
 pub(crate) struct IdleInstance {
     /// The instance's store (memory, tables, WASI and wasi:http contexts).
     pub(crate) store: Store<HostState>,
-    /// The instance, seen as a wasi:http handler.
-    pub(crate) proxy: Proxy,
+    /// The instance's `sesame:auth/routes` export.
+    pub(crate) routes: Routes,
     /// Requests it has served so far.
     pub(crate) served: u32,
 }

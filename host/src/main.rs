@@ -15,6 +15,8 @@ mod engine;
 mod hashing;
 mod instances;
 mod outbox;
+#[cfg(test)]
+mod routes_tests;
 mod sandbox;
 #[cfg(test)]
 mod sandbox_tests;

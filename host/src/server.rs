@@ -1,6 +1,10 @@
 //! `sesame serve`: accepts HTTP/1.1 connections and answers each request with an instance of
 //! the component: an idle one that served earlier requests cleanly, or a fresh one created
 //! from the pre-linked component (see `instances`).
+//!
+//! A request reaches the component whole, through its typed `sesame:auth/routes` export, and
+//! its answer comes back whole: Sesame's requests and answers are small and bounded, so there
+//! is nothing to stream, and one call replaces the dozen resource calls of `wasi:http`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,16 +16,10 @@ use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use wasmtime_wasi_http::WasiHttpView;
-use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
-use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
+use crate::bindings::routes;
 use crate::engine::Runtime;
 use crate::instances::IdleInstance;
-
-/// Header through which the component learns the client's address (see core's
-/// `CLIENT_ADDR_HEADER`). Any copy sent by a client is removed first.
-const CLIENT_ADDR_HEADER: &str = "sesame-client-addr";
 
 /// How long a client may take to send its request headers; bounds slow-header attacks.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -29,6 +27,14 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest buffered request head, in bytes. Sesame's requests carry one cookie and a few
 /// headers; 64 KiB is generous and keeps a connection's memory bounded.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Most body bytes handed to the component: one past the component's own 64 KiB limit, so it
+/// can tell an oversized body (and answer `payload-too-large`) without the host buffering all
+/// of it. A larger figure here would only cost memory; a smaller one would refuse valid bodies.
+const MAX_BODY_BYTES: usize = 64 * 1024 + 1;
+
+/// What answers carry as their body.
+type Body = Full<Bytes>;
 
 /// Serves until the listener fails. Prints the bound address on stdout first, so scripts and
 /// tests that pass port 0 learn the real port.
@@ -47,20 +53,18 @@ pub(crate) async fn serve(runtime: Runtime, listener: TcpListener) -> Result<()>
                 continue;
             }
         };
+        // Answers are small and written whole; sending them at once saves a round trip's
+        // delay on keep-alive connections.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(%peer, error = %e, "cannot disable Nagle's algorithm");
+        }
         let runtime = runtime.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let runtime = runtime.clone();
-                async move {
-                    // Every failure becomes an answer: hyper would otherwise just drop the
-                    // connection, which tells the client nothing.
-                    Ok::<_, std::convert::Infallible>(
-                        handle(&runtime, req, peer).await.unwrap_or_else(|e| {
-                            tracing::error!(error = %format!("{e:#}"), "request failed in the host");
-                            fault()
-                        }),
-                    )
-                }
+                // Every failure becomes an answer: hyper would otherwise just drop the
+                // connection, which tells the client nothing.
+                async move { Ok::<_, std::convert::Infallible>(handle(runtime, req, peer).await) }
             });
             let result = http1::Builder::new()
                 .keep_alive(true)
@@ -76,96 +80,151 @@ pub(crate) async fn serve(runtime: Runtime, listener: TcpListener) -> Result<()>
     }
 }
 
-/// Answers one request with a new instance.
+/// Answers one request with an idle instance or a new one.
 async fn handle(
-    runtime: &Runtime,
-    mut req: hyper::Request<hyper::body::Incoming>,
+    runtime: Arc<Runtime>,
+    req: hyper::Request<hyper::body::Incoming>,
     peer: SocketAddr,
-) -> Result<hyper::Response<HyperOutgoingBody>> {
-    let headers = req.headers_mut();
-    headers.remove(CLIENT_ADDR_HEADER);
-    if let Ok(value) = peer.ip().to_string().parse() {
-        headers.insert(CLIENT_ADDR_HEADER, value);
-    }
-
-    let (mut store, ready, served) = match runtime.instances().take() {
-        Some(idle) => (idle.store, Some(idle.proxy), idle.served),
-        None => (runtime.new_store(), None, 0),
+) -> hyper::Response<Body> {
+    let request = match typed_request(req, peer).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
     };
-    crate::sandbox::begin_request(&mut store);
-    let (sender, receiver) = tokio::sync::oneshot::channel();
-    let incoming = match store
-        .data_mut()
-        .http()
-        .new_incoming_request(Scheme::Http, req)
-    {
-        Ok(incoming) => incoming,
-        // wasi:http needs an authority: without a valid Host header there is no request to
-        // hand to the component.
-        Err(e) => {
-            tracing::debug!(error = %e, "refusing a request without a valid Host");
-            return Ok(json_error(
-                hyper::StatusCode::BAD_REQUEST,
-                r#"{"error":{"code":"invalid-request","message":"The request needs a valid Host header."}}"#,
-            ));
-        }
-    };
-    let outparam = store.data_mut().http().new_response_outparam(sender)?;
-    let pre = runtime.proxy().clone();
-    let instances = runtime.instances().clone();
-
-    // The guest keeps running after it sets the response head, to stream the body.
+    // The call runs in a task of its own, so a client that hangs up mid-request does not cut
+    // the component off between two of its store writes.
     let task = tokio::spawn(async move {
-        let proxy = match ready {
-            Some(proxy) => proxy,
-            None => pre.instantiate_async(&mut store).await?,
+        let (mut store, ready, served) = match runtime.instances().take() {
+            Some(idle) => (idle.store, Some(idle.routes), idle.served),
+            None => (runtime.new_store(), None, 0),
         };
-        proxy
-            .wasi_http_incoming_handler()
-            .call_handle(&mut store, incoming, outparam)
-            .await?;
+        crate::sandbox::begin_request(&mut store);
+        let routes = match ready {
+            Some(routes) => routes,
+            None => runtime.instantiate_routes(&mut store).await?,
+        };
+        let response = routes.call_handle(&mut store, &request).await?;
         // Only an instance that finished cleanly serves again; one that trapped, ran out of
         // time or memory is dropped here by the `?` above.
-        instances.give_back(IdleInstance {
+        runtime.instances().give_back(IdleInstance {
             store,
-            proxy,
+            routes,
             served: served.saturating_add(1),
         });
-        Ok(())
+        Ok(response)
     });
-
-    match receiver.await {
-        Ok(Ok(response)) => {
-            // The head is out; a failure while streaming the body can only cut the body short,
-            // but it must still reach the log.
-            tokio::spawn(async move {
-                if let Err(why) = joined(task.await) {
-                    log_failure(&why, "the component failed after answering");
-                }
-            });
-            Ok(response)
+    match joined(task.await) {
+        Ok(response) => hyper_response(response),
+        Err(why) if crate::sandbox::is_pool_exhausted(&why) => {
+            log_failure(&why, "no free instance slot for the request");
+            busy()
         }
-        Ok(Err(e)) => {
-            tracing::error!(error = ?e, "the component answered with an HTTP error code");
-            Ok(fault())
-        }
-        Err(_) => {
-            let why = joined(task.await).err().unwrap_or_else(|| {
-                wasmtime::Error::msg("the component returned without answering")
-            });
-            if crate::sandbox::is_pool_exhausted(&why) {
-                log_failure(&why, "no free instance slot for the request");
-                return Ok(busy());
-            }
+        Err(why) => {
             // A trap ends only this instance; it is never reused.
             log_failure(&why, "request failed inside the component");
-            Ok(fault())
+            fault()
         }
     }
 }
 
+/// The request as the component's `routes` export takes it: the head, at most
+/// [`MAX_BODY_BYTES`] of the body, and the connection's address. A request the component could
+/// not be given (no usable `Host`, a body that broke off) is answered here with a 400.
+async fn typed_request(
+    req: hyper::Request<hyper::body::Incoming>,
+    peer: SocketAddr,
+) -> Result<routes::Request, hyper::Response<Body>> {
+    let (head, body) = req.into_parts();
+    let host = head
+        .headers
+        .get(hyper::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| head.uri.authority().map(|a| a.as_str().to_owned()))
+        .filter(|host| host.parse::<http::uri::Authority>().is_ok());
+    let Some(host) = host else {
+        tracing::debug!("refusing a request without a valid Host");
+        return Err(json_error(
+            hyper::StatusCode::BAD_REQUEST,
+            r#"{"error":{"code":"invalid-request","message":"The request needs a valid Host header."}}"#,
+        ));
+    };
+    let body = read_body(body).await.map_err(|e| {
+        tracing::debug!(error = %e, "the request body broke off");
+        json_error(
+            hyper::StatusCode::BAD_REQUEST,
+            r#"{"error":{"code":"invalid-request","message":"The request body could not be read to its end."}}"#,
+        )
+    })?;
+    let mut headers: Vec<(String, Vec<u8>)> = Vec::with_capacity(head.headers.len() + 1);
+    if !head.headers.contains_key(hyper::header::HOST) {
+        headers.push(("host".to_owned(), host.into_bytes()));
+    }
+    headers.extend(
+        head.headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec())),
+    );
+    let path_with_query = head
+        .uri
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+    Ok(routes::Request {
+        method: head.method.as_str().to_owned(),
+        path_with_query,
+        headers,
+        body,
+        client_address: Some(peer.ip().to_string()),
+    })
+}
+
+/// Reads the body up to [`MAX_BODY_BYTES`]; the rest is left unread (and the connection closed
+/// by hyper rather than drained).
+async fn read_body(mut body: hyper::body::Incoming) -> Result<Vec<u8>, hyper::Error> {
+    let mut bytes = Vec::new();
+    while bytes.len() < MAX_BODY_BYTES {
+        let Some(frame) = body.frame().await else {
+            break;
+        };
+        if let Ok(data) = frame?.into_data() {
+            let take = data.len().min(MAX_BODY_BYTES - bytes.len());
+            bytes.extend_from_slice(&data[..take]);
+        }
+    }
+    Ok(bytes)
+}
+
+/// The component's answer as hyper's, with its length announced.
+fn hyper_response(response: routes::Response) -> hyper::Response<Body> {
+    let status = hyper::StatusCode::from_u16(response.status);
+    let mut answer = hyper::Response::new(Full::new(Bytes::from(response.body)));
+    let Ok(status) = status else {
+        tracing::error!(
+            status = response.status,
+            "the component answered an invalid status"
+        );
+        return fault();
+    };
+    *answer.status_mut() = status;
+    let headers = answer.headers_mut();
+    headers.reserve(response.headers.len());
+    for (name, value) in response.headers {
+        let name = hyper::header::HeaderName::from_bytes(name.as_bytes());
+        let value = hyper::header::HeaderValue::from_str(&value);
+        match (name, value) {
+            (Ok(name), Ok(value)) => {
+                headers.append(name, value);
+            }
+            _ => {
+                tracing::error!("the component answered a header that is not valid HTTP");
+                return fault();
+            }
+        }
+    }
+    answer
+}
+
 /// The outcome of the instance's task, with a panic or cancellation as an error too.
-fn joined(result: Result<wasmtime::Result<()>, tokio::task::JoinError>) -> wasmtime::Result<()> {
+fn joined<T>(result: Result<wasmtime::Result<T>, tokio::task::JoinError>) -> wasmtime::Result<T> {
     match result {
         Ok(outcome) => outcome,
         Err(e) => Err(wasmtime::Error::new(e)),
@@ -190,7 +249,7 @@ fn log_failure(why: &wasmtime::Error, message: &'static str) {
 }
 
 /// The 500 answered when the component failed before answering.
-fn fault() -> hyper::Response<HyperOutgoingBody> {
+fn fault() -> hyper::Response<Body> {
     json_error(
         hyper::StatusCode::INTERNAL_SERVER_ERROR,
         r#"{"error":{"code":"internal","message":"Sesame hit an internal fault; the details are in its log."}}"#,
@@ -198,7 +257,7 @@ fn fault() -> hyper::Response<HyperOutgoingBody> {
 }
 
 /// The 503 answered when every instance slot is taken (see `--max-instances`).
-fn busy() -> hyper::Response<HyperOutgoingBody> {
+fn busy() -> hyper::Response<Body> {
     let mut response = json_error(
         hyper::StatusCode::SERVICE_UNAVAILABLE,
         r#"{"error":{"code":"busy","message":"Sesame is at its limit of requests in flight; retry shortly."}}"#,
@@ -212,11 +271,8 @@ fn busy() -> hyper::Response<HyperOutgoingBody> {
 
 /// An error the host answers itself, in the same body shape as core's errors, so clients need
 /// one parser.
-fn json_error(status: hyper::StatusCode, body: &'static str) -> hyper::Response<HyperOutgoingBody> {
-    let body = Full::new(Bytes::from_static(body.as_bytes()))
-        .map_err(|never| match never {})
-        .boxed_unsync();
-    let mut response = hyper::Response::new(body);
+fn json_error(status: hyper::StatusCode, body: &'static str) -> hyper::Response<Body> {
+    let mut response = hyper::Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *response.status_mut() = status;
     response.headers_mut().insert(
         hyper::header::CONTENT_TYPE,

@@ -15,7 +15,8 @@ use anyhow::{Context, Result, anyhow};
 use sesame_core::{Config, Env, MemStore, Sesame, Store as _};
 use wasmtime::component::{Component, HasData, Linker, ResourceTable};
 use wasmtime::{
-    Config as EngineConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
+    Config as EngineConfig, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+    Store,
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -184,6 +185,7 @@ fn engine() -> Result<Engine> {
         .total_stacks(256)
         .max_memory_size(128 << 20)
         .linear_memory_keep_resident(1 << 20)
+        .pagemap_scan(Enabled::Auto)
         .table_keep_resident(64 << 10)
         .async_stack_keep_resident(64 << 10);
     let mut config = EngineConfig::new();

@@ -1,8 +1,9 @@
 //! A hostile component for Sesame's sandbox tests.
 //!
-//! It exports `wasi:http/incoming-handler` like Sesame's own component, and each path does
-//! something an untrusted plugin might try, so tests can run it under `sesame serve` and check
-//! that the host contains it:
+//! It exports `sesame:auth/routes` (world `sesame:auth/handler`), the typed HTTP handler
+//! `sesame serve` calls on Sesame's own component, and each path does something an untrusted
+//! plugin might try, so tests can run it under `sesame serve` and check that the host contains
+//! it:
 //!
 //! - `/ok`: answers 200 `ok`, the control request.
 //! - `/spin`: loops for ever (the request deadline must stop it).
@@ -23,16 +24,29 @@
 //!
 //! Build: `cargo build --release --target wasm32-wasip2 -p sesame-misbehaving-guest`.
 
-use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use wasip2::http::types::{
-    Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam,
-};
 use wasip2::sockets::network::{IpAddressFamily, IpSocketAddress, Ipv4SocketAddress};
 
-wasip2::http::proxy::export!(Misbehaving);
+#[allow(
+    missing_docs,
+    unreachable_pub,
+    unsafe_code,
+    clippy::all,
+    reason = "generated code"
+)]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "sesame:auth/handler",
+    });
+
+    use super::Misbehaving;
+    export!(Misbehaving);
+}
+
+use bindings::exports::sesame::auth::routes::{Guest, Request, Response};
 
 /// The component.
 struct Misbehaving;
@@ -43,13 +57,13 @@ static RECEIVED: AtomicU64 = AtomicU64::new(0);
 /// Set by `/poison` just before it traps.
 static POISONED: AtomicBool = AtomicBool::new(false);
 
-impl wasip2::exports::http::incoming_handler::Guest for Misbehaving {
-    fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
+impl Guest for Misbehaving {
+    fn handle(request: Request) -> Response {
         let received = RECEIVED.fetch_add(1, Ordering::SeqCst) + 1;
-        let path_with_query = request.path_with_query().unwrap_or_default();
-        let (path, query) = path_with_query
+        let (path, query) = request
+            .path_with_query
             .split_once('?')
-            .unwrap_or((path_with_query.as_str(), ""));
+            .unwrap_or((request.path_with_query.as_str(), ""));
         let (status, body) = match path {
             "/ok" => (200, "ok".to_owned()),
             "/spin" => spin(),
@@ -71,7 +85,11 @@ impl wasip2::exports::http::incoming_handler::Guest for Misbehaving {
             "/busy" => busy(query_value(query, "ms"), received),
             _ => (404, "no such probe".to_owned()),
         };
-        respond(response_out, status, &body);
+        Response {
+            status,
+            headers: vec![("content-type".to_owned(), "text/plain".to_owned())],
+            body: body.into_bytes(),
+        }
     }
 }
 
@@ -190,19 +208,4 @@ fn query_value(query: &str, name: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
-}
-
-fn respond(response_out: ResponseOutparam, status: u16, body: &str) {
-    let response = OutgoingResponse::new(Fields::new());
-    // Every status used above is valid; a refusal here would only mean a default 200.
-    let _ = response.set_status_code(status);
-    let Ok(outgoing) = response.body() else {
-        return;
-    };
-    ResponseOutparam::set(response_out, Ok(response));
-    if let Ok(mut stream) = outgoing.write() {
-        let _ = stream.write_all(body.as_bytes());
-        let _ = stream.flush();
-    }
-    let _ = OutgoingBody::finish(outgoing, None);
 }
