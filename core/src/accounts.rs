@@ -217,6 +217,15 @@ impl Email {
     }
 }
 
+/// Why a stored password is being compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PasswordCheck {
+    /// A sign-in: success is recorded in the tracking fields and as `login-succeeded`.
+    SignIn,
+    /// A signed-in person proving themselves again.
+    Reauthentication,
+}
+
 /// A valid username.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username {
@@ -328,7 +337,45 @@ impl Sesame<'_> {
         let Some((user, _)) = self.load_user(&id)? else {
             return Err(self.unknown_account(identity, &password, address));
         };
-        let verified = match self.hasher.verify(&password, &user.password_hash, self.env) {
+        self.verify_user_password(user, &password, client, PasswordCheck::SignIn)
+    }
+
+    /// Checks the password of a known user outside sign-in: re-verification (`/verify`), the
+    /// current password of a password change, turning two-factor off. Every such check is a
+    /// sign-in attempt: throttled per client address and per account (keyed by the account's
+    /// email, as a sign-in with it would be), counted into the account's lockout with its
+    /// back-off, and refused while the account is locked, with the same answer as a wrong
+    /// password.
+    pub(crate) fn check_password_of(
+        &self,
+        user_id: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<UserRecord> {
+        let Some((user, _)) = self.load_user(user_id)? else {
+            return Err(Error::NoSession("user deleted"));
+        };
+        if let Some(address) = &client.address {
+            self.throttle(crate::throttle::Scope::LoginByAddress, address)?;
+        }
+        self.throttle(crate::throttle::Scope::LoginByAccount, &user.email)?;
+        let password = Password::for_verification(password)?;
+        self.verify_user_password(user, &password, client, PasswordCheck::Reauthentication)
+    }
+
+    /// The one place a stored password is compared: counts a failure (and locks), refuses a
+    /// locked or disabled account after the same hashing work, upgrades an outdated hash, and
+    /// resets the failure count on success (recording the sign-in when `check` is one).
+    fn verify_user_password(
+        &self,
+        user: UserRecord,
+        password: &Password,
+        client: &ClientInfo,
+        check: PasswordCheck,
+    ) -> Result<UserRecord> {
+        let id = user.id.clone();
+        let address = client.address.as_deref();
+        let verified = match self.hasher.verify(password, &user.password_hash, self.env) {
             Ok(verified) => verified,
             Err(Error::WrongPassword) => {
                 self.emit(EventKind::LoginFailed, Some(&id), address);
@@ -354,28 +401,33 @@ impl Sesame<'_> {
         }
         // Hash outside the update loop: it is the expensive part, and the loop may retry.
         let upgraded = if verified.needs_rehash {
-            Some(self.hasher.hash(&password, self.env)?)
+            Some(self.hasher.hash(password, self.env)?)
         } else {
             None
         };
         let verified_hash = user.password_hash;
-        self.update_user(&id, |record| {
+        let updated = self.update_user(&id, |record| {
             if let Some(new_hash) = &upgraded {
                 // Only replace the hash that was verified; a concurrent password change wins.
                 if record.password_hash == verified_hash {
                     record.password_hash = new_hash.clone();
                 }
             }
-            let t = &mut record.tracking;
-            t.login_count = t.login_count.saturating_add(1);
-            t.last_login_at_ms = t.current_login_at_ms.take();
-            t.last_login_ip = t.current_login_ip.take();
-            t.current_login_at_ms = Some(now);
-            t.current_login_ip = client.address.clone();
+            if check == PasswordCheck::SignIn {
+                let t = &mut record.tracking;
+                t.login_count = t.login_count.saturating_add(1);
+                t.last_login_at_ms = t.current_login_at_ms.take();
+                t.last_login_ip = t.current_login_ip.take();
+                t.current_login_at_ms = Some(now);
+                t.current_login_ip = client.address.clone();
+            }
             record.lockout = Lockout::default();
             Ok(())
-        })
-        .inspect(|_| self.emit(EventKind::LoginSucceeded, Some(&id), address))
+        })?;
+        if check == PasswordCheck::SignIn {
+            self.emit(EventKind::LoginSucceeded, Some(&id), address);
+        }
+        Ok(updated)
     }
 
     /// The failure of a sign-in naming no account, made to cost what a wrong password costs: the
@@ -485,34 +537,22 @@ impl Sesame<'_> {
     ) -> Result<crate::sessions::IssuedSession> {
         let info = self.validate_credential(token)?;
         let user_id = info.user.id.clone();
-        let Some((record, _)) = self.load_user(&user_id)? else {
-            return Err(Error::NoSession("user deleted"));
-        };
         match current {
             Some(current) => {
-                let current = Password::for_verification(current)?;
-                match self
-                    .hasher
-                    .verify(&current, &record.password_hash, self.env)
-                {
-                    Ok(_) => {}
-                    Err(Error::WrongPassword) => {
-                        return Err(Error::rejected(
-                            ErrorCode::InvalidCredentials,
-                            "The current password is not correct.",
-                        ));
-                    }
-                    Err(e) => return Err(e),
-                }
+                self.check_password_of(&user_id, current, client)?;
             }
-            None if self.passkey_verified_recently(&info)? => {}
+            None if self.verified_with_passkey_recently(&info)? => {}
             None => {
                 return Err(Error::rejected(
                     ErrorCode::ReauthenticationRequired,
-                    "Give your current password, or verify with your passkey (/wan-verify) first.",
+                    "Give your current password, or verify with your passkey (/wan-verify, with its PIN or biometric) first.",
                 ));
             }
         }
+        // Read again: the check above may have upgraded the hash.
+        let Some((record, _)) = self.load_user(&user_id)? else {
+            return Err(Error::NoSession("user deleted"));
+        };
         let mut identities = vec![record.email.as_str()];
         if let Some(u) = &record.username {
             identities.push(u.as_str());
@@ -532,12 +572,18 @@ impl Sesame<'_> {
             Ok(())
         })?;
         self.revoke_all_sessions(&user_id)?;
-        self.emit(
-            EventKind::PasswordChanged,
-            Some(&user_id),
+        self.security_notice(
+            &user_id,
+            crate::notices::Notice::PasswordChanged,
             client.address.as_deref(),
-        );
-        self.issue_session(info.user, client)
+        )?;
+        // The replacement keeps the factors of the session it replaces.
+        let proof = if info.second_factor {
+            crate::sessions::SignInProof::MultiFactor
+        } else {
+            crate::sessions::SignInProof::OneFactor
+        };
+        self.issue_session(info.user, client, proof)
     }
 
     /// Enables or disables the account with `email`. Disabling ends every session and token

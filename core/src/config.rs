@@ -102,8 +102,11 @@ pub struct Config {
     pub token_audience: Option<String>,
     /// Two-factor settings (TOTP parameters, recovery codes, pending sign-ins).
     pub two_factor: crate::two_factor::TwoFactorConfig,
-    /// WebAuthn settings (relying party, challenge lifetime, freshness, attestation, counters).
+    /// WebAuthn settings (relying party, challenge lifetime, attestation, counters).
     pub webauthn: crate::webauthn::WebAuthnConfig,
+    /// How long after the last real authentication (sign-in, `/verify`, `/wan-verify`) a login
+    /// may make sensitive changes, in ms (see [`crate::freshness`]).
+    pub freshness_ms: u64,
 }
 
 /// Default access-token lifetime: 5 minutes.
@@ -147,6 +150,7 @@ impl Config {
             token_audience: None,
             two_factor: crate::two_factor::TwoFactorConfig::default(),
             webauthn: crate::webauthn::WebAuthnConfig::default(),
+            freshness_ms: crate::freshness::DEFAULT_FRESHNESS_MS,
         }
     }
 
@@ -170,9 +174,9 @@ impl Config {
     ///   and time given per pending sign-in; `SESAME_TWO_FACTOR_ENROLMENT_SECS`: time to confirm
     ///   a TOTP enrolment.
     /// - `SESAME_WEBAUTHN_RP_ID`, `SESAME_WEBAUTHN_RP_NAME`, `SESAME_WEBAUTHN_ORIGINS` (comma
-    ///   separated): the relying party; `SESAME_WEBAUTHN_CHALLENGE_SECS`,
-    ///   `SESAME_WEBAUTHN_FRESHNESS_SECS`: challenge lifetime and how long a sign-in or
-    ///   `/wan-verify` counts as recent; `SESAME_WEBAUTHN_ATTESTATION` (comma separated, `none`,
+    ///   separated): the relying party; `SESAME_WEBAUTHN_CHALLENGE_SECS`: challenge lifetime;
+    ///   `SESAME_FRESHNESS_SECS` (alias `SESAME_WEBAUTHN_FRESHNESS_SECS`): how long a sign-in,
+    ///   `/verify` or `/wan-verify` counts as recent; `SESAME_WEBAUTHN_ATTESTATION` (comma separated, `none`,
     ///   `packed`): accepted formats; `SESAME_WEBAUTHN_SIGN_COUNT` (`reject` or `flag`): what a
     ///   counter that did not grow does.
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
@@ -192,6 +196,7 @@ impl Config {
         let mut token_audience = None;
         let mut two_factor = crate::two_factor::TwoFactorConfig::default();
         let mut webauthn = crate::webauthn::WebAuthnConfig::default();
+        let mut freshness_secs = None;
         for (name, value) in vars {
             match name {
                 "SESAME_SECRET" => {
@@ -254,8 +259,9 @@ impl Config {
                 "SESAME_WEBAUTHN_CHALLENGE_SECS" => {
                     webauthn.challenge_ms = number::<u64>(name, value)?.saturating_mul(1000);
                 }
-                "SESAME_WEBAUTHN_FRESHNESS_SECS" => {
-                    webauthn.freshness_ms = number::<u64>(name, value)?.saturating_mul(1000);
+                // The old name, from when only passkeys re-verified, stays as an alias.
+                "SESAME_FRESHNESS_SECS" | "SESAME_WEBAUTHN_FRESHNESS_SECS" => {
+                    freshness_secs = Some(number::<u64>(name, value)?);
                 }
                 "SESAME_WEBAUTHN_ATTESTATION" => {
                     webauthn.attestation_formats = value
@@ -328,6 +334,9 @@ impl Config {
             config.refresh_idle_ms = secs.saturating_mul(1000);
         }
         config.token_audience = token_audience;
+        if let Some(secs) = freshness_secs {
+            config.freshness_ms = secs.saturating_mul(1000);
+        }
         config.validate()?;
         Ok(config)
     }
@@ -337,6 +346,11 @@ impl Config {
         crate::password::Hasher::new(self.argon2)?;
         if self.session_idle_ms == 0 || self.session_absolute_ms == 0 {
             return Err(Error::Config("session lifetimes must be positive".into()));
+        }
+        if self.freshness_ms == 0 {
+            return Err(Error::Config(
+                "SESAME_FRESHNESS_SECS must be positive".into(),
+            ));
         }
         if self.access_token_ttl_ms < 1000
             || self.refresh_absolute_ms < 1000

@@ -41,6 +41,12 @@ pub enum EventKind {
     PasskeyDeleted,
     /// A WebAuthn signature counter did not grow: the authenticator may be cloned.
     PasskeySignCountRegression,
+    /// Two-factor authentication was turned on.
+    TwoFactorEnabled,
+    /// Two-factor authentication was turned off.
+    TwoFactorDisabled,
+    /// A new set of recovery codes replaced the old one.
+    RecoveryCodesGenerated,
 }
 
 impl EventKind {
@@ -59,6 +65,9 @@ impl EventKind {
             EventKind::PasskeyRegistered => "passkey-registered",
             EventKind::PasskeyDeleted => "passkey-deleted",
             EventKind::PasskeySignCountRegression => "passkey-sign-count-regression",
+            EventKind::TwoFactorEnabled => "two-factor-enabled",
+            EventKind::TwoFactorDisabled => "two-factor-disabled",
+            EventKind::RecoveryCodesGenerated => "recovery-codes-generated",
         }
     }
 }

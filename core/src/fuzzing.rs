@@ -122,7 +122,7 @@ pub fn cose_verify(key: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
 }
 
 /// The names of the request body types the routes decode.
-pub const BODY_TYPES: [&str; 16] = crate::http::BODY_TYPES;
+pub const BODY_TYPES: [&str; 17] = crate::http::BODY_TYPES;
 
 /// Decodes `req`'s body as the body type named `name` (one of [`BODY_TYPES`]), exactly as its
 /// route does; `None` for an unknown name.
@@ -145,6 +145,7 @@ pub fn record_codecs() -> Vec<RecordCodec> {
         ("throttle/", reencode::<u64>),
         crate::api_keys::RECORD_CODEC,
     ];
+    codecs.extend(crate::freshness::RECORD_CODECS);
     codecs.extend(crate::keyring::RECORD_CODECS);
     codecs.extend(crate::tokens::RECORD_CODECS);
     codecs.extend(crate::two_factor::RECORD_CODECS);

@@ -49,6 +49,7 @@ pub mod config;
 pub mod env;
 pub mod error;
 pub mod events;
+pub mod freshness;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -56,6 +57,7 @@ pub mod http;
 pub mod keyring;
 pub mod legacy_hash;
 pub mod links;
+pub mod notices;
 pub mod password;
 mod records;
 pub mod roles;

@@ -152,7 +152,7 @@ impl Sesame<'_> {
             Ok(())
         })?;
         self.revoke_all_sessions(id)?;
-        self.emit(EventKind::PasswordReset, Some(id), None);
+        self.security_notice(id, crate::notices::Notice::PasswordReset, None)?;
         Ok(updated.public())
     }
 

@@ -101,6 +101,23 @@ pub struct SessionInfo {
     pub created_at_ms: u64,
     /// Absolute expiry.
     pub expires_at_ms: u64,
+    /// When the person last really authenticated for this login: the sign-in itself (password,
+    /// passkey, second factor). A token login made from a session carries the session's time,
+    /// so minting or refreshing never makes anything fresher. Re-verification (`/verify`,
+    /// `/wan-verify`) is kept beside it, see [`Sesame::fresh_until`].
+    pub authenticated_at_ms: u64,
+    /// Whether that authentication included a second factor (TOTP, a recovery code, a
+    /// security key) or a passkey with user verification.
+    pub second_factor: bool,
+}
+
+/// How a person proved who they are when a session began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInProof {
+    /// One factor: a password, or a passkey without user verification.
+    OneFactor,
+    /// Two factors: a password and a second factor, or a passkey with user verification.
+    MultiFactor,
 }
 
 /// One of a user's sessions, as listed to them.
@@ -131,6 +148,13 @@ pub(crate) struct SessionRecord {
     csrf_token: String,
     address: Option<String>,
     user_agent: Option<String>,
+    /// Last real authentication; records written before it was kept count from their
+    /// creation.
+    #[serde(default)]
+    authenticated_at_ms: Option<u64>,
+    /// Whether the sign-in included a second factor.
+    #[serde(default)]
+    second_factor: bool,
 }
 
 /// Longest user agent kept with a session; the rest is cut.
@@ -155,7 +179,7 @@ impl Sesame<'_> {
         if self.two_factor_required(&user.id)? {
             return Err(Error::SecondFactorRequired);
         }
-        self.issue_session(user.public(), client)
+        self.issue_session(user.public(), client, SignInProof::OneFactor)
     }
 
     /// Throttles, then checks the password: the first factor of every password sign-in.
@@ -213,6 +237,8 @@ impl Sesame<'_> {
             csrf_token: record.csrf_token,
             created_at_ms: record.created_at_ms,
             expires_at_ms: record.expires_at_ms,
+            authenticated_at_ms: record.authenticated_at_ms.unwrap_or(record.created_at_ms),
+            second_factor: record.second_factor,
         })
     }
 
@@ -238,6 +264,7 @@ impl Sesame<'_> {
             self.store.delete(&key, None)?;
             self.store
                 .delete(&user_session_key(&record.user_id, &hash), None)?;
+            self.forget_reauthentication(&hash)?;
         }
         Ok(())
     }
@@ -316,8 +343,31 @@ impl Sesame<'_> {
         Ok(ids)
     }
 
-    /// Creates a session for `user` with a new random token.
-    pub(crate) fn issue_session(&self, user: User, client: &ClientInfo) -> Result<IssuedSession> {
+    /// Whether the session with this id (see [`SessionInfo::id`]) is still live: not ended,
+    /// not idle too long, not past its absolute end. Token logins made from a session ask this
+    /// at every use, so they end with it.
+    pub(crate) fn session_alive(&self, session_id: &str) -> Result<bool> {
+        let Some((record, _)) =
+            records::load::<SessionRecord>(self.store, &session_key(session_id))?
+        else {
+            return Ok(false);
+        };
+        let now = self.env.now_ms();
+        Ok(now < record.expires_at_ms
+            && now
+                < record
+                    .last_seen_ms
+                    .saturating_add(self.config.session_idle_ms))
+    }
+
+    /// Creates a session for `user` with a new random token; `proof` is how the person just
+    /// authenticated, which makes the session fresh.
+    pub(crate) fn issue_session(
+        &self,
+        user: User,
+        client: &ClientInfo,
+        proof: SignInProof,
+    ) -> Result<IssuedSession> {
         let token = SessionToken(Zeroizing::new(
             URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?),
         ));
@@ -332,6 +382,8 @@ impl Sesame<'_> {
             csrf_token: csrf_token.clone(),
             address: client.address.clone(),
             user_agent: client.kept_user_agent(),
+            authenticated_at_ms: Some(now),
+            second_factor: proof == SignInProof::MultiFactor,
         };
         let hash = token.hash_hex();
         let ttl = self.session_ttl(&record, now);

@@ -94,9 +94,45 @@ impl Fixture {
         crate::Sesame::new(&self.store, &self.env, &self.config).expect("test configuration")
     }
 
+    /// A login of `user` that authenticated just now (not stored: for operations that only
+    /// ask who is signed in and how recently).
+    pub(crate) fn fresh_login(&self, user: &crate::accounts::User) -> crate::sessions::SessionInfo {
+        let now = self.env.now_ms();
+        crate::sessions::SessionInfo {
+            id: format!("test-login-{}-{now}", user.id),
+            user: user.clone(),
+            csrf_token: String::new(),
+            created_at_ms: now,
+            expires_at_ms: now + self.config.session_absolute_ms,
+            authenticated_at_ms: now,
+            second_factor: false,
+        }
+    }
+
     /// Moves both clocks (core's and the store's expiry clock) forward.
     pub(crate) fn advance(&self, ms: u64) {
         self.env.advance_ms(ms);
         self.store.set_now_ms(self.env.now_ms());
     }
+}
+
+/// RFC 4648 base32 (no padding), for the TOTP secret the enrolment shows.
+pub(crate) fn base32_decode(text: &str) -> Vec<u8> {
+    let mut bits = 0u64;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => continue,
+        };
+        bits = (bits << 5) | u64::from(v);
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
 }

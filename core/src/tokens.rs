@@ -90,6 +90,28 @@ struct FamilyRecord {
     refreshed_at_ms: u64,
     address: Option<String>,
     user_agent: Option<String>,
+    /// The session this login was made from (its id), when it was: the login ends with it.
+    #[serde(default)]
+    session_id: Option<String>,
+    /// Last real authentication of the person; for a login made from a session, the
+    /// session's. Records written before it was kept count from their creation.
+    #[serde(default)]
+    authenticated_at_ms: Option<u64>,
+    /// Whether that authentication included a second factor.
+    #[serde(default)]
+    second_factor: bool,
+}
+
+/// How a token login comes to be.
+struct FamilyOrigin {
+    /// The session it is made from, if any.
+    session_id: Option<String>,
+    /// When the person last really authenticated.
+    authenticated_at_ms: u64,
+    /// Whether that included a second factor.
+    second_factor: bool,
+    /// The latest the login may end: the session's absolute end for one made from a session.
+    ends_by_ms: Option<u64>,
 }
 
 /// `refresh/{sha256}`: which family a refresh token (current or replaced) belongs to. Kept
@@ -139,11 +161,21 @@ impl Sesame<'_> {
         if self.two_factor_required(&user.id)? {
             return Err(Error::SecondFactorRequired);
         }
-        self.start_token_family(user.public(), client)
+        let origin = FamilyOrigin {
+            session_id: None,
+            authenticated_at_ms: self.env.now_ms(),
+            second_factor: false,
+            ends_by_ms: None,
+        };
+        self.start_token_family(user.public(), client, origin)
     }
 
     /// Starts a token login for the holder of a live session (a web app handing tokens to its
-    /// own scripts or a companion app).
+    /// own scripts or a companion app). The login is the session's in every respect that
+    /// matters to security: it carries the session's authentication time and factors (so it
+    /// is never fresher than the session), and it ends when the session ends (sign-out,
+    /// sign-out everywhere, idle or absolute expiry), at the latest at the session's absolute
+    /// end.
     ///
     /// WIT: `sesame:auth/tokens.issue-for-session`.
     pub fn issue_tokens_for_session(
@@ -152,7 +184,22 @@ impl Sesame<'_> {
         client: &ClientInfo,
     ) -> Result<TokenPair> {
         let info = self.validate_session(session_token)?;
-        self.start_token_family(info.user, client)
+        let origin = FamilyOrigin {
+            session_id: Some(info.id.clone()),
+            authenticated_at_ms: self.authenticated_at(&info)?,
+            second_factor: info.second_factor,
+            ends_by_ms: Some(info.expires_at_ms),
+        };
+        self.start_token_family(info.user, client, origin)
+    }
+
+    /// Whether a token login may still be used: one made from a session only while that
+    /// session lives.
+    fn family_parent_alive(&self, family: &FamilyRecord) -> Result<bool> {
+        match &family.session_id {
+            Some(session_id) => self.session_alive(session_id),
+            None => Ok(true),
+        }
     }
 
     /// Exchanges a refresh token for a new pair. The old refresh token stops working; using it
@@ -180,6 +227,10 @@ impl Sesame<'_> {
                         .refreshed_at_ms
                         .saturating_add(self.config.refresh_idle_ms)
             {
+                self.end_token_family(&family.user_id, &family_id)?;
+                return Err(refresh_refused());
+            }
+            if !self.family_parent_alive(&family)? {
                 self.end_token_family(&family.user_id, &family_id)?;
                 return Err(refresh_refused());
             }
@@ -323,7 +374,7 @@ impl Sesame<'_> {
         else {
             return Err(ended());
         };
-        if family.user_id != claims.user_id {
+        if family.user_id != claims.user_id || !self.family_parent_alive(&family)? {
             return Err(ended());
         }
         let user = match self.load_user(&claims.user_id)? {
@@ -336,6 +387,8 @@ impl Sesame<'_> {
             csrf_token: String::new(),
             created_at_ms: family.created_at_ms,
             expires_at_ms: claims.expires_at_secs.saturating_mul(1000),
+            authenticated_at_ms: family.authenticated_at_ms.unwrap_or(family.created_at_ms),
+            second_factor: family.second_factor,
         })
     }
 
@@ -359,19 +412,28 @@ impl Sesame<'_> {
     }
 
     /// Starts a family for `user` and issues its first pair.
-    fn start_token_family(&self, user: User, client: &ClientInfo) -> Result<TokenPair> {
+    fn start_token_family(
+        &self,
+        user: User,
+        client: &ClientInfo,
+        origin: FamilyOrigin,
+    ) -> Result<TokenPair> {
         let family_id = hex::encode(random_array::<16>(self.env)?);
         let (token, hash) = self.new_refresh_token()?;
         let now = self.env.now_ms();
+        let own_end = now.saturating_add(self.config.refresh_absolute_ms);
         let family = FamilyRecord {
             v: 1,
             user_id: user.id.clone(),
             created_at_ms: now,
-            expires_at_ms: now.saturating_add(self.config.refresh_absolute_ms),
+            expires_at_ms: origin.ends_by_ms.map_or(own_end, |end| end.min(own_end)),
             refresh_hash: hash.clone(),
             refreshed_at_ms: now,
             address: client.address.clone(),
             user_agent: client.kept_user_agent(),
+            session_id: origin.session_id,
+            authenticated_at_ms: Some(origin.authenticated_at_ms),
+            second_factor: origin.second_factor,
         };
         // The index first, so log-out-everywhere can always find a family that exists.
         self.store.put(

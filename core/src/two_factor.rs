@@ -35,9 +35,9 @@ use crate::Sesame;
 use crate::accounts::User;
 use crate::env::random_array;
 use crate::error::{Error, ErrorCode, Result};
-use crate::password::Password;
+use crate::notices::Notice;
 use crate::records::{self, CAS_ATTEMPTS};
-use crate::sessions::{ClientInfo, IssuedSession};
+use crate::sessions::{ClientInfo, IssuedSession, SessionInfo, SignInProof};
 use crate::store::StoreError;
 use totp::{Algorithm, TotpCode, TotpSecret};
 
@@ -179,8 +179,9 @@ pub enum Reauth<'a> {
     Password(&'a str),
     /// A current TOTP code or an unused recovery code.
     Code(&'a str),
-    /// This session passed a passkey verification (`/wan-verify`) within the freshness window.
-    RecentPasskey(&'a crate::sessions::SessionInfo),
+    /// The login passed a passkey verification with user verification (`/wan-verify`)
+    /// within the freshness window.
+    RecentPasskey,
 }
 
 /// A sign-in whose password was right and which now waits for a second factor. The token is
@@ -310,10 +311,14 @@ impl Sesame<'_> {
 
     /// Starts a TOTP enrolment: a new secret from the OS generator, kept sealed until a first
     /// valid code confirms it. Starting again replaces an unconfirmed enrolment;
-    /// `already-exists` when TOTP is already on (turn it off first).
+    /// `already-exists` when TOTP is already on (turn it off first). Needs a freshly
+    /// authenticated login (`reauthentication-required`): a stale session must not plant a
+    /// factor.
     ///
     /// WIT: `sesame:auth/two-factor.start-totp`.
-    pub fn start_totp(&self, user: &User) -> Result<TotpEnrolment> {
+    pub fn start_totp(&self, login: &SessionInfo) -> Result<TotpEnrolment> {
+        self.require_fresh(login)?;
+        let user = &login.user;
         if self.totp_enabled(&user.id)? {
             return Err(Error::rejected(
                 ErrorCode::AlreadyExists,
@@ -345,7 +350,13 @@ impl Sesame<'_> {
     }
 
     /// The enrolment in progress, to show its QR code again (for example after a wrong code).
-    pub fn current_totp_enrolment(&self, user: &User) -> Result<Option<TotpEnrolment>> {
+    /// `None` unless the login is fresh: the secret of an enrolment the owner is about to
+    /// confirm must not leak to a stale session.
+    pub fn current_totp_enrolment(&self, login: &SessionInfo) -> Result<Option<TotpEnrolment>> {
+        if self.fresh_until(login)?.is_none() {
+            return Ok(None);
+        }
+        let user = &login.user;
         let Some((record, _)) = records::load::<TotpRecord>(self.store, &enrolment_key(&user.id))?
         else {
             return Ok(None);
@@ -382,7 +393,9 @@ impl Sesame<'_> {
     /// `not-found` when no enrolment is in progress (or it expired).
     ///
     /// WIT: `sesame:auth/two-factor.confirm-totp`.
-    pub fn confirm_totp(&self, user: &User, code: &str) -> Result<()> {
+    pub fn confirm_totp(&self, login: &SessionInfo, code: &str) -> Result<()> {
+        self.require_fresh(login)?;
+        let user = &login.user;
         let key = enrolment_key(&user.id);
         let Some((mut record, version)) = records::load::<TotpRecord>(self.store, &key)? else {
             return Err(Error::rejected(
@@ -408,16 +421,26 @@ impl Sesame<'_> {
         }
         // Whoever deletes it, the enrolment is over; a concurrent restart simply stays pending.
         match self.store.delete(&key, Some(version)) {
-            Ok(_) | Err(StoreError::Conflict) => Ok(()),
-            Err(e) => Err(e.into()),
+            Ok(_) | Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
         }
+        self.security_notice(&user.id, Notice::TwoFactorOn, None)
     }
 
-    /// Turns two-factor off after checking the password or a second factor again, and deletes
-    /// the TOTP credential, any enrolment and the recovery codes.
+    /// Turns two-factor off after the person proves themselves again, and deletes the TOTP
+    /// credential, any enrolment and the recovery codes. The proof is itself a fresh
+    /// authentication: the password (a sign-in attempt in every respect: throttled, counted
+    /// into the lockout), a current second factor (counted before it is checked), or a passkey
+    /// re-verification with user verification within the freshness window.
     ///
     /// WIT: `sesame:auth/two-factor.disable`.
-    pub fn disable_two_factor(&self, user_id: &str, proof: Reauth<'_>) -> Result<()> {
+    pub fn disable_two_factor(
+        &self,
+        login: &SessionInfo,
+        proof: Reauth<'_>,
+        client: &ClientInfo,
+    ) -> Result<()> {
+        let user_id = login.user.id.as_str();
         if !self.totp_enabled(user_id)? {
             return Err(Error::rejected(
                 ErrorCode::NotFound,
@@ -426,48 +449,29 @@ impl Sesame<'_> {
         }
         match proof {
             Reauth::Password(password) => {
-                let Some((record, _)) = self.load_user(user_id)? else {
-                    return Err(Error::NoSession("user deleted"));
-                };
-                let password = Password::for_verification(password)?;
-                match self
-                    .hasher
-                    .verify(&password, &record.password_hash, self.env)
-                {
-                    Ok(_) => {}
-                    Err(Error::WrongPassword) => {
-                        return Err(Error::rejected(
-                            ErrorCode::InvalidCredentials,
-                            "The password is not correct.",
-                        ));
-                    }
-                    Err(e) => return Err(e),
-                }
+                self.check_password_of(user_id, password, client)?;
             }
-            // A sign-in alone is not enough here: only an explicit passkey verification counts.
-            Reauth::RecentPasskey(session) => {
-                if session.user.id != user_id || !self.passkey_verified_recently(session)? {
+            // A sign-in alone is not enough here: only an explicit passkey verification with
+            // user verification counts, since it stands in for the password.
+            Reauth::RecentPasskey => {
+                if !self.verified_with_passkey_recently(login)? {
                     return Err(Error::rejected(
                         ErrorCode::ReauthenticationRequired,
-                        "Verify with your passkey (/wan-verify), or give your password or a code.",
+                        "Verify with your passkey and its PIN or biometric (/wan-verify), or give your password or a code.",
                     ));
                 }
             }
             // A stolen session must not be a way around the per-account limit on guesses.
             Reauth::Code(code) => {
-                self.second_factor_unlocked(user_id)?;
-                if let Err(error) = self.verify_any_factor(user_id, code) {
-                    if counts_as_attempt(&error) {
-                        self.record_second_factor_failure(user_id)?;
-                    }
-                    return Err(error);
-                }
+                self.reserve_second_factor_attempt(user_id)?;
+                self.verify_any_factor(user_id, code)?;
             }
         }
         self.store.delete(&totp_key(user_id), None)?;
         self.store.delete(&enrolment_key(user_id), None)?;
         self.store.delete(&recovery::key(user_id), None)?;
         self.store.delete(&failures_key(user_id), None)?;
+        self.security_notice(user_id, Notice::TwoFactorOff, client.address.as_deref())?;
         Ok(())
     }
 
@@ -484,7 +488,7 @@ impl Sesame<'_> {
         let user = self.check_password(identity, password, client)?;
         if !self.two_factor_required(&user.id)? {
             return self
-                .issue_session(user.public(), client)
+                .issue_session(user.public(), client, SignInProof::OneFactor)
                 .map(|session| LoginOutcome::SignedIn(Box::new(session)));
         }
         let token = PendingToken(Zeroizing::new(
@@ -549,56 +553,44 @@ impl Sesame<'_> {
         })
     }
 
-    /// The shared end of a pending sign-in: check the factor, count a failure, or use up the
-    /// pending state (compare-and-swap delete, so it yields at most one session) and sign in.
+    /// The shared end of a pending sign-in. The attempt is counted *before* the factor is
+    /// looked at, per account and per pending sign-in, each by compare-and-swap: of any number
+    /// of parallel requests, on any number of nodes, no more than the limits are ever checked.
+    /// A right factor then uses up the pending state (compare-and-swap delete, so it yields at
+    /// most one session) and clears the account's count.
     pub(crate) fn complete(
         &self,
         token: &str,
         client: &ClientInfo,
         verify: impl FnOnce(&str) -> Result<()>,
     ) -> Result<IssuedSession> {
-        let (record, _) = self.load_pending(token)?;
-        self.second_factor_unlocked(&record.user_id)?;
-        if let Err(error) = verify(&record.user_id) {
-            if counts_as_attempt(&error) {
-                self.count_attempt(token)?;
-                self.record_second_factor_failure(&record.user_id)?;
+        let (pending, _) = self.load_pending(token)?;
+        self.reserve_second_factor_attempt(&pending.user_id)?;
+        let pending = self.reserve_pending_attempt(token)?;
+        if let Err(error) = verify(&pending.user_id) {
+            if pending.attempts >= self.config.two_factor.max_attempts {
+                // That was the last attempt this pending sign-in had.
+                self.store.delete(&pending_key(token), None)?;
             }
             return Err(error);
         }
-        self.store.delete(&failures_key(&record.user_id), None)?;
+        self.store.delete(&failures_key(&pending.user_id), None)?;
         self.consume_pending(token)?;
-        let Some((user, _)) = self.load_user(&record.user_id)? else {
+        let Some((user, _)) = self.load_user(&pending.user_id)? else {
             return Err(Error::NoSession("user deleted"));
         };
         if !user.active {
             return Err(Error::NoSession("user disabled"));
         }
-        self.issue_session(user.public(), client)
+        self.issue_session(user.public(), client, SignInProof::MultiFactor)
     }
 
-    /// Refuses to look at any code while the user's second step is locked (429 with the time
-    /// left), so guessing is bounded per account, not per password sign-in.
-    fn second_factor_unlocked(&self, user_id: &str) -> Result<()> {
-        let now = self.env.now_ms();
-        match records::load::<FailureRecord>(self.store, &failures_key(user_id))? {
-            Some((
-                FailureRecord {
-                    locked_until_ms: Some(until),
-                    ..
-                },
-                _,
-            )) if until > now => Err(Error::Throttled {
-                retry_after_ms: until - now,
-            }),
-            _ => Ok(()),
-        }
-    }
-
-    /// Counts a wrong second-factor code for the user. From the lockout threshold on, each
-    /// failure locks the second step, for the lockout's base time doubled per further failure,
-    /// up to its maximum (the same settings as password lockout).
-    fn record_second_factor_failure(&self, user_id: &str) -> Result<()> {
+    /// Counts one second-factor attempt for the user before it is checked, or refuses
+    /// (429 with the time left) without counting while the second step is locked. From the
+    /// lockout threshold on, each attempt locks the second step for the lockout's base time
+    /// doubled per further attempt, up to its maximum (the password lockout's settings); a
+    /// right factor clears the count. A right password does not.
+    pub(crate) fn reserve_second_factor_attempt(&self, user_id: &str) -> Result<()> {
         let key = failures_key(user_id);
         let config = self.config;
         let now = self.env.now_ms();
@@ -611,6 +603,11 @@ impl Sesame<'_> {
                     },
                     0,
                 ));
+            if let Some(until) = record.locked_until_ms.filter(|until| *until > now) {
+                return Err(Error::Throttled {
+                    retry_after_ms: until - now,
+                });
+            }
             record.count = record.count.saturating_add(1);
             if record.count >= config.lockout_threshold {
                 let doublings = (record.count - config.lockout_threshold).min(40);
@@ -632,7 +629,7 @@ impl Sesame<'_> {
                 Err(e) => return Err(e),
             }
         }
-        Err(Error::Contention("second-factor failures"))
+        Err(Error::Contention("second-factor attempts"))
     }
 
     /// The user of a live pending sign-in; `unauthenticated` when it is unknown, used or
@@ -649,35 +646,31 @@ impl Sesame<'_> {
             .ok_or(Error::NoSession("no pending sign-in"))
     }
 
-    /// Counts a wrong code; the attempt that reaches the limit deletes the pending state.
-    fn count_attempt(&self, token: &str) -> Result<()> {
+    /// Counts one attempt on the pending sign-in before its factor is checked and returns the
+    /// record with the count; `unauthenticated` once its attempts are used up (it is then
+    /// deleted), so a pending sign-in never has more than `max_attempts` factors checked.
+    fn reserve_pending_attempt(&self, token: &str) -> Result<PendingRecord> {
         let key = pending_key(token);
         let max = self.config.two_factor.max_attempts;
         for _ in 0..CAS_ATTEMPTS {
-            let Some((mut record, version)) = records::load::<PendingRecord>(self.store, &key)?
-            else {
-                return Ok(());
-            };
+            let (mut record, version) = self.load_pending(token)?;
+            if record.attempts >= max {
+                match self.store.delete(&key, Some(version)) {
+                    Ok(_) | Err(StoreError::Conflict) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                return Err(Error::NoSession("pending sign-in out of attempts"));
+            }
             record.attempts = record.attempts.saturating_add(1);
-            let written = if record.attempts >= max {
-                self.store.delete(&key, Some(version)).map(|_| ())
-            } else {
-                let ttl = record
-                    .created_at_ms
-                    .saturating_add(self.config.two_factor.pending_ms)
-                    .saturating_sub(self.env.now_ms())
-                    .max(1);
-                records::save(self.store, &key, &record, Some(version), Some(ttl))
-                    .map(|_| ())
-                    .map_err(|e| match e {
-                        Error::Store(s) => s,
-                        other => StoreError::Unavailable(other.to_string()),
-                    })
-            };
-            match written {
-                Ok(()) => return Ok(()),
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
+            let ttl = record
+                .created_at_ms
+                .saturating_add(self.config.two_factor.pending_ms)
+                .saturating_sub(self.env.now_ms())
+                .max(1);
+            match records::save(self.store, &key, &record, Some(version), Some(ttl)) {
+                Ok(_) => return Ok(record),
+                Err(Error::Store(StoreError::Conflict)) => continue,
+                Err(e) => return Err(e),
             }
         }
         Err(Error::Contention("pending sign-in"))
@@ -774,19 +767,6 @@ impl Sesame<'_> {
             self.consume_recovery_code(user_id, code)
         }
     }
-}
-
-/// Whether a failed factor check uses up one of the pending sign-in's attempts: wrong and
-/// malformed codes do, store trouble does not.
-fn counts_as_attempt(error: &Error) -> bool {
-    matches!(
-        crate::AuthError::from(error).code,
-        ErrorCode::InvalidCode
-            | ErrorCode::InvalidRequest
-            | ErrorCode::WebauthnRejected
-            | ErrorCode::UnknownCredential
-            | ErrorCode::SignCountRegression
-    )
 }
 
 /// The one answer for a wrong, reused or out-of-window code.

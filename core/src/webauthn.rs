@@ -69,8 +69,6 @@ pub struct WebAuthnConfig {
     pub origins: Vec<String>,
     /// How long a challenge may be answered, in ms.
     pub challenge_ms: u64,
-    /// How long a sign-in or a `/wan-verify` counts as recent for sensitive actions, in ms.
-    pub freshness_ms: u64,
     /// Attestation statement formats accepted at registration.
     pub attestation_formats: Vec<AttestationFormat>,
     /// What to do when a signature counter does not grow.
@@ -79,14 +77,13 @@ pub struct WebAuthnConfig {
 
 impl Default for WebAuthnConfig {
     /// RP ID and origins from the public URL, name "Sesame", 5 minutes per challenge,
-    /// 10 minutes of freshness, formats `none` and `packed`, counter regressions refused.
+    /// formats `none` and `packed`, counter regressions refused.
     fn default() -> Self {
         WebAuthnConfig {
             rp_id: None,
             rp_name: "Sesame".into(),
             origins: Vec::new(),
             challenge_ms: 5 * 60 * 1000,
-            freshness_ms: 10 * 60 * 1000,
             attestation_formats: vec![AttestationFormat::None, AttestationFormat::Packed],
             sign_count_policy: SignCountPolicy::Reject,
         }
@@ -96,9 +93,9 @@ impl Default for WebAuthnConfig {
 impl WebAuthnConfig {
     /// Rejects unusable settings.
     pub fn validate(&self) -> Result<()> {
-        if self.challenge_ms == 0 || self.freshness_ms == 0 {
+        if self.challenge_ms == 0 {
             return Err(Error::Config(
-                "WebAuthn challenge and freshness lifetimes must be positive".into(),
+                "the WebAuthn challenge lifetime must be positive".into(),
             ));
         }
         if self.attestation_formats.is_empty() {
@@ -319,11 +316,13 @@ enum CeremonyKind {
     },
 }
 
-/// A recent re-authentication of a session (`wan-fresh/{session id}`, expiring).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct FreshRecord {
-    v: u32,
-    verified_at_ms: u64,
+/// What a verified assertion established.
+struct Assertion {
+    /// The credential's owner.
+    user_id: String,
+    /// Whether the authenticator verified the user (PIN or biometric), not only their
+    /// presence.
+    user_verified: bool,
 }
 
 /// Length of a ceremony token in characters (32 bytes, base64url without padding).
@@ -350,10 +349,6 @@ fn user_handle_key(user_id: &str) -> String {
 
 fn handle_key(handle: &str) -> String {
     format!("wan-handle/{handle}")
-}
-
-fn fresh_key(session_id: &str) -> String {
-    format!("wan-fresh/{session_id}")
 }
 
 impl Sesame<'_> {
@@ -590,7 +585,7 @@ impl Sesame<'_> {
             }
             Err(e) => return Err(e),
         }
-        self.emit(EventKind::PasskeyRegistered, Some(&user_id), None);
+        self.security_notice(&user_id, crate::notices::Notice::PasskeyAdded, None)?;
         Ok(info(&id_b64, &record))
     }
 
@@ -679,7 +674,7 @@ impl Sesame<'_> {
             CeremonyKind::SignIn { user_id } => {
                 let expected = user_id.as_deref();
                 let user_id = match self.verify_assertion(&ceremony, credential, expected, true) {
-                    Ok(user_id) => user_id,
+                    Ok(assertion) => assertion.user_id,
                     Err(error) => {
                         self.emit(
                             EventKind::LoginFailed,
@@ -695,7 +690,13 @@ impl Sesame<'_> {
                 if !user.active {
                     return Err(Error::AccountDisabled);
                 }
-                self.issue_session(user.public(), client)
+                // A first-factor passkey always asserts user verification (checked above):
+                // possession and a PIN or biometric, two factors in one gesture.
+                self.issue_session(
+                    user.public(),
+                    client,
+                    crate::sessions::SignInProof::MultiFactor,
+                )
             }
             CeremonyKind::SecondFactor { pending_hash } => {
                 let pending_token = pending_token.ok_or_else(wrong_ceremony)?;
@@ -765,37 +766,12 @@ impl Sesame<'_> {
         if *session_id != session.id || *user_id != session.user.id {
             return Err(wrong_ceremony());
         }
-        self.verify_assertion(&ceremony, credential, Some(user_id), false)?;
-        let now = self.env.now_ms();
-        let freshness = self.config.webauthn.freshness_ms;
-        records::save(
-            self.store,
-            &fresh_key(&session.id),
-            &FreshRecord {
-                v: 1,
-                verified_at_ms: now,
-            },
-            None,
-            Some(freshness),
-        )?;
-        Ok(now.saturating_add(freshness))
-    }
-
-    /// Until when the session counts as fresh (signed in, or re-verified, within
-    /// `freshness_ms`), ms since the epoch; `None` when it no longer does.
-    pub fn fresh_until(&self, session: &SessionInfo) -> Result<Option<u64>> {
-        let freshness = self.config.webauthn.freshness_ms;
-        let now = self.env.now_ms();
-        let signed_in = session.created_at_ms.saturating_add(freshness);
-        let verified = records::load::<FreshRecord>(self.store, &fresh_key(&session.id))?
-            .map(|(r, _)| r.verified_at_ms.saturating_add(freshness));
-        Ok(Some(signed_in.max(verified.unwrap_or(0))).filter(|until| *until > now))
-    }
-
-    /// Whether this session passed `/wan-verify` within `freshness_ms` (a sign-in alone does
-    /// not count). Enough to turn two-factor off without the password.
-    pub fn passkey_verified_recently(&self, session: &SessionInfo) -> Result<bool> {
-        Ok(records::load::<FreshRecord>(self.store, &fresh_key(&session.id))?.is_some())
+        let assertion = self.verify_assertion(&ceremony, credential, Some(user_id), false)?;
+        self.record_reauthentication(
+            session,
+            crate::freshness::ReauthMethod::Passkey,
+            assertion.user_verified,
+        )
     }
 
     /// The user's credentials, oldest first.
@@ -835,7 +811,11 @@ impl Sesame<'_> {
         self.store.delete(&credential_key(&id), None)?;
         self.store
             .delete(&user_credential_key(&session.user.id, &id), None)?;
-        self.emit(EventKind::PasskeyDeleted, Some(&session.user.id), None);
+        self.security_notice(
+            &session.user.id,
+            crate::notices::Notice::PasskeyRemoved,
+            None,
+        )?;
         Ok(info(&id, &record))
     }
 
@@ -854,17 +834,6 @@ impl Sesame<'_> {
             .store
             .scan(&format!("wan-user-cred/{user_id}/"), None, 1)?
             .is_empty())
-    }
-
-    /// `reauthentication-required` unless the session is fresh.
-    pub(crate) fn require_fresh(&self, session: &SessionInfo) -> Result<()> {
-        match self.fresh_until(session)? {
-            Some(_) => Ok(()),
-            None => Err(Error::rejected(
-                ErrorCode::ReauthenticationRequired,
-                "This needs a recent sign-in: verify with /wan-verify (or sign in again) first.",
-            )),
-        }
     }
 
     /// Saves a new ceremony and returns its token with the options.
@@ -932,7 +901,7 @@ impl Sesame<'_> {
         credential: &AssertionCredential,
         expected_user: Option<&str>,
         first_factor: bool,
-    ) -> Result<String> {
+    ) -> Result<Assertion> {
         if credential.kind != "public-key" {
             return Err(rejected("The credential type must be 'public-key'."));
         }
@@ -996,7 +965,10 @@ impl Sesame<'_> {
             auth_data.sign_count,
             auth_data.flags,
         )?;
-        Ok(record.user_id)
+        Ok(Assertion {
+            user_id: record.user_id,
+            user_verified: auth_data.user_verified(),
+        })
     }
 
     /// Stores the new signature counter and last use by compare-and-swap; a counter that did
@@ -1294,11 +1266,10 @@ fn unknown_credential() -> Error {
 
 /// The codecs of this module's stored records, for the fuzz targets.
 #[cfg(feature = "fuzzing")]
-pub(crate) const RECORD_CODECS: [records::Codec; 4] = [
+pub(crate) const RECORD_CODECS: [records::Codec; 3] = [
     ("wan-cred/", records::reencode::<CredentialRecord>),
     ("wan-user/", records::reencode::<HandleRecord>),
     ("wan-ceremony/", records::reencode::<CeremonyRecord>),
-    ("wan-fresh/", records::reencode::<FreshRecord>),
 ];
 
 #[cfg(test)]

@@ -96,6 +96,9 @@ pub(crate) fn event(e: &Event) -> wit_outbox::Event {
             EventKind::PasskeySignCountRegression => {
                 wit_outbox::EventKind::PasskeySignCountRegression
             }
+            EventKind::TwoFactorEnabled => wit_outbox::EventKind::TwoFactorEnabled,
+            EventKind::TwoFactorDisabled => wit_outbox::EventKind::TwoFactorDisabled,
+            EventKind::RecoveryCodesGenerated => wit_outbox::EventKind::RecoveryCodesGenerated,
         },
         user_id: e.user_id.clone(),
         address: e.address.clone(),

@@ -210,6 +210,18 @@ impl accounts::Guest for Component {
         .map(convert::issued)
     }
 
+    fn verify_password(
+        token: String,
+        password: String,
+        client: wit::ClientInfo,
+    ) -> Result<u64, wit::AuthError> {
+        let client = convert::client(client);
+        call("verify-password", |s| {
+            let login = s.validate_credential(&token)?;
+            s.verify_password(&login, &password, &client)
+        })
+    }
+
     fn set_active(email: String, active: bool) -> Result<wit::User, wit::AuthError> {
         call("set-active", |s| s.set_active(&email, active)).map(convert::user)
     }

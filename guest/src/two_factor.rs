@@ -1,6 +1,7 @@
 //! The `sesame:auth/two-factor` export: each function calls the core operation of the same
 //! name.
 
+use sesame_core::sessions::ClientInfo;
 use sesame_core::two_factor::{LoginOutcome, Method, Reauth};
 
 use crate::bindings::exports::sesame::auth::two_factor as wit_tf;
@@ -35,7 +36,7 @@ impl wit_tf::Guest for Component {
     fn start_totp(token: String) -> Result<wit_tf::TotpEnrolment, wit::AuthError> {
         call("two-factor.start-totp", |s| {
             let info = s.validate_session(&token)?;
-            s.start_totp(&info.user)
+            s.start_totp(&info)
         })
         .map(|e| wit_tf::TotpEnrolment {
             secret: e.secret_base32.as_str().to_owned(),
@@ -50,7 +51,7 @@ impl wit_tf::Guest for Component {
     fn confirm_totp(token: String, code: String) -> Result<(), wit::AuthError> {
         call("two-factor.confirm-totp", |s| {
             let info = s.validate_session(&token)?;
-            s.confirm_totp(&info.user, &code)
+            s.confirm_totp(&info, &code)
         })
     }
 
@@ -61,14 +62,15 @@ impl wit_tf::Guest for Component {
                 wit_tf::Reauth::Password(p) => Reauth::Password(p),
                 wit_tf::Reauth::Code(c) => Reauth::Code(c),
             };
-            s.disable_two_factor(&info.user.id, proof)
+            // The WIT call carries no client facts: the check is throttled per account.
+            s.disable_two_factor(&info, proof, &ClientInfo::default())
         })
     }
 
     fn generate_recovery_codes(token: String) -> Result<Vec<String>, wit::AuthError> {
         call("two-factor.generate-recovery-codes", |s| {
             let info = s.validate_session(&token)?;
-            s.generate_recovery_codes(&info.user.id)
+            s.generate_recovery_codes(&info)
         })
         .map(|codes| codes.0.iter().map(|c| c.as_str().to_owned()).collect())
     }

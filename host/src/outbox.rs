@@ -285,5 +285,8 @@ fn event_kind(kind: EventKind) -> &'static str {
         EventKind::PasskeyRegistered => "passkey-registered",
         EventKind::PasskeyDeleted => "passkey-deleted",
         EventKind::PasskeySignCountRegression => "passkey-sign-count-regression",
+        EventKind::TwoFactorEnabled => "two-factor-enabled",
+        EventKind::TwoFactorDisabled => "two-factor-disabled",
+        EventKind::RecoveryCodesGenerated => "recovery-codes-generated",
     }
 }

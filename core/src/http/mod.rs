@@ -14,6 +14,7 @@
 //! | `POST /logout`   | ends the session, clears the cookie                             |
 //! | `GET /me`        | the signed-in user, 401 otherwise                               |
 //! | `GET|POST /change` | form / change password (ends every other session)             |
+//! | `GET|POST /verify` | form / re-enter the password: the login counts as fresh again  |
 //! | `GET /sessions`  | the user's sessions                                             |
 //! | `POST /sessions/revoke` | ends one of the user's sessions                          |
 //! | `POST /logout-everywhere` | ends every session of the user                         |
@@ -250,7 +251,7 @@ impl Route {
 
 /// The account, session and token routes (the two-factor and WebAuthn ones are in their
 /// modules); a path's methods are listed in the order its `Allow` header names them.
-const ROUTES: [Route; 23] = [
+const ROUTES: [Route; 25] = [
     Route::json("GET", "/", index),
     Route::json("GET", "/healthz", healthz),
     Route::json("GET", "/openapi.json", openapi),
@@ -263,6 +264,8 @@ const ROUTES: [Route; 23] = [
     Route::json("GET", "/me", me),
     Route::page("GET", "/change", change_page),
     Route::json("POST", "/change", change),
+    Route::page("GET", "/verify", verify_page),
+    Route::json("POST", "/verify", verify),
     Route::json("GET", "/sessions", sessions),
     Route::json("POST", "/sessions/revoke", revoke),
     Route::json("GET", "/auth/check", auth_check),
@@ -358,6 +361,38 @@ fn login_page(_: &Sesame<'_>, _: &Request, _: Format) -> Result<Response, Error>
 fn change_page(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let (info, _) = signed_in(sesame, req)?;
     Ok(Response::html(200, pages::change(&info.csrf_token, None)))
+}
+
+fn verify_page(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
+    let (info, _) = signed_in(sesame, req)?;
+    Ok(Response::html(200, pages::verify(&info.csrf_token, None)))
+}
+
+#[derive(Deserialize)]
+struct VerifyBody {
+    password: String,
+}
+
+/// `POST /verify`: the password again, so the calling login (session or token login) counts as
+/// freshly authenticated. A sign-in attempt in every respect (throttled, counted into the
+/// lockout).
+fn verify(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
+    let (info, _) = signed_in(sesame, req)?;
+    let body: VerifyBody = parse::body(req)?;
+    let fresh_until = sesame.verify_password(&info, &body.password, &req.client())?;
+    Ok(match format {
+        Format::Json => Response::json(
+            200,
+            &serde_json::json!({"status": "verified", "fresh_until_ms": fresh_until}),
+        ),
+        Format::Html => Response::html(
+            200,
+            pages::notice_signed_in(
+                "Confirmed",
+                "Thank you. For the next few minutes you can change passkeys, two-factor and recovery codes.",
+            ),
+        ),
+    })
 }
 
 /// The OpenAPI 3.1 document of the JSON API (`GET /openapi.json`); its `info.version` is set
@@ -475,12 +510,19 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
         (Format::Html, "/reset") if req.method == "POST" => {
             Response::html(status, pages::reset(None, Some(&public.message)))
         }
-        (Format::Html, "/change") if public.code != ErrorCode::Unauthenticated => {
+        (Format::Html, path @ ("/change" | "/verify"))
+            if public.code != ErrorCode::Unauthenticated =>
+        {
             let csrf = parse::credential(req)
                 .and_then(|c| sesame.validate_session(c.token()).ok())
                 .map(|info| info.csrf_token)
                 .unwrap_or_default();
-            Response::html(status, pages::change(&csrf, Some(&public.message)))
+            let page = if path == "/change" {
+                pages::change(&csrf, Some(&public.message))
+            } else {
+                pages::verify(&csrf, Some(&public.message))
+            };
+            Response::html(status, page)
         }
         (Format::Html, _) => two_factor::error_page(sesame, req, &public)
             .or_else(|| webauthn::error_page(sesame, req, &public))
@@ -1053,7 +1095,7 @@ fn sanitize(word: &str) -> String {
 
 /// The names of the body types [`parse_body_as`] knows, for the fuzz targets.
 #[cfg(feature = "fuzzing")]
-pub(crate) const BODY_TYPES: [&str; 16] = [
+pub(crate) const BODY_TYPES: [&str; 17] = [
     "register",
     "login",
     "change",
@@ -1070,6 +1112,7 @@ pub(crate) const BODY_TYPES: [&str; 16] = [
     "tf-setup",
     "tf-select",
     "tf-code",
+    "verify",
 ];
 
 /// Decodes `req`'s body as the body type named `name` (one of [`BODY_TYPES`]), exactly as its
@@ -1080,6 +1123,7 @@ pub(crate) fn parse_body_as(name: &str, req: &Request) -> Option<Result<(), Auth
         "register" => check::<RegisterBody>(req),
         "login" => check::<LoginBody>(req),
         "change" => check::<ChangeBody>(req),
+        "verify" => check::<VerifyBody>(req),
         "revoke" => check::<RevokeBody>(req),
         "tokens" => check::<TokensBody>(req),
         "refresh" => check::<RefreshBody>(req),

@@ -64,6 +64,7 @@ pub(super) fn me(user: &User, csrf_token: &str) -> String {
         &format!(
             "<h1>My account</h1>\n<dl>\n<dt>Email</dt><dd>{}</dd>\n{username}<dt>Roles</dt><dd>{roles}</dd>\n</dl>\n\
              <ul><li><a href=\"/change\">Change password</a></li>\
+             <li><a href=\"/verify\">Confirm it is you</a></li>\
              <li><a href=\"/sessions\">My sessions</a></li>\
              <li><a href=\"/tf-setup\">Two-factor authentication</a></li>\
              <li><a href=\"/wan-register\">Passkeys and security keys</a></li></ul>\
@@ -88,6 +89,24 @@ pub(super) fn change(csrf_token: &str, error: Option<&str>) -> String {
              <p><label for=\"new_password_confirm\">New password again</label><br>\
              <input id=\"new_password_confirm\" name=\"new_password_confirm\" type=\"password\" autocomplete=\"new-password\" required></p>\n\
              <p><button type=\"submit\">Change password</button></p>\n</form>\n<p><a href=\"/me\">Back</a></p>",
+            alert(error),
+            escape(csrf_token)
+        ),
+    )
+}
+
+/// The re-verification form (`/verify`): the password again, or a passkey.
+pub(super) fn verify(csrf_token: &str, error: Option<&str>) -> String {
+    layout(
+        "Confirm it is you",
+        &format!(
+            "<h1>Confirm it is you</h1>\n{}<p>Some changes (passkeys, two-factor, recovery codes) need a recent sign-in. Enter your password again.</p>\n\
+             <form method=\"post\" action=\"/verify\">\n\
+             <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\n\
+             <p><label for=\"password\">Password</label><br>\
+             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
+             <p><button type=\"submit\">Confirm</button></p>\n</form>\n\
+             <p><a href=\"/wan-verify\">Confirm with a passkey instead</a> · <a href=\"/me\">Back</a></p>",
             alert(error),
             escape(csrf_token)
         ),

@@ -122,7 +122,7 @@ pub(super) fn error_page(
             view.method = "GET".into();
             let (info, _) = signed_in(sesame, &view).ok()?;
             let status_now = sesame.two_factor_status(&info.user.id).ok()?;
-            let enrolment = sesame.current_totp_enrolment(&info.user).ok()?;
+            let enrolment = sesame.current_totp_enrolment(&info).ok()?;
             setup_html(
                 &status_now,
                 enrolment.as_ref(),
@@ -197,7 +197,7 @@ fn setup_page(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Resp
     Ok(match format {
         Format::Json => Response::json(200, &status_json(&status)),
         Format::Html => {
-            let enrolment = sesame.current_totp_enrolment(&info.user)?;
+            let enrolment = sesame.current_totp_enrolment(&info)?;
             Response::html(
                 200,
                 setup_html(&status, enrolment.as_ref(), &info.csrf_token, None),
@@ -221,7 +221,7 @@ fn setup(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
     let body: SetupBody = parse::body(req)?;
     match (body.setup.as_deref(), body.code, body.password) {
         (Some("authenticator"), _, _) => {
-            let enrolment = sesame.start_totp(&info.user)?;
+            let enrolment = sesame.start_totp(&info)?;
             Ok(match format {
                 Format::Json => Response::json(
                     200,
@@ -248,7 +248,7 @@ fn setup(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
             let proof = match (password.as_deref(), code.as_deref()) {
                 (Some(p), _) if !p.is_empty() => Reauth::Password(p),
                 (_, Some(c)) if !c.is_empty() => Reauth::Code(c),
-                _ if sesame.passkey_verified_recently(&info)? => Reauth::RecentPasskey(&info),
+                _ if sesame.verified_with_passkey_recently(&info)? => Reauth::RecentPasskey,
                 _ => {
                     return Err(Error::rejected(
                         ErrorCode::InvalidRequest,
@@ -256,7 +256,7 @@ fn setup(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
                     ));
                 }
             };
-            sesame.disable_two_factor(&info.user.id, proof)?;
+            sesame.disable_two_factor(&info, proof, &req.client())?;
             const DONE: &str =
                 "Two-factor authentication is off and your recovery codes are deleted.";
             Ok(match format {
@@ -268,7 +268,7 @@ fn setup(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
             })
         }
         (None, Some(code), _) => {
-            sesame.confirm_totp(&info.user, &code)?;
+            sesame.confirm_totp(&info, &code)?;
             const DONE: &str = "Two-factor authentication is on. Generate recovery codes now, in case you lose your phone.";
             Ok(match format {
                 Format::Json => Response::json(
@@ -448,7 +448,7 @@ fn generate_recovery_codes(
     format: Format,
 ) -> Result<Response, Error> {
     let (info, _) = signed_in(sesame, req)?;
-    let codes = sesame.generate_recovery_codes(&info.user.id)?;
+    let codes = sesame.generate_recovery_codes(&info)?;
     let list: Vec<&str> = codes.0.iter().map(|c| c.as_str()).collect();
     Ok(match format {
         Format::Json => Response::json(200, &serde_json::json!({"recovery_codes": list})),

@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 use crate::Sesame;
 use crate::error::{Error, ErrorCode, Result};
 use crate::records::{self, CAS_ATTEMPTS};
+use crate::sessions::SessionInfo;
 
 use super::{invalid_code, totp::base32_encode};
 
@@ -54,10 +55,13 @@ pub(crate) fn key(user_id: &str) -> String {
 
 impl Sesame<'_> {
     /// Generates a new set of recovery codes, replacing (and so invalidating) any old set.
-    /// Only for users with two-factor on: `invalid-request` otherwise.
+    /// Only for users with two-factor on: `invalid-request` otherwise. Needs a freshly
+    /// authenticated login (`reauthentication-required`).
     ///
     /// WIT: `sesame:auth/two-factor.generate-recovery-codes`.
-    pub fn generate_recovery_codes(&self, user_id: &str) -> Result<RecoveryCodes> {
+    pub fn generate_recovery_codes(&self, login: &SessionInfo) -> Result<RecoveryCodes> {
+        self.require_fresh(login)?;
+        let user_id = login.user.id.as_str();
         if !self.two_factor_required(user_id)? {
             return Err(Error::rejected(
                 ErrorCode::InvalidRequest,
@@ -88,6 +92,11 @@ impl Sesame<'_> {
             unused,
         };
         records::save(self.store, &key(user_id), &record, None, None)?;
+        self.security_notice(
+            user_id,
+            crate::notices::Notice::RecoveryCodesRegenerated,
+            None,
+        )?;
         Ok(RecoveryCodes(codes))
     }
 

@@ -35,8 +35,10 @@ fn code(f: &Fixture, user: &User, offset: i64) -> String {
 /// confirming code's step is in the past.
 fn enrolled() -> (Fixture, User) {
     let (f, user) = registered();
-    f.sesame().start_totp(&user).unwrap();
-    f.sesame().confirm_totp(&user, &code(&f, &user, 0)).unwrap();
+    f.sesame().start_totp(&f.fresh_login(&user)).unwrap();
+    f.sesame()
+        .confirm_totp(&f.fresh_login(&user), &code(&f, &user, 0))
+        .unwrap();
     f.advance(totp::PERIOD_SECS * 1000);
     (f, user)
 }
@@ -61,7 +63,7 @@ fn enrolment_shows_uri_and_qr_and_needs_a_valid_code() {
     let (f, user) = registered();
     let s = f.sesame();
     assert!(!required(&s, &user).unwrap());
-    let enrolment = s.start_totp(&user).unwrap();
+    let enrolment = s.start_totp(&f.fresh_login(&user)).unwrap();
     assert!(
         enrolment
             .otpauth_uri
@@ -78,16 +80,20 @@ fn enrolment_shows_uri_and_qr_and_needs_a_valid_code() {
     // Unconfirmed: not yet required.
     assert!(!required(&s, &user).unwrap());
     assert_eq!(
-        code_of(s.confirm_totp(&user, "000000")),
+        code_of(s.confirm_totp(&f.fresh_login(&user), "000000")),
         ErrorCode::InvalidCode
     );
     assert_eq!(
-        code_of(s.confirm_totp(&user, "12ab56")),
+        code_of(s.confirm_totp(&f.fresh_login(&user), "12ab56")),
         ErrorCode::InvalidRequest
     );
-    s.confirm_totp(&user, &code(&f, &user, 0)).unwrap();
+    s.confirm_totp(&f.fresh_login(&user), &code(&f, &user, 0))
+        .unwrap();
     assert!(required(&s, &user).unwrap());
-    assert_eq!(code_of(s.start_totp(&user)), ErrorCode::AlreadyExists);
+    assert_eq!(
+        code_of(s.start_totp(&f.fresh_login(&user))),
+        ErrorCode::AlreadyExists
+    );
     assert_eq!(
         s.two_factor_status(&user.id).unwrap(),
         TwoFactorStatus {
@@ -172,9 +178,9 @@ fn a_code_is_accepted_at_most_once() {
     // The confirming code of enrolment was recorded as used too.
     let (f, user) = registered();
     let s = f.sesame();
-    s.start_totp(&user).unwrap();
+    s.start_totp(&f.fresh_login(&user)).unwrap();
     let first = code(&f, &user, 0);
-    s.confirm_totp(&user, &first).unwrap();
+    s.confirm_totp(&f.fresh_login(&user), &first).unwrap();
     assert_eq!(
         code_of(s.complete_totp(pending(&f).token.expose(), &first, &ClientInfo::default())),
         ErrorCode::InvalidCode
@@ -271,7 +277,7 @@ fn racing_requests_with_one_code_give_one_session() {
 fn recovery_codes_work_once_and_regeneration_replaces_them() {
     let (f, user) = enrolled();
     let s = f.sesame();
-    let codes = s.generate_recovery_codes(&user.id).unwrap();
+    let codes = s.generate_recovery_codes(&f.fresh_login(&user)).unwrap();
     assert_eq!(codes.0.len(), 10);
     assert!(
         codes
@@ -298,7 +304,7 @@ fn recovery_codes_work_once_and_regeneration_replaces_them() {
         code_of(s.complete_recovery(p.token.expose(), "not a code", &ClientInfo::default())),
         ErrorCode::InvalidRequest
     );
-    let fresh = s.generate_recovery_codes(&user.id).unwrap();
+    let fresh = s.generate_recovery_codes(&f.fresh_login(&user)).unwrap();
     assert_eq!(
         code_of(s.complete_recovery(p.token.expose(), &codes.0[1], &ClientInfo::default())),
         ErrorCode::InvalidCode,
@@ -326,7 +332,10 @@ fn recovery_codes_work_once_and_regeneration_replaces_them() {
 fn racing_requests_with_one_recovery_code_give_one_session() {
     let (mut f, user) = enrolled();
     f.config.lockout_threshold = 50;
-    let codes = f.sesame().generate_recovery_codes(&user.id).unwrap();
+    let codes = f
+        .sesame()
+        .generate_recovery_codes(&f.fresh_login(&user))
+        .unwrap();
     let tokens: Vec<PendingLogin> = (0..8).map(|_| pending(&f)).collect();
     let successes = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -350,7 +359,7 @@ fn racing_requests_with_one_recovery_code_give_one_session() {
 fn recovery_codes_need_two_factor_on() {
     let (f, user) = registered();
     assert_eq!(
-        code_of(f.sesame().generate_recovery_codes(&user.id)),
+        code_of(f.sesame().generate_recovery_codes(&f.fresh_login(&user))),
         ErrorCode::InvalidRequest
     );
 }
@@ -359,17 +368,29 @@ fn recovery_codes_need_two_factor_on() {
 fn disabling_needs_the_password_or_a_code() {
     let (f, user) = enrolled();
     let s = f.sesame();
-    s.generate_recovery_codes(&user.id).unwrap();
+    s.generate_recovery_codes(&f.fresh_login(&user)).unwrap();
     assert_eq!(
-        code_of(s.disable_two_factor(&user.id, Reauth::Password("wrong password!"))),
+        code_of(s.disable_two_factor(
+            &f.fresh_login(&user),
+            Reauth::Password("wrong password!"),
+            &ClientInfo::default()
+        )),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        code_of(s.disable_two_factor(&user.id, Reauth::Code("000000x"))),
+        code_of(s.disable_two_factor(
+            &f.fresh_login(&user),
+            Reauth::Code("000000x"),
+            &ClientInfo::default()
+        )),
         ErrorCode::InvalidRequest
     );
-    s.disable_two_factor(&user.id, Reauth::Code(&code(&f, &user, 0)))
-        .unwrap();
+    s.disable_two_factor(
+        &f.fresh_login(&user),
+        Reauth::Code(&code(&f, &user, 0)),
+        &ClientInfo::default(),
+    )
+    .unwrap();
     assert!(!required(&s, &user).unwrap());
     assert_eq!(s.recovery_codes_left(&user.id).unwrap(), 0);
     assert!(matches!(
@@ -377,21 +398,30 @@ fn disabling_needs_the_password_or_a_code() {
         LoginOutcome::SignedIn(_)
     ));
     assert_eq!(
-        code_of(s.disable_two_factor(&user.id, Reauth::Password(PW))),
+        code_of(s.disable_two_factor(
+            &f.fresh_login(&user),
+            Reauth::Password(PW),
+            &ClientInfo::default()
+        )),
         ErrorCode::NotFound
     );
     // And with the password.
-    s.start_totp(&user).unwrap();
-    s.confirm_totp(&user, &code(&f, &user, 0)).unwrap();
-    s.disable_two_factor(&user.id, Reauth::Password(PW))
+    s.start_totp(&f.fresh_login(&user)).unwrap();
+    s.confirm_totp(&f.fresh_login(&user), &code(&f, &user, 0))
         .unwrap();
+    s.disable_two_factor(
+        &f.fresh_login(&user),
+        Reauth::Password(PW),
+        &ClientInfo::default(),
+    )
+    .unwrap();
     assert!(!required(&s, &user).unwrap());
 }
 
 #[test]
 fn the_secret_is_not_in_the_store() {
     let (f, user) = registered();
-    let enrolment = f.sesame().start_totp(&user).unwrap();
+    let enrolment = f.sesame().start_totp(&f.fresh_login(&user)).unwrap();
     let (secret, _) = secret_of(&f, &user);
     let mut all = Vec::new();
     for (_, entry) in f.store.scan("", None, 1000).unwrap() {
@@ -410,16 +440,18 @@ fn sha256_and_eight_digits_are_configurable() {
     f.config.two_factor.totp_digits = 8;
     f.sesame().register(EMAIL, PW, None).unwrap();
     let user = f.sesame().list_users(None, 1).unwrap().remove(0);
-    let enrolment = f.sesame().start_totp(&user).unwrap();
+    let enrolment = f.sesame().start_totp(&f.fresh_login(&user)).unwrap();
     assert!(enrolment.otpauth_uri.contains("algorithm=SHA256&digits=8"));
     assert_eq!(enrolment.secret_base32.len(), 52, "256-bit secret");
     let eight = code(&f, &user, 0);
     assert_eq!(eight.len(), 8);
     assert_eq!(
-        code_of(f.sesame().confirm_totp(&user, &eight[..6])),
+        code_of(f.sesame().confirm_totp(&f.fresh_login(&user), &eight[..6])),
         ErrorCode::InvalidRequest
     );
-    f.sesame().confirm_totp(&user, &eight).unwrap();
+    f.sesame()
+        .confirm_totp(&f.fresh_login(&user), &eight)
+        .unwrap();
     assert!(required(&f.sesame(), &user).unwrap());
 }
 
@@ -523,13 +555,81 @@ fn guessing_codes_to_turn_two_factor_off_meets_the_same_lock() {
     };
     for _ in 0..f.config.lockout_threshold {
         assert_eq!(
-            code_of(s.disable_two_factor(&user.id, Reauth::Code(wrong))),
+            code_of(s.disable_two_factor(
+                &f.fresh_login(&user),
+                Reauth::Code(wrong),
+                &ClientInfo::default()
+            )),
             ErrorCode::InvalidCode
         );
     }
     assert_eq!(
-        code_of(s.disable_two_factor(&user.id, Reauth::Code(&right))),
+        code_of(s.disable_two_factor(
+            &f.fresh_login(&user),
+            Reauth::Code(&right),
+            &ClientInfo::default()
+        )),
         ErrorCode::RateLimited
     );
     assert!(required(&s, &user).unwrap());
+}
+
+#[test]
+fn parallel_wrong_codes_are_counted_before_any_is_checked() {
+    let (f, _) = enrolled();
+    let p = pending(&f);
+    let checked = std::sync::atomic::AtomicU32::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..200 {
+            scope.spawn(|| {
+                let s = f.sesame();
+                let _ = s.complete(p.token.expose(), &ClientInfo::default(), |_| {
+                    checked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    Err(invalid_code())
+                });
+            });
+        }
+    });
+    let checked = checked.into_inner();
+    assert!(checked >= 1, "no code was checked at all");
+    assert!(
+        checked
+            <= f.config
+                .two_factor
+                .max_attempts
+                .min(f.config.lockout_threshold),
+        "{checked} codes were checked"
+    );
+    // And the pending sign-in is over.
+    assert_eq!(
+        code_of(f.sesame().pending_methods(p.token.expose())),
+        ErrorCode::Unauthenticated
+    );
+}
+
+#[test]
+fn attempts_across_pending_sign_ins_are_counted_before_checking_too() {
+    let (f, _) = enrolled();
+    let checked = std::sync::atomic::AtomicU32::new(0);
+    let pendings: Vec<PendingLogin> = (0..8).map(|_| pending(&f)).collect();
+    std::thread::scope(|scope| {
+        for p in &pendings {
+            for _ in 0..25 {
+                scope.spawn(|| {
+                    let _ = f
+                        .sesame()
+                        .complete(p.token.expose(), &ClientInfo::default(), |_| {
+                            checked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            Err(invalid_code())
+                        });
+                });
+            }
+        }
+    });
+    let checked = checked.into_inner();
+    assert!(checked >= 1);
+    assert!(
+        checked <= f.config.lockout_threshold,
+        "{checked} codes were checked across pending sign-ins"
+    );
 }

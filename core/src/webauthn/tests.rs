@@ -4,6 +4,7 @@ use super::*;
 use crate::env::Env as _;
 use crate::events::EventKind;
 use crate::testing::Fixture;
+use crate::testing::base32_decode;
 use crate::two_factor::LoginOutcome;
 
 #[path = "../../../tests/src/authenticator.rs"]
@@ -573,7 +574,7 @@ fn sensitive_actions_need_a_fresh_session_and_verify_renews_it() {
     let ada = session(&f, ADA);
     let mut cred = SoftCredential::new(Alg::Es256, 20);
     let info = register(&f, &ada, &mut cred, "key", Usage::First);
-    f.advance(f.config.webauthn.freshness_ms);
+    f.advance(f.config.freshness_ms);
     let s = f.sesame();
     assert_eq!(
         code_of(s.delete_passkey(&ada, &info.id)),
@@ -588,7 +589,7 @@ fn sensitive_actions_need_a_fresh_session_and_verify_renews_it() {
     let until = s
         .finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
         .unwrap();
-    assert_eq!(until, f.env.now_ms() + f.config.webauthn.freshness_ms);
+    assert_eq!(until, f.env.now_ms() + f.config.freshness_ms);
     let deleted = s.delete_passkey(&ada, "key").unwrap();
     assert_eq!(deleted.id, info.id);
     assert!(s.list_passkeys(&ada.user.id).unwrap().is_empty());
@@ -721,47 +722,26 @@ fn the_relying_party_follows_the_deployment() {
     );
 }
 
-/// RFC 4648 base32 (no padding), for the TOTP secret the enrolment shows.
-fn base32_decode(text: &str) -> Vec<u8> {
-    let mut bits = 0u64;
-    let mut count = 0;
-    let mut out = Vec::new();
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => continue,
-        };
-        bits = (bits << 5) | u64::from(v);
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-        }
-    }
-    out
-}
-
 #[test]
 fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_not() {
     use crate::two_factor::{Reauth, totp};
     let f = fixture();
     let ada = session(&f, ADA);
     let s = f.sesame();
-    let enrolment = s.start_totp(&ada.user).unwrap();
+    let enrolment = s.start_totp(&ada).unwrap();
     let secret = totp::TotpSecret::new(base32_decode(&enrolment.secret_base32));
     let step = totp::step_at(f.env.now_ms() / 1000);
     let code = totp::code_at(&secret, enrolment.algorithm, enrolment.digits, step);
-    s.confirm_totp(&ada.user, &code).unwrap();
+    s.confirm_totp(&ada, &code).unwrap();
     let mut cred = SoftCredential::new(Alg::Es256, 24);
     register(&f, &ada, &mut cred, "key", Usage::First);
 
     // Freshly signed in, but not verified with the passkey: refused.
     assert_eq!(
-        code_of(s.disable_two_factor(&ada.user.id, Reauth::RecentPasskey(&ada))),
+        code_of(s.disable_two_factor(&ada, Reauth::RecentPasskey, &ClientInfo::default())),
         ErrorCode::ReauthenticationRequired
     );
-    // Another user's verified session does not count for ada.
+    // Another user's verification does not count for ada's login.
     let bob = session(&f, BOB);
     let mut bob_key = SoftCredential::new(Alg::Es256, 25);
     register(&f, &bob, &mut bob_key, "key", Usage::First);
@@ -770,7 +750,7 @@ fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_n
     s.finish_passkey_verify(&bob, ceremony.state.expose(), &assertion(answer))
         .unwrap();
     assert_eq!(
-        code_of(s.disable_two_factor(&ada.user.id, Reauth::RecentPasskey(&bob))),
+        code_of(s.disable_two_factor(&ada, Reauth::RecentPasskey, &ClientInfo::default())),
         ErrorCode::ReauthenticationRequired
     );
 
@@ -778,13 +758,13 @@ fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_n
     let answer = cred.assert(&ceremony.options, ORIGIN);
     s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
         .unwrap();
-    s.disable_two_factor(&ada.user.id, Reauth::RecentPasskey(&ada))
+    s.disable_two_factor(&ada, Reauth::RecentPasskey, &ClientInfo::default())
         .unwrap();
     assert!(!s.two_factor_required(&ada.user.id).unwrap());
 
     // The verification expires with the freshness window.
-    f.advance(f.config.webauthn.freshness_ms);
-    assert!(!s.passkey_verified_recently(&ada).unwrap());
+    f.advance(f.config.freshness_ms);
+    assert!(!s.verified_with_passkey_recently(&ada).unwrap());
 }
 
 #[test]
@@ -829,4 +809,44 @@ fn client_data_and_credentials_must_be_json_objects() {
         code_of(wire::parse_assertion(credential)),
         ErrorCode::InvalidRequest
     );
+}
+
+#[test]
+fn a_passkey_touch_without_user_verification_refreshes_but_does_not_replace_the_password() {
+    let f = fixture();
+    let issued = f.sesame().login(ADA, PW, &ClientInfo::default()).unwrap();
+    let token = issued.token.expose().to_owned();
+    let ada = f.sesame().validate_session(&token).unwrap();
+    let s = f.sesame();
+    let mut cred = SoftCredential::new(Alg::Es256, 27);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    f.advance(f.config.freshness_ms);
+    assert!(s.fresh_until(&ada).unwrap().is_none());
+    // A touch alone (user present, not verified).
+    cred.user_verified = false;
+    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
+        .unwrap();
+    // Possession is enough to count as fresh for adding a key...
+    assert!(s.fresh_until(&ada).unwrap().is_some());
+    // ...but not to stand in for the password.
+    assert!(!s.verified_with_passkey_recently(&ada).unwrap());
+    assert_eq!(
+        code_of(s.change_password_after_passkey(
+            &token,
+            "difference engine",
+            &ClientInfo::default()
+        )),
+        ErrorCode::ReauthenticationRequired
+    );
+    // With user verification it does.
+    cred.user_verified = true;
+    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
+        .unwrap();
+    assert!(s.verified_with_passkey_recently(&ada).unwrap());
+    s.change_password_after_passkey(&token, "difference engine", &ClientInfo::default())
+        .unwrap();
 }

@@ -1,0 +1,229 @@
+use super::*;
+use crate::ErrorCode;
+use crate::env::Env as _;
+use crate::testing::Fixture;
+
+const EMAIL: &str = "ada@example.com";
+const PW: &str = "analytical engine";
+
+fn registered() -> Fixture {
+    let f = Fixture::new();
+    f.sesame().register(EMAIL, PW, None).unwrap();
+    f
+}
+
+fn code_of<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
+    crate::AuthError::from(&result.unwrap_err()).code
+}
+
+/// Signs ada in and returns the session token with its info.
+fn signed_in(f: &Fixture) -> (String, SessionInfo) {
+    let issued = f.sesame().login(EMAIL, PW, &ClientInfo::default()).unwrap();
+    let token = issued.token.expose().to_owned();
+    let info = f.sesame().validate_session(&token).unwrap();
+    (token, info)
+}
+
+#[test]
+fn a_sign_in_is_fresh_for_the_window_and_then_not() {
+    let f = registered();
+    let (_, info) = signed_in(&f);
+    let s = f.sesame();
+    assert_eq!(
+        s.fresh_until(&info).unwrap(),
+        Some(info.authenticated_at_ms + f.config.freshness_ms)
+    );
+    f.advance(f.config.freshness_ms);
+    assert_eq!(s.fresh_until(&info).unwrap(), None);
+    assert_eq!(
+        code_of(s.start_totp(&info)),
+        ErrorCode::ReauthenticationRequired
+    );
+}
+
+#[test]
+fn a_token_login_from_a_stale_session_is_just_as_stale() {
+    let f = registered();
+    let (token, _) = signed_in(&f);
+    f.advance(f.config.freshness_ms + 1000);
+    let s = f.sesame();
+    // Minting is allowed, but the tokens carry the session's old authentication time...
+    let pair = s
+        .issue_tokens_for_session(&token, &ClientInfo::default())
+        .unwrap();
+    let login = s.validate_access_token(&pair.access_token).unwrap();
+    let session = s.validate_session(&token).unwrap();
+    assert_eq!(login.authenticated_at_ms, session.authenticated_at_ms);
+    assert_eq!(s.fresh_until(&login).unwrap(), None);
+    // ...so the bearer token can plant no factor.
+    assert_eq!(
+        code_of(s.start_totp(&login)),
+        ErrorCode::ReauthenticationRequired
+    );
+    // Refreshing never makes it fresher either.
+    let refreshed = s.refresh_tokens(&pair.refresh_token).unwrap();
+    let login = s.validate_access_token(&refreshed.access_token).unwrap();
+    assert_eq!(login.authenticated_at_ms, session.authenticated_at_ms);
+    assert_eq!(s.fresh_until(&login).unwrap(), None);
+}
+
+#[test]
+fn a_token_login_from_a_reverified_session_inherits_that_freshness() {
+    let f = registered();
+    let (token, session) = signed_in(&f);
+    f.advance(f.config.freshness_ms + 1000);
+    let s = f.sesame();
+    s.verify_password(&session, PW, &ClientInfo::default())
+        .unwrap();
+    let pair = s
+        .issue_tokens_for_session(&token, &ClientInfo::default())
+        .unwrap();
+    let login = s.validate_access_token(&pair.access_token).unwrap();
+    assert_eq!(login.authenticated_at_ms, f.env.now_ms());
+    assert!(s.fresh_until(&login).unwrap().is_some());
+}
+
+#[test]
+fn verify_refreshes_the_calling_login_only() {
+    let f = registered();
+    let (_, a) = signed_in(&f);
+    let (_, b) = signed_in(&f);
+    f.advance(f.config.freshness_ms + 1000);
+    let s = f.sesame();
+    let until = s.verify_password(&a, PW, &ClientInfo::default()).unwrap();
+    assert_eq!(until, f.env.now_ms() + f.config.freshness_ms);
+    assert_eq!(s.fresh_until(&a).unwrap(), Some(until));
+    assert_eq!(s.fresh_until(&b).unwrap(), None);
+    // A password re-entry is not a passkey verification.
+    assert!(!s.verified_with_passkey_recently(&a).unwrap());
+    assert_eq!(
+        code_of(s.verify_password(&b, "not the password", &ClientInfo::default())),
+        ErrorCode::InvalidCredentials
+    );
+    assert_eq!(s.fresh_until(&b).unwrap(), None);
+}
+
+#[test]
+fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
+    let f = registered();
+    let (_, info) = signed_in(&f);
+    let s = f.sesame();
+    for _ in 0..f.config.lockout_threshold {
+        assert_eq!(
+            code_of(s.verify_password(&info, "not the password", &ClientInfo::default())),
+            ErrorCode::InvalidCredentials
+        );
+    }
+    // Locked: the right password is refused everywhere, with the wrong password's answer.
+    assert_eq!(
+        code_of(s.verify_password(&info, PW, &ClientInfo::default())),
+        ErrorCode::InvalidCredentials
+    );
+    assert_eq!(
+        code_of(s.login(EMAIL, PW, &ClientInfo::default())),
+        ErrorCode::InvalidCredentials
+    );
+    f.advance(f.config.lockout_base_ms);
+    s.login(EMAIL, PW, &ClientInfo::default()).unwrap();
+}
+
+#[test]
+fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
+    let f = registered();
+    let (token, _) = signed_in(&f);
+    let s = f.sesame();
+    let client = ClientInfo {
+        address: Some("192.0.2.7".into()),
+        user_agent: None,
+    };
+    for _ in 0..f.config.lockout_threshold {
+        assert_eq!(
+            code_of(s.change_password(&token, "not the password", "difference engine", &client)),
+            ErrorCode::InvalidCredentials
+        );
+    }
+    assert_eq!(
+        code_of(s.change_password(&token, PW, "difference engine", &client)),
+        ErrorCode::InvalidCredentials
+    );
+    assert_eq!(
+        code_of(s.login(EMAIL, PW, &ClientInfo::default())),
+        ErrorCode::InvalidCredentials
+    );
+    // The per-account throttle counts these checks as sign-in attempts too.
+    let limit = f.config.throttle.login_per_account as u32;
+    let mut throttled = false;
+    for _ in f.config.lockout_threshold + 1..=limit + 1 {
+        if code_of(s.change_password(&token, "not the password", "difference engine", &client))
+            == ErrorCode::RateLimited
+        {
+            throttled = true;
+        }
+    }
+    assert!(throttled, "the per-account throttle never refused");
+}
+
+#[test]
+fn a_token_login_from_a_session_ends_with_the_session() {
+    let f = registered();
+    let s = f.sesame();
+    // Sign-out.
+    let (token, _) = signed_in(&f);
+    let pair = s
+        .issue_tokens_for_session(&token, &ClientInfo::default())
+        .unwrap();
+    s.validate_access_token(&pair.access_token).unwrap();
+    s.logout(&token).unwrap();
+    assert_eq!(
+        code_of(s.validate_access_token(&pair.access_token)),
+        ErrorCode::Unauthenticated
+    );
+    assert_eq!(
+        code_of(s.refresh_tokens(&pair.refresh_token)),
+        ErrorCode::Unauthenticated
+    );
+    // Idle expiry of the session.
+    let (token, _) = signed_in(&f);
+    let pair = s
+        .issue_tokens_for_session(&token, &ClientInfo::default())
+        .unwrap();
+    f.advance(f.config.session_idle_ms);
+    assert_eq!(
+        code_of(s.refresh_tokens(&pair.refresh_token)),
+        ErrorCode::Unauthenticated
+    );
+    // A password login's tokens have no session to end with.
+    let pair = s.issue_tokens(EMAIL, PW, &ClientInfo::default()).unwrap();
+    s.refresh_tokens(&pair.refresh_token).unwrap();
+}
+
+#[test]
+fn a_token_login_never_outlives_its_session() {
+    let f = registered();
+    let (token, session) = signed_in(&f);
+    let pair = f
+        .sesame()
+        .issue_tokens_for_session(&token, &ClientInfo::default())
+        .unwrap();
+    assert!(pair.refresh_expires_at_ms <= session.expires_at_ms);
+    assert!(f.config.refresh_absolute_ms > f.config.session_absolute_ms);
+}
+
+#[test]
+fn freshness_has_one_setting_and_the_old_name_still_works() {
+    let secret = "c2VzYW1lIHRlc3Qgc2VjcmV0IG9mIGF0IGxlYXN0IDMyIGJ5dGVz";
+    let new =
+        crate::Config::from_vars([("SESAME_SECRET", secret), ("SESAME_FRESHNESS_SECS", "120")])
+            .unwrap();
+    assert_eq!(new.freshness_ms, 120_000);
+    let old = crate::Config::from_vars([
+        ("SESAME_SECRET", secret),
+        ("SESAME_WEBAUTHN_FRESHNESS_SECS", "60"),
+    ])
+    .unwrap();
+    assert_eq!(old.freshness_ms, 60_000);
+    assert!(
+        crate::Config::from_vars([("SESAME_SECRET", secret), ("SESAME_FRESHNESS_SECS", "0")])
+            .is_err()
+    );
+}
