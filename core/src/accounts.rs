@@ -278,11 +278,17 @@ impl Sesame<'_> {
                 self.send_already_registered(&Email::parse(email)?);
                 Ok(())
             }
+            // A taken username would otherwise tell anyone which usernames exist. The account
+            // is not created; the address's owner is told by mail to pick another name.
+            Err(Error::UsernameTaken) if !self.config.reveal_taken_usernames => {
+                self.send_username_taken(&Email::parse(email)?);
+                Ok(())
+            }
             Err(e) => Err(e),
         }
     }
 
-    /// Administrative creation; says when the email is taken.
+    /// Administrative creation; says when the email or username is taken.
     ///
     /// WIT: `sesame:auth/accounts.create-user`.
     pub fn create_user(&self, new: &NewUser) -> Result<User> {

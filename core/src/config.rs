@@ -104,6 +104,10 @@ pub struct Config {
     pub two_factor: crate::two_factor::TwoFactorConfig,
     /// WebAuthn settings (relying party, challenge lifetime, attestation, counters).
     pub webauthn: crate::webauthn::WebAuthnConfig,
+    /// Whether registration answers `already-exists` for a taken username (friendlier, but it
+    /// tells anyone which usernames exist). Off by default: the answer is the generic 202 and
+    /// the registrant learns it by mail.
+    pub reveal_taken_usernames: bool,
     /// How long after the last real authentication (sign-in, `/verify`, `/wan-verify`) a login
     /// may make sensitive changes, in ms (see [`crate::freshness`]).
     pub freshness_ms: u64,
@@ -151,6 +155,7 @@ impl Config {
             two_factor: crate::two_factor::TwoFactorConfig::default(),
             webauthn: crate::webauthn::WebAuthnConfig::default(),
             freshness_ms: crate::freshness::DEFAULT_FRESHNESS_MS,
+            reveal_taken_usernames: false,
         }
     }
 
@@ -159,7 +164,8 @@ impl Config {
     /// - `SESAME_SECRET`: base64url master secret, at least 32 bytes (required);
     /// - `SESAME_ARGON2_M_KIB`, `SESAME_ARGON2_T`, `SESAME_ARGON2_P`: argon2id costs;
     /// - `SESAME_SESSION_IDLE_SECS`, `SESAME_SESSION_ABSOLUTE_SECS`: session lifetimes;
-    /// - `SESAME_COOKIE_SECURE`: `true` (default) or `false`;
+    /// - `SESAME_COOKIE_SECURE`: `true` (default) or `false`; `SESAME_REVEAL_TAKEN_USERNAMES`:
+    ///   `false` (default) or `true`, whether registration says a username is taken;
     /// - `SESAME_LOCKOUT_THRESHOLD`, `SESAME_LOCKOUT_BASE_SECS`, `SESAME_LOCKOUT_MAX_SECS`:
     ///   failures before locking, first lock and longest lock;
     /// - `SESAME_THROTTLE_LOGIN_PER_IP`, `SESAME_THROTTLE_LOGIN_PER_ACCOUNT`,
@@ -197,6 +203,7 @@ impl Config {
         let mut two_factor = crate::two_factor::TwoFactorConfig::default();
         let mut webauthn = crate::webauthn::WebAuthnConfig::default();
         let mut freshness_secs = None;
+        let mut reveal_taken_usernames = false;
         for (name, value) in vars {
             match name {
                 "SESAME_SECRET" => {
@@ -259,6 +266,9 @@ impl Config {
                 "SESAME_WEBAUTHN_CHALLENGE_SECS" => {
                     webauthn.challenge_ms = number::<u64>(name, value)?.saturating_mul(1000);
                 }
+                "SESAME_REVEAL_TAKEN_USERNAMES" => {
+                    reveal_taken_usernames = boolean(name, value)?;
+                }
                 // The old name, from when only passkeys re-verified, stays as an alias.
                 "SESAME_FRESHNESS_SECS" | "SESAME_WEBAUTHN_FRESHNESS_SECS" => {
                     freshness_secs = Some(number::<u64>(name, value)?);
@@ -282,13 +292,7 @@ impl Config {
                         _ => return Err(Error::Config(format!("{name} must be reject or flag"))),
                     }
                 }
-                "SESAME_COOKIE_SECURE" => {
-                    cookie_secure = match value {
-                        "true" | "1" => true,
-                        "false" | "0" => false,
-                        _ => return Err(Error::Config(format!("{name} must be true or false"))),
-                    }
-                }
+                "SESAME_COOKIE_SECURE" => cookie_secure = boolean(name, value)?,
                 _ => {}
             }
         }
@@ -334,6 +338,7 @@ impl Config {
             config.refresh_idle_ms = secs.saturating_mul(1000);
         }
         config.token_audience = token_audience;
+        config.reveal_taken_usernames = reveal_taken_usernames;
         if let Some(secs) = freshness_secs {
             config.freshness_ms = secs.saturating_mul(1000);
         }
@@ -368,6 +373,15 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+/// A `true`/`false` (or `1`/`0`) setting.
+fn boolean(name: &str, value: &str) -> Result<bool> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(Error::Config(format!("{name} must be true or false"))),
     }
 }
 

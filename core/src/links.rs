@@ -66,6 +66,19 @@ impl Sesame<'_> {
         });
     }
 
+    /// Tells the person registering with `email` that the username they chose is taken, so no
+    /// account was created, instead of answering so to whoever sent the request.
+    pub(crate) fn send_username_taken(&self, email: &Email) {
+        self.env.send_mail(&Mail {
+            to: email.as_str().to_owned(),
+            subject: "Your account was not created".into(),
+            text: format!(
+                "Someone, probably you, asked to create an account for this address with a username that is already taken, so no account was created. Register again at {}/register with another username, or without one.\n\nIf it was not you, no action is needed.\n",
+                self.config.public_url
+            ),
+        });
+    }
+
     /// Confirms the email address named by a confirmation token.
     ///
     /// WIT: `sesame:auth/accounts.confirm-email`.

@@ -152,6 +152,24 @@ fn wrong_password_and_unknown_email_answer_alike() {
         (fresh.status, fresh.body.clone())
     );
     server.login("ada@example.com", PW);
+
+    // A taken username answers like a free one too: which usernames exist stays unknown.
+    let first = server.post_json(
+        "/register",
+        &json!({"email": "grace@example.com", "password": "another password", "username": "grace"}),
+        &[],
+    );
+    let clash = server.post_json(
+        "/register",
+        &json!({"email": "eve@example.com", "password": "another password", "username": "Grace"}),
+        &[],
+    );
+    assert_eq!(
+        (clash.status, clash.body.clone()),
+        (first.status, first.body.clone())
+    );
+    assert_eq!(clash.status, 202);
+    server.login("grace", "another password");
 }
 
 #[test]

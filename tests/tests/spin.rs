@@ -16,6 +16,8 @@ const HOST: Host = Host::Spin;
 
 #[path = "../suite/http.rs"]
 mod http;
+#[path = "../suite/reauthentication.rs"]
+mod reauthentication;
 #[path = "../suite/tokens.rs"]
 mod tokens;
 #[path = "../suite/two_factor.rs"]

@@ -452,3 +452,31 @@ fn account_events_are_recorded_and_handed_to_the_host() {
         );
     }
 }
+
+#[test]
+fn registering_a_taken_username_answers_like_any_registration_and_mails_the_registrant() {
+    let f = Fixture::new();
+    let s = f.sesame();
+    s.register("ada@example.com", "analytical engine", Some("ada"))
+        .unwrap();
+    // Same answer as a new account; nothing is created; the registrant hears by mail.
+    s.register("grace@example.com", "cobol compiler", Some("Ada"))
+        .unwrap();
+    assert_eq!(s.list_users(None, 10).unwrap().len(), 1);
+    let mail = f.env.outbox.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(mail.to, "grace@example.com");
+    assert_eq!(mail.subject, "Your account was not created");
+    // The address stays free for a registration with another username.
+    s.register("grace@example.com", "cobol compiler", Some("grace"))
+        .unwrap();
+    assert_eq!(s.list_users(None, 10).unwrap().len(), 2);
+
+    // Operators who prefer the visible answer turn it on.
+    let mut config = crate::testing::test_config();
+    config.reveal_taken_usernames = true;
+    let revealing = crate::Sesame::new(&f.store, &f.env, &config).unwrap();
+    assert!(matches!(
+        revealing.register("hopper@example.com", "cobol compiler", Some("ada")),
+        Err(Error::UsernameTaken)
+    ));
+}
