@@ -122,7 +122,9 @@ enum Command {
     /// (default 43200), SESAME_LOCKOUT_THRESHOLD (default 5 failures), SESAME_LOCKOUT_BASE_SECS
     /// (default 60, doubled per further failure), SESAME_LOCKOUT_MAX_SECS (default 86400),
     /// SESAME_THROTTLE_LOGIN_PER_IP (default 30 a minute), SESAME_THROTTLE_LOGIN_PER_ACCOUNT
-    /// (default 10 a minute), SESAME_THROTTLE_REGISTER_PER_IP (default 10 a minute).
+    /// (default 10 a minute), SESAME_THROTTLE_REGISTER_PER_IP (default 10 a minute),
+    /// SESAME_FRESHNESS_SECS (default 600: how long a sign-in, /verify or /wan-verify allows
+    /// sensitive changes), SESAME_REVEAL_TAKEN_USERNAMES (default false).
     /// Two-factor: SESAME_TOTP_ALGORITHM (SHA1, SHA256 or SHA512; default SHA1),
     /// SESAME_TOTP_DIGITS (6 or 8; default 6), SESAME_TOTP_ISSUER (default Sesame),
     /// SESAME_RECOVERY_CODES (default 10 per set), SESAME_TWO_FACTOR_MAX_ATTEMPTS (default 5
@@ -131,7 +133,7 @@ enum Command {
     /// WebAuthn: SESAME_WEBAUTHN_RP_ID (default: the public URL's host), SESAME_WEBAUTHN_RP_NAME
     /// (default Sesame), SESAME_WEBAUTHN_ORIGINS (comma separated; default: the public URL's
     /// origin), SESAME_WEBAUTHN_CHALLENGE_SECS (default 300), SESAME_WEBAUTHN_FRESHNESS_SECS
-    /// (default 600), SESAME_WEBAUTHN_ATTESTATION (default none,packed),
+    /// (an alias of SESAME_FRESHNESS_SECS), SESAME_WEBAUTHN_ATTESTATION (default none,packed),
     /// SESAME_WEBAUTHN_SIGN_COUNT (reject or flag; default reject).
     Serve {
         /// Address to listen on. Cookies are marked Secure unless this is a loopback address
@@ -259,7 +261,7 @@ enum UserCommand {
 }
 
 /// Names of host environment variables passed through to the component; it sees no others.
-const PASSED_THROUGH: [&str; 31] = [
+const PASSED_THROUGH: [&str; 33] = [
     "SESAME_ARGON2_M_KIB",
     "SESAME_ARGON2_T",
     "SESAME_ARGON2_P",
@@ -277,6 +279,8 @@ const PASSED_THROUGH: [&str; 31] = [
     "SESAME_REFRESH_ABSOLUTE_SECS",
     "SESAME_REFRESH_IDLE_SECS",
     "SESAME_TOKEN_AUDIENCE",
+    "SESAME_FRESHNESS_SECS",
+    "SESAME_REVEAL_TAKEN_USERNAMES",
     // Two-factor.
     "SESAME_TOTP_ALGORITHM",
     "SESAME_TOTP_DIGITS",
