@@ -203,6 +203,7 @@ impl Config {
         let mut two_factor = crate::two_factor::TwoFactorConfig::default();
         let mut webauthn = crate::webauthn::WebAuthnConfig::default();
         let mut freshness_secs = None;
+        let mut old_freshness_secs = None;
         let mut reveal_taken_usernames = false;
         for (name, value) in vars {
             match name {
@@ -269,9 +270,11 @@ impl Config {
                 "SESAME_REVEAL_TAKEN_USERNAMES" => {
                     reveal_taken_usernames = boolean(name, value)?;
                 }
-                // The old name, from when only passkeys re-verified, stays as an alias.
-                "SESAME_FRESHNESS_SECS" | "SESAME_WEBAUTHN_FRESHNESS_SECS" => {
-                    freshness_secs = Some(number::<u64>(name, value)?);
+                "SESAME_FRESHNESS_SECS" => freshness_secs = Some(number::<u64>(name, value)?),
+                // The old name, from when only passkeys re-verified, stays as an alias; the
+                // new name wins when both are set.
+                "SESAME_WEBAUTHN_FRESHNESS_SECS" => {
+                    old_freshness_secs = Some(number::<u64>(name, value)?);
                 }
                 "SESAME_WEBAUTHN_ATTESTATION" => {
                     webauthn.attestation_formats = value
@@ -339,7 +342,7 @@ impl Config {
         }
         config.token_audience = token_audience;
         config.reveal_taken_usernames = reveal_taken_usernames;
-        if let Some(secs) = freshness_secs {
+        if let Some(secs) = freshness_secs.or(old_freshness_secs) {
             config.freshness_ms = secs.saturating_mul(1000);
         }
         config.validate()?;

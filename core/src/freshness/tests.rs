@@ -227,3 +227,22 @@ fn freshness_has_one_setting_and_the_old_name_still_works() {
             .is_err()
     );
 }
+
+#[test]
+fn the_new_freshness_name_wins_over_the_old_one() {
+    let secret = "c2VzYW1lIHRlc3Qgc2VjcmV0IG9mIGF0IGxlYXN0IDMyIGJ5dGVz";
+    for order in [
+        [
+            ("SESAME_FRESHNESS_SECS", "30"),
+            ("SESAME_WEBAUTHN_FRESHNESS_SECS", "90"),
+        ],
+        [
+            ("SESAME_WEBAUTHN_FRESHNESS_SECS", "90"),
+            ("SESAME_FRESHNESS_SECS", "30"),
+        ],
+    ] {
+        let mut vars = vec![("SESAME_SECRET", secret)];
+        vars.extend(order);
+        assert_eq!(crate::Config::from_vars(vars).unwrap().freshness_ms, 30_000);
+    }
+}
