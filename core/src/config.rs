@@ -104,6 +104,9 @@ pub struct Config {
     pub two_factor: crate::two_factor::TwoFactorConfig,
     /// WebAuthn settings (relying party, challenge lifetime, freshness, attestation, counters).
     pub webauthn: crate::webauthn::WebAuthnConfig,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` name the client (none by default:
+    /// the client is the connection's peer); see [`crate::client_addr`].
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
 }
 
 /// Default access-token lifetime: 5 minutes.
@@ -147,6 +150,7 @@ impl Config {
             token_audience: None,
             two_factor: crate::two_factor::TwoFactorConfig::default(),
             webauthn: crate::webauthn::WebAuthnConfig::default(),
+            trusted_proxies: crate::client_addr::TrustedProxies::none(),
         }
     }
 
@@ -175,6 +179,8 @@ impl Config {
     ///   `/wan-verify` counts as recent; `SESAME_WEBAUTHN_ATTESTATION` (comma separated, `none`,
     ///   `packed`): accepted formats; `SESAME_WEBAUTHN_SIGN_COUNT` (`reject` or `flag`): what a
     ///   counter that did not grow does.
+    /// - `SESAME_TRUSTED_PROXIES`: comma-separated addresses and CIDR blocks of the reverse
+    ///   proxies whose forwarding headers name the client ([`crate::client_addr`]).
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut secret = None;
         let mut argon2 = Argon2Params::default();
@@ -192,6 +198,7 @@ impl Config {
         let mut token_audience = None;
         let mut two_factor = crate::two_factor::TwoFactorConfig::default();
         let mut webauthn = crate::webauthn::WebAuthnConfig::default();
+        let mut trusted_proxies = crate::client_addr::TrustedProxies::none();
         for (name, value) in vars {
             match name {
                 "SESAME_SECRET" => {
@@ -276,6 +283,11 @@ impl Config {
                         _ => return Err(Error::Config(format!("{name} must be reject or flag"))),
                     }
                 }
+                "SESAME_TRUSTED_PROXIES" => {
+                    trusted_proxies = value
+                        .parse()
+                        .map_err(|e| Error::Config(format!("{name}: {e}")))?;
+                }
                 "SESAME_COOKIE_SECURE" => {
                     cookie_secure = match value {
                         "true" | "1" => true,
@@ -293,6 +305,7 @@ impl Config {
         config.throttle = throttle;
         config.two_factor = two_factor;
         config.webauthn = webauthn;
+        config.trusted_proxies = trusted_proxies;
         if let Some(url) = public_url {
             config.public_url = url;
         }
@@ -387,5 +400,25 @@ mod tests {
             Err(Error::Config(why)) if why.starts_with("SESAME_SECRET: ")
         ));
         assert!(format!("{:?}", config.secret).contains(".."));
+    }
+
+    #[test]
+    fn reads_trusted_proxies_and_refuses_bad_ones() {
+        let secret = URL_SAFE_NO_PAD.encode([1u8; 32]);
+        let config = Config::from_vars([("SESAME_SECRET", secret.as_str())]).unwrap();
+        assert!(config.trusted_proxies.is_empty());
+        let config = Config::from_vars([
+            ("SESAME_SECRET", secret.as_str()),
+            ("SESAME_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8"),
+        ])
+        .unwrap();
+        assert!(config.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        assert!(matches!(
+            Config::from_vars([
+                ("SESAME_SECRET", secret.as_str()),
+                ("SESAME_TRUSTED_PROXIES", "10.0.0.0/8,nginx"),
+            ]),
+            Err(Error::Config(why)) if why.starts_with("SESAME_TRUSTED_PROXIES: 'nginx'")
+        ));
     }
 }
