@@ -266,3 +266,60 @@ fn proxy_lists_parse_strictly() {
     assert!("example.com".parse::<TrustedProxies>().is_err());
     assert!("10.0.0.0/8 192.0.2.1".parse::<TrustedProxies>().is_err());
 }
+
+#[test]
+fn any_header_bytes_give_an_answer_without_panicking() {
+    // A deterministic stream of header lines built from the characters the parsers split on,
+    // plus multi-byte UTF-8 and invalid bytes: no input makes the parsers panic (slicing
+    // off a character boundary, say), and a known peer always leaves an answer.
+    const PIECES: [&[u8]; 24] = [
+        b"for=",
+        b"For=",
+        b"\"",
+        b"[",
+        b"]",
+        b":",
+        b",",
+        b";",
+        b"=",
+        b" ",
+        b"\t",
+        b"\\",
+        b"_x",
+        b"unknown",
+        b"192.0.2.7",
+        b"10.0.0.1",
+        b"2001:db8::1",
+        b"::ffff:10.1.1.1",
+        b"4711",
+        b"proto=https",
+        "é".as_bytes(),
+        b"\xff",
+        b"",
+        b"by=",
+    ];
+    let mut seed: u64 = 0x5eed;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        seed >> 33
+    };
+    let trusted = proxies("10.0.0.0/8");
+    let peer = ip("10.0.0.2");
+    for _ in 0..20_000 {
+        let mut line = Vec::new();
+        for _ in 0..next() % 12 {
+            line.extend_from_slice(PIECES[(next() % 24) as usize]);
+        }
+        let lines: [&[u8]; 1] = [&line];
+        for (forwarded, xff) in [(&lines[..], &[][..]), (&[][..], &lines[..])] {
+            // A known peer always leaves an answer: at worst itself.
+            assert!(
+                resolve(Some(peer), &trusted, forwarded, xff).is_some(),
+                "{:?}",
+                String::from_utf8_lossy(&line)
+            );
+        }
+    }
+}
