@@ -111,6 +111,9 @@ pub struct Config {
     /// How long after the last real authentication (sign-in, `/verify`, `/wan-verify`) a login
     /// may make sensitive changes, in ms (see [`crate::freshness`]).
     pub freshness_ms: u64,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` name the client (none by default:
+    /// the client is the connection's peer); see [`crate::client_addr`].
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
 }
 
 /// Default access-token lifetime: 5 minutes.
@@ -156,6 +159,7 @@ impl Config {
             webauthn: crate::webauthn::WebAuthnConfig::default(),
             freshness_ms: crate::freshness::DEFAULT_FRESHNESS_MS,
             reveal_taken_usernames: false,
+            trusted_proxies: crate::client_addr::TrustedProxies::none(),
         }
     }
 
@@ -185,6 +189,8 @@ impl Config {
     ///   `/verify` or `/wan-verify` counts as recent; `SESAME_WEBAUTHN_ATTESTATION` (comma separated, `none`,
     ///   `packed`): accepted formats; `SESAME_WEBAUTHN_SIGN_COUNT` (`reject` or `flag`): what a
     ///   counter that did not grow does.
+    /// - `SESAME_TRUSTED_PROXIES`: comma-separated addresses and CIDR blocks of the reverse
+    ///   proxies whose forwarding headers name the client ([`crate::client_addr`]).
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let mut secret = None;
         let mut argon2 = Argon2Params::default();
@@ -205,6 +211,7 @@ impl Config {
         let mut freshness_secs = None;
         let mut old_freshness_secs = None;
         let mut reveal_taken_usernames = false;
+        let mut trusted_proxies = crate::client_addr::TrustedProxies::none();
         for (name, value) in vars {
             match name {
                 "SESAME_SECRET" => {
@@ -296,6 +303,11 @@ impl Config {
                     }
                 }
                 "SESAME_COOKIE_SECURE" => cookie_secure = boolean(name, value)?,
+                "SESAME_TRUSTED_PROXIES" => {
+                    trusted_proxies = value
+                        .parse()
+                        .map_err(|e| Error::Config(format!("{name}: {e}")))?;
+                }
                 _ => {}
             }
         }
@@ -306,6 +318,7 @@ impl Config {
         config.throttle = throttle;
         config.two_factor = two_factor;
         config.webauthn = webauthn;
+        config.trusted_proxies = trusted_proxies;
         if let Some(url) = public_url {
             config.public_url = url;
         }
@@ -418,5 +431,25 @@ mod tests {
             Err(Error::Config(why)) if why.starts_with("SESAME_SECRET: ")
         ));
         assert!(format!("{:?}", config.secret).contains(".."));
+    }
+
+    #[test]
+    fn reads_trusted_proxies_and_refuses_bad_ones() {
+        let secret = URL_SAFE_NO_PAD.encode([1u8; 32]);
+        let config = Config::from_vars([("SESAME_SECRET", secret.as_str())]).unwrap();
+        assert!(config.trusted_proxies.is_empty());
+        let config = Config::from_vars([
+            ("SESAME_SECRET", secret.as_str()),
+            ("SESAME_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8"),
+        ])
+        .unwrap();
+        assert!(config.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+        assert!(matches!(
+            Config::from_vars([
+                ("SESAME_SECRET", secret.as_str()),
+                ("SESAME_TRUSTED_PROXIES", "10.0.0.0/8,nginx"),
+            ]),
+            Err(Error::Config(why)) if why.starts_with("SESAME_TRUSTED_PROXIES: 'nginx'")
+        ));
     }
 }

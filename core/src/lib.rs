@@ -45,6 +45,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod client_addr;
 pub mod config;
 pub mod env;
 pub mod error;

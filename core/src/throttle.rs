@@ -1,8 +1,28 @@
-//! Attempt throttling per client address and per account, in fixed windows counted in the
-//! store with compare-and-swap, so every node sharing a store shares the counts.
+//! Attempt throttling per client address and per account, counted in the store with
+//! compare-and-swap, so every node sharing a store shares the counts.
 //!
 //! The account counter is keyed by the identity as typed (normalised), not by user id, so an
-//! unknown account is throttled exactly like a real one and throttling reveals nothing.
+//! unknown account is throttled exactly like a real one and throttling reveals nothing. The
+//! address counter is keyed by the address's throttle bucket
+//! ([`throttle_bucket`](crate::client_addr::throttle_bucket)): the IPv4 address, or the /64 of
+//! an IPv6 address, since one subscriber usually holds a whole /64.
+//!
+//! # Windows
+//!
+//! Counts are kept per fixed window (one counter per window number) but judged as a sliding
+//! window: an attempt passes while `count(current) + count(previous) × (share of the previous
+//! window still inside the last window length, rounded up)` is below the limit. Plain fixed
+//! windows let a burst straddling a boundary through twice (the limit just before it, the
+//! limit again just after); with the weighted previous window, attempts after a burst pass
+//! again only at the limit's average rate, at the price of one more read. (Like any limiter
+//! that allows a burst of the limit, a burst followed by attempts at that rate can reach about
+//! twice the limit over one window length; what is bounded is the rate.)
+//!
+//! Each counter lives until two windows after its own has ended: one window because the next
+//! window still weighs it, and one more because a request is judged at the time it started
+//! (its clock), which can be well before it reaches the store. A counter written with a
+//! lifetime ending exactly at its window's end was gone for a request that started just before
+//! the boundary and reached the store just after it, which then counted from zero.
 
 use sha2::{Digest, Sha256};
 
@@ -23,6 +43,15 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Whether the subject is a client address (counted per
+    /// [`throttle_bucket`](crate::client_addr::throttle_bucket)) rather than an account.
+    fn per_address(self) -> bool {
+        match self {
+            Scope::LoginByAddress | Scope::MailByAddress => true,
+            Scope::LoginByAccount => false,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Scope::LoginByAddress => "login-ip",
@@ -59,8 +88,9 @@ impl Default for ThrottleLimits {
 }
 
 impl Sesame<'_> {
-    /// Counts one attempt in `scope` for `subject`; fails with [`Error::Throttled`] once the
-    /// window's allowance is used up.
+    /// Counts one attempt in `scope` for `subject` (an identity, or a client address for the
+    /// per-address scopes); fails with [`Error::Throttled`] once the allowance of the sliding
+    /// window ending now is used up.
     pub(crate) fn throttle(&self, scope: Scope, subject: &str) -> Result<()> {
         let limits = self.config.throttle;
         let limit = match scope {
@@ -71,25 +101,36 @@ impl Sesame<'_> {
         let window_ms = limits.window_ms.max(1);
         let now = self.env.now_ms();
         let window = now / window_ms;
-        let retry_after_ms = (window + 1) * window_ms - now;
-        let subject_hash =
-            hex::encode(&Sha256::digest(subject.trim().to_lowercase().as_bytes())[..16]);
-        let key = format!("throttle/{}/{subject_hash}/{window}", scope.name());
+        let elapsed_ms = now % window_ms;
+        let subject = if scope.per_address() {
+            crate::client_addr::throttle_bucket(subject)
+        } else {
+            subject.trim().to_lowercase()
+        };
+        let subject_hash = hex::encode(&Sha256::digest(subject.as_bytes())[..16]);
+        let key_of = |window: u64| format!("throttle/{}/{subject_hash}/{window}", scope.name());
+        let key = key_of(window);
+        let previous = match window.checked_sub(1) {
+            Some(before) => self.count(&key_of(before))?.0,
+            None => 0,
+        };
+        // See the module documentation: this window, the next that weighs it, and one more for
+        // requests that reach the store late.
+        let ttl_ms = (window_ms - elapsed_ms).saturating_add(window_ms.saturating_mul(2));
         for _ in 0..CAS_ATTEMPTS {
-            let (count, version) = match self.store.get(&key)? {
-                Some(entry) => (records::decode::<u64>(&key, &entry.value)?, entry.version),
-                None => (0, 0),
+            let (count, version) = self.count(&key)?;
+            let weighted = Weighted {
+                previous,
+                current: count,
+                elapsed_ms,
+                window_ms,
             };
-            if count >= limit {
-                return Err(Error::Throttled { retry_after_ms });
+            if !weighted.below(limit) {
+                return Err(Error::Throttled {
+                    retry_after_ms: weighted.retry_after_ms(limit),
+                });
             }
-            match records::save(
-                self.store,
-                &key,
-                &(count + 1),
-                Some(version),
-                Some(retry_after_ms),
-            ) {
+            match records::save(self.store, &key, &(count + 1), Some(version), Some(ttl_ms)) {
                 Ok(_) => return Ok(()),
                 Err(Error::Store(StoreError::Conflict)) => continue,
                 Err(e) => return Err(e),
@@ -97,4 +138,68 @@ impl Sesame<'_> {
         }
         Err(Error::Contention("throttle counter"))
     }
+
+    /// The count under `key` and its version (0 when absent).
+    fn count(&self, key: &str) -> Result<(u64, u64)> {
+        Ok(match self.store.get(key)? {
+            Some(entry) => (records::decode::<u64>(key, &entry.value)?, entry.version),
+            None => (0, 0),
+        })
+    }
 }
+
+/// The counts a sliding window is judged on.
+#[derive(Debug, Clone, Copy)]
+struct Weighted {
+    /// Attempts in the previous fixed window.
+    previous: u64,
+    /// Attempts so far in the current fixed window.
+    current: u64,
+    /// How far into the current window now is.
+    elapsed_ms: u64,
+    /// Window length.
+    window_ms: u64,
+}
+
+impl Weighted {
+    /// The previous window's share of the sliding window `remaining_ms` long that reaches
+    /// into it, rounded up: a burst just before a boundary still counts whole just after it.
+    fn previous_share(self, remaining_ms: u128) -> u128 {
+        (u128::from(self.previous) * remaining_ms).div_ceil(u128::from(self.window_ms))
+    }
+
+    /// Whether one more attempt is allowed: `current + ⌈previous × (window − elapsed) /
+    /// window⌉` is below `limit`.
+    fn below(self, limit: u64) -> bool {
+        let remaining = u128::from(self.window_ms - self.elapsed_ms);
+        u128::from(self.current) + self.previous_share(remaining) < u128::from(limit)
+    }
+
+    /// How long until an attempt would be allowed again, if no other is made meanwhile (at
+    /// least 1 ms).
+    fn retry_after_ms(self, limit: u64) -> u64 {
+        let window = u128::from(self.window_ms);
+        let remaining = u128::from(self.window_ms - self.elapsed_ms);
+        let limit = u128::from(limit);
+        let (current, previous) = (u128::from(self.current), u128::from(self.previous));
+        // With `count` attempts in the window before, an attempt passes once at most
+        // `room` are left in it for it to weigh: count × remaining' ≤ room × window.
+        let longest_remaining = |count: u128, room: u128| match count {
+            0 => window,
+            count => (room * window / count).min(window),
+        };
+        let wait = if current < limit {
+            // This window's count fits; wait until the previous one weighs little enough.
+            let fits = longest_remaining(previous, limit - current - 1);
+            remaining.saturating_sub(fits).max(1)
+        } else {
+            // Past this window's end it becomes the previous one, with nothing after it yet.
+            let fits = longest_remaining(current, limit.saturating_sub(1));
+            remaining + (window - fits).max(1)
+        };
+        u64::try_from(wait).unwrap_or(u64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -56,8 +56,10 @@ fn answer(req: &Request) -> Response {
 }
 
 /// Reads the head and at most `MAX_BODY_BYTES + 1` body bytes. `wasi:http` tells nothing of
-/// the client's address, so any client-address header is the client's own claim and is
-/// dropped: a client must not pick the bucket its attempts are throttled in.
+/// the connection's peer, so any client-address header is the client's own claim and is
+/// dropped: a client must not pick the bucket its attempts are throttled in. Behind a reverse
+/// proxy, `SESAME_TRUSTED_PROXIES` declares that requests arrive through it, and core reads the
+/// client from its forwarding headers ([`sesame_core::client_addr`]).
 fn read_request(request: &IncomingRequest) -> Result<Request, Response> {
     let head = RequestHead {
         method: sesame_core::wasi_http_method!(Method, request.method()),

@@ -145,6 +145,20 @@ enum Command {
         /// (with the bound port when LISTEN's port is 0).
         #[arg(long, env = "SESAME_PUBLIC_URL")]
         public_url: Option<String>,
+
+        /// A reverse proxy (address or CIDR block, like 10.0.0.0/8) whose X-Forwarded-For /
+        /// Forwarded headers name the client; repeatable. Only when the connection comes from
+        /// one of these are the headers read (the right-most address that is not a trusted
+        /// proxy is the client); from anyone else they are ignored. Without it, the client is
+        /// the connection's peer, so behind a proxy every client would share one throttle.
+        #[arg(
+            long = "trusted-proxy",
+            value_name = "CIDR",
+            env = "SESAME_TRUSTED_PROXIES",
+            value_delimiter = ',',
+            value_parser = parse_trusted_proxy
+        )]
+        trusted_proxies: Vec<ipnet::IpNet>,
     },
     /// Manage users.
     #[command(subcommand)]
@@ -313,14 +327,25 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         .map_err(|e| anyhow!("cannot open the store {}: {e}", common.store))?;
     match command {
         Command::Migrate { .. } => unreachable_migrate(),
-        Command::Serve { listen, public_url } => {
+        Command::Serve {
+            listen,
+            public_url,
+            trusted_proxies,
+        } => {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let bound = listener.local_addr()?;
             let public_url = public_url.unwrap_or_else(|| format!("http://{bound}"));
             let secure = !listen.ip().is_loopback();
-            let runtime = runtime(&common, backend.clone(), secure, &public_url).await?;
+            let runtime = runtime(
+                &common,
+                backend.clone(),
+                secure,
+                &public_url,
+                &trusted_proxies,
+            )
+            .await?;
             tokio::spawn(purge_loop(backend));
             crate::server::serve(runtime, listener).await
         }
@@ -570,7 +595,7 @@ pub(crate) struct Admin {
 impl Admin {
     async fn connect(common: &Common, backend: Arc<dyn StoreBackend>) -> Result<Self> {
         // Admin commands send no links; the URL only has to be well-formed.
-        let runtime = runtime(common, backend, true, "http://127.0.0.1:8080").await?;
+        let runtime = runtime(common, backend, true, "http://127.0.0.1:8080", &[]).await?;
         let mut store = runtime.new_store();
         let service = runtime.service()?.instantiate_async(&mut store).await?;
         Ok(Admin { store, service })
@@ -583,6 +608,7 @@ async fn runtime(
     backend: Arc<dyn StoreBackend>,
     cookie_secure: bool,
     public_url: &str,
+    trusted_proxies: &[ipnet::IpNet],
 ) -> Result<Runtime> {
     let secret = master_secret(&*backend).await?;
     let mut guest_env = vec![
@@ -594,6 +620,10 @@ async fn runtime(
         if let Ok(value) = std::env::var(name) {
             guest_env.push((name.to_owned(), value));
         }
+    }
+    if !trusted_proxies.is_empty() {
+        let list: Vec<String> = trusted_proxies.iter().map(ToString::to_string).collect();
+        guest_env.push(("SESAME_TRUSTED_PROXIES".to_owned(), list.join(",")));
     }
     let component = match &common.component {
         Some(path) => path.clone(),
@@ -619,6 +649,16 @@ async fn runtime(
         guest_env,
         common.sandbox_limits(),
     )
+}
+
+/// One `--trusted-proxy`: a CIDR block, or a single address (as its /32 or /128), so a typo
+/// stops the server at start instead of failing every request.
+fn parse_trusted_proxy(item: &str) -> Result<ipnet::IpNet, String> {
+    let item = item.trim();
+    item.parse::<ipnet::IpNet>()
+        .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|net| net.trunc())
+        .map_err(|_| format!("'{item}' is not an IP address or CIDR block (like 10.0.0.0/8)"))
 }
 
 /// The master secret, created at first start and kept in the store's host-only area, so every
@@ -713,11 +753,44 @@ async fn purge_loop(backend: Arc<dyn StoreBackend>) {
 
 #[cfg(test)]
 mod tests {
-    use super::PASSED_THROUGH;
+    use clap::Parser as _;
+
+    use super::{Cli, Command, PASSED_THROUGH};
 
     /// Settings the host sets for the component itself rather than passing through.
-    const SET_BY_THE_HOST: [&str; 3] =
-        ["SESAME_SECRET", "SESAME_PUBLIC_URL", "SESAME_COOKIE_SECURE"];
+    const SET_BY_THE_HOST: [&str; 4] = [
+        "SESAME_SECRET",
+        "SESAME_PUBLIC_URL",
+        "SESAME_COOKIE_SECURE",
+        "SESAME_TRUSTED_PROXIES",
+    ];
+
+    #[test]
+    fn trusted_proxies_are_repeatable_and_checked_at_start() {
+        let cli = Cli::try_parse_from([
+            "sesame",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8",
+            "--trusted-proxy",
+            "192.0.2.1,fd00::/8",
+        ])
+        .unwrap();
+        let Command::Serve {
+            trusted_proxies, ..
+        } = cli.command
+        else {
+            panic!("not serve");
+        };
+        let list: Vec<String> = trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(list, ["10.0.0.0/8", "192.0.2.1/32", "fd00::/8"]);
+        let bad = Cli::try_parse_from(["sesame", "serve", "--trusted-proxy", "nginx"]);
+        assert!(
+            bad.unwrap_err()
+                .to_string()
+                .contains("'nginx' is not an IP address")
+        );
+    }
 
     /// Every setting core's configuration reads reaches the component: a setting added there
     /// but not here would be documented and silently ignored.

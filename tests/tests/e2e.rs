@@ -10,7 +10,7 @@
 )]
 
 use serde_json::json;
-use sesame_tests::{Host, Server, admin};
+use sesame_tests::{Host, Server, admin, sesame_command};
 
 const PW: &str = "analytical engine";
 
@@ -527,4 +527,60 @@ fn mail_goes_out_through_smtp_when_configured() {
     );
     // Quoted-printable may wrap the link; its start is intact.
     assert!(message.contains("/confirm?token="), "{message}");
+}
+
+#[test]
+fn trusted_proxy_flag_names_each_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    let mut cmd = sesame_command(&db);
+    cmd.env("SESAME_THROTTLE_LOGIN_PER_IP", "2").args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--trusted-proxy",
+        "127.0.0.1/32",
+    ]);
+    let server = Server::spawn(cmd);
+    server.register("ada@example.com", PW);
+    let login = |email: &str, password: &str, client: &str| {
+        server.post_json(
+            "/login",
+            &json!({"email": email, "password": password}),
+            &[("x-forwarded-for", client)],
+        )
+    };
+    assert_eq!(
+        login("a@example.com", "wrong wrong", "192.0.2.1").status,
+        401
+    );
+    assert_eq!(
+        login("b@example.com", "wrong wrong", "192.0.2.1").status,
+        401
+    );
+    assert_eq!(
+        login("c@example.com", "wrong wrong", "192.0.2.1").status,
+        429
+    );
+    // Another client behind the same proxy signs in, and its session records its address.
+    let r = login("ada@example.com", PW, "2001:db8::7, 192.0.2.2");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let cookie = r.cookie_pair().unwrap();
+    let list = server.get("/sessions", &[("cookie", &cookie)]).json();
+    assert_eq!(list["sessions"][0]["address"], "192.0.2.2");
+
+    // A bad block stops the server at start, naming it.
+    let out = sesame_command(&db)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--trusted-proxy",
+            "10.0.0.0/33",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'10.0.0.0/33' is not an IP address"), "{err}");
 }

@@ -76,13 +76,22 @@ fn key_rotation_api_keys_and_disabling_through_the_cli() {
     assert_eq!(r.header("x-sesame-api-key-name"), Some("billing"));
     let r = server.get("/auth/check?scope=users:write", &[("authorization", &auth)]);
     assert_eq!((r.status, r.error_code().as_str()), (403, "forbidden"));
+    // A key counts only where a scope is asked for: not for user routes, nor for none.
+    for query in ["", "?role=admin"] {
+        let r = server.get(&format!("/auth/check{query}"), &[("authorization", &auth)]);
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (401, "unauthenticated"),
+            "{query:?}"
+        );
+    }
     let (_, list, _) = admin(&db, &["api-key", "list"], "");
     assert!(list.contains("billing") && !list.contains(&key), "{list}");
     let id = list.split_whitespace().next().unwrap().to_owned();
     assert!(admin(&db, &["api-key", "revoke", &id], "").0);
     assert_eq!(
         server
-            .get("/auth/check", &[("authorization", &auth)])
+            .get("/auth/check?scope=users:read", &[("authorization", &auth)])
             .status,
         401
     );

@@ -53,6 +53,7 @@ impl RequestHead {
             path_with_query: self.path_with_query.unwrap_or_else(|| "/".to_owned()),
             headers,
             body,
+            ..Request::default()
         }
     }
 }
@@ -72,8 +73,9 @@ pub fn read_body<E>(mut read: impl FnMut(u64) -> Result<Chunk, E>) -> Result<Vec
     Ok(body)
 }
 
-/// Sets the client address header to `address`, removing every copy the client sent, so that
-/// only the adapter's view of the connection reaches core's throttling and session records.
+/// Sets the peer address header to `address` (the connection's peer as the adapter saw it),
+/// removing every copy the client sent, so that only the adapter's view of the connection
+/// reaches [`Request::client_address`], and through it throttling and session records.
 pub fn set_client_addr(request: &mut Request, address: Option<String>) {
     request
         .headers

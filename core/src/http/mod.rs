@@ -39,11 +39,15 @@ pub mod parse;
 pub mod two_factor;
 pub mod webauthn;
 
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::Sesame;
 use crate::accounts::User;
 use crate::api_keys::API_KEY_PREFIX;
+use crate::client_addr::{self, TrustedProxies};
 use crate::error::{AuthError, Error, ErrorCode};
 use crate::sessions::{ClientInfo, IssuedSession, SessionInfo};
 use crate::tokens::{TOKEN_LOGIN_ID_PREFIX, TokenPair, is_access_token};
@@ -55,8 +59,10 @@ use subtle::ConstantTimeEq;
 /// being buffered whole.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Header carrying the client's network address. The host sets it from the connection and
-/// removes any copy a client sent, so it cannot be forged from outside.
+/// Header carrying the network address of the connection's peer (the client, or the reverse
+/// proxy in front of Sesame). The adapter sets it from the connection and removes any copy a
+/// client sent, so it cannot be forged from outside. Routes never read it: they ask
+/// [`Request::client_address`], which also reads trusted proxies' forwarding headers.
 pub const CLIENT_ADDR_HEADER: &str = "sesame-client-addr";
 
 /// An HTTP request as core sees it.
@@ -70,6 +76,8 @@ pub struct Request {
     pub headers: Vec<(String, Vec<u8>)>,
     /// The body, at most [`MAX_BODY_BYTES`] + 1 bytes.
     pub body: Vec<u8>,
+    /// The client's address, derived once per request (see [`Request::client_address`]).
+    client_address: OnceLock<Option<IpAddr>>,
 }
 
 impl Request {
@@ -114,9 +122,48 @@ impl Request {
             .map_or(self.path_with_query.as_str(), |(p, _)| p)
     }
 
+    /// The client's network address: the connection's peer, or, when the peer is a trusted
+    /// reverse proxy, the client it forwarded for ([`crate::client_addr`] has the rule).
+    /// Every per-address throttle and every record of where a sign-in came from reads it here,
+    /// and nowhere else. `None` when the adapter knows no address.
+    ///
+    /// [`handle`] derives it with the configured trusted proxies before any route runs; read
+    /// before that (a request never handed to [`handle`]), no proxy is trusted.
+    pub fn client_address(&self) -> Option<IpAddr> {
+        *self
+            .client_address
+            .get_or_init(|| self.derive_client_address(&TrustedProxies::none()))
+    }
+
+    /// The client's address from the peer header and the forwarding headers (raw lines, so a
+    /// line that is not UTF-8 counts as malformed instead of vanishing).
+    fn derive_client_address(&self, trusted: &TrustedProxies) -> Option<IpAddr> {
+        let peer = self
+            .header(CLIENT_ADDR_HEADER)
+            .and_then(client_addr::parse_peer);
+        let lines = |name: &str| -> Vec<&[u8]> {
+            self.headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_slice())
+                .collect()
+        };
+        client_addr::resolve(
+            peer,
+            trusted,
+            &lines("forwarded"),
+            &lines("x-forwarded-for"),
+        )
+    }
+
+    /// [`Request::client_address`] as text, for throttles and records.
+    fn client_address_text(&self) -> Option<String> {
+        self.client_address().map(|ip| ip.to_string())
+    }
+
     fn client(&self) -> ClientInfo {
         ClientInfo {
-            address: self.header(CLIENT_ADDR_HEADER).map(str::to_owned),
+            address: self.client_address_text(),
             user_agent: self.header("user-agent").map(str::to_owned),
         }
     }
@@ -298,6 +345,9 @@ fn allowed_methods(path: &str) -> Option<String> {
 
 /// Answers one request. Never panics; every failure becomes a 4xx/5xx with an error body.
 pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
+    // Once, before any route reads it, with this deployment's trusted proxies.
+    req.client_address
+        .get_or_init(|| req.derive_client_address(&sesame.config().trusted_proxies));
     let format = Format::of(req);
     let outcome = check_origin(req).and_then(|()| route(sesame, req, format));
     let mut response = outcome.unwrap_or_else(|error| error_response(sesame, req, format, &error));
@@ -432,9 +482,7 @@ fn reset_page(_: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Erro
 /// are exempt (a browser never attaches them by itself); requests without `Origin` and
 /// `Referer` (non-browser clients) pass here and meet the CSRF token check instead.
 fn check_origin(req: &Request) -> Result<(), Error> {
-    if is_safe_method(&req.method)
-        || matches!(parse::credential(req), Some(parse::Credential::Bearer(_)))
-    {
+    if is_safe_method(&req.method) || parse::bearer(req).is_some() {
         return Ok(());
     }
     let claimed = req.header("origin").or_else(|| req.header("referer"));
@@ -466,7 +514,8 @@ fn signed_in(
     sesame: &Sesame<'_>,
     req: &Request,
 ) -> Result<(SessionInfo, parse::Credential), Error> {
-    let credential = parse::credential(req).ok_or(Error::NoSession("no credential"))?;
+    let credential = parse::credential(req, sesame.config().cookie_secure)
+        .ok_or(Error::NoSession("no credential"))?;
     // Access tokens count only as `Authorization: Bearer`: a cookie never carries one, so a
     // planted cookie cannot stand in for a session and its CSRF token.
     let info = match &credential {
@@ -513,7 +562,7 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
         (Format::Html, path @ ("/change" | "/verify"))
             if public.code != ErrorCode::Unauthenticated =>
         {
-            let csrf = parse::credential(req)
+            let csrf = parse::credential(req, sesame.config().cookie_secure)
                 .and_then(|c| sesame.validate_session(c.token()).ok())
                 .map(|info| info.csrf_token)
                 .unwrap_or_default();
@@ -530,7 +579,10 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
         (Format::Json, _) => fault_response(error),
     };
     if public.code == ErrorCode::Unauthenticated
-        && matches!(parse::credential(req), Some(parse::Credential::Cookie(_)))
+        && matches!(
+            parse::credential(req, sesame.config().cookie_secure),
+            Some(parse::Credential::Cookie(_))
+        )
     {
         response = response.with_header("set-cookie", clear_cookie(sesame));
     }
@@ -568,8 +620,8 @@ struct RegisterBody {
 
 fn register(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
     let body: RegisterBody = parse::body(req)?;
-    if let Some(address) = req.header(CLIENT_ADDR_HEADER) {
-        sesame.throttle(crate::throttle::Scope::MailByAddress, address)?;
+    if let Some(address) = req.client_address_text() {
+        sesame.throttle(crate::throttle::Scope::MailByAddress, &address)?;
     }
     sesame.register(&body.email, &body.password, body.username.as_deref())?;
     const MESSAGE: &str = "Registration received. If the address was new, the account now exists and you can sign in.";
@@ -811,11 +863,20 @@ fn revoke(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response
 /// Forward-auth for reverse proxies (nginx `auth_request`, Traefik `forwardAuth`, Envoy
 /// `ext_authz`): 200 with identity headers when signed in and holding every `role` and
 /// `permission` asked for in the query, 401 when not signed in, 403 when something is missing.
+///
+/// An API key counts only where the caller asks for at least one `scope`: a route guarded by
+/// roles, permissions or nothing at all is for users, and a service's key must not pass it.
 fn auth_check(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let query = parse::query_pairs(req)?;
-    if let Some(parse::Credential::Bearer(key)) = parse::credential(req)
+    if let Some(key) = parse::bearer(req)
         && key.starts_with(API_KEY_PREFIX)
     {
+        if !query.iter().any(|(name, _)| name == "scope") {
+            return Err(Error::rejected(
+                ErrorCode::Unauthenticated,
+                "An API key passes only a check that asks for a scope (?scope=...).",
+            ));
+        }
         return service_check(sesame, &key, &query);
     }
     let (info, _) = signed_in(sesame, req)?;
@@ -923,8 +984,8 @@ fn refresh_tokens(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Respo
 /// in the body.
 fn revoke_tokens(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let token = if req.body.is_empty() {
-        match parse::credential(req) {
-            Some(parse::Credential::Bearer(token)) if is_access_token(&token) => token,
+        match parse::bearer(req) {
+            Some(token) if is_access_token(&token) => token,
             _ => {
                 return Err(Error::rejected(
                     ErrorCode::Unauthenticated,
@@ -1022,8 +1083,8 @@ fn reset(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
             })
         }
         (None, None, Some(email)) => {
-            if let Some(address) = req.header(CLIENT_ADDR_HEADER) {
-                sesame.throttle(crate::throttle::Scope::MailByAddress, address)?;
+            if let Some(address) = req.client_address_text() {
+                sesame.throttle(crate::throttle::Scope::MailByAddress, &address)?;
             }
             sesame.request_reset(&email)?;
             const SENT: &str =
@@ -1142,5 +1203,7 @@ fn check<T: serde::de::DeserializeOwned>(req: &Request) -> Option<Result<(), Aut
 
 #[cfg(test)]
 mod openapi_tests;
+#[cfg(test)]
+mod request_tests;
 #[cfg(test)]
 mod tests;

@@ -160,17 +160,29 @@ impl Credential {
     }
 }
 
-/// The session credential the request carries: `Authorization: Bearer`, else the cookie.
-pub(crate) fn credential(req: &Request) -> Option<Credential> {
-    if let Some(auth) = req.header("authorization") {
-        let (scheme, token) = auth.split_once(' ')?;
-        return scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| Credential::Bearer(token.trim().to_owned()));
+/// The session credential the request carries: `Authorization: Bearer`, else the session
+/// cookie of the deployment's name: [`SECURE_COOKIE_NAME`] when cookies are `Secure`
+/// (`cookie_secure`), else [`COOKIE_NAME`]. A Secure deployment never reads the plain name:
+/// any site sharing the parent domain, or anyone on a plain-HTTP path to it, can plant a
+/// cookie without the `__Host-` prefix, and would pick the victim's session (fixation).
+pub(crate) fn credential(req: &Request, cookie_secure: bool) -> Option<Credential> {
+    if req.header("authorization").is_some() {
+        return bearer(req).map(Credential::Bearer);
     }
-    cookie(req, SECURE_COOKIE_NAME)
-        .or_else(|| cookie(req, COOKIE_NAME))
-        .map(Credential::Cookie)
+    let name = if cookie_secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    };
+    cookie(req, name).map(Credential::Cookie)
+}
+
+/// The token of `Authorization: Bearer`, if that is how the request authenticates.
+pub(crate) fn bearer(req: &Request) -> Option<String> {
+    let (scheme, token) = req.header("authorization")?.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 /// The anti-CSRF token sent with the request: the `X-CSRF-Token` header, else the `csrf_token`
@@ -262,11 +274,36 @@ mod tests {
     #[test]
     fn tokens_from_bearer_or_cookie() {
         let r = Request::new("GET", "/me").with_header("cookie", "x=1; sesame_session=abc");
-        assert_eq!(credential(&r), Some(Credential::Cookie("abc".into())));
+        assert_eq!(
+            credential(&r, false),
+            Some(Credential::Cookie("abc".into()))
+        );
         let r = Request::new("GET", "/me").with_header("authorization", "Bearer tok");
-        assert_eq!(credential(&r), Some(Credential::Bearer("tok".into())));
+        assert_eq!(credential(&r, true), Some(Credential::Bearer("tok".into())));
         let r = Request::new("GET", "/me").with_header("authorization", "Basic tok");
-        assert_eq!(credential(&r), None);
+        assert_eq!(credential(&r, false), None);
+    }
+
+    #[test]
+    fn a_secure_deployment_reads_only_the_host_prefixed_cookie() {
+        let plain = Request::new("GET", "/me").with_header("cookie", "sesame_session=planted");
+        assert_eq!(credential(&plain, true), None);
+        let both = Request::new("GET", "/me").with_header(
+            "cookie",
+            "sesame_session=planted; __Host-sesame_session=real",
+        );
+        assert_eq!(
+            credential(&both, true),
+            Some(Credential::Cookie("real".into()))
+        );
+        // And a plain-HTTP loopback deployment reads only its own name.
+        assert_eq!(
+            credential(&both, false),
+            Some(Credential::Cookie("planted".into()))
+        );
+        let prefixed =
+            Request::new("GET", "/me").with_header("cookie", "__Host-sesame_session=real");
+        assert_eq!(credential(&prefixed, false), None);
     }
 
     #[test]

@@ -240,10 +240,10 @@ fn bad_input_table() {
 #[test]
 fn forged_cookie_is_401_and_cleared() {
     let f = Fixture::new();
-    let r = f.send(
-        Request::new("GET", "/me")
-            .with_header("cookie", &format!("sesame_session={}", "A".repeat(43))),
-    );
+    let r = f.send(Request::new("GET", "/me").with_header(
+        "cookie",
+        &format!("__Host-sesame_session={}", "A".repeat(43)),
+    ));
     assert_eq!(r.status, 401);
     assert!(r.header("set-cookie").unwrap().contains("Max-Age=0"));
     let r = f.send(Request::new("GET", "/me"));

@@ -378,7 +378,7 @@ fn complete(
         None => false,
     };
     if !live {
-        if let Some(credential) = parse::credential(req) {
+        if let Some(credential) = parse::credential(req, sesame.config().cookie_secure) {
             sesame.logout(credential.token())?;
         }
         return Err(Error::NoSession("no pending sign-in"));
