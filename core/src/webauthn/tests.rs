@@ -314,7 +314,8 @@ fn a_bad_signature_is_refused() {
         None,
         &ClientInfo::default(),
     );
-    assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
+    // Told like an unknown credential: a forger learns nothing about which IDs exist.
+    assert_eq!(code_of(refused), ErrorCode::UnknownCredential);
 }
 
 #[test]
@@ -346,7 +347,7 @@ fn unknown_and_other_users_credentials_never_sign_in() {
     forged.sign_count = 100;
     assert_eq!(
         code_of(sign_in(&f, None, &mut forged)),
-        ErrorCode::WebauthnRejected
+        ErrorCode::UnknownCredential
     );
 
     // Usernameless without a user handle.
@@ -830,3 +831,5 @@ fn client_data_and_credentials_must_be_json_objects() {
         ErrorCode::InvalidRequest
     );
 }
+
+mod hardening;
