@@ -21,6 +21,15 @@
 //!   registration). A sign-in only ever signs in the credential's owner: when the user was
 //!   named, a credential of anyone else is `unknown-credential`; the user handle, when sent,
 //!   must be the owner's.
+//! - Nothing tells a stranger who has an account or a credential: a named sign-in offers one
+//!   made-up credential for unknown names and accounts without passkeys, and a forged
+//!   assertion gets one answer whatever it names (see `webauthn/assertion.rs`). Both sign-in
+//!   steps are throttled with the limits and counters of a password sign-in.
+//! - BS (backed up) without BE (backup eligible) is refused; BE never changes after
+//!   registration; BS is kept up to date. CBOR must be exactly one item without repeated map
+//!   keys (see `webauthn/cbor.rs`).
+//! - A `/wan-verify` records whether the user was verified, since only then may it stand in
+//!   for the password ([`Sesame::fresh_with_uv`]).
 //! - The user handle is 32 random bytes per user, never the email or the user id.
 //! - A signature counter that does not grow (when either side is non-zero) suggests a cloned
 //!   authenticator: it is recorded as an event and, by default, refused
