@@ -733,7 +733,12 @@ impl Sesame<'_> {
                 match (identity, &credential.response.user_handle) {
                     (Some(identity), _) => self.throttle(Scope::LoginByAccount, identity)?,
                     (None, Some(handle)) => {
-                        self.throttle(Scope::LoginByAccount, &format!("wan-handle:{handle}"))?;
+                        // Re-encoded, so padding or other spellings of one handle share a
+                        // counter; one that does not decode is refused before any look-up.
+                        if let Ok(bytes) = wire::b64("userHandle", handle) {
+                            let subject = format!("wan-handle:{}", URL_SAFE_NO_PAD.encode(bytes));
+                            self.throttle(Scope::LoginByAccount, &subject)?;
+                        }
                     }
                     // Refused as incomplete before any credential is read.
                     (None, None) => {}
