@@ -21,6 +21,15 @@
 //!   registration). A sign-in only ever signs in the credential's owner: when the user was
 //!   named, a credential of anyone else is `unknown-credential`; the user handle, when sent,
 //!   must be the owner's.
+//! - Nothing tells a stranger who has an account or a credential: a named sign-in offers one
+//!   made-up credential for unknown names and accounts without passkeys, and a forged
+//!   assertion gets one answer whatever it names (see `webauthn/assertion.rs`). Both sign-in
+//!   steps are throttled with the limits and counters of a password sign-in.
+//! - BS (backed up) without BE (backup eligible) is refused; BE never changes after
+//!   registration; BS is kept up to date. CBOR must be exactly one item without repeated map
+//!   keys (see `webauthn/cbor.rs`).
+//! - A `/wan-verify` records whether the user was verified, since only then may it stand in
+//!   for the password ([`Sesame::verified_with_passkey_recently`]).
 //! - The user handle is 32 random bytes per user, never the email or the user id.
 //! - A signature counter that does not grow (when either side is non-zero) suggests a cloned
 //!   authenticator: it is recorded as an event and, by default, refused
@@ -30,6 +39,8 @@
 //!
 //! WIT: `sesame:auth/webauthn`.
 
+mod assertion;
+mod cbor;
 pub mod cose;
 pub mod wire;
 
@@ -47,6 +58,8 @@ use crate::events::EventKind;
 use crate::records::{self, CAS_ATTEMPTS};
 use crate::sessions::{ClientInfo, IssuedSession, SessionInfo};
 use crate::store::StoreError;
+use crate::throttle::Scope;
+use assertion::check_backup_flags;
 use cose::{Algorithm, PublicKey, rejected};
 use wire::{AssertionCredential, RegistrationCredential};
 
@@ -249,7 +262,10 @@ pub struct CredentialInfo {
     pub attachment: Option<String>,
     /// Whether the authenticator keeps it as a discoverable (resident) credential, when known.
     pub discoverable: Option<bool>,
-    /// Whether it is backed up (a synced passkey).
+    /// Whether it may be backed up (a synced passkey), fixed when it was created; `None` for
+    /// a credential stored before Sesame kept it and not used since.
+    pub backup_eligible: Option<bool>,
+    /// Whether it is backed up (synced), as of its last use.
     pub backed_up: bool,
 }
 
@@ -269,7 +285,12 @@ struct CredentialRecord {
     transports: Vec<String>,
     attachment: Option<String>,
     discoverable: Option<bool>,
-    backup_eligible: bool,
+    /// BE at registration; never changes (`None`: stored before Sesame kept it, learnt at
+    /// the next use).
+    #[serde(default)]
+    backup_eligible: Option<bool>,
+    /// BS at the last registration or use.
+    #[serde(default)]
     backed_up: bool,
     aaguid: String,
 }
@@ -305,6 +326,10 @@ enum CeremonyKind {
     SignIn {
         /// The user named at the start; `None` for a usernameless sign-in.
         user_id: Option<String>,
+        /// The identity as typed, which the finishing attempt is throttled by (as `/login`
+        /// is); `None` for a usernameless sign-in.
+        #[serde(default)]
+        identity: Option<String>,
     },
     SecondFactor {
         /// SHA-256 of the pending sign-in's token, hex.
@@ -314,15 +339,6 @@ enum CeremonyKind {
         user_id: String,
         session_id: String,
     },
-}
-
-/// What a verified assertion established.
-struct Assertion {
-    /// The credential's owner.
-    user_id: String,
-    /// Whether the authenticator verified the user (PIN or biometric), not only their
-    /// presence.
-    user_verified: bool,
 }
 
 /// Length of a ceremony token in characters (32 bytes, base64url without padding).
@@ -393,7 +409,7 @@ impl Sesame<'_> {
     }
 
     /// Starts registering a credential for the signed-in user. Needs a fresh session (signed
-    /// in or re-verified within `freshness_ms`): a stolen session must not add a passkey.
+    /// in or re-verified within the freshness window): a stolen session must not add a passkey.
     /// `name` is 1 to 64 characters and unique among the user's credentials.
     ///
     /// WIT: `sesame:auth/webauthn.register-begin`.
@@ -509,6 +525,7 @@ impl Sesame<'_> {
         )?)?;
         let auth_data = wire::auth_data(&attestation.auth_data)?;
         check_rp(&auth_data, &rp_id)?;
+        check_backup_flags(auth_data.flags)?;
         if usage == Usage::First && !auth_data.user_verified() {
             return Err(rejected(
                 "A passkey must verify the user (PIN or biometrics) when it is created.",
@@ -557,7 +574,7 @@ impl Sesame<'_> {
                 .filter(|a| matches!(*a, "platform" | "cross-platform"))
                 .map(str::to_owned),
             discoverable,
-            backup_eligible: auth_data.flags & wire::FLAG_BE != 0,
+            backup_eligible: Some(auth_data.flags & wire::FLAG_BE != 0),
             backed_up: auth_data.flags & wire::FLAG_BS != 0,
             aaguid: hex::encode(attested.aaguid),
         };
@@ -590,8 +607,10 @@ impl Sesame<'_> {
     }
 
     /// Starts a first-factor sign-in. With an email or username, only that user's passkeys
-    /// are offered (an unknown user gets a made-up credential, so the answer does not reveal
-    /// who has an account); without one, the browser offers its discoverable passkeys.
+    /// are offered; an unknown user, or one without passkeys, gets one made-up credential,
+    /// so the answer does not reveal who has an account or a passkey. Without one, the
+    /// browser offers its discoverable passkeys. Throttled per account named; see
+    /// [`Sesame::begin_passkey_signin_from`] to throttle per client address too.
     ///
     /// WIT: `sesame:auth/webauthn.authenticate-begin`.
     pub fn begin_passkey_signin(
@@ -599,28 +618,41 @@ impl Sesame<'_> {
         identity: Option<&str>,
         rp: &RelyingParty,
     ) -> Result<Ceremony> {
+        self.begin_passkey_signin_from(identity, rp, &ClientInfo::default())
+    }
+
+    /// [`Sesame::begin_passkey_signin`] for a client: attempts are throttled per client
+    /// address and per identity named, with the limits and counters of a password sign-in,
+    /// so a passkey sign-in is no way around them.
+    pub fn begin_passkey_signin_from(
+        &self,
+        identity: Option<&str>,
+        rp: &RelyingParty,
+        client: &ClientInfo,
+    ) -> Result<Ceremony> {
         let identity = identity.map(str::trim).filter(|i| !i.is_empty());
+        if let Some(address) = &client.address {
+            self.throttle(Scope::LoginByAddress, address)?;
+        }
         let (user_id, allow) = match identity {
             None => (None, Vec::new()),
-            Some(identity) => match self.resolve_identity(identity)? {
-                Some(user_id) => {
-                    let allow = self
-                        .credential_records(&user_id)?
-                        .iter()
-                        .filter(|(_, r)| r.usage == Usage::First)
-                        .map(|(id, r)| descriptor(id, &r.transports))
-                        .collect();
-                    (Some(user_id), allow)
-                }
-                None => (
-                    Some(String::new()),
-                    vec![descriptor(&self.fake_credential_id(identity), &[])],
-                ),
-            },
+            Some(identity) => {
+                self.throttle(Scope::LoginByAccount, identity)?;
+                let (user_id, allow) = self.signin_allow_list(identity)?;
+                (Some(user_id), allow)
+            }
         };
         let challenge = random_array::<32>(self.env)?;
         let options = request_options(rp, &challenge, allow, "required", self.config);
-        self.start_ceremony(CeremonyKind::SignIn { user_id }, challenge, rp, options)
+        self.start_ceremony(
+            CeremonyKind::SignIn {
+                user_id,
+                identity: identity.map(str::to_owned),
+            },
+            challenge,
+            rp,
+            options,
+        )
     }
 
     /// Starts the second factor of a pending password sign-in: the user's credentials of
@@ -661,6 +693,11 @@ impl Sesame<'_> {
     /// [`Sesame::begin_passkey_second_factor`] (second factor: `pending_token` must be the
     /// pending sign-in that asked, and a failed check counts as a wrong code would).
     ///
+    /// Every attempt is throttled per client address; a first-factor one also per account
+    /// (the identity typed, or without one the user handle sent), as a password sign-in is.
+    /// A forged assertion for a real credential and one for a made-up credential get the
+    /// same `unknown-credential` answer.
+    ///
     /// WIT: `sesame:auth/webauthn.authenticate-finish`.
     pub fn finish_passkey_signin(
         &self,
@@ -669,12 +706,28 @@ impl Sesame<'_> {
         pending_token: Option<&str>,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
+        if let Some(address) = &client.address {
+            self.throttle(Scope::LoginByAddress, address)?;
+        }
         let ceremony = self.take_ceremony(state)?;
         match &ceremony.kind {
-            CeremonyKind::SignIn { user_id } => {
+            CeremonyKind::SignIn { user_id, identity } => {
+                match (identity, &credential.response.user_handle) {
+                    (Some(identity), _) => self.throttle(Scope::LoginByAccount, identity)?,
+                    (None, Some(handle)) => {
+                        // Re-encoded, so padding or other spellings of one handle share a
+                        // counter; one that does not decode is refused before any look-up.
+                        if let Ok(bytes) = wire::b64("userHandle", handle) {
+                            let subject = format!("wan-handle:{}", URL_SAFE_NO_PAD.encode(bytes));
+                            self.throttle(Scope::LoginByAccount, &subject)?;
+                        }
+                    }
+                    // Refused as incomplete before any credential is read.
+                    (None, None) => {}
+                }
                 let expected = user_id.as_deref();
                 let user_id = match self.verify_assertion(&ceremony, credential, expected, true) {
-                    Ok(assertion) => assertion.user_id,
+                    Ok(verified) => verified.user_id,
                     Err(error) => {
                         self.emit(
                             EventKind::LoginFailed,
@@ -745,7 +798,7 @@ impl Sesame<'_> {
         )
     }
 
-    /// Finishes re-authentication: the session counts as fresh for `freshness_ms`. Returns
+    /// Finishes re-authentication: the login counts as fresh for the freshness window. Returns
     /// when that ends, ms since the epoch.
     ///
     /// WIT: `sesame:auth/webauthn.verify-finish`.
@@ -766,11 +819,11 @@ impl Sesame<'_> {
         if *session_id != session.id || *user_id != session.user.id {
             return Err(wrong_ceremony());
         }
-        let assertion = self.verify_assertion(&ceremony, credential, Some(user_id), false)?;
+        let verified = self.verify_assertion(&ceremony, credential, Some(user_id), false)?;
         self.record_reauthentication(
             session,
             crate::freshness::ReauthMethod::Passkey,
-            assertion.user_verified,
+            verified.user_verified,
         )
     }
 
@@ -892,116 +945,6 @@ impl Sesame<'_> {
         Err(Error::Contention("webauthn ceremony"))
     }
 
-    /// The checks of WebAuthn §7.2 for one assertion; returns the credential owner's id.
-    /// `expected_user` is the user the ceremony is for (`Some("")` for an unknown name, which
-    /// no credential matches); `first_factor` demands user verification.
-    fn verify_assertion(
-        &self,
-        ceremony: &CeremonyRecord,
-        credential: &AssertionCredential,
-        expected_user: Option<&str>,
-        first_factor: bool,
-    ) -> Result<Assertion> {
-        if credential.kind != "public-key" {
-            return Err(rejected("The credential type must be 'public-key'."));
-        }
-        let raw_id = wire::b64("rawId", &credential.raw_id)?;
-        if raw_id.is_empty() || raw_id.len() > wire::MAX_CREDENTIAL_ID_BYTES {
-            return Err(unknown_credential());
-        }
-        let id_b64 = URL_SAFE_NO_PAD.encode(&raw_id);
-        let key = credential_key(&id_b64);
-        let Some((record, _)) = records::load::<CredentialRecord>(self.store, &key)? else {
-            return Err(unknown_credential());
-        };
-        if expected_user.is_some_and(|u| u != record.user_id) {
-            return Err(unknown_credential());
-        }
-        if first_factor && record.usage != Usage::First {
-            return Err(Error::rejected(
-                ErrorCode::UnknownCredential,
-                "This security key is registered as a second factor: sign in with your password first.",
-            ));
-        }
-        if let Some(handle) = &credential.response.user_handle {
-            let owner_handle = self.user_handle(&record.user_id)?;
-            let sent = wire::b64("userHandle", handle)?;
-            let owner = URL_SAFE_NO_PAD.decode(&owner_handle).unwrap_or_default();
-            if !bool::from(sent.ct_eq(&owner)) {
-                return Err(rejected(
-                    "The user handle does not belong to this credential.",
-                ));
-            }
-        } else if expected_user.is_none() {
-            return Err(rejected(
-                "A sign-in without a username needs the credential's user handle.",
-            ));
-        }
-        let client_data_bytes = wire::b64("clientDataJSON", &credential.response.client_data_json)?;
-        let client_data = wire::client_data(&client_data_bytes)?;
-        check_client_data(
-            &client_data,
-            "webauthn.get",
-            &ceremony.challenge,
-            &ceremony.origins,
-        )?;
-        let auth_data_bytes =
-            wire::b64("authenticatorData", &credential.response.authenticator_data)?;
-        let auth_data = wire::auth_data(&auth_data_bytes)?;
-        check_rp(&auth_data, &ceremony.rp_id)?;
-        if first_factor && !auth_data.user_verified() {
-            return Err(rejected(
-                "Signing in with a passkey needs user verification (PIN or biometrics).",
-            ));
-        }
-        let public_key = PublicKey::from_cose(&wire::b64("publicKey", &record.public_key)?)?;
-        let mut signed = auth_data_bytes.clone();
-        signed.extend_from_slice(&Sha256::digest(&client_data_bytes));
-        let signature = wire::b64("signature", &credential.response.signature)?;
-        public_key.verify(&signed, &signature)?;
-        self.record_use(
-            &id_b64,
-            &record.user_id,
-            auth_data.sign_count,
-            auth_data.flags,
-        )?;
-        Ok(Assertion {
-            user_id: record.user_id,
-            user_verified: auth_data.user_verified(),
-        })
-    }
-
-    /// Stores the new signature counter and last use by compare-and-swap; a counter that did
-    /// not grow is flagged (event) and, by policy, refused.
-    fn record_use(&self, id_b64: &str, user_id: &str, count: u32, flags: u8) -> Result<()> {
-        let key = credential_key(id_b64);
-        for _ in 0..CAS_ATTEMPTS {
-            let Some((mut record, version)) = records::load::<CredentialRecord>(self.store, &key)?
-            else {
-                return Err(unknown_credential());
-            };
-            let regressed = (count != 0 || record.sign_count != 0) && count <= record.sign_count;
-            if regressed {
-                self.emit(EventKind::PasskeySignCountRegression, Some(user_id), None);
-                if self.config.webauthn.sign_count_policy == SignCountPolicy::Reject {
-                    return Err(Error::rejected(
-                        ErrorCode::SignCountRegression,
-                        "This authenticator's signature counter went backwards; it may have been cloned. Sign in another way.",
-                    ));
-                }
-            }
-            record.sign_count = record.sign_count.max(count);
-            record.last_used_at_ms = Some(self.env.now_ms());
-            record.backed_up = flags & wire::FLAG_BS != 0;
-            match records::save(self.store, &key, &record, Some(version), None) {
-                Ok(_) => return Ok(()),
-                Err(Error::Store(StoreError::Conflict)) => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(Error::Contention("webauthn credential"))
-    }
-
     /// Verifies the attestation statement under the configured policy.
     fn check_attestation(
         &self,
@@ -1106,16 +1049,6 @@ impl Sesame<'_> {
         }
         Ok(list)
     }
-
-    /// A credential ID for an unknown user, the same every time for the same name (keyed by
-    /// the master secret), so asking twice does not reveal that it is made up.
-    fn fake_credential_id(&self, identity: &str) -> String {
-        let mut hash = Sha256::new();
-        hash.update(b"sesame webauthn fake credential\0");
-        hash.update(self.config.secret.expose());
-        hash.update(identity.to_lowercase().as_bytes());
-        URL_SAFE_NO_PAD.encode(hash.finalize())
-    }
 }
 
 /// The request options of a sign-in or verification.
@@ -1152,6 +1085,7 @@ fn info(id: &str, record: &CredentialRecord) -> CredentialInfo {
         transports: record.transports.clone(),
         attachment: record.attachment.clone(),
         discoverable: record.discoverable,
+        backup_eligible: record.backup_eligible,
         backed_up: record.backed_up,
     }
 }
@@ -1260,7 +1194,7 @@ fn wrong_ceremony() -> Error {
 fn unknown_credential() -> Error {
     Error::rejected(
         ErrorCode::UnknownCredential,
-        "This passkey or security key is not registered for this account.",
+        "This passkey or security key is not registered for this account, or its answer does not verify.",
     )
 }
 

@@ -171,3 +171,55 @@ async fn webauthn_through_wit() {
         1
     );
 }
+
+/// Through the WIT export too, a named sign-in offers one made-up credential for a name that
+/// matches nobody, a forged answer to it is `unknown-credential` like one for a real
+/// credential, and naming an account is throttled with the limits of a password sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webauthn_through_wit_tells_strangers_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
+    let env = vec![
+        ("SESAME_SECRET".to_owned(), format!("{}A", "C".repeat(42))),
+        (
+            "SESAME_THROTTLE_LOGIN_PER_ACCOUNT".to_owned(),
+            "3".to_owned(),
+        ),
+    ];
+    let runtime = runtime(backend, env, None, None, SandboxLimits::default());
+    let (mut store, service) = instance(&runtime).await;
+    let wan = service.sesame_auth_webauthn();
+    let nobody = "nobody@example.com";
+
+    let started = wan
+        .call_authenticate_begin(&mut store, Some(nobody), Some(HOST))
+        .await
+        .unwrap()
+        .unwrap();
+    let allowed = options(&started)["publicKey"]["allowCredentials"].clone();
+    assert_eq!(allowed.as_array().unwrap().len(), 1, "{allowed}");
+    assert!(!allowed[0]["transports"].as_array().unwrap().is_empty());
+    let mut stranger = SoftCredential::new(Alg::Es256, 3);
+    stranger.id = sesame_tests::authenticator::b64d(allowed[0]["id"].as_str().unwrap());
+    let answer = stranger.assert(&options(&started), ORIGIN).to_string();
+    let refused = wan
+        .call_authenticate_finish(&mut store, &started.state, &answer, None, &client())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(refused.code, types::ErrorCode::UnknownCredential);
+
+    // Two starts and a finish so far; one more start, then the account limit.
+    let again = wan
+        .call_authenticate_begin(&mut store, Some(nobody), Some(HOST))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(options(&again)["publicKey"]["allowCredentials"], allowed);
+    let throttled = wan
+        .call_authenticate_begin(&mut store, Some(nobody), Some(HOST))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(throttled.code, types::ErrorCode::RateLimited);
+}

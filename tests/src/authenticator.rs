@@ -58,6 +58,10 @@ pub struct SoftCredential {
     pub send_user_handle: bool,
     /// The attestation format produced at registration: `none` or `packed` (self).
     pub attestation: &'static str,
+    /// Whether the backup-eligible flag (BE) is set: a passkey that may be synced.
+    pub backup_eligible: bool,
+    /// Whether the backed-up flag (BS) is set: the passkey is synced now.
+    pub backed_up: bool,
 }
 
 impl SoftCredential {
@@ -91,6 +95,8 @@ impl SoftCredential {
             user_verified: true,
             send_user_handle: true,
             attestation: "none",
+            backup_eligible: false,
+            backed_up: false,
         }
     }
 
@@ -152,7 +158,10 @@ impl SoftCredential {
     }
 
     fn flags(&self, extra: u8) -> u8 {
-        0x01 | if self.user_verified { 0x04 } else { 0 } | extra
+        0x01 | if self.user_verified { 0x04 } else { 0 }
+            | if self.backup_eligible { 0x08 } else { 0 }
+            | if self.backed_up { 0x10 } else { 0 }
+            | extra
     }
 
     /// Answers creation options (`{"publicKey": ...}` or the inner object) from `origin`:

@@ -255,8 +255,17 @@ fn a_security_key_is_the_second_factor_after_the_password() {
     let pending = cookie(&login, "sesame_tf").expect("pending cookie");
     assert!(cookie(&login, "sesame_session").is_none());
 
-    // A secondary key does not sign in on its own.
+    // A secondary key does not sign in on its own, and answers exactly like a key Sesame has
+    // never seen with the same flags (here: no user verification, refused before any look-up).
     let alone = passkey_sign_in(&server, Some(ADA), &mut key, &origin);
+    let mut stranger = SoftCredential::new(Alg::Es256, 99);
+    stranger.user_verified = false;
+    let unknown = passkey_sign_in(&server, Some(ADA), &mut stranger, &origin);
+    assert_eq!(alone.status, 400);
+    assert_eq!(alone.json(), unknown.json());
+    key.user_verified = true;
+    let alone = passkey_sign_in(&server, Some(ADA), &mut key, &origin);
+    key.user_verified = false;
     assert_eq!(alone.error_code(), "unknown-credential");
 
     let started = server.post_json("/wan-signin", &json!({}), &[("cookie", &pending)]);

@@ -16,6 +16,9 @@
 //! A started ceremony's token comes back in the `state` field and in a `SameSite=Strict`
 //! cookie; the finishing request may send either. JSON clients post the credential in its
 //! `toJSON()` form (base64url fields).
+//!
+//! Both sign-in routes are throttled per client address and per account with `/login`'s
+//! limits (see [`crate::throttle`]), and answer 429 with `Retry-After` past them.
 
 use serde::Deserialize;
 
@@ -24,6 +27,7 @@ use super::{Answers, Format, Request, Response, Route, parse, secure_attr, signe
 use crate::Sesame;
 use crate::error::{Error, ErrorCode};
 use crate::sessions::SessionInfo;
+use crate::throttle::Scope;
 use crate::webauthn::wire::{AssertionCredential, RegistrationCredential};
 use crate::webauthn::{Ceremony, CredentialInfo, Usage};
 
@@ -224,11 +228,18 @@ fn signin_begin(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Respons
         parse::body(req)?
     };
     let rp = sesame.relying_party(req.header("host"))?;
+    let client = req.client();
     let ceremony = match live_pending(sesame, req, body.tf_token)? {
-        Some(pending) => sesame.begin_passkey_second_factor(&pending, &rp)?,
+        Some(pending) => {
+            // The password was checked (and counted) already; this counts the request.
+            if let Some(address) = &client.address {
+                sesame.throttle(Scope::LoginByAddress, address)?;
+            }
+            sesame.begin_passkey_second_factor(&pending, &rp)?
+        }
         None => {
             let identity = body.identity.or(body.email).or(body.username);
-            sesame.begin_passkey_signin(identity.as_deref(), &rp)?
+            sesame.begin_passkey_signin_from(identity.as_deref(), &rp, &client)?
         }
     };
     Ok(ceremony_response(sesame, &ceremony))
@@ -431,6 +442,7 @@ fn credential_json(c: &CredentialInfo) -> serde_json::Value {
         "transports": c.transports,
         "attachment": c.attachment,
         "discoverable": c.discoverable,
+        "backup_eligible": c.backup_eligible,
         "backed_up": c.backed_up,
     })
 }
@@ -460,10 +472,11 @@ fn register_html(
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                 escape(&c.name),
-                if c.usage == Usage::First {
-                    "passkey (first factor)"
-                } else {
-                    "second factor"
+                match (c.usage, c.backed_up) {
+                    (Usage::First, false) => "passkey (first factor)",
+                    (Usage::First, true) => "passkey (first factor), synced",
+                    (Usage::Secondary, false) => "second factor",
+                    (Usage::Secondary, true) => "second factor, synced",
                 },
                 c.algorithm.as_str(),
                 time_cell(Some(c.created_at_ms)),

@@ -74,11 +74,10 @@ pub(crate) enum PublicKey {
 }
 
 impl PublicKey {
-    /// Parses a COSE key (CBOR). Refuses algorithms Sesame does not offer, keys whose type or
+    /// Parses a COSE key (exactly one CBOR map, no key twice). Refuses algorithms Sesame does not offer, keys whose type or
     /// curve does not match their algorithm, and RSA moduli outside 2048–8192 bits.
     pub(crate) fn from_cose(bytes: &[u8]) -> Result<Self> {
-        let value: Value = ciborium::de::from_reader(bytes)
-            .map_err(|_| rejected("The credential public key is not valid CBOR."))?;
+        let value = super::cbor::decode_exact(bytes, "credential public key")?;
         let map = value
             .as_map()
             .ok_or_else(|| rejected("The credential public key is not a COSE key."))?;

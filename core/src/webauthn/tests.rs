@@ -315,7 +315,8 @@ fn a_bad_signature_is_refused() {
         None,
         &ClientInfo::default(),
     );
-    assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
+    // Told like an unknown credential: a forger learns nothing about which IDs exist.
+    assert_eq!(code_of(refused), ErrorCode::UnknownCredential);
 }
 
 #[test]
@@ -347,7 +348,7 @@ fn unknown_and_other_users_credentials_never_sign_in() {
     forged.sign_count = 100;
     assert_eq!(
         code_of(sign_in(&f, None, &mut forged)),
-        ErrorCode::WebauthnRejected
+        ErrorCode::UnknownCredential
     );
 
     // Usernameless without a user handle.
@@ -850,3 +851,5 @@ fn a_passkey_touch_without_user_verification_refreshes_but_does_not_replace_the_
     s.change_password_after_passkey(&token, "difference engine", &ClientInfo::default())
         .unwrap();
 }
+
+mod hardening;

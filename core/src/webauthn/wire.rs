@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ciborium::Value;
 use serde::Deserialize;
 
+use super::cbor;
 use super::cose::rejected;
 use crate::error::{Error, ErrorCode, Result};
 
@@ -229,13 +230,9 @@ pub(crate) fn auth_data(bytes: &[u8]) -> Result<AuthData> {
         }
         let credential_id = rest[..id_len].to_vec();
         rest = &rest[id_len..];
-        let before = rest.len();
-        let mut reader = rest;
-        let _: Value = ciborium::de::from_reader(&mut reader)
-            .map_err(|_| rejected("The credential public key is not valid CBOR."))?;
-        let used = before - reader.len();
+        let (_, used) = cbor::decode_prefix(rest, "credential public key")?;
         let public_key = rest[..used].to_vec();
-        rest = reader;
+        rest = &rest[used..];
         Some(AttestedCredential {
             aaguid,
             credential_id,
@@ -245,10 +242,8 @@ pub(crate) fn auth_data(bytes: &[u8]) -> Result<AuthData> {
         None
     };
     if flags & FLAG_ED != 0 {
-        let mut reader = rest;
-        let _: Value = ciborium::de::from_reader(&mut reader)
-            .map_err(|_| rejected("The authenticator extensions are not valid CBOR."))?;
-        rest = reader;
+        let (_, used) = cbor::decode_prefix(rest, "authenticator extensions map")?;
+        rest = &rest[used..];
     }
     if !rest.is_empty() {
         return Err(rejected("The authenticator data has trailing bytes."));
@@ -261,10 +256,10 @@ pub(crate) fn auth_data(bytes: &[u8]) -> Result<AuthData> {
     })
 }
 
-/// Parses an attestation object: `fmt`, `attStmt` and `authData`.
+/// Parses an attestation object: `fmt`, `attStmt` and `authData`; exactly one CBOR item
+/// without duplicate keys (see [`cbor`]).
 pub(crate) fn attestation_object(bytes: &[u8]) -> Result<AttestationObject> {
-    let value: Value = ciborium::de::from_reader(bytes)
-        .map_err(|_| rejected("The attestation object is not valid CBOR."))?;
+    let value = cbor::decode_exact(bytes, "attestation object")?;
     let Value::Map(map) = value else {
         return Err(rejected("The attestation object is not a CBOR map."));
     };
