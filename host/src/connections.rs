@@ -435,7 +435,10 @@ mod tests {
         assert_eq!(admission.admit(b).err(), Some(Refused::Total));
         drop(first);
         assert_eq!(admission.open(), 2);
-        assert!(admission.admit(a).is_ok(), "a closed connection frees its place");
+        assert!(
+            admission.admit(a).is_ok(),
+            "a closed connection frees its place"
+        );
     }
 
     #[test]

@@ -322,7 +322,10 @@ impl MailQueue {
     /// Claims, sends and settles one queued message if it is due and free.
     async fn look_at(&self, backend: &dyn StoreBackend, key: &str, entry: Entry) -> Looked {
         let Ok(mut mail) = serde_json::from_slice::<QueuedMail>(&entry.value) else {
-            tracing::error!(key, "unreadable entry in the mail queue: kept as a dead letter");
+            tracing::error!(
+                key,
+                "unreadable entry in the mail queue: kept as a dead letter"
+            );
             let dead = key.replacen(PENDING_PREFIX, DEAD_PREFIX, 1);
             if backend
                 .put(&dead, entry.value, None, Some(ttl_ms(DEAD_LETTER_TTL)))
@@ -355,18 +358,25 @@ impl MailQueue {
         };
         let sent = match tokio::time::timeout(SMTP_TIMEOUT, self.send(&mail)).await {
             Ok(sent) => sent,
-            Err(_) => Err(Failure::Transient("the relay did not answer in time".to_owned())),
+            Err(_) => Err(Failure::Transient(
+                "the relay did not answer in time".to_owned(),
+            )),
         };
         match sent {
             Ok(()) => {
                 tracing::info!(to = %mail.to, subject = %mail.subject, attempts = mail.attempts, "mail sent");
                 match backend.delete(key, Some(claimed)).await {
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(key, error = %e, "sent mail could not be taken off the queue; it may be sent again"),
+                    Err(e) => {
+                        tracing::warn!(key, error = %e, "sent mail could not be taken off the queue; it may be sent again")
+                    }
                 }
                 Looked::Done
             }
-            Err(failure) => self.settle_failure(backend, key, claimed, mail, failure).await,
+            Err(failure) => {
+                self.settle_failure(backend, key, claimed, mail, failure)
+                    .await
+            }
         }
     }
 
@@ -466,7 +476,6 @@ fn encode(mail: &QueuedMail) -> Vec<u8> {
     // Strings and integers only: serialising cannot fail.
     serde_json::to_vec(mail).unwrap_or_default()
 }
-
 
 fn ttl_ms(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)

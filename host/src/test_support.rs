@@ -44,7 +44,8 @@ pub(crate) fn runtime(
             base: std::time::Duration::from_secs(1),
             max_attempts: 3,
         },
-    ).expect("mailer");
+    )
+    .expect("mailer");
     Runtime::new(
         &service_component(),
         cache,

@@ -156,7 +156,10 @@ async fn two_nodes_send_each_message_once(a: Arc<dyn StoreBackend>, b: Arc<dyn S
     assert!(counts.values().all(|&n| n == 1), "sent twice: {counts:?}");
     let until = tokio::time::Instant::now() + Duration::from_secs(10);
     while !pending(&*a).await.is_empty() {
-        assert!(tokio::time::Instant::now() < until, "sent mail stays queued");
+        assert!(
+            tokio::time::Instant::now() < until,
+            "sent mail stays queued"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -176,7 +179,8 @@ async fn retries_until_the_relay_is_back(backend: Arc<dyn StoreBackend>) {
         },
     );
     down.start(backend.clone());
-    down.submit("ada@example.com", "while down", "text").unwrap();
+    down.submit("ada@example.com", "while down", "text")
+        .unwrap();
     assert!(down.flush(Duration::from_secs(10)).await);
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
@@ -186,7 +190,10 @@ async fn retries_until_the_relay_is_back(backend: Arc<dyn StoreBackend>) {
             assert!(queued[0].last_error.is_some());
             break;
         }
-        assert!(tokio::time::Instant::now() < until, "no retries: {queued:?}");
+        assert!(
+            tokio::time::Instant::now() < until,
+            "no retries: {queued:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // The relay comes up on that port.
@@ -213,9 +220,16 @@ async fn permanent_refusal_is_a_dead_letter(backend: Arc<dyn StoreBackend>) {
         last_error: None,
     };
     let key = refused.new_key(mail.queued_at_ms);
-    backend.put(&key, encode(&mail), Some(0), None).await.unwrap();
+    backend
+        .put(&key, encode(&mail), Some(0), None)
+        .await
+        .unwrap();
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
-    while pending(&*backend).await.iter().any(|m| m.subject == "refused") {
+    while pending(&*backend)
+        .await
+        .iter()
+        .any(|m| m.subject == "refused")
+    {
         assert!(tokio::time::Instant::now() < until, "never given up");
         refused.deliver_due(&*backend).await;
     }
@@ -244,7 +258,10 @@ async fn attempts_run_out(backend: Arc<dyn StoreBackend>) {
         last_error: None,
     };
     let key = down.new_key(mail.queued_at_ms);
-    backend.put(&key, encode(&mail), Some(0), None).await.unwrap();
+    backend
+        .put(&key, encode(&mail), Some(0), None)
+        .await
+        .unwrap();
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
     while !pending(&*backend).await.is_empty() {
         assert!(tokio::time::Instant::now() < until, "never given up");
@@ -289,7 +306,10 @@ fn retry_waits_double_up_to_the_cap() {
 fn submitted_mail_waits_for_the_queue_to_run() {
     let q = queue(25, QUICK);
     let refused = q.submit("ada@example.com", "s", "t").unwrap_err();
-    assert_eq!(refused.subject, "s", "an admin command's mail is handed back to be logged");
+    assert_eq!(
+        refused.subject, "s",
+        "an admin command's mail is handed back to be logged"
+    );
 }
 
 fn service_url(var: &str) -> Option<String> {
