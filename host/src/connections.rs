@@ -46,9 +46,9 @@ pub(crate) const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) const DEFAULT_MAX_CONNECTIONS: u32 = 16_384;
 
 /// The default cap on open connections from one client address. Browsers open about six per
-/// site; 128 leaves room for a small office behind one NAT address while stopping one host
-/// from taking every slot.
-pub(crate) const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: u32 = 128;
+/// site; 256 leaves room for an office behind one NAT address, or a service signing in users
+/// in bursts, while one host can take at most 1/64 of the default total.
+pub(crate) const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: u32 = 256;
 
 /// Descriptors kept out of the connection cap for everything else the server opens: the
 /// listener, store files and database connections, the compile cache, logs.

@@ -182,7 +182,12 @@ impl MailQueue {
 
     /// Hands a message over without waiting. Returns it back when it cannot be queued (the
     /// queue is not running, as in admin commands, or is full), for the caller to log.
-    pub(crate) fn submit(&self, to: &str, subject: &str, text: &str) -> Result<(), QueuedMail> {
+    pub(crate) fn submit(
+        &self,
+        to: &str,
+        subject: &str,
+        text: &str,
+    ) -> Result<(), Box<QueuedMail>> {
         let now = now_ms();
         let mail = QueuedMail {
             to: to.to_owned(),
@@ -196,14 +201,14 @@ impl MailQueue {
             last_error: None,
         };
         if !self.started.load(Ordering::Acquire) {
-            return Err(mail);
+            return Err(Box::new(mail));
         }
         self.unstored.fetch_add(1, Ordering::AcqRel);
         self.handoff.try_send(mail).map_err(|e| {
             self.unstored.fetch_sub(1, Ordering::AcqRel);
             match e {
                 mpsc::error::TrySendError::Full(mail) | mpsc::error::TrySendError::Closed(mail) => {
-                    mail
+                    Box::new(mail)
                 }
             }
         })

@@ -378,7 +378,8 @@ async fn mail_queue_on_postgres() {
     let cleaner = PostgresBackend::open(&with_param(&url, &format!("schema={}", unique("pg"))))
         .await
         .unwrap();
-    for schema in schemas.lock().unwrap().clone() {
+    let schemas = schemas.lock().unwrap().clone();
+    for schema in schemas {
         cleaner.drop_schema(&schema).await.unwrap();
     }
 }
