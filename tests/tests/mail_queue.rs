@@ -250,3 +250,59 @@ fn mail_is_retried_until_the_relay_is_up_even_across_a_restart() {
     }
     assert!(messages.recv_timeout(Duration::from_secs(1)).is_err());
 }
+
+/// SIGTERM stops the server cleanly, and mail it accepted before is in the store for the next
+/// start to deliver.
+#[test]
+fn a_stop_by_sigterm_keeps_accepted_mail() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    let mut child = sesame_tests::sesame_command(&db)
+        .env("SESAME_SMTP", format!("smtp://127.0.0.1:{}", closed_port()))
+        .env("SESAME_MAIL_RETRY_BASE_MS", "600000")
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let address = first_line
+        .trim()
+        .rsplit_once("http://")
+        .unwrap()
+        .1
+        .to_owned();
+    let body = json!({"email": "ada@example.com", "password": PW}).to_string();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /register HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let until = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < until, "still running after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    let queue = queued(&db);
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    assert_eq!(queue[0]["subject"], "Confirm your email address");
+}
