@@ -55,6 +55,16 @@ struct Common {
     #[arg(long, global = true, env = "SESAME_SMTP")]
     smtp: Option<crate::outbox::SmtpUrl>,
 
+    /// Milliseconds before the first retry of mail the relay did not take; each further retry
+    /// waits twice as long (at most 30 minutes).
+    #[arg(long, global = true, env = "SESAME_MAIL_RETRY_BASE_MS", default_value_t = duration_ms(crate::mail_queue::DEFAULT_RETRY_BASE), value_parser = clap::value_parser!(u64).range(1..))]
+    mail_retry_base_ms: u64,
+
+    /// Delivery attempts before a message is given up, kept as a dead letter in the store
+    /// (under mailq/dead/, 30 days) and logged in full.
+    #[arg(long, global = true, env = "SESAME_MAIL_MAX_ATTEMPTS", default_value_t = crate::mail_queue::DEFAULT_MAX_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    mail_max_attempts: u32,
+
     /// Sender address of Sesame's mail.
     #[arg(
         long,
@@ -100,6 +110,14 @@ struct Common {
 }
 
 impl Common {
+    /// How undelivered mail is retried.
+    fn retry_policy(&self) -> crate::mail_queue::RetryPolicy {
+        crate::mail_queue::RetryPolicy {
+            base: Duration::from_millis(self.mail_retry_base_ms),
+            max_attempts: self.mail_max_attempts,
+        }
+    }
+
     /// The sandbox limits these options ask for.
     fn sandbox_limits(&self) -> crate::sandbox::SandboxLimits {
         crate::sandbox::SandboxLimits {
@@ -159,6 +177,9 @@ enum Command {
             value_parser = parse_trusted_proxy
         )]
         trusted_proxies: Vec<ipnet::IpNet>,
+
+        #[command(flatten)]
+        connections: ConnectionOptions,
     },
     /// Manage users.
     #[command(subcommand)]
@@ -183,6 +204,48 @@ enum Command {
         #[arg(long)]
         to: StoreUrl,
     },
+}
+
+/// Bounds on client connections (see `connections`).
+#[derive(Debug, Args)]
+struct ConnectionOptions {
+    /// Milliseconds from a request's first byte until its head and body have arrived whole;
+    /// past it the connection is closed.
+    #[arg(long, env = "SESAME_REQUEST_READ_TIMEOUT_MS", default_value_t = duration_ms(crate::connections::DEFAULT_REQUEST_READ_TIMEOUT), value_parser = clap::value_parser!(u64).range(1..))]
+    request_read_timeout_ms: u64,
+
+    /// Milliseconds a connection may wait for its next request (or its first) before it is
+    /// closed.
+    #[arg(long, env = "SESAME_IDLE_TIMEOUT_MS", default_value_t = duration_ms(crate::connections::DEFAULT_IDLE_TIMEOUT), value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_ms: u64,
+
+    /// Open client connections at once; more are answered 503 and closed. Lowered at start to
+    /// what the open-file limit allows (the soft limit is first raised to the hard one).
+    #[arg(long, env = "SESAME_MAX_CONNECTIONS", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+
+    /// Open connections at once from one client address (IPv6: one /64); more are answered
+    /// 503 and closed. Behind a reverse proxy every connection comes from the proxy: raise it
+    /// to --max-connections there.
+    #[arg(long, env = "SESAME_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections_per_address: u32,
+}
+
+impl ConnectionOptions {
+    /// The limits these options ask for, before fitting them to the open-file limit.
+    fn limits(&self) -> crate::connections::ConnectionLimits {
+        crate::connections::ConnectionLimits {
+            request_read_timeout: Duration::from_millis(self.request_read_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            max_connections: self.max_connections,
+            max_per_address: self.max_connections_per_address,
+        }
+    }
+}
+
+/// A default duration as the milliseconds its option takes.
+fn duration_ms(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[derive(Debug, Subcommand)]
@@ -313,6 +376,25 @@ const PASSED_THROUGH: [&str; 33] = [
     "SESAME_WEBAUTHN_SIGN_COUNT",
 ];
 
+/// How long a stopping server waits for handed-over mail to reach the store.
+const MAIL_FLUSH_LIMIT: Duration = Duration::from_secs(10);
+
+/// Resolves at SIGINT or SIGTERM (or never, if neither can be watched).
+async fn stop_requested() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!("cannot watch for SIGINT and SIGTERM; stop with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
 /// How often expired entries are purged from the store.
 const PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -331,7 +413,10 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             listen,
             public_url,
             trusted_proxies,
+            connections,
         } => {
+            let open_files = crate::connections::raise_open_files_limit();
+            let limits = connections.limits().fitted_to(open_files);
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
@@ -346,8 +431,21 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 &trusted_proxies,
             )
             .await?;
+            let mailer = runtime.mailer().clone();
+            mailer.start_queue(backend.clone());
             tokio::spawn(purge_loop(backend));
-            crate::server::serve(runtime, listener).await
+            tokio::select! {
+                served = crate::server::serve(runtime, listener, limits) => served,
+                () = stop_requested() => {
+                    // Mail handed over by answered requests is stored before the process
+                    // ends, so a restart loses none.
+                    if !mailer.flush(MAIL_FLUSH_LIMIT).await {
+                        tracing::error!("stopping with mail not yet stored in the queue");
+                    }
+                    tracing::info!("stopped");
+                    Ok(())
+                }
+            }
         }
         Command::User(UserCommand::Add {
             email,
@@ -638,6 +736,7 @@ async fn runtime(
         common.smtp.as_ref(),
         &common.mail_from,
         common.mail_outbox.clone(),
+        common.retry_policy(),
     )?;
     let events = crate::outbox::EventSink::new(common.webhook.clone());
     Runtime::new(

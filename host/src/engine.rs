@@ -106,6 +106,11 @@ impl Runtime {
         self.routes.load(&mut *store, &instance)
     }
 
+    /// Where the component's mail goes.
+    pub(crate) fn mailer(&self) -> &Arc<Mailer> {
+        &self.mailer
+    }
+
     /// Instances kept for reuse between requests.
     pub(crate) fn instances(&self) -> &Arc<IdleInstances> {
         &self.instances

@@ -8,12 +8,14 @@
 
 mod bindings;
 mod cli;
+mod connections;
 mod ctx;
 #[cfg(test)]
 mod embed_cases_tests;
 mod engine;
 mod hashing;
 mod instances;
+mod mail_queue;
 mod outbox;
 #[cfg(test)]
 mod routes_tests;

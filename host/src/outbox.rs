@@ -1,23 +1,27 @@
 //! Delivering the component's mail: through an SMTP relay when one is configured, and always
 //! into the log (and an optional outbox directory), so no message is ever silently dropped.
 //!
-//! SMTP here is plain (no TLS): point it at a local relay (Postfix, an SMTP sidecar) that
-//! handles onward delivery.
+//! With a relay, the request only hands the message to the durable queue of `mail_queue`,
+//! which sends it in the background: an SMTP exchange inside the request made answers for
+//! existing accounts measurably slower. SMTP here is plain (no TLS): point it at a local relay
+//! (Postfix, an SMTP sidecar) that handles onward delivery.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
 
 use crate::bindings::outbox::{self, Event, EventKind, Mail};
 use crate::ctx::SesameCtxView;
+use crate::mail_queue::{MailQueue, RetryPolicy};
+use crate::store::StoreBackend;
 
 /// Where mail goes.
 pub(crate) struct Mailer {
-    smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
-    from: Mailbox,
+    queue: Option<Arc<MailQueue>>,
     outbox_dir: Option<PathBuf>,
     counter: AtomicU64,
 }
@@ -63,38 +67,58 @@ impl std::str::FromStr for SmtpUrl {
 }
 
 impl Mailer {
-    /// A mailer sending through `smtp` (if any) from `from`, also writing each message to
-    /// `outbox_dir` (if any).
+    /// A mailer sending through `smtp` (if any) from `from`, retrying as `retry` says, also
+    /// writing each message to `outbox_dir` (if any). Mail for the relay waits in memory until
+    /// [`Mailer::start_queue`].
     pub(crate) fn new(
         smtp: Option<&SmtpUrl>,
         from: &str,
         outbox_dir: Option<PathBuf>,
+        retry: RetryPolicy,
     ) -> anyhow::Result<Self> {
         let from: Mailbox = from
             .parse()
             .map_err(|e| anyhow::anyhow!("--mail-from '{from}' is not an address: {e}"))?;
-        let smtp = smtp.map(|url| {
+        let queue = smtp.map(|url| {
             let mut builder =
                 AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(url.host.clone())
-                    .port(url.port);
+                    .port(url.port)
+                    .timeout(Some(crate::mail_queue::SMTP_TIMEOUT));
             if let Some((user, password)) = &url.credentials {
                 builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
             }
-            builder.build()
+            Arc::new(MailQueue::new(builder.build(), from.clone(), retry))
         });
         if let Some(dir) = &outbox_dir {
             std::fs::create_dir_all(dir)?;
         }
         Ok(Mailer {
-            smtp,
-            from,
+            queue,
             outbox_dir,
             counter: AtomicU64::new(0),
         })
     }
 
-    /// Logs, files and (when configured) sends one message.
-    async fn deliver(&self, mail: Mail) {
+    /// Starts delivering queued mail through the relay over `backend` (`sesame serve` only:
+    /// admin commands send no mail).
+    pub(crate) fn start_queue(&self, backend: Arc<dyn StoreBackend>) {
+        if let Some(queue) = &self.queue {
+            queue.start(backend);
+        }
+    }
+
+    /// Waits, at most `limit`, until mail handed to the queue is stored; says whether it all
+    /// was.
+    pub(crate) async fn flush(&self, limit: std::time::Duration) -> bool {
+        match &self.queue {
+            Some(queue) => queue.flush(limit).await,
+            None => true,
+        }
+    }
+
+    /// Logs and files one message, and queues it for the relay when there is one. Never
+    /// waits on the network or the store: this runs inside the request.
+    fn deliver(&self, mail: Mail) {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         if let Some(dir) = &self.outbox_dir {
             let name = format!("{}-{}-{n}.txt", crate::store::now_ms(), std::process::id());
@@ -106,38 +130,20 @@ impl Mailer {
                 tracing::error!(error = %e, "cannot write to the mail outbox");
             }
         }
-        let Some(smtp) = &self.smtp else {
+        let Some(queue) = &self.queue else {
             // No relay: the log is the delivery, so it carries the whole message.
             tracing::info!(to = %mail.to, subject = %mail.subject, text = %mail.text, "mail (no SMTP relay configured)");
             return;
         };
-        let message = match mail.to.parse::<Mailbox>().map(|to| {
-            Message::builder()
-                .from(self.from.clone())
-                .to(to)
-                .subject(mail.subject.clone())
-                .header(ContentType::TEXT_PLAIN)
-                .body(mail.text.clone())
-        }) {
-            Ok(Ok(message)) => message,
-            Ok(Err(e)) => return log_undelivered(&mail, &e.to_string()),
-            Err(e) => return log_undelivered(&mail, &e.to_string()),
-        };
-        match smtp.send(message).await {
-            Ok(_) => tracing::info!(to = %mail.to, subject = %mail.subject, "mail sent"),
-            Err(e) => log_undelivered(&mail, &e.to_string()),
+        if let Err(unqueued) = queue.submit(&mail.to, &mail.subject, &mail.text) {
+            crate::mail_queue::log_dead(&unqueued, "the mail queue is not running or is full");
         }
     }
 }
 
-/// A message SMTP refused: logged in full so an operator can still act on it.
-fn log_undelivered(mail: &Mail, why: &str) {
-    tracing::error!(to = %mail.to, subject = %mail.subject, text = %mail.text, error = %why, "mail not delivered");
-}
-
 impl outbox::Host for SesameCtxView<'_> {
     async fn send_mail(&mut self, mail: Mail) -> wasmtime::Result<()> {
-        self.mailer.deliver(mail).await;
+        self.mailer.deliver(mail);
         Ok(())
     }
 

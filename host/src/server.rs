@@ -2,6 +2,9 @@
 //! the component: an idle one that served earlier requests cleanly, or a fresh one created
 //! from the pre-linked component (see `instances`).
 //!
+//! Every connection is admitted under the caps of `connections` and watched by its deadlines
+//! (whole request, idle), so slow or greedy clients cannot hold the server's descriptors.
+//!
 //! A request reaches the component whole, through its typed `sesame:auth/routes` export, and
 //! its answer comes back whole: Sesame's requests and answers are small and bounded, so there
 //! is nothing to stream, and one call replaces the dozen resource calls of `wasi:http`.
@@ -18,11 +21,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
 use crate::bindings::routes;
+use crate::connections::{self, Admission, ConnectionClock, ConnectionLimits, Watched};
 use crate::engine::Runtime;
 use crate::instances::IdleInstance;
-
-/// How long a client may take to send its request headers; bounds slow-header attacks.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Largest buffered request head, in bytes. Sesame's requests carry one cookie and a few
 /// headers; 64 KiB is generous and keeps a connection's memory bounded.
@@ -38,11 +39,16 @@ type Body = Full<Bytes>;
 
 /// Serves until the listener fails. Prints the bound address on stdout first, so scripts and
 /// tests that pass port 0 learn the real port.
-pub(crate) async fn serve(runtime: Runtime, listener: TcpListener) -> Result<()> {
+pub(crate) async fn serve(
+    runtime: Runtime,
+    listener: TcpListener,
+    limits: ConnectionLimits,
+) -> Result<()> {
     let local = listener.local_addr()?;
     println!("sesame listening on http://{local}");
-    tracing::info!(%local, "listening");
+    tracing::info!(%local, max_connections = limits.max_connections, max_per_address = limits.max_per_address, "listening");
     let runtime = Arc::new(runtime);
+    let admission = Admission::new(limits);
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(conn) => conn,
@@ -53,6 +59,15 @@ pub(crate) async fn serve(runtime: Runtime, listener: TcpListener) -> Result<()>
                 continue;
             }
         };
+        // Over a cap: answered and closed here, so the accept loop never waits on a client.
+        let admitted = match admission.admit(peer.ip()) {
+            Ok(admitted) => admitted,
+            Err(cap) => {
+                tracing::debug!(%peer, ?cap, "connection refused: over a cap");
+                connections::refuse(stream);
+                continue;
+            }
+        };
         // Answers are small and written whole; sending them at once saves a round trip's
         // delay on keep-alive connections.
         if let Err(e) = stream.set_nodelay(true) {
@@ -60,22 +75,38 @@ pub(crate) async fn serve(runtime: Runtime, listener: TcpListener) -> Result<()>
         }
         let runtime = runtime.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let runtime = runtime.clone();
-                // Every failure becomes an answer: hyper would otherwise just drop the
-                // connection, which tells the client nothing.
-                async move { Ok::<_, std::convert::Infallible>(handle(runtime, req, peer).await) }
-            });
-            let result = http1::Builder::new()
+            let clock = ConnectionClock::new();
+            let service = {
+                let clock = clock.clone();
+                hyper::service::service_fn(move |req| {
+                    let runtime = runtime.clone();
+                    let clock = clock.clone();
+                    // Every failure becomes an answer: hyper would otherwise just drop the
+                    // connection, which tells the client nothing.
+                    async move {
+                        clock.head_parsed();
+                        let answer = handle(runtime, req, peer, &clock).await;
+                        clock.answered();
+                        Ok::<_, std::convert::Infallible>(answer)
+                    }
+                })
+            };
+            // No header timeout of hyper's own: the connection's clock bounds the head and
+            // the body together, and the wait between requests apart.
+            let connection = http1::Builder::new()
                 .keep_alive(true)
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .header_read_timeout(None)
                 .max_buf_size(MAX_HEAD_BYTES)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-            if let Err(e) = result {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
+                .serve_connection(TokioIo::new(Watched::new(stream, clock.clone())), service);
+            match connections::watched(connection, &clock, &limits).await {
+                Some(Ok(())) => {}
+                Some(Err(e)) => {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                }
+                None => tracing::debug!(%peer, "connection closed: past its deadline"),
             }
+            drop(admitted);
         });
     }
 }
@@ -85,11 +116,14 @@ async fn handle(
     runtime: Arc<Runtime>,
     req: hyper::Request<hyper::body::Incoming>,
     peer: SocketAddr,
+    clock: &ConnectionClock,
 ) -> hyper::Response<Body> {
     let request = match typed_request(req, peer).await {
         Ok(request) => request,
         Err(refusal) => return refusal,
     };
+    // Read whole: from here the component's own deadline bounds the request.
+    clock.body_read();
     // The call runs in a task of its own, so a client that hangs up mid-request does not cut
     // the component off between two of its store writes.
     let task = tokio::spawn(async move {

@@ -36,7 +36,16 @@ pub(crate) fn runtime(
     cache: Option<&Path>,
     limits: SandboxLimits,
 ) -> Runtime {
-    let mailer = Mailer::new(None, "Sesame <sesame@localhost>", outbox).expect("mailer");
+    let mailer = Mailer::new(
+        None,
+        "Sesame <sesame@localhost>",
+        outbox,
+        crate::mail_queue::RetryPolicy {
+            base: std::time::Duration::from_secs(1),
+            max_attempts: 3,
+        },
+    )
+    .expect("mailer");
     Runtime::new(
         &service_component(),
         cache,
