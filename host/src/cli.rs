@@ -233,12 +233,13 @@ struct ConnectionOptions {
 
 impl ConnectionOptions {
     /// The limits these options ask for, before fitting them to the open-file limit.
-    fn limits(&self) -> crate::connections::ConnectionLimits {
+    fn limits(&self, trusted_proxies: &[ipnet::IpNet]) -> crate::connections::ConnectionLimits {
         crate::connections::ConnectionLimits {
             request_read_timeout: Duration::from_millis(self.request_read_timeout_ms),
             idle_timeout: Duration::from_millis(self.idle_timeout_ms),
             max_connections: self.max_connections,
             max_per_address: self.max_connections_per_address,
+            trusted_proxies: trusted_proxies.to_vec(),
         }
     }
 }
@@ -416,7 +417,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             connections,
         } => {
             let open_files = crate::connections::raise_open_files_limit();
-            let limits = connections.limits().fitted_to(open_files);
+            let limits = connections.limits(&trusted_proxies).fitted_to(open_files);
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;

@@ -65,7 +65,7 @@ content-length: 90\r\n\
 {\"error\":{\"code\":\"busy\",\"message\":\"Sesame has too many open connections; retry shortly.\"}}";
 
 /// The bounds on connections `sesame serve` applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ConnectionLimits {
     /// Time from a request's first byte until its body is read whole.
     pub(crate) request_read_timeout: Duration,
@@ -75,6 +75,9 @@ pub(crate) struct ConnectionLimits {
     pub(crate) max_connections: u32,
     /// Open connections at once from one client address (IPv6: one /64).
     pub(crate) max_per_address: u32,
+    /// Trusted reverse proxies (`--trusted-proxy`): every client behind one shares its
+    /// address, so they count only against the total cap, never the per-address one.
+    pub(crate) trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for ConnectionLimits {
@@ -84,6 +87,7 @@ impl Default for ConnectionLimits {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -177,7 +181,8 @@ pub(crate) struct Admission {
 /// One admitted connection's place under the caps; given back when dropped.
 pub(crate) struct Admitted {
     admission: Arc<Admission>,
-    key: AddressKey,
+    /// The address counted, unless it was a trusted proxy's.
+    key: Option<AddressKey>,
 }
 
 impl Admission {
@@ -193,15 +198,25 @@ impl Admission {
     /// Takes a place for a connection from `peer`, or says which cap is full.
     pub(crate) fn admit(self: &Arc<Self>, peer: IpAddr) -> Result<Admitted, Refused> {
         let key = AddressKey::from(peer);
+        let exempt = self
+            .limits
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(&peer));
         let mut per_address = self.lock();
         if self.open.load(Ordering::Relaxed) >= self.limits.max_connections {
             return Err(Refused::Total);
         }
-        let count = per_address.entry(key).or_insert(0);
-        if *count >= self.limits.max_per_address {
-            return Err(Refused::PerAddress);
-        }
-        *count += 1;
+        let key = if exempt {
+            None
+        } else {
+            let count = per_address.entry(key).or_insert(0);
+            if *count >= self.limits.max_per_address {
+                return Err(Refused::PerAddress);
+            }
+            *count += 1;
+            Some(key)
+        };
         self.open.fetch_add(1, Ordering::Relaxed);
         Ok(Admitted {
             admission: self.clone(),
@@ -227,10 +242,12 @@ impl Admission {
 impl Drop for Admitted {
     fn drop(&mut self) {
         let mut per_address = self.admission.lock();
-        if let Some(count) = per_address.get_mut(&self.key) {
+        if let Some(key) = &self.key
+            && let Some(count) = per_address.get_mut(key)
+        {
             *count = count.saturating_sub(1);
             if *count == 0 {
-                per_address.remove(&self.key);
+                per_address.remove(key);
             }
         }
         self.admission.open.fetch_sub(1, Ordering::Relaxed);
@@ -421,6 +438,24 @@ mod tests {
             max_per_address: per_address,
             ..ConnectionLimits::default()
         }
+    }
+
+    #[test]
+    fn a_trusted_proxy_counts_only_against_the_total_cap() {
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let admission = Admission::new(ConnectionLimits {
+            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
+            ..limits(4, 1)
+        });
+        let held: Vec<_> = (0..4).map(|_| admission.admit(proxy).unwrap()).collect();
+        assert!(matches!(admission.admit(proxy), Err(Refused::Total)));
+        drop(held);
+        // Anyone else still has the per-address cap.
+        let client: IpAddr = "192.0.2.1".parse().unwrap();
+        let _first = admission.admit(client).unwrap();
+        assert!(matches!(admission.admit(client), Err(Refused::PerAddress)));
+        let _via_proxy = admission.admit(proxy).unwrap();
+        assert_eq!(admission.open(), 2);
     }
 
     #[test]

@@ -48,7 +48,8 @@ pub(crate) async fn serve(
     println!("sesame listening on http://{local}");
     tracing::info!(%local, max_connections = limits.max_connections, max_per_address = limits.max_per_address, "listening");
     let runtime = Arc::new(runtime);
-    let admission = Admission::new(limits);
+    let admission = Admission::new(limits.clone());
+    let limits = Arc::new(limits);
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(conn) => conn,
@@ -74,6 +75,7 @@ pub(crate) async fn serve(
             tracing::debug!(%peer, error = %e, "cannot disable Nagle's algorithm");
         }
         let runtime = runtime.clone();
+        let limits = limits.clone();
         tokio::spawn(async move {
             let clock = ConnectionClock::new();
             let service = {
