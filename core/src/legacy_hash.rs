@@ -155,7 +155,7 @@ pub enum Pbkdf2Digest {
 
 impl Pbkdf2Digest {
     /// Output length in bytes, which is also the length of the stored checksum.
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         match self {
             Pbkdf2Digest::Sha256 => 32,
             Pbkdf2Digest::Sha512 => 64,
@@ -283,7 +283,7 @@ pub fn verify_legacy_with(password: &[u8], stored: &str, env: &dyn Env) -> Resul
             expected,
         } => {
             let out = buffer
-                .get_mut(..digest.len())
+                .get_mut(..digest.output_len())
                 .ok_or_else(|| refused("pbkdf2 output buffer too small"))?;
             let job = HostHash::Pbkdf2 {
                 digest: *digest,
@@ -372,7 +372,7 @@ enum Parsed {
         rounds: u32,
         /// The salt.
         salt: Vec<u8>,
-        /// The stored checksum, [`Pbkdf2Digest::len`] bytes.
+        /// The stored checksum, [`Pbkdf2Digest::output_len`] bytes.
         expected: Vec<u8>,
     },
     /// argon2.

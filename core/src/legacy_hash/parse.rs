@@ -148,15 +148,15 @@ fn passlib_pbkdf2(stored: &str, digest: Pbkdf2Digest) -> Result<Parsed> {
             "{ident} salt is longer than {MAX_PBKDF2_SALT_BYTES} bytes"
         )));
     }
-    if checksum.len() > digest.len().div_ceil(3) * 4 {
+    if checksum.len() > digest.output_len().div_ceil(3) * 4 {
         return Err(refused(format!("{ident} checksum has the wrong length")));
     }
     let expected = ab64_decode(checksum, "checksum")?;
-    if expected.len() != digest.len() {
+    if expected.len() != digest.output_len() {
         return Err(refused(format!(
             "{ident} checksum is {} bytes, expected {}",
             expected.len(),
-            digest.len()
+            digest.output_len()
         )));
     }
     Ok(Parsed::Pbkdf2 {
@@ -182,11 +182,11 @@ fn django_pbkdf2(stored: &str) -> Result<Parsed> {
     let expected = STANDARD
         .decode(checksum)
         .map_err(|e| refused(format!("{ident} checksum is not valid base64: {e}")))?;
-    if expected.len() != digest.len() {
+    if expected.len() != digest.output_len() {
         return Err(refused(format!(
             "{ident} checksum is {} bytes, expected {}",
             expected.len(),
-            digest.len()
+            digest.output_len()
         )));
     }
     Ok(Parsed::Pbkdf2 {
