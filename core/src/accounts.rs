@@ -664,9 +664,22 @@ impl Sesame<'_> {
         {
             return Err(Error::rejected(
                 ErrorCode::InvalidRequest,
-                "The password hash is not bcrypt, passlib pbkdf2-sha256/sha512 or argon2.",
+                "The password hash is not bcrypt, passlib pbkdf2-sha256/sha512, Django \
+                 pbkdf2_sha256 or argon2.",
             ));
         }
+        // Malformed hashes and costs beyond Sesame's limits are refused now, naming the limit,
+        // rather than failing at the user's first sign-in.
+        crate::legacy_hash::check_importable(&user.password_hash).map_err(|e| {
+            let why = match &e {
+                Error::Hashing(why) => why.clone(),
+                other => other.to_string(),
+            };
+            Error::rejected(
+                ErrorCode::InvalidRequest,
+                format!("The password hash cannot be imported: {why}."),
+            )
+        })?;
         let stored = match flask_security_salt {
             Some(salt) => crate::password::flask_security_stored(salt, &user.password_hash),
             None => user.password_hash.clone(),

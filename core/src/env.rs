@@ -49,7 +49,9 @@ pub trait Env {
     ///
     /// The bytes must be exactly what the `argon2` crate computes: hashes made either way verify
     /// the other way. A host offers this because the same work inside a component runs about
-    /// twice as slowly, and hashing is most of what a sign-in costs.
+    /// twice as slowly, and hashing is most of what a sign-in costs. A host whose hashing queue
+    /// is full answers `Some(Err(Error::HashingBusy { .. }))` at once, and core passes that on
+    /// (a 503 with `Retry-After`), never counting it as a wrong password.
     fn argon2id(
         &self,
         password: &[u8],
@@ -58,6 +60,22 @@ pub trait Env {
         out: &mut [u8],
     ) -> Option<Result<()>> {
         let _ = (password, salt, params, out);
+        None
+    }
+
+    /// Computes one hash behind an imported password hash (bcrypt, PBKDF2, argon2 of any
+    /// variant) into `out`, if the host offers a native implementation; `None` (the default)
+    /// makes core compute it itself. Core has parsed the stored hash and bounded its costs
+    /// ([`crate::legacy_hash`]) before asking, and compares the result itself.
+    ///
+    /// The bytes must be exactly what [`crate::legacy_hash::compute_here`] computes. A host
+    /// too busy to hash answers `Some(Err(Error::HashingBusy { .. }))`.
+    fn legacy_hash(
+        &self,
+        job: &crate::legacy_hash::HostHash<'_>,
+        out: &mut [u8],
+    ) -> Option<Result<()>> {
+        let _ = (job, out);
         None
     }
 

@@ -72,6 +72,13 @@ pub enum Error {
     /// cannot take a second factor.
     #[error("second factor required")]
     SecondFactorRequired,
+    /// The host's password-hashing queue is full (or the wait for it ran out): nothing was
+    /// checked or changed, and the caller may retry after this long. See `sesame:auth/hashing`.
+    #[error("password hashing busy; retry after {retry_after_ms} ms")]
+    HashingBusy {
+        /// How long the host suggests waiting.
+        retry_after_ms: u64,
+    },
 }
 
 impl Error {
@@ -141,11 +148,14 @@ pub enum ErrorCode {
     SignCountRegression,
     /// A sensitive action needs a recent sign-in or `/wan-verify`.
     ReauthenticationRequired,
+    /// The server is at a limit (password checks waiting, or requests in flight); nothing was
+    /// done, retry after the time given.
+    Busy,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::InvalidRequest,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidEncoding,
@@ -172,6 +182,7 @@ impl ErrorCode {
         ErrorCode::UnknownCredential,
         ErrorCode::SignCountRegression,
         ErrorCode::ReauthenticationRequired,
+        ErrorCode::Busy,
     ];
 
     /// The stable kebab-case spelling used on the wire.
@@ -203,6 +214,7 @@ impl ErrorCode {
             ErrorCode::UnknownCredential => "unknown-credential",
             ErrorCode::SignCountRegression => "sign-count-regression",
             ErrorCode::ReauthenticationRequired => "reauthentication-required",
+            ErrorCode::Busy => "busy",
         }
     }
 
@@ -222,7 +234,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::AlreadyExists => 409,
-            ErrorCode::StoreUnavailable => 503,
+            ErrorCode::StoreUnavailable | ErrorCode::Busy => 503,
             ErrorCode::Internal => 500,
             ErrorCode::InvalidCode => 401,
             ErrorCode::SecondFactorRequired => 403,
@@ -288,6 +300,13 @@ impl From<&Error> for AuthError {
             Error::SecondFactorRequired => AuthError::new(
                 ErrorCode::SecondFactorRequired,
                 "This account has two-factor authentication on: sign in through the two-factor flow.",
+            ),
+            Error::HashingBusy { retry_after_ms } => AuthError::new(
+                ErrorCode::Busy,
+                format!(
+                    "Sesame is busy checking other passwords; nothing was changed. Try again in {} seconds.",
+                    retry_after_ms.div_ceil(1000).max(1)
+                ),
             ),
             Error::NoSession(_) => {
                 AuthError::new(ErrorCode::Unauthenticated, "You are not signed in.")

@@ -1,5 +1,5 @@
-//! Verifying password hashes made by other systems: bcrypt, passlib's PBKDF2, any argon2 PHC
-//! string, and Flask-Security's HMAC pre-hash in front of them.
+//! Verifying password hashes made by other systems: bcrypt, passlib's and Django's PBKDF2, any
+//! argon2 PHC string, and Flask-Security's HMAC pre-hash in front of them.
 //!
 //! Why: users imported from another system keep their old hash until they next sign in. Sesame
 //! checks the password against that hash here, and on success the caller stores a fresh
@@ -8,16 +8,21 @@
 //! never writes them.
 //!
 //! Every stored hash here came from an import, so it is treated as hostile input: costs are
-//! bounded before any work is done ([`MAX_BCRYPT_COST`], [`MAX_PBKDF2_ROUNDS`],
-//! [`MAX_ARGON2_M_KIB`], ...), a malformed string is an [`Error::Hashing`] rather than a
-//! mismatch or a panic, and digests are compared in constant time.
+//! bounded before any work is done ([`MAX_BCRYPT_COST`], [`MAX_PBKDF2_SHA256_ROUNDS`],
+//! [`MAX_ARGON2_WORK`], ...), at import ([`check_importable`]) and again at every verification;
+//! a malformed string is an [`Error::Hashing`] rather than a mismatch or a panic, and digests
+//! are compared in constant time.
+//!
+//! The work itself (bcrypt, PBKDF2, argon2) goes to the host when it offers native hashing
+//! ([`Env::legacy_hash`], the `sesame:auth/hashing` import), and is done here otherwise. This
+//! module parses, bounds and compares either way: the host only computes.
 //!
 //! The password must be normalised exactly as the old system normalised it before hashing.
 //! Sesame normalises to NFKC; Flask-Security normalises to NFKD by default
 //! (`SECURITY_PASSWORD_NORMALIZE_FORM`), so for its users a password with, say, an accented
 //! letter only verifies in its NFKD spelling.
 
-use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
+use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::general_purpose::STANDARD;
@@ -27,37 +32,52 @@ use sha2::{Sha256, Sha512};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::env::Env;
 use crate::error::{Error, Result};
+
+/// The argon2 variant and version of a [`HostHash::Argon2`] job (the `argon2` crate's types).
+pub use argon2::{Algorithm as Argon2Algorithm, Version as Argon2Version};
 
 /// Longest stored hash looked at, in bytes. The longest legitimate one (passlib PBKDF2 with its
 /// maximum 1024-byte salt) is under 1,500; anything longer is refused before parsing.
 pub const MAX_STORED_LEN: usize = 2048;
 
+// The cost limits below admit the defaults of the systems users are imported from and refuse
+// more, at import and again at every verification, because a failed sign-in against an
+// imported hash costs its full work and an attacker picks which account to try. The worst
+// accepted case of each scheme costs under a second per attempt on a 2-core x86-64 server,
+// natively and inside the component (figures in docs/security.md, from `bench/legacy_hash`).
+
 /// Lowest bcrypt cost (log2 of the rounds) that exists; bcrypt itself defines no smaller one.
 pub const MIN_BCRYPT_COST: u32 = 4;
-/// Highest bcrypt cost accepted. Each step doubles the work: 16 is already seconds of CPU, and
-/// an imported hash must not be able to buy unbounded CPU per sign-in attempt. Common defaults
-/// are 10 to 12 (passlib and Python's `bcrypt`: 12).
-pub const MAX_BCRYPT_COST: u32 = 16;
+/// Highest bcrypt cost accepted: 12, the default of passlib, Python's `bcrypt`, Flask-Security
+/// (through passlib) and Django's `BCryptSHA256PasswordHasher`. Each step doubles the work.
+pub const MAX_BCRYPT_COST: u32 = 12;
 
-/// Highest PBKDF2 iteration count accepted, so an imported hash cannot buy unbounded CPU.
-/// passlib's defaults are 29,000 (SHA-256) and 25,000 (SHA-512); OWASP's current advice tops out
-/// at 600,000 (PBKDF2-HMAC-SHA256).
-pub const MAX_PBKDF2_ROUNDS: u32 = 2_000_000;
+/// Highest PBKDF2-HMAC-SHA256 iteration count accepted: Django 6.0's default (1,200,000; 5.2
+/// used 1,000,000), above passlib's 29,000 and OWASP's 600,000.
+pub const MAX_PBKDF2_SHA256_ROUNDS: u32 = 1_200_000;
+/// Highest PBKDF2-HMAC-SHA512 iteration count accepted: OWASP's 210,000, well above passlib's
+/// (and so Flask-Security's) 25,000 default. Nothing common uses more with SHA-512.
+pub const MAX_PBKDF2_SHA512_ROUNDS: u32 = 210_000;
 /// Longest PBKDF2 salt accepted, in bytes: passlib's own maximum (`max_salt_size`). Its default
 /// is 16.
 pub const MAX_PBKDF2_SALT_BYTES: usize = 1024;
 
-/// Most argon2 memory accepted, in KiB (64 MiB): the default of passlib, argon2-cffi and
-/// Flask-Security, and RFC 9106's second recommendation. Bounds the memory and time an imported
-/// hash can demand, and stays well inside the host's per-instance memory limit.
-pub const MAX_ARGON2_M_KIB: u32 = 65_536;
-/// Most argon2 passes accepted (passlib and argon2-cffi default to 3); bounds the time an
-/// imported hash can demand.
+/// Most argon2 memory accepted, in KiB (100 MiB): Django's `Argon2PasswordHasher` default
+/// (m=102400, t=2, p=8). passlib, argon2-cffi and Flask-Security default to 64 MiB. Stays well
+/// inside the host's per-instance memory limit.
+pub const MAX_ARGON2_M_KIB: u32 = 102_400;
+/// Most argon2 passes accepted: 10, what Flask-Security configured for passlib's argon2 before
+/// it moved to the library defaults (passlib and argon2-cffi: 3; Django: 2).
 pub const MAX_ARGON2_T_COST: u32 = 10;
-/// Most argon2 lanes accepted (passlib and argon2-cffi default to 4). Lanes run one after
-/// another here, so this bounds bookkeeping rather than work.
-pub const MAX_ARGON2_P_COST: u32 = 64;
+/// Most argon2 work accepted, memory times passes (KiB-passes): Flask-Security's former default
+/// of 64 MiB and 10 passes. The memory and pass limits alone would admit 100 MiB at 10 passes,
+/// half again as much work as any default asks.
+pub const MAX_ARGON2_WORK: u64 = 65_536 * 10;
+/// Most argon2 lanes accepted (passlib and argon2-cffi default to 4, Django to 8). Lanes run
+/// one after another here, so this bounds bookkeeping rather than work.
+pub const MAX_ARGON2_P_COST: u32 = 16;
 
 /// bcrypt hashes at most this many password bytes; the rest is ignored, as in every bcrypt.
 const BCRYPT_MAX_KEY: usize = 72;
@@ -65,6 +85,8 @@ const BCRYPT_MAX_KEY: usize = 72;
 const BCRYPT_SALT_BYTES: usize = 16;
 /// The part of bcrypt's 24-byte output that the hash string keeps (31 characters).
 const BCRYPT_CHECKSUM_BYTES: usize = 23;
+/// bcrypt's raw output, in bytes.
+pub const BCRYPT_OUTPUT_BYTES: usize = 24;
 /// Length of every bcrypt hash string: `$2b$` + two-digit cost + `$` + salt + checksum.
 const BCRYPT_HASH_LEN: usize = 60;
 
@@ -86,10 +108,12 @@ pub enum LegacyScheme {
     /// bcrypt in modular crypt format: `$2b$`, `$2a$` or `$2y$`, cost, salt and checksum.
     /// (`$2x$`, crypt_blowfish's marker for hashes made with its 8-bit bug, is not supported.)
     Bcrypt,
-    /// passlib's `pbkdf2_sha256`: `$pbkdf2-sha256$ROUNDS$SALT$CHECKSUM`, salt and checksum in
-    /// passlib's "ab64" (base64 with `.` for `+`, unpadded).
+    /// PBKDF2-HMAC-SHA256: passlib's `$pbkdf2-sha256$ROUNDS$SALT$CHECKSUM` (salt and checksum
+    /// in passlib's "ab64", base64 with `.` for `+`, unpadded), or Django's default
+    /// `pbkdf2_sha256$ROUNDS$SALT$CHECKSUM` (the salt's text itself is the salt, the checksum
+    /// is padded standard base64).
     Pbkdf2Sha256,
-    /// passlib's `pbkdf2_sha512`: `$pbkdf2-sha512$ROUNDS$SALT$CHECKSUM`, like
+    /// passlib's `pbkdf2_sha512`: `$pbkdf2-sha512$ROUNDS$SALT$CHECKSUM`, like passlib's
     /// [`LegacyScheme::Pbkdf2Sha256`].
     Pbkdf2Sha512,
     /// Any argon2 PHC string: `$argon2id$`, `$argon2i$` or `$argon2d$`, version 0x13 or 0x10
@@ -98,16 +122,18 @@ pub enum LegacyScheme {
 }
 
 /// Recognises the scheme of a stored hash string by its prefix: `$2b$`, `$2a$` or `$2y$` is
-/// bcrypt; `$pbkdf2-sha256$` and `$pbkdf2-sha512$` are passlib's PBKDF2; `$argon2id$`,
-/// `$argon2i$` and `$argon2d$` are argon2 PHC strings. Anything else is `None`. Only the prefix is
-/// looked at: [`verify_legacy`] still refuses a malformed rest.
+/// bcrypt; `$pbkdf2-sha256$` and `$pbkdf2-sha512$` are passlib's PBKDF2, `pbkdf2_sha256$`
+/// Django's; `$argon2id$`, `$argon2i$` and `$argon2d$` are argon2 PHC strings. Anything else is
+/// `None`. Only the prefix is looked at: [`check_importable`] and [`verify_legacy`] still
+/// refuse a malformed rest.
 pub fn detect(stored: &str) -> Option<LegacyScheme> {
-    const PREFIXES: [(&str, LegacyScheme); 8] = [
+    const PREFIXES: [(&str, LegacyScheme); 9] = [
         ("$2b$", LegacyScheme::Bcrypt),
         ("$2a$", LegacyScheme::Bcrypt),
         ("$2y$", LegacyScheme::Bcrypt),
         ("$pbkdf2-sha256$", LegacyScheme::Pbkdf2Sha256),
         ("$pbkdf2-sha512$", LegacyScheme::Pbkdf2Sha512),
+        (parse::DJANGO_PBKDF2_SHA256, LegacyScheme::Pbkdf2Sha256),
         ("$argon2id$", LegacyScheme::Argon2),
         ("$argon2i$", LegacyScheme::Argon2),
         ("$argon2d$", LegacyScheme::Argon2),
@@ -118,8 +144,94 @@ pub fn detect(stored: &str) -> Option<LegacyScheme> {
         .map(|&(_, scheme)| scheme)
 }
 
+/// The hash function under a PBKDF2 hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pbkdf2Digest {
+    /// HMAC-SHA-256.
+    Sha256,
+    /// HMAC-SHA-512.
+    Sha512,
+}
+
+impl Pbkdf2Digest {
+    /// Output length in bytes, which is also the length of the stored checksum.
+    pub fn output_len(self) -> usize {
+        match self {
+            Pbkdf2Digest::Sha256 => 32,
+            Pbkdf2Digest::Sha512 => 64,
+        }
+    }
+
+    /// The iteration limit for this digest ([`MAX_PBKDF2_SHA256_ROUNDS`] or
+    /// [`MAX_PBKDF2_SHA512_ROUNDS`]).
+    pub fn max_rounds(self) -> u32 {
+        match self {
+            Pbkdf2Digest::Sha256 => MAX_PBKDF2_SHA256_ROUNDS,
+            Pbkdf2Digest::Sha512 => MAX_PBKDF2_SHA512_ROUNDS,
+        }
+    }
+}
+
+/// One computation behind an imported hash, already parsed and within this module's limits:
+/// what [`Env::legacy_hash`] hands a host that hashes natively (`sesame:auth/hashing`). The host
+/// only computes; comparing the result with the stored checksum stays here.
+///
+/// No `Debug`: it holds the password.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub enum HostHash<'a> {
+    /// argon2 of `password` and `salt`.
+    Argon2 {
+        /// The variant.
+        algorithm: Algorithm,
+        /// 0x10 or 0x13.
+        version: Version,
+        /// Memory, in KiB.
+        m_kib: u32,
+        /// Passes.
+        t: u32,
+        /// Lanes.
+        p: u32,
+        /// The password (or Flask-Security's pre-hash of it).
+        password: &'a [u8],
+        /// The salt.
+        salt: &'a [u8],
+    },
+    /// The raw bcrypt function; the output is [`BCRYPT_OUTPUT_BYTES`] long.
+    Bcrypt {
+        /// What bcrypt hashes: the password's bytes and a NUL, cut to 72 bytes.
+        key: &'a [u8],
+        /// The 16-byte salt.
+        salt: &'a [u8; BCRYPT_SALT_BYTES],
+        /// log2 of the rounds, [`MIN_BCRYPT_COST`] to [`MAX_BCRYPT_COST`].
+        cost: u32,
+    },
+    /// PBKDF2-HMAC of `password` and `salt`.
+    Pbkdf2 {
+        /// The hash function.
+        digest: Pbkdf2Digest,
+        /// The password (or Flask-Security's pre-hash of it).
+        password: &'a [u8],
+        /// The salt.
+        salt: &'a [u8],
+        /// Iterations, at most [`Pbkdf2Digest::max_rounds`].
+        rounds: u32,
+    },
+}
+
+/// Checks that `stored` can be imported: a recognised, well-formed hash within this module's
+/// cost limits. Does no hashing work. The error names the limit an over-costly hash breaks.
+///
+/// The same checks run again at every [`verify_legacy`], so a hash written to the store some
+/// other way is refused there too.
+pub fn check_importable(stored: &str) -> Result<LegacyScheme> {
+    let scheme = detect(stored).ok_or_else(|| refused("unrecognised hash format"))?;
+    parse::parse(stored)?;
+    Ok(scheme)
+}
+
 /// Verifies `password` (bytes, already normalised by the caller the way the old system
-/// normalised it) against `stored`, a hash in any [`LegacyScheme`].
+/// normalised it) against `stored`, a hash in any [`LegacyScheme`], computing it here.
 ///
 /// `Ok(true)` if the password matches, `Ok(false)` if not. [`Error::Hashing`] if `stored` is not
 /// a recognised, well-formed hash, or asks for more work than the `MAX_*` limits of this module
@@ -127,19 +239,94 @@ pub fn detect(stored: &str) -> Option<LegacyScheme> {
 ///
 /// bcrypt looks at the first 72 bytes of the password only, as every bcrypt does.
 pub fn verify_legacy(password: &[u8], stored: &str) -> Result<bool> {
-    if stored.len() > MAX_STORED_LEN {
-        return Err(refused(format!(
-            "stored hash is {} bytes, more than {MAX_STORED_LEN}",
-            stored.len()
-        )));
+    verify_legacy_with(password, stored, &InComponent)
+}
+
+/// [`verify_legacy`], with the hash computed by the host when `env` offers it
+/// ([`Env::legacy_hash`]) and here otherwise. A host that is too busy to hash answers
+/// [`Error::HashingBusy`], which is passed on: nothing was checked.
+pub fn verify_legacy_with(password: &[u8], stored: &str, env: &dyn Env) -> Result<bool> {
+    let parsed = parse::parse(stored)?;
+    let mut buffer = Zeroizing::new([0u8; 64]);
+    match &parsed {
+        Parsed::Bcrypt {
+            cost,
+            salt,
+            expected,
+        } => {
+            // bcrypt's key is the password as a C string: its bytes and a terminating NUL, cut
+            // to 72 bytes. At least the NUL is always there, as the raw function requires a
+            // non-empty key.
+            let mut key = Zeroizing::new([0u8; BCRYPT_MAX_KEY]);
+            for (dst, src) in key.iter_mut().zip(password) {
+                *dst = *src;
+            }
+            let used = password.len().saturating_add(1).min(BCRYPT_MAX_KEY);
+            let key = key
+                .get(..used)
+                .ok_or_else(|| refused("bcrypt key preparation failed"))?;
+            let out = buffer
+                .get_mut(..BCRYPT_OUTPUT_BYTES)
+                .ok_or_else(|| refused("bcrypt output buffer too small"))?;
+            let job = HostHash::Bcrypt {
+                key,
+                salt,
+                cost: *cost,
+            };
+            compute(&job, out, env)?;
+            matches(out, expected)
+        }
+        Parsed::Pbkdf2 {
+            digest,
+            rounds,
+            salt,
+            expected,
+        } => {
+            let out = buffer
+                .get_mut(..digest.output_len())
+                .ok_or_else(|| refused("pbkdf2 output buffer too small"))?;
+            let job = HostHash::Pbkdf2 {
+                digest: *digest,
+                password,
+                salt,
+                rounds: *rounds,
+            };
+            compute(&job, out, env)?;
+            matches(out, expected)
+        }
+        Parsed::Argon2 {
+            algorithm,
+            version,
+            m_kib,
+            t,
+            p,
+            salt,
+            expected,
+        } => {
+            let out = buffer
+                .get_mut(..expected.len())
+                .ok_or_else(|| refused("argon2 output is longer than 64 bytes"))?;
+            let job = HostHash::Argon2 {
+                algorithm: *algorithm,
+                version: *version,
+                m_kib: *m_kib,
+                t: *t,
+                p: *p,
+                password,
+                salt,
+            };
+            compute(&job, out, env)?;
+            matches(out, expected)
+        }
     }
-    match detect(stored) {
-        Some(LegacyScheme::Bcrypt) => verify_bcrypt(password, stored),
-        Some(LegacyScheme::Pbkdf2Sha256) => verify_pbkdf2(password, stored, Digest::Sha256),
-        Some(LegacyScheme::Pbkdf2Sha512) => verify_pbkdf2(password, stored, Digest::Sha512),
-        Some(LegacyScheme::Argon2) => verify_argon2(password, stored),
-        None => Err(refused("unrecognised hash format")),
-    }
+}
+
+/// Whether the first `expected.len()` bytes of `computed` are `expected`, in constant time.
+fn matches(computed: &[u8], expected: &[u8]) -> Result<bool> {
+    let computed = computed
+        .get(..expected.len())
+        .ok_or_else(|| refused("computed hash is shorter than the stored one"))?;
+    Ok(computed.ct_eq(expected).into())
 }
 
 /// Flask-Security's password pre-hash: `base64(HMAC-SHA512(key = SECURITY_PASSWORD_SALT,
@@ -161,225 +348,119 @@ pub fn flask_security_prehash(password: &[u8], salt: &str) -> String {
     STANDARD.encode(mac.finalize().into_bytes())
 }
 
-/// The hash function under a passlib PBKDF2 hash.
-#[derive(Debug, Clone, Copy)]
-enum Digest {
-    Sha256,
-    Sha512,
-}
-
-impl Digest {
-    /// Output length in bytes, which is also the length of passlib's checksum.
-    fn len(self) -> usize {
-        match self {
-            Digest::Sha256 => 32,
-            Digest::Sha512 => 64,
-        }
-    }
-
-    /// The identifier between the first two `$`.
-    fn ident(self) -> &'static str {
-        match self {
-            Digest::Sha256 => "pbkdf2-sha256",
-            Digest::Sha512 => "pbkdf2-sha512",
-        }
-    }
-}
-
 /// The error for a stored hash that is malformed or asks for too much work.
 fn refused(reason: impl Into<String>) -> Error {
     Error::Hashing(reason.into())
 }
 
-/// bcrypt: `$2b$CC$` + 22 characters of salt + 31 of checksum, in bcrypt's base64.
-fn verify_bcrypt(password: &[u8], stored: &str) -> Result<bool> {
-    if stored.len() != BCRYPT_HASH_LEN || !stored.is_ascii() {
-        return Err(refused(format!(
-            "bcrypt hash must be {BCRYPT_HASH_LEN} ASCII characters"
-        )));
-    }
-    let field = |range: std::ops::Range<usize>| {
-        stored
-            .get(range)
-            .ok_or_else(|| refused("bcrypt hash is malformed"))
-    };
-    let cost_digits = field(4..6)?;
-    if field(6..7)? != "$" || !cost_digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(refused("bcrypt cost must be two digits followed by '$'"));
-    }
-    let cost: u32 = cost_digits
-        .parse()
-        .map_err(|_| refused("bcrypt cost is not a number"))?;
-    if cost < MIN_BCRYPT_COST {
-        return Err(refused(format!(
-            "bcrypt cost {cost} is below the minimum {MIN_BCRYPT_COST}"
-        )));
-    }
-    if cost > MAX_BCRYPT_COST {
-        return Err(refused(format!(
-            "bcrypt cost {cost} is above the limit {MAX_BCRYPT_COST}"
-        )));
-    }
-    let salt: [u8; BCRYPT_SALT_BYTES] = decode_exact(&BCRYPT_B64, field(7..29)?, "bcrypt salt")?;
-    let expected: [u8; BCRYPT_CHECKSUM_BYTES] =
-        decode_exact(&BCRYPT_B64, field(29..BCRYPT_HASH_LEN)?, "bcrypt checksum")?;
-
-    // bcrypt's key is the password as a C string: its bytes and a terminating NUL, cut to 72
-    // bytes. At least the NUL is always there, as the raw function requires a non-empty key.
-    let mut key = Zeroizing::new([0u8; BCRYPT_MAX_KEY]);
-    for (dst, src) in key.iter_mut().zip(password) {
-        *dst = *src;
-    }
-    let used = password.len().saturating_add(1).min(BCRYPT_MAX_KEY);
-    let key_bytes = key
-        .get(..used)
-        .ok_or_else(|| refused("bcrypt key preparation failed"))?;
-    let output = Zeroizing::new(bcrypt::bcrypt(cost, salt, key_bytes));
-    let Some(computed) = output.get(..BCRYPT_CHECKSUM_BYTES) else {
-        return Err(refused("bcrypt output is too short"));
-    };
-    Ok(computed.ct_eq(&expected[..]).into())
+/// A stored hash taken apart, its costs checked: everything needed to verify it.
+enum Parsed {
+    /// bcrypt.
+    Bcrypt {
+        /// log2 of the rounds.
+        cost: u32,
+        /// The salt.
+        salt: [u8; BCRYPT_SALT_BYTES],
+        /// The stored checksum (23 of bcrypt's 24 output bytes).
+        expected: [u8; BCRYPT_CHECKSUM_BYTES],
+    },
+    /// PBKDF2, passlib's or Django's.
+    Pbkdf2 {
+        /// The hash function.
+        digest: Pbkdf2Digest,
+        /// Iterations.
+        rounds: u32,
+        /// The salt.
+        salt: Vec<u8>,
+        /// The stored checksum, [`Pbkdf2Digest::output_len`] bytes.
+        expected: Vec<u8>,
+    },
+    /// argon2.
+    Argon2 {
+        /// The variant.
+        algorithm: Algorithm,
+        /// The version.
+        version: Version,
+        /// Memory, in KiB.
+        m_kib: u32,
+        /// Passes.
+        t: u32,
+        /// Lanes.
+        p: u32,
+        /// The salt.
+        salt: Vec<u8>,
+        /// The stored output.
+        expected: Vec<u8>,
+    },
 }
 
-/// passlib PBKDF2: `$pbkdf2-sha256$ROUNDS$SALT$CHECKSUM` (or `-sha512`).
-fn verify_pbkdf2(password: &[u8], stored: &str, digest: Digest) -> Result<bool> {
-    let ident = digest.ident();
-    let mut fields = stored.split('$');
-    let (Some(""), Some(id), Some(rounds), Some(salt), Some(checksum), None) = (
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-    ) else {
-        return Err(refused(format!(
-            "{ident} hash must be ${ident}$ROUNDS$SALT$CHECKSUM"
-        )));
-    };
-    if id != ident {
-        return Err(refused(format!("expected {ident}, found {id}")));
+/// Computes `job` into `out`: by the host if it offers it, here otherwise.
+fn compute(job: &HostHash<'_>, out: &mut [u8], env: &dyn Env) -> Result<()> {
+    match env.legacy_hash(job, out) {
+        Some(done) => done,
+        None => compute_here(job, out),
     }
-    // Plain decimal, as passlib writes it: no sign, no leading zeros.
-    if rounds.is_empty()
-        || !rounds.bytes().all(|b| b.is_ascii_digit())
-        || (rounds.len() > 1 && rounds.starts_with('0'))
-    {
-        return Err(refused(format!("{ident} rounds must be a decimal number")));
-    }
-    let rounds: u32 = rounds
-        .parse()
-        .map_err(|_| refused(format!("{ident} rounds are out of range")))?;
-    if rounds == 0 {
-        return Err(refused(format!("{ident} rounds must be at least 1")));
-    }
-    if rounds > MAX_PBKDF2_ROUNDS {
-        return Err(refused(format!(
-            "{ident} rounds {rounds} are above the limit {MAX_PBKDF2_ROUNDS}"
-        )));
-    }
-    if salt.len() > MAX_PBKDF2_SALT_BYTES.div_ceil(3) * 4 {
-        return Err(refused(format!(
-            "{ident} salt is longer than {MAX_PBKDF2_SALT_BYTES} bytes"
-        )));
-    }
-    let salt = ab64_decode(salt, "salt")?;
-    if salt.len() > MAX_PBKDF2_SALT_BYTES {
-        return Err(refused(format!(
-            "{ident} salt is longer than {MAX_PBKDF2_SALT_BYTES} bytes"
-        )));
-    }
-    if checksum.len() > digest.len().div_ceil(3) * 4 {
-        return Err(refused(format!("{ident} checksum has the wrong length")));
-    }
-    let expected = ab64_decode(checksum, "checksum")?;
-    if expected.len() != digest.len() {
-        return Err(refused(format!(
-            "{ident} checksum is {} bytes, expected {}",
-            expected.len(),
-            digest.len()
-        )));
-    }
-
-    let mut buffer = Zeroizing::new([0u8; 64]);
-    let Some(computed) = buffer.get_mut(..digest.len()) else {
-        return Err(refused("pbkdf2 output buffer too small"));
-    };
-    match digest {
-        Digest::Sha256 => pbkdf2::pbkdf2::<Hmac<Sha256>>(password, &salt, rounds, computed),
-        Digest::Sha512 => pbkdf2::pbkdf2::<Hmac<Sha512>>(password, &salt, rounds, computed),
-    }
-    .map_err(|e| Error::Hashing(format!("{ident}: {e}")))?;
-    Ok(computed.ct_eq(&expected).into())
 }
 
-/// Decodes passlib's "ab64": standard base64 with `.` instead of `+` and no padding.
-fn ab64_decode(field: &str, what: &str) -> Result<Vec<u8>> {
-    if field.contains(['+', '=']) {
-        return Err(refused(format!(
-            "pbkdf2 {what} is not passlib ab64 (has '+' or '=')"
-        )));
+/// Computes `job` into `out` inside this process (the component, when the host hashes nothing).
+pub fn compute_here(job: &HostHash<'_>, out: &mut [u8]) -> Result<()> {
+    match *job {
+        HostHash::Bcrypt { key, salt, cost } => {
+            if key.is_empty()
+                || key.len() > BCRYPT_MAX_KEY
+                || !(MIN_BCRYPT_COST..32).contains(&cost)
+            {
+                return Err(refused("bcrypt inputs out of range"));
+            }
+            let output = Zeroizing::new(bcrypt::bcrypt(cost, *salt, key));
+            if out.len() != output.len() {
+                return Err(refused("bcrypt output is 24 bytes"));
+            }
+            out.copy_from_slice(&output[..]);
+            Ok(())
+        }
+        HostHash::Pbkdf2 {
+            digest,
+            password,
+            salt,
+            rounds,
+        } => match digest {
+            Pbkdf2Digest::Sha256 => pbkdf2::pbkdf2::<Hmac<Sha256>>(password, salt, rounds, out),
+            Pbkdf2Digest::Sha512 => pbkdf2::pbkdf2::<Hmac<Sha512>>(password, salt, rounds, out),
+        }
+        .map_err(|e| refused(format!("pbkdf2: {e}"))),
+        HostHash::Argon2 {
+            algorithm,
+            version,
+            m_kib,
+            t,
+            p,
+            password,
+            salt,
+        } => {
+            let params = Params::new(m_kib, t, p, Some(out.len()))
+                .map_err(|e| refused(format!("argon2 parameters: {e}")))?;
+            Argon2::new(algorithm, version, params)
+                .hash_password_into(password, salt, out)
+                .map_err(|e| refused(format!("argon2: {e}")))
+        }
     }
-    STANDARD_B64
-        .decode(field.replace('.', "+"))
-        .map_err(|e| refused(format!("pbkdf2 {what} is not valid ab64: {e}")))
 }
 
-/// Decodes `field` into exactly `N` bytes.
-fn decode_exact<const N: usize>(
-    engine: &GeneralPurpose,
-    field: &str,
-    what: &str,
-) -> Result<[u8; N]> {
-    let bytes = engine
-        .decode(field)
-        .map_err(|e| refused(format!("{what} is not valid base64: {e}")))?;
-    <[u8; N]>::try_from(bytes.as_slice())
-        .map_err(|_| refused(format!("{what} is {} bytes, expected {N}", bytes.len())))
+/// The environment of [`verify_legacy`]: no host, everything computed here.
+struct InComponent;
+
+impl Env for InComponent {
+    fn now_ms(&self) -> u64 {
+        0
+    }
+    fn fill_random(&self, _buf: &mut [u8]) -> Result<()> {
+        Err(Error::Random)
+    }
+    fn send_mail(&self, _mail: &crate::links::Mail) {}
+    fn emit_event(&self, _event: &crate::events::Event) {}
 }
 
-/// Any argon2 PHC string, with its own algorithm, version and parameters.
-fn verify_argon2(password: &[u8], stored: &str) -> Result<bool> {
-    let hash = PasswordHash::new(stored).map_err(|e| refused(format!("argon2: {e}")))?;
-    let algorithm = Algorithm::try_from(hash.algorithm.as_str())
-        .map_err(|e| refused(format!("argon2 algorithm: {e}")))?;
-    // The reference implementation reads a PHC string without `v=` as version 0x10.
-    let version = match hash.version {
-        None => Version::V0x10,
-        Some(v) => Version::try_from(v).map_err(|e| refused(format!("argon2 version: {e}")))?,
-    };
-    let params = Params::try_from(&hash).map_err(|e| refused(format!("argon2 parameters: {e}")))?;
-    if params.m_cost() > MAX_ARGON2_M_KIB {
-        return Err(refused(format!(
-            "argon2 memory {} KiB is above the limit {MAX_ARGON2_M_KIB}",
-            params.m_cost()
-        )));
-    }
-    if params.t_cost() > MAX_ARGON2_T_COST {
-        return Err(refused(format!(
-            "argon2 passes {} are above the limit {MAX_ARGON2_T_COST}",
-            params.t_cost()
-        )));
-    }
-    if params.p_cost() > MAX_ARGON2_P_COST {
-        return Err(refused(format!(
-            "argon2 lanes {} are above the limit {MAX_ARGON2_P_COST}",
-            params.p_cost()
-        )));
-    }
-    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
-        return Err(refused("argon2 hash lacks its salt or output"));
-    };
-    let expected = expected.as_bytes();
-    let mut buffer = Zeroizing::new([0u8; 64]);
-    let Some(computed) = buffer.get_mut(..expected.len()) else {
-        return Err(refused("argon2 output is longer than 64 bytes"));
-    };
-    Argon2::new(algorithm, version, params)
-        .hash_password_into(password, salt, computed)
-        .map_err(|e| refused(format!("argon2: {e}")))?;
-    Ok(computed.ct_eq(expected).into())
-}
-
+mod parse;
 #[cfg(test)]
 mod tests;

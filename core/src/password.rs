@@ -6,7 +6,8 @@
 //! does not reveal whether an account exists.
 //!
 //! The argon2id work itself goes through [`Env::argon2id`] when the host offers native hashing,
-//! and is done here otherwise; the PHC strings are the same either way.
+//! and is done here otherwise; the PHC strings are the same either way. Imported hashes go
+//! through [`Env::legacy_hash`] likewise.
 
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
 use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
@@ -180,9 +181,12 @@ impl Hasher {
     /// Checks `password` against the stored hash.
     ///
     /// A current argon2id hash is verified directly. Anything else (argon2 with other costs,
-    /// bcrypt, passlib PBKDF2, or a Flask-Security hash wrapped by [`flask_security_stored`])
-    /// goes through [`crate::legacy_hash`], whose cost limits protect against imported hashes
-    /// that would buy unbounded CPU; a match then asks for a rehash.
+    /// bcrypt, passlib or Django PBKDF2, or a Flask-Security hash wrapped by
+    /// [`flask_security_stored`]) goes through [`crate::legacy_hash`], whose cost limits protect
+    /// against imported hashes that would buy unbounded CPU, and whose work the host computes
+    /// when it offers native hashing; a match then asks for a rehash.
+    ///
+    /// [`Error::HashingBusy`] when the host's hashing queue is full: nothing was checked.
     pub fn verify(
         &self,
         password: &Password,
@@ -214,9 +218,9 @@ impl Hasher {
                 let nfkd: Zeroizing<String> = Zeroizing::new(password.0.nfkd().collect());
                 let prehashed =
                     Zeroizing::new(legacy_hash::flask_security_prehash(nfkd.as_bytes(), &salt));
-                legacy_hash::verify_legacy(prehashed.as_bytes(), inner)?
+                legacy_hash::verify_legacy_with(prehashed.as_bytes(), inner, env)?
             }
-            None => legacy_hash::verify_legacy(password.as_bytes(), stored)?,
+            None => legacy_hash::verify_legacy_with(password.as_bytes(), stored, env)?,
         };
         if matched {
             Ok(PasswordVerified { needs_rehash: true })
@@ -227,11 +231,16 @@ impl Hasher {
 
     /// Spends the same work as verifying a password against a current hash, and fails. Used for
     /// unknown or unusable accounts so their answer takes as long as a real one.
+    ///
+    /// A host too busy to hash makes this [`Error::HashingBusy`], exactly as it makes a real
+    /// account's check: under load, unknown and known accounts still answer alike.
     pub fn dummy_verify(&self, password: &Password, env: &dyn Env) -> Error {
         let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
-        // The result is irrelevant; only the time spent matters.
-        let _ = self.derive(env, password.as_bytes(), b"sesame-dummy-salt", &mut out[..]);
-        Error::UnknownAccount
+        // The result is irrelevant; only the time spent matters (and whether it was spent).
+        match self.derive(env, password.as_bytes(), b"sesame-dummy-salt", &mut out[..]) {
+            Err(busy @ Error::HashingBusy { .. }) => busy,
+            _ => Error::UnknownAccount,
+        }
     }
 
     /// argon2id at the configured costs: natively by the host if it offers it, here otherwise.
@@ -264,249 +273,4 @@ impl Hasher {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testing::FixedEnv;
-
-    fn cheap() -> Argon2Params {
-        Argon2Params {
-            m_kib: 64,
-            t: 1,
-            p: 1,
-        }
-    }
-
-    #[test]
-    fn hash_then_verify_and_reject_wrong() {
-        let hasher = Hasher::new(cheap()).unwrap();
-        let pw = Password::new_checked("correct horse", &[]).unwrap();
-        let stored = hasher.hash(&pw, &FixedEnv::new()).unwrap();
-        assert!(stored.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
-        assert!(
-            !hasher
-                .verify(&pw, &stored, &FixedEnv::new())
-                .unwrap()
-                .needs_rehash
-        );
-        let wrong = Password::for_verification("correct horsE").unwrap();
-        assert!(matches!(
-            hasher.verify(&wrong, &stored, &FixedEnv::new()),
-            Err(Error::WrongPassword)
-        ));
-    }
-
-    /// An environment whose host computes argon2id natively, counting the calls.
-    struct NativeHashingEnv {
-        inner: FixedEnv,
-        calls: std::cell::Cell<u32>,
-        fail: bool,
-    }
-
-    impl NativeHashingEnv {
-        fn new(fail: bool) -> Self {
-            NativeHashingEnv {
-                inner: FixedEnv::new(),
-                calls: std::cell::Cell::new(0),
-                fail,
-            }
-        }
-    }
-
-    impl Env for NativeHashingEnv {
-        fn now_ms(&self) -> u64 {
-            self.inner.now_ms()
-        }
-        fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
-            self.inner.fill_random(buf)
-        }
-        fn send_mail(&self, mail: &crate::links::Mail) {
-            self.inner.send_mail(mail);
-        }
-        fn emit_event(&self, event: &crate::events::Event) {
-            self.inner.emit_event(event);
-        }
-        fn argon2id(
-            &self,
-            password: &[u8],
-            salt: &[u8],
-            params: &Argon2Params,
-            out: &mut [u8],
-        ) -> Option<Result<()>> {
-            self.calls.set(self.calls.get() + 1);
-            if self.fail {
-                return Some(Err(Error::Hashing("host refused".into())));
-            }
-            let params = Params::new(params.m_kib, params.t, params.p, None).unwrap();
-            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-                .hash_password_into(password, salt, out)
-                .unwrap();
-            Some(Ok(()))
-        }
-    }
-
-    #[test]
-    fn host_hashing_is_used_and_interoperates_with_in_component_hashing() {
-        let hasher = Hasher::new(cheap()).unwrap();
-        let pw = Password::new_checked("correct horse", &[]).unwrap();
-        let host = NativeHashingEnv::new(false);
-        let by_host = hasher.hash(&pw, &host).unwrap();
-        assert_eq!(host.calls.get(), 1);
-        // Verified in the component, and the other way round: one format, one result.
-        assert!(hasher.verify(&pw, &by_host, &FixedEnv::new()).is_ok());
-        let by_component = hasher.hash(&pw, &FixedEnv::new()).unwrap();
-        assert!(hasher.verify(&pw, &by_component, &host).is_ok());
-        assert_eq!(host.calls.get(), 2);
-        let wrong = Password::for_verification("correct horsE").unwrap();
-        assert!(matches!(
-            hasher.verify(&wrong, &by_component, &host),
-            Err(Error::WrongPassword)
-        ));
-        // Unknown accounts cost a hash on the host too.
-        assert!(matches!(
-            hasher.dummy_verify(&pw, &host),
-            Error::UnknownAccount
-        ));
-        assert_eq!(host.calls.get(), 4);
-    }
-
-    #[test]
-    fn a_host_hashing_failure_is_an_error_not_a_silent_fallback() {
-        let hasher = Hasher::new(cheap()).unwrap();
-        let pw = Password::new_checked("correct horse", &[]).unwrap();
-        let stored = hasher.hash(&pw, &FixedEnv::new()).unwrap();
-        let failing = NativeHashingEnv::new(true);
-        assert!(matches!(
-            hasher.verify(&pw, &stored, &failing),
-            Err(Error::Hashing(_))
-        ));
-        assert!(matches!(hasher.hash(&pw, &failing), Err(Error::Hashing(_))));
-    }
-
-    #[test]
-    fn hashes_match_the_argon2_crate_both_ways() {
-        use argon2::{PasswordHasher as _, PasswordVerifier as _};
-        let hasher = Hasher::new(cheap()).unwrap();
-        let pw = Password::new_checked("correct horse", &[]).unwrap();
-        let reference = Argon2::new(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            Params::new(64, 1, 1, None).unwrap(),
-        );
-        let ours = hasher.hash(&pw, &FixedEnv::new()).unwrap();
-        reference
-            .verify_password(b"correct horse", &PasswordHash::new(&ours).unwrap())
-            .unwrap();
-        let theirs = reference
-            .hash_password_with_salt(b"correct horse", b"sixteen byte slt")
-            .unwrap()
-            .to_string();
-        let verified = hasher.verify(&pw, &theirs, &FixedEnv::new()).unwrap();
-        assert!(!verified.needs_rehash);
-    }
-
-    #[test]
-    fn other_parameters_verify_but_need_rehash() {
-        let old = Hasher::new(Argon2Params {
-            m_kib: 32,
-            t: 1,
-            p: 1,
-        })
-        .unwrap();
-        let pw = Password::new_checked("correct horse", &[]).unwrap();
-        let stored = old.hash(&pw, &FixedEnv::new()).unwrap();
-        let verified = Hasher::new(cheap())
-            .unwrap()
-            .verify(&pw, &stored, &FixedEnv::new())
-            .unwrap();
-        assert!(verified.needs_rehash);
-    }
-
-    #[test]
-    fn nfkc_makes_equivalent_spellings_equal() {
-        let hasher = Hasher::new(cheap()).unwrap();
-        // U+FB01 LATIN SMALL LIGATURE FI normalises to "fi".
-        let pw = Password::new_checked("\u{FB01}nal answer", &[]).unwrap();
-        let stored = hasher.hash(&pw, &FixedEnv::new()).unwrap();
-        let other = Password::for_verification("final answer").unwrap();
-        assert!(hasher.verify(&other, &stored, &FixedEnv::new()).is_ok());
-    }
-
-    #[test]
-    fn policy_names_the_rule() {
-        let short = Password::new_checked("short", &[]).unwrap_err();
-        assert!(short.to_string().contains("at least 8"));
-        let long = Password::new_checked(&"x".repeat(129), &[]).unwrap_err();
-        assert!(long.to_string().contains("at most 128"));
-        let own = Password::new_checked("alice-rocks-99", &["alice@example.com"]).unwrap_err();
-        assert!(own.to_string().contains("email address or username"));
-        assert!(Password::new_checked("a perfectly fine one", &["bob@example.com"]).is_ok());
-        for common in [
-            "password",
-            "Password1",
-            "welcome2024!",
-            "12345678",
-            "qwertyuiop",
-            "iloveyou!!",
-        ] {
-            let err = Password::new_checked(common, &[]).unwrap_err();
-            assert!(err.to_string().contains("most common"), "{common}: {err}");
-        }
-        // A common stem inside a longer passphrase is fine, as is a long suffix.
-        assert!(Password::new_checked("password manager in use", &[]).is_ok());
-        assert!(Password::new_checked("dragon-fruit-salad", &[]).is_ok());
-    }
-
-    #[test]
-    fn legacy_hashes_verify_and_ask_for_a_rehash() {
-        let hasher = Hasher::new(cheap()).unwrap();
-        let pw = Password::for_verification("correct horse battery staple").unwrap();
-        // Made by Python `bcrypt.hashpw(pw, bcrypt.gensalt(rounds=4))` (legacy_hash fixtures).
-        let bcrypt = "$2b$04$OV452AaV43VVJErTpGlhlupGr89XGXeOStZF5n2jSC2B7Pz5xTnOO";
-        assert!(
-            hasher
-                .verify(&pw, bcrypt, &FixedEnv::new())
-                .unwrap()
-                .needs_rehash
-        );
-        let wrong = Password::for_verification("correct horse battery").unwrap();
-        assert!(matches!(
-            hasher.verify(&wrong, bcrypt, &FixedEnv::new()),
-            Err(Error::WrongPassword)
-        ));
-    }
-
-    #[test]
-    fn flask_security_wrapped_hashes_verify() {
-        let hasher = Hasher::new(cheap()).unwrap();
-        let pw = Password::for_verification("correct horse battery staple").unwrap();
-        // Flask-Security-Too 5.9.2, SECURITY_PASSWORD_SALT="pepper-from-config",
-        // pbkdf2_sha512 at 1000 rounds (legacy_hash fixtures).
-        let inner = "$pbkdf2-sha512$1000$CMH4X8s5RyilNIZQqtWaMw$xSG3uTg0plzeIpg5ozzFBxB/9p/ZipPdmD.MSEJy2yr3baZLOOybw6kFhm7f.CvJdKthYkbQmpma7PwnZb/exg";
-        let stored = flask_security_stored("pepper-from-config", inner);
-        assert!(
-            hasher
-                .verify(&pw, &stored, &FixedEnv::new())
-                .unwrap()
-                .needs_rehash
-        );
-        let other_salt = flask_security_stored("another-salt", inner);
-        assert!(matches!(
-            hasher.verify(&pw, &other_salt, &FixedEnv::new()),
-            Err(Error::WrongPassword)
-        ));
-        assert!(matches!(
-            hasher.verify(&pw, "$sesame-fs$!!$x", &FixedEnv::new()),
-            Err(Error::Hashing(_))
-        ));
-    }
-
-    #[test]
-    fn malformed_stored_hash_is_not_a_match() {
-        let hasher = Hasher::new(cheap()).unwrap();
-        let pw = Password::new_checked("correct horse", &[]).unwrap();
-        assert!(matches!(
-            hasher.verify(&pw, "not a hash", &FixedEnv::new()),
-            Err(Error::Hashing(_))
-        ));
-    }
-}
+mod tests;

@@ -31,6 +31,7 @@ export const ErrorCode = Object.freeze({
   UnknownCredential: 'unknown-credential',
   SignCountRegression: 'sign-count-regression',
   ReauthenticationRequired: 'reauthentication-required',
+  Busy: 'busy',
 });
 
 /**
@@ -111,6 +112,8 @@ export const UnknownCredential = subclass('UnknownCredential', ErrorCode.Unknown
 export const SignCountRegression = subclass('SignCountRegression', ErrorCode.SignCountRegression);
 /** The action needs a recent sign-in or passkey verification (`webauthnVerify*`) first. */
 export const ReauthenticationRequired = subclass('ReauthenticationRequired', ErrorCode.ReauthenticationRequired);
+/** The server is at a limit (password checks waiting for hashing); nothing was done, retry later. */
+export const Busy = subclass('Busy', ErrorCode.Busy);
 
 /** The error class for every WIT `error-code` case, by code. */
 export const ERRORS = Object.freeze(
@@ -121,7 +124,7 @@ export const ERRORS = Object.freeze(
       Forbidden, CsrfRejected, RateLimited, InvalidToken, NotFound, MethodNotAllowed,
       AlreadyExists, StoreUnavailable, InternalError, InvalidCode, SecondFactorRequired,
       WebauthnRejected, ChallengeInvalid, UnknownCredential, SignCountRegression,
-      ReauthenticationRequired,
+      ReauthenticationRequired, Busy,
     ].map((cls) => [cls.code, cls]),
   ),
 );

@@ -143,5 +143,6 @@ fn code(c: ErrorCode) -> wit::ErrorCode {
         ErrorCode::UnknownCredential => wit::ErrorCode::UnknownCredential,
         ErrorCode::SignCountRegression => wit::ErrorCode::SignCountRegression,
         ErrorCode::ReauthenticationRequired => wit::ErrorCode::ReauthenticationRequired,
+        ErrorCode::Busy => wit::ErrorCode::Busy,
     }
 }

@@ -16,6 +16,8 @@
 mod bindings;
 mod convert;
 #[cfg(feature = "http")]
+mod host_hash;
+#[cfg(feature = "http")]
 mod http_adapter;
 mod token_exports;
 mod two_factor;
@@ -64,18 +66,27 @@ impl Env for WasiEnv {
         out: &mut [u8],
     ) -> Option<sesame_core::Result<()>> {
         let len = u32::try_from(out.len()).ok()?;
-        match bindings::wit_hashing::argon2id(password, salt, params.m_kib, params.t, params.p, len)
-        {
-            Ok(None) => None,
-            Ok(Some(bytes)) if bytes.len() == out.len() => {
-                out.copy_from_slice(&bytes);
-                Some(Ok(()))
-            }
-            Ok(Some(_)) => Some(Err(Error::Hashing(
-                "the host returned a hash of the wrong length".into(),
-            ))),
-            Err(why) => Some(Err(Error::Hashing(format!("host hashing: {why}")))),
-        }
+        let params = bindings::wit_hashing::Argon2Params {
+            algorithm: bindings::wit_hashing::Argon2Algorithm::Argon2id,
+            version: 0x13,
+            memory_kib: params.m_kib,
+            iterations: params.t,
+            parallelism: params.p,
+        };
+        host_hash::fill(
+            bindings::wit_hashing::argon2(params, password, salt, len),
+            out,
+        )
+    }
+
+    /// Imported hashes go to the host too, when it hashes natively.
+    #[cfg(feature = "http")]
+    fn legacy_hash(
+        &self,
+        job: &sesame_core::legacy_hash::HostHash<'_>,
+        out: &mut [u8],
+    ) -> Option<sesame_core::Result<()>> {
+        host_hash::legacy(job, out)
     }
 
     fn send_mail(&self, mail: &sesame_core::links::Mail) {

@@ -107,6 +107,16 @@ struct Common {
     /// comparing the two.
     #[arg(long, global = true, env = "SESAME_GUEST_HASHING")]
     guest_hashing: bool,
+
+    /// Password hashes that may wait for a core while every core hashes; one more is answered
+    /// at once with 503 `busy` and Retry-After. Defaults to 4 per core.
+    #[arg(long, global = true, env = "SESAME_HASH_QUEUE", value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    hash_queue: Option<u32>,
+
+    /// Milliseconds a password hash may wait for a core before its request is answered with
+    /// 503 `busy` and Retry-After.
+    #[arg(long, global = true, env = "SESAME_HASH_WAIT_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    hash_wait_ms: u64,
 }
 
 impl Common {
@@ -126,6 +136,10 @@ impl Common {
             requests_per_instance: self.requests_per_instance,
             idle_instances: self.idle_instances,
             native_hashing: !self.guest_hashing,
+            hash_queue: crate::hashing::QueueLimits {
+                waiting: self.hash_queue.and_then(|n| usize::try_from(n).ok()),
+                max_wait: Duration::from_millis(self.hash_wait_ms),
+            },
         }
     }
 }

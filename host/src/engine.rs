@@ -78,7 +78,7 @@ impl Runtime {
             backend,
             mailer,
             events,
-            hashing: Arc::new(NativeHashing::new(limits.native_hashing)),
+            hashing: Arc::new(NativeHashing::new(limits.native_hashing, limits.hash_queue)),
             guest_env: Arc::new(guest_env),
         })
     }

@@ -1,17 +1,24 @@
-//! Native argon2id for the component: the `sesame:auth/hashing` import.
+//! Native password hashing for the component: the `sesame:auth/hashing` import.
 //!
-//! The component decides everything about a password hash (salt, costs, the PHC string, the
-//! constant-time comparison); the host only does the memory-hard arithmetic, at native speed
-//! on a blocking thread. Since the component is not trusted, the host bounds what it will
-//! compute and how many hashes run at once.
+//! The component decides everything about a password hash (salt, costs, the PHC string, which
+//! imported hashes are acceptable, the constant-time comparison); the host only does the
+//! arithmetic (argon2, bcrypt, PBKDF2), at native speed on a blocking thread. Since the
+//! component is not trusted, the host bounds what it will compute, how many hashes run at once
+//! (one per core) and how many may wait for a core: past that queue, or past the longest wait,
+//! the answer is `busy` at once. A flood of password checks then costs the flood quick 503s
+//! instead of every other request a full instance pool (see `docs/security.md`).
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use argon2::{Algorithm, Argon2, Params, Version};
+use hmac::Hmac;
+use sha2::{Sha256, Sha512};
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
-use crate::bindings::hashing;
+use crate::bindings::hashing::{self, Argon2Algorithm, HashError, Pbkdf2Digest};
 use crate::ctx::SesameCtxView;
 
 /// Most memory one hash may ask for, in KiB: the component's own memory limit, so the host
@@ -22,29 +29,148 @@ const MAX_MEMORY_KIB: u32 = (crate::ctx::MAX_INSTANCE_MEMORY / 1024) as u32;
 const MAX_ITERATIONS: u32 = 64;
 /// Most lanes one hash may ask for.
 const MAX_PARALLELISM: u32 = 16;
-/// Most output bytes (argon2 allows more; no password hash needs them).
+/// Most output bytes (argon2 and PBKDF2 allow more; no password hash needs them).
 const MAX_OUTPUT_BYTES: u32 = 64;
 /// Longest password accepted, in bytes (core caps passwords at 128 characters).
 const MAX_PASSWORD_BYTES: usize = 4096;
-/// Longest salt accepted, in bytes (the PHC format's limit).
-const MAX_SALT_BYTES: usize = 64;
+/// Longest salt accepted, in bytes: passlib's largest PBKDF2 salt (the PHC format allows 64).
+const MAX_SALT_BYTES: usize = 1024;
+/// Highest bcrypt cost computed. Core accepts at most 12; the host's own bound only keeps a
+/// misbehaving component from holding a blocking thread for minutes (cost 16 is seconds).
+const MAX_BCRYPT_COST: u32 = 16;
+/// Most PBKDF2 iterations computed: core accepts at most 1,200,000 (SHA-256); this bound, like
+/// [`MAX_BCRYPT_COST`], only limits what a misbehaving component can make one call cost.
+const MAX_PBKDF2_ROUNDS: u32 = 2_000_000;
+/// bcrypt's key: at most 72 bytes (the password and its NUL), never empty.
+const MAX_BCRYPT_KEY_BYTES: usize = 72;
+/// bcrypt's salt, exactly.
+const BCRYPT_SALT_BYTES: usize = 16;
 
-/// Whether the host hashes for the component, and how many hashes may run at once.
+/// How long the component is told to wait after a `busy` answer, in milliseconds: a hash takes
+/// tens of milliseconds, so a second lets the queue drain; it becomes `Retry-After: 1`.
+const RETRY_AFTER_MS: u32 = 1000;
+
+/// Hashes that may wait for a core by default, per core: a few hashes' worth of waiting
+/// (tens of milliseconds each) is latency worth paying, more is a backlog.
+pub(crate) const DEFAULT_QUEUE_PER_CORE: usize = 4;
+/// The longest a hash waits for a core by default before the request is answered `busy`.
+pub(crate) const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(2);
+
+/// How much hashing may wait: the bounded queue in front of the cores.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct QueueLimits {
+    /// Hashes that may wait for a core while every core hashes; one more is answered `busy`.
+    /// `None`: [`DEFAULT_QUEUE_PER_CORE`] per core.
+    pub(crate) waiting: Option<usize>,
+    /// The longest a hash waits for a core before it is answered `busy`.
+    pub(crate) max_wait: Duration,
+}
+
+impl Default for QueueLimits {
+    fn default() -> Self {
+        QueueLimits {
+            waiting: None,
+            max_wait: DEFAULT_MAX_WAIT,
+        }
+    }
+}
+
+/// Whether the host hashes for the component, and how many hashes may run and wait at once.
 pub(crate) struct NativeHashing {
     enabled: bool,
     /// One permit per core: more hashes at once would only share the cores and multiply the
     /// memory held (19 MiB each by default).
-    slots: Semaphore,
+    slots: Arc<Semaphore>,
+    /// Hashes admitted (running or waiting for a slot).
+    admitted: AtomicUsize,
+    /// Most hashes admitted at once: the slots plus the queue.
+    capacity: usize,
+    /// The longest wait for a slot.
+    max_wait: Duration,
+}
+
+/// Why the host did not hash.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    /// The queue is full, or the wait ran out.
+    #[error("busy: too many password hashes running and waiting")]
+    Busy,
+    /// The inputs are beyond the host's limits or malformed.
+    #[error("{0}")]
+    Inputs(String),
+}
+
+impl From<Refusal> for HashError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Busy => HashError::Busy(RETRY_AFTER_MS),
+            Refusal::Inputs(why) => HashError::Refused(why),
+        }
+    }
+}
+
+/// A place in the queue, given back when dropped (also when the request is abandoned).
+struct Admission<'a>(&'a AtomicUsize);
+
+impl Drop for Admission<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl NativeHashing {
     /// Native hashing if `enabled`, else the component is told to hash itself.
-    pub(crate) fn new(enabled: bool) -> Self {
+    pub(crate) fn new(enabled: bool, queue: QueueLimits) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let waiting = queue
+            .waiting
+            .unwrap_or(cores.saturating_mul(DEFAULT_QUEUE_PER_CORE));
         NativeHashing {
             enabled,
-            slots: Semaphore::new(cores),
+            slots: Arc::new(Semaphore::new(cores)),
+            admitted: AtomicUsize::new(0),
+            capacity: cores.saturating_add(waiting),
+            max_wait: queue.max_wait,
         }
+    }
+
+    /// A place among the admitted hashes, unless they are at capacity.
+    fn admit(&self) -> Option<Admission<'_>> {
+        self.admitted
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.capacity).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Admission(&self.admitted))
+    }
+
+    /// Runs `work` on a blocking thread once a core is free, or refuses at once when the queue
+    /// is full and after [`QueueLimits::max_wait`] when no core came free. The time spent
+    /// waiting is added to `host_wait`, as it is not the component's running time (see
+    /// `sandbox::RunClock`).
+    async fn run<T: Send + 'static>(
+        &self,
+        host_wait: &mut Duration,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> wasmtime::Result<Result<T, Refusal>> {
+        let Some(_admission) = self.admit() else {
+            return Ok(Err(Refusal::Busy));
+        };
+        let queued = Instant::now();
+        let slot = tokio::time::timeout(self.max_wait, self.slots.clone().acquire_owned()).await;
+        *host_wait += queued.elapsed();
+        let Ok(slot) = slot else {
+            return Ok(Err(Refusal::Busy));
+        };
+        let slot = slot?;
+        // The slot travels with the work: should this request be abandoned mid-hash, the core
+        // stays counted as busy until the hash really ends.
+        Ok(Ok(tokio::task::spawn_blocking(move || {
+            let done = work();
+            drop(slot);
+            done
+        })
+        .await?))
     }
 }
 
@@ -58,35 +184,140 @@ impl hashing::Host for SesameCtxView<'_> {
         parallelism: u32,
         output_len: u32,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, String>> {
+        let params = hashing::Argon2Params {
+            algorithm: Argon2Algorithm::Argon2id,
+            version: 0x13,
+            memory_kib,
+            iterations,
+            parallelism,
+        };
+        Ok(argon2(self, params, password, salt, output_len)
+            .await?
+            .map_err(|refusal| refusal.to_string()))
+    }
+
+    async fn argon2(
+        &mut self,
+        params: hashing::Argon2Params,
+        password: Vec<u8>,
+        salt: Vec<u8>,
+        output_len: u32,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, HashError>> {
+        Ok(argon2(self, params, password, salt, output_len)
+            .await?
+            .map_err(HashError::from))
+    }
+
+    async fn bcrypt(
+        &mut self,
+        key: Vec<u8>,
+        salt: Vec<u8>,
+        cost: u32,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, HashError>> {
+        let key = Zeroizing::new(key);
+        if !self.hashing.enabled {
+            return Ok(Ok(None));
+        }
+        let salt: [u8; BCRYPT_SALT_BYTES] = match checked_bcrypt(key.len(), &salt, cost) {
+            Ok(salt) => salt,
+            Err(why) => return Ok(Err(HashError::Refused(why))),
+        };
+        let hashed = self
+            .hashing
+            .run(self.host_wait, move || {
+                bcrypt::bcrypt(cost, salt, &key).to_vec()
+            })
+            .await?;
+        Ok(hashed.map(Some).map_err(HashError::from))
+    }
+
+    async fn pbkdf2(
+        &mut self,
+        digest: Pbkdf2Digest,
+        password: Vec<u8>,
+        salt: Vec<u8>,
+        rounds: u32,
+        output_len: u32,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, HashError>> {
         let password = Zeroizing::new(password);
         if !self.hashing.enabled {
             return Ok(Ok(None));
         }
-        let params = match checked_params(
-            password.len(),
-            salt.len(),
-            memory_kib,
-            iterations,
-            parallelism,
-            output_len,
-        ) {
-            Ok(params) => params,
-            Err(why) => return Ok(Err(why)),
+        let output_len = match checked_pbkdf2(password.len(), salt.len(), rounds, output_len) {
+            Ok(len) => len,
+            Err(why) => return Ok(Err(HashError::Refused(why))),
         };
-        let queued = Instant::now();
-        let _slot = self.hashing.slots.acquire().await?;
-        // Waiting for a core is not the component's running time (see `sandbox::RunClock`).
-        *self.host_wait += queued.elapsed();
-        let hashed = tokio::task::spawn_blocking(move || {
-            let mut out = vec![0u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
-            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        let hashed = self
+            .hashing
+            .run(self.host_wait, move || {
+                let mut out = vec![0u8; output_len];
+                match digest {
+                    Pbkdf2Digest::Sha256 => {
+                        pbkdf2::pbkdf2::<Hmac<Sha256>>(&password, &salt, rounds, &mut out)
+                    }
+                    Pbkdf2Digest::Sha512 => {
+                        pbkdf2::pbkdf2::<Hmac<Sha512>>(&password, &salt, rounds, &mut out)
+                    }
+                }
+                .map(|()| out)
+                .map_err(|e| Refusal::Inputs(e.to_string()))
+            })
+            .await?;
+        Ok(hashed.and_then(|r| r).map(Some).map_err(HashError::from))
+    }
+}
+
+/// argon2 at `params` within the host's limits, in the queue; `Ok(None)` when the host does
+/// not hash.
+async fn argon2(
+    view: &mut SesameCtxView<'_>,
+    params: hashing::Argon2Params,
+    password: Vec<u8>,
+    salt: Vec<u8>,
+    output_len: u32,
+) -> wasmtime::Result<Result<Option<Vec<u8>>, Refusal>> {
+    let password = Zeroizing::new(password);
+    if !view.hashing.enabled {
+        return Ok(Ok(None));
+    }
+    let (algorithm, version) = match argon2_variant(&params) {
+        Ok(variant) => variant,
+        Err(why) => return Ok(Err(Refusal::Inputs(why))),
+    };
+    let checked = match checked_params(
+        password.len(),
+        salt.len(),
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        output_len,
+    ) {
+        Ok(checked) => checked,
+        Err(why) => return Ok(Err(Refusal::Inputs(why))),
+    };
+    let hashed = view
+        .hashing
+        .run(view.host_wait, move || {
+            let mut out = vec![0u8; checked.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
+            Argon2::new(algorithm, version, checked)
                 .hash_password_into(&password, &salt, &mut out)
                 .map(|()| out)
-                .map_err(|e| e.to_string())
+                .map_err(|e| Refusal::Inputs(e.to_string()))
         })
         .await?;
-        Ok(hashed.map(Some))
-    }
+    Ok(hashed.and_then(|r| r).map(Some))
+}
+
+/// The argon2 crate's algorithm and version for a request, or why not.
+fn argon2_variant(params: &hashing::Argon2Params) -> Result<(Algorithm, Version), String> {
+    let algorithm = match params.algorithm {
+        Argon2Algorithm::Argon2d => Algorithm::Argon2d,
+        Argon2Algorithm::Argon2i => Algorithm::Argon2i,
+        Argon2Algorithm::Argon2id => Algorithm::Argon2id,
+    };
+    let version = Version::try_from(params.version)
+        .map_err(|_| format!("argon2 version {} is neither 16 nor 19", params.version))?;
+    Ok((algorithm, version))
 }
 
 /// The argon2 parameters for a request within the host's limits, or why not.
@@ -117,21 +348,50 @@ fn checked_params(
     Params::new(memory_kib, iterations, parallelism, Some(output_len)).map_err(|e| e.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn costs_beyond_the_limits_are_refused() {
-        assert!(checked_params(10, 16, 19_456, 2, 1, 32).is_ok());
-        assert_eq!(MAX_MEMORY_KIB, 128 * 1024);
-        assert!(checked_params(10, 16, MAX_MEMORY_KIB + 1, 2, 1, 32).is_err());
-        assert!(checked_params(10, 16, 19_456, MAX_ITERATIONS + 1, 1, 32).is_err());
-        assert!(checked_params(10, 16, 19_456, 2, MAX_PARALLELISM + 1, 32).is_err());
-        assert!(checked_params(10, 16, 19_456, 2, 1, MAX_OUTPUT_BYTES + 1).is_err());
-        assert!(checked_params(MAX_PASSWORD_BYTES + 1, 16, 19_456, 2, 1, 32).is_err());
-        assert!(checked_params(10, MAX_SALT_BYTES + 1, 19_456, 2, 1, 32).is_err());
-        // argon2's own rules still apply: a too-short output is an error, not a panic.
-        assert!(checked_params(10, 16, 19_456, 2, 1, 1).is_err());
+/// The bcrypt salt for a request within the host's limits (which also keep the bcrypt crate
+/// from panicking), or why not.
+fn checked_bcrypt(
+    key_len: usize,
+    salt: &[u8],
+    cost: u32,
+) -> Result<[u8; BCRYPT_SALT_BYTES], String> {
+    if key_len == 0 || key_len > MAX_BCRYPT_KEY_BYTES {
+        return Err(format!(
+            "bcrypt key must be 1 to {MAX_BCRYPT_KEY_BYTES} bytes"
+        ));
     }
+    if !(4..=MAX_BCRYPT_COST).contains(&cost) {
+        return Err(format!(
+            "bcrypt cost {cost} is outside the host's limits (4 to {MAX_BCRYPT_COST})"
+        ));
+    }
+    <[u8; BCRYPT_SALT_BYTES]>::try_from(salt)
+        .map_err(|_| format!("bcrypt salt must be {BCRYPT_SALT_BYTES} bytes"))
 }
+
+/// The output length for a PBKDF2 request within the host's limits, or why not.
+fn checked_pbkdf2(
+    password_len: usize,
+    salt_len: usize,
+    rounds: u32,
+    output_len: u32,
+) -> Result<usize, String> {
+    if password_len > MAX_PASSWORD_BYTES {
+        return Err(format!("password longer than {MAX_PASSWORD_BYTES} bytes"));
+    }
+    if salt_len > MAX_SALT_BYTES {
+        return Err(format!("salt longer than {MAX_SALT_BYTES} bytes"));
+    }
+    if !(1..=MAX_PBKDF2_ROUNDS).contains(&rounds) {
+        return Err(format!(
+            "pbkdf2 rounds {rounds} are outside the host's limits (1 to {MAX_PBKDF2_ROUNDS})"
+        ));
+    }
+    if output_len == 0 || output_len > MAX_OUTPUT_BYTES {
+        return Err(format!("output must be 1 to {MAX_OUTPUT_BYTES} bytes"));
+    }
+    usize::try_from(output_len).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests;

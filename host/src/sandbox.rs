@@ -61,6 +61,8 @@ pub(crate) struct SandboxLimits {
     /// Whether the host computes argon2id for the component (`sesame:auth/hashing`), at native
     /// speed, or leaves it to the component.
     pub(crate) native_hashing: bool,
+    /// How many native hashes may wait for a core, and for how long (see `hashing`).
+    pub(crate) hash_queue: crate::hashing::QueueLimits,
 }
 
 impl Default for SandboxLimits {
@@ -71,6 +73,7 @@ impl Default for SandboxLimits {
             requests_per_instance: DEFAULT_REQUESTS_PER_INSTANCE,
             idle_instances: DEFAULT_IDLE_INSTANCES,
             native_hashing: true,
+            hash_queue: crate::hashing::QueueLimits::default(),
         }
     }
 }

@@ -594,6 +594,13 @@ fn error_response(sesame: &Sesame<'_>, req: &Request, format: Format, error: &Er
     if let Error::Throttled { retry_after_ms } = error {
         response = response.with_header("retry-after", retry_after_ms.div_ceil(1000).to_string());
     }
+    // A full hashing queue: the client may retry, and should wait at least a second.
+    if let Error::HashingBusy { retry_after_ms } = error {
+        response = response.with_header(
+            "retry-after",
+            retry_after_ms.div_ceil(1000).max(1).to_string(),
+        );
+    }
     if let (ErrorCode::MethodNotAllowed, Some(allow)) = (public.code, allowed_methods(req.path())) {
         response = response.with_header("allow", allow);
     }

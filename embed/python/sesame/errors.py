@@ -181,6 +181,13 @@ class ReauthenticationRequired(SesameError):
     code = "reauthentication-required"
 
 
+class Busy(SesameError):
+    """The server is at a limit (password checks waiting for hashing); nothing was done, retry
+    after the time the message gives."""
+
+    code = "busy"
+
+
 #: Exception class for every WIT `error-code` case.
 ERRORS: Dict[str, Type[SesameError]] = {
     cls.code: cls
@@ -211,6 +218,7 @@ ERRORS: Dict[str, Type[SesameError]] = {
         UnknownCredential,
         SignCountRegression,
         ReauthenticationRequired,
+        Busy,
     )
 }
 
