@@ -96,6 +96,7 @@ impl Fixture {
 
     /// A login of `user` that authenticated just now (not stored: for operations that only
     /// ask who is signed in and how recently).
+    #[cfg(test)]
     pub(crate) fn fresh_login(&self, user: &crate::accounts::User) -> crate::sessions::SessionInfo {
         let now = self.env.now_ms();
         crate::sessions::SessionInfo {
@@ -117,6 +118,7 @@ impl Fixture {
 }
 
 /// RFC 4648 base32 (no padding), for the TOTP secret the enrolment shows.
+#[cfg(test)]
 pub(crate) fn base32_decode(text: &str) -> Vec<u8> {
     let mut bits = 0u64;
     let mut count = 0;

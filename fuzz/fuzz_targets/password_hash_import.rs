@@ -26,7 +26,9 @@ use hmac::Hmac;
 use libfuzzer_sys::fuzz_target;
 use sesame_core::Error;
 use sesame_core::legacy_hash::{
-    LegacyScheme, MAX_STORED_LEN, detect, flask_security_prehash, verify_legacy,
+    LegacyScheme, MAX_ARGON2_M_KIB, MAX_ARGON2_P_COST, MAX_ARGON2_T_COST, MAX_ARGON2_WORK,
+    MAX_BCRYPT_COST, MAX_PBKDF2_SHA256_ROUNDS, MAX_PBKDF2_SHA512_ROUNDS, MAX_STORED_LEN, detect,
+    flask_security_prehash, verify_legacy,
 };
 use sha2::{Sha256, Sha512};
 
@@ -43,23 +45,37 @@ fn argon2_param(stored: &str, name: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-/// Whether verifying `stored` is cheap enough to run on every input.
+/// Whether verifying `stored` is cheap enough to run on every input: low costs, or costs
+/// above Sesame's limits (refused before any work).
 fn affordable(stored: &str) -> bool {
     match detect(stored) {
         Some(LegacyScheme::Bcrypt) => stored
             .get(4..6)
             .and_then(|c| c.parse::<u32>().ok())
-            .is_none_or(|cost| cost <= 6 || cost > 16),
-        Some(LegacyScheme::Pbkdf2Sha256 | LegacyScheme::Pbkdf2Sha512) => stored
-            .split('$')
-            .nth(2)
-            .and_then(|r| r.parse::<u64>().ok())
-            .is_none_or(|rounds| rounds <= 20_000 || rounds > 2_000_000),
+            .is_none_or(|cost| cost <= 6 || cost > MAX_BCRYPT_COST),
+        Some(scheme @ (LegacyScheme::Pbkdf2Sha256 | LegacyScheme::Pbkdf2Sha512)) => {
+            // passlib's `$pbkdf2-sha256$ROUNDS$..`, Django's `pbkdf2_sha256$ROUNDS$..`.
+            let rounds_at = if stored.starts_with('$') { 2 } else { 1 };
+            let limit = if scheme == LegacyScheme::Pbkdf2Sha256 {
+                MAX_PBKDF2_SHA256_ROUNDS
+            } else {
+                MAX_PBKDF2_SHA512_ROUNDS
+            };
+            stored
+                .split('$')
+                .nth(rounds_at)
+                .and_then(|r| r.parse::<u64>().ok())
+                .is_none_or(|rounds| rounds <= 20_000 || rounds > u64::from(limit))
+        }
         Some(LegacyScheme::Argon2) => {
             let m = argon2_param(stored, "m").unwrap_or(0);
             let t = argon2_param(stored, "t").unwrap_or(0);
             let p = argon2_param(stored, "p").unwrap_or(0);
-            (m <= 1024 && t <= 2 && p <= 4) || m > 65_536 || t > 10 || p > 64
+            (m <= 1024 && t <= 2 && p <= 4)
+                || m > u64::from(MAX_ARGON2_M_KIB)
+                || t > u64::from(MAX_ARGON2_T_COST)
+                || p > u64::from(MAX_ARGON2_P_COST)
+                || m.saturating_mul(t) > MAX_ARGON2_WORK
         }
         None => true,
     }
