@@ -442,6 +442,10 @@ impl Sesame<'_> {
     /// record update a real account gets.
     fn unknown_account(&self, identity: &str, password: &Password, address: Option<&str>) -> Error {
         let error = self.hasher.dummy_verify(password, self.env);
+        if matches!(error, Error::HashingBusy { .. }) {
+            // Refused before any check, as a known account's attempt is: no event, no count.
+            return error;
+        }
         self.emit(EventKind::LoginFailed, None, address);
         let digest = sha2::Sha256::digest(identity.trim().to_lowercase().as_bytes());
         let key = format!("shadow-failures/{}", hex::encode(&digest[..16]));

@@ -359,6 +359,12 @@ fn a_busy_host_makes_sign_in_a_503_with_retry_after_that_counts_no_failure() {
         assert_eq!(body["error"]["code"], "busy");
         assert_eq!(r.header("retry-after"), Some("1"));
     }
+    // An unknown account leaves no more trace than a known one: no shadow failure count.
+    assert!(
+        crate::store::Store::scan(&store, "shadow-failures/", None, 10)
+            .unwrap()
+            .is_empty()
+    );
     // Nothing was checked, so nothing counted: one real failure would have locked the account.
     host.busy.set(false);
     assert_eq!(login("ada@example.com", "analytical engine").status, 200);
