@@ -393,14 +393,6 @@ impl Sesame<'_> {
             Err(e) => return Err(e),
         };
         let now = self.env.now_ms();
-        if user
-            .lockout
-            .locked_until_ms
-            .is_some_and(|until| until > now)
-        {
-            self.emit(EventKind::LoginFailed, Some(&id), address);
-            return Err(Error::AccountLocked);
-        }
         if !user.active {
             self.emit(EventKind::LoginFailed, Some(&id), address);
             return Err(Error::AccountDisabled);
@@ -413,6 +405,17 @@ impl Sesame<'_> {
         };
         let verified_hash = user.password_hash;
         let updated = self.update_user(&id, |record| {
+            // The lock is judged on the record this success is written to, not on the copy
+            // read before hashing: of many parallel attempts, once the failures that lock the
+            // account are written, no later success can be, so parallel guessing gets no more
+            // answers than the lockout allows.
+            if record
+                .lockout
+                .locked_until_ms
+                .is_some_and(|until| until > now)
+            {
+                return Err(Error::AccountLocked);
+            }
             if let Some(new_hash) = &upgraded {
                 // Only replace the hash that was verified; a concurrent password change wins.
                 if record.password_hash == verified_hash {
@@ -429,7 +432,18 @@ impl Sesame<'_> {
             }
             record.lockout = Lockout::default();
             Ok(())
-        })?;
+        });
+        let updated = match updated {
+            Ok(updated) => updated,
+            Err(Error::AccountLocked) => {
+                // A right password while locked counts like a wrong one, store write and all,
+                // so neither the answer nor its timing tells the two apart.
+                self.emit(EventKind::LoginFailed, Some(&id), address);
+                self.record_failure(&id)?;
+                return Err(Error::AccountLocked);
+            }
+            Err(e) => return Err(e),
+        };
         if check == PasswordCheck::SignIn {
             self.emit(EventKind::LoginSucceeded, Some(&id), address);
         }

@@ -245,6 +245,13 @@ export class Sesame {
     return this.call('accounts', 'changePassword', text('token', token), text('current', current), text('new', next), client(clientInfo));
   }
 
+  /** Checks the password of the login of `token` again, so that login counts as freshly
+   * authenticated; returns until when (ms since the epoch, a BigInt). A sign-in attempt in
+   * every respect: throttled and counted into the lockout (`invalid-credentials`). */
+  verifyPassword(token, password, clientInfo) {
+    return this.call('accounts', 'verifyPassword', text('token', token), text('password', password), client(clientInfo));
+  }
+
   /** Enables or disables an account (trusted callers); disabling ends every session and
    * token login at once. `not-found` for an unknown email. */
   setActive(email, active) {

@@ -285,15 +285,17 @@ fn lockout_after_threshold_with_exponential_back_off() {
         crate::AuthError::from(&Error::WrongPassword)
     );
     let id = s.list_users(None, 1).unwrap()[0].id.clone();
+    // The right password while locked counted like a wrong one (so the two cost the same
+    // store work): the lock already doubled once.
     let first_lock = get_user_record(&f, &id).lockout.locked_until_ms.unwrap() - 1_700_000_000_000;
-    assert_eq!(first_lock, f.config.lockout_base_ms);
-    // Another failure doubles the lock.
+    assert_eq!(first_lock, 2 * f.config.lockout_base_ms);
+    // Another failure doubles the lock again.
     assert!(
         s.authenticate("ada@example.com", "wrong wrong", &c)
             .is_err()
     );
     let second_lock = get_user_record(&f, &id).lockout.locked_until_ms.unwrap() - 1_700_000_000_000;
-    assert_eq!(second_lock, 2 * f.config.lockout_base_ms);
+    assert_eq!(second_lock, 4 * f.config.lockout_base_ms);
     // After the lock ends, the right password works and clears the failures.
     f.advance(second_lock);
     let ok = s
@@ -479,4 +481,83 @@ fn registering_a_taken_username_answers_like_any_registration_and_mails_the_regi
         revealing.register("hopper@example.com", "cobol compiler", Some("ada")),
         Err(Error::UsernameTaken)
     ));
+}
+
+/// An environment that, while the right password is being hashed, lets `interleave` run: the
+/// window in which parallel requests finish their own attempts.
+struct RacingHost<'a> {
+    inner: crate::testing::FixedEnv,
+    password: &'static str,
+    interleave: std::cell::RefCell<Option<Box<dyn FnOnce() + 'a>>>,
+}
+
+impl crate::env::Env for RacingHost<'_> {
+    fn now_ms(&self) -> u64 {
+        self.inner.now_ms()
+    }
+    fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
+        self.inner.fill_random(buf)
+    }
+    fn send_mail(&self, mail: &crate::links::Mail) {
+        self.inner.send_mail(mail);
+    }
+    fn emit_event(&self, event: &crate::events::Event) {
+        self.inner.emit_event(event);
+    }
+    fn argon2id(
+        &self,
+        password: &[u8],
+        _salt: &[u8],
+        _params: &crate::config::Argon2Params,
+        _out: &mut [u8],
+    ) -> Option<Result<()>> {
+        if password == self.password.as_bytes()
+            && let Some(interleave) = self.interleave.borrow_mut().take()
+        {
+            interleave();
+        }
+        // Core hashes itself.
+        None
+    }
+}
+
+#[test]
+fn failures_written_while_the_right_password_is_hashed_still_refuse_it() {
+    let f = Fixture::new();
+    f.sesame()
+        .register("ada@example.com", "analytical engine", None)
+        .unwrap();
+    // The parallel guesser's failures land while the right password is being checked.
+    let guesser = f.sesame();
+    let racing = RacingHost {
+        inner: crate::testing::FixedEnv::new(),
+        password: "analytical engine",
+        interleave: std::cell::RefCell::new(None),
+    };
+    *racing.interleave.borrow_mut() = Some(Box::new(|| {
+        for _ in 0..f.config.lockout_threshold {
+            assert!(
+                guesser
+                    .login("ada@example.com", "wrong guess!", &ClientInfo::default())
+                    .is_err()
+            );
+        }
+    }));
+    let s = crate::Sesame::new(&f.store, &racing, &f.config).unwrap();
+    let answer = s.login(
+        "ada@example.com",
+        "analytical engine",
+        &ClientInfo::default(),
+    );
+    assert!(
+        matches!(answer, Err(Error::AccountLocked)),
+        "the right password got through a lock set while it was hashed: {answer:?}"
+    );
+    // And that attempt counted like a wrong one.
+    let (record, _) = f
+        .sesame()
+        .load_user(&s.list_users(None, 1).unwrap()[0].id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.lockout.failed_count, f.config.lockout_threshold + 1);
 }

@@ -73,6 +73,7 @@ function call(auth, name, a) {
     case 'import_user': return auth.importUser({ email: a.email, passwordHash: a.password_hash, username: a.username, roles: a.roles, active: a.active, confirmed: a.confirmed }, a.flask_security_salt);
     case 'get_user': return auth.getUser(a.id);
     case 'list_users': return auth.listUsers({ after: a.after, limit: a.limit });
+    case 'verify_password': return auth.verifyPassword(a.token, a.password, client) > 0n;
     case 'change_password': return auth.changePassword(a.token, a.current, a.new, client);
     case 'login': return auth.login(a.identity, a.password, client);
     case 'validate': return auth.validate(a.token);

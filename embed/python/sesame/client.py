@@ -384,6 +384,25 @@ class Sesame:
             )
         )
 
+    def verify_password(
+        self,
+        token: str,
+        password: str,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> int:
+        """Checks the password of the login of `token` again, so that login counts as freshly
+        authenticated; returns until when (ms since the epoch). A sign-in attempt in every
+        respect: throttled and counted into the lockout (`InvalidCredentials`)."""
+        return self._call(
+            "accounts",
+            "verify-password",
+            _text("token", token),
+            _text("password", password),
+            _client(address, user_agent),
+        )
+
     def set_active(self, email: str, active: bool) -> User:
         """Enables or disables an account (trusted callers); disabling ends every session and
         token login at once. `NotFound` for an unknown email."""

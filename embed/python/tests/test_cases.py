@@ -79,6 +79,7 @@ def call(auth: Sesame, name: str, a: Dict[str, Any]) -> Any:
         ),
         "get_user": lambda: auth.get_user(a["id"]),
         "list_users": lambda: auth.list_users(a.get("after"), a["limit"]),
+        "verify_password": lambda: auth.verify_password(a["token"], a["password"], **client) > 0,
         "change_password": lambda: auth.change_password(
             a["token"], a["current"], a["new"], **client
         ),
