@@ -799,6 +799,19 @@ impl Sesame<'_> {
     }
 }
 
+/// The identity as Sesame looks it up (an email's or a username's normalised key, NFKC and
+/// case-folded), for counting attempts per account: every spelling that reaches one account
+/// (`ada`, `ADA`, fullwidth `ａｄａ`) shares one count. Identities that are neither (they name no
+/// account) count as typed, trimmed and lower-cased.
+pub(crate) fn identity_key(identity: &str) -> String {
+    let parsed = if identity.contains('@') {
+        Email::parse(identity).map(|email| format!("email:{}", email.key))
+    } else {
+        Username::parse(identity).map(|name| format!("username:{}", name.key))
+    };
+    parsed.unwrap_or_else(|_| format!("other:{}", identity.trim().to_lowercase()))
+}
+
 /// Validates a role name: 1 to 64 characters of `[a-z0-9_:.-]`.
 pub fn parse_role(raw: &str) -> Result<String> {
     let ok = (1..=64).contains(&raw.len())

@@ -105,7 +105,7 @@ impl Sesame<'_> {
         let subject = if scope.per_address() {
             crate::client_addr::throttle_bucket(subject)
         } else {
-            subject.trim().to_lowercase()
+            crate::accounts::identity_key(subject)
         };
         let subject_hash = hex::encode(&Sha256::digest(subject.as_bytes())[..16]);
         let key_of = |window: u64| format!("throttle/{}/{subject_hash}/{window}", scope.name());

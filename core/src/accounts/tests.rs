@@ -561,3 +561,40 @@ fn failures_written_while_the_right_password_is_hashed_still_refuse_it() {
         .unwrap();
     assert_eq!(record.lockout.failed_count, f.config.lockout_threshold + 1);
 }
+
+#[test]
+fn every_spelling_of_an_identity_shares_one_throttle_count() {
+    let f = Fixture::new();
+    let s = f.sesame();
+    s.register("ada@example.com", "analytical engine", Some("ada"))
+        .unwrap();
+    let limit = f.config.throttle.login_per_account;
+    // Fullwidth and upper-case spellings reach the same account, so they count together.
+    let spellings = [
+        "ada",
+        "ADA",
+        "\u{ff41}da",
+        "a\u{ff44}a",
+        "ad\u{ff41}",
+        "\u{ff21}\u{ff24}\u{ff21}",
+    ];
+    let mut throttled = false;
+    for i in 0..=limit {
+        let who = spellings[i as usize % spellings.len()];
+        if matches!(
+            s.login(who, "wrong guess!", &ClientInfo::default()),
+            Err(Error::Throttled { .. })
+        ) {
+            throttled = true;
+        }
+    }
+    assert!(
+        throttled,
+        "{} spellings got past a limit of {limit}",
+        limit + 1
+    );
+    assert_eq!(
+        identity_key(" Ada@Example.COM "),
+        identity_key("ada@example.com")
+    );
+}
