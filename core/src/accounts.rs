@@ -182,6 +182,7 @@ impl Email {
         if local.chars().any(|c| {
             c.is_whitespace()
                 || c.is_control()
+                || is_invisible_format(c)
                 || matches!(c, '@' | '"' | '<' | '>' | ',' | ';' | '\\')
         }) || local.starts_with('.')
             || local.ends_with('.')
@@ -797,6 +798,37 @@ impl Sesame<'_> {
             None => Ok(None),
         }
     }
+}
+
+/// Whether `c` is a Unicode format character (general category Cf): zero-width spaces and
+/// joiners, bidirectional overrides and isolates, the byte-order mark, the soft hyphen, tag
+/// characters. They are invisible, so an address holding one looks exactly like another
+/// person's, and a right-to-left override can reorder what an operator reads.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 /// The identity as Sesame looks it up (an email's or a username's normalised key, NFKC and

@@ -462,7 +462,10 @@ impl Sesame<'_> {
                 }
             }
             // A stolen session must not be a way around the per-account limit on guesses.
+            // A code proves the factor, not a recent sign-in: a stale session with a leaked
+            // code must not drop the account to a password alone.
             Reauth::Code(code) => {
+                self.require_fresh(login)?;
                 self.reserve_second_factor_attempt(user_id)?;
                 self.verify_any_factor(user_id, code)?;
             }

@@ -493,6 +493,8 @@ impl Sesame<'_> {
         credential: &RegistrationCredential,
     ) -> Result<CredentialInfo> {
         let ceremony = self.take_ceremony(state)?;
+        // Fresh at the start is not enough: the challenge may be answered minutes later.
+        self.require_fresh(session)?;
         let CeremonyRecord {
             v: _,
             kind,

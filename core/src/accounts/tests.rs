@@ -598,3 +598,17 @@ fn every_spelling_of_an_identity_shares_one_throttle_count() {
         identity_key("ada@example.com")
     );
 }
+
+#[test]
+fn addresses_with_invisible_characters_are_refused() {
+    for bad in [
+        "a\u{200b}b@example.com",
+        "x\u{feff}y@example.com",
+        "z\u{202e}z@example.com",
+        "u\u{00ad}@example.com",
+        "t\u{e0041}@example.com",
+    ] {
+        assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
+    }
+    assert!(Email::parse("üñï@example.com").is_ok());
+}

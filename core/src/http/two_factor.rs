@@ -378,7 +378,9 @@ fn complete(
         None => false,
     };
     if !live {
-        if let Some(credential) = parse::credential(req, sesame.config().cookie_secure) {
+        // Signing out changes state: a cookie session is ended only with its CSRF token, so
+        // another page cannot sign the user out through this route.
+        if let Ok((_, credential)) = super::signed_in(sesame, req) {
             sesame.logout(credential.token())?;
         }
         return Err(Error::NoSession("no pending sign-in"));
@@ -722,6 +724,42 @@ mod tests {
                     .any(|c| c.starts_with("__Host-sesame_tf=;"))
             );
         }
+    }
+
+    #[test]
+    fn validate_without_pending_state_keeps_a_cookie_session_sent_without_its_csrf_token() {
+        let f = Fixture::new();
+        let s = f.sesame();
+        s.register("ada@example.com", "analytical engine", None)
+            .unwrap();
+        let session = s
+            .login("ada@example.com", "analytical engine", &Default::default())
+            .unwrap();
+        let cookie = format!("__Host-sesame_session={}", session.token.expose());
+        for path in ["/tf-validate", "/mf-recovery"] {
+            let r = json(
+                &f,
+                "POST",
+                path,
+                &[("cookie", &cookie)],
+                r#"{"code":"123456"}"#,
+            );
+            assert_eq!(r.status, 401, "{path}");
+            assert!(
+                s.validate_session(session.token.expose()).is_ok(),
+                "{path} ended the session without its CSRF token"
+            );
+        }
+        // With the token it does sign out.
+        let r = json(
+            &f,
+            "POST",
+            "/tf-validate",
+            &[("cookie", &cookie), ("x-csrf-token", &session.csrf_token)],
+            r#"{"code":"123456"}"#,
+        );
+        assert_eq!(r.status, 401);
+        assert!(s.validate_session(session.token.expose()).is_err());
     }
 
     #[test]

@@ -633,3 +633,24 @@ fn attempts_across_pending_sign_ins_are_counted_before_checking_too() {
         "{checked} codes were checked across pending sign-ins"
     );
 }
+
+#[test]
+fn a_code_turns_two_factor_off_only_from_a_fresh_login() {
+    let (f, user) = enrolled();
+    let s = f.sesame();
+    let stale = f.fresh_login(&user);
+    f.advance(f.config.freshness_ms);
+    assert_eq!(
+        code_of(s.disable_two_factor(
+            &stale,
+            Reauth::Code(&code(&f, &user, 0)),
+            &ClientInfo::default()
+        )),
+        ErrorCode::ReauthenticationRequired
+    );
+    assert!(required(&s, &user).unwrap());
+    // The password is itself a fresh authentication.
+    s.disable_two_factor(&stale, Reauth::Password(PW), &ClientInfo::default())
+        .unwrap();
+    assert!(!required(&s, &user).unwrap());
+}

@@ -853,3 +853,27 @@ fn a_passkey_touch_without_user_verification_refreshes_but_does_not_replace_the_
 }
 
 mod hardening;
+
+#[test]
+fn a_registration_started_fresh_cannot_be_finished_stale() {
+    let mut f = fixture();
+    // Shorter than the challenge's life, which is the window this closes.
+    f.config.freshness_ms = 60_000;
+    let ada = session(&f, ADA);
+    let s = f.sesame();
+    let mut cred = SoftCredential::new(Alg::Es256, 28);
+    let ceremony = s
+        .begin_passkey_registration(&ada, "late", Usage::First, &rp(&f))
+        .unwrap();
+    f.advance(f.config.freshness_ms);
+    let answer = cred.register(&ceremony.options, ORIGIN);
+    assert_eq!(
+        code_of(s.finish_passkey_registration(
+            &ada,
+            ceremony.state.expose(),
+            &registration(answer)
+        )),
+        ErrorCode::ReauthenticationRequired
+    );
+    assert!(s.list_passkeys(&ada.user.id).unwrap().is_empty());
+}
