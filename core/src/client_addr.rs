@@ -12,12 +12,12 @@
 //!   proxy. Entries on its left were written by the client or by proxies Sesame does not
 //!   trust, so a client cannot choose its own bucket by sending a forged header;
 //! - a malformed entry (not an address, `unknown`, an obfuscated identifier, bad quoting, a
-//!   line that is not UTF-8) stops the walk: the client is then the last trusted hop on its
-//!   right, since nothing left of it can be read reliably;
-//! - both headers present: each is walked, and the client is their common answer. When they
-//!   disagree one of them was not written by the proxy (a proxy that appends to
-//!   `X-Forwarded-For` passes a client's `Forwarded` through untouched, and the other way
-//!   round), so neither is believed and the client is the peer;
+//!   line that is not UTF-8) reached before the client's address, or both headers naming
+//!   different clients (a proxy that appends to `X-Forwarded-For` passes a client's
+//!   `Forwarded` through untouched, and the other way round): nothing can be read reliably,
+//!   and falling back to a trusted hop would put every such request in the proxy's bucket
+//!   (a client could leave its own bucket, or fill that one), so HTTP refuses the request
+//!   ([`is_doubtful`], `400 invalid-request`); [`resolve`] alone answers the last trusted hop;
 //! - peer unknown (the plain `wasi:http` export, whose runtime does not say who connected):
 //!   with trusted proxies configured, the operator declares that every request arrives through
 //!   them, so the walk starts as if the peer were trusted; without, there is no address.
@@ -161,24 +161,61 @@ pub fn resolve(
     }
 }
 
+/// Whether a request that came through a trusted proxy carries forwarding headers that
+/// cannot be read reliably: a malformed entry (or the hop limit) reached before the client's
+/// address, or `Forwarded` and `X-Forwarded-For` naming different clients. [`resolve`] then
+/// falls back to a trusted hop, whose bucket every such request would share, so that a client
+/// could leave its own bucket or fill the proxy's; Sesame refuses such requests instead
+/// (`400 invalid-request`). Always false when the peer is not a trusted proxy.
+pub fn is_doubtful(
+    peer: Option<IpAddr>,
+    trusted: &TrustedProxies,
+    forwarded: &[&[u8]],
+    x_forwarded_for: &[&[u8]],
+) -> bool {
+    let peer = peer.map(canonical);
+    if trusted.is_empty() || peer.is_some_and(|p| !trusted.contains(p)) {
+        return false;
+    }
+    let from_forwarded =
+        (!forwarded.is_empty()).then(|| walk_fully(peer, trusted, forwarded_hops(forwarded)));
+    let from_xff =
+        (!x_forwarded_for.is_empty()).then(|| walk_fully(peer, trusted, xff_hops(x_forwarded_for)));
+    match (from_forwarded, from_xff) {
+        (Some((a, clean_a)), Some((b, clean_b))) => a != b || !clean_a || !clean_b,
+        (Some((_, clean)), None) | (None, Some((_, clean))) => !clean,
+        (None, None) => false,
+    }
+}
+
 /// Walks `hops` (left to right as sent) from the right, starting at the trusted `peer`.
 fn walk(peer: Option<IpAddr>, trusted: &TrustedProxies, hops: Vec<Hop>) -> Option<IpAddr> {
+    walk_fully(peer, trusted, hops).0
+}
+
+/// [`walk`], and whether it ended cleanly (at the client's address, or past every hop) rather
+/// than at a malformed entry or the hop limit.
+fn walk_fully(
+    peer: Option<IpAddr>,
+    trusted: &TrustedProxies,
+    hops: Vec<Hop>,
+) -> (Option<IpAddr>, bool) {
     let mut last_trusted = peer;
     for (seen, hop) in hops.into_iter().rev().enumerate() {
         let Hop::Addr(addr) = hop else {
-            return last_trusted;
+            return (last_trusted, false);
         };
         if seen == MAX_HOPS {
-            return last_trusted;
+            return (last_trusted, false);
         }
         let addr = canonical(addr);
         if !trusted.contains(addr) {
-            return Some(addr);
+            return (Some(addr), true);
         }
         last_trusted = Some(addr);
     }
     // Every hop is a trusted proxy: the left-most one is where the request began.
-    last_trusted
+    (last_trusted, true)
 }
 
 /// The entries of `X-Forwarded-For` lines: comma-separated addresses, optionally with a port

@@ -138,6 +138,12 @@ impl Request {
     /// The client's address from the peer header and the forwarding headers (raw lines, so a
     /// line that is not UTF-8 counts as malformed instead of vanishing).
     fn derive_client_address(&self, trusted: &TrustedProxies) -> Option<IpAddr> {
+        let (peer, forwarded, x_forwarded_for) = self.forwarding();
+        client_addr::resolve(peer, trusted, &forwarded, &x_forwarded_for)
+    }
+
+    /// The peer's address and the raw `Forwarded` and `X-Forwarded-For` lines.
+    fn forwarding(&self) -> (Option<IpAddr>, Vec<&[u8]>, Vec<&[u8]>) {
         let peer = self
             .header(CLIENT_ADDR_HEADER)
             .and_then(client_addr::parse_peer);
@@ -148,12 +154,14 @@ impl Request {
                 .map(|(_, v)| v.as_slice())
                 .collect()
         };
-        client_addr::resolve(
-            peer,
-            trusted,
-            &lines("forwarded"),
-            &lines("x-forwarded-for"),
-        )
+        (peer, lines("forwarded"), lines("x-forwarded-for"))
+    }
+
+    /// Whether this request came through a trusted proxy with forwarding headers that cannot
+    /// be read reliably ([`client_addr::is_doubtful`]).
+    fn forwarding_is_doubtful(&self, trusted: &TrustedProxies) -> bool {
+        let (peer, forwarded, x_forwarded_for) = self.forwarding();
+        client_addr::is_doubtful(peer, trusted, &forwarded, &x_forwarded_for)
     }
 
     /// [`Request::client_address`] as text, for throttles and records.
@@ -349,7 +357,9 @@ pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
     req.client_address
         .get_or_init(|| req.derive_client_address(&sesame.config().trusted_proxies));
     let format = Format::of(req);
-    let outcome = check_origin(req).and_then(|()| route(sesame, req, format));
+    let outcome = check_forwarding(sesame, req)
+        .and_then(|()| check_origin(req))
+        .and_then(|()| route(sesame, req, format));
     let mut response = outcome.unwrap_or_else(|error| error_response(sesame, req, format, &error));
     // A page that set its own policy (the passkey pages, which load Sesame's script) keeps it.
     let own_policy = response.header("content-security-policy").is_some();
@@ -476,6 +486,19 @@ fn confirm_posted(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<
 fn reset_page(_: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
     let token = query_value(req, "token")?;
     Ok(Response::html(200, pages::reset(token.as_deref(), None)))
+}
+
+/// Refuses a request whose trusted proxy passed forwarding headers that cannot be read
+/// reliably: falling back to the proxy's own address would let a client leave its throttle
+/// bucket or fill the one such requests share.
+fn check_forwarding(sesame: &Sesame<'_>, req: &Request) -> Result<(), Error> {
+    if req.forwarding_is_doubtful(&sesame.config().trusted_proxies) {
+        return Err(Error::rejected(
+            ErrorCode::InvalidRequest,
+            "The forwarding headers (Forwarded, X-Forwarded-For) are malformed or name different clients.",
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses state-changing requests that a browser sent from another origin. Bearer requests

@@ -199,3 +199,48 @@ fn an_api_key_passes_auth_check_only_for_a_scope_asked_for() {
     let r = check("?scope=users:write");
     assert_eq!((r.status, error_code(&r).as_str()), (403, "forbidden"));
 }
+
+#[test]
+fn doubtful_forwarding_headers_from_a_trusted_proxy_are_refused() {
+    let f = behind_proxy("10.0.0.0/8");
+    registered(&f);
+    for headers in [
+        // A client's own `Forwarded` passed through beside the proxy's `X-Forwarded-For`.
+        &[
+            ("forwarded", "for=198.51.100.7"),
+            ("x-forwarded-for", "203.0.113.5"),
+        ][..],
+        // An unterminated quote the proxy passed on, right of any address.
+        &[("forwarded", "for=\"203.0.113.5")][..],
+        &[("x-forwarded-for", "203.0.113.5, not-an-address")][..],
+    ] {
+        let r = f.send(login("ada@example.com", PW, "10.0.0.1", headers));
+        assert_eq!(
+            (r.status, error_code(&r).as_str()),
+            (400, "invalid-request"),
+            "{headers:?}"
+        );
+    }
+    // The same headers from a peer that is not a trusted proxy are ignored, not refused.
+    let r = f.send(login(
+        "ada@example.com",
+        PW,
+        "192.0.2.9",
+        &[
+            ("forwarded", "for=198.51.100.7"),
+            ("x-forwarded-for", "203.0.113.5"),
+        ],
+    ));
+    assert_eq!(r.status, 200);
+    // Agreeing, well-formed headers pass.
+    let r = f.send(login(
+        "ada@example.com",
+        PW,
+        "10.0.0.1",
+        &[
+            ("forwarded", "for=203.0.113.5"),
+            ("x-forwarded-for", "203.0.113.5"),
+        ],
+    ));
+    assert_eq!(r.status, 200);
+}
