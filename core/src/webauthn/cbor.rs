@@ -8,7 +8,9 @@
 //! calls maps with duplicate keys invalid and WebAuthn encodes each of these as exactly one
 //! item, so Sesame refuses both (`webauthn-rejected`, with a message naming the structure).
 
-use std::collections::HashSet;
+// A B-tree, not a hash set: std's hasher seeds itself from `wasi:random/insecure-seed`, an
+// import the component would otherwise need from every host.
+use std::collections::BTreeSet;
 
 use ciborium::Value;
 
@@ -46,7 +48,7 @@ pub(crate) fn decode_exact(bytes: &[u8], what: &str) -> Result<Value> {
 fn check_unique_keys(value: &Value, what: &str) -> Result<()> {
     match value {
         Value::Map(pairs) => {
-            let mut seen = HashSet::with_capacity(pairs.len());
+            let mut seen = BTreeSet::new();
             for (key, inner) in pairs {
                 let mut encoded = Vec::new();
                 ciborium::ser::into_writer(key, &mut encoded)
