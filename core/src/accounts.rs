@@ -362,10 +362,7 @@ impl Sesame<'_> {
         let Some((user, _)) = self.load_user(user_id)? else {
             return Err(Error::NoSession("user deleted"));
         };
-        if let Some(address) = &client.address {
-            self.throttle(crate::throttle::Scope::LoginByAddress, address)?;
-        }
-        self.throttle(crate::throttle::Scope::LoginByAccount, &user.email)?;
+        self.throttle_sign_in(client, Some(&user.email))?;
         let password = Password::for_verification(password)?;
         self.verify_user_password(user, &password, client, PasswordCheck::Reauthentication)
     }
@@ -562,21 +559,21 @@ impl Sesame<'_> {
     ) -> Result<crate::sessions::IssuedSession> {
         let info = self.validate_credential(token)?;
         let user_id = info.user.id.clone();
-        match current {
-            Some(current) => {
-                self.check_password_of(&user_id, current, client)?;
+        // The record as the check left it (it may have upgraded the hash).
+        let record = match current {
+            Some(current) => self.check_password_of(&user_id, current, client)?,
+            None if self.verified_with_passkey_recently(&info)? => {
+                let Some((record, _)) = self.load_user(&user_id)? else {
+                    return Err(Error::NoSession("user deleted"));
+                };
+                record
             }
-            None if self.verified_with_passkey_recently(&info)? => {}
             None => {
                 return Err(Error::rejected(
                     ErrorCode::ReauthenticationRequired,
                     "Give your current password, or verify with your passkey (/wan-verify, with its PIN or biometric) first.",
                 ));
             }
-        }
-        // Read again: the check above may have upgraded the hash.
-        let Some((record, _)) = self.load_user(&user_id)? else {
-            return Err(Error::NoSession("user deleted"));
         };
         let mut identities = vec![record.email.as_str()];
         if let Some(u) = &record.username {

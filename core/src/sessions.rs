@@ -14,7 +14,6 @@ use crate::accounts::User;
 use crate::env::random_array;
 use crate::error::{Error, Result};
 use crate::records::{self, session_key, user_session_key};
-use crate::throttle::Scope;
 
 /// How stale `last_seen` may get before a request writes it back. Bounds the writes a busy
 /// session causes to one a minute; idle expiry is accordingly precise to a minute.
@@ -189,10 +188,7 @@ impl Sesame<'_> {
         password: &str,
         client: &ClientInfo,
     ) -> Result<crate::accounts::UserRecord> {
-        if let Some(address) = &client.address {
-            self.throttle(Scope::LoginByAddress, address)?;
-        }
-        self.throttle(Scope::LoginByAccount, identity)?;
+        self.throttle_sign_in(client, Some(identity))?;
         self.authenticate(identity, password, client)
     }
 

@@ -88,6 +88,23 @@ impl Default for ThrottleLimits {
 }
 
 impl Sesame<'_> {
+    /// Counts one sign-in attempt: per client address (when the adapter knows it) and, when
+    /// one is named, per account. Every way of proving who one is (a password at sign-in or
+    /// again later, a passkey) counts here, with the same limits and the same counters.
+    pub(crate) fn throttle_sign_in(
+        &self,
+        client: &crate::sessions::ClientInfo,
+        account: Option<&str>,
+    ) -> Result<()> {
+        if let Some(address) = &client.address {
+            self.throttle(Scope::LoginByAddress, address)?;
+        }
+        if let Some(account) = account {
+            self.throttle(Scope::LoginByAccount, account)?;
+        }
+        Ok(())
+    }
+
     /// Counts one attempt in `scope` for `subject` (an identity, or a client address for the
     /// per-address scopes); fails with [`Error::Throttled`] once the allowance of the sliding
     /// window ending now is used up.

@@ -633,13 +633,10 @@ impl Sesame<'_> {
         client: &ClientInfo,
     ) -> Result<Ceremony> {
         let identity = identity.map(str::trim).filter(|i| !i.is_empty());
-        if let Some(address) = &client.address {
-            self.throttle(Scope::LoginByAddress, address)?;
-        }
+        self.throttle_sign_in(client, identity)?;
         let (user_id, allow) = match identity {
             None => (None, Vec::new()),
             Some(identity) => {
-                self.throttle(Scope::LoginByAccount, identity)?;
                 let (user_id, allow) = self.signin_allow_list(identity)?;
                 (Some(user_id), allow)
             }
@@ -708,9 +705,8 @@ impl Sesame<'_> {
         pending_token: Option<&str>,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
-        if let Some(address) = &client.address {
-            self.throttle(Scope::LoginByAddress, address)?;
-        }
+        // The account is known only from the ceremony or the answer; it is counted below.
+        self.throttle_sign_in(client, None)?;
         let ceremony = self.take_ceremony(state)?;
         match &ceremony.kind {
             CeremonyKind::SignIn { user_id, identity } => {
