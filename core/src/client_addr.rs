@@ -17,7 +17,7 @@
 //!   `Forwarded` through untouched, and the other way round): nothing can be read reliably,
 //!   and falling back to a trusted hop would put every such request in the proxy's bucket
 //!   (a client could leave its own bucket, or fill that one), so HTTP refuses the request
-//!   ([`is_doubtful`], `400 invalid-request`); [`resolve`] alone answers the last trusted hop;
+//!   ([`Forwarding::doubtful`], `400 invalid-request`); the address read is then the last trusted hop;
 //! - peer unknown (the plain `wasi:http` export, whose runtime does not say who connected):
 //!   with trusted proxies configured, the operator declares that every request arrives through
 //!   them, so the walk starts as if the peer were trusted; without, there is no address.
@@ -137,69 +137,71 @@ enum Hop {
     Malformed,
 }
 
-/// The client's address, from the peer's address and the request's forwarding headers (each
-/// line as raw bytes, in the order received); see the module documentation for the rule.
-pub fn resolve(
+/// What one request's forwarding headers say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forwarding {
+    /// The client's address; see the module documentation for the rule.
+    pub client: Option<IpAddr>,
+    /// Whether the request came through a trusted proxy with headers that cannot be read
+    /// reliably: a malformed entry (or the hop limit) reached before the client's address, or
+    /// `Forwarded` and `X-Forwarded-For` naming different clients. `client` then falls back to
+    /// a trusted hop, whose bucket every such request would share, so that a client could
+    /// leave its own bucket or fill the proxy's; HTTP refuses such requests instead
+    /// (`400 invalid-request`). Always false when the peer is not a trusted proxy.
+    pub doubtful: bool,
+}
+
+/// Reads the client's address from the peer's address and the request's forwarding headers
+/// (each line as raw bytes, in the order received), in one walk per header.
+pub fn read(
     peer: Option<IpAddr>,
     trusted: &TrustedProxies,
     forwarded: &[&[u8]],
     x_forwarded_for: &[&[u8]],
-) -> Option<IpAddr> {
+) -> Forwarding {
     let peer = peer.map(canonical);
+    let plain = |client| Forwarding {
+        client,
+        doubtful: false,
+    };
     if trusted.is_empty() || peer.is_some_and(|p| !trusted.contains(p)) {
-        return peer;
+        return plain(peer);
     }
     let from_forwarded =
         (!forwarded.is_empty()).then(|| walk(peer, trusted, forwarded_hops(forwarded)));
     let from_xff =
         (!x_forwarded_for.is_empty()).then(|| walk(peer, trusted, xff_hops(x_forwarded_for)));
     match (from_forwarded, from_xff) {
-        (Some(a), Some(b)) if a == b => a,
-        (Some(_), Some(_)) => peer,
-        (Some(one), None) | (None, Some(one)) => one,
-        (None, None) => peer,
+        (Some((a, clean_a)), Some((b, clean_b))) if a == b => Forwarding {
+            client: a,
+            doubtful: !clean_a || !clean_b,
+        },
+        (Some(_), Some(_)) => Forwarding {
+            client: peer,
+            doubtful: true,
+        },
+        (Some((client, clean)), None) | (None, Some((client, clean))) => Forwarding {
+            client,
+            doubtful: !clean,
+        },
+        (None, None) => plain(peer),
     }
 }
 
-/// Whether a request that came through a trusted proxy carries forwarding headers that
-/// cannot be read reliably: a malformed entry (or the hop limit) reached before the client's
-/// address, or `Forwarded` and `X-Forwarded-For` naming different clients. [`resolve`] then
-/// falls back to a trusted hop, whose bucket every such request would share, so that a client
-/// could leave its own bucket or fill the proxy's; Sesame refuses such requests instead
-/// (`400 invalid-request`). Always false when the peer is not a trusted proxy.
-pub fn is_doubtful(
+/// The client's address alone ([`read`]).
+pub fn resolve(
     peer: Option<IpAddr>,
     trusted: &TrustedProxies,
     forwarded: &[&[u8]],
     x_forwarded_for: &[&[u8]],
-) -> bool {
-    let peer = peer.map(canonical);
-    if trusted.is_empty() || peer.is_some_and(|p| !trusted.contains(p)) {
-        return false;
-    }
-    let from_forwarded =
-        (!forwarded.is_empty()).then(|| walk_fully(peer, trusted, forwarded_hops(forwarded)));
-    let from_xff =
-        (!x_forwarded_for.is_empty()).then(|| walk_fully(peer, trusted, xff_hops(x_forwarded_for)));
-    match (from_forwarded, from_xff) {
-        (Some((a, clean_a)), Some((b, clean_b))) => a != b || !clean_a || !clean_b,
-        (Some((_, clean)), None) | (None, Some((_, clean))) => !clean,
-        (None, None) => false,
-    }
+) -> Option<IpAddr> {
+    read(peer, trusted, forwarded, x_forwarded_for).client
 }
 
-/// Walks `hops` (left to right as sent) from the right, starting at the trusted `peer`.
-fn walk(peer: Option<IpAddr>, trusted: &TrustedProxies, hops: Vec<Hop>) -> Option<IpAddr> {
-    walk_fully(peer, trusted, hops).0
-}
-
-/// [`walk`], and whether it ended cleanly (at the client's address, or past every hop) rather
+/// Walks `hops` (left to right as sent) from the right, starting at the trusted `peer`; says
+/// too whether the walk ended cleanly (at the client's address, or past every hop) rather
 /// than at a malformed entry or the hop limit.
-fn walk_fully(
-    peer: Option<IpAddr>,
-    trusted: &TrustedProxies,
-    hops: Vec<Hop>,
-) -> (Option<IpAddr>, bool) {
+fn walk(peer: Option<IpAddr>, trusted: &TrustedProxies, hops: Vec<Hop>) -> (Option<IpAddr>, bool) {
     let mut last_trusted = peer;
     for (seen, hop) in hops.into_iter().rev().enumerate() {
         let Hop::Addr(addr) = hop else {

@@ -132,18 +132,12 @@ impl Request {
     pub fn client_address(&self) -> Option<IpAddr> {
         *self
             .client_address
-            .get_or_init(|| self.derive_client_address(&TrustedProxies::none()))
+            .get_or_init(|| self.forwarding(&TrustedProxies::none()).client)
     }
 
-    /// The client's address from the peer header and the forwarding headers (raw lines, so a
-    /// line that is not UTF-8 counts as malformed instead of vanishing).
-    fn derive_client_address(&self, trusted: &TrustedProxies) -> Option<IpAddr> {
-        let (peer, forwarded, x_forwarded_for) = self.forwarding();
-        client_addr::resolve(peer, trusted, &forwarded, &x_forwarded_for)
-    }
-
-    /// The peer's address and the raw `Forwarded` and `X-Forwarded-For` lines.
-    fn forwarding(&self) -> (Option<IpAddr>, Vec<&[u8]>, Vec<&[u8]>) {
+    /// What the peer header and the forwarding headers say (raw lines, so a line that is not
+    /// UTF-8 counts as malformed instead of vanishing).
+    fn forwarding(&self, trusted: &TrustedProxies) -> client_addr::Forwarding {
         let peer = self
             .header(CLIENT_ADDR_HEADER)
             .and_then(client_addr::parse_peer);
@@ -154,14 +148,12 @@ impl Request {
                 .map(|(_, v)| v.as_slice())
                 .collect()
         };
-        (peer, lines("forwarded"), lines("x-forwarded-for"))
-    }
-
-    /// Whether this request came through a trusted proxy with forwarding headers that cannot
-    /// be read reliably ([`client_addr::is_doubtful`]).
-    fn forwarding_is_doubtful(&self, trusted: &TrustedProxies) -> bool {
-        let (peer, forwarded, x_forwarded_for) = self.forwarding();
-        client_addr::is_doubtful(peer, trusted, &forwarded, &x_forwarded_for)
+        client_addr::read(
+            peer,
+            trusted,
+            &lines("forwarded"),
+            &lines("x-forwarded-for"),
+        )
     }
 
     /// [`Request::client_address`] as text, for throttles and records.
@@ -354,10 +346,10 @@ fn allowed_methods(path: &str) -> Option<String> {
 /// Answers one request. Never panics; every failure becomes a 4xx/5xx with an error body.
 pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
     // Once, before any route reads it, with this deployment's trusted proxies.
-    req.client_address
-        .get_or_init(|| req.derive_client_address(&sesame.config().trusted_proxies));
+    let forwarding = req.forwarding(&sesame.config().trusted_proxies);
+    req.client_address.get_or_init(|| forwarding.client);
     let format = Format::of(req);
-    let outcome = check_forwarding(sesame, req)
+    let outcome = check_forwarding(forwarding)
         .and_then(|()| check_origin(req))
         .and_then(|()| route(sesame, req, format));
     let mut response = outcome.unwrap_or_else(|error| error_response(sesame, req, format, &error));
@@ -491,8 +483,8 @@ fn reset_page(_: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Erro
 /// Refuses a request whose trusted proxy passed forwarding headers that cannot be read
 /// reliably: falling back to the proxy's own address would let a client leave its throttle
 /// bucket or fill the one such requests share.
-fn check_forwarding(sesame: &Sesame<'_>, req: &Request) -> Result<(), Error> {
-    if req.forwarding_is_doubtful(&sesame.config().trusted_proxies) {
+fn check_forwarding(forwarding: client_addr::Forwarding) -> Result<(), Error> {
+    if forwarding.doubtful {
         return Err(Error::rejected(
             ErrorCode::InvalidRequest,
             "The forwarding headers (Forwarded, X-Forwarded-For) are malformed or name different clients.",
