@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::bindings::{Service, accounts, roles, types};
 use crate::engine::Runtime;
-use crate::store::{self, StoreBackend, StoreUrl};
+use crate::store::{self, StoreBackend, StoreUrl, duration_ms};
 
 mod tokens;
 
@@ -256,11 +256,6 @@ impl ConnectionOptions {
             trusted_proxies: trusted_proxies.to_vec(),
         }
     }
-}
-
-/// A default duration as the milliseconds its option takes.
-fn duration_ms(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[derive(Debug, Subcommand)]

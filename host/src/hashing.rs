@@ -9,7 +9,6 @@
 //! instead of every other request a full instance pool (see `docs/security.md`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -81,9 +80,11 @@ pub(crate) struct NativeHashing {
     /// One permit per core: more hashes at once would only share the cores and multiply the
     /// memory held (19 MiB each by default).
     slots: Arc<Semaphore>,
-    /// Hashes admitted (running or waiting for a slot).
-    admitted: AtomicUsize,
+    /// One permit per hash admitted (running or waiting for a slot): the slots plus the queue.
+    /// A request that finds none left is refused at once.
+    queue: Semaphore,
     /// Most hashes admitted at once: the slots plus the queue.
+    #[cfg_attr(not(test), expect(dead_code, reason = "the queue's tests read it"))]
     capacity: usize,
     /// The longest wait for a slot.
     max_wait: Duration,
@@ -109,15 +110,6 @@ impl From<Refusal> for HashError {
     }
 }
 
-/// A place in the queue, given back when dropped (also when the request is abandoned).
-struct Admission<'a>(&'a AtomicUsize);
-
-impl Drop for Admission<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 impl NativeHashing {
     /// Native hashing if `enabled`, else the component is told to hash itself.
     pub(crate) fn new(enabled: bool, queue: QueueLimits) -> Self {
@@ -128,20 +120,16 @@ impl NativeHashing {
         NativeHashing {
             enabled,
             slots: Arc::new(Semaphore::new(cores)),
-            admitted: AtomicUsize::new(0),
+            queue: Semaphore::new(cores.saturating_add(waiting)),
             capacity: cores.saturating_add(waiting),
             max_wait: queue.max_wait,
         }
     }
 
-    /// A place among the admitted hashes, unless they are at capacity.
-    fn admit(&self) -> Option<Admission<'_>> {
-        self.admitted
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.capacity).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Admission(&self.admitted))
+    /// Hashes admitted now (running or waiting for a slot).
+    #[cfg(test)]
+    fn admitted(&self) -> usize {
+        self.capacity - self.queue.available_permits()
     }
 
     /// Runs `work` on a blocking thread once a core is free, or refuses at once when the queue
@@ -153,7 +141,8 @@ impl NativeHashing {
         host_wait: &mut Duration,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> wasmtime::Result<Result<T, Refusal>> {
-        let Some(_admission) = self.admit() else {
+        // The place is given back when dropped, also when the request is abandoned.
+        let Ok(_admission) = self.queue.try_acquire() else {
             return Ok(Err(Refusal::Busy));
         };
         let queued = Instant::now();

@@ -26,7 +26,7 @@ use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::{Notify, mpsc};
 
-use crate::store::{BackendError, Entry, StoreBackend, now_ms};
+use crate::store::{BackendError, Entry, StoreBackend, duration_ms, now_ms};
 
 /// Where queued messages wait. Core's keys never start with `mailq/`.
 pub(crate) const PENDING_PREFIX: &str = "mailq/pending/";
@@ -250,14 +250,7 @@ impl MailQueue {
         backend: Arc<dyn StoreBackend>,
     ) {
         while let Some(mail) = waiting.recv().await {
-            let value = match serde_json::to_vec(&mail) {
-                Ok(value) => value,
-                Err(e) => {
-                    log_dead(&mail, &e.to_string());
-                    self.unstored.fetch_sub(1, Ordering::AcqRel);
-                    continue;
-                }
-            };
+            let value = encode(&mail);
             loop {
                 let key = self.new_key(mail.queued_at_ms);
                 match backend.put(&key, value.clone(), Some(0), None).await {
@@ -333,7 +326,7 @@ impl MailQueue {
             );
             let dead = key.replacen(PENDING_PREFIX, DEAD_PREFIX, 1);
             if backend
-                .put(&dead, entry.value, None, Some(ttl_ms(DEAD_LETTER_TTL)))
+                .put(&dead, entry.value, None, Some(duration_ms(DEAD_LETTER_TTL)))
                 .await
                 .is_ok()
             {
@@ -349,7 +342,7 @@ impl MailQueue {
         // The claim: only one node's compare-and-swap from this version succeeds.
         mail.attempts = mail.attempts.saturating_add(1);
         mail.claimed_by = Some(self.node.clone());
-        mail.claimed_until_ms = now.saturating_add(ttl_ms(CLAIM_LEASE));
+        mail.claimed_until_ms = now.saturating_add(duration_ms(CLAIM_LEASE));
         let claimed = match backend
             .put(key, encode(&mail), Some(entry.version), None)
             .await
@@ -404,7 +397,12 @@ impl MailQueue {
         if permanent || mail.attempts >= self.policy.max_attempts {
             let dead = key.replacen(PENDING_PREFIX, DEAD_PREFIX, 1);
             if let Err(e) = backend
-                .put(&dead, encode(&mail), None, Some(ttl_ms(DEAD_LETTER_TTL)))
+                .put(
+                    &dead,
+                    encode(&mail),
+                    None,
+                    Some(duration_ms(DEAD_LETTER_TTL)),
+                )
                 .await
             {
                 tracing::warn!(error = %e, "cannot store a dead letter; it stays queued");
@@ -415,12 +413,12 @@ impl MailQueue {
             return Looked::Done;
         }
         let wait = self.policy.wait_after(mail.attempts);
-        mail.next_attempt_ms = now_ms().saturating_add(ttl_ms(wait));
+        mail.next_attempt_ms = now_ms().saturating_add(duration_ms(wait));
         tracing::warn!(
             to = %mail.to,
             subject = %mail.subject,
             attempts = mail.attempts,
-            retry_in_ms = ttl_ms(wait),
+            retry_in_ms = duration_ms(wait),
             error = %why,
             "mail not delivered yet; will retry"
         );
@@ -480,10 +478,6 @@ pub(crate) fn log_dead(mail: &QueuedMail, why: &str) {
 fn encode(mail: &QueuedMail) -> Vec<u8> {
     // Strings and integers only: serialising cannot fail.
     serde_json::to_vec(mail).unwrap_or_default()
-}
-
-fn ttl_ms(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

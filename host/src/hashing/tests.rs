@@ -76,7 +76,7 @@ async fn fill(
         }));
     }
     // Every task has been admitted once the admitted count reaches capacity.
-    while hashing.admitted.load(Ordering::Acquire) < hashing.capacity {
+    while hashing.admitted() < hashing.capacity {
         tokio::task::yield_now().await;
     }
     (releases, tasks)
@@ -107,7 +107,7 @@ async fn a_full_queue_answers_busy_at_once_and_drains_afterwards() {
         assert!(task.await.unwrap(), "an admitted hash ran");
     }
     // Once the burst is over, hashes run again.
-    assert_eq!(hashing.admitted.load(Ordering::Acquire), 0);
+    assert_eq!(hashing.admitted(), 0);
     let again = hashing.run(&mut waited, || 7).await.unwrap();
     assert!(matches!(again, Ok(7)));
 }

@@ -236,8 +236,13 @@ pub(crate) fn prefix_upper_bound(prefix: &str) -> Option<String> {
 pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .map(duration_ms)
         .unwrap_or(0)
+}
+
+/// A duration in whole milliseconds (saturating: no duration Sesame uses comes near it).
+pub(crate) fn duration_ms(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
