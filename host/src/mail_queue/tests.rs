@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::*;
+use crate::store::conformance::{service_url, unique_name, with_param};
 use crate::store::{PostgresBackend, RedisBackend, SqliteBackend};
 
 /// How the test relay answers `RCPT TO`.
@@ -312,35 +313,6 @@ fn submitted_mail_waits_for_the_queue_to_run() {
     );
 }
 
-fn service_url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("SESAME_TEST_REQUIRE_SERVICES").as_deref() != Ok("1"),
-                "{var} is not set but SESAME_TEST_REQUIRE_SERVICES=1"
-            );
-            eprintln!("{var} is not set: skipping");
-            None
-        }
-    }
-}
-
-fn unique(kind: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "t_mailq_{kind}_{}_{}_{}",
-        std::process::id(),
-        now_ms() % 1_000_000_000,
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
-fn with_param(url: &str, param: &str) -> String {
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}{param}")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_queue_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -365,7 +337,7 @@ async fn mail_queue_on_postgres() {
     };
     let schemas = std::sync::Mutex::new(Vec::new());
     run_all(|| {
-        let schema = unique("pg");
+        let schema = unique_name("mailq_pg");
         schemas.lock().unwrap().push(schema.clone());
         let url = with_param(&url, &format!("schema={schema}"));
         async move {
@@ -375,9 +347,12 @@ async fn mail_queue_on_postgres() {
         }
     })
     .await;
-    let cleaner = PostgresBackend::open(&with_param(&url, &format!("schema={}", unique("pg"))))
-        .await
-        .unwrap();
+    let cleaner = PostgresBackend::open(&with_param(
+        &url,
+        &format!("schema={}", unique_name("mailq_pg")),
+    ))
+    .await
+    .unwrap();
     let schemas = schemas.lock().unwrap().clone();
     for schema in schemas {
         cleaner.drop_schema(&schema).await.unwrap();
@@ -390,7 +365,7 @@ async fn mail_queue_on_redis() {
         return;
     };
     run_all(|| {
-        let url = with_param(&url, &format!("prefix={}", unique("redis")));
+        let url = with_param(&url, &format!("prefix={}", unique_name("mailq_redis")));
         async move {
             let a: Arc<dyn StoreBackend> = Arc::new(RedisBackend::open(&url).await.unwrap());
             let b: Arc<dyn StoreBackend> = Arc::new(RedisBackend::open(&url).await.unwrap());

@@ -340,7 +340,7 @@ async fn migrate_into(to: Arc<dyn StoreBackend>) {
 }
 
 /// A server URL from the environment, or `None` when the back end is to be skipped.
-fn service_url(var: &str) -> Option<String> {
+pub(crate) fn service_url(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("SESAME_TEST_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
@@ -354,7 +354,7 @@ fn service_url(var: &str) -> Option<String> {
 }
 
 /// A name no other test run uses.
-fn unique_name(kind: &str) -> String {
+pub(crate) fn unique_name(kind: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
     format!(
         "t_{kind}_{}_{}_{}",
@@ -364,7 +364,8 @@ fn unique_name(kind: &str) -> String {
     )
 }
 
-fn with_param(url: &str, param: &str) -> String {
+/// `url` with one more query parameter.
+pub(crate) fn with_param(url: &str, param: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}{param}")
 }

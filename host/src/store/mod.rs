@@ -246,4 +246,4 @@ pub(crate) fn duration_ms(duration: std::time::Duration) -> u64 {
 }
 
 #[cfg(test)]
-mod conformance;
+pub(crate) mod conformance;
