@@ -138,3 +138,83 @@ pub(crate) fn base32_decode(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// What a test host answers to the hashing imports (see [`Env::argon2id`] and
+/// [`Env::legacy_hash`]); each answer defaults to "no host hashing".
+#[cfg(test)]
+pub(crate) trait TestHashing {
+    /// The host's answer to an argon2id request.
+    fn argon2id(
+        &self,
+        password: &[u8],
+        salt: &[u8],
+        params: &Argon2Params,
+        out: &mut [u8],
+    ) -> Option<Result<()>> {
+        let _ = (password, salt, params, out);
+        None
+    }
+
+    /// The host's answer to an imported-hash request.
+    fn legacy_hash(
+        &self,
+        job: &crate::legacy_hash::HostHash<'_>,
+        out: &mut [u8],
+    ) -> Option<Result<()>> {
+        let _ = (job, out);
+        None
+    }
+}
+
+/// A [`FixedEnv`] whose hashing imports answer as `hashing` says: the one wrapper for tests
+/// about what core does with a host's hashing.
+#[cfg(test)]
+pub(crate) struct HashingHost<H> {
+    /// Clock, randomness, outbox and events.
+    pub(crate) env: FixedEnv,
+    /// The hashing answers.
+    pub(crate) hashing: H,
+}
+
+#[cfg(test)]
+impl<H: TestHashing> HashingHost<H> {
+    /// `hashing` over a new [`FixedEnv`].
+    pub(crate) fn new(hashing: H) -> Self {
+        HashingHost {
+            env: FixedEnv::new(),
+            hashing,
+        }
+    }
+}
+
+#[cfg(test)]
+impl<H: TestHashing> Env for HashingHost<H> {
+    fn now_ms(&self) -> u64 {
+        self.env.now_ms()
+    }
+    fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
+        self.env.fill_random(buf)
+    }
+    fn send_mail(&self, mail: &crate::links::Mail) {
+        self.env.send_mail(mail);
+    }
+    fn emit_event(&self, event: &crate::events::Event) {
+        self.env.emit_event(event);
+    }
+    fn argon2id(
+        &self,
+        password: &[u8],
+        salt: &[u8],
+        params: &Argon2Params,
+        out: &mut [u8],
+    ) -> Option<Result<()>> {
+        self.hashing.argon2id(password, salt, params, out)
+    }
+    fn legacy_hash(
+        &self,
+        job: &crate::legacy_hash::HostHash<'_>,
+        out: &mut [u8],
+    ) -> Option<Result<()>> {
+        self.hashing.legacy_hash(job, out)
+    }
+}

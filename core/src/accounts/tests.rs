@@ -483,27 +483,14 @@ fn registering_a_taken_username_answers_like_any_registration_and_mails_the_regi
     ));
 }
 
-/// An environment that, while the right password is being hashed, lets `interleave` run: the
-/// window in which parallel requests finish their own attempts.
-struct RacingHost<'a> {
-    inner: crate::testing::FixedEnv,
+/// A host that, while the right password is being hashed, lets `interleave` run: the window
+/// in which parallel requests finish their own attempts. Core still hashes itself.
+struct Racing<'a> {
     password: &'static str,
     interleave: std::cell::RefCell<Option<Box<dyn FnOnce() + 'a>>>,
 }
 
-impl crate::env::Env for RacingHost<'_> {
-    fn now_ms(&self) -> u64 {
-        self.inner.now_ms()
-    }
-    fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
-        self.inner.fill_random(buf)
-    }
-    fn send_mail(&self, mail: &crate::links::Mail) {
-        self.inner.send_mail(mail);
-    }
-    fn emit_event(&self, event: &crate::events::Event) {
-        self.inner.emit_event(event);
-    }
+impl crate::testing::TestHashing for Racing<'_> {
     fn argon2id(
         &self,
         password: &[u8],
@@ -516,7 +503,6 @@ impl crate::env::Env for RacingHost<'_> {
         {
             interleave();
         }
-        // Core hashes itself.
         None
     }
 }
@@ -529,12 +515,11 @@ fn failures_written_while_the_right_password_is_hashed_still_refuse_it() {
         .unwrap();
     // The parallel guesser's failures land while the right password is being checked.
     let guesser = f.sesame();
-    let racing = RacingHost {
-        inner: crate::testing::FixedEnv::new(),
+    let racing = crate::testing::HashingHost::new(Racing {
         password: "analytical engine",
         interleave: std::cell::RefCell::new(None),
-    };
-    *racing.interleave.borrow_mut() = Some(Box::new(|| {
+    });
+    *racing.hashing.interleave.borrow_mut() = Some(Box::new(|| {
         for _ in 0..f.config.lockout_threshold {
             assert!(
                 guesser

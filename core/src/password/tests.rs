@@ -1,5 +1,5 @@
 use super::*;
-use crate::testing::FixedEnv;
+use crate::testing::{FixedEnv, HashingHost, TestHashing};
 
 fn cheap() -> Argon2Params {
     Argon2Params {
@@ -28,36 +28,21 @@ fn hash_then_verify_and_reject_wrong() {
     ));
 }
 
-/// An environment whose host computes argon2id natively, counting the calls.
-struct NativeHashingEnv {
-    inner: FixedEnv,
+/// A host that computes argon2id natively, counting the calls (or refusing, with `fail`).
+struct NativeHashing {
     calls: std::cell::Cell<u32>,
     fail: bool,
 }
 
-impl NativeHashingEnv {
-    fn new(fail: bool) -> Self {
-        NativeHashingEnv {
-            inner: FixedEnv::new(),
-            calls: std::cell::Cell::new(0),
-            fail,
-        }
-    }
+/// [`NativeHashing`] over a fixed environment.
+fn native_hashing(fail: bool) -> HashingHost<NativeHashing> {
+    HashingHost::new(NativeHashing {
+        calls: std::cell::Cell::new(0),
+        fail,
+    })
 }
 
-impl Env for NativeHashingEnv {
-    fn now_ms(&self) -> u64 {
-        self.inner.now_ms()
-    }
-    fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
-        self.inner.fill_random(buf)
-    }
-    fn send_mail(&self, mail: &crate::links::Mail) {
-        self.inner.send_mail(mail);
-    }
-    fn emit_event(&self, event: &crate::events::Event) {
-        self.inner.emit_event(event);
-    }
+impl TestHashing for NativeHashing {
     fn argon2id(
         &self,
         password: &[u8],
@@ -81,14 +66,14 @@ impl Env for NativeHashingEnv {
 fn host_hashing_is_used_and_interoperates_with_in_component_hashing() {
     let hasher = Hasher::new(cheap()).unwrap();
     let pw = Password::new_checked("correct horse", &[]).unwrap();
-    let host = NativeHashingEnv::new(false);
+    let host = native_hashing(false);
     let by_host = hasher.hash(&pw, &host).unwrap();
-    assert_eq!(host.calls.get(), 1);
+    assert_eq!(host.hashing.calls.get(), 1);
     // Verified in the component, and the other way round: one format, one result.
     assert!(hasher.verify(&pw, &by_host, &FixedEnv::new()).is_ok());
     let by_component = hasher.hash(&pw, &FixedEnv::new()).unwrap();
     assert!(hasher.verify(&pw, &by_component, &host).is_ok());
-    assert_eq!(host.calls.get(), 2);
+    assert_eq!(host.hashing.calls.get(), 2);
     let wrong = Password::for_verification("correct horsE").unwrap();
     assert!(matches!(
         hasher.verify(&wrong, &by_component, &host),
@@ -99,7 +84,7 @@ fn host_hashing_is_used_and_interoperates_with_in_component_hashing() {
         hasher.dummy_verify(&pw, &host),
         Error::UnknownAccount
     ));
-    assert_eq!(host.calls.get(), 4);
+    assert_eq!(host.hashing.calls.get(), 4);
 }
 
 #[test]
@@ -107,7 +92,7 @@ fn a_host_hashing_failure_is_an_error_not_a_silent_fallback() {
     let hasher = Hasher::new(cheap()).unwrap();
     let pw = Password::new_checked("correct horse", &[]).unwrap();
     let stored = hasher.hash(&pw, &FixedEnv::new()).unwrap();
-    let failing = NativeHashingEnv::new(true);
+    let failing = native_hashing(true);
     assert!(matches!(
         hasher.verify(&pw, &stored, &failing),
         Err(Error::Hashing(_))
@@ -244,19 +229,18 @@ fn malformed_stored_hash_is_not_a_match() {
 }
 
 /// A host whose hashing queue is full while `busy` is set, and that hashes natively otherwise.
-struct BusyHost {
-    inner: FixedEnv,
+struct Busy {
     busy: std::cell::Cell<bool>,
 }
 
-impl BusyHost {
-    fn new() -> Self {
-        BusyHost {
-            inner: FixedEnv::new(),
-            busy: std::cell::Cell::new(false),
-        }
-    }
+/// [`Busy`] over a fixed environment, not busy yet.
+fn busy_host() -> HashingHost<Busy> {
+    HashingHost::new(Busy {
+        busy: std::cell::Cell::new(false),
+    })
+}
 
+impl Busy {
     fn refusal(&self) -> Option<Result<()>> {
         self.busy.get().then_some(Err(Error::HashingBusy {
             retry_after_ms: 1000,
@@ -264,19 +248,7 @@ impl BusyHost {
     }
 }
 
-impl Env for BusyHost {
-    fn now_ms(&self) -> u64 {
-        self.inner.now_ms()
-    }
-    fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
-        self.inner.fill_random(buf)
-    }
-    fn send_mail(&self, mail: &crate::links::Mail) {
-        self.inner.send_mail(mail);
-    }
-    fn emit_event(&self, event: &crate::events::Event) {
-        self.inner.emit_event(event);
-    }
+impl TestHashing for Busy {
     fn argon2id(
         &self,
         _password: &[u8],
@@ -299,9 +271,9 @@ impl Env for BusyHost {
 fn a_busy_host_refuses_known_and_unknown_accounts_alike() {
     let hasher = Hasher::new(cheap()).unwrap();
     let pw = Password::new_checked("correct horse", &[]).unwrap();
-    let host = BusyHost::new();
+    let host = busy_host();
     let stored = hasher.hash(&pw, &host).unwrap();
-    host.busy.set(true);
+    host.hashing.busy.set(true);
     let busy = |e: &Error| {
         matches!(
             e,
@@ -327,7 +299,7 @@ fn a_busy_host_refuses_known_and_unknown_accounts_alike() {
 fn a_busy_host_makes_sign_in_a_503_with_retry_after_that_counts_no_failure() {
     use crate::http::{Request, handle};
     let store = crate::store::MemStore::new();
-    let host = BusyHost::new();
+    let host = busy_host();
     store.set_now_ms(host.now_ms());
     let mut config = crate::testing::test_config();
     config.lockout_threshold = 1;
@@ -347,7 +319,7 @@ fn a_busy_host_makes_sign_in_a_503_with_retry_after_that_counts_no_failure() {
                 ),
         )
     };
-    host.busy.set(true);
+    host.hashing.busy.set(true);
     for (email, password) in [
         ("ada@example.com", "wrong password"),
         ("ada@example.com", "analytical engine"),
@@ -366,6 +338,6 @@ fn a_busy_host_makes_sign_in_a_503_with_retry_after_that_counts_no_failure() {
             .is_empty()
     );
     // Nothing was checked, so nothing counted: one real failure would have locked the account.
-    host.busy.set(false);
+    host.hashing.busy.set(false);
     assert_eq!(login("ada@example.com", "analytical engine").status, 200);
 }
