@@ -68,8 +68,9 @@ impl std::str::FromStr for SmtpUrl {
 
 impl Mailer {
     /// A mailer sending through `smtp` (if any) from `from`, retrying as `retry` says, also
-    /// writing each message to `outbox_dir` (if any). Mail for the relay waits in memory until
-    /// [`Mailer::start_queue`].
+    /// writing each message to `outbox_dir` (if any). Mail for the relay is queued only once
+    /// [`Mailer::start_queue`] runs (`sesame serve`); before that (admin commands) it is
+    /// handed back and logged in full as undelivered.
     pub(crate) fn new(
         smtp: Option<&SmtpUrl>,
         from: &str,
