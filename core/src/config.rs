@@ -1,67 +1,20 @@
-//! Settings core runs with, read from `SESAME_*` variables the host provides.
-
-use std::fmt;
-
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use zeroize::Zeroizing;
+//! Everything core's behaviour depends on besides storage and the host, and the one table of
+//! `SESAME_*` variables it is read from.
+//!
+//! [`settings()`] lists every variable (name, default, documentation): the host derives the
+//! variables it passes to the component and its help text from it, and tests check the Spin
+//! manifest and the embedding wrappers against it.
 
 use crate::error::{Error, Result};
+use crate::settings::{
+    Setting, SettingInfo, apply_section, boolean, list, number, seconds_as_ms, set,
+};
+use crate::throttle::limits::ThrottleLimits;
+use crate::two_factor::TwoFactorConfig;
+use crate::webauthn::{AttestationFormat, SignCountPolicy, WebAuthnConfig};
 
-/// argon2id cost parameters for new password hashes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Argon2Params {
-    /// Memory in KiB.
-    pub m_kib: u32,
-    /// Passes.
-    pub t: u32,
-    /// Lanes.
-    pub p: u32,
-}
-
-impl Default for Argon2Params {
-    /// OWASP's first recommended argon2id setting: 19 MiB, 2 passes, 1 lane.
-    fn default() -> Self {
-        Argon2Params {
-            m_kib: 19_456,
-            t: 2,
-            p: 1,
-        }
-    }
-}
-
-/// The host's master secret, from which purpose-specific keys are derived.
-///
-/// At least 32 bytes. `Debug` never prints it; memory is wiped on drop.
-#[derive(Clone)]
-pub struct MasterSecret(Zeroizing<Vec<u8>>);
-
-impl MasterSecret {
-    /// Shortest accepted secret, in bytes.
-    pub const MIN_BYTES: usize = 32;
-
-    /// Wraps raw secret bytes; fails when shorter than [`Self::MIN_BYTES`].
-    pub fn new(bytes: Vec<u8>) -> Result<Self> {
-        if bytes.len() < Self::MIN_BYTES {
-            return Err(Error::Config(format!(
-                "the secret must be at least {} bytes",
-                Self::MIN_BYTES
-            )));
-        }
-        Ok(MasterSecret(Zeroizing::new(bytes)))
-    }
-
-    /// The raw bytes, for key derivation inside core only.
-    pub(crate) fn expose(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for MasterSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("MasterSecret(..)")
-    }
-}
+pub use crate::hashing::Argon2Params;
+pub use crate::settings::MasterSecret;
 
 /// Everything core's behaviour depends on besides storage, clock and randomness.
 #[derive(Debug, Clone)]
@@ -84,7 +37,7 @@ pub struct Config {
     /// Longest lock duration.
     pub lockout_max_ms: u64,
     /// Attempt throttling.
-    pub throttle: crate::throttle::ThrottleLimits,
+    pub throttle: ThrottleLimits,
     /// Where users reach Sesame, for links in mail (no trailing slash).
     pub public_url: String,
     /// How long a confirmation link works.
@@ -101,9 +54,9 @@ pub struct Config {
     /// The `aud` of access tokens; the public URL when unset.
     pub token_audience: Option<String>,
     /// Two-factor settings (TOTP parameters, recovery codes, pending sign-ins).
-    pub two_factor: crate::two_factor::TwoFactorConfig,
+    pub two_factor: TwoFactorConfig,
     /// WebAuthn settings (relying party, challenge lifetime, attestation, counters).
-    pub webauthn: crate::webauthn::WebAuthnConfig,
+    pub webauthn: WebAuthnConfig,
     /// Whether registration answers `already-exists` for a taken username (friendlier, but it
     /// tells anyone which usernames exist). Off by default: the answer is the generic 202 and
     /// the registrant learns it by mail.
@@ -135,6 +88,287 @@ pub const DEFAULT_SESSION_IDLE_MS: u64 = 30 * 60 * 1000;
 /// Default absolute session lifetime: 12 hours.
 pub const DEFAULT_SESSION_ABSOLUTE_MS: u64 = 12 * 60 * 60 * 1000;
 
+/// How long an authentication counts as recent, by default: 10 minutes (OWASP ASVS 5.0
+/// V7.5.3 asks for re-authentication before sensitive changes; 10 minutes is long enough to
+/// finish what one signed in for).
+pub const DEFAULT_FRESHNESS_MS: u64 = 10 * 60 * 1000;
+
+/// The variable holding the master secret, the one setting without a default.
+pub const SECRET_VARIABLE: &str = "SESAME_SECRET";
+
+/// The settings of [`Config`]'s own fields, in the order they are applied.
+const GENERAL: &[Setting<Config>] = &[
+    Setting {
+        name: SECRET_VARIABLE,
+        default: "",
+        doc: "base64url master secret, at least 32 bytes (required; `sesame serve` keeps one in its store)",
+        apply: |c, name, v| {
+            c.secret = MasterSecret::from_base64url(name, v)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "SESAME_ARGON2_M_KIB",
+        default: "19456",
+        doc: "argon2id memory of new password hashes, in KiB",
+        apply: |c, name, v| set(&mut c.argon2.m_kib, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_ARGON2_T",
+        default: "2",
+        doc: "argon2id passes of new password hashes",
+        apply: |c, name, v| set(&mut c.argon2.t, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_ARGON2_P",
+        default: "1",
+        doc: "argon2id lanes of new password hashes",
+        apply: |c, name, v| set(&mut c.argon2.p, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_SESSION_IDLE_SECS",
+        default: "1800",
+        doc: "a session unused for this many seconds ends",
+        apply: |c, name, v| set(&mut c.session_idle_ms, seconds_as_ms(name, v)),
+    },
+    Setting {
+        name: "SESAME_SESSION_ABSOLUTE_SECS",
+        default: "43200",
+        doc: "a session ends this many seconds after sign-in, however active",
+        apply: |c, name, v| set(&mut c.session_absolute_ms, seconds_as_ms(name, v)),
+    },
+    Setting {
+        name: "SESAME_COOKIE_SECURE",
+        default: "true",
+        doc: "`false` only for plain HTTP on loopback: cookies then lack `Secure` and `__Host-`",
+        apply: |c, name, v| set(&mut c.cookie_secure, boolean(name, v)),
+    },
+    Setting {
+        name: "SESAME_REVEAL_TAKEN_USERNAMES",
+        default: "false",
+        doc: "`true` makes registration say a username is taken (it then tells anyone which exist)",
+        apply: |c, name, v| set(&mut c.reveal_taken_usernames, boolean(name, v)),
+    },
+    Setting {
+        name: "SESAME_LOCKOUT_THRESHOLD",
+        default: "5",
+        doc: "failed sign-ins in a row before an account locks",
+        apply: |c, name, v| set(&mut c.lockout_threshold, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_LOCKOUT_BASE_SECS",
+        default: "60",
+        doc: "first lock, in seconds; each further failure doubles it",
+        apply: |c, name, v| set(&mut c.lockout_base_ms, seconds_as_ms(name, v)),
+    },
+    Setting {
+        name: "SESAME_LOCKOUT_MAX_SECS",
+        default: "86400",
+        doc: "longest lock, in seconds",
+        apply: |c, name, v| set(&mut c.lockout_max_ms, seconds_as_ms(name, v)),
+    },
+    Setting {
+        name: "SESAME_THROTTLE_LOGIN_PER_IP",
+        default: "30",
+        doc: "sign-in attempts per minute from one address",
+        apply: |c, name, v| set(&mut c.throttle.login_per_address, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_THROTTLE_LOGIN_PER_ACCOUNT",
+        default: "10",
+        doc: "sign-in attempts per minute naming one account",
+        apply: |c, name, v| set(&mut c.throttle.login_per_account, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_THROTTLE_REGISTER_PER_IP",
+        default: "10",
+        doc: "registrations and reset-link requests per minute from one address",
+        apply: |c, name, v| set(&mut c.throttle.register_per_address, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_PUBLIC_URL",
+        default: "http://127.0.0.1:8080",
+        doc: "where users reach Sesame: the base of links in mail",
+        apply: |c, _, v| set(&mut c.public_url, Ok(v.trim_end_matches('/').to_owned())),
+    },
+    Setting {
+        name: "SESAME_CONFIRM_LINK_MAX_AGE_SECS",
+        default: "432000",
+        doc: "how long an address-confirmation link works, in seconds",
+        apply: |c, name, v| set(&mut c.confirm_link_max_age_secs, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_RESET_LINK_MAX_AGE_SECS",
+        default: "3600",
+        doc: "how long a password-reset link works, in seconds",
+        apply: |c, name, v| set(&mut c.reset_link_max_age_secs, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_ACCESS_TOKEN_SECS",
+        default: "300",
+        doc: "lifetime of an access token (JWT), in seconds",
+        apply: |c, name, v| set(&mut c.access_token_ttl_ms, seconds_as_ms(name, v)),
+    },
+    Setting {
+        name: "SESAME_REFRESH_ABSOLUTE_SECS",
+        default: "2592000",
+        doc: "longest life of a token login, however often refreshed, in seconds",
+        apply: |c, name, v| set(&mut c.refresh_absolute_ms, seconds_as_ms(name, v)),
+    },
+    Setting {
+        name: "SESAME_REFRESH_IDLE_SECS",
+        default: "604800",
+        doc: "a refresh token unused for this many seconds stops working",
+        apply: |c, name, v| set(&mut c.refresh_idle_ms, seconds_as_ms(name, v)),
+    },
+    Setting {
+        name: "SESAME_TOKEN_AUDIENCE",
+        default: "",
+        doc: "the `aud` of access tokens (default: the public URL)",
+        apply: |c, _, v| set(&mut c.token_audience, Ok(Some(v.to_owned()))),
+    },
+    // The old name, from when only passkeys re-verified, stays as an alias; listed before the
+    // new name so that the new one wins when both are set.
+    Setting {
+        name: "SESAME_WEBAUTHN_FRESHNESS_SECS",
+        default: "",
+        doc: "an alias of SESAME_FRESHNESS_SECS",
+        apply: |c, name, v| set(&mut c.freshness_ms, seconds_as_ms(name, v)),
+    },
+    Setting {
+        name: "SESAME_FRESHNESS_SECS",
+        default: "600",
+        doc: "how long a sign-in, /verify or /wan-verify allows sensitive changes, in seconds",
+        apply: |c, name, v| set(&mut c.freshness_ms, seconds_as_ms(name, v)),
+    },
+    Setting {
+        name: "SESAME_TRUSTED_PROXIES",
+        default: "",
+        doc: "comma-separated addresses and CIDR blocks of reverse proxies whose forwarding headers name the client",
+        apply: |c, name, v| {
+            c.trusted_proxies = v
+                .parse()
+                .map_err(|e| Error::Config(format!("{name}: {e}")))?;
+            Ok(())
+        },
+    },
+];
+
+/// The two-factor settings.
+const TWO_FACTOR: &[Setting<TwoFactorConfig>] = &[
+    Setting {
+        name: "SESAME_TOTP_ALGORITHM",
+        default: "SHA1",
+        doc: "HMAC of new TOTP credentials: SHA1, SHA256 or SHA512",
+        apply: |c, name, v| {
+            c.totp_algorithm = crate::two_factor::totp::Algorithm::parse(v)
+                .ok_or_else(|| Error::Config(format!("{name} must be SHA1, SHA256 or SHA512")))?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "SESAME_TOTP_DIGITS",
+        default: "6",
+        doc: "digits of new TOTP credentials: 6 or 8",
+        apply: |c, name, v| set(&mut c.totp_digits, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_TOTP_ISSUER",
+        default: "Sesame",
+        doc: "issuer authenticator apps show next to the account",
+        apply: |c, _, v| set(&mut c.totp_issuer, Ok(v.to_owned())),
+    },
+    Setting {
+        name: "SESAME_RECOVERY_CODES",
+        default: "10",
+        doc: "recovery codes per generated set",
+        apply: |c, name, v| set(&mut c.recovery_codes, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_TWO_FACTOR_MAX_ATTEMPTS",
+        default: "5",
+        doc: "wrong second-factor codes one pending sign-in may try",
+        apply: |c, name, v| set(&mut c.max_attempts, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_TWO_FACTOR_PENDING_SECS",
+        default: "300",
+        doc: "how long a pending sign-in waits for its second factor, in seconds",
+        apply: |c, name, v| set(&mut c.pending_ms, seconds_as_ms(name, v)),
+    },
+    Setting {
+        name: "SESAME_TWO_FACTOR_ENROLMENT_SECS",
+        default: "900",
+        doc: "how long an unconfirmed TOTP enrolment is kept, in seconds",
+        apply: |c, name, v| set(&mut c.enrolment_ms, seconds_as_ms(name, v)),
+    },
+];
+
+/// The WebAuthn settings.
+const WEBAUTHN: &[Setting<WebAuthnConfig>] = &[
+    Setting {
+        name: "SESAME_WEBAUTHN_RP_ID",
+        default: "",
+        doc: "the relying party ID (default: the public URL's host)",
+        apply: |c, _, v| set(&mut c.rp_id, Ok(Some(v.to_owned()))),
+    },
+    Setting {
+        name: "SESAME_WEBAUTHN_RP_NAME",
+        default: "Sesame",
+        doc: "the relying party's name shown by authenticators",
+        apply: |c, _, v| set(&mut c.rp_name, Ok(v.to_owned())),
+    },
+    Setting {
+        name: "SESAME_WEBAUTHN_ORIGINS",
+        default: "",
+        doc: "comma-separated origins allowed in ceremonies (default: the public URL's origin)",
+        apply: |c, _, v| set(&mut c.origins, Ok(list(v).map(str::to_owned).collect())),
+    },
+    Setting {
+        name: "SESAME_WEBAUTHN_CHALLENGE_SECS",
+        default: "300",
+        doc: "how long a WebAuthn challenge stays valid, in seconds",
+        apply: |c, name, v| set(&mut c.challenge_ms, seconds_as_ms(name, v)),
+    },
+    Setting {
+        name: "SESAME_WEBAUTHN_ATTESTATION",
+        default: "none,packed",
+        doc: "comma-separated attestation formats accepted: none, packed",
+        apply: |c, name, v| {
+            c.attestation_formats = list(v)
+                .map(|format| {
+                    AttestationFormat::parse(format).ok_or_else(|| {
+                        Error::Config(format!("{name}: formats are 'none' and 'packed'"))
+                    })
+                })
+                .collect::<Result<_>>()?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "SESAME_WEBAUTHN_SIGN_COUNT",
+        default: "reject",
+        doc: "what a signature counter that did not grow does: reject or flag",
+        apply: |c, name, v| {
+            c.sign_count_policy = match v {
+                "reject" => SignCountPolicy::Reject,
+                "flag" => SignCountPolicy::Flag,
+                _ => return Err(Error::Config(format!("{name} must be reject or flag"))),
+            };
+            Ok(())
+        },
+    },
+];
+
+/// Every `SESAME_*` variable core reads, with its default and what it sets.
+pub fn settings() -> impl Iterator<Item = SettingInfo> {
+    GENERAL
+        .iter()
+        .map(Setting::describe)
+        .chain(TWO_FACTOR.iter().map(Setting::describe))
+        .chain(WEBAUTHN.iter().map(Setting::describe))
+}
+
 impl Config {
     /// A configuration with safe defaults around `secret`.
     pub fn new(secret: MasterSecret) -> Self {
@@ -147,7 +381,7 @@ impl Config {
             lockout_threshold: DEFAULT_LOCKOUT_THRESHOLD,
             lockout_base_ms: DEFAULT_LOCKOUT_BASE_MS,
             lockout_max_ms: DEFAULT_LOCKOUT_MAX_MS,
-            throttle: crate::throttle::ThrottleLimits::default(),
+            throttle: ThrottleLimits::default(),
             public_url: "http://127.0.0.1:8080".into(),
             confirm_link_max_age_secs: 5 * 24 * 3600,
             reset_link_max_age_secs: 3600,
@@ -155,209 +389,26 @@ impl Config {
             refresh_absolute_ms: DEFAULT_REFRESH_ABSOLUTE_MS,
             refresh_idle_ms: DEFAULT_REFRESH_IDLE_MS,
             token_audience: None,
-            two_factor: crate::two_factor::TwoFactorConfig::default(),
-            webauthn: crate::webauthn::WebAuthnConfig::default(),
-            freshness_ms: crate::freshness::DEFAULT_FRESHNESS_MS,
+            two_factor: TwoFactorConfig::default(),
+            webauthn: WebAuthnConfig::default(),
+            freshness_ms: DEFAULT_FRESHNESS_MS,
             reveal_taken_usernames: false,
             trusted_proxies: crate::client_addr::TrustedProxies::none(),
         }
     }
 
-    /// Reads the configuration from `SESAME_*` variables (all but `SESAME_SECRET` optional):
-    ///
-    /// - `SESAME_SECRET`: base64url master secret, at least 32 bytes (required);
-    /// - `SESAME_ARGON2_M_KIB`, `SESAME_ARGON2_T`, `SESAME_ARGON2_P`: argon2id costs;
-    /// - `SESAME_SESSION_IDLE_SECS`, `SESAME_SESSION_ABSOLUTE_SECS`: session lifetimes;
-    /// - `SESAME_COOKIE_SECURE`: `true` (default) or `false`; `SESAME_REVEAL_TAKEN_USERNAMES`:
-    ///   `false` (default) or `true`, whether registration says a username is taken;
-    /// - `SESAME_LOCKOUT_THRESHOLD`, `SESAME_LOCKOUT_BASE_SECS`, `SESAME_LOCKOUT_MAX_SECS`:
-    ///   failures before locking, first lock and longest lock;
-    /// - `SESAME_THROTTLE_LOGIN_PER_IP`, `SESAME_THROTTLE_LOGIN_PER_ACCOUNT`,
-    ///   `SESAME_THROTTLE_REGISTER_PER_IP`: attempts allowed per minute;
-    /// - `SESAME_PUBLIC_URL`: base of links in mail;
-    /// - `SESAME_CONFIRM_LINK_MAX_AGE_SECS`, `SESAME_RESET_LINK_MAX_AGE_SECS`: link lifetimes;
-    /// - `SESAME_ACCESS_TOKEN_SECS`, `SESAME_REFRESH_ABSOLUTE_SECS`, `SESAME_REFRESH_IDLE_SECS`:
-    ///   API token lifetimes; `SESAME_TOKEN_AUDIENCE`: the `aud` of access tokens;
-    /// - `SESAME_TOTP_ALGORITHM` (`SHA1`, `SHA256`, `SHA512`), `SESAME_TOTP_DIGITS` (6 or 8),
-    ///   `SESAME_TOTP_ISSUER`: new TOTP credentials; `SESAME_RECOVERY_CODES`: codes per set;
-    ///   `SESAME_TWO_FACTOR_MAX_ATTEMPTS`, `SESAME_TWO_FACTOR_PENDING_SECS`: wrong codes allowed
-    ///   and time given per pending sign-in; `SESAME_TWO_FACTOR_ENROLMENT_SECS`: time to confirm
-    ///   a TOTP enrolment.
-    /// - `SESAME_WEBAUTHN_RP_ID`, `SESAME_WEBAUTHN_RP_NAME`, `SESAME_WEBAUTHN_ORIGINS` (comma
-    ///   separated): the relying party; `SESAME_WEBAUTHN_CHALLENGE_SECS`: challenge lifetime;
-    ///   `SESAME_FRESHNESS_SECS` (alias `SESAME_WEBAUTHN_FRESHNESS_SECS`): how long a sign-in,
-    ///   `/verify` or `/wan-verify` counts as recent; `SESAME_WEBAUTHN_ATTESTATION` (comma separated, `none`,
-    ///   `packed`): accepted formats; `SESAME_WEBAUTHN_SIGN_COUNT` (`reject` or `flag`): what a
-    ///   counter that did not grow does.
-    /// - `SESAME_TRUSTED_PROXIES`: comma-separated addresses and CIDR blocks of the reverse
-    ///   proxies whose forwarding headers name the client ([`crate::client_addr`]).
+    /// Reads the configuration from `SESAME_*` variables: `SESAME_SECRET` is required, every
+    /// other one optional ([`settings()`] lists them with their defaults). Variables core does
+    /// not know are ignored; when one is given twice, the last value counts.
     pub fn from_vars<'a>(vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
-        let mut secret = None;
-        let mut argon2 = Argon2Params::default();
-        let mut idle_secs = None;
-        let mut absolute_secs = None;
-        let mut cookie_secure = true;
-        let mut lockout_threshold = None;
-        let mut lockout_base_secs = None;
-        let mut lockout_max_secs = None;
-        let mut throttle = crate::throttle::ThrottleLimits::default();
-        let mut public_url = None;
-        let mut confirm_age = None;
-        let mut reset_age = None;
-        let mut token_secs: [Option<u64>; 3] = [None; 3];
-        let mut token_audience = None;
-        let mut two_factor = crate::two_factor::TwoFactorConfig::default();
-        let mut webauthn = crate::webauthn::WebAuthnConfig::default();
-        let mut freshness_secs = None;
-        let mut old_freshness_secs = None;
-        let mut reveal_taken_usernames = false;
-        let mut trusted_proxies = crate::client_addr::TrustedProxies::none();
-        for (name, value) in vars {
-            match name {
-                "SESAME_SECRET" => {
-                    let bytes = URL_SAFE_NO_PAD
-                        .decode(value.trim_end_matches('='))
-                        .map_err(|_| Error::Config("SESAME_SECRET is not base64url".into()))?;
-                    secret = Some(MasterSecret::new(bytes).map_err(|e| match e {
-                        Error::Config(why) => Error::Config(format!("SESAME_SECRET: {why}")),
-                        other => other,
-                    })?);
-                }
-                "SESAME_ARGON2_M_KIB" => argon2.m_kib = number(name, value)?,
-                "SESAME_ARGON2_T" => argon2.t = number(name, value)?,
-                "SESAME_ARGON2_P" => argon2.p = number(name, value)?,
-                "SESAME_SESSION_IDLE_SECS" => idle_secs = Some(number::<u64>(name, value)?),
-                "SESAME_SESSION_ABSOLUTE_SECS" => absolute_secs = Some(number::<u64>(name, value)?),
-                "SESAME_LOCKOUT_THRESHOLD" => lockout_threshold = Some(number(name, value)?),
-                "SESAME_LOCKOUT_BASE_SECS" => lockout_base_secs = Some(number::<u64>(name, value)?),
-                "SESAME_LOCKOUT_MAX_SECS" => lockout_max_secs = Some(number::<u64>(name, value)?),
-                "SESAME_THROTTLE_LOGIN_PER_IP" => throttle.login_per_address = number(name, value)?,
-                "SESAME_THROTTLE_LOGIN_PER_ACCOUNT" => {
-                    throttle.login_per_account = number(name, value)?
-                }
-                "SESAME_THROTTLE_REGISTER_PER_IP" => {
-                    throttle.register_per_address = number(name, value)?
-                }
-                "SESAME_PUBLIC_URL" => public_url = Some(value.trim_end_matches('/').to_owned()),
-                "SESAME_CONFIRM_LINK_MAX_AGE_SECS" => confirm_age = Some(number(name, value)?),
-                "SESAME_RESET_LINK_MAX_AGE_SECS" => reset_age = Some(number(name, value)?),
-                "SESAME_ACCESS_TOKEN_SECS" => token_secs[0] = Some(number(name, value)?),
-                "SESAME_REFRESH_ABSOLUTE_SECS" => token_secs[1] = Some(number(name, value)?),
-                "SESAME_REFRESH_IDLE_SECS" => token_secs[2] = Some(number(name, value)?),
-                "SESAME_TOKEN_AUDIENCE" => token_audience = Some(value.to_owned()),
-                "SESAME_TOTP_ALGORITHM" => {
-                    two_factor.totp_algorithm = crate::two_factor::totp::Algorithm::parse(value)
-                        .ok_or_else(|| {
-                            Error::Config(format!("{name} must be SHA1, SHA256 or SHA512"))
-                        })?;
-                }
-                "SESAME_TOTP_DIGITS" => two_factor.totp_digits = number(name, value)?,
-                "SESAME_TOTP_ISSUER" => two_factor.totp_issuer = value.to_owned(),
-                "SESAME_RECOVERY_CODES" => two_factor.recovery_codes = number(name, value)?,
-                "SESAME_TWO_FACTOR_MAX_ATTEMPTS" => two_factor.max_attempts = number(name, value)?,
-                "SESAME_TWO_FACTOR_PENDING_SECS" => {
-                    two_factor.pending_ms = number::<u64>(name, value)?.saturating_mul(1000);
-                }
-                "SESAME_TWO_FACTOR_ENROLMENT_SECS" => {
-                    two_factor.enrolment_ms = number::<u64>(name, value)?.saturating_mul(1000);
-                }
-                "SESAME_WEBAUTHN_RP_ID" => webauthn.rp_id = Some(value.to_owned()),
-                "SESAME_WEBAUTHN_RP_NAME" => webauthn.rp_name = value.to_owned(),
-                "SESAME_WEBAUTHN_ORIGINS" => {
-                    webauthn.origins = value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|o| !o.is_empty())
-                        .map(str::to_owned)
-                        .collect();
-                }
-                "SESAME_WEBAUTHN_CHALLENGE_SECS" => {
-                    webauthn.challenge_ms = number::<u64>(name, value)?.saturating_mul(1000);
-                }
-                "SESAME_REVEAL_TAKEN_USERNAMES" => {
-                    reveal_taken_usernames = boolean(name, value)?;
-                }
-                "SESAME_FRESHNESS_SECS" => freshness_secs = Some(number::<u64>(name, value)?),
-                // The old name, from when only passkeys re-verified, stays as an alias; the
-                // new name wins when both are set.
-                "SESAME_WEBAUTHN_FRESHNESS_SECS" => {
-                    old_freshness_secs = Some(number::<u64>(name, value)?);
-                }
-                "SESAME_WEBAUTHN_ATTESTATION" => {
-                    webauthn.attestation_formats = value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|f| !f.is_empty())
-                        .map(|f| {
-                            crate::webauthn::AttestationFormat::parse(f).ok_or_else(|| {
-                                Error::Config(format!("{name}: formats are 'none' and 'packed'"))
-                            })
-                        })
-                        .collect::<Result<_>>()?;
-                }
-                "SESAME_WEBAUTHN_SIGN_COUNT" => {
-                    webauthn.sign_count_policy = match value {
-                        "reject" => crate::webauthn::SignCountPolicy::Reject,
-                        "flag" => crate::webauthn::SignCountPolicy::Flag,
-                        _ => return Err(Error::Config(format!("{name} must be reject or flag"))),
-                    }
-                }
-                "SESAME_COOKIE_SECURE" => cookie_secure = boolean(name, value)?,
-                "SESAME_TRUSTED_PROXIES" => {
-                    trusted_proxies = value
-                        .parse()
-                        .map_err(|e| Error::Config(format!("{name}: {e}")))?;
-                }
-                _ => {}
-            }
-        }
-        let secret = secret.ok_or_else(|| Error::Config("SESAME_SECRET is not set".into()))?;
-        let mut config = Config::new(secret);
-        config.argon2 = argon2;
-        config.cookie_secure = cookie_secure;
-        config.throttle = throttle;
-        config.two_factor = two_factor;
-        config.webauthn = webauthn;
-        config.trusted_proxies = trusted_proxies;
-        if let Some(url) = public_url {
-            config.public_url = url;
-        }
-        if let Some(secs) = confirm_age {
-            config.confirm_link_max_age_secs = secs;
-        }
-        if let Some(secs) = reset_age {
-            config.reset_link_max_age_secs = secs;
-        }
-        if let Some(secs) = idle_secs {
-            config.session_idle_ms = secs.saturating_mul(1000);
-        }
-        if let Some(secs) = absolute_secs {
-            config.session_absolute_ms = secs.saturating_mul(1000);
-        }
-        if let Some(n) = lockout_threshold {
-            config.lockout_threshold = n;
-        }
-        if let Some(secs) = lockout_base_secs {
-            config.lockout_base_ms = secs.saturating_mul(1000);
-        }
-        if let Some(secs) = lockout_max_secs {
-            config.lockout_max_ms = secs.saturating_mul(1000);
-        }
-        let [access, refresh_absolute, refresh_idle] = token_secs;
-        if let Some(secs) = access {
-            config.access_token_ttl_ms = secs.saturating_mul(1000);
-        }
-        if let Some(secs) = refresh_absolute {
-            config.refresh_absolute_ms = secs.saturating_mul(1000);
-        }
-        if let Some(secs) = refresh_idle {
-            config.refresh_idle_ms = secs.saturating_mul(1000);
-        }
-        config.token_audience = token_audience;
-        config.reveal_taken_usernames = reveal_taken_usernames;
-        if let Some(secs) = freshness_secs.or(old_freshness_secs) {
-            config.freshness_ms = secs.saturating_mul(1000);
-        }
+        let given: std::collections::BTreeMap<&str, &str> = vars.into_iter().collect();
+        let lookup = |name: &str| given.get(name).copied();
+        let secret = lookup(SECRET_VARIABLE)
+            .ok_or_else(|| Error::Config(format!("{SECRET_VARIABLE} is not set")))?;
+        let mut config = Config::new(MasterSecret::from_base64url(SECRET_VARIABLE, secret)?);
+        apply_section(&mut config, GENERAL, lookup)?;
+        apply_section(&mut config.two_factor, TWO_FACTOR, lookup)?;
+        apply_section(&mut config.webauthn, WEBAUTHN, lookup)?;
         config.validate()?;
         Ok(config)
     }
@@ -392,64 +443,5 @@ impl Config {
     }
 }
 
-/// A `true`/`false` (or `1`/`0`) setting.
-fn boolean(name: &str, value: &str) -> Result<bool> {
-    match value {
-        "true" | "1" => Ok(true),
-        "false" | "0" => Ok(false),
-        _ => Err(Error::Config(format!("{name} must be true or false"))),
-    }
-}
-
-fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T> {
-    value
-        .parse()
-        .map_err(|_| Error::Config(format!("{name} must be a non-negative integer")))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_variables_and_requires_a_secret() {
-        let secret = URL_SAFE_NO_PAD.encode([1u8; 32]);
-        let config = Config::from_vars([
-            ("SESAME_SECRET", secret.as_str()),
-            ("SESAME_ARGON2_M_KIB", "8192"),
-            ("SESAME_COOKIE_SECURE", "false"),
-            ("SESAME_SESSION_IDLE_SECS", "60"),
-        ])
-        .unwrap();
-        assert_eq!(config.argon2.m_kib, 8192);
-        assert!(!config.cookie_secure);
-        assert_eq!(config.session_idle_ms, 60_000);
-        assert!(matches!(Config::from_vars([]), Err(Error::Config(_))));
-        let short = URL_SAFE_NO_PAD.encode([1u8; 16]);
-        assert!(matches!(
-            Config::from_vars([("SESAME_SECRET", short.as_str())]),
-            Err(Error::Config(why)) if why.starts_with("SESAME_SECRET: ")
-        ));
-        assert!(format!("{:?}", config.secret).contains(".."));
-    }
-
-    #[test]
-    fn reads_trusted_proxies_and_refuses_bad_ones() {
-        let secret = URL_SAFE_NO_PAD.encode([1u8; 32]);
-        let config = Config::from_vars([("SESAME_SECRET", secret.as_str())]).unwrap();
-        assert!(config.trusted_proxies.is_empty());
-        let config = Config::from_vars([
-            ("SESAME_SECRET", secret.as_str()),
-            ("SESAME_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8"),
-        ])
-        .unwrap();
-        assert!(config.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
-        assert!(matches!(
-            Config::from_vars([
-                ("SESAME_SECRET", secret.as_str()),
-                ("SESAME_TRUSTED_PROXIES", "10.0.0.0/8,nginx"),
-            ]),
-            Err(Error::Config(why)) if why.starts_with("SESAME_TRUSTED_PROXIES: 'nginx'")
-        ));
-    }
-}
+mod tests;

@@ -5,10 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Sesame;
-use crate::env::random_array;
-use crate::records;
-
 /// How long events stay in the store.
 pub const EVENT_RETENTION_MS: u64 = 90 * 24 * 3600 * 1000;
 
@@ -85,20 +81,12 @@ pub struct Event {
     pub at_ms: u64,
 }
 
-impl Sesame<'_> {
-    /// Records `kind` for `user_id` and hands it to the host. Best effort: an event that cannot
-    /// be stored is still delivered, and never fails the operation it describes.
-    pub(crate) fn emit(&self, kind: EventKind, user_id: Option<&str>, address: Option<&str>) {
-        let event = Event {
-            kind,
-            user_id: user_id.map(str::to_owned),
-            address: address.map(str::to_owned),
-            at_ms: self.env.now_ms(),
-        };
-        if let Ok(nonce) = random_array::<6>(self.env) {
-            let key = format!("event/{:016}-{}", event.at_ms, hex::encode(nonce));
-            let _ = records::save(self.store, &key, &event, Some(0), Some(EVENT_RETENTION_MS));
-        }
-        self.env.emit_event(&event);
-    }
+/// Receives Sesame's account events.
+pub trait EventSink {
+    /// Hands an account event to the host (to log, forward to a webhook, ...). Infallible from
+    /// core's view, like [`crate::mail::Mailer::send_mail`]: an operation never fails, nor
+    /// answers differently, because its event could not be delivered.
+    fn emit_event(&self, event: &Event);
 }
+
+mod journal;

@@ -24,9 +24,6 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::records;
 use crate::sessions::{ClientInfo, SessionInfo};
 
-/// Default freshness window: 10 minutes.
-pub const DEFAULT_FRESHNESS_MS: u64 = 10 * 60 * 1000;
-
 /// How a login was re-verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -23,9 +23,9 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::Sesame;
-use crate::config::MasterSecret;
 use crate::error::{Error, Result};
 use crate::records::{self, CAS_ATTEMPTS};
+use crate::settings::MasterSecret;
 use crate::signer::Signer;
 
 /// One key generation as listed to administrators.

@@ -14,7 +14,7 @@
 //! are compared in constant time.
 //!
 //! The work itself (bcrypt, PBKDF2, argon2) goes to the host when it offers native hashing
-//! ([`Env::legacy_hash`], the `sesame:auth/hashing` import), and is done here otherwise. This
+//! (the host's native hashing, the `sesame:auth/hashing` import), and is done here otherwise. This
 //! module parses, bounds and compares either way: the host only computes.
 //!
 //! The password must be normalised exactly as the old system normalised it before hashing.
@@ -32,7 +32,6 @@ use sha2::{Sha256, Sha512};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::env::Env;
 use crate::error::{Error, Result};
 
 /// The argon2 variant and version of a [`HostHash::Argon2`] job (the `argon2` crate's types).
@@ -173,7 +172,7 @@ impl Pbkdf2Digest {
 }
 
 /// One computation behind an imported hash, already parsed and within this module's limits:
-/// what [`Env::legacy_hash`] hands a host that hashes natively (`sesame:auth/hashing`). The host
+/// what the host's native hashing hands a host that hashes natively (`sesame:auth/hashing`). The host
 /// only computes; comparing the result with the stored checksum stays here.
 ///
 /// No `Debug`: it holds the password.
@@ -239,13 +238,22 @@ pub fn check_importable(stored: &str) -> Result<LegacyScheme> {
 ///
 /// bcrypt looks at the first 72 bytes of the password only, as every bcrypt does.
 pub fn verify_legacy(password: &[u8], stored: &str) -> Result<bool> {
-    verify_legacy_with(password, stored, &InComponent)
+    verify_legacy_with(password, stored, &|_, _| None)
 }
 
-/// [`verify_legacy`], with the hash computed by the host when `env` offers it
-/// ([`Env::legacy_hash`]) and here otherwise. A host that is too busy to hash answers
-/// [`Error::HashingBusy`], which is passed on: nothing was checked.
-pub fn verify_legacy_with(password: &[u8], stored: &str, env: &dyn Env) -> Result<bool> {
+/// How a host computes a [`HostHash`] natively: `Some(result)` when it did (or was too busy
+/// to: [`Error::HashingBusy`]), `None` when it offers no native hashing and the work is done
+/// here. A function rather than the host's trait, so this module needs nothing above it.
+pub type NativeCompute<'h> = &'h dyn Fn(&HostHash<'_>, &mut [u8]) -> Option<Result<()>>;
+
+/// [`verify_legacy`], with the hash computed by `native` when the host offers it and here
+/// otherwise. A host that is too busy to hash answers [`Error::HashingBusy`], which is passed
+/// on: nothing was checked.
+pub fn verify_legacy_with(
+    password: &[u8],
+    stored: &str,
+    native: NativeCompute<'_>,
+) -> Result<bool> {
     let parsed = parse::parse(stored)?;
     let mut buffer = Zeroizing::new([0u8; 64]);
     match &parsed {
@@ -273,7 +281,7 @@ pub fn verify_legacy_with(password: &[u8], stored: &str, env: &dyn Env) -> Resul
                 salt,
                 cost: *cost,
             };
-            compute(&job, out, env)?;
+            compute(&job, out, native)?;
             matches(out, expected)
         }
         Parsed::Pbkdf2 {
@@ -291,7 +299,7 @@ pub fn verify_legacy_with(password: &[u8], stored: &str, env: &dyn Env) -> Resul
                 salt,
                 rounds: *rounds,
             };
-            compute(&job, out, env)?;
+            compute(&job, out, native)?;
             matches(out, expected)
         }
         Parsed::Argon2 {
@@ -315,7 +323,7 @@ pub fn verify_legacy_with(password: &[u8], stored: &str, env: &dyn Env) -> Resul
                 password,
                 salt,
             };
-            compute(&job, out, env)?;
+            compute(&job, out, native)?;
             matches(out, expected)
         }
     }
@@ -395,8 +403,8 @@ enum Parsed {
 }
 
 /// Computes `job` into `out`: by the host if it offers it, here otherwise.
-fn compute(job: &HostHash<'_>, out: &mut [u8], env: &dyn Env) -> Result<()> {
-    match env.legacy_hash(job, out) {
+fn compute(job: &HostHash<'_>, out: &mut [u8], native: NativeCompute<'_>) -> Result<()> {
+    match native(job, out) {
         Some(done) => done,
         None => compute_here(job, out),
     }
@@ -445,20 +453,6 @@ pub fn compute_here(job: &HostHash<'_>, out: &mut [u8]) -> Result<()> {
                 .map_err(|e| refused(format!("argon2: {e}")))
         }
     }
-}
-
-/// The environment of [`verify_legacy`]: no host, everything computed here.
-struct InComponent;
-
-impl Env for InComponent {
-    fn now_ms(&self) -> u64 {
-        0
-    }
-    fn fill_random(&self, _buf: &mut [u8]) -> Result<()> {
-        Err(Error::Random)
-    }
-    fn send_mail(&self, _mail: &crate::links::Mail) {}
-    fn emit_event(&self, _event: &crate::events::Event) {}
 }
 
 mod parse;

@@ -3,20 +3,22 @@
 //! Core holds the logic: account registration and lookup, argon2id password hashing with
 //! enumeration-resistant verification, server-side sessions, and the HTTP routes (parsing,
 //! routing, JSON and HTML answers). It is compiled into the Sesame WebAssembly component, whose
-//! adapters only translate WIT calls and wasi:http requests into calls on [`Sesame`].
+//! adapters only translate WIT calls and HTTP requests into calls on [`Sesame`].
 //!
 //! What core does **not** do: no I/O, no wasm, no clock or random generator of its own. Storage
-//! is the [`Store`] trait, time and randomness the [`Env`] trait, settings the [`Config`].
+//! is the [`Store`] trait, time and randomness the [`Env`] trait, mail, events and native
+//! hashing traits of their own (together: [`Host`]), settings the [`Config`].
 //!
 //! # Usage
 //!
 //! 1. Provide a [`Store`] (the component maps the WIT `store` import onto it; tests use
-//!    [`MemStore`]) and an [`Env`].
+//!    [`MemStore`]) and a [`Host`].
 //! 2. Build a [`Config`] (the component reads it from `SESAME_*` variables).
 //! 3. Create a [`Sesame`] and call its operations, or hand requests to [`http::handle`].
 //!
 //! ```
-//! use sesame_core::{Config, Env, MemStore, Sesame, config::{Argon2Params, MasterSecret}};
+//! use sesame_core::{Config, Env, EventSink, Mailer, MemStore, NativeHashing, Sesame};
+//! use sesame_core::config::{Argon2Params, MasterSecret};
 //! use sesame_core::sessions::ClientInfo;
 //!
 //! struct Clock;
@@ -27,9 +29,14 @@
 //!         buf.fill(N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)); // tests only!
 //!         Ok(())
 //!     }
-//!     fn send_mail(&self, _mail: &sesame_core::links::Mail) {}
+//! }
+//! impl Mailer for Clock {
+//!     fn send_mail(&self, _mail: &sesame_core::mail::Mail) {}
+//! }
+//! impl EventSink for Clock {
 //!     fn emit_event(&self, _event: &sesame_core::events::Event) {}
 //! }
+//! impl NativeHashing for Clock {} // core hashes passwords itself
 //! let mut config = Config::new(MasterSecret::new(vec![7; 32])?);
 //! config.argon2 = Argon2Params { m_kib: 64, t: 1, p: 1 }; // cheap, for the example
 //! let store = MemStore::new();
@@ -54,15 +61,18 @@ pub mod freshness;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hashing;
 pub mod http;
 pub mod keyring;
 pub mod legacy_hash;
 pub mod links;
+pub mod mail;
 pub mod notices;
 pub mod password;
 mod records;
 pub mod roles;
 pub mod sessions;
+pub mod settings;
 pub mod signer;
 pub mod store;
 #[cfg(any(test, feature = "fuzzing"))]
@@ -79,24 +89,35 @@ pub mod webauthn;
 pub use config::Config;
 pub use env::Env;
 pub use error::{AuthError, Error, ErrorCode, Result};
+pub use events::EventSink;
+pub use hashing::NativeHashing;
+pub use mail::Mailer;
 pub use store::{MemStore, Store};
 
 use password::Hasher;
 
-/// Sesame's operations over one store, environment and configuration.
+/// Everything core needs from the host besides storage: clock and randomness ([`Env`]), mail
+/// delivery ([`Mailer`]), event delivery ([`EventSink`]) and, optionally, native password
+/// hashing ([`NativeHashing`], whose methods all have defaults). Implemented for every type
+/// that implements those four.
+pub trait Host: hashing::HashingHost + Mailer + EventSink {}
+
+impl<T: Env + NativeHashing + Mailer + EventSink + ?Sized> Host for T {}
+
+/// Sesame's operations over one store, host and configuration.
 ///
 /// Cheap to create: build one per request or call. Holds no state of its own beyond the
 /// references and the prepared password hasher, so nothing leaks between users.
 pub struct Sesame<'a> {
     store: &'a dyn Store,
-    env: &'a dyn Env,
+    env: &'a dyn Host,
     config: &'a Config,
     hasher: Hasher,
 }
 
 impl<'a> Sesame<'a> {
     /// Prepares the operations; fails only on an unusable configuration.
-    pub fn new(store: &'a dyn Store, env: &'a dyn Env, config: &'a Config) -> Result<Self> {
+    pub fn new(store: &'a dyn Store, env: &'a dyn Host, config: &'a Config) -> Result<Self> {
         Ok(Sesame {
             store,
             env,

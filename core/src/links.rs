@@ -19,18 +19,8 @@ use crate::Sesame;
 use crate::accounts::{Email, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::events::EventKind;
+use crate::mail::Mail;
 use crate::password::Password;
-
-/// An email Sesame asks the host to deliver.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mail {
-    /// Recipient address.
-    pub to: String,
-    /// Subject line.
-    pub subject: String,
-    /// Plain-text body.
-    pub text: String,
-}
 
 /// Signer purpose of confirmation links.
 const CONFIRM_PURPOSE: &str = "confirm-email";

@@ -9,7 +9,7 @@
 use crate::Sesame;
 use crate::error::Result;
 use crate::events::EventKind;
-use crate::links::Mail;
+use crate::mail::Mail;
 
 /// A change to an account's ways in that its owner is told about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

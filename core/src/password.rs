@@ -5,9 +5,9 @@
 //! a rehash. Unknown accounts get a [`Hasher::dummy_verify`] of the same cost, so response time
 //! does not reveal whether an account exists.
 //!
-//! The argon2id work itself goes through [`Env::argon2id`] when the host offers native hashing,
+//! The argon2id work itself goes through the host's native hashing (`NativeHashing`) when the host offers native hashing,
 //! and is done here otherwise; the PHC strings are the same either way. Imported hashes go
-//! through [`Env::legacy_hash`] likewise.
+//! through it likewise.
 
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
 use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
@@ -18,9 +18,9 @@ use zeroize::Zeroizing;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::config::Argon2Params;
-use crate::env::{Env, random_array};
+use crate::env::random_array;
 use crate::error::{Error, ErrorCode, Result};
+use crate::hashing::{Argon2Params, HashingHost};
 use crate::legacy_hash;
 
 /// Fewest characters a password may have (after NFKC normalisation).
@@ -163,10 +163,10 @@ impl Hasher {
     }
 
     /// A new PHC string for `password` with a fresh random salt.
-    pub fn hash(&self, password: &Password, env: &dyn Env) -> Result<String> {
-        let salt: [u8; SALT_BYTES] = random_array(env)?;
+    pub fn hash(&self, password: &Password, host: &dyn HashingHost) -> Result<String> {
+        let salt: [u8; SALT_BYTES] = random_array(host)?;
         let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
-        self.derive(env, password.as_bytes(), &salt, &mut out[..])?;
+        self.derive(host, password.as_bytes(), &salt, &mut out[..])?;
         let phc = PasswordHash {
             algorithm: argon2::ARGON2ID_IDENT,
             version: Some(Version::V0x13.into()),
@@ -191,7 +191,7 @@ impl Hasher {
         &self,
         password: &Password,
         stored: &str,
-        env: &dyn Env,
+        host: &dyn HashingHost,
     ) -> Result<PasswordVerified> {
         if let Some(hash) = PasswordHash::new(stored)
             .ok()
@@ -203,7 +203,7 @@ impl Hasher {
                 ));
             };
             let mut out = Zeroizing::new(vec![0u8; expected.len()]);
-            self.derive(env, password.as_bytes(), &salt, &mut out)?;
+            self.derive(host, password.as_bytes(), &salt, &mut out)?;
             if !bool::from(out.as_slice().ct_eq(expected.as_bytes())) {
                 return Err(Error::WrongPassword);
             }
@@ -211,6 +211,7 @@ impl Hasher {
                 needs_rehash: false,
             });
         }
+        let native = |job: &legacy_hash::HostHash<'_>, out: &mut [u8]| host.legacy_hash(job, out);
         let matched = match parse_flask_security(stored)? {
             Some((salt, inner)) => {
                 // Flask-Security normalises to NFKD; NFKD of our NFKC form equals NFKD of the
@@ -218,9 +219,9 @@ impl Hasher {
                 let nfkd: Zeroizing<String> = Zeroizing::new(password.0.nfkd().collect());
                 let prehashed =
                     Zeroizing::new(legacy_hash::flask_security_prehash(nfkd.as_bytes(), &salt));
-                legacy_hash::verify_legacy_with(prehashed.as_bytes(), inner, env)?
+                legacy_hash::verify_legacy_with(prehashed.as_bytes(), inner, &native)?
             }
-            None => legacy_hash::verify_legacy_with(password.as_bytes(), stored, env)?,
+            None => legacy_hash::verify_legacy_with(password.as_bytes(), stored, &native)?,
         };
         if matched {
             Ok(PasswordVerified { needs_rehash: true })
@@ -234,18 +235,29 @@ impl Hasher {
     ///
     /// A host too busy to hash makes this [`Error::HashingBusy`], exactly as it makes a real
     /// account's check: under load, unknown and known accounts still answer alike.
-    pub fn dummy_verify(&self, password: &Password, env: &dyn Env) -> Error {
+    pub fn dummy_verify(&self, password: &Password, host: &dyn HashingHost) -> Error {
         let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
         // The result is irrelevant; only the time spent matters (and whether it was spent).
-        match self.derive(env, password.as_bytes(), b"sesame-dummy-salt", &mut out[..]) {
+        match self.derive(
+            host,
+            password.as_bytes(),
+            b"sesame-dummy-salt",
+            &mut out[..],
+        ) {
             Err(busy @ Error::HashingBusy { .. }) => busy,
             _ => Error::UnknownAccount,
         }
     }
 
     /// argon2id at the configured costs: natively by the host if it offers it, here otherwise.
-    fn derive(&self, env: &dyn Env, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<()> {
-        if let Some(done) = env.argon2id(password, salt, &self.params, out) {
+    fn derive(
+        &self,
+        host: &dyn HashingHost,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> Result<()> {
+        if let Some(done) = host.argon2id(password, salt, &self.params, out) {
             return done;
         }
         Argon2::new(

@@ -238,15 +238,6 @@ impl Sesame<'_> {
         })
     }
 
-    /// The signed-in user of a session token or of an access token (a JWT).
-    pub fn validate_credential(&self, token: &str) -> Result<SessionInfo> {
-        if crate::tokens::is_access_token(token) {
-            self.validate_access_token(token)
-        } else {
-            self.validate_session(token)
-        }
-    }
-
     /// Ends the session of `token`; unknown tokens are fine.
     ///
     /// WIT: `sesame:auth/sessions.logout`.

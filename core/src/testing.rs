@@ -4,9 +4,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 
-use crate::config::{Argon2Params, Config, MasterSecret};
+use crate::config::Config;
 use crate::env::Env;
 use crate::error::Result;
+use crate::events::{Event, EventSink};
+use crate::hashing::Argon2Params;
+use crate::hashing::NativeHashing;
+use crate::mail::{Mail, Mailer};
+use crate::settings::MasterSecret;
 
 /// A settable clock and a deterministic (never secure) random stream.
 #[derive(Debug)]
@@ -14,9 +19,9 @@ pub(crate) struct FixedEnv {
     now_ms: AtomicU64,
     counter: AtomicU64,
     /// Every mail sent, in order.
-    pub(crate) outbox: std::sync::Mutex<Vec<crate::links::Mail>>,
+    pub(crate) outbox: std::sync::Mutex<Vec<Mail>>,
     /// Every event emitted, in order.
-    pub(crate) events: std::sync::Mutex<Vec<crate::events::Event>>,
+    pub(crate) events: std::sync::Mutex<Vec<Event>>,
 }
 
 impl FixedEnv {
@@ -41,14 +46,6 @@ impl Env for FixedEnv {
         self.now_ms.load(Ordering::SeqCst)
     }
 
-    fn send_mail(&self, mail: &crate::links::Mail) {
-        self.outbox.lock().expect("outbox").push(mail.clone());
-    }
-
-    fn emit_event(&self, event: &crate::events::Event) {
-        self.events.lock().expect("events").push(event.clone());
-    }
-
     fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
         for chunk in buf.chunks_mut(32) {
             let n = self.counter.fetch_add(1, Ordering::SeqCst);
@@ -58,6 +55,21 @@ impl Env for FixedEnv {
         Ok(())
     }
 }
+
+impl Mailer for FixedEnv {
+    fn send_mail(&self, mail: &Mail) {
+        self.outbox.lock().expect("outbox").push(mail.clone());
+    }
+}
+
+impl EventSink for FixedEnv {
+    fn emit_event(&self, event: &Event) {
+        self.events.lock().expect("events").push(event.clone());
+    }
+}
+
+/// Core hashes passwords itself.
+impl NativeHashing for FixedEnv {}
 
 /// A configuration with cheap hashing for fast tests.
 pub(crate) fn test_config() -> Config {
@@ -139,33 +151,6 @@ pub(crate) fn base32_decode(text: &str) -> Vec<u8> {
     out
 }
 
-/// What a test host answers to the hashing imports (see [`Env::argon2id`] and
-/// [`Env::legacy_hash`]); each answer defaults to "no host hashing".
-#[cfg(test)]
-pub(crate) trait TestHashing {
-    /// The host's answer to an argon2id request.
-    fn argon2id(
-        &self,
-        password: &[u8],
-        salt: &[u8],
-        params: &Argon2Params,
-        out: &mut [u8],
-    ) -> Option<Result<()>> {
-        let _ = (password, salt, params, out);
-        None
-    }
-
-    /// The host's answer to an imported-hash request.
-    fn legacy_hash(
-        &self,
-        job: &crate::legacy_hash::HostHash<'_>,
-        out: &mut [u8],
-    ) -> Option<Result<()>> {
-        let _ = (job, out);
-        None
-    }
-}
-
 /// A [`FixedEnv`] whose hashing imports answer as `hashing` says: the one wrapper for tests
 /// about what core does with a host's hashing.
 #[cfg(test)]
@@ -177,7 +162,7 @@ pub(crate) struct HashingHost<H> {
 }
 
 #[cfg(test)]
-impl<H: TestHashing> HashingHost<H> {
+impl<H: NativeHashing> HashingHost<H> {
     /// `hashing` over a new [`FixedEnv`].
     pub(crate) fn new(hashing: H) -> Self {
         HashingHost {
@@ -188,19 +173,31 @@ impl<H: TestHashing> HashingHost<H> {
 }
 
 #[cfg(test)]
-impl<H: TestHashing> Env for HashingHost<H> {
+impl<H> Env for HashingHost<H> {
     fn now_ms(&self) -> u64 {
         self.env.now_ms()
     }
     fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
         self.env.fill_random(buf)
     }
-    fn send_mail(&self, mail: &crate::links::Mail) {
+}
+
+#[cfg(test)]
+impl<H> Mailer for HashingHost<H> {
+    fn send_mail(&self, mail: &Mail) {
         self.env.send_mail(mail);
     }
-    fn emit_event(&self, event: &crate::events::Event) {
+}
+
+#[cfg(test)]
+impl<H> EventSink for HashingHost<H> {
+    fn emit_event(&self, event: &Event) {
         self.env.emit_event(event);
     }
+}
+
+#[cfg(test)]
+impl<H: NativeHashing> NativeHashing for HashingHost<H> {
     fn argon2id(
         &self,
         password: &[u8],

@@ -550,6 +550,17 @@ impl Sesame<'_> {
     }
 }
 
+impl Sesame<'_> {
+    /// The signed-in user of a session token or of an access token (a JWT).
+    pub fn validate_credential(&self, token: &str) -> Result<SessionInfo> {
+        if is_access_token(token) {
+            self.validate_access_token(token)
+        } else {
+            self.validate_session(token)
+        }
+    }
+}
+
 /// Whether a bearer token is an access token (a JWT, with dots) rather than a session token
 /// (base64url, never a dot).
 pub fn is_access_token(token: &str) -> bool {

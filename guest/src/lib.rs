@@ -27,7 +27,7 @@ mod wit_store;
 use std::sync::OnceLock;
 
 use sesame_core::accounts::{ImportedUser, NewUser};
-use sesame_core::{AuthError, Config, Env, Error, Sesame};
+use sesame_core::{AuthError, Config, Env, Error, EventSink, Mailer, NativeHashing, Sesame};
 
 use bindings::exports::sesame::auth::{accounts, roles, sessions};
 use bindings::types as wit;
@@ -36,7 +36,7 @@ use wit_store::WitStore;
 /// The component: one zero-sized type implementing every export.
 pub(crate) struct Component;
 
-/// Time and randomness from WASI.
+/// Time and randomness from WASI; mail, events and native hashing through the host's imports.
 struct WasiEnv;
 
 impl Env for WasiEnv {
@@ -50,11 +50,15 @@ impl Env for WasiEnv {
     fn fill_random(&self, buf: &mut [u8]) -> sesame_core::Result<()> {
         getrandom::fill(buf).map_err(|_| Error::Random)
     }
+}
 
+impl EventSink for WasiEnv {
     fn emit_event(&self, event: &sesame_core::events::Event) {
         bindings::wit_outbox::emit_event(&convert::event(event));
     }
+}
 
+impl NativeHashing for WasiEnv {
     /// The `service` world's host hashes natively (see `sesame:auth/hashing`); the `embed`
     /// world has no such import, and core hashes in the component.
     #[cfg(feature = "http")]
@@ -62,7 +66,7 @@ impl Env for WasiEnv {
         &self,
         password: &[u8],
         salt: &[u8],
-        params: &sesame_core::config::Argon2Params,
+        params: &sesame_core::hashing::Argon2Params,
         out: &mut [u8],
     ) -> Option<sesame_core::Result<()>> {
         let len = u32::try_from(out.len()).ok()?;
@@ -88,8 +92,10 @@ impl Env for WasiEnv {
     ) -> Option<sesame_core::Result<()>> {
         host_hash::legacy(job, out)
     }
+}
 
-    fn send_mail(&self, mail: &sesame_core::links::Mail) {
+impl Mailer for WasiEnv {
+    fn send_mail(&self, mail: &sesame_core::mail::Mail) {
         bindings::wit_outbox::send_mail(&bindings::wit_outbox::Mail {
             to: mail.to.clone(),
             subject: mail.subject.clone(),

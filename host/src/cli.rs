@@ -148,25 +148,8 @@ impl Common {
 enum Command {
     /// Serve Sesame's HTTP routes.
     ///
-    /// Settings for the component are read from these environment variables when set:
-    /// SESAME_ARGON2_M_KIB, SESAME_ARGON2_T, SESAME_ARGON2_P (password hashing cost; defaults
-    /// 19456, 2, 1), SESAME_SESSION_IDLE_SECS (default 1800), SESAME_SESSION_ABSOLUTE_SECS
-    /// (default 43200), SESAME_LOCKOUT_THRESHOLD (default 5 failures), SESAME_LOCKOUT_BASE_SECS
-    /// (default 60, doubled per further failure), SESAME_LOCKOUT_MAX_SECS (default 86400),
-    /// SESAME_THROTTLE_LOGIN_PER_IP (default 30 a minute), SESAME_THROTTLE_LOGIN_PER_ACCOUNT
-    /// (default 10 a minute), SESAME_THROTTLE_REGISTER_PER_IP (default 10 a minute),
-    /// SESAME_FRESHNESS_SECS (default 600: how long a sign-in, /verify or /wan-verify allows
-    /// sensitive changes), SESAME_REVEAL_TAKEN_USERNAMES (default false).
-    /// Two-factor: SESAME_TOTP_ALGORITHM (SHA1, SHA256 or SHA512; default SHA1),
-    /// SESAME_TOTP_DIGITS (6 or 8; default 6), SESAME_TOTP_ISSUER (default Sesame),
-    /// SESAME_RECOVERY_CODES (default 10 per set), SESAME_TWO_FACTOR_MAX_ATTEMPTS (default 5
-    /// wrong codes per sign-in), SESAME_TWO_FACTOR_PENDING_SECS (default 300),
-    /// SESAME_TWO_FACTOR_ENROLMENT_SECS (default 900).
-    /// WebAuthn: SESAME_WEBAUTHN_RP_ID (default: the public URL's host), SESAME_WEBAUTHN_RP_NAME
-    /// (default Sesame), SESAME_WEBAUTHN_ORIGINS (comma separated; default: the public URL's
-    /// origin), SESAME_WEBAUTHN_CHALLENGE_SECS (default 300), SESAME_WEBAUTHN_FRESHNESS_SECS
-    /// (an alias of SESAME_FRESHNESS_SECS), SESAME_WEBAUTHN_ATTESTATION (default none,packed),
-    /// SESAME_WEBAUTHN_SIGN_COUNT (reject or flag; default reject).
+    /// The component's settings (`SESAME_*` environment variables) are listed under
+    /// `sesame serve --help`.
     Serve {
         /// Address to listen on. Cookies are marked Secure unless this is a loopback address
         /// (put a TLS-terminating proxy in front of any other).
@@ -217,6 +200,12 @@ enum Command {
         /// The store to copy into; must hold no entries yet.
         #[arg(long)]
         to: StoreUrl,
+    },
+    /// List the component's settings (`SESAME_*` variables): name, default and meaning.
+    Settings {
+        /// Print JSON instead: the list the embedding wrappers check their options against.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -347,44 +336,76 @@ enum UserCommand {
     },
 }
 
-/// Names of host environment variables passed through to the component; it sees no others.
-const PASSED_THROUGH: [&str; 33] = [
-    "SESAME_ARGON2_M_KIB",
-    "SESAME_ARGON2_T",
-    "SESAME_ARGON2_P",
-    "SESAME_SESSION_IDLE_SECS",
-    "SESAME_SESSION_ABSOLUTE_SECS",
-    "SESAME_LOCKOUT_THRESHOLD",
-    "SESAME_LOCKOUT_BASE_SECS",
-    "SESAME_LOCKOUT_MAX_SECS",
-    "SESAME_THROTTLE_LOGIN_PER_IP",
-    "SESAME_THROTTLE_LOGIN_PER_ACCOUNT",
-    "SESAME_THROTTLE_REGISTER_PER_IP",
-    "SESAME_CONFIRM_LINK_MAX_AGE_SECS",
-    "SESAME_RESET_LINK_MAX_AGE_SECS",
-    "SESAME_ACCESS_TOKEN_SECS",
-    "SESAME_REFRESH_ABSOLUTE_SECS",
-    "SESAME_REFRESH_IDLE_SECS",
-    "SESAME_TOKEN_AUDIENCE",
-    "SESAME_FRESHNESS_SECS",
-    "SESAME_REVEAL_TAKEN_USERNAMES",
-    // Two-factor.
-    "SESAME_TOTP_ALGORITHM",
-    "SESAME_TOTP_DIGITS",
-    "SESAME_TOTP_ISSUER",
-    "SESAME_RECOVERY_CODES",
-    "SESAME_TWO_FACTOR_MAX_ATTEMPTS",
-    "SESAME_TWO_FACTOR_PENDING_SECS",
-    "SESAME_TWO_FACTOR_ENROLMENT_SECS",
-    // WebAuthn.
-    "SESAME_WEBAUTHN_RP_ID",
-    "SESAME_WEBAUTHN_RP_NAME",
-    "SESAME_WEBAUTHN_ORIGINS",
-    "SESAME_WEBAUTHN_CHALLENGE_SECS",
-    "SESAME_WEBAUTHN_FRESHNESS_SECS",
-    "SESAME_WEBAUTHN_ATTESTATION",
-    "SESAME_WEBAUTHN_SIGN_COUNT",
+/// Core's settings the host sets for the component itself (from its own options and store)
+/// rather than passing through from its environment.
+const SET_BY_THE_HOST: [&str; 4] = [
+    "SESAME_SECRET",
+    "SESAME_PUBLIC_URL",
+    "SESAME_COOKIE_SECURE",
+    "SESAME_TRUSTED_PROXIES",
 ];
+
+/// Names of host environment variables passed through to the component (every setting of
+/// core's table the host does not set itself); the component sees no others.
+fn passed_through() -> impl Iterator<Item = &'static str> {
+    sesame_core::config::settings()
+        .map(|setting| setting.name)
+        .filter(|name| !SET_BY_THE_HOST.contains(name))
+}
+
+/// The component's settings for `sesame serve --help`, one entry each, from core's table.
+fn component_settings_help() -> String {
+    let mut text = String::from(
+        "Settings for the component, read from these environment variables when set:\n",
+    );
+    for setting in sesame_core::config::settings() {
+        if SET_BY_THE_HOST.contains(&setting.name) {
+            continue;
+        }
+        text.push_str("  ");
+        text.push_str(setting.name);
+        if !setting.default.is_empty() {
+            text.push_str(" [default: ");
+            text.push_str(setting.default);
+            text.push(']');
+        }
+        text.push_str("\n      ");
+        text.push_str(setting.doc);
+        text.push('\n');
+    }
+    text
+}
+
+/// Core's settings as `sesame settings` prints them: one block each, or a JSON array of
+/// `{name, default, doc}`, which `embed/python/sesame/settings.json` and
+/// `embed/js/settings.json` hold (a test keeps them equal).
+fn settings_listing(json: bool) -> Result<String> {
+    if json {
+        let list: Vec<serde_json::Value> = sesame_core::config::settings()
+            .map(|s| serde_json::json!({"name": s.name, "default": s.default, "doc": s.doc}))
+            .collect();
+        return Ok(serde_json::to_string_pretty(&list)? + "\n");
+    }
+    let mut text = String::new();
+    for s in sesame_core::config::settings() {
+        let default = if s.default.is_empty() { "-" } else { s.default };
+        text.push_str(&format!("{}\t{default}\t{}\n", s.name, s.doc));
+    }
+    Ok(text)
+}
+
+impl Cli {
+    /// Parses the command line (exiting with clap's message on a bad one), with the
+    /// component's settings listed under `sesame serve --help`.
+    pub(crate) fn parse_args() -> Cli {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let command = Cli::command().mut_subcommand("serve", |serve| {
+            serve.after_long_help(component_settings_help())
+        });
+        let matches = command.get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
 
 /// How long a stopping server waits for handed-over mail to reach the store.
 const MAIL_FLUSH_LIMIT: Duration = Duration::from_secs(10);
@@ -414,11 +435,15 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
     if let Command::Migrate { from, to } = &command {
         return migrate(from, to).await;
     }
+    if let Command::Settings { json } = command {
+        print!("{}", settings_listing(json)?);
+        return Ok(());
+    }
     let backend = store::open(&common.store)
         .await
         .map_err(|e| anyhow!("cannot open the store {}: {e}", common.store))?;
     match command {
-        Command::Migrate { .. } => unreachable_migrate(),
+        Command::Migrate { .. } | Command::Settings { .. } => dispatched_twice(),
         Command::Serve {
             listen,
             public_url,
@@ -656,8 +681,8 @@ async fn migrate(from: &StoreUrl, to: &StoreUrl) -> Result<()> {
 }
 
 /// `run` answers `migrate` before opening `--store`, so this arm is never taken.
-fn unreachable_migrate() -> Result<()> {
-    bail!("internal error: migrate dispatched twice; please report this")
+fn dispatched_twice() -> Result<()> {
+    bail!("internal error: a command that needs no store reached the store; please report this")
 }
 
 /// One line of `sesame user import`. `hash` and `password` are accepted as other names of
@@ -724,7 +749,7 @@ async fn runtime(
         ("SESAME_COOKIE_SECURE".to_owned(), cookie_secure.to_string()),
         ("SESAME_PUBLIC_URL".to_owned(), public_url.to_owned()),
     ];
-    for name in PASSED_THROUGH {
+    for name in passed_through() {
         if let Ok(value) = std::env::var(name) {
             guest_env.push((name.to_owned(), value));
         }
@@ -864,15 +889,7 @@ async fn purge_loop(backend: Arc<dyn StoreBackend>) {
 mod tests {
     use clap::Parser as _;
 
-    use super::{Cli, Command, PASSED_THROUGH};
-
-    /// Settings the host sets for the component itself rather than passing through.
-    const SET_BY_THE_HOST: [&str; 4] = [
-        "SESAME_SECRET",
-        "SESAME_PUBLIC_URL",
-        "SESAME_COOKIE_SECURE",
-        "SESAME_TRUSTED_PROXIES",
-    ];
+    use super::{Cli, Command, SET_BY_THE_HOST, component_settings_help, passed_through};
 
     #[test]
     fn trusted_proxies_are_repeatable_and_checked_at_start() {
@@ -901,27 +918,37 @@ mod tests {
         );
     }
 
-    /// Every setting core's configuration reads reaches the component: a setting added there
-    /// but not here would be documented and silently ignored.
+    /// Every setting of core's table reaches the component, either passed through or set by
+    /// the host; and every setting the host sets itself is one core reads.
     #[test]
-    fn every_component_setting_is_passed_through() {
-        let config = include_str!("../../core/src/config.rs");
-        let read: Vec<&str> = config
-            .split('"')
-            .skip(1)
-            .step_by(2)
-            .filter(|s| {
-                s.starts_with("SESAME_")
-                    && s.bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-            })
-            .collect();
-        assert!(read.len() > 20, "found only {read:?}");
-        for name in read {
+    fn every_component_setting_reaches_the_component() {
+        let passed: Vec<&str> = passed_through().collect();
+        for setting in sesame_core::config::settings() {
             assert!(
-                PASSED_THROUGH.contains(&name) || SET_BY_THE_HOST.contains(&name),
-                "{name} is read by core's configuration but never reaches the component"
+                passed.contains(&setting.name) != SET_BY_THE_HOST.contains(&setting.name),
+                "{} must be either passed through or set by the host",
+                setting.name
             );
         }
+        for name in SET_BY_THE_HOST {
+            assert!(
+                sesame_core::config::settings().any(|s| s.name == name),
+                "{name} is not a setting of core"
+            );
+        }
+    }
+
+    /// `sesame serve --help` lists every passed-through setting with its default.
+    #[test]
+    fn serve_help_lists_the_component_settings() {
+        let help = component_settings_help();
+        for name in passed_through() {
+            assert!(help.contains(name), "{name} missing from the help");
+        }
+        assert!(
+            help.contains("SESAME_ARGON2_M_KIB [default: 19456]"),
+            "{help}"
+        );
+        assert!(!help.contains("SESAME_SECRET"), "{help}");
     }
 }

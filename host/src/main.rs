@@ -34,10 +34,8 @@ mod wit_two_factor_tests;
 #[cfg(test)]
 mod wit_webauthn_tests;
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let args = cli::Cli::parse();
+    let args = cli::Cli::parse_args();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

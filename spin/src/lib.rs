@@ -19,7 +19,9 @@ mod http_adapter;
 pub mod sqlite_store;
 pub mod variables;
 
-use sesame_core::{AuthError, Config, Env, Error, ErrorCode, Sesame};
+use sesame_core::{
+    AuthError, Config, Env, Error, ErrorCode, EventSink, Mailer, NativeHashing, Sesame,
+};
 
 use sqlite_store::SqliteStore;
 
@@ -34,7 +36,9 @@ impl Env for SpinEnv {
     fn fill_random(&self, buf: &mut [u8]) -> sesame_core::Result<()> {
         getrandom::fill(buf).map_err(|_| Error::Random)
     }
+}
 
+impl EventSink for SpinEnv {
     fn emit_event(&self, event: &sesame_core::events::Event) {
         eprintln!(
             "sesame: event {} user={} address={} at_ms={}",
@@ -44,8 +48,10 @@ impl Env for SpinEnv {
             event.at_ms
         );
     }
+}
 
-    fn send_mail(&self, mail: &sesame_core::links::Mail) {
+impl Mailer for SpinEnv {
+    fn send_mail(&self, mail: &sesame_core::mail::Mail) {
         // Spin components have no mail relay; the operator reads (or ships) the log, exactly as
         // `sesame serve` logs mail when no SMTP relay is configured.
         eprintln!(
@@ -54,6 +60,9 @@ impl Env for SpinEnv {
         );
     }
 }
+
+/// Spin offers no native hashing: core hashes in the component.
+impl NativeHashing for SpinEnv {}
 
 /// Wall-clock milliseconds since the Unix epoch, from `wasi:clocks`.
 pub(crate) fn now_ms() -> u64 {

@@ -210,11 +210,19 @@ impl Env for NativeEnv {
     fn fill_random(&self, buf: &mut [u8]) -> sesame_core::Result<()> {
         getrandom::fill(buf).map_err(|_| sesame_core::Error::Random)
     }
+}
 
-    fn send_mail(&self, _mail: &sesame_core::links::Mail) {}
+/// Mail and events go nowhere: the benchmark measures the rules, not delivery.
+impl sesame_core::Mailer for NativeEnv {
+    fn send_mail(&self, _mail: &sesame_core::mail::Mail) {}
+}
 
+impl sesame_core::EventSink for NativeEnv {
     fn emit_event(&self, _event: &sesame_core::events::Event) {}
 }
+
+/// Core hashes in-process, as the guest does without the host's hashing import.
+impl sesame_core::NativeHashing for NativeEnv {}
 
 /// The settings both sides run with: benchmark argon2id costs, throttles out of the way.
 fn settings() -> Vec<(&'static str, &'static str)> {

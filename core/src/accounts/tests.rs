@@ -490,7 +490,7 @@ struct Racing<'a> {
     interleave: std::cell::RefCell<Option<Box<dyn FnOnce() + 'a>>>,
 }
 
-impl crate::testing::TestHashing for Racing<'_> {
+impl crate::hashing::NativeHashing for Racing<'_> {
     fn argon2id(
         &self,
         password: &[u8],

@@ -1,5 +1,7 @@
 use super::*;
-use crate::testing::{FixedEnv, HashingHost, TestHashing};
+use crate::env::Env as _;
+use crate::hashing::NativeHashing;
+use crate::testing::{FixedEnv, HashingHost};
 
 fn cheap() -> Argon2Params {
     Argon2Params {
@@ -29,20 +31,20 @@ fn hash_then_verify_and_reject_wrong() {
 }
 
 /// A host that computes argon2id natively, counting the calls (or refusing, with `fail`).
-struct NativeHashing {
+struct NativeArgon2 {
     calls: std::cell::Cell<u32>,
     fail: bool,
 }
 
-/// [`NativeHashing`] over a fixed environment.
-fn native_hashing(fail: bool) -> HashingHost<NativeHashing> {
-    HashingHost::new(NativeHashing {
+/// [`NativeArgon2`] over a fixed environment.
+fn native_hashing(fail: bool) -> HashingHost<NativeArgon2> {
+    HashingHost::new(NativeArgon2 {
         calls: std::cell::Cell::new(0),
         fail,
     })
 }
 
-impl TestHashing for NativeHashing {
+impl NativeHashing for NativeArgon2 {
     fn argon2id(
         &self,
         password: &[u8],
@@ -248,7 +250,7 @@ impl Busy {
     }
 }
 
-impl TestHashing for Busy {
+impl NativeHashing for Busy {
     fn argon2id(
         &self,
         _password: &[u8],

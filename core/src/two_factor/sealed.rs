@@ -15,9 +15,9 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::totp::TotpSecret;
-use crate::config::MasterSecret;
 use crate::env::{Env, random_array};
 use crate::error::{Error, Result};
+use crate::settings::MasterSecret;
 
 /// Purpose label of the TOTP sealing key.
 const KEY_LABEL: &[u8] = b"sesame totp-secret aead v1";

@@ -156,17 +156,13 @@ struct HostHashing {
     busy: bool,
 }
 
-impl Env for HostHashing {
-    fn now_ms(&self) -> u64 {
-        0
+impl HostHashing {
+    /// [`verify_legacy_with`] with this host computing.
+    fn verify(&self, password: &[u8], stored: &str) -> Result<bool> {
+        verify_legacy_with(password, stored, &|job, out| self.compute(job, out))
     }
-    fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
-        buf.fill(1);
-        Ok(())
-    }
-    fn send_mail(&self, _mail: &crate::links::Mail) {}
-    fn emit_event(&self, _event: &crate::events::Event) {}
-    fn legacy_hash(&self, job: &HostHash<'_>, out: &mut [u8]) -> Option<Result<()>> {
+
+    fn compute(&self, job: &HostHash<'_>, out: &mut [u8]) -> Option<Result<()>> {
         self.calls.set(self.calls.get() + 1);
         if self.busy {
             return Some(Err(Error::HashingBusy {
@@ -190,20 +186,14 @@ fn legacy_hashes_are_computed_by_the_host_when_it_offers_to() {
         ARGON2ID_PASSLIB,
         ARGON2I_V16,
     ] {
-        assert!(
-            verify_legacy_with(PASSWORD, stored, &host).unwrap(),
-            "{stored}"
-        );
-        assert!(
-            !verify_legacy_with(WRONG, stored, &host).unwrap(),
-            "{stored}"
-        );
+        assert!(host.verify(PASSWORD, stored).unwrap(), "{stored}");
+        assert!(!host.verify(WRONG, stored).unwrap(), "{stored}");
     }
     assert_eq!(host.calls.get(), 10);
     // Limits are core's: an over-limit hash never reaches the host.
     let over = BCRYPT_2B.replacen("$04$", "$13$", 1);
     assert!(matches!(
-        verify_legacy_with(PASSWORD, &over, &host),
+        host.verify(PASSWORD, &over),
         Err(Error::Hashing(_))
     ));
     assert_eq!(host.calls.get(), 10);
@@ -213,7 +203,7 @@ fn legacy_hashes_are_computed_by_the_host_when_it_offers_to() {
         busy: true,
     };
     assert!(matches!(
-        verify_legacy_with(PASSWORD, BCRYPT_2B, &busy),
+        busy.verify(PASSWORD, BCRYPT_2B),
         Err(Error::HashingBusy {
             retry_after_ms: 1000
         })

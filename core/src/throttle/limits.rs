@@ -1,0 +1,28 @@
+//! How many attempts each throttle allows: a setting of its own, so reading settings needs
+//! nothing of the counting.
+
+/// Attempts allowed per window for each scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleLimits {
+    /// Window length in ms.
+    pub window_ms: u64,
+    /// Sign-ins per window from one address.
+    pub login_per_address: u64,
+    /// Sign-ins per window naming one account.
+    pub login_per_account: u64,
+    /// Mail-sending requests (registrations, reset links) per window from one address.
+    pub register_per_address: u64,
+}
+
+impl Default for ThrottleLimits {
+    /// One minute windows: 30 sign-ins per address, 10 per account, 10 registrations per
+    /// address. Far above what a person types, far below what guessing needs.
+    fn default() -> Self {
+        ThrottleLimits {
+            window_ms: 60_000,
+            login_per_address: 30,
+            login_per_account: 10,
+            register_per_address: 10,
+        }
+    }
+}
