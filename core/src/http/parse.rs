@@ -5,13 +5,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{AuthError, ErrorCode};
 
-use super::{MAX_BODY_BYTES, Request};
+use super::cookies::Cookie;
+pub use super::cookies::{COOKIE_NAME, SECURE_COOKIE_NAME};
+use super::request::{MAX_BODY_BYTES, Request};
 
-/// Name of the session cookie on plain-HTTP loopback deployments.
-pub const COOKIE_NAME: &str = "sesame_session";
-/// Name of the session cookie when `Secure`: the `__Host-` prefix makes browsers refuse it
-/// unless it is Secure, host-only and `Path=/`, so a sibling subdomain cannot plant one.
-pub const SECURE_COOKIE_NAME: &str = "__Host-sesame_session";
 /// Most form fields one body may carry.
 const MAX_FORM_FIELDS: usize = 64;
 
@@ -56,6 +53,27 @@ pub(crate) fn body<T: DeserializeOwned>(req: &Request) -> Result<T, AuthError> {
             format!("The body does not fit this route: {e}."),
         )
     })
+}
+
+/// Decodes `req`'s body as `T`, keeping only whether it was accepted: the route groups'
+/// tables of body types for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn accepts<T: DeserializeOwned>(req: &Request) -> Option<Result<(), AuthError>> {
+    Some(body::<T>(req).map(|_| ()))
+}
+
+/// Refuses a new password whose confirmation, when the form sent one, differs from it.
+pub(crate) fn check_confirmation(
+    password: &str,
+    confirmation: Option<&str>,
+) -> Result<(), AuthError> {
+    if confirmation.is_some_and(|c| c != password) {
+        return Err(AuthError::new(
+            ErrorCode::InvalidRequest,
+            "The new passwords do not match.",
+        ));
+    }
+    Ok(())
 }
 
 /// Which kind of body the `Content-Type` announces.
@@ -169,12 +187,7 @@ pub(crate) fn credential(req: &Request, cookie_secure: bool) -> Option<Credentia
     if req.header("authorization").is_some() {
         return bearer(req).map(Credential::Bearer);
     }
-    let name = if cookie_secure {
-        SECURE_COOKIE_NAME
-    } else {
-        COOKIE_NAME
-    };
-    cookie(req, name).map(Credential::Cookie)
+    cookie(req, Cookie::Session.name(cookie_secure)).map(Credential::Cookie)
 }
 
 /// The token of `Authorization: Bearer`, if that is how the request authenticates.

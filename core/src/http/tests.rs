@@ -1,20 +1,46 @@
 use super::*;
+use crate::error::ErrorCode;
 use crate::testing::Fixture;
 
 impl Fixture {
-    pub(super) fn send(&self, req: Request) -> Response {
+    /// `req` through the router.
+    pub(crate) fn send(&self, req: Request) -> Response {
         handle(&self.sesame(), &req)
     }
+
+    /// A JSON request with `body`.
     fn json(&self, method: &str, path: &str, body: &str) -> Response {
-        self.send(
-            Request::new(method, path)
-                .with_header("content-type", "application/json")
-                .with_body(body.as_bytes().to_vec()),
-        )
+        self.json_with(method, path, &[], body)
+    }
+
+    /// A JSON request with `body` and extra headers.
+    pub(crate) fn json_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Response {
+        let mut req = Request::new(method, path)
+            .with_header("content-type", "application/json")
+            .with_body(body.as_bytes().to_vec());
+        for (name, value) in headers {
+            req = req.with_header(name, value);
+        }
+        self.send(req)
     }
 }
 
-pub(super) fn body_json(r: &Response) -> serde_json::Value {
+/// Every Set-Cookie value of the response.
+pub(crate) fn set_cookies(r: &Response) -> Vec<&str> {
+    r.headers
+        .iter()
+        .filter(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+pub(crate) fn body_json(r: &Response) -> serde_json::Value {
     serde_json::from_slice(&r.body).unwrap()
 }
 
@@ -30,7 +56,7 @@ fn me_status(f: &Fixture, pair: &str) -> u16 {
         .status
 }
 
-pub(super) fn error_code(r: &Response) -> String {
+pub(crate) fn error_code(r: &Response) -> String {
     body_json(r)["error"]["code"].as_str().unwrap().to_owned()
 }
 

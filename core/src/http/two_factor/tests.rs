@@ -1,0 +1,126 @@
+//! The two-factor routes' answers without the state they need.
+use super::ROUTES;
+use crate::http::tests::{error_code, set_cookies};
+use crate::testing::Fixture;
+
+#[test]
+fn routes_answer_405_with_allow_and_need_their_state() {
+    let f = Fixture::new();
+    for path in ROUTES.iter().map(|r| r.path) {
+        let r = f.json_with("DELETE", path, &[], "");
+        assert_eq!(
+            (r.status, r.header("allow")),
+            (405, Some("GET, POST")),
+            "{path}"
+        );
+    }
+    for path in ["/tf-setup", "/mf-recovery-codes"] {
+        let r = f.json_with("GET", path, &[], "");
+        assert_eq!(
+            (r.status, error_code(&r).as_str()),
+            (401, "unauthenticated"),
+            "{path}"
+        );
+    }
+    for path in ["/tf-select", "/tf-validate", "/mf-recovery"] {
+        let r = f.json_with("GET", path, &[("cookie", "sesame_tf=nope")], "");
+        assert_eq!(
+            (r.status, error_code(&r).as_str()),
+            (401, "unauthenticated"),
+            "{path}"
+        );
+        assert!(
+            set_cookies(&r)
+                .iter()
+                .any(|c| c.starts_with("__Host-sesame_tf=;"))
+        );
+    }
+}
+
+#[test]
+fn validate_without_pending_state_keeps_a_cookie_session_sent_without_its_csrf_token() {
+    let f = Fixture::new();
+    let s = f.sesame();
+    s.register("ada@example.com", "analytical engine", None)
+        .unwrap();
+    let session = s
+        .login("ada@example.com", "analytical engine", &Default::default())
+        .unwrap();
+    let cookie = format!("__Host-sesame_session={}", session.token.expose());
+    for path in ["/tf-validate", "/mf-recovery"] {
+        let r = f.json_with("POST", path, &[("cookie", &cookie)], r#"{"code":"123456"}"#);
+        assert_eq!(r.status, 401, "{path}");
+        assert!(
+            s.validate_session(session.token.expose()).is_ok(),
+            "{path} ended the session without its CSRF token"
+        );
+    }
+    // With the token it does sign out.
+    let r = f.json_with(
+        "POST",
+        "/tf-validate",
+        &[("cookie", &cookie), ("x-csrf-token", &session.csrf_token)],
+        r#"{"code":"123456"}"#,
+    );
+    assert_eq!(r.status, 401);
+    assert!(s.validate_session(session.token.expose()).is_err());
+}
+
+#[test]
+fn validate_without_pending_state_ends_the_session() {
+    let f = Fixture::new();
+    let s = f.sesame();
+    s.register("ada@example.com", "analytical engine", None)
+        .unwrap();
+    let session = s
+        .login("ada@example.com", "analytical engine", &Default::default())
+        .unwrap();
+    let bearer = format!("Bearer {}", session.token.expose());
+    let r = f.json_with(
+        "POST",
+        "/tf-validate",
+        &[("authorization", &bearer)],
+        r#"{"code":"123456"}"#,
+    );
+    assert_eq!(
+        (r.status, error_code(&r).as_str()),
+        (401, "unauthenticated")
+    );
+    assert!(s.validate_session(session.token.expose()).is_err());
+    // Recovery codes need two-factor on first; the answer says so.
+    let session = s
+        .login("ada@example.com", "analytical engine", &Default::default())
+        .unwrap();
+    let bearer = format!("Bearer {}", session.token.expose());
+    let r = f.json_with(
+        "POST",
+        "/mf-recovery-codes",
+        &[("authorization", &bearer)],
+        "{}",
+    );
+    assert_eq!(
+        (r.status, error_code(&r).as_str()),
+        (400, "invalid-request")
+    );
+    let r = f.json_with(
+        "POST",
+        "/tf-setup",
+        &[("authorization", &bearer)],
+        r#"{"setup":"sms"}"#,
+    );
+    assert_eq!(
+        (r.status, error_code(&r).as_str()),
+        (400, "invalid-request")
+    );
+    let r = f.json_with(
+        "POST",
+        "/tf-setup",
+        &[("authorization", &bearer)],
+        r#"{"code":"123456"}"#,
+    );
+    assert_eq!(
+        (r.status, error_code(&r).as_str()),
+        (404, "not-found"),
+        "no enrolment"
+    );
+}
