@@ -7,6 +7,8 @@ use super::answer::{Answer, Page};
 use super::bodies::Verified;
 use super::cookies::Cookie;
 use super::pages::{alert, escape, layout, notice_signed_in, post_button};
+#[cfg(feature = "fuzzing")]
+use super::parse::BodyParser;
 use super::parse::{self, Credential};
 use super::router::{Call, Route};
 use crate::accounts::User;
@@ -170,19 +172,12 @@ fn change(call: &Call<'_>) -> Result<Answer, Error> {
     .with_cookie(Cookie::Session.set(sesame, session.token.expose())))
 }
 
-/// Decodes `req`'s body as this group's body type named `name`; see
-/// [`super::parse_body_as`].
+/// This group's body types, by the names the fuzz targets know them by.
 #[cfg(feature = "fuzzing")]
-pub(crate) fn parse_body_as(
-    name: &str,
-    req: &super::request::Request,
-) -> Option<Result<(), AuthError>> {
-    match name {
-        "change" => parse::accepts::<ChangeBody>(req),
-        "verify" => parse::accepts::<VerifyBody>(req),
-        _ => None,
-    }
-}
+pub(crate) const BODIES: [BodyParser; 2] = [
+    BodyParser::of::<ChangeBody>("change"),
+    BodyParser::of::<VerifyBody>("verify"),
+];
 
 /// The signed-in user's page.
 fn me_page(user: &User, csrf_token: &str) -> String {

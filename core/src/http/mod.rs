@@ -142,12 +142,19 @@ pub(crate) fn parse_body_as(
     name: &str,
     req: &Request,
 ) -> Option<Result<(), crate::error::AuthError>> {
-    sign_in::parse_body_as(name, req)
-        .or_else(|| account::parse_body_as(name, req))
-        .or_else(|| sessions::parse_body_as(name, req))
-        .or_else(|| tokens::parse_body_as(name, req))
-        .or_else(|| webauthn::parse_body_as(name, req))
-        .or_else(|| two_factor::parse_body_as(name, req))
+    let groups: [&[parse::BodyParser]; 6] = [
+        &sign_in::BODIES,
+        &account::BODIES,
+        &sessions::BODIES,
+        &tokens::BODIES,
+        &webauthn::BODIES,
+        &two_factor::BODIES,
+    ];
+    let parser = groups
+        .iter()
+        .flat_map(|g| g.iter())
+        .find(|p| p.name == name)?;
+    Some((parser.parse)(req))
 }
 
 #[cfg(test)]

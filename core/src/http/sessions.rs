@@ -7,6 +7,8 @@ use super::answer::{Answer, Page};
 use super::cookies::Cookie;
 use super::pages::{escape, layout, post_button};
 use super::parse;
+#[cfg(feature = "fuzzing")]
+use super::parse::BodyParser;
 use super::router::{Call, Route};
 use crate::error::Error;
 use crate::sessions::SessionSummary;
@@ -108,18 +110,9 @@ fn logout_everywhere(call: &Call<'_>) -> Result<Answer, Error> {
     )
 }
 
-/// Decodes `req`'s body as this group's body type named `name`; see
-/// [`super::parse_body_as`].
+/// This group's body types, by the names the fuzz targets know them by.
 #[cfg(feature = "fuzzing")]
-pub(crate) fn parse_body_as(
-    name: &str,
-    req: &super::request::Request,
-) -> Option<Result<(), crate::error::AuthError>> {
-    match name {
-        "revoke" => parse::accepts::<RevokeBody>(req),
-        _ => None,
-    }
-}
+pub(crate) const BODIES: [BodyParser; 1] = [BodyParser::of::<RevokeBody>("revoke")];
 
 /// The list of the user's sessions, each with a button to end it.
 fn sessions_page(list: &[SessionSummary], current_id: &str, csrf_token: &str) -> String {

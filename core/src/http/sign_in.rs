@@ -7,6 +7,8 @@ use super::answer::{Answer, Page};
 use super::bodies::{self, Message, Status};
 use super::cookies::Cookie;
 use super::pages::{alert, escape, layout, notice};
+#[cfg(feature = "fuzzing")]
+use super::parse::BodyParser;
 use super::parse::{self, Credential};
 use super::router::{Call, Route};
 use crate::accounts::User;
@@ -273,21 +275,14 @@ fn reset(call: &Call<'_>) -> Result<Answer, Error> {
     }))
 }
 
-/// Decodes `req`'s body as this group's body type named `name`; see
-/// [`super::parse_body_as`].
+/// This group's body types, by the names the fuzz targets know them by.
 #[cfg(feature = "fuzzing")]
-pub(crate) fn parse_body_as(
-    name: &str,
-    req: &super::request::Request,
-) -> Option<Result<(), AuthError>> {
-    match name {
-        "register" => parse::accepts::<RegisterBody>(req),
-        "login" => parse::accepts::<LoginBody>(req),
-        "token" => parse::accepts::<TokenBody>(req),
-        "reset" => parse::accepts::<ResetBody>(req),
-        _ => None,
-    }
-}
+pub(crate) const BODIES: [BodyParser; 4] = [
+    BodyParser::of::<RegisterBody>("register"),
+    BodyParser::of::<LoginBody>("login"),
+    BodyParser::of::<TokenBody>("token"),
+    BodyParser::of::<ResetBody>("reset"),
+];
 
 /// The sign-in form, with an error message when a previous attempt failed.
 fn login_form(error: Option<&str>) -> String {

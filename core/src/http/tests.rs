@@ -469,35 +469,20 @@ fn list_and_revoke_sessions_only_ones_own() {
     let g_pair = cookie_pair(&g);
     let g_csrf = body_json(&g)["csrf_token"].as_str().unwrap().to_owned();
     let body = format!(r#"{{"id":"{}"}}"#, phone["id"].as_str().unwrap());
-    let r = f.send(with_cookie(
-        "POST",
-        "/sessions/revoke",
-        &g_pair,
-        Some(&g_csrf),
-        &body,
-    ));
+    let post = |path: &str, pair: &str, csrf: &str, body: &str| {
+        f.send(with_cookie("POST", path, pair, Some(csrf), body))
+    };
+    let r = post("/sessions/revoke", &g_pair, &g_csrf, &body);
     assert_eq!(r.status, 404);
     assert_eq!(me_status(&f, &second_pair), 200);
 
     // Ada can.
-    let r = f.send(with_cookie(
-        "POST",
-        "/sessions/revoke",
-        &pair,
-        Some(&csrf),
-        &body,
-    ));
+    let r = post("/sessions/revoke", &pair, &csrf, &body);
     assert_eq!(r.status, 200);
     assert_eq!(me_status(&f, &second_pair), 401);
 
     // Sign out everywhere ends the rest.
-    let r = f.send(with_cookie(
-        "POST",
-        "/logout-everywhere",
-        &pair,
-        Some(&csrf),
-        "",
-    ));
+    let r = post("/logout-everywhere", &pair, &csrf, "");
     assert_eq!(body_json(&r)["sessions_ended"], 1);
     assert_eq!(me_status(&f, &pair), 401);
     assert_eq!(me_status(&f, &g_pair), 200);

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::answer::Answer;
 use super::bodies::Status;
 use super::parse;
+#[cfg(feature = "fuzzing")]
+use super::parse::BodyParser;
 use super::router::{Call, Route};
 use crate::accounts::User;
 use crate::error::{Error, ErrorCode};
@@ -114,16 +116,9 @@ fn jwks(call: &Call<'_>) -> Result<Answer, Error> {
     Ok(Answer::json(200, &call.sesame.keyring()?.jwks()))
 }
 
-/// Decodes `req`'s body as this group's body type named `name`; see
-/// [`super::parse_body_as`].
+/// This group's body types, by the names the fuzz targets know them by.
 #[cfg(feature = "fuzzing")]
-pub(crate) fn parse_body_as(
-    name: &str,
-    req: &super::request::Request,
-) -> Option<Result<(), crate::error::AuthError>> {
-    match name {
-        "tokens" => parse::accepts::<TokensBody>(req),
-        "refresh" => parse::accepts::<RefreshBody>(req),
-        _ => None,
-    }
-}
+pub(crate) const BODIES: [BodyParser; 2] = [
+    BodyParser::of::<TokensBody>("tokens"),
+    BodyParser::of::<RefreshBody>("refresh"),
+];

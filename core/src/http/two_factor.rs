@@ -23,6 +23,8 @@ use super::cookies::Cookie;
 pub use super::cookies::{PENDING_COOKIE_NAME, SECURE_PENDING_COOKIE_NAME};
 use super::pages::notice_signed_in;
 use super::parse;
+#[cfg(feature = "fuzzing")]
+use super::parse::BodyParser;
 use super::router::{Call, ErrorPage, Handler, Route};
 use crate::error::{AuthError, Error, ErrorCode};
 use crate::two_factor::{Method, Reauth, TwoFactorStatus};
@@ -409,20 +411,13 @@ fn generate_recovery_codes(call: &Call<'_>) -> Result<Answer, Error> {
     )
 }
 
-/// Decodes `req`'s body as this group's body type named `name`; see
-/// [`super::parse_body_as`].
+/// This group's body types, by the names the fuzz targets know them by.
 #[cfg(feature = "fuzzing")]
-pub(crate) fn parse_body_as(
-    name: &str,
-    req: &super::request::Request,
-) -> Option<Result<(), AuthError>> {
-    match name {
-        "tf-setup" => parse::accepts::<SetupBody>(req),
-        "tf-select" => parse::accepts::<SelectBody>(req),
-        "tf-code" => parse::accepts::<CodeBody>(req),
-        _ => None,
-    }
-}
+pub(crate) const BODIES: [BodyParser; 3] = [
+    BodyParser::of::<SetupBody>("tf-setup"),
+    BodyParser::of::<SelectBody>("tf-select"),
+    BodyParser::of::<CodeBody>("tf-code"),
+];
 
 #[cfg(test)]
 mod tests;

@@ -30,6 +30,8 @@ use super::bodies::{self, Verified};
 use super::cookies::Cookie;
 pub use super::cookies::{CEREMONY_COOKIE_NAME, SECURE_CEREMONY_COOKIE_NAME};
 use super::parse;
+#[cfg(feature = "fuzzing")]
+use super::parse::BodyParser;
 use super::router::{Call, Route};
 use crate::error::{AuthError, Error, ErrorCode};
 use crate::sessions::SessionInfo;
@@ -388,19 +390,12 @@ fn ceremony_state(call: &Call<'_>, from_body: Option<String>) -> Result<String, 
     })
 }
 
-/// Decodes `req`'s body as this group's body type named `name`; see
-/// [`super::parse_body_as`].
+/// This group's body types, by the names the fuzz targets know them by.
 #[cfg(feature = "fuzzing")]
-pub(crate) fn parse_body_as(
-    name: &str,
-    req: &super::request::Request,
-) -> Option<Result<(), AuthError>> {
-    match name {
-        "wan-register" => parse::accepts::<RegisterBody>(req),
-        "wan-register-response" => parse::accepts::<RegisterFinishBody>(req),
-        "wan-signin" => parse::accepts::<SigninBody>(req),
-        "wan-assertion" => parse::accepts::<AssertionBody>(req),
-        "wan-delete" => parse::accepts::<DeleteBody>(req),
-        _ => None,
-    }
-}
+pub(crate) const BODIES: [BodyParser; 5] = [
+    BodyParser::of::<RegisterBody>("wan-register"),
+    BodyParser::of::<RegisterFinishBody>("wan-register-response"),
+    BodyParser::of::<SigninBody>("wan-signin"),
+    BodyParser::of::<AssertionBody>("wan-assertion"),
+    BodyParser::of::<DeleteBody>("wan-delete"),
+];

@@ -1,6 +1,7 @@
 //! The two-factor routes' answers without the state they need.
 use super::ROUTES;
 use crate::http::tests::{error_code, set_cookies};
+use crate::sessions::IssuedSession;
 use crate::testing::Fixture;
 
 #[test]
@@ -37,15 +38,21 @@ fn routes_answer_405_with_allow_and_need_their_state() {
     }
 }
 
+const ADA: &str = "ada@example.com";
+const PASSWORD: &str = "analytical engine";
+
+/// Ada, registered and signed in through the service.
+fn signed_in_ada(f: &Fixture) -> IssuedSession {
+    let s = f.sesame();
+    s.register(ADA, PASSWORD, None).unwrap();
+    s.login(ADA, PASSWORD, &Default::default()).unwrap()
+}
+
 #[test]
 fn validate_without_pending_state_keeps_a_cookie_session_sent_without_its_csrf_token() {
     let f = Fixture::new();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
-    let session = s
-        .login("ada@example.com", "analytical engine", &Default::default())
-        .unwrap();
+    let session = signed_in_ada(&f);
     let cookie = format!("__Host-sesame_session={}", session.token.expose());
     for path in ["/tf-validate", "/mf-recovery"] {
         let r = f.json_with("POST", path, &[("cookie", &cookie)], r#"{"code":"123456"}"#);
@@ -70,11 +77,7 @@ fn validate_without_pending_state_keeps_a_cookie_session_sent_without_its_csrf_t
 fn validate_without_pending_state_ends_the_session() {
     let f = Fixture::new();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
-    let session = s
-        .login("ada@example.com", "analytical engine", &Default::default())
-        .unwrap();
+    let session = signed_in_ada(&f);
     let bearer = format!("Bearer {}", session.token.expose());
     let r = f.json_with(
         "POST",
@@ -88,9 +91,7 @@ fn validate_without_pending_state_ends_the_session() {
     );
     assert!(s.validate_session(session.token.expose()).is_err());
     // Recovery codes need two-factor on first; the answer says so.
-    let session = s
-        .login("ada@example.com", "analytical engine", &Default::default())
-        .unwrap();
+    let session = s.login(ADA, PASSWORD, &Default::default()).unwrap();
     let bearer = format!("Bearer {}", session.token.expose());
     let r = f.json_with(
         "POST",
