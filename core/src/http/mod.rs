@@ -32,15 +32,15 @@
 //! State-changing requests authenticated by the session cookie must carry the session's CSRF
 //! token (`X-CSRF-Token` header or `csrf_token` form field), and any request whose `Origin` (or
 //! `Referer`) names another host is refused; bearer-token requests need neither.
-
+//!
 //! The layers, each importing only those below it:
 //! - this module: [`handle`], the table of route groups, the headers on every answer;
-//! - the route groups, one file each ([`service`], [`sign_in`], [`account`], [`sessions`],
-//!   [`forward_auth`], [`tokens`], [`two_factor`], [`webauthn`]), which import only the kernel
+//! - the route groups, one file each (`service`, `sign_in`, `account`, `sessions`,
+//!   `forward_auth`, `tokens`, [`two_factor`], [`webauthn`]), which import only the kernel
 //!   and core's feature modules, never each other;
-//! - the kernel: [`router`] (dispatch, checks, error answers), [`caller`] (who the request
-//!   says it is, read once), [`answer`] and [`bodies`] (what routes answer), [`pages`] (the
-//!   pages' common parts), [`cookies`], [`parse`], [`request`] and [`response`].
+//! - the kernel: `router` (dispatch, checks, error answers), `caller` (who the request
+//!   says it is, read once), `answer` and `bodies` (what routes answer), `pages` (the
+//!   pages' common parts), [`cookies`], [`parse`], `request` and `response`.
 
 mod account;
 pub mod adapter;

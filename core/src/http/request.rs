@@ -83,7 +83,7 @@ impl Request {
     /// and nowhere else. `None` when the adapter knows no address.
     ///
     /// [`handle`](super::handle) derives it with the configured trusted proxies before any route runs; read
-    /// before that (a request never handed to [`handle`]), no proxy is trusted.
+    /// before that (a request never handed to [`handle`](super::handle)), no proxy is trusted.
     pub fn client_address(&self) -> Option<IpAddr> {
         *self
             .client_address

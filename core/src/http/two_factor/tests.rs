@@ -93,35 +93,16 @@ fn validate_without_pending_state_ends_the_session() {
     // Recovery codes need two-factor on first; the answer says so.
     let session = s.login(ADA, PASSWORD, &Default::default()).unwrap();
     let bearer = format!("Bearer {}", session.token.expose());
-    let r = f.json_with(
-        "POST",
-        "/mf-recovery-codes",
-        &[("authorization", &bearer)],
-        "{}",
-    );
+    let refusal = |path: &str, body: &str| {
+        let r = f.json_with("POST", path, &[("authorization", &bearer)], body);
+        (r.status, error_code(&r))
+    };
+    let invalid = (400, "invalid-request".to_owned());
+    assert_eq!(refusal("/mf-recovery-codes", "{}"), invalid);
+    assert_eq!(refusal("/tf-setup", r#"{"setup":"sms"}"#), invalid);
     assert_eq!(
-        (r.status, error_code(&r).as_str()),
-        (400, "invalid-request")
-    );
-    let r = f.json_with(
-        "POST",
-        "/tf-setup",
-        &[("authorization", &bearer)],
-        r#"{"setup":"sms"}"#,
-    );
-    assert_eq!(
-        (r.status, error_code(&r).as_str()),
-        (400, "invalid-request")
-    );
-    let r = f.json_with(
-        "POST",
-        "/tf-setup",
-        &[("authorization", &bearer)],
-        r#"{"code":"123456"}"#,
-    );
-    assert_eq!(
-        (r.status, error_code(&r).as_str()),
-        (404, "not-found"),
+        refusal("/tf-setup", r#"{"code":"123456"}"#),
+        (404, "not-found".to_owned()),
         "no enrolment"
     );
 }
