@@ -17,7 +17,6 @@ use crate::sessions::SessionInfo;
 use crate::tokens::is_access_token;
 
 /// What a request carries to say who sends it, parsed once when the request arrives.
-#[derive(Debug)]
 pub(crate) struct Caller<'r> {
     /// The request it was read from.
     req: &'r Request,

@@ -57,7 +57,6 @@ pub(crate) type ErrorPage = fn(&Call<'_>, &AuthError) -> Option<Page>;
 
 /// One method of one route: the router dispatches from these tables and nothing else, so the
 /// 405 answers, their `Allow` header and the OpenAPI document's test all read the same list.
-#[derive(Clone, Copy)]
 pub(crate) struct Route {
     /// Upper-case method.
     pub method: &'static str,

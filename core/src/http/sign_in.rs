@@ -74,13 +74,13 @@ fn register(call: &Call<'_>) -> Result<Answer, Error> {
     call.sesame
         .register(&body.email, &body.password, body.username.as_deref())?;
     const MESSAGE: &str = "Registration received. If the address was new, the account now exists and you can sign in.";
-    let accepted = Message {
-        message: MESSAGE,
-        status: "accepted",
-    };
-    Ok(Answer::of(call.format, 202, &accepted, || {
-        Page::Html(notice("Registration received", MESSAGE))
-    }))
+    Ok(notice_answer(
+        call,
+        202,
+        "Registration received",
+        "accepted",
+        MESSAGE,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -230,18 +230,12 @@ struct ResetBody {
 /// sets the new password.
 fn reset(call: &Call<'_>) -> Result<Answer, Error> {
     let body: ResetBody = parse::body(call.req)?;
-    let (status, message) = match (body.token, body.password, body.email) {
+    match (body.token, body.password, body.email) {
         (Some(token), Some(password), _) => {
             parse::check_confirmation(&password, body.password_confirm.as_deref())?;
             call.sesame.reset_password(&token, &password)?;
             const DONE: &str = "Your password was changed and every session was signed out. Sign in with the new password.";
-            (
-                200,
-                Message {
-                    message: DONE,
-                    status: "reset",
-                },
-            )
+            Ok(notice_answer(call, 200, "Password changed", "reset", DONE))
         }
         (None, None, Some(email)) => {
             if let Some(address) = call.req.client_address_text() {
@@ -250,29 +244,32 @@ fn reset(call: &Call<'_>) -> Result<Answer, Error> {
             call.sesame.request_reset(&email)?;
             const SENT: &str =
                 "If an account uses this address, a link to reset its password is on its way.";
-            (
+            Ok(notice_answer(
+                call,
                 202,
-                Message {
-                    message: SENT,
-                    status: "accepted",
-                },
-            )
+                "Check your email",
+                "accepted",
+                SENT,
+            ))
         }
-        _ => {
-            return Err(Error::rejected(
-                ErrorCode::InvalidRequest,
-                "Send an email to get a reset link, or a token and a new password.",
-            ));
-        }
-    };
-    let title = if status == 200 {
-        "Password changed"
-    } else {
-        "Check your email"
-    };
-    Ok(Answer::of(call.format, status, &message, || {
-        Page::Html(notice(title, message.message))
-    }))
+        _ => Err(Error::rejected(
+            ErrorCode::InvalidRequest,
+            "Send an email to get a reset link, or a token and a new password.",
+        )),
+    }
+}
+
+/// A [`Message`] with `status` and `message`, or for browsers a page titled `title` saying it.
+fn notice_answer(
+    call: &Call<'_>,
+    code: u16,
+    title: &str,
+    status: &'static str,
+    message: &'static str,
+) -> Answer {
+    Answer::of(call.format, code, &Message { message, status }, || {
+        Page::Html(notice(title, message))
+    })
 }
 
 /// This group's body types, by the names the fuzz targets know them by.
