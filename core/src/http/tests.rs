@@ -13,6 +13,12 @@ impl Fixture {
         self.json_with(method, path, &[], body)
     }
 
+    /// A JSON post of an email and a password to `path` (`/register`, `/login`).
+    fn sign(&self, path: &str, email: &str, password: &str) -> Response {
+        let body = serde_json::json!({"email": email, "password": password});
+        self.json("POST", path, &body.to_string())
+    }
+
     /// A JSON request with `body` and extra headers.
     pub(crate) fn json_with(
         &self,
@@ -63,17 +69,9 @@ pub(crate) fn error_code(r: &Response) -> String {
 #[test]
 fn register_login_me_logout() {
     let f = Fixture::new();
-    let r = f.json(
-        "POST",
-        "/register",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    let r = f.sign("/register", "ada@example.com", "analytical engine");
     assert_eq!(r.status, 202);
-    let r = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    let r = f.sign("/login", "ada@example.com", "analytical engine");
     assert_eq!(r.status, 200);
     let cookie = r.header("set-cookie").unwrap().to_owned();
     assert!(cookie.starts_with("__Host-sesame_session="));
@@ -107,16 +105,8 @@ fn register_login_me_logout() {
 fn plain_loopback_cookies_are_not_secure() {
     let mut f = Fixture::new();
     f.config.cookie_secure = false;
-    f.json(
-        "POST",
-        "/register",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
-    let r = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    f.sign("/register", "ada@example.com", "analytical engine");
+    let r = f.sign("/login", "ada@example.com", "analytical engine");
     let cookie = r.header("set-cookie").unwrap();
     assert!(cookie.starts_with("sesame_session="));
     assert!(!cookie.contains("Secure"));
@@ -288,16 +278,8 @@ fn every_code_has_a_distinct_spelling_and_a_4xx_or_5xx_status() {
 
 /// Registers ada and signs in; returns (cookie pair, csrf token).
 fn signed_in(f: &Fixture) -> (String, String) {
-    f.json(
-        "POST",
-        "/register",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
-    let r = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    f.sign("/register", "ada@example.com", "analytical engine");
+    let r = f.sign("/login", "ada@example.com", "analytical engine");
     assert_eq!(r.status, 200);
     let pair = cookie_pair(&r);
     let csrf = body_json(&r)["csrf_token"].as_str().unwrap().to_owned();
@@ -379,11 +361,7 @@ fn change_password_ends_other_sessions_and_rotates_this_one() {
     let f = Fixture::new();
     let (pair, csrf) = signed_in(&f);
     let (other, _) = {
-        let r = f.json(
-            "POST",
-            "/login",
-            r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-        );
+        let r = f.sign("/login", "ada@example.com", "analytical engine");
         (cookie_pair(&r), ())
     };
     let wrong = f.send(with_cookie(
@@ -419,17 +397,9 @@ fn change_password_ends_other_sessions_and_rotates_this_one() {
         assert_eq!(me_status(&f, old), 401);
     }
     assert_eq!(me_status(&f, &new_pair), 200);
-    let r = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"ada@example.com","password":"difference engine"}"#,
-    );
+    let r = f.sign("/login", "ada@example.com", "difference engine");
     assert_eq!(r.status, 200);
-    let r = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    let r = f.sign("/login", "ada@example.com", "analytical engine");
     assert_eq!(r.status, 401);
 }
 
@@ -456,16 +426,8 @@ fn list_and_revoke_sessions_only_ones_own() {
     assert_eq!(phone["address"], "192.0.2.7");
 
     // Grace cannot end Ada's session.
-    f.json(
-        "POST",
-        "/register",
-        r#"{"email":"grace@example.com","password":"cobol compiler"}"#,
-    );
-    let g = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"grace@example.com","password":"cobol compiler"}"#,
-    );
+    f.sign("/register", "grace@example.com", "cobol compiler");
+    let g = f.sign("/login", "grace@example.com", "cobol compiler");
     let g_pair = cookie_pair(&g);
     let g_csrf = body_json(&g)["csrf_token"].as_str().unwrap().to_owned();
     let body = format!(r#"{{"id":"{}"}}"#, phone["id"].as_str().unwrap());
@@ -531,11 +493,7 @@ fn forward_auth_checks_roles_and_permissions() {
 #[test]
 fn throttling_per_account_and_per_address_with_retry_after() {
     let f = Fixture::new();
-    f.json(
-        "POST",
-        "/register",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    f.sign("/register", "ada@example.com", "analytical engine");
     let attempt = |email: &str, addr: &str| {
         f.send(
             Request::new("POST", "/login")
