@@ -360,36 +360,16 @@ fn csrf_rules() {
 fn change_password_ends_other_sessions_and_rotates_this_one() {
     let f = Fixture::new();
     let (pair, csrf) = signed_in(&f);
-    let (other, _) = {
-        let r = f.sign("/login", "ada@example.com", "analytical engine");
-        (cookie_pair(&r), ())
-    };
-    let wrong = f.send(with_cookie(
-        "POST",
-        "/change",
-        &pair,
-        Some(&csrf),
-        r#"{"password":"not it","new_password":"difference engine"}"#,
-    ));
+    let other = cookie_pair(&f.sign("/login", "ada@example.com", "analytical engine"));
+    let change = |body: &str| f.send(with_cookie("POST", "/change", &pair, Some(&csrf), body));
+    let wrong = change(r#"{"password":"not it","new_password":"difference engine"}"#);
     assert_eq!(
         (wrong.status, error_code(&wrong).as_str()),
         (401, "invalid-credentials")
     );
-    let weak = f.send(with_cookie(
-        "POST",
-        "/change",
-        &pair,
-        Some(&csrf),
-        r#"{"password":"analytical engine","new_password":"short"}"#,
-    ));
+    let weak = change(r#"{"password":"analytical engine","new_password":"short"}"#);
     assert_eq!(error_code(&weak), "weak-password");
-    let r = f.send(with_cookie(
-        "POST",
-        "/change",
-        &pair,
-        Some(&csrf),
-        r#"{"password":"analytical engine","new_password":"difference engine"}"#,
-    ));
+    let r = change(r#"{"password":"analytical engine","new_password":"difference engine"}"#);
     assert_eq!(r.status, 200);
     let new_pair = cookie_pair(&r);
     assert_ne!(new_pair, pair);
