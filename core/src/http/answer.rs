@@ -89,7 +89,7 @@ impl Answer {
         })
     }
 
-    /// `value` as JSON, whatever the client asks for (routes only scripts call).
+    /// `value` as JSON, whatever the client asks for (routes for programs and scripts only).
     pub(crate) fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Self {
         Answer(Response::json(status, value))
     }
