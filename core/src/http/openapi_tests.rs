@@ -3,8 +3,10 @@
 
 use std::collections::BTreeSet;
 
+use super::router::Answers;
 use super::tests::error_code;
 use super::*;
+use crate::error::ErrorCode;
 use crate::testing::Fixture;
 
 fn document() -> serde_json::Value {
@@ -58,7 +60,8 @@ fn document_is_openapi_3_1_and_served_with_this_version() {
 /// The router's tables are the only dispatch, so a route added anywhere shows up here.
 #[test]
 fn document_describes_exactly_the_json_routes() {
-    let routes: Vec<(String, String)> = all_routes()
+    let routes: Vec<(String, String)> = ROUTER
+        .routes()
         .filter(|r| r.answers == Answers::Json)
         .map(|r| (r.method.to_owned(), r.path.to_owned()))
         .collect();

@@ -5,13 +5,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{AuthError, ErrorCode};
 
-use super::{MAX_BODY_BYTES, Request};
+use super::cookies::Cookie;
+pub use super::cookies::{COOKIE_NAME, SECURE_COOKIE_NAME};
+use super::request::{MAX_BODY_BYTES, Request};
 
-/// Name of the session cookie on plain-HTTP loopback deployments.
-pub const COOKIE_NAME: &str = "sesame_session";
-/// Name of the session cookie when `Secure`: the `__Host-` prefix makes browsers refuse it
-/// unless it is Secure, host-only and `Path=/`, so a sibling subdomain cannot plant one.
-pub const SECURE_COOKIE_NAME: &str = "__Host-sesame_session";
 /// Most form fields one body may carry.
 const MAX_FORM_FIELDS: usize = 64;
 
@@ -56,6 +53,41 @@ pub(crate) fn body<T: DeserializeOwned>(req: &Request) -> Result<T, AuthError> {
             format!("The body does not fit this route: {e}."),
         )
     })
+}
+
+/// One body type of a route, by name, for the fuzz targets: decodes a request's body exactly as
+/// the route does, keeping only whether it was accepted.
+#[cfg(feature = "fuzzing")]
+pub(crate) struct BodyParser {
+    /// The name the fuzz targets know it by.
+    pub name: &'static str,
+    /// Decodes a body as the route does.
+    pub parse: fn(&Request) -> Result<(), AuthError>,
+}
+
+#[cfg(feature = "fuzzing")]
+impl BodyParser {
+    /// The parser of body type `T`, named `name`.
+    pub(crate) const fn of<T: DeserializeOwned>(name: &'static str) -> Self {
+        BodyParser {
+            name,
+            parse: |req| body::<T>(req).map(|_| ()),
+        }
+    }
+}
+
+/// Refuses a new password whose confirmation, when the form sent one, differs from it.
+pub(crate) fn check_confirmation(
+    password: &str,
+    confirmation: Option<&str>,
+) -> Result<(), AuthError> {
+    if confirmation.is_some_and(|c| c != password) {
+        return Err(AuthError::new(
+            ErrorCode::InvalidRequest,
+            "The new passwords do not match.",
+        ));
+    }
+    Ok(())
 }
 
 /// Which kind of body the `Content-Type` announces.
@@ -169,12 +201,7 @@ pub(crate) fn credential(req: &Request, cookie_secure: bool) -> Option<Credentia
     if req.header("authorization").is_some() {
         return bearer(req).map(Credential::Bearer);
     }
-    let name = if cookie_secure {
-        SECURE_COOKIE_NAME
-    } else {
-        COOKIE_NAME
-    };
-    cookie(req, name).map(Credential::Cookie)
+    cookie(req, Cookie::Session.name(cookie_secure)).map(Credential::Cookie)
 }
 
 /// The token of `Authorization: Bearer`, if that is how the request authenticates.
@@ -235,40 +262,28 @@ mod tests {
 
     #[test]
     fn bad_bodies_get_their_codes() {
-        let code = |r: Request| body::<Pair>(&r).unwrap_err().code;
-        assert_eq!(
-            code(req("text/plain", b"a")),
-            ErrorCode::UnsupportedMediaType
-        );
-        assert_eq!(
-            code(req("application/json", b"{")),
-            ErrorCode::MalformedJson
-        );
-        assert_eq!(
-            code(req("application/json", b"\xff")),
-            ErrorCode::InvalidEncoding
-        );
-        assert_eq!(
-            code(req("application/x-www-form-urlencoded", b"a=%ff")),
-            ErrorCode::InvalidEncoding
-        );
-        assert_eq!(
-            code(req("application/json", b"[1]")),
-            ErrorCode::InvalidRequest
-        );
-        assert_eq!(
-            code(req("application/json", br#"{"a":1}"#)),
-            ErrorCode::InvalidRequest
-        );
-        assert_eq!(
-            code(req("application/x-www-form-urlencoded", b"a=1&a=2")),
-            ErrorCode::InvalidRequest
-        );
+        const JSON: &str = "application/json";
+        const FORM: &str = "application/x-www-form-urlencoded";
         let big = vec![b' '; MAX_BODY_BYTES + 1];
-        assert_eq!(
-            code(req("application/json", &big)),
-            ErrorCode::PayloadTooLarge
-        );
+        let cases: [(&str, &[u8], ErrorCode); 8] = [
+            ("text/plain", b"a", ErrorCode::UnsupportedMediaType),
+            (JSON, b"{", ErrorCode::MalformedJson),
+            (JSON, b"\xff", ErrorCode::InvalidEncoding),
+            (FORM, b"a=%ff", ErrorCode::InvalidEncoding),
+            (JSON, b"[1]", ErrorCode::InvalidRequest),
+            (JSON, br#"{"a":1}"#, ErrorCode::InvalidRequest),
+            (FORM, b"a=1&a=2", ErrorCode::InvalidRequest),
+            (JSON, &big, ErrorCode::PayloadTooLarge),
+        ];
+        for (content_type, bytes, expected) in cases {
+            let code = body::<Pair>(&req(content_type, bytes)).unwrap_err().code;
+            assert_eq!(
+                code,
+                expected,
+                "{content_type} {:?}",
+                &bytes[..bytes.len().min(16)]
+            );
+        }
     }
 
     #[test]

@@ -28,6 +28,16 @@ fn login(email: &str, password: &str, peer: &str, headers: &[(&str, &str)]) -> R
     req
 }
 
+/// Ada's sign-in from the connection `peer`, with extra headers.
+fn ada_from(f: &Fixture, peer: &str, headers: &[(&str, &str)]) -> Response {
+    f.send(login("ada@example.com", PW, peer, headers))
+}
+
+/// A sign-in of `email` with a wrong password from the connection `peer`, with extra headers.
+fn wrong_from(f: &Fixture, email: &str, peer: &str, headers: &[(&str, &str)]) -> Response {
+    f.send(login(email, "wrong wrong", peer, headers))
+}
+
 fn behind_proxy(list: &str) -> Fixture {
     let mut f = Fixture::new();
     f.config.trusted_proxies = list.parse().unwrap();
@@ -46,23 +56,22 @@ fn recorded_address(f: &Fixture, r: &Response) -> serde_json::Value {
 fn a_trusted_proxy_names_the_client_for_records_and_throttles() {
     let f = behind_proxy("10.0.0.0/8");
     registered(&f);
-    let r = f.send(login(
-        "ada@example.com",
-        PW,
+    let r = ada_from(
+        &f,
         "10.0.0.2",
         &[("x-forwarded-for", "203.0.113.1, 192.0.2.7")],
-    ));
+    );
     assert_eq!(r.status, 200);
     assert_eq!(recorded_address(&f, &r), "192.0.2.7");
 
     // Each client behind the proxy has its own allowance.
     let attempt = |client: &str, i: u32| {
-        f.send(login(
+        wrong_from(
+            &f,
             &format!("user{i}@example.com"),
-            "wrong wrong",
             "10.0.0.2",
             &[("x-forwarded-for", client)],
-        ))
+        )
         .status
     };
     for i in 0..3 {
@@ -89,42 +98,36 @@ fn forwarding_headers_from_anyone_else_are_ignored() {
     // No trusted proxy at all.
     let f = behind_proxy("");
     registered(&f);
-    let r = f.send(login(
-        "ada@example.com",
-        PW,
+    let r = ada_from(
+        &f,
         "10.0.0.2",
         &[
             ("x-forwarded-for", "192.0.2.7"),
             ("forwarded", "for=192.0.2.7"),
         ],
-    ));
+    );
     assert_eq!(recorded_address(&f, &r), "10.0.0.2");
     // A peer outside the trusted proxies.
     let f = behind_proxy("10.0.0.0/8");
     registered(&f);
-    let r = f.send(login(
-        "ada@example.com",
-        PW,
-        "198.51.100.3",
-        &[("x-forwarded-for", "192.0.2.7")],
-    ));
+    let r = ada_from(&f, "198.51.100.3", &[("x-forwarded-for", "192.0.2.7")]);
     assert_eq!(recorded_address(&f, &r), "198.51.100.3");
     for i in 0..3 {
         let spoofed = format!("192.0.2.{i}");
-        let r = f.send(login(
+        let r = wrong_from(
+            &f,
             &format!("user{i}@example.com"),
-            "wrong wrong",
             "198.51.100.4",
             &[("x-forwarded-for", &spoofed)],
-        ));
+        );
         assert_eq!(r.status, 401);
     }
-    let r = f.send(login(
+    let r = wrong_from(
+        &f,
         "user9@example.com",
-        "wrong wrong",
         "198.51.100.4",
         &[("x-forwarded-for", "192.0.2.99")],
-    ));
+    );
     assert_eq!(r.status, 429, "the spoofed header picked no new bucket");
 }
 
@@ -155,7 +158,7 @@ fn a_secure_deployment_ignores_a_plain_named_session_cookie() {
     let f = Fixture::new();
     assert!(f.config.cookie_secure);
     registered(&f);
-    let r = f.send(login("ada@example.com", PW, "192.0.2.7", &[]));
+    let r = ada_from(&f, "192.0.2.7", &[]);
     let pair = r.header("set-cookie").unwrap().split(';').next().unwrap();
     let token = pair.strip_prefix("__Host-sesame_session=").unwrap();
     let me = |cookie: &str| f.send(Request::new("GET", "/me").with_header("cookie", cookie));
@@ -222,25 +225,23 @@ fn doubtful_forwarding_headers_from_a_trusted_proxy_are_refused() {
         );
     }
     // The same headers from a peer that is not a trusted proxy are ignored, not refused.
-    let r = f.send(login(
-        "ada@example.com",
-        PW,
+    let r = ada_from(
+        &f,
         "192.0.2.9",
         &[
             ("forwarded", "for=198.51.100.7"),
             ("x-forwarded-for", "203.0.113.5"),
         ],
-    ));
+    );
     assert_eq!(r.status, 200);
     // Agreeing, well-formed headers pass.
-    let r = f.send(login(
-        "ada@example.com",
-        PW,
+    let r = ada_from(
+        &f,
         "10.0.0.1",
         &[
             ("forwarded", "for=203.0.113.5"),
             ("x-forwarded-for", "203.0.113.5"),
         ],
-    ));
+    );
     assert_eq!(r.status, 200);
 }

@@ -1,20 +1,52 @@
 use super::*;
+use crate::error::ErrorCode;
 use crate::testing::Fixture;
 
 impl Fixture {
-    pub(super) fn send(&self, req: Request) -> Response {
+    /// `req` through the router.
+    pub(crate) fn send(&self, req: Request) -> Response {
         handle(&self.sesame(), &req)
     }
+
+    /// A JSON request with `body`.
     fn json(&self, method: &str, path: &str, body: &str) -> Response {
-        self.send(
-            Request::new(method, path)
-                .with_header("content-type", "application/json")
-                .with_body(body.as_bytes().to_vec()),
-        )
+        self.json_with(method, path, &[], body)
+    }
+
+    /// A JSON post of an email and a password to `path` (`/register`, `/login`).
+    fn sign(&self, path: &str, email: &str, password: &str) -> Response {
+        let body = serde_json::json!({"email": email, "password": password});
+        self.json("POST", path, &body.to_string())
+    }
+
+    /// A JSON request with `body` and extra headers.
+    pub(crate) fn json_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Response {
+        let mut req = Request::new(method, path)
+            .with_header("content-type", "application/json")
+            .with_body(body.as_bytes().to_vec());
+        for (name, value) in headers {
+            req = req.with_header(name, value);
+        }
+        self.send(req)
     }
 }
 
-pub(super) fn body_json(r: &Response) -> serde_json::Value {
+/// Every Set-Cookie value of the response.
+pub(crate) fn set_cookies(r: &Response) -> Vec<&str> {
+    r.headers
+        .iter()
+        .filter(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+pub(crate) fn body_json(r: &Response) -> serde_json::Value {
     serde_json::from_slice(&r.body).unwrap()
 }
 
@@ -30,24 +62,16 @@ fn me_status(f: &Fixture, pair: &str) -> u16 {
         .status
 }
 
-pub(super) fn error_code(r: &Response) -> String {
+pub(crate) fn error_code(r: &Response) -> String {
     body_json(r)["error"]["code"].as_str().unwrap().to_owned()
 }
 
 #[test]
 fn register_login_me_logout() {
     let f = Fixture::new();
-    let r = f.json(
-        "POST",
-        "/register",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    let r = f.sign("/register", "ada@example.com", "analytical engine");
     assert_eq!(r.status, 202);
-    let r = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    let r = f.sign("/login", "ada@example.com", "analytical engine");
     assert_eq!(r.status, 200);
     let cookie = r.header("set-cookie").unwrap().to_owned();
     assert!(cookie.starts_with("__Host-sesame_session="));
@@ -81,16 +105,8 @@ fn register_login_me_logout() {
 fn plain_loopback_cookies_are_not_secure() {
     let mut f = Fixture::new();
     f.config.cookie_secure = false;
-    f.json(
-        "POST",
-        "/register",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
-    let r = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    f.sign("/register", "ada@example.com", "analytical engine");
+    let r = f.sign("/login", "ada@example.com", "analytical engine");
     let cookie = r.header("set-cookie").unwrap();
     assert!(cookie.starts_with("sesame_session="));
     assert!(!cookie.contains("Secure"));
@@ -262,16 +278,8 @@ fn every_code_has_a_distinct_spelling_and_a_4xx_or_5xx_status() {
 
 /// Registers ada and signs in; returns (cookie pair, csrf token).
 fn signed_in(f: &Fixture) -> (String, String) {
-    f.json(
-        "POST",
-        "/register",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
-    let r = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    f.sign("/register", "ada@example.com", "analytical engine");
+    let r = f.sign("/login", "ada@example.com", "analytical engine");
     assert_eq!(r.status, 200);
     let pair = cookie_pair(&r);
     let csrf = body_json(&r)["csrf_token"].as_str().unwrap().to_owned();
@@ -352,40 +360,16 @@ fn csrf_rules() {
 fn change_password_ends_other_sessions_and_rotates_this_one() {
     let f = Fixture::new();
     let (pair, csrf) = signed_in(&f);
-    let (other, _) = {
-        let r = f.json(
-            "POST",
-            "/login",
-            r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-        );
-        (cookie_pair(&r), ())
-    };
-    let wrong = f.send(with_cookie(
-        "POST",
-        "/change",
-        &pair,
-        Some(&csrf),
-        r#"{"password":"not it","new_password":"difference engine"}"#,
-    ));
+    let other = cookie_pair(&f.sign("/login", "ada@example.com", "analytical engine"));
+    let change = |body: &str| f.send(with_cookie("POST", "/change", &pair, Some(&csrf), body));
+    let wrong = change(r#"{"password":"not it","new_password":"difference engine"}"#);
     assert_eq!(
         (wrong.status, error_code(&wrong).as_str()),
         (401, "invalid-credentials")
     );
-    let weak = f.send(with_cookie(
-        "POST",
-        "/change",
-        &pair,
-        Some(&csrf),
-        r#"{"password":"analytical engine","new_password":"short"}"#,
-    ));
+    let weak = change(r#"{"password":"analytical engine","new_password":"short"}"#);
     assert_eq!(error_code(&weak), "weak-password");
-    let r = f.send(with_cookie(
-        "POST",
-        "/change",
-        &pair,
-        Some(&csrf),
-        r#"{"password":"analytical engine","new_password":"difference engine"}"#,
-    ));
+    let r = change(r#"{"password":"analytical engine","new_password":"difference engine"}"#);
     assert_eq!(r.status, 200);
     let new_pair = cookie_pair(&r);
     assert_ne!(new_pair, pair);
@@ -393,17 +377,9 @@ fn change_password_ends_other_sessions_and_rotates_this_one() {
         assert_eq!(me_status(&f, old), 401);
     }
     assert_eq!(me_status(&f, &new_pair), 200);
-    let r = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"ada@example.com","password":"difference engine"}"#,
-    );
+    let r = f.sign("/login", "ada@example.com", "difference engine");
     assert_eq!(r.status, 200);
-    let r = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    let r = f.sign("/login", "ada@example.com", "analytical engine");
     assert_eq!(r.status, 401);
 }
 
@@ -430,48 +406,25 @@ fn list_and_revoke_sessions_only_ones_own() {
     assert_eq!(phone["address"], "192.0.2.7");
 
     // Grace cannot end Ada's session.
-    f.json(
-        "POST",
-        "/register",
-        r#"{"email":"grace@example.com","password":"cobol compiler"}"#,
-    );
-    let g = f.json(
-        "POST",
-        "/login",
-        r#"{"email":"grace@example.com","password":"cobol compiler"}"#,
-    );
+    f.sign("/register", "grace@example.com", "cobol compiler");
+    let g = f.sign("/login", "grace@example.com", "cobol compiler");
     let g_pair = cookie_pair(&g);
     let g_csrf = body_json(&g)["csrf_token"].as_str().unwrap().to_owned();
     let body = format!(r#"{{"id":"{}"}}"#, phone["id"].as_str().unwrap());
-    let r = f.send(with_cookie(
-        "POST",
-        "/sessions/revoke",
-        &g_pair,
-        Some(&g_csrf),
-        &body,
-    ));
+    let post = |path: &str, pair: &str, csrf: &str, body: &str| {
+        f.send(with_cookie("POST", path, pair, Some(csrf), body))
+    };
+    let r = post("/sessions/revoke", &g_pair, &g_csrf, &body);
     assert_eq!(r.status, 404);
     assert_eq!(me_status(&f, &second_pair), 200);
 
     // Ada can.
-    let r = f.send(with_cookie(
-        "POST",
-        "/sessions/revoke",
-        &pair,
-        Some(&csrf),
-        &body,
-    ));
+    let r = post("/sessions/revoke", &pair, &csrf, &body);
     assert_eq!(r.status, 200);
     assert_eq!(me_status(&f, &second_pair), 401);
 
     // Sign out everywhere ends the rest.
-    let r = f.send(with_cookie(
-        "POST",
-        "/logout-everywhere",
-        &pair,
-        Some(&csrf),
-        "",
-    ));
+    let r = post("/logout-everywhere", &pair, &csrf, "");
     assert_eq!(body_json(&r)["sessions_ended"], 1);
     assert_eq!(me_status(&f, &pair), 401);
     assert_eq!(me_status(&f, &g_pair), 200);
@@ -520,11 +473,7 @@ fn forward_auth_checks_roles_and_permissions() {
 #[test]
 fn throttling_per_account_and_per_address_with_retry_after() {
     let f = Fixture::new();
-    f.json(
-        "POST",
-        "/register",
-        r#"{"email":"ada@example.com","password":"analytical engine"}"#,
-    );
+    f.sign("/register", "ada@example.com", "analytical engine");
     let attempt = |email: &str, addr: &str| {
         f.send(
             Request::new("POST", "/login")

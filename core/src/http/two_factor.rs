@@ -1,4 +1,4 @@
-//! The two-factor routes, with Flask-Security's names, and their pages.
+//! The two-factor routes, with Flask-Security's names.
 //!
 //! | route                     | what                                                          |
 //! |---------------------------|---------------------------------------------------------------|
@@ -12,169 +12,119 @@
 //! without cookies), never by the session cookie, so every other route sees it as signed out.
 //! `/tf-validate` and `/mf-recovery` without a live pending sign-in sign the caller out.
 
-use serde::Deserialize;
+mod pages;
 
-use super::pages::{alert, escape, layout, notice_signed_in, post_button};
-use super::{Format, Request, Response, Route, parse, secure_attr, session_cookie, signed_in};
-use crate::Sesame;
-use crate::error::{Error, ErrorCode};
-use crate::sessions::IssuedSession;
-use crate::two_factor::{Method, PendingLogin, Reauth, TotpEnrolment, TwoFactorStatus};
+use serde::{Deserialize, Serialize};
 
-/// Name of the pending-sign-in cookie on plain-HTTP loopback deployments.
-pub const PENDING_COOKIE_NAME: &str = "sesame_tf";
-/// Name of the pending-sign-in cookie when `Secure` (host-only, see the session cookie).
-pub const SECURE_PENDING_COOKIE_NAME: &str = "__Host-sesame_tf";
+use self::pages::{code_form, enabled_html, recovery_codes_html, select_html, setup_html};
+use super::answer::{Answer, Page};
+use super::bodies::{self, Message, method_names};
+use super::cookies::Cookie;
+pub use super::cookies::{PENDING_COOKIE_NAME, SECURE_PENDING_COOKIE_NAME};
+use super::pages::notice_signed_in;
+use super::parse;
+#[cfg(feature = "fuzzing")]
+use super::parse::BodyParser;
+use super::router::{Call, ErrorPage, Handler, Route};
+use crate::error::{AuthError, Error, ErrorCode};
+use crate::two_factor::{Method, Reauth, TwoFactorStatus};
 
-/// The routes this module answers (see [`super::Route`]).
-pub(super) const ROUTES: [Route; 10] = [
-    Route::json("GET", "/tf-setup", setup_page),
-    Route::json("POST", "/tf-setup", setup),
-    Route::json("GET", "/tf-select", select_page),
-    Route::json("POST", "/tf-select", select),
-    Route::json("GET", "/tf-validate", totp_page),
-    Route::json("POST", "/tf-validate", complete_totp),
-    Route::json("GET", "/mf-recovery", recovery_page),
-    Route::json("POST", "/mf-recovery", complete_recovery),
-    Route::json("GET", "/mf-recovery-codes", recovery_codes_page),
-    Route::json("POST", "/mf-recovery-codes", generate_recovery_codes),
+/// The routes this group answers; a failure for want of a sign-in also ends the pending one.
+pub(crate) const ROUTES: [Route; 10] = [
+    route("GET", "/tf-setup", setup_page, Some(setup_error)),
+    route("POST", "/tf-setup", setup, Some(setup_error)),
+    route("GET", "/tf-select", select_page, None),
+    route("POST", "/tf-select", select, None),
+    route("GET", "/tf-validate", totp_page, Some(totp_error)),
+    route("POST", "/tf-validate", complete_totp, Some(totp_error)),
+    route("GET", "/mf-recovery", recovery_page, Some(recovery_error)),
+    route(
+        "POST",
+        "/mf-recovery",
+        complete_recovery,
+        Some(recovery_error),
+    ),
+    route("GET", "/mf-recovery-codes", recovery_codes_page, None),
+    route("POST", "/mf-recovery-codes", generate_recovery_codes, None),
 ];
 
-fn totp_page(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    code_page(sesame, req, format, Method::Totp)
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    handler: Handler,
+    error_page: Option<ErrorPage>,
+) -> Route {
+    let route = Route::json(method, path, handler).ending_pending_sign_in();
+    match error_page {
+        Some(page) => route.with_error_page(page),
+        None => route,
+    }
 }
 
-fn complete_totp(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    complete(sesame, req, format, Method::Totp)
+/// The methods that finish a pending sign-in with a typed code (a passkey finishes it at
+/// `/wan-signin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CodeMethod {
+    /// A code from an authenticator app.
+    Totp,
+    /// One of the user's recovery codes.
+    RecoveryCode,
 }
 
-fn recovery_page(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    code_page(sesame, req, format, Method::RecoveryCode)
+fn totp_page(call: &Call<'_>) -> Result<Answer, Error> {
+    code_page(call, CodeMethod::Totp)
 }
 
-fn complete_recovery(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    format: Format,
-) -> Result<Response, Error> {
-    complete(sesame, req, format, Method::RecoveryCode)
+fn complete_totp(call: &Call<'_>) -> Result<Answer, Error> {
+    complete(call, CodeMethod::Totp)
 }
 
-/// The answer to a password sign-in that needs a second factor: the pending cookie, and the
-/// next page for browsers or the methods for JSON clients.
-pub(super) fn pending_response(
-    sesame: &Sesame<'_>,
-    pending: &PendingLogin,
-    format: Format,
-    include_token: bool,
-) -> Response {
-    let response = match format {
-        Format::Html => Response::redirect(next_page(&pending.methods)),
-        Format::Json => {
-            let mut json = serde_json::json!({
-                "status": "second-factor-required",
-                "tf_required": true,
-                "methods": method_names(&pending.methods),
-                "expires_at_ms": pending.expires_at_ms,
-            });
-            if include_token {
-                json["tf_token"] = pending.token.expose().into();
-            }
-            Response::json(200, &json)
-        }
-    };
-    let max_age = sesame.config().two_factor.pending_ms / 1000;
-    response.with_header(
-        "set-cookie",
-        format!(
-            "{}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
-            pending_cookie_name(sesame),
-            pending.token.expose(),
-            secure_attr(sesame)
-        ),
-    )
+fn recovery_page(call: &Call<'_>) -> Result<Answer, Error> {
+    code_page(call, CodeMethod::RecoveryCode)
 }
 
-/// The error page of a two-factor route for browsers: the route's form again, with the
-/// message. `None` for routes this module does not answer.
-pub(super) fn error_page(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    public: &crate::AuthError,
-) -> Option<Response> {
-    let (status, message) = (public.code.http_status(), public.message.as_str());
-    // Without a pending sign-in or a session there is no form to show again: the generic
-    // error page offers to sign in.
-    if public.code == ErrorCode::Unauthenticated {
+fn complete_recovery(call: &Call<'_>) -> Result<Answer, Error> {
+    complete(call, CodeMethod::RecoveryCode)
+}
+
+fn totp_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
+    code_error(call, error, CodeMethod::Totp)
+}
+
+fn recovery_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
+    code_error(call, error, CodeMethod::RecoveryCode)
+}
+
+/// The code form again, with the message. Without a pending sign-in there is no form to show
+/// again: the generic error page offers to sign in.
+fn code_error(call: &Call<'_>, error: &AuthError, method: CodeMethod) -> Option<Page> {
+    (error.code != ErrorCode::Unauthenticated)
+        .then(|| Page::Html(code_form(method, totp_digits(call), Some(&error.message))))
+}
+
+/// The setup page again, with the message.
+fn setup_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
+    if error.code == ErrorCode::Unauthenticated {
         return None;
     }
-    let page = match req.path() {
-        "/tf-validate" => code_form(
-            Method::Totp,
-            sesame.config().two_factor.totp_digits,
-            Some(message),
-        ),
-        "/mf-recovery" => code_form(Method::RecoveryCode, 0, Some(message)),
-        "/tf-setup" => {
-            // Re-read the session as a GET would: the form shows again even after a CSRF
-            // refusal, with the token it needs.
-            let mut view = req.clone();
-            view.method = "GET".into();
-            let (info, _) = signed_in(sesame, &view).ok()?;
-            let status_now = sesame.two_factor_status(&info.user.id).ok()?;
-            let enrolment = sesame.current_totp_enrolment(&info).ok()?;
-            setup_html(
-                &status_now,
-                enrolment.as_ref(),
-                &info.csrf_token,
-                Some(message),
-            )
-        }
-        _ => return None,
-    };
-    Some(Response::html(status, page))
+    // The session as a GET would read it: the form shows again even after a CSRF refusal,
+    // with the token it needs.
+    let (info, _) = call.caller.login(call.sesame).ok()?;
+    let status = call.sesame.two_factor_status(&info.user.id).ok()?;
+    let enrolment = call.sesame.current_totp_enrolment(&info).ok()?;
+    Some(Page::Html(setup_html(
+        &status,
+        enrolment.as_ref(),
+        &info.csrf_token,
+        Some(&error.message),
+    )))
 }
 
-/// The Set-Cookie value that removes the pending-sign-in cookie.
-pub(super) fn clear_pending_cookie(sesame: &Sesame<'_>) -> String {
-    format!(
-        "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
-        pending_cookie_name(sesame),
-        secure_attr(sesame)
-    )
+fn totp_digits(call: &Call<'_>) -> u32 {
+    call.sesame.config().two_factor.totp_digits
 }
 
-fn pending_cookie_name(sesame: &Sesame<'_>) -> &'static str {
-    if sesame.config().cookie_secure {
-        SECURE_PENDING_COOKIE_NAME
-    } else {
-        PENDING_COOKIE_NAME
-    }
-}
-
-/// The pending token: the body's `tf_token` when given, else the pending cookie.
-pub(super) fn pending_token(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    from_body: Option<String>,
-) -> Option<String> {
-    from_body.or_else(|| parse::cookie(req, pending_cookie_name(sesame)))
-}
-
-fn method_names(methods: &[Method]) -> Vec<&'static str> {
-    methods.iter().map(|m| m.as_str()).collect()
-}
-
-/// Where a browser goes next: the choice when there is one, else the only method's form.
-fn next_page(methods: &[Method]) -> &'static str {
-    match methods {
-        [Method::RecoveryCode] => "/mf-recovery",
-        [Method::Webauthn] => "/wan-signin",
-        [_] | [] => "/tf-validate",
-        _ => "/tf-select",
-    }
-}
-
+/// Where a browser goes to finish with `method`.
 fn method_page(method: Method) -> &'static str {
     match method {
         Method::Totp => "/tf-validate",
@@ -183,26 +133,35 @@ fn method_page(method: Method) -> &'static str {
     }
 }
 
-fn status_json(status: &TwoFactorStatus) -> serde_json::Value {
-    serde_json::json!({
-        "totp_enabled": status.totp_enabled,
-        "enrolment_pending": status.enrolment_pending,
-        "recovery_codes_left": status.recovery_codes_left,
-    })
+/// The body of `GET /tf-setup`.
+#[derive(Serialize)]
+struct StatusBody {
+    enrolment_pending: bool,
+    recovery_codes_left: u32,
+    totp_enabled: bool,
 }
 
-fn setup_page(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    let (info, _) = signed_in(sesame, req)?;
-    let status = sesame.two_factor_status(&info.user.id)?;
-    Ok(match format {
-        Format::Json => Response::json(200, &status_json(&status)),
-        Format::Html => {
-            let enrolment = sesame.current_totp_enrolment(&info)?;
-            Response::html(
-                200,
-                setup_html(&status, enrolment.as_ref(), &info.csrf_token, None),
-            )
+impl From<&TwoFactorStatus> for StatusBody {
+    fn from(status: &TwoFactorStatus) -> Self {
+        StatusBody {
+            enrolment_pending: status.enrolment_pending,
+            recovery_codes_left: status.recovery_codes_left,
+            totp_enabled: status.totp_enabled,
         }
+    }
+}
+
+fn setup_page(call: &Call<'_>) -> Result<Answer, Error> {
+    let (info, _) = call.caller.signed_in(call.sesame)?;
+    let status = call.sesame.two_factor_status(&info.user.id)?;
+    Answer::try_of(call.format, 200, &StatusBody::from(&status), || {
+        let enrolment = call.sesame.current_totp_enrolment(&info)?;
+        Ok(Page::Html(setup_html(
+            &status,
+            enrolment.as_ref(),
+            &info.csrf_token,
+            None,
+        )))
     })
 }
 
@@ -216,32 +175,42 @@ struct SetupBody {
     password: Option<String>,
 }
 
-fn setup(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    let (info, _) = signed_in(sesame, req)?;
-    let body: SetupBody = parse::body(req)?;
+/// A started TOTP enrolment: the secret, as a URI and a QR code too.
+#[derive(Serialize)]
+struct EnrolmentStarted<'a> {
+    algorithm: &'static str,
+    digits: u32,
+    otpauth_uri: &'a str,
+    period: u64,
+    qr_svg: &'a str,
+    secret: &'a str,
+    status: &'static str,
+}
+
+fn setup(call: &Call<'_>) -> Result<Answer, Error> {
+    let sesame = call.sesame;
+    let (info, _) = call.caller.signed_in(sesame)?;
+    let body: SetupBody = parse::body(call.req)?;
     match (body.setup.as_deref(), body.code, body.password) {
         (Some("authenticator"), _, _) => {
             let enrolment = sesame.start_totp(&info)?;
-            Ok(match format {
-                Format::Json => Response::json(
-                    200,
-                    &serde_json::json!({
-                        "status": "enrolment-started",
-                        "secret": enrolment.secret_base32.as_str(),
-                        "otpauth_uri": enrolment.otpauth_uri.as_str(),
-                        "qr_svg": enrolment.qr_svg,
-                        "algorithm": enrolment.algorithm.as_str(),
-                        "digits": enrolment.digits,
-                        "period": enrolment.period_secs,
-                    }),
-                ),
-                Format::Html => {
-                    let status = sesame.two_factor_status(&info.user.id)?;
-                    Response::html(
-                        200,
-                        setup_html(&status, Some(&enrolment), &info.csrf_token, None),
-                    )
-                }
+            let started = EnrolmentStarted {
+                algorithm: enrolment.algorithm.as_str(),
+                digits: enrolment.digits,
+                otpauth_uri: enrolment.otpauth_uri.as_str(),
+                period: enrolment.period_secs,
+                qr_svg: &enrolment.qr_svg,
+                secret: enrolment.secret_base32.as_str(),
+                status: "enrolment-started",
+            };
+            Answer::try_of(call.format, 200, &started, || {
+                let status = sesame.two_factor_status(&info.user.id)?;
+                Ok(Page::Html(setup_html(
+                    &status,
+                    Some(&enrolment),
+                    &info.csrf_token,
+                    None,
+                )))
             })
         }
         (Some("disable"), code, password) => {
@@ -256,33 +225,58 @@ fn setup(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response,
                     ));
                 }
             };
-            sesame.disable_two_factor(&info, proof, &req.client())?;
+            sesame.disable_two_factor(&info, proof, &call.req.client())?;
             const DONE: &str =
                 "Two-factor authentication is off and your recovery codes are deleted.";
-            Ok(match format {
-                Format::Json => Response::json(
-                    200,
-                    &serde_json::json!({"status": "disabled", "message": DONE}),
-                ),
-                Format::Html => Response::html(200, notice_signed_in("Two-factor off", DONE)),
-            })
+            let disabled = Message {
+                message: DONE,
+                status: "disabled",
+            };
+            Ok(Answer::of(call.format, 200, &disabled, || {
+                Page::Html(notice_signed_in("Two-factor off", DONE))
+            }))
         }
         (None, Some(code), _) => {
             sesame.confirm_totp(&info, &code)?;
             const DONE: &str = "Two-factor authentication is on. Generate recovery codes now, in case you lose your phone.";
-            Ok(match format {
-                Format::Json => Response::json(
-                    200,
-                    &serde_json::json!({"status": "enabled", "message": DONE}),
-                ),
-                Format::Html => Response::html(200, enabled_html(&info.csrf_token, DONE)),
-            })
+            let enabled = Message {
+                message: DONE,
+                status: "enabled",
+            };
+            Ok(Answer::of(call.format, 200, &enabled, || {
+                Page::Html(enabled_html(&info.csrf_token, DONE))
+            }))
         }
         _ => Err(Error::rejected(
             ErrorCode::InvalidRequest,
             "Send setup=authenticator to start, code to confirm, or setup=disable with password or code.",
         )),
     }
+}
+
+/// The methods that can finish the pending sign-in.
+#[derive(Serialize)]
+struct Methods {
+    methods: Vec<&'static str>,
+}
+
+/// The methods of the request's pending sign-in (cookie, or `tf_token` from the body).
+fn pending_methods(call: &Call<'_>, from_body: Option<String>) -> Result<Vec<Method>, Error> {
+    let token = call
+        .caller
+        .pending_token(from_body)
+        .ok_or(Error::NoSession("no pending sign-in"))?;
+    call.sesame.pending_methods(&token)
+}
+
+fn select_page(call: &Call<'_>) -> Result<Answer, Error> {
+    let methods = pending_methods(call, None)?;
+    let body = Methods {
+        methods: method_names(&methods),
+    };
+    Ok(Answer::of(call.format, 200, &body, || {
+        Page::Html(select_html(&methods))
+    }))
 }
 
 #[derive(Deserialize)]
@@ -292,22 +286,16 @@ struct SelectBody {
     tf_token: Option<String>,
 }
 
-fn select_page(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    let token = pending_token(sesame, req, None).ok_or(Error::NoSession("no pending sign-in"))?;
-    let methods = sesame.pending_methods(&token)?;
-    Ok(match format {
-        Format::Json => {
-            Response::json(200, &serde_json::json!({"methods": method_names(&methods)}))
-        }
-        Format::Html => Response::html(200, select_html(&methods)),
-    })
+/// The method chosen, and the page that finishes with it.
+#[derive(Serialize)]
+struct Chosen {
+    method: &'static str,
+    next: &'static str,
 }
 
-fn select(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    let body: SelectBody = parse::body(req)?;
-    let token =
-        pending_token(sesame, req, body.tf_token).ok_or(Error::NoSession("no pending sign-in"))?;
-    let methods = sesame.pending_methods(&token)?;
+fn select(call: &Call<'_>) -> Result<Answer, Error> {
+    let body: SelectBody = parse::body(call.req)?;
+    let methods = pending_methods(call, body.tf_token)?;
     let chosen = Method::parse(&body.method)
         .filter(|m| methods.contains(m))
         .ok_or_else(|| {
@@ -316,32 +304,22 @@ fn select(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response
                 format!("Choose one of: {}.", method_names(&methods).join(", ")),
             )
         })?;
-    Ok(match format {
-        Format::Html => Response::redirect(method_page(chosen)),
-        Format::Json => Response::json(
-            200,
-            &serde_json::json!({"method": chosen.as_str(), "next": method_page(chosen)}),
-        ),
-    })
+    let next = method_page(chosen);
+    let body = Chosen {
+        method: chosen.as_str(),
+        next,
+    };
+    Ok(Answer::of(call.format, 200, &body, || Page::Redirect(next)))
 }
 
-fn code_page(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    format: Format,
-    method: Method,
-) -> Result<Response, Error> {
-    let token = pending_token(sesame, req, None).ok_or(Error::NoSession("no pending sign-in"))?;
-    let methods = sesame.pending_methods(&token)?;
-    Ok(match format {
-        Format::Json => {
-            Response::json(200, &serde_json::json!({"methods": method_names(&methods)}))
-        }
-        Format::Html => Response::html(
-            200,
-            code_form(method, sesame.config().two_factor.totp_digits, None),
-        ),
-    })
+fn code_page(call: &Call<'_>, method: CodeMethod) -> Result<Answer, Error> {
+    let methods = pending_methods(call, None)?;
+    let body = Methods {
+        methods: method_names(&methods),
+    };
+    Ok(Answer::of(call.format, 200, &body, || {
+        Page::Html(code_form(method, totp_digits(call), None))
+    }))
 }
 
 #[derive(Deserialize)]
@@ -356,463 +334,90 @@ struct CodeBody {
 /// `POST /tf-validate` and `POST /mf-recovery`: finish the pending sign-in. Without a live
 /// pending sign-in the caller is signed out: any session the request carries ends, and both
 /// cookies are cleared.
-fn complete(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    format: Format,
-    method: Method,
-) -> Result<Response, Error> {
-    let body: Result<CodeBody, _> = parse::body(req);
-    let (code, from_body, include_token) = match body {
-        Ok(b) => (Some(b.code), b.tf_token, b.include_token),
-        Err(_) => (None, None, false),
-    };
-    let token = pending_token(sesame, req, from_body);
+fn complete(call: &Call<'_>, method: CodeMethod) -> Result<Answer, Error> {
+    let sesame = call.sesame;
+    let parsed: Result<CodeBody, AuthError> = parse::body(call.req);
+    let from_body = parsed.as_ref().ok().and_then(|b| b.tf_token.clone());
     // Only a missing pending sign-in signs out; a store failure is reported as such.
-    let live = match &token {
-        Some(t) => match sesame.pending_methods(t) {
-            Ok(_) => true,
-            Err(Error::NoSession(_)) => false,
+    let live = match call.caller.pending_token(from_body) {
+        Some(token) => match sesame.pending_methods(&token) {
+            Ok(_) => Some(token),
+            Err(Error::NoSession(_)) => None,
             Err(e) => return Err(e),
         },
-        None => false,
+        None => None,
     };
-    if !live {
+    let Some(token) = live else {
         // Signing out changes state: a cookie session is ended only with its CSRF token, so
         // another page cannot sign the user out through this route.
-        if let Ok((_, credential)) = super::signed_in(sesame, req) {
+        if let Ok((_, credential)) = call.caller.signed_in(sesame) {
             sesame.logout(credential.token())?;
         }
         return Err(Error::NoSession("no pending sign-in"));
-    }
-    let (Some(token), Some(code)) = (token, code) else {
-        // Re-parse to report what is wrong with the body.
-        let _: CodeBody = parse::body(req)?;
-        return Err(Error::rejected(ErrorCode::InvalidRequest, "Send the code."));
     };
-    let client = req.client();
+    let body = parsed?;
+    let client = call.req.client();
     let session = match method {
-        Method::Totp => sesame.complete_totp(&token, &code, &client)?,
-        Method::RecoveryCode => sesame.complete_recovery(&token, &code, &client)?,
-        Method::Webauthn => {
-            return Err(Error::rejected(
-                ErrorCode::InvalidRequest,
-                "Finish with your passkey or security key at /wan-signin.",
-            ));
-        }
+        CodeMethod::Totp => sesame.complete_totp(&token, &body.code, &client)?,
+        CodeMethod::RecoveryCode => sesame.complete_recovery(&token, &body.code, &client)?,
     };
-    Ok(signed_in_response(sesame, &session, format, include_token)
-        .with_header("set-cookie", clear_pending_cookie(sesame)))
+    Ok(
+        bodies::signed_in(sesame, &session, call.format, body.include_token)
+            .with_cookie(Cookie::Pending.clear(sesame)),
+    )
 }
 
-fn signed_in_response(
-    sesame: &Sesame<'_>,
-    session: &IssuedSession,
-    format: Format,
-    include_token: bool,
-) -> Response {
-    let response = match format {
-        Format::Html => Response::redirect("/me"),
-        Format::Json => {
-            let mut json = serde_json::json!({
-                "user": &session.user,
-                "csrf_token": session.csrf_token,
-                "expires_at_ms": session.expires_at_ms,
-            });
-            if include_token {
-                json["token"] = session.token.expose().into();
-            }
-            Response::json(200, &json)
-        }
+/// How many recovery codes are left.
+#[derive(Serialize)]
+struct CodesLeft {
+    recovery_codes_left: u32,
+}
+
+fn recovery_codes_page(call: &Call<'_>) -> Result<Answer, Error> {
+    let (info, _) = call.caller.signed_in(call.sesame)?;
+    let status = call.sesame.two_factor_status(&info.user.id)?;
+    let left = CodesLeft {
+        recovery_codes_left: status.recovery_codes_left,
     };
-    response.with_header("set-cookie", session_cookie(sesame, session))
+    Ok(Answer::of(call.format, 200, &left, || {
+        Page::Html(recovery_codes_html(&status, &info.csrf_token, None))
+    }))
 }
 
-fn recovery_codes_page(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    format: Format,
-) -> Result<Response, Error> {
-    let (info, _) = signed_in(sesame, req)?;
-    let status = sesame.two_factor_status(&info.user.id)?;
-    Ok(match format {
-        Format::Json => Response::json(
-            200,
-            &serde_json::json!({"recovery_codes_left": status.recovery_codes_left}),
-        ),
-        Format::Html => Response::html(200, recovery_codes_html(&status, &info.csrf_token, None)),
-    })
+/// A fresh set of recovery codes, shown this once.
+#[derive(Serialize)]
+struct FreshCodes<'a> {
+    recovery_codes: &'a [&'a str],
 }
 
-fn generate_recovery_codes(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    format: Format,
-) -> Result<Response, Error> {
-    let (info, _) = signed_in(sesame, req)?;
-    let codes = sesame.generate_recovery_codes(&info)?;
+fn generate_recovery_codes(call: &Call<'_>) -> Result<Answer, Error> {
+    let (info, _) = call.caller.signed_in(call.sesame)?;
+    let codes = call.sesame.generate_recovery_codes(&info)?;
     let list: Vec<&str> = codes.0.iter().map(|c| c.as_str()).collect();
-    Ok(match format {
-        Format::Json => Response::json(200, &serde_json::json!({"recovery_codes": list})),
-        Format::Html => {
-            let status = sesame.two_factor_status(&info.user.id)?;
-            Response::html(
-                200,
-                recovery_codes_html(&status, &info.csrf_token, Some(&list)),
-            )
-        }
-    })
-}
-
-// Pages. Plain forms: no script, every input labelled, codes typed with the numeric keyboard
-// and offered for autofill (`autocomplete="one-time-code"`).
-
-fn setup_html(
-    status: &TwoFactorStatus,
-    enrolment: Option<&TotpEnrolment>,
-    csrf_token: &str,
-    error: Option<&str>,
-) -> String {
-    let body = if status.totp_enabled {
-        format!(
-            "<p>Two-factor authentication is <strong>on</strong>. Recovery codes left: {}. \
-             <a href=\"/mf-recovery-codes\">Recovery codes</a></p>\n\
-             <h2>Turn it off</h2>\n<form method=\"post\" action=\"/tf-setup\">\n\
-             <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-             <input type=\"hidden\" name=\"setup\" value=\"disable\">\n\
-             <p><label for=\"password\">Password</label><br>\
-             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
-             <p><button type=\"submit\">Turn two-factor off</button></p>\n</form>",
-            status.recovery_codes_left,
-            escape(csrf_token)
-        )
-    } else if let Some(enrolment) = enrolment {
-        format!(
-            "<p>Scan this code with your authenticator app, then type the {digits}-digit code it shows.</p>\n\
-             <figure>{svg}<figcaption>Or type this key: <code>{secret}</code> \
-             ({algorithm}, {digits} digits, {period} s)</figcaption></figure>\n\
-             <form method=\"post\" action=\"/tf-setup\">\n\
-             <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\n\
-             <p><label for=\"code\">Code from the app</label><br>\
-             <input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" \
-             pattern=\"[0-9 ]*\" maxlength=\"10\" required></p>\n\
-             <p><button type=\"submit\">Turn two-factor on</button></p>\n</form>\n{restart}",
-            digits = enrolment.digits,
-            svg = enrolment.qr_svg,
-            secret = escape(enrolment.secret_base32.as_str()),
-            algorithm = enrolment.algorithm.as_str(),
-            period = enrolment.period_secs,
-            csrf = escape(csrf_token),
-            restart = post_button(
-                "/tf-setup",
-                csrf_token,
-                "Start over with a new key",
-                &[("setup", "authenticator")]
-            ),
-        )
-    } else {
-        format!(
-            "<p>Two-factor authentication is <strong>off</strong>. With it on, signing in needs \
-             a code from an authenticator app as well as your password.</p>\n{}",
-            post_button(
-                "/tf-setup",
-                csrf_token,
-                "Set up an authenticator app",
-                &[("setup", "authenticator")]
-            )
-        )
-    };
-    layout(
-        "Two-factor authentication",
-        &format!(
-            "<h1>Two-factor authentication</h1>\n{}{body}\n<p><a href=\"/me\">Back</a></p>",
-            alert(error)
-        ),
+    Answer::try_of(
+        call.format,
+        200,
+        &FreshCodes {
+            recovery_codes: &list,
+        },
+        || {
+            let status = call.sesame.two_factor_status(&info.user.id)?;
+            Ok(Page::Html(recovery_codes_html(
+                &status,
+                &info.csrf_token,
+                Some(&list),
+            )))
+        },
     )
 }
 
-fn enabled_html(csrf_token: &str, message: &str) -> String {
-    layout(
-        "Two-factor on",
-        &format!(
-            "<h1>Two-factor on</h1>\n<p>{}</p>\n{}<p><a href=\"/me\">My account</a></p>",
-            escape(message),
-            post_button(
-                "/mf-recovery-codes",
-                csrf_token,
-                "Generate recovery codes",
-                &[]
-            )
-        ),
-    )
-}
-
-fn select_html(methods: &[Method]) -> String {
-    let options: String = methods
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let label = match m {
-                Method::Totp => "A code from my authenticator app",
-                Method::RecoveryCode => "One of my recovery codes",
-                Method::Webauthn => "My passkey or security key",
-            };
-            format!(
-                "<p><input type=\"radio\" id=\"method-{i}\" name=\"method\" value=\"{}\"{}> \
-                 <label for=\"method-{i}\">{label}</label></p>\n",
-                m.as_str(),
-                if i == 0 { " checked" } else { "" }
-            )
-        })
-        .collect();
-    layout(
-        "Second step",
-        &format!(
-            "<h1>Second step</h1>\n<form method=\"post\" action=\"/tf-select\">\n\
-             <fieldset><legend>How do you want to confirm it is you?</legend>\n{options}</fieldset>\n\
-             <p><button type=\"submit\">Continue</button></p>\n</form>"
-        ),
-    )
-}
-
-fn code_form(method: Method, digits: u32, error: Option<&str>) -> String {
-    let (title, action, label, input) = match method {
-        Method::Totp => (
-            "Enter your code",
-            "/tf-validate",
-            format!("{digits}-digit code from your authenticator app"),
-            "inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]*\" maxlength=\"10\"",
-        ),
-        Method::RecoveryCode => (
-            "Use a recovery code",
-            "/mf-recovery",
-            "Recovery code (like abcd-efgh-ijkl-mnop)".to_owned(),
-            "autocomplete=\"off\" autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"40\"",
-        ),
-        Method::Webauthn => return super::webauthn::signin_html(true, error),
-    };
-    layout(
-        title,
-        &format!(
-            "<h1>{title}</h1>\n{}<form method=\"post\" action=\"{action}\">\n\
-             <p><label for=\"code\">{}</label><br><input id=\"code\" name=\"code\" {input} required autofocus></p>\n\
-             <p><button type=\"submit\">Sign in</button></p>\n</form>\n\
-             <p><a href=\"/tf-select\">Use another method</a> · <a href=\"/login\">Start over</a></p>",
-            alert(error),
-            escape(&label)
-        ),
-    )
-}
-
-fn recovery_codes_html(
-    status: &TwoFactorStatus,
-    csrf_token: &str,
-    fresh: Option<&[&str]>,
-) -> String {
-    let body = match fresh {
-        Some(codes) => {
-            let items: String = codes
-                .iter()
-                .map(|c| format!("<li><code>{}</code></li>\n", escape(c)))
-                .collect();
-            format!(
-                "<p role=\"alert\"><strong>Write these codes down or print them now: they are shown \
-                 only this once.</strong> Each works once; your previous codes no longer work.</p>\n\
-                 <ol>\n{items}</ol>"
-            )
-        }
-        None if status.totp_enabled => format!(
-            "<p>Unused recovery codes: {}.</p>\n{}",
-            status.recovery_codes_left,
-            post_button(
-                "/mf-recovery-codes",
-                csrf_token,
-                "Generate a new set (the old one stops working)",
-                &[]
-            )
-        ),
-        None => "<p>Set up <a href=\"/tf-setup\">two-factor authentication</a> first; recovery \
-                 codes back it up.</p>"
-            .to_owned(),
-    };
-    layout(
-        "Recovery codes",
-        &format!("<h1>Recovery codes</h1>\n{body}\n<p><a href=\"/me\">My account</a></p>"),
-    )
-}
-
-/// Decodes `req`'s body as this module's body type named `name`; see
-/// [`super::parse_body_as`].
+/// This group's body types, by the names the fuzz targets know them by.
 #[cfg(feature = "fuzzing")]
-pub(super) fn parse_body_as(
-    name: &str,
-    req: &Request,
-) -> Option<Result<(), crate::error::AuthError>> {
-    use super::check;
-    match name {
-        "tf-setup" => check::<SetupBody>(req),
-        "tf-select" => check::<SelectBody>(req),
-        "tf-code" => check::<CodeBody>(req),
-        _ => None,
-    }
-}
+pub(crate) const BODIES: [BodyParser; 3] = [
+    BodyParser::of::<SetupBody>("tf-setup"),
+    BodyParser::of::<SelectBody>("tf-select"),
+    BodyParser::of::<CodeBody>("tf-code"),
+];
 
 #[cfg(test)]
-mod tests {
-    use super::super::handle;
-    use super::*;
-    use crate::testing::Fixture;
-
-    fn json(
-        f: &Fixture,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> Response {
-        let mut req = Request::new(method, path)
-            .with_header("content-type", "application/json")
-            .with_body(body.as_bytes().to_vec());
-        for (n, v) in headers {
-            req = req.with_header(n, v);
-        }
-        handle(&f.sesame(), &req)
-    }
-
-    fn code(r: &Response) -> String {
-        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-        v["error"]["code"].as_str().unwrap().to_owned()
-    }
-
-    fn set_cookies(r: &Response) -> Vec<&str> {
-        r.headers
-            .iter()
-            .filter(|(n, _)| n == "set-cookie")
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    #[test]
-    fn routes_answer_405_with_allow_and_need_their_state() {
-        let f = Fixture::new();
-        for path in ROUTES.iter().map(|r| r.path) {
-            let r = json(&f, "DELETE", path, &[], "");
-            assert_eq!(
-                (r.status, r.header("allow")),
-                (405, Some("GET, POST")),
-                "{path}"
-            );
-        }
-        for path in ["/tf-setup", "/mf-recovery-codes"] {
-            let r = json(&f, "GET", path, &[], "");
-            assert_eq!(
-                (r.status, code(&r).as_str()),
-                (401, "unauthenticated"),
-                "{path}"
-            );
-        }
-        for path in ["/tf-select", "/tf-validate", "/mf-recovery"] {
-            let r = json(&f, "GET", path, &[("cookie", "sesame_tf=nope")], "");
-            assert_eq!(
-                (r.status, code(&r).as_str()),
-                (401, "unauthenticated"),
-                "{path}"
-            );
-            assert!(
-                set_cookies(&r)
-                    .iter()
-                    .any(|c| c.starts_with("__Host-sesame_tf=;"))
-            );
-        }
-    }
-
-    #[test]
-    fn validate_without_pending_state_keeps_a_cookie_session_sent_without_its_csrf_token() {
-        let f = Fixture::new();
-        let s = f.sesame();
-        s.register("ada@example.com", "analytical engine", None)
-            .unwrap();
-        let session = s
-            .login("ada@example.com", "analytical engine", &Default::default())
-            .unwrap();
-        let cookie = format!("__Host-sesame_session={}", session.token.expose());
-        for path in ["/tf-validate", "/mf-recovery"] {
-            let r = json(
-                &f,
-                "POST",
-                path,
-                &[("cookie", &cookie)],
-                r#"{"code":"123456"}"#,
-            );
-            assert_eq!(r.status, 401, "{path}");
-            assert!(
-                s.validate_session(session.token.expose()).is_ok(),
-                "{path} ended the session without its CSRF token"
-            );
-        }
-        // With the token it does sign out.
-        let r = json(
-            &f,
-            "POST",
-            "/tf-validate",
-            &[("cookie", &cookie), ("x-csrf-token", &session.csrf_token)],
-            r#"{"code":"123456"}"#,
-        );
-        assert_eq!(r.status, 401);
-        assert!(s.validate_session(session.token.expose()).is_err());
-    }
-
-    #[test]
-    fn validate_without_pending_state_ends_the_session() {
-        let f = Fixture::new();
-        let s = f.sesame();
-        s.register("ada@example.com", "analytical engine", None)
-            .unwrap();
-        let session = s
-            .login("ada@example.com", "analytical engine", &Default::default())
-            .unwrap();
-        let bearer = format!("Bearer {}", session.token.expose());
-        let r = json(
-            &f,
-            "POST",
-            "/tf-validate",
-            &[("authorization", &bearer)],
-            r#"{"code":"123456"}"#,
-        );
-        assert_eq!((r.status, code(&r).as_str()), (401, "unauthenticated"));
-        assert!(s.validate_session(session.token.expose()).is_err());
-        // Recovery codes need two-factor on first; the answer says so.
-        let session = s
-            .login("ada@example.com", "analytical engine", &Default::default())
-            .unwrap();
-        let bearer = format!("Bearer {}", session.token.expose());
-        let r = json(
-            &f,
-            "POST",
-            "/mf-recovery-codes",
-            &[("authorization", &bearer)],
-            "{}",
-        );
-        assert_eq!((r.status, code(&r).as_str()), (400, "invalid-request"));
-        let r = json(
-            &f,
-            "POST",
-            "/tf-setup",
-            &[("authorization", &bearer)],
-            r#"{"setup":"sms"}"#,
-        );
-        assert_eq!((r.status, code(&r).as_str()), (400, "invalid-request"));
-        let r = json(
-            &f,
-            "POST",
-            "/tf-setup",
-            &[("authorization", &bearer)],
-            r#"{"code":"123456"}"#,
-        );
-        assert_eq!(
-            (r.status, code(&r).as_str()),
-            (404, "not-found"),
-            "no enrolment"
-        );
-    }
-}
+mod tests;

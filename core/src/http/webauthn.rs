@@ -20,24 +20,27 @@
 //! Both sign-in routes are throttled per client address and per account with `/login`'s
 //! limits (see [`crate::throttle`]), and answer 429 with `Retry-After` past them.
 
-use serde::Deserialize;
+mod pages;
 
-use super::pages::{alert, escape, layout, post_button};
-use super::{Answers, Format, Request, Response, Route, parse, secure_attr, signed_in, two_factor};
-use crate::Sesame;
-use crate::error::{Error, ErrorCode};
+use serde::{Deserialize, Serialize};
+
+use self::pages::{register_html, signin_html, verify_html};
+use super::answer::{Answer, Format, Page};
+use super::bodies::{self, Verified};
+use super::cookies::Cookie;
+pub use super::cookies::{CEREMONY_COOKIE_NAME, SECURE_CEREMONY_COOKIE_NAME};
+use super::parse;
+#[cfg(feature = "fuzzing")]
+use super::parse::BodyParser;
+use super::router::{Call, Route};
+use crate::error::{AuthError, Error, ErrorCode};
 use crate::sessions::SessionInfo;
 use crate::throttle::Scope;
 use crate::webauthn::wire::{AssertionCredential, RegistrationCredential};
 use crate::webauthn::{Ceremony, CredentialInfo, Usage};
 
-/// Name of the ceremony cookie on plain-HTTP loopback deployments.
-pub const CEREMONY_COOKIE_NAME: &str = "sesame_wan";
-/// Name of the ceremony cookie when `Secure`.
-pub const SECURE_CEREMONY_COOKIE_NAME: &str = "__Host-sesame_wan";
-
-/// The routes this module answers (see [`super::Route`]).
-pub(super) const ROUTES: [Route; 11] = [
+/// The routes this group answers.
+pub(crate) const ROUTES: [Route; 11] = [
     Route::json("GET", "/wan-register", list_credentials),
     Route::json("POST", "/wan-register", register_begin),
     Route::json("POST", "/wan-register-response", register_finish),
@@ -47,67 +50,15 @@ pub(super) const ROUTES: [Route; 11] = [
     Route::json("GET", "/wan-verify", verify_page),
     Route::json("POST", "/wan-verify", verify_begin),
     Route::json("POST", "/wan-verify-response", verify_finish),
-    Route::json("POST", "/wan-delete", delete),
-    Route {
-        method: "GET",
-        path: "/wan.js",
-        answers: Answers::Script,
-        handler: script,
-    },
+    Route::json("POST", "/wan-delete", delete).with_error_page(delete_error),
+    Route::script("GET", "/wan.js", script),
 ];
-
-/// The pages' policy: as strict as every other page, plus this origin's own script and
-/// `fetch` back to it.
-const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The script of the pages (see `wan.js` beside this file).
 const SCRIPT: &str = include_str!("wan.js");
 
-fn script(_: &Sesame<'_>, _: &Request, _: Format) -> Result<Response, Error> {
-    Ok(Response {
-        status: 200,
-        headers: vec![(
-            "content-type".into(),
-            "text/javascript; charset=utf-8".into(),
-        )],
-        body: SCRIPT.as_bytes().to_vec(),
-    })
-}
-
-fn list_credentials(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    register_page(sesame, req, format, None)
-}
-
-/// The sign-in page: with a username field for a first factor, or without for the second
-/// factor of a pending sign-in.
-pub(super) fn signin_html(second_factor: bool, error: Option<&str>) -> String {
-    let (title, intro, identity) = if second_factor {
-        (
-            "Confirm with your passkey",
-            "Your password was right. Now use your passkey or security key.",
-            String::new(),
-        )
-    } else {
-        (
-            "Sign in with a passkey",
-            "Leave the field empty to pick one of the passkeys on this device.",
-            "<p><label for=\"identity\">Email or username (optional)</label><br>\
-             <input id=\"identity\" name=\"identity\" autocomplete=\"username webauthn\"></p>\n"
-                .to_owned(),
-        )
-    };
-    page(
-        title,
-        &format!(
-            "<h1>{title}</h1>\n{}<p>{intro}</p>\n\
-             <form data-wan=\"signin\">\n{identity}\
-             <p><button type=\"submit\">Use my passkey</button></p>\n</form>\n\
-             <p id=\"wan-status\" role=\"status\"></p>\n\
-             <p><a href=\"/login\">Sign in with a password</a></p>",
-            alert(error)
-        ),
-    )
+fn script(_: &Call<'_>) -> Result<Answer, Error> {
+    Ok(Answer::file("text/javascript; charset=utf-8", SCRIPT))
 }
 
 #[derive(Deserialize)]
@@ -155,33 +106,85 @@ struct DeleteBody {
     name: Option<String>,
 }
 
-fn register_page(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    format: Format,
-    message: Option<&str>,
-) -> Result<Response, Error> {
-    let (info, _) = signed_in(sesame, req)?;
-    let list = sesame.list_passkeys(&info.user.id)?;
-    let fresh_until = sesame.fresh_until(&info)?;
-    Ok(match format {
-        Format::Json => Response::json(
-            200,
-            &serde_json::json!({
-                "credentials": list.iter().map(credential_json).collect::<Vec<_>>(),
-                "fresh_until_ms": fresh_until,
-            }),
-        ),
-        Format::Html => html(
-            200,
-            register_html(&info, &list, fresh_until.is_some(), message),
-        ),
-    })
+/// A credential as bodies show it.
+#[derive(Serialize)]
+struct CredentialBody<'a> {
+    algorithm: &'static str,
+    attachment: &'a Option<String>,
+    backed_up: bool,
+    backup_eligible: Option<bool>,
+    created_at_ms: u64,
+    discoverable: Option<bool>,
+    id: &'a str,
+    last_used_at_ms: Option<u64>,
+    name: &'a str,
+    sign_count: u32,
+    transports: &'a [String],
+    usage: &'static str,
 }
 
-fn register_begin(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
-    let (info, _) = signed_in(sesame, req)?;
-    let body: RegisterBody = parse::body(req)?;
+impl<'a> From<&'a CredentialInfo> for CredentialBody<'a> {
+    fn from(c: &'a CredentialInfo) -> Self {
+        CredentialBody {
+            algorithm: c.algorithm.as_str(),
+            attachment: &c.attachment,
+            backed_up: c.backed_up,
+            backup_eligible: c.backup_eligible,
+            created_at_ms: c.created_at_ms,
+            discoverable: c.discoverable,
+            id: &c.id,
+            last_used_at_ms: c.last_used_at_ms,
+            name: &c.name,
+            sign_count: c.sign_count,
+            transports: &c.transports,
+            usage: c.usage.as_str(),
+        }
+    }
+}
+
+/// The body of `GET /wan-register`: the user's credentials, and until when the login counts
+/// as fresh enough to change them.
+#[derive(Serialize)]
+struct CredentialList<'a> {
+    credentials: Vec<CredentialBody<'a>>,
+    fresh_until_ms: Option<u64>,
+}
+
+/// A credential registered or deleted.
+#[derive(Serialize)]
+struct CredentialChanged<'a> {
+    credential: CredentialBody<'a>,
+    status: &'static str,
+}
+
+fn list_credentials(call: &Call<'_>) -> Result<Answer, Error> {
+    let (info, _) = call.caller.signed_in(call.sesame)?;
+    let list = call.sesame.list_passkeys(&info.user.id)?;
+    let fresh_until = call.sesame.fresh_until(&info)?;
+    let body = CredentialList {
+        credentials: list.iter().map(CredentialBody::from).collect(),
+        fresh_until_ms: fresh_until,
+    };
+    Ok(Answer::of(call.format, 200, &body, || {
+        Page::Passkey(register_html(&info, &list, fresh_until.is_some(), None))
+    }))
+}
+
+/// The passkeys page with `message`, as the caller's login sees it now.
+fn credentials_page(call: &Call<'_>, info: &SessionInfo, message: &str) -> Result<Page, Error> {
+    let list = call.sesame.list_passkeys(&info.user.id)?;
+    let fresh = call.sesame.fresh_until(info)?.is_some();
+    Ok(Page::Passkey(register_html(
+        info,
+        &list,
+        fresh,
+        Some(message),
+    )))
+}
+
+fn register_begin(call: &Call<'_>) -> Result<Answer, Error> {
+    let (info, _) = call.caller.signed_in(call.sesame)?;
+    let body: RegisterBody = parse::body(call.req)?;
     let usage = match body.usage.as_deref() {
         None | Some("") => Usage::First,
         Some(raw) => Usage::parse(raw).ok_or_else(|| {
@@ -191,33 +194,45 @@ fn register_begin(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Respo
             )
         })?,
     };
-    let rp = sesame.relying_party(req.header("host"))?;
-    let ceremony = sesame.begin_passkey_registration(&info, &body.name, usage, &rp)?;
-    Ok(ceremony_response(sesame, &ceremony))
+    let rp = call.sesame.relying_party(call.req.header("host"))?;
+    let ceremony = call
+        .sesame
+        .begin_passkey_registration(&info, &body.name, usage, &rp)?;
+    Ok(ceremony_answer(call, &ceremony))
 }
 
-fn register_finish(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
-    let (info, _) = signed_in(sesame, req)?;
-    let body: RegisterFinishBody = parse::body(req)?;
-    let state = ceremony_state(sesame, req, body.state)?;
-    let credential = sesame.finish_passkey_registration(&info, &state, &body.credential)?;
-    Ok(Response::json(
+fn register_finish(call: &Call<'_>) -> Result<Answer, Error> {
+    let (info, _) = call.caller.signed_in(call.sesame)?;
+    let body: RegisterFinishBody = parse::body(call.req)?;
+    let state = ceremony_state(call, body.state)?;
+    let credential = call
+        .sesame
+        .finish_passkey_registration(&info, &state, &body.credential)?;
+    let registered = CredentialChanged {
+        credential: CredentialBody::from(&credential),
+        status: "registered",
+    };
+    Ok(Answer::json(200, &registered).with_cookie(Cookie::Ceremony.clear(call.sesame)))
+}
+
+/// Whether a passkey sign-in is the second factor of a pending sign-in.
+#[derive(Serialize)]
+struct SigninKind {
+    second_factor: bool,
+}
+
+fn signin_page(call: &Call<'_>) -> Result<Answer, Error> {
+    let second_factor = live_pending(call, None)?.is_some();
+    Ok(Answer::of(
+        call.format,
         200,
-        &serde_json::json!({"status": "registered", "credential": credential_json(&credential)}),
-    )
-    .with_header("set-cookie", clear_ceremony_cookie(sesame)))
+        &SigninKind { second_factor },
+        || Page::Passkey(signin_html(second_factor, None)),
+    ))
 }
 
-fn signin_page(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    let second_factor = live_pending(sesame, req, None)?.is_some();
-    Ok(match format {
-        Format::Json => Response::json(200, &serde_json::json!({"second_factor": second_factor})),
-        Format::Html => html(200, signin_html(second_factor, None)),
-    })
-}
-
-fn signin_begin(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
-    let body: SigninBody = if req.body.is_empty() {
+fn signin_begin(call: &Call<'_>) -> Result<Answer, Error> {
+    let body: SigninBody = if call.req.body.is_empty() {
         SigninBody {
             identity: None,
             email: None,
@@ -225,11 +240,12 @@ fn signin_begin(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Respons
             tf_token: None,
         }
     } else {
-        parse::body(req)?
+        parse::body(call.req)?
     };
-    let rp = sesame.relying_party(req.header("host"))?;
-    let client = req.client();
-    let ceremony = match live_pending(sesame, req, body.tf_token)? {
+    let sesame = call.sesame;
+    let rp = sesame.relying_party(call.req.header("host"))?;
+    let client = call.req.client();
+    let ceremony = match live_pending(call, body.tf_token)? {
         Some(pending) => {
             // The password was checked (and counted) already; this counts the request.
             if let Some(address) = &client.address {
@@ -242,80 +258,67 @@ fn signin_begin(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Respons
             sesame.begin_passkey_signin_from(identity.as_deref(), &rp, &client)?
         }
     };
-    Ok(ceremony_response(sesame, &ceremony))
+    Ok(ceremony_answer(call, &ceremony))
 }
 
-fn signin_finish(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
-    let body: AssertionBody = parse::body(req)?;
-    let state = ceremony_state(sesame, req, body.state)?;
-    let pending = two_factor::pending_token(sesame, req, body.tf_token);
+fn signin_finish(call: &Call<'_>) -> Result<Answer, Error> {
+    let sesame = call.sesame;
+    let body: AssertionBody = parse::body(call.req)?;
+    let state = ceremony_state(call, body.state)?;
+    let pending = call.caller.pending_token(body.tf_token);
     let session = sesame.finish_passkey_signin(
         &state,
         &body.credential,
         pending.as_deref(),
-        &req.client(),
+        &call.req.client(),
     )?;
-    let mut json = serde_json::json!({
-        "user": &session.user,
-        "csrf_token": session.csrf_token,
-        "expires_at_ms": session.expires_at_ms,
-    });
-    if body.include_token {
-        json["token"] = session.token.expose().into();
-    }
-    let mut response = Response::json(200, &json)
-        .with_header("set-cookie", super::session_cookie(sesame, &session))
-        .with_header("set-cookie", clear_ceremony_cookie(sesame));
+    // The passkey script reads JSON whatever the page accepts.
+    let mut answer = bodies::signed_in(sesame, &session, Format::Json, body.include_token)
+        .with_cookie(Cookie::Ceremony.clear(sesame));
     if pending.is_some() {
-        response = response.with_header("set-cookie", two_factor::clear_pending_cookie(sesame));
+        answer = answer.with_cookie(Cookie::Pending.clear(sesame));
     }
-    Ok(response)
+    Ok(answer)
 }
 
-fn verify_page(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    let (info, _) = signed_in(sesame, req)?;
-    let fresh_until = sesame.fresh_until(&info)?;
-    Ok(match format {
-        Format::Json => Response::json(200, &serde_json::json!({"fresh_until_ms": fresh_until})),
-        Format::Html => html(
-            200,
-            page(
-                "Confirm it is you",
-                &format!(
-                    "<h1>Confirm it is you</h1>\n<p>Some changes need a recent sign-in. \
-                     Use one of your passkeys or security keys.</p>\n\
-                     <form data-wan=\"verify\" data-csrf=\"{}\">\n\
-                     <p><button type=\"submit\">Verify with my passkey</button></p>\n</form>\n\
-                     <p id=\"wan-status\" role=\"status\"></p>\n<p><a href=\"/wan-register\">My passkeys</a></p>",
-                    escape(&info.csrf_token)
-                ),
-            ),
-        ),
-    })
+/// Until when the login counts as freshly authenticated, if it does.
+#[derive(Serialize)]
+struct Freshness {
+    fresh_until_ms: Option<u64>,
 }
 
-fn verify_begin(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
-    let (info, _) = signed_in(sesame, req)?;
-    let rp = sesame.relying_party(req.header("host"))?;
-    let ceremony = sesame.begin_passkey_verify(&info, &rp)?;
-    Ok(ceremony_response(sesame, &ceremony))
-}
-
-fn verify_finish(sesame: &Sesame<'_>, req: &Request, _: Format) -> Result<Response, Error> {
-    let (info, _) = signed_in(sesame, req)?;
-    let body: AssertionBody = parse::body(req)?;
-    let state = ceremony_state(sesame, req, body.state)?;
-    let fresh_until = sesame.finish_passkey_verify(&info, &state, &body.credential)?;
-    Ok(Response::json(
+fn verify_page(call: &Call<'_>) -> Result<Answer, Error> {
+    let (info, _) = call.caller.signed_in(call.sesame)?;
+    let fresh_until_ms = call.sesame.fresh_until(&info)?;
+    Ok(Answer::of(
+        call.format,
         200,
-        &serde_json::json!({"status": "verified", "fresh_until_ms": fresh_until}),
-    )
-    .with_header("set-cookie", clear_ceremony_cookie(sesame)))
+        &Freshness { fresh_until_ms },
+        || Page::Passkey(verify_html(&info.csrf_token)),
+    ))
 }
 
-fn delete(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response, Error> {
-    let (info, _) = signed_in(sesame, req)?;
-    let body: DeleteBody = parse::body(req)?;
+fn verify_begin(call: &Call<'_>) -> Result<Answer, Error> {
+    let (info, _) = call.caller.signed_in(call.sesame)?;
+    let rp = call.sesame.relying_party(call.req.header("host"))?;
+    let ceremony = call.sesame.begin_passkey_verify(&info, &rp)?;
+    Ok(ceremony_answer(call, &ceremony))
+}
+
+fn verify_finish(call: &Call<'_>) -> Result<Answer, Error> {
+    let (info, _) = call.caller.signed_in(call.sesame)?;
+    let body: AssertionBody = parse::body(call.req)?;
+    let state = ceremony_state(call, body.state)?;
+    let fresh_until = call
+        .sesame
+        .finish_passkey_verify(&info, &state, &body.credential)?;
+    Ok(Answer::json(200, &Verified::until(fresh_until))
+        .with_cookie(Cookie::Ceremony.clear(call.sesame)))
+}
+
+fn delete(call: &Call<'_>) -> Result<Answer, Error> {
+    let (info, _) = call.caller.signed_in(call.sesame)?;
+    let body: DeleteBody = parse::body(call.req)?;
     let which = body
         .id
         .or(body.name)
@@ -326,224 +329,73 @@ fn delete(sesame: &Sesame<'_>, req: &Request, format: Format) -> Result<Response
                 "Name the credential to delete by 'id' or 'name'.",
             )
         })?;
-    let deleted = sesame.delete_passkey(&info, &which)?;
-    Ok(match format {
-        Format::Json => Response::json(
-            200,
-            &serde_json::json!({"status": "deleted", "credential": credential_json(&deleted)}),
-        ),
-        Format::Html => {
-            let message = format!("Deleted \u{201c}{}\u{201d}.", deleted.name);
-            register_page(sesame, req, Format::Html, Some(&message))?
-        }
+    let deleted = call.sesame.delete_passkey(&info, &which)?;
+    let body = CredentialChanged {
+        credential: CredentialBody::from(&deleted),
+        status: "deleted",
+    };
+    Answer::try_of(call.format, 200, &body, || {
+        let message = format!("Deleted \u{201c}{}\u{201d}.", deleted.name);
+        credentials_page(call, &info, &message)
     })
 }
 
-/// The error page of a WebAuthn route for browsers. `None` for other routes or when there
-/// is no page to show again.
-pub(super) fn error_page(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    public: &crate::AuthError,
-) -> Option<Response> {
-    if req.path() != "/wan-delete" || public.code == ErrorCode::Unauthenticated {
+/// The passkeys page again, with the message; `None` when there is no login to show it to.
+fn delete_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
+    if error.code == ErrorCode::Unauthenticated {
         return None;
     }
-    let mut view = req.clone();
-    view.method = "GET".into();
-    let (info, _) = signed_in(sesame, &view).ok()?;
-    let list = sesame.list_passkeys(&info.user.id).ok()?;
-    let fresh = sesame.fresh_until(&info).ok()?.is_some();
-    Some(html(
-        public.code.http_status(),
-        register_html(&info, &list, fresh, Some(&public.message)),
-    ))
+    let (info, _) = call.caller.login(call.sesame).ok()?;
+    credentials_page(call, &info, &error.message).ok()
 }
 
 /// The pending sign-in of the request (body `tf_token` or the pending cookie), if it is live.
-fn live_pending(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    from_body: Option<String>,
-) -> Result<Option<String>, Error> {
-    let Some(token) = two_factor::pending_token(sesame, req, from_body) else {
+fn live_pending(call: &Call<'_>, from_body: Option<String>) -> Result<Option<String>, Error> {
+    let Some(token) = call.caller.pending_token(from_body) else {
         return Ok(None);
     };
-    match sesame.pending_user(&token) {
+    match call.sesame.pending_user(&token) {
         Ok(_) => Ok(Some(token)),
         Err(Error::NoSession(_)) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
+/// A started ceremony: the browser's options, and the state that finishes it.
+#[derive(Serialize)]
+struct CeremonyStarted<'a> {
+    expires_at_ms: u64,
+    options: &'a serde_json::Value,
+    state: &'a str,
+}
+
 /// The answer to a started ceremony: options and state, and the state as a cookie.
-fn ceremony_response(sesame: &Sesame<'_>, ceremony: &Ceremony) -> Response {
-    let max_age = sesame.config().webauthn.challenge_ms / 1000;
-    Response::json(
-        200,
-        &serde_json::json!({
-            "state": ceremony.state.expose(),
-            "options": ceremony.options,
-            "expires_at_ms": ceremony.expires_at_ms,
-        }),
-    )
-    .with_header(
-        "set-cookie",
-        format!(
-            "{}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
-            ceremony_cookie_name(sesame),
-            ceremony.state.expose(),
-            secure_attr(sesame)
-        ),
-    )
+fn ceremony_answer(call: &Call<'_>, ceremony: &Ceremony) -> Answer {
+    let started = CeremonyStarted {
+        expires_at_ms: ceremony.expires_at_ms,
+        options: &ceremony.options,
+        state: ceremony.state.expose(),
+    };
+    Answer::json(200, &started)
+        .with_cookie(Cookie::Ceremony.set(call.sesame, ceremony.state.expose()))
 }
 
 /// The ceremony token: the body's `state` when given, else the ceremony cookie.
-fn ceremony_state(
-    sesame: &Sesame<'_>,
-    req: &Request,
-    from_body: Option<String>,
-) -> Result<String, Error> {
-    from_body
-        .or_else(|| parse::cookie(req, ceremony_cookie_name(sesame)))
-        .ok_or_else(|| {
-            Error::rejected(
-                ErrorCode::ChallengeInvalid,
-                "No ceremony in progress: start again.",
-            )
-        })
-}
-
-fn clear_ceremony_cookie(sesame: &Sesame<'_>) -> String {
-    format!(
-        "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict{}",
-        ceremony_cookie_name(sesame),
-        secure_attr(sesame)
-    )
-}
-
-fn ceremony_cookie_name(sesame: &Sesame<'_>) -> &'static str {
-    if sesame.config().cookie_secure {
-        SECURE_CEREMONY_COOKIE_NAME
-    } else {
-        CEREMONY_COOKIE_NAME
-    }
-}
-
-fn credential_json(c: &CredentialInfo) -> serde_json::Value {
-    serde_json::json!({
-        "id": c.id,
-        "name": c.name,
-        "usage": c.usage.as_str(),
-        "algorithm": c.algorithm.as_str(),
-        "created_at_ms": c.created_at_ms,
-        "last_used_at_ms": c.last_used_at_ms,
-        "sign_count": c.sign_count,
-        "transports": c.transports,
-        "attachment": c.attachment,
-        "discoverable": c.discoverable,
-        "backup_eligible": c.backup_eligible,
-        "backed_up": c.backed_up,
+fn ceremony_state(call: &Call<'_>, from_body: Option<String>) -> Result<String, Error> {
+    call.caller.ceremony_state(from_body).ok_or_else(|| {
+        Error::rejected(
+            ErrorCode::ChallengeInvalid,
+            "No ceremony in progress: start again.",
+        )
     })
 }
 
-/// A page that loads the passkey script.
-fn page(title: &str, body: &str) -> String {
-    layout(
-        title,
-        &format!("{body}\n<script src=\"/wan.js\" defer></script>"),
-    )
-}
-
-/// An HTML answer with the pages' script-allowing policy (which replaces the default one).
-fn html(status: u16, page: String) -> Response {
-    Response::html(status, page).with_header("content-security-policy", PAGE_CSP.to_owned())
-}
-
-fn register_html(
-    info: &SessionInfo,
-    list: &[CredentialInfo],
-    fresh: bool,
-    message: Option<&str>,
-) -> String {
-    let rows: String = list
-        .iter()
-        .map(|c| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                escape(&c.name),
-                match (c.usage, c.backed_up) {
-                    (Usage::First, false) => "passkey (first factor)",
-                    (Usage::First, true) => "passkey (first factor), synced",
-                    (Usage::Secondary, false) => "second factor",
-                    (Usage::Secondary, true) => "second factor, synced",
-                },
-                c.algorithm.as_str(),
-                time_cell(Some(c.created_at_ms)),
-                time_cell(c.last_used_at_ms),
-                post_button("/wan-delete", &info.csrf_token, "Delete", &[("id", &c.id)]),
-            )
-        })
-        .collect();
-    let table = if list.is_empty() {
-        "<p>You have no passkeys or security keys yet.</p>".to_owned()
-    } else {
-        format!(
-            "<table>\n<caption>My passkeys and security keys</caption>\n\
-             <thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Use</th><th scope=\"col\">Algorithm</th>\
-             <th scope=\"col\">Added</th><th scope=\"col\">Last used</th><th scope=\"col\">Action</th></tr></thead>\n\
-             <tbody>\n{rows}</tbody>\n</table>"
-        )
-    };
-    let freshness = if fresh {
-        String::new()
-    } else {
-        "<p>Adding or deleting a passkey needs a recent sign-in: \
-         <a href=\"/wan-verify\">confirm it is you</a> first.</p>\n"
-            .to_owned()
-    };
-    page(
-        "My passkeys",
-        &format!(
-            "<h1>My passkeys</h1>\n{}{table}\n{freshness}<h2>Add one</h2>\n\
-             <form data-wan=\"register\" data-csrf=\"{}\">\n\
-             <p><label for=\"name\">Name (like \u{201c}my laptop\u{201d})</label><br>\
-             <input id=\"name\" name=\"name\" maxlength=\"64\" required></p>\n\
-             <fieldset><legend>Use it</legend>\n\
-             <p><input type=\"radio\" id=\"usage-first\" name=\"usage\" value=\"first\" checked> \
-             <label for=\"usage-first\">to sign in without a password (passkey)</label></p>\n\
-             <p><input type=\"radio\" id=\"usage-secondary\" name=\"usage\" value=\"secondary\"> \
-             <label for=\"usage-secondary\">as a second step after my password (security key)</label></p>\n\
-             </fieldset>\n<p><button type=\"submit\">Add passkey</button></p>\n</form>\n\
-             <p id=\"wan-status\" role=\"status\"></p>\n<p><a href=\"/me\">My account</a></p>",
-            alert(message),
-            escape(&info.csrf_token)
-        ),
-    )
-}
-
-/// A time as a machine-readable `<time>` (ms since the epoch); the script shows it locally.
-fn time_cell(ms: Option<u64>) -> String {
-    match ms {
-        Some(ms) => format!("<time data-ms=\"{ms}\">{}</time>", ms / 1000),
-        None => "never".to_owned(),
-    }
-}
-
-/// Decodes `req`'s body as this module's body type named `name`; see
-/// [`super::parse_body_as`].
+/// This group's body types, by the names the fuzz targets know them by.
 #[cfg(feature = "fuzzing")]
-pub(super) fn parse_body_as(
-    name: &str,
-    req: &Request,
-) -> Option<Result<(), crate::error::AuthError>> {
-    use super::check;
-    match name {
-        "wan-register" => check::<RegisterBody>(req),
-        "wan-register-response" => check::<RegisterFinishBody>(req),
-        "wan-signin" => check::<SigninBody>(req),
-        "wan-assertion" => check::<AssertionBody>(req),
-        "wan-delete" => check::<DeleteBody>(req),
-        _ => None,
-    }
-}
+pub(crate) const BODIES: [BodyParser; 5] = [
+    BodyParser::of::<RegisterBody>("wan-register"),
+    BodyParser::of::<RegisterFinishBody>("wan-register-response"),
+    BodyParser::of::<SigninBody>("wan-signin"),
+    BodyParser::of::<AssertionBody>("wan-assertion"),
+    BodyParser::of::<DeleteBody>("wan-delete"),
+];

@@ -1,0 +1,125 @@
+//! What a route answers: one typed value, written as JSON for programs or as an HTML page for
+//! browsers, so each route says what it answers once and the client's `Accept` picks the form.
+
+use serde::Serialize;
+
+use super::request::Request;
+use super::response::Response;
+use crate::error::Error;
+
+/// Whether the client gets JSON or HTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// JSON, described by the OpenAPI document.
+    Json,
+    /// HTML, for clients that accept it (browsers).
+    Html,
+}
+
+impl Format {
+    /// HTML when the client accepts `text/html` (as browsers do), else JSON.
+    pub(crate) fn of(req: &Request) -> Self {
+        let wants_html = req
+            .headers_named("accept")
+            .any(|a| a.to_ascii_lowercase().contains("text/html"));
+        if wants_html {
+            Format::Html
+        } else {
+            Format::Json
+        }
+    }
+}
+
+/// The policy of pages that load Sesame's passkey script: as strict as every other page, plus
+/// this origin's own script and `fetch` back to it.
+const PASSKEY_PAGE_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// What a browser gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Page {
+    /// An HTML page that runs no script.
+    Html(String),
+    /// An HTML page that loads the passkey script, with the policy that allows it.
+    Passkey(String),
+    /// A `303 See Other` to another page.
+    Redirect(&'static str),
+}
+
+impl Page {
+    /// The page as a response with `status` (a redirect is always 303).
+    pub(crate) fn render(self, status: u16) -> Response {
+        match self {
+            Page::Html(html) => Response::html(status, html),
+            Page::Passkey(html) => Response::html(status, html)
+                .with_header("content-security-policy", PASSKEY_PAGE_CSP.to_owned()),
+            Page::Redirect(location) => Response::redirect(location),
+        }
+    }
+}
+
+/// A route's answer, ready but for the headers every answer carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Answer(Response);
+
+impl Answer {
+    /// `value` as JSON, or for browsers the page `page` renders (only called for them).
+    pub(crate) fn of<T: Serialize>(
+        format: Format,
+        status: u16,
+        value: &T,
+        page: impl FnOnce() -> Page,
+    ) -> Self {
+        match format {
+            Format::Json => Answer::json(status, value),
+            Format::Html => Answer::page(status, page()),
+        }
+    }
+
+    /// Like [`Answer::of`] for a page that reads more than the value and may fail.
+    pub(crate) fn try_of<T: Serialize>(
+        format: Format,
+        status: u16,
+        value: &T,
+        page: impl FnOnce() -> Result<Page, Error>,
+    ) -> Result<Self, Error> {
+        Ok(match format {
+            Format::Json => Answer::json(status, value),
+            Format::Html => Answer::page(status, page()?),
+        })
+    }
+
+    /// `value` as JSON, whatever the client asks for (routes for programs and scripts only).
+    pub(crate) fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Self {
+        Answer(Response::json(status, value))
+    }
+
+    /// A page, whatever the client asks for.
+    pub(crate) fn page(status: u16, page: Page) -> Self {
+        Answer(page.render(status))
+    }
+
+    /// A `200` body of `content_type` (the pages' script).
+    pub(crate) fn file(content_type: &str, body: &'static str) -> Self {
+        Answer(Response::with_body(
+            200,
+            content_type,
+            body.as_bytes().to_vec(),
+        ))
+    }
+
+    /// Adds a `Set-Cookie` header (builder style).
+    pub(crate) fn with_cookie(self, set_cookie: String) -> Self {
+        self.with_header("set-cookie", set_cookie)
+    }
+
+    /// Adds a header (builder style).
+    pub(crate) fn with_header(self, name: &str, value: String) -> Self {
+        Answer(self.0.with_header(name, value))
+    }
+
+    /// The response it is.
+    pub(crate) fn into_response(self) -> Response {
+        self.0
+    }
+}

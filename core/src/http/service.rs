@@ -1,0 +1,60 @@
+//! What the service says about itself: `/` (name and version, or the start page),
+//! `/healthz` (liveness) and `/openapi.json` (the document of the JSON API).
+
+use serde::Serialize;
+
+use super::answer::{Answer, Page};
+use super::bodies::Status;
+use super::pages::layout;
+use super::router::{Call, Route};
+use crate::error::Error;
+
+/// The OpenAPI 3.1 document of the JSON API (`GET /openapi.json`); its `info.version` is set
+/// to this crate's version when served.
+pub const OPENAPI_DOCUMENT: &str = include_str!("openapi.json");
+
+/// The routes this group answers.
+pub(crate) const ROUTES: [Route; 3] = [
+    Route::json("GET", "/", index),
+    Route::json("GET", "/healthz", healthz),
+    Route::json("GET", "/openapi.json", openapi),
+];
+
+/// The body of `GET /`.
+#[derive(Serialize)]
+struct ServiceName {
+    service: &'static str,
+    version: &'static str,
+}
+
+fn index(call: &Call<'_>) -> Result<Answer, Error> {
+    let name = ServiceName {
+        service: "sesame",
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    Ok(Answer::of(call.format, 200, &name, || {
+        Page::Html(index_page())
+    }))
+}
+
+fn healthz(_: &Call<'_>) -> Result<Answer, Error> {
+    Ok(Answer::json(200, &Status { status: "ok" }))
+}
+
+/// `GET /openapi.json`: [`OPENAPI_DOCUMENT`] with this build's version.
+fn openapi(_: &Call<'_>) -> Result<Answer, Error> {
+    let mut document: serde_json::Value = serde_json::from_str(OPENAPI_DOCUMENT)
+        .map_err(|e| Error::Config(format!("the OpenAPI document does not parse: {e}")))?;
+    if let Some(info) = document.get_mut("info").and_then(|i| i.as_object_mut()) {
+        info.insert("version".into(), env!("CARGO_PKG_VERSION").into());
+    }
+    Ok(Answer::json(200, &document))
+}
+
+/// The start page.
+fn index_page() -> String {
+    layout(
+        "Sesame",
+        "<h1>Sesame</h1>\n<ul>\n<li><a href=\"/login\">Sign in</a></li>\n<li><a href=\"/wan-signin\">Sign in with a passkey</a></li>\n<li><a href=\"/register\">Create an account</a></li>\n<li><a href=\"/me\">My account</a></li>\n</ul>",
+    )
+}
