@@ -103,7 +103,7 @@ pub struct Config {
     /// Two-factor settings (TOTP parameters, recovery codes, pending sign-ins).
     pub two_factor: crate::two_factor::TwoFactorConfig,
     /// WebAuthn settings (relying party, challenge lifetime, attestation, counters).
-    pub webauthn: crate::webauthn::WebAuthnConfig,
+    pub webauthn: crate::webauthn::settings::WebAuthnConfig,
     /// Whether registration answers `already-exists` for a taken username (friendlier, but it
     /// tells anyone which usernames exist). Off by default: the answer is the generic 202 and
     /// the registrant learns it by mail.
@@ -156,7 +156,7 @@ impl Config {
             refresh_idle_ms: DEFAULT_REFRESH_IDLE_MS,
             token_audience: None,
             two_factor: crate::two_factor::TwoFactorConfig::default(),
-            webauthn: crate::webauthn::WebAuthnConfig::default(),
+            webauthn: crate::webauthn::settings::WebAuthnConfig::default(),
             freshness_ms: crate::freshness::DEFAULT_FRESHNESS_MS,
             reveal_taken_usernames: false,
             trusted_proxies: crate::client_addr::TrustedProxies::none(),
@@ -207,7 +207,7 @@ impl Config {
         let mut token_secs: [Option<u64>; 3] = [None; 3];
         let mut token_audience = None;
         let mut two_factor = crate::two_factor::TwoFactorConfig::default();
-        let mut webauthn = crate::webauthn::WebAuthnConfig::default();
+        let mut webauthn = crate::webauthn::settings::WebAuthnConfig::default();
         let mut freshness_secs = None;
         let mut old_freshness_secs = None;
         let mut reveal_taken_usernames = false;
@@ -289,16 +289,20 @@ impl Config {
                         .map(str::trim)
                         .filter(|f| !f.is_empty())
                         .map(|f| {
-                            crate::webauthn::AttestationFormat::parse(f).ok_or_else(|| {
-                                Error::Config(format!("{name}: formats are 'none' and 'packed'"))
-                            })
+                            crate::webauthn::settings::AttestationFormat::parse(f).ok_or_else(
+                                || {
+                                    Error::Config(format!(
+                                        "{name}: formats are 'none' and 'packed'"
+                                    ))
+                                },
+                            )
                         })
                         .collect::<Result<_>>()?;
                 }
                 "SESAME_WEBAUTHN_SIGN_COUNT" => {
                     webauthn.sign_count_policy = match value {
-                        "reject" => crate::webauthn::SignCountPolicy::Reject,
-                        "flag" => crate::webauthn::SignCountPolicy::Flag,
+                        "reject" => crate::webauthn::settings::SignCountPolicy::Reject,
+                        "flag" => crate::webauthn::settings::SignCountPolicy::Flag,
                         _ => return Err(Error::Config(format!("{name} must be reject or flag"))),
                     }
                 }

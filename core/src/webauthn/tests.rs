@@ -1,21 +1,16 @@
 use serde_json::Value;
 
+use super::wire::{AssertionCredential, RegistrationCredential};
 use super::*;
 use crate::env::Env as _;
+use crate::error::ErrorCode;
 use crate::events::EventKind;
+use crate::sessions::{ClientInfo, IssuedSession, SessionInfo};
 use crate::testing::Fixture;
 use crate::testing::base32_decode;
 use crate::two_factor::LoginOutcome;
 
-#[path = "../../../tests/src/authenticator.rs"]
-#[allow(
-    dead_code,
-    unreachable_pub,
-    reason = "shared with the end-to-end tests"
-)]
-mod authenticator;
-
-use authenticator::{Alg, SoftCredential, b64e};
+use sesame_test_authenticator::{self as authenticator, Alg, SoftCredential, b64e};
 
 const ADA: &str = "ada@example.com";
 const BOB: &str = "bob@example.com";
@@ -39,8 +34,10 @@ fn rp(f: &Fixture) -> RelyingParty {
     f.sesame().relying_party(Some(HOST)).unwrap()
 }
 
-fn code_of<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
-    crate::AuthError::from(&result.unwrap_err()).code
+fn code_of<T: std::fmt::Debug, E: std::fmt::Debug + Into<crate::Error>>(
+    result: std::result::Result<T, E>,
+) -> ErrorCode {
+    crate::AuthError::from(&result.unwrap_err().into()).code
 }
 
 fn registration(value: Value) -> RegistrationCredential {

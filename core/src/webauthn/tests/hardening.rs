@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use super::*;
-use crate::store::{Entry, MemStore, Store};
+use crate::store::{Entry, MemStore, Store, StoreError};
 
 const NOBODY: &str = "nobody@example.com";
 const CAROL: &str = "carol@example.com";
@@ -407,7 +407,7 @@ fn credentials_stored_without_backup_flags_load_and_learn_them() {
     let mut cred = SoftCredential::new(Alg::Es256, 51);
     cred.backup_eligible = true;
     let info = register(&f, &ada, &mut cred, "old", Usage::First);
-    let key = credential_key(&info.id);
+    let key = crate::records::wan_credential_key(&info.id);
     let stored = f.store.get(&key).unwrap().unwrap();
     let mut old: Value = serde_json::from_slice(&stored.value).unwrap();
     let fields = old.as_object_mut().unwrap();
@@ -525,7 +525,7 @@ fn cbor_with_trailing_bytes_or_repeated_keys_is_refused() {
         (Cbor::Text("credProtect".into()), Cbor::Integer(1.into())),
         (Cbor::Text("credProtect".into()), Cbor::Integer(3.into())),
     ])));
-    let error = crate::AuthError::from(&wire::auth_data(&data).unwrap_err());
+    let error = crate::AuthError::from(&crate::Error::from(wire::auth_data(&data).unwrap_err()));
     assert!(error.message.contains("extensions"), "{}", error.message);
 
     // The untouched answer still registers.
