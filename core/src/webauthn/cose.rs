@@ -82,7 +82,7 @@ impl PublicKey {
         let map = value.as_map().ok_or(E::NotCoseKey)?;
         let kty = int_field(map, 1).ok_or(E::CoseNoKeyType)?;
         let alg = int_field(map, 3).ok_or(E::CoseNoAlgorithm)?;
-        let algorithm = Algorithm::from_cose_id(alg).ok_or_else(|| E::AlgorithmRefused(alg))?;
+        let algorithm = Algorithm::from_cose_id(alg).ok_or(E::AlgorithmRefused(alg))?;
         match (algorithm, kty) {
             (Algorithm::Es256, 2) => {
                 if int_field(map, -1) != Some(1) {
