@@ -12,6 +12,7 @@ use crate::Sesame;
 use crate::env::random_array;
 use crate::error::{Error, Result};
 use crate::records::{self, CAS_ATTEMPTS, wan_ceremony_key};
+use crate::sessions::SessionInfo;
 use crate::store::StoreError;
 
 /// A started ceremony's server-side state (`wan-ceremony/{sha256(token) hex}`, expiring).
@@ -72,6 +73,15 @@ impl CeremonyRecord {
             origins: &self.origins,
         }
     }
+}
+
+/// Refuses a ceremony that `session` did not start: registrations and verifications are
+/// bound to the session (and its user) that began them.
+pub(super) fn check_session(user_id: &str, session_id: &str, session: &SessionInfo) -> Result<()> {
+    if session_id != session.id || user_id != session.user.id {
+        return Err(WebAuthnError::WrongCeremony.into());
+    }
+    Ok(())
 }
 
 impl Sesame<'_> {

@@ -166,6 +166,14 @@ pub(super) fn descriptor(id: &str, transports: &[String]) -> serde_json::Value {
     serde_json::json!({"type": "public-key", "id": id, "transports": transports})
 }
 
+/// The descriptors of `credentials`, to offer (or exclude) in a ceremony's options.
+pub(super) fn descriptors(credentials: &[(String, CredentialRecord)]) -> Vec<serde_json::Value> {
+    credentials
+        .iter()
+        .map(|(id, r)| descriptor(id, &r.transports))
+        .collect()
+}
+
 /// How a stored credential is listed to its owner.
 pub(super) fn info(id: &str, record: &CredentialRecord) -> CredentialInfo {
     CredentialInfo {

@@ -4,9 +4,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::ceremony::{CeremonyKind, CeremonyRecord};
+use super::ceremony::{CeremonyKind, CeremonyRecord, check_session};
 use super::cose::Algorithm;
-use super::credentials::{CredentialRecord, descriptor, ensure_room, info, parse_name};
+use super::credentials::{CredentialRecord, descriptors, ensure_room, info, parse_name};
 use super::verify::{RegistrationPolicy, VerifiedCredential, verify_registration};
 use super::wire::RegistrationCredential;
 use super::{Ceremony, CredentialInfo, RelyingParty, Usage, WebAuthnError};
@@ -50,10 +50,7 @@ impl Sesame<'_> {
         let handle = self.user_handle(&session.user.id)?;
         let challenge = random_array::<32>(self.env)?;
         let resident = usage == Usage::First;
-        let exclude: Vec<serde_json::Value> = existing
-            .iter()
-            .map(|(id, r)| descriptor(id, &r.transports))
-            .collect();
+        let exclude = descriptors(&existing);
         let options = serde_json::json!({"publicKey": {
             "rp": {"id": rp.id, "name": self.config.webauthn.rp_name},
             "user": {
@@ -160,9 +157,7 @@ fn registering<'a>(ceremony: &'a CeremonyRecord, session: &SessionInfo) -> Resul
     else {
         return Err(WebAuthnError::WrongCeremony.into());
     };
-    if *session_id != session.id || *user_id != session.user.id {
-        return Err(WebAuthnError::WrongCeremony.into());
-    }
+    check_session(user_id, session_id, session)?;
     Ok(Registering {
         user_id,
         name,

@@ -6,8 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::ceremony::CeremonyKind;
-use super::credentials::descriptor;
+use super::ceremony::{CeremonyKind, check_session};
+use super::credentials::descriptors;
 use super::wire::{self, AssertionCredential};
 use super::{Ceremony, RelyingParty, WebAuthnError};
 use crate::Sesame;
@@ -72,11 +72,7 @@ impl Sesame<'_> {
         rp: &RelyingParty,
     ) -> Result<Ceremony> {
         let user_id = self.pending_user(pending_token)?;
-        let allow: Vec<serde_json::Value> = self
-            .credential_records(&user_id)?
-            .iter()
-            .map(|(id, r)| descriptor(id, &r.transports))
-            .collect();
+        let allow = descriptors(&self.credential_records(&user_id)?);
         if allow.is_empty() {
             return Err(WebAuthnError::NoSecondFactorCredential.into());
         }
@@ -177,11 +173,7 @@ impl Sesame<'_> {
         session: &SessionInfo,
         rp: &RelyingParty,
     ) -> Result<Ceremony> {
-        let allow: Vec<serde_json::Value> = self
-            .credential_records(&session.user.id)?
-            .iter()
-            .map(|(id, r)| descriptor(id, &r.transports))
-            .collect();
+        let allow = descriptors(&self.credential_records(&session.user.id)?);
         if allow.is_empty() {
             return Err(WebAuthnError::NoCredentialToVerify.into());
         }
@@ -214,9 +206,7 @@ impl Sesame<'_> {
         else {
             return Err(WebAuthnError::WrongCeremony.into());
         };
-        if *session_id != session.id || *user_id != session.user.id {
-            return Err(WebAuthnError::WrongCeremony.into());
-        }
+        check_session(user_id, session_id, session)?;
         let verified = self.verify_assertion(&ceremony, credential, Some(user_id), false)?;
         self.record_reauthentication(
             session,

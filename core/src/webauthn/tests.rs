@@ -754,6 +754,19 @@ fn a_recent_passkey_verification_replaces_the_current_password_for_a_change() {
     assert!(s.login(ADA, PW, &ClientInfo::default()).is_err());
 }
 
+#[test]
+fn a_credential_may_be_as_large_as_a_request_body_and_no_larger() {
+    assert_eq!(wire::MAX_CREDENTIAL_JSON_BYTES, crate::http::MAX_BODY_BYTES);
+    let padded = format!(
+        r#"{{"rawId":"AA","type":"public-key","response":{{"clientDataJSON":"","authenticatorData":"","signature":""}},"pad":"{}"}}"#,
+        "a".repeat(wire::MAX_CREDENTIAL_JSON_BYTES)
+    );
+    assert_eq!(
+        code_of(wire::parse_assertion(&padded)),
+        ErrorCode::PayloadTooLarge
+    );
+}
+
 /// Found by the `webauthn` fuzz target: serde reads a struct from a JSON array too, so
 /// `["webauthn.get", challenge, origin]` passed as client data.
 #[test]

@@ -9,6 +9,11 @@ use serde::Deserialize;
 use super::cbor;
 use super::error::{Result, WebAuthnError as E};
 
+/// Longest credential JSON accepted, in bytes: the most any request body may carry, so the
+/// WIT interface, which receives the JSON without an HTTP request around it, refuses what the
+/// routes would.
+pub const MAX_CREDENTIAL_JSON_BYTES: usize = 64 * 1024;
+
 /// Longest credential ID accepted, in bytes (WebAuthn Level 3 caps it at 1023).
 pub(crate) const MAX_CREDENTIAL_ID_BYTES: usize = 1023;
 
@@ -143,7 +148,7 @@ pub fn parse_assertion(json: &str) -> crate::error::Result<AssertionCredential> 
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
-    if json.len() > crate::http::MAX_BODY_BYTES {
+    if json.len() > MAX_CREDENTIAL_JSON_BYTES {
         return Err(E::CredentialTooLarge);
     }
     // Not the array form serde would also read a struct from.
