@@ -767,6 +767,99 @@ fn a_credential_may_be_as_large_as_a_request_body_and_no_larger() {
     );
 }
 
+#[test]
+fn verification_needs_no_store_and_no_sesame() {
+    let mut cred = SoftCredential::new(Alg::EdDsa, 60);
+    let challenge = [3u8; 32];
+    let origins = [ORIGIN.to_owned()];
+    let expected = verify::Expected {
+        challenge: &challenge,
+        rp_id: "localhost",
+        origins: &origins,
+    };
+    let creation = serde_json::json!({
+        "rp": {"id": "localhost"},
+        "user": {"id": b64e(&[1; 32])},
+        "challenge": b64e(&challenge),
+    });
+    let policy = verify::RegistrationPolicy {
+        attestation_formats: &[AttestationFormat::None],
+        user_verification: true,
+    };
+    let answer = registration(cred.register(&creation, ORIGIN));
+    let created = verify::verify_registration(&answer, &expected, &policy).unwrap();
+    assert_eq!(
+        (created.id.as_slice(), created.public_key),
+        (cred.id.as_slice(), cred.cose_key())
+    );
+
+    let request = serde_json::json!({"rpId": "localhost", "challenge": b64e(&challenge)});
+    let answer = assertion(cred.assert(&request, ORIGIN));
+    let policy = verify::AssertionPolicy {
+        user_verification: true,
+        user_handle_required: true,
+    };
+    let checked = verify::check_assertion(&answer, &expected, policy).unwrap();
+    assert_eq!(checked.user_handle.as_deref(), Some(&[1u8; 32][..]));
+    let other_key = SoftCredential::new(Alg::EdDsa, 61).cose_key();
+    assert_eq!(
+        checked.verify_signature(&other_key).unwrap_err(),
+        WebAuthnError::UnknownCredential
+    );
+    assert_eq!(
+        checked
+            .verify_signature(&cred.cose_key())
+            .unwrap()
+            .sign_count,
+        1
+    );
+}
+
+#[test]
+fn refusals_keep_their_codes_and_messages() {
+    use WebAuthnError as E;
+    for (refusal, code, message) in [
+        (
+            E::TooManyCredentials,
+            ErrorCode::InvalidRequest,
+            "At most 32 credentials per account; delete one first.",
+        ),
+        (
+            E::InvalidName,
+            ErrorCode::InvalidRequest,
+            "Give the credential a name of 1 to 64 characters.",
+        ),
+        (
+            E::NotBase64("rawId"),
+            ErrorCode::InvalidRequest,
+            "'rawId' is not base64url.",
+        ),
+        (
+            E::UnknownCredential,
+            ErrorCode::UnknownCredential,
+            "This passkey or security key is not registered for this account, or its answer does not verify.",
+        ),
+        (
+            E::BackupEligibilityChanged,
+            ErrorCode::WebauthnRejected,
+            "This credential's backup eligibility changed since it was registered, which an authenticator never does; sign in another way.",
+        ),
+        (
+            E::CborTrailingBytes("attestation object", 1),
+            ErrorCode::WebauthnRejected,
+            "The attestation object has 1 bytes after its end.",
+        ),
+        (
+            E::NoSuchCredential,
+            ErrorCode::NotFound,
+            "You have no credential with this ID or name.",
+        ),
+    ] {
+        let told = crate::AuthError::from(&crate::Error::from(refusal));
+        assert_eq!((told.code, told.message.as_str()), (code, message));
+    }
+}
+
 /// Found by the `webauthn` fuzz target: serde reads a struct from a JSON array too, so
 /// `["webauthn.get", challenge, origin]` passed as client data.
 #[test]
