@@ -245,6 +245,7 @@ impl WebAuthnError {
             E::SignCountRegression => ErrorCode::SignCountRegression,
             E::NameTaken | E::CredentialTaken => ErrorCode::AlreadyExists,
             E::NoSuchCredential => ErrorCode::NotFound,
+            // Every other refusal is an answer failing a check of the specification.
             _ => ErrorCode::WebauthnRejected,
         }
     }
