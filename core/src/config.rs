@@ -6,12 +6,10 @@
 //! manifest and the embedding wrappers against it.
 
 use crate::error::{Error, Result};
-use crate::settings::{
-    Setting, SettingInfo, apply_section, boolean, list, number, seconds_as_ms, set,
-};
+use crate::settings::{Setting, SettingInfo, apply_section, boolean, number, seconds_as_ms, set};
 use crate::throttle::limits::ThrottleLimits;
 use crate::two_factor::TwoFactorConfig;
-use crate::webauthn::{AttestationFormat, SignCountPolicy, WebAuthnConfig};
+use crate::webauthn::settings::{self as webauthn_settings, WebAuthnConfig};
 
 pub use crate::hashing::Argon2Params;
 pub use crate::settings::MasterSecret;
@@ -304,69 +302,13 @@ const TWO_FACTOR: &[Setting<TwoFactorConfig>] = &[
     },
 ];
 
-/// The WebAuthn settings.
-const WEBAUTHN: &[Setting<WebAuthnConfig>] = &[
-    Setting {
-        name: "SESAME_WEBAUTHN_RP_ID",
-        default: "",
-        doc: "the relying party ID (default: the public URL's host)",
-        apply: |c, _, v| set(&mut c.rp_id, Ok(Some(v.to_owned()))),
-    },
-    Setting {
-        name: "SESAME_WEBAUTHN_RP_NAME",
-        default: "Sesame",
-        doc: "the relying party's name shown by authenticators",
-        apply: |c, _, v| set(&mut c.rp_name, Ok(v.to_owned())),
-    },
-    Setting {
-        name: "SESAME_WEBAUTHN_ORIGINS",
-        default: "",
-        doc: "comma-separated origins allowed in ceremonies (default: the public URL's origin)",
-        apply: |c, _, v| set(&mut c.origins, Ok(list(v).map(str::to_owned).collect())),
-    },
-    Setting {
-        name: "SESAME_WEBAUTHN_CHALLENGE_SECS",
-        default: "300",
-        doc: "how long a WebAuthn challenge stays valid, in seconds",
-        apply: |c, name, v| set(&mut c.challenge_ms, seconds_as_ms(name, v)),
-    },
-    Setting {
-        name: "SESAME_WEBAUTHN_ATTESTATION",
-        default: "none,packed",
-        doc: "comma-separated attestation formats accepted: none, packed",
-        apply: |c, name, v| {
-            c.attestation_formats = list(v)
-                .map(|format| {
-                    AttestationFormat::parse(format).ok_or_else(|| {
-                        Error::Config(format!("{name}: formats are 'none' and 'packed'"))
-                    })
-                })
-                .collect::<Result<_>>()?;
-            Ok(())
-        },
-    },
-    Setting {
-        name: "SESAME_WEBAUTHN_SIGN_COUNT",
-        default: "reject",
-        doc: "what a signature counter that did not grow does: reject or flag",
-        apply: |c, name, v| {
-            c.sign_count_policy = match v {
-                "reject" => SignCountPolicy::Reject,
-                "flag" => SignCountPolicy::Flag,
-                _ => return Err(Error::Config(format!("{name} must be reject or flag"))),
-            };
-            Ok(())
-        },
-    },
-];
-
 /// Every `SESAME_*` variable core reads, with its default and what it sets.
 pub fn settings() -> impl Iterator<Item = SettingInfo> {
     GENERAL
         .iter()
         .map(Setting::describe)
         .chain(TWO_FACTOR.iter().map(Setting::describe))
-        .chain(WEBAUTHN.iter().map(Setting::describe))
+        .chain(webauthn_settings::SETTINGS.iter().map(Setting::describe))
 }
 
 impl Config {
@@ -408,7 +350,7 @@ impl Config {
         let mut config = Config::new(MasterSecret::from_base64url(SECRET_VARIABLE, secret)?);
         apply_section(&mut config, GENERAL, lookup)?;
         apply_section(&mut config.two_factor, TWO_FACTOR, lookup)?;
-        apply_section(&mut config.webauthn, WEBAUTHN, lookup)?;
+        apply_section(&mut config.webauthn, webauthn_settings::SETTINGS, lookup)?;
         config.validate()?;
         Ok(config)
     }

@@ -113,12 +113,12 @@ pub fn attestation_object(bytes: &[u8]) -> Result<(String, usize, Vec<u8>)> {
 
 /// Parses a COSE key, returning its algorithm.
 pub fn cose_key(bytes: &[u8]) -> Result<Algorithm> {
-    PublicKey::from_cose(bytes).map(|key| key.algorithm())
+    Ok(PublicKey::from_cose(bytes)?.algorithm())
 }
 
 /// Parses a COSE key and checks `signature` over `message` with it.
 pub fn cose_verify(key: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
-    PublicKey::from_cose(key)?.verify(message, signature)
+    Ok(PublicKey::from_cose(key)?.verify(message, signature)?)
 }
 
 /// The names of the request body types the routes decode.

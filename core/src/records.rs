@@ -19,6 +19,11 @@
 //! | `tf-pending/{sha256(token) hex}`  | pending sign-in awaiting a second factor|
 //! | `tf-failures/{id}`                | wrong second-factor codes in a row      |
 //! | `recovery/{id}`                   | tags of the unused recovery codes       |
+//! | `wan-ceremony/{sha256(token) hex}`| started WebAuthn ceremony (expiring)    |
+//! | `wan-cred/{credential id}`        | a WebAuthn credential and its owner     |
+//! | `wan-user-cred/{id}/{credential id}`| empty; lists a user's credentials     |
+//! | `wan-user/{id}`                   | the user's random WebAuthn user handle  |
+//! | `wan-handle/{handle}`             | the user id (claims the user handle)    |
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -107,4 +112,41 @@ pub(crate) fn session_key(token_hash: &str) -> String {
 /// Key listing one of a user's sessions.
 pub(crate) fn user_session_key(user_id: &str, token_hash: &str) -> String {
     format!("user-session/{user_id}/{token_hash}")
+}
+
+// WebAuthn (core/src/webauthn). Credential IDs and user handles appear in keys as base64url.
+
+/// Key of a started WebAuthn ceremony: the SHA-256 of its token, so the store never holds a
+/// token that could finish the ceremony.
+pub(crate) fn wan_ceremony_key(token: &str) -> String {
+    use sha2::{Digest as _, Sha256};
+    format!(
+        "wan-ceremony/{}",
+        hex::encode(Sha256::digest(token.as_bytes()))
+    )
+}
+
+/// Key of a WebAuthn credential (claims the credential ID across all users).
+pub(crate) fn wan_credential_key(id_b64: &str) -> String {
+    format!("wan-cred/{id_b64}")
+}
+
+/// Prefix under which a user's WebAuthn credentials are listed.
+pub(crate) fn wan_user_credentials_prefix(user_id: &str) -> String {
+    format!("wan-user-cred/{user_id}/")
+}
+
+/// Key listing one of a user's WebAuthn credentials.
+pub(crate) fn wan_user_credential_key(user_id: &str, id_b64: &str) -> String {
+    format!("{}{id_b64}", wan_user_credentials_prefix(user_id))
+}
+
+/// Key of a user's WebAuthn user handle.
+pub(crate) fn wan_user_handle_key(user_id: &str) -> String {
+    format!("wan-user/{user_id}")
+}
+
+/// Key claiming a WebAuthn user handle for its user.
+pub(crate) fn wan_handle_key(handle: &str) -> String {
+    format!("wan-handle/{handle}")
 }

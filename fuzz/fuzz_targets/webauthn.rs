@@ -12,7 +12,12 @@
 //! - an attestation object's authenticator data, and the COSE key inside, parse the same way;
 //! - a COSE key that parses never verifies an empty or all-zero signature;
 //! - a registration answer that finishes names the ceremony's challenge in its client data and
-//!   leaves the credential listed; a sign-in answer that finishes signs in the account.
+//!   leaves the credential listed; a sign-in answer that finishes signs in the account;
+//! - core's pure verification, called directly with what the ceremony expects, agrees with the
+//!   ceremony: a registration finishes exactly when it verifies, and is refused with the same
+//!   code and message when it does not; a sign-in refused by the checks of the request alone
+//!   is refused alike by the ceremony, and one that signs in also verifies with the
+//!   credential's key.
 
 #![no_main]
 
@@ -21,7 +26,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use sesame_core::fuzzing::{self, AuthData};
 use sesame_core::sessions::ClientInfo;
+use sesame_core::webauthn::verify::{
+    AssertionPolicy, Expected, RegistrationPolicy, check_assertion, verify_registration,
+};
 use sesame_core::webauthn::wire::{parse_assertion, parse_registration};
+use sesame_core::webauthn::{RelyingParty, WebAuthnError};
 use sesame_core::{AuthError, Error};
 
 /// What the bytes after the first are.
@@ -127,6 +136,28 @@ fn refused(error: &Error) {
     );
 }
 
+/// The challenge of a ceremony's options, decoded.
+fn challenge(options: &serde_json::Value) -> Vec<u8> {
+    let text = options["publicKey"]["challenge"]
+        .as_str()
+        .expect("challenge");
+    URL_SAFE_NO_PAD.decode(text).expect("base64url challenge")
+}
+
+/// What a ceremony of `rp` with `challenge` expects.
+fn expected<'a>(rp: &'a RelyingParty, challenge: &'a [u8]) -> Expected<'a> {
+    Expected {
+        challenge,
+        rp_id: &rp.id,
+        origins: &rp.origins,
+    }
+}
+
+/// The public form of a refusal by pure verification, as a ceremony would tell it.
+fn told(refusal: WebAuthnError) -> AuthError {
+    AuthError::from(&Error::from(refusal))
+}
+
 fn registration(bytes: &[u8]) {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return;
@@ -135,8 +166,24 @@ fn registration(bytes: &[u8]) {
         return;
     };
     let (harness, info, state, options) = sesame_fuzz::registration();
+    let rp = sesame_fuzz::relying_party(&harness);
+    let challenge = challenge(&options);
+    let verified = verify_registration(
+        &credential,
+        &expected(&rp, &challenge),
+        &RegistrationPolicy {
+            attestation_formats: &harness.config().webauthn.attestation_formats,
+            user_verification: true,
+        },
+    );
     let s = harness.sesame();
-    match s.finish_passkey_registration(&info, &state, &credential) {
+    let finished = s.finish_passkey_registration(&info, &state, &credential);
+    match (&finished, verified) {
+        (Ok(created), Ok(verified)) => assert_eq!(created.id, URL_SAFE_NO_PAD.encode(&verified.id)),
+        (Err(e), Err(refusal)) => assert_eq!(AuthError::from(e), told(refusal)),
+        (finished, verified) => panic!("the ceremony says {finished:?}, verification {verified:?}"),
+    }
+    match finished {
         Ok(created) => {
             let data = URL_SAFE_NO_PAD
                 .decode(credential.response.client_data_json.trim_end_matches('='))
@@ -160,11 +207,35 @@ fn assertion(bytes: &[u8]) {
     let Ok(credential) = parse_assertion(text) else {
         return;
     };
-    let (harness, state, _) = sesame_fuzz::signin(&mut sesame_fuzz::credential());
+    let mut registered = sesame_fuzz::credential();
+    let (harness, state, options) = sesame_fuzz::signin(&mut registered);
+    let rp = sesame_fuzz::relying_party(&harness);
+    let challenge = challenge(&options);
+    // A sign-in without a username: user verification and a user handle are required.
+    let checked = check_assertion(
+        &credential,
+        &expected(&rp, &challenge),
+        AssertionPolicy {
+            user_verification: true,
+            user_handle_required: true,
+        },
+    );
     let s = harness.sesame();
     match s.finish_passkey_signin(&state, &credential, None, &ClientInfo::default()) {
-        Ok(session) => assert_eq!(session.user.email, sesame_fuzz::EMAIL),
-        Err(e) => refused(&e),
+        Ok(session) => {
+            assert_eq!(session.user.email, sesame_fuzz::EMAIL);
+            let checked = checked.expect("signed in, so the request checks pass");
+            assert_eq!(checked.credential_id, registered.id);
+            checked
+                .verify_signature(&registered.cose_key())
+                .expect("signed in, so the signature verifies");
+        }
+        Err(e) => {
+            refused(&e);
+            if let Err(refusal) = checked {
+                assert_eq!(AuthError::from(&e), told(refusal));
+            }
+        }
     }
 }
 

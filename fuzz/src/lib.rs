@@ -3,9 +3,7 @@
 //! start from the same deterministic state and the seeds' challenges are the ones the targets'
 //! ceremonies expect.
 
-#[path = "../../tests/src/authenticator.rs"]
-#[allow(dead_code, reason = "shared with the end-to-end tests")]
-pub mod authenticator;
+pub use sesame_test_authenticator as authenticator;
 
 use authenticator::{Alg, SoftCredential};
 use sesame_core::fuzzing::Harness;

@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub mod authenticator;
+/// The software WebAuthn authenticator the passkey tests answer ceremonies with.
+pub use sesame_test_authenticator as authenticator;
 pub mod services;
 pub mod totp;
 

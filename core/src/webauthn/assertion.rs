@@ -13,19 +13,18 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::cose::{PublicKey, rejected};
+use super::ceremony::CeremonyRecord;
+use super::credentials::{CredentialRecord, descriptor};
+use super::verify::{AssertionPolicy, VerifiedAssertion, check_assertion};
 use super::wire::{self, AssertionCredential};
-use super::{
-    CeremonyRecord, CredentialRecord, SignCountPolicy, Usage, check_client_data, check_rp,
-    credential_key, descriptor, unknown_credential,
-};
+use super::{SignCountPolicy, Usage, WebAuthnError};
 use crate::Sesame;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 use crate::events::EventKind;
-use crate::records::{self, CAS_ATTEMPTS};
+use crate::records::{self, CAS_ATTEMPTS, wan_credential_key};
 use crate::store::StoreError;
 
 /// Transport lists a made-up credential may show, as browsers report them (sorted): a
@@ -38,9 +37,9 @@ const PLAUSIBLE_TRANSPORTS: [&[&str]; 4] = [
     &["internal"],
 ];
 
-/// What a verified assertion established.
+/// Whom a verified assertion signed in.
 #[derive(Debug)]
-pub(super) struct VerifiedAssertion {
+pub(super) struct AssertedUser {
     /// The credential's owner.
     pub(super) user_id: String,
     /// Whether the authenticator verified the user (PIN, biometrics), not only their presence.
@@ -75,7 +74,7 @@ impl Sesame<'_> {
         if scanned.is_empty() {
             // The read a listed credential costs (it finds nothing: the ID was never
             // registered), so no passkey at all costs what one does.
-            records::load::<CredentialRecord>(self.store, &credential_key(&id))?;
+            records::load::<CredentialRecord>(self.store, &wan_credential_key(&id))?;
         }
         Ok((
             user_id.unwrap_or_default(),
@@ -115,63 +114,37 @@ impl Sesame<'_> {
         credential: &AssertionCredential,
         expected_user: Option<&str>,
         first_factor: bool,
-    ) -> Result<VerifiedAssertion> {
+    ) -> Result<AssertedUser> {
         // Checks of the request alone (§7.2 steps 5–17): the same answer whoever's credential
         // it names.
-        if credential.kind != "public-key" {
-            return Err(rejected("The credential type must be 'public-key'."));
-        }
-        let raw_id = wire::b64("rawId", &credential.raw_id)?;
-        let sent_handle = credential
-            .response
-            .user_handle
-            .as_deref()
-            .map(|h| wire::b64("userHandle", h))
-            .transpose()?;
-        if sent_handle.is_none() && expected_user.is_none() {
-            return Err(rejected(
-                "A sign-in without a username needs the credential's user handle.",
-            ));
-        }
-        let client_data_bytes = wire::b64("clientDataJSON", &credential.response.client_data_json)?;
-        let client_data = wire::client_data(&client_data_bytes)?;
-        check_client_data(
-            &client_data,
-            "webauthn.get",
-            &ceremony.challenge,
-            &ceremony.origins,
+        let challenge = ceremony.challenge_bytes();
+        let checked = check_assertion(
+            credential,
+            &ceremony.expected(&challenge),
+            AssertionPolicy {
+                user_verification: first_factor,
+                user_handle_required: expected_user.is_none(),
+            },
         )?;
-        let auth_data_bytes =
-            wire::b64("authenticatorData", &credential.response.authenticator_data)?;
-        let auth_data = wire::auth_data(&auth_data_bytes)?;
-        check_rp(&auth_data, &ceremony.rp_id)?;
-        if first_factor && !auth_data.user_verified() {
-            return Err(rejected(
-                "Signing in with a passkey needs user verification (PIN or biometrics).",
-            ));
-        }
-        check_backup_flags(auth_data.flags)?;
-        let signature = wire::b64("signature", &credential.response.signature)?;
 
         // The credential, its owner and the signature (§7.2 steps 6, 21): one answer for
         // every way this fails.
-        let Some((id_b64, record)) =
-            self.matching_credential(&raw_id, expected_user, first_factor, sent_handle)?
+        let Some((id_b64, record)) = self.matching_credential(
+            &checked.credential_id,
+            expected_user,
+            first_factor,
+            checked.user_handle.as_deref(),
+        )?
         else {
-            return Err(unknown_credential());
+            return Err(WebAuthnError::UnknownCredential.into());
         };
-        let public_key = PublicKey::from_cose(&wire::b64("publicKey", &record.public_key)?)?;
-        let mut signed = auth_data_bytes;
-        signed.extend_from_slice(&Sha256::digest(&client_data_bytes));
-        if public_key.verify(&signed, &signature).is_err() {
-            return Err(unknown_credential());
-        }
+        let verified = checked.verify_signature(&wire::b64("publicKey", &record.public_key)?)?;
 
         // The authenticator holds the key: what it says about the credential may be told.
-        self.record_use(&id_b64, &record.user_id, &auth_data)?;
-        Ok(VerifiedAssertion {
+        self.record_use(&id_b64, &record.user_id, &verified)?;
+        Ok(AssertedUser {
             user_id: record.user_id,
-            user_verified: auth_data.user_verified(),
+            user_verified: verified.user_verified,
         })
     }
 
@@ -183,14 +156,14 @@ impl Sesame<'_> {
         raw_id: &[u8],
         expected_user: Option<&str>,
         first_factor: bool,
-        sent_handle: Option<Vec<u8>>,
+        sent_handle: Option<&[u8]>,
     ) -> Result<Option<(String, CredentialRecord)>> {
         if raw_id.is_empty() || raw_id.len() > wire::MAX_CREDENTIAL_ID_BYTES {
             return Ok(None);
         }
         let id_b64 = URL_SAFE_NO_PAD.encode(raw_id);
         let Some((record, _)) =
-            records::load::<CredentialRecord>(self.store, &credential_key(&id_b64))?
+            records::load::<CredentialRecord>(self.store, &wan_credential_key(&id_b64))?
         else {
             return Ok(None);
         };
@@ -216,38 +189,32 @@ impl Sesame<'_> {
     /// credential is created, so a change means another authenticator or a forgery); a
     /// counter that did not grow is flagged (event) and, by policy, refused. Credentials
     /// stored before Sesame kept BE learn it here, once.
-    fn record_use(&self, id_b64: &str, user_id: &str, auth_data: &wire::AuthData) -> Result<()> {
-        let key = credential_key(id_b64);
-        let eligible = auth_data.flags & wire::FLAG_BE != 0;
-        let count = auth_data.sign_count;
+    fn record_use(&self, id_b64: &str, user_id: &str, verified: &VerifiedAssertion) -> Result<()> {
+        let key = wan_credential_key(id_b64);
+        let eligible = verified.backup_eligible;
+        let count = verified.sign_count;
         for _ in 0..CAS_ATTEMPTS {
             let Some((mut record, version)) = records::load::<CredentialRecord>(self.store, &key)?
             else {
-                return Err(unknown_credential());
+                return Err(WebAuthnError::UnknownCredential.into());
             };
             if record
                 .backup_eligible
                 .is_some_and(|stored| stored != eligible)
             {
-                return Err(rejected(
-                    "This credential's backup eligibility changed since it was registered, which \
-                     an authenticator never does; sign in another way.",
-                ));
+                return Err(WebAuthnError::BackupEligibilityChanged.into());
             }
             let regressed = (count != 0 || record.sign_count != 0) && count <= record.sign_count;
             if regressed {
                 self.emit(EventKind::PasskeySignCountRegression, Some(user_id), None);
                 if self.config.webauthn.sign_count_policy == SignCountPolicy::Reject {
-                    return Err(Error::rejected(
-                        ErrorCode::SignCountRegression,
-                        "This authenticator's signature counter went backwards; it may have been cloned. Sign in another way.",
-                    ));
+                    return Err(WebAuthnError::SignCountRegression.into());
                 }
             }
             record.sign_count = record.sign_count.max(count);
             record.last_used_at_ms = Some(self.env.now_ms());
             record.backup_eligible = Some(eligible);
-            record.backed_up = auth_data.flags & wire::FLAG_BS != 0;
+            record.backed_up = verified.backed_up;
             match records::save(self.store, &key, &record, Some(version), None) {
                 Ok(_) => return Ok(()),
                 Err(Error::Store(StoreError::Conflict)) => continue,
@@ -256,14 +223,4 @@ impl Sesame<'_> {
         }
         Err(Error::Contention("webauthn credential"))
     }
-}
-
-/// WebAuthn Level 3 §6.1.3: a credential that is backed up (BS) must be backup eligible (BE).
-pub(super) fn check_backup_flags(flags: u8) -> Result<()> {
-    if flags & wire::FLAG_BS != 0 && flags & wire::FLAG_BE == 0 {
-        return Err(rejected(
-            "The authenticator data says the credential is backed up but not backup eligible (BS without BE).",
-        ));
-    }
-    Ok(())
 }

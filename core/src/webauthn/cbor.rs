@@ -14,30 +14,26 @@ use std::collections::BTreeSet;
 
 use ciborium::Value;
 
-use super::cose::rejected;
-use crate::error::Result;
+use super::error::{Result, WebAuthnError};
 
 /// Decodes one CBOR data item from the front of `bytes`, refusing maps with duplicate keys at
 /// any depth. Returns the item and how many bytes it took, for structures (the attested COSE
 /// key, the extensions) whose end is only known by decoding them. `what` names the structure
 /// in error messages ("credential public key").
-pub(crate) fn decode_prefix(bytes: &[u8], what: &str) -> Result<(Value, usize)> {
+pub(crate) fn decode_prefix(bytes: &[u8], what: &'static str) -> Result<(Value, usize)> {
     let mut reader = bytes;
-    let value: Value = ciborium::de::from_reader(&mut reader)
-        .map_err(|_| rejected(format!("The {what} is not valid CBOR.")))?;
+    let value: Value =
+        ciborium::de::from_reader(&mut reader).map_err(|_| WebAuthnError::CborInvalid(what))?;
     let used = bytes.len() - reader.len();
     check_unique_keys(&value, what)?;
     Ok((value, used))
 }
 
 /// Decodes `bytes` as exactly one CBOR data item: [`decode_prefix`], and nothing may follow.
-pub(crate) fn decode_exact(bytes: &[u8], what: &str) -> Result<Value> {
+pub(crate) fn decode_exact(bytes: &[u8], what: &'static str) -> Result<Value> {
     let (value, used) = decode_prefix(bytes, what)?;
     if used != bytes.len() {
-        return Err(rejected(format!(
-            "The {what} has {} bytes after its end.",
-            bytes.len() - used
-        )));
+        return Err(WebAuthnError::CborTrailingBytes(what, bytes.len() - used));
     }
     Ok(value)
 }
@@ -45,16 +41,16 @@ pub(crate) fn decode_exact(bytes: &[u8], what: &str) -> Result<Value> {
 /// Refuses any map, at any depth, with two equal keys. Keys are compared by their encoding
 /// after decoding, which is canonical for equal values (so `1` sent as a one-byte and as a
 /// two-byte integer is still one key twice). Depth is bounded by ciborium's recursion limit.
-fn check_unique_keys(value: &Value, what: &str) -> Result<()> {
+fn check_unique_keys(value: &Value, what: &'static str) -> Result<()> {
     match value {
         Value::Map(pairs) => {
             let mut seen = BTreeSet::new();
             for (key, inner) in pairs {
                 let mut encoded = Vec::new();
                 ciborium::ser::into_writer(key, &mut encoded)
-                    .map_err(|_| rejected(format!("The {what} has a key Sesame cannot read.")))?;
+                    .map_err(|_| WebAuthnError::CborUnreadableKey(what))?;
                 if !seen.insert(encoded) {
-                    return Err(rejected(format!("The {what} repeats a map key.")));
+                    return Err(WebAuthnError::CborRepeatedKey(what));
                 }
                 check_unique_keys(key, what)?;
                 check_unique_keys(inner, what)?;
@@ -102,7 +98,9 @@ mod tests {
     fn trailing_bytes_are_refused_but_a_prefix_reports_its_length() {
         let mut bytes = encode(&Value::Map(Vec::new()));
         bytes.push(0x00);
-        let error = crate::AuthError::from(&decode_exact(&bytes, "thing").unwrap_err());
+        let error = crate::AuthError::from(&crate::Error::from(
+            decode_exact(&bytes, "thing").unwrap_err(),
+        ));
         assert_eq!(error.code, crate::error::ErrorCode::WebauthnRejected);
         assert!(error.message.contains("after its end"), "{}", error.message);
         assert_eq!(decode_prefix(&bytes, "thing").unwrap().1, 1);

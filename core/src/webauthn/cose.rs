@@ -12,7 +12,8 @@
 use ciborium::Value;
 use p256::ecdsa::signature::Verifier as _;
 
-use crate::error::{Error, ErrorCode, Result};
+use super::cbor;
+use super::error::{Result, WebAuthnError as E};
 
 /// COSE algorithm identifier of ES256.
 pub const ALG_ES256: i64 = -7;
@@ -77,26 +78,20 @@ impl PublicKey {
     /// Parses a COSE key (exactly one CBOR map, no key twice). Refuses algorithms Sesame does not offer, keys whose type or
     /// curve does not match their algorithm, and RSA moduli outside 2048–8192 bits.
     pub(crate) fn from_cose(bytes: &[u8]) -> Result<Self> {
-        let value = super::cbor::decode_exact(bytes, "credential public key")?;
-        let map = value
-            .as_map()
-            .ok_or_else(|| rejected("The credential public key is not a COSE key."))?;
-        let kty = int_field(map, 1).ok_or_else(|| rejected("The COSE key has no key type."))?;
-        let alg = int_field(map, 3).ok_or_else(|| rejected("The COSE key names no algorithm."))?;
-        let algorithm = Algorithm::from_cose_id(alg).ok_or_else(|| {
-            rejected(format!(
-                "Algorithm {alg} is not accepted; use ES256 (-7), EdDSA (-8) or RS256 (-257)."
-            ))
-        })?;
+        let value = cbor::decode_exact(bytes, "credential public key")?;
+        let map = value.as_map().ok_or(E::NotCoseKey)?;
+        let kty = int_field(map, 1).ok_or(E::CoseNoKeyType)?;
+        let alg = int_field(map, 3).ok_or(E::CoseNoAlgorithm)?;
+        let algorithm = Algorithm::from_cose_id(alg).ok_or(E::AlgorithmRefused(alg))?;
         match (algorithm, kty) {
             (Algorithm::Es256, 2) => {
                 if int_field(map, -1) != Some(1) {
-                    return Err(rejected("An ES256 key must be on curve P-256."));
+                    return Err(E::Es256Curve);
                 }
                 let x = bytes_field(map, -2).filter(|x| x.len() == 32);
                 let y = bytes_field(map, -3).filter(|y| y.len() == 32);
                 let (Some(x), Some(y)) = (x, y) else {
-                    return Err(rejected("The P-256 key's coordinates are malformed."));
+                    return Err(E::P256Coordinates);
                 };
                 let mut sec1 = Vec::with_capacity(65);
                 sec1.push(0x04);
@@ -104,43 +99,37 @@ impl PublicKey {
                 sec1.extend_from_slice(y);
                 p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
                     .map(PublicKey::Es256)
-                    .map_err(|_| rejected("The P-256 key is not a point on the curve."))
+                    .map_err(|_| E::P256NotOnCurve)
             }
             (Algorithm::EdDsa, 1) => {
                 if int_field(map, -1) != Some(6) {
-                    return Err(rejected("An EdDSA key must be on curve Ed25519."));
+                    return Err(E::EdDsaCurve);
                 }
                 let x: &[u8; 32] = bytes_field(map, -2)
                     .and_then(|x| x.try_into().ok())
-                    .ok_or_else(|| rejected("The Ed25519 key is malformed."))?;
-                let key = ed25519_dalek::VerifyingKey::from_bytes(x)
-                    .map_err(|_| rejected("The Ed25519 key is not a valid point."))?;
+                    .ok_or(E::Ed25519Malformed)?;
+                let key =
+                    ed25519_dalek::VerifyingKey::from_bytes(x).map_err(|_| E::Ed25519NotPoint)?;
                 // A small-order key would accept signatures made without any private key.
                 if key.is_weak() {
-                    return Err(rejected("The Ed25519 key is weak."));
+                    return Err(E::Ed25519Weak);
                 }
                 Ok(PublicKey::EdDsa(key))
             }
             (Algorithm::Rs256, 3) => {
-                let n =
-                    bytes_field(map, -1).ok_or_else(|| rejected("The RSA key has no modulus."))?;
-                let e =
-                    bytes_field(map, -2).ok_or_else(|| rejected("The RSA key has no exponent."))?;
+                let n = bytes_field(map, -1).ok_or(E::RsaNoModulus)?;
+                let e = bytes_field(map, -2).ok_or(E::RsaNoExponent)?;
                 let bits = n.iter().skip_while(|b| **b == 0).count() * 8;
                 if !(MIN_RSA_BITS..=MAX_RSA_BITS + 7).contains(&bits) || e.len() > 8 {
-                    return Err(rejected(
-                        "The RSA key must have a modulus of 2048 to 8192 bits.",
-                    ));
+                    return Err(E::RsaSize);
                 }
                 let n = rsa::BoxedUint::from_be_slice_vartime(n);
                 let e = rsa::BoxedUint::from_be_slice_vartime(e);
                 rsa::PublicKey::new_with_size_limits(n, e, MIN_RSA_BITS..=MAX_RSA_BITS)
                     .map(PublicKey::Rs256)
-                    .map_err(|_| rejected("The RSA key is not valid."))
+                    .map_err(|_| E::RsaInvalid)
             }
-            _ => Err(rejected(
-                "The COSE key's type does not match its algorithm.",
-            )),
+            _ => Err(E::CoseKeyTypeMismatch),
         }
     }
 
@@ -166,11 +155,7 @@ impl PublicKey {
                     .is_ok_and(|sig| verifier.verify(message, &sig).is_ok())
             }
         };
-        if ok {
-            Ok(())
-        } else {
-            Err(rejected("The signature does not verify."))
-        }
+        if ok { Ok(()) } else { Err(E::BadSignature) }
     }
 }
 
@@ -193,9 +178,4 @@ fn field(map: &[(Value, Value)], label: i64) -> Option<&Value> {
                 .is_some_and(|i| i128::from(i) == i128::from(label))
         })
         .map(|(_, v)| v)
-}
-
-/// A `webauthn-rejected` error with `message`.
-pub(crate) fn rejected(message: impl Into<String>) -> Error {
-    Error::rejected(ErrorCode::WebauthnRejected, message)
 }

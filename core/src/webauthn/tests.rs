@@ -1,21 +1,16 @@
 use serde_json::Value;
 
+use super::wire::{AssertionCredential, RegistrationCredential};
 use super::*;
 use crate::env::Env as _;
+use crate::error::ErrorCode;
 use crate::events::EventKind;
+use crate::sessions::{ClientInfo, IssuedSession, SessionInfo};
 use crate::testing::Fixture;
 use crate::testing::base32_decode;
 use crate::two_factor::LoginOutcome;
 
-#[path = "../../../tests/src/authenticator.rs"]
-#[allow(
-    dead_code,
-    unreachable_pub,
-    reason = "shared with the end-to-end tests"
-)]
-mod authenticator;
-
-use authenticator::{Alg, SoftCredential, b64e};
+use sesame_test_authenticator::{self as authenticator, Alg, SoftCredential, b64e};
 
 const ADA: &str = "ada@example.com";
 const BOB: &str = "bob@example.com";
@@ -30,17 +25,33 @@ fn fixture() -> Fixture {
     f
 }
 
-fn session(f: &Fixture, email: &str) -> SessionInfo {
+/// A fresh session of `email`'s, with its token.
+fn session_with_token(f: &Fixture, email: &str) -> (String, SessionInfo) {
     let issued = f.sesame().login(email, PW, &ClientInfo::default()).unwrap();
-    f.sesame().validate_session(issued.token.expose()).unwrap()
+    let token = issued.token.expose().to_owned();
+    let info = f.sesame().validate_session(&token).unwrap();
+    (token, info)
+}
+
+fn session(f: &Fixture, email: &str) -> SessionInfo {
+    session_with_token(f, email).1
 }
 
 fn rp(f: &Fixture) -> RelyingParty {
     f.sesame().relying_party(Some(HOST)).unwrap()
 }
 
-fn code_of<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
-    crate::AuthError::from(&result.unwrap_err()).code
+/// The public form of a refusal.
+fn refusal<T: std::fmt::Debug, E: std::fmt::Debug + Into<crate::Error>>(
+    result: std::result::Result<T, E>,
+) -> crate::AuthError {
+    crate::AuthError::from(&result.unwrap_err().into())
+}
+
+fn code_of<T: std::fmt::Debug, E: std::fmt::Debug + Into<crate::Error>>(
+    result: std::result::Result<T, E>,
+) -> ErrorCode {
+    refusal(result).code
 }
 
 fn registration(value: Value) -> RegistrationCredential {
@@ -49,6 +60,76 @@ fn registration(value: Value) -> RegistrationCredential {
 
 fn assertion(value: Value) -> AssertionCredential {
     serde_json::from_value(value).unwrap()
+}
+
+/// The base64url challenge of a started ceremony.
+fn challenge_of(ceremony: &Ceremony) -> &str {
+    ceremony.options["publicKey"]["challenge"].as_str().unwrap()
+}
+
+/// Whether an event of `kind` was recorded.
+fn recorded(f: &Fixture, kind: EventKind) -> bool {
+    f.env.events.lock().unwrap().iter().any(|e| e.kind == kind)
+}
+
+/// Starts registering a passkey named `name` for `who`.
+fn begin_registration(f: &Fixture, who: &SessionInfo, name: &str) -> Ceremony {
+    f.sesame()
+        .begin_passkey_registration(who, name, Usage::First, &rp(f))
+        .unwrap()
+}
+
+/// Finishes `who`'s registration `ceremony` with `answer`.
+fn finish_registration(
+    s: &Sesame<'_>,
+    who: &SessionInfo,
+    ceremony: &Ceremony,
+    answer: Value,
+) -> Result<CredentialInfo> {
+    s.finish_passkey_registration(who, ceremony.state.expose(), &registration(answer))
+}
+
+/// Finishes a first-factor sign-in `ceremony` with `answer`, from no particular client.
+fn finish_signin(s: &Sesame<'_>, ceremony: &Ceremony, answer: Value) -> Result<IssuedSession> {
+    s.finish_passkey_signin(
+        ceremony.state.expose(),
+        &assertion(answer),
+        None,
+        &ClientInfo::default(),
+    )
+}
+
+/// Finishes `who`'s verification `ceremony` with `answer`.
+fn finish_verify(
+    s: &Sesame<'_>,
+    who: &SessionInfo,
+    ceremony: &Ceremony,
+    answer: Value,
+) -> Result<u64> {
+    s.finish_passkey_verify(who, ceremony.state.expose(), &assertion(answer))
+}
+
+/// Re-authenticates `who` with `cred`.
+fn verify_with(f: &Fixture, who: &SessionInfo, cred: &mut SoftCredential) -> Result<u64> {
+    let s = f.sesame();
+    let ceremony = s.begin_passkey_verify(who, &rp(f))?;
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    finish_verify(&s, who, &ceremony, answer)
+}
+
+/// A fixture in which Ada is signed in and has registered a passkey named "key", made by
+/// the software authenticator with `alg` and `seed`.
+fn with_passkey(alg: Alg, seed: u8) -> (Fixture, SessionInfo, SoftCredential) {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    let mut cred = SoftCredential::new(alg, seed);
+    register(&f, &ada, &mut cred, "key", Usage::First);
+    (f, ada, cred)
+}
+
+/// Starts a first-factor sign-in naming `identity` or nobody.
+fn begin_signin(f: &Fixture, identity: Option<&str>) -> Ceremony {
+    f.sesame().begin_passkey_signin(identity, &rp(f)).unwrap()
 }
 
 /// Registers `cred` for the session's user with `usage`.
@@ -64,10 +145,10 @@ fn register(
         .begin_passkey_registration(who, name, usage, &rp(f))
         .unwrap();
     let answer = cred.register(&ceremony.options, ORIGIN);
-    s.finish_passkey_registration(who, ceremony.state.expose(), &registration(answer))
-        .unwrap()
+    finish_registration(&s, who, &ceremony, answer).unwrap()
 }
 
+/// Signs in with `cred`, naming `identity` or nobody.
 fn sign_in(
     f: &Fixture,
     identity: Option<&str>,
@@ -76,12 +157,27 @@ fn sign_in(
     let s = f.sesame();
     let ceremony = s.begin_passkey_signin(identity, &rp(f))?;
     let answer = cred.assert(&ceremony.options, ORIGIN);
-    s.finish_passkey_signin(
-        ceremony.state.expose(),
-        &assertion(answer),
-        None,
-        &ClientInfo::default(),
-    )
+    finish_signin(&s, &ceremony, answer)
+}
+
+/// Flips bits of one byte of an assertion's signature: a forgery of a real credential.
+fn flip_signature_bit(answer: &mut Value, byte: usize, bits: u8) {
+    let mut signature = authenticator::b64d(answer["response"]["signature"].as_str().unwrap());
+    signature[byte] ^= bits;
+    answer["response"]["signature"] = b64e(&signature).into();
+}
+
+/// Authenticator data with `flags` and an attested credential of `id` and `cose_key` (the
+/// attested-data flag is the caller's to set).
+fn attested_auth_data(flags: u8, id: &[u8], cose_key: &[u8]) -> Vec<u8> {
+    let mut data = vec![0u8; 32];
+    data.push(flags);
+    data.extend_from_slice(&1u32.to_be_bytes());
+    data.extend_from_slice(&[0; 16]);
+    data.extend_from_slice(&(id.len() as u16).to_be_bytes());
+    data.extend_from_slice(id);
+    data.extend_from_slice(cose_key);
+    data
 }
 
 #[test]
@@ -125,12 +221,9 @@ fn packed_self_attestation_is_accepted_and_the_policy_can_refuse_it() {
     f.config.webauthn.attestation_formats = vec![AttestationFormat::None];
     let ada = session(&f, ADA);
     let s = f.sesame();
-    let ceremony = s
-        .begin_passkey_registration(&ada, "k", Usage::First, &rp(&f))
-        .unwrap();
+    let ceremony = begin_registration(&f, &ada, "k");
     let answer = cred.register(&ceremony.options, ORIGIN);
-    let refused =
-        s.finish_passkey_registration(&ada, ceremony.state.expose(), &registration(answer));
+    let refused = finish_registration(&s, &ada, &ceremony, answer);
     assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
 }
 
@@ -141,9 +234,7 @@ fn a_forged_packed_signature_is_refused() {
     let s = f.sesame();
     let mut cred = SoftCredential::new(Alg::EdDsa, 2);
     cred.attestation = "packed";
-    let ceremony = s
-        .begin_passkey_registration(&ada, "k", Usage::First, &rp(&f))
-        .unwrap();
+    let ceremony = begin_registration(&f, &ada, "k");
     let mut answer = cred.register(&ceremony.options, ORIGIN);
     // Change the client data after signing: the attestation no longer covers it.
     let original = answer["response"]["clientDataJSON"]
@@ -153,70 +244,39 @@ fn a_forged_packed_signature_is_refused() {
     let mut tampered: Value = serde_json::from_slice(&authenticator::b64d(&original)).unwrap();
     tampered["extra"] = Value::String("added later".into());
     answer["response"]["clientDataJSON"] = b64e(&serde_json::to_vec(&tampered).unwrap()).into();
-    let refused =
-        s.finish_passkey_registration(&ada, ceremony.state.expose(), &registration(answer));
+    let refused = finish_registration(&s, &ada, &ceremony, answer);
     assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
 }
 
 #[test]
 fn a_challenge_is_answered_once() {
-    let f = fixture();
-    let ada = session(&f, ADA);
-    let mut cred = SoftCredential::new(Alg::Es256, 3);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let (f, _, mut cred) = with_passkey(Alg::Es256, 3);
     let s = f.sesame();
-    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let ceremony = begin_signin(&f, None);
     let answer = cred.assert(&ceremony.options, ORIGIN);
-    s.finish_passkey_signin(
-        ceremony.state.expose(),
-        &assertion(answer.clone()),
-        None,
-        &ClientInfo::default(),
-    )
-    .unwrap();
-    let replay = s.finish_passkey_signin(
-        ceremony.state.expose(),
-        &assertion(answer),
-        None,
-        &ClientInfo::default(),
-    );
+    finish_signin(&s, &ceremony, answer.clone()).unwrap();
+    let replay = finish_signin(&s, &ceremony, answer);
     assert_eq!(code_of(replay), ErrorCode::ChallengeInvalid);
 }
 
 #[test]
 fn a_challenge_expires() {
-    let f = fixture();
-    let ada = session(&f, ADA);
-    let mut cred = SoftCredential::new(Alg::Es256, 4);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let (f, _, mut cred) = with_passkey(Alg::Es256, 4);
     let s = f.sesame();
-    let ceremony = s.begin_passkey_signin(Some(ADA), &rp(&f)).unwrap();
+    let ceremony = begin_signin(&f, Some(ADA));
     let answer = cred.assert(&ceremony.options, ORIGIN);
     f.advance(f.config.webauthn.challenge_ms);
-    let late = s.finish_passkey_signin(
-        ceremony.state.expose(),
-        &assertion(answer),
-        None,
-        &ClientInfo::default(),
-    );
+    let late = finish_signin(&s, &ceremony, answer);
     assert_eq!(code_of(late), ErrorCode::ChallengeInvalid);
 }
 
 #[test]
 fn an_answer_to_another_challenge_is_refused() {
-    let f = fixture();
-    let ada = session(&f, ADA);
-    let mut cred = SoftCredential::new(Alg::Es256, 5);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let (f, _, mut cred) = with_passkey(Alg::Es256, 5);
     let s = f.sesame();
-    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let ceremony = begin_signin(&f, None);
     let answer = cred.assert_for("localhost", &b64e(&[7; 32]), ORIGIN);
-    let refused = s.finish_passkey_signin(
-        ceremony.state.expose(),
-        &assertion(answer),
-        None,
-        &ClientInfo::default(),
-    );
+    let refused = finish_signin(&s, &ceremony, answer);
     assert_eq!(code_of(refused), ErrorCode::ChallengeInvalid);
 }
 
@@ -227,94 +287,53 @@ fn a_registration_is_bound_to_the_session_that_started_it() {
     let other_ada_session = session(&f, ADA);
     let s = f.sesame();
     let mut cred = SoftCredential::new(Alg::Es256, 6);
-    let ceremony = s
-        .begin_passkey_registration(&ada, "key", Usage::First, &rp(&f))
-        .unwrap();
+    let ceremony = begin_registration(&f, &ada, "key");
     let answer = cred.register(&ceremony.options, ORIGIN);
-    let refused = s.finish_passkey_registration(
-        &other_ada_session,
-        ceremony.state.expose(),
-        &registration(answer),
-    );
+    let refused = finish_registration(&s, &other_ada_session, &ceremony, answer);
     assert_eq!(code_of(refused), ErrorCode::ChallengeInvalid);
     assert!(s.list_passkeys(&ada.user.id).unwrap().is_empty());
 }
 
 #[test]
 fn wrong_origin_rp_id_or_ceremony_type_is_refused() {
-    let f = fixture();
-    let ada = session(&f, ADA);
-    let mut cred = SoftCredential::new(Alg::Es256, 7);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let (f, _, mut cred) = with_passkey(Alg::Es256, 7);
     let s = f.sesame();
 
-    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let ceremony = begin_signin(&f, None);
     let answer = cred.assert(&ceremony.options, "http://evil.example");
-    let refused = s.finish_passkey_signin(
-        ceremony.state.expose(),
-        &assertion(answer),
-        None,
-        &ClientInfo::default(),
-    );
-    let error = crate::AuthError::from(&refused.unwrap_err());
+    let refused = finish_signin(&s, &ceremony, answer);
+    let error = refusal(refused);
     assert_eq!(error.code, ErrorCode::WebauthnRejected);
     assert!(error.message.contains("origin"), "{}", error.message);
 
-    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
-    let challenge = ceremony.options["publicKey"]["challenge"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let ceremony = begin_signin(&f, None);
+    let challenge = challenge_of(&ceremony).to_owned();
     let answer = cred.assert_for("evil.example", &challenge, ORIGIN);
-    let refused = s.finish_passkey_signin(
-        ceremony.state.expose(),
-        &assertion(answer),
-        None,
-        &ClientInfo::default(),
-    );
-    assert!(
-        crate::AuthError::from(&refused.unwrap_err())
-            .message
-            .contains("RP ID")
-    );
+    let refused = finish_signin(&s, &ceremony, answer);
+    assert!(refusal(refused).message.contains("RP ID"));
 
     // A registration's client data cannot answer a sign-in.
-    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let ceremony = begin_signin(&f, None);
     let mut answer = cred.assert(&ceremony.options, ORIGIN);
-    let challenge = ceremony.options["publicKey"]["challenge"].as_str().unwrap();
+    let challenge = challenge_of(&ceremony);
     answer["response"]["clientDataJSON"] = b64e(&authenticator::client_data(
         "webauthn.create",
         challenge,
         ORIGIN,
     ))
     .into();
-    let refused = s.finish_passkey_signin(
-        ceremony.state.expose(),
-        &assertion(answer),
-        None,
-        &ClientInfo::default(),
-    );
+    let refused = finish_signin(&s, &ceremony, answer);
     assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
 }
 
 #[test]
 fn a_bad_signature_is_refused() {
-    let f = fixture();
-    let ada = session(&f, ADA);
-    let mut cred = SoftCredential::new(Alg::Rs256, 8);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let (f, _, mut cred) = with_passkey(Alg::Rs256, 8);
     let s = f.sesame();
-    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let ceremony = begin_signin(&f, None);
     let mut answer = cred.assert(&ceremony.options, ORIGIN);
-    let mut signature = authenticator::b64d(answer["response"]["signature"].as_str().unwrap());
-    signature[10] ^= 1;
-    answer["response"]["signature"] = b64e(&signature).into();
-    let refused = s.finish_passkey_signin(
-        ceremony.state.expose(),
-        &assertion(answer),
-        None,
-        &ClientInfo::default(),
-    );
+    flip_signature_bit(&mut answer, 10, 1);
+    let refused = finish_signin(&s, &ceremony, answer);
     // Told like an unknown credential: a forger learns nothing about which IDs exist.
     assert_eq!(code_of(refused), ErrorCode::UnknownCredential);
 }
@@ -363,10 +382,7 @@ fn unknown_and_other_users_credentials_never_sign_in() {
 
 #[test]
 fn a_counter_that_does_not_grow_is_refused_and_recorded() {
-    let f = fixture();
-    let ada = session(&f, ADA);
-    let mut cred = SoftCredential::new(Alg::Es256, 12);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let (f, ada, mut cred) = with_passkey(Alg::Es256, 12);
     sign_in(&f, None, &mut cred).unwrap();
     sign_in(&f, None, &mut cred).unwrap();
     cred.sign_count = 0; // a clone that started from an older copy
@@ -374,14 +390,7 @@ fn a_counter_that_does_not_grow_is_refused_and_recorded() {
         code_of(sign_in(&f, None, &mut cred)),
         ErrorCode::SignCountRegression
     );
-    assert!(
-        f.env
-            .events
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|e| e.kind == EventKind::PasskeySignCountRegression)
-    );
+    assert!(recorded(&f, EventKind::PasskeySignCountRegression));
     assert_eq!(
         f.sesame().list_passkeys(&ada.user.id).unwrap()[0].sign_count,
         2
@@ -395,14 +404,7 @@ fn a_counter_that_does_not_grow_is_refused_and_recorded() {
     sign_in(&f, None, &mut cred).unwrap();
     cred.sign_count = 1;
     assert_eq!(sign_in(&f, None, &mut cred).unwrap().user.email, ADA);
-    assert!(
-        f.env
-            .events
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|e| e.kind == EventKind::PasskeySignCountRegression)
-    );
+    assert!(recorded(&f, EventKind::PasskeySignCountRegression));
 }
 
 #[test]
@@ -421,13 +423,8 @@ fn the_user_handle_is_random_and_per_user() {
     let f = fixture();
     let ada = session(&f, ADA);
     let bob = session(&f, BOB);
-    let s = f.sesame();
-    let a = s
-        .begin_passkey_registration(&ada, "k", Usage::First, &rp(&f))
-        .unwrap();
-    let b = s
-        .begin_passkey_registration(&bob, "k", Usage::First, &rp(&f))
-        .unwrap();
+    let a = begin_registration(&f, &ada, "k");
+    let b = begin_registration(&f, &bob, "k");
     let handle_a = a.options["publicKey"]["user"]["id"]
         .as_str()
         .unwrap()
@@ -440,9 +437,7 @@ fn the_user_handle_is_random_and_per_user() {
         assert!(!String::from_utf8_lossy(&authenticator::b64d(&handle_a)).contains(leak));
     }
     // Stable across ceremonies.
-    let again = s
-        .begin_passkey_registration(&ada, "k", Usage::First, &rp(&f))
-        .unwrap();
+    let again = begin_registration(&f, &ada, "k");
     assert_eq!(
         again.options["publicKey"]["user"]["id"].as_str().unwrap(),
         handle_a
@@ -457,12 +452,9 @@ fn a_credential_id_belongs_to_one_user_only() {
     let mut cred = SoftCredential::new(Alg::Es256, 14);
     register(&f, &ada, &mut cred, "key", Usage::First);
     let s = f.sesame();
-    let ceremony = s
-        .begin_passkey_registration(&bob, "key", Usage::First, &rp(&f))
-        .unwrap();
+    let ceremony = begin_registration(&f, &bob, "key");
     let answer = cred.register(&ceremony.options, ORIGIN);
-    let refused =
-        s.finish_passkey_registration(&bob, ceremony.state.expose(), &registration(answer));
+    let refused = finish_registration(&s, &bob, &ceremony, answer);
     assert_eq!(code_of(refused), ErrorCode::AlreadyExists);
     assert!(s.list_passkeys(&bob.user.id).unwrap().is_empty());
     assert_eq!(s.list_passkeys(&ada.user.id).unwrap().len(), 1);
@@ -515,12 +507,7 @@ fn a_secondary_key_is_the_second_factor_after_the_password() {
     // Without the pending sign-in that asked, the ceremony cannot finish.
     let ceremony = s.begin_passkey_second_factor(token, &rp(&f)).unwrap();
     let answer = key.assert(&ceremony.options, ORIGIN);
-    let refused = s.finish_passkey_signin(
-        ceremony.state.expose(),
-        &assertion(answer),
-        None,
-        &ClientInfo::default(),
-    );
+    let refused = finish_signin(&s, &ceremony, answer);
     assert_eq!(code_of(refused), ErrorCode::ChallengeInvalid);
 
     let ceremony = s.begin_passkey_second_factor(token, &rp(&f)).unwrap();
@@ -555,11 +542,7 @@ fn another_users_key_cannot_be_the_second_factor() {
     };
     let token = pending.token.expose();
     let ceremony = s.begin_passkey_second_factor(token, &rp(&f)).unwrap();
-    let answer = bob_key.assert_for(
-        "localhost",
-        ceremony.options["publicKey"]["challenge"].as_str().unwrap(),
-        ORIGIN,
-    );
+    let answer = bob_key.assert_for("localhost", challenge_of(&ceremony), ORIGIN);
     let refused = s.finish_passkey_signin(
         ceremony.state.expose(),
         &assertion(answer),
@@ -664,12 +647,8 @@ fn malformed_answers_are_4xx() {
         serde_json::json!({"rawId": "AA", "type": "public-key", "response": {"clientDataJSON": "bm90IGpzb24", "attestationObject": "_w"}}),
     ];
     for answer in garbage {
-        let ceremony = s
-            .begin_passkey_registration(&ada, "k", Usage::First, &rp(&f))
-            .unwrap();
-        let error = s
-            .finish_passkey_registration(&ada, ceremony.state.expose(), &registration(answer))
-            .unwrap_err();
+        let ceremony = begin_registration(&f, &ada, "k");
+        let error = finish_registration(&s, &ada, &ceremony, answer).unwrap_err();
         let status = crate::AuthError::from(&error).code.http_status();
         assert!((400..500).contains(&status), "{error:?}");
     }
@@ -686,13 +665,7 @@ fn malformed_answers_are_4xx() {
 #[test]
 fn authenticator_data_parsing_finds_the_key_before_extensions() {
     let cred = SoftCredential::new(Alg::Es256, 23);
-    let mut data = vec![0u8; 32];
-    data.push(0x41 | 0x80);
-    data.extend_from_slice(&1u32.to_be_bytes());
-    data.extend_from_slice(&[0; 16]);
-    data.extend_from_slice(&(cred.id.len() as u16).to_be_bytes());
-    data.extend_from_slice(&cred.id);
-    data.extend_from_slice(&cred.cose_key());
+    let mut data = attested_auth_data(0x41 | 0x80, &cred.id, &cred.cose_key());
     data.extend_from_slice(&[0xa0]); // empty extensions map
     let parsed = wire::auth_data(&data).unwrap();
     assert_eq!(parsed.attested.unwrap().public_key, cred.cose_key());
@@ -746,19 +719,13 @@ fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_n
     let bob = session(&f, BOB);
     let mut bob_key = SoftCredential::new(Alg::Es256, 25);
     register(&f, &bob, &mut bob_key, "key", Usage::First);
-    let ceremony = s.begin_passkey_verify(&bob, &rp(&f)).unwrap();
-    let answer = bob_key.assert(&ceremony.options, ORIGIN);
-    s.finish_passkey_verify(&bob, ceremony.state.expose(), &assertion(answer))
-        .unwrap();
+    verify_with(&f, &bob, &mut bob_key).unwrap();
     assert_eq!(
         code_of(s.disable_two_factor(&ada, Reauth::RecentPasskey, &ClientInfo::default())),
         ErrorCode::ReauthenticationRequired
     );
 
-    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
-    let answer = cred.assert(&ceremony.options, ORIGIN);
-    s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
-        .unwrap();
+    verify_with(&f, &ada, &mut cred).unwrap();
     s.disable_two_factor(&ada, Reauth::RecentPasskey, &ClientInfo::default())
         .unwrap();
     assert!(!s.two_factor_required(&ada.user.id).unwrap());
@@ -771,9 +738,7 @@ fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_n
 #[test]
 fn a_recent_passkey_verification_replaces_the_current_password_for_a_change() {
     let f = fixture();
-    let issued = f.sesame().login(ADA, PW, &ClientInfo::default()).unwrap();
-    let token = issued.token.expose().to_owned();
-    let ada = f.sesame().validate_session(&token).unwrap();
+    let (token, ada) = session_with_token(&f, ADA);
     let s = f.sesame();
     let mut cred = SoftCredential::new(Alg::EdDsa, 26);
     register(&f, &ada, &mut cred, "key", Usage::First);
@@ -782,14 +747,117 @@ fn a_recent_passkey_verification_replaces_the_current_password_for_a_change() {
         code_of(s.change_password_after_passkey(&token, new, &ClientInfo::default())),
         ErrorCode::ReauthenticationRequired
     );
-    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
-    let answer = cred.assert(&ceremony.options, ORIGIN);
-    s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
-        .unwrap();
+    verify_with(&f, &ada, &mut cred).unwrap();
     s.change_password_after_passkey(&token, new, &ClientInfo::default())
         .unwrap();
     assert!(s.login(ADA, new, &ClientInfo::default()).is_ok());
     assert!(s.login(ADA, PW, &ClientInfo::default()).is_err());
+}
+
+#[test]
+fn a_credential_may_be_as_large_as_a_request_body_and_no_larger() {
+    assert_eq!(wire::MAX_CREDENTIAL_JSON_BYTES, crate::http::MAX_BODY_BYTES);
+    let padded = format!(
+        r#"{{"rawId":"AA","type":"public-key","response":{{"clientDataJSON":"","authenticatorData":"","signature":""}},"pad":"{}"}}"#,
+        "a".repeat(wire::MAX_CREDENTIAL_JSON_BYTES)
+    );
+    assert_eq!(
+        code_of(wire::parse_assertion(&padded)),
+        ErrorCode::PayloadTooLarge
+    );
+}
+
+#[test]
+fn verification_needs_no_store_and_no_sesame() {
+    let mut cred = SoftCredential::new(Alg::EdDsa, 60);
+    let challenge = [3u8; 32];
+    let origins = [ORIGIN.to_owned()];
+    let expected = verify::Expected {
+        challenge: &challenge,
+        rp_id: "localhost",
+        origins: &origins,
+    };
+    let creation = serde_json::json!({
+        "rp": {"id": "localhost"},
+        "user": {"id": b64e(&[1; 32])},
+        "challenge": b64e(&challenge),
+    });
+    let policy = verify::RegistrationPolicy {
+        attestation_formats: &[AttestationFormat::None],
+        user_verification: true,
+    };
+    let answer = registration(cred.register(&creation, ORIGIN));
+    let created = verify::verify_registration(&answer, &expected, &policy).unwrap();
+    assert_eq!(
+        (created.id.as_slice(), created.public_key),
+        (cred.id.as_slice(), cred.cose_key())
+    );
+
+    let request = serde_json::json!({"rpId": "localhost", "challenge": b64e(&challenge)});
+    let answer = assertion(cred.assert(&request, ORIGIN));
+    let policy = verify::AssertionPolicy {
+        user_verification: true,
+        user_handle_required: true,
+    };
+    let checked = verify::check_assertion(&answer, &expected, policy).unwrap();
+    assert_eq!(checked.user_handle.as_deref(), Some(&[1u8; 32][..]));
+    let other_key = SoftCredential::new(Alg::EdDsa, 61).cose_key();
+    assert_eq!(
+        checked.verify_signature(&other_key).unwrap_err(),
+        WebAuthnError::UnknownCredential
+    );
+    assert_eq!(
+        checked
+            .verify_signature(&cred.cose_key())
+            .unwrap()
+            .sign_count,
+        1
+    );
+}
+
+#[test]
+fn refusals_keep_their_codes_and_messages() {
+    use WebAuthnError as E;
+    for (refusal, code, message) in [
+        (
+            E::TooManyCredentials,
+            ErrorCode::InvalidRequest,
+            "At most 32 credentials per account; delete one first.",
+        ),
+        (
+            E::InvalidName,
+            ErrorCode::InvalidRequest,
+            "Give the credential a name of 1 to 64 characters.",
+        ),
+        (
+            E::NotBase64("rawId"),
+            ErrorCode::InvalidRequest,
+            "'rawId' is not base64url.",
+        ),
+        (
+            E::UnknownCredential,
+            ErrorCode::UnknownCredential,
+            "This passkey or security key is not registered for this account, or its answer does not verify.",
+        ),
+        (
+            E::BackupEligibilityChanged,
+            ErrorCode::WebauthnRejected,
+            "This credential's backup eligibility changed since it was registered, which an authenticator never does; sign in another way.",
+        ),
+        (
+            E::CborTrailingBytes("attestation object", 1),
+            ErrorCode::WebauthnRejected,
+            "The attestation object has 1 bytes after its end.",
+        ),
+        (
+            E::NoSuchCredential,
+            ErrorCode::NotFound,
+            "You have no credential with this ID or name.",
+        ),
+    ] {
+        let told = crate::AuthError::from(&crate::Error::from(refusal));
+        assert_eq!((told.code, told.message.as_str()), (code, message));
+    }
 }
 
 /// Found by the `webauthn` fuzz target: serde reads a struct from a JSON array too, so
@@ -815,9 +883,7 @@ fn client_data_and_credentials_must_be_json_objects() {
 #[test]
 fn a_passkey_touch_without_user_verification_refreshes_but_does_not_replace_the_password() {
     let f = fixture();
-    let issued = f.sesame().login(ADA, PW, &ClientInfo::default()).unwrap();
-    let token = issued.token.expose().to_owned();
-    let ada = f.sesame().validate_session(&token).unwrap();
+    let (token, ada) = session_with_token(&f, ADA);
     let s = f.sesame();
     let mut cred = SoftCredential::new(Alg::Es256, 27);
     register(&f, &ada, &mut cred, "key", Usage::First);
@@ -825,10 +891,7 @@ fn a_passkey_touch_without_user_verification_refreshes_but_does_not_replace_the_
     assert!(s.fresh_until(&ada).unwrap().is_none());
     // A touch alone (user present, not verified).
     cred.user_verified = false;
-    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
-    let answer = cred.assert(&ceremony.options, ORIGIN);
-    s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
-        .unwrap();
+    verify_with(&f, &ada, &mut cred).unwrap();
     // Possession is enough to count as fresh for adding a key...
     assert!(s.fresh_until(&ada).unwrap().is_some());
     // ...but not to stand in for the password.
@@ -843,10 +906,7 @@ fn a_passkey_touch_without_user_verification_refreshes_but_does_not_replace_the_
     );
     // With user verification it does.
     cred.user_verified = true;
-    let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
-    let answer = cred.assert(&ceremony.options, ORIGIN);
-    s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
-        .unwrap();
+    verify_with(&f, &ada, &mut cred).unwrap();
     assert!(s.verified_with_passkey_recently(&ada).unwrap());
     s.change_password_after_passkey(&token, "difference engine", &ClientInfo::default())
         .unwrap();
@@ -862,17 +922,11 @@ fn a_registration_started_fresh_cannot_be_finished_stale() {
     let ada = session(&f, ADA);
     let s = f.sesame();
     let mut cred = SoftCredential::new(Alg::Es256, 28);
-    let ceremony = s
-        .begin_passkey_registration(&ada, "late", Usage::First, &rp(&f))
-        .unwrap();
+    let ceremony = begin_registration(&f, &ada, "late");
     f.advance(f.config.freshness_ms);
     let answer = cred.register(&ceremony.options, ORIGIN);
     assert_eq!(
-        code_of(s.finish_passkey_registration(
-            &ada,
-            ceremony.state.expose(),
-            &registration(answer)
-        )),
+        code_of(finish_registration(&s, &ada, &ceremony, answer)),
         ErrorCode::ReauthenticationRequired
     );
     assert!(s.list_passkeys(&ada.user.id).unwrap().is_empty());

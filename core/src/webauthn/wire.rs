@@ -7,8 +7,12 @@ use ciborium::Value;
 use serde::Deserialize;
 
 use super::cbor;
-use super::cose::rejected;
-use crate::error::{Error, ErrorCode, Result};
+use super::error::{Result, WebAuthnError as E};
+
+/// Longest credential JSON accepted, in bytes: the most any request body may carry, so the
+/// WIT interface, which receives the JSON without an HTTP request around it, refuses what the
+/// routes would.
+pub const MAX_CREDENTIAL_JSON_BYTES: usize = 64 * 1024;
 
 /// Longest credential ID accepted, in bytes (WebAuthn Level 3 caps it at 1023).
 pub(crate) const MAX_CREDENTIAL_ID_BYTES: usize = 1023;
@@ -134,47 +138,31 @@ impl AuthData {
 }
 
 /// Parses a registration answer from JSON text (how the WIT interface receives it).
-pub fn parse_registration(json: &str) -> Result<RegistrationCredential> {
-    parse_json(json)
+pub fn parse_registration(json: &str) -> crate::error::Result<RegistrationCredential> {
+    Ok(parse_json(json)?)
 }
 
 /// Parses a sign-in answer from JSON text (how the WIT interface receives it).
-pub fn parse_assertion(json: &str) -> Result<AssertionCredential> {
-    parse_json(json)
+pub fn parse_assertion(json: &str) -> crate::error::Result<AssertionCredential> {
+    Ok(parse_json(json)?)
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
-    if json.len() > crate::http::MAX_BODY_BYTES {
-        return Err(Error::rejected(
-            ErrorCode::PayloadTooLarge,
-            "The credential is too large.",
-        ));
+    if json.len() > MAX_CREDENTIAL_JSON_BYTES {
+        return Err(E::CredentialTooLarge);
     }
     // Not the array form serde would also read a struct from.
     if !json.trim_start().starts_with('{') {
-        return Err(Error::rejected(
-            ErrorCode::InvalidRequest,
-            "The credential is not a PublicKeyCredential in JSON form: not an object.",
-        ));
+        return Err(E::CredentialNotObject);
     }
-    serde_json::from_str(json).map_err(|e| {
-        Error::rejected(
-            ErrorCode::InvalidRequest,
-            format!("The credential is not a PublicKeyCredential in JSON form: {e}."),
-        )
-    })
+    serde_json::from_str(json).map_err(|e| E::CredentialNotJson(e.to_string()))
 }
 
 /// Decodes base64url (padding tolerated), naming the field in the error.
-pub(crate) fn b64(field: &str, text: &str) -> Result<Vec<u8>> {
+pub(crate) fn b64(field: &'static str, text: &str) -> Result<Vec<u8>> {
     URL_SAFE_NO_PAD
         .decode(text.trim_end_matches('='))
-        .map_err(|_| {
-            Error::rejected(
-                ErrorCode::InvalidRequest,
-                format!("'{field}' is not base64url."),
-            )
-        })
+        .map_err(|_| E::NotBase64(field))
 }
 
 /// Parses client data JSON (only the members Sesame checks).
@@ -192,14 +180,13 @@ pub(crate) fn client_data(bytes: &[u8]) -> Result<ClientData> {
     // serde would also read the members from a JSON array, positionally; browsers send an
     // object, and anything else is not client data.
     if bytes.trim_ascii_start().first() != Some(&b'{') {
-        return Err(rejected("The client data is not the JSON a browser sends."));
+        return Err(E::ClientDataNotJson);
     }
-    let raw: Raw = serde_json::from_slice(bytes)
-        .map_err(|_| rejected("The client data is not the JSON a browser sends."))?;
+    let raw: Raw = serde_json::from_slice(bytes).map_err(|_| E::ClientDataNotJson)?;
     Ok(ClientData {
         challenge: URL_SAFE_NO_PAD
             .decode(raw.challenge.trim_end_matches('='))
-            .map_err(|_| rejected("The client data's challenge is not base64url."))?,
+            .map_err(|_| E::ClientDataChallengeNotBase64)?,
         kind: raw.kind,
         origin: raw.origin,
         cross_origin: raw.cross_origin.unwrap_or(false),
@@ -210,7 +197,7 @@ pub(crate) fn client_data(bytes: &[u8]) -> Result<ClientData> {
 /// attested credential (whose COSE key's length is found by decoding it).
 pub(crate) fn auth_data(bytes: &[u8]) -> Result<AuthData> {
     if bytes.len() < 37 {
-        return Err(rejected("The authenticator data is too short."));
+        return Err(E::AuthDataTooShort);
     }
     let mut rp_id_hash = [0u8; 32];
     rp_id_hash.copy_from_slice(&bytes[..32]);
@@ -219,14 +206,14 @@ pub(crate) fn auth_data(bytes: &[u8]) -> Result<AuthData> {
     let mut rest = &bytes[37..];
     let attested = if flags & FLAG_AT != 0 {
         if rest.len() < 18 {
-            return Err(rejected("The attested credential data is truncated."));
+            return Err(E::AttestedDataTruncated);
         }
         let mut aaguid = [0u8; 16];
         aaguid.copy_from_slice(&rest[..16]);
         let id_len = usize::from(u16::from_be_bytes([rest[16], rest[17]]));
         rest = &rest[18..];
         if id_len == 0 || id_len > MAX_CREDENTIAL_ID_BYTES || rest.len() < id_len {
-            return Err(rejected("The credential ID is missing or too long."));
+            return Err(E::CredentialIdLength);
         }
         let credential_id = rest[..id_len].to_vec();
         rest = &rest[id_len..];
@@ -246,7 +233,7 @@ pub(crate) fn auth_data(bytes: &[u8]) -> Result<AuthData> {
         rest = &rest[used..];
     }
     if !rest.is_empty() {
-        return Err(rejected("The authenticator data has trailing bytes."));
+        return Err(E::AuthDataTrailingBytes);
     }
     Ok(AuthData {
         rp_id_hash,
@@ -261,7 +248,7 @@ pub(crate) fn auth_data(bytes: &[u8]) -> Result<AuthData> {
 pub(crate) fn attestation_object(bytes: &[u8]) -> Result<AttestationObject> {
     let value = cbor::decode_exact(bytes, "attestation object")?;
     let Value::Map(map) = value else {
-        return Err(rejected("The attestation object is not a CBOR map."));
+        return Err(E::AttestationNotMap);
     };
     let mut fmt = None;
     let mut att_stmt = None;
@@ -280,8 +267,6 @@ pub(crate) fn attestation_object(bytes: &[u8]) -> Result<AttestationObject> {
             att_stmt,
             auth_data,
         }),
-        _ => Err(rejected(
-            "The attestation object lacks fmt, attStmt or authData.",
-        )),
+        _ => Err(E::AttestationIncomplete),
     }
 }

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use super::*;
-use crate::store::{Entry, MemStore, Store};
+use crate::store::{Entry, MemStore, Store, StoreError};
 
 const NOBODY: &str = "nobody@example.com";
 const CAROL: &str = "carol@example.com";
@@ -88,10 +88,8 @@ fn allowed(options: &Value) -> Vec<Value> {
 
 #[test]
 fn a_named_sign_in_looks_alike_for_no_account_no_passkey_and_one_passkey() {
-    let f = fixture();
-    let ada = session(&f, ADA);
-    let mut cred = SoftCredential::new(Alg::Es256, 40);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    // Ada has one passkey.
+    let (f, _, _) = with_passkey(Alg::Es256, 40);
     // Bob has only a second-factor key, which a first-factor sign-in never offers.
     let bob = session(&f, BOB);
     let mut bob_key = SoftCredential::new(Alg::Es256, 41);
@@ -156,38 +154,27 @@ fn forged_assertions_answer_alike_for_real_made_up_and_second_factor_credentials
     let mut security_key = SoftCredential::new(Alg::Es256, 43);
     register(&f, &ada, &mut security_key, "yubikey", Usage::Secondary);
     let s = f.sesame();
-    let answer_of = |answer: Value, ceremony: &Ceremony| {
-        let error = s
-            .finish_passkey_signin(
-                ceremony.state.expose(),
-                &assertion(answer),
-                None,
-                &ClientInfo::default(),
-            )
-            .unwrap_err();
-        crate::AuthError::from(&error)
-    };
+    let answer_of =
+        |answer: Value, ceremony: &Ceremony| refusal(finish_signin(&s, ceremony, answer));
 
     // A real credential with a forged signature.
-    let ceremony = s.begin_passkey_signin(Some(ADA), &rp(&f)).unwrap();
+    let ceremony = begin_signin(&f, Some(ADA));
     let mut forged = passkey.assert(&ceremony.options, ORIGIN);
-    let mut signature = authenticator::b64d(forged["response"]["signature"].as_str().unwrap());
-    signature[8] ^= 0x40;
-    forged["response"]["signature"] = b64e(&signature).into();
+    flip_signature_bit(&mut forged, 8, 0x40);
     let real = answer_of(forged, &ceremony);
 
     // The made-up credential offered for an unknown account, answered by some key.
-    let ceremony = s.begin_passkey_signin(Some(NOBODY), &rp(&f)).unwrap();
+    let ceremony = begin_signin(&f, Some(NOBODY));
     let mut stranger = SoftCredential::new(Alg::Es256, 44);
     stranger.id = authenticator::b64d(allowed(&ceremony.options)[0]["id"].as_str().unwrap());
     let made_up = answer_of(stranger.assert(&ceremony.options, ORIGIN), &ceremony);
 
     // A second-factor key presented alone, with a valid signature.
-    let ceremony = s.begin_passkey_signin(Some(ADA), &rp(&f)).unwrap();
+    let ceremony = begin_signin(&f, Some(ADA));
     let alone = answer_of(security_key.assert(&ceremony.options, ORIGIN), &ceremony);
 
     // Ada's passkey carrying somebody else's user handle, without a username.
-    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let ceremony = begin_signin(&f, None);
     let mut wrong_handle = SoftCredential::new(Alg::Es256, 42);
     wrong_handle.sign_count = 50;
     wrong_handle.user_handle = Some(vec![9; 32]);
@@ -208,19 +195,12 @@ fn checks_of_the_request_alone_answer_alike_for_real_and_made_up_credentials() {
     let s = f.sesame();
     let mut answers = Vec::new();
     for identity in [ADA, NOBODY] {
-        let ceremony = s.begin_passkey_signin(Some(identity), &rp(&f)).unwrap();
+        let ceremony = begin_signin(&f, Some(identity));
         let mut key = SoftCredential::new(Alg::Es256, 45);
         key.id = authenticator::b64d(allowed(&ceremony.options)[0]["id"].as_str().unwrap());
         key.sign_count = 10;
         let answer = key.assert(&ceremony.options, "https://evil.example");
-        let error = s
-            .finish_passkey_signin(
-                ceremony.state.expose(),
-                &assertion(answer),
-                None,
-                &ClientInfo::default(),
-            )
-            .unwrap_err();
+        let error = finish_signin(&s, &ceremony, answer).unwrap_err();
         answers.push(crate::AuthError::from(&error));
     }
     assert_eq!(answers[0].code, ErrorCode::WebauthnRejected);
@@ -283,7 +263,7 @@ fn passkey_sign_ins_are_throttled_per_address_and_per_account_like_passwords() {
         code_of(s.begin_passkey_signin_from(None, &rp(&f), &client)),
         ErrorCode::RateLimited
     );
-    let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+    let ceremony = begin_signin(&f, None);
     let answer = passkey.assert(&ceremony.options, ORIGIN);
     assert_eq!(
         code_of(s.finish_passkey_signin(
@@ -299,7 +279,7 @@ fn passkey_sign_ins_are_throttled_per_address_and_per_account_like_passwords() {
     f.advance(2 * f.config.throttle.window_ms);
     let mut results = Vec::new();
     for i in 0..4 {
-        let ceremony = s.begin_passkey_signin(None, &rp(&f)).unwrap();
+        let ceremony = begin_signin(&f, None);
         let answer = passkey.assert(&ceremony.options, ORIGIN);
         results.push(
             s.finish_passkey_signin(
@@ -323,20 +303,14 @@ fn only_a_verification_with_user_verification_stands_in_for_a_password() {
     key.user_verified = false;
     register(&f, &ada, &mut key, "yubikey", Usage::Secondary);
     let s = f.sesame();
-    let verify = |key: &mut SoftCredential| {
-        let ceremony = s.begin_passkey_verify(&ada, &rp(&f)).unwrap();
-        let answer = key.assert(&ceremony.options, ORIGIN);
-        s.finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
-            .unwrap();
-    };
     assert!(!s.verified_with_passkey_recently(&ada).unwrap());
     // A touch: recent, but no knowledge factor.
-    verify(&mut key);
+    verify_with(&f, &ada, &mut key).unwrap();
     assert!(s.fresh_until(&ada).unwrap().is_some());
     assert!(!s.verified_with_passkey_recently(&ada).unwrap());
     // With a PIN: it counts, until the freshness window ends.
     key.user_verified = true;
-    verify(&mut key);
+    verify_with(&f, &ada, &mut key).unwrap();
     assert!(s.verified_with_passkey_recently(&ada).unwrap());
     f.advance(f.config.freshness_ms);
     assert!(!s.verified_with_passkey_recently(&ada).unwrap());
@@ -351,12 +325,9 @@ fn backup_flags_are_checked_kept_and_listed() {
     // BS without BE is refused at registration and at sign-in.
     let mut odd = SoftCredential::new(Alg::Es256, 48);
     odd.backed_up = true;
-    let ceremony = s
-        .begin_passkey_registration(&ada, "odd", Usage::First, &rp(&f))
-        .unwrap();
+    let ceremony = begin_registration(&f, &ada, "odd");
     let answer = odd.register(&ceremony.options, ORIGIN);
-    let refused =
-        s.finish_passkey_registration(&ada, ceremony.state.expose(), &registration(answer));
+    let refused = finish_registration(&s, &ada, &ceremony, answer);
     assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
 
     let mut synced = SoftCredential::new(Alg::EdDsa, 49);
@@ -378,7 +349,7 @@ fn backup_flags_are_checked_kept_and_listed() {
     // BE never changes.
     synced.backup_eligible = false;
     let refused = sign_in(&f, None, &mut synced);
-    let error = crate::AuthError::from(&refused.unwrap_err());
+    let error = refusal(refused);
     assert_eq!(error.code, ErrorCode::WebauthnRejected);
     assert!(
         error.message.contains("backup eligibility"),
@@ -407,7 +378,7 @@ fn credentials_stored_without_backup_flags_load_and_learn_them() {
     let mut cred = SoftCredential::new(Alg::Es256, 51);
     cred.backup_eligible = true;
     let info = register(&f, &ada, &mut cred, "old", Usage::First);
-    let key = credential_key(&info.id);
+    let key = crate::records::wan_credential_key(&info.id);
     let stored = f.store.get(&key).unwrap().unwrap();
     let mut old: Value = serde_json::from_slice(&stored.value).unwrap();
     let fields = old.as_object_mut().unwrap();
@@ -442,9 +413,7 @@ fn register_bent(
     let mut answer = cred.register(&ceremony.options, ORIGIN);
     let object = authenticator::b64d(answer["response"]["attestationObject"].as_str().unwrap());
     answer["response"]["attestationObject"] = b64e(&bend(object)).into();
-    let error = s
-        .finish_passkey_registration(who, ceremony.state.expose(), &registration(answer))
-        .unwrap_err();
+    let error = finish_registration(&s, who, &ceremony, answer).unwrap_err();
     crate::AuthError::from(&error)
 }
 
@@ -502,13 +471,7 @@ fn cbor_with_trailing_bytes_or_repeated_keys_is_refused() {
         code_of(cose::PublicKey::from_cose(&doubled)),
         ErrorCode::WebauthnRejected
     );
-    let mut data = vec![0u8; 32];
-    data.push(0x41);
-    data.extend_from_slice(&1u32.to_be_bytes());
-    data.extend_from_slice(&[0; 16]);
-    data.extend_from_slice(&(cred.id.len() as u16).to_be_bytes());
-    data.extend_from_slice(&cred.id);
-    data.extend_from_slice(&doubled);
+    let data = attested_auth_data(0x41, &cred.id, &doubled);
     assert_eq!(code_of(wire::auth_data(&data)), ErrorCode::WebauthnRejected);
     let mut trailing_key = cose.clone();
     trailing_key.push(0x00);
@@ -525,7 +488,7 @@ fn cbor_with_trailing_bytes_or_repeated_keys_is_refused() {
         (Cbor::Text("credProtect".into()), Cbor::Integer(1.into())),
         (Cbor::Text("credProtect".into()), Cbor::Integer(3.into())),
     ])));
-    let error = crate::AuthError::from(&wire::auth_data(&data).unwrap_err());
+    let error = crate::AuthError::from(&crate::Error::from(wire::auth_data(&data).unwrap_err()));
     assert!(error.message.contains("extensions"), "{}", error.message);
 
     // The untouched answer still registers.

@@ -3,8 +3,9 @@
 //! real keys (ES256, EdDSA, RS256) and real signatures, and lets a test bend any part of the
 //! answer (origin, counter, flags, user handle) to check that Sesame refuses it.
 //!
-//! Used by Sesame's end-to-end tests and, through `#[path]`, by core's unit tests, so both
-//! exercise one implementation. No OpenSSL: RustCrypto and ed25519-dalek only.
+//! Used by core's unit tests, the end-to-end tests and the fuzz targets, so all of them
+//! exercise one implementation. It depends on no part of Sesame, so what it sends is built
+//! from the specification alone. No OpenSSL: RustCrypto and ed25519-dalek only.
 
 #![allow(
     clippy::expect_used,
