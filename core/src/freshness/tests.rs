@@ -3,14 +3,9 @@ use crate::ErrorCode;
 use crate::env::Env as _;
 use crate::testing::Fixture;
 
+/// Ada's address and password, as [`Fixture::registered`] registers them.
 const EMAIL: &str = "ada@example.com";
 const PW: &str = "analytical engine";
-
-fn registered() -> Fixture {
-    let f = Fixture::new();
-    f.sesame().register(EMAIL, PW, None).unwrap();
-    f
-}
 
 fn code_of<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
     crate::AuthError::from(&result.unwrap_err()).code
@@ -24,9 +19,19 @@ fn signed_in(f: &Fixture) -> (String, SessionInfo) {
     (token, info)
 }
 
+/// Mints tokens from the session `token`; returns them with the login their access token
+/// carries.
+fn token_login(s: &Sesame<'_>, token: &str) -> (crate::tokens::TokenPair, SessionInfo) {
+    let pair = s
+        .issue_tokens_for_session(token, &ClientInfo::default())
+        .unwrap();
+    let login = s.validate_access_token(&pair.access_token).unwrap();
+    (pair, login)
+}
+
 #[test]
 fn a_sign_in_is_fresh_for_the_window_and_then_not() {
-    let f = registered();
+    let f = Fixture::registered();
     let (_, info) = signed_in(&f);
     let s = f.sesame();
     assert_eq!(
@@ -43,15 +48,12 @@ fn a_sign_in_is_fresh_for_the_window_and_then_not() {
 
 #[test]
 fn a_token_login_from_a_stale_session_is_just_as_stale() {
-    let f = registered();
+    let f = Fixture::registered();
     let (token, _) = signed_in(&f);
     f.advance(f.config.freshness_ms + 1000);
     let s = f.sesame();
     // Minting is allowed, but the tokens carry the session's old authentication time...
-    let pair = s
-        .issue_tokens_for_session(&token, &ClientInfo::default())
-        .unwrap();
-    let login = s.validate_access_token(&pair.access_token).unwrap();
+    let (pair, login) = token_login(&s, &token);
     let session = s.validate_session(&token).unwrap();
     assert_eq!(login.authenticated_at_ms, session.authenticated_at_ms);
     assert_eq!(s.fresh_until(&login).unwrap(), None);
@@ -69,23 +71,20 @@ fn a_token_login_from_a_stale_session_is_just_as_stale() {
 
 #[test]
 fn a_token_login_from_a_reverified_session_inherits_that_freshness() {
-    let f = registered();
+    let f = Fixture::registered();
     let (token, session) = signed_in(&f);
     f.advance(f.config.freshness_ms + 1000);
     let s = f.sesame();
     s.verify_password(&session, PW, &ClientInfo::default())
         .unwrap();
-    let pair = s
-        .issue_tokens_for_session(&token, &ClientInfo::default())
-        .unwrap();
-    let login = s.validate_access_token(&pair.access_token).unwrap();
+    let (_, login) = token_login(&s, &token);
     assert_eq!(login.authenticated_at_ms, f.env.now_ms());
     assert!(s.fresh_until(&login).unwrap().is_some());
 }
 
 #[test]
 fn verify_refreshes_the_calling_login_only() {
-    let f = registered();
+    let f = Fixture::registered();
     let (_, a) = signed_in(&f);
     let (_, b) = signed_in(&f);
     f.advance(f.config.freshness_ms + 1000);
@@ -105,7 +104,7 @@ fn verify_refreshes_the_calling_login_only() {
 
 #[test]
 fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
-    let f = registered();
+    let f = Fixture::registered();
     let (_, info) = signed_in(&f);
     let s = f.sesame();
     for _ in 0..f.config.lockout_threshold {
@@ -130,7 +129,7 @@ fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
 
 #[test]
 fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
-    let f = registered();
+    let f = Fixture::registered();
     let (token, _) = signed_in(&f);
     let s = f.sesame();
     let client = ClientInfo {
@@ -166,7 +165,7 @@ fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
 
 #[test]
 fn a_token_login_from_a_session_ends_with_the_session() {
-    let f = registered();
+    let f = Fixture::registered();
     let s = f.sesame();
     // Sign-out.
     let (token, _) = signed_in(&f);
@@ -200,7 +199,7 @@ fn a_token_login_from_a_session_ends_with_the_session() {
 
 #[test]
 fn a_token_login_never_outlives_its_session() {
-    let f = registered();
+    let f = Fixture::registered();
     let (token, session) = signed_in(&f);
     let pair = f
         .sesame()
