@@ -235,26 +235,25 @@ fn argon2(stored: &str) -> Result<Parsed> {
     };
     let params = Params::try_from(&hash).map_err(|e| refused(format!("argon2 parameters: {e}")))?;
     let (m_kib, t, p) = (params.m_cost(), params.t_cost(), params.p_cost());
-    if m_kib > MAX_ARGON2_M_KIB {
-        return Err(refused(format!(
-            "argon2 memory {m_kib} KiB is above the limit {MAX_ARGON2_M_KIB}"
-        )));
-    }
-    if t > MAX_ARGON2_T_COST {
-        return Err(refused(format!(
-            "argon2 passes {t} are above the limit {MAX_ARGON2_T_COST}"
-        )));
-    }
     let work = u64::from(m_kib) * u64::from(t);
-    if work > MAX_ARGON2_WORK {
-        return Err(refused(format!(
-            "argon2 work m*t = {work} KiB-passes is above the limit {MAX_ARGON2_WORK}"
-        )));
-    }
-    if p > MAX_ARGON2_P_COST {
-        return Err(refused(format!(
-            "argon2 lanes {p} are above the limit {MAX_ARGON2_P_COST}"
-        )));
+    // Checked in this order, so the error names the first limit broken.
+    let limits = [
+        (
+            u64::from(m_kib),
+            u64::from(MAX_ARGON2_M_KIB),
+            "memory",
+            "KiB is",
+        ),
+        (u64::from(t), u64::from(MAX_ARGON2_T_COST), "passes", "are"),
+        (work, MAX_ARGON2_WORK, "work m*t =", "KiB-passes is"),
+        (u64::from(p), u64::from(MAX_ARGON2_P_COST), "lanes", "are"),
+    ];
+    for (value, limit, what, is) in limits {
+        if value > limit {
+            return Err(refused(format!(
+                "argon2 {what} {value} {is} above the limit {limit}"
+            )));
+        }
     }
     let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
         return Err(refused("argon2 hash lacks its salt or output"));
@@ -266,9 +265,7 @@ fn argon2(stored: &str) -> Result<Parsed> {
     Ok(Parsed::Argon2 {
         algorithm,
         version,
-        m_kib,
-        t,
-        p,
+        params,
         salt: salt.as_ref().to_vec(),
         expected,
     })
