@@ -126,6 +126,13 @@ pub(crate) fn test_config() -> Config {
     config
 }
 
+/// The address ada registers with in [`Fixture::registered`].
+#[cfg(test)]
+pub(crate) const ADA_EMAIL: &str = "ada@example.com";
+/// The password ada registers with in [`Fixture::registered`].
+#[cfg(test)]
+pub(crate) const ADA_PASSWORD: &str = "analytical engine";
+
 /// A store, an environment and a configuration for one test, with their clocks kept together.
 pub(crate) struct Fixture {
     pub(crate) store: crate::store::MemStore,
@@ -145,12 +152,12 @@ impl Fixture {
         f
     }
 
-    /// A fixture where ada (`ada@example.com`, password `analytical engine`) has registered.
+    /// A fixture where ada ([`ADA_EMAIL`], [`ADA_PASSWORD`]) has registered.
     #[cfg(test)]
     pub(crate) fn registered() -> Self {
         let f = Fixture::new();
         f.sesame()
-            .register("ada@example.com", "analytical engine", None)
+            .register(ADA_EMAIL, ADA_PASSWORD, None)
             .expect("ada registers");
         f
     }

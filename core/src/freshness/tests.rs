@@ -1,11 +1,7 @@
 use super::*;
 use crate::ErrorCode;
 use crate::env::Env as _;
-use crate::testing::Fixture;
-
-/// Ada's address and password, as [`Fixture::registered`] registers them.
-const EMAIL: &str = "ada@example.com";
-const PW: &str = "analytical engine";
+use crate::testing::{ADA_EMAIL, ADA_PASSWORD, Fixture};
 
 fn code_of<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
     crate::AuthError::from(&result.unwrap_err()).code
@@ -13,10 +9,20 @@ fn code_of<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
 
 /// Signs ada in and returns the session token with its info.
 fn signed_in(f: &Fixture) -> (String, SessionInfo) {
-    let issued = f.sesame().login(EMAIL, PW, &ClientInfo::default()).unwrap();
+    let issued = f
+        .sesame()
+        .login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
+        .unwrap();
     let token = issued.token.expose().to_owned();
     let info = f.sesame().validate_session(&token).unwrap();
     (token, info)
+}
+
+/// Signs ada in, then lets that sign-in go stale.
+fn stale_sign_in(f: &Fixture) -> (String, SessionInfo) {
+    let signed_in = signed_in(f);
+    f.advance(f.config.freshness_ms + 1000);
+    signed_in
 }
 
 /// Mints tokens from the session `token`; returns them with the login their access token
@@ -49,8 +55,7 @@ fn a_sign_in_is_fresh_for_the_window_and_then_not() {
 #[test]
 fn a_token_login_from_a_stale_session_is_just_as_stale() {
     let f = Fixture::registered();
-    let (token, _) = signed_in(&f);
-    f.advance(f.config.freshness_ms + 1000);
+    let (token, _) = stale_sign_in(&f);
     let s = f.sesame();
     // Minting is allowed, but the tokens carry the session's old authentication time...
     let (pair, login) = token_login(&s, &token);
@@ -72,10 +77,9 @@ fn a_token_login_from_a_stale_session_is_just_as_stale() {
 #[test]
 fn a_token_login_from_a_reverified_session_inherits_that_freshness() {
     let f = Fixture::registered();
-    let (token, session) = signed_in(&f);
-    f.advance(f.config.freshness_ms + 1000);
+    let (token, session) = stale_sign_in(&f);
     let s = f.sesame();
-    s.verify_password(&session, PW, &ClientInfo::default())
+    s.verify_password(&session, ADA_PASSWORD, &ClientInfo::default())
         .unwrap();
     let (_, login) = token_login(&s, &token);
     assert_eq!(login.authenticated_at_ms, f.env.now_ms());
@@ -89,7 +93,9 @@ fn verify_refreshes_the_calling_login_only() {
     let (_, b) = signed_in(&f);
     f.advance(f.config.freshness_ms + 1000);
     let s = f.sesame();
-    let until = s.verify_password(&a, PW, &ClientInfo::default()).unwrap();
+    let until = s
+        .verify_password(&a, ADA_PASSWORD, &ClientInfo::default())
+        .unwrap();
     assert_eq!(until, f.env.now_ms() + f.config.freshness_ms);
     assert_eq!(s.fresh_until(&a).unwrap(), Some(until));
     assert_eq!(s.fresh_until(&b).unwrap(), None);
@@ -115,16 +121,17 @@ fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
     }
     // Locked: the right password is refused everywhere, with the wrong password's answer.
     assert_eq!(
-        code_of(s.verify_password(&info, PW, &ClientInfo::default())),
+        code_of(s.verify_password(&info, ADA_PASSWORD, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        code_of(s.login(EMAIL, PW, &ClientInfo::default())),
+        code_of(s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     // Each refused right password counted too; once the lock has run out, it works.
     f.advance(f.config.lockout_max_ms);
-    s.login(EMAIL, PW, &ClientInfo::default()).unwrap();
+    s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
+        .unwrap();
 }
 
 #[test]
@@ -143,11 +150,11 @@ fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
         );
     }
     assert_eq!(
-        code_of(s.change_password(&token, PW, "difference engine", &client)),
+        code_of(s.change_password(&token, ADA_PASSWORD, "difference engine", &client)),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        code_of(s.login(EMAIL, PW, &ClientInfo::default())),
+        code_of(s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     // The per-account throttle counts these checks as sign-in attempts too.
@@ -193,7 +200,9 @@ fn a_token_login_from_a_session_ends_with_the_session() {
         ErrorCode::Unauthenticated
     );
     // A password login's tokens have no session to end with.
-    let pair = s.issue_tokens(EMAIL, PW, &ClientInfo::default()).unwrap();
+    let pair = s
+        .issue_tokens(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
+        .unwrap();
     s.refresh_tokens(&pair.refresh_token).unwrap();
 }
 

@@ -1,15 +1,11 @@
 use super::*;
 use crate::store::Store;
-use crate::testing::Fixture;
+use crate::testing::{ADA_EMAIL, ADA_PASSWORD, Fixture};
 
+/// Signs ada in.
 fn login(f: &Fixture) -> IssuedSession {
-    f.sesame()
-        .login(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
-        .unwrap()
+    let client = ClientInfo::default();
+    f.sesame().login(ADA_EMAIL, ADA_PASSWORD, &client).unwrap()
 }
 
 #[test]
