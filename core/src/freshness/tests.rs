@@ -7,30 +7,34 @@ fn code_of<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
     crate::AuthError::from(&result.unwrap_err()).code
 }
 
-/// Signs ada in and returns the session token with its info.
-fn signed_in(f: &Fixture) -> (String, SessionInfo) {
-    let issued = f
-        .sesame()
+/// Signs ada in; returns Sesame over `f`, the session token and its info.
+fn signed_in(f: &Fixture) -> (Sesame<'_>, String, SessionInfo) {
+    let s = f.sesame();
+    let issued = s
         .login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
         .unwrap();
     let token = issued.token.expose().to_owned();
-    let info = f.sesame().validate_session(&token).unwrap();
-    (token, info)
+    let info = s.validate_session(&token).unwrap();
+    (s, token, info)
 }
 
 /// Signs ada in, then lets that sign-in go stale.
-fn stale_sign_in(f: &Fixture) -> (String, SessionInfo) {
+fn stale_sign_in(f: &Fixture) -> (Sesame<'_>, String, SessionInfo) {
     let signed_in = signed_in(f);
     f.advance(f.config.freshness_ms + 1000);
     signed_in
 }
 
+/// Mints tokens from the session `token`.
+fn tokens_for(s: &Sesame<'_>, token: &str) -> crate::tokens::TokenPair {
+    s.issue_tokens_for_session(token, &ClientInfo::default())
+        .unwrap()
+}
+
 /// Mints tokens from the session `token`; returns them with the login their access token
 /// carries.
 fn token_login(s: &Sesame<'_>, token: &str) -> (crate::tokens::TokenPair, SessionInfo) {
-    let pair = s
-        .issue_tokens_for_session(token, &ClientInfo::default())
-        .unwrap();
+    let pair = tokens_for(s, token);
     let login = s.validate_access_token(&pair.access_token).unwrap();
     (pair, login)
 }
@@ -38,8 +42,7 @@ fn token_login(s: &Sesame<'_>, token: &str) -> (crate::tokens::TokenPair, Sessio
 #[test]
 fn a_sign_in_is_fresh_for_the_window_and_then_not() {
     let f = Fixture::registered();
-    let (_, info) = signed_in(&f);
-    let s = f.sesame();
+    let (s, _, info) = signed_in(&f);
     assert_eq!(
         s.fresh_until(&info).unwrap(),
         Some(info.authenticated_at_ms + f.config.freshness_ms)
@@ -55,8 +58,7 @@ fn a_sign_in_is_fresh_for_the_window_and_then_not() {
 #[test]
 fn a_token_login_from_a_stale_session_is_just_as_stale() {
     let f = Fixture::registered();
-    let (token, _) = stale_sign_in(&f);
-    let s = f.sesame();
+    let (s, token, _) = stale_sign_in(&f);
     // Minting is allowed, but the tokens carry the session's old authentication time...
     let (pair, login) = token_login(&s, &token);
     let session = s.validate_session(&token).unwrap();
@@ -77,8 +79,7 @@ fn a_token_login_from_a_stale_session_is_just_as_stale() {
 #[test]
 fn a_token_login_from_a_reverified_session_inherits_that_freshness() {
     let f = Fixture::registered();
-    let (token, session) = stale_sign_in(&f);
-    let s = f.sesame();
+    let (s, token, session) = stale_sign_in(&f);
     s.verify_password(&session, ADA_PASSWORD, &ClientInfo::default())
         .unwrap();
     let (_, login) = token_login(&s, &token);
@@ -89,10 +90,9 @@ fn a_token_login_from_a_reverified_session_inherits_that_freshness() {
 #[test]
 fn verify_refreshes_the_calling_login_only() {
     let f = Fixture::registered();
-    let (_, a) = signed_in(&f);
-    let (_, b) = signed_in(&f);
+    let (_, _, a) = signed_in(&f);
+    let (s, _, b) = signed_in(&f);
     f.advance(f.config.freshness_ms + 1000);
-    let s = f.sesame();
     let until = s
         .verify_password(&a, ADA_PASSWORD, &ClientInfo::default())
         .unwrap();
@@ -111,8 +111,7 @@ fn verify_refreshes_the_calling_login_only() {
 #[test]
 fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
     let f = Fixture::registered();
-    let (_, info) = signed_in(&f);
-    let s = f.sesame();
+    let (s, _, info) = signed_in(&f);
     for _ in 0..f.config.lockout_threshold {
         assert_eq!(
             code_of(s.verify_password(&info, "not the password", &ClientInfo::default())),
@@ -137,8 +136,7 @@ fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
 #[test]
 fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
     let f = Fixture::registered();
-    let (token, _) = signed_in(&f);
-    let s = f.sesame();
+    let (s, token, _) = signed_in(&f);
     let client = ClientInfo {
         address: Some("192.0.2.7".into()),
         user_agent: None,
@@ -173,12 +171,9 @@ fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
 #[test]
 fn a_token_login_from_a_session_ends_with_the_session() {
     let f = Fixture::registered();
-    let s = f.sesame();
     // Sign-out.
-    let (token, _) = signed_in(&f);
-    let pair = s
-        .issue_tokens_for_session(&token, &ClientInfo::default())
-        .unwrap();
+    let (s, token, _) = signed_in(&f);
+    let pair = tokens_for(&s, &token);
     s.validate_access_token(&pair.access_token).unwrap();
     s.logout(&token).unwrap();
     assert_eq!(
@@ -190,10 +185,8 @@ fn a_token_login_from_a_session_ends_with_the_session() {
         ErrorCode::Unauthenticated
     );
     // Idle expiry of the session.
-    let (token, _) = signed_in(&f);
-    let pair = s
-        .issue_tokens_for_session(&token, &ClientInfo::default())
-        .unwrap();
+    let (_, token, _) = signed_in(&f);
+    let pair = tokens_for(&s, &token);
     f.advance(f.config.session_idle_ms);
     assert_eq!(
         code_of(s.refresh_tokens(&pair.refresh_token)),
@@ -209,11 +202,8 @@ fn a_token_login_from_a_session_ends_with_the_session() {
 #[test]
 fn a_token_login_never_outlives_its_session() {
     let f = Fixture::registered();
-    let (token, session) = signed_in(&f);
-    let pair = f
-        .sesame()
-        .issue_tokens_for_session(&token, &ClientInfo::default())
-        .unwrap();
+    let (s, token, session) = signed_in(&f);
+    let pair = tokens_for(&s, &token);
     assert!(pair.refresh_expires_at_ms <= session.expires_at_ms);
     assert!(f.config.refresh_absolute_ms > f.config.session_absolute_ms);
 }
