@@ -1,6 +1,6 @@
 use super::*;
 use crate::sessions::ClientInfo;
-use crate::testing::Fixture;
+use crate::testing::{ADA_EMAIL, Fixture};
 
 fn last_mail(f: &Fixture) -> Mail {
     f.env.outbox.lock().unwrap().last().cloned().unwrap()
@@ -35,8 +35,8 @@ fn registration_mails_a_working_confirmation_link() {
 #[test]
 fn registering_a_taken_address_mails_its_owner() {
     let f = Fixture::registered();
-    f.sesame()
-        .register("ada@example.com", "someone else entirely", None)
+    let s = f.sesame();
+    s.register(ADA_EMAIL, "someone else entirely", None)
         .unwrap();
     let mail = last_mail(&f);
     assert_eq!(mail.to, "ada@example.com");
