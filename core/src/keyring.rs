@@ -253,14 +253,13 @@ mod tests {
     #[test]
     fn rotation_keeps_old_generations_verifying_until_retention() {
         let f = Fixture::new();
-        let sesame = f.sesame();
-        let before = sesame.keyring().unwrap();
+        let before = f.sesame().keyring().unwrap();
         let link = before.signer("reset").sign(b"payload", 1000);
         let (_, old_kid) = before.access_signing_key();
 
-        let generations = sesame.rotate_keys().unwrap();
+        let generations = f.sesame().rotate_keys().unwrap();
         assert_eq!(generations.len(), 2);
-        let after = sesame.keyring().unwrap();
+        let after = f.sesame().keyring().unwrap();
         let (_, new_kid) = after.access_signing_key();
         assert_ne!(old_kid, new_kid);
         assert!(after.access_verifying_key(&old_kid).is_some());
@@ -272,7 +271,7 @@ mod tests {
         assert_eq!(after.jwks()["keys"][0]["kid"], new_kid.as_str());
 
         // Past the retention of the first generation, the next rotation drops it.
-        f.advance(sesame.keyring_retention_ms() + 1);
+        f.advance(f.sesame().keyring_retention_ms() + 1);
         let generations = f.sesame().rotate_keys().unwrap();
         assert_eq!(
             generations.iter().map(|g| g.number).collect::<Vec<_>>(),

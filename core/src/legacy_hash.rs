@@ -255,8 +255,10 @@ pub fn verify_legacy_with(
     native: NativeCompute<'_>,
 ) -> Result<bool> {
     let parsed = parse::parse(stored)?;
-    let mut buffer = Zeroizing::new([0u8; 64]);
-    match &parsed {
+    let mut bcrypt_key = Zeroizing::new([0u8; BCRYPT_MAX_KEY]);
+    // Each scheme's job, how many bytes it computes, and the stored checksum to compare them
+    // with.
+    let (job, out_len, expected): (HostHash<'_>, usize, &[u8]) = match &parsed {
         Parsed::Bcrypt {
             cost,
             salt,
@@ -265,24 +267,19 @@ pub fn verify_legacy_with(
             // bcrypt's key is the password as a C string: its bytes and a terminating NUL, cut
             // to 72 bytes. At least the NUL is always there, as the raw function requires a
             // non-empty key.
-            let mut key = Zeroizing::new([0u8; BCRYPT_MAX_KEY]);
-            for (dst, src) in key.iter_mut().zip(password) {
+            for (dst, src) in bcrypt_key.iter_mut().zip(password) {
                 *dst = *src;
             }
             let used = password.len().saturating_add(1).min(BCRYPT_MAX_KEY);
-            let key = key
+            let key = bcrypt_key
                 .get(..used)
                 .ok_or_else(|| refused("bcrypt key preparation failed"))?;
-            let out = buffer
-                .get_mut(..BCRYPT_OUTPUT_BYTES)
-                .ok_or_else(|| refused("bcrypt output buffer too small"))?;
             let job = HostHash::Bcrypt {
                 key,
                 salt,
                 cost: *cost,
             };
-            compute(&job, out, native)?;
-            matches(out, expected)
+            (job, BCRYPT_OUTPUT_BYTES, expected)
         }
         Parsed::Pbkdf2 {
             digest,
@@ -290,43 +287,39 @@ pub fn verify_legacy_with(
             salt,
             expected,
         } => {
-            let out = buffer
-                .get_mut(..digest.output_len())
-                .ok_or_else(|| refused("pbkdf2 output buffer too small"))?;
             let job = HostHash::Pbkdf2 {
                 digest: *digest,
                 password,
                 salt,
                 rounds: *rounds,
             };
-            compute(&job, out, native)?;
-            matches(out, expected)
+            (job, digest.output_len(), expected)
         }
         Parsed::Argon2 {
             algorithm,
             version,
-            m_kib,
-            t,
-            p,
+            params,
             salt,
             expected,
         } => {
-            let out = buffer
-                .get_mut(..expected.len())
-                .ok_or_else(|| refused("argon2 output is longer than 64 bytes"))?;
             let job = HostHash::Argon2 {
                 algorithm: *algorithm,
                 version: *version,
-                m_kib: *m_kib,
-                t: *t,
-                p: *p,
+                m_kib: params.m_cost(),
+                t: params.t_cost(),
+                p: params.p_cost(),
                 password,
                 salt,
             };
-            compute(&job, out, native)?;
-            matches(out, expected)
+            (job, expected.len(), expected)
         }
-    }
+    };
+    let mut buffer = Zeroizing::new([0u8; 64]);
+    let out = buffer
+        .get_mut(..out_len)
+        .ok_or_else(|| refused("hash output is longer than 64 bytes"))?;
+    compute(&job, out, native)?;
+    matches(out, expected)
 }
 
 /// Whether the first `expected.len()` bytes of `computed` are `expected`, in constant time.
@@ -389,12 +382,8 @@ enum Parsed {
         algorithm: Algorithm,
         /// The version.
         version: Version,
-        /// Memory, in KiB.
-        m_kib: u32,
-        /// Passes.
-        t: u32,
-        /// Lanes.
-        p: u32,
+        /// Memory, passes and lanes.
+        params: Params,
         /// The salt.
         salt: Vec<u8>,
         /// The stored output.

@@ -46,26 +46,34 @@ impl Sesame<'_> {
     /// Tells the owner of an address that someone tried to register it again, instead of
     /// telling the person registering.
     pub(crate) fn send_already_registered(&self, email: &Email) {
-        self.env.send_mail(&Mail {
-            to: email.as_str().to_owned(),
-            subject: "Someone tried to register with your email address".into(),
-            text: format!(
-                "An account already exists for this address. If it was you, sign in at {0}/login, or reset your password at {0}/reset.\n\nIf it was not you, no action is needed.\n",
-                self.config.public_url
-            ),
-        });
+        let url = &self.config.public_url;
+        let what_happened = format!(
+            "An account already exists for this address. If it was you, sign in at {url}/login, or reset your password at {url}/reset."
+        );
+        self.tell_address_owner(
+            email,
+            "Someone tried to register with your email address",
+            &what_happened,
+        );
     }
 
     /// Tells the person registering with `email` that the username they chose is taken, so no
     /// account was created, instead of answering so to whoever sent the request.
     pub(crate) fn send_username_taken(&self, email: &Email) {
+        let url = &self.config.public_url;
+        let what_happened = format!(
+            "Someone, probably you, asked to create an account for this address with a username that is already taken, so no account was created. Register again at {url}/register with another username, or without one."
+        );
+        self.tell_address_owner(email, "Your account was not created", &what_happened);
+    }
+
+    /// Mails the owner of `email` what someone did with their address, adding that they need
+    /// do nothing if it was not them.
+    fn tell_address_owner(&self, email: &Email, subject: &str, what_happened: &str) {
         self.env.send_mail(&Mail {
             to: email.as_str().to_owned(),
-            subject: "Your account was not created".into(),
-            text: format!(
-                "Someone, probably you, asked to create an account for this address with a username that is already taken, so no account was created. Register again at {}/register with another username, or without one.\n\nIf it was not you, no action is needed.\n",
-                self.config.public_url
-            ),
+            subject: subject.to_owned(),
+            text: format!("{what_happened}\n\nIf it was not you, no action is needed.\n"),
         });
     }
 

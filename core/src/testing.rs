@@ -1,4 +1,5 @@
-//! Test helpers: a deterministic [`Env`] and a cheap configuration.
+//! Test helpers: a deterministic [`Env`] whose host hashes natively only as a test says, a cheap
+//! configuration, and a fixture that keeps a store and that environment on one clock.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -8,31 +9,64 @@ use crate::config::Config;
 use crate::env::Env;
 use crate::error::Result;
 use crate::events::{Event, EventSink};
-use crate::hashing::Argon2Params;
-use crate::hashing::NativeHashing;
+use crate::hashing::{Argon2Params, NativeHashing};
+use crate::legacy_hash::HostHash;
 use crate::mail::{Mail, Mailer};
 use crate::settings::MasterSecret;
 
-/// A settable clock and a deterministic (never secure) random stream.
-#[derive(Debug)]
-pub(crate) struct FixedEnv {
+/// A host's answer to a hashing import: `Some` when it hashed (or refused to), `None` to let
+/// core hash.
+type Answer = Option<Result<()>>;
+/// How a test host answers the argon2id import: as [`NativeHashing::argon2id`] does.
+type Argon2idAnswer<'h> =
+    Box<dyn Fn(&[u8], &[u8], &Argon2Params, &mut [u8]) -> Answer + Send + Sync + 'h>;
+/// How a test host answers the legacy hashing import: as [`NativeHashing::legacy_hash`] does.
+type LegacyHashAnswer<'h> = Box<dyn Fn(&HostHash<'_>, &mut [u8]) -> Answer + Send + Sync + 'h>;
+
+/// A settable clock, a deterministic (never secure) random stream, and a host that hashes
+/// natively only where a test says how.
+pub(crate) struct FixedEnv<'h> {
     now_ms: AtomicU64,
     counter: AtomicU64,
     /// Every mail sent, in order.
     pub(crate) outbox: std::sync::Mutex<Vec<Mail>>,
     /// Every event emitted, in order.
     pub(crate) events: std::sync::Mutex<Vec<Event>>,
+    argon2id: Option<Argon2idAnswer<'h>>,
+    legacy_hash: Option<LegacyHashAnswer<'h>>,
 }
 
-impl FixedEnv {
-    /// Clock at 2023-11-14T22:13:20Z.
+impl<'h> FixedEnv<'h> {
+    /// Clock at 2023-11-14T22:13:20Z; core hashes passwords itself.
     pub(crate) fn new() -> Self {
         FixedEnv {
             now_ms: AtomicU64::new(1_700_000_000_000),
             counter: AtomicU64::new(0),
             outbox: std::sync::Mutex::new(Vec::new()),
             events: std::sync::Mutex::new(Vec::new()),
+            argon2id: None,
+            legacy_hash: None,
         }
+    }
+
+    /// This environment, its host answering the argon2id import with `answer`.
+    #[cfg(test)]
+    pub(crate) fn with_argon2id(
+        mut self,
+        answer: impl Fn(&[u8], &[u8], &Argon2Params, &mut [u8]) -> Answer + Send + Sync + 'h,
+    ) -> Self {
+        self.argon2id = Some(Box::new(answer));
+        self
+    }
+
+    /// This environment, its host answering the legacy hashing import with `answer`.
+    #[cfg(test)]
+    pub(crate) fn with_legacy_hash(
+        mut self,
+        answer: impl Fn(&HostHash<'_>, &mut [u8]) -> Answer + Send + Sync + 'h,
+    ) -> Self {
+        self.legacy_hash = Some(Box::new(answer));
+        self
     }
 
     /// Moves the clock forward.
@@ -41,7 +75,7 @@ impl FixedEnv {
     }
 }
 
-impl Env for FixedEnv {
+impl Env for FixedEnv<'_> {
     fn now_ms(&self) -> u64 {
         self.now_ms.load(Ordering::SeqCst)
     }
@@ -56,20 +90,30 @@ impl Env for FixedEnv {
     }
 }
 
-impl Mailer for FixedEnv {
+impl Mailer for FixedEnv<'_> {
     fn send_mail(&self, mail: &Mail) {
         self.outbox.lock().expect("outbox").push(mail.clone());
     }
 }
 
-impl EventSink for FixedEnv {
+impl EventSink for FixedEnv<'_> {
     fn emit_event(&self, event: &Event) {
         self.events.lock().expect("events").push(event.clone());
     }
 }
 
-/// Core hashes passwords itself.
-impl NativeHashing for FixedEnv {}
+/// Each import answers as the test said, and core hashes itself where it said nothing.
+impl NativeHashing for FixedEnv<'_> {
+    fn argon2id(&self, pw: &[u8], salt: &[u8], params: &Argon2Params, out: &mut [u8]) -> Answer {
+        let answer = self.argon2id.as_ref()?;
+        answer(pw, salt, params, out)
+    }
+
+    fn legacy_hash(&self, job: &HostHash<'_>, out: &mut [u8]) -> Answer {
+        let answer = self.legacy_hash.as_ref()?;
+        answer(job, out)
+    }
+}
 
 /// A configuration with cheap hashing for fast tests.
 pub(crate) fn test_config() -> Config {
@@ -82,10 +126,17 @@ pub(crate) fn test_config() -> Config {
     config
 }
 
+/// The address ada registers with in [`Fixture::registered`].
+#[cfg(test)]
+pub(crate) const ADA_EMAIL: &str = "ada@example.com";
+/// The password ada registers with in [`Fixture::registered`].
+#[cfg(test)]
+pub(crate) const ADA_PASSWORD: &str = "analytical engine";
+
 /// A store, an environment and a configuration for one test, with their clocks kept together.
 pub(crate) struct Fixture {
     pub(crate) store: crate::store::MemStore,
-    pub(crate) env: FixedEnv,
+    pub(crate) env: FixedEnv<'static>,
     pub(crate) config: Config,
 }
 
@@ -98,6 +149,16 @@ impl Fixture {
             config: test_config(),
         };
         f.store.set_now_ms(f.env.now_ms());
+        f
+    }
+
+    /// A fixture where ada ([`ADA_EMAIL`], [`ADA_PASSWORD`]) has registered.
+    #[cfg(test)]
+    pub(crate) fn registered() -> Self {
+        let f = Fixture::new();
+        f.sesame()
+            .register(ADA_EMAIL, ADA_PASSWORD, None)
+            .expect("ada registers");
         f
     }
 
@@ -149,69 +210,4 @@ pub(crate) fn base32_decode(text: &str) -> Vec<u8> {
         }
     }
     out
-}
-
-/// A [`FixedEnv`] whose hashing imports answer as `hashing` says: the one wrapper for tests
-/// about what core does with a host's hashing.
-#[cfg(test)]
-pub(crate) struct HashingHost<H> {
-    /// Clock, randomness, outbox and events.
-    pub(crate) env: FixedEnv,
-    /// The hashing answers.
-    pub(crate) hashing: H,
-}
-
-#[cfg(test)]
-impl<H: NativeHashing> HashingHost<H> {
-    /// `hashing` over a new [`FixedEnv`].
-    pub(crate) fn new(hashing: H) -> Self {
-        HashingHost {
-            env: FixedEnv::new(),
-            hashing,
-        }
-    }
-}
-
-#[cfg(test)]
-impl<H> Env for HashingHost<H> {
-    fn now_ms(&self) -> u64 {
-        self.env.now_ms()
-    }
-    fn fill_random(&self, buf: &mut [u8]) -> Result<()> {
-        self.env.fill_random(buf)
-    }
-}
-
-#[cfg(test)]
-impl<H> Mailer for HashingHost<H> {
-    fn send_mail(&self, mail: &Mail) {
-        self.env.send_mail(mail);
-    }
-}
-
-#[cfg(test)]
-impl<H> EventSink for HashingHost<H> {
-    fn emit_event(&self, event: &Event) {
-        self.env.emit_event(event);
-    }
-}
-
-#[cfg(test)]
-impl<H: NativeHashing> NativeHashing for HashingHost<H> {
-    fn argon2id(
-        &self,
-        password: &[u8],
-        salt: &[u8],
-        params: &Argon2Params,
-        out: &mut [u8],
-    ) -> Option<Result<()>> {
-        self.hashing.argon2id(password, salt, params, out)
-    }
-    fn legacy_hash(
-        &self,
-        job: &crate::legacy_hash::HostHash<'_>,
-        out: &mut [u8],
-    ) -> Option<Result<()>> {
-        self.hashing.legacy_hash(job, out)
-    }
 }

@@ -483,43 +483,17 @@ fn registering_a_taken_username_answers_like_any_registration_and_mails_the_regi
     ));
 }
 
-/// A host that, while the right password is being hashed, lets `interleave` run: the window
-/// in which parallel requests finish their own attempts. Core still hashes itself.
-struct Racing<'a> {
-    password: &'static str,
-    interleave: std::cell::RefCell<Option<Box<dyn FnOnce() + 'a>>>,
-}
-
-impl crate::hashing::NativeHashing for Racing<'_> {
-    fn argon2id(
-        &self,
-        password: &[u8],
-        _salt: &[u8],
-        _params: &crate::config::Argon2Params,
-        _out: &mut [u8],
-    ) -> Option<Result<()>> {
-        if password == self.password.as_bytes()
-            && let Some(interleave) = self.interleave.borrow_mut().take()
-        {
-            interleave();
-        }
-        None
-    }
-}
-
 #[test]
 fn failures_written_while_the_right_password_is_hashed_still_refuse_it() {
     let f = Fixture::new();
     f.sesame()
         .register("ada@example.com", "analytical engine", None)
         .unwrap();
-    // The parallel guesser's failures land while the right password is being checked.
-    let guesser = f.sesame();
-    let racing = crate::testing::HashingHost::new(Racing {
-        password: "analytical engine",
-        interleave: std::cell::RefCell::new(None),
-    });
-    *racing.hashing.interleave.borrow_mut() = Some(Box::new(|| {
+    // The parallel guesser's failures land while the right password is being checked: a host
+    // that lets them run while it is being hashed, the window in which parallel requests finish
+    // their own attempts. Core still hashes itself.
+    let interleave = std::sync::Mutex::new(Some(|| {
+        let guesser = f.sesame();
         for _ in 0..f.config.lockout_threshold {
             assert!(
                 guesser
@@ -528,6 +502,14 @@ fn failures_written_while_the_right_password_is_hashed_still_refuse_it() {
             );
         }
     }));
+    let racing = crate::testing::FixedEnv::new().with_argon2id(|password, _, _, _| {
+        if password == b"analytical engine"
+            && let Some(interleave) = interleave.lock().unwrap().take()
+        {
+            interleave();
+        }
+        None
+    });
     let s = crate::Sesame::new(&f.store, &racing, &f.config).unwrap();
     let answer = s.login(
         "ada@example.com",

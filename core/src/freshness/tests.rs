@@ -1,34 +1,48 @@
 use super::*;
 use crate::ErrorCode;
 use crate::env::Env as _;
-use crate::testing::Fixture;
-
-const EMAIL: &str = "ada@example.com";
-const PW: &str = "analytical engine";
-
-fn registered() -> Fixture {
-    let f = Fixture::new();
-    f.sesame().register(EMAIL, PW, None).unwrap();
-    f
-}
+use crate::testing::{ADA_EMAIL, ADA_PASSWORD, Fixture};
 
 fn code_of<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
     crate::AuthError::from(&result.unwrap_err()).code
 }
 
-/// Signs ada in and returns the session token with its info.
-fn signed_in(f: &Fixture) -> (String, SessionInfo) {
-    let issued = f.sesame().login(EMAIL, PW, &ClientInfo::default()).unwrap();
+/// Signs ada in; returns Sesame over `f`, the session token and its info.
+fn signed_in(f: &Fixture) -> (Sesame<'_>, String, SessionInfo) {
+    let s = f.sesame();
+    let issued = s
+        .login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
+        .unwrap();
     let token = issued.token.expose().to_owned();
-    let info = f.sesame().validate_session(&token).unwrap();
-    (token, info)
+    let info = s.validate_session(&token).unwrap();
+    (s, token, info)
+}
+
+/// Signs ada in, then lets that sign-in go stale.
+fn stale_sign_in(f: &Fixture) -> (Sesame<'_>, String, SessionInfo) {
+    let signed_in = signed_in(f);
+    f.advance(f.config.freshness_ms + 1000);
+    signed_in
+}
+
+/// Mints tokens from the session `token`.
+fn tokens_for(s: &Sesame<'_>, token: &str) -> crate::tokens::TokenPair {
+    s.issue_tokens_for_session(token, &ClientInfo::default())
+        .unwrap()
+}
+
+/// Mints tokens from the session `token`; returns them with the login their access token
+/// carries.
+fn token_login(s: &Sesame<'_>, token: &str) -> (crate::tokens::TokenPair, SessionInfo) {
+    let pair = tokens_for(s, token);
+    let login = s.validate_access_token(&pair.access_token).unwrap();
+    (pair, login)
 }
 
 #[test]
 fn a_sign_in_is_fresh_for_the_window_and_then_not() {
-    let f = registered();
-    let (_, info) = signed_in(&f);
-    let s = f.sesame();
+    let f = Fixture::registered();
+    let (s, _, info) = signed_in(&f);
     assert_eq!(
         s.fresh_until(&info).unwrap(),
         Some(info.authenticated_at_ms + f.config.freshness_ms)
@@ -43,15 +57,10 @@ fn a_sign_in_is_fresh_for_the_window_and_then_not() {
 
 #[test]
 fn a_token_login_from_a_stale_session_is_just_as_stale() {
-    let f = registered();
-    let (token, _) = signed_in(&f);
-    f.advance(f.config.freshness_ms + 1000);
-    let s = f.sesame();
+    let f = Fixture::registered();
+    let (s, token, _) = stale_sign_in(&f);
     // Minting is allowed, but the tokens carry the session's old authentication time...
-    let pair = s
-        .issue_tokens_for_session(&token, &ClientInfo::default())
-        .unwrap();
-    let login = s.validate_access_token(&pair.access_token).unwrap();
+    let (pair, login) = token_login(&s, &token);
     let session = s.validate_session(&token).unwrap();
     assert_eq!(login.authenticated_at_ms, session.authenticated_at_ms);
     assert_eq!(s.fresh_until(&login).unwrap(), None);
@@ -69,28 +78,24 @@ fn a_token_login_from_a_stale_session_is_just_as_stale() {
 
 #[test]
 fn a_token_login_from_a_reverified_session_inherits_that_freshness() {
-    let f = registered();
-    let (token, session) = signed_in(&f);
-    f.advance(f.config.freshness_ms + 1000);
-    let s = f.sesame();
-    s.verify_password(&session, PW, &ClientInfo::default())
+    let f = Fixture::registered();
+    let (s, token, session) = stale_sign_in(&f);
+    s.verify_password(&session, ADA_PASSWORD, &ClientInfo::default())
         .unwrap();
-    let pair = s
-        .issue_tokens_for_session(&token, &ClientInfo::default())
-        .unwrap();
-    let login = s.validate_access_token(&pair.access_token).unwrap();
+    let (_, login) = token_login(&s, &token);
     assert_eq!(login.authenticated_at_ms, f.env.now_ms());
     assert!(s.fresh_until(&login).unwrap().is_some());
 }
 
 #[test]
 fn verify_refreshes_the_calling_login_only() {
-    let f = registered();
-    let (_, a) = signed_in(&f);
-    let (_, b) = signed_in(&f);
+    let f = Fixture::registered();
+    let (_, _, a) = signed_in(&f);
+    let (s, _, b) = signed_in(&f);
     f.advance(f.config.freshness_ms + 1000);
-    let s = f.sesame();
-    let until = s.verify_password(&a, PW, &ClientInfo::default()).unwrap();
+    let until = s
+        .verify_password(&a, ADA_PASSWORD, &ClientInfo::default())
+        .unwrap();
     assert_eq!(until, f.env.now_ms() + f.config.freshness_ms);
     assert_eq!(s.fresh_until(&a).unwrap(), Some(until));
     assert_eq!(s.fresh_until(&b).unwrap(), None);
@@ -105,9 +110,8 @@ fn verify_refreshes_the_calling_login_only() {
 
 #[test]
 fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
-    let f = registered();
-    let (_, info) = signed_in(&f);
-    let s = f.sesame();
+    let f = Fixture::registered();
+    let (s, _, info) = signed_in(&f);
     for _ in 0..f.config.lockout_threshold {
         assert_eq!(
             code_of(s.verify_password(&info, "not the password", &ClientInfo::default())),
@@ -116,23 +120,23 @@ fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
     }
     // Locked: the right password is refused everywhere, with the wrong password's answer.
     assert_eq!(
-        code_of(s.verify_password(&info, PW, &ClientInfo::default())),
+        code_of(s.verify_password(&info, ADA_PASSWORD, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        code_of(s.login(EMAIL, PW, &ClientInfo::default())),
+        code_of(s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     // Each refused right password counted too; once the lock has run out, it works.
     f.advance(f.config.lockout_max_ms);
-    s.login(EMAIL, PW, &ClientInfo::default()).unwrap();
+    s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
+        .unwrap();
 }
 
 #[test]
 fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
-    let f = registered();
-    let (token, _) = signed_in(&f);
-    let s = f.sesame();
+    let f = Fixture::registered();
+    let (s, token, _) = signed_in(&f);
     let client = ClientInfo {
         address: Some("192.0.2.7".into()),
         user_agent: None,
@@ -144,11 +148,11 @@ fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
         );
     }
     assert_eq!(
-        code_of(s.change_password(&token, PW, "difference engine", &client)),
+        code_of(s.change_password(&token, ADA_PASSWORD, "difference engine", &client)),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        code_of(s.login(EMAIL, PW, &ClientInfo::default())),
+        code_of(s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     // The per-account throttle counts these checks as sign-in attempts too.
@@ -166,13 +170,10 @@ fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
 
 #[test]
 fn a_token_login_from_a_session_ends_with_the_session() {
-    let f = registered();
-    let s = f.sesame();
+    let f = Fixture::registered();
     // Sign-out.
-    let (token, _) = signed_in(&f);
-    let pair = s
-        .issue_tokens_for_session(&token, &ClientInfo::default())
-        .unwrap();
+    let (s, token, _) = signed_in(&f);
+    let pair = tokens_for(&s, &token);
     s.validate_access_token(&pair.access_token).unwrap();
     s.logout(&token).unwrap();
     assert_eq!(
@@ -184,28 +185,25 @@ fn a_token_login_from_a_session_ends_with_the_session() {
         ErrorCode::Unauthenticated
     );
     // Idle expiry of the session.
-    let (token, _) = signed_in(&f);
-    let pair = s
-        .issue_tokens_for_session(&token, &ClientInfo::default())
-        .unwrap();
+    let (_, token, _) = signed_in(&f);
+    let pair = tokens_for(&s, &token);
     f.advance(f.config.session_idle_ms);
     assert_eq!(
         code_of(s.refresh_tokens(&pair.refresh_token)),
         ErrorCode::Unauthenticated
     );
     // A password login's tokens have no session to end with.
-    let pair = s.issue_tokens(EMAIL, PW, &ClientInfo::default()).unwrap();
+    let pair = s
+        .issue_tokens(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
+        .unwrap();
     s.refresh_tokens(&pair.refresh_token).unwrap();
 }
 
 #[test]
 fn a_token_login_never_outlives_its_session() {
-    let f = registered();
-    let (token, session) = signed_in(&f);
-    let pair = f
-        .sesame()
-        .issue_tokens_for_session(&token, &ClientInfo::default())
-        .unwrap();
+    let f = Fixture::registered();
+    let (s, token, session) = signed_in(&f);
+    let pair = tokens_for(&s, &token);
     assert!(pair.refresh_expires_at_ms <= session.expires_at_ms);
     assert!(f.config.refresh_absolute_ms > f.config.session_absolute_ms);
 }

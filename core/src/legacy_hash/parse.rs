@@ -137,34 +137,23 @@ fn passlib_pbkdf2(stored: &str, digest: Pbkdf2Digest) -> Result<Parsed> {
     };
     let [_, rounds_text, salt, checksum] = four_fields(stored, ident, true)?;
     let rounds = rounds(rounds_text, ident, digest)?;
-    if salt.len() > MAX_PBKDF2_SALT_BYTES.div_ceil(3) * 4 {
-        return Err(refused(format!(
+    let salt_too_long = || {
+        refused(format!(
             "{ident} salt is longer than {MAX_PBKDF2_SALT_BYTES} bytes"
-        )));
+        ))
+    };
+    if salt.len() > MAX_PBKDF2_SALT_BYTES.div_ceil(3) * 4 {
+        return Err(salt_too_long());
     }
     let salt = ab64_decode(salt, "salt")?;
     if salt.len() > MAX_PBKDF2_SALT_BYTES {
-        return Err(refused(format!(
-            "{ident} salt is longer than {MAX_PBKDF2_SALT_BYTES} bytes"
-        )));
+        return Err(salt_too_long());
     }
     if checksum.len() > digest.output_len().div_ceil(3) * 4 {
         return Err(refused(format!("{ident} checksum has the wrong length")));
     }
     let expected = ab64_decode(checksum, "checksum")?;
-    if expected.len() != digest.output_len() {
-        return Err(refused(format!(
-            "{ident} checksum is {} bytes, expected {}",
-            expected.len(),
-            digest.output_len()
-        )));
-    }
-    Ok(Parsed::Pbkdf2 {
-        digest,
-        rounds,
-        salt,
-        expected,
-    })
+    pbkdf2(ident, digest, rounds, salt, expected)
 }
 
 /// Django's PBKDF2: `pbkdf2_sha256$ROUNDS$SALT$CHECKSUM`, where the salt is used as the text it
@@ -182,6 +171,18 @@ fn django_pbkdf2(stored: &str) -> Result<Parsed> {
     let expected = STANDARD
         .decode(checksum)
         .map_err(|e| refused(format!("{ident} checksum is not valid base64: {e}")))?;
+    pbkdf2(ident, digest, rounds, salt.as_bytes().to_vec(), expected)
+}
+
+/// A PBKDF2 hash of either dialect from its decoded fields, once the checksum is as long as
+/// `digest`'s output.
+fn pbkdf2(
+    ident: &str,
+    digest: Pbkdf2Digest,
+    rounds: u32,
+    salt: Vec<u8>,
+    expected: Vec<u8>,
+) -> Result<Parsed> {
     if expected.len() != digest.output_len() {
         return Err(refused(format!(
             "{ident} checksum is {} bytes, expected {}",
@@ -192,7 +193,7 @@ fn django_pbkdf2(stored: &str) -> Result<Parsed> {
     Ok(Parsed::Pbkdf2 {
         digest,
         rounds,
-        salt: salt.as_bytes().to_vec(),
+        salt,
         expected,
     })
 }
@@ -234,26 +235,25 @@ fn argon2(stored: &str) -> Result<Parsed> {
     };
     let params = Params::try_from(&hash).map_err(|e| refused(format!("argon2 parameters: {e}")))?;
     let (m_kib, t, p) = (params.m_cost(), params.t_cost(), params.p_cost());
-    if m_kib > MAX_ARGON2_M_KIB {
-        return Err(refused(format!(
-            "argon2 memory {m_kib} KiB is above the limit {MAX_ARGON2_M_KIB}"
-        )));
-    }
-    if t > MAX_ARGON2_T_COST {
-        return Err(refused(format!(
-            "argon2 passes {t} are above the limit {MAX_ARGON2_T_COST}"
-        )));
-    }
     let work = u64::from(m_kib) * u64::from(t);
-    if work > MAX_ARGON2_WORK {
-        return Err(refused(format!(
-            "argon2 work m*t = {work} KiB-passes is above the limit {MAX_ARGON2_WORK}"
-        )));
-    }
-    if p > MAX_ARGON2_P_COST {
-        return Err(refused(format!(
-            "argon2 lanes {p} are above the limit {MAX_ARGON2_P_COST}"
-        )));
+    // Checked in this order, so the error names the first limit broken.
+    let limits = [
+        (
+            u64::from(m_kib),
+            u64::from(MAX_ARGON2_M_KIB),
+            "memory",
+            "KiB is",
+        ),
+        (u64::from(t), u64::from(MAX_ARGON2_T_COST), "passes", "are"),
+        (work, MAX_ARGON2_WORK, "work m*t =", "KiB-passes is"),
+        (u64::from(p), u64::from(MAX_ARGON2_P_COST), "lanes", "are"),
+    ];
+    for (value, limit, what, is) in limits {
+        if value > limit {
+            return Err(refused(format!(
+                "argon2 {what} {value} {is} above the limit {limit}"
+            )));
+        }
     }
     let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
         return Err(refused("argon2 hash lacks its salt or output"));
@@ -265,9 +265,7 @@ fn argon2(stored: &str) -> Result<Parsed> {
     Ok(Parsed::Argon2 {
         algorithm,
         version,
-        m_kib,
-        t,
-        p,
+        params,
         salt: salt.as_ref().to_vec(),
         expected,
     })

@@ -1,7 +1,8 @@
 use super::*;
 use crate::env::Env as _;
-use crate::hashing::NativeHashing;
-use crate::testing::{FixedEnv, HashingHost};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use crate::testing::FixedEnv;
 
 fn cheap() -> Argon2Params {
     Argon2Params {
@@ -30,30 +31,12 @@ fn hash_then_verify_and_reject_wrong() {
     ));
 }
 
-/// A host that computes argon2id natively, counting the calls (or refusing, with `fail`).
-struct NativeArgon2 {
-    calls: std::cell::Cell<u32>,
-    fail: bool,
-}
-
-/// [`NativeArgon2`] over a fixed environment.
-fn native_hashing(fail: bool) -> HashingHost<NativeArgon2> {
-    HashingHost::new(NativeArgon2 {
-        calls: std::cell::Cell::new(0),
-        fail,
-    })
-}
-
-impl NativeHashing for NativeArgon2 {
-    fn argon2id(
-        &self,
-        password: &[u8],
-        salt: &[u8],
-        params: &Argon2Params,
-        out: &mut [u8],
-    ) -> Option<Result<()>> {
-        self.calls.set(self.calls.get() + 1);
-        if self.fail {
+/// A host that computes argon2id natively, counting the calls in `calls` (or refusing, with
+/// `fail`).
+fn native_hashing(calls: &AtomicU32, fail: bool) -> FixedEnv<'_> {
+    FixedEnv::new().with_argon2id(move |password, salt, params, out| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        if fail {
             return Some(Err(Error::Hashing("host refused".into())));
         }
         let params = Params::new(params.m_kib, params.t, params.p, None).unwrap();
@@ -61,21 +44,22 @@ impl NativeHashing for NativeArgon2 {
             .hash_password_into(password, salt, out)
             .unwrap();
         Some(Ok(()))
-    }
+    })
 }
 
 #[test]
 fn host_hashing_is_used_and_interoperates_with_in_component_hashing() {
     let hasher = Hasher::new(cheap()).unwrap();
     let pw = Password::new_checked("correct horse", &[]).unwrap();
-    let host = native_hashing(false);
+    let calls = AtomicU32::new(0);
+    let host = native_hashing(&calls, false);
     let by_host = hasher.hash(&pw, &host).unwrap();
-    assert_eq!(host.hashing.calls.get(), 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
     // Verified in the component, and the other way round: one format, one result.
     assert!(hasher.verify(&pw, &by_host, &FixedEnv::new()).is_ok());
     let by_component = hasher.hash(&pw, &FixedEnv::new()).unwrap();
     assert!(hasher.verify(&pw, &by_component, &host).is_ok());
-    assert_eq!(host.hashing.calls.get(), 2);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
     let wrong = Password::for_verification("correct horsE").unwrap();
     assert!(matches!(
         hasher.verify(&wrong, &by_component, &host),
@@ -86,7 +70,7 @@ fn host_hashing_is_used_and_interoperates_with_in_component_hashing() {
         hasher.dummy_verify(&pw, &host),
         Error::UnknownAccount
     ));
-    assert_eq!(host.hashing.calls.get(), 4);
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
 }
 
 #[test]
@@ -94,7 +78,8 @@ fn a_host_hashing_failure_is_an_error_not_a_silent_fallback() {
     let hasher = Hasher::new(cheap()).unwrap();
     let pw = Password::new_checked("correct horse", &[]).unwrap();
     let stored = hasher.hash(&pw, &FixedEnv::new()).unwrap();
-    let failing = native_hashing(true);
+    let calls = AtomicU32::new(0);
+    let failing = native_hashing(&calls, true);
     assert!(matches!(
         hasher.verify(&pw, &stored, &failing),
         Err(Error::Hashing(_))
@@ -230,52 +215,27 @@ fn malformed_stored_hash_is_not_a_match() {
     ));
 }
 
-/// A host whose hashing queue is full while `busy` is set, and that hashes natively otherwise.
-struct Busy {
-    busy: std::cell::Cell<bool>,
-}
-
-/// [`Busy`] over a fixed environment, not busy yet.
-fn busy_host() -> HashingHost<Busy> {
-    HashingHost::new(Busy {
-        busy: std::cell::Cell::new(false),
-    })
-}
-
-impl Busy {
-    fn refusal(&self) -> Option<Result<()>> {
-        self.busy.get().then_some(Err(Error::HashingBusy {
-            retry_after_ms: 1000,
-        }))
-    }
-}
-
-impl NativeHashing for Busy {
-    fn argon2id(
-        &self,
-        _password: &[u8],
-        _salt: &[u8],
-        _params: &Argon2Params,
-        _out: &mut [u8],
-    ) -> Option<Result<()>> {
-        self.refusal()
-    }
-    fn legacy_hash(
-        &self,
-        _job: &crate::legacy_hash::HostHash<'_>,
-        _out: &mut [u8],
-    ) -> Option<Result<()>> {
-        self.refusal()
-    }
+/// A host whose hashing queue is full while `busy` is set, and that lets core hash otherwise.
+fn busy_host(busy: &AtomicBool) -> FixedEnv<'_> {
+    let refusal = move || {
+        busy.load(Ordering::SeqCst)
+            .then_some(Err(Error::HashingBusy {
+                retry_after_ms: 1000,
+            }))
+    };
+    FixedEnv::new()
+        .with_argon2id(move |_, _, _, _| refusal())
+        .with_legacy_hash(move |_, _| refusal())
 }
 
 #[test]
 fn a_busy_host_refuses_known_and_unknown_accounts_alike() {
     let hasher = Hasher::new(cheap()).unwrap();
     let pw = Password::new_checked("correct horse", &[]).unwrap();
-    let host = busy_host();
+    let queue_full = AtomicBool::new(false);
+    let host = busy_host(&queue_full);
     let stored = hasher.hash(&pw, &host).unwrap();
-    host.hashing.busy.set(true);
+    queue_full.store(true, Ordering::SeqCst);
     let busy = |e: &Error| {
         matches!(
             e,
@@ -301,7 +261,8 @@ fn a_busy_host_refuses_known_and_unknown_accounts_alike() {
 fn a_busy_host_makes_sign_in_a_503_with_retry_after_that_counts_no_failure() {
     use crate::http::{Request, handle};
     let store = crate::store::MemStore::new();
-    let host = busy_host();
+    let queue_full = AtomicBool::new(false);
+    let host = busy_host(&queue_full);
     store.set_now_ms(host.now_ms());
     let mut config = crate::testing::test_config();
     config.lockout_threshold = 1;
@@ -321,7 +282,7 @@ fn a_busy_host_makes_sign_in_a_503_with_retry_after_that_counts_no_failure() {
                 ),
         )
     };
-    host.hashing.busy.set(true);
+    queue_full.store(true, Ordering::SeqCst);
     for (email, password) in [
         ("ada@example.com", "wrong password"),
         ("ada@example.com", "analytical engine"),
@@ -340,6 +301,6 @@ fn a_busy_host_makes_sign_in_a_503_with_retry_after_that_counts_no_failure() {
             .is_empty()
     );
     // Nothing was checked, so nothing counted: one real failure would have locked the account.
-    host.hashing.busy.set(false);
+    queue_full.store(false, Ordering::SeqCst);
     assert_eq!(login("ada@example.com", "analytical engine").status, 200);
 }

@@ -10,11 +10,20 @@ fn to_window_end(f: &Fixture, before_end: u64) {
     f.advance(window - into - before_end);
 }
 
-fn throttled(result: Result<()>) -> Option<u64> {
-    match result {
+/// Counts one attempt of `subject` in `scope`: `None` if it passes, its retry delay if it is
+/// throttled.
+fn throttled(sesame: &Sesame<'_>, scope: Scope, subject: &str) -> Option<u64> {
+    match sesame.throttle(scope, subject) {
         Ok(()) => None,
         Err(Error::Throttled { retry_after_ms }) => Some(retry_after_ms),
         Err(e) => panic!("unexpected {e:?}"),
+    }
+}
+
+/// Makes `count` attempts of `subject` in `scope`, each of which must pass.
+fn attempts(sesame: &Sesame<'_>, scope: Scope, subject: &str, count: u64) {
+    for _ in 0..count {
+        sesame.throttle(scope, subject).unwrap();
     }
 }
 
@@ -24,15 +33,13 @@ fn a_request_reaching_the_store_after_the_boundary_still_finds_the_count() {
     let sesame = f.sesame();
     let limit = f.config.throttle.login_per_account;
     to_window_end(&f, 1_000);
-    for _ in 0..limit {
-        sesame.throttle(Scope::LoginByAccount, "ada").unwrap();
-    }
-    assert!(throttled(sesame.throttle(Scope::LoginByAccount, "ada")).is_some());
+    attempts(&sesame, Scope::LoginByAccount, "ada", limit);
+    assert!(throttled(&sesame, Scope::LoginByAccount, "ada").is_some());
     // Requests that started in this window (core's clock) but reach the store two seconds
     // later, past the window's end: the counter must still be there.
     f.store.set_now_ms(f.env.now_ms() + 2_000);
     for _ in 0..3 {
-        assert!(throttled(sesame.throttle(Scope::LoginByAccount, "ada")).is_some());
+        assert!(throttled(&sesame, Scope::LoginByAccount, "ada").is_some());
     }
 }
 
@@ -45,14 +52,14 @@ fn a_burst_across_the_boundary_gets_the_limit_once() {
     to_window_end(&f, 1);
     let mut passed = 0;
     for _ in 0..limit * 3 {
-        if throttled(sesame.throttle(Scope::LoginByAccount, "ada")).is_none() {
+        if throttled(&sesame, Scope::LoginByAccount, "ada").is_none() {
             passed += 1;
         }
     }
     // Two milliseconds later, in the next window.
     f.advance(2);
     for _ in 0..limit * 3 {
-        if throttled(sesame.throttle(Scope::LoginByAccount, "ada")).is_none() {
+        if throttled(&sesame, Scope::LoginByAccount, "ada").is_none() {
             passed += 1;
         }
     }
@@ -60,7 +67,7 @@ fn a_burst_across_the_boundary_gets_the_limit_once() {
     // Half way into the new window the old one weighs half: half the limit is free again.
     f.advance(window / 2 - 1);
     let mut passed = 0;
-    while throttled(sesame.throttle(Scope::LoginByAccount, "ada")).is_none() {
+    while throttled(&sesame, Scope::LoginByAccount, "ada").is_none() {
         passed += 1;
     }
     assert_eq!(passed, limit / 2);
@@ -74,24 +81,20 @@ fn retry_after_is_when_an_attempt_passes_again() {
         let sesame = f.sesame();
         let limit = f.config.throttle.login_per_account;
         to_window_end(&f, 1);
-        for _ in 0..limit {
-            sesame.throttle(Scope::LoginByAccount, "ada").unwrap();
-        }
+        attempts(&sesame, Scope::LoginByAccount, "ada", limit);
         // Into the next window, with a few attempts there too.
         f.advance(elapsed + 1);
-        for _ in 0..attempts_after {
-            sesame.throttle(Scope::LoginByAccount, "ada").unwrap();
-        }
-        let retry = throttled(sesame.throttle(Scope::LoginByAccount, "ada"))
+        attempts(&sesame, Scope::LoginByAccount, "ada", attempts_after);
+        let retry = throttled(&sesame, Scope::LoginByAccount, "ada")
             .unwrap_or_else(|| panic!("{elapsed}: not throttled"));
         f.advance(retry - 1);
         assert!(
-            throttled(sesame.throttle(Scope::LoginByAccount, "ada")).is_some(),
+            throttled(&sesame, Scope::LoginByAccount, "ada").is_some(),
             "{elapsed}: one ms early"
         );
         f.advance(1);
         assert_eq!(
-            throttled(sesame.throttle(Scope::LoginByAccount, "ada")),
+            throttled(&sesame, Scope::LoginByAccount, "ada"),
             None,
             "{elapsed}: on time"
         );
@@ -103,27 +106,19 @@ fn a_full_window_is_refused_until_it_has_slid_past() {
     let f = Fixture::new();
     let sesame = f.sesame();
     let limit = f.config.throttle.login_per_account;
-    for _ in 0..limit {
-        sesame.throttle(Scope::LoginByAccount, "ada").unwrap();
-    }
-    let retry = throttled(sesame.throttle(Scope::LoginByAccount, "ada")).unwrap();
+    attempts(&sesame, Scope::LoginByAccount, "ada", limit);
+    let retry = throttled(&sesame, Scope::LoginByAccount, "ada").unwrap();
     let window = f.config.throttle.window_ms;
     // Until the window has passed and slid a tenth further (limit 10: the full window
     // then weighs 9).
     assert!(retry > window - f.env.now_ms() % window, "{retry}");
     assert!(retry <= window + window / limit, "{retry}");
     f.advance(retry - 1);
-    assert!(throttled(sesame.throttle(Scope::LoginByAccount, "ada")).is_some());
+    assert!(throttled(&sesame, Scope::LoginByAccount, "ada").is_some());
     f.advance(1);
-    assert_eq!(
-        throttled(sesame.throttle(Scope::LoginByAccount, "ada")),
-        None
-    );
+    assert_eq!(throttled(&sesame, Scope::LoginByAccount, "ada"), None);
     // Other subjects were never affected.
-    assert_eq!(
-        throttled(sesame.throttle(Scope::LoginByAccount, "grace")),
-        None
-    );
+    assert_eq!(throttled(&sesame, Scope::LoginByAccount, "grace"), None);
 }
 
 #[test]
@@ -137,21 +132,23 @@ fn ipv6_addresses_in_one_slash_64_share_a_count() {
             .unwrap();
     }
     assert!(
-        throttled(sesame.throttle(Scope::LoginByAddress, "2001:db8:1:2:ffff:ffff:ffff:ffff"))
-            .is_some()
+        throttled(
+            &sesame,
+            Scope::LoginByAddress,
+            "2001:db8:1:2:ffff:ffff:ffff:ffff"
+        )
+        .is_some()
     );
     assert_eq!(
-        throttled(sesame.throttle(Scope::LoginByAddress, "2001:db8:1:3::1")),
+        throttled(&sesame, Scope::LoginByAddress, "2001:db8:1:3::1"),
         None
     );
     // IPv4-mapped IPv6 is the IPv4 address.
-    for _ in 0..limit {
-        sesame.throttle(Scope::LoginByAddress, "192.0.2.7").unwrap();
-    }
-    assert!(throttled(sesame.throttle(Scope::LoginByAddress, "::ffff:192.0.2.7")).is_some());
+    attempts(&sesame, Scope::LoginByAddress, "192.0.2.7", limit);
+    assert!(throttled(&sesame, Scope::LoginByAddress, "::ffff:192.0.2.7").is_some());
     // Accounts are not read as addresses.
     assert_eq!(
-        throttled(sesame.throttle(Scope::LoginByAccount, "2001:db8:1:2::99")),
+        throttled(&sesame, Scope::LoginByAccount, "2001:db8:1:2::99"),
         None
     );
 }
