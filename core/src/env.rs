@@ -1,7 +1,7 @@
 //! What core needs from its surroundings besides storage: a clock, a random generator, mail and
 //! event delivery, and optionally native password hashing.
 //!
-//! In the component the clock and randomness come from WASI (`wasi:clocks`, `wasi:random`);
+//! In the component the clock and randomness come from the runtime the component runs in;
 //! tests use a fixed clock.
 
 use crate::error::{Error, Result};
