@@ -1,7 +1,7 @@
 //! sesame-guest: Sesame as a `wasm32-wasip2` component.
 //!
 //! Glue only. The WIT `store` import becomes core's [`sesame_core::Store`], WASI clocks and
-//! random become core's [`sesame_core::Env`], `SESAME_*` environment variables become its
+//! random ([`sesame_wasi::env`]) and the WIT outbox become core's [`sesame_core::Env`], `SESAME_*` environment variables become its
 //! [`sesame_core::Config`], and each export (typed API and `wasi:http/incoming-handler`) calls
 //! into sesame-core. No rule of authentication is written here.
 //!
@@ -36,19 +36,16 @@ use wit_store::WitStore;
 /// The component: one zero-sized type implementing every export.
 pub(crate) struct Component;
 
-/// Time and randomness from WASI.
-struct WasiEnv;
+/// Time and randomness from WASI; mail and events to the host's outbox.
+struct GuestEnv;
 
-impl Env for WasiEnv {
+impl Env for GuestEnv {
     fn now_ms(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            .unwrap_or(0)
+        sesame_wasi::env::now_ms()
     }
 
     fn fill_random(&self, buf: &mut [u8]) -> sesame_core::Result<()> {
-        getrandom::fill(buf).map_err(|_| Error::Random)
+        sesame_wasi::env::fill_random(buf)
     }
 
     fn emit_event(&self, event: &sesame_core::events::Event) {
@@ -118,7 +115,7 @@ fn config() -> Result<&'static Config, Error> {
 /// Runs `f` with Sesame over the host's store.
 fn with_sesame<T>(f: impl FnOnce(&Sesame<'_>) -> Result<T, Error>) -> Result<T, Error> {
     let config = config()?;
-    let sesame = Sesame::new(&WitStore, &WasiEnv, config)?;
+    let sesame = Sesame::new(&WitStore, &GuestEnv, config)?;
     f(&sesame)
 }
 
@@ -129,20 +126,9 @@ fn call<T>(
     f: impl FnOnce(&Sesame<'_>) -> Result<T, Error>,
 ) -> Result<T, wit::AuthError> {
     with_sesame(f).map_err(|e| {
-        log_error(name, &e);
+        sesame_wasi::log::error(name, &e);
         convert::error(AuthError::from(&e))
     })
-}
-
-/// Writes an internal error to the host's log. Never includes secrets: `Error`'s messages carry
-/// none by construction.
-fn log_error(context: &str, e: &Error) {
-    if matches!(
-        AuthError::from(e).code,
-        sesame_core::ErrorCode::Internal | sesame_core::ErrorCode::StoreUnavailable
-    ) {
-        eprintln!("sesame: {context}: {e}");
-    }
 }
 
 impl accounts::Guest for Component {

@@ -37,7 +37,7 @@ use sesame_core::store::{
 };
 use spin_sdk::sqlite::{Connection, Error as SqliteError, Value};
 
-use crate::now_ms;
+use sesame_wasi::env::now_ms;
 
 /// The Spin database Sesame uses; `spin.toml` grants the component access to it.
 pub const DATABASE: &str = "default";
