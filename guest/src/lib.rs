@@ -27,6 +27,7 @@ mod wit_store;
 use std::sync::OnceLock;
 
 use sesame_core::accounts::{ImportedUser, NewUser};
+use sesame_core::sessions::{ClientInfo, SessionInfo};
 use sesame_core::{AuthError, Config, Env, Error, Sesame};
 
 use bindings::exports::sesame::auth::{accounts, roles, sessions};
@@ -62,18 +63,7 @@ impl Env for GuestEnv {
         params: &sesame_core::config::Argon2Params,
         out: &mut [u8],
     ) -> Option<sesame_core::Result<()>> {
-        let len = u32::try_from(out.len()).ok()?;
-        let params = bindings::wit_hashing::Argon2Params {
-            algorithm: bindings::wit_hashing::Argon2Algorithm::Argon2id,
-            version: 0x13,
-            memory_kib: params.m_kib,
-            iterations: params.t,
-            parallelism: params.p,
-        };
-        host_hash::fill(
-            bindings::wit_hashing::argon2(params, password, salt, len),
-            out,
-        )
+        host_hash::argon2id(password, salt, params, out)
     }
 
     /// Imported hashes go to the host too, when it hashes natively.
@@ -129,6 +119,29 @@ fn call<T>(
         sesame_wasi::log::error(name, &e);
         convert::error(AuthError::from(&e))
     })
+}
+
+/// Runs a typed export for the user signed in with the session `token`; an invalid session
+/// is the export's error.
+fn call_in_session<T>(
+    name: &str,
+    token: &str,
+    f: impl FnOnce(&Sesame<'_>, &SessionInfo) -> Result<T, Error>,
+) -> Result<T, wit::AuthError> {
+    call(name, |s| {
+        let info = s.validate_session(token)?;
+        f(s, &info)
+    })
+}
+
+/// Runs a typed export on behalf of the client the host describes.
+fn call_for_client<T>(
+    name: &str,
+    client: wit::ClientInfo,
+    f: impl FnOnce(&Sesame<'_>, &ClientInfo) -> Result<T, Error>,
+) -> Result<T, wit::AuthError> {
+    let client = convert::client(client);
+    call(name, |s| f(s, &client))
 }
 
 impl accounts::Guest for Component {
@@ -200,9 +213,8 @@ impl accounts::Guest for Component {
         new: String,
         client: wit::ClientInfo,
     ) -> Result<wit::IssuedSession, wit::AuthError> {
-        let client = convert::client(client);
-        call("change-password", |s| {
-            s.change_password(&token, &current, &new, &client)
+        call_for_client("change-password", client, |s, client| {
+            s.change_password(&token, &current, &new, client)
         })
         .map(convert::issued)
     }
@@ -212,10 +224,9 @@ impl accounts::Guest for Component {
         password: String,
         client: wit::ClientInfo,
     ) -> Result<u64, wit::AuthError> {
-        let client = convert::client(client);
-        call("verify-password", |s| {
+        call_for_client("verify-password", client, |s, client| {
             let login = s.validate_credential(&token)?;
-            s.verify_password(&login, &password, &client)
+            s.verify_password(&login, &password, client)
         })
     }
 
@@ -230,8 +241,10 @@ impl sessions::Guest for Component {
         password: String,
         client: wit::ClientInfo,
     ) -> Result<wit::IssuedSession, wit::AuthError> {
-        let client = convert::client(client);
-        call("login", |s| s.login(&identity, &password, &client)).map(convert::issued)
+        call_for_client("login", client, |s, client| {
+            s.login(&identity, &password, client)
+        })
+        .map(convert::issued)
     }
 
     fn validate(token: String) -> Result<wit::SessionInfo, wit::AuthError> {
@@ -248,23 +261,20 @@ impl sessions::Guest for Component {
     }
 
     fn list_sessions(token: String) -> Result<Vec<wit::SessionSummary>, wit::AuthError> {
-        call("list-sessions", |s| {
-            let info = s.validate_session(&token)?;
+        call_in_session("list-sessions", &token, |s, info| {
             s.list_sessions(&info.user.id)
         })
         .map(|list| list.into_iter().map(convert::session_summary).collect())
     }
 
     fn revoke(token: String, id: String) -> Result<(), wit::AuthError> {
-        call("revoke", |s| {
-            let info = s.validate_session(&token)?;
+        call_in_session("revoke", &token, |s, info| {
             s.revoke_session(&info.user.id, &id)
         })
     }
 
     fn revoke_all(token: String) -> Result<u32, wit::AuthError> {
-        call("revoke-all", |s| {
-            let info = s.validate_session(&token)?;
+        call_in_session("revoke-all", &token, |s, info| {
             s.revoke_all_sessions(&info.user.id)
         })
         .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
