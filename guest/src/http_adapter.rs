@@ -4,8 +4,8 @@
 //! [`sesame_wasi::request`], let core answer, and hand the response back.
 
 use sesame_core::http::{self, Request, Response};
-use sesame_wasi::http::{IncomingRequest, PeerSource, ResponseOutparam, or_fault, peer_address};
-use sesame_wasi::request::RequestHead;
+use sesame_wasi::http::{IncomingRequest, PeerSource, ResponseOutparam, or_fault};
+use sesame_wasi::request::{RequestHead, peer_address};
 
 use crate::bindings::exports::sesame::auth::routes;
 use crate::bindings::exports::wasi::http::incoming_handler::Guest;

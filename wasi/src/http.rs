@@ -2,8 +2,6 @@
 //! [`Response`] written to the response outparam. Only calls on the bindings live here; what
 //! they carry is decided in [`crate::request`].
 
-use std::net::IpAddr;
-
 use sesame_core::Error;
 use sesame_core::http::{Request, Response, fault_response};
 use wasi::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingResponse};
@@ -48,11 +46,6 @@ pub fn or_fault(outcome: Result<Response, Error>) -> Response {
         crate::log::error("http", &e);
         fault_response(&e)
     })
-}
-
-/// The connection's peer given as text by a host (`ip` or `ip:port`), as core compares it.
-pub fn peer_address(text: Option<&str>) -> Option<IpAddr> {
-    text.and_then(sesame_core::client_addr::parse_peer)
 }
 
 fn read_request(request: &IncomingRequest, peer: PeerSource) -> Result<Request, Response> {

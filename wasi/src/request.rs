@@ -67,6 +67,12 @@ impl RequestHead {
     }
 }
 
+/// The connection's peer as a host gives it in text (`ip` or `ip:port`), read the way core
+/// compares addresses; `None` when the host knows none or sent something else.
+pub fn peer_address(text: Option<&str>) -> Option<IpAddr> {
+    text.and_then(client_addr::parse_peer)
+}
+
 /// The peer address a runtime passes in the header `name` (`ip` or `ip:port`), for runtimes
 /// that replace any copy the client sent. Were one to append instead, its own value would
 /// still be the last, so the last copy is the one read.
@@ -75,8 +81,7 @@ pub fn peer_in_header(headers: &[(String, Vec<u8>)], name: &str) -> Option<IpAdd
         .iter()
         .rev()
         .find(|(header, _)| header.eq_ignore_ascii_case(name))
-        .and_then(|(_, value)| std::str::from_utf8(value).ok())
-        .and_then(client_addr::parse_peer)
+        .and_then(|(_, value)| peer_address(std::str::from_utf8(value).ok()))
 }
 
 /// Reads a body through `read` (asked for at most the given number of bytes per call) until it

@@ -95,3 +95,13 @@ fn responses_announce_their_length() {
         ]
     );
 }
+
+#[test]
+fn a_host_given_peer_is_read_with_or_without_its_port() {
+    let v4: IpAddr = "192.0.2.1".parse().unwrap();
+    assert_eq!(peer_address(Some("192.0.2.1")), Some(v4));
+    assert_eq!(peer_address(Some("192.0.2.1:8080")), Some(v4));
+    assert_eq!(peer_address(Some("::ffff:192.0.2.1")), Some(v4));
+    assert_eq!(peer_address(Some("a proxy")), None);
+    assert_eq!(peer_address(None), None);
+}
