@@ -1,9 +1,8 @@
 //! The client's network address, behind reverse proxies too.
 //!
-//! The adapter tells core the address of the connection's peer (the `sesame` host's
-//! `client-address`, Spin's `spin-client-addr`). Behind nginx, Traefik, an ingress or Spin's
-//! router that peer is the proxy, so every client would share one throttle bucket. Sesame
-//! therefore believes `X-Forwarded-For` and `Forwarded` (RFC 7239), but only from peers in the
+//! The adapter tells core the address of the connection's peer ([`Request::peer`]). Behind
+//! nginx, Traefik, an ingress or Spin's router that peer is the proxy, so every client would
+//! share one throttle bucket. Sesame therefore believes `X-Forwarded-For` and `Forwarded` (RFC 7239), but only from peers in the
 //! configured trusted proxies ([`TrustedProxies`], `SESAME_TRUSTED_PROXIES`):
 //!
 //! - peer not trusted (or no proxy configured): the client is the peer, the headers are ignored;
@@ -18,11 +17,12 @@
 //!   and falling back to a trusted hop would put every such request in the proxy's bucket
 //!   (a client could leave its own bucket, or fill that one), so HTTP refuses the request
 //!   ([`Forwarding::doubtful`], `400 invalid-request`); the address read is then the last trusted hop;
-//! - peer unknown (the plain `wasi:http` export, whose runtime does not say who connected):
-//!   with trusted proxies configured, the operator declares that every request arrives through
+//! - peer unknown (an HTTP runtime that does not say who connected): with trusted proxies configured, the operator declares that every request arrives through
 //!   them, so the walk starts as if the peer were trusted; without, there is no address.
 //!
 //! IPv4-mapped IPv6 addresses (`::ffff:192.0.2.1`) are read as the IPv4 address everywhere.
+//!
+//! [`Request::peer`]: crate::http::Request::peer
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -106,7 +106,8 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// An address as the `sesame` host or Spin hands it over: `ip` or `ip:port`.
+/// An address given as text (`ip` or `ip:port`, as HTTP runtimes and embedders pass it), read
+/// the way Sesame compares addresses ([`canonical`]); `None` when it is not an address.
 pub fn parse_peer(text: &str) -> Option<IpAddr> {
     let text = text.trim();
     text.parse::<IpAddr>()

@@ -3,7 +3,8 @@
 //! traits of their own (`Mailer`, `EventSink`, `NativeHashing`), so this ground knows nothing
 //! of them.
 //!
-//! In the component the clock and randomness come from the host's; tests use a fixed clock.
+//! In the component the clock and randomness come from the runtime the component runs in;
+//! tests use a fixed clock.
 
 use crate::error::{Error, Result};
 

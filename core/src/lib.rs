@@ -2,7 +2,7 @@
 //!
 //! Core holds the logic: account registration and lookup, argon2id password hashing with
 //! enumeration-resistant verification, server-side sessions, and the HTTP routes (parsing,
-//! routing, JSON and HTML answers). It is compiled into the Sesame WebAssembly component, whose
+//! routing, JSON and HTML answers). It is compiled into the Sesame WebAssembly components, whose
 //! adapters only translate WIT calls and HTTP requests into calls on [`Sesame`].
 //!
 //! What core does **not** do: no I/O, no wasm, no clock or random generator of its own. Storage

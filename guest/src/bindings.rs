@@ -9,10 +9,19 @@
     reason = "generated code"
 )]
 pub(crate) mod generated {
+    // wasi:http and the wasi:io types it hands out are the `wasi` crate's, the ones
+    // sesame-wasi reads and writes (see its documentation for why one set serves both
+    // components).
     #[cfg(feature = "http")]
     wit_bindgen::generate!({
         path: "../wit",
         world: "sesame:auth/service",
+        with: {
+            "wasi:http/types@0.2.12": ::wasi::http::types,
+            "wasi:io/streams@0.2.12": ::wasi::io::streams,
+            "wasi:io/error@0.2.12": ::wasi::io::error,
+            "wasi:io/poll@0.2.12": ::wasi::io::poll,
+        },
         generate_all,
         default_bindings_module: "crate::bindings::generated",
     });
@@ -38,5 +47,3 @@ pub(crate) use generated::sesame::auth::hashing as wit_hashing;
 pub(crate) use generated::sesame::auth::outbox as wit_outbox;
 pub(crate) use generated::sesame::auth::store as wit_store;
 pub(crate) use generated::sesame::auth::types;
-#[cfg(feature = "http")]
-pub(crate) use generated::wasi;

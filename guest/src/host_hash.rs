@@ -2,7 +2,8 @@
 //! calls, and the host's answers become bytes, "compute it yourself" (`None`) or core errors.
 
 use sesame_core::Error;
-use sesame_core::legacy_hash::{Argon2Algorithm, HostHash, Pbkdf2Digest};
+use sesame_core::hashing::Argon2Params;
+use sesame_core::legacy_hash::{Argon2Algorithm, Argon2Version, HostHash, Pbkdf2Digest};
 
 use crate::bindings::wit_hashing as wit;
 
@@ -28,6 +29,26 @@ pub(crate) fn fill(
             Some(Err(Error::Hashing(format!("host hashing: {why}"))))
         }
     }
+}
+
+/// A password's argon2id with core's own parameters (version 0x13), by the host: the same
+/// call as an imported argon2id hash.
+pub(crate) fn argon2id(
+    password: &[u8],
+    salt: &[u8],
+    params: &Argon2Params,
+    out: &mut [u8],
+) -> Option<sesame_core::Result<()>> {
+    let job = HostHash::Argon2 {
+        algorithm: Argon2Algorithm::Argon2id,
+        version: Argon2Version::V0x13,
+        m_kib: params.m_kib,
+        t: params.t,
+        p: params.p,
+        password,
+        salt,
+    };
+    legacy(&job, out)
 }
 
 /// One imported hash's computation, by the host.

@@ -1,7 +1,7 @@
 //! sesame-guest: Sesame as a `wasm32-wasip2` component.
 //!
 //! Glue only. The WIT `store` import becomes core's [`sesame_core::Store`], WASI clocks and
-//! random become core's [`sesame_core::Env`], `SESAME_*` environment variables become its
+//! random ([`sesame_wasi::env`]) and the WIT outbox become core's [`sesame_core::Env`], `SESAME_*` environment variables become its
 //! [`sesame_core::Config`], and each export (typed API and `wasi:http/incoming-handler`) calls
 //! into sesame-core. No rule of authentication is written here.
 //!
@@ -27,6 +27,7 @@ mod wit_store;
 use std::sync::OnceLock;
 
 use sesame_core::accounts::{ImportedUser, NewUser};
+use sesame_core::sessions::{ClientInfo, SessionInfo};
 use sesame_core::{AuthError, Config, Env, Error, EventSink, Mailer, NativeHashing, Sesame};
 
 use bindings::exports::sesame::auth::{accounts, roles, sessions};
@@ -37,28 +38,25 @@ use wit_store::WitStore;
 pub(crate) struct Component;
 
 /// Time and randomness from WASI; mail, events and native hashing through the host's imports.
-struct WasiEnv;
+struct GuestEnv;
 
-impl Env for WasiEnv {
+impl Env for GuestEnv {
     fn now_ms(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            .unwrap_or(0)
+        sesame_wasi::env::now_ms()
     }
 
     fn fill_random(&self, buf: &mut [u8]) -> sesame_core::Result<()> {
-        getrandom::fill(buf).map_err(|_| Error::Random)
+        sesame_wasi::env::fill_random(buf)
     }
 }
 
-impl EventSink for WasiEnv {
+impl EventSink for GuestEnv {
     fn emit_event(&self, event: &sesame_core::events::Event) {
         bindings::wit_outbox::emit_event(&convert::event(event));
     }
 }
 
-impl NativeHashing for WasiEnv {
+impl NativeHashing for GuestEnv {
     /// The `service` world's host hashes natively (see `sesame:auth/hashing`); the `embed`
     /// world has no such import, and core hashes in the component.
     #[cfg(feature = "http")]
@@ -69,18 +67,7 @@ impl NativeHashing for WasiEnv {
         params: &sesame_core::hashing::Argon2Params,
         out: &mut [u8],
     ) -> Option<sesame_core::Result<()>> {
-        let len = u32::try_from(out.len()).ok()?;
-        let params = bindings::wit_hashing::Argon2Params {
-            algorithm: bindings::wit_hashing::Argon2Algorithm::Argon2id,
-            version: 0x13,
-            memory_kib: params.m_kib,
-            iterations: params.t,
-            parallelism: params.p,
-        };
-        host_hash::fill(
-            bindings::wit_hashing::argon2(params, password, salt, len),
-            out,
-        )
+        host_hash::argon2id(password, salt, params, out)
     }
 
     /// Imported hashes go to the host too, when it hashes natively.
@@ -94,7 +81,7 @@ impl NativeHashing for WasiEnv {
     }
 }
 
-impl Mailer for WasiEnv {
+impl Mailer for GuestEnv {
     fn send_mail(&self, mail: &sesame_core::mail::Mail) {
         bindings::wit_outbox::send_mail(&bindings::wit_outbox::Mail {
             to: mail.to.clone(),
@@ -124,7 +111,7 @@ fn config() -> Result<&'static Config, Error> {
 /// Runs `f` with Sesame over the host's store.
 fn with_sesame<T>(f: impl FnOnce(&Sesame<'_>) -> Result<T, Error>) -> Result<T, Error> {
     let config = config()?;
-    let sesame = Sesame::new(&WitStore, &WasiEnv, config)?;
+    let sesame = Sesame::new(&WitStore, &GuestEnv, config)?;
     f(&sesame)
 }
 
@@ -135,20 +122,32 @@ fn call<T>(
     f: impl FnOnce(&Sesame<'_>) -> Result<T, Error>,
 ) -> Result<T, wit::AuthError> {
     with_sesame(f).map_err(|e| {
-        log_error(name, &e);
+        sesame_wasi::log::error(name, &e);
         convert::error(AuthError::from(&e))
     })
 }
 
-/// Writes an internal error to the host's log. Never includes secrets: `Error`'s messages carry
-/// none by construction.
-fn log_error(context: &str, e: &Error) {
-    if matches!(
-        AuthError::from(e).code,
-        sesame_core::ErrorCode::Internal | sesame_core::ErrorCode::StoreUnavailable
-    ) {
-        eprintln!("sesame: {context}: {e}");
-    }
+/// Runs a typed export for the user signed in with the session `token`; an invalid session
+/// is the export's error.
+fn call_in_session<T>(
+    name: &str,
+    token: &str,
+    f: impl FnOnce(&Sesame<'_>, &SessionInfo) -> Result<T, Error>,
+) -> Result<T, wit::AuthError> {
+    call(name, |s| {
+        let info = s.validate_session(token)?;
+        f(s, &info)
+    })
+}
+
+/// Runs a typed export on behalf of the client the host describes.
+fn call_for_client<T>(
+    name: &str,
+    client: wit::ClientInfo,
+    f: impl FnOnce(&Sesame<'_>, &ClientInfo) -> Result<T, Error>,
+) -> Result<T, wit::AuthError> {
+    let client = convert::client(client);
+    call(name, |s| f(s, &client))
 }
 
 impl accounts::Guest for Component {
@@ -220,9 +219,8 @@ impl accounts::Guest for Component {
         new: String,
         client: wit::ClientInfo,
     ) -> Result<wit::IssuedSession, wit::AuthError> {
-        let client = convert::client(client);
-        call("change-password", |s| {
-            s.change_password(&token, &current, &new, &client)
+        call_for_client("change-password", client, |s, client| {
+            s.change_password(&token, &current, &new, client)
         })
         .map(convert::issued)
     }
@@ -232,10 +230,9 @@ impl accounts::Guest for Component {
         password: String,
         client: wit::ClientInfo,
     ) -> Result<u64, wit::AuthError> {
-        let client = convert::client(client);
-        call("verify-password", |s| {
+        call_for_client("verify-password", client, |s, client| {
             let login = s.validate_credential(&token)?;
-            s.verify_password(&login, &password, &client)
+            s.verify_password(&login, &password, client)
         })
     }
 
@@ -250,8 +247,10 @@ impl sessions::Guest for Component {
         password: String,
         client: wit::ClientInfo,
     ) -> Result<wit::IssuedSession, wit::AuthError> {
-        let client = convert::client(client);
-        call("login", |s| s.login(&identity, &password, &client)).map(convert::issued)
+        call_for_client("login", client, |s, client| {
+            s.login(&identity, &password, client)
+        })
+        .map(convert::issued)
     }
 
     fn validate(token: String) -> Result<wit::SessionInfo, wit::AuthError> {
@@ -268,23 +267,20 @@ impl sessions::Guest for Component {
     }
 
     fn list_sessions(token: String) -> Result<Vec<wit::SessionSummary>, wit::AuthError> {
-        call("list-sessions", |s| {
-            let info = s.validate_session(&token)?;
+        call_in_session("list-sessions", &token, |s, info| {
             s.list_sessions(&info.user.id)
         })
         .map(|list| list.into_iter().map(convert::session_summary).collect())
     }
 
     fn revoke(token: String, id: String) -> Result<(), wit::AuthError> {
-        call("revoke", |s| {
-            let info = s.validate_session(&token)?;
+        call_in_session("revoke", &token, |s, info| {
             s.revoke_session(&info.user.id, &id)
         })
     }
 
     fn revoke_all(token: String) -> Result<u32, wit::AuthError> {
-        call("revoke-all", |s| {
-            let info = s.validate_session(&token)?;
+        call_in_session("revoke-all", &token, |s, info| {
             s.revoke_all_sessions(&info.user.id)
         })
         .map(|n| u32::try_from(n).unwrap_or(u32::MAX))

@@ -7,7 +7,7 @@ use sesame_core::tokens::TokenPair;
 
 use crate::bindings::exports::sesame::auth::{api_keys, signer, tokens};
 use crate::bindings::types as wit;
-use crate::{Component, call, convert};
+use crate::{Component, call, call_for_client, convert};
 
 impl tokens::Guest for Component {
     fn issue(
@@ -15,9 +15,8 @@ impl tokens::Guest for Component {
         password: String,
         client: wit::ClientInfo,
     ) -> Result<tokens::TokenPair, wit::AuthError> {
-        let client = convert::client(client);
-        call("tokens.issue", |s| {
-            s.issue_tokens(&identity, &password, &client)
+        call_for_client("tokens.issue", client, |s, client| {
+            s.issue_tokens(&identity, &password, client)
         })
         .map(pair)
     }
@@ -26,9 +25,8 @@ impl tokens::Guest for Component {
         session_token: String,
         client: wit::ClientInfo,
     ) -> Result<tokens::TokenPair, wit::AuthError> {
-        let client = convert::client(client);
-        call("tokens.issue-for-session", |s| {
-            s.issue_tokens_for_session(&session_token, &client)
+        call_for_client("tokens.issue-for-session", client, |s, client| {
+            s.issue_tokens_for_session(&session_token, client)
         })
         .map(pair)
     }

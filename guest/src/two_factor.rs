@@ -6,7 +6,7 @@ use sesame_core::two_factor::{LoginOutcome, Method, Reauth};
 
 use crate::bindings::exports::sesame::auth::two_factor as wit_tf;
 use crate::bindings::types as wit;
-use crate::{Component, call, convert};
+use crate::{Component, call, call_for_client, call_in_session, convert};
 
 fn method(m: Method) -> wit_tf::Method {
     match m {
@@ -22,8 +22,7 @@ impl wit_tf::Guest for Component {
     }
 
     fn status(token: String) -> Result<wit_tf::TwoFactorStatus, wit::AuthError> {
-        call("two-factor.status", |s| {
-            let info = s.validate_session(&token)?;
+        call_in_session("two-factor.status", &token, |s, info| {
             s.two_factor_status(&info.user.id)
         })
         .map(|st| wit_tf::TwoFactorStatus {
@@ -34,9 +33,8 @@ impl wit_tf::Guest for Component {
     }
 
     fn start_totp(token: String) -> Result<wit_tf::TotpEnrolment, wit::AuthError> {
-        call("two-factor.start-totp", |s| {
-            let info = s.validate_session(&token)?;
-            s.start_totp(&info)
+        call_in_session("two-factor.start-totp", &token, |s, info| {
+            s.start_totp(info)
         })
         .map(|e| wit_tf::TotpEnrolment {
             secret: e.secret_base32.as_str().to_owned(),
@@ -49,28 +47,25 @@ impl wit_tf::Guest for Component {
     }
 
     fn confirm_totp(token: String, code: String) -> Result<(), wit::AuthError> {
-        call("two-factor.confirm-totp", |s| {
-            let info = s.validate_session(&token)?;
-            s.confirm_totp(&info, &code)
+        call_in_session("two-factor.confirm-totp", &token, |s, info| {
+            s.confirm_totp(info, &code)
         })
     }
 
     fn disable(token: String, proof: wit_tf::Reauth) -> Result<(), wit::AuthError> {
-        call("two-factor.disable", |s| {
-            let info = s.validate_session(&token)?;
+        call_in_session("two-factor.disable", &token, |s, info| {
             let proof = match &proof {
                 wit_tf::Reauth::Password(p) => Reauth::Password(p),
                 wit_tf::Reauth::Code(c) => Reauth::Code(c),
             };
             // The WIT call carries no client facts: the check is throttled per account.
-            s.disable_two_factor(&info, proof, &ClientInfo::default())
+            s.disable_two_factor(info, proof, &ClientInfo::default())
         })
     }
 
     fn generate_recovery_codes(token: String) -> Result<Vec<String>, wit::AuthError> {
-        call("two-factor.generate-recovery-codes", |s| {
-            let info = s.validate_session(&token)?;
-            s.generate_recovery_codes(&info)
+        call_in_session("two-factor.generate-recovery-codes", &token, |s, info| {
+            s.generate_recovery_codes(info)
         })
         .map(|codes| codes.0.iter().map(|c| c.as_str().to_owned()).collect())
     }
@@ -80,9 +75,8 @@ impl wit_tf::Guest for Component {
         password: String,
         client: wit::ClientInfo,
     ) -> Result<wit_tf::LoginOutcome, wit::AuthError> {
-        let client = convert::client(client);
-        call("two-factor.begin-login", |s| {
-            s.begin_login(&identity, &password, &client)
+        call_for_client("two-factor.begin-login", client, |s, client| {
+            s.begin_login(&identity, &password, client)
         })
         .map(|outcome| match outcome {
             LoginOutcome::SignedIn(session) => {
@@ -103,9 +97,8 @@ impl wit_tf::Guest for Component {
         code: String,
         client: wit::ClientInfo,
     ) -> Result<wit::IssuedSession, wit::AuthError> {
-        let client = convert::client(client);
-        call("two-factor.complete-totp", |s| {
-            s.complete_totp(&pending_token, &code, &client)
+        call_for_client("two-factor.complete-totp", client, |s, client| {
+            s.complete_totp(&pending_token, &code, client)
         })
         .map(convert::issued)
     }
@@ -115,9 +108,8 @@ impl wit_tf::Guest for Component {
         code: String,
         client: wit::ClientInfo,
     ) -> Result<wit::IssuedSession, wit::AuthError> {
-        let client = convert::client(client);
-        call("two-factor.complete-recovery", |s| {
-            s.complete_recovery(&pending_token, &code, &client)
+        call_for_client("two-factor.complete-recovery", client, |s, client| {
+            s.complete_recovery(&pending_token, &code, client)
         })
         .map(convert::issued)
     }

@@ -6,7 +6,7 @@ use sesame_core::webauthn::{Ceremony, CredentialInfo, Usage};
 
 use crate::bindings::exports::sesame::auth::webauthn as wit_wan;
 use crate::bindings::types as wit;
-use crate::{Component, call, convert};
+use crate::{Component, call, call_for_client, call_in_session, convert};
 
 fn usage_in(u: wit_wan::Usage) -> Usage {
     match u {
@@ -51,10 +51,9 @@ impl wit_wan::Guest for Component {
         usage: wit_wan::Usage,
         host: Option<String>,
     ) -> Result<wit_wan::Ceremony, wit::AuthError> {
-        call("webauthn.register-begin", |s| {
-            let info = s.validate_session(&session_token)?;
+        call_in_session("webauthn.register-begin", &session_token, |s, info| {
             let rp = s.relying_party(host.as_deref())?;
-            s.begin_passkey_registration(&info, &name, usage_in(usage), &rp)
+            s.begin_passkey_registration(info, &name, usage_in(usage), &rp)
         })
         .map(ceremony)
     }
@@ -64,10 +63,9 @@ impl wit_wan::Guest for Component {
         state: String,
         credential_json: String,
     ) -> Result<wit_wan::CredentialInfo, wit::AuthError> {
-        call("webauthn.register-finish", |s| {
-            let info = s.validate_session(&session_token)?;
+        call_in_session("webauthn.register-finish", &session_token, |s, info| {
             let answer = parse_registration(&credential_json)?;
-            s.finish_passkey_registration(&info, &state, &answer)
+            s.finish_passkey_registration(info, &state, &answer)
         })
         .map(credential)
     }
@@ -100,10 +98,9 @@ impl wit_wan::Guest for Component {
         pending_token: Option<String>,
         client: wit::ClientInfo,
     ) -> Result<wit::IssuedSession, wit::AuthError> {
-        let client = convert::client(client);
-        call("webauthn.authenticate-finish", |s| {
+        call_for_client("webauthn.authenticate-finish", client, |s, client| {
             let answer = parse_assertion(&credential_json)?;
-            s.finish_passkey_signin(&state, &answer, pending_token.as_deref(), &client)
+            s.finish_passkey_signin(&state, &answer, pending_token.as_deref(), client)
         })
         .map(convert::issued)
     }
@@ -112,10 +109,9 @@ impl wit_wan::Guest for Component {
         session_token: String,
         host: Option<String>,
     ) -> Result<wit_wan::Ceremony, wit::AuthError> {
-        call("webauthn.verify-begin", |s| {
-            let info = s.validate_session(&session_token)?;
+        call_in_session("webauthn.verify-begin", &session_token, |s, info| {
             let rp = s.relying_party(host.as_deref())?;
-            s.begin_passkey_verify(&info, &rp)
+            s.begin_passkey_verify(info, &rp)
         })
         .map(ceremony)
     }
@@ -125,18 +121,16 @@ impl wit_wan::Guest for Component {
         state: String,
         credential_json: String,
     ) -> Result<u64, wit::AuthError> {
-        call("webauthn.verify-finish", |s| {
-            let info = s.validate_session(&session_token)?;
+        call_in_session("webauthn.verify-finish", &session_token, |s, info| {
             let answer = parse_assertion(&credential_json)?;
-            s.finish_passkey_verify(&info, &state, &answer)
+            s.finish_passkey_verify(info, &state, &answer)
         })
     }
 
     fn list_credentials(
         session_token: String,
     ) -> Result<Vec<wit_wan::CredentialInfo>, wit::AuthError> {
-        call("webauthn.list-credentials", |s| {
-            let info = s.validate_session(&session_token)?;
+        call_in_session("webauthn.list-credentials", &session_token, |s, info| {
             s.list_passkeys(&info.user.id)
         })
         .map(|list| list.into_iter().map(credential).collect())
@@ -146,9 +140,8 @@ impl wit_wan::Guest for Component {
         session_token: String,
         id_or_name: String,
     ) -> Result<wit_wan::CredentialInfo, wit::AuthError> {
-        call("webauthn.delete", |s| {
-            let info = s.validate_session(&session_token)?;
-            s.delete_passkey(&info, &id_or_name)
+        call_in_session("webauthn.delete", &session_token, |s, info| {
+            s.delete_passkey(info, &id_or_name)
         })
         .map(credential)
     }

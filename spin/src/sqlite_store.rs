@@ -37,7 +37,7 @@ use sesame_core::store::{
 };
 use spin_sdk::sqlite::{Connection, Error as SqliteError, Value};
 
-use crate::now_ms;
+use sesame_wasi::env::now_ms;
 
 /// The Spin database Sesame uses; `spin.toml` grants the component access to it.
 pub const DATABASE: &str = "default";
@@ -110,23 +110,28 @@ impl SqliteStore {
         }
     }
 
-    /// The live row's version, if any.
-    fn live_version(&self, key: &str) -> Result<Option<u64>, StoreError> {
+    /// The `columns` of `key`'s live row, if there is one.
+    fn live_row(&self, columns: &str, key: &str) -> Result<Option<Vec<Value>>, StoreError> {
         let found = self.execute(
-            &format!("SELECT version FROM sesame_records WHERE key = ?1 AND {LIVE}"),
+            &format!("SELECT {columns} FROM sesame_records WHERE key = ?1 AND {LIVE}"),
             &[Value::Text(key.to_owned()), Value::Integer(now())],
         )?;
-        found.first().map(|row| version_at(row, 0)).transpose()
+        Ok(found.into_iter().next())
+    }
+
+    /// The live row's version, if any.
+    fn live_version(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        self.live_row("version", key)?
+            .map(|row| version_at(&row, 0))
+            .transpose()
     }
 }
 
 impl Store for SqliteStore {
     fn get(&self, key: &str) -> Result<Option<Entry>, StoreError> {
-        let found = self.execute(
-            &format!("SELECT value, version FROM sesame_records WHERE key = ?1 AND {LIVE}"),
-            &[Value::Text(key.to_owned()), Value::Integer(now())],
-        )?;
-        found.first().map(|row| entry_at(row, 0)).transpose()
+        self.live_row("value, version", key)?
+            .map(|row| entry_at(&row, 0))
+            .transpose()
     }
 
     fn put(

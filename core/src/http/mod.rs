@@ -43,7 +43,6 @@
 //!   pages' common parts), [`cookies`], [`parse`], `request` and `response`.
 
 mod account;
-pub mod adapter;
 mod answer;
 mod bodies;
 mod caller;
@@ -61,7 +60,7 @@ mod tokens;
 pub mod two_factor;
 pub mod webauthn;
 
-pub use request::{CLIENT_ADDR_HEADER, MAX_BODY_BYTES, Request};
+pub use request::{MAX_BODY_BYTES, Request};
 pub use response::{Response, fault_response};
 pub use service::OPENAPI_DOCUMENT;
 

@@ -13,12 +13,6 @@ use crate::sessions::ClientInfo;
 /// being buffered whole.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Header carrying the network address of the connection's peer (the client, or the reverse
-/// proxy in front of Sesame). The adapter sets it from the connection and removes any copy a
-/// client sent, so it cannot be forged from outside. Routes never read it: they ask
-/// [`Request::client_address`], which also reads trusted proxies' forwarding headers.
-pub const CLIENT_ADDR_HEADER: &str = "sesame-client-addr";
-
 /// An HTTP request as core sees it.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
@@ -30,8 +24,14 @@ pub struct Request {
     pub headers: Vec<(String, Vec<u8>)>,
     /// The body, at most [`MAX_BODY_BYTES`] + 1 bytes.
     pub body: Vec<u8>,
+    /// The network address of the connection's peer (the client, or the reverse proxy in
+    /// front of Sesame), as the adapter learnt it from the connection; `None` when it knows
+    /// none. Only the adapter sets it, never from anything the client sent. Routes never read
+    /// it: they ask [`Request::client_address`], which also reads trusted proxies' forwarding
+    /// headers.
+    pub peer: Option<IpAddr>,
     /// The client's address, derived once per request (see [`Request::client_address`]).
-    pub(super) client_address: OnceLock<Option<IpAddr>>,
+    client_address: OnceLock<Option<IpAddr>>,
 }
 
 impl Request {
@@ -54,6 +54,12 @@ impl Request {
     /// Sets the body (builder style).
     pub fn with_body(mut self, body: Vec<u8>) -> Self {
         self.body = body;
+        self
+    }
+
+    /// Sets the connection's peer address (builder style).
+    pub fn with_peer(mut self, peer: IpAddr) -> Self {
+        self.peer = Some(peer);
         self
     }
 
@@ -90,12 +96,10 @@ impl Request {
             .get_or_init(|| self.forwarding(&TrustedProxies::none()).client)
     }
 
-    /// What the peer header and the forwarding headers say (raw lines, so a line that is not
-    /// UTF-8 counts as malformed instead of vanishing).
+    /// What the peer and the forwarding headers say (raw lines, so a line that is not UTF-8
+    /// counts as malformed instead of vanishing).
     fn forwarding(&self, trusted: &TrustedProxies) -> client_addr::Forwarding {
-        let peer = self
-            .header(CLIENT_ADDR_HEADER)
-            .and_then(client_addr::parse_peer);
+        let peer = self.peer.map(client_addr::canonical);
         let lines = |name: &str| -> Vec<&[u8]> {
             self.headers
                 .iter()

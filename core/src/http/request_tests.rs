@@ -20,7 +20,7 @@ fn registered(f: &Fixture) {
 fn login(email: &str, password: &str, peer: &str, headers: &[(&str, &str)]) -> Request {
     let mut req = Request::new("POST", "/login")
         .with_header("content-type", "application/json")
-        .with_header(CLIENT_ADDR_HEADER, peer)
+        .with_peer(peer.parse().unwrap())
         .with_body(format!(r#"{{"email":"{email}","password":"{password}"}}"#).into_bytes());
     for (name, value) in headers {
         req = req.with_header(name, value);
@@ -139,7 +139,7 @@ fn mail_throttles_read_the_same_client_address() {
         f.send(
             Request::new("POST", "/register")
                 .with_header("content-type", "application/json")
-                .with_header(CLIENT_ADDR_HEADER, "10.0.0.2")
+                .with_peer("10.0.0.2".parse().unwrap())
                 .with_header("x-forwarded-for", client)
                 .with_body(
                     format!(r#"{{"email":"u{i}@example.com","password":"{PW}"}}"#).into_bytes(),
@@ -244,4 +244,18 @@ fn doubtful_forwarding_headers_from_a_trusted_proxy_are_refused() {
         ],
     );
     assert_eq!(r.status, 200);
+}
+
+#[test]
+fn a_client_address_header_is_not_an_address() {
+    let f = Fixture::new();
+    registered(&f);
+    let r = f.send(
+        Request::new("POST", "/login")
+            .with_header("content-type", "application/json")
+            .with_header("sesame-client-addr", "203.0.113.9")
+            .with_body(format!(r#"{{"email":"ada@example.com","password":"{PW}"}}"#).into_bytes()),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(recorded_address(&f, &r), serde_json::Value::Null);
 }

@@ -391,7 +391,7 @@ fn list_and_revoke_sessions_only_ones_own() {
         Request::new("POST", "/login")
             .with_header("content-type", "application/json")
             .with_header("user-agent", "Phone/1.0")
-            .with_header(CLIENT_ADDR_HEADER, "192.0.2.7")
+            .with_peer("192.0.2.7".parse().unwrap())
             .with_body(br#"{"email":"ada@example.com","password":"analytical engine"}"#.to_vec()),
     );
     let second_pair = cookie_pair(&second);
@@ -478,7 +478,7 @@ fn throttling_per_account_and_per_address_with_retry_after() {
         f.send(
             Request::new("POST", "/login")
                 .with_header("content-type", "application/json")
-                .with_header(CLIENT_ADDR_HEADER, addr)
+                .with_peer(addr.parse().unwrap())
                 .with_body(
                     format!(r#"{{"email":"{email}","password":"wrong wrong"}}"#).into_bytes(),
                 ),

@@ -1,0 +1,53 @@
+//! Time and randomness from WASI (`wasi:clocks/wall-clock` and `wasi:random`, through std and
+//! getrandom), and the [`Env`] of a component that delivers mail and events to its log.
+
+use sesame_core::events::Event;
+use sesame_core::mail::Mail;
+use sesame_core::{Env, Error, EventSink, Mailer, NativeHashing};
+
+/// Wall-clock milliseconds since the Unix epoch; 0 if the clock reads before it.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// Fills `buf` from the runtime's cryptographically secure generator.
+///
+/// # Errors
+///
+/// [`Error::Random`] when the runtime gives no random bytes.
+pub fn fill_random(buf: &mut [u8]) -> sesame_core::Result<()> {
+    getrandom::fill(buf).map_err(|_| Error::Random)
+}
+
+/// Time and randomness from WASI; mail and account events written to the log
+/// ([`crate::log`]), never dropped. Hashing stays in the component.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoggingEnv;
+
+impl Env for LoggingEnv {
+    fn now_ms(&self) -> u64 {
+        now_ms()
+    }
+
+    fn fill_random(&self, buf: &mut [u8]) -> sesame_core::Result<()> {
+        fill_random(buf)
+    }
+}
+
+impl EventSink for LoggingEnv {
+    fn emit_event(&self, event: &Event) {
+        crate::log::event(event);
+    }
+}
+
+impl Mailer for LoggingEnv {
+    fn send_mail(&self, mail: &Mail) {
+        crate::log::mail(mail);
+    }
+}
+
+/// No native hashing: core hashes inside the component.
+impl NativeHashing for LoggingEnv {}
