@@ -1,5 +1,12 @@
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::Signer as _;
+
 use super::*;
 use crate::env::Env;
+use crate::error::ErrorCode;
+use crate::events::EventKind;
+use crate::sessions::ClientInfo;
 use crate::store::Store;
 use crate::testing::Fixture;
 

@@ -1,5 +1,12 @@
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::credential::TotpRecord;
+use super::totp::{Algorithm, TotpSecret};
 use super::*;
 use crate::env::Env;
+use crate::records::{self, recovery_codes_key, totp_enrolment_key, totp_key};
+use crate::sessions::ClientInfo;
 use crate::store::Store;
 use crate::testing::Fixture;
 
@@ -18,7 +25,7 @@ fn registered() -> (Fixture, User) {
 fn secret_of(f: &Fixture, user: &User) -> (TotpSecret, TotpRecord) {
     let (record, _) = records::load::<TotpRecord>(&f.store, &totp_key(&user.id))
         .unwrap()
-        .or_else(|| records::load::<TotpRecord>(&f.store, &enrolment_key(&user.id)).unwrap())
+        .or_else(|| records::load::<TotpRecord>(&f.store, &totp_enrolment_key(&user.id)).unwrap())
         .expect("an enrolment or a credential");
     let secret = sealed::open(&f.config.secret, &user.id, &record.sealed_secret).unwrap();
     (secret, record)
@@ -317,7 +324,7 @@ fn recovery_codes_work_once_and_regeneration_replaces_them() {
     // Only keyed tags are stored.
     let stored = String::from_utf8(
         f.store
-            .get(&recovery::key(&user.id))
+            .get(&recovery_codes_key(&user.id))
             .unwrap()
             .unwrap()
             .value,

@@ -1,0 +1,71 @@
+//! Two-factor settings: what new TOTP credentials look like, how many recovery codes a set
+//! holds, and how long pending sign-ins and enrolments last.
+
+use super::totp::Algorithm;
+use crate::error::{Error, Result};
+
+/// Most recovery codes one set may hold.
+pub const MAX_RECOVERY_CODES: u32 = 32;
+
+/// Two-factor settings, read from `SESAME_TOTP_*`, `SESAME_RECOVERY_CODES` and
+/// `SESAME_TWO_FACTOR_*` variables (see [`crate::Config::from_vars`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwoFactorConfig {
+    /// HMAC hash of new TOTP credentials (existing ones keep theirs).
+    pub totp_algorithm: Algorithm,
+    /// Digits of new TOTP credentials: 6 or 8.
+    pub totp_digits: u32,
+    /// Issuer shown by authenticator apps next to the account.
+    pub totp_issuer: String,
+    /// Recovery codes per generated set.
+    pub recovery_codes: u32,
+    /// Wrong second-factor codes one pending sign-in may try before it ends.
+    pub max_attempts: u32,
+    /// How long a pending sign-in waits for its second factor, in ms.
+    pub pending_ms: u64,
+    /// How long an unconfirmed TOTP enrolment is kept, in ms.
+    pub enrolment_ms: u64,
+}
+
+impl Default for TwoFactorConfig {
+    /// SHA-1, 6 digits (what every authenticator app supports), issuer "Sesame", 10 recovery
+    /// codes, 5 attempts per pending sign-in, 5 minutes to enter the code, 15 minutes to
+    /// confirm an enrolment.
+    fn default() -> Self {
+        TwoFactorConfig {
+            totp_algorithm: Algorithm::Sha1,
+            totp_digits: 6,
+            totp_issuer: "Sesame".into(),
+            recovery_codes: 10,
+            max_attempts: 5,
+            pending_ms: 5 * 60 * 1000,
+            enrolment_ms: 15 * 60 * 1000,
+        }
+    }
+}
+
+impl TwoFactorConfig {
+    /// Rejects unusable settings.
+    pub fn validate(&self) -> Result<()> {
+        if !matches!(self.totp_digits, 6 | 8) {
+            return Err(Error::Config("SESAME_TOTP_DIGITS must be 6 or 8".into()));
+        }
+        if !(1..=MAX_RECOVERY_CODES).contains(&self.recovery_codes) {
+            return Err(Error::Config(format!(
+                "SESAME_RECOVERY_CODES must be 1 to {}",
+                MAX_RECOVERY_CODES
+            )));
+        }
+        if self.max_attempts == 0 || self.pending_ms == 0 || self.enrolment_ms == 0 {
+            return Err(Error::Config(
+                "two-factor attempts and lifetimes must be positive".into(),
+            ));
+        }
+        if self.totp_issuer.is_empty() || self.totp_issuer.contains(':') {
+            return Err(Error::Config(
+                "SESAME_TOTP_ISSUER must be non-empty and contain no ':'".into(),
+            ));
+        }
+        Ok(())
+    }
+}
