@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use super::Method;
 use crate::Sesame;
+use crate::accounts::lock_ms;
 use crate::env::random_array;
 use crate::error::{Error, Result};
 use crate::records::{self, CAS_ATTEMPTS, pending_sign_in_key, second_factor_failures_key};
@@ -210,12 +211,7 @@ impl Sesame<'_> {
                 });
             }
             record.count = record.count.saturating_add(1);
-            if record.count >= config.lockout_threshold {
-                let doublings = (record.count - config.lockout_threshold).min(40);
-                let lock = config
-                    .lockout_base_ms
-                    .saturating_mul(1u64 << doublings)
-                    .min(config.lockout_max_ms);
+            if let Some(lock) = lock_ms(config, record.count) {
                 record.locked_until_ms = Some(now.saturating_add(lock));
             }
             match records::save(
