@@ -89,10 +89,40 @@ pub(crate) fn reencode<T: Serialize + DeserializeOwned>(bytes: &[u8]) -> Result<
 #[cfg(feature = "fuzzing")]
 pub(crate) type Codec = (&'static str, fn(&[u8]) -> Result<Vec<u8>>);
 
-// Accounts (`crate::accounts`).
+// Prefixes named outside their key functions: by scans that list records, and by the fuzz
+// targets' record codecs.
 
 /// Prefix of user records, for listing them in id order.
 pub(crate) const USER_PREFIX: &str = "user/";
+
+/// Prefix of roles, for listing them.
+pub(crate) const ROLE_PREFIX: &str = "role/";
+
+/// Prefix of API key records, for listing them.
+pub(crate) const API_KEY_RECORD_PREFIX: &str = "api-key/";
+
+/// Prefix of re-verification records.
+pub(crate) const REAUTH_PREFIX: &str = "reauth/";
+
+/// Prefix of confirmed TOTP credentials.
+pub(crate) const TOTP_PREFIX: &str = "totp/";
+
+/// Prefix of pending sign-ins awaiting a second factor.
+pub(crate) const PENDING_SIGN_IN_PREFIX: &str = "tf-pending/";
+
+/// Prefix of the second-factor failure counts.
+pub(crate) const SECOND_FACTOR_FAILURES_PREFIX: &str = "tf-failures/";
+
+/// Prefix of recovery code sets.
+pub(crate) const RECOVERY_PREFIX: &str = "recovery/";
+
+/// Prefix of token families.
+pub(crate) const TOKEN_FAMILY_PREFIX: &str = "token-family/";
+
+/// Prefix of refresh token links.
+pub(crate) const REFRESH_PREFIX: &str = "refresh/";
+
+// Accounts (`crate::accounts`).
 
 /// Key of a user record.
 pub(crate) fn user_key(id: &str) -> String {
@@ -117,9 +147,6 @@ pub(crate) fn shadow_failures_key(identity_hash: &str) -> String {
 
 // Roles (`crate::roles`).
 
-/// Prefix of roles, for listing them.
-pub(crate) const ROLE_PREFIX: &str = "role/";
-
 /// Key of a role.
 pub(crate) fn role_key(name: &str) -> String {
     format!("{ROLE_PREFIX}{name}")
@@ -127,18 +154,12 @@ pub(crate) fn role_key(name: &str) -> String {
 
 // API keys (`crate::api_keys`).
 
-/// Prefix of API key records, for listing them.
-pub(crate) const API_KEY_RECORD_PREFIX: &str = "api-key/";
-
 /// Key of an API key record.
 pub(crate) fn api_key_key(id: &str) -> String {
     format!("{API_KEY_RECORD_PREFIX}{id}")
 }
 
 // Re-verification (`crate::freshness`).
-
-/// Prefix of re-verification records.
-pub(crate) const REAUTH_PREFIX: &str = "reauth/";
 
 /// Key of the last re-verification of a login.
 pub(crate) fn reauth_key(login_id: &str) -> String {
@@ -158,15 +179,6 @@ pub(crate) fn throttle_key(scope: &str, subject_hash: &str, window: u64) -> Stri
 pub(crate) const KEYRING_KEY: &str = "keyring";
 
 // Two-factor authentication (`crate::two_factor`).
-
-/// Prefix of confirmed TOTP credentials.
-pub(crate) const TOTP_PREFIX: &str = "totp/";
-/// Prefix of pending sign-ins awaiting a second factor.
-pub(crate) const PENDING_SIGN_IN_PREFIX: &str = "tf-pending/";
-/// Prefix of the second-factor failure counts.
-pub(crate) const SECOND_FACTOR_FAILURES_PREFIX: &str = "tf-failures/";
-/// Prefix of recovery code sets.
-pub(crate) const RECOVERY_PREFIX: &str = "recovery/";
 
 /// Key of a user's confirmed TOTP credential.
 pub(crate) fn totp_key(user_id: &str) -> String {
@@ -198,11 +210,6 @@ pub(crate) fn recovery_codes_key(user_id: &str) -> String {
 }
 
 // Token logins (`crate::tokens`).
-
-/// Prefix of token families.
-pub(crate) const TOKEN_FAMILY_PREFIX: &str = "token-family/";
-/// Prefix of refresh token links.
-pub(crate) const REFRESH_PREFIX: &str = "refresh/";
 
 /// Key of a token family.
 pub(crate) fn token_family_key(id: &str) -> String {

@@ -69,34 +69,34 @@ pub const REFRESH_TOKEN_PREFIX: &str = "sesame_rt_";
 
 /// The stored form of a login through tokens (`token-family/{id}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct FamilyRecord {
-    pub(super) v: u32,
-    pub(super) user_id: String,
-    pub(super) created_at_ms: u64,
-    pub(super) expires_at_ms: u64,
+struct FamilyRecord {
+    v: u32,
+    user_id: String,
+    created_at_ms: u64,
+    expires_at_ms: u64,
     /// SHA-256 of the one refresh token that may be used next.
-    pub(super) refresh_hash: String,
-    pub(super) refreshed_at_ms: u64,
-    pub(super) address: Option<String>,
-    pub(super) user_agent: Option<String>,
+    refresh_hash: String,
+    refreshed_at_ms: u64,
+    address: Option<String>,
+    user_agent: Option<String>,
     /// The session this login was made from (its id), when it was: the login ends with it.
     #[serde(default)]
-    pub(super) session_id: Option<String>,
+    session_id: Option<String>,
     /// Last real authentication of the person; for a login made from a session, the
     /// session's. Records written before it was kept count from their creation.
     #[serde(default)]
-    pub(super) authenticated_at_ms: Option<u64>,
+    authenticated_at_ms: Option<u64>,
     /// Whether that authentication included a second factor.
     #[serde(default)]
-    pub(super) second_factor: bool,
+    second_factor: bool,
 }
 
 /// `refresh/{sha256}`: which family a refresh token (current or replaced) belongs to. Kept
 /// after rotation so a replayed token is recognised as such.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct RefreshRecord {
-    pub(super) v: u32,
-    pub(super) family_id: String,
+struct RefreshRecord {
+    v: u32,
+    family_id: String,
 }
 
 impl Sesame<'_> {
@@ -134,7 +134,7 @@ impl Sesame<'_> {
 
     /// Whether a token login may still be used: one made from a session only while that
     /// session lives.
-    pub(super) fn family_parent_alive(&self, family: &FamilyRecord) -> Result<bool> {
+    fn family_parent_alive(&self, family: &FamilyRecord) -> Result<bool> {
         match &family.session_id {
             Some(session_id) => self.session_alive(session_id),
             None => Ok(true),
@@ -162,7 +162,7 @@ impl Sesame<'_> {
 
     /// Deletes a family and its index entry. Its refresh links stay until they expire and then
     /// name a family that is gone, which reads as revoked.
-    pub(super) fn end_token_family(&self, user_id: &str, family_id: &str) -> Result<()> {
+    fn end_token_family(&self, user_id: &str, family_id: &str) -> Result<()> {
         self.store.delete(&token_family_key(family_id), None)?;
         self.store
             .delete(&user_token_family_key(user_id, family_id), None)?;

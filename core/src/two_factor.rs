@@ -29,14 +29,51 @@ pub mod settings;
 mod sign_in;
 pub mod totp;
 
+use serde::{Deserialize, Serialize};
+
 use crate::Sesame;
 use crate::accounts::User;
 use crate::error::{Error, ErrorCode, Result};
 use crate::records::totp_enrolment_key;
+use totp::Algorithm;
 
 pub use enrolment::{Reauth, TotpEnrolment};
 pub use settings::TwoFactorConfig;
 pub use sign_in::{LoginOutcome, PendingLogin, PendingToken};
+
+/// The stored TOTP credential (`totp/{user id}`), or an enrolment awaiting confirmation
+/// (`totp-enrolment/{user id}`, expiring).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TotpRecord {
+    v: u32,
+    /// The secret, sealed (see [`sealed`]).
+    sealed_secret: String,
+    algorithm: Algorithm,
+    digits: u32,
+    /// The last step whose code was accepted; codes of this step or earlier are refused.
+    last_step: Option<u64>,
+    created_at_ms: u64,
+}
+
+/// The stored pending sign-in (`tf-pending/{sha256(token) hex}`, expiring).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PendingRecord {
+    v: u32,
+    user_id: String,
+    created_at_ms: u64,
+    /// Wrong codes tried so far.
+    attempts: u32,
+}
+
+/// Consecutive wrong second-factor codes of a user, across pending sign-ins
+/// (`tf-failures/{user id}`). Unlike the password's failure count, a right password does not
+/// reset it: only a right second factor does.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct FailureRecord {
+    v: u32,
+    count: u32,
+    locked_until_ms: Option<u64>,
+}
 
 /// A way to pass the second factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,9 +158,18 @@ pub(crate) fn invalid_code() -> Error {
 /// The codecs of this module's stored records, for the fuzz targets.
 #[cfg(feature = "fuzzing")]
 pub(crate) const RECORD_CODECS: [crate::records::Codec; 4] = [
-    credential::RECORD_CODEC,
-    sign_in::RECORD_CODECS[0],
-    sign_in::RECORD_CODECS[1],
+    (
+        crate::records::TOTP_PREFIX,
+        crate::records::reencode::<TotpRecord>,
+    ),
+    (
+        crate::records::PENDING_SIGN_IN_PREFIX,
+        crate::records::reencode::<PendingRecord>,
+    ),
+    (
+        crate::records::SECOND_FACTOR_FAILURES_PREFIX,
+        crate::records::reencode::<FailureRecord>,
+    ),
     recovery::RECORD_CODEC,
 ];
 

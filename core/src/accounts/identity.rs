@@ -124,33 +124,52 @@ impl Username {
     }
 }
 
+/// An identity as typed at sign-in: an email address when it has an `@`, a username otherwise.
+enum Identity {
+    Email(Email),
+    Username(Username),
+}
+
+impl Identity {
+    /// Parses `raw` as what it looks like.
+    fn parse(raw: &str) -> Result<Self> {
+        if raw.contains('@') {
+            Email::parse(raw).map(Identity::Email)
+        } else {
+            Username::parse(raw).map(Identity::Username)
+        }
+    }
+
+    /// The key claiming it for one account.
+    fn claim_key(&self) -> String {
+        match self {
+            Identity::Email(email) => email_key(&email.key),
+            Identity::Username(name) => username_key(&name.key),
+        }
+    }
+}
+
 impl Sesame<'_> {
     /// The id of the user registered with `email`, if any.
     pub(crate) fn user_id_for_email(&self, email: &Email) -> Result<Option<String>> {
-        match self.store.get(&email_key(&email.key))? {
-            Some(entry) => Ok(String::from_utf8(entry.value).ok()),
-            None => Ok(None),
-        }
+        self.claim_owner(&email_key(&email.key))
     }
 
     /// Finds the user id an email or username points to. Malformed identities are simply
     /// unknown, so they cost the same as any other miss.
     pub(crate) fn resolve_identity(&self, identity: &str) -> Result<Option<String>> {
-        let key = if identity.contains('@') {
-            match Email::parse(identity) {
-                Ok(email) => email_key(&email.key),
-                Err(_) => return Ok(None),
-            }
-        } else {
-            match Username::parse(identity) {
-                Ok(name) => username_key(&name.key),
-                Err(_) => return Ok(None),
-            }
-        };
-        match self.store.get(&key)? {
-            Some(entry) => Ok(String::from_utf8(entry.value).ok()),
-            None => Ok(None),
+        match Identity::parse(identity) {
+            Ok(identity) => self.claim_owner(&identity.claim_key()),
+            Err(_) => Ok(None),
         }
+    }
+
+    /// The user id an email or username claim points to, if any.
+    fn claim_owner(&self, claim_key: &str) -> Result<Option<String>> {
+        Ok(self
+            .store
+            .get(claim_key)?
+            .and_then(|entry| String::from_utf8(entry.value).ok()))
     }
 }
 
@@ -190,10 +209,9 @@ fn is_invisible_format(c: char) -> bool {
 /// (`ada`, `ADA`, fullwidth `ａｄａ`) shares one count. Identities that are neither (they name no
 /// account) count as typed, trimmed and lower-cased.
 pub(crate) fn identity_key(identity: &str) -> String {
-    let parsed = if identity.contains('@') {
-        Email::parse(identity).map(|email| format!("email:{}", email.key))
-    } else {
-        Username::parse(identity).map(|name| format!("username:{}", name.key))
-    };
-    parsed.unwrap_or_else(|_| format!("other:{}", identity.trim().to_lowercase()))
+    match Identity::parse(identity) {
+        Ok(Identity::Email(email)) => format!("email:{}", email.key),
+        Ok(Identity::Username(name)) => format!("username:{}", name.key),
+        Err(_) => format!("other:{}", identity.trim().to_lowercase()),
+    }
 }

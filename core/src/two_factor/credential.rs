@@ -1,27 +1,11 @@
 //! The confirmed TOTP credential: whether a user has one, and accepting its codes at most once.
 
-use serde::{Deserialize, Serialize};
-
-use super::totp::{self, Algorithm, TotpCode, TotpSecret};
-use super::{invalid_code, sealed};
+use super::totp::{self, TotpCode, TotpSecret};
+use super::{TotpRecord, invalid_code, sealed};
 use crate::Sesame;
 use crate::error::{Error, ErrorCode, Result};
 use crate::records::{self, CAS_ATTEMPTS, totp_key};
 use crate::store::StoreError;
-
-/// The stored TOTP credential (`totp/{user id}`), or an enrolment awaiting confirmation
-/// (`totp-enrolment/{user id}`, expiring).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct TotpRecord {
-    pub(super) v: u32,
-    /// The secret, sealed (see [`sealed`]).
-    pub(super) sealed_secret: String,
-    pub(super) algorithm: Algorithm,
-    pub(super) digits: u32,
-    /// The last step whose code was accepted; codes of this step or earlier are refused.
-    pub(super) last_step: Option<u64>,
-    pub(super) created_at_ms: u64,
-}
 
 impl Sesame<'_> {
     pub(super) fn totp_enabled(&self, user_id: &str) -> Result<bool> {
@@ -89,8 +73,3 @@ impl Sesame<'_> {
         }
     }
 }
-
-/// The codec of the stored TOTP credentials, for the fuzz targets.
-#[cfg(feature = "fuzzing")]
-pub(super) const RECORD_CODEC: records::Codec =
-    (records::TOTP_PREFIX, records::reencode::<TotpRecord>);

@@ -3,7 +3,7 @@
 
 use zeroize::Zeroizing;
 
-use super::credential::TotpRecord;
+use super::TotpRecord;
 use super::totp::{self, Algorithm, TotpCode, TotpSecret};
 use super::{invalid_code, sealed};
 use crate::Sesame;

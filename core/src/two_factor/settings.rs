@@ -1,8 +1,55 @@
 //! Two-factor settings: what new TOTP credentials look like, how many recovery codes a set
-//! holds, and how long pending sign-ins and enrolments last.
+//! holds, and how long pending sign-ins and enrolments last. Nothing here depends on how
+//! two-factor works, so the configuration can read these without the logic.
 
-use super::totp::Algorithm;
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, Result};
+
+/// The HMAC hash of a TOTP credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Algorithm {
+    /// HMAC-SHA-1: RFC 6238's default and the only one every app supports.
+    #[serde(rename = "SHA1")]
+    Sha1,
+    /// HMAC-SHA-256.
+    #[serde(rename = "SHA256")]
+    Sha256,
+    /// HMAC-SHA-512.
+    #[serde(rename = "SHA512")]
+    Sha512,
+}
+
+impl Algorithm {
+    /// The name used in `otpauth://` URIs and configuration (`SHA1`, `SHA256`, `SHA512`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Sha1 => "SHA1",
+            Algorithm::Sha256 => "SHA256",
+            Algorithm::Sha512 => "SHA512",
+        }
+    }
+
+    /// Parses a configuration value, ignoring case and an optional dash (`sha-256`).
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.to_ascii_uppercase().replace('-', "").as_str() {
+            "SHA1" => Some(Algorithm::Sha1),
+            "SHA256" => Some(Algorithm::Sha256),
+            "SHA512" => Some(Algorithm::Sha512),
+            _ => None,
+        }
+    }
+
+    /// Secret length for new credentials: the hash's output size, as RFC 4226 §4 recommends
+    /// (160, 256 or 512 bits).
+    pub fn secret_len(self) -> usize {
+        match self {
+            Algorithm::Sha1 => 20,
+            Algorithm::Sha256 => 32,
+            Algorithm::Sha512 => 64,
+        }
+    }
+}
 
 /// Most recovery codes one set may hold.
 pub const MAX_RECOVERY_CODES: u32 = 32;

@@ -3,10 +3,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::Method;
+use super::{FailureRecord, Method, PendingRecord};
 use crate::Sesame;
 use crate::accounts::lock_ms;
 use crate::env::random_array;
@@ -50,26 +49,6 @@ impl std::fmt::Debug for PendingToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PendingToken(..)")
     }
-}
-
-/// The stored pending sign-in (`tf-pending/{sha256(token) hex}`, expiring).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct PendingRecord {
-    v: u32,
-    user_id: String,
-    created_at_ms: u64,
-    /// Wrong codes tried so far.
-    attempts: u32,
-}
-
-/// Consecutive wrong second-factor codes of a user, across pending sign-ins
-/// (`tf-failures/{user id}`). Unlike the password's failure count, a right password does not
-/// reset it: only a right second factor does.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct FailureRecord {
-    v: u32,
-    count: u32,
-    locked_until_ms: Option<u64>,
 }
 
 /// Length of a pending token in characters (32 bytes, base64url without padding).
@@ -304,16 +283,3 @@ impl Sesame<'_> {
         Ok(methods)
     }
 }
-
-/// The codecs of the pending sign-ins and failure counts, for the fuzz targets.
-#[cfg(feature = "fuzzing")]
-pub(super) const RECORD_CODECS: [records::Codec; 2] = [
-    (
-        records::PENDING_SIGN_IN_PREFIX,
-        records::reencode::<PendingRecord>,
-    ),
-    (
-        records::SECOND_FACTOR_FAILURES_PREFIX,
-        records::reencode::<FailureRecord>,
-    ),
-];

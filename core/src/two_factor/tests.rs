@@ -1,7 +1,6 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::credential::TotpRecord;
 use super::totp::{Algorithm, TotpSecret};
 use super::*;
 use crate::env::Env;

@@ -10,7 +10,6 @@
 //! module.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -19,59 +18,7 @@ use crate::error::{Error, ErrorCode, Result};
 /// Seconds per TOTP step (RFC 6238's default, what every authenticator app assumes).
 pub const PERIOD_SECS: u64 = 30;
 
-/// The HMAC hash of a TOTP credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Algorithm {
-    /// HMAC-SHA-1: RFC 6238's default and the only one every app supports.
-    #[serde(rename = "SHA1")]
-    Sha1,
-    /// HMAC-SHA-256.
-    #[serde(rename = "SHA256")]
-    Sha256,
-    /// HMAC-SHA-512.
-    #[serde(rename = "SHA512")]
-    Sha512,
-}
-
-impl Algorithm {
-    /// The name used in `otpauth://` URIs and configuration (`SHA1`, `SHA256`, `SHA512`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Algorithm::Sha1 => "SHA1",
-            Algorithm::Sha256 => "SHA256",
-            Algorithm::Sha512 => "SHA512",
-        }
-    }
-
-    /// Parses a configuration value, ignoring case and an optional dash (`sha-256`).
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw.to_ascii_uppercase().replace('-', "").as_str() {
-            "SHA1" => Some(Algorithm::Sha1),
-            "SHA256" => Some(Algorithm::Sha256),
-            "SHA512" => Some(Algorithm::Sha512),
-            _ => None,
-        }
-    }
-
-    /// The same hash as `totp-rs` names it.
-    fn hotp_algorithm(self) -> totp_rs::Algorithm {
-        match self {
-            Algorithm::Sha1 => totp_rs::Algorithm::SHA1,
-            Algorithm::Sha256 => totp_rs::Algorithm::SHA256,
-            Algorithm::Sha512 => totp_rs::Algorithm::SHA512,
-        }
-    }
-
-    /// Secret length for new credentials: the hash's output size, as RFC 4226 §4 recommends
-    /// (160, 256 or 512 bits).
-    pub fn secret_len(self) -> usize {
-        match self {
-            Algorithm::Sha1 => 20,
-            Algorithm::Sha256 => 32,
-            Algorithm::Sha512 => 64,
-        }
-    }
-}
+pub use super::settings::Algorithm;
 
 /// A TOTP shared secret. Wiped on drop; `Debug` hides it.
 #[derive(Clone)]
@@ -135,6 +82,15 @@ pub fn step_at(unix_secs: u64) -> u64 {
     unix_secs / PERIOD_SECS
 }
 
+/// The same hash as `totp-rs` names it.
+fn hotp_algorithm(algorithm: Algorithm) -> totp_rs::Algorithm {
+    match algorithm {
+        Algorithm::Sha1 => totp_rs::Algorithm::SHA1,
+        Algorithm::Sha256 => totp_rs::Algorithm::SHA256,
+        Algorithm::Sha512 => totp_rs::Algorithm::SHA512,
+    }
+}
+
 /// The `digits`-digit code of `secret` at `step` (RFC 4226 HOTP with counter = step).
 ///
 /// Codes have 1 to 9 digits (a `u32` holds no more); a credential claiming any other count can
@@ -146,7 +102,7 @@ pub fn code_at(secret: &TotpSecret, algorithm: Algorithm, digits: u32, step: u64
     // `totp-rs` wipes its copy of the secret when the generator is dropped (its `zeroize`
     // feature). Skew 0: the parent module picks the steps, so it knows which one matched.
     let generator = totp_rs::Builder::new()
-        .with_algorithm(algorithm.hotp_algorithm())
+        .with_algorithm(hotp_algorithm(algorithm))
         .with_digits(digits)
         .with_skew(0)
         .with_step_duration(PERIOD_SECS)
