@@ -5,7 +5,7 @@ use super::totp::{Algorithm, TotpSecret};
 use super::*;
 use crate::env::Env;
 use crate::records::{self, recovery_codes_key, totp_enrolment_key, totp_key};
-use crate::sessions::ClientInfo;
+use crate::sessions::{ClientInfo, IssuedSession};
 use crate::store::Store;
 use crate::testing::Fixture;
 
@@ -58,6 +58,18 @@ fn pending(f: &Fixture) -> PendingLogin {
         LoginOutcome::SecondFactor(p) => p,
         LoginOutcome::SignedIn(_) => panic!("two-factor users get no session from a password"),
     }
+}
+
+/// Finishes the pending sign-in `p` with a TOTP code.
+fn with_totp(f: &Fixture, p: &PendingLogin, code: &str) -> Result<IssuedSession> {
+    f.sesame()
+        .complete_totp(p.token.expose(), code, &ClientInfo::default())
+}
+
+/// Finishes the pending sign-in `p` with a recovery code.
+fn with_recovery(f: &Fixture, p: &PendingLogin, code: &str) -> Result<IssuedSession> {
+    f.sesame()
+        .complete_recovery(p.token.expose(), code, &ClientInfo::default())
 }
 
 fn code_of(result: Result<impl std::fmt::Debug>) -> ErrorCode {
@@ -137,13 +149,7 @@ fn a_valid_code_completes_once_with_a_fresh_session() {
     let (f, user) = enrolled();
     let s = f.sesame();
     let p = pending(&f);
-    let session = s
-        .complete_totp(
-            p.token.expose(),
-            &code(&f, &user, 0),
-            &ClientInfo::default(),
-        )
-        .unwrap();
+    let session = with_totp(&f, &p, &code(&f, &user, 0)).unwrap();
     assert_eq!(
         s.validate_session(session.token.expose()).unwrap().user.id,
         user.id
@@ -151,11 +157,7 @@ fn a_valid_code_completes_once_with_a_fresh_session() {
     // The pending state is used up.
     f.advance(totp::PERIOD_SECS * 1000);
     assert_eq!(
-        code_of(s.complete_totp(
-            p.token.expose(),
-            &code(&f, &user, 0),
-            &ClientInfo::default()
-        )),
+        code_of(with_totp(&f, &p, &code(&f, &user, 0))),
         ErrorCode::Unauthenticated
     );
 }
@@ -163,22 +165,13 @@ fn a_valid_code_completes_once_with_a_fresh_session() {
 #[test]
 fn a_code_is_accepted_at_most_once() {
     let (f, user) = enrolled();
-    let s = f.sesame();
     let now = code(&f, &user, 0);
-    s.complete_totp(pending(&f).token.expose(), &now, &ClientInfo::default())
-        .unwrap();
+    with_totp(&f, &pending(&f), &now).unwrap();
     let again = pending(&f);
-    assert_eq!(
-        code_of(s.complete_totp(again.token.expose(), &now, &ClientInfo::default())),
-        ErrorCode::InvalidCode
-    );
+    assert_eq!(code_of(with_totp(&f, &again, &now)), ErrorCode::InvalidCode);
     // Nor an older step once a later one was used.
     assert_eq!(
-        code_of(s.complete_totp(
-            again.token.expose(),
-            &code(&f, &user, -1),
-            &ClientInfo::default()
-        )),
+        code_of(with_totp(&f, &again, &code(&f, &user, -1))),
         ErrorCode::InvalidCode
     );
     // The confirming code of enrolment was recorded as used too.
@@ -188,7 +181,7 @@ fn a_code_is_accepted_at_most_once() {
     let first = code(&f, &user, 0);
     s.confirm_totp(&f.fresh_login(&user), &first).unwrap();
     assert_eq!(
-        code_of(s.complete_totp(pending(&f).token.expose(), &first, &ClientInfo::default())),
+        code_of(with_totp(&f, &pending(&f), &first)),
         ErrorCode::InvalidCode
     );
 }
@@ -199,11 +192,7 @@ fn one_step_of_skew_either_way_and_no_more() {
         let (f, user) = enrolled();
         f.advance(10 * totp::PERIOD_SECS * 1000);
         let p = pending(&f);
-        let result = f.sesame().complete_totp(
-            p.token.expose(),
-            &code(&f, &user, offset),
-            &ClientInfo::default(),
-        );
+        let result = with_totp(&f, &p, &code(&f, &user, offset));
         assert_eq!(result.is_ok(), accepted, "offset {offset}");
     }
 }
@@ -211,7 +200,6 @@ fn one_step_of_skew_either_way_and_no_more() {
 #[test]
 fn attempts_are_limited_per_pending_sign_in() {
     let (f, user) = enrolled();
-    let s = f.sesame();
     let p = pending(&f);
     let wrong = if code(&f, &user, 0) == "000000" {
         "111111"
@@ -219,23 +207,13 @@ fn attempts_are_limited_per_pending_sign_in() {
         "000000"
     };
     for _ in 0..f.config.two_factor.max_attempts - 1 {
-        assert_eq!(
-            code_of(s.complete_totp(p.token.expose(), wrong, &ClientInfo::default())),
-            ErrorCode::InvalidCode
-        );
+        assert_eq!(code_of(with_totp(&f, &p, wrong)), ErrorCode::InvalidCode);
     }
     // Malformed codes count too.
-    assert_eq!(
-        code_of(s.complete_totp(p.token.expose(), "abc", &ClientInfo::default())),
-        ErrorCode::InvalidRequest
-    );
+    assert_eq!(code_of(with_totp(&f, &p, "abc")), ErrorCode::InvalidRequest);
     // The pending sign-in is gone: even the right code no longer helps.
     assert_eq!(
-        code_of(s.complete_totp(
-            p.token.expose(),
-            &code(&f, &user, 0),
-            &ClientInfo::default()
-        )),
+        code_of(with_totp(&f, &p, &code(&f, &user, 0))),
         ErrorCode::Unauthenticated
     );
 }
@@ -246,11 +224,7 @@ fn pending_sign_in_expires() {
     let p = pending(&f);
     f.advance(f.config.two_factor.pending_ms);
     assert_eq!(
-        code_of(f.sesame().complete_totp(
-            p.token.expose(),
-            &code(&f, &user, 0),
-            &ClientInfo::default()
-        )),
+        code_of(with_totp(&f, &p, &code(&f, &user, 0))),
         ErrorCode::Unauthenticated
     );
 }
@@ -267,10 +241,7 @@ fn racing_requests_with_one_code_give_one_session() {
         for p in &tokens {
             let (f, now, successes) = (&f, &now, &successes);
             scope.spawn(move || {
-                if f.sesame()
-                    .complete_totp(p.token.expose(), now, &ClientInfo::default())
-                    .is_ok()
-                {
+                if with_totp(&f, &p, now).is_ok() {
                     successes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
             });
@@ -296,30 +267,25 @@ fn recovery_codes_work_once_and_regeneration_replaces_them() {
     assert_eq!(p.methods, [Method::Totp, Method::RecoveryCode]);
     // Typed loosely: upper case, no dashes.
     let typed = codes.0[0].replace('-', "").to_uppercase();
-    let session = s
-        .complete_recovery(p.token.expose(), &typed, &ClientInfo::default())
-        .unwrap();
+    let session = with_recovery(&f, &p, &typed).unwrap();
     assert!(s.validate_session(session.token.expose()).is_ok());
     assert_eq!(s.recovery_codes_left(&user.id).unwrap(), 9);
     let p = pending(&f);
     assert_eq!(
-        code_of(s.complete_recovery(p.token.expose(), &codes.0[0], &ClientInfo::default())),
+        code_of(with_recovery(&f, &p, &codes.0[0])),
         ErrorCode::InvalidCode
     );
     assert_eq!(
-        code_of(s.complete_recovery(p.token.expose(), "not a code", &ClientInfo::default())),
+        code_of(with_recovery(&f, &p, "not a code")),
         ErrorCode::InvalidRequest
     );
     let fresh = s.generate_recovery_codes(&f.fresh_login(&user)).unwrap();
     assert_eq!(
-        code_of(s.complete_recovery(p.token.expose(), &codes.0[1], &ClientInfo::default())),
+        code_of(with_recovery(&f, &p, &codes.0[1])),
         ErrorCode::InvalidCode,
         "the old set is void"
     );
-    assert!(
-        s.complete_recovery(p.token.expose(), &fresh.0[1], &ClientInfo::default())
-            .is_ok()
-    );
+    assert!(with_recovery(&f, &p, &fresh.0[1]).is_ok());
     // Only keyed tags are stored.
     let stored = String::from_utf8(
         f.store
@@ -348,10 +314,7 @@ fn racing_requests_with_one_recovery_code_give_one_session() {
         for p in &tokens {
             let (f, c, successes) = (&f, codes.0[3].as_str(), &successes);
             scope.spawn(move || {
-                if f.sesame()
-                    .complete_recovery(p.token.expose(), c, &ClientInfo::default())
-                    .is_ok()
-                {
+                if with_recovery(&f, &p, c).is_ok() {
                     successes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
             });
@@ -499,7 +462,6 @@ fn configuration_is_read_and_checked() {
 #[test]
 fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
     let (f, user) = enrolled();
-    let s = f.sesame();
     let wrong = |p: &PendingLogin| {
         let right = code(&f, &user, 0);
         let wrong = if right == "000000" {
@@ -507,7 +469,7 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
         } else {
             "000000"
         };
-        code_of(s.complete_totp(p.token.expose(), wrong, &ClientInfo::default()))
+        code_of(with_totp(&f, &p, wrong))
     };
     // Spread over two pending sign-ins: a fresh password step does not reset the count.
     let first = pending(&f);
@@ -519,7 +481,7 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
     // Threshold reached: locked, and the right code is not even looked at.
     let right = code(&f, &user, 0);
     assert_eq!(
-        code_of(s.complete_totp(second.token.expose(), &right, &ClientInfo::default())),
+        code_of(with_totp(&f, &second, &right)),
         ErrorCode::RateLimited
     );
     // After the base lock, one more failure locks for twice as long.
@@ -528,21 +490,12 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
     assert_eq!(wrong(&third), ErrorCode::InvalidCode);
     f.advance(f.config.lockout_base_ms);
     assert_eq!(
-        code_of(s.complete_totp(
-            third.token.expose(),
-            &code(&f, &user, 0),
-            &ClientInfo::default()
-        )),
+        code_of(with_totp(&f, &third, &code(&f, &user, 0))),
         ErrorCode::RateLimited
     );
     f.advance(f.config.lockout_base_ms);
     let fourth = pending(&f);
-    s.complete_totp(
-        fourth.token.expose(),
-        &code(&f, &user, 0),
-        &ClientInfo::default(),
-    )
-    .unwrap();
+    with_totp(&f, &fourth, &code(&f, &user, 0)).unwrap();
     // Success clears the count.
     let fifth = pending(&f);
     assert_eq!(wrong(&fifth), ErrorCode::InvalidCode);
