@@ -110,11 +110,36 @@ impl Fixture {
         }
     }
 
+    /// A fixture where ada has registered with [`ADA_EMAIL`] and [`ADA_PASSWORD`].
+    #[cfg(test)]
+    pub(crate) fn registered() -> Self {
+        let f = Fixture::new();
+        f.sesame()
+            .register(ADA_EMAIL, ADA_PASSWORD, None)
+            .expect("ada registers");
+        f
+    }
+
     /// Moves both clocks (core's and the store's expiry clock) forward.
     pub(crate) fn advance(&self, ms: u64) {
         self.env.advance_ms(ms);
         self.store.set_now_ms(self.env.now_ms());
     }
+}
+
+/// The email address of ada, the user most tests sign in as.
+#[cfg(test)]
+pub(crate) const ADA_EMAIL: &str = "ada@example.com";
+
+/// ada's password.
+#[cfg(test)]
+pub(crate) const ADA_PASSWORD: &str = "analytical engine";
+
+/// The public error code of a result that must be an error (a success fails the test).
+#[cfg(test)]
+pub(crate) fn error_code<T: std::fmt::Debug>(result: Result<T>) -> crate::ErrorCode {
+    let error = result.expect_err("an error");
+    crate::AuthError::from(&error).code
 }
 
 /// RFC 4648 base32 (no padding), for the TOTP secret the enrolment shows.

@@ -28,6 +28,12 @@ fn email_validation() {
     assert!(Email::parse(&long).is_err());
 }
 
+/// Checks a password through [`Sesame::authenticate`] from a client that says nothing about
+/// itself.
+fn sign_in(s: &Sesame<'_>, identity: &str, password: &str) -> Result<UserRecord> {
+    s.authenticate(identity, password, &ClientInfo::default())
+}
+
 struct AuthErrorCode;
 impl AuthErrorCode {
     fn of(e: &Error) -> ErrorCode {
@@ -49,31 +55,15 @@ fn register_then_authenticate() {
     let s = f.sesame();
     s.register("ada@example.com", "analytical engine", Some("ada"))
         .unwrap();
-    let by_email = s
-        .authenticate(
-            "ADA@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
-        .unwrap();
-    let by_name = s
-        .authenticate("Ada", "analytical engine", &ClientInfo::default())
-        .unwrap();
+    let by_email = sign_in(&s, "ADA@example.com", "analytical engine").unwrap();
+    let by_name = sign_in(&s, "Ada", "analytical engine").unwrap();
     assert_eq!(by_email.id, by_name.id);
     assert!(matches!(
-        s.authenticate(
-            "ada@example.com",
-            "difference engine",
-            &ClientInfo::default()
-        ),
+        sign_in(&s, "ada@example.com", "difference engine"),
         Err(Error::WrongPassword)
     ));
     assert!(matches!(
-        s.authenticate(
-            "nobody@example.com",
-            "analytical engine",
-            &ClientInfo::default()
-        ),
+        sign_in(&s, "nobody@example.com", "analytical engine"),
         Err(Error::UnknownAccount)
     ));
 }
@@ -86,22 +76,8 @@ fn registering_a_taken_email_answers_like_a_new_one_and_changes_nothing() {
         .unwrap();
     s.register("ADA@example.com", "someone else's pw", None)
         .unwrap();
-    assert!(
-        s.authenticate(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default()
-        )
-        .is_ok()
-    );
-    assert!(
-        s.authenticate(
-            "ada@example.com",
-            "someone else's pw",
-            &ClientInfo::default()
-        )
-        .is_err()
-    );
+    assert!(sign_in(&s, "ada@example.com", "analytical engine").is_ok());
+    assert!(sign_in(&s, "ada@example.com", "someone else's pw").is_err());
     assert_eq!(s.list_users(None, 10).unwrap().len(), 1);
 }
 
@@ -166,13 +142,7 @@ fn disabled_accounts_fail_like_wrong_passwords() {
         })
         .unwrap();
     set_user(&f, &user.id, |r| r.active = false);
-    let err = s
-        .authenticate(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
-        .unwrap_err();
+    let err = sign_in(&s, "ada@example.com", "analytical engine").unwrap_err();
     assert!(matches!(err, Error::AccountDisabled));
     assert_eq!(
         crate::AuthError::from(&err),
@@ -189,13 +159,7 @@ fn outdated_hashes_are_upgraded_at_login() {
     let mut stronger = f.config.clone();
     stronger.argon2.m_kib = 128;
     let s2 = Sesame::new(&f.store, &f.env, &stronger).unwrap();
-    let user = s2
-        .authenticate(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
-        .unwrap();
+    let user = sign_in(&s2, "ada@example.com", "analytical engine").unwrap();
     let stored = f
         .store
         .get(&crate::records::user_key(&user.id))
@@ -207,14 +171,7 @@ fn outdated_hashes_are_upgraded_at_login() {
         "{}",
         record.password_hash
     );
-    assert!(
-        s2.authenticate(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default()
-        )
-        .is_ok()
-    );
+    assert!(sign_in(&s2, "ada@example.com", "analytical engine").is_ok());
 }
 
 fn set_user(f: &Fixture, id: &str, change: impl FnOnce(&mut UserRecord)) {

@@ -1,20 +1,7 @@
 use super::*;
 use crate::ErrorCode;
 use crate::env::Env as _;
-use crate::testing::Fixture;
-
-const EMAIL: &str = "ada@example.com";
-const PW: &str = "analytical engine";
-
-fn registered() -> Fixture {
-    let f = Fixture::new();
-    f.sesame().register(EMAIL, PW, None).unwrap();
-    f
-}
-
-fn code_of<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
-    crate::AuthError::from(&result.unwrap_err()).code
-}
+use crate::testing::{ADA_EMAIL as EMAIL, ADA_PASSWORD as PW, Fixture, error_code};
 
 /// Signs ada in and returns the session token with its info.
 fn signed_in(f: &Fixture) -> (String, SessionInfo) {
@@ -26,7 +13,7 @@ fn signed_in(f: &Fixture) -> (String, SessionInfo) {
 
 #[test]
 fn a_sign_in_is_fresh_for_the_window_and_then_not() {
-    let f = registered();
+    let f = Fixture::registered();
     let (_, info) = signed_in(&f);
     let s = f.sesame();
     assert_eq!(
@@ -36,14 +23,14 @@ fn a_sign_in_is_fresh_for_the_window_and_then_not() {
     f.advance(f.config.freshness_ms);
     assert_eq!(s.fresh_until(&info).unwrap(), None);
     assert_eq!(
-        code_of(s.start_totp(&info)),
+        error_code(s.start_totp(&info)),
         ErrorCode::ReauthenticationRequired
     );
 }
 
 #[test]
 fn a_token_login_from_a_stale_session_is_just_as_stale() {
-    let f = registered();
+    let f = Fixture::registered();
     let (token, _) = signed_in(&f);
     f.advance(f.config.freshness_ms + 1000);
     let s = f.sesame();
@@ -57,7 +44,7 @@ fn a_token_login_from_a_stale_session_is_just_as_stale() {
     assert_eq!(s.fresh_until(&login).unwrap(), None);
     // ...so the bearer token can plant no factor.
     assert_eq!(
-        code_of(s.start_totp(&login)),
+        error_code(s.start_totp(&login)),
         ErrorCode::ReauthenticationRequired
     );
     // Refreshing never makes it fresher either.
@@ -69,7 +56,7 @@ fn a_token_login_from_a_stale_session_is_just_as_stale() {
 
 #[test]
 fn a_token_login_from_a_reverified_session_inherits_that_freshness() {
-    let f = registered();
+    let f = Fixture::registered();
     let (token, session) = signed_in(&f);
     f.advance(f.config.freshness_ms + 1000);
     let s = f.sesame();
@@ -85,7 +72,7 @@ fn a_token_login_from_a_reverified_session_inherits_that_freshness() {
 
 #[test]
 fn verify_refreshes_the_calling_login_only() {
-    let f = registered();
+    let f = Fixture::registered();
     let (_, a) = signed_in(&f);
     let (_, b) = signed_in(&f);
     f.advance(f.config.freshness_ms + 1000);
@@ -97,7 +84,7 @@ fn verify_refreshes_the_calling_login_only() {
     // A password re-entry is not a passkey verification.
     assert!(!s.verified_with_passkey_recently(&a).unwrap());
     assert_eq!(
-        code_of(s.verify_password(&b, "not the password", &ClientInfo::default())),
+        error_code(s.verify_password(&b, "not the password", &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(s.fresh_until(&b).unwrap(), None);
@@ -105,22 +92,22 @@ fn verify_refreshes_the_calling_login_only() {
 
 #[test]
 fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
-    let f = registered();
+    let f = Fixture::registered();
     let (_, info) = signed_in(&f);
     let s = f.sesame();
     for _ in 0..f.config.lockout_threshold {
         assert_eq!(
-            code_of(s.verify_password(&info, "not the password", &ClientInfo::default())),
+            error_code(s.verify_password(&info, "not the password", &ClientInfo::default())),
             ErrorCode::InvalidCredentials
         );
     }
     // Locked: the right password is refused everywhere, with the wrong password's answer.
     assert_eq!(
-        code_of(s.verify_password(&info, PW, &ClientInfo::default())),
+        error_code(s.verify_password(&info, PW, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        code_of(s.login(EMAIL, PW, &ClientInfo::default())),
+        error_code(s.login(EMAIL, PW, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     // Each refused right password counted too; once the lock has run out, it works.
@@ -130,7 +117,7 @@ fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
 
 #[test]
 fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
-    let f = registered();
+    let f = Fixture::registered();
     let (token, _) = signed_in(&f);
     let s = f.sesame();
     let client = ClientInfo {
@@ -139,23 +126,23 @@ fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
     };
     for _ in 0..f.config.lockout_threshold {
         assert_eq!(
-            code_of(s.change_password(&token, "not the password", "difference engine", &client)),
+            error_code(s.change_password(&token, "not the password", "difference engine", &client)),
             ErrorCode::InvalidCredentials
         );
     }
     assert_eq!(
-        code_of(s.change_password(&token, PW, "difference engine", &client)),
+        error_code(s.change_password(&token, PW, "difference engine", &client)),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        code_of(s.login(EMAIL, PW, &ClientInfo::default())),
+        error_code(s.login(EMAIL, PW, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     // The per-account throttle counts these checks as sign-in attempts too.
     let limit = f.config.throttle.login_per_account as u32;
     let mut throttled = false;
     for _ in f.config.lockout_threshold + 1..=limit + 1 {
-        if code_of(s.change_password(&token, "not the password", "difference engine", &client))
+        if error_code(s.change_password(&token, "not the password", "difference engine", &client))
             == ErrorCode::RateLimited
         {
             throttled = true;
@@ -166,7 +153,7 @@ fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
 
 #[test]
 fn a_token_login_from_a_session_ends_with_the_session() {
-    let f = registered();
+    let f = Fixture::registered();
     let s = f.sesame();
     // Sign-out.
     let (token, _) = signed_in(&f);
@@ -176,11 +163,11 @@ fn a_token_login_from_a_session_ends_with_the_session() {
     s.validate_access_token(&pair.access_token).unwrap();
     s.logout(&token).unwrap();
     assert_eq!(
-        code_of(s.validate_access_token(&pair.access_token)),
+        error_code(s.validate_access_token(&pair.access_token)),
         ErrorCode::Unauthenticated
     );
     assert_eq!(
-        code_of(s.refresh_tokens(&pair.refresh_token)),
+        error_code(s.refresh_tokens(&pair.refresh_token)),
         ErrorCode::Unauthenticated
     );
     // Idle expiry of the session.
@@ -190,7 +177,7 @@ fn a_token_login_from_a_session_ends_with_the_session() {
         .unwrap();
     f.advance(f.config.session_idle_ms);
     assert_eq!(
-        code_of(s.refresh_tokens(&pair.refresh_token)),
+        error_code(s.refresh_tokens(&pair.refresh_token)),
         ErrorCode::Unauthenticated
     );
     // A password login's tokens have no session to end with.
@@ -200,7 +187,7 @@ fn a_token_login_from_a_session_ends_with_the_session() {
 
 #[test]
 fn a_token_login_never_outlives_its_session() {
-    let f = registered();
+    let f = Fixture::registered();
     let (token, session) = signed_in(&f);
     let pair = f
         .sesame()

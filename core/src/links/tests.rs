@@ -2,15 +2,6 @@ use super::*;
 use crate::sessions::ClientInfo;
 use crate::testing::Fixture;
 
-/// A fixture where ada has registered.
-fn registered() -> Fixture {
-    let f = Fixture::new();
-    f.sesame()
-        .register("ada@example.com", "analytical engine", None)
-        .unwrap();
-    f
-}
-
 fn last_mail(f: &Fixture) -> Mail {
     f.env.outbox.lock().unwrap().last().cloned().unwrap()
 }
@@ -30,7 +21,7 @@ fn token_in(mail: &Mail) -> String {
 
 #[test]
 fn registration_mails_a_working_confirmation_link() {
-    let f = registered();
+    let f = Fixture::registered();
     let mail = last_mail(&f);
     assert_eq!(mail.to, "ada@example.com");
     assert!(mail.text.contains("http://127.0.0.1:8080/confirm?token="));
@@ -43,7 +34,7 @@ fn registration_mails_a_working_confirmation_link() {
 
 #[test]
 fn registering_a_taken_address_mails_its_owner() {
-    let f = registered();
+    let f = Fixture::registered();
     f.sesame()
         .register("ada@example.com", "someone else entirely", None)
         .unwrap();
@@ -55,7 +46,7 @@ fn registering_a_taken_address_mails_its_owner() {
 
 #[test]
 fn confirmation_links_expire_and_cannot_be_forged() {
-    let f = registered();
+    let f = Fixture::registered();
     let token = token_in(&last_mail(&f));
     let code = |r: Result<User>| crate::AuthError::from(r.unwrap_err()).code;
     let mut forged = token.clone();
@@ -79,7 +70,7 @@ fn confirmation_links_expire_and_cannot_be_forged() {
 
 #[test]
 fn reset_works_once_ends_sessions_and_answers_alike_for_unknown_addresses() {
-    let f = registered();
+    let f = Fixture::registered();
     let c = ClientInfo::default();
     let session = f
         .sesame()
@@ -123,7 +114,7 @@ fn reset_works_once_ends_sessions_and_answers_alike_for_unknown_addresses() {
 
 #[test]
 fn reset_links_expire() {
-    let f = registered();
+    let f = Fixture::registered();
     f.sesame().request_reset("ada@example.com").unwrap();
     let token = token_in(&last_mail(&f));
     f.env
@@ -137,7 +128,7 @@ fn reset_links_expire() {
 
 #[test]
 fn tokens_of_one_purpose_do_not_work_for_the_other() {
-    let f = registered();
+    let f = Fixture::registered();
     let confirm = token_in(&last_mail(&f));
     let err = f
         .sesame()

@@ -2,15 +2,6 @@ use super::*;
 use crate::store::Store;
 use crate::testing::Fixture;
 
-/// A fixture where ada has registered.
-fn registered() -> Fixture {
-    let f = Fixture::new();
-    f.sesame()
-        .register("ada@example.com", "analytical engine", None)
-        .unwrap();
-    f
-}
-
 fn login(f: &Fixture) -> IssuedSession {
     f.sesame()
         .login(
@@ -23,7 +14,7 @@ fn login(f: &Fixture) -> IssuedSession {
 
 #[test]
 fn only_the_token_hash_is_stored() {
-    let f = registered();
+    let f = Fixture::registered();
     let session = login(&f);
     let keys: Vec<String> = f
         .store
@@ -42,7 +33,7 @@ fn only_the_token_hash_is_stored() {
 
 #[test]
 fn every_login_gets_a_fresh_token() {
-    let f = registered();
+    let f = Fixture::registered();
     let a = login(&f);
     let b = login(&f);
     assert_ne!(a.token.expose(), b.token.expose());
@@ -52,7 +43,7 @@ fn every_login_gets_a_fresh_token() {
 
 #[test]
 fn idle_expiry_and_touch() {
-    let f = registered();
+    let f = Fixture::registered();
     let s = login(&f);
     let idle = f.config.session_idle_ms;
     // Active use keeps the session alive past one idle period.
@@ -70,7 +61,7 @@ fn idle_expiry_and_touch() {
 
 #[test]
 fn absolute_expiry_ends_even_an_active_session() {
-    let f = registered();
+    let f = Fixture::registered();
     let s = login(&f);
     let step = f.config.session_idle_ms / 2;
     let mut elapsed = 0;
@@ -85,7 +76,7 @@ fn absolute_expiry_ends_even_an_active_session() {
 
 #[test]
 fn logout_ends_the_session_and_is_idempotent() {
-    let f = registered();
+    let f = Fixture::registered();
     let s = login(&f);
     f.sesame().logout(s.token.expose()).unwrap();
     assert!(f.sesame().validate_session(s.token.expose()).is_err());
@@ -96,7 +87,7 @@ fn logout_ends_the_session_and_is_idempotent() {
 
 #[test]
 fn forged_and_malformed_tokens_are_unauthenticated() {
-    let f = registered();
+    let f = Fixture::registered();
     let _real = login(&f);
     for forged in ["", "abc", &"A".repeat(43), &"!".repeat(43), &"A".repeat(44)] {
         let err = f.sesame().validate_session(forged).unwrap_err();
@@ -109,7 +100,7 @@ fn forged_and_malformed_tokens_are_unauthenticated() {
 
 #[test]
 fn wrong_password_unknown_user_and_disabled_give_one_answer() {
-    let f = registered();
+    let f = Fixture::registered();
     let s = f.sesame();
     let c = ClientInfo::default();
     let wrong = crate::AuthError::from(

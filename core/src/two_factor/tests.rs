@@ -7,15 +7,11 @@ use crate::env::Env;
 use crate::records::{self, recovery_codes_key, totp_enrolment_key, totp_key};
 use crate::sessions::{ClientInfo, IssuedSession};
 use crate::store::Store;
-use crate::testing::Fixture;
-
-const EMAIL: &str = "ada@example.com";
-const PW: &str = "analytical engine";
+use crate::testing::{ADA_EMAIL as EMAIL, ADA_PASSWORD as PW, Fixture, error_code};
 
 /// A fixture where ada has registered; returns her user.
 fn registered() -> (Fixture, User) {
-    let f = Fixture::new();
-    f.sesame().register(EMAIL, PW, None).unwrap();
+    let f = Fixture::registered();
     let user = f.sesame().list_users(None, 1).unwrap().remove(0);
     (f, user)
 }
@@ -72,10 +68,6 @@ fn with_recovery(f: &Fixture, p: &PendingLogin, code: &str) -> Result<IssuedSess
         .complete_recovery(p.token.expose(), code, &ClientInfo::default())
 }
 
-fn code_of(result: Result<impl std::fmt::Debug>) -> ErrorCode {
-    crate::AuthError::from(&result.unwrap_err()).code
-}
-
 #[test]
 fn enrolment_shows_uri_and_qr_and_needs_a_valid_code() {
     let (f, user) = registered();
@@ -98,18 +90,18 @@ fn enrolment_shows_uri_and_qr_and_needs_a_valid_code() {
     // Unconfirmed: not yet required.
     assert!(!required(&s, &user).unwrap());
     assert_eq!(
-        code_of(s.confirm_totp(&f.fresh_login(&user), "000000")),
+        error_code(s.confirm_totp(&f.fresh_login(&user), "000000")),
         ErrorCode::InvalidCode
     );
     assert_eq!(
-        code_of(s.confirm_totp(&f.fresh_login(&user), "12ab56")),
+        error_code(s.confirm_totp(&f.fresh_login(&user), "12ab56")),
         ErrorCode::InvalidRequest
     );
     s.confirm_totp(&f.fresh_login(&user), &code(&f, &user, 0))
         .unwrap();
     assert!(required(&s, &user).unwrap());
     assert_eq!(
-        code_of(s.start_totp(&f.fresh_login(&user))),
+        error_code(s.start_totp(&f.fresh_login(&user))),
         ErrorCode::AlreadyExists
     );
     assert_eq!(
@@ -127,19 +119,19 @@ fn password_alone_gives_no_session() {
     let (f, _) = enrolled();
     let s = f.sesame();
     assert_eq!(
-        code_of(s.login(EMAIL, PW, &ClientInfo::default())),
+        error_code(s.login(EMAIL, PW, &ClientInfo::default())),
         ErrorCode::SecondFactorRequired
     );
     let p = pending(&f);
     assert_eq!(p.methods, [Method::Totp]);
     // The pending token is not a session anywhere.
     assert_eq!(
-        code_of(s.validate_session(p.token.expose())),
+        error_code(s.validate_session(p.token.expose())),
         ErrorCode::Unauthenticated
     );
     // A wrong password still fails as before, without revealing two-factor.
     assert_eq!(
-        code_of(s.begin_login(EMAIL, "wrong password!", &ClientInfo::default())),
+        error_code(s.begin_login(EMAIL, "wrong password!", &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
 }
@@ -157,7 +149,7 @@ fn a_valid_code_completes_once_with_a_fresh_session() {
     // The pending state is used up.
     f.advance(totp::PERIOD_SECS * 1000);
     assert_eq!(
-        code_of(with_totp(&f, &p, &code(&f, &user, 0))),
+        error_code(with_totp(&f, &p, &code(&f, &user, 0))),
         ErrorCode::Unauthenticated
     );
 }
@@ -168,10 +160,13 @@ fn a_code_is_accepted_at_most_once() {
     let now = code(&f, &user, 0);
     with_totp(&f, &pending(&f), &now).unwrap();
     let again = pending(&f);
-    assert_eq!(code_of(with_totp(&f, &again, &now)), ErrorCode::InvalidCode);
+    assert_eq!(
+        error_code(with_totp(&f, &again, &now)),
+        ErrorCode::InvalidCode
+    );
     // Nor an older step once a later one was used.
     assert_eq!(
-        code_of(with_totp(&f, &again, &code(&f, &user, -1))),
+        error_code(with_totp(&f, &again, &code(&f, &user, -1))),
         ErrorCode::InvalidCode
     );
     // The confirming code of enrolment was recorded as used too.
@@ -181,7 +176,7 @@ fn a_code_is_accepted_at_most_once() {
     let first = code(&f, &user, 0);
     s.confirm_totp(&f.fresh_login(&user), &first).unwrap();
     assert_eq!(
-        code_of(with_totp(&f, &pending(&f), &first)),
+        error_code(with_totp(&f, &pending(&f), &first)),
         ErrorCode::InvalidCode
     );
 }
@@ -207,13 +202,16 @@ fn attempts_are_limited_per_pending_sign_in() {
         "000000"
     };
     for _ in 0..f.config.two_factor.max_attempts - 1 {
-        assert_eq!(code_of(with_totp(&f, &p, wrong)), ErrorCode::InvalidCode);
+        assert_eq!(error_code(with_totp(&f, &p, wrong)), ErrorCode::InvalidCode);
     }
     // Malformed codes count too.
-    assert_eq!(code_of(with_totp(&f, &p, "abc")), ErrorCode::InvalidRequest);
+    assert_eq!(
+        error_code(with_totp(&f, &p, "abc")),
+        ErrorCode::InvalidRequest
+    );
     // The pending sign-in is gone: even the right code no longer helps.
     assert_eq!(
-        code_of(with_totp(&f, &p, &code(&f, &user, 0))),
+        error_code(with_totp(&f, &p, &code(&f, &user, 0))),
         ErrorCode::Unauthenticated
     );
 }
@@ -224,7 +222,7 @@ fn pending_sign_in_expires() {
     let p = pending(&f);
     f.advance(f.config.two_factor.pending_ms);
     assert_eq!(
-        code_of(with_totp(&f, &p, &code(&f, &user, 0))),
+        error_code(with_totp(&f, &p, &code(&f, &user, 0))),
         ErrorCode::Unauthenticated
     );
 }
@@ -272,16 +270,16 @@ fn recovery_codes_work_once_and_regeneration_replaces_them() {
     assert_eq!(s.recovery_codes_left(&user.id).unwrap(), 9);
     let p = pending(&f);
     assert_eq!(
-        code_of(with_recovery(&f, &p, &codes.0[0])),
+        error_code(with_recovery(&f, &p, &codes.0[0])),
         ErrorCode::InvalidCode
     );
     assert_eq!(
-        code_of(with_recovery(&f, &p, "not a code")),
+        error_code(with_recovery(&f, &p, "not a code")),
         ErrorCode::InvalidRequest
     );
     let fresh = s.generate_recovery_codes(&f.fresh_login(&user)).unwrap();
     assert_eq!(
-        code_of(with_recovery(&f, &p, &codes.0[1])),
+        error_code(with_recovery(&f, &p, &codes.0[1])),
         ErrorCode::InvalidCode,
         "the old set is void"
     );
@@ -328,7 +326,7 @@ fn racing_requests_with_one_recovery_code_give_one_session() {
 fn recovery_codes_need_two_factor_on() {
     let (f, user) = registered();
     assert_eq!(
-        code_of(f.sesame().generate_recovery_codes(&f.fresh_login(&user))),
+        error_code(f.sesame().generate_recovery_codes(&f.fresh_login(&user))),
         ErrorCode::InvalidRequest
     );
 }
@@ -339,7 +337,7 @@ fn disabling_needs_the_password_or_a_code() {
     let s = f.sesame();
     s.generate_recovery_codes(&f.fresh_login(&user)).unwrap();
     assert_eq!(
-        code_of(s.disable_two_factor(
+        error_code(s.disable_two_factor(
             &f.fresh_login(&user),
             Reauth::Password("wrong password!"),
             &ClientInfo::default()
@@ -347,7 +345,7 @@ fn disabling_needs_the_password_or_a_code() {
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        code_of(s.disable_two_factor(
+        error_code(s.disable_two_factor(
             &f.fresh_login(&user),
             Reauth::Code("000000x"),
             &ClientInfo::default()
@@ -367,7 +365,7 @@ fn disabling_needs_the_password_or_a_code() {
         LoginOutcome::SignedIn(_)
     ));
     assert_eq!(
-        code_of(s.disable_two_factor(
+        error_code(s.disable_two_factor(
             &f.fresh_login(&user),
             Reauth::Password(PW),
             &ClientInfo::default()
@@ -415,7 +413,7 @@ fn sha256_and_eight_digits_are_configurable() {
     let eight = code(&f, &user, 0);
     assert_eq!(eight.len(), 8);
     assert_eq!(
-        code_of(f.sesame().confirm_totp(&f.fresh_login(&user), &eight[..6])),
+        error_code(f.sesame().confirm_totp(&f.fresh_login(&user), &eight[..6])),
         ErrorCode::InvalidRequest
     );
     f.sesame()
@@ -469,7 +467,7 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
         } else {
             "000000"
         };
-        code_of(with_totp(&f, &p, wrong))
+        error_code(with_totp(&f, &p, wrong))
     };
     // Spread over two pending sign-ins: a fresh password step does not reset the count.
     let first = pending(&f);
@@ -481,7 +479,7 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
     // Threshold reached: locked, and the right code is not even looked at.
     let right = code(&f, &user, 0);
     assert_eq!(
-        code_of(with_totp(&f, &second, &right)),
+        error_code(with_totp(&f, &second, &right)),
         ErrorCode::RateLimited
     );
     // After the base lock, one more failure locks for twice as long.
@@ -490,7 +488,7 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
     assert_eq!(wrong(&third), ErrorCode::InvalidCode);
     f.advance(f.config.lockout_base_ms);
     assert_eq!(
-        code_of(with_totp(&f, &third, &code(&f, &user, 0))),
+        error_code(with_totp(&f, &third, &code(&f, &user, 0))),
         ErrorCode::RateLimited
     );
     f.advance(f.config.lockout_base_ms);
@@ -514,7 +512,7 @@ fn guessing_codes_to_turn_two_factor_off_meets_the_same_lock() {
     };
     for _ in 0..f.config.lockout_threshold {
         assert_eq!(
-            code_of(s.disable_two_factor(
+            error_code(s.disable_two_factor(
                 &f.fresh_login(&user),
                 Reauth::Code(wrong),
                 &ClientInfo::default()
@@ -523,7 +521,7 @@ fn guessing_codes_to_turn_two_factor_off_meets_the_same_lock() {
         );
     }
     assert_eq!(
-        code_of(s.disable_two_factor(
+        error_code(s.disable_two_factor(
             &f.fresh_login(&user),
             Reauth::Code(&right),
             &ClientInfo::default()
@@ -561,7 +559,7 @@ fn parallel_wrong_codes_are_counted_before_any_is_checked() {
     );
     // And the pending sign-in is over.
     assert_eq!(
-        code_of(f.sesame().pending_methods(p.token.expose())),
+        error_code(f.sesame().pending_methods(p.token.expose())),
         ErrorCode::Unauthenticated
     );
 }
@@ -600,7 +598,7 @@ fn a_code_turns_two_factor_off_only_from_a_fresh_login() {
     let stale = f.fresh_login(&user);
     f.advance(f.config.freshness_ms);
     assert_eq!(
-        code_of(s.disable_two_factor(
+        error_code(s.disable_two_factor(
             &stale,
             Reauth::Code(&code(&f, &user, 0)),
             &ClientInfo::default()
