@@ -239,7 +239,7 @@ fn racing_requests_with_one_code_give_one_session() {
         for p in &tokens {
             let (f, now, successes) = (&f, &now, &successes);
             scope.spawn(move || {
-                if with_totp(&f, &p, now).is_ok() {
+                if with_totp(f, p, now).is_ok() {
                     successes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
             });
@@ -312,7 +312,7 @@ fn racing_requests_with_one_recovery_code_give_one_session() {
         for p in &tokens {
             let (f, c, successes) = (&f, codes.0[3].as_str(), &successes);
             scope.spawn(move || {
-                if with_recovery(&f, &p, c).is_ok() {
+                if with_recovery(f, p, c).is_ok() {
                     successes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
             });
@@ -467,7 +467,7 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
         } else {
             "000000"
         };
-        error_code(with_totp(&f, &p, wrong))
+        error_code(with_totp(&f, p, wrong))
     };
     // Spread over two pending sign-ins: a fresh password step does not reset the count.
     let first = pending(&f);
