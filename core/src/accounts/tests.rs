@@ -70,10 +70,8 @@ fn register_then_authenticate() {
 
 #[test]
 fn registering_a_taken_email_answers_like_a_new_one_and_changes_nothing() {
-    let f = Fixture::new();
+    let f = Fixture::registered();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
     s.register("ADA@example.com", "someone else's pw", None)
         .unwrap();
     assert!(sign_in(&s, "ada@example.com", "analytical engine").is_ok());
@@ -152,10 +150,7 @@ fn disabled_accounts_fail_like_wrong_passwords() {
 
 #[test]
 fn outdated_hashes_are_upgraded_at_login() {
-    let f = Fixture::new();
-    let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
+    let f = Fixture::registered();
     let mut stronger = f.config.clone();
     stronger.argon2.m_kib = 128;
     let s2 = Sesame::new(&f.store, &f.env, &stronger).unwrap();
@@ -192,10 +187,8 @@ fn get_user_record(f: &Fixture, id: &str) -> UserRecord {
 
 #[test]
 fn tracking_records_each_sign_in() {
-    let f = Fixture::new();
+    let f = Fixture::registered();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
     let first = ClientInfo {
         address: Some("192.0.2.1".into()),
         user_agent: None,
@@ -220,10 +213,8 @@ fn tracking_records_each_sign_in() {
 
 #[test]
 fn lockout_after_threshold_with_exponential_back_off() {
-    let f = Fixture::new();
+    let f = Fixture::registered();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
     let c = ClientInfo::default();
     let threshold = f.config.lockout_threshold;
     for _ in 0..threshold {
@@ -263,10 +254,8 @@ fn lockout_after_threshold_with_exponential_back_off() {
 
 #[test]
 fn lock_never_exceeds_the_maximum() {
-    let f = Fixture::new();
+    let f = Fixture::registered();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
     let c = ClientInfo::default();
     for _ in 0..80 {
         let _ = s.authenticate("ada@example.com", "wrong wrong", &c);
@@ -278,10 +267,7 @@ fn lock_never_exceeds_the_maximum() {
 
 #[test]
 fn concurrent_sign_ins_all_count() {
-    let f = Fixture::new();
-    f.sesame()
-        .register("ada@example.com", "analytical engine", None)
-        .unwrap();
+    let f = Fixture::registered();
     std::thread::scope(|scope| {
         for _ in 0..8 {
             scope.spawn(|| {
@@ -362,11 +348,9 @@ fn imported_users_sign_in_with_their_old_password_and_are_rehashed() {
 
 #[test]
 fn account_events_are_recorded_and_handed_to_the_host() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::registered();
     f.config.lockout_threshold = 2;
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
     let c = ClientInfo {
         address: Some("192.0.2.9".into()),
         user_agent: None,
@@ -466,10 +450,7 @@ impl crate::testing::TestHashing for Racing<'_> {
 
 #[test]
 fn failures_written_while_the_right_password_is_hashed_still_refuse_it() {
-    let f = Fixture::new();
-    f.sesame()
-        .register("ada@example.com", "analytical engine", None)
-        .unwrap();
+    let f = Fixture::registered();
     // The parallel guesser's failures land while the right password is being checked.
     let guesser = f.sesame();
     let racing = crate::testing::HashingHost::new(Racing {
