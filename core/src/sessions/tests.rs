@@ -1,14 +1,10 @@
 use super::*;
 use crate::store::Store;
-use crate::testing::Fixture;
+use crate::testing::{ADA_EMAIL, ADA_PASSWORD, Fixture};
 
 fn login(f: &Fixture) -> IssuedSession {
     f.sesame()
-        .login(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
+        .login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
         .unwrap()
 }
 

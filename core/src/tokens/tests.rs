@@ -8,16 +8,16 @@ use crate::error::ErrorCode;
 use crate::events::EventKind;
 use crate::sessions::ClientInfo;
 use crate::store::Store;
-use crate::testing::{Fixture, error_code};
+use crate::testing::{ADA_EMAIL, ADA_PASSWORD, Fixture, error_code};
+
+/// Tokens for ada's password.
+fn try_issue(f: &Fixture) -> Result<TokenPair> {
+    f.sesame()
+        .issue_tokens(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
+}
 
 fn issue(f: &Fixture) -> TokenPair {
-    f.sesame()
-        .issue_tokens(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
-        .unwrap()
+    try_issue(f).unwrap()
 }
 
 /// Re-signs `header`/`claims` JSON with `key`, for forging tests.
@@ -329,15 +329,5 @@ fn disabling_the_account_revokes_tokens() {
     );
     assert!(f.sesame().refresh_tokens(&pair.refresh_token).is_err());
     f.sesame().set_active("ada@example.com", true).unwrap();
-    assert!(issue_ok(&f));
-}
-
-fn issue_ok(f: &Fixture) -> bool {
-    f.sesame()
-        .issue_tokens(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
-        .is_ok()
+    assert!(try_issue(&f).is_ok());
 }

@@ -62,6 +62,14 @@ fn with_totp(f: &Fixture, p: &PendingLogin, code: &str) -> Result<IssuedSession>
         .complete_totp(p.token.expose(), code, &ClientInfo::default())
 }
 
+/// Asserts that the pending sign-in `p` is over: even the right code is refused.
+fn assert_pending_is_over(f: &Fixture, user: &User, p: &PendingLogin) {
+    assert_eq!(
+        error_code(with_totp(f, p, &code(f, user, 0))),
+        ErrorCode::Unauthenticated
+    );
+}
+
 /// Finishes the pending sign-in `p` with a recovery code.
 fn with_recovery(f: &Fixture, p: &PendingLogin, code: &str) -> Result<IssuedSession> {
     f.sesame()
@@ -148,10 +156,7 @@ fn a_valid_code_completes_once_with_a_fresh_session() {
     );
     // The pending state is used up.
     f.advance(totp::PERIOD_SECS * 1000);
-    assert_eq!(
-        error_code(with_totp(&f, &p, &code(&f, &user, 0))),
-        ErrorCode::Unauthenticated
-    );
+    assert_pending_is_over(&f, &user, &p);
 }
 
 #[test]
@@ -210,10 +215,7 @@ fn attempts_are_limited_per_pending_sign_in() {
         ErrorCode::InvalidRequest
     );
     // The pending sign-in is gone: even the right code no longer helps.
-    assert_eq!(
-        error_code(with_totp(&f, &p, &code(&f, &user, 0))),
-        ErrorCode::Unauthenticated
-    );
+    assert_pending_is_over(&f, &user, &p);
 }
 
 #[test]
@@ -221,10 +223,7 @@ fn pending_sign_in_expires() {
     let (f, user) = enrolled();
     let p = pending(&f);
     f.advance(f.config.two_factor.pending_ms);
-    assert_eq!(
-        error_code(with_totp(&f, &p, &code(&f, &user, 0))),
-        ErrorCode::Unauthenticated
-    );
+    assert_pending_is_over(&f, &user, &p);
 }
 
 #[test]
