@@ -28,6 +28,15 @@ fn email_validation() {
     assert!(Email::parse(&long).is_err());
 }
 
+/// A fixture where ada has registered with the username `ada` too.
+fn registered_with_username() -> Fixture {
+    let f = Fixture::new();
+    f.sesame()
+        .register("ada@example.com", "analytical engine", Some("ada"))
+        .unwrap();
+    f
+}
+
 /// Checks a password through [`Sesame::authenticate`] from a client that says nothing about
 /// itself.
 fn sign_in(s: &Sesame<'_>, identity: &str, password: &str) -> Result<UserRecord> {
@@ -51,10 +60,8 @@ fn username_validation() {
 
 #[test]
 fn register_then_authenticate() {
-    let f = Fixture::new();
+    let f = registered_with_username();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", Some("ada"))
-        .unwrap();
     let by_email = sign_in(&s, "ADA@example.com", "analytical engine").unwrap();
     let by_name = sign_in(&s, "Ada", "analytical engine").unwrap();
     assert_eq!(by_email.id, by_name.id);
@@ -398,10 +405,8 @@ fn account_events_are_recorded_and_handed_to_the_host() {
 
 #[test]
 fn registering_a_taken_username_answers_like_any_registration_and_mails_the_registrant() {
-    let f = Fixture::new();
+    let f = registered_with_username();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", Some("ada"))
-        .unwrap();
     // Same answer as a new account; nothing is created; the registrant hears by mail.
     s.register("grace@example.com", "cobol compiler", Some("Ada"))
         .unwrap();
@@ -487,10 +492,8 @@ fn failures_written_while_the_right_password_is_hashed_still_refuse_it() {
 
 #[test]
 fn every_spelling_of_an_identity_shares_one_throttle_count() {
-    let f = Fixture::new();
+    let f = registered_with_username();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", Some("ada"))
-        .unwrap();
     let limit = f.config.throttle.login_per_account;
     // Fullwidth and upper-case spellings reach the same account, so they count together.
     let spellings = [

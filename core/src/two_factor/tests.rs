@@ -70,6 +70,12 @@ fn assert_pending_is_over(f: &Fixture, user: &User, p: &PendingLogin) {
     );
 }
 
+/// Turns two-factor off for `user` from a fresh login, with `proof`.
+fn disable(f: &Fixture, user: &User, proof: Reauth<'_>) -> Result<()> {
+    f.sesame()
+        .disable_two_factor(&f.fresh_login(user), proof, &ClientInfo::default())
+}
+
 /// Finishes the pending sign-in `p` with a recovery code.
 fn with_recovery(f: &Fixture, p: &PendingLogin, code: &str) -> Result<IssuedSession> {
     f.sesame()
@@ -336,27 +342,14 @@ fn disabling_needs_the_password_or_a_code() {
     let s = f.sesame();
     s.generate_recovery_codes(&f.fresh_login(&user)).unwrap();
     assert_eq!(
-        error_code(s.disable_two_factor(
-            &f.fresh_login(&user),
-            Reauth::Password("wrong password!"),
-            &ClientInfo::default()
-        )),
+        error_code(disable(&f, &user, Reauth::Password("wrong password!"))),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        error_code(s.disable_two_factor(
-            &f.fresh_login(&user),
-            Reauth::Code("000000x"),
-            &ClientInfo::default()
-        )),
+        error_code(disable(&f, &user, Reauth::Code("000000x"))),
         ErrorCode::InvalidRequest
     );
-    s.disable_two_factor(
-        &f.fresh_login(&user),
-        Reauth::Code(&code(&f, &user, 0)),
-        &ClientInfo::default(),
-    )
-    .unwrap();
+    disable(&f, &user, Reauth::Code(&code(&f, &user, 0))).unwrap();
     assert!(!required(&s, &user).unwrap());
     assert_eq!(s.recovery_codes_left(&user.id).unwrap(), 0);
     assert!(matches!(
@@ -364,23 +357,14 @@ fn disabling_needs_the_password_or_a_code() {
         LoginOutcome::SignedIn(_)
     ));
     assert_eq!(
-        error_code(s.disable_two_factor(
-            &f.fresh_login(&user),
-            Reauth::Password(PW),
-            &ClientInfo::default()
-        )),
+        error_code(disable(&f, &user, Reauth::Password(PW))),
         ErrorCode::NotFound
     );
     // And with the password.
     s.start_totp(&f.fresh_login(&user)).unwrap();
     s.confirm_totp(&f.fresh_login(&user), &code(&f, &user, 0))
         .unwrap();
-    s.disable_two_factor(
-        &f.fresh_login(&user),
-        Reauth::Password(PW),
-        &ClientInfo::default(),
-    )
-    .unwrap();
+    disable(&f, &user, Reauth::Password(PW)).unwrap();
     assert!(!required(&s, &user).unwrap());
 }
 
@@ -511,20 +495,12 @@ fn guessing_codes_to_turn_two_factor_off_meets_the_same_lock() {
     };
     for _ in 0..f.config.lockout_threshold {
         assert_eq!(
-            error_code(s.disable_two_factor(
-                &f.fresh_login(&user),
-                Reauth::Code(wrong),
-                &ClientInfo::default()
-            )),
+            error_code(disable(&f, &user, Reauth::Code(wrong))),
             ErrorCode::InvalidCode
         );
     }
     assert_eq!(
-        error_code(s.disable_two_factor(
-            &f.fresh_login(&user),
-            Reauth::Code(&right),
-            &ClientInfo::default()
-        )),
+        error_code(disable(&f, &user, Reauth::Code(&right))),
         ErrorCode::RateLimited
     );
     assert!(required(&s, &user).unwrap());
