@@ -13,8 +13,8 @@
 //! - TOTP follows RFC 6238 (SHA-1, 30 s, 6 digits by default; SHA-256/512 and 8 digits
 //!   configurable) with ±1 step of skew. A code is accepted at most once: the last used step
 //!   is stored with compare-and-swap, so two racing requests with one code give one success.
-//! - The TOTP secret is sealed at rest (see the `sealed` module) and never logged; it is shown once, at
-//!   enrolment, which a first valid code confirms.
+//! - The TOTP secret is sealed at rest (see the `sealed` module) and never logged; it is shown
+//!   once, at enrolment, which a first valid code confirms.
 //! - Recovery codes are random (80 bits each), shown once, stored only as keyed hashes, each
 //!   consumed by compare-and-swap so it works exactly once; generating a new set replaces the
 //!   old one.
