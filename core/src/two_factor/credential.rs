@@ -8,6 +8,7 @@ use crate::records::{self, CAS_ATTEMPTS, totp_key};
 use crate::store::StoreError;
 
 impl Sesame<'_> {
+    /// Whether the user has a confirmed TOTP credential.
     pub(super) fn totp_enabled(&self, user_id: &str) -> Result<bool> {
         Ok(self.store.get(&totp_key(user_id))?.is_some())
     }

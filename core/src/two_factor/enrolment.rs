@@ -3,9 +3,8 @@
 
 use zeroize::Zeroizing;
 
-use super::TotpRecord;
 use super::totp::{self, Algorithm, TotpCode, TotpSecret};
-use super::{invalid_code, sealed};
+use super::{TotpRecord, invalid_code, sealed};
 use crate::Sesame;
 use crate::accounts::User;
 use crate::error::{Error, ErrorCode, Result};

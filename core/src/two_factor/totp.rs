@@ -188,6 +188,17 @@ mod tests {
         assert_eq!(code_at(&secret, Algorithm::Sha1, 6, 9), "520489");
     }
 
+    /// A digit count no `u32` code can have (only an altered record holds one) yields no code
+    /// rather than a panic.
+    #[test]
+    fn impossible_digit_counts_give_no_code() {
+        let secret = TotpSecret::new(b"12345678901234567890".to_vec());
+        for digits in [0, 10, 300] {
+            assert_eq!(code_at(&secret, Algorithm::Sha1, digits, 1), "", "{digits}");
+        }
+        assert_eq!(code_at(&secret, Algorithm::Sha1, 9, 0).len(), 9);
+    }
+
     #[test]
     fn base32_matches_rfc_4648() {
         for (input, expected) in [
