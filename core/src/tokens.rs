@@ -15,6 +15,10 @@
 //! Ending every session of a user (log out everywhere, password change or reset, disabling the
 //! account) ends every family too.
 //!
+//! This module holds the stored records and what a login is while it lives (checking an access
+//! token against it, ending it); starting logins and issuing pairs is `issue`, rotation and
+//! reuse detection `refresh`, the JWT format and its offline verification `jwt`.
+//!
 //! WIT: `sesame:auth/tokens`.
 
 mod issue;

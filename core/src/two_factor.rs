@@ -19,6 +19,10 @@
 //!   consumed by compare-and-swap so it works exactly once; generating a new set replaces the
 //!   old one.
 //!
+//! This module holds the stored records and where a user stands; turning TOTP on and off is
+//! `enrolment`, checking a TOTP code `credential`, the second step of a sign-in `sign_in`,
+//! recovery codes [`recovery`], and the settings [`settings`].
+//!
 //! WIT: `sesame:auth/two-factor`.
 
 mod credential;
