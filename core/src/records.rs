@@ -173,6 +173,14 @@ pub(crate) fn throttle_key(scope: &str, subject_hash: &str, window: u64) -> Stri
     format!("throttle/{scope}/{subject_hash}/{window}")
 }
 
+// Events (`crate::events`).
+
+/// Key of an event: its time, zero-padded so keys sort by time, then a random nonce (hex) so
+/// events of one millisecond do not collide.
+pub(crate) fn event_key(at_ms: u64, nonce: &[u8]) -> String {
+    format!("event/{at_ms:016}-{}", hex::encode(nonce))
+}
+
 // Keys (`crate::keyring`).
 
 /// Key of the keyring record (there is one).
