@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 use crate::Sesame;
 use crate::env::random_array;
 use crate::error::{Error, ErrorCode, Result};
+use crate::records::{API_KEY_RECORD_PREFIX, api_key_key};
 
 /// An API key's public facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,7 +114,9 @@ impl Sesame<'_> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let page = self.store.scan("api-key/", after.as_deref(), 500)?;
+            let page = self
+                .store
+                .scan(API_KEY_RECORD_PREFIX, after.as_deref(), 500)?;
             let Some((last, _)) = page.last() else { break };
             after = Some(last.clone());
             for (key, entry) in &page {
@@ -179,15 +182,12 @@ fn valid_id(id: &str) -> bool {
     id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Key of an API key record.
-fn api_key_key(id: &str) -> String {
-    format!("api-key/{id}")
-}
-
 /// The codec of the stored API keys, for the fuzz targets.
 #[cfg(feature = "fuzzing")]
-pub(crate) const RECORD_CODEC: crate::records::Codec =
-    ("api-key/", crate::records::reencode::<ApiKeyRecord>);
+pub(crate) const RECORD_CODEC: crate::records::Codec = (
+    API_KEY_RECORD_PREFIX,
+    crate::records::reencode::<ApiKeyRecord>,
+);
 
 #[cfg(test)]
 mod tests {

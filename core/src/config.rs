@@ -8,7 +8,7 @@
 use crate::error::{Error, Result};
 use crate::settings::{Setting, SettingInfo, apply_section, boolean, number, seconds_as_ms, set};
 use crate::throttle::limits::ThrottleLimits;
-use crate::two_factor::TwoFactorConfig;
+use crate::two_factor::settings::{self as two_factor_settings, TwoFactorConfig};
 use crate::webauthn::settings::{self as webauthn_settings, WebAuthnConfig};
 
 pub use crate::hashing::Argon2Params;
@@ -252,62 +252,12 @@ const GENERAL: &[Setting<Config>] = &[
     },
 ];
 
-/// The two-factor settings.
-const TWO_FACTOR: &[Setting<TwoFactorConfig>] = &[
-    Setting {
-        name: "SESAME_TOTP_ALGORITHM",
-        default: "SHA1",
-        doc: "HMAC of new TOTP credentials: SHA1, SHA256 or SHA512",
-        apply: |c, name, v| {
-            c.totp_algorithm = crate::two_factor::totp::Algorithm::parse(v)
-                .ok_or_else(|| Error::Config(format!("{name} must be SHA1, SHA256 or SHA512")))?;
-            Ok(())
-        },
-    },
-    Setting {
-        name: "SESAME_TOTP_DIGITS",
-        default: "6",
-        doc: "digits of new TOTP credentials: 6 or 8",
-        apply: |c, name, v| set(&mut c.totp_digits, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_TOTP_ISSUER",
-        default: "Sesame",
-        doc: "issuer authenticator apps show next to the account",
-        apply: |c, _, v| set(&mut c.totp_issuer, Ok(v.to_owned())),
-    },
-    Setting {
-        name: "SESAME_RECOVERY_CODES",
-        default: "10",
-        doc: "recovery codes per generated set",
-        apply: |c, name, v| set(&mut c.recovery_codes, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_TWO_FACTOR_MAX_ATTEMPTS",
-        default: "5",
-        doc: "wrong second-factor codes one pending sign-in may try",
-        apply: |c, name, v| set(&mut c.max_attempts, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_TWO_FACTOR_PENDING_SECS",
-        default: "300",
-        doc: "how long a pending sign-in waits for its second factor, in seconds",
-        apply: |c, name, v| set(&mut c.pending_ms, seconds_as_ms(name, v)),
-    },
-    Setting {
-        name: "SESAME_TWO_FACTOR_ENROLMENT_SECS",
-        default: "900",
-        doc: "how long an unconfirmed TOTP enrolment is kept, in seconds",
-        apply: |c, name, v| set(&mut c.enrolment_ms, seconds_as_ms(name, v)),
-    },
-];
-
 /// Every `SESAME_*` variable core reads, with its default and what it sets.
 pub fn settings() -> impl Iterator<Item = SettingInfo> {
     GENERAL
         .iter()
         .map(Setting::describe)
-        .chain(TWO_FACTOR.iter().map(Setting::describe))
+        .chain(two_factor_settings::SETTINGS.iter().map(Setting::describe))
         .chain(webauthn_settings::SETTINGS.iter().map(Setting::describe))
 }
 
@@ -349,7 +299,11 @@ impl Config {
             .ok_or_else(|| Error::Config(format!("{SECRET_VARIABLE} is not set")))?;
         let mut config = Config::new(MasterSecret::from_base64url(SECRET_VARIABLE, secret)?);
         apply_section(&mut config, GENERAL, lookup)?;
-        apply_section(&mut config.two_factor, TWO_FACTOR, lookup)?;
+        apply_section(
+            &mut config.two_factor,
+            two_factor_settings::SETTINGS,
+            lookup,
+        )?;
         apply_section(&mut config.webauthn, webauthn_settings::SETTINGS, lookup)?;
         config.validate()?;
         Ok(config)

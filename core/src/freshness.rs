@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Sesame;
 use crate::error::{Error, ErrorCode, Result};
-use crate::records;
+use crate::records::{self, reauth_key};
 use crate::sessions::{ClientInfo, SessionInfo};
 
 /// How a login was re-verified.
@@ -43,10 +43,6 @@ struct ReauthRecord {
     /// Whether a passkey assertion carried user verification (PIN or biometric).
     #[serde(default)]
     user_verified: bool,
-}
-
-fn reauth_key(login_id: &str) -> String {
-    format!("reauth/{login_id}")
 }
 
 impl Sesame<'_> {
@@ -152,7 +148,7 @@ pub(crate) fn reauthentication_required() -> Error {
 /// The codecs of this module's stored records, for the fuzz targets.
 #[cfg(feature = "fuzzing")]
 pub(crate) const RECORD_CODECS: [records::Codec; 1] =
-    [("reauth/", records::reencode::<ReauthRecord>)];
+    [(records::REAUTH_PREFIX, records::reencode::<ReauthRecord>)];
 
 #[cfg(test)]
 mod tests;

@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 
 use crate::Sesame;
 use crate::error::{Error, Result};
-use crate::records::{self, CAS_ATTEMPTS};
+use crate::records::{self, CAS_ATTEMPTS, KEYRING_KEY};
 use crate::settings::MasterSecret;
 use crate::signer::Signer;
 
@@ -52,9 +52,6 @@ struct KeyringRecord {
     v: u32,
     generations: Vec<KeyGeneration>,
 }
-
-/// Key of the keyring record.
-const KEYRING_KEY: &str = "keyring";
 
 impl Sesame<'_> {
     /// The keyring as stored, or the implicit first generation when keys were never rotated.

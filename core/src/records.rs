@@ -3,30 +3,40 @@
 //! Values are JSON objects with a schema version field, so a later Sesame can read what an
 //! earlier one wrote. Keys:
 //!
-//! | key                               | value                                   |
-//! |-----------------------------------|-----------------------------------------|
-//! | `user/{id}`                       | [`crate::accounts::UserRecord`]         |
-//! | `email/{lower-cased email}`       | the user id (claims the email)          |
-//! | `username/{lower-cased username}` | the user id (claims the username)       |
-//! | `session/{sha256(token) hex}`     | [`crate::sessions::SessionRecord`]      |
-//! | `user-session/{id}/{sha256 hex}`  | empty; lists a user's sessions          |
-//! | `role/{name}`                     | [`crate::roles::Role`]                  |
-//! | `throttle/{scope}/{hash}/{window}`| attempt count in a window (expiring)    |
-//! | `shadow-failures/{hash}`          | failures naming no account (equal work) |
-//! | `event/{time}-{nonce}`            | [`crate::events::Event`], 90 days       |
-//! | `totp/{id}`                       | sealed TOTP credential, last used step  |
-//! | `totp-enrolment/{id}`             | unconfirmed TOTP credential (expiring)  |
-//! | `tf-pending/{sha256(token) hex}`  | pending sign-in awaiting a second factor|
-//! | `tf-failures/{id}`                | wrong second-factor codes in a row      |
-//! | `recovery/{id}`                   | tags of the unused recovery codes       |
-//! | `wan-ceremony/{sha256(token) hex}`| started WebAuthn ceremony (expiring)    |
-//! | `wan-cred/{credential id}`        | a WebAuthn credential and its owner     |
-//! | `wan-user-cred/{id}/{credential id}`| empty; lists a user's credentials     |
-//! | `wan-user/{id}`                   | the user's random WebAuthn user handle  |
-//! | `wan-handle/{handle}`             | the user id (claims the user handle)    |
+//! | key                                  | value                                    |
+//! |--------------------------------------|------------------------------------------|
+//! | `user/{id}`                          | [`crate::accounts::UserRecord`]          |
+//! | `email/{lower-cased email}`          | the user id (claims the email)           |
+//! | `username/{lower-cased username}`    | the user id (claims the username)        |
+//! | `shadow-failures/{hash}`             | failures naming no account (equal work)  |
+//! | `role/{name}`                        | [`crate::roles::Role`]                   |
+//! | `api-key/{id}`                       | an API key's hash, name and scopes       |
+//! | `reauth/{login id}`                  | a login's last re-verification (expiring)|
+//! | `throttle/{scope}/{hash}/{window}`   | attempt count in a window (expiring)     |
+//! | `keyring`                            | the key generations and their retirement |
+//! | `event/{time}-{nonce}`               | [`crate::events::Event`], 90 days        |
+//! | `totp/{id}`                          | sealed TOTP credential, last used step   |
+//! | `totp-enrolment/{id}`                | unconfirmed TOTP credential (expiring)   |
+//! | `tf-pending/{sha256(token) hex}`     | pending sign-in awaiting a second factor |
+//! | `tf-failures/{id}`                   | wrong second-factor codes in a row       |
+//! | `recovery/{id}`                      | tags of the unused recovery codes        |
+//! | `token-family/{id}`                  | a token login: its one valid refresh hash|
+//! | `user-token-family/{id}/{family id}` | empty; lists a user's token logins       |
+//! | `refresh/{sha256(token) hex}`        | the family a refresh token belongs to    |
+//! | `session/{sha256(token) hex}`        | [`crate::sessions::SessionRecord`]       |
+//! | `user-session/{id}/{sha256 hex}`     | empty; lists a user's sessions           |
+//! | `wan-ceremony/{sha256(token) hex}`   | started WebAuthn ceremony (expiring)     |
+//! | `wan-cred/{credential id}`           | a WebAuthn credential and its owner      |
+//! | `wan-user-cred/{id}/{credential id}` | empty; lists a user's credentials        |
+//! | `wan-user/{id}`                      | the user's random WebAuthn user handle   |
+//! | `wan-handle/{handle}`                | the user id (claims the user handle)     |
+//!
+//! Every key is built by a function (or named by a constant) of this module, so no two record
+//! kinds can come to share a prefix unnoticed.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -84,9 +94,44 @@ pub(crate) fn reencode<T: Serialize + DeserializeOwned>(bytes: &[u8]) -> Result<
 #[cfg(feature = "fuzzing")]
 pub(crate) type Codec = (&'static str, fn(&[u8]) -> Result<Vec<u8>>);
 
+// Prefixes named outside their key functions: by scans that list records, and by the fuzz
+// targets' record codecs.
+
+/// Prefix of user records, for listing them in id order.
+pub(crate) const USER_PREFIX: &str = "user/";
+
+/// Prefix of roles, for listing them.
+pub(crate) const ROLE_PREFIX: &str = "role/";
+
+/// Prefix of API key records, for listing them.
+pub(crate) const API_KEY_RECORD_PREFIX: &str = "api-key/";
+
+/// Prefix of re-verification records.
+pub(crate) const REAUTH_PREFIX: &str = "reauth/";
+
+/// Prefix of confirmed TOTP credentials.
+pub(crate) const TOTP_PREFIX: &str = "totp/";
+
+/// Prefix of pending sign-ins awaiting a second factor.
+pub(crate) const PENDING_SIGN_IN_PREFIX: &str = "tf-pending/";
+
+/// Prefix of the second-factor failure counts.
+pub(crate) const SECOND_FACTOR_FAILURES_PREFIX: &str = "tf-failures/";
+
+/// Prefix of recovery code sets.
+pub(crate) const RECOVERY_PREFIX: &str = "recovery/";
+
+/// Prefix of token families.
+pub(crate) const TOKEN_FAMILY_PREFIX: &str = "token-family/";
+
+/// Prefix of refresh token links.
+pub(crate) const REFRESH_PREFIX: &str = "refresh/";
+
+// Accounts (`crate::accounts`).
+
 /// Key of a user record.
 pub(crate) fn user_key(id: &str) -> String {
-    format!("user/{id}")
+    format!("{USER_PREFIX}{id}")
 }
 
 /// Key claiming an email address (already normalised).
@@ -99,9 +144,111 @@ pub(crate) fn username_key(normalised: &str) -> String {
     format!("username/{normalised}")
 }
 
+/// Key counting the failed sign-ins of an identity that names no account (`identity_hash`:
+/// hex of a truncated SHA-256 of the trimmed, lower-cased identity).
+pub(crate) fn shadow_failures_key(identity_hash: &str) -> String {
+    format!("shadow-failures/{identity_hash}")
+}
+
+// Roles (`crate::roles`).
+
 /// Key of a role.
 pub(crate) fn role_key(name: &str) -> String {
-    format!("role/{name}")
+    format!("{ROLE_PREFIX}{name}")
+}
+
+// API keys (`crate::api_keys`).
+
+/// Key of an API key record.
+pub(crate) fn api_key_key(id: &str) -> String {
+    format!("{API_KEY_RECORD_PREFIX}{id}")
+}
+
+// Re-verification (`crate::freshness`).
+
+/// Key of the last re-verification of a login.
+pub(crate) fn reauth_key(login_id: &str) -> String {
+    format!("{REAUTH_PREFIX}{login_id}")
+}
+
+// Throttling (`crate::throttle`).
+
+/// Key counting the attempts of one subject (`subject_hash`) in one scope and time window.
+pub(crate) fn throttle_key(scope: &str, subject_hash: &str, window: u64) -> String {
+    format!("throttle/{scope}/{subject_hash}/{window}")
+}
+
+// Events (`crate::events`).
+
+/// Key of an event: its time, zero-padded so keys sort by time, then a random nonce (hex) so
+/// events of one millisecond do not collide.
+pub(crate) fn event_key(at_ms: u64, nonce: &[u8]) -> String {
+    format!("event/{at_ms:016}-{}", hex::encode(nonce))
+}
+
+// Keys (`crate::keyring`).
+
+/// Key of the keyring record (there is one).
+pub(crate) const KEYRING_KEY: &str = "keyring";
+
+// Two-factor authentication (`crate::two_factor`).
+
+/// Key of a user's confirmed TOTP credential.
+pub(crate) fn totp_key(user_id: &str) -> String {
+    format!("{TOTP_PREFIX}{user_id}")
+}
+
+/// Key of a user's TOTP enrolment awaiting its first code.
+pub(crate) fn totp_enrolment_key(user_id: &str) -> String {
+    format!("totp-enrolment/{user_id}")
+}
+
+/// Key of the pending sign-in of `token`: only the token's SHA-256 names it, so the store never
+/// holds the bearer secret.
+pub(crate) fn pending_sign_in_key(token: &str) -> String {
+    format!(
+        "{PENDING_SIGN_IN_PREFIX}{}",
+        hex::encode(Sha256::digest(token.as_bytes()))
+    )
+}
+
+/// Key of a user's count of wrong second-factor codes in a row.
+pub(crate) fn second_factor_failures_key(user_id: &str) -> String {
+    format!("{SECOND_FACTOR_FAILURES_PREFIX}{user_id}")
+}
+
+/// Key of a user's recovery codes.
+pub(crate) fn recovery_codes_key(user_id: &str) -> String {
+    format!("{RECOVERY_PREFIX}{user_id}")
+}
+
+// Token logins (`crate::tokens`).
+
+/// Key of a token family.
+pub(crate) fn token_family_key(id: &str) -> String {
+    format!("{TOKEN_FAMILY_PREFIX}{id}")
+}
+
+/// Prefix listing a user's token families (followed by the family id).
+pub(crate) fn user_token_families_prefix(user_id: &str) -> String {
+    format!("user-token-family/{user_id}/")
+}
+
+/// Key listing one of a user's token families.
+pub(crate) fn user_token_family_key(user_id: &str, family_id: &str) -> String {
+    format!("{}{family_id}", user_token_families_prefix(user_id))
+}
+
+/// Key linking a refresh token hash to its family.
+pub(crate) fn refresh_key(hash: &str) -> String {
+    format!("{REFRESH_PREFIX}{hash}")
+}
+
+// Sessions (`crate::sessions`).
+
+/// Prefix listing a user's sessions (followed by the session's token hash).
+pub(crate) fn user_sessions_prefix(user_id: &str) -> String {
+    format!("user-session/{user_id}/")
 }
 
 /// Key of a session record.

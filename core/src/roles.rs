@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::Sesame;
 use crate::accounts::{Email, User, parse_role};
 use crate::error::{Error, ErrorCode, Result};
-use crate::records::{self, role_key};
+use crate::records::{self, ROLE_PREFIX, role_key};
 
 /// Most roles `list_roles` returns.
 pub const MAX_ROLES: u32 = 1000;
@@ -66,7 +66,7 @@ impl Sesame<'_> {
     /// WIT: `sesame:auth/roles.list-roles`.
     pub fn list_roles(&self) -> Result<Vec<Role>> {
         self.store
-            .scan("role/", None, MAX_ROLES)?
+            .scan(ROLE_PREFIX, None, MAX_ROLES)?
             .iter()
             .map(|(key, entry)| records::decode(key, &entry.value))
             .collect()

@@ -13,7 +13,7 @@ use crate::Sesame;
 use crate::accounts::User;
 use crate::env::random_array;
 use crate::error::{Error, Result};
-use crate::records::{self, session_key, user_session_key};
+use crate::records::{self, session_key, user_session_key, user_sessions_prefix};
 
 /// How stale `last_seen` may get before a request writes it back. Bounds the writes a busy
 /// session causes to one a minute; idle expiry is accordingly precise to a minute.
@@ -315,7 +315,7 @@ impl Sesame<'_> {
 
     /// Ids of the user's sessions, from the per-user index, all pages.
     fn session_ids(&self, user_id: &str) -> Result<Vec<String>> {
-        let prefix = format!("user-session/{user_id}/");
+        let prefix = user_sessions_prefix(user_id);
         let mut ids = Vec::new();
         let mut after: Option<String> = None;
         loop {

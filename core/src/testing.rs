@@ -190,6 +190,13 @@ impl Fixture {
     }
 }
 
+/// The public error code of a result that must be an error (a success fails the test).
+#[cfg(test)]
+pub(crate) fn error_code<T: std::fmt::Debug>(result: Result<T>) -> crate::ErrorCode {
+    let error = result.expect_err("an error");
+    crate::AuthError::from(&error).code
+}
+
 /// RFC 4648 base32 (no padding), for the TOTP secret the enrolment shows.
 #[cfg(test)]
 pub(crate) fn base32_decode(text: &str) -> Vec<u8> {

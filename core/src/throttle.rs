@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::Sesame;
 use crate::error::{Error, Result};
-use crate::records::{self, CAS_ATTEMPTS};
+use crate::records::{self, CAS_ATTEMPTS, throttle_key};
 use crate::store::StoreError;
 
 /// What is being counted.
@@ -103,7 +103,7 @@ impl Sesame<'_> {
             crate::accounts::identity_key(subject)
         };
         let subject_hash = hex::encode(&Sha256::digest(subject.as_bytes())[..16]);
-        let key_of = |window: u64| format!("throttle/{}/{subject_hash}/{window}", scope.name());
+        let key_of = |window: u64| throttle_key(scope.name(), &subject_hash, window);
         let key = key_of(window);
         let previous = match window.checked_sub(1) {
             Some(before) => self.count(&key_of(before))?.0,

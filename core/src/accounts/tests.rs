@@ -28,6 +28,21 @@ fn email_validation() {
     assert!(Email::parse(&long).is_err());
 }
 
+/// A fixture where ada has registered with the username `ada` too.
+fn registered_with_username() -> Fixture {
+    let f = Fixture::new();
+    f.sesame()
+        .register("ada@example.com", "analytical engine", Some("ada"))
+        .unwrap();
+    f
+}
+
+/// Checks a password through [`Sesame::authenticate`] from a client that says nothing about
+/// itself.
+fn sign_in(s: &Sesame<'_>, identity: &str, password: &str) -> Result<UserRecord> {
+    s.authenticate(identity, password, &ClientInfo::default())
+}
+
 struct AuthErrorCode;
 impl AuthErrorCode {
     fn of(e: &Error) -> ErrorCode {
@@ -45,63 +60,29 @@ fn username_validation() {
 
 #[test]
 fn register_then_authenticate() {
-    let f = Fixture::new();
+    let f = registered_with_username();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", Some("ada"))
-        .unwrap();
-    let by_email = s
-        .authenticate(
-            "ADA@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
-        .unwrap();
-    let by_name = s
-        .authenticate("Ada", "analytical engine", &ClientInfo::default())
-        .unwrap();
+    let by_email = sign_in(&s, "ADA@example.com", "analytical engine").unwrap();
+    let by_name = sign_in(&s, "Ada", "analytical engine").unwrap();
     assert_eq!(by_email.id, by_name.id);
     assert!(matches!(
-        s.authenticate(
-            "ada@example.com",
-            "difference engine",
-            &ClientInfo::default()
-        ),
+        sign_in(&s, "ada@example.com", "difference engine"),
         Err(Error::WrongPassword)
     ));
     assert!(matches!(
-        s.authenticate(
-            "nobody@example.com",
-            "analytical engine",
-            &ClientInfo::default()
-        ),
+        sign_in(&s, "nobody@example.com", "analytical engine"),
         Err(Error::UnknownAccount)
     ));
 }
 
 #[test]
 fn registering_a_taken_email_answers_like_a_new_one_and_changes_nothing() {
-    let f = Fixture::new();
+    let f = Fixture::registered();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
     s.register("ADA@example.com", "someone else's pw", None)
         .unwrap();
-    assert!(
-        s.authenticate(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default()
-        )
-        .is_ok()
-    );
-    assert!(
-        s.authenticate(
-            "ada@example.com",
-            "someone else's pw",
-            &ClientInfo::default()
-        )
-        .is_err()
-    );
+    assert!(sign_in(&s, "ada@example.com", "analytical engine").is_ok());
+    assert!(sign_in(&s, "ada@example.com", "someone else's pw").is_err());
     assert_eq!(s.list_users(None, 10).unwrap().len(), 1);
 }
 
@@ -166,13 +147,7 @@ fn disabled_accounts_fail_like_wrong_passwords() {
         })
         .unwrap();
     set_user(&f, &user.id, |r| r.active = false);
-    let err = s
-        .authenticate(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
-        .unwrap_err();
+    let err = sign_in(&s, "ada@example.com", "analytical engine").unwrap_err();
     assert!(matches!(err, Error::AccountDisabled));
     assert_eq!(
         crate::AuthError::from(&err),
@@ -182,20 +157,11 @@ fn disabled_accounts_fail_like_wrong_passwords() {
 
 #[test]
 fn outdated_hashes_are_upgraded_at_login() {
-    let f = Fixture::new();
-    let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
+    let f = Fixture::registered();
     let mut stronger = f.config.clone();
     stronger.argon2.m_kib = 128;
     let s2 = Sesame::new(&f.store, &f.env, &stronger).unwrap();
-    let user = s2
-        .authenticate(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
-        .unwrap();
+    let user = sign_in(&s2, "ada@example.com", "analytical engine").unwrap();
     let stored = f
         .store
         .get(&crate::records::user_key(&user.id))
@@ -207,14 +173,7 @@ fn outdated_hashes_are_upgraded_at_login() {
         "{}",
         record.password_hash
     );
-    assert!(
-        s2.authenticate(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default()
-        )
-        .is_ok()
-    );
+    assert!(sign_in(&s2, "ada@example.com", "analytical engine").is_ok());
 }
 
 fn set_user(f: &Fixture, id: &str, change: impl FnOnce(&mut UserRecord)) {
@@ -235,10 +194,8 @@ fn get_user_record(f: &Fixture, id: &str) -> UserRecord {
 
 #[test]
 fn tracking_records_each_sign_in() {
-    let f = Fixture::new();
+    let f = Fixture::registered();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
     let first = ClientInfo {
         address: Some("192.0.2.1".into()),
         user_agent: None,
@@ -263,10 +220,8 @@ fn tracking_records_each_sign_in() {
 
 #[test]
 fn lockout_after_threshold_with_exponential_back_off() {
-    let f = Fixture::new();
+    let f = Fixture::registered();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
     let c = ClientInfo::default();
     let threshold = f.config.lockout_threshold;
     for _ in 0..threshold {
@@ -306,10 +261,8 @@ fn lockout_after_threshold_with_exponential_back_off() {
 
 #[test]
 fn lock_never_exceeds_the_maximum() {
-    let f = Fixture::new();
+    let f = Fixture::registered();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
     let c = ClientInfo::default();
     for _ in 0..80 {
         let _ = s.authenticate("ada@example.com", "wrong wrong", &c);
@@ -321,10 +274,7 @@ fn lock_never_exceeds_the_maximum() {
 
 #[test]
 fn concurrent_sign_ins_all_count() {
-    let f = Fixture::new();
-    f.sesame()
-        .register("ada@example.com", "analytical engine", None)
-        .unwrap();
+    let f = Fixture::registered();
     std::thread::scope(|scope| {
         for _ in 0..8 {
             scope.spawn(|| {
@@ -405,11 +355,9 @@ fn imported_users_sign_in_with_their_old_password_and_are_rehashed() {
 
 #[test]
 fn account_events_are_recorded_and_handed_to_the_host() {
-    let mut f = Fixture::new();
+    let mut f = Fixture::registered();
     f.config.lockout_threshold = 2;
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", None)
-        .unwrap();
     let c = ClientInfo {
         address: Some("192.0.2.9".into()),
         user_agent: None,
@@ -457,10 +405,8 @@ fn account_events_are_recorded_and_handed_to_the_host() {
 
 #[test]
 fn registering_a_taken_username_answers_like_any_registration_and_mails_the_registrant() {
-    let f = Fixture::new();
+    let f = registered_with_username();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", Some("ada"))
-        .unwrap();
     // Same answer as a new account; nothing is created; the registrant hears by mail.
     s.register("grace@example.com", "cobol compiler", Some("Ada"))
         .unwrap();
@@ -531,10 +477,8 @@ fn failures_written_while_the_right_password_is_hashed_still_refuse_it() {
 
 #[test]
 fn every_spelling_of_an_identity_shares_one_throttle_count() {
-    let f = Fixture::new();
+    let f = registered_with_username();
     let s = f.sesame();
-    s.register("ada@example.com", "analytical engine", Some("ada"))
-        .unwrap();
     let limit = f.config.throttle.login_per_account;
     // Fullwidth and upper-case spellings reach the same account, so they count together.
     let spellings = [

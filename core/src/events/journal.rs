@@ -16,7 +16,7 @@ impl Sesame<'_> {
             at_ms: self.env.now_ms(),
         };
         if let Ok(nonce) = random_array::<6>(self.env) {
-            let key = format!("event/{:016}-{}", event.at_ms, hex::encode(nonce));
+            let key = records::event_key(event.at_ms, &nonce);
             let _ = records::save(self.store, &key, &event, Some(0), Some(EVENT_RETENTION_MS));
         }
         self.env.emit_event(&event);

@@ -1,11 +1,7 @@
 use super::*;
 use crate::ErrorCode;
 use crate::env::Env as _;
-use crate::testing::{ADA_EMAIL, ADA_PASSWORD, Fixture};
-
-fn code_of<T: std::fmt::Debug>(result: Result<T>) -> ErrorCode {
-    crate::AuthError::from(&result.unwrap_err()).code
-}
+use crate::testing::{ADA_EMAIL, ADA_PASSWORD, Fixture, error_code};
 
 /// Signs ada in; returns Sesame over `f`, the session token and its info.
 fn signed_in(f: &Fixture) -> (Sesame<'_>, String, SessionInfo) {
@@ -50,7 +46,7 @@ fn a_sign_in_is_fresh_for_the_window_and_then_not() {
     f.advance(f.config.freshness_ms);
     assert_eq!(s.fresh_until(&info).unwrap(), None);
     assert_eq!(
-        code_of(s.start_totp(&info)),
+        error_code(s.start_totp(&info)),
         ErrorCode::ReauthenticationRequired
     );
 }
@@ -66,7 +62,7 @@ fn a_token_login_from_a_stale_session_is_just_as_stale() {
     assert_eq!(s.fresh_until(&login).unwrap(), None);
     // ...so the bearer token can plant no factor.
     assert_eq!(
-        code_of(s.start_totp(&login)),
+        error_code(s.start_totp(&login)),
         ErrorCode::ReauthenticationRequired
     );
     // Refreshing never makes it fresher either.
@@ -102,7 +98,7 @@ fn verify_refreshes_the_calling_login_only() {
     // A password re-entry is not a passkey verification.
     assert!(!s.verified_with_passkey_recently(&a).unwrap());
     assert_eq!(
-        code_of(s.verify_password(&b, "not the password", &ClientInfo::default())),
+        error_code(s.verify_password(&b, "not the password", &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(s.fresh_until(&b).unwrap(), None);
@@ -114,17 +110,17 @@ fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
     let (s, _, info) = signed_in(&f);
     for _ in 0..f.config.lockout_threshold {
         assert_eq!(
-            code_of(s.verify_password(&info, "not the password", &ClientInfo::default())),
+            error_code(s.verify_password(&info, "not the password", &ClientInfo::default())),
             ErrorCode::InvalidCredentials
         );
     }
     // Locked: the right password is refused everywhere, with the wrong password's answer.
     assert_eq!(
-        code_of(s.verify_password(&info, ADA_PASSWORD, &ClientInfo::default())),
+        error_code(s.verify_password(&info, ADA_PASSWORD, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        code_of(s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())),
+        error_code(s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     // Each refused right password counted too; once the lock has run out, it works.
@@ -143,23 +139,23 @@ fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
     };
     for _ in 0..f.config.lockout_threshold {
         assert_eq!(
-            code_of(s.change_password(&token, "not the password", "difference engine", &client)),
+            error_code(s.change_password(&token, "not the password", "difference engine", &client)),
             ErrorCode::InvalidCredentials
         );
     }
     assert_eq!(
-        code_of(s.change_password(&token, ADA_PASSWORD, "difference engine", &client)),
+        error_code(s.change_password(&token, ADA_PASSWORD, "difference engine", &client)),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        code_of(s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())),
+        error_code(s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
     // The per-account throttle counts these checks as sign-in attempts too.
     let limit = f.config.throttle.login_per_account as u32;
     let mut throttled = false;
     for _ in f.config.lockout_threshold + 1..=limit + 1 {
-        if code_of(s.change_password(&token, "not the password", "difference engine", &client))
+        if error_code(s.change_password(&token, "not the password", "difference engine", &client))
             == ErrorCode::RateLimited
         {
             throttled = true;
@@ -177,11 +173,11 @@ fn a_token_login_from_a_session_ends_with_the_session() {
     s.validate_access_token(&pair.access_token).unwrap();
     s.logout(&token).unwrap();
     assert_eq!(
-        code_of(s.validate_access_token(&pair.access_token)),
+        error_code(s.validate_access_token(&pair.access_token)),
         ErrorCode::Unauthenticated
     );
     assert_eq!(
-        code_of(s.refresh_tokens(&pair.refresh_token)),
+        error_code(s.refresh_tokens(&pair.refresh_token)),
         ErrorCode::Unauthenticated
     );
     // Idle expiry of the session.
@@ -189,7 +185,7 @@ fn a_token_login_from_a_session_ends_with_the_session() {
     let pair = tokens_for(&s, &token);
     f.advance(f.config.session_idle_ms);
     assert_eq!(
-        code_of(s.refresh_tokens(&pair.refresh_token)),
+        error_code(s.refresh_tokens(&pair.refresh_token)),
         ErrorCode::Unauthenticated
     );
     // A password login's tokens have no session to end with.

@@ -1,28 +1,23 @@
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::Signer as _;
+
 use super::*;
 use crate::env::Env;
+use crate::error::ErrorCode;
+use crate::events::EventKind;
+use crate::sessions::ClientInfo;
 use crate::store::Store;
-use crate::testing::Fixture;
+use crate::testing::{ADA_EMAIL, ADA_PASSWORD, Fixture, error_code};
 
-fn registered() -> Fixture {
-    let f = Fixture::new();
+/// Tokens for ada's password.
+fn try_issue(f: &Fixture) -> Result<TokenPair> {
     f.sesame()
-        .register("ada@example.com", "analytical engine", None)
-        .unwrap();
-    f
+        .issue_tokens(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
 }
 
 fn issue(f: &Fixture) -> TokenPair {
-    f.sesame()
-        .issue_tokens(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
-        .unwrap()
-}
-
-fn code(result: Result<impl std::fmt::Debug>) -> ErrorCode {
-    crate::AuthError::from(result.unwrap_err()).code
+    try_issue(f).unwrap()
 }
 
 /// Re-signs `header`/`claims` JSON with `key`, for forging tests.
@@ -46,7 +41,7 @@ fn parts(token: &str) -> (serde_json::Value, serde_json::Value) {
 
 #[test]
 fn access_token_verifies_offline_and_names_user_and_login() {
-    let f = registered();
+    let f = Fixture::registered();
     let pair = issue(&f);
     let claims = f.sesame().verify_access_token(&pair.access_token).unwrap();
     assert_eq!(claims.user_id, pair.user.id);
@@ -78,7 +73,7 @@ fn access_token_verifies_offline_and_names_user_and_login() {
 
 #[test]
 fn expired_forged_none_and_unknown_kid_are_refused() {
-    let f = registered();
+    let f = Fixture::registered();
     let pair = issue(&f);
     let sesame = f.sesame();
     let (header, claims) = parts(&pair.access_token);
@@ -91,7 +86,7 @@ fn expired_forged_none_and_unknown_kid_are_refused() {
         pair.access_token.split('.').nth(1).unwrap()
     );
     assert_eq!(
-        code(sesame.verify_access_token(&unsigned)),
+        error_code(sesame.verify_access_token(&unsigned)),
         ErrorCode::Unauthenticated
     );
     // HS256 keyed with the public key (algorithm confusion).
@@ -131,7 +126,7 @@ fn expired_forged_none_and_unknown_kid_are_refused() {
 
     for junk in ["", "a.b", "a.b.c.d", "!!!.@@@.###", &"x".repeat(5000)] {
         assert_eq!(
-            code(sesame.verify_access_token(junk)),
+            error_code(sesame.verify_access_token(junk)),
             ErrorCode::Unauthenticated,
             "{junk:.20}"
         );
@@ -148,7 +143,7 @@ fn expired_forged_none_and_unknown_kid_are_refused() {
 
 #[test]
 fn refresh_rotates_and_never_extends_the_login() {
-    let f = registered();
+    let f = Fixture::registered();
     let first = issue(&f);
     f.advance(60_000);
     let second = f.sesame().refresh_tokens(&first.refresh_token).unwrap();
@@ -170,14 +165,14 @@ fn refresh_rotates_and_never_extends_the_login() {
     }
     f.advance(first.refresh_expires_at_ms - f.env.now_ms());
     assert_eq!(
-        code(f.sesame().refresh_tokens(&current.refresh_token)),
+        error_code(f.sesame().refresh_tokens(&current.refresh_token)),
         ErrorCode::Unauthenticated
     );
 }
 
 #[test]
 fn reusing_a_refresh_token_revokes_the_whole_family() {
-    let f = registered();
+    let f = Fixture::registered();
     let victim = issue(&f);
     // The attacker copied the refresh token and uses it first.
     let attacker = f.sesame().refresh_tokens(&victim.refresh_token).unwrap();
@@ -189,7 +184,7 @@ fn reusing_a_refresh_token_revokes_the_whole_family() {
     assert!(err.to_string().contains("already used"), "{err}");
     // Both sides are out: the attacker's fresh tokens die too.
     assert_eq!(
-        code(f.sesame().refresh_tokens(&attacker.refresh_token)),
+        error_code(f.sesame().refresh_tokens(&attacker.refresh_token)),
         ErrorCode::Unauthenticated
     );
     assert!(
@@ -215,7 +210,7 @@ fn reusing_a_refresh_token_revokes_the_whole_family() {
 
 #[test]
 fn idle_refresh_tokens_expire() {
-    let f = registered();
+    let f = Fixture::registered();
     let pair = issue(&f);
     f.advance(f.config.refresh_idle_ms);
     assert!(f.sesame().refresh_tokens(&pair.refresh_token).is_err());
@@ -223,7 +218,7 @@ fn idle_refresh_tokens_expire() {
 
 #[test]
 fn revoking_and_signing_out_everywhere_end_token_logins() {
-    let f = registered();
+    let f = Fixture::registered();
     let one = issue(&f);
     let two = issue(&f);
     f.sesame().revoke_tokens(&one.access_token).unwrap();
@@ -248,7 +243,7 @@ fn revoking_and_signing_out_everywhere_end_token_logins() {
 
 #[test]
 fn password_change_revokes_tokens() {
-    let f = registered();
+    let f = Fixture::registered();
     let pair = issue(&f);
     let session = f
         .sesame()
@@ -276,30 +271,31 @@ fn password_change_revokes_tokens() {
 
 #[test]
 fn wrong_passwords_and_malformed_refresh_tokens_are_clear_errors() {
-    let f = registered();
+    let f = Fixture::registered();
     assert_eq!(
-        code(
-            f.sesame()
-                .issue_tokens("ada@example.com", "wrong password!", &ClientInfo::default())
-        ),
+        error_code(f.sesame().issue_tokens(
+            "ada@example.com",
+            "wrong password!",
+            &ClientInfo::default()
+        )),
         ErrorCode::InvalidCredentials
     );
     for junk in ["", "sesame_rt_", "sesame_rt_short", "x".repeat(53).as_str()] {
         assert_eq!(
-            code(f.sesame().refresh_tokens(junk)),
+            error_code(f.sesame().refresh_tokens(junk)),
             ErrorCode::Unauthenticated
         );
     }
     let unknown = format!("{REFRESH_TOKEN_PREFIX}{}", "A".repeat(43));
     assert_eq!(
-        code(f.sesame().refresh_tokens(&unknown)),
+        error_code(f.sesame().refresh_tokens(&unknown)),
         ErrorCode::Unauthenticated
     );
 }
 
 #[test]
 fn rotated_keys_keep_old_tokens_valid_until_expiry() {
-    let f = registered();
+    let f = Fixture::registered();
     let before = issue(&f);
     f.sesame().rotate_keys().unwrap();
     let after = issue(&f);
@@ -312,7 +308,7 @@ fn rotated_keys_keep_old_tokens_valid_until_expiry() {
 
 #[test]
 fn issuer_and_audience_are_checked() {
-    let f = registered();
+    let f = Fixture::registered();
     let pair = issue(&f);
     let mut other = f.config.clone();
     other.token_audience = Some("https://elsewhere.example".into());
@@ -323,7 +319,7 @@ fn issuer_and_audience_are_checked() {
 
 #[test]
 fn disabling_the_account_revokes_tokens() {
-    let f = registered();
+    let f = Fixture::registered();
     let pair = issue(&f);
     f.sesame().set_active("ada@example.com", false).unwrap();
     assert!(
@@ -333,15 +329,5 @@ fn disabling_the_account_revokes_tokens() {
     );
     assert!(f.sesame().refresh_tokens(&pair.refresh_token).is_err());
     f.sesame().set_active("ada@example.com", true).unwrap();
-    assert!(issue_ok(&f));
-}
-
-fn issue_ok(f: &Fixture) -> bool {
-    f.sesame()
-        .issue_tokens(
-            "ada@example.com",
-            "analytical engine",
-            &ClientInfo::default(),
-        )
-        .is_ok()
+    assert!(try_issue(&f).is_ok());
 }

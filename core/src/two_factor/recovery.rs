@@ -16,13 +16,13 @@ use zeroize::Zeroizing;
 
 use crate::Sesame;
 use crate::error::{Error, ErrorCode, Result};
-use crate::records::{self, CAS_ATTEMPTS};
+use crate::records::{self, CAS_ATTEMPTS, recovery_codes_key};
 use crate::sessions::SessionInfo;
 
 use super::{invalid_code, totp::base32_encode};
 
 /// Most codes one set may hold.
-pub const MAX_CODES: u32 = 32;
+pub const MAX_CODES: u32 = super::settings::MAX_RECOVERY_CODES;
 /// Random bytes per code (80 bits).
 const CODE_BYTES: usize = 10;
 /// Characters of a code without its dashes.
@@ -46,11 +46,6 @@ struct RecoveryRecord {
     created_at_ms: u64,
     /// Hex HMAC tags of the codes not yet used.
     unused: Vec<String>,
-}
-
-/// Key of a user's recovery codes.
-pub(crate) fn key(user_id: &str) -> String {
-    format!("recovery/{user_id}")
 }
 
 impl Sesame<'_> {
@@ -91,7 +86,13 @@ impl Sesame<'_> {
             created_at_ms: self.env.now_ms(),
             unused,
         };
-        records::save(self.store, &key(user_id), &record, None, None)?;
+        records::save(
+            self.store,
+            &recovery_codes_key(user_id),
+            &record,
+            None,
+            None,
+        )?;
         self.security_notice(
             user_id,
             crate::notices::Notice::RecoveryCodesRegenerated,
@@ -103,9 +104,10 @@ impl Sesame<'_> {
     /// How many recovery codes the user has left.
     pub fn recovery_codes_left(&self, user_id: &str) -> Result<u32> {
         Ok(
-            records::load::<RecoveryRecord>(self.store, &key(user_id))?.map_or(0, |(r, _)| {
-                u32::try_from(r.unused.len()).unwrap_or(u32::MAX)
-            }),
+            records::load::<RecoveryRecord>(self.store, &recovery_codes_key(user_id))?
+                .map_or(0, |(r, _)| {
+                    u32::try_from(r.unused.len()).unwrap_or(u32::MAX)
+                }),
         )
     }
 
@@ -115,7 +117,7 @@ impl Sesame<'_> {
     pub(crate) fn consume_recovery_code(&self, user_id: &str, code: &str) -> Result<()> {
         let normalised = normalise(code)?;
         let tag = self.recovery_tag(user_id, &normalised);
-        let key = key(user_id);
+        let key = recovery_codes_key(user_id);
         for _ in 0..CAS_ATTEMPTS {
             let Some((mut record, version)) = records::load::<RecoveryRecord>(self.store, &key)?
             else {
@@ -181,5 +183,7 @@ fn normalise(raw: &str) -> Result<Zeroizing<String>> {
 
 /// The codec of the stored recovery codes, for the fuzz targets.
 #[cfg(feature = "fuzzing")]
-pub(crate) const RECORD_CODEC: crate::records::Codec =
-    ("recovery/", crate::records::reencode::<RecoveryRecord>);
+pub(crate) const RECORD_CODEC: records::Codec = (
+    records::RECOVERY_PREFIX,
+    records::reencode::<RecoveryRecord>,
+);

@@ -1,15 +1,17 @@
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::totp::{Algorithm, TotpSecret};
 use super::*;
 use crate::env::Env;
+use crate::records::{self, recovery_codes_key, totp_enrolment_key, totp_key};
+use crate::sessions::{ClientInfo, IssuedSession};
 use crate::store::Store;
-use crate::testing::Fixture;
-
-const EMAIL: &str = "ada@example.com";
-const PW: &str = "analytical engine";
+use crate::testing::{ADA_EMAIL as EMAIL, ADA_PASSWORD as PW, Fixture, error_code};
 
 /// A fixture where ada has registered; returns her user.
 fn registered() -> (Fixture, User) {
-    let f = Fixture::new();
-    f.sesame().register(EMAIL, PW, None).unwrap();
+    let f = Fixture::registered();
     let user = f.sesame().list_users(None, 1).unwrap().remove(0);
     (f, user)
 }
@@ -18,7 +20,7 @@ fn registered() -> (Fixture, User) {
 fn secret_of(f: &Fixture, user: &User) -> (TotpSecret, TotpRecord) {
     let (record, _) = records::load::<TotpRecord>(&f.store, &totp_key(&user.id))
         .unwrap()
-        .or_else(|| records::load::<TotpRecord>(&f.store, &enrolment_key(&user.id)).unwrap())
+        .or_else(|| records::load::<TotpRecord>(&f.store, &totp_enrolment_key(&user.id)).unwrap())
         .expect("an enrolment or a credential");
     let secret = sealed::open(&f.config.secret, &user.id, &record.sealed_secret).unwrap();
     (secret, record)
@@ -54,8 +56,30 @@ fn pending(f: &Fixture) -> PendingLogin {
     }
 }
 
-fn code_of(result: Result<impl std::fmt::Debug>) -> ErrorCode {
-    crate::AuthError::from(&result.unwrap_err()).code
+/// Finishes the pending sign-in `p` with a TOTP code.
+fn with_totp(f: &Fixture, p: &PendingLogin, code: &str) -> Result<IssuedSession> {
+    f.sesame()
+        .complete_totp(p.token.expose(), code, &ClientInfo::default())
+}
+
+/// Asserts that the pending sign-in `p` is over: even the right code is refused.
+fn assert_pending_is_over(f: &Fixture, user: &User, p: &PendingLogin) {
+    assert_eq!(
+        error_code(with_totp(f, p, &code(f, user, 0))),
+        ErrorCode::Unauthenticated
+    );
+}
+
+/// Turns two-factor off for `user` from a fresh login, with `proof`.
+fn disable(f: &Fixture, user: &User, proof: Reauth<'_>) -> Result<()> {
+    f.sesame()
+        .disable_two_factor(&f.fresh_login(user), proof, &ClientInfo::default())
+}
+
+/// Finishes the pending sign-in `p` with a recovery code.
+fn with_recovery(f: &Fixture, p: &PendingLogin, code: &str) -> Result<IssuedSession> {
+    f.sesame()
+        .complete_recovery(p.token.expose(), code, &ClientInfo::default())
 }
 
 #[test]
@@ -80,18 +104,18 @@ fn enrolment_shows_uri_and_qr_and_needs_a_valid_code() {
     // Unconfirmed: not yet required.
     assert!(!required(&s, &user).unwrap());
     assert_eq!(
-        code_of(s.confirm_totp(&f.fresh_login(&user), "000000")),
+        error_code(s.confirm_totp(&f.fresh_login(&user), "000000")),
         ErrorCode::InvalidCode
     );
     assert_eq!(
-        code_of(s.confirm_totp(&f.fresh_login(&user), "12ab56")),
+        error_code(s.confirm_totp(&f.fresh_login(&user), "12ab56")),
         ErrorCode::InvalidRequest
     );
     s.confirm_totp(&f.fresh_login(&user), &code(&f, &user, 0))
         .unwrap();
     assert!(required(&s, &user).unwrap());
     assert_eq!(
-        code_of(s.start_totp(&f.fresh_login(&user))),
+        error_code(s.start_totp(&f.fresh_login(&user))),
         ErrorCode::AlreadyExists
     );
     assert_eq!(
@@ -109,19 +133,19 @@ fn password_alone_gives_no_session() {
     let (f, _) = enrolled();
     let s = f.sesame();
     assert_eq!(
-        code_of(s.login(EMAIL, PW, &ClientInfo::default())),
+        error_code(s.login(EMAIL, PW, &ClientInfo::default())),
         ErrorCode::SecondFactorRequired
     );
     let p = pending(&f);
     assert_eq!(p.methods, [Method::Totp]);
     // The pending token is not a session anywhere.
     assert_eq!(
-        code_of(s.validate_session(p.token.expose())),
+        error_code(s.validate_session(p.token.expose())),
         ErrorCode::Unauthenticated
     );
     // A wrong password still fails as before, without revealing two-factor.
     assert_eq!(
-        code_of(s.begin_login(EMAIL, "wrong password!", &ClientInfo::default())),
+        error_code(s.begin_login(EMAIL, "wrong password!", &ClientInfo::default())),
         ErrorCode::InvalidCredentials
     );
 }
@@ -131,48 +155,29 @@ fn a_valid_code_completes_once_with_a_fresh_session() {
     let (f, user) = enrolled();
     let s = f.sesame();
     let p = pending(&f);
-    let session = s
-        .complete_totp(
-            p.token.expose(),
-            &code(&f, &user, 0),
-            &ClientInfo::default(),
-        )
-        .unwrap();
+    let session = with_totp(&f, &p, &code(&f, &user, 0)).unwrap();
     assert_eq!(
         s.validate_session(session.token.expose()).unwrap().user.id,
         user.id
     );
     // The pending state is used up.
     f.advance(totp::PERIOD_SECS * 1000);
-    assert_eq!(
-        code_of(s.complete_totp(
-            p.token.expose(),
-            &code(&f, &user, 0),
-            &ClientInfo::default()
-        )),
-        ErrorCode::Unauthenticated
-    );
+    assert_pending_is_over(&f, &user, &p);
 }
 
 #[test]
 fn a_code_is_accepted_at_most_once() {
     let (f, user) = enrolled();
-    let s = f.sesame();
     let now = code(&f, &user, 0);
-    s.complete_totp(pending(&f).token.expose(), &now, &ClientInfo::default())
-        .unwrap();
+    with_totp(&f, &pending(&f), &now).unwrap();
     let again = pending(&f);
     assert_eq!(
-        code_of(s.complete_totp(again.token.expose(), &now, &ClientInfo::default())),
+        error_code(with_totp(&f, &again, &now)),
         ErrorCode::InvalidCode
     );
     // Nor an older step once a later one was used.
     assert_eq!(
-        code_of(s.complete_totp(
-            again.token.expose(),
-            &code(&f, &user, -1),
-            &ClientInfo::default()
-        )),
+        error_code(with_totp(&f, &again, &code(&f, &user, -1))),
         ErrorCode::InvalidCode
     );
     // The confirming code of enrolment was recorded as used too.
@@ -182,7 +187,7 @@ fn a_code_is_accepted_at_most_once() {
     let first = code(&f, &user, 0);
     s.confirm_totp(&f.fresh_login(&user), &first).unwrap();
     assert_eq!(
-        code_of(s.complete_totp(pending(&f).token.expose(), &first, &ClientInfo::default())),
+        error_code(with_totp(&f, &pending(&f), &first)),
         ErrorCode::InvalidCode
     );
 }
@@ -193,11 +198,7 @@ fn one_step_of_skew_either_way_and_no_more() {
         let (f, user) = enrolled();
         f.advance(10 * totp::PERIOD_SECS * 1000);
         let p = pending(&f);
-        let result = f.sesame().complete_totp(
-            p.token.expose(),
-            &code(&f, &user, offset),
-            &ClientInfo::default(),
-        );
+        let result = with_totp(&f, &p, &code(&f, &user, offset));
         assert_eq!(result.is_ok(), accepted, "offset {offset}");
     }
 }
@@ -205,7 +206,6 @@ fn one_step_of_skew_either_way_and_no_more() {
 #[test]
 fn attempts_are_limited_per_pending_sign_in() {
     let (f, user) = enrolled();
-    let s = f.sesame();
     let p = pending(&f);
     let wrong = if code(&f, &user, 0) == "000000" {
         "111111"
@@ -213,25 +213,15 @@ fn attempts_are_limited_per_pending_sign_in() {
         "000000"
     };
     for _ in 0..f.config.two_factor.max_attempts - 1 {
-        assert_eq!(
-            code_of(s.complete_totp(p.token.expose(), wrong, &ClientInfo::default())),
-            ErrorCode::InvalidCode
-        );
+        assert_eq!(error_code(with_totp(&f, &p, wrong)), ErrorCode::InvalidCode);
     }
     // Malformed codes count too.
     assert_eq!(
-        code_of(s.complete_totp(p.token.expose(), "abc", &ClientInfo::default())),
+        error_code(with_totp(&f, &p, "abc")),
         ErrorCode::InvalidRequest
     );
     // The pending sign-in is gone: even the right code no longer helps.
-    assert_eq!(
-        code_of(s.complete_totp(
-            p.token.expose(),
-            &code(&f, &user, 0),
-            &ClientInfo::default()
-        )),
-        ErrorCode::Unauthenticated
-    );
+    assert_pending_is_over(&f, &user, &p);
 }
 
 #[test]
@@ -239,14 +229,7 @@ fn pending_sign_in_expires() {
     let (f, user) = enrolled();
     let p = pending(&f);
     f.advance(f.config.two_factor.pending_ms);
-    assert_eq!(
-        code_of(f.sesame().complete_totp(
-            p.token.expose(),
-            &code(&f, &user, 0),
-            &ClientInfo::default()
-        )),
-        ErrorCode::Unauthenticated
-    );
+    assert_pending_is_over(&f, &user, &p);
 }
 
 #[test]
@@ -261,10 +244,7 @@ fn racing_requests_with_one_code_give_one_session() {
         for p in &tokens {
             let (f, now, successes) = (&f, &now, &successes);
             scope.spawn(move || {
-                if f.sesame()
-                    .complete_totp(p.token.expose(), now, &ClientInfo::default())
-                    .is_ok()
-                {
+                if with_totp(f, p, now).is_ok() {
                     successes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
             });
@@ -290,34 +270,29 @@ fn recovery_codes_work_once_and_regeneration_replaces_them() {
     assert_eq!(p.methods, [Method::Totp, Method::RecoveryCode]);
     // Typed loosely: upper case, no dashes.
     let typed = codes.0[0].replace('-', "").to_uppercase();
-    let session = s
-        .complete_recovery(p.token.expose(), &typed, &ClientInfo::default())
-        .unwrap();
+    let session = with_recovery(&f, &p, &typed).unwrap();
     assert!(s.validate_session(session.token.expose()).is_ok());
     assert_eq!(s.recovery_codes_left(&user.id).unwrap(), 9);
     let p = pending(&f);
     assert_eq!(
-        code_of(s.complete_recovery(p.token.expose(), &codes.0[0], &ClientInfo::default())),
+        error_code(with_recovery(&f, &p, &codes.0[0])),
         ErrorCode::InvalidCode
     );
     assert_eq!(
-        code_of(s.complete_recovery(p.token.expose(), "not a code", &ClientInfo::default())),
+        error_code(with_recovery(&f, &p, "not a code")),
         ErrorCode::InvalidRequest
     );
     let fresh = s.generate_recovery_codes(&f.fresh_login(&user)).unwrap();
     assert_eq!(
-        code_of(s.complete_recovery(p.token.expose(), &codes.0[1], &ClientInfo::default())),
+        error_code(with_recovery(&f, &p, &codes.0[1])),
         ErrorCode::InvalidCode,
         "the old set is void"
     );
-    assert!(
-        s.complete_recovery(p.token.expose(), &fresh.0[1], &ClientInfo::default())
-            .is_ok()
-    );
+    assert!(with_recovery(&f, &p, &fresh.0[1]).is_ok());
     // Only keyed tags are stored.
     let stored = String::from_utf8(
         f.store
-            .get(&recovery::key(&user.id))
+            .get(&recovery_codes_key(&user.id))
             .unwrap()
             .unwrap()
             .value,
@@ -342,10 +317,7 @@ fn racing_requests_with_one_recovery_code_give_one_session() {
         for p in &tokens {
             let (f, c, successes) = (&f, codes.0[3].as_str(), &successes);
             scope.spawn(move || {
-                if f.sesame()
-                    .complete_recovery(p.token.expose(), c, &ClientInfo::default())
-                    .is_ok()
-                {
+                if with_recovery(f, p, c).is_ok() {
                     successes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
             });
@@ -359,7 +331,7 @@ fn racing_requests_with_one_recovery_code_give_one_session() {
 fn recovery_codes_need_two_factor_on() {
     let (f, user) = registered();
     assert_eq!(
-        code_of(f.sesame().generate_recovery_codes(&f.fresh_login(&user))),
+        error_code(f.sesame().generate_recovery_codes(&f.fresh_login(&user))),
         ErrorCode::InvalidRequest
     );
 }
@@ -370,27 +342,14 @@ fn disabling_needs_the_password_or_a_code() {
     let s = f.sesame();
     s.generate_recovery_codes(&f.fresh_login(&user)).unwrap();
     assert_eq!(
-        code_of(s.disable_two_factor(
-            &f.fresh_login(&user),
-            Reauth::Password("wrong password!"),
-            &ClientInfo::default()
-        )),
+        error_code(disable(&f, &user, Reauth::Password("wrong password!"))),
         ErrorCode::InvalidCredentials
     );
     assert_eq!(
-        code_of(s.disable_two_factor(
-            &f.fresh_login(&user),
-            Reauth::Code("000000x"),
-            &ClientInfo::default()
-        )),
+        error_code(disable(&f, &user, Reauth::Code("000000x"))),
         ErrorCode::InvalidRequest
     );
-    s.disable_two_factor(
-        &f.fresh_login(&user),
-        Reauth::Code(&code(&f, &user, 0)),
-        &ClientInfo::default(),
-    )
-    .unwrap();
+    disable(&f, &user, Reauth::Code(&code(&f, &user, 0))).unwrap();
     assert!(!required(&s, &user).unwrap());
     assert_eq!(s.recovery_codes_left(&user.id).unwrap(), 0);
     assert!(matches!(
@@ -398,23 +357,14 @@ fn disabling_needs_the_password_or_a_code() {
         LoginOutcome::SignedIn(_)
     ));
     assert_eq!(
-        code_of(s.disable_two_factor(
-            &f.fresh_login(&user),
-            Reauth::Password(PW),
-            &ClientInfo::default()
-        )),
+        error_code(disable(&f, &user, Reauth::Password(PW))),
         ErrorCode::NotFound
     );
     // And with the password.
     s.start_totp(&f.fresh_login(&user)).unwrap();
     s.confirm_totp(&f.fresh_login(&user), &code(&f, &user, 0))
         .unwrap();
-    s.disable_two_factor(
-        &f.fresh_login(&user),
-        Reauth::Password(PW),
-        &ClientInfo::default(),
-    )
-    .unwrap();
+    disable(&f, &user, Reauth::Password(PW)).unwrap();
     assert!(!required(&s, &user).unwrap());
 }
 
@@ -446,7 +396,7 @@ fn sha256_and_eight_digits_are_configurable() {
     let eight = code(&f, &user, 0);
     assert_eq!(eight.len(), 8);
     assert_eq!(
-        code_of(f.sesame().confirm_totp(&f.fresh_login(&user), &eight[..6])),
+        error_code(f.sesame().confirm_totp(&f.fresh_login(&user), &eight[..6])),
         ErrorCode::InvalidRequest
     );
     f.sesame()
@@ -493,7 +443,6 @@ fn configuration_is_read_and_checked() {
 #[test]
 fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
     let (f, user) = enrolled();
-    let s = f.sesame();
     let wrong = |p: &PendingLogin| {
         let right = code(&f, &user, 0);
         let wrong = if right == "000000" {
@@ -501,7 +450,7 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
         } else {
             "000000"
         };
-        code_of(s.complete_totp(p.token.expose(), wrong, &ClientInfo::default()))
+        error_code(with_totp(&f, p, wrong))
     };
     // Spread over two pending sign-ins: a fresh password step does not reset the count.
     let first = pending(&f);
@@ -513,7 +462,7 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
     // Threshold reached: locked, and the right code is not even looked at.
     let right = code(&f, &user, 0);
     assert_eq!(
-        code_of(s.complete_totp(second.token.expose(), &right, &ClientInfo::default())),
+        error_code(with_totp(&f, &second, &right)),
         ErrorCode::RateLimited
     );
     // After the base lock, one more failure locks for twice as long.
@@ -522,21 +471,12 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
     assert_eq!(wrong(&third), ErrorCode::InvalidCode);
     f.advance(f.config.lockout_base_ms);
     assert_eq!(
-        code_of(s.complete_totp(
-            third.token.expose(),
-            &code(&f, &user, 0),
-            &ClientInfo::default()
-        )),
+        error_code(with_totp(&f, &third, &code(&f, &user, 0))),
         ErrorCode::RateLimited
     );
     f.advance(f.config.lockout_base_ms);
     let fourth = pending(&f);
-    s.complete_totp(
-        fourth.token.expose(),
-        &code(&f, &user, 0),
-        &ClientInfo::default(),
-    )
-    .unwrap();
+    with_totp(&f, &fourth, &code(&f, &user, 0)).unwrap();
     // Success clears the count.
     let fifth = pending(&f);
     assert_eq!(wrong(&fifth), ErrorCode::InvalidCode);
@@ -555,20 +495,12 @@ fn guessing_codes_to_turn_two_factor_off_meets_the_same_lock() {
     };
     for _ in 0..f.config.lockout_threshold {
         assert_eq!(
-            code_of(s.disable_two_factor(
-                &f.fresh_login(&user),
-                Reauth::Code(wrong),
-                &ClientInfo::default()
-            )),
+            error_code(disable(&f, &user, Reauth::Code(wrong))),
             ErrorCode::InvalidCode
         );
     }
     assert_eq!(
-        code_of(s.disable_two_factor(
-            &f.fresh_login(&user),
-            Reauth::Code(&right),
-            &ClientInfo::default()
-        )),
+        error_code(disable(&f, &user, Reauth::Code(&right))),
         ErrorCode::RateLimited
     );
     assert!(required(&s, &user).unwrap());
@@ -602,7 +534,7 @@ fn parallel_wrong_codes_are_counted_before_any_is_checked() {
     );
     // And the pending sign-in is over.
     assert_eq!(
-        code_of(f.sesame().pending_methods(p.token.expose())),
+        error_code(f.sesame().pending_methods(p.token.expose())),
         ErrorCode::Unauthenticated
     );
 }
@@ -641,7 +573,7 @@ fn a_code_turns_two_factor_off_only_from_a_fresh_login() {
     let stale = f.fresh_login(&user);
     f.advance(f.config.freshness_ms);
     assert_eq!(
-        code_of(s.disable_two_factor(
+        error_code(s.disable_two_factor(
             &stale,
             Reauth::Code(&code(&f, &user, 0)),
             &ClientInfo::default()

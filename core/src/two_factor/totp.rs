@@ -1,12 +1,15 @@
 //! RFC 6238 time-based one-time passwords over RFC 4226 HOTP, the base32 secret encoding
 //! authenticator apps expect, and the `otpauth://` enrolment URI.
 //!
+//! The code of one step is computed by the `totp-rs` crate; which steps are tried, how a typed
+//! code is compared (in constant time, here) and which step counts as used stay in Sesame, so
+//! the replay rule can record the step that matched. The URI is built here, in the exact form
+//! authenticator apps have been given so far.
+//!
 //! Pure functions: no store, no clock. Policy (skew, replay, attempts) lives in the parent
 //! module.
 
-use hmac::{Hmac, KeyInit, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -15,50 +18,7 @@ use crate::error::{Error, ErrorCode, Result};
 /// Seconds per TOTP step (RFC 6238's default, what every authenticator app assumes).
 pub const PERIOD_SECS: u64 = 30;
 
-/// The HMAC hash of a TOTP credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Algorithm {
-    /// HMAC-SHA-1: RFC 6238's default and the only one every app supports.
-    #[serde(rename = "SHA1")]
-    Sha1,
-    /// HMAC-SHA-256.
-    #[serde(rename = "SHA256")]
-    Sha256,
-    /// HMAC-SHA-512.
-    #[serde(rename = "SHA512")]
-    Sha512,
-}
-
-impl Algorithm {
-    /// The name used in `otpauth://` URIs and configuration (`SHA1`, `SHA256`, `SHA512`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Algorithm::Sha1 => "SHA1",
-            Algorithm::Sha256 => "SHA256",
-            Algorithm::Sha512 => "SHA512",
-        }
-    }
-
-    /// Parses a configuration value, ignoring case and an optional dash (`sha-256`).
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw.to_ascii_uppercase().replace('-', "").as_str() {
-            "SHA1" => Some(Algorithm::Sha1),
-            "SHA256" => Some(Algorithm::Sha256),
-            "SHA512" => Some(Algorithm::Sha512),
-            _ => None,
-        }
-    }
-
-    /// Secret length for new credentials: the hash's output size, as RFC 4226 §4 recommends
-    /// (160, 256 or 512 bits).
-    pub fn secret_len(self) -> usize {
-        match self {
-            Algorithm::Sha1 => 20,
-            Algorithm::Sha256 => 32,
-            Algorithm::Sha512 => 64,
-        }
-    }
-}
+pub use super::settings::Algorithm;
 
 /// A TOTP shared secret. Wiped on drop; `Debug` hides it.
 #[derive(Clone)]
@@ -122,39 +82,35 @@ pub fn step_at(unix_secs: u64) -> u64 {
     unix_secs / PERIOD_SECS
 }
 
-/// The `digits`-digit code of `secret` at `step` (RFC 4226 HOTP with counter = step).
-pub fn code_at(secret: &TotpSecret, algorithm: Algorithm, digits: u32, step: u64) -> String {
-    let counter = step.to_be_bytes();
-    let digest = match algorithm {
-        Algorithm::Sha1 => hmac_digest::<Hmac<sha1::Sha1>>(secret.expose(), &counter),
-        Algorithm::Sha256 => hmac_digest::<Hmac<sha2::Sha256>>(secret.expose(), &counter),
-        Algorithm::Sha512 => hmac_digest::<Hmac<sha2::Sha512>>(secret.expose(), &counter),
-    };
-    // RFC 4226 §5.3 dynamic truncation: the low nibble of the last byte picks four bytes.
-    let offset = usize::from(digest.last().copied().unwrap_or(0) & 0x0f);
-    let mut word = [0u8; 4];
-    if let Some(bytes) = digest.get(offset..offset + 4) {
-        word.copy_from_slice(bytes);
+/// The same hash as `totp-rs` names it.
+fn hotp_algorithm(algorithm: Algorithm) -> totp_rs::Algorithm {
+    match algorithm {
+        Algorithm::Sha1 => totp_rs::Algorithm::SHA1,
+        Algorithm::Sha256 => totp_rs::Algorithm::SHA256,
+        Algorithm::Sha512 => totp_rs::Algorithm::SHA512,
     }
-    let binary = u32::from_be_bytes(word) & 0x7fff_ffff;
-    let modulus = 10u64.pow(digits);
-    format!(
-        "{:0width$}",
-        u64::from(binary) % modulus,
-        width = digits as usize
-    )
 }
 
-fn hmac_digest<M: Mac + KeyInit>(key: &[u8], message: &[u8]) -> Zeroizing<Vec<u8>> {
-    // HMAC takes keys of any length, so `new_from_slice` cannot fail; an empty digest would
-    // only make every code wrong, never right.
-    match <M as KeyInit>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(message);
-            Zeroizing::new(mac.finalize().into_bytes().to_vec())
-        }
-        Err(_) => Zeroizing::new(Vec::new()),
-    }
+/// The `digits`-digit code of `secret` at `step` (RFC 4226 HOTP with counter = step).
+///
+/// Codes have 1 to 9 digits (a `u32` holds no more); a credential claiming any other count can
+/// only come from an altered record, and gets an empty code, which no typed code matches.
+pub fn code_at(secret: &TotpSecret, algorithm: Algorithm, digits: u32, step: u64) -> String {
+    let Some(digits) = u8::try_from(digits).ok().filter(|d| (1..=9).contains(d)) else {
+        return String::new();
+    };
+    // `totp-rs` wipes its copy of the secret when the generator is dropped (its `zeroize`
+    // feature). Skew 0: the parent module picks the steps, so it knows which one matched.
+    let generator = totp_rs::Builder::new()
+        .with_algorithm(hotp_algorithm(algorithm))
+        .with_digits(digits)
+        .with_skew(0)
+        .with_step_duration(PERIOD_SECS)
+        .with_secret(totp_rs::Secret::new(secret.expose().into()))
+        .build_noncompliant();
+    generator
+        .generate(step.saturating_mul(PERIOD_SECS))
+        .to_string()
 }
 
 /// Characters escaped in the label and issuer of an `otpauth://` URI.
@@ -183,30 +139,9 @@ pub fn otpauth_uri(
     ))
 }
 
-const BASE32_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-/// Unpadded RFC 4648 base32.
+/// Unpadded RFC 4648 base32, upper case.
 pub fn base32_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
-    let mut buffer: u32 = 0;
-    let mut bits = 0u32;
-    for &byte in bytes {
-        buffer = (buffer << 8) | u32::from(byte);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(
-                BASE32_ALPHABET[((buffer >> bits) & 0x1f) as usize],
-            ));
-        }
-        buffer &= (1 << bits) - 1;
-    }
-    if bits > 0 {
-        out.push(char::from(
-            BASE32_ALPHABET[((buffer << (5 - bits)) & 0x1f) as usize],
-        ));
-    }
-    out
+    base32::encode(base32::Alphabet::Rfc4648 { padding: false }, bytes)
 }
 
 #[cfg(test)]
@@ -251,6 +186,17 @@ mod tests {
         let secret = TotpSecret::new(b"12345678901234567890".to_vec());
         assert_eq!(code_at(&secret, Algorithm::Sha1, 6, 0), "755224");
         assert_eq!(code_at(&secret, Algorithm::Sha1, 6, 9), "520489");
+    }
+
+    /// A digit count no `u32` code can have (only an altered record holds one) yields no code
+    /// rather than a panic.
+    #[test]
+    fn impossible_digit_counts_give_no_code() {
+        let secret = TotpSecret::new(b"12345678901234567890".to_vec());
+        for digits in [0, 10, 300] {
+            assert_eq!(code_at(&secret, Algorithm::Sha1, digits, 1), "", "{digits}");
+        }
+        assert_eq!(code_at(&secret, Algorithm::Sha1, 9, 0).len(), 9);
     }
 
     #[test]

@@ -1,0 +1,217 @@
+//! Identities: what makes an email address or a username valid, their normalised forms
+//! (which decide uniqueness), and finding the account an identity names.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::Sesame;
+use crate::error::{Error, ErrorCode, Result};
+use crate::records::{email_key, username_key};
+
+/// Longest email address accepted (RFC 5321's path limit minus the angle brackets).
+pub const MAX_EMAIL_BYTES: usize = 254;
+
+/// Longest local part of an email address (RFC 5321).
+pub const MAX_EMAIL_LOCAL_BYTES: usize = 64;
+
+/// Username length bounds, in characters.
+pub const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 3..=32;
+
+/// A syntactically valid email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    display: String,
+    /// The lower-cased address: what makes two addresses the same account.
+    pub(super) key: String,
+}
+
+impl Email {
+    /// Validates `raw`: one `@`, a plausible local part (no spaces, controls or quotes), and a
+    /// domain of dot-separated labels with at least one dot. The domain is lower-cased;
+    /// uniqueness ignores case entirely, as mail providers do in practice.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let invalid = |why: &str| {
+            Error::rejected(
+                ErrorCode::InvalidEmail,
+                format!("This is not a valid email address: {why}."),
+            )
+        };
+        let trimmed: String = raw.trim().nfc().collect();
+        if trimmed.is_empty() {
+            return Err(invalid("it is empty"));
+        }
+        if trimmed.len() > MAX_EMAIL_BYTES {
+            return Err(invalid("it is too long"));
+        }
+        let Some((local, domain)) = trimmed.rsplit_once('@') else {
+            return Err(invalid("it has no @"));
+        };
+        if local.is_empty() || local.len() > MAX_EMAIL_LOCAL_BYTES {
+            return Err(invalid("the part before @ is empty or too long"));
+        }
+        if local.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || is_invisible_format(c)
+                || matches!(c, '@' | '"' | '<' | '>' | ',' | ';' | '\\')
+        }) || local.starts_with('.')
+            || local.ends_with('.')
+            || local.contains("..")
+        {
+            return Err(invalid(
+                "the part before @ has characters that are not allowed",
+            ));
+        }
+        let domain = domain.to_lowercase();
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() < 2
+            || labels.iter().any(|l| {
+                l.is_empty()
+                    || l.len() > 63
+                    || l.starts_with('-')
+                    || l.ends_with('-')
+                    || !l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+        {
+            return Err(invalid("the domain after @ is not valid"));
+        }
+        let display = format!("{local}@{domain}");
+        Ok(Email {
+            key: display.to_lowercase(),
+            display,
+        })
+    }
+
+    /// The address as it will be stored and shown.
+    pub fn as_str(&self) -> &str {
+        &self.display
+    }
+}
+
+/// A valid username.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username {
+    display: String,
+    /// The lower-cased name: what makes two usernames the same account.
+    pub(super) key: String,
+}
+
+impl Username {
+    /// Validates `raw` (after NFKC): 3 to 32 letters, digits, `_`, `.` or `-`, starting with a
+    /// letter or digit. Never contains `@`, so it cannot be mistaken for an email.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let name: String = raw.trim().nfkc().collect();
+        let count = name.chars().count();
+        let ok = USERNAME_CHARS.contains(&count)
+            && name.chars().next().is_some_and(char::is_alphanumeric)
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !ok {
+            return Err(Error::rejected(
+                ErrorCode::InvalidUsername,
+                "A username has 3 to 32 letters, digits, '_', '.' or '-', and starts with a letter or digit.",
+            ));
+        }
+        Ok(Username {
+            key: name.to_lowercase(),
+            display: name,
+        })
+    }
+
+    /// The username as stored and shown.
+    pub fn as_str(&self) -> &str {
+        &self.display
+    }
+}
+
+/// An identity as typed at sign-in: an email address when it has an `@`, a username otherwise.
+enum Identity {
+    Email(Email),
+    Username(Username),
+}
+
+impl Identity {
+    /// Parses `raw` as what it looks like.
+    fn parse(raw: &str) -> Result<Self> {
+        if raw.contains('@') {
+            Email::parse(raw).map(Identity::Email)
+        } else {
+            Username::parse(raw).map(Identity::Username)
+        }
+    }
+
+    /// The key claiming it for one account.
+    fn claim_key(&self) -> String {
+        match self {
+            Identity::Email(email) => email_key(&email.key),
+            Identity::Username(name) => username_key(&name.key),
+        }
+    }
+}
+
+impl Sesame<'_> {
+    /// The id of the user registered with `email`, if any.
+    pub(crate) fn user_id_for_email(&self, email: &Email) -> Result<Option<String>> {
+        self.claim_owner(&email_key(&email.key))
+    }
+
+    /// Finds the user id an email or username points to. Malformed identities are simply
+    /// unknown, so they cost the same as any other miss.
+    pub(crate) fn resolve_identity(&self, identity: &str) -> Result<Option<String>> {
+        match Identity::parse(identity) {
+            Ok(identity) => self.claim_owner(&identity.claim_key()),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The user id an email or username claim points to, if any.
+    fn claim_owner(&self, claim_key: &str) -> Result<Option<String>> {
+        Ok(self
+            .store
+            .get(claim_key)?
+            .and_then(|entry| String::from_utf8(entry.value).ok()))
+    }
+}
+
+/// Whether `c` is a Unicode format character (general category Cf): zero-width spaces and
+/// joiners, bidirectional overrides and isolates, the byte-order mark, the soft hyphen, tag
+/// characters. They are invisible, so an address holding one looks exactly like another
+/// person's, and a right-to-left override can reorder what an operator reads.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// The identity as Sesame looks it up (an email's or a username's normalised key, NFKC and
+/// case-folded), for counting attempts per account: every spelling that reaches one account
+/// (`ada`, `ADA`, fullwidth `ａｄａ`) shares one count. Identities that are neither (they name no
+/// account) count as typed, trimmed and lower-cased.
+pub(crate) fn identity_key(identity: &str) -> String {
+    match Identity::parse(identity) {
+        Ok(Identity::Email(email)) => format!("email:{}", email.key),
+        Ok(Identity::Username(name)) => format!("username:{}", name.key),
+        Err(_) => format!("other:{}", identity.trim().to_lowercase()),
+    }
+}

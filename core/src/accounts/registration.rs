@@ -1,0 +1,230 @@
+//! Creating accounts: self-service registration, administrative creation and import from
+//! another system, all through one insertion that claims the email and username.
+
+use serde::Deserialize;
+
+use super::identity::{Email, Username};
+use super::{Lockout, Tracking, User, UserRecord, parse_role};
+use crate::Sesame;
+use crate::env::random_array;
+use crate::error::{Error, ErrorCode, Result};
+use crate::events::EventKind;
+use crate::password::Password;
+use crate::records::{self, email_key, user_key, username_key};
+use crate::store::StoreError;
+
+/// What an administrator supplies to create a user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Email address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// Optional username.
+    pub username: Option<String>,
+    /// Roles to grant.
+    pub roles: Vec<String>,
+}
+
+/// A user exported from another system, as `sesame user import` reads it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportedUser {
+    /// Email address.
+    pub email: String,
+    /// Optional username.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The old system's password hash.
+    #[serde(alias = "password")]
+    pub password_hash: String,
+    /// Role names.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Whether the user may sign in.
+    #[serde(default = "default_true")]
+    pub active: bool,
+    /// Whether the old system had confirmed the email address (recorded as confirmed now).
+    #[serde(default)]
+    pub confirmed: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Sesame<'_> {
+    /// Self-service registration. Answers the same whether or not the email is taken.
+    ///
+    /// WIT: `sesame:auth/accounts.register`.
+    pub fn register(&self, email: &str, password: &str, username: Option<&str>) -> Result<()> {
+        match self.create(email, password, username, Vec::new()) {
+            Ok(user) => {
+                self.emit(EventKind::Registered, Some(&user.id), None);
+                self.send_confirmation(&user)
+            }
+            // Same work (the hash was computed) and the same answer as a new account; the
+            // owner of the address hears about it instead.
+            Err(Error::EmailTaken) => {
+                self.send_already_registered(&Email::parse(email)?);
+                Ok(())
+            }
+            // A taken username would otherwise tell anyone which usernames exist. The account
+            // is not created; the address's owner is told by mail to pick another name.
+            Err(Error::UsernameTaken) if !self.config.reveal_taken_usernames => {
+                self.send_username_taken(&Email::parse(email)?);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Administrative creation; says when the email or username is taken.
+    ///
+    /// WIT: `sesame:auth/accounts.create-user`.
+    pub fn create_user(&self, new: &NewUser) -> Result<User> {
+        let roles = new
+            .roles
+            .iter()
+            .map(|r| parse_role(r))
+            .collect::<Result<Vec<_>>>()?;
+        self.create(&new.email, &new.password, new.username.as_deref(), roles)
+    }
+
+    /// Validates and hashes a new user's details, then stores them.
+    fn create(
+        &self,
+        email: &str,
+        password: &str,
+        username: Option<&str>,
+        roles: Vec<String>,
+    ) -> Result<User> {
+        let email = Email::parse(email)?;
+        let username = username
+            .filter(|u| !u.trim().is_empty())
+            .map(Username::parse)
+            .transpose()?;
+        let mut identities = vec![email.as_str()];
+        if let Some(u) = &username {
+            identities.push(u.as_str());
+        }
+        let password = Password::new_checked(password, &identities)?;
+        let password_hash = self.hasher.hash(&password, self.env)?;
+        self.insert_user(&email, username.as_ref(), password_hash, roles, true)
+    }
+
+    /// Imports a user from another system with their existing password hash (bcrypt, passlib
+    /// PBKDF2, argon2, or Flask-Security's scheme when `flask_security_salt` is given). The hash
+    /// is replaced by argon2id at the user's first sign-in.
+    ///
+    /// WIT: `sesame:auth/accounts.import-user`.
+    pub fn import_user(
+        &self,
+        user: &ImportedUser,
+        flask_security_salt: Option<&str>,
+    ) -> Result<User> {
+        let imported_confirmed = user.confirmed;
+        let email = Email::parse(&user.email)?;
+        let username = user
+            .username
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .map(Username::parse)
+            .transpose()?;
+        let roles = user
+            .roles
+            .iter()
+            .map(|r| parse_role(r))
+            .collect::<Result<Vec<_>>>()?;
+        if crate::legacy_hash::detect(&user.password_hash).is_none()
+            || user.password_hash.len() > crate::legacy_hash::MAX_STORED_LEN
+        {
+            return Err(Error::rejected(
+                ErrorCode::InvalidRequest,
+                "The password hash is not bcrypt, passlib pbkdf2-sha256/sha512, Django \
+                 pbkdf2_sha256 or argon2.",
+            ));
+        }
+        // Malformed hashes and costs beyond Sesame's limits are refused now, naming the limit,
+        // rather than failing at the user's first sign-in.
+        crate::legacy_hash::check_importable(&user.password_hash).map_err(|e| {
+            let why = match &e {
+                Error::Hashing(why) => why.clone(),
+                other => other.to_string(),
+            };
+            Error::rejected(
+                ErrorCode::InvalidRequest,
+                format!("The password hash cannot be imported: {why}."),
+            )
+        })?;
+        let stored = match flask_security_salt {
+            Some(salt) => crate::password::flask_security_stored(salt, &user.password_hash),
+            None => user.password_hash.clone(),
+        };
+        let user = self.insert_user(&email, username.as_ref(), stored, roles, user.active)?;
+        if !imported_confirmed {
+            return Ok(user);
+        }
+        let now = self.env.now_ms();
+        Ok(self
+            .update_user(&user.id, |r| {
+                r.confirmed_at_ms = Some(now);
+                Ok(())
+            })?
+            .public())
+    }
+
+    /// Creates the records of a new user: the user first, then the email claim, then the
+    /// username claim, each with `expect = absent`. A crash between steps leaves at worst an
+    /// unreachable user record, never a claimed email without its user.
+    fn insert_user(
+        &self,
+        email: &Email,
+        username: Option<&Username>,
+        password_hash: String,
+        roles: Vec<String>,
+        active: bool,
+    ) -> Result<User> {
+        let id = hex::encode(random_array::<16>(self.env)?);
+        let record = UserRecord {
+            v: 1,
+            id: id.clone(),
+            email: email.as_str().to_owned(),
+            username: username.map(|u| u.as_str().to_owned()),
+            password_hash,
+            roles,
+            active,
+            created_at_ms: self.env.now_ms(),
+            confirmed_at_ms: None,
+            tracking: Tracking::default(),
+            lockout: Lockout::default(),
+        };
+        let user_key = user_key(&id);
+        records::save(self.store, &user_key, &record, Some(0), None)?;
+
+        let email_claim = email_key(&email.key);
+        match self.store.put(&email_claim, id.as_bytes(), Some(0), None) {
+            Ok(_) => {}
+            Err(StoreError::Conflict) => {
+                self.store.delete(&user_key, None)?;
+                return Err(Error::EmailTaken);
+            }
+            Err(e) => {
+                self.store.delete(&user_key, None)?;
+                return Err(e.into());
+            }
+        }
+        let username_claim = username.map(|u| {
+            self.store
+                .put(&username_key(&u.key), id.as_bytes(), Some(0), None)
+        });
+        if let Some(Err(e)) = username_claim {
+            self.store.delete(&email_claim, None)?;
+            self.store.delete(&user_key, None)?;
+            return Err(match e {
+                StoreError::Conflict => Error::UsernameTaken,
+                other => other.into(),
+            });
+        }
+        Ok(record.public())
+    }
+}

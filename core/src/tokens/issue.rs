@@ -1,0 +1,179 @@
+//! Starting a token login, from a password or from a live session, and issuing its pairs.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use super::{FamilyRecord, REFRESH_TOKEN_PREFIX, RefreshRecord, TokenPair};
+use crate::Sesame;
+use crate::accounts::User;
+use crate::env::random_array;
+use crate::error::{Error, Result};
+use crate::events::EventKind;
+use crate::records::{self, refresh_key, token_family_key, user_token_family_key};
+use crate::sessions::ClientInfo;
+
+/// How a token login comes to be.
+struct FamilyOrigin {
+    /// The session it is made from, if any.
+    session_id: Option<String>,
+    /// When the person last really authenticated.
+    authenticated_at_ms: u64,
+    /// Whether that included a second factor.
+    second_factor: bool,
+    /// The latest the login may end: the session's absolute end for one made from a session.
+    ends_by_ms: Option<u64>,
+}
+
+impl Sesame<'_> {
+    /// Signs in with an identity and password and starts a token login. Throttled and locked
+    /// out exactly like [`Sesame::login`]; refused with `second-factor-required` when the user
+    /// has two-factor on.
+    ///
+    /// WIT: `sesame:auth/tokens.issue`.
+    pub fn issue_tokens(
+        &self,
+        identity: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<TokenPair> {
+        let user = self.check_password(identity, password, client)?;
+        // A password alone never yields tokens for a user with two-factor on: they sign in with
+        // both factors, then exchange the session (`issue_tokens_for_session`).
+        if self.two_factor_required(&user.id)? {
+            return Err(Error::SecondFactorRequired);
+        }
+        let origin = FamilyOrigin {
+            session_id: None,
+            authenticated_at_ms: self.env.now_ms(),
+            second_factor: false,
+            ends_by_ms: None,
+        };
+        self.start_token_family(user.public(), client, origin)
+    }
+
+    /// Starts a token login for the holder of a live session (a web app handing tokens to its
+    /// own scripts or a companion app). The login is the session's in every respect that
+    /// matters to security: it carries the session's authentication time and factors (so it
+    /// is never fresher than the session), and it ends when the session ends (sign-out,
+    /// sign-out everywhere, idle or absolute expiry), at the latest at the session's absolute
+    /// end.
+    ///
+    /// WIT: `sesame:auth/tokens.issue-for-session`.
+    pub fn issue_tokens_for_session(
+        &self,
+        session_token: &str,
+        client: &ClientInfo,
+    ) -> Result<TokenPair> {
+        let info = self.validate_session(session_token)?;
+        let origin = FamilyOrigin {
+            session_id: Some(info.id.clone()),
+            authenticated_at_ms: self.authenticated_at(&info)?,
+            second_factor: info.second_factor,
+            ends_by_ms: Some(info.expires_at_ms),
+        };
+        self.start_token_family(info.user, client, origin)
+    }
+
+    /// Starts a family for `user` and issues its first pair.
+    fn start_token_family(
+        &self,
+        user: User,
+        client: &ClientInfo,
+        origin: FamilyOrigin,
+    ) -> Result<TokenPair> {
+        let family_id = hex::encode(random_array::<16>(self.env)?);
+        let (token, hash) = self.new_refresh_token()?;
+        let now = self.env.now_ms();
+        let own_end = now.saturating_add(self.config.refresh_absolute_ms);
+        let family = FamilyRecord {
+            v: 1,
+            user_id: user.id.clone(),
+            created_at_ms: now,
+            expires_at_ms: origin.ends_by_ms.map_or(own_end, |end| end.min(own_end)),
+            refresh_hash: hash.clone(),
+            refreshed_at_ms: now,
+            address: client.address.clone(),
+            user_agent: client.kept_user_agent(),
+            session_id: origin.session_id,
+            authenticated_at_ms: Some(origin.authenticated_at_ms),
+            second_factor: origin.second_factor,
+        };
+        // The index first, so log-out-everywhere can always find a family that exists.
+        self.store.put(
+            &user_token_family_key(&user.id, &family_id),
+            b"",
+            None,
+            Some(self.config.refresh_absolute_ms),
+        )?;
+        let link = RefreshRecord {
+            v: 1,
+            family_id: family_id.clone(),
+        };
+        records::save(
+            self.store,
+            &refresh_key(&hash),
+            &link,
+            Some(0),
+            Some(self.config.refresh_absolute_ms),
+        )?;
+        let ttl = self.family_ttl(&family, now);
+        records::save(
+            self.store,
+            &token_family_key(&family_id),
+            &family,
+            Some(0),
+            Some(ttl),
+        )?;
+        self.emit(
+            EventKind::LoginSucceeded,
+            Some(&user.id),
+            client.address.as_deref(),
+        );
+        self.token_pair(user, &family_id, &family, token)
+    }
+
+    /// Signs an access token for `user` in `family_id`, and pairs it with `refresh_token`.
+    pub(super) fn token_pair(
+        &self,
+        user: User,
+        family_id: &str,
+        family: &FamilyRecord,
+        refresh_token: Zeroizing<String>,
+    ) -> Result<TokenPair> {
+        let now_ms = self.env.now_ms();
+        let now = now_ms / 1000;
+        // An access token never outlives its login.
+        let exp = (now_ms.saturating_add(self.config.access_token_ttl_ms))
+            .min(family.expires_at_ms)
+            / 1000;
+        let access_token = self.sign_access_token(&user, family_id, now, exp)?;
+        Ok(TokenPair {
+            access_token,
+            expires_in_secs: exp.saturating_sub(now),
+            refresh_token,
+            refresh_expires_at_ms: family.expires_at_ms,
+            user,
+        })
+    }
+
+    pub(super) fn new_refresh_token(&self) -> Result<(Zeroizing<String>, String)> {
+        let token = Zeroizing::new(format!(
+            "{REFRESH_TOKEN_PREFIX}{}",
+            URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?)
+        ));
+        let hash = hex::encode(Sha256::digest(token.as_bytes()));
+        Ok((token, hash))
+    }
+
+    /// Time until the family would end if not refreshed: the sooner of idle and absolute end.
+    pub(super) fn family_ttl(&self, family: &FamilyRecord, now: u64) -> u64 {
+        family
+            .refreshed_at_ms
+            .saturating_add(self.config.refresh_idle_ms)
+            .min(family.expires_at_ms)
+            .saturating_sub(now)
+            .max(1)
+    }
+}

@@ -1,0 +1,285 @@
+//! The second step of a sign-in: the pending state between a right password and a session,
+//! its attempts (per pending sign-in and per account), and finishing it with a second factor.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use zeroize::Zeroizing;
+
+use super::{FailureRecord, Method, PendingRecord};
+use crate::Sesame;
+use crate::accounts::lock_ms;
+use crate::env::random_array;
+use crate::error::{Error, Result};
+use crate::records::{self, CAS_ATTEMPTS, pending_sign_in_key, second_factor_failures_key};
+use crate::sessions::{ClientInfo, IssuedSession, SignInProof};
+use crate::store::StoreError;
+
+/// A sign-in whose password was right and which now waits for a second factor. The token is
+/// the only copy of the secret: only its SHA-256 is stored.
+#[derive(Debug)]
+pub struct PendingLogin {
+    /// Opaque bearer secret of the pending state (256 bits, base64url).
+    pub token: PendingToken,
+    /// The methods the user can finish with.
+    pub methods: Vec<Method>,
+    /// When the pending state ends, ms since the epoch.
+    pub expires_at_ms: u64,
+}
+
+/// The outcome of a password sign-in.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// No second factor needed: a full session (boxed: it is much larger than the other case).
+    SignedIn(Box<IssuedSession>),
+    /// The user has two-factor on: no session yet.
+    SecondFactor(PendingLogin),
+}
+
+/// A pending sign-in token. Wiped on drop; `Debug` hides it.
+pub struct PendingToken(Zeroizing<String>);
+
+impl PendingToken {
+    /// The token text, to hand to the client once.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PendingToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PendingToken(..)")
+    }
+}
+
+/// Length of a pending token in characters (32 bytes, base64url without padding).
+const PENDING_TOKEN_CHARS: usize = 43;
+
+impl Sesame<'_> {
+    /// Checks a password and, when the user has two-factor on, stops at a [`PendingLogin`]
+    /// instead of a session. Throttled like [`Sesame::login`].
+    ///
+    /// WIT: `sesame:auth/two-factor.begin-login`.
+    pub fn begin_login(
+        &self,
+        identity: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<LoginOutcome> {
+        let user = self.check_password(identity, password, client)?;
+        if !self.two_factor_required(&user.id)? {
+            return self
+                .issue_session(user.public(), client, SignInProof::OneFactor)
+                .map(|session| LoginOutcome::SignedIn(Box::new(session)));
+        }
+        let token = PendingToken(Zeroizing::new(
+            URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?),
+        ));
+        let now = self.env.now_ms();
+        let pending_ms = self.config.two_factor.pending_ms;
+        let record = PendingRecord {
+            v: 1,
+            user_id: user.id.clone(),
+            created_at_ms: now,
+            attempts: 0,
+        };
+        records::save(
+            self.store,
+            &pending_sign_in_key(token.expose()),
+            &record,
+            Some(0),
+            Some(pending_ms),
+        )?;
+        Ok(LoginOutcome::SecondFactor(PendingLogin {
+            token,
+            methods: self.methods_of(&user.id)?,
+            expires_at_ms: now.saturating_add(pending_ms),
+        }))
+    }
+
+    /// The methods the pending sign-in of `token` can finish with; `unauthenticated` when it is
+    /// unknown, used or expired.
+    ///
+    /// WIT: `sesame:auth/two-factor.pending-methods`.
+    pub fn pending_methods(&self, token: &str) -> Result<Vec<Method>> {
+        let (record, _) = self.load_pending(token)?;
+        self.methods_of(&record.user_id)
+    }
+
+    /// Finishes a pending sign-in with a TOTP code and issues a fresh session. A wrong code
+    /// counts an attempt (`invalid-code`); the last allowed attempt ends the pending sign-in.
+    ///
+    /// WIT: `sesame:auth/two-factor.complete-totp`.
+    pub fn complete_totp(
+        &self,
+        token: &str,
+        code: &str,
+        client: &ClientInfo,
+    ) -> Result<IssuedSession> {
+        self.complete(token, client, |user_id| self.verify_totp(user_id, code))
+    }
+
+    /// Finishes a pending sign-in with a recovery code (which is used up) and issues a fresh
+    /// session. Attempts count as for [`Sesame::complete_totp`].
+    ///
+    /// WIT: `sesame:auth/two-factor.complete-recovery`.
+    pub fn complete_recovery(
+        &self,
+        token: &str,
+        code: &str,
+        client: &ClientInfo,
+    ) -> Result<IssuedSession> {
+        self.complete(token, client, |user_id| {
+            self.consume_recovery_code(user_id, code)
+        })
+    }
+
+    /// The shared end of a pending sign-in. The attempt is counted *before* the factor is
+    /// looked at, per account and per pending sign-in, each by compare-and-swap: of any number
+    /// of parallel requests, on any number of nodes, no more than the limits are ever checked.
+    /// A right factor then uses up the pending state (compare-and-swap delete, so it yields at
+    /// most one session) and clears the account's count.
+    pub(crate) fn complete(
+        &self,
+        token: &str,
+        client: &ClientInfo,
+        verify: impl FnOnce(&str) -> Result<()>,
+    ) -> Result<IssuedSession> {
+        let (pending, _) = self.load_pending(token)?;
+        self.reserve_second_factor_attempt(&pending.user_id)?;
+        let pending = self.reserve_pending_attempt(token)?;
+        if let Err(error) = verify(&pending.user_id) {
+            if pending.attempts >= self.config.two_factor.max_attempts {
+                // That was the last attempt this pending sign-in had.
+                self.store.delete(&pending_sign_in_key(token), None)?;
+            }
+            return Err(error);
+        }
+        self.store
+            .delete(&second_factor_failures_key(&pending.user_id), None)?;
+        self.consume_pending(token)?;
+        let Some((user, _)) = self.load_user(&pending.user_id)? else {
+            return Err(Error::NoSession("user deleted"));
+        };
+        if !user.active {
+            return Err(Error::NoSession("user disabled"));
+        }
+        self.issue_session(user.public(), client, SignInProof::MultiFactor)
+    }
+
+    /// Counts one second-factor attempt for the user before it is checked, or refuses
+    /// (429 with the time left) without counting while the second step is locked. From the
+    /// lockout threshold on, each attempt locks the second step for the lockout's base time
+    /// doubled per further attempt, up to its maximum (the password lockout's settings); a
+    /// right factor clears the count. A right password does not.
+    pub(crate) fn reserve_second_factor_attempt(&self, user_id: &str) -> Result<()> {
+        let key = second_factor_failures_key(user_id);
+        let config = self.config;
+        let now = self.env.now_ms();
+        for _ in 0..CAS_ATTEMPTS {
+            let (mut record, version) = records::load::<FailureRecord>(self.store, &key)?
+                .unwrap_or((
+                    FailureRecord {
+                        v: 1,
+                        ..FailureRecord::default()
+                    },
+                    0,
+                ));
+            if let Some(until) = record.locked_until_ms.filter(|until| *until > now) {
+                return Err(Error::Throttled {
+                    retry_after_ms: until - now,
+                });
+            }
+            record.count = record.count.saturating_add(1);
+            if let Some(lock) = lock_ms(config, record.count) {
+                record.locked_until_ms = Some(now.saturating_add(lock));
+            }
+            match records::save(
+                self.store,
+                &key,
+                &record,
+                Some(version),
+                Some(config.lockout_max_ms.saturating_mul(2)),
+            ) {
+                Ok(_) => return Ok(()),
+                Err(Error::Store(StoreError::Conflict)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Contention("second-factor attempts"))
+    }
+
+    /// The user of a live pending sign-in; `unauthenticated` when it is unknown, used or
+    /// expired.
+    pub(crate) fn pending_user(&self, token: &str) -> Result<String> {
+        Ok(self.load_pending(token)?.0.user_id)
+    }
+
+    fn load_pending(&self, token: &str) -> Result<(PendingRecord, u64)> {
+        if token.len() != PENDING_TOKEN_CHARS {
+            return Err(Error::NoSession("malformed pending token"));
+        }
+        records::load::<PendingRecord>(self.store, &pending_sign_in_key(token))?
+            .ok_or(Error::NoSession("no pending sign-in"))
+    }
+
+    /// Counts one attempt on the pending sign-in before its factor is checked and returns the
+    /// record with the count; `unauthenticated` once its attempts are used up (it is then
+    /// deleted), so a pending sign-in never has more than `max_attempts` factors checked.
+    fn reserve_pending_attempt(&self, token: &str) -> Result<PendingRecord> {
+        let key = pending_sign_in_key(token);
+        let max = self.config.two_factor.max_attempts;
+        for _ in 0..CAS_ATTEMPTS {
+            let (mut record, version) = self.load_pending(token)?;
+            if record.attempts >= max {
+                match self.store.delete(&key, Some(version)) {
+                    Ok(_) | Err(StoreError::Conflict) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                return Err(Error::NoSession("pending sign-in out of attempts"));
+            }
+            record.attempts = record.attempts.saturating_add(1);
+            let ttl = record
+                .created_at_ms
+                .saturating_add(self.config.two_factor.pending_ms)
+                .saturating_sub(self.env.now_ms())
+                .max(1);
+            match records::save(self.store, &key, &record, Some(version), Some(ttl)) {
+                Ok(_) => return Ok(record),
+                Err(Error::Store(StoreError::Conflict)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Contention("pending sign-in"))
+    }
+
+    /// Deletes the pending state by compare-and-swap; only one caller can succeed.
+    fn consume_pending(&self, token: &str) -> Result<()> {
+        let key = pending_sign_in_key(token);
+        for _ in 0..CAS_ATTEMPTS {
+            let Some(entry) = self.store.get(&key)? else {
+                return Err(Error::NoSession("pending sign-in already used"));
+            };
+            match self.store.delete(&key, Some(entry.version)) {
+                Ok(true) => return Ok(()),
+                Ok(false) => return Err(Error::NoSession("pending sign-in already used")),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Contention("pending sign-in"))
+    }
+
+    fn methods_of(&self, user_id: &str) -> Result<Vec<Method>> {
+        let mut methods = Vec::new();
+        if self.has_passkey(user_id)? {
+            methods.push(Method::Webauthn);
+        }
+        if self.totp_enabled(user_id)? {
+            methods.push(Method::Totp);
+        }
+        if self.recovery_codes_left(user_id)? > 0 {
+            methods.push(Method::RecoveryCode);
+        }
+        Ok(methods)
+    }
+}
