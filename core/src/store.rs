@@ -37,6 +37,19 @@ pub enum StoreError {
     TooLarge,
 }
 
+/// One write as a back end receives it from [`Store::put`], sizes already checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Write<'a> {
+    /// The key, at most [`MAX_KEY_BYTES`].
+    pub key: &'a str,
+    /// The value, at most [`MAX_VALUE_BYTES`].
+    pub value: &'a [u8],
+    /// `None`: unconditional; `Some(0)`: the key must be absent; `Some(v)`: it must be at `v`.
+    pub expect_version: Option<u64>,
+    /// Lifetime from now, in ms; `None`: no expiry.
+    pub ttl_ms: Option<u64>,
+}
+
 /// Durable key-value storage with versions, compare-and-swap and expiry.
 ///
 /// The semantics are those documented on the WIT `store` interface: expired entries behave as
@@ -56,14 +69,28 @@ pub enum StoreError {
 pub trait Store {
     /// Reads a live entry.
     fn get(&self, key: &str) -> Result<Option<Entry>, StoreError>;
-    /// Writes, optionally conditionally, optionally expiring; returns the new version.
+    /// Writes, optionally conditionally, optionally expiring; returns the new version. A key
+    /// over [`MAX_KEY_BYTES`] or a value over [`MAX_VALUE_BYTES`] is refused here, once for
+    /// every back end, with [`StoreError::TooLarge`].
     fn put(
         &self,
         key: &str,
         value: &[u8],
         expect_version: Option<u64>,
         ttl_ms: Option<u64>,
-    ) -> Result<u64, StoreError>;
+    ) -> Result<u64, StoreError> {
+        if key.len() > MAX_KEY_BYTES || value.len() > MAX_VALUE_BYTES {
+            return Err(StoreError::TooLarge);
+        }
+        self.write(Write {
+            key,
+            value,
+            expect_version,
+            ttl_ms,
+        })
+    }
+    /// Carries out a [`Store::put`] whose sizes are checked: what a back end implements.
+    fn write(&self, write: Write<'_>) -> Result<u64, StoreError>;
     /// Deletes; `Ok(true)` if a live entry was removed.
     fn delete(&self, key: &str, expect_version: Option<u64>) -> Result<bool, StoreError>;
     /// Lists live entries under `prefix`, ascending, strictly after `after`, at most `limit`.
@@ -151,16 +178,13 @@ impl Store for MemStore {
         }))
     }
 
-    fn put(
-        &self,
-        key: &str,
-        value: &[u8],
-        expect_version: Option<u64>,
-        ttl_ms: Option<u64>,
-    ) -> Result<u64, StoreError> {
-        if key.len() > MAX_KEY_BYTES || value.len() > MAX_VALUE_BYTES {
-            return Err(StoreError::TooLarge);
-        }
+    fn write(&self, write: Write<'_>) -> Result<u64, StoreError> {
+        let Write {
+            key,
+            value,
+            expect_version,
+            ttl_ms,
+        } = write;
         let mut inner = self.lock();
         let current = inner.live(key).map(|e| e.version).unwrap_or(0);
         if expect_version.is_some_and(|expected| expected != current) {
@@ -269,6 +293,25 @@ mod tests {
             assert!(inside < bound.as_str(), "{inside:?}");
         }
         assert!("p0" >= bound.as_str());
+    }
+
+    /// `put` checks the size limits before any back end's `write` (MemStore has no check of
+    /// its own).
+    #[test]
+    fn oversized_keys_and_values_never_reach_the_back_end() {
+        let long_key = "k".repeat(MAX_KEY_BYTES + 1);
+        let big_value = vec![0u8; MAX_VALUE_BYTES + 1];
+        let store = MemStore::new();
+        assert_eq!(
+            store.put(&long_key, b"", None, None),
+            Err(StoreError::TooLarge)
+        );
+        assert_eq!(
+            store.put("k", &big_value, None, None),
+            Err(StoreError::TooLarge)
+        );
+        let at_limit = "k".repeat(MAX_KEY_BYTES);
+        assert!(store.put(&at_limit, &big_value[1..], None, None).is_ok());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! core's [`Store`] over the host's `sesame:auth/store` import.
 
-use sesame_core::store::{Entry, Store, StoreError};
+use sesame_core::store::{Entry, Store, StoreError, Write};
 
 use crate::bindings::wit_store;
 
@@ -12,14 +12,8 @@ impl Store for WitStore {
         wit_store::get(key).map(|e| e.map(entry)).map_err(error)
     }
 
-    fn put(
-        &self,
-        key: &str,
-        value: &[u8],
-        expect_version: Option<u64>,
-        ttl_ms: Option<u64>,
-    ) -> Result<u64, StoreError> {
-        wit_store::put(key, value, expect_version, ttl_ms).map_err(error)
+    fn write(&self, write: Write<'_>) -> Result<u64, StoreError> {
+        wit_store::put(write.key, write.value, write.expect_version, write.ttl_ms).map_err(error)
     }
 
     fn delete(&self, key: &str, expect_version: Option<u64>) -> Result<bool, StoreError> {

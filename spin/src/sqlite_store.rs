@@ -32,9 +32,7 @@
 //! much.
 
 use sesame_core::Error;
-use sesame_core::store::{
-    Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, Store, StoreError, prefix_upper_bound,
-};
+use sesame_core::store::{Entry, MAX_SCAN_LIMIT, Store, StoreError, Write, prefix_upper_bound};
 use spin_sdk::sqlite::{Connection, Error as SqliteError, Value};
 
 use sesame_wasi::env::now_ms;
@@ -134,16 +132,13 @@ impl Store for SqliteStore {
             .transpose()
     }
 
-    fn put(
-        &self,
-        key: &str,
-        value: &[u8],
-        expect_version: Option<u64>,
-        ttl_ms: Option<u64>,
-    ) -> Result<u64, StoreError> {
-        if key.len() > MAX_KEY_BYTES || value.len() > MAX_VALUE_BYTES {
-            return Err(StoreError::TooLarge);
-        }
+    fn write(&self, write: Write<'_>) -> Result<u64, StoreError> {
+        let Write {
+            key,
+            value,
+            expect_version,
+            ttl_ms,
+        } = write;
         let now_ms = now();
         let expires = match ttl_ms {
             Some(ttl) => {

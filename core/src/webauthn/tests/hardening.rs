@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use super::*;
-use crate::store::{Entry, MemStore, Store, StoreError};
+use crate::store::{Entry, MemStore, Store, StoreError, Write};
 
 const NOBODY: &str = "nobody@example.com";
 const CAROL: &str = "carol@example.com";
@@ -20,15 +20,9 @@ impl Store for CountingStore<'_> {
         self.ops.borrow_mut().push("get");
         self.inner.get(key)
     }
-    fn put(
-        &self,
-        key: &str,
-        value: &[u8],
-        expect_version: Option<u64>,
-        ttl_ms: Option<u64>,
-    ) -> std::result::Result<u64, StoreError> {
+    fn write(&self, write: Write<'_>) -> std::result::Result<u64, StoreError> {
         self.ops.borrow_mut().push("put");
-        self.inner.put(key, value, expect_version, ttl_ms)
+        self.inner.write(write)
     }
     fn delete(
         &self,
