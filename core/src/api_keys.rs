@@ -84,10 +84,10 @@ impl Sesame<'_> {
                 ));
             }
         }
-        let id = hex::encode(random_array::<8>(self.env)?);
+        let id = hex::encode(random_array::<8>(self.host)?);
         let key = Zeroizing::new(format!(
             "{API_KEY_PREFIX}{id}_{}",
-            URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?)
+            URL_SAFE_NO_PAD.encode(random_array::<32>(self.host)?)
         ));
         let mut scopes = scopes.to_vec();
         scopes.sort();
@@ -96,7 +96,7 @@ impl Sesame<'_> {
             id: id.clone(),
             name: name.to_owned(),
             scopes,
-            created_at_ms: self.env.now_ms(),
+            created_at_ms: self.host.now_ms(),
         };
         let record = ApiKeyRecord {
             v: 1,

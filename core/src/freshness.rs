@@ -59,7 +59,7 @@ impl Sesame<'_> {
         let until = self
             .authenticated_at(login)?
             .saturating_add(self.config.freshness_ms);
-        Ok(Some(until).filter(|until| *until > self.env.now_ms()))
+        Ok(Some(until).filter(|until| *until > self.host.now_ms()))
     }
 
     /// `reauthentication-required` unless `login` is fresh.
@@ -87,7 +87,7 @@ impl Sesame<'_> {
         method: ReauthMethod,
         user_verified: bool,
     ) -> Result<u64> {
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         let window = self.config.freshness_ms;
         records::save(
             self.store,
@@ -127,7 +127,7 @@ impl Sesame<'_> {
 
     fn reauth_record(&self, login: &SessionInfo) -> Result<Option<ReauthRecord>> {
         let window = self.config.freshness_ms;
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         Ok(
             records::load::<ReauthRecord>(self.store, &reauth_key(&login.id))?
                 .map(|(record, _)| record)

@@ -71,7 +71,7 @@ impl Sesame<'_> {
     ///
     /// WIT: `sesame:auth/tokens.rotate-keys`.
     pub fn rotate_keys(&self) -> Result<Vec<KeyGeneration>> {
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         let retention = self.keyring_retention_ms();
         for _ in 0..CAS_ATTEMPTS {
             let (mut generations, version) =

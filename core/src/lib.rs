@@ -110,17 +110,17 @@ impl<T: Env + NativeHashing + Mailer + EventSink + ?Sized> Host for T {}
 /// references and the prepared password hasher, so nothing leaks between users.
 pub struct Sesame<'a> {
     store: &'a dyn Store,
-    env: &'a dyn Host,
+    host: &'a dyn Host,
     config: &'a Config,
     hasher: Hasher,
 }
 
 impl<'a> Sesame<'a> {
     /// Prepares the operations; fails only on an unusable configuration.
-    pub fn new(store: &'a dyn Store, env: &'a dyn Host, config: &'a Config) -> Result<Self> {
+    pub fn new(store: &'a dyn Store, host: &'a dyn Host, config: &'a Config) -> Result<Self> {
         Ok(Sesame {
             store,
-            env,
+            host,
             config,
             hasher: Hasher::new(config.argon2)?,
         })

@@ -32,7 +32,7 @@ impl Sesame<'_> {
     pub(crate) fn send_confirmation(&self, user: &User) -> Result<()> {
         let payload = format!("{}:{}", user.id, user.email.to_lowercase());
         let link = self.signed_link(CONFIRM_PURPOSE, "/confirm", &payload)?;
-        self.env.send_mail(&Mail {
+        self.host.send_mail(&Mail {
             to: user.email.clone(),
             subject: "Confirm your email address".into(),
             text: format!(
@@ -70,7 +70,7 @@ impl Sesame<'_> {
     /// Mails the owner of `email` what someone did with their address, adding that they need
     /// do nothing if it was not them.
     fn tell_address_owner(&self, email: &Email, subject: &str, what_happened: &str) {
-        self.env.send_mail(&Mail {
+        self.host.send_mail(&Mail {
             to: email.as_str().to_owned(),
             subject: subject.to_owned(),
             text: format!("{what_happened}\n\nIf it was not you, no action is needed.\n"),
@@ -87,7 +87,7 @@ impl Sesame<'_> {
             self.config.confirm_link_max_age_secs,
         )?;
         let (id, email) = (id.as_str(), email.as_str());
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         let user = self.update_user(id, |record| {
             if record.email.to_lowercase() != email {
                 return Err(invalid_link());
@@ -119,7 +119,7 @@ impl Sesame<'_> {
         };
         let payload = format!("{id}:{}", fingerprint(&record.password_hash));
         let link = self.signed_link(RESET_PURPOSE, "/reset", &payload)?;
-        self.env.send_mail(&Mail {
+        self.host.send_mail(&Mail {
             to: record.email.clone(),
             subject: "Reset your password".into(),
             text: format!(
@@ -149,8 +149,8 @@ impl Sesame<'_> {
             identities.push(u.as_str());
         }
         let password = Password::new_checked(new_password, &identities)?;
-        let hash = self.hasher.hash(&password, self.env)?;
-        let now = self.env.now_ms();
+        let hash = self.hasher.hash(&password, self.host)?;
+        let now = self.host.now_ms();
         let updated = self.update_user(id, |r| {
             // The same check under compare-and-swap: two racing uses of one token cannot both win.
             if fingerprint(&r.password_hash) != expected_fingerprint {
@@ -194,7 +194,7 @@ impl Sesame<'_> {
     }
 
     fn now_secs(&self) -> u64 {
-        self.env.now_ms() / 1000
+        self.host.now_ms() / 1000
     }
 }
 

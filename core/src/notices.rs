@@ -94,7 +94,7 @@ impl Sesame<'_> {
         let from = address
             .map(|a| format!(" The request came from the address {a}."))
             .unwrap_or_default();
-        self.env.send_mail(&Mail {
+        self.host.send_mail(&Mail {
             to: user.email.clone(),
             subject: subject.into(),
             text: format!(

@@ -201,7 +201,7 @@ impl Sesame<'_> {
         let Some((mut record, version)) = records::load::<SessionRecord>(self.store, &key)? else {
             return Err(Error::NoSession("unknown or expired"));
         };
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         if now >= record.expires_at_ms {
             return Err(Error::NoSession("past absolute expiry"));
         }
@@ -339,7 +339,7 @@ impl Sesame<'_> {
         else {
             return Ok(false);
         };
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         Ok(now < record.expires_at_ms
             && now
                 < record
@@ -356,10 +356,10 @@ impl Sesame<'_> {
         proof: SignInProof,
     ) -> Result<IssuedSession> {
         let token = SessionToken(Zeroizing::new(
-            URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?),
+            URL_SAFE_NO_PAD.encode(random_array::<32>(self.host)?),
         ));
-        let csrf_token = URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?);
-        let now = self.env.now_ms();
+        let csrf_token = URL_SAFE_NO_PAD.encode(random_array::<32>(self.host)?);
+        let now = self.host.now_ms();
         let record = SessionRecord {
             v: 1,
             user_id: user.id.clone(),

@@ -123,7 +123,7 @@ impl crate::Sesame<'_> {
         Ok(self
             .keyring()?
             .signer(&purpose)
-            .sign(payload, self.env.now_ms() / 1000))
+            .sign(payload, self.host.now_ms() / 1000))
     }
 
     /// Verifies a token signed by [`Self::sign_for_host`] for `purpose`, at most
@@ -138,7 +138,7 @@ impl crate::Sesame<'_> {
     ) -> crate::Result<(Vec<u8>, u64)> {
         let purpose = host_purpose(purpose)?;
         self.keyring()?
-            .verify(&purpose, token, self.env.now_ms() / 1000, max_age_secs)
+            .verify(&purpose, token, self.host.now_ms() / 1000, max_age_secs)
             .map_err(|e| {
                 crate::Error::rejected(
                     crate::ErrorCode::InvalidToken,

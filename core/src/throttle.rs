@@ -94,7 +94,7 @@ impl Sesame<'_> {
             Scope::MailByAddress => limits.register_per_address,
         };
         let window_ms = limits.window_ms.max(1);
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         let window = now / window_ms;
         let elapsed_ms = now % window_ms;
         let subject = if scope.per_address() {

@@ -65,7 +65,7 @@ impl Sesame<'_> {
             identities.push(u.as_str());
         }
         let new = Password::new_checked(new, &identities)?;
-        let new_hash = self.hasher.hash(&new, self.env)?;
+        let new_hash = self.hasher.hash(&new, self.host)?;
         let verified_hash = record.password_hash;
         self.update_user(&user_id, |r| {
             if r.password_hash != verified_hash {

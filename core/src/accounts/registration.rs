@@ -108,7 +108,7 @@ impl Sesame<'_> {
             identities.push(u.as_str());
         }
         let password = Password::new_checked(password, &identities)?;
-        let password_hash = self.hasher.hash(&password, self.env)?;
+        let password_hash = self.hasher.hash(&password, self.host)?;
         self.insert_user(&email, username.as_ref(), password_hash, roles, true)
     }
 
@@ -164,7 +164,7 @@ impl Sesame<'_> {
         if !imported_confirmed {
             return Ok(user);
         }
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         Ok(self
             .update_user(&user.id, |r| {
                 r.confirmed_at_ms = Some(now);
@@ -184,7 +184,7 @@ impl Sesame<'_> {
         roles: Vec<String>,
         active: bool,
     ) -> Result<User> {
-        let id = hex::encode(random_array::<16>(self.env)?);
+        let id = hex::encode(random_array::<16>(self.host)?);
         let record = UserRecord {
             v: 1,
             id: id.clone(),
@@ -193,7 +193,7 @@ impl Sesame<'_> {
             password_hash,
             roles,
             active,
-            created_at_ms: self.env.now_ms(),
+            created_at_ms: self.host.now_ms(),
             confirmed_at_ms: None,
             tracking: Tracking::default(),
             lockout: Lockout::default(),

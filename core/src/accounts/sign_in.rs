@@ -76,7 +76,7 @@ impl Sesame<'_> {
     ) -> Result<UserRecord> {
         let id = user.id.clone();
         let address = client.address.as_deref();
-        let verified = match self.hasher.verify(password, &user.password_hash, self.env) {
+        let verified = match self.hasher.verify(password, &user.password_hash, self.host) {
             Ok(verified) => verified,
             Err(Error::WrongPassword) => {
                 self.emit(EventKind::LoginFailed, Some(&id), address);
@@ -87,14 +87,14 @@ impl Sesame<'_> {
             }
             Err(e) => return Err(e),
         };
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         if !user.active {
             self.emit(EventKind::LoginFailed, Some(&id), address);
             return Err(Error::AccountDisabled);
         }
         // Hash outside the update loop: it is the expensive part, and the loop may retry.
         let upgraded = if verified.needs_rehash {
-            Some(self.hasher.hash(password, self.env)?)
+            Some(self.hasher.hash(password, self.host)?)
         } else {
             None
         };
@@ -150,7 +150,7 @@ impl Sesame<'_> {
     /// keyed by the identity's hash, expiring with the longest lock) standing for the user
     /// record update a real account gets.
     fn unknown_account(&self, identity: &str, password: &Password, address: Option<&str>) -> Error {
-        let error = self.hasher.dummy_verify(password, self.env);
+        let error = self.hasher.dummy_verify(password, self.host);
         if matches!(error, Error::HashingBusy { .. }) {
             // Refused before any check, as a known account's attempt is: no event, no count.
             return error;
@@ -179,7 +179,7 @@ impl Sesame<'_> {
     /// further failure doubling the lock (up to the configured maximum). Returns whether this
     /// failure locked the account.
     fn record_failure(&self, id: &str) -> Result<bool> {
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         let config = self.config;
         self.update_user(id, |record| {
             let lockout = &mut record.lockout;

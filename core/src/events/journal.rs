@@ -13,12 +13,12 @@ impl Sesame<'_> {
             kind,
             user_id: user_id.map(str::to_owned),
             address: address.map(str::to_owned),
-            at_ms: self.env.now_ms(),
+            at_ms: self.host.now_ms(),
         };
-        if let Ok(nonce) = random_array::<6>(self.env) {
+        if let Ok(nonce) = random_array::<6>(self.host) {
             let key = records::event_key(event.at_ms, &nonce);
             let _ = records::save(self.store, &key, &event, Some(0), Some(EVENT_RETENTION_MS));
         }
-        self.env.emit_event(&event);
+        self.host.emit_event(&event);
     }
 }

@@ -46,7 +46,7 @@ impl Sesame<'_> {
         }
         let origin = FamilyOrigin {
             session_id: None,
-            authenticated_at_ms: self.env.now_ms(),
+            authenticated_at_ms: self.host.now_ms(),
             second_factor: false,
             ends_by_ms: None,
         };
@@ -83,9 +83,9 @@ impl Sesame<'_> {
         client: &ClientInfo,
         origin: FamilyOrigin,
     ) -> Result<TokenPair> {
-        let family_id = hex::encode(random_array::<16>(self.env)?);
+        let family_id = hex::encode(random_array::<16>(self.host)?);
         let (token, hash) = self.new_refresh_token()?;
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         let own_end = now.saturating_add(self.config.refresh_absolute_ms);
         let family = FamilyRecord {
             v: 1,
@@ -142,7 +142,7 @@ impl Sesame<'_> {
         family: &FamilyRecord,
         refresh_token: Zeroizing<String>,
     ) -> Result<TokenPair> {
-        let now_ms = self.env.now_ms();
+        let now_ms = self.host.now_ms();
         let now = now_ms / 1000;
         // An access token never outlives its login.
         let exp = (now_ms.saturating_add(self.config.access_token_ttl_ms))
@@ -161,7 +161,7 @@ impl Sesame<'_> {
     pub(super) fn new_refresh_token(&self) -> Result<(Zeroizing<String>, String)> {
         let token = Zeroizing::new(format!(
             "{REFRESH_TOKEN_PREFIX}{}",
-            URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?)
+            URL_SAFE_NO_PAD.encode(random_array::<32>(self.host)?)
         ));
         let hash = hex::encode(Sha256::digest(token.as_bytes()));
         Ok((token, hash))

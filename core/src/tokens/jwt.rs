@@ -83,7 +83,7 @@ impl Sesame<'_> {
         key.verify_strict(signed.as_bytes(), &signature)
             .map_err(|_| access_refused("The access token's signature does not verify."))?;
         let claims: JwtClaims = decode_json(claims_b64)?;
-        let now = self.env.now_ms() / 1000;
+        let now = self.host.now_ms() / 1000;
         if claims.iss != self.config.public_url || claims.aud != self.token_audience() {
             return Err(access_refused(
                 "The access token was issued for another issuer or audience.",
@@ -125,7 +125,7 @@ impl Sesame<'_> {
             aud: self.token_audience().to_owned(),
             iat: now,
             exp,
-            jti: URL_SAFE_NO_PAD.encode(random_array::<16>(self.env)?),
+            jti: URL_SAFE_NO_PAD.encode(random_array::<16>(self.host)?),
             sid: family_id.to_owned(),
             roles: user.roles.clone(),
         };

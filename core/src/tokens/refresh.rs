@@ -29,7 +29,7 @@ impl Sesame<'_> {
             else {
                 return Err(refresh_refused());
             };
-            let now = self.env.now_ms();
+            let now = self.host.now_ms();
             if now >= family.expires_at_ms
                 || now
                     >= family

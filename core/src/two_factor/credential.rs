@@ -49,7 +49,7 @@ impl Sesame<'_> {
         record: &TotpRecord,
         code: &TotpCode,
     ) -> Option<u64> {
-        let now_step = totp::step_at(self.env.now_ms() / 1000);
+        let now_step = totp::step_at(self.host.now_ms() / 1000);
         let mut found = None;
         for step in now_step.saturating_sub(1)..=now_step.saturating_add(1) {
             let expected = totp::code_at(secret, record.algorithm, record.digits, step);

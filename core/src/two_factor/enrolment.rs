@@ -71,17 +71,17 @@ impl Sesame<'_> {
         }
         let tf = &self.config.two_factor;
         let mut bytes = Zeroizing::new(vec![0u8; tf.totp_algorithm.secret_len()]);
-        self.env
+        self.host
             .fill_random(&mut bytes)
             .map_err(|_| Error::Random)?;
         let secret = TotpSecret::new(bytes.to_vec());
         let record = TotpRecord {
             v: 1,
-            sealed_secret: sealed::seal(&self.config.secret, self.env, &user.id, &secret)?,
+            sealed_secret: sealed::seal(&self.config.secret, self.host, &user.id, &secret)?,
             algorithm: tf.totp_algorithm,
             digits: tf.totp_digits,
             last_step: None,
-            created_at_ms: self.env.now_ms(),
+            created_at_ms: self.host.now_ms(),
         };
         records::save(
             self.store,

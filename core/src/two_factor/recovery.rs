@@ -68,7 +68,7 @@ impl Sesame<'_> {
         let mut unused = Vec::with_capacity(count);
         for _ in 0..count {
             let mut raw = Zeroizing::new([0u8; CODE_BYTES]);
-            self.env
+            self.host
                 .fill_random(&mut raw[..])
                 .map_err(|_| Error::Random)?;
             let plain = Zeroizing::new(base32_encode(&raw[..]).to_ascii_lowercase());
@@ -83,7 +83,7 @@ impl Sesame<'_> {
         }
         let record = RecoveryRecord {
             v: 1,
-            created_at_ms: self.env.now_ms(),
+            created_at_ms: self.host.now_ms(),
             unused,
         };
         records::save(

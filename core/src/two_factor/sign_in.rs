@@ -72,9 +72,9 @@ impl Sesame<'_> {
                 .map(|session| LoginOutcome::SignedIn(Box::new(session)));
         }
         let token = PendingToken(Zeroizing::new(
-            URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?),
+            URL_SAFE_NO_PAD.encode(random_array::<32>(self.host)?),
         ));
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         let pending_ms = self.config.two_factor.pending_ms;
         let record = PendingRecord {
             v: 1,
@@ -174,7 +174,7 @@ impl Sesame<'_> {
     pub(crate) fn reserve_second_factor_attempt(&self, user_id: &str) -> Result<()> {
         let key = second_factor_failures_key(user_id);
         let config = self.config;
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         for _ in 0..CAS_ATTEMPTS {
             let (mut record, version) = records::load::<FailureRecord>(self.store, &key)?
                 .unwrap_or((
@@ -241,7 +241,7 @@ impl Sesame<'_> {
             let ttl = record
                 .created_at_ms
                 .saturating_add(self.config.two_factor.pending_ms)
-                .saturating_sub(self.env.now_ms())
+                .saturating_sub(self.host.now_ms())
                 .max(1);
             match records::save(self.store, &key, &record, Some(version), Some(ttl)) {
                 Ok(_) => return Ok(record),

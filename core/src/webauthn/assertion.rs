@@ -212,7 +212,7 @@ impl Sesame<'_> {
                 }
             }
             record.sign_count = record.sign_count.max(count);
-            record.last_used_at_ms = Some(self.env.now_ms());
+            record.last_used_at_ms = Some(self.host.now_ms());
             record.backup_eligible = Some(eligible);
             record.backed_up = verified.backed_up;
             match records::save(self.store, &key, &record, Some(version), None) {

@@ -94,9 +94,9 @@ impl Sesame<'_> {
         options: serde_json::Value,
     ) -> Result<Ceremony> {
         let token = CeremonyToken(Zeroizing::new(
-            URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?),
+            URL_SAFE_NO_PAD.encode(random_array::<32>(self.host)?),
         ));
-        let now = self.env.now_ms();
+        let now = self.host.now_ms();
         let ttl = self.config.webauthn.challenge_ms;
         let record = CeremonyRecord {
             v: 1,

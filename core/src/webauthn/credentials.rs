@@ -115,7 +115,7 @@ impl Sesame<'_> {
         if let Some((record, _)) = records::load::<HandleRecord>(self.store, &key)? {
             return Ok(record.handle);
         }
-        let handle = URL_SAFE_NO_PAD.encode(random_array::<32>(self.env)?);
+        let handle = URL_SAFE_NO_PAD.encode(random_array::<32>(self.host)?);
         let record = HandleRecord {
             v: 1,
             handle: handle.clone(),

@@ -48,7 +48,7 @@ impl Sesame<'_> {
             return Err(WebAuthnError::NameTaken.into());
         }
         let handle = self.user_handle(&session.user.id)?;
-        let challenge = random_array::<32>(self.env)?;
+        let challenge = random_array::<32>(self.host)?;
         let resident = usage == Usage::First;
         let exclude = descriptors(&existing);
         let options = serde_json::json!({"publicKey": {
@@ -109,7 +109,7 @@ impl Sesame<'_> {
                 user_verification: registering.usage == Usage::First,
             },
         )?;
-        let record = credential_record(&registering, &verified, credential, self.env.now_ms());
+        let record = credential_record(&registering, &verified, credential, self.host.now_ms());
         let id_b64 = URL_SAFE_NO_PAD.encode(&verified.id);
         self.store_credential(&id_b64, &record)?;
         self.security_notice(

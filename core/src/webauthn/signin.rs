@@ -223,7 +223,7 @@ impl Sesame<'_> {
         allow: Vec<serde_json::Value>,
         user_verification: &str,
     ) -> Result<Ceremony> {
-        let challenge = random_array::<32>(self.env)?;
+        let challenge = random_array::<32>(self.host)?;
         let options = request_options(rp, &challenge, allow, user_verification, self.config);
         self.start_ceremony(kind, challenge, rp, options)
     }
