@@ -71,6 +71,7 @@ pub mod notices;
 pub mod password;
 mod records;
 pub mod roles;
+pub mod secret;
 pub mod sessions;
 pub mod settings;
 pub mod signer;

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::Sesame;
-use crate::accounts::User;
+use crate::accounts::{User, UserRecord};
 use crate::env::random_array;
 use crate::error::{Error, Result};
 use crate::records::{self, session_key, user_session_key, user_sessions_prefix};
@@ -172,13 +172,25 @@ impl Sesame<'_> {
         password: &str,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
+        let user = self.password_only_sign_in(identity, password, client)?;
+        self.issue_session(user.public(), client, SignInProof::OneFactor)
+    }
+
+    /// The whole of a sign-in by password alone: throttled and checked like every password
+    /// sign-in, and refused with [`Error::SecondFactorRequired`] for a user with two-factor on,
+    /// who signs in through [`Sesame::begin_login`] and a second factor instead. A password
+    /// alone never yields a session or tokens for them.
+    pub(crate) fn password_only_sign_in(
+        &self,
+        identity: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<UserRecord> {
         let user = self.check_password(identity, password, client)?;
-        // A password alone must never yield a session for a user with two-factor on; they sign
-        // in through `begin_login` and a second factor.
         if self.two_factor_required(&user.id)? {
             return Err(Error::SecondFactorRequired);
         }
-        self.issue_session(user.public(), client, SignInProof::OneFactor)
+        Ok(user)
     }
 
     /// Throttles, then checks the password: the first factor of every password sign-in.

@@ -61,10 +61,10 @@ pub mod verify;
 pub mod wire;
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use crate::Sesame;
 use crate::error::Result;
+pub use crate::secret::OneTimeToken;
 use cose::Algorithm;
 
 pub use error::WebAuthnError;
@@ -125,21 +125,8 @@ pub struct Ceremony {
     pub expires_at_ms: u64,
 }
 
-/// A ceremony token. Wiped on drop; `Debug` hides it.
-pub struct CeremonyToken(Zeroizing<String>);
-
-impl CeremonyToken {
-    /// The token text, to hand to the client once.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for CeremonyToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CeremonyToken(..)")
-    }
-}
+/// A ceremony's token, handed to the client once.
+pub type CeremonyToken = OneTimeToken;
 
 /// One of a user's credentials, as listed to them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use super::{FamilyRecord, REFRESH_TOKEN_PREFIX, RefreshRecord, TokenPair};
 use crate::Sesame;
 use crate::accounts::User;
 use crate::env::random_array;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::events::EventKind;
 use crate::records::{self, refresh_key, token_family_key, user_token_family_key};
 use crate::sessions::ClientInfo;
@@ -38,12 +38,9 @@ impl Sesame<'_> {
         password: &str,
         client: &ClientInfo,
     ) -> Result<TokenPair> {
-        let user = self.check_password(identity, password, client)?;
-        // A password alone never yields tokens for a user with two-factor on: they sign in with
-        // both factors, then exchange the session (`issue_tokens_for_session`).
-        if self.two_factor_required(&user.id)? {
-            return Err(Error::SecondFactorRequired);
-        }
+        // A user with two-factor on signs in with both factors, then exchanges the session
+        // (`issue_tokens_for_session`).
+        let user = self.password_only_sign_in(identity, password, client)?;
         let origin = FamilyOrigin {
             session_id: None,
             authenticated_at_ms: self.host.now_ms(),

@@ -1,16 +1,12 @@
 //! The second step of a sign-in: the pending state between a right password and a session,
 //! its attempts (per pending sign-in and per account), and finishing it with a second factor.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use zeroize::Zeroizing;
-
 use super::{FailureRecord, Method, PendingRecord};
 use crate::Sesame;
 use crate::accounts::lock_ms;
-use crate::env::random_array;
 use crate::error::{Error, Result};
 use crate::records::{self, CAS_ATTEMPTS, pending_sign_in_key, second_factor_failures_key};
+use crate::secret::OneTimeToken;
 use crate::sessions::{ClientInfo, IssuedSession, SignInProof};
 use crate::store::StoreError;
 
@@ -35,21 +31,8 @@ pub enum LoginOutcome {
     SecondFactor(PendingLogin),
 }
 
-/// A pending sign-in token. Wiped on drop; `Debug` hides it.
-pub struct PendingToken(Zeroizing<String>);
-
-impl PendingToken {
-    /// The token text, to hand to the client once.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for PendingToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PendingToken(..)")
-    }
-}
+/// A pending sign-in's token, handed to the client once.
+pub type PendingToken = OneTimeToken;
 
 /// Length of a pending token in characters (32 bytes, base64url without padding).
 const PENDING_TOKEN_CHARS: usize = 43;
@@ -71,9 +54,7 @@ impl Sesame<'_> {
                 .issue_session(user.public(), client, SignInProof::OneFactor)
                 .map(|session| LoginOutcome::SignedIn(Box::new(session)));
         }
-        let token = PendingToken(Zeroizing::new(
-            URL_SAFE_NO_PAD.encode(random_array::<32>(self.host)?),
-        ));
+        let token = PendingToken::generate(self.host)?;
         let now = self.host.now_ms();
         let pending_ms = self.config.two_factor.pending_ms;
         let record = PendingRecord {

@@ -4,12 +4,10 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use super::verify::Expected;
 use super::{Ceremony, CeremonyToken, RelyingParty, Usage, WebAuthnError};
 use crate::Sesame;
-use crate::env::random_array;
 use crate::error::{Error, Result};
 use crate::records::{self, CAS_ATTEMPTS, wan_ceremony_key};
 use crate::sessions::SessionInfo;
@@ -93,9 +91,7 @@ impl Sesame<'_> {
         rp: &RelyingParty,
         options: serde_json::Value,
     ) -> Result<Ceremony> {
-        let token = CeremonyToken(Zeroizing::new(
-            URL_SAFE_NO_PAD.encode(random_array::<32>(self.host)?),
-        ));
+        let token = CeremonyToken::generate(self.host)?;
         let now = self.host.now_ms();
         let ttl = self.config.webauthn.challenge_ms;
         let record = CeremonyRecord {
