@@ -12,94 +12,14 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sesame_tests::Server;
+use sesame_tests::mail::{Gate, gated_smtp_relay, smtp_relay};
 
 const PW: &str = "correct horse battery staple";
-
-/// Holds a relay's connections silent (no greeting) until opened.
-#[derive(Clone, Default)]
-struct Gate(Arc<(Mutex<bool>, Condvar)>);
-
-impl Gate {
-    fn open() -> Self {
-        let gate = Gate::default();
-        gate.release();
-        gate
-    }
-
-    fn release(&self) {
-        *self.0.0.lock().unwrap() = true;
-        self.0.1.notify_all();
-    }
-
-    fn pass(&self) {
-        let mut open = self.0.0.lock().unwrap();
-        while !*open {
-            open = self.0.1.wait(open).unwrap();
-        }
-    }
-}
-
-/// A minimal SMTP relay on `listener`: accepts every message and sends its DATA down the
-/// channel. Enough of RFC 5321 for a real client (lettre) to deliver to it.
-fn smtp_relay(listener: TcpListener) -> Receiver<String> {
-    gated_smtp_relay(listener, Gate::open())
-}
-
-/// Like [`smtp_relay`], but each connection gets its greeting only once `gate` is released:
-/// a relay that is slow to answer.
-fn gated_smtp_relay(listener: TcpListener, gate: Gate) -> Receiver<String> {
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let tx = tx.clone();
-            let gate = gate.clone();
-            std::thread::spawn(move || {
-                gate.pass();
-                let mut writer = stream.try_clone().unwrap();
-                let mut reader = BufReader::new(stream);
-                writer.write_all(b"220 sesame-test ESMTP\r\n").unwrap();
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
-                    let reply: &[u8] = match verb.as_str() {
-                        "EHLO" | "HELO" => b"250-sesame-test\r\n250 8BITMIME\r\n",
-                        "DATA" => {
-                            writer.write_all(b"354 go ahead\r\n").unwrap();
-                            let mut message = String::new();
-                            loop {
-                                line.clear();
-                                reader.read_line(&mut line).unwrap();
-                                if line == ".\r\n" {
-                                    break;
-                                }
-                                message.push_str(&line);
-                            }
-                            let _ = tx.send(message);
-                            b"250 queued\r\n"
-                        }
-                        "QUIT" => {
-                            let _ = writer.write_all(b"221 bye\r\n");
-                            return;
-                        }
-                        _ => b"250 OK\r\n",
-                    };
-                    writer.write_all(reply).unwrap();
-                }
-            });
-        }
-    });
-    rx
-}
 
 /// A loopback port with nothing listening on it (yet).
 fn closed_port() -> u16 {

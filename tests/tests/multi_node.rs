@@ -13,7 +13,7 @@
 
 use serde_json::json;
 use sesame_tests::services::Shared;
-use sesame_tests::{Server, admin};
+use sesame_tests::{Server, admin, admin_add_user};
 
 const PW: &str = "analytical engine";
 
@@ -176,18 +176,11 @@ fn migrate_from_sqlite(backend: Shared) {
     };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sesame.db");
-    let (ok, _, err) = admin(
+    let (ok, _, err) = admin_add_user(
         &db,
-        &[
-            "user",
-            "add",
-            "--email",
-            "root@example.com",
-            "--password-stdin",
-            "--role",
-            "admin",
-        ],
-        "correct horse battery\n",
+        "root@example.com",
+        "correct horse battery",
+        &["--role", "admin"],
     );
     assert!(ok, "{err}");
     let server = Server::start(&db);

@@ -9,19 +9,14 @@
     reason = "test helpers: a failure here is a test failure"
 )]
 
-use sesame_tests::{Host, SPIN_TEST_SECRET, Server, repo_root, spin_command};
+use serde_json::json;
+use sesame_tests::accounts::{EMAIL, PASSWORD};
+use sesame_tests::{SPIN_TEST_SECRET, Server, repo_root, spin_command};
 
-/// The server the shared suites run against here.
-const HOST: Host = Host::Spin;
-
-#[path = "../suite/http.rs"]
-mod http;
-#[path = "../suite/reauthentication.rs"]
-mod reauthentication;
-#[path = "../suite/tokens.rs"]
-mod tokens;
-#[path = "../suite/two_factor.rs"]
-mod two_factor;
+sesame_tests::http_suite!(Spin);
+sesame_tests::reauthentication_suite!(Spin);
+sesame_tests::tokens_suite!(Spin);
+sesame_tests::two_factor_suite!(Spin);
 
 /// An unusable secret (too short) is an operator's mistake: every request answers a clear JSON
 /// `500 internal` instead of the component trapping, the log names the Spin variable to fix,
@@ -36,7 +31,7 @@ fn an_unusable_secret_is_a_clear_error_naming_the_variable() {
     let server = Server::spawn(cmd);
     let r = server.post_json(
         "/login",
-        &serde_json::json!({"email": "ada@example.com", "password": "analytical engine"}),
+        &json!({"email": EMAIL, "password": PASSWORD}),
         &[],
     );
     assert_eq!((r.status, r.error_code().as_str()), (500, "internal"));
@@ -66,18 +61,18 @@ fn settings_come_from_spin_variables() {
     let mut cmd = spin_command(&dir.path().join("sesame.db"));
     cmd.args(["--variable", "lockout_threshold=2"]);
     let server = Server::spawn(cmd);
-    server.register("ada@example.com", "analytical engine");
+    server.register(EMAIL, PASSWORD);
     for _ in 0..2 {
         let r = server.post_json(
             "/login",
-            &serde_json::json!({"email": "ada@example.com", "password": "not the password"}),
+            &json!({"email": EMAIL, "password": "not the password"}),
             &[],
         );
         assert_eq!(r.status, 401);
     }
     let locked = server.post_json(
         "/login",
-        &serde_json::json!({"email": "ada@example.com", "password": "analytical engine"}),
+        &json!({"email": EMAIL, "password": PASSWORD}),
         &[],
     );
     assert_eq!(

@@ -1,72 +1,44 @@
 //! Two-factor over HTTP, shared by every server that runs it: TOTP enrolment and sign-in,
 //! single use of codes, attempt limits, recovery codes and the HTML forms, with codes computed
-//! by the test from the secret the server hands out. Mounted by `tests/tests/two_factor.rs`
-//! (`sesame serve`) and `tests/tests/spin.rs` (the Spin component), each of which sets `HOST`.
+//! by the test from the secret the server hands out.
 
 use serde_json::json;
-use sesame_tests::totp::{self, now_step, settle_in_step};
-use sesame_tests::{Reply, Server, Signed};
 
-const EMAIL: &str = "ada@example.com";
-const PW: &str = "analytical engine";
+use crate::accounts::{EMAIL, PASSWORD};
+use crate::totp::{self, Enrolled, now_step, settle_in_step};
+use crate::{Host, Reply, Server, Signed};
 
-/// What the test's authenticator app knows after enrolment.
-struct App {
-    /// The base32 secret.
-    secret: String,
-    /// The step whose code confirmed the enrolment (so it is used).
-    step: u64,
-}
-
-impl App {
-    /// The code of `step`.
-    fn code(&self, step: u64) -> String {
-        totp::code(&self.secret, step)
-    }
-
-    /// The code of the step after confirmation: inside the ±1 window for the next minute,
-    /// and not yet used.
-    fn next(&self) -> String {
-        self.code(self.step + 1)
-    }
-}
-
-/// Registers ada, turns TOTP on (confirming with the current step's code) and signs out.
-fn enrolled(server: &Server) -> App {
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
-    let started = server.post_signed(&who, "/tf-setup", &json!({"setup": "authenticator"}));
-    assert_eq!(started.status, 200, "{}", started.text());
-    let body = started.json();
-    let secret = body["secret"].as_str().unwrap().to_owned();
-    assert_eq!(body["algorithm"], "SHA1");
-    assert_eq!(body["digits"], 6);
-    assert_eq!(body["period"], 30);
-    let uri = body["otpauth_uri"].as_str().unwrap();
+/// Registers ada, turns TOTP on (checking what the server hands out to set up an app) and signs
+/// out.
+fn enrolled(server: &Server) -> Enrolled {
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
+    let app = Enrolled::enrol(server, &who);
+    let setup = &app.setup;
+    assert_eq!(setup["algorithm"], "SHA1");
+    assert_eq!(setup["digits"], 6);
+    assert_eq!(setup["period"], 30);
+    let uri = setup["otpauth_uri"].as_str().unwrap();
     assert!(
         uri.starts_with(&format!(
-            "otpauth://totp/Sesame:{EMAIL}?secret={secret}&issuer=Sesame"
+            "otpauth://totp/Sesame:{EMAIL}?secret={}&issuer=Sesame",
+            app.secret
         )),
         "{uri}"
     );
-    assert!(body["qr_svg"].as_str().unwrap().starts_with("<svg"));
-    settle_in_step();
-    let step = now_step();
-    let confirmed = server.post_signed(
-        &who,
-        "/tf-setup",
-        &json!({"code": totp::code(&secret, step)}),
-    );
-    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
-    assert_eq!(confirmed.json()["status"], "enabled");
+    assert!(setup["qr_svg"].as_str().unwrap().starts_with("<svg"));
     let out = server.post_signed(&who, "/logout", &json!({}));
     assert_eq!(out.status, 200);
-    App { secret, step }
+    app
 }
 
 /// Signs in with the password only: asserts the pending answer and returns the pending cookie.
 fn password_step(server: &Server) -> String {
-    let r = server.post_json("/login", &json!({"email": EMAIL, "password": PW}), &[]);
+    let r = server.post_json(
+        "/login",
+        &json!({"email": EMAIL, "password": PASSWORD}),
+        &[],
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["tf_required"], true);
     let pair = r.cookie_pair().unwrap();
@@ -82,10 +54,8 @@ fn validate(server: &Server, pending: &str, code: &str) -> Reply {
     )
 }
 
-#[test]
-fn enrol_logout_login_with_a_code() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
+pub fn enrol_logout_login_with_a_code(host: Host) {
+    let server = host.start_fresh();
     let app = enrolled(&server);
 
     let pending = password_step(&server);
@@ -146,10 +116,8 @@ fn enrol_logout_login_with_a_code() {
     );
 }
 
-#[test]
-fn a_code_is_accepted_once_and_only_within_one_step() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
+pub fn a_code_is_accepted_once_and_only_within_one_step(host: Host) {
+    let server = host.start_fresh();
     let app = enrolled(&server);
     let step = app.step;
 
@@ -174,13 +142,8 @@ fn a_code_is_accepted_once_and_only_within_one_step() {
     );
 }
 
-#[test]
-fn wrong_malformed_and_exhausted_codes_get_clear_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_TWO_FACTOR_MAX_ATTEMPTS", "3")],
-    );
+pub fn wrong_malformed_and_exhausted_codes_get_clear_answers(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_TWO_FACTOR_MAX_ATTEMPTS", "3")]);
     let app = enrolled(&server);
     let pending = password_step(&server);
     let right = app.next();
@@ -229,13 +192,8 @@ fn wrong_malformed_and_exhausted_codes_get_clear_answers() {
     assert_eq!(validate(&server, &pending, &right).status, 200);
 }
 
-#[test]
-fn a_pending_sign_in_expires() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_TWO_FACTOR_PENDING_SECS", "1")],
-    );
+pub fn a_pending_sign_in_expires(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_TWO_FACTOR_PENDING_SECS", "1")]);
     let app = enrolled(&server);
     let pending = password_step(&server);
     std::thread::sleep(std::time::Duration::from_millis(1500));
@@ -246,12 +204,10 @@ fn a_pending_sign_in_expires() {
     );
 }
 
-#[test]
-fn tf_validate_without_pending_state_signs_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
+pub fn tf_validate_without_pending_state_signs_out(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
     let r = server.post_signed(&who, "/tf-validate", &json!({"code": "123456"}));
     assert_eq!(
         (r.status, r.error_code().as_str()),
@@ -274,14 +230,9 @@ fn tf_validate_without_pending_state_signs_out() {
     assert_eq!(server.get("/me", &[("cookie", &who.cookie)]).status, 401);
 }
 
-#[test]
-fn racing_requests_with_one_code_give_exactly_one_session() {
-    let dir = tempfile::tempdir().unwrap();
+pub fn racing_requests_with_one_code_give_exactly_one_session(host: Host) {
     // The losers' refusals count as failures: keep the per-account lock out of the race.
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_LOCKOUT_THRESHOLD", "50")],
-    );
+    let server = host.start_fresh_with_env(&[("SESAME_LOCKOUT_THRESHOLD", "50")]);
     let app = enrolled(&server);
     let pendings: Vec<String> = (0..8).map(|_| password_step(&server)).collect();
     let code = app.next();
@@ -303,19 +254,14 @@ fn racing_requests_with_one_code_give_exactly_one_session() {
     );
 }
 
-#[test]
-fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set() {
-    let dir = tempfile::tempdir().unwrap();
+pub fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set(host: Host) {
     // More password steps than the default per-account throttle allows in a minute.
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[
-            ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "100"),
-            ("SESAME_THROTTLE_LOGIN_PER_IP", "100"),
-            // The racing losers' refusals count as failures: keep the per-account lock away.
-            ("SESAME_LOCKOUT_THRESHOLD", "50"),
-        ],
-    );
+    let server = host.start_fresh_with_env(&[
+        ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "100"),
+        ("SESAME_THROTTLE_LOGIN_PER_IP", "100"),
+        // The racing losers' refusals count as failures: keep the per-account lock away.
+        ("SESAME_LOCKOUT_THRESHOLD", "50"),
+    ]);
     let app = enrolled(&server);
     let pending = password_step(&server);
     let who_cookie = validate(&server, &pending, &app.next())
@@ -389,11 +335,10 @@ fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set() {
     assert_eq!(use_code(&pending, new_code).status, 200);
 }
 
-#[test]
-fn the_secret_is_not_readable_in_the_sqlite_file() {
+pub fn the_secret_is_not_readable_in_the_sqlite_file(host: Host) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sesame.db");
-    let server = super::HOST.start(&db);
+    let server = host.start(&db);
     let app = enrolled(&server);
     server.stop();
     let secret = app.secret;
@@ -410,10 +355,8 @@ fn the_secret_is_not_readable_in_the_sqlite_file() {
     assert!(contains(EMAIL.as_bytes()), "the search does see the data");
 }
 
-#[test]
-fn disabling_needs_the_password_and_restores_password_sign_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
+pub fn disabling_needs_the_password_and_restores_password_sign_in(host: Host) {
+    let server = host.start_fresh();
     let app = enrolled(&server);
     let pending = password_step(&server);
     let cookie = validate(&server, &pending, &app.next())
@@ -440,31 +383,33 @@ fn disabling_needs_the_password_and_restores_password_sign_in() {
     );
     let r = server.post_json(
         "/tf-setup",
-        &json!({"setup": "disable", "password": PW}),
+        &json!({"setup": "disable", "password": PASSWORD}),
         &[("cookie", &who.cookie)],
     );
     assert_eq!((r.status, r.error_code().as_str()), (403, "csrf-rejected"));
     let r = server.post_signed(
         &who,
         "/tf-setup",
-        &json!({"setup": "disable", "password": PW}),
+        &json!({"setup": "disable", "password": PASSWORD}),
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(
         server.get("/tf-setup", &[("cookie", &who.cookie)]).json(),
         json!({"totp_enabled": false, "enrolment_pending": false, "recovery_codes_left": 0})
     );
-    let r = server.post_json("/login", &json!({"email": EMAIL, "password": PW}), &[]);
+    let r = server.post_json(
+        "/login",
+        &json!({"email": EMAIL, "password": PASSWORD}),
+        &[],
+    );
     assert_eq!(r.status, 200);
     assert!(r.cookie_pair().unwrap().starts_with("sesame_session="));
 }
 
-#[test]
-fn html_pages_work_as_plain_forms() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
+pub fn html_pages_work_as_plain_forms(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
     let html = [
         ("accept", "text/html"),
         ("content-type", "application/x-www-form-urlencoded"),
@@ -566,13 +511,8 @@ fn html_pages_work_as_plain_forms() {
     );
 }
 
-#[test]
-fn wrong_codes_lock_the_second_step_of_the_account() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_LOCKOUT_THRESHOLD", "3")],
-    );
+pub fn wrong_codes_lock_the_second_step_of_the_account(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_LOCKOUT_THRESHOLD", "3")]);
     let app = enrolled(&server);
     let right = app.next();
     let wrong = if right == "000000" {

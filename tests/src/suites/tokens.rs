@@ -1,44 +1,16 @@
 //! API tokens over HTTP, shared by every server that runs it: token login, refresh rotation,
-//! reuse detection, revocation, forged and expired tokens. Mounted by `tests/tests/tokens.rs`
-//! (`sesame serve`) and `tests/tests/spin.rs` (the Spin component), each of which sets `HOST`.
+//! reuse detection, revocation, forged and expired tokens.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
-use sesame_tests::Server;
 
-const PW: &str = "analytical engine";
+use crate::Host;
+use crate::accounts::{EMAIL, PASSWORD, bearer, refresh, tokens};
 
-/// Signs ada in for tokens with the password; asserts 200.
-pub(crate) fn tokens(server: &Server) -> Value {
-    let r = server.post_json(
-        "/tokens",
-        &json!({"email": "ada@example.com", "password": PW}),
-        &[],
-    );
-    assert_eq!(r.status, 200, "{}", r.text());
-    r.json()
-}
-
-/// `Bearer <token>` for an `authorization` header.
-pub(crate) fn bearer(token: &Value) -> String {
-    format!("Bearer {}", token.as_str().unwrap())
-}
-
-/// Rotates `refresh_token`.
-pub(crate) fn refresh(server: &Server, refresh_token: &Value) -> sesame_tests::Reply {
-    server.post_json(
-        "/tokens/refresh",
-        &json!({"refresh_token": refresh_token}),
-        &[],
-    )
-}
-
-#[test]
-fn token_login_refresh_reuse_and_revocation() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register("ada@example.com", PW);
+pub fn token_login_refresh_reuse_and_revocation(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
 
     let first = tokens(&server);
     assert_eq!(first["token_type"], "Bearer");
@@ -50,13 +22,13 @@ fn token_login_refresh_reuse_and_revocation() {
     );
     let me = server.get("/me", &[("authorization", &bearer(&first["access_token"]))]);
     assert_eq!(me.status, 200, "{}", me.text());
-    assert_eq!(me.json()["user"]["email"], "ada@example.com");
+    assert_eq!(me.json()["user"]["email"], EMAIL);
     let check = server.get(
         "/auth/check",
         &[("authorization", &bearer(&first["access_token"]))],
     );
     assert_eq!(check.status, 200);
-    assert_eq!(check.header("x-sesame-email"), Some("ada@example.com"));
+    assert_eq!(check.header("x-sesame-email"), Some(EMAIL));
 
     // The JWKS names the key that signed the token.
     let header: Value = serde_json::from_slice(
@@ -148,7 +120,7 @@ fn token_login_refresh_reuse_and_revocation() {
     let d = tokens(&server);
     let r = server.post_json(
         "/change",
-        &json!({"password": PW, "new_password": "difference engine no 2"}),
+        &json!({"password": PASSWORD, "new_password": "difference engine no 2"}),
         &[("authorization", &bearer(&c["access_token"]))],
     );
     assert_eq!(r.status, 200, "{}", r.text());
@@ -161,11 +133,9 @@ fn token_login_refresh_reuse_and_revocation() {
     assert_eq!(refresh(&server, &d["refresh_token"]).status, 401);
 }
 
-#[test]
-fn forged_none_and_unknown_kid_tokens_are_401() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register("ada@example.com", PW);
+pub fn forged_none_and_unknown_kid_tokens_are_401(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
     let pair = tokens(&server);
     let access = pair["access_token"].as_str().unwrap();
     let mut parts = access.split('.');
@@ -207,7 +177,7 @@ fn forged_none_and_unknown_kid_tokens_are_401() {
     assert_eq!((r.status, r.error_code().as_str()), (400, "malformed-json"));
     let wrong = server.post_json(
         "/tokens",
-        &json!({"email": "ada@example.com", "password": "nope nope"}),
+        &json!({"email": EMAIL, "password": "nope nope"}),
         &[],
     );
     assert_eq!(
@@ -216,14 +186,9 @@ fn forged_none_and_unknown_kid_tokens_are_401() {
     );
 }
 
-#[test]
-fn expired_access_tokens_are_401() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_ACCESS_TOKEN_SECS", "1")],
-    );
-    server.register("ada@example.com", PW);
+pub fn expired_access_tokens_are_401(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_ACCESS_TOKEN_SECS", "1")]);
+    server.register(EMAIL, PASSWORD);
     let pair = tokens(&server);
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let r = server.get("/me", &[("authorization", &bearer(&pair["access_token"]))]);
