@@ -19,12 +19,13 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from _common import free_port, wait_port
 
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/sesame-target"))
 
@@ -57,25 +58,6 @@ CASES = [
     ("argon2id m=102400 t=2 p=8 (Django default)", argon2("id", 102400, 2, 8), False),
     ("argon2i m=65536 t=10 p=4 (work limit, argon2i)", argon2("i", 65536, 10, 4), True),
 ]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"sesame exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit("sesame did not start")
 
 
 def failed_sign_in_ms(port, email):
