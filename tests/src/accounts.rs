@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use crate::host::{FreshServer, Host};
 use crate::reply::Reply;
 use crate::server::Server;
 
@@ -13,6 +14,16 @@ pub const OTHER_EMAIL: &str = "bob@example.com";
 
 /// The password the test accounts register with: long enough for every policy in the tests.
 pub const PASSWORD: &str = "analytical engine";
+
+/// Starts `host` over a fresh store under the settings `env`, with each of `emails` registered
+/// with [`PASSWORD`].
+pub fn with_accounts(host: Host, env: &[(&str, &str)], emails: &[&str]) -> FreshServer {
+    let server = host.start_fresh_with_env(env);
+    for email in emails {
+        server.register(email, PASSWORD);
+    }
+    server
+}
 
 /// Signs [`EMAIL`] in for tokens with [`PASSWORD`]; asserts 200 and returns the answer.
 pub fn tokens(server: &Server) -> Value {

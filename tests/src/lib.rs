@@ -19,6 +19,7 @@ pub mod artifacts;
 pub mod authenticator;
 pub mod host;
 pub mod mail;
+pub mod passkeys;
 pub mod reply;
 pub mod server;
 pub mod services;

@@ -45,6 +45,15 @@ impl Reply {
             .to_owned()
     }
 
+    /// The `name=value` of the Set-Cookie whose name is `name`, if one sets it to a value.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.split(';').next().unwrap_or_default().to_owned())
+            .find(|pair| pair.starts_with(&format!("{name}=")) && pair.len() > name.len() + 1)
+    }
+
     /// `name=value` of the Set-Cookie header.
     pub fn cookie_pair(&self) -> Option<String> {
         self.header("set-cookie")

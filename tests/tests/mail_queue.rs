@@ -17,9 +17,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sesame_tests::Server;
+use sesame_tests::accounts::PASSWORD;
 use sesame_tests::mail::{Gate, gated_smtp_relay, smtp_relay};
-
-const PW: &str = "correct horse battery staple";
 
 /// A loopback port with nothing listening on it (yet).
 fn closed_port() -> u16 {
@@ -75,7 +74,7 @@ fn reset_answers_alike_and_the_known_address_gets_its_mail_through_smtp() {
     let gate = Gate::default();
     let messages = gated_smtp_relay(listener, gate.clone());
     let server = Server::start_with_env(&dir.path().join("sesame.db"), &[("SESAME_SMTP", &url)]);
-    server.register("ada@example.com", PW);
+    server.register("ada@example.com", PASSWORD);
 
     let unknown = server.post_json("/reset", &json!({"email": "nobody@example.com"}), &[]);
     let known = server.post_json("/reset", &json!({"email": "ada@example.com"}), &[]);
@@ -123,7 +122,7 @@ fn mail_is_retried_until_the_relay_is_up_even_across_a_restart() {
         ("SESAME_MAIL_MAX_ATTEMPTS", "50"),
     ];
     let first = Server::start_with_env(&db, &env);
-    first.register("ada@example.com", PW);
+    first.register("ada@example.com", PASSWORD);
 
     // The relay is down: the confirmation waits in the store, its failures counted. Stop the
     // server between two attempts (not mid-claim), with SIGKILL: nothing depends on a clean
@@ -196,7 +195,7 @@ fn a_stop_by_sigterm_keeps_accepted_mail() {
         .unwrap()
         .1
         .to_owned();
-    let body = json!({"email": "ada@example.com", "password": PW}).to_string();
+    let body = json!({"email": "ada@example.com", "password": PASSWORD}).to_string();
     let mut stream = std::net::TcpStream::connect(&address).unwrap();
     write!(
         stream,

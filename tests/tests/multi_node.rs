@@ -12,10 +12,9 @@
 )]
 
 use serde_json::json;
+use sesame_tests::accounts::PASSWORD;
 use sesame_tests::services::Shared;
 use sesame_tests::{Server, admin, admin_add_user};
-
-const PW: &str = "analytical engine";
 
 /// For the bursts: generous throttles, so they test counting, not throttling, and cheap
 /// password hashing, so hundreds of sign-ins fit the request timeout on a busy machine (the
@@ -39,8 +38,8 @@ fn session_moves_between_nodes(backend: Shared) {
     let Some((a, b)) = two_nodes(backend, &[]) else {
         return;
     };
-    a.register("ada@example.com", PW);
-    let cookie = a.login("ada@example.com", PW);
+    a.register("ada@example.com", PASSWORD);
+    let cookie = a.login("ada@example.com", PASSWORD);
 
     // Signed in on A, known on B.
     let me = b.get("/me", &[("cookie", &cookie)]);
@@ -63,8 +62,8 @@ fn session_moves_between_nodes(backend: Shared) {
     );
 
     // A user registered on B signs in on A: one user base.
-    b.register("grace@example.com", PW);
-    a.login("grace@example.com", PW);
+    b.register("grace@example.com", PASSWORD);
+    a.login("grace@example.com", PASSWORD);
 }
 
 #[test]
@@ -113,8 +112,8 @@ fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
     let Some((a, b)) = two_nodes(backend, &env) else {
         return;
     };
-    a.register("ada@example.com", PW);
-    b.register("grace@example.com", PW);
+    a.register("ada@example.com", PASSWORD);
+    b.register("grace@example.com", PASSWORD);
 
     let statuses = burst([&a, &b], 200, "ada@example.com", "not the password");
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
@@ -124,7 +123,7 @@ fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
     for node in [&a, &b] {
         let locked = node.post_json(
             "/login",
-            &json!({"email": "ada@example.com", "password": PW}),
+            &json!({"email": "ada@example.com", "password": PASSWORD}),
             &[],
         );
         assert_eq!(
@@ -134,8 +133,8 @@ fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
         );
     }
     // One short of the threshold: grace still signs in, on either node.
-    b.login("grace@example.com", PW);
-    a.login("grace@example.com", PW);
+    b.login("grace@example.com", PASSWORD);
+    a.login("grace@example.com", PASSWORD);
 }
 
 #[test]
@@ -152,10 +151,10 @@ fn concurrent_logins_count_exactly(backend: Shared) {
     let Some((a, b)) = two_nodes(backend, &BURST_ENV) else {
         return;
     };
-    a.register("ada@example.com", PW);
-    let statuses = burst([&a, &b], 200, "ada@example.com", PW);
+    a.register("ada@example.com", PASSWORD);
+    let statuses = burst([&a, &b], 200, "ada@example.com", PASSWORD);
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    let cookie = b.login("ada@example.com", PW);
+    let cookie = b.login("ada@example.com", PASSWORD);
     let me = a.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.json()["user"]["tracking"]["login_count"], 201);
 }
@@ -184,8 +183,8 @@ fn migrate_from_sqlite(backend: Shared) {
     );
     assert!(ok, "{err}");
     let server = Server::start(&db);
-    server.register("ada@example.com", PW);
-    let cookie = server.login("ada@example.com", PW);
+    server.register("ada@example.com", PASSWORD);
+    let cookie = server.login("ada@example.com", PASSWORD);
     server.stop();
 
     let sqlite = format!("sqlite:{}", db.display());
@@ -210,7 +209,7 @@ fn migrate_from_sqlite(backend: Shared) {
     let root = server.login("root@example.com", "correct horse battery");
     let me = server.get("/me", &[("cookie", &root)]);
     assert_eq!(me.json()["user"]["roles"], json!(["admin"]));
-    server.login("ada@example.com", PW);
+    server.login("ada@example.com", PASSWORD);
 }
 
 #[test]
@@ -287,11 +286,11 @@ fn store_crash_is_a_clear_503_then_recovers_without_losing_writes() {
         .port();
     let redis = PrivateRedis::start(dir.path(), port);
     let server = Server::start(&format!("redis://127.0.0.1:{port}/"));
-    server.register("ada@example.com", PW);
-    let cookie = server.login("ada@example.com", PW);
+    server.register("ada@example.com", PASSWORD);
+    let cookie = server.login("ada@example.com", PASSWORD);
     redis.crash();
 
-    let login = json!({"email": "ada@example.com", "password": PW});
+    let login = json!({"email": "ada@example.com", "password": PASSWORD});
     let down = server.post_json("/login", &login, &[]);
     assert_eq!(
         (down.status, down.error_code().as_str()),
