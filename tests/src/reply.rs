@@ -54,6 +54,25 @@ impl Reply {
             .find(|pair| pair.starts_with(&format!("{name}=")) && pair.len() > name.len() + 1)
     }
 
+    /// The `error.message` of a JSON error body.
+    pub fn error_message(&self) -> String {
+        self.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error message: {}", self.text()))
+            .to_owned()
+    }
+
+    /// Asserts that this is the JSON error `code` with the status `status`.
+    #[track_caller]
+    pub fn assert_failure(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.error_code().as_str()),
+            (status, code),
+            "{}",
+            self.text()
+        );
+    }
+
     /// `name=value` of the Set-Cookie header.
     pub fn cookie_pair(&self) -> Option<String> {
         self.header("set-cookie")

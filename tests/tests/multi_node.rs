@@ -12,7 +12,7 @@
 )]
 
 use serde_json::json;
-use sesame_tests::accounts::PASSWORD;
+use sesame_tests::accounts::{EMAIL, PASSWORD};
 use sesame_tests::services::Shared;
 use sesame_tests::{Server, admin, admin_add_user};
 
@@ -26,6 +26,22 @@ const BURST_ENV: [(&str, &str); 4] = [
     ("SESAME_ARGON2_T", "1"),
 ];
 
+/// A `#[test]` named `$postgres` running `case` on PostgreSQL, and one named `$redis` running
+/// it on Redis.
+macro_rules! on_postgres_and_redis {
+    ($case:ident: $postgres:ident, $redis:ident) => {
+        #[test]
+        fn $postgres() {
+            $case(Shared::Postgres);
+        }
+
+        #[test]
+        fn $redis() {
+            $case(Shared::Redis);
+        }
+    };
+}
+
 /// Two nodes on one fresh store of `backend`, or `None` if that back end is not configured.
 fn two_nodes(backend: Shared, env: &[(&str, &str)]) -> Option<(Server, Server)> {
     let store = backend.fresh_store()?;
@@ -38,13 +54,13 @@ fn session_moves_between_nodes(backend: Shared) {
     let Some((a, b)) = two_nodes(backend, &[]) else {
         return;
     };
-    a.register("ada@example.com", PASSWORD);
-    let cookie = a.login("ada@example.com", PASSWORD);
+    a.register(EMAIL, PASSWORD);
+    let cookie = a.login(EMAIL, PASSWORD);
 
     // Signed in on A, known on B.
     let me = b.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.status, 200, "{}", me.text());
-    assert_eq!(me.json()["user"]["email"], "ada@example.com");
+    assert_eq!(me.json()["user"]["email"], EMAIL);
 
     // Signed out on B, gone on A.
     let csrf = me.json()["csrf_token"].as_str().unwrap().to_owned();
@@ -56,25 +72,18 @@ fn session_moves_between_nodes(backend: Shared) {
     );
     assert_eq!(out.status, 200, "{}", out.text());
     let me = a.get("/me", &[("cookie", &cookie)]);
-    assert_eq!(
-        (me.status, me.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    me.assert_failure(401, "unauthenticated");
 
     // A user registered on B signs in on A: one user base.
     b.register("grace@example.com", PASSWORD);
     a.login("grace@example.com", PASSWORD);
 }
 
-#[test]
-fn session_moves_between_nodes_on_postgres() {
-    session_moves_between_nodes(Shared::Postgres);
-}
-
-#[test]
-fn session_moves_between_nodes_on_redis() {
-    session_moves_between_nodes(Shared::Redis);
-}
+on_postgres_and_redis!(
+    session_moves_between_nodes:
+    session_moves_between_nodes_on_postgres,
+    session_moves_between_nodes_on_redis
+);
 
 /// Sends `count` concurrent sign-ins for `email` with `password`, alternating nodes; returns
 /// the statuses. A sign-in refused for hashing load (`503 busy`, nothing counted) is retried,
@@ -112,10 +121,10 @@ fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
     let Some((a, b)) = two_nodes(backend, &env) else {
         return;
     };
-    a.register("ada@example.com", PASSWORD);
+    a.register(EMAIL, PASSWORD);
     b.register("grace@example.com", PASSWORD);
 
-    let statuses = burst([&a, &b], 200, "ada@example.com", "not the password");
+    let statuses = burst([&a, &b], 200, EMAIL, "not the password");
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
     let statuses = burst([&a, &b], 199, "grace@example.com", "not the password");
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
@@ -123,7 +132,7 @@ fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
     for node in [&a, &b] {
         let locked = node.post_json(
             "/login",
-            &json!({"email": "ada@example.com", "password": PASSWORD}),
+            &json!({"email": EMAIL, "password": PASSWORD}),
             &[],
         );
         assert_eq!(
@@ -137,37 +146,29 @@ fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
     a.login("grace@example.com", PASSWORD);
 }
 
-#[test]
-fn concurrent_wrong_passwords_lock_exactly_on_postgres() {
-    concurrent_wrong_passwords_lock_exactly(Shared::Postgres);
-}
-
-#[test]
-fn concurrent_wrong_passwords_lock_exactly_on_redis() {
-    concurrent_wrong_passwords_lock_exactly(Shared::Redis);
-}
+on_postgres_and_redis!(
+    concurrent_wrong_passwords_lock_exactly:
+    concurrent_wrong_passwords_lock_exactly_on_postgres,
+    concurrent_wrong_passwords_lock_exactly_on_redis
+);
 
 fn concurrent_logins_count_exactly(backend: Shared) {
     let Some((a, b)) = two_nodes(backend, &BURST_ENV) else {
         return;
     };
-    a.register("ada@example.com", PASSWORD);
-    let statuses = burst([&a, &b], 200, "ada@example.com", PASSWORD);
+    a.register(EMAIL, PASSWORD);
+    let statuses = burst([&a, &b], 200, EMAIL, PASSWORD);
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    let cookie = b.login("ada@example.com", PASSWORD);
+    let cookie = b.login(EMAIL, PASSWORD);
     let me = a.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.json()["user"]["tracking"]["login_count"], 201);
 }
 
-#[test]
-fn concurrent_logins_count_exactly_on_postgres() {
-    concurrent_logins_count_exactly(Shared::Postgres);
-}
-
-#[test]
-fn concurrent_logins_count_exactly_on_redis() {
-    concurrent_logins_count_exactly(Shared::Redis);
-}
+on_postgres_and_redis!(
+    concurrent_logins_count_exactly:
+    concurrent_logins_count_exactly_on_postgres,
+    concurrent_logins_count_exactly_on_redis
+);
 
 fn migrate_from_sqlite(backend: Shared) {
     let Some(shared) = backend.fresh_store() else {
@@ -183,8 +184,8 @@ fn migrate_from_sqlite(backend: Shared) {
     );
     assert!(ok, "{err}");
     let server = Server::start(&db);
-    server.register("ada@example.com", PASSWORD);
-    let cookie = server.login("ada@example.com", PASSWORD);
+    server.register(EMAIL, PASSWORD);
+    let cookie = server.login(EMAIL, PASSWORD);
     server.stop();
 
     let sqlite = format!("sqlite:{}", db.display());
@@ -209,18 +210,14 @@ fn migrate_from_sqlite(backend: Shared) {
     let root = server.login("root@example.com", "correct horse battery");
     let me = server.get("/me", &[("cookie", &root)]);
     assert_eq!(me.json()["user"]["roles"], json!(["admin"]));
-    server.login("ada@example.com", PASSWORD);
+    server.login(EMAIL, PASSWORD);
 }
 
-#[test]
-fn migrate_from_sqlite_to_postgres() {
-    migrate_from_sqlite(Shared::Postgres);
-}
-
-#[test]
-fn migrate_from_sqlite_to_redis() {
-    migrate_from_sqlite(Shared::Redis);
-}
+on_postgres_and_redis!(
+    migrate_from_sqlite:
+    migrate_from_sqlite_to_postgres,
+    migrate_from_sqlite_to_redis
+);
 
 /// A private `redis-server` on a free loopback port, persisting every write to `dir`.
 struct PrivateRedis {
@@ -286,11 +283,11 @@ fn store_crash_is_a_clear_503_then_recovers_without_losing_writes() {
         .port();
     let redis = PrivateRedis::start(dir.path(), port);
     let server = Server::start(&format!("redis://127.0.0.1:{port}/"));
-    server.register("ada@example.com", PASSWORD);
-    let cookie = server.login("ada@example.com", PASSWORD);
+    server.register(EMAIL, PASSWORD);
+    let cookie = server.login(EMAIL, PASSWORD);
     redis.crash();
 
-    let login = json!({"email": "ada@example.com", "password": PASSWORD});
+    let login = json!({"email": EMAIL, "password": PASSWORD});
     let down = server.post_json("/login", &login, &[]);
     assert_eq!(
         (down.status, down.error_code().as_str()),

@@ -34,7 +34,7 @@ fn an_unusable_secret_is_a_clear_error_naming_the_variable() {
         &json!({"email": EMAIL, "password": PASSWORD}),
         &[],
     );
-    assert_eq!((r.status, r.error_code().as_str()), (500, "internal"));
+    r.assert_failure(500, "internal");
     assert_eq!(
         server.get("/healthz", &[]).status,
         500,
@@ -75,10 +75,7 @@ fn settings_come_from_spin_variables() {
         &json!({"email": EMAIL, "password": PASSWORD}),
         &[],
     );
-    assert_eq!(
-        (locked.status, locked.error_code().as_str()),
-        (401, "invalid-credentials")
-    );
+    locked.assert_failure(401, "invalid-credentials");
 }
 
 /// `spin.toml` is what `spin up` runs: it declares a Spin variable for every setting core

@@ -70,32 +70,16 @@ fn begin(server: &Server, identity: &str) -> Reply {
 
 #[test]
 fn wan_signin_answers_alike_for_no_account_no_passkey_and_one_passkey() {
-    let (server, origin) = start(&[]);
+    let (server, _) = start(&[]);
     let ada = server.sign_in(ADA, PASSWORD);
     let mut passkey = SoftCredential::new(Alg::Es256, 60);
-    let done = register_passkey_with(
-        &server,
-        &ada,
-        &mut passkey,
-        "phone",
-        "first",
-        &origin,
-        |o| o,
-    );
+    let done = register_passkey_with(&server, &ada, &mut passkey, "phone", "first", |o| o);
     assert_eq!(done.status, 200, "{}", done.text());
     // Bob has only a second-factor key; Carol nothing.
     let bob = server.sign_in(BOB, PASSWORD);
     let mut key = SoftCredential::new(Alg::Es256, 61);
     key.user_verified = false;
-    let done = register_passkey_with(
-        &server,
-        &bob,
-        &mut key,
-        "yubikey",
-        "secondary",
-        &origin,
-        |o| o,
-    );
+    let done = register_passkey_with(&server, &bob, &mut key, "yubikey", "secondary", |o| o);
     assert_eq!(done.status, 200, "{}", done.text());
 
     let with_one = begin(&server, ADA);
@@ -135,25 +119,9 @@ fn forged_assertions_get_one_answer_whoever_they_name() {
     let (server, origin) = start(&[]);
     let ada = server.sign_in(ADA, PASSWORD);
     let mut passkey = SoftCredential::new(Alg::Es256, 62);
-    register_passkey_with(
-        &server,
-        &ada,
-        &mut passkey,
-        "phone",
-        "first",
-        &origin,
-        |o| o,
-    );
+    register_passkey_with(&server, &ada, &mut passkey, "phone", "first", |o| o);
     let mut key = SoftCredential::new(Alg::EdDsa, 63);
-    register_passkey_with(
-        &server,
-        &ada,
-        &mut key,
-        "yubikey",
-        "secondary",
-        &origin,
-        |o| o,
-    );
+    register_passkey_with(&server, &ada, &mut key, "yubikey", "secondary", |o| o);
 
     let real = finish(&server, ADA, |options| {
         let mut answer = passkey.assert(options, &origin);
@@ -190,15 +158,7 @@ fn passkey_sign_ins_are_throttled_like_login() {
     ]);
     let ada = server.sign_in(ADA, PASSWORD); // one attempt for Ada, one for this address
     let mut passkey = SoftCredential::new(Alg::Es256, 65);
-    register_passkey_with(
-        &server,
-        &ada,
-        &mut passkey,
-        "phone",
-        "first",
-        &origin,
-        |o| o,
-    );
+    register_passkey_with(&server, &ada, &mut passkey, "phone", "first", |o| o);
 
     // Per account (limit 4): the named start counts, and so does the finish.
     let done = finish(&server, ADA, |options| passkey.assert(options, &origin)); // 2, 3
@@ -235,15 +195,7 @@ fn synced_passkeys_are_listed_and_flags_that_cannot_be_are_refused() {
     let ada = server.sign_in(ADA, PASSWORD);
     let mut synced = SoftCredential::new(Alg::EdDsa, 66);
     synced.backup_eligible = true;
-    let done = register_passkey_with(
-        &server,
-        &ada,
-        &mut synced,
-        "synced",
-        "first",
-        &origin,
-        |o| o,
-    );
+    let done = register_passkey_with(&server, &ada, &mut synced, "synced", "first", |o| o);
     assert_eq!(done.status, 200, "{}", done.text());
     assert_eq!(done.json()["credential"]["backup_eligible"], true);
     assert_eq!(done.json()["credential"]["backed_up"], false);
@@ -264,59 +216,35 @@ fn synced_passkeys_are_listed_and_flags_that_cannot_be_are_refused() {
     synced.backup_eligible = false;
     synced.backed_up = false;
     let changed = finish(&server, ADA, |options| synced.assert(options, &origin));
-    assert_eq!(
-        (changed.status, changed.error_code().as_str()),
-        (400, "webauthn-rejected")
-    );
+    changed.assert_failure(400, "webauthn-rejected");
 
     // BS without BE.
     let mut odd = SoftCredential::new(Alg::Es256, 67);
     odd.backed_up = true;
-    let refused = register_passkey_with(&server, &ada, &mut odd, "odd", "first", &origin, |o| o);
-    assert_eq!(
-        (refused.status, refused.error_code().as_str()),
-        (400, "webauthn-rejected")
-    );
+    let refused = register_passkey_with(&server, &ada, &mut odd, "odd", "first", |o| o);
+    refused.assert_failure(400, "webauthn-rejected");
 }
 
 #[test]
 fn attestation_objects_with_trailing_bytes_or_repeated_keys_are_400() {
-    let (server, origin) = start(&[]);
+    let (server, _) = start(&[]);
     let ada = server.sign_in(ADA, PASSWORD);
     let mut cred = SoftCredential::new(Alg::Es256, 68);
-    let trailing =
-        register_passkey_with(&server, &ada, &mut cred, "k", "first", &origin, |mut o| {
-            o.extend_from_slice(&[0xa0]);
-            o
-        });
-    assert_eq!(
-        (trailing.status, trailing.error_code().as_str()),
-        (400, "webauthn-rejected")
-    );
-    assert!(
-        trailing.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("after its end")
-    );
+    let trailing = register_passkey_with(&server, &ada, &mut cred, "k", "first", |mut o| {
+        o.extend_from_slice(&[0xa0]);
+        o
+    });
+    trailing.assert_failure(400, "webauthn-rejected");
+    assert!(trailing.error_message().contains("after its end"));
     // The map's first byte counts its pairs: add one more pair, `"fmt": "none"` again.
-    let repeated =
-        register_passkey_with(&server, &ada, &mut cred, "k", "first", &origin, |mut o| {
-            assert_eq!(o[0], 0xa3, "a three-pair map");
-            o[0] = 0xa4;
-            o.extend_from_slice(&[0x63, b'f', b'm', b't', 0x64, b'n', b'o', b'n', b'e']);
-            o
-        });
-    assert_eq!(
-        (repeated.status, repeated.error_code().as_str()),
-        (400, "webauthn-rejected")
-    );
-    assert!(
-        repeated.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("repeats a map key")
-    );
-    let fine = register_passkey_with(&server, &ada, &mut cred, "k", "first", &origin, |o| o);
+    let repeated = register_passkey_with(&server, &ada, &mut cred, "k", "first", |mut o| {
+        assert_eq!(o[0], 0xa3, "a three-pair map");
+        o[0] = 0xa4;
+        o.extend_from_slice(&[0x63, b'f', b'm', b't', 0x64, b'n', b'o', b'n', b'e']);
+        o
+    });
+    repeated.assert_failure(400, "webauthn-rejected");
+    assert!(repeated.error_message().contains("repeats a map key"));
+    let fine = register_passkey_with(&server, &ada, &mut cred, "k", "first", |o| o);
     assert_eq!(fine.status, 200, "{}", fine.text());
 }

@@ -110,10 +110,7 @@ pub fn enrol_logout_login_with_a_code(host: Host) {
 
     // The pending state was single use.
     let again = validate(&server, &pending, &app.code(app.step + 1));
-    assert_eq!(
-        (again.status, again.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    again.assert_failure(401, "unauthenticated");
 }
 
 pub fn a_code_is_accepted_once_and_only_within_one_step(host: Host) {
@@ -124,10 +121,7 @@ pub fn a_code_is_accepted_once_and_only_within_one_step(host: Host) {
     // Confirmation used this step's code: replaying it is refused.
     let pending = password_step(&server);
     let replay = validate(&server, &pending, &app.code(step));
-    assert_eq!(
-        (replay.status, replay.error_code().as_str()),
-        (401, "invalid-code")
-    );
+    replay.assert_failure(401, "invalid-code");
     // Two steps ahead is outside the window.
     let ahead = validate(&server, &pending, &app.code(step + 2));
     assert_eq!(ahead.error_code(), "invalid-code");
@@ -136,10 +130,7 @@ pub fn a_code_is_accepted_once_and_only_within_one_step(host: Host) {
     assert_eq!(validate(&server, &pending, &next).status, 200);
     let pending = password_step(&server);
     let replay = validate(&server, &pending, &next);
-    assert_eq!(
-        (replay.status, replay.error_code().as_str()),
-        (401, "invalid-code")
-    );
+    replay.assert_failure(401, "invalid-code");
 }
 
 pub fn wrong_malformed_and_exhausted_codes_get_clear_answers(host: Host) {
@@ -154,39 +145,23 @@ pub fn wrong_malformed_and_exhausted_codes_get_clear_answers(host: Host) {
     };
 
     let r = validate(&server, &pending, wrong);
-    assert_eq!((r.status, r.error_code().as_str()), (401, "invalid-code"));
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("not correct")
-    );
+    r.assert_failure(401, "invalid-code");
+    assert!(r.error_message().contains("not correct"));
     let r = validate(&server, &pending, "12ab56");
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (400, "invalid-request")
-    );
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("6 digits")
-    );
+    r.assert_failure(400, "invalid-request");
+    assert!(r.error_message().contains("6 digits"));
     let r = server.send(
         "POST",
         "/tf-validate",
         &[("cookie", &pending), ("content-type", "application/json")],
         b"{\"code\":",
     );
-    assert_eq!((r.status, r.error_code().as_str()), (400, "malformed-json"));
+    r.assert_failure(400, "malformed-json");
     let r = validate(&server, &pending, wrong);
     assert_eq!(r.error_code(), "invalid-code");
     // Third failure used the last attempt: even the right code cannot finish this sign-in.
     let r = validate(&server, &pending, &right);
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    r.assert_failure(401, "unauthenticated");
     // A new password step starts afresh.
     let pending = password_step(&server);
     assert_eq!(validate(&server, &pending, &right).status, 200);
@@ -198,10 +173,7 @@ pub fn a_pending_sign_in_expires(host: Host) {
     let pending = password_step(&server);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let r = validate(&server, &pending, &app.next());
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    r.assert_failure(401, "unauthenticated");
 }
 
 pub fn tf_validate_without_pending_state_signs_out(host: Host) {
@@ -209,10 +181,7 @@ pub fn tf_validate_without_pending_state_signs_out(host: Host) {
     server.register(EMAIL, PASSWORD);
     let who = server.sign_in(EMAIL, PASSWORD);
     let r = server.post_signed(&who, "/tf-validate", &json!({"code": "123456"}));
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    r.assert_failure(401, "unauthenticated");
     let cleared: Vec<&str> = r
         .headers
         .iter()
@@ -302,12 +271,9 @@ pub fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set(host:
     assert_eq!(use_code(&pending, &codes[0]).status, 200);
     let pending = password_step(&server);
     let r = use_code(&pending, &codes[0]);
-    assert_eq!((r.status, r.error_code().as_str()), (401, "invalid-code"));
+    r.assert_failure(401, "invalid-code");
     let r = use_code(&pending, "nope");
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (400, "invalid-request")
-    );
+    r.assert_failure(400, "invalid-request");
 
     // Eight racing requests with one code: exactly one session.
     let pendings: Vec<String> = (0..8).map(|_| password_step(&server)).collect();
@@ -372,21 +338,15 @@ pub fn disabling_needs_the_password_and_restores_password_sign_in(host: Host) {
         "/tf-setup",
         &json!({"setup": "disable", "password": "wrong password!"}),
     );
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (401, "invalid-credentials")
-    );
+    r.assert_failure(401, "invalid-credentials");
     let r = server.post_signed(&who, "/tf-setup", &json!({"setup": "disable"}));
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (400, "invalid-request")
-    );
+    r.assert_failure(400, "invalid-request");
     let r = server.post_json(
         "/tf-setup",
         &json!({"setup": "disable", "password": PASSWORD}),
         &[("cookie", &who.cookie)],
     );
-    assert_eq!((r.status, r.error_code().as_str()), (403, "csrf-rejected"));
+    r.assert_failure(403, "csrf-rejected");
     let r = server.post_signed(
         &who,
         "/tf-setup",
@@ -536,10 +496,7 @@ pub fn wrong_codes_lock_the_second_step_of_the_account(host: Host) {
         "invalid-code"
     );
     let locked = validate(&server, &second, &right);
-    assert_eq!(
-        (locked.status, locked.error_code().as_str()),
-        (429, "rate-limited")
-    );
+    locked.assert_failure(429, "rate-limited");
     let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
 }
