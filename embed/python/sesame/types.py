@@ -266,6 +266,8 @@ __all__: List[str] = [
     "ApiKeyInfo",
     "CreatedApiKey",
     "Verified",
+    "Ceremony",
+    "CredentialInfo",
     "Mail",
     "Event",
 ]
