@@ -143,6 +143,14 @@ impl Server {
         self.send("GET", path, headers, b"")
     }
 
+    /// GET with `access_token` (a JSON string, as token answers hold it) as the bearer token.
+    pub fn get_with_token(&self, path: &str, access_token: &Value) -> Reply {
+        let token = access_token
+            .as_str()
+            .unwrap_or_else(|| panic!("not a token: {access_token}"));
+        self.get(path, &[("authorization", &format!("Bearer {token}"))])
+    }
+
     /// POST a JSON value, with optional extra headers.
     pub fn post_json(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
         let mut all = vec![("content-type", "application/json")];

@@ -8,7 +8,7 @@
     reason = "test helpers: a failure here is a test failure"
 )]
 
-use sesame_tests::accounts::{EMAIL, PASSWORD, bearer, refresh, tokens};
+use sesame_tests::accounts::{EMAIL, PASSWORD, refresh, tokens};
 use sesame_tests::{Host, admin};
 
 sesame_tests::tokens_suite!(Sesame);
@@ -26,18 +26,11 @@ fn key_rotation_api_keys_and_disabling_through_the_cli() {
     let after = tokens(&server);
     // Old tokens keep working until they expire; new ones carry the new kid; both published.
     assert_eq!(
-        server
-            .get(
-                "/me",
-                &[("authorization", &bearer(&before["access_token"]))]
-            )
-            .status,
+        server.get_with_token("/me", &before["access_token"]).status,
         200
     );
     assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&after["access_token"]))])
-            .status,
+        server.get_with_token("/me", &after["access_token"]).status,
         200
     );
     assert_eq!(
@@ -96,9 +89,7 @@ fn key_rotation_api_keys_and_disabling_through_the_cli() {
     // Disabling the account ends its token logins at once.
     assert!(admin(&db, &["user", "disable", "--email", EMAIL], "").0);
     assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&after["access_token"]))])
-            .status,
+        server.get_with_token("/me", &after["access_token"]).status,
         401
     );
     assert_eq!(refresh(&server, &after["refresh_token"]).status, 401);

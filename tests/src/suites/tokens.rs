@@ -20,13 +20,10 @@ pub fn token_login_refresh_reuse_and_revocation(host: Host) {
             .unwrap()
             .starts_with("sesame_rt_")
     );
-    let me = server.get("/me", &[("authorization", &bearer(&first["access_token"]))]);
+    let me = server.get_with_token("/me", &first["access_token"]);
     assert_eq!(me.status, 200, "{}", me.text());
     assert_eq!(me.json()["user"]["email"], EMAIL);
-    let check = server.get(
-        "/auth/check",
-        &[("authorization", &bearer(&first["access_token"]))],
-    );
+    let check = server.get_with_token("/auth/check", &first["access_token"]);
     assert_eq!(check.status, 200);
     assert_eq!(check.header("x-sesame-email"), Some(EMAIL));
 
@@ -64,12 +61,7 @@ pub fn token_login_refresh_reuse_and_revocation(host: Host) {
     assert!(reused.text().contains("already used"), "{}", reused.text());
     assert_eq!(refresh(&server, &second["refresh_token"]).status, 401);
     for access in [&first["access_token"], &second["access_token"]] {
-        assert_eq!(
-            server
-                .get("/me", &[("authorization", &bearer(access))])
-                .status,
-            401
-        );
+        assert_eq!(server.get_with_token("/me", access).status, 401);
     }
 
     // DELETE /tokens ends this login only.
@@ -82,19 +74,9 @@ pub fn token_login_refresh_reuse_and_revocation(host: Host) {
         b"",
     );
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&a["access_token"]))])
-            .status,
-        401
-    );
+    assert_eq!(server.get_with_token("/me", &a["access_token"]).status, 401);
     assert_eq!(refresh(&server, &a["refresh_token"]).status, 401);
-    assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&b["access_token"]))])
-            .status,
-        200
-    );
+    assert_eq!(server.get_with_token("/me", &b["access_token"]).status, 200);
 
     // Log out everywhere ends token logins too.
     let r = server.send(
@@ -104,12 +86,7 @@ pub fn token_login_refresh_reuse_and_revocation(host: Host) {
         b"",
     );
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&b["access_token"]))])
-            .status,
-        401
-    );
+    assert_eq!(server.get_with_token("/me", &b["access_token"]).status, 401);
     assert_eq!(refresh(&server, &b["refresh_token"]).status, 401);
 
     // A password change through an access token revokes the other token logins.
@@ -121,12 +98,7 @@ pub fn token_login_refresh_reuse_and_revocation(host: Host) {
         &[("authorization", &bearer(&c["access_token"]))],
     );
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&d["access_token"]))])
-            .status,
-        401
-    );
+    assert_eq!(server.get_with_token("/me", &d["access_token"]).status, 401);
     assert_eq!(refresh(&server, &d["refresh_token"]).status, 401);
 }
 
@@ -182,15 +154,13 @@ pub fn expired_access_tokens_are_401(host: Host) {
     server.register(EMAIL, PASSWORD);
     let pair = tokens(&server);
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    let r = server.get("/me", &[("authorization", &bearer(&pair["access_token"]))]);
+    let r = server.get_with_token("/me", &pair["access_token"]);
     assert_eq!(r.status, 401);
     assert!(r.text().contains("expired"), "{}", r.text());
     // The refresh token still gives a fresh access token.
     let fresh = refresh(&server, &pair["refresh_token"]).json();
     assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&fresh["access_token"]))])
-            .status,
+        server.get_with_token("/me", &fresh["access_token"]).status,
         200
     );
 }
