@@ -12,9 +12,8 @@
 )]
 
 use serde_json::{Value, json};
-use sesame_tests::Host;
 use sesame_tests::authenticator::{Alg, SoftCredential};
-use sesame_tests::{Reply, Server};
+use sesame_tests::{Host, Reply, Server};
 
 fn served(server: &Server) -> Value {
     let r = server.get("/openapi.json", &[("accept", "application/json")]);

@@ -18,9 +18,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use sesame_tests::Host;
 use sesame_tests::accounts::PASSWORD;
-use sesame_tests::{Server, sesame_command};
+use sesame_tests::{Host, Server, sesame_command};
 use socket2::{Domain, Socket, Type};
 
 /// The address the server listens on.

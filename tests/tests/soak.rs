@@ -20,9 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use sesame_tests::Host;
-use sesame_tests::Server;
 use sesame_tests::accounts::PASSWORD;
+use sesame_tests::{Host, Server};
 
 const CLIENTS: usize = 4;
 const USERS: usize = 8;
