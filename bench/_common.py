@@ -17,9 +17,10 @@ TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 
 def add_sesame_arguments(parser, profile="debug", target=TARGET):
     """Adds --sesame and --component (the binary and component under measurement)."""
-    parser.add_argument("--sesame", default=str(pathlib.Path(target) / profile / "sesame"))
+    target = pathlib.Path(target)
+    parser.add_argument("--sesame", default=str(target / profile / "sesame"))
     parser.add_argument("--component",
-                        default=str(pathlib.Path(target) / "wasm32-wasip2" / "release" / "sesame_guest.wasm"))
+                        default=str(target / "wasm32-wasip2" / "release" / "sesame_guest.wasm"))
 
 
 def free_port():

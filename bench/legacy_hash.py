@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from _common import free_port, wait_port
+from _common import add_sesame_arguments, free_port, wait_port
 
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/sesame-target"))
 
@@ -76,9 +76,7 @@ def failed_sign_in_ms(port, email):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sesame", default=os.path.join(TARGET, "release", "sesame"))
-    ap.add_argument("--component",
-                    default=os.path.join(TARGET, "wasm32-wasip2", "release", "sesame_guest.wasm"))
+    add_sesame_arguments(ap, profile="release", target=TARGET)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--json")
     args = ap.parse_args()

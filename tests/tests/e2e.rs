@@ -1,7 +1,7 @@
 //! End to end: the real `sesame` binary, a real SQLite file, real HTTP on loopback. The HTTP
 //! behaviour every server shares is the suite `sesame_tests::suites::http`, run here against
-//! `sesame serve`; the cases below need what only it has (the admin CLI on the same store, mail delivery,
-//! webhooks, its own handling of requests without a Host).
+//! `sesame serve`; the cases below need what only it has (the admin CLI on the same store, mail
+//! delivery, webhooks, its own handling of requests without a Host).
 
 #![allow(
     clippy::unwrap_used,

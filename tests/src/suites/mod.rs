@@ -28,7 +28,8 @@ macro_rules! suite_tests {
     };
 }
 
-/// One `#[test]` per case of the HTTP suite ([`http`]), run against the given [`Host`](crate::Host) variant.
+/// One `#[test]` per case of the HTTP suite ([`http`]),
+/// run against the given [`Host`](crate::Host) variant.
 #[macro_export]
 macro_rules! http_suite {
     ($host:ident) => {
@@ -53,7 +54,8 @@ macro_rules! http_suite {
     };
 }
 
-/// One `#[test]` per case of the re-authentication suite ([`reauthentication`]), run against the given [`Host`](crate::Host) variant.
+/// One `#[test]` per case of the re-authentication suite ([`reauthentication`]),
+/// run against the given [`Host`](crate::Host) variant.
 #[macro_export]
 macro_rules! reauthentication_suite {
     ($host:ident) => {
@@ -70,7 +72,8 @@ macro_rules! reauthentication_suite {
     };
 }
 
-/// One `#[test]` per case of the API token suite ([`tokens`]), run against the given [`Host`](crate::Host) variant.
+/// One `#[test]` per case of the API token suite ([`tokens`]),
+/// run against the given [`Host`](crate::Host) variant.
 #[macro_export]
 macro_rules! tokens_suite {
     ($host:ident) => {
@@ -84,7 +87,8 @@ macro_rules! tokens_suite {
     };
 }
 
-/// One `#[test]` per case of the two-factor suite ([`two_factor`]), run against the given [`Host`](crate::Host) variant.
+/// One `#[test]` per case of the two-factor suite ([`two_factor`]),
+/// run against the given [`Host`](crate::Host) variant.
 #[macro_export]
 macro_rules! two_factor_suite {
     ($host:ident) => {
