@@ -32,6 +32,17 @@ impl Host {
         FreshServer { server, dir }
     }
 
+    /// Like [`Host::start_fresh_with_env`], with mail written to [`FreshServer::outbox`]
+    /// (`SESAME_MAIL_OUTBOX`) instead of the log.
+    pub fn start_fresh_with_outbox(self, env: &[(&str, &str)]) -> FreshServer {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let outbox = dir.path().join(FreshServer::OUTBOX);
+        let mut all = vec![("SESAME_MAIL_OUTBOX", outbox.to_str().expect("a UTF-8 path"))];
+        all.extend_from_slice(env);
+        let server = self.start_with_env(&dir.path().join(FreshServer::DB), &all);
+        FreshServer { server, dir }
+    }
+
     /// Starts this server on a free loopback port over the SQLite file `store`.
     pub fn start(self, store: &Path) -> Server {
         self.start_with_env(store, &[])
@@ -75,6 +86,8 @@ pub struct FreshServer {
 impl FreshServer {
     /// The store's file name in [`FreshServer::dir`].
     const DB: &str = "sesame.db";
+    /// The outbox directory's name in [`FreshServer::dir`].
+    const OUTBOX: &str = "outbox";
 
     /// The directory holding the store (and, for `sesame serve`, its outbox).
     pub fn dir(&self) -> &Path {
@@ -84,6 +97,11 @@ impl FreshServer {
     /// The SQLite file the server runs on.
     pub fn db(&self) -> PathBuf {
         self.dir.path().join(Self::DB)
+    }
+
+    /// Where a server from [`Host::start_fresh_with_outbox`] writes its mail.
+    pub fn outbox(&self) -> PathBuf {
+        self.dir.path().join(Self::OUTBOX)
     }
 }
 

@@ -198,12 +198,8 @@ fn import_users_from_flask_security_and_bcrypt() {
 
 #[test]
 fn confirmation_and_reset_links_from_the_outbox() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = dir.path().join("outbox");
-    let server = Server::start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_MAIL_OUTBOX", outbox.to_str().unwrap())],
-    );
+    let server = Host::Sesame.start_fresh_with_outbox(&[]);
+    let outbox = server.outbox();
     server.register(EMAIL, PASSWORD);
     let sent = outbox_mails(&outbox);
     assert_eq!(sent.len(), 1);
@@ -255,15 +251,8 @@ fn confirmation_and_reset_links_from_the_outbox() {
 
 #[test]
 fn reset_link_expires() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = dir.path().join("outbox");
-    let server = Server::start_with_env(
-        &dir.path().join("sesame.db"),
-        &[
-            ("SESAME_MAIL_OUTBOX", outbox.to_str().unwrap()),
-            ("SESAME_RESET_LINK_MAX_AGE_SECS", "1"),
-        ],
-    );
+    let server = Host::Sesame.start_fresh_with_outbox(&[("SESAME_RESET_LINK_MAX_AGE_SECS", "1")]);
+    let outbox = server.outbox();
     server.register(EMAIL, PASSWORD);
     let known = server.post_json("/reset", &json!({"email": EMAIL}), &[]);
     assert_eq!(known.status, 202);
