@@ -27,11 +27,7 @@ pub fn with_accounts(host: Host, env: &[(&str, &str)], emails: &[&str]) -> Fresh
 
 /// Signs [`EMAIL`] in for tokens with [`PASSWORD`]; asserts 200 and returns the answer.
 pub fn tokens(server: &Server) -> Value {
-    let r = server.post_json(
-        "/tokens",
-        &json!({"email": EMAIL, "password": PASSWORD}),
-        &[],
-    );
+    let r = server.post_credentials("/tokens", EMAIL, PASSWORD);
     assert_eq!(r.status, 200, "{}", r.text());
     r.json()
 }

@@ -158,13 +158,20 @@ impl Server {
         self.send("POST", path, &all, body.to_string().as_bytes())
     }
 
+    /// POSTs `{"email", "password"}` to `path` (`/login`, `/register`, `/tokens`): the form
+    /// every password route takes.
+    pub fn post_credentials(&self, path: &str, email: &str, password: &str) -> Reply {
+        self.post_json(path, &json!({"email": email, "password": password}), &[])
+    }
+
+    /// Tries to sign in with `email` and `password`; whatever the answer.
+    pub fn attempt_login(&self, email: &str, password: &str) -> Reply {
+        self.post_credentials("/login", email, password)
+    }
+
     /// Registers `email` with `password` over HTTP, asserting the generic 202.
     pub fn register(&self, email: &str, password: &str) {
-        let r = self.post_json(
-            "/register",
-            &json!({"email": email, "password": password}),
-            &[],
-        );
+        let r = self.post_credentials("/register", email, password);
         assert_eq!(r.status, 202, "register {email}: {}", r.text());
     }
 
@@ -190,11 +197,7 @@ impl Server {
 
     /// Logs in over HTTP and returns the `name=value` cookie pair.
     pub fn login(&self, email: &str, password: &str) -> String {
-        let r = self.post_json(
-            "/login",
-            &json!({"email": email, "password": password}),
-            &[],
-        );
+        let r = self.attempt_login(email, password);
         assert_eq!(r.status, 200, "login {email}: {}", r.text());
         r.cookie_pair().expect("login sets a cookie")
     }

@@ -235,11 +235,7 @@ fn sigkill_mid_write_load_loses_no_acknowledged_write() {
 
     let server = Server::start_with_env(&db, &ENV);
     for email in &acked.registered {
-        let r = server.post_json(
-            "/login",
-            &json!({"email": email, "password": PASSWORD}),
-            &[],
-        );
+        let r = server.attempt_login(email, PASSWORD);
         assert_eq!(r.status, 200, "{email} after the crash: {}", r.text());
         let needs_code = r.json()["tf_required"] == true;
         assert_eq!(

@@ -177,11 +177,7 @@ fn import_users_from_flask_security_and_bcrypt() {
 
     let server = Server::start(&db);
     for email in ["bcrypt@example.com", "flask@example.com"] {
-        let wrong = server.post_json(
-            "/login",
-            &json!({"email": email, "password": "wrong one here"}),
-            &[],
-        );
+        let wrong = server.attempt_login(email, "wrong one here");
         assert_eq!(wrong.status, 401);
         let cookie = server.login(email, "correct horse battery staple");
         let me = server.get("/me", &[("cookie", &cookie)]).json();
@@ -316,11 +312,7 @@ fn account_events_reach_the_webhook() {
     let (url, events) = webhook_receiver();
     let server = Host::Sesame.start_fresh_with_env(&[("SESAME_WEBHOOK", &url)]);
     server.register(EMAIL, PASSWORD);
-    let wrong = server.post_json(
-        "/login",
-        &json!({"email": EMAIL, "password": "not the one"}),
-        &[],
-    );
+    let wrong = server.attempt_login(EMAIL, "not the one");
     assert_eq!(wrong.status, 401);
     server.login(EMAIL, PASSWORD);
     let mut kinds = Vec::new();

@@ -95,11 +95,7 @@ fn burst(nodes: [&Server; 2], count: usize, email: &str, password: &str) -> Vec<
                 let node = nodes[i % 2];
                 scope.spawn(move || {
                     loop {
-                        let r = node.post_json(
-                            "/login",
-                            &json!({"email": email, "password": password}),
-                            &[],
-                        );
+                        let r = node.attempt_login(email, password);
                         if r.status == 503 && r.error_code() == "busy" {
                             std::thread::sleep(std::time::Duration::from_millis(50));
                             continue;
@@ -130,11 +126,7 @@ fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
 
     for node in [&a, &b] {
-        let locked = node.post_json(
-            "/login",
-            &json!({"email": EMAIL, "password": PASSWORD}),
-            &[],
-        );
+        let locked = node.attempt_login(EMAIL, PASSWORD);
         assert_eq!(
             (locked.status, locked.error_code().as_str()),
             (401, "invalid-credentials"),

@@ -17,7 +17,6 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use sesame_tests::accounts::PASSWORD;
 use sesame_tests::{Host, Server, sesame_command};
 use socket2::{Domain, Socket, Type};
@@ -236,11 +235,7 @@ fn healthz_and_login_answer_with_two_thousand_slow_connections_held() {
     }
 
     assert_eq!(server.get("/healthz", &[]).status, 200);
-    let login = server.post_json(
-        "/login",
-        &json!({"email": "ada@example.com", "password": PASSWORD}),
-        &[],
-    );
+    let login = server.attempt_login("ada@example.com", PASSWORD);
     assert_eq!(login.status, 200, "{}", login.text());
 
     // The stalled connections were held, not refused: each is still open.

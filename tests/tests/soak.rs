@@ -51,11 +51,7 @@ fn mixed_traffic(server: &Server, client: usize, until: Instant, tally: &Tally) 
     let mut round = 0u64;
     while Instant::now() < until {
         let email = format!("user{}@example.com", (client + round as usize) % USERS);
-        let r = server.post_json(
-            "/login",
-            &json!({"email": email, "password": PASSWORD}),
-            &[],
-        );
+        let r = server.attempt_login(&email, PASSWORD);
         tally.check("login", r.status, 200, &r.text());
         let Some(cookie) = r.cookie_pair() else {
             continue;
@@ -80,11 +76,7 @@ fn mixed_traffic(server: &Server, client: usize, until: Instant, tally: &Tally) 
         tally.check("logout", out.status, 200, &out.text());
         if round.is_multiple_of(10) {
             let new = format!("soak-{client}-{round}@example.com");
-            let r = server.post_json(
-                "/register",
-                &json!({"email": new, "password": PASSWORD}),
-                &[],
-            );
+            let r = server.post_credentials("/register", &new, PASSWORD);
             tally.check("register", r.status, 202, &r.text());
         }
         round += 1;

@@ -9,7 +9,6 @@
     reason = "test helpers: a failure here is a test failure"
 )]
 
-use serde_json::json;
 use sesame_tests::accounts::{EMAIL, PASSWORD};
 use sesame_tests::{SPIN_TEST_SECRET, Server, repo_root, spin_command};
 
@@ -29,11 +28,7 @@ fn an_unusable_secret_is_a_clear_error_naming_the_variable() {
     cmd.args(["--variable", "secret=dG9vLXNob3J0"])
         .stderr(std::fs::File::create(&log).unwrap());
     let server = Server::spawn(cmd);
-    let r = server.post_json(
-        "/login",
-        &json!({"email": EMAIL, "password": PASSWORD}),
-        &[],
-    );
+    let r = server.attempt_login(EMAIL, PASSWORD);
     r.assert_failure(500, "internal");
     assert_eq!(
         server.get("/healthz", &[]).status,
@@ -63,18 +58,10 @@ fn settings_come_from_spin_variables() {
     let server = Server::spawn(cmd);
     server.register(EMAIL, PASSWORD);
     for _ in 0..2 {
-        let r = server.post_json(
-            "/login",
-            &json!({"email": EMAIL, "password": "not the password"}),
-            &[],
-        );
+        let r = server.attempt_login(EMAIL, "not the password");
         assert_eq!(r.status, 401);
     }
-    let locked = server.post_json(
-        "/login",
-        &json!({"email": EMAIL, "password": PASSWORD}),
-        &[],
-    );
+    let locked = server.attempt_login(EMAIL, PASSWORD);
     locked.assert_failure(401, "invalid-credentials");
 }
 

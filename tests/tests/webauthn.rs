@@ -205,7 +205,7 @@ fn a_security_key_is_the_second_factor_after_the_password() {
     key.user_verified = false;
     register_passkey(&server, &ada, &mut key, "yubikey", "secondary");
 
-    let login = server.post_json("/login", &json!({"email": ADA, "password": PASSWORD}), &[]);
+    let login = server.attempt_login(ADA, PASSWORD);
     assert_eq!(login.status, 200, "{}", login.text());
     assert_eq!(login.json()["tf_required"], true);
     assert_eq!(login.json()["methods"], json!(["webauthn"]));
@@ -332,11 +332,7 @@ fn verify_then_delete() {
         &json!({"new_password": "difference engine"}),
     );
     assert_eq!(changed.status, 200, "{}", changed.text());
-    let login = server.post_json(
-        "/login",
-        &json!({"email": ADA, "password": "difference engine"}),
-        &[],
-    );
+    let login = server.attempt_login(ADA, "difference engine");
     assert_eq!(login.status, 200);
 }
 

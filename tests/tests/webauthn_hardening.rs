@@ -172,7 +172,7 @@ fn passkey_sign_ins_are_throttled_like_login() {
     // (a quarter of a minute with a limit of 4).
     assert!((1..=75).contains(&retry), "{retry}");
     // It is the counter a password sign-in uses.
-    let login = server.post_json("/login", &json!({"email": ADA, "password": PASSWORD}), &[]);
+    let login = server.attempt_login(ADA, PASSWORD);
     assert_eq!(login.status, 429);
 
     // Per address (limit 9), whatever is named: six attempts so far, refused ones included.

@@ -63,11 +63,7 @@ pub fn restart_loses_nothing(host: Host) {
 pub fn session_cookie_attributes_on_plain_loopback(host: Host) {
     let server = host.start_fresh();
     server.register(EMAIL, PASSWORD);
-    let r = server.post_json(
-        "/login",
-        &json!({"email": EMAIL, "password": PASSWORD}),
-        &[],
-    );
+    let r = server.attempt_login(EMAIL, PASSWORD);
     let cookie = r.header("set-cookie").unwrap();
     assert!(cookie.starts_with("sesame_session="), "{cookie}");
     let token = cookie
@@ -105,16 +101,8 @@ pub fn bearer_token_when_asked_for(host: Host) {
 pub fn wrong_password_and_unknown_email_answer_alike(host: Host) {
     let server = host.start_fresh();
     server.register(EMAIL, PASSWORD);
-    let wrong = server.post_json(
-        "/login",
-        &json!({"email": EMAIL, "password": "not it at all"}),
-        &[],
-    );
-    let unknown = server.post_json(
-        "/login",
-        &json!({"email": "eve@example.com", "password": "not it at all"}),
-        &[],
-    );
+    let wrong = server.attempt_login(EMAIL, "not it at all");
+    let unknown = server.attempt_login("eve@example.com", "not it at all");
     assert_eq!(wrong.status, 401);
     assert_eq!(
         (wrong.status, wrong.body.clone()),
@@ -124,16 +112,8 @@ pub fn wrong_password_and_unknown_email_answer_alike(host: Host) {
     assert!(wrong.header("set-cookie").is_none() && unknown.header("set-cookie").is_none());
 
     // Registering a taken email answers exactly like a new one, and does not take it over.
-    let again = server.post_json(
-        "/register",
-        &json!({"email": EMAIL, "password": "another password"}),
-        &[],
-    );
-    let fresh = server.post_json(
-        "/register",
-        &json!({"email": "bob@example.com", "password": "another password"}),
-        &[],
-    );
+    let again = server.post_credentials("/register", EMAIL, "another password");
+    let fresh = server.post_credentials("/register", "bob@example.com", "another password");
     assert_eq!(
         (again.status, again.body.clone()),
         (fresh.status, fresh.body.clone())
@@ -380,11 +360,7 @@ pub fn two_hundred_concurrent_logins_count_exactly(host: Host) {
     // A sign-in refused for hashing load (`503 busy`, nothing counted) is retried, as its
     // Retry-After asks; every other answer must be a sign-in.
     let login_retrying = || loop {
-        let r = server.post_json(
-            "/login",
-            &json!({"email": EMAIL, "password": PASSWORD}),
-            &[],
-        );
+        let r = server.attempt_login(EMAIL, PASSWORD);
         if r.status == 503 && r.error_code() == "busy" {
             std::thread::sleep(std::time::Duration::from_millis(50));
             continue;
@@ -410,8 +386,7 @@ pub fn two_hundred_concurrent_logins_count_exactly(host: Host) {
 pub fn locked_account_answers_exactly_like_a_wrong_password(host: Host) {
     let server = host.start_fresh_with_env(&[("SESAME_LOCKOUT_THRESHOLD", "3")]);
     server.register(EMAIL, PASSWORD);
-    let attempt =
-        |pw: &str| server.post_json("/login", &json!({"email": EMAIL, "password": pw}), &[]);
+    let attempt = |pw: &str| server.attempt_login(EMAIL, pw);
     let wrong = attempt("not the password");
     for _ in 0..2 {
         attempt("not the password");
@@ -470,13 +445,7 @@ pub fn client_address_comes_from_the_connection_not_the_client(host: Host) {
 
 pub fn throttled_logins_get_429_with_retry_after(host: Host) {
     let server = host.start_fresh_with_env(&[("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "3")]);
-    let attempt = || {
-        server.post_json(
-            "/login",
-            &json!({"email": "nobody@example.com", "password": "whatever it is"}),
-            &[],
-        )
-    };
+    let attempt = || server.attempt_login("nobody@example.com", "whatever it is");
     for _ in 0..3 {
         assert_eq!(attempt().status, 401);
     }

@@ -143,11 +143,7 @@ pub fn wrong_passwords_at_change_lock_the_account_for_login(host: Host) {
         );
         assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
     }
-    let r = server.post_json(
-        "/login",
-        &json!({"email": EMAIL, "password": PASSWORD}),
-        &[],
-    );
+    let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (401, "invalid-credentials"),
@@ -182,11 +178,7 @@ pub fn wrong_passwords_at_two_factor_disable_lock_the_account(host: Host) {
         &json!({"setup": "disable", "password": PASSWORD}),
     );
     assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
-    let r = server.post_json(
-        "/login",
-        &json!({"email": EMAIL, "password": PASSWORD}),
-        &[],
-    );
+    let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
 }
 
@@ -214,11 +206,7 @@ pub fn two_hundred_parallel_wrong_codes_check_at_most_the_limit(host: Host) {
     server.register(EMAIL, PASSWORD);
     let who = server.sign_in(EMAIL, PASSWORD);
     let Enrolled { secret, step, .. } = Enrolled::enrol(&server, &who);
-    let r = server.post_json(
-        "/login",
-        &json!({"email": EMAIL, "password": PASSWORD}),
-        &[],
-    );
+    let r = server.attempt_login(EMAIL, PASSWORD);
     let pending = r.cookie_pair().unwrap();
     // A wrong code that is surely not within the ±1 window.
     let right = [step - 1, step, step + 1].map(|s| totp::code(&secret, s));

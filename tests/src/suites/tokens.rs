@@ -141,11 +141,7 @@ pub fn forged_none_and_unknown_kid_tokens_are_401(host: Host) {
         b"{",
     );
     r.assert_failure(400, "malformed-json");
-    let wrong = server.post_json(
-        "/tokens",
-        &json!({"email": EMAIL, "password": "nope nope"}),
-        &[],
-    );
+    let wrong = server.post_credentials("/tokens", EMAIL, "nope nope");
     wrong.assert_failure(401, "invalid-credentials");
 }
 

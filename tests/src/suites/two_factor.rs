@@ -34,11 +34,7 @@ fn enrolled(server: &Server) -> Enrolled {
 
 /// Signs in with the password only: asserts the pending answer and returns the pending cookie.
 fn password_step(server: &Server) -> String {
-    let r = server.post_json(
-        "/login",
-        &json!({"email": EMAIL, "password": PASSWORD}),
-        &[],
-    );
+    let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["tf_required"], true);
     let pair = r.cookie_pair().unwrap();
@@ -357,11 +353,7 @@ pub fn disabling_needs_the_password_and_restores_password_sign_in(host: Host) {
         server.get("/tf-setup", &[("cookie", &who.cookie)]).json(),
         json!({"totp_enabled": false, "enrolment_pending": false, "recovery_codes_left": 0})
     );
-    let r = server.post_json(
-        "/login",
-        &json!({"email": EMAIL, "password": PASSWORD}),
-        &[],
-    );
+    let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(r.status, 200);
     assert!(r.cookie_pair().unwrap().starts_with("sesame_session="));
 }
