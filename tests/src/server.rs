@@ -143,12 +143,23 @@ impl Server {
         self.send("GET", path, headers, b"")
     }
 
-    /// GET with `access_token` (a JSON string, as token answers hold it) as the bearer token.
-    pub fn get_with_token(&self, path: &str, access_token: &Value) -> Reply {
+    /// Sends a body-less request with `access_token` (a JSON string, as token answers hold it)
+    /// as the bearer token.
+    pub fn send_with_token(&self, method: &str, path: &str, access_token: &Value) -> Reply {
         let token = access_token
             .as_str()
             .unwrap_or_else(|| panic!("not a token: {access_token}"));
-        self.get(path, &[("authorization", &format!("Bearer {token}"))])
+        self.send(
+            method,
+            path,
+            &[("authorization", &format!("Bearer {token}"))],
+            b"",
+        )
+    }
+
+    /// GET with `access_token` as the bearer token (see [`Server::send_with_token`]).
+    pub fn get_with_token(&self, path: &str, access_token: &Value) -> Reply {
+        self.send_with_token("GET", path, access_token)
     }
 
     /// POST a JSON value, with optional extra headers.

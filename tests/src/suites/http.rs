@@ -309,6 +309,7 @@ pub fn html_forms_for_browsers(host: Host) {
     let server = host.start_fresh();
     let html = ("accept", "text/html,application/xhtml+xml");
     let form = ("content-type", "application/x-www-form-urlencoded");
+    let post_form = |path: &str, body: &[u8]| server.send("POST", path, &[html, form], body);
     let page = server.get("/login", &[html]);
     assert_eq!(page.status, 200);
     assert!(
@@ -317,19 +318,9 @@ pub fn html_forms_for_browsers(host: Host) {
     );
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
     assert_eq!(page.header("cache-control"), Some("no-store"));
-    let r = server.send(
-        "POST",
-        "/register",
-        &[html, form],
-        b"email=ada%40example.com&password=analytical+engine",
-    );
-    assert_eq!(r.status, 202);
-    let r = server.send(
-        "POST",
-        "/login",
-        &[html, form],
-        b"email=ada%40example.com&password=analytical+engine",
-    );
+    let credentials = b"email=ada%40example.com&password=analytical+engine";
+    assert_eq!(post_form("/register", credentials).status, 202);
+    let r = post_form("/login", credentials);
     assert_eq!(r.status, 303);
     assert_eq!(r.header("location"), Some("/me"));
     let cookie = r.cookie_pair().unwrap();
@@ -337,12 +328,7 @@ pub fn html_forms_for_browsers(host: Host) {
     assert_eq!(me.status, 200);
     assert!(me.header("content-type").unwrap().starts_with("text/html"));
     assert!(me.text().contains(EMAIL));
-    let bad = server.send(
-        "POST",
-        "/login",
-        &[html, form],
-        b"email=ada%40example.com&password=wrong",
-    );
+    let bad = post_form("/login", b"email=ada%40example.com&password=wrong");
     assert_eq!(bad.status, 401);
     assert!(bad.text().contains("role=\"alert\""));
 }

@@ -67,24 +67,14 @@ pub fn token_login_refresh_reuse_and_revocation(host: Host) {
     // DELETE /tokens ends this login only.
     let a = tokens(&server);
     let b = tokens(&server);
-    let r = server.send(
-        "DELETE",
-        "/tokens",
-        &[("authorization", &bearer(&a["access_token"]))],
-        b"",
-    );
+    let r = server.send_with_token("DELETE", "/tokens", &a["access_token"]);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(server.get_with_token("/me", &a["access_token"]).status, 401);
     assert_eq!(refresh(&server, &a["refresh_token"]).status, 401);
     assert_eq!(server.get_with_token("/me", &b["access_token"]).status, 200);
 
     // Log out everywhere ends token logins too.
-    let r = server.send(
-        "POST",
-        "/logout-everywhere",
-        &[("authorization", &bearer(&b["access_token"]))],
-        b"",
-    );
+    let r = server.send_with_token("POST", "/logout-everywhere", &b["access_token"]);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(server.get_with_token("/me", &b["access_token"]).status, 401);
     assert_eq!(refresh(&server, &b["refresh_token"]).status, 401);
