@@ -189,7 +189,11 @@ impl Server {
     /// Signs `email` in over HTTP and fetches the session's CSRF token from `/me`: what a
     /// browser holds after signing in.
     pub fn sign_in(&self, email: &str, password: &str) -> Signed {
-        let cookie = self.login(email, password);
+        self.signed(self.login(email, password))
+    }
+
+    /// The browser holding the session cookie pair `cookie`, with the CSRF token `/me` names.
+    pub fn signed(&self, cookie: String) -> Signed {
         let csrf = self.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
             .as_str()
             .expect("/me names the CSRF token")

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::accounts::{EMAIL, PASSWORD};
 use crate::totp::{self, Enrolled, now_step, settle_in_step};
-use crate::{Host, Reply, Server, Signed};
+use crate::{Host, Reply, Server};
 
 /// Registers ada, turns TOTP on (checking what the server hands out to set up an app) and signs
 /// out.
@@ -229,17 +229,11 @@ pub fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set(host:
     ]);
     let app = enrolled(&server);
     let pending = password_step(&server);
-    let who_cookie = validate(&server, &pending, &app.next())
-        .cookie_pair()
-        .unwrap();
-    let csrf = server.get("/me", &[("cookie", &who_cookie)]).json()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let who = Signed {
-        cookie: who_cookie,
-        csrf,
-    };
+    let who = server.signed(
+        validate(&server, &pending, &app.next())
+            .cookie_pair()
+            .unwrap(),
+    );
     let r = server.post_signed(&who, "/mf-recovery-codes", &json!({}));
     assert_eq!(r.status, 200, "{}", r.text());
     let codes: Vec<String> = r.json()["recovery_codes"]
@@ -321,14 +315,11 @@ pub fn disabling_needs_the_password_and_restores_password_sign_in(host: Host) {
     let server = host.start_fresh();
     let app = enrolled(&server);
     let pending = password_step(&server);
-    let cookie = validate(&server, &pending, &app.next())
-        .cookie_pair()
-        .unwrap();
-    let csrf = server.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let who = Signed { cookie, csrf };
+    let who = server.signed(
+        validate(&server, &pending, &app.next())
+            .cookie_pair()
+            .unwrap(),
+    );
     let r = server.post_signed(
         &who,
         "/tf-setup",
