@@ -45,12 +45,20 @@ impl Reply {
             .to_owned()
     }
 
-    /// The `name=value` of the Set-Cookie whose name is `name`, if one sets it to a value.
-    pub fn cookie(&self, name: &str) -> Option<String> {
+    /// Every Set-Cookie header, attributes included, in the order sent.
+    pub fn set_cookies(&self) -> Vec<&str> {
         self.headers
             .iter()
             .filter(|(n, _)| n == "set-cookie")
-            .map(|(_, v)| v.split(';').next().unwrap_or_default().to_owned())
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The `name=value` of the Set-Cookie whose name is `name`, if one sets it to a value.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
             .find(|pair| pair.starts_with(&format!("{name}=")) && pair.len() > name.len() + 1)
     }
 

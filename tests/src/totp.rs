@@ -112,4 +112,13 @@ impl Enrolled {
     pub fn next(&self) -> String {
         self.code(self.step + 1)
     }
+
+    /// A well-formed code that is not [`Enrolled::next`].
+    pub fn wrong(&self) -> &'static str {
+        if self.next() == "000000" {
+            "111111"
+        } else {
+            "000000"
+        }
+    }
 }

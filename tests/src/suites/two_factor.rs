@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::accounts::{EMAIL, PASSWORD};
 use crate::totp::{self, Enrolled, now_step, settle_in_step};
-use crate::{Host, Reply, Server};
+use crate::{Host, Reply, Server, Signed};
 
 /// Registers ada, turns TOTP on (checking what the server hands out to set up an app) and signs
 /// out.
@@ -30,6 +30,15 @@ fn enrolled(server: &Server) -> Enrolled {
     let out = server.post_signed(&who, "/logout", &json!({}));
     assert_eq!(out.status, 200);
     app
+}
+
+/// Enrols ada (see [`enrolled`]) and signs her in again with the password and the next code.
+fn enrolled_and_signed_in(server: &Server) -> Signed {
+    let app = enrolled(server);
+    let pending = password_step(server);
+    let done = validate(server, &pending, &app.next());
+    assert_eq!(done.status, 200, "{}", done.text());
+    server.signed(done.cookie_pair().unwrap())
 }
 
 /// Signs in with the password only: asserts the pending answer and returns the pending cookie.
@@ -79,12 +88,7 @@ pub fn enrol_logout_login_with_a_code(host: Host) {
     let done = validate(&server, &pending, &app.next());
     assert_eq!(done.status, 200, "{}", done.text());
     assert_eq!(done.json()["user"]["email"], EMAIL);
-    let cookies: Vec<&str> = done
-        .headers
-        .iter()
-        .filter(|(n, _)| n == "set-cookie")
-        .map(|(_, v)| v.as_str())
-        .collect();
+    let cookies: Vec<&str> = done.set_cookies();
     let session = cookies
         .iter()
         .find(|c| c.starts_with("sesame_session="))
@@ -134,11 +138,7 @@ pub fn wrong_malformed_and_exhausted_codes_get_clear_answers(host: Host) {
     let app = enrolled(&server);
     let pending = password_step(&server);
     let right = app.next();
-    let wrong = if right == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = app.wrong();
 
     let r = validate(&server, &pending, wrong);
     r.assert_failure(401, "invalid-code");
@@ -178,12 +178,7 @@ pub fn tf_validate_without_pending_state_signs_out(host: Host) {
     let who = server.sign_in(EMAIL, PASSWORD);
     let r = server.post_signed(&who, "/tf-validate", &json!({"code": "123456"}));
     r.assert_failure(401, "unauthenticated");
-    let cleared: Vec<&str> = r
-        .headers
-        .iter()
-        .filter(|(n, _)| n == "set-cookie")
-        .map(|(_, v)| v.as_str())
-        .collect();
+    let cleared: Vec<&str> = r.set_cookies();
     assert!(
         cleared.iter().any(|c| c.starts_with("sesame_session=;")),
         "{cleared:?}"
@@ -227,13 +222,7 @@ pub fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set(host:
         // The racing losers' refusals count as failures: keep the per-account lock away.
         ("SESAME_LOCKOUT_THRESHOLD", "50"),
     ]);
-    let app = enrolled(&server);
-    let pending = password_step(&server);
-    let who = server.signed(
-        validate(&server, &pending, &app.next())
-            .cookie_pair()
-            .unwrap(),
-    );
+    let who = enrolled_and_signed_in(&server);
     let r = server.post_signed(&who, "/mf-recovery-codes", &json!({}));
     assert_eq!(r.status, 200, "{}", r.text());
     let codes: Vec<String> = r.json()["recovery_codes"]
@@ -313,13 +302,7 @@ pub fn the_secret_is_not_readable_in_the_sqlite_file(host: Host) {
 
 pub fn disabling_needs_the_password_and_restores_password_sign_in(host: Host) {
     let server = host.start_fresh();
-    let app = enrolled(&server);
-    let pending = password_step(&server);
-    let who = server.signed(
-        validate(&server, &pending, &app.next())
-            .cookie_pair()
-            .unwrap(),
-    );
+    let who = enrolled_and_signed_in(&server);
     let r = server.post_signed(
         &who,
         "/tf-setup",
@@ -458,11 +441,7 @@ pub fn wrong_codes_lock_the_second_step_of_the_account(host: Host) {
     let server = host.start_fresh_with_env(&[("SESAME_LOCKOUT_THRESHOLD", "3")]);
     let app = enrolled(&server);
     let right = app.next();
-    let wrong = if right == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = app.wrong();
     // Three failures over two password steps: a right password does not reset the count.
     let first = password_step(&server);
     assert_eq!(
