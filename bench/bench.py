@@ -30,31 +30,12 @@ import sys
 import tempfile
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from _common import ROOT, TARGET, free_port, wait_port
+
 PEERS = ROOT / "bench" / "peers"
-TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 EMAIL = "bench@example.com"
 PASSWORD = "correct horse battery staple"
 ARGON2 = {"m_kib": 19456, "t": 2, "p": 1}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, timeout=60.0):
-    until = time.monotonic() + timeout
-    while time.monotonic() < until:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"port {port} did not open within {timeout}s")
 
 
 def stop(proc):

@@ -19,12 +19,13 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from _common import add_sesame_arguments, free_port, wait_port
 
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/sesame-target"))
 
@@ -59,25 +60,6 @@ CASES = [
 ]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"sesame exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit("sesame did not start")
-
-
 def failed_sign_in_ms(port, email):
     body = json.dumps({"email": email, "password": "not the password at all"})
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -94,9 +76,7 @@ def failed_sign_in_ms(port, email):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sesame", default=os.path.join(TARGET, "release", "sesame"))
-    ap.add_argument("--component",
-                    default=os.path.join(TARGET, "wasm32-wasip2", "release", "sesame_guest.wasm"))
+    add_sesame_arguments(ap, profile="release", target=TARGET)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--json")
     args = ap.parse_args()

@@ -13,20 +13,13 @@ Usage: bench/reset_mail_timing.py [--rounds N] [--relay-delay-ms MS] [--sesame P
 """
 
 import argparse
-import http.client
-import json
-import os
-import pathlib
 import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+from _common import add_sesame_arguments, print_medians, request, sesame_serving
 
 
 def relay(delay, received):
@@ -70,72 +63,46 @@ def relay(delay, received):
 
 
 def reset(port, email):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    started = time.perf_counter()
-    conn.request("POST", "/reset", body=json.dumps({"email": email}),
-                 headers={"content-type": "application/json"})
-    response = conn.getresponse()
-    data = response.read()
-    elapsed = time.perf_counter() - started
-    conn.close()
-    return response.status, data, elapsed
+    return request(port, "POST", "/reset", {"email": email})
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--relay-delay-ms", type=float, default=0)
-    parser.add_argument("--sesame", default=str(TARGET / "debug" / "sesame"))
-    parser.add_argument("--component", default=str(TARGET / "wasm32-wasip2" / "release" / "sesame_guest.wasm"))
+    add_sesame_arguments(parser)
     args = parser.parse_args()
 
     received = []
     smtp_port = relay(args.relay_delay_ms / 1000, received)
-    with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ,
-                   SESAME_SMTP=f"smtp://127.0.0.1:{smtp_port}",
-                   SESAME_THROTTLE_REGISTER_PER_IP="100000",
-                   RUST_LOG="warn")
-        server = subprocess.Popen(
-            [args.sesame, "--store", f"{tmp}/sesame.db", "--component", args.component,
-             "serve", "--listen", "127.0.0.1:0"],
-            stdout=subprocess.PIPE, env=env, text=True)
-        try:
-            port = int(server.stdout.readline().rsplit(":", 1)[1])
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request("POST", "/register", body=json.dumps(
-                {"email": "ada@example.com", "password": "the right password"}),
-                headers={"content-type": "application/json"})
-            assert conn.getresponse().status == 202
-            kinds = {"known address": "ada@example.com", "unknown address": "nobody@example.com"}
-            for email in kinds.values():
-                reset(port, email)
-            times = {k: [] for k in kinds}
-            bodies = set()
-            for _ in range(args.rounds):
-                for kind, email in kinds.items():
-                    status, data, elapsed = reset(port, email)
-                    assert status == 202, (kind, status, data)
-                    times[kind].append(elapsed * 1000)
-                    bodies.add(data)
-            print(f"{'kind':<16} {'median ms':>10} {'p90 ms':>8}  (n={args.rounds} each, interleaved,"
-                  f" relay answering after {args.relay_delay_ms:g} ms)")
-            medians = {}
-            for kind, samples in times.items():
-                samples.sort()
-                medians[kind] = statistics.median(samples)
-                print(f"{kind:<16} {medians[kind]:>10.2f} {samples[int(len(samples) * 0.9) - 1]:>8.2f}")
-            print(f"difference of medians (known - unknown): "
-                  f"{medians['known address'] - medians['unknown address']:+.2f} ms")
-            print(f"distinct response bodies: {len(bodies)}")
-            expected = 1 + 1 + args.rounds  # confirmation, warm-up reset, measured resets
-            until = time.monotonic() + 120
-            while len(received) < expected and time.monotonic() < until:
-                time.sleep(0.05)
-            print(f"messages at the relay: {len(received)} of {expected}")
-        finally:
-            server.kill()
-            server.wait()
+    env = dict(SESAME_SMTP=f"smtp://127.0.0.1:{smtp_port}",
+               SESAME_THROTTLE_REGISTER_PER_IP="100000")
+    with tempfile.TemporaryDirectory() as tmp, sesame_serving(args, f"{tmp}/sesame.db", env) as port:
+        status, _, _ = request(port, "POST", "/register",
+                               {"email": "ada@example.com", "password": "the right password"})
+        assert status == 202, status
+        kinds = {"known address": "ada@example.com", "unknown address": "nobody@example.com"}
+        for email in kinds.values():
+            reset(port, email)
+        times = {k: [] for k in kinds}
+        bodies = set()
+        for _ in range(args.rounds):
+            for kind, email in kinds.items():
+                status, data, elapsed = reset(port, email)
+                assert status == 202, (kind, status, data)
+                times[kind].append(elapsed * 1000)
+                bodies.add(data)
+        print(f"{'kind':<16} {'median ms':>10} {'p90 ms':>8}  (n={args.rounds} each, interleaved,"
+              f" relay answering after {args.relay_delay_ms:g} ms)")
+        medians = print_medians(times)
+        print(f"difference of medians (known - unknown): "
+              f"{medians['known address'] - medians['unknown address']:+.2f} ms")
+        print(f"distinct response bodies: {len(bodies)}")
+        expected = 1 + 1 + args.rounds  # confirmation, warm-up reset, measured resets
+        until = time.monotonic() + 120
+        while len(received) < expected and time.monotonic() < until:
+            time.sleep(0.05)
+        print(f"messages at the relay: {len(received)} of {expected}")
 
 
 if __name__ == "__main__":

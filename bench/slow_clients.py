@@ -11,37 +11,19 @@ Usage: bench/slow_clients.py [--connections N] [--rounds N] [--sesame PATH] [--c
 """
 
 import argparse
-import http.client
-import json
-import os
-import pathlib
 import resource
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-
-
-def request(port, method, path, body=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    payload = json.dumps(body).encode() if body is not None else None
-    started = time.perf_counter()
-    conn.request(method, path, body=payload, headers={"content-type": "application/json"})
-    response = conn.getresponse()
-    response.read()
-    elapsed = time.perf_counter() - started
-    conn.close()
-    return response.status, elapsed
+from _common import add_sesame_arguments, p90, request, sesame_serving
 
 
 def summary(samples):
     samples = sorted(s * 1000 for s in samples)
-    return (f"median {statistics.median(samples):7.2f} ms  p90 {samples[int(len(samples) * 0.9) - 1]:7.2f} ms"
+    return (f"median {statistics.median(samples):7.2f} ms  p90 {p90(samples):7.2f} ms"
             f"  max {samples[-1]:7.2f} ms  (n={len(samples)})")
 
 
@@ -49,34 +31,27 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=50)
-    parser.add_argument("--sesame", default=str(TARGET / "debug" / "sesame"))
-    parser.add_argument("--component", default=str(TARGET / "wasm32-wasip2" / "release" / "sesame_guest.wasm"))
+    add_sesame_arguments(parser)
     args = parser.parse_args()
 
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
-    with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ,
-                   SESAME_REQUEST_READ_TIMEOUT_MS="600000",
-                   SESAME_THROTTLE_LOGIN_PER_IP="100000",
-                   SESAME_THROTTLE_LOGIN_PER_ACCOUNT="100000",
-                   RUST_LOG="warn")
-        # Started with the soft open-file limit many servers get; Sesame raises it itself.
-        server = subprocess.Popen(
-            ["sh", "-c", 'ulimit -Sn 1024 && exec "$0" "$@"', args.sesame,
-             "--store", f"{tmp}/sesame.db", "--component", args.component,
-             "serve", "--listen", "127.0.0.1:0"],
-            stdout=subprocess.PIPE, env=env, text=True)
+    env = dict(SESAME_REQUEST_READ_TIMEOUT_MS="600000",
+               SESAME_THROTTLE_LOGIN_PER_IP="100000",
+               SESAME_THROTTLE_LOGIN_PER_ACCOUNT="100000")
+    # Started with the soft open-file limit many servers get; Sesame raises it itself.
+    ulimit = ["sh", "-c", 'ulimit -Sn 1024 && exec "$0" "$@"']
+    with tempfile.TemporaryDirectory() as tmp, \
+            sesame_serving(args, f"{tmp}/sesame.db", env, prefix=ulimit) as port:
         held = []
         try:
-            port = int(server.stdout.readline().rsplit(":", 1)[1])
             login = {"email": "ada@example.com", "password": "the right password"}
             assert request(port, "POST", "/register", login)[0] == 202
             for _ in range(5):
                 request(port, "GET", "/healthz")
                 request(port, "POST", "/login", login)
-            quiet = [request(port, "GET", "/healthz")[1] for _ in range(args.rounds)]
+            quiet = [request(port, "GET", "/healthz")[2] for _ in range(args.rounds)]
 
             started = time.perf_counter()
             for n in range(args.connections):
@@ -95,11 +70,11 @@ def main():
 
             healthz, logins = [], []
             for _ in range(args.rounds):
-                status, elapsed = request(port, "GET", "/healthz")
+                status, _, elapsed = request(port, "GET", "/healthz")
                 assert status == 200, status
                 healthz.append(elapsed)
             for _ in range(max(args.rounds // 5, 5)):
-                status, elapsed = request(port, "POST", "/login", login)
+                status, _, elapsed = request(port, "POST", "/login", login)
                 assert status == 200, status
                 logins.append(elapsed)
             # Still held, not refused or closed.
@@ -118,8 +93,6 @@ def main():
         finally:
             for s in held:
                 s.close()
-            server.kill()
-            server.wait()
 
 
 if __name__ == "__main__":

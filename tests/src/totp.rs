@@ -4,6 +4,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+
+use crate::server::{Server, Signed};
 
 /// Seconds per step.
 pub const PERIOD: u64 = 30;
@@ -66,5 +69,56 @@ pub fn settle_in_step() {
     let left = PERIOD * 1000 - into_step;
     if left < 10_000 {
         std::thread::sleep(Duration::from_millis(left + 100));
+    }
+}
+
+/// What an authenticator app knows after enrolling in TOTP at a server.
+pub struct Enrolled {
+    /// The server's answer to starting enrolment (secret, `otpauth://` URI, QR code).
+    pub setup: Value,
+    /// The base32 secret.
+    pub secret: String,
+    /// The step whose code confirmed the enrolment (so it is used).
+    pub step: u64,
+}
+
+impl Enrolled {
+    /// Starts TOTP enrolment as `who` and confirms it with the current step's code, asserting
+    /// that both succeed.
+    pub fn enrol(server: &Server, who: &Signed) -> Enrolled {
+        let started = server.post_signed(who, "/tf-setup", &json!({"setup": "authenticator"}));
+        assert_eq!(started.status, 200, "{}", started.text());
+        let setup = started.json();
+        let secret = setup["secret"].as_str().unwrap().to_owned();
+        settle_in_step();
+        let step = now_step();
+        let confirmed = server.post_signed(who, "/tf-setup", &json!({"code": code(&secret, step)}));
+        assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+        assert_eq!(confirmed.json()["status"], "enabled");
+        Enrolled {
+            setup,
+            secret,
+            step,
+        }
+    }
+
+    /// The code of `step`.
+    pub fn code(&self, step: u64) -> String {
+        code(&self.secret, step)
+    }
+
+    /// The code of the step after confirmation: inside the ±1 window for the next minute, and
+    /// not yet used.
+    pub fn next(&self) -> String {
+        self.code(self.step + 1)
+    }
+
+    /// A well-formed code that is not [`Enrolled::next`].
+    pub fn wrong(&self) -> &'static str {
+        if self.next() == "000000" {
+            "111111"
+        } else {
+            "000000"
+        }
     }
 }

@@ -18,10 +18,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use sesame_tests::accounts::PASSWORD;
 use sesame_tests::totp;
 use sesame_tests::{Server, sesame_command};
 
-const PW: &str = "analytical engine";
 const CLIENTS: usize = 4;
 /// Kill once this many registrations, sessions and enrolments have been acknowledged.
 const WANT_REGISTERED: usize = 24;
@@ -117,7 +117,7 @@ fn write_load(base: &str, client_no: usize, stop: &AtomicBool, acked: &Mutex<Ack
         let Some(r) = client.send(
             "POST",
             "/register",
-            Some(&json!({"email": email, "password": PW})),
+            Some(&json!({"email": email, "password": PASSWORD})),
             &[],
         ) else {
             return;
@@ -128,7 +128,7 @@ fn write_load(base: &str, client_no: usize, stop: &AtomicBool, acked: &Mutex<Ack
         let Some(r) = client.send(
             "POST",
             "/login",
-            Some(&json!({"email": email, "password": PW})),
+            Some(&json!({"email": email, "password": PASSWORD})),
             &[],
         ) else {
             return;
@@ -235,7 +235,7 @@ fn sigkill_mid_write_load_loses_no_acknowledged_write() {
 
     let server = Server::start_with_env(&db, &ENV);
     for email in &acked.registered {
-        let r = server.post_json("/login", &json!({"email": email, "password": PW}), &[]);
+        let r = server.attempt_login(email, PASSWORD);
         assert_eq!(r.status, 200, "{email} after the crash: {}", r.text());
         let needs_code = r.json()["tf_required"] == true;
         assert_eq!(

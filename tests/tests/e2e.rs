@@ -1,7 +1,7 @@
 //! End to end: the real `sesame` binary, a real SQLite file, real HTTP on loopback. The HTTP
-//! behaviour every server shares is `tests/suite/http.rs`, mounted here for `sesame serve`;
-//! the cases below need what only it has (the admin CLI on the same store, mail delivery,
-//! webhooks, its own handling of requests without a Host).
+//! behaviour every server shares is the suite `sesame_tests::suites::http`, run here against
+//! `sesame serve`; the cases below need what only it has (the admin CLI on the same store, mail
+//! delivery, webhooks, its own handling of requests without a Host).
 
 #![allow(
     clippy::unwrap_used,
@@ -10,61 +10,30 @@
 )]
 
 use serde_json::json;
-use sesame_tests::{Host, Server, admin, sesame_command};
+use sesame_tests::accounts::{EMAIL, PASSWORD};
+use sesame_tests::mail::{link_path, outbox_mails, smtp_receiver};
+use sesame_tests::{Host, Server, admin, admin_add_user, sesame_command};
 
-const PW: &str = "analytical engine";
-
-/// The server the shared suite runs against here.
-const HOST: Host = Host::Sesame;
-
-#[path = "../suite/http.rs"]
-mod http;
+sesame_tests::http_suite!(Sesame);
 
 #[test]
 fn admin_cli_adds_and_lists_users_through_the_component() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sesame.db");
-    let (ok, out, err) = admin(
+    let (ok, out, err) = admin_add_user(
         &db,
-        &[
-            "user",
-            "add",
-            "--email",
-            "root@example.com",
-            "--password-stdin",
-            "--role",
-            "admin",
-        ],
-        "correct horse battery\n",
+        "root@example.com",
+        "correct horse battery",
+        &["--role", "admin"],
     );
     assert!(ok, "{out}{err}");
     assert!(out.contains("root@example.com"));
 
     // The component's rules apply to the CLI too.
-    let (ok, _, err) = admin(
-        &db,
-        &[
-            "user",
-            "add",
-            "--email",
-            "weak@example.com",
-            "--password-stdin",
-        ],
-        "short\n",
-    );
+    let (ok, _, err) = admin_add_user(&db, "weak@example.com", "short", &[]);
     assert!(!ok);
     assert!(err.contains("at least 8"), "{err}");
-    let (ok, _, err) = admin(
-        &db,
-        &[
-            "user",
-            "add",
-            "--email",
-            "root@example.com",
-            "--password-stdin",
-        ],
-        "another long one\n",
-    );
+    let (ok, _, err) = admin_add_user(&db, "root@example.com", "another long one", &[]);
     assert!(!ok);
     assert!(err.contains("already exists"), "{err}");
 
@@ -88,17 +57,7 @@ fn admin_cli_adds_and_lists_users_through_the_component() {
 fn roles_from_the_cli_drive_forward_auth() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sesame.db");
-    let (ok, _, err) = admin(
-        &db,
-        &[
-            "user",
-            "add",
-            "--email",
-            "ada@example.com",
-            "--password-stdin",
-        ],
-        "analytical engine\n",
-    );
+    let (ok, _, err) = admin_add_user(&db, EMAIL, PASSWORD, &[]);
     assert!(ok, "{err}");
     let (ok, out, err) = admin(
         &db,
@@ -117,39 +76,25 @@ fn roles_from_the_cli_drive_forward_auth() {
     assert!(out.contains("posts:read, posts:write"), "{out}");
     let (ok, _, err) = admin(
         &db,
-        &[
-            "user",
-            "grant",
-            "--email",
-            "ada@example.com",
-            "--role",
-            "nosuch",
-        ],
+        &["user", "grant", "--email", EMAIL, "--role", "nosuch"],
         "",
     );
     assert!(!ok && err.contains("no role"), "{err}");
     let (ok, _, err) = admin(
         &db,
-        &[
-            "user",
-            "grant",
-            "--email",
-            "ada@example.com",
-            "--role",
-            "editor",
-        ],
+        &["user", "grant", "--email", EMAIL, "--role", "editor"],
         "",
     );
     assert!(ok, "{err}");
 
     let server = Server::start(&db);
-    let cookie = server.login("ada@example.com", PW);
+    let cookie = server.login(EMAIL, PASSWORD);
     let ok = server.get(
         "/auth/check?role=editor&permission=posts:write",
         &[("cookie", &cookie)],
     );
     assert_eq!(ok.status, 200);
-    assert_eq!(ok.header("x-sesame-email"), Some("ada@example.com"));
+    assert_eq!(ok.header("x-sesame-email"), Some(EMAIL));
     assert_eq!(ok.header("x-sesame-roles"), Some("editor"));
     let missing = server.get(
         "/auth/check?permission=posts:delete",
@@ -162,14 +107,7 @@ fn roles_from_the_cli_drive_forward_auth() {
 
     let (ok, _, err) = admin(
         &db,
-        &[
-            "user",
-            "revoke",
-            "--email",
-            "ada@example.com",
-            "--role",
-            "editor",
-        ],
+        &["user", "revoke", "--email", EMAIL, "--role", "editor"],
         "",
     );
     assert!(ok, "{err}");
@@ -184,8 +122,7 @@ fn roles_from_the_cli_drive_forward_auth() {
 #[test]
 fn request_without_host_is_a_clear_400() {
     use std::io::{Read, Write};
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("sesame.db"));
+    let server = Host::Sesame.start_fresh();
     let addr = server.base.trim_start_matches("http://").to_owned();
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     stream.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").unwrap();
@@ -240,11 +177,7 @@ fn import_users_from_flask_security_and_bcrypt() {
 
     let server = Server::start(&db);
     for email in ["bcrypt@example.com", "flask@example.com"] {
-        let wrong = server.post_json(
-            "/login",
-            &json!({"email": email, "password": "wrong one here"}),
-            &[],
-        );
+        let wrong = server.attempt_login(email, "wrong one here");
         assert_eq!(wrong.status, 401);
         let cookie = server.login(email, "correct horse battery staple");
         let me = server.get("/me", &[("cookie", &cookie)]).json();
@@ -259,58 +192,14 @@ fn import_users_from_flask_security_and_bcrypt() {
     }
 }
 
-/// Every mail in the outbox directory, oldest first, as (to, subject, text).
-fn mails(dir: &std::path::Path) -> Vec<(String, String, String)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.sort_by_key(|p| {
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        let mut parts = name
-            .trim_end_matches(".txt")
-            .split('-')
-            .map(|n| n.parse::<u64>().unwrap_or(0));
-        (parts.next(), parts.nth(1))
-    });
-    files
-        .iter()
-        .map(|p| {
-            let content = std::fs::read_to_string(p).unwrap();
-            let (head, text) = content.split_once("\n\n").unwrap();
-            let mut lines = head.lines();
-            let to = lines.next().unwrap().trim_start_matches("To: ").to_owned();
-            let subject = lines
-                .next()
-                .unwrap()
-                .trim_start_matches("Subject: ")
-                .to_owned();
-            (to, subject, text.to_owned())
-        })
-        .collect()
-}
-
-/// The path and query of the first link in a mail, relative to the server.
-fn link_path(text: &str, base: &str) -> String {
-    let start = text.find(base).expect("a link to this server");
-    text[start + base.len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 #[test]
 fn confirmation_and_reset_links_from_the_outbox() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = dir.path().join("outbox");
-    let server = Server::start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_MAIL_OUTBOX", outbox.to_str().unwrap())],
-    );
-    server.register("ada@example.com", PW);
-    let sent = mails(&outbox);
+    let server = Host::Sesame.start_fresh_with_outbox(&[]);
+    let outbox = server.outbox();
+    server.register(EMAIL, PASSWORD);
+    let sent = outbox_mails(&outbox);
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].0, "ada@example.com");
+    assert_eq!(sent[0].0, EMAIL);
     let confirm = link_path(&sent[0].2, &server.base);
     assert!(confirm.starts_with("/confirm?token="), "{confirm}");
     let r = server.get(&confirm, &[]);
@@ -318,18 +207,18 @@ fn confirmation_and_reset_links_from_the_outbox() {
     assert!(r.json()["user"]["confirmed_at_ms"].is_u64());
 
     // Registering the address again mails its owner, not the caller.
-    server.register("ada@example.com", "somebody else's try");
-    assert!(mails(&outbox)[1].1.contains("tried to register"));
+    server.register(EMAIL, "somebody else's try");
+    assert!(outbox_mails(&outbox)[1].1.contains("tried to register"));
 
-    let session = server.login("ada@example.com", PW);
+    let session = server.login(EMAIL, PASSWORD);
     let unknown = server.post_json("/reset", &json!({"email": "nobody@example.com"}), &[]);
-    let known = server.post_json("/reset", &json!({"email": "ada@example.com"}), &[]);
+    let known = server.post_json("/reset", &json!({"email": EMAIL}), &[]);
     assert_eq!(
         (unknown.status, unknown.body.clone()),
         (known.status, known.body.clone())
     );
     assert_eq!(known.status, 202);
-    let sent = mails(&outbox);
+    let sent = outbox_mails(&outbox);
     assert_eq!(sent.len(), 3, "only the real account got a reset mail");
     let reset = link_path(&sent[2].2, &server.base);
     let token = reset.trim_start_matches("/reset?token=").to_owned();
@@ -347,33 +236,23 @@ fn confirmation_and_reset_links_from_the_outbox() {
         401,
         "a reset ends every session"
     );
-    server.login("ada@example.com", "difference engine");
+    server.login(EMAIL, "difference engine");
     let again = server.post_json(
         "/reset",
         &json!({"token": token, "password": "third password here"}),
         &[],
     );
-    assert_eq!(
-        (again.status, again.error_code().as_str()),
-        (400, "invalid-token")
-    );
+    again.assert_failure(400, "invalid-token");
 }
 
 #[test]
 fn reset_link_expires() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = dir.path().join("outbox");
-    let server = Server::start_with_env(
-        &dir.path().join("sesame.db"),
-        &[
-            ("SESAME_MAIL_OUTBOX", outbox.to_str().unwrap()),
-            ("SESAME_RESET_LINK_MAX_AGE_SECS", "1"),
-        ],
-    );
-    server.register("ada@example.com", PW);
-    let known = server.post_json("/reset", &json!({"email": "ada@example.com"}), &[]);
+    let server = Host::Sesame.start_fresh_with_outbox(&[("SESAME_RESET_LINK_MAX_AGE_SECS", "1")]);
+    let outbox = server.outbox();
+    server.register(EMAIL, PASSWORD);
+    let known = server.post_json("/reset", &json!({"email": EMAIL}), &[]);
     assert_eq!(known.status, 202);
-    let reset = link_path(&mails(&outbox)[1].2, &server.base);
+    let reset = link_path(&outbox_mails(&outbox)[1].2, &server.base);
     let token = reset.trim_start_matches("/reset?token=").to_owned();
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let late = server.post_json(
@@ -381,12 +260,9 @@ fn reset_link_expires() {
         &json!({"token": token, "password": "difference engine"}),
         &[],
     );
-    assert_eq!(
-        (late.status, late.error_code().as_str()),
-        (400, "invalid-token")
-    );
+    late.assert_failure(400, "invalid-token");
     // The password did not change.
-    server.login("ada@example.com", PW);
+    server.login(EMAIL, PASSWORD);
 }
 
 /// A minimal webhook receiver on a loopback port: answers 204 to every request and sends each
@@ -433,17 +309,12 @@ fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) 
 
 #[test]
 fn account_events_reach_the_webhook() {
-    let dir = tempfile::tempdir().unwrap();
     let (url, events) = webhook_receiver();
-    let server = Server::start_with_env(&dir.path().join("sesame.db"), &[("SESAME_WEBHOOK", &url)]);
-    server.register("ada@example.com", PW);
-    let wrong = server.post_json(
-        "/login",
-        &json!({"email": "ada@example.com", "password": "not the one"}),
-        &[],
-    );
+    let server = Host::Sesame.start_fresh_with_env(&[("SESAME_WEBHOOK", &url)]);
+    server.register(EMAIL, PASSWORD);
+    let wrong = server.attempt_login(EMAIL, "not the one");
     assert_eq!(wrong.status, 401);
-    server.login("ada@example.com", PW);
+    server.login(EMAIL, PASSWORD);
     let mut kinds = Vec::new();
     while kinds.len() < 3 {
         let event = events
@@ -460,67 +331,15 @@ fn account_events_reach_the_webhook() {
     assert_eq!(kinds, ["login-failed", "login-succeeded", "registered"]);
 }
 
-/// A minimal SMTP server on a loopback port: accepts every message and sends its DATA down the
-/// channel. Enough of RFC 5321 for a real client (lettre) to deliver to it.
-fn smtp_receiver() -> (String, std::sync::mpsc::Receiver<String>) {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("smtp://{}", listener.local_addr().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let mut writer = stream.try_clone().unwrap();
-                let mut reader = BufReader::new(stream);
-                writer.write_all(b"220 sesame-test ESMTP\r\n").unwrap();
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
-                    let reply: &[u8] = match verb.as_str() {
-                        "EHLO" | "HELO" => b"250-sesame-test\r\n250 8BITMIME\r\n",
-                        "DATA" => {
-                            writer.write_all(b"354 go ahead\r\n").unwrap();
-                            let mut message = String::new();
-                            loop {
-                                line.clear();
-                                reader.read_line(&mut line).unwrap();
-                                if line == ".\r\n" {
-                                    break;
-                                }
-                                message.push_str(&line);
-                            }
-                            let _ = tx.send(message);
-                            b"250 queued\r\n"
-                        }
-                        "QUIT" => {
-                            writer.write_all(b"221 bye\r\n").unwrap();
-                            return;
-                        }
-                        _ => b"250 OK\r\n",
-                    };
-                    writer.write_all(reply).unwrap();
-                }
-            });
-        }
-    });
-    (url, rx)
-}
-
 #[test]
 fn mail_goes_out_through_smtp_when_configured() {
-    let dir = tempfile::tempdir().unwrap();
     let (url, messages) = smtp_receiver();
-    let server = Server::start_with_env(&dir.path().join("sesame.db"), &[("SESAME_SMTP", &url)]);
-    server.register("ada@example.com", PW);
+    let server = Host::Sesame.start_fresh_with_env(&[("SESAME_SMTP", &url)]);
+    server.register(EMAIL, PASSWORD);
     let message = messages
         .recv_timeout(std::time::Duration::from_secs(20))
         .expect("the confirmation mail reached the SMTP server");
-    assert!(message.contains("To: ada@example.com"), "{message}");
+    assert!(message.contains(&format!("To: {EMAIL}")), "{message}");
     assert!(
         message.contains("Subject: Confirm your email address"),
         "{message}"
@@ -542,7 +361,7 @@ fn trusted_proxy_flag_names_each_client() {
         "127.0.0.1/32",
     ]);
     let server = Server::spawn(cmd);
-    server.register("ada@example.com", PW);
+    server.register(EMAIL, PASSWORD);
     let login = |email: &str, password: &str, client: &str| {
         server.post_json(
             "/login",
@@ -563,7 +382,7 @@ fn trusted_proxy_flag_names_each_client() {
         429
     );
     // Another client behind the same proxy signs in, and its session records its address.
-    let r = login("ada@example.com", PW, "2001:db8::7, 192.0.2.2");
+    let r = login(EMAIL, PASSWORD, "2001:db8::7, 192.0.2.2");
     assert_eq!(r.status, 200, "{}", r.text());
     let cookie = r.cookie_pair().unwrap();
     let list = server.get("/sessions", &[("cookie", &cookie)]).json();

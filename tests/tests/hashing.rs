@@ -39,11 +39,7 @@ fn a_flood_of_sign_ins_gets_quick_503s_with_retry_after_never_500s() {
                 } else {
                     "nobody@example.com"
                 };
-                let reply = server.post_json(
-                    "/login",
-                    &json!({"email": email, "password": "analytical engine"}),
-                    &[],
-                );
+                let reply = server.attempt_login(email, "analytical engine");
                 let code = (reply.status != 200).then(|| reply.error_code());
                 (
                     reply.status,

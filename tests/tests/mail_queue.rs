@@ -12,94 +12,13 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sesame_tests::Server;
-
-const PW: &str = "correct horse battery staple";
-
-/// Holds a relay's connections silent (no greeting) until opened.
-#[derive(Clone, Default)]
-struct Gate(Arc<(Mutex<bool>, Condvar)>);
-
-impl Gate {
-    fn open() -> Self {
-        let gate = Gate::default();
-        gate.release();
-        gate
-    }
-
-    fn release(&self) {
-        *self.0.0.lock().unwrap() = true;
-        self.0.1.notify_all();
-    }
-
-    fn pass(&self) {
-        let mut open = self.0.0.lock().unwrap();
-        while !*open {
-            open = self.0.1.wait(open).unwrap();
-        }
-    }
-}
-
-/// A minimal SMTP relay on `listener`: accepts every message and sends its DATA down the
-/// channel. Enough of RFC 5321 for a real client (lettre) to deliver to it.
-fn smtp_relay(listener: TcpListener) -> Receiver<String> {
-    gated_smtp_relay(listener, Gate::open())
-}
-
-/// Like [`smtp_relay`], but each connection gets its greeting only once `gate` is released:
-/// a relay that is slow to answer.
-fn gated_smtp_relay(listener: TcpListener, gate: Gate) -> Receiver<String> {
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let tx = tx.clone();
-            let gate = gate.clone();
-            std::thread::spawn(move || {
-                gate.pass();
-                let mut writer = stream.try_clone().unwrap();
-                let mut reader = BufReader::new(stream);
-                writer.write_all(b"220 sesame-test ESMTP\r\n").unwrap();
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
-                    let reply: &[u8] = match verb.as_str() {
-                        "EHLO" | "HELO" => b"250-sesame-test\r\n250 8BITMIME\r\n",
-                        "DATA" => {
-                            writer.write_all(b"354 go ahead\r\n").unwrap();
-                            let mut message = String::new();
-                            loop {
-                                line.clear();
-                                reader.read_line(&mut line).unwrap();
-                                if line == ".\r\n" {
-                                    break;
-                                }
-                                message.push_str(&line);
-                            }
-                            let _ = tx.send(message);
-                            b"250 queued\r\n"
-                        }
-                        "QUIT" => {
-                            let _ = writer.write_all(b"221 bye\r\n");
-                            return;
-                        }
-                        _ => b"250 OK\r\n",
-                    };
-                    writer.write_all(reply).unwrap();
-                }
-            });
-        }
-    });
-    rx
-}
+use sesame_tests::accounts::PASSWORD;
+use sesame_tests::mail::{Gate, gated_smtp_relay, smtp_relay};
 
 /// A loopback port with nothing listening on it (yet).
 fn closed_port() -> u16 {
@@ -155,7 +74,7 @@ fn reset_answers_alike_and_the_known_address_gets_its_mail_through_smtp() {
     let gate = Gate::default();
     let messages = gated_smtp_relay(listener, gate.clone());
     let server = Server::start_with_env(&dir.path().join("sesame.db"), &[("SESAME_SMTP", &url)]);
-    server.register("ada@example.com", PW);
+    server.register("ada@example.com", PASSWORD);
 
     let unknown = server.post_json("/reset", &json!({"email": "nobody@example.com"}), &[]);
     let known = server.post_json("/reset", &json!({"email": "ada@example.com"}), &[]);
@@ -203,7 +122,7 @@ fn mail_is_retried_until_the_relay_is_up_even_across_a_restart() {
         ("SESAME_MAIL_MAX_ATTEMPTS", "50"),
     ];
     let first = Server::start_with_env(&db, &env);
-    first.register("ada@example.com", PW);
+    first.register("ada@example.com", PASSWORD);
 
     // The relay is down: the confirmation waits in the store, its failures counted. Stop the
     // server between two attempts (not mid-claim), with SIGKILL: nothing depends on a clean
@@ -276,7 +195,7 @@ fn a_stop_by_sigterm_keeps_accepted_mail() {
         .unwrap()
         .1
         .to_owned();
-    let body = json!({"email": "ada@example.com", "password": PW}).to_string();
+    let body = json!({"email": "ada@example.com", "password": PASSWORD}).to_string();
     let mut stream = std::net::TcpStream::connect(&address).unwrap();
     write!(
         stream,

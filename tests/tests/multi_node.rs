@@ -12,10 +12,9 @@
 )]
 
 use serde_json::json;
+use sesame_tests::accounts::{EMAIL, PASSWORD};
 use sesame_tests::services::Shared;
-use sesame_tests::{Server, admin};
-
-const PW: &str = "analytical engine";
+use sesame_tests::{Server, admin, admin_add_user};
 
 /// For the bursts: generous throttles, so they test counting, not throttling, and cheap
 /// password hashing, so hundreds of sign-ins fit the request timeout on a busy machine (the
@@ -26,6 +25,22 @@ const BURST_ENV: [(&str, &str); 4] = [
     ("SESAME_ARGON2_M_KIB", "1024"),
     ("SESAME_ARGON2_T", "1"),
 ];
+
+/// A `#[test]` named `$postgres` running `case` on PostgreSQL, and one named `$redis` running
+/// it on Redis.
+macro_rules! on_postgres_and_redis {
+    ($case:ident: $postgres:ident, $redis:ident) => {
+        #[test]
+        fn $postgres() {
+            $case(Shared::Postgres);
+        }
+
+        #[test]
+        fn $redis() {
+            $case(Shared::Redis);
+        }
+    };
+}
 
 /// Two nodes on one fresh store of `backend`, or `None` if that back end is not configured.
 fn two_nodes(backend: Shared, env: &[(&str, &str)]) -> Option<(Server, Server)> {
@@ -39,13 +54,13 @@ fn session_moves_between_nodes(backend: Shared) {
     let Some((a, b)) = two_nodes(backend, &[]) else {
         return;
     };
-    a.register("ada@example.com", PW);
-    let cookie = a.login("ada@example.com", PW);
+    a.register(EMAIL, PASSWORD);
+    let cookie = a.login(EMAIL, PASSWORD);
 
     // Signed in on A, known on B.
     let me = b.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.status, 200, "{}", me.text());
-    assert_eq!(me.json()["user"]["email"], "ada@example.com");
+    assert_eq!(me.json()["user"]["email"], EMAIL);
 
     // Signed out on B, gone on A.
     let csrf = me.json()["csrf_token"].as_str().unwrap().to_owned();
@@ -57,25 +72,18 @@ fn session_moves_between_nodes(backend: Shared) {
     );
     assert_eq!(out.status, 200, "{}", out.text());
     let me = a.get("/me", &[("cookie", &cookie)]);
-    assert_eq!(
-        (me.status, me.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    me.assert_failure(401, "unauthenticated");
 
     // A user registered on B signs in on A: one user base.
-    b.register("grace@example.com", PW);
-    a.login("grace@example.com", PW);
+    b.register("grace@example.com", PASSWORD);
+    a.login("grace@example.com", PASSWORD);
 }
 
-#[test]
-fn session_moves_between_nodes_on_postgres() {
-    session_moves_between_nodes(Shared::Postgres);
-}
-
-#[test]
-fn session_moves_between_nodes_on_redis() {
-    session_moves_between_nodes(Shared::Redis);
-}
+on_postgres_and_redis!(
+    session_moves_between_nodes:
+    session_moves_between_nodes_on_postgres,
+    session_moves_between_nodes_on_redis
+);
 
 /// Sends `count` concurrent sign-ins for `email` with `password`, alternating nodes; returns
 /// the statuses. A sign-in refused for hashing load (`503 busy`, nothing counted) is retried,
@@ -87,11 +95,7 @@ fn burst(nodes: [&Server; 2], count: usize, email: &str, password: &str) -> Vec<
                 let node = nodes[i % 2];
                 scope.spawn(move || {
                     loop {
-                        let r = node.post_json(
-                            "/login",
-                            &json!({"email": email, "password": password}),
-                            &[],
-                        );
+                        let r = node.attempt_login(email, password);
                         if r.status == 503 && r.error_code() == "busy" {
                             std::thread::sleep(std::time::Duration::from_millis(50));
                             continue;
@@ -113,20 +117,16 @@ fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
     let Some((a, b)) = two_nodes(backend, &env) else {
         return;
     };
-    a.register("ada@example.com", PW);
-    b.register("grace@example.com", PW);
+    a.register(EMAIL, PASSWORD);
+    b.register("grace@example.com", PASSWORD);
 
-    let statuses = burst([&a, &b], 200, "ada@example.com", "not the password");
+    let statuses = burst([&a, &b], 200, EMAIL, "not the password");
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
     let statuses = burst([&a, &b], 199, "grace@example.com", "not the password");
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
 
     for node in [&a, &b] {
-        let locked = node.post_json(
-            "/login",
-            &json!({"email": "ada@example.com", "password": PW}),
-            &[],
-        );
+        let locked = node.attempt_login(EMAIL, PASSWORD);
         assert_eq!(
             (locked.status, locked.error_code().as_str()),
             (401, "invalid-credentials"),
@@ -134,41 +134,33 @@ fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
         );
     }
     // One short of the threshold: grace still signs in, on either node.
-    b.login("grace@example.com", PW);
-    a.login("grace@example.com", PW);
+    b.login("grace@example.com", PASSWORD);
+    a.login("grace@example.com", PASSWORD);
 }
 
-#[test]
-fn concurrent_wrong_passwords_lock_exactly_on_postgres() {
-    concurrent_wrong_passwords_lock_exactly(Shared::Postgres);
-}
-
-#[test]
-fn concurrent_wrong_passwords_lock_exactly_on_redis() {
-    concurrent_wrong_passwords_lock_exactly(Shared::Redis);
-}
+on_postgres_and_redis!(
+    concurrent_wrong_passwords_lock_exactly:
+    concurrent_wrong_passwords_lock_exactly_on_postgres,
+    concurrent_wrong_passwords_lock_exactly_on_redis
+);
 
 fn concurrent_logins_count_exactly(backend: Shared) {
     let Some((a, b)) = two_nodes(backend, &BURST_ENV) else {
         return;
     };
-    a.register("ada@example.com", PW);
-    let statuses = burst([&a, &b], 200, "ada@example.com", PW);
+    a.register(EMAIL, PASSWORD);
+    let statuses = burst([&a, &b], 200, EMAIL, PASSWORD);
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    let cookie = b.login("ada@example.com", PW);
+    let cookie = b.login(EMAIL, PASSWORD);
     let me = a.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.json()["user"]["tracking"]["login_count"], 201);
 }
 
-#[test]
-fn concurrent_logins_count_exactly_on_postgres() {
-    concurrent_logins_count_exactly(Shared::Postgres);
-}
-
-#[test]
-fn concurrent_logins_count_exactly_on_redis() {
-    concurrent_logins_count_exactly(Shared::Redis);
-}
+on_postgres_and_redis!(
+    concurrent_logins_count_exactly:
+    concurrent_logins_count_exactly_on_postgres,
+    concurrent_logins_count_exactly_on_redis
+);
 
 fn migrate_from_sqlite(backend: Shared) {
     let Some(shared) = backend.fresh_store() else {
@@ -176,23 +168,16 @@ fn migrate_from_sqlite(backend: Shared) {
     };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sesame.db");
-    let (ok, _, err) = admin(
+    let (ok, _, err) = admin_add_user(
         &db,
-        &[
-            "user",
-            "add",
-            "--email",
-            "root@example.com",
-            "--password-stdin",
-            "--role",
-            "admin",
-        ],
-        "correct horse battery\n",
+        "root@example.com",
+        "correct horse battery",
+        &["--role", "admin"],
     );
     assert!(ok, "{err}");
     let server = Server::start(&db);
-    server.register("ada@example.com", PW);
-    let cookie = server.login("ada@example.com", PW);
+    server.register(EMAIL, PASSWORD);
+    let cookie = server.login(EMAIL, PASSWORD);
     server.stop();
 
     let sqlite = format!("sqlite:{}", db.display());
@@ -217,18 +202,14 @@ fn migrate_from_sqlite(backend: Shared) {
     let root = server.login("root@example.com", "correct horse battery");
     let me = server.get("/me", &[("cookie", &root)]);
     assert_eq!(me.json()["user"]["roles"], json!(["admin"]));
-    server.login("ada@example.com", PW);
+    server.login(EMAIL, PASSWORD);
 }
 
-#[test]
-fn migrate_from_sqlite_to_postgres() {
-    migrate_from_sqlite(Shared::Postgres);
-}
-
-#[test]
-fn migrate_from_sqlite_to_redis() {
-    migrate_from_sqlite(Shared::Redis);
-}
+on_postgres_and_redis!(
+    migrate_from_sqlite:
+    migrate_from_sqlite_to_postgres,
+    migrate_from_sqlite_to_redis
+);
 
 /// A private `redis-server` on a free loopback port, persisting every write to `dir`.
 struct PrivateRedis {
@@ -294,11 +275,11 @@ fn store_crash_is_a_clear_503_then_recovers_without_losing_writes() {
         .port();
     let redis = PrivateRedis::start(dir.path(), port);
     let server = Server::start(&format!("redis://127.0.0.1:{port}/"));
-    server.register("ada@example.com", PW);
-    let cookie = server.login("ada@example.com", PW);
+    server.register(EMAIL, PASSWORD);
+    let cookie = server.login(EMAIL, PASSWORD);
     redis.crash();
 
-    let login = json!({"email": "ada@example.com", "password": PW});
+    let login = json!({"email": EMAIL, "password": PASSWORD});
     let down = server.post_json("/login", &login, &[]);
     assert_eq!(
         (down.status, down.error_code().as_str()),

@@ -13,7 +13,7 @@
 
 use serde_json::{Value, json};
 use sesame_tests::authenticator::{Alg, SoftCredential};
-use sesame_tests::{Reply, Server};
+use sesame_tests::{Host, Reply, Server};
 
 fn served(server: &Server) -> Value {
     let r = server.get("/openapi.json", &[("accept", "application/json")]);
@@ -24,8 +24,7 @@ fn served(server: &Server) -> Value {
 
 #[test]
 fn the_live_server_serves_the_document() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("sesame.db"));
+    let server = Host::Sesame.start_fresh();
     let doc = served(&server);
     assert!(
         doc["openapi"].as_str().unwrap().starts_with("3.1"),
@@ -46,8 +45,7 @@ fn the_live_server_serves_the_document() {
 
 #[test]
 fn every_operation_answers_a_documented_status() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("sesame.db"));
+    let server = Host::Sesame.start_fresh();
     let doc = served(&server);
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -199,8 +197,7 @@ fn conforms(doc: &Value, method: &str, path: &str, reply: &Reply) -> Value {
 #[test]
 fn passkey_answers_fit_the_document() {
     const EMAIL: &str = "ada@example.com";
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("sesame.db"));
+    let server = Host::Sesame.start_fresh();
     let origin = server.base.clone();
     let doc = served(&server);
     server.register(EMAIL, "analytical engine");

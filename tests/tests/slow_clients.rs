@@ -17,11 +17,9 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-use sesame_tests::{Server, sesame_command};
+use sesame_tests::accounts::PASSWORD;
+use sesame_tests::{Host, Server, sesame_command};
 use socket2::{Domain, Socket, Type};
-
-const PW: &str = "correct horse battery staple";
 
 /// The address the server listens on.
 fn address(server: &Server) -> SocketAddr {
@@ -112,11 +110,7 @@ fn with_soft_file_limit(cmd: &Command, soft: u64) -> Command {
 
 #[test]
 fn a_body_sent_a_byte_at_a_time_is_cut_off_at_the_deadline() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_REQUEST_READ_TIMEOUT_MS", "1000")],
-    );
+    let server = Host::Sesame.start_fresh_with_env(&[("SESAME_REQUEST_READ_TIMEOUT_MS", "1000")]);
     let mut stream = TcpStream::connect(address(&server)).unwrap();
     stream
         .write_all(
@@ -156,11 +150,7 @@ fn a_body_sent_a_byte_at_a_time_is_cut_off_at_the_deadline() {
 
 #[test]
 fn an_idle_connection_is_closed_after_the_idle_timeout() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_IDLE_TIMEOUT_MS", "300")],
-    );
+    let server = Host::Sesame.start_fresh_with_env(&[("SESAME_IDLE_TIMEOUT_MS", "300")]);
     // Silent from the start.
     let mut silent = TcpStream::connect(address(&server)).unwrap();
     assert_eq!(
@@ -183,14 +173,10 @@ fn an_idle_connection_is_closed_after_the_idle_timeout() {
 
 #[test]
 fn a_client_over_its_address_cap_is_refused_while_others_are_served() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with_env(
-        &dir.path().join("sesame.db"),
-        &[
-            ("SESAME_MAX_CONNECTIONS_PER_ADDRESS", "4"),
-            ("SESAME_IDLE_TIMEOUT_MS", "60000"),
-        ],
-    );
+    let server = Host::Sesame.start_fresh_with_env(&[
+        ("SESAME_MAX_CONNECTIONS_PER_ADDRESS", "4"),
+        ("SESAME_IDLE_TIMEOUT_MS", "60000"),
+    ]);
     let addr = address(&server);
     let greedy = Ipv4Addr::new(127, 0, 0, 2);
     let held: Vec<TcpStream> = (0..4).map(|_| connect_from(greedy, addr)).collect();
@@ -230,7 +216,7 @@ fn healthz_and_login_answer_with_two_thousand_slow_connections_held() {
         .env("SESAME_IDLE_TIMEOUT_MS", "300000");
     // Started with the soft limit many servers get; the server raises it to the hard limit.
     let server = Server::start_command(with_soft_file_limit(&cmd, 1024));
-    server.register("ada@example.com", PW);
+    server.register("ada@example.com", PASSWORD);
     let addr = address(&server);
 
     // 2,000 connections from 100 addresses, 20 each: half stalled inside their headers, half
@@ -249,11 +235,7 @@ fn healthz_and_login_answer_with_two_thousand_slow_connections_held() {
     }
 
     assert_eq!(server.get("/healthz", &[]).status, 200);
-    let login = server.post_json(
-        "/login",
-        &json!({"email": "ada@example.com", "password": PW}),
-        &[],
-    );
+    let login = server.attempt_login("ada@example.com", PASSWORD);
     assert_eq!(login.status, 200, "{}", login.text());
 
     // The stalled connections were held, not refused: each is still open.

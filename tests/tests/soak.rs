@@ -20,9 +20,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use sesame_tests::Server;
+use sesame_tests::accounts::PASSWORD;
+use sesame_tests::{Host, Server};
 
-const PW: &str = "analytical engine";
 const CLIENTS: usize = 4;
 const USERS: usize = 8;
 /// Soaks at least this long are judged on whether memory levelled off.
@@ -51,7 +51,7 @@ fn mixed_traffic(server: &Server, client: usize, until: Instant, tally: &Tally) 
     let mut round = 0u64;
     while Instant::now() < until {
         let email = format!("user{}@example.com", (client + round as usize) % USERS);
-        let r = server.post_json("/login", &json!({"email": email, "password": PW}), &[]);
+        let r = server.attempt_login(&email, PASSWORD);
         tally.check("login", r.status, 200, &r.text());
         let Some(cookie) = r.cookie_pair() else {
             continue;
@@ -76,7 +76,7 @@ fn mixed_traffic(server: &Server, client: usize, until: Instant, tally: &Tally) 
         tally.check("logout", out.status, 200, &out.text());
         if round.is_multiple_of(10) {
             let new = format!("soak-{client}-{round}@example.com");
-            let r = server.post_json("/register", &json!({"email": new, "password": PW}), &[]);
+            let r = server.post_credentials("/register", &new, PASSWORD);
             tally.check("register", r.status, 202, &r.text());
         }
         round += 1;
@@ -142,19 +142,15 @@ fn mixed_traffic_has_no_errors_and_steady_memory() {
         .and_then(|s| s.parse::<u64>().ok())
         .unwrap_or(15)
         .max(6);
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with_env(
-        &dir.path().join("sesame.db"),
-        &[
-            ("SESAME_ARGON2_M_KIB", "1024"),
-            ("SESAME_ARGON2_T", "1"),
-            ("SESAME_THROTTLE_LOGIN_PER_IP", "100000000"),
-            ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "100000000"),
-            ("SESAME_THROTTLE_REGISTER_PER_IP", "100000000"),
-        ],
-    );
+    let server = Host::Sesame.start_fresh_with_env(&[
+        ("SESAME_ARGON2_M_KIB", "1024"),
+        ("SESAME_ARGON2_T", "1"),
+        ("SESAME_THROTTLE_LOGIN_PER_IP", "100000000"),
+        ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "100000000"),
+        ("SESAME_THROTTLE_REGISTER_PER_IP", "100000000"),
+    ]);
     for n in 0..USERS {
-        server.register(&format!("user{n}@example.com"), PW);
+        server.register(&format!("user{n}@example.com"), PASSWORD);
     }
     let tally = Tally::default();
 

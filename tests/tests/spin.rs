@@ -9,19 +9,13 @@
     reason = "test helpers: a failure here is a test failure"
 )]
 
-use sesame_tests::{Host, SPIN_TEST_SECRET, Server, repo_root, spin_command};
+use sesame_tests::accounts::{EMAIL, PASSWORD};
+use sesame_tests::{SPIN_TEST_SECRET, Server, repo_root, spin_command};
 
-/// The server the shared suites run against here.
-const HOST: Host = Host::Spin;
-
-#[path = "../suite/http.rs"]
-mod http;
-#[path = "../suite/reauthentication.rs"]
-mod reauthentication;
-#[path = "../suite/tokens.rs"]
-mod tokens;
-#[path = "../suite/two_factor.rs"]
-mod two_factor;
+sesame_tests::http_suite!(Spin);
+sesame_tests::reauthentication_suite!(Spin);
+sesame_tests::tokens_suite!(Spin);
+sesame_tests::two_factor_suite!(Spin);
 
 /// An unusable secret (too short) is an operator's mistake: every request answers a clear JSON
 /// `500 internal` instead of the component trapping, the log names the Spin variable to fix,
@@ -34,12 +28,8 @@ fn an_unusable_secret_is_a_clear_error_naming_the_variable() {
     cmd.args(["--variable", "secret=dG9vLXNob3J0"])
         .stderr(std::fs::File::create(&log).unwrap());
     let server = Server::spawn(cmd);
-    let r = server.post_json(
-        "/login",
-        &serde_json::json!({"email": "ada@example.com", "password": "analytical engine"}),
-        &[],
-    );
-    assert_eq!((r.status, r.error_code().as_str()), (500, "internal"));
+    let r = server.attempt_login(EMAIL, PASSWORD);
+    r.assert_failure(500, "internal");
     assert_eq!(
         server.get("/healthz", &[]).status,
         500,
@@ -66,24 +56,13 @@ fn settings_come_from_spin_variables() {
     let mut cmd = spin_command(&dir.path().join("sesame.db"));
     cmd.args(["--variable", "lockout_threshold=2"]);
     let server = Server::spawn(cmd);
-    server.register("ada@example.com", "analytical engine");
+    server.register(EMAIL, PASSWORD);
     for _ in 0..2 {
-        let r = server.post_json(
-            "/login",
-            &serde_json::json!({"email": "ada@example.com", "password": "not the password"}),
-            &[],
-        );
+        let r = server.attempt_login(EMAIL, "not the password");
         assert_eq!(r.status, 401);
     }
-    let locked = server.post_json(
-        "/login",
-        &serde_json::json!({"email": "ada@example.com", "password": "analytical engine"}),
-        &[],
-    );
-    assert_eq!(
-        (locked.status, locked.error_code().as_str()),
-        (401, "invalid-credentials")
-    );
+    let locked = server.attempt_login(EMAIL, PASSWORD);
+    locked.assert_failure(401, "invalid-credentials");
 }
 
 /// `spin.toml` is what `spin up` runs: it declares a Spin variable for every setting core

@@ -1,5 +1,6 @@
 //! API tokens end to end: access + refresh tokens, rotation, reuse detection, revocation, the
-//! JWKS, key rotation and API keys, against the real binary over loopback HTTP.
+//! JWKS, key rotation and API keys, against the real binary over loopback HTTP: the shared suite
+//! `sesame_tests::suites::tokens` and what only `sesame serve` has (its admin CLI).
 
 #![allow(
     clippy::unwrap_used,
@@ -7,24 +8,16 @@
     reason = "test helpers: a failure here is a test failure"
 )]
 
-use sesame_tests::{Host, Server, admin};
+use sesame_tests::accounts::{EMAIL, PASSWORD, refresh, tokens};
+use sesame_tests::{Host, admin};
 
-use tokens::{bearer, refresh, tokens};
-
-const PW: &str = "analytical engine";
-
-/// The server the shared suite runs against here.
-const HOST: Host = Host::Sesame;
-
-#[path = "../suite/tokens.rs"]
-mod tokens;
+sesame_tests::tokens_suite!(Sesame);
 
 #[test]
 fn key_rotation_api_keys_and_disabling_through_the_cli() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("sesame.db");
-    let server = Server::start(&db);
-    server.register("ada@example.com", PW);
+    let server = Host::Sesame.start_fresh();
+    let db = server.db();
+    server.register(EMAIL, PASSWORD);
     let before = tokens(&server);
 
     let (ok, out, err) = admin(&db, &["keys", "rotate"], "");
@@ -33,18 +26,11 @@ fn key_rotation_api_keys_and_disabling_through_the_cli() {
     let after = tokens(&server);
     // Old tokens keep working until they expire; new ones carry the new kid; both published.
     assert_eq!(
-        server
-            .get(
-                "/me",
-                &[("authorization", &bearer(&before["access_token"]))]
-            )
-            .status,
+        server.get_with_token("/me", &before["access_token"]).status,
         200
     );
     assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&after["access_token"]))])
-            .status,
+        server.get_with_token("/me", &after["access_token"]).status,
         200
     );
     assert_eq!(
@@ -75,7 +61,7 @@ fn key_rotation_api_keys_and_disabling_through_the_cli() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("x-sesame-api-key-name"), Some("billing"));
     let r = server.get("/auth/check?scope=users:write", &[("authorization", &auth)]);
-    assert_eq!((r.status, r.error_code().as_str()), (403, "forbidden"));
+    r.assert_failure(403, "forbidden");
     // A key counts only where a scope is asked for: not for user routes, nor for none.
     for query in ["", "?role=admin"] {
         let r = server.get(&format!("/auth/check{query}"), &[("authorization", &auth)]);
@@ -101,11 +87,9 @@ fn key_rotation_api_keys_and_disabling_through_the_cli() {
     assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
 
     // Disabling the account ends its token logins at once.
-    assert!(admin(&db, &["user", "disable", "--email", "ada@example.com"], "").0);
+    assert!(admin(&db, &["user", "disable", "--email", EMAIL], "").0);
     assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&after["access_token"]))])
-            .status,
+        server.get_with_token("/me", &after["access_token"]).status,
         401
     );
     assert_eq!(refresh(&server, &after["refresh_token"]).status, 401);

@@ -1,16 +1,4 @@
 //! Two-factor end to end against the real `sesame` binary and SQLite file: the shared suite
-//! `tests/suite/two_factor.rs`, mounted for `sesame serve`.
+//! `sesame_tests::suites::two_factor`, run against `sesame serve`.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test helpers: a failure here is a test failure"
-)]
-
-use sesame_tests::Host;
-
-/// The server the shared suite runs against here.
-const HOST: Host = Host::Sesame;
-
-#[path = "../suite/two_factor.rs"]
-mod two_factor;
+sesame_tests::two_factor_suite!(Sesame);

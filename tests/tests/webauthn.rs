@@ -8,54 +8,16 @@
     reason = "test helpers: a failure here is a test failure"
 )]
 
-use serde_json::{Value, json};
+use serde_json::json;
+use sesame_tests::accounts::{EMAIL as ADA, OTHER_EMAIL as BOB, PASSWORD, with_accounts};
 use sesame_tests::authenticator::{Alg, SoftCredential};
-use sesame_tests::{Reply, Server, Signed};
+use sesame_tests::passkeys::register_passkey;
+use sesame_tests::{FreshServer, Host, Reply, Server};
 
-const ADA: &str = "ada@example.com";
-const BOB: &str = "bob@example.com";
-const PW: &str = "analytical engine";
-
-fn start() -> (tempfile::TempDir, Server, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("sesame.db"));
+fn start() -> (FreshServer, String) {
+    let server = with_accounts(Host::Sesame, &[], &[ADA, BOB]);
     let origin = server.base.clone();
-    server.register(ADA, PW);
-    server.register(BOB, PW);
-    (dir, server, origin)
-}
-
-/// The `name=value` of the Set-Cookie whose name is `name`.
-fn cookie(reply: &Reply, name: &str) -> Option<String> {
-    reply
-        .headers
-        .iter()
-        .filter(|(n, _)| n == "set-cookie")
-        .map(|(_, v)| v.split(';').next().unwrap_or_default().to_owned())
-        .find(|pair| pair.starts_with(&format!("{name}=")) && pair.len() > name.len() + 1)
-}
-
-/// Registers `cred` through `/wan-register` and `/wan-register-response`.
-fn register(
-    server: &Server,
-    who: &Signed,
-    cred: &mut SoftCredential,
-    name: &str,
-    usage: &str,
-    origin: &str,
-) -> Value {
-    let started = server.post_signed(who, "/wan-register", &json!({"name": name, "usage": usage}));
-    assert_eq!(started.status, 200, "{}", started.text());
-    let body = started.json();
-    let answer = cred.register(&body["options"], origin);
-    let done = server.post_signed(
-        who,
-        "/wan-register-response",
-        &json!({"state": body["state"], "credential": answer}),
-    );
-    assert_eq!(done.status, 200, "{}", done.text());
-    assert_eq!(done.json()["status"], "registered");
-    done.json()["credential"].clone()
+    (server, origin)
 }
 
 /// A first-factor sign-in; returns the answer to `/wan-signin-response`.
@@ -82,15 +44,15 @@ fn passkey_sign_in(
 
 #[test]
 fn register_list_sign_in_with_and_without_a_username_for_every_algorithm() {
-    let (_dir, server, origin) = start();
-    let ada = server.sign_in(ADA, PW);
+    let (server, origin) = start();
+    let ada = server.sign_in(ADA, PASSWORD);
     let mut keys = [
         SoftCredential::new(Alg::Es256, 1),
         SoftCredential::new(Alg::EdDsa, 2),
         SoftCredential::new(Alg::Rs256, 3),
     ];
     for (i, key) in keys.iter_mut().enumerate() {
-        let registered = register(&server, &ada, key, &format!("key {i}"), "first", &origin);
+        let registered = register_passkey(&server, &ada, key, &format!("key {i}"), "first");
         assert_eq!(registered["usage"], "first");
     }
     let listed = server
@@ -117,7 +79,7 @@ fn register_list_sign_in_with_and_without_a_username_for_every_algorithm() {
         let named = passkey_sign_in(&server, Some(ADA), key, &origin);
         assert_eq!(named.status, 200, "{}", named.text());
         assert_eq!(named.json()["user"]["email"], ADA);
-        let session = cookie(&named, "sesame_session").expect("a session cookie");
+        let session = named.cookie("sesame_session").expect("a session cookie");
         assert_eq!(
             server.get("/me", &[("cookie", &session)]).json()["user"]["email"],
             ADA
@@ -138,12 +100,12 @@ fn register_list_sign_in_with_and_without_a_username_for_every_algorithm() {
 
 #[test]
 fn the_ceremony_cookie_carries_the_state_for_browsers() {
-    let (_dir, server, origin) = start();
-    let ada = server.sign_in(ADA, PW);
+    let (server, origin) = start();
+    let ada = server.sign_in(ADA, PASSWORD);
     let mut key = SoftCredential::new(Alg::Es256, 4);
-    register(&server, &ada, &mut key, "key", "first", &origin);
+    register_passkey(&server, &ada, &mut key, "key", "first");
     let started = server.post_json("/wan-signin", &json!({}), &[("origin", &origin)]);
-    let state_cookie = cookie(&started, "sesame_wan").expect("a ceremony cookie");
+    let state_cookie = started.cookie("sesame_wan").expect("a ceremony cookie");
     let answer = key.assert(&started.json()["options"], &origin);
     let done = server.post_json(
         "/wan-signin-response",
@@ -155,13 +117,13 @@ fn the_ceremony_cookie_carries_the_state_for_browsers() {
 
 #[test]
 fn negative_cases_are_refused_with_clear_codes() {
-    let (_dir, server, origin) = start();
-    let ada = server.sign_in(ADA, PW);
-    let bob = server.sign_in(BOB, PW);
+    let (server, origin) = start();
+    let ada = server.sign_in(ADA, PASSWORD);
+    let bob = server.sign_in(BOB, PASSWORD);
     let mut ada_key = SoftCredential::new(Alg::Es256, 5);
     let mut bob_key = SoftCredential::new(Alg::EdDsa, 6);
-    register(&server, &ada, &mut ada_key, "ada", "first", &origin);
-    register(&server, &bob, &mut bob_key, "bob", "first", &origin);
+    register_passkey(&server, &ada, &mut ada_key, "ada", "first");
+    register_passkey(&server, &bob, &mut bob_key, "bob", "first");
 
     // Replayed challenge.
     let started = server.post_json("/wan-signin", &json!({}), &[]).json();
@@ -179,12 +141,7 @@ fn negative_cases_are_refused_with_clear_codes() {
     let wrong = passkey_sign_in(&server, None, &mut ada_key, "https://evil.example");
     assert_eq!(wrong.status, 400);
     assert_eq!(wrong.error_code(), "webauthn-rejected");
-    assert!(
-        wrong.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("origin")
-    );
+    assert!(wrong.error_message().contains("origin"));
 
     // Unknown credential.
     let mut stranger = SoftCredential::new(Alg::Es256, 7);
@@ -242,18 +199,18 @@ fn negative_cases_are_refused_with_clear_codes() {
 
 #[test]
 fn a_security_key_is_the_second_factor_after_the_password() {
-    let (_dir, server, origin) = start();
-    let ada = server.sign_in(ADA, PW);
+    let (server, origin) = start();
+    let ada = server.sign_in(ADA, PASSWORD);
     let mut key = SoftCredential::new(Alg::Es256, 9);
     key.user_verified = false;
-    register(&server, &ada, &mut key, "yubikey", "secondary", &origin);
+    register_passkey(&server, &ada, &mut key, "yubikey", "secondary");
 
-    let login = server.post_json("/login", &json!({"email": ADA, "password": PW}), &[]);
+    let login = server.attempt_login(ADA, PASSWORD);
     assert_eq!(login.status, 200, "{}", login.text());
     assert_eq!(login.json()["tf_required"], true);
     assert_eq!(login.json()["methods"], json!(["webauthn"]));
-    let pending = cookie(&login, "sesame_tf").expect("pending cookie");
-    assert!(cookie(&login, "sesame_session").is_none());
+    let pending = login.cookie("sesame_tf").expect("pending cookie");
+    assert!(login.cookie("sesame_session").is_none());
 
     // A secondary key does not sign in on its own, and answers exactly like a key Sesame has
     // never seen with the same flags (here: no user verification, refused before any look-up).
@@ -285,7 +242,7 @@ fn a_security_key_is_the_second_factor_after_the_password() {
         &[("cookie", &pending)],
     );
     assert_eq!(done.status, 200, "{}", done.text());
-    let session = cookie(&done, "sesame_session").expect("session");
+    let session = done.cookie("sesame_session").expect("session");
     assert_eq!(
         server.get("/me", &[("cookie", &session)]).json()["user"]["email"],
         ADA
@@ -299,16 +256,16 @@ fn a_security_key_is_the_second_factor_after_the_password() {
 
 #[test]
 fn verify_then_delete() {
-    let (_dir, server, origin) = start();
-    let ada = server.sign_in(ADA, PW);
-    let bob = server.sign_in(BOB, PW);
+    let (server, origin) = start();
+    let ada = server.sign_in(ADA, PASSWORD);
+    let bob = server.sign_in(BOB, PASSWORD);
     let mut key = SoftCredential::new(Alg::Es256, 10);
     let mut spare = SoftCredential::new(Alg::EdDsa, 11);
-    let id = register(&server, &ada, &mut key, "key", "first", &origin)["id"]
+    let id = register_passkey(&server, &ada, &mut key, "key", "first")["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    register(&server, &ada, &mut spare, "spare", "secondary", &origin);
+    register_passkey(&server, &ada, &mut spare, "spare", "secondary");
 
     let started = server.post_signed(&ada, "/wan-verify", &json!({}));
     assert_eq!(started.status, 200, "{}", started.text());
@@ -375,18 +332,14 @@ fn verify_then_delete() {
         &json!({"new_password": "difference engine"}),
     );
     assert_eq!(changed.status, 200, "{}", changed.text());
-    let login = server.post_json(
-        "/login",
-        &json!({"email": ADA, "password": "difference engine"}),
-        &[],
-    );
+    let login = server.attempt_login(ADA, "difference engine");
     assert_eq!(login.status, 200);
 }
 
 #[test]
 fn the_pages_load_the_script_under_a_policy_that_allows_only_it() {
-    let (_dir, server, _origin) = start();
-    let ada = server.sign_in(ADA, PW);
+    let (server, _origin) = start();
+    let ada = server.sign_in(ADA, PASSWORD);
     let page = server.get(
         "/wan-register",
         &[("cookie", &ada.cookie), ("accept", "text/html")],

@@ -11,47 +11,19 @@
 )]
 
 use serde_json::{Value, json};
+use sesame_tests::accounts::{EMAIL as ADA, OTHER_EMAIL as BOB, PASSWORD, with_accounts};
 use sesame_tests::authenticator::{Alg, SoftCredential, b64d, b64e};
-use sesame_tests::{Reply, Server, Signed};
+use sesame_tests::passkeys::register_passkey_with;
+use sesame_tests::{FreshServer, Host, Reply, Server};
 
-const ADA: &str = "ada@example.com";
-const BOB: &str = "bob@example.com";
 const CAROL: &str = "carol@example.com";
 const NOBODY: &str = "nobody@example.com";
-const PW: &str = "analytical engine";
 
 /// A server with Ada, Bob and Carol registered, under `env`.
-fn start(env: &[(&str, &str)]) -> (tempfile::TempDir, Server, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with_env(&dir.path().join("sesame.db"), env);
+fn start(env: &[(&str, &str)]) -> (FreshServer, String) {
+    let server = with_accounts(Host::Sesame, env, &[ADA, BOB, CAROL]);
     let origin = server.base.clone();
-    for who in [ADA, BOB, CAROL] {
-        server.register(who, PW);
-    }
-    (dir, server, origin)
-}
-
-/// Registers `cred` through `/wan-register` and `/wan-register-response`; the finishing reply.
-fn register(
-    server: &Server,
-    who: &Signed,
-    cred: &mut SoftCredential,
-    name: &str,
-    usage: &str,
-    origin: &str,
-    bend: impl Fn(Vec<u8>) -> Vec<u8>,
-) -> Reply {
-    let started = server.post_signed(who, "/wan-register", &json!({"name": name, "usage": usage}));
-    assert_eq!(started.status, 200, "{}", started.text());
-    let body = started.json();
-    let mut answer = cred.register(&body["options"], origin);
-    let object = b64d(answer["response"]["attestationObject"].as_str().unwrap());
-    answer["response"]["attestationObject"] = b64e(&bend(object)).into();
-    server.post_signed(
-        who,
-        "/wan-register-response",
-        &json!({"state": body["state"], "credential": answer}),
-    )
+    (server, origin)
 }
 
 /// `value` with every scalar replaced by its type and lists of strings by one type: the
@@ -98,32 +70,16 @@ fn begin(server: &Server, identity: &str) -> Reply {
 
 #[test]
 fn wan_signin_answers_alike_for_no_account_no_passkey_and_one_passkey() {
-    let (_dir, server, origin) = start(&[]);
-    let ada = server.sign_in(ADA, PW);
+    let (server, _) = start(&[]);
+    let ada = server.sign_in(ADA, PASSWORD);
     let mut passkey = SoftCredential::new(Alg::Es256, 60);
-    let done = register(
-        &server,
-        &ada,
-        &mut passkey,
-        "phone",
-        "first",
-        &origin,
-        |o| o,
-    );
+    let done = register_passkey_with(&server, &ada, &mut passkey, "phone", "first", |o| o);
     assert_eq!(done.status, 200, "{}", done.text());
     // Bob has only a second-factor key; Carol nothing.
-    let bob = server.sign_in(BOB, PW);
+    let bob = server.sign_in(BOB, PASSWORD);
     let mut key = SoftCredential::new(Alg::Es256, 61);
     key.user_verified = false;
-    let done = register(
-        &server,
-        &bob,
-        &mut key,
-        "yubikey",
-        "secondary",
-        &origin,
-        |o| o,
-    );
+    let done = register_passkey_with(&server, &bob, &mut key, "yubikey", "secondary", |o| o);
     assert_eq!(done.status, 200, "{}", done.text());
 
     let with_one = begin(&server, ADA);
@@ -160,28 +116,12 @@ fn finish(server: &Server, identity: &str, answer: impl FnOnce(&Value) -> Value)
 
 #[test]
 fn forged_assertions_get_one_answer_whoever_they_name() {
-    let (_dir, server, origin) = start(&[]);
-    let ada = server.sign_in(ADA, PW);
+    let (server, origin) = start(&[]);
+    let ada = server.sign_in(ADA, PASSWORD);
     let mut passkey = SoftCredential::new(Alg::Es256, 62);
-    register(
-        &server,
-        &ada,
-        &mut passkey,
-        "phone",
-        "first",
-        &origin,
-        |o| o,
-    );
+    register_passkey_with(&server, &ada, &mut passkey, "phone", "first", |o| o);
     let mut key = SoftCredential::new(Alg::EdDsa, 63);
-    register(
-        &server,
-        &ada,
-        &mut key,
-        "yubikey",
-        "secondary",
-        &origin,
-        |o| o,
-    );
+    register_passkey_with(&server, &ada, &mut key, "yubikey", "secondary", |o| o);
 
     let real = finish(&server, ADA, |options| {
         let mut answer = passkey.assert(options, &origin);
@@ -212,21 +152,13 @@ fn forged_assertions_get_one_answer_whoever_they_name() {
 
 #[test]
 fn passkey_sign_ins_are_throttled_like_login() {
-    let (_dir, server, origin) = start(&[
+    let (server, origin) = start(&[
         ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "4"),
         ("SESAME_THROTTLE_LOGIN_PER_IP", "9"),
     ]);
-    let ada = server.sign_in(ADA, PW); // one attempt for Ada, one for this address
+    let ada = server.sign_in(ADA, PASSWORD); // one attempt for Ada, one for this address
     let mut passkey = SoftCredential::new(Alg::Es256, 65);
-    register(
-        &server,
-        &ada,
-        &mut passkey,
-        "phone",
-        "first",
-        &origin,
-        |o| o,
-    );
+    register_passkey_with(&server, &ada, &mut passkey, "phone", "first", |o| o);
 
     // Per account (limit 4): the named start counts, and so does the finish.
     let done = finish(&server, ADA, |options| passkey.assert(options, &origin)); // 2, 3
@@ -240,7 +172,7 @@ fn passkey_sign_ins_are_throttled_like_login() {
     // (a quarter of a minute with a limit of 4).
     assert!((1..=75).contains(&retry), "{retry}");
     // It is the counter a password sign-in uses.
-    let login = server.post_json("/login", &json!({"email": ADA, "password": PW}), &[]);
+    let login = server.attempt_login(ADA, PASSWORD);
     assert_eq!(login.status, 429);
 
     // Per address (limit 9), whatever is named: six attempts so far, refused ones included.
@@ -259,19 +191,11 @@ fn passkey_sign_ins_are_throttled_like_login() {
 
 #[test]
 fn synced_passkeys_are_listed_and_flags_that_cannot_be_are_refused() {
-    let (_dir, server, origin) = start(&[]);
-    let ada = server.sign_in(ADA, PW);
+    let (server, origin) = start(&[]);
+    let ada = server.sign_in(ADA, PASSWORD);
     let mut synced = SoftCredential::new(Alg::EdDsa, 66);
     synced.backup_eligible = true;
-    let done = register(
-        &server,
-        &ada,
-        &mut synced,
-        "synced",
-        "first",
-        &origin,
-        |o| o,
-    );
+    let done = register_passkey_with(&server, &ada, &mut synced, "synced", "first", |o| o);
     assert_eq!(done.status, 200, "{}", done.text());
     assert_eq!(done.json()["credential"]["backup_eligible"], true);
     assert_eq!(done.json()["credential"]["backed_up"], false);
@@ -292,57 +216,35 @@ fn synced_passkeys_are_listed_and_flags_that_cannot_be_are_refused() {
     synced.backup_eligible = false;
     synced.backed_up = false;
     let changed = finish(&server, ADA, |options| synced.assert(options, &origin));
-    assert_eq!(
-        (changed.status, changed.error_code().as_str()),
-        (400, "webauthn-rejected")
-    );
+    changed.assert_failure(400, "webauthn-rejected");
 
     // BS without BE.
     let mut odd = SoftCredential::new(Alg::Es256, 67);
     odd.backed_up = true;
-    let refused = register(&server, &ada, &mut odd, "odd", "first", &origin, |o| o);
-    assert_eq!(
-        (refused.status, refused.error_code().as_str()),
-        (400, "webauthn-rejected")
-    );
+    let refused = register_passkey_with(&server, &ada, &mut odd, "odd", "first", |o| o);
+    refused.assert_failure(400, "webauthn-rejected");
 }
 
 #[test]
 fn attestation_objects_with_trailing_bytes_or_repeated_keys_are_400() {
-    let (_dir, server, origin) = start(&[]);
-    let ada = server.sign_in(ADA, PW);
+    let (server, _) = start(&[]);
+    let ada = server.sign_in(ADA, PASSWORD);
     let mut cred = SoftCredential::new(Alg::Es256, 68);
-    let trailing = register(&server, &ada, &mut cred, "k", "first", &origin, |mut o| {
+    let trailing = register_passkey_with(&server, &ada, &mut cred, "k", "first", |mut o| {
         o.extend_from_slice(&[0xa0]);
         o
     });
-    assert_eq!(
-        (trailing.status, trailing.error_code().as_str()),
-        (400, "webauthn-rejected")
-    );
-    assert!(
-        trailing.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("after its end")
-    );
+    trailing.assert_failure(400, "webauthn-rejected");
+    assert!(trailing.error_message().contains("after its end"));
     // The map's first byte counts its pairs: add one more pair, `"fmt": "none"` again.
-    let repeated = register(&server, &ada, &mut cred, "k", "first", &origin, |mut o| {
+    let repeated = register_passkey_with(&server, &ada, &mut cred, "k", "first", |mut o| {
         assert_eq!(o[0], 0xa3, "a three-pair map");
         o[0] = 0xa4;
         o.extend_from_slice(&[0x63, b'f', b'm', b't', 0x64, b'n', b'o', b'n', b'e']);
         o
     });
-    assert_eq!(
-        (repeated.status, repeated.error_code().as_str()),
-        (400, "webauthn-rejected")
-    );
-    assert!(
-        repeated.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("repeats a map key")
-    );
-    let fine = register(&server, &ada, &mut cred, "k", "first", &origin, |o| o);
+    repeated.assert_failure(400, "webauthn-rejected");
+    assert!(repeated.error_message().contains("repeats a map key"));
+    let fine = register_passkey_with(&server, &ada, &mut cred, "k", "first", |o| o);
     assert_eq!(fine.status, 200, "{}", fine.text());
 }

@@ -5,32 +5,13 @@
 as methods. Every rule runs inside the component; nothing here decides who may sign in.
 """
 
+from . import types as _types
 from .client import COMPONENT_ENV, WIT_VERSION, Sesame
 from .errors import *  # noqa: F401,F403 (one exception per WIT error code)
 from .errors import ERRORS, SesameError, from_code
 from .outbox import MemoryOutbox, Outbox
 from .store import Conflict, SqliteStore, StoreError, TooLarge, Unavailable
-from .types import (
-    AccessClaims,
-    ApiKeyInfo,
-    Ceremony,
-    CreatedApiKey,
-    CredentialInfo,
-    Event,
-    IssuedSession,
-    KeyGeneration,
-    Mail,
-    PendingLogin,
-    Role,
-    SessionInfo,
-    SessionSummary,
-    TokenPair,
-    TotpEnrolment,
-    Tracking,
-    TwoFactorStatus,
-    User,
-    Verified,
-)
+from .types import *  # noqa: F401,F403 (every record the API returns or takes)
 
 __all__ = [
     "Sesame",
@@ -46,23 +27,4 @@ __all__ = [
     "Conflict",
     "TooLarge",
     "Unavailable",
-    "AccessClaims",
-    "ApiKeyInfo",
-    "Ceremony",
-    "CredentialInfo",
-    "CreatedApiKey",
-    "Event",
-    "IssuedSession",
-    "KeyGeneration",
-    "PendingLogin",
-    "Verified",
-    "TokenPair",
-    "TotpEnrolment",
-    "TwoFactorStatus",
-    "Mail",
-    "Role",
-    "SessionInfo",
-    "SessionSummary",
-    "Tracking",
-    "User",
-] + [cls.__name__ for cls in ERRORS.values()]
+] + list(_types.__all__) + [cls.__name__ for cls in ERRORS.values()]

@@ -1,72 +1,49 @@
 //! Two-factor over HTTP, shared by every server that runs it: TOTP enrolment and sign-in,
 //! single use of codes, attempt limits, recovery codes and the HTML forms, with codes computed
-//! by the test from the secret the server hands out. Mounted by `tests/tests/two_factor.rs`
-//! (`sesame serve`) and `tests/tests/spin.rs` (the Spin component), each of which sets `HOST`.
+//! by the test from the secret the server hands out.
 
 use serde_json::json;
-use sesame_tests::totp::{self, now_step, settle_in_step};
-use sesame_tests::{Reply, Server, Signed};
 
-const EMAIL: &str = "ada@example.com";
-const PW: &str = "analytical engine";
+use crate::accounts::{EMAIL, PASSWORD};
+use crate::totp::{self, Enrolled, now_step, settle_in_step};
+use crate::{Host, Reply, Server, Signed};
 
-/// What the test's authenticator app knows after enrolment.
-struct App {
-    /// The base32 secret.
-    secret: String,
-    /// The step whose code confirmed the enrolment (so it is used).
-    step: u64,
-}
-
-impl App {
-    /// The code of `step`.
-    fn code(&self, step: u64) -> String {
-        totp::code(&self.secret, step)
-    }
-
-    /// The code of the step after confirmation: inside the ±1 window for the next minute,
-    /// and not yet used.
-    fn next(&self) -> String {
-        self.code(self.step + 1)
-    }
-}
-
-/// Registers ada, turns TOTP on (confirming with the current step's code) and signs out.
-fn enrolled(server: &Server) -> App {
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
-    let started = server.post_signed(&who, "/tf-setup", &json!({"setup": "authenticator"}));
-    assert_eq!(started.status, 200, "{}", started.text());
-    let body = started.json();
-    let secret = body["secret"].as_str().unwrap().to_owned();
-    assert_eq!(body["algorithm"], "SHA1");
-    assert_eq!(body["digits"], 6);
-    assert_eq!(body["period"], 30);
-    let uri = body["otpauth_uri"].as_str().unwrap();
+/// Registers ada, turns TOTP on (checking what the server hands out to set up an app) and signs
+/// out.
+fn enrolled(server: &Server) -> Enrolled {
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
+    let app = Enrolled::enrol(server, &who);
+    let setup = &app.setup;
+    assert_eq!(setup["algorithm"], "SHA1");
+    assert_eq!(setup["digits"], 6);
+    assert_eq!(setup["period"], 30);
+    let uri = setup["otpauth_uri"].as_str().unwrap();
     assert!(
         uri.starts_with(&format!(
-            "otpauth://totp/Sesame:{EMAIL}?secret={secret}&issuer=Sesame"
+            "otpauth://totp/Sesame:{EMAIL}?secret={}&issuer=Sesame",
+            app.secret
         )),
         "{uri}"
     );
-    assert!(body["qr_svg"].as_str().unwrap().starts_with("<svg"));
-    settle_in_step();
-    let step = now_step();
-    let confirmed = server.post_signed(
-        &who,
-        "/tf-setup",
-        &json!({"code": totp::code(&secret, step)}),
-    );
-    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
-    assert_eq!(confirmed.json()["status"], "enabled");
+    assert!(setup["qr_svg"].as_str().unwrap().starts_with("<svg"));
     let out = server.post_signed(&who, "/logout", &json!({}));
     assert_eq!(out.status, 200);
-    App { secret, step }
+    app
+}
+
+/// Enrols ada (see [`enrolled`]) and signs her in again with the password and the next code.
+fn enrolled_and_signed_in(server: &Server) -> Signed {
+    let app = enrolled(server);
+    let pending = password_step(server);
+    let done = validate(server, &pending, &app.next());
+    assert_eq!(done.status, 200, "{}", done.text());
+    server.signed(done.cookie_pair().unwrap())
 }
 
 /// Signs in with the password only: asserts the pending answer and returns the pending cookie.
 fn password_step(server: &Server) -> String {
-    let r = server.post_json("/login", &json!({"email": EMAIL, "password": PW}), &[]);
+    let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["tf_required"], true);
     let pair = r.cookie_pair().unwrap();
@@ -82,10 +59,8 @@ fn validate(server: &Server, pending: &str, code: &str) -> Reply {
     )
 }
 
-#[test]
-fn enrol_logout_login_with_a_code() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
+pub fn enrol_logout_login_with_a_code(host: Host) {
+    let server = host.start_fresh();
     let app = enrolled(&server);
 
     let pending = password_step(&server);
@@ -113,12 +88,7 @@ fn enrol_logout_login_with_a_code() {
     let done = validate(&server, &pending, &app.next());
     assert_eq!(done.status, 200, "{}", done.text());
     assert_eq!(done.json()["user"]["email"], EMAIL);
-    let cookies: Vec<&str> = done
-        .headers
-        .iter()
-        .filter(|(n, _)| n == "set-cookie")
-        .map(|(_, v)| v.as_str())
-        .collect();
+    let cookies: Vec<&str> = done.set_cookies();
     let session = cookies
         .iter()
         .find(|c| c.starts_with("sesame_session="))
@@ -140,26 +110,18 @@ fn enrol_logout_login_with_a_code() {
 
     // The pending state was single use.
     let again = validate(&server, &pending, &app.code(app.step + 1));
-    assert_eq!(
-        (again.status, again.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    again.assert_failure(401, "unauthenticated");
 }
 
-#[test]
-fn a_code_is_accepted_once_and_only_within_one_step() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
+pub fn a_code_is_accepted_once_and_only_within_one_step(host: Host) {
+    let server = host.start_fresh();
     let app = enrolled(&server);
     let step = app.step;
 
     // Confirmation used this step's code: replaying it is refused.
     let pending = password_step(&server);
     let replay = validate(&server, &pending, &app.code(step));
-    assert_eq!(
-        (replay.status, replay.error_code().as_str()),
-        (401, "invalid-code")
-    );
+    replay.assert_failure(401, "invalid-code");
     // Two steps ahead is outside the window.
     let ahead = validate(&server, &pending, &app.code(step + 2));
     assert_eq!(ahead.error_code(), "invalid-code");
@@ -168,101 +130,55 @@ fn a_code_is_accepted_once_and_only_within_one_step() {
     assert_eq!(validate(&server, &pending, &next).status, 200);
     let pending = password_step(&server);
     let replay = validate(&server, &pending, &next);
-    assert_eq!(
-        (replay.status, replay.error_code().as_str()),
-        (401, "invalid-code")
-    );
+    replay.assert_failure(401, "invalid-code");
 }
 
-#[test]
-fn wrong_malformed_and_exhausted_codes_get_clear_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_TWO_FACTOR_MAX_ATTEMPTS", "3")],
-    );
+pub fn wrong_malformed_and_exhausted_codes_get_clear_answers(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_TWO_FACTOR_MAX_ATTEMPTS", "3")]);
     let app = enrolled(&server);
     let pending = password_step(&server);
     let right = app.next();
-    let wrong = if right == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = app.wrong();
 
     let r = validate(&server, &pending, wrong);
-    assert_eq!((r.status, r.error_code().as_str()), (401, "invalid-code"));
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("not correct")
-    );
+    r.assert_failure(401, "invalid-code");
+    assert!(r.error_message().contains("not correct"));
     let r = validate(&server, &pending, "12ab56");
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (400, "invalid-request")
-    );
-    assert!(
-        r.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("6 digits")
-    );
+    r.assert_failure(400, "invalid-request");
+    assert!(r.error_message().contains("6 digits"));
     let r = server.send(
         "POST",
         "/tf-validate",
         &[("cookie", &pending), ("content-type", "application/json")],
         b"{\"code\":",
     );
-    assert_eq!((r.status, r.error_code().as_str()), (400, "malformed-json"));
+    r.assert_failure(400, "malformed-json");
     let r = validate(&server, &pending, wrong);
     assert_eq!(r.error_code(), "invalid-code");
     // Third failure used the last attempt: even the right code cannot finish this sign-in.
     let r = validate(&server, &pending, &right);
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    r.assert_failure(401, "unauthenticated");
     // A new password step starts afresh.
     let pending = password_step(&server);
     assert_eq!(validate(&server, &pending, &right).status, 200);
 }
 
-#[test]
-fn a_pending_sign_in_expires() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_TWO_FACTOR_PENDING_SECS", "1")],
-    );
+pub fn a_pending_sign_in_expires(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_TWO_FACTOR_PENDING_SECS", "1")]);
     let app = enrolled(&server);
     let pending = password_step(&server);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let r = validate(&server, &pending, &app.next());
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    r.assert_failure(401, "unauthenticated");
 }
 
-#[test]
-fn tf_validate_without_pending_state_signs_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
+pub fn tf_validate_without_pending_state_signs_out(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
     let r = server.post_signed(&who, "/tf-validate", &json!({"code": "123456"}));
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (401, "unauthenticated")
-    );
-    let cleared: Vec<&str> = r
-        .headers
-        .iter()
-        .filter(|(n, _)| n == "set-cookie")
-        .map(|(_, v)| v.as_str())
-        .collect();
+    r.assert_failure(401, "unauthenticated");
+    let cleared: Vec<&str> = r.set_cookies();
     assert!(
         cleared.iter().any(|c| c.starts_with("sesame_session=;")),
         "{cleared:?}"
@@ -274,14 +190,9 @@ fn tf_validate_without_pending_state_signs_out() {
     assert_eq!(server.get("/me", &[("cookie", &who.cookie)]).status, 401);
 }
 
-#[test]
-fn racing_requests_with_one_code_give_exactly_one_session() {
-    let dir = tempfile::tempdir().unwrap();
+pub fn racing_requests_with_one_code_give_exactly_one_session(host: Host) {
     // The losers' refusals count as failures: keep the per-account lock out of the race.
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_LOCKOUT_THRESHOLD", "50")],
-    );
+    let server = host.start_fresh_with_env(&[("SESAME_LOCKOUT_THRESHOLD", "50")]);
     let app = enrolled(&server);
     let pendings: Vec<String> = (0..8).map(|_| password_step(&server)).collect();
     let code = app.next();
@@ -303,32 +214,15 @@ fn racing_requests_with_one_code_give_exactly_one_session() {
     );
 }
 
-#[test]
-fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set() {
-    let dir = tempfile::tempdir().unwrap();
+pub fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set(host: Host) {
     // More password steps than the default per-account throttle allows in a minute.
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[
-            ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "100"),
-            ("SESAME_THROTTLE_LOGIN_PER_IP", "100"),
-            // The racing losers' refusals count as failures: keep the per-account lock away.
-            ("SESAME_LOCKOUT_THRESHOLD", "50"),
-        ],
-    );
-    let app = enrolled(&server);
-    let pending = password_step(&server);
-    let who_cookie = validate(&server, &pending, &app.next())
-        .cookie_pair()
-        .unwrap();
-    let csrf = server.get("/me", &[("cookie", &who_cookie)]).json()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let who = Signed {
-        cookie: who_cookie,
-        csrf,
-    };
+    let server = host.start_fresh_with_env(&[
+        ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "100"),
+        ("SESAME_THROTTLE_LOGIN_PER_IP", "100"),
+        // The racing losers' refusals count as failures: keep the per-account lock away.
+        ("SESAME_LOCKOUT_THRESHOLD", "50"),
+    ]);
+    let who = enrolled_and_signed_in(&server);
     let r = server.post_signed(&who, "/mf-recovery-codes", &json!({}));
     assert_eq!(r.status, 200, "{}", r.text());
     let codes: Vec<String> = r.json()["recovery_codes"]
@@ -356,12 +250,9 @@ fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set() {
     assert_eq!(use_code(&pending, &codes[0]).status, 200);
     let pending = password_step(&server);
     let r = use_code(&pending, &codes[0]);
-    assert_eq!((r.status, r.error_code().as_str()), (401, "invalid-code"));
+    r.assert_failure(401, "invalid-code");
     let r = use_code(&pending, "nope");
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (400, "invalid-request")
-    );
+    r.assert_failure(400, "invalid-request");
 
     // Eight racing requests with one code: exactly one session.
     let pendings: Vec<String> = (0..8).map(|_| password_step(&server)).collect();
@@ -389,11 +280,10 @@ fn recovery_codes_sign_in_once_each_and_regeneration_voids_the_old_set() {
     assert_eq!(use_code(&pending, new_code).status, 200);
 }
 
-#[test]
-fn the_secret_is_not_readable_in_the_sqlite_file() {
+pub fn the_secret_is_not_readable_in_the_sqlite_file(host: Host) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sesame.db");
-    let server = super::HOST.start(&db);
+    let server = host.start(&db);
     let app = enrolled(&server);
     server.stop();
     let secret = app.secret;
@@ -410,61 +300,42 @@ fn the_secret_is_not_readable_in_the_sqlite_file() {
     assert!(contains(EMAIL.as_bytes()), "the search does see the data");
 }
 
-#[test]
-fn disabling_needs_the_password_and_restores_password_sign_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    let app = enrolled(&server);
-    let pending = password_step(&server);
-    let cookie = validate(&server, &pending, &app.next())
-        .cookie_pair()
-        .unwrap();
-    let csrf = server.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let who = Signed { cookie, csrf };
+pub fn disabling_needs_the_password_and_restores_password_sign_in(host: Host) {
+    let server = host.start_fresh();
+    let who = enrolled_and_signed_in(&server);
     let r = server.post_signed(
         &who,
         "/tf-setup",
         &json!({"setup": "disable", "password": "wrong password!"}),
     );
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (401, "invalid-credentials")
-    );
+    r.assert_failure(401, "invalid-credentials");
     let r = server.post_signed(&who, "/tf-setup", &json!({"setup": "disable"}));
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (400, "invalid-request")
-    );
+    r.assert_failure(400, "invalid-request");
     let r = server.post_json(
         "/tf-setup",
-        &json!({"setup": "disable", "password": PW}),
+        &json!({"setup": "disable", "password": PASSWORD}),
         &[("cookie", &who.cookie)],
     );
-    assert_eq!((r.status, r.error_code().as_str()), (403, "csrf-rejected"));
+    r.assert_failure(403, "csrf-rejected");
     let r = server.post_signed(
         &who,
         "/tf-setup",
-        &json!({"setup": "disable", "password": PW}),
+        &json!({"setup": "disable", "password": PASSWORD}),
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(
         server.get("/tf-setup", &[("cookie", &who.cookie)]).json(),
         json!({"totp_enabled": false, "enrolment_pending": false, "recovery_codes_left": 0})
     );
-    let r = server.post_json("/login", &json!({"email": EMAIL, "password": PW}), &[]);
+    let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(r.status, 200);
     assert!(r.cookie_pair().unwrap().starts_with("sesame_session="));
 }
 
-#[test]
-fn html_pages_work_as_plain_forms() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
+pub fn html_pages_work_as_plain_forms(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
     let html = [
         ("accept", "text/html"),
         ("content-type", "application/x-www-form-urlencoded"),
@@ -566,20 +437,11 @@ fn html_pages_work_as_plain_forms() {
     );
 }
 
-#[test]
-fn wrong_codes_lock_the_second_step_of_the_account() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_LOCKOUT_THRESHOLD", "3")],
-    );
+pub fn wrong_codes_lock_the_second_step_of_the_account(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_LOCKOUT_THRESHOLD", "3")]);
     let app = enrolled(&server);
     let right = app.next();
-    let wrong = if right == "000000" {
-        "111111"
-    } else {
-        "000000"
-    };
+    let wrong = app.wrong();
     // Three failures over two password steps: a right password does not reset the count.
     let first = password_step(&server);
     assert_eq!(
@@ -596,10 +458,7 @@ fn wrong_codes_lock_the_second_step_of_the_account() {
         "invalid-code"
     );
     let locked = validate(&server, &second, &right);
-    assert_eq!(
-        (locked.status, locked.error_code().as_str()),
-        (429, "rate-limited")
-    );
+    locked.assert_failure(429, "rate-limited");
     let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
 }

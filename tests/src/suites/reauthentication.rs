@@ -1,21 +1,15 @@
 //! Re-authentication ("freshness") and password checks over HTTP, shared by every server that
 //! runs it: what a stale session, a token login minted from it, and a guesser at the
-//! re-entry routes can and cannot do. Mounted by `tests/tests/reauthentication.rs`
-//! (`sesame serve`) and `tests/tests/spin.rs` (the Spin component), each of which sets `HOST`.
+//! re-entry routes can and cannot do.
 
 use serde_json::json;
-use sesame_tests::totp::{self, now_step, settle_in_step};
-use sesame_tests::{Server, Signed};
 
-const EMAIL: &str = "ada@example.com";
-const PW: &str = "analytical engine";
+use crate::accounts::{EMAIL, PASSWORD};
+use crate::totp::{self, Enrolled};
+use crate::{Host, Server, Signed};
 
 /// Freshness short enough to outwait in a test.
 const FRESHNESS_SECS: &str = "2";
-
-fn start(dir: &tempfile::TempDir, env: &[(&str, &str)]) -> Server {
-    super::HOST.start_with_env(&dir.path().join("sesame.db"), env)
-}
 
 /// Waits until a sign-in made now is no longer fresh.
 fn outwait_freshness() {
@@ -41,12 +35,10 @@ fn bearer_tokens_of(server: &Server, who: &Signed) -> (String, String) {
 /// to set up two-factor, generate recovery codes or add a passkey. The token login carries
 /// the session's old authentication time, so every one of those is refused, until the
 /// password is entered again at /verify.
-#[test]
-fn a_stale_session_cannot_mint_a_fresh_token_login() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir, &[("SESAME_FRESHNESS_SECS", FRESHNESS_SECS)]);
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
+pub fn a_stale_session_cannot_mint_a_fresh_token_login(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_FRESHNESS_SECS", FRESHNESS_SECS)]);
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
     outwait_freshness();
 
     let (access, _) = bearer_tokens_of(&server, &who);
@@ -83,15 +75,12 @@ fn a_stale_session_cannot_mint_a_fresh_token_login() {
             .to_string()
             .as_bytes(),
     );
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (401, "invalid-credentials")
-    );
+    r.assert_failure(401, "invalid-credentials");
     let r = server.send(
         "POST",
         "/verify",
         &auth,
-        json!({"password": PW}).to_string().as_bytes(),
+        json!({"password": PASSWORD}).to_string().as_bytes(),
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["status"], "verified");
@@ -109,12 +98,10 @@ fn a_stale_session_cannot_mint_a_fresh_token_login() {
 }
 
 /// `GET /verify` is a labelled form for browsers; posting it refreshes the session.
-#[test]
-fn verify_has_a_form_and_needs_the_csrf_token() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir, &[]);
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
+pub fn verify_has_a_form_and_needs_the_csrf_token(host: Host) {
+    let server = host.start_fresh_with_env(&[]);
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
     let page = server.get(
         "/verify",
         &[("cookie", &who.cookie), ("accept", "text/html")],
@@ -127,16 +114,16 @@ fn verify_has_a_form_and_needs_the_csrf_token() {
     // Without the CSRF token a cookie session is refused.
     let r = server.post_json(
         "/verify",
-        &json!({"password": PW}),
+        &json!({"password": PASSWORD}),
         &[("cookie", &who.cookie)],
     );
     assert_eq!(r.error_code(), "csrf-rejected");
-    let r = server.post_signed(&who, "/verify", &json!({"password": PW}));
+    let r = server.post_signed(&who, "/verify", &json!({"password": PASSWORD}));
     assert_eq!(r.status, 200, "{}", r.text());
     // Signed out: 401.
     assert_eq!(
         server
-            .post_json("/verify", &json!({"password": PW}), &[])
+            .post_json("/verify", &json!({"password": PASSWORD}), &[])
             .status,
         401
     );
@@ -144,12 +131,10 @@ fn verify_has_a_form_and_needs_the_csrf_token() {
 
 /// Guessing the current password at /change counts into the same lockout as /login: after
 /// the threshold, even the right password is refused at /login until the lock ends.
-#[test]
-fn wrong_passwords_at_change_lock_the_account_for_login() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir, &[("SESAME_LOCKOUT_THRESHOLD", "3")]);
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
+pub fn wrong_passwords_at_change_lock_the_account_for_login(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_LOCKOUT_THRESHOLD", "3")]);
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
     for _ in 0..3 {
         let r = server.post_signed(
             &who,
@@ -158,7 +143,7 @@ fn wrong_passwords_at_change_lock_the_account_for_login() {
         );
         assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
     }
-    let r = server.post_json("/login", &json!({"email": EMAIL, "password": PW}), &[]);
+    let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (401, "invalid-credentials"),
@@ -168,28 +153,17 @@ fn wrong_passwords_at_change_lock_the_account_for_login() {
     let r = server.post_signed(
         &who,
         "/change",
-        &json!({"password": PW, "new_password": "difference engine"}),
+        &json!({"password": PASSWORD, "new_password": "difference engine"}),
     );
     assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
 }
 
 /// Same rule at /tf-setup: turning two-factor off with guessed passwords locks the account.
-#[test]
-fn wrong_passwords_at_two_factor_disable_lock_the_account() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir, &[("SESAME_LOCKOUT_THRESHOLD", "3")]);
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
-    let started = server.post_signed(&who, "/tf-setup", &json!({"setup": "authenticator"}));
-    assert_eq!(started.status, 200, "{}", started.text());
-    let secret = started.json()["secret"].as_str().unwrap().to_owned();
-    settle_in_step();
-    let confirmed = server.post_signed(
-        &who,
-        "/tf-setup",
-        &json!({"code": totp::code(&secret, now_step())}),
-    );
-    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+pub fn wrong_passwords_at_two_factor_disable_lock_the_account(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_LOCKOUT_THRESHOLD", "3")]);
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
+    Enrolled::enrol(&server, &who);
     for _ in 0..3 {
         let r = server.post_signed(
             &who,
@@ -201,21 +175,19 @@ fn wrong_passwords_at_two_factor_disable_lock_the_account() {
     let r = server.post_signed(
         &who,
         "/tf-setup",
-        &json!({"setup": "disable", "password": PW}),
+        &json!({"setup": "disable", "password": PASSWORD}),
     );
     assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
-    let r = server.post_json("/login", &json!({"email": EMAIL, "password": PW}), &[]);
+    let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
 }
 
 /// A token login made from a session ends when the session does: its access token is refused
 /// by Sesame's routes at once and its refresh token no longer works.
-#[test]
-fn a_token_login_ends_with_its_session() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir, &[]);
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
+pub fn a_token_login_ends_with_its_session(host: Host) {
+    let server = host.start_fresh_with_env(&[]);
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
     let (access, refresh) = bearer_tokens_of(&server, &who);
     let bearer = format!("Bearer {access}");
     assert_eq!(server.get("/me", &[("authorization", &bearer)]).status, 200);
@@ -223,32 +195,18 @@ fn a_token_login_ends_with_its_session() {
     assert_eq!(out.status, 200);
     assert_eq!(server.get("/me", &[("authorization", &bearer)]).status, 401);
     let r = server.post_json("/tokens/refresh", &json!({"refresh_token": refresh}), &[]);
-    assert_eq!(
-        (r.status, r.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    r.assert_failure(401, "unauthenticated");
 }
 
 /// 200 parallel wrong codes on one pending sign-in: the attempt is counted before the code
 /// is checked, so no more codes are checked than the limit (each checked code answers
 /// `invalid-code`; the rest are refused without a look).
-#[test]
-fn two_hundred_parallel_wrong_codes_check_at_most_the_limit() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir, &[]);
-    server.register(EMAIL, PW);
-    let who = server.sign_in(EMAIL, PW);
-    let started = server.post_signed(&who, "/tf-setup", &json!({"setup": "authenticator"}));
-    let secret = started.json()["secret"].as_str().unwrap().to_owned();
-    settle_in_step();
-    let step = now_step();
-    let confirmed = server.post_signed(
-        &who,
-        "/tf-setup",
-        &json!({"code": totp::code(&secret, step)}),
-    );
-    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
-    let r = server.post_json("/login", &json!({"email": EMAIL, "password": PW}), &[]);
+pub fn two_hundred_parallel_wrong_codes_check_at_most_the_limit(host: Host) {
+    let server = host.start_fresh_with_env(&[]);
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
+    let Enrolled { secret, step, .. } = Enrolled::enrol(&server, &who);
+    let r = server.attempt_login(EMAIL, PASSWORD);
     let pending = r.cookie_pair().unwrap();
     // A wrong code that is surely not within the ±1 window.
     let right = [step - 1, step, step + 1].map(|s| totp::code(&secret, s));

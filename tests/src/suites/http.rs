@@ -1,23 +1,20 @@
 //! Sesame's HTTP behaviour, shared by every server that runs it: the account, session, CSRF,
-//! enumeration, lockout, throttling and bad-input rules over real HTTP on loopback. Mounted by
-//! `tests/tests/e2e.rs` (`sesame serve`) and `tests/tests/spin.rs` (the Spin component), each
-//! of which sets `HOST`.
+//! enumeration, lockout, throttling and bad-input rules over real HTTP on loopback.
 
 use serde_json::json;
 
-const PW: &str = "analytical engine";
+use crate::Host;
+use crate::accounts::{EMAIL, PASSWORD};
 
-#[test]
-fn register_login_me_logout_then_me_is_401() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register("ada@example.com", PW);
-    let cookie = server.login("ada@example.com", PW);
+pub fn register_login_me_logout_then_me_is_401(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
+    let cookie = server.login(EMAIL, PASSWORD);
 
     let me = server.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.status, 200, "{}", me.text());
     let user = &me.json()["user"];
-    assert_eq!(user["email"], "ada@example.com");
+    assert_eq!(user["email"], EMAIL);
     assert_eq!(user["id"].as_str().unwrap().len(), 32);
     assert!(
         !me.text().contains("argon2"),
@@ -27,10 +24,7 @@ fn register_login_me_logout_then_me_is_401() {
 
     let csrf = me.json()["csrf_token"].as_str().unwrap().to_owned();
     let refused = server.send("POST", "/logout", &[("cookie", &cookie)], b"");
-    assert_eq!(
-        (refused.status, refused.error_code().as_str()),
-        (403, "csrf-rejected")
-    );
+    refused.assert_failure(403, "csrf-rejected");
     let out = server.send(
         "POST",
         "/logout",
@@ -50,33 +44,26 @@ fn register_login_me_logout_then_me_is_401() {
     );
 }
 
-#[test]
-fn restart_loses_nothing() {
+pub fn restart_loses_nothing(host: Host) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sesame.db");
-    let server = super::HOST.start(&db);
-    server.register("ada@example.com", PW);
-    let cookie = server.login("ada@example.com", PW);
+    let server = host.start(&db);
+    server.register(EMAIL, PASSWORD);
+    let cookie = server.login(EMAIL, PASSWORD);
     server.stop();
 
-    let server = super::HOST.start(&db);
+    let server = host.start(&db);
     // The user, the session and the host's secret all survived.
     let me = server.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.status, 200, "{}", me.text());
-    let again = server.login("ada@example.com", PW);
+    let again = server.login(EMAIL, PASSWORD);
     assert_ne!(again, cookie, "every login gets a fresh token");
 }
 
-#[test]
-fn session_cookie_attributes_on_plain_loopback() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register("ada@example.com", PW);
-    let r = server.post_json(
-        "/login",
-        &json!({"email": "ada@example.com", "password": PW}),
-        &[],
-    );
+pub fn session_cookie_attributes_on_plain_loopback(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
+    let r = server.attempt_login(EMAIL, PASSWORD);
     let cookie = r.header("set-cookie").unwrap();
     assert!(cookie.starts_with("sesame_session="), "{cookie}");
     let token = cookie
@@ -98,14 +85,12 @@ fn session_cookie_attributes_on_plain_loopback() {
     );
 }
 
-#[test]
-fn bearer_token_when_asked_for() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register("ada@example.com", PW);
+pub fn bearer_token_when_asked_for(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
     let r = server.post_json(
         "/login",
-        &json!({"email": "ada@example.com", "password": PW, "include_token": true}),
+        &json!({"email": EMAIL, "password": PASSWORD, "include_token": true}),
         &[],
     );
     let token = r.json()["token"].as_str().unwrap().to_owned();
@@ -113,21 +98,11 @@ fn bearer_token_when_asked_for() {
     assert_eq!(me.status, 200);
 }
 
-#[test]
-fn wrong_password_and_unknown_email_answer_alike() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register("ada@example.com", PW);
-    let wrong = server.post_json(
-        "/login",
-        &json!({"email": "ada@example.com", "password": "not it at all"}),
-        &[],
-    );
-    let unknown = server.post_json(
-        "/login",
-        &json!({"email": "eve@example.com", "password": "not it at all"}),
-        &[],
-    );
+pub fn wrong_password_and_unknown_email_answer_alike(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
+    let wrong = server.attempt_login(EMAIL, "not it at all");
+    let unknown = server.attempt_login("eve@example.com", "not it at all");
     assert_eq!(wrong.status, 401);
     assert_eq!(
         (wrong.status, wrong.body.clone()),
@@ -137,21 +112,13 @@ fn wrong_password_and_unknown_email_answer_alike() {
     assert!(wrong.header("set-cookie").is_none() && unknown.header("set-cookie").is_none());
 
     // Registering a taken email answers exactly like a new one, and does not take it over.
-    let again = server.post_json(
-        "/register",
-        &json!({"email": "ada@example.com", "password": "another password"}),
-        &[],
-    );
-    let fresh = server.post_json(
-        "/register",
-        &json!({"email": "bob@example.com", "password": "another password"}),
-        &[],
-    );
+    let again = server.post_credentials("/register", EMAIL, "another password");
+    let fresh = server.post_credentials("/register", "bob@example.com", "another password");
     assert_eq!(
         (again.status, again.body.clone()),
         (fresh.status, fresh.body.clone())
     );
-    server.login("ada@example.com", PW);
+    server.login(EMAIL, PASSWORD);
 
     // A taken username answers like a free one too: which usernames exist stays unknown.
     let first = server.post_json(
@@ -172,11 +139,9 @@ fn wrong_password_and_unknown_email_answer_alike() {
     server.login("grace", "another password");
 }
 
-#[test]
-fn bad_input_gets_clear_4xx_never_5xx() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register("ada@example.com", PW);
+pub fn bad_input_gets_clear_4xx_never_5xx(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
     let json_ct = ("content-type", "application/json");
     let huge = vec![b' '; 70 * 1024];
     /// Method, path, headers, body, expected status and error code.
@@ -324,36 +289,27 @@ fn bad_input_gets_clear_4xx_never_5xx() {
             String::from_utf8_lossy(&body[..body.len().min(60)]),
             r.text()
         );
-        assert!(!r.json()["error"]["message"].as_str().unwrap().is_empty());
+        assert!(!r.error_message().is_empty());
     }
     // Nothing was lost along the way.
-    server.login("ada@example.com", PW);
+    server.login(EMAIL, PASSWORD);
 }
 
-#[test]
-fn expired_session_is_401() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_SESSION_ABSOLUTE_SECS", "1")],
-    );
-    server.register("ada@example.com", PW);
-    let cookie = server.login("ada@example.com", PW);
+pub fn expired_session_is_401(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_SESSION_ABSOLUTE_SECS", "1")]);
+    server.register(EMAIL, PASSWORD);
+    let cookie = server.login(EMAIL, PASSWORD);
     assert_eq!(server.get("/me", &[("cookie", &cookie)]).status, 200);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let me = server.get("/me", &[("cookie", &cookie)]);
-    assert_eq!(
-        (me.status, me.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    me.assert_failure(401, "unauthenticated");
 }
 
-#[test]
-fn html_forms_for_browsers() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
+pub fn html_forms_for_browsers(host: Host) {
+    let server = host.start_fresh();
     let html = ("accept", "text/html,application/xhtml+xml");
     let form = ("content-type", "application/x-www-form-urlencoded");
+    let post_form = |path: &str, body: &[u8]| server.send("POST", path, &[html, form], body);
     let page = server.get("/login", &[html]);
     assert_eq!(page.status, 200);
     assert!(
@@ -362,59 +318,35 @@ fn html_forms_for_browsers() {
     );
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
     assert_eq!(page.header("cache-control"), Some("no-store"));
-    let r = server.send(
-        "POST",
-        "/register",
-        &[html, form],
-        b"email=ada%40example.com&password=analytical+engine",
-    );
-    assert_eq!(r.status, 202);
-    let r = server.send(
-        "POST",
-        "/login",
-        &[html, form],
-        b"email=ada%40example.com&password=analytical+engine",
-    );
+    let credentials = b"email=ada%40example.com&password=analytical+engine";
+    assert_eq!(post_form("/register", credentials).status, 202);
+    let r = post_form("/login", credentials);
     assert_eq!(r.status, 303);
     assert_eq!(r.header("location"), Some("/me"));
     let cookie = r.cookie_pair().unwrap();
     let me = server.get("/me", &[html, ("cookie", &cookie)]);
     assert_eq!(me.status, 200);
     assert!(me.header("content-type").unwrap().starts_with("text/html"));
-    assert!(me.text().contains("ada@example.com"));
-    let bad = server.send(
-        "POST",
-        "/login",
-        &[html, form],
-        b"email=ada%40example.com&password=wrong",
-    );
+    assert!(me.text().contains(EMAIL));
+    let bad = post_form("/login", b"email=ada%40example.com&password=wrong");
     assert_eq!(bad.status, 401);
     assert!(bad.text().contains("role=\"alert\""));
 }
 
-#[test]
-fn two_hundred_concurrent_logins_count_exactly() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[
-            ("SESAME_THROTTLE_LOGIN_PER_IP", "1000"),
-            ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "1000"),
-            // Counting is what is tested. Cheap hashes keep 200 sign-ins quick where the
-            // component hashes inside the sandbox (Spin) on a busy machine.
-            ("SESAME_ARGON2_M_KIB", "256"),
-            ("SESAME_ARGON2_T", "1"),
-        ],
-    );
-    server.register("ada@example.com", PW);
+pub fn two_hundred_concurrent_logins_count_exactly(host: Host) {
+    let server = host.start_fresh_with_env(&[
+        ("SESAME_THROTTLE_LOGIN_PER_IP", "1000"),
+        ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "1000"),
+        // Counting is what is tested. Cheap hashes keep 200 sign-ins quick where the
+        // component hashes inside the sandbox (Spin) on a busy machine.
+        ("SESAME_ARGON2_M_KIB", "256"),
+        ("SESAME_ARGON2_T", "1"),
+    ]);
+    server.register(EMAIL, PASSWORD);
     // A sign-in refused for hashing load (`503 busy`, nothing counted) is retried, as its
     // Retry-After asks; every other answer must be a sign-in.
     let login_retrying = || loop {
-        let r = server.post_json(
-            "/login",
-            &json!({"email": "ada@example.com", "password": PW}),
-            &[],
-        );
+        let r = server.attempt_login(EMAIL, PASSWORD);
         if r.status == 503 && r.error_code() == "busy" {
             std::thread::sleep(std::time::Duration::from_millis(50));
             continue;
@@ -428,7 +360,7 @@ fn two_hundred_concurrent_logins_count_exactly() {
             h.join().unwrap();
         }
     });
-    let cookie = server.login("ada@example.com", PW);
+    let cookie = server.login(EMAIL, PASSWORD);
     let me = server.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.json()["user"]["tracking"]["login_count"], 201);
     assert_eq!(
@@ -437,26 +369,15 @@ fn two_hundred_concurrent_logins_count_exactly() {
     );
 }
 
-#[test]
-fn locked_account_answers_exactly_like_a_wrong_password() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_LOCKOUT_THRESHOLD", "3")],
-    );
-    server.register("ada@example.com", PW);
-    let attempt = |pw: &str| {
-        server.post_json(
-            "/login",
-            &json!({"email": "ada@example.com", "password": pw}),
-            &[],
-        )
-    };
+pub fn locked_account_answers_exactly_like_a_wrong_password(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_LOCKOUT_THRESHOLD", "3")]);
+    server.register(EMAIL, PASSWORD);
+    let attempt = |pw: &str| server.attempt_login(EMAIL, pw);
     let wrong = attempt("not the password");
     for _ in 0..2 {
         attempt("not the password");
     }
-    let locked = attempt(PW);
+    let locked = attempt(PASSWORD);
     assert_eq!(
         (locked.status, locked.body.clone()),
         (wrong.status, wrong.body.clone())
@@ -464,20 +385,18 @@ fn locked_account_answers_exactly_like_a_wrong_password() {
     assert!(locked.header("set-cookie").is_none());
 }
 
-#[test]
-fn change_password_over_http_ends_other_sessions() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register("ada@example.com", PW);
-    let other = server.login("ada@example.com", PW);
-    let cookie = server.login("ada@example.com", PW);
+pub fn change_password_over_http_ends_other_sessions(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
+    let other = server.login(EMAIL, PASSWORD);
+    let cookie = server.login(EMAIL, PASSWORD);
     let csrf = server.get("/me", &[("cookie", &cookie)]).json()["csrf_token"]
         .as_str()
         .unwrap()
         .to_owned();
     let r = server.post_json(
         "/change",
-        &json!({"password": PW, "new_password": "difference engine", "new_password_confirm": "difference engine"}),
+        &json!({"password": PASSWORD, "new_password": "difference engine", "new_password_confirm": "difference engine"}),
         &[("cookie", &cookie), ("x-csrf-token", &csrf)],
     );
     assert_eq!(r.status, 200, "{}", r.text());
@@ -485,17 +404,15 @@ fn change_password_over_http_ends_other_sessions() {
     assert_eq!(server.get("/me", &[("cookie", &other)]).status, 401);
     assert_eq!(server.get("/me", &[("cookie", &cookie)]).status, 401);
     assert_eq!(server.get("/me", &[("cookie", &fresh)]).status, 200);
-    server.login("ada@example.com", "difference engine");
+    server.login(EMAIL, "difference engine");
 }
 
-#[test]
-fn client_address_comes_from_the_connection_not_the_client() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register("ada@example.com", PW);
+pub fn client_address_comes_from_the_connection_not_the_client(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
     let r = server.post_json(
         "/login",
-        &json!({"email": "ada@example.com", "password": PW}),
+        &json!({"email": EMAIL, "password": PASSWORD}),
         &[
             ("sesame-client-addr", "203.0.113.9"),
             ("user-agent", "Laptop/2.0"),
@@ -512,25 +429,14 @@ fn client_address_comes_from_the_connection_not_the_client() {
     assert_eq!(sessions[0]["user_agent"], "Laptop/2.0");
 }
 
-#[test]
-fn throttled_logins_get_429_with_retry_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "3")],
-    );
-    let attempt = || {
-        server.post_json(
-            "/login",
-            &json!({"email": "nobody@example.com", "password": "whatever it is"}),
-            &[],
-        )
-    };
+pub fn throttled_logins_get_429_with_retry_after(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "3")]);
+    let attempt = || server.attempt_login("nobody@example.com", "whatever it is");
     for _ in 0..3 {
         assert_eq!(attempt().status, 401);
     }
     let r = attempt();
-    assert_eq!((r.status, r.error_code().as_str()), (429, "rate-limited"));
+    r.assert_failure(429, "rate-limited");
     let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
     // Until the full window has passed and slid far enough for one more (a third of a
     // minute with a limit of 3).
@@ -538,7 +444,7 @@ fn throttled_logins_get_429_with_retry_after() {
 }
 
 /// Failed sign-ins to a fresh account each, from `client` as `X-Forwarded-For` says.
-fn forwarded_attempt(server: &sesame_tests::Server, client: &str, n: u32) -> u16 {
+fn forwarded_attempt(server: &crate::Server, client: &str, n: u32) -> u16 {
     server
         .post_json(
             "/login",
@@ -548,17 +454,12 @@ fn forwarded_attempt(server: &sesame_tests::Server, client: &str, n: u32) -> u16
         .status
 }
 
-#[test]
-fn forwarded_clients_are_throttled_apart_only_behind_a_trusted_proxy() {
-    let dir = tempfile::tempdir().unwrap();
+pub fn forwarded_clients_are_throttled_apart_only_behind_a_trusted_proxy(host: Host) {
     // The test connects from 127.0.0.1, standing in for the proxy.
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[
-            ("SESAME_TRUSTED_PROXIES", "127.0.0.1/32"),
-            ("SESAME_THROTTLE_LOGIN_PER_IP", "2"),
-        ],
-    );
+    let server = host.start_fresh_with_env(&[
+        ("SESAME_TRUSTED_PROXIES", "127.0.0.1/32"),
+        ("SESAME_THROTTLE_LOGIN_PER_IP", "2"),
+    ]);
     assert_eq!(forwarded_attempt(&server, "192.0.2.1", 0), 401);
     assert_eq!(forwarded_attempt(&server, "192.0.2.1", 1), 401);
     assert_eq!(forwarded_attempt(&server, "192.0.2.1", 2), 429);
@@ -568,11 +469,7 @@ fn forwarded_clients_are_throttled_apart_only_behind_a_trusted_proxy() {
     drop(server);
 
     // Without the setting the header is ignored: everyone is 127.0.0.1.
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_THROTTLE_LOGIN_PER_IP", "2")],
-    );
+    let server = host.start_fresh_with_env(&[("SESAME_THROTTLE_LOGIN_PER_IP", "2")]);
     assert_eq!(forwarded_attempt(&server, "192.0.2.1", 0), 401);
     assert_eq!(forwarded_attempt(&server, "192.0.2.2", 1), 401);
     assert_eq!(forwarded_attempt(&server, "192.0.2.3", 2), 429);

@@ -1,44 +1,16 @@
 //! API tokens over HTTP, shared by every server that runs it: token login, refresh rotation,
-//! reuse detection, revocation, forged and expired tokens. Mounted by `tests/tests/tokens.rs`
-//! (`sesame serve`) and `tests/tests/spin.rs` (the Spin component), each of which sets `HOST`.
+//! reuse detection, revocation, forged and expired tokens.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
-use sesame_tests::Server;
 
-const PW: &str = "analytical engine";
+use crate::Host;
+use crate::accounts::{EMAIL, PASSWORD, bearer, refresh, tokens};
 
-/// Signs ada in for tokens with the password; asserts 200.
-pub(crate) fn tokens(server: &Server) -> Value {
-    let r = server.post_json(
-        "/tokens",
-        &json!({"email": "ada@example.com", "password": PW}),
-        &[],
-    );
-    assert_eq!(r.status, 200, "{}", r.text());
-    r.json()
-}
-
-/// `Bearer <token>` for an `authorization` header.
-pub(crate) fn bearer(token: &Value) -> String {
-    format!("Bearer {}", token.as_str().unwrap())
-}
-
-/// Rotates `refresh_token`.
-pub(crate) fn refresh(server: &Server, refresh_token: &Value) -> sesame_tests::Reply {
-    server.post_json(
-        "/tokens/refresh",
-        &json!({"refresh_token": refresh_token}),
-        &[],
-    )
-}
-
-#[test]
-fn token_login_refresh_reuse_and_revocation() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register("ada@example.com", PW);
+pub fn token_login_refresh_reuse_and_revocation(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
 
     let first = tokens(&server);
     assert_eq!(first["token_type"], "Bearer");
@@ -48,15 +20,12 @@ fn token_login_refresh_reuse_and_revocation() {
             .unwrap()
             .starts_with("sesame_rt_")
     );
-    let me = server.get("/me", &[("authorization", &bearer(&first["access_token"]))]);
+    let me = server.get_with_token("/me", &first["access_token"]);
     assert_eq!(me.status, 200, "{}", me.text());
-    assert_eq!(me.json()["user"]["email"], "ada@example.com");
-    let check = server.get(
-        "/auth/check",
-        &[("authorization", &bearer(&first["access_token"]))],
-    );
+    assert_eq!(me.json()["user"]["email"], EMAIL);
+    let check = server.get_with_token("/auth/check", &first["access_token"]);
     assert_eq!(check.status, 200);
-    assert_eq!(check.header("x-sesame-email"), Some("ada@example.com"));
+    assert_eq!(check.header("x-sesame-email"), Some(EMAIL));
 
     // The JWKS names the key that signed the token.
     let header: Value = serde_json::from_slice(
@@ -88,59 +57,26 @@ fn token_login_refresh_reuse_and_revocation() {
 
     // Reuse of the replaced refresh token: the attacker's and the victim's tokens both die.
     let reused = refresh(&server, &first["refresh_token"]);
-    assert_eq!(
-        (reused.status, reused.error_code().as_str()),
-        (401, "unauthenticated")
-    );
+    reused.assert_failure(401, "unauthenticated");
     assert!(reused.text().contains("already used"), "{}", reused.text());
     assert_eq!(refresh(&server, &second["refresh_token"]).status, 401);
     for access in [&first["access_token"], &second["access_token"]] {
-        assert_eq!(
-            server
-                .get("/me", &[("authorization", &bearer(access))])
-                .status,
-            401
-        );
+        assert_eq!(server.get_with_token("/me", access).status, 401);
     }
 
     // DELETE /tokens ends this login only.
     let a = tokens(&server);
     let b = tokens(&server);
-    let r = server.send(
-        "DELETE",
-        "/tokens",
-        &[("authorization", &bearer(&a["access_token"]))],
-        b"",
-    );
+    let r = server.send_with_token("DELETE", "/tokens", &a["access_token"]);
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&a["access_token"]))])
-            .status,
-        401
-    );
+    assert_eq!(server.get_with_token("/me", &a["access_token"]).status, 401);
     assert_eq!(refresh(&server, &a["refresh_token"]).status, 401);
-    assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&b["access_token"]))])
-            .status,
-        200
-    );
+    assert_eq!(server.get_with_token("/me", &b["access_token"]).status, 200);
 
     // Log out everywhere ends token logins too.
-    let r = server.send(
-        "POST",
-        "/logout-everywhere",
-        &[("authorization", &bearer(&b["access_token"]))],
-        b"",
-    );
+    let r = server.send_with_token("POST", "/logout-everywhere", &b["access_token"]);
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&b["access_token"]))])
-            .status,
-        401
-    );
+    assert_eq!(server.get_with_token("/me", &b["access_token"]).status, 401);
     assert_eq!(refresh(&server, &b["refresh_token"]).status, 401);
 
     // A password change through an access token revokes the other token logins.
@@ -148,24 +84,17 @@ fn token_login_refresh_reuse_and_revocation() {
     let d = tokens(&server);
     let r = server.post_json(
         "/change",
-        &json!({"password": PW, "new_password": "difference engine no 2"}),
+        &json!({"password": PASSWORD, "new_password": "difference engine no 2"}),
         &[("authorization", &bearer(&c["access_token"]))],
     );
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&d["access_token"]))])
-            .status,
-        401
-    );
+    assert_eq!(server.get_with_token("/me", &d["access_token"]).status, 401);
     assert_eq!(refresh(&server, &d["refresh_token"]).status, 401);
 }
 
-#[test]
-fn forged_none_and_unknown_kid_tokens_are_401() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start(&dir.path().join("sesame.db"));
-    server.register("ada@example.com", PW);
+pub fn forged_none_and_unknown_kid_tokens_are_401(host: Host) {
+    let server = host.start_fresh();
+    server.register(EMAIL, PASSWORD);
     let pair = tokens(&server);
     let access = pair["access_token"].as_str().unwrap();
     let mut parts = access.split('.');
@@ -190,10 +119,7 @@ fn forged_none_and_unknown_kid_tokens_are_401() {
         ("not-a-jwt.at.all".to_owned(), "not valid base64url"),
     ] {
         let r = server.get("/me", &[("authorization", &format!("Bearer {forged}"))]);
-        assert_eq!(
-            (r.status, r.error_code().as_str()),
-            (401, "unauthenticated")
-        );
+        r.assert_failure(401, "unauthenticated");
         assert!(r.text().contains(says), "{says}: {}", r.text());
     }
     // A malformed refresh token or body is a clear 4xx, never a 5xx.
@@ -204,37 +130,23 @@ fn forged_none_and_unknown_kid_tokens_are_401() {
         &[("content-type", "application/json")],
         b"{",
     );
-    assert_eq!((r.status, r.error_code().as_str()), (400, "malformed-json"));
-    let wrong = server.post_json(
-        "/tokens",
-        &json!({"email": "ada@example.com", "password": "nope nope"}),
-        &[],
-    );
-    assert_eq!(
-        (wrong.status, wrong.error_code().as_str()),
-        (401, "invalid-credentials")
-    );
+    r.assert_failure(400, "malformed-json");
+    let wrong = server.post_credentials("/tokens", EMAIL, "nope nope");
+    wrong.assert_failure(401, "invalid-credentials");
 }
 
-#[test]
-fn expired_access_tokens_are_401() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = super::HOST.start_with_env(
-        &dir.path().join("sesame.db"),
-        &[("SESAME_ACCESS_TOKEN_SECS", "1")],
-    );
-    server.register("ada@example.com", PW);
+pub fn expired_access_tokens_are_401(host: Host) {
+    let server = host.start_fresh_with_env(&[("SESAME_ACCESS_TOKEN_SECS", "1")]);
+    server.register(EMAIL, PASSWORD);
     let pair = tokens(&server);
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    let r = server.get("/me", &[("authorization", &bearer(&pair["access_token"]))]);
+    let r = server.get_with_token("/me", &pair["access_token"]);
     assert_eq!(r.status, 401);
     assert!(r.text().contains("expired"), "{}", r.text());
     // The refresh token still gives a fresh access token.
     let fresh = refresh(&server, &pair["refresh_token"]).json();
     assert_eq!(
-        server
-            .get("/me", &[("authorization", &bearer(&fresh["access_token"]))])
-            .status,
+        server.get_with_token("/me", &fresh["access_token"]).status,
         200
     );
 }

@@ -1,0 +1,140 @@
+//! The servers the shared suites (`crate::suites`) run against, and how each is started.
+
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+use crate::artifacts::{cache_dir, repo_root, spin_component, spin_test_host_bin};
+use crate::server::Server;
+
+/// The servers the shared suites run against. A test binary runs a whole suite against one
+/// (`sesame_tests::http_suite!(Sesame)`), so no server can skip a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// `sesame serve`: the `sesame` binary running the `sesame:auth/service` component.
+    Sesame,
+    /// The Spin component (`sesame-spin`) under `spin-test-host`, configured by `spin.toml`.
+    Spin,
+}
+
+impl Host {
+    /// Starts this server over a fresh SQLite file in a temporary directory of its own.
+    pub fn start_fresh(self) -> FreshServer {
+        self.start_fresh_with_env(&[])
+    }
+
+    /// Like [`Host::start_fresh`], with settings as in [`Host::start_with_env`].
+    pub fn start_fresh_with_env(self, env: &[(&str, &str)]) -> FreshServer {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let server = self.start_with_env(&dir.path().join(FreshServer::DB), env);
+        FreshServer { server, dir }
+    }
+
+    /// Like [`Host::start_fresh_with_env`], with mail written to [`FreshServer::outbox`]
+    /// (`SESAME_MAIL_OUTBOX`) instead of the log.
+    pub fn start_fresh_with_outbox(self, env: &[(&str, &str)]) -> FreshServer {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let outbox = dir.path().join(FreshServer::OUTBOX);
+        let mut all = vec![("SESAME_MAIL_OUTBOX", outbox.to_str().expect("a UTF-8 path"))];
+        all.extend_from_slice(env);
+        let server = self.start_with_env(&dir.path().join(FreshServer::DB), &all);
+        FreshServer { server, dir }
+    }
+
+    /// Starts this server on a free loopback port over the SQLite file `store`.
+    pub fn start(self, store: &Path) -> Server {
+        self.start_with_env(store, &[])
+    }
+
+    /// Like [`Host::start`], with settings given as `SESAME_*` variables: environment variables
+    /// of `sesame serve`, Spin variables (`SESAME_LOCKOUT_THRESHOLD` is `lockout_threshold`) of
+    /// the Spin component, whose log goes to `store` with the extension `log`.
+    pub fn start_with_env(self, store: &Path, env: &[(&str, &str)]) -> Server {
+        match self {
+            Host::Sesame => Server::start_with_env(store, env),
+            Host::Spin => {
+                let mut cmd = spin_command(store);
+                for (name, value) in env {
+                    let variable = name
+                        .strip_prefix("SESAME_")
+                        .unwrap_or_else(|| panic!("{name} is not a Sesame setting"))
+                        .to_ascii_lowercase();
+                    cmd.arg("--variable").arg(format!("{variable}={value}"));
+                }
+                // The component logs every mail and account event to stderr (Spin's log),
+                // which `sesame serve` keeps at info level; beside the store, not in the
+                // test output.
+                let log = std::fs::File::create(store.with_extension("log"))
+                    .expect("create the component's log file");
+                cmd.stderr(log);
+                Server::spawn(cmd)
+            }
+        }
+    }
+}
+
+/// A server over a fresh store, with the temporary directory that holds the store. Dropping it
+/// kills the server, then removes the directory.
+pub struct FreshServer {
+    // Declared first so it is dropped first: the server lets go of the store before it goes.
+    server: Server,
+    dir: TempDir,
+}
+
+impl FreshServer {
+    /// The store's file name in [`FreshServer::dir`].
+    const DB: &str = "sesame.db";
+    /// The outbox directory's name in [`FreshServer::dir`].
+    const OUTBOX: &str = "outbox";
+
+    /// The directory holding the store (and, for `sesame serve`, its outbox).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The SQLite file the server runs on.
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join(Self::DB)
+    }
+
+    /// Where a server from [`Host::start_fresh_with_outbox`] writes its mail.
+    pub fn outbox(&self) -> PathBuf {
+        self.dir.path().join(Self::OUTBOX)
+    }
+}
+
+impl Deref for FreshServer {
+    type Target = Server;
+
+    fn deref(&self) -> &Server {
+        &self.server
+    }
+}
+
+/// The master secret the Spin component gets in tests. Fixed, so a restarted server reads what
+/// the previous one wrote, as replicas sharing one secret do.
+pub const SPIN_TEST_SECRET: &str = "c2VzYW1lLXNwaW4tdGVzdC1zZWNyZXQtMzItYnl0ZXMhIQ";
+
+/// A `spin-test-host` command serving the Spin component with the repository's `spin.toml`
+/// on a free loopback port, its `default` database in the SQLite file `store`, the test
+/// secret, and plain-HTTP cookies (what `sesame serve` picks on loopback by itself).
+pub fn spin_command(store: &Path) -> Command {
+    let mut cmd = Command::new(spin_test_host_bin());
+    cmd.arg("--manifest")
+        .arg(repo_root().join("spin.toml"))
+        .arg("--component")
+        .arg(spin_component())
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--cache-dir")
+        .arg(cache_dir())
+        .arg("--sqlite")
+        .arg(format!("default={}", store.display()))
+        .arg("--variable")
+        .arg(format!("secret={SPIN_TEST_SECRET}"))
+        .arg("--variable")
+        .arg("cookie_secure=false");
+    cmd
+}
