@@ -100,9 +100,31 @@ function client({ address, userAgent } = {}) {
 }
 
 /**
+ * Every `SESAME_*` setting the component reads, with its default (`settings.json`, which
+ * `sesame settings --json` prints and a test keeps equal to core's table).
+ */
+export const SETTINGS = Object.freeze(
+  Object.fromEntries(
+    JSON.parse(readFileSync(new URL('./settings.json', import.meta.url), 'utf8')).map((row) => [
+      row.name,
+      row.default,
+    ]),
+  ),
+);
+
+/** Refuses a setting the component does not read: it would be ignored without a word. */
+function checkSettings(config) {
+  const unknown = Object.keys(config).filter((name) => !Object.hasOwn(SETTINGS, name)).sort();
+  if (unknown.length > 0) {
+    throw new TypeError(`unknown Sesame setting(s) ${unknown.join(', ')}; the known ones are in SETTINGS`);
+  }
+}
+
+/**
  * Sesame's typed API inside the component. Options: `store` (default: a MemoryStore),
  * `secret` (base64url `SESAME_SECRET`, at least 32 bytes; default: `config.SESAME_SECRET`,
- * else a random one, so mailed links end with the object), `config` (further `SESAME_*` settings), `outbox`.
+ * else a random one, so mailed links end with the object), `config` (further `SESAME_*` settings: the known ones and their defaults are `SETTINGS`; any
+ * other name is a TypeError), `outbox`.
  *
  * Every refusal throws the `SesameError` subclass of its WIT error code (`InvalidCode`,
  * `Unauthenticated`, ...; `e.code` holds the code). A trap discards the instance (the next call
@@ -114,6 +136,7 @@ export class Sesame {
   #api = null;
 
   constructor({ store = new MemoryStore(), secret, config = {}, outbox = new Outbox() } = {}) {
+    checkSettings(config);
     this.store = store;
     this.outbox = outbox;
     // Without a secret from the caller, a random one: sessions and mailed links then last as

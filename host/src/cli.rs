@@ -938,6 +938,25 @@ mod tests {
         }
     }
 
+    /// The embedding wrappers check their options against `settings.json`, which must be what
+    /// `sesame settings --json` prints from core's table (regenerate both files with it).
+    #[test]
+    fn the_embedding_wrappers_know_every_setting() {
+        let listing = super::settings_listing(true).unwrap();
+        for (wrapper, file) in [
+            (
+                "Python",
+                include_str!("../../embed/python/sesame/settings.json"),
+            ),
+            ("Node", include_str!("../../embed/js/settings.json")),
+        ] {
+            assert_eq!(
+                file, listing,
+                "the {wrapper} wrapper's settings.json is stale: `sesame settings --json`"
+            );
+        }
+    }
+
     /// `sesame serve --help` lists every passed-through setting with its default.
     #[test]
     fn serve_help_lists_the_component_settings() {

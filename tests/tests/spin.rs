@@ -65,8 +65,8 @@ fn settings_come_from_spin_variables() {
     locked.assert_failure(401, "invalid-credentials");
 }
 
-/// `spin.toml` is what `spin up` runs: it declares a Spin variable for every setting core
-/// reads (found in core's source, so a new setting cannot be forgotten here), `secret` as a
+/// `spin.toml` is what `spin up` runs: it declares a Spin variable for every setting of core's
+/// table (`sesame_core::config::settings`, so a new setting cannot be forgotten here), `secret` as a
 /// required secret, every other one with core's own default, and hands each to the component
 /// under the same name.
 #[test]
@@ -79,19 +79,14 @@ fn spin_toml_declares_every_setting_with_cores_default() {
         .as_table()
         .unwrap();
 
-    let config_source = std::fs::read_to_string(root.join("core/src/config.rs")).unwrap();
-    let settings: Vec<String> = config_source
-        .split('"')
-        .filter_map(|word| word.strip_prefix("SESAME_"))
-        .filter(|name| {
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    let settings: Vec<String> = sesame_core::config::settings()
+        .map(|setting| {
+            setting
+                .name
+                .strip_prefix("SESAME_")
+                .expect("every setting is SESAME_*")
+                .to_ascii_lowercase()
         })
-        .map(str::to_ascii_lowercase)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
         .collect();
     assert!(
         settings.len() > 20,

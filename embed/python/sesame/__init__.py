@@ -6,7 +6,7 @@ as methods. Every rule runs inside the component; nothing here decides who may s
 """
 
 from . import types as _types
-from .client import COMPONENT_ENV, WIT_VERSION, Sesame
+from .client import COMPONENT_ENV, SETTINGS, WIT_VERSION, Sesame
 from .errors import *  # noqa: F401,F403 (one exception per WIT error code)
 from .errors import ERRORS, SesameError, from_code
 from .outbox import MemoryOutbox, Outbox
@@ -15,6 +15,7 @@ from .types import *  # noqa: F401,F403 (every record the API returns or takes)
 
 __all__ = [
     "Sesame",
+    "SETTINGS",
     "COMPONENT_ENV",
     "WIT_VERSION",
     "SesameError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import threading
@@ -129,13 +130,34 @@ def _entry(entry: Optional[Tuple[bytes, int]]) -> Optional[wc.Record]:
     return None if entry is None else _record(value=entry[0], version=entry[1])
 
 
+def _known_settings() -> Dict[str, str]:
+    """Every `SESAME_*` setting the component reads, with its default (`settings.json`, which
+    `sesame settings --json` prints and a test keeps equal to core's table)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "settings.json")
+    with open(path, encoding="utf-8") as f:
+        return {row["name"]: row["default"] for row in json.load(f)}
+
+
+SETTINGS: Dict[str, str] = _known_settings()
+
+
+def _check_settings(config: Mapping[str, str]) -> None:
+    """Refuses a setting the component does not read: it would be ignored without a word."""
+    unknown = sorted(name for name in config if name not in SETTINGS)
+    if unknown:
+        raise ValueError(
+            f"unknown Sesame setting(s) {', '.join(unknown)}; the known ones are in sesame.SETTINGS"
+        )
+
+
 class Sesame:
     """Sesame's typed API, run inside the `sesame:auth/embed` component.
 
     `component`: path of `sesame_guest_embed.wasm` (default: `$SESAME_EMBED_COMPONENT`).
     `database`: SQLite file for the store (`":memory:"` for a throwaway one), or pass `store`.
     `secret`: the base64url `SESAME_SECRET` (at least 32 bytes); by default `config`'s, else
-    one generated on first use and kept in the store's database. `config`: further `SESAME_*` settings.
+    one generated on first use and kept in the store's database. `config`: further `SESAME_*`
+    settings (the known ones and their defaults: `SETTINGS`; any other name is a `ValueError`).
     `outbox`: where mail and events go (default: the log).
 
     Calls are serialised on one component instance; a trap discards the instance (the next
@@ -159,6 +181,7 @@ class Sesame:
         self.store = store if store is not None else SqliteStore(database)
         self.outbox = outbox if outbox is not None else Outbox()
         env = dict(config or {})
+        _check_settings(env)
         if secret is None:
             secret = env.get("SESAME_SECRET")
         if secret is None:
