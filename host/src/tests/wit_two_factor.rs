@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use sesame_tests::totp;
 
+use super::support::{instance, runtime};
 use crate::bindings::{two_factor, types};
 use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
-use crate::test_support::{instance, runtime};
 
 fn client() -> types::ClientInfo {
     types::ClientInfo {

@@ -12,9 +12,10 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-use super::*;
+use crate::mail_queue::*;
 use crate::store::conformance::{service_url, unique_name, with_param};
 use crate::store::{PostgresBackend, RedisBackend, SqliteBackend};
+use crate::store::{StoreBackend, now_ms};
 
 /// How the test relay answers `RCPT TO`.
 #[derive(Clone, Copy)]

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
+use super::support::{instance, runtime};
 use crate::bindings::{accounts, roles, types};
 use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
-use crate::test_support::{instance, runtime};
 
 fn client() -> types::ClientInfo {
     types::ClientInfo {

@@ -10,10 +10,10 @@ use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 
+use super::support::runtime;
 use crate::bindings::routes;
 use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
-use crate::test_support::runtime;
 
 /// One answer, comparable across the two exports: status, headers without `content-length`
 /// (the wasi:http side announces it as a header, the typed side leaves it to the host), body.

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use serde_json::Value;
 use sesame_tests::authenticator::{Alg, SoftCredential};
 
+use super::support::{instance, runtime};
 use crate::bindings::{two_factor, types, webauthn};
 use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
-use crate::test_support::{instance, runtime};
 
 /// The host a browser would have used; the default public URL is on loopback, so it decides.
 const HOST: &str = "localhost:8080";
