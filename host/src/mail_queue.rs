@@ -126,6 +126,24 @@ pub(crate) struct QueuedMail {
     pub(crate) last_error: Option<String>,
 }
 
+impl QueuedMail {
+    /// A message handed over now, due at once, never tried.
+    pub(crate) fn new(to: &str, subject: &str, text: &str) -> Self {
+        let now = now_ms();
+        QueuedMail {
+            to: to.to_owned(),
+            subject: subject.to_owned(),
+            text: text.to_owned(),
+            queued_at_ms: now,
+            attempts: 0,
+            next_attempt_ms: now,
+            claimed_by: None,
+            claimed_until_ms: 0,
+            last_error: None,
+        }
+    }
+}
+
 /// The queue: the hand-over channel, and what its background tasks need.
 pub(crate) struct MailQueue {
     handoff: mpsc::Sender<QueuedMail>,
@@ -188,18 +206,7 @@ impl MailQueue {
         subject: &str,
         text: &str,
     ) -> Result<(), Box<QueuedMail>> {
-        let now = now_ms();
-        let mail = QueuedMail {
-            to: to.to_owned(),
-            subject: subject.to_owned(),
-            text: text.to_owned(),
-            queued_at_ms: now,
-            attempts: 0,
-            next_attempt_ms: now,
-            claimed_by: None,
-            claimed_until_ms: 0,
-            last_error: None,
-        };
+        let mail = QueuedMail::new(to, subject, text);
         if !self.started.load(Ordering::Acquire) {
             return Err(Box::new(mail));
         }

@@ -13,9 +13,9 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use crate::mail_queue::*;
+use crate::store::StoreBackend;
 use crate::store::conformance::{service_url, unique_name, with_param};
 use crate::store::{PostgresBackend, RedisBackend, SqliteBackend};
-use crate::store::{StoreBackend, now_ms};
 
 /// How the test relay answers `RCPT TO`.
 #[derive(Clone, Copy)]
@@ -204,28 +204,27 @@ async fn retries_until_the_relay_is_back(backend: Arc<dyn StoreBackend>) {
     assert_eq!(subjects(&mut received, 1).await, ["while down"]);
 }
 
+/// Stores `mail` in the queue's pending list directly, as a node that queued it would have.
+async fn enqueue(queue: &MailQueue, backend: &dyn StoreBackend, mail: QueuedMail) {
+    let key = queue.new_key(mail.queued_at_ms);
+    backend
+        .put(&key, encode(&mail), Some(0), None)
+        .await
+        .unwrap();
+}
+
 /// A message the relay refuses for good becomes a dead letter at once.
 async fn permanent_refusal_is_a_dead_letter(backend: Arc<dyn StoreBackend>) {
     let (refusing, _never) = relay(Relay::Refusing).await;
     let refused = queue(refusing, QUICK);
     let dead_before = dead(&*backend).await.len();
     // Driven by hand (not started), so only this pass touches the queue.
-    let mail = QueuedMail {
-        to: "nobody@example.com".into(),
-        subject: "refused".into(),
-        text: "text".into(),
-        queued_at_ms: now_ms(),
-        attempts: 0,
-        next_attempt_ms: 0,
-        claimed_by: None,
-        claimed_until_ms: 0,
-        last_error: None,
-    };
-    let key = refused.new_key(mail.queued_at_ms);
-    backend
-        .put(&key, encode(&mail), Some(0), None)
-        .await
-        .unwrap();
+    enqueue(
+        &refused,
+        &*backend,
+        QueuedMail::new("nobody@example.com", "refused", "text"),
+    )
+    .await;
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
     while pending(&*backend)
         .await
@@ -248,22 +247,12 @@ async fn attempts_run_out(backend: Arc<dyn StoreBackend>) {
     let port = closed.local_addr().unwrap().port();
     drop(closed);
     let down = queue(port, QUICK);
-    let mail = QueuedMail {
-        to: "ada@example.com".into(),
-        subject: "never".into(),
-        text: "text".into(),
-        queued_at_ms: now_ms(),
-        attempts: 0,
-        next_attempt_ms: 0,
-        claimed_by: None,
-        claimed_until_ms: 0,
-        last_error: None,
-    };
-    let key = down.new_key(mail.queued_at_ms);
-    backend
-        .put(&key, encode(&mail), Some(0), None)
-        .await
-        .unwrap();
+    enqueue(
+        &down,
+        &*backend,
+        QueuedMail::new("ada@example.com", "never", "text"),
+    )
+    .await;
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
     while !pending(&*backend).await.is_empty() {
         assert!(tokio::time::Instant::now() < until, "never given up");

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use wasmtime::Store;
 
-use crate::bindings::Service;
+use crate::bindings::{Service, two_factor, types};
 use crate::ctx::HostState;
 use crate::engine::Runtime;
 use crate::outbox::{EventSink, Mailer};
@@ -68,4 +68,30 @@ pub(crate) async fn instance(runtime: &Runtime) -> (Store<HostState>, Service) {
         .await
         .expect("instantiate");
     (store, service)
+}
+
+/// The client every typed call of these tests comes from.
+pub(crate) fn client() -> types::ClientInfo {
+    types::ClientInfo {
+        address: Some("192.0.2.1".into()),
+        user_agent: Some("sesame-host-test".into()),
+    }
+}
+
+/// Starts a sign-in through `sesame:auth/two-factor` for an account with a second factor, and
+/// returns the pending sign-in.
+pub(crate) async fn pending_login(
+    tf: &two_factor::Guest,
+    store: &mut Store<HostState>,
+    (email, password): (&str, &str),
+) -> two_factor::PendingLogin {
+    match tf
+        .call_begin_login(store, email, password, &client())
+        .await
+        .expect("begin-login")
+        .expect("password accepted")
+    {
+        two_factor::LoginOutcome::SecondFactor(pending) => pending,
+        two_factor::LoginOutcome::SignedIn(_) => panic!("signed in without a second factor"),
+    }
 }

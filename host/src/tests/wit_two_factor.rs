@@ -5,17 +5,10 @@ use std::sync::Arc;
 
 use sesame_tests::totp;
 
-use super::support::{instance, runtime};
+use super::support::{client, instance, pending_login, runtime};
 use crate::bindings::{two_factor, types};
 use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
-
-fn client() -> types::ClientInfo {
-    types::ClientInfo {
-        address: Some("192.0.2.7".into()),
-        user_agent: Some("wit-two-factor-test".into()),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_factor_through_wit() {
@@ -105,14 +98,7 @@ async fn two_factor_through_wit() {
         .unwrap()
         .unwrap_err();
     assert_eq!(refused.code, types::ErrorCode::SecondFactorRequired);
-    let two_factor::LoginOutcome::SecondFactor(p) = tf
-        .call_begin_login(&mut store, email, password, &client())
-        .await
-        .unwrap()
-        .unwrap()
-    else {
-        panic!("two-factor is on");
-    };
+    let p = pending_login(&tf, &mut store, (email, password)).await;
     assert_eq!(
         p.methods,
         [two_factor::Method::Totp, two_factor::Method::RecoveryCode]
@@ -151,14 +137,7 @@ async fn two_factor_through_wit() {
         .unwrap();
 
     // A recovery code finishes another sign-in, once.
-    let two_factor::LoginOutcome::SecondFactor(p) = tf
-        .call_begin_login(&mut store, email, password, &client())
-        .await
-        .unwrap()
-        .unwrap()
-    else {
-        panic!("two-factor is on");
-    };
+    let p = pending_login(&tf, &mut store, (email, password)).await;
     tf.call_complete_recovery(&mut store, &p.token, &codes[0], &client())
         .await
         .unwrap()

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use sesame_tests::authenticator::{Alg, SoftCredential};
 
-use super::support::{instance, runtime};
+use super::support::{client, instance, pending_login, runtime};
 use crate::bindings::{two_factor, types, webauthn};
 use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
@@ -16,13 +16,6 @@ use crate::store::SqliteBackend;
 /// The host a browser would have used; the default public URL is on loopback, so it decides.
 const HOST: &str = "localhost:8080";
 const ORIGIN: &str = "http://localhost:8080";
-
-fn client() -> types::ClientInfo {
-    types::ClientInfo {
-        address: Some("192.0.2.8".into()),
-        user_agent: Some("wit-webauthn-test".into()),
-    }
-}
 
 fn options(ceremony: &webauthn::Ceremony) -> Value {
     serde_json::from_str(&ceremony.options_json).unwrap()
@@ -106,14 +99,7 @@ async fn webauthn_through_wit() {
     assert_eq!(replay.code, types::ErrorCode::ChallengeInvalid);
 
     // The security key makes the password alone insufficient; it completes the sign-in.
-    let two_factor::LoginOutcome::SecondFactor(pending) = tf
-        .call_begin_login(&mut store, email, password, &client())
-        .await
-        .unwrap()
-        .unwrap()
-    else {
-        panic!("a second-factor key is registered");
-    };
+    let pending = pending_login(&tf, &mut store, (email, password)).await;
     assert!(pending.methods.contains(&two_factor::Method::Webauthn));
     let started = wan
         .call_second_factor_begin(&mut store, &pending.token, Some(HOST))
