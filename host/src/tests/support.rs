@@ -11,7 +11,7 @@ use crate::ctx::HostState;
 use crate::engine::Runtime;
 use crate::outbox::{EventSink, Mailer};
 use crate::sandbox::SandboxLimits;
-use crate::store::StoreBackend;
+use crate::store::{SqliteBackend, StoreBackend};
 
 /// The `service` component built next to this test binary (`scripts/test` builds it first),
 /// or the file `SESAME_COMPONENT` names.
@@ -56,6 +56,13 @@ pub(crate) fn runtime(
         limits,
     )
     .expect("runtime")
+}
+
+/// A runtime for the service component over a fresh SQLite store in `dir`, with `env` as the
+/// component's settings and the default limits.
+pub(crate) fn sqlite_runtime(dir: &Path, env: Vec<(String, String)>) -> Runtime {
+    let backend = Arc::new(SqliteBackend::open(&dir.join("sesame.db")).expect("SQLite store"));
+    runtime(backend, env, None, None, SandboxLimits::default())
 }
 
 /// A fresh instance of the typed exports, with its store.
