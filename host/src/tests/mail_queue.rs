@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 
 use crate::mail_queue::*;
 use crate::store::StoreBackend;
-use crate::store::conformance::{service_url, unique_name, with_param};
-use crate::store::{PostgresBackend, RedisBackend, SqliteBackend};
+use crate::store::conformance::{service_url, sqlite_pair, unique_name, with_param};
+use crate::store::{PostgresBackend, RedisBackend};
 
 /// How the test relay answers `RCPT TO`.
 #[derive(Clone, Copy)]
@@ -307,17 +307,7 @@ fn submitted_mail_waits_for_the_queue_to_run() {
 async fn mail_queue_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let n = AtomicUsize::new(0);
-    run_all(|| {
-        let path = dir
-            .path()
-            .join(format!("{}.db", n.fetch_add(1, Ordering::SeqCst)));
-        async move {
-            let a: Arc<dyn StoreBackend> = Arc::new(SqliteBackend::open(&path).unwrap());
-            let b: Arc<dyn StoreBackend> = Arc::new(SqliteBackend::open(&path).unwrap());
-            (a, b)
-        }
-    })
-    .await;
+    run_all(|| sqlite_pair(dir.path(), &n)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
