@@ -23,7 +23,6 @@ use std::collections::HashMap;
 use std::io;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -174,8 +173,17 @@ pub(crate) enum Refused {
 /// The count of open connections, in total and per client address.
 pub(crate) struct Admission {
     limits: ConnectionLimits,
-    open: AtomicU32,
-    per_address: Mutex<HashMap<AddressKey, u32>>,
+    counts: Mutex<OpenCounts>,
+}
+
+/// Open connections, counted together under one lock so the two caps are checked and taken
+/// as one step.
+#[derive(Default)]
+struct OpenCounts {
+    /// All of them.
+    total: u32,
+    /// Per client address, trusted proxies' aside; an address with none open has no entry.
+    per_address: HashMap<AddressKey, u32>,
 }
 
 /// One admitted connection's place under the caps; given back when dropped.
@@ -190,8 +198,7 @@ impl Admission {
     pub(crate) fn new(limits: ConnectionLimits) -> Arc<Self> {
         Arc::new(Admission {
             limits,
-            open: AtomicU32::new(0),
-            per_address: Mutex::new(HashMap::new()),
+            counts: Mutex::new(OpenCounts::default()),
         })
     }
 
@@ -203,21 +210,21 @@ impl Admission {
             .trusted_proxies
             .iter()
             .any(|net| net.contains(&peer));
-        let mut per_address = self.lock();
-        if self.open.load(Ordering::Relaxed) >= self.limits.max_connections {
+        let mut counts = self.lock();
+        if counts.total >= self.limits.max_connections {
             return Err(Refused::Total);
         }
         let key = if exempt {
             None
         } else {
-            let count = per_address.entry(key).or_insert(0);
+            let count = counts.per_address.entry(key).or_insert(0);
             if *count >= self.limits.max_per_address {
                 return Err(Refused::PerAddress);
             }
             *count += 1;
             Some(key)
         };
-        self.open.fetch_add(1, Ordering::Relaxed);
+        counts.total += 1;
         Ok(Admitted {
             admission: self.clone(),
             key,
@@ -227,13 +234,13 @@ impl Admission {
     /// Connections open now.
     #[cfg(test)]
     pub(crate) fn open(&self) -> u32 {
-        self.open.load(Ordering::Relaxed)
+        self.lock().total
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<AddressKey, u32>> {
-        // The map holds only counts, each changed in one statement: a panic elsewhere cannot
-        // leave it half-updated.
-        self.per_address
+    fn lock(&self) -> MutexGuard<'_, OpenCounts> {
+        // Only counts, each changed in one statement: a panic elsewhere cannot leave them
+        // half-updated.
+        self.counts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -241,16 +248,16 @@ impl Admission {
 
 impl Drop for Admitted {
     fn drop(&mut self) {
-        let mut per_address = self.admission.lock();
+        let mut counts = self.admission.lock();
         if let Some(key) = &self.key
-            && let Some(count) = per_address.get_mut(key)
+            && let Some(count) = counts.per_address.get_mut(key)
         {
             *count = count.saturating_sub(1);
             if *count == 0 {
-                per_address.remove(key);
+                counts.per_address.remove(key);
             }
         }
-        self.admission.open.fetch_sub(1, Ordering::Relaxed);
+        counts.total = counts.total.saturating_sub(1);
     }
 }
 

@@ -18,36 +18,35 @@ use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 use crate::bindings::hashing::{self, Argon2Algorithm, HashError, Pbkdf2Digest};
-use crate::ctx::SesameCtxView;
 
 /// Most memory one hash may ask for, in KiB: the component's own memory limit, so the host
 /// never spends on its behalf more memory than the sandbox would let it use itself (Sesame's
 /// default is 19 MiB).
-const MAX_MEMORY_KIB: u32 = (crate::ctx::MAX_INSTANCE_MEMORY / 1024) as u32;
+pub(crate) const MAX_MEMORY_KIB: u32 = (sesame_sandbox::MAX_INSTANCE_MEMORY / 1024) as u32;
 /// Most passes one hash may ask for.
-const MAX_ITERATIONS: u32 = 64;
+pub(crate) const MAX_ITERATIONS: u32 = 64;
 /// Most lanes one hash may ask for.
-const MAX_PARALLELISM: u32 = 16;
+pub(crate) const MAX_PARALLELISM: u32 = 16;
 /// Most output bytes (argon2 and PBKDF2 allow more; no password hash needs them).
-const MAX_OUTPUT_BYTES: u32 = 64;
+pub(crate) const MAX_OUTPUT_BYTES: u32 = 64;
 /// Longest password accepted, in bytes (core caps passwords at 128 characters).
-const MAX_PASSWORD_BYTES: usize = 4096;
+pub(crate) const MAX_PASSWORD_BYTES: usize = 4096;
 /// Longest salt accepted, in bytes: passlib's largest PBKDF2 salt (the PHC format allows 64).
-const MAX_SALT_BYTES: usize = 1024;
+pub(crate) const MAX_SALT_BYTES: usize = 1024;
 /// Highest bcrypt cost computed. Core accepts at most 12; the host's own bound only keeps a
 /// misbehaving component from holding a blocking thread for minutes (cost 16 is seconds).
-const MAX_BCRYPT_COST: u32 = 16;
+pub(crate) const MAX_BCRYPT_COST: u32 = 16;
 /// Most PBKDF2 iterations computed: core accepts at most 1,200,000 (SHA-256); this bound, like
 /// [`MAX_BCRYPT_COST`], only limits what a misbehaving component can make one call cost.
-const MAX_PBKDF2_ROUNDS: u32 = 2_000_000;
+pub(crate) const MAX_PBKDF2_ROUNDS: u32 = 2_000_000;
 /// bcrypt's key: at most 72 bytes (the password and its NUL), never empty.
-const MAX_BCRYPT_KEY_BYTES: usize = 72;
+pub(crate) const MAX_BCRYPT_KEY_BYTES: usize = 72;
 /// bcrypt's salt, exactly.
-const BCRYPT_SALT_BYTES: usize = 16;
+pub(crate) const BCRYPT_SALT_BYTES: usize = 16;
 
 /// How long the component is told to wait after a `busy` answer, in milliseconds: a hash takes
 /// tens of milliseconds, so a second lets the queue drain; it becomes `Retry-After: 1`.
-const RETRY_AFTER_MS: u32 = 1000;
+pub(crate) const RETRY_AFTER_MS: u32 = 1000;
 
 /// Hashes that may wait for a core by default, per core: a few hashes' worth of waiting
 /// (tens of milliseconds each) is latency worth paying, more is a backlog.
@@ -76,23 +75,23 @@ impl Default for QueueLimits {
 
 /// Whether the host hashes for the component, and how many hashes may run and wait at once.
 pub(crate) struct NativeHashing {
-    enabled: bool,
+    pub(crate) enabled: bool,
     /// One permit per core: more hashes at once would only share the cores and multiply the
     /// memory held (19 MiB each by default).
-    slots: Arc<Semaphore>,
+    pub(crate) slots: Arc<Semaphore>,
     /// One permit per hash admitted (running or waiting for a slot): the slots plus the queue.
     /// A request that finds none left is refused at once.
     queue: Semaphore,
     /// Most hashes admitted at once: the slots plus the queue.
     #[cfg_attr(not(test), expect(dead_code, reason = "the queue's tests read it"))]
-    capacity: usize,
+    pub(crate) capacity: usize,
     /// The longest wait for a slot.
     max_wait: Duration,
 }
 
 /// Why the host did not hash.
 #[derive(Debug, thiserror::Error)]
-enum Refusal {
+pub(crate) enum Refusal {
     /// The queue is full, or the wait ran out.
     #[error("busy: too many password hashes running and waiting")]
     Busy,
@@ -128,15 +127,15 @@ impl NativeHashing {
 
     /// Hashes admitted now (running or waiting for a slot).
     #[cfg(test)]
-    fn admitted(&self) -> usize {
+    pub(crate) fn admitted(&self) -> usize {
         self.capacity - self.queue.available_permits()
     }
 
     /// Runs `work` on a blocking thread once a core is free, or refuses at once when the queue
     /// is full and after [`QueueLimits::max_wait`] when no core came free. The time spent
     /// waiting is added to `host_wait`, as it is not the component's running time (see
-    /// `sandbox::RunClock`).
-    async fn run<T: Send + 'static>(
+    /// `sesame_sandbox::RunClock`).
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         host_wait: &mut Duration,
         work: impl FnOnce() -> T + Send + 'static,
@@ -163,142 +162,119 @@ impl NativeHashing {
     }
 }
 
-impl hashing::Host for SesameCtxView<'_> {
-    async fn argon2id(
-        &mut self,
-        password: Vec<u8>,
-        salt: Vec<u8>,
-        memory_kib: u32,
-        iterations: u32,
-        parallelism: u32,
-        output_len: u32,
-    ) -> wasmtime::Result<Result<Option<Vec<u8>>, String>> {
-        let params = hashing::Argon2Params {
-            algorithm: Argon2Algorithm::Argon2id,
-            version: 0x13,
-            memory_kib,
-            iterations,
-            parallelism,
-        };
-        Ok(argon2(self, params, password, salt, output_len)
-            .await?
-            .map_err(|refusal| refusal.to_string()))
-    }
-
-    async fn argon2(
-        &mut self,
+impl NativeHashing {
+    /// argon2 at `params` within the host's limits, in the queue; `Ok(None)` when the host does
+    /// not hash.
+    pub(crate) async fn argon2(
+        &self,
+        host_wait: &mut Duration,
         params: hashing::Argon2Params,
         password: Vec<u8>,
         salt: Vec<u8>,
         output_len: u32,
-    ) -> wasmtime::Result<Result<Option<Vec<u8>>, HashError>> {
-        Ok(argon2(self, params, password, salt, output_len)
-            .await?
-            .map_err(HashError::from))
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, Refusal>> {
+        let salt_len = salt.len();
+        let checked = |password_len| {
+            let (algorithm, version) = argon2_variant(&params)?;
+            let costs = checked_params(
+                password_len,
+                salt_len,
+                params.memory_kib,
+                params.iterations,
+                params.parallelism,
+                output_len,
+            )?;
+            Ok((algorithm, version, costs))
+        };
+        self.hash(
+            host_wait,
+            password,
+            checked,
+            move |password, (algorithm, version, costs)| {
+                let mut out = vec![0u8; costs.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
+                Argon2::new(algorithm, version, costs)
+                    .hash_password_into(password, &salt, &mut out)
+                    .map(|()| out)
+                    .map_err(|e| e.to_string())
+            },
+        )
+        .await
     }
 
-    async fn bcrypt(
-        &mut self,
+    /// bcrypt within the host's limits, in the queue; `Ok(None)` when the host does not hash.
+    pub(crate) async fn bcrypt(
+        &self,
+        host_wait: &mut Duration,
         key: Vec<u8>,
         salt: Vec<u8>,
         cost: u32,
-    ) -> wasmtime::Result<Result<Option<Vec<u8>>, HashError>> {
-        let key = Zeroizing::new(key);
-        if !self.hashing.enabled {
-            return Ok(Ok(None));
-        }
-        let salt: [u8; BCRYPT_SALT_BYTES] = match checked_bcrypt(key.len(), &salt, cost) {
-            Ok(salt) => salt,
-            Err(why) => return Ok(Err(HashError::Refused(why))),
-        };
-        let hashed = self
-            .hashing
-            .run(self.host_wait, move || {
-                bcrypt::bcrypt(cost, salt, &key).to_vec()
-            })
-            .await?;
-        Ok(hashed.map(Some).map_err(HashError::from))
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, Refusal>> {
+        let checked = |key_len| checked_bcrypt(key_len, &salt, cost);
+        self.hash(host_wait, key, checked, move |key, salt| {
+            Ok(bcrypt::bcrypt(cost, salt, key).to_vec())
+        })
+        .await
     }
 
-    async fn pbkdf2(
-        &mut self,
+    /// PBKDF2 within the host's limits, in the queue; `Ok(None)` when the host does not hash.
+    pub(crate) async fn pbkdf2(
+        &self,
+        host_wait: &mut Duration,
         digest: Pbkdf2Digest,
         password: Vec<u8>,
         salt: Vec<u8>,
         rounds: u32,
         output_len: u32,
-    ) -> wasmtime::Result<Result<Option<Vec<u8>>, HashError>> {
-        let password = Zeroizing::new(password);
-        if !self.hashing.enabled {
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, Refusal>> {
+        let salt_len = salt.len();
+        let checked = |password_len| checked_pbkdf2(password_len, salt_len, rounds, output_len);
+        self.hash(host_wait, password, checked, move |password, output_len| {
+            let mut out = vec![0u8; output_len];
+            match digest {
+                Pbkdf2Digest::Sha256 => {
+                    pbkdf2::pbkdf2::<Hmac<Sha256>>(password, &salt, rounds, &mut out)
+                }
+                Pbkdf2Digest::Sha512 => {
+                    pbkdf2::pbkdf2::<Hmac<Sha512>>(password, &salt, rounds, &mut out)
+                }
+            }
+            .map(|()| out)
+            .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// The outline every hash follows: the secret is wiped when done whatever happens; nothing
+    /// is computed when the host does not hash (`Ok(None)`); inputs `checked` refuses (given
+    /// the secret's length) are refused; the rest is computed in the queue.
+    async fn hash<P: Send + 'static>(
+        &self,
+        host_wait: &mut Duration,
+        secret: Vec<u8>,
+        checked: impl FnOnce(usize) -> Result<P, String>,
+        compute: impl FnOnce(&[u8], P) -> Result<Vec<u8>, String> + Send + 'static,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, Refusal>> {
+        let secret = Zeroizing::new(secret);
+        if !self.enabled {
             return Ok(Ok(None));
         }
-        let output_len = match checked_pbkdf2(password.len(), salt.len(), rounds, output_len) {
-            Ok(len) => len,
-            Err(why) => return Ok(Err(HashError::Refused(why))),
+        let checked = match checked(secret.len()) {
+            Ok(checked) => checked,
+            Err(why) => return Ok(Err(Refusal::Inputs(why))),
         };
         let hashed = self
-            .hashing
-            .run(self.host_wait, move || {
-                let mut out = vec![0u8; output_len];
-                match digest {
-                    Pbkdf2Digest::Sha256 => {
-                        pbkdf2::pbkdf2::<Hmac<Sha256>>(&password, &salt, rounds, &mut out)
-                    }
-                    Pbkdf2Digest::Sha512 => {
-                        pbkdf2::pbkdf2::<Hmac<Sha512>>(&password, &salt, rounds, &mut out)
-                    }
-                }
-                .map(|()| out)
-                .map_err(|e| Refusal::Inputs(e.to_string()))
+            .run(host_wait, move || {
+                compute(&secret, checked).map_err(Refusal::Inputs)
             })
             .await?;
-        Ok(hashed.and_then(|r| r).map(Some).map_err(HashError::from))
+        Ok(hashed.and_then(|r| r).map(Some))
     }
-}
-
-/// argon2 at `params` within the host's limits, in the queue; `Ok(None)` when the host does
-/// not hash.
-async fn argon2(
-    view: &mut SesameCtxView<'_>,
-    params: hashing::Argon2Params,
-    password: Vec<u8>,
-    salt: Vec<u8>,
-    output_len: u32,
-) -> wasmtime::Result<Result<Option<Vec<u8>>, Refusal>> {
-    let password = Zeroizing::new(password);
-    if !view.hashing.enabled {
-        return Ok(Ok(None));
-    }
-    let (algorithm, version) = match argon2_variant(&params) {
-        Ok(variant) => variant,
-        Err(why) => return Ok(Err(Refusal::Inputs(why))),
-    };
-    let checked = match checked_params(
-        password.len(),
-        salt.len(),
-        params.memory_kib,
-        params.iterations,
-        params.parallelism,
-        output_len,
-    ) {
-        Ok(checked) => checked,
-        Err(why) => return Ok(Err(Refusal::Inputs(why))),
-    };
-    let hashed = view
-        .hashing
-        .run(view.host_wait, move || {
-            let mut out = vec![0u8; checked.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
-            Argon2::new(algorithm, version, checked)
-                .hash_password_into(&password, &salt, &mut out)
-                .map(|()| out)
-                .map_err(|e| Refusal::Inputs(e.to_string()))
-        })
-        .await?;
-    Ok(hashed.and_then(|r| r).map(Some))
 }
 
 /// The argon2 crate's algorithm and version for a request, or why not.
-fn argon2_variant(params: &hashing::Argon2Params) -> Result<(Algorithm, Version), String> {
+pub(crate) fn argon2_variant(
+    params: &hashing::Argon2Params,
+) -> Result<(Algorithm, Version), String> {
     let algorithm = match params.algorithm {
         Argon2Algorithm::Argon2d => Algorithm::Argon2d,
         Argon2Algorithm::Argon2i => Algorithm::Argon2i,
@@ -309,8 +285,19 @@ fn argon2_variant(params: &hashing::Argon2Params) -> Result<(Algorithm, Version)
     Ok((algorithm, version))
 }
 
+/// Whether a password and salt are within the host's limits for every algorithm, or why not.
+fn checked_lengths(password_len: usize, salt_len: usize) -> Result<(), String> {
+    if password_len > MAX_PASSWORD_BYTES {
+        return Err(format!("password longer than {MAX_PASSWORD_BYTES} bytes"));
+    }
+    if salt_len > MAX_SALT_BYTES {
+        return Err(format!("salt longer than {MAX_SALT_BYTES} bytes"));
+    }
+    Ok(())
+}
+
 /// The argon2 parameters for a request within the host's limits, or why not.
-fn checked_params(
+pub(crate) fn checked_params(
     password_len: usize,
     salt_len: usize,
     memory_kib: u32,
@@ -318,12 +305,7 @@ fn checked_params(
     parallelism: u32,
     output_len: u32,
 ) -> Result<Params, String> {
-    if password_len > MAX_PASSWORD_BYTES {
-        return Err(format!("password longer than {MAX_PASSWORD_BYTES} bytes"));
-    }
-    if salt_len > MAX_SALT_BYTES {
-        return Err(format!("salt longer than {MAX_SALT_BYTES} bytes"));
-    }
+    checked_lengths(password_len, salt_len)?;
     if memory_kib > MAX_MEMORY_KIB || iterations > MAX_ITERATIONS || parallelism > MAX_PARALLELISM {
         return Err(format!(
             "costs m={memory_kib} t={iterations} p={parallelism} exceed the host's limits \
@@ -339,7 +321,7 @@ fn checked_params(
 
 /// The bcrypt salt for a request within the host's limits (which also keep the bcrypt crate
 /// from panicking), or why not.
-fn checked_bcrypt(
+pub(crate) fn checked_bcrypt(
     key_len: usize,
     salt: &[u8],
     cost: u32,
@@ -359,18 +341,13 @@ fn checked_bcrypt(
 }
 
 /// The output length for a PBKDF2 request within the host's limits, or why not.
-fn checked_pbkdf2(
+pub(crate) fn checked_pbkdf2(
     password_len: usize,
     salt_len: usize,
     rounds: u32,
     output_len: u32,
 ) -> Result<usize, String> {
-    if password_len > MAX_PASSWORD_BYTES {
-        return Err(format!("password longer than {MAX_PASSWORD_BYTES} bytes"));
-    }
-    if salt_len > MAX_SALT_BYTES {
-        return Err(format!("salt longer than {MAX_SALT_BYTES} bytes"));
-    }
+    checked_lengths(password_len, salt_len)?;
     if !(1..=MAX_PBKDF2_ROUNDS).contains(&rounds) {
         return Err(format!(
             "pbkdf2 rounds {rounds} are outside the host's limits (1 to {MAX_PBKDF2_ROUNDS})"
@@ -381,6 +358,3 @@ fn checked_pbkdf2(
     }
     usize::try_from(output_len).map_err(|e| e.to_string())
 }
-
-#[cfg(test)]
-mod tests;

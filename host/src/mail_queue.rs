@@ -83,7 +83,7 @@ impl RetryPolicy {
     /// The wait after the `attempts`-th failed attempt (1-based): base × 2^(attempts-1), at
     /// most [`MAX_RETRY_WAIT`], plus up to a quarter more at random so nodes and messages that
     /// failed together do not retry together.
-    fn wait_after(&self, attempts: u32) -> Duration {
+    pub(crate) fn wait_after(&self, attempts: u32) -> Duration {
         let doublings = attempts.saturating_sub(1).min(30);
         let wait = self
             .base
@@ -124,6 +124,24 @@ pub(crate) struct QueuedMail {
     /// Why the last attempt failed.
     #[serde(default)]
     pub(crate) last_error: Option<String>,
+}
+
+impl QueuedMail {
+    /// A message handed over now, due at once, never tried.
+    pub(crate) fn new(to: &str, subject: &str, text: &str) -> Self {
+        let now = now_ms();
+        QueuedMail {
+            to: to.to_owned(),
+            subject: subject.to_owned(),
+            text: text.to_owned(),
+            queued_at_ms: now,
+            attempts: 0,
+            next_attempt_ms: now,
+            claimed_by: None,
+            claimed_until_ms: 0,
+            last_error: None,
+        }
+    }
 }
 
 /// The queue: the hand-over channel, and what its background tasks need.
@@ -188,18 +206,7 @@ impl MailQueue {
         subject: &str,
         text: &str,
     ) -> Result<(), Box<QueuedMail>> {
-        let now = now_ms();
-        let mail = QueuedMail {
-            to: to.to_owned(),
-            subject: subject.to_owned(),
-            text: text.to_owned(),
-            queued_at_ms: now,
-            attempts: 0,
-            next_attempt_ms: now,
-            claimed_by: None,
-            claimed_until_ms: 0,
-            last_error: None,
-        };
+        let mail = QueuedMail::new(to, subject, text);
         if !self.started.load(Ordering::Acquire) {
             return Err(Box::new(mail));
         }
@@ -324,14 +331,7 @@ impl MailQueue {
                 key,
                 "unreadable entry in the mail queue: kept as a dead letter"
             );
-            let dead = key.replacen(PENDING_PREFIX, DEAD_PREFIX, 1);
-            if backend
-                .put(&dead, entry.value, None, Some(duration_ms(DEAD_LETTER_TTL)))
-                .await
-                .is_ok()
-            {
-                let _ = backend.delete(key, Some(entry.version)).await;
-            }
+            let _ = bury(backend, key, entry.value, entry.version).await;
             return Looked::Done;
         };
         let now = now_ms();
@@ -395,20 +395,10 @@ impl MailQueue {
         mail.claimed_by = None;
         mail.claimed_until_ms = 0;
         if permanent || mail.attempts >= self.policy.max_attempts {
-            let dead = key.replacen(PENDING_PREFIX, DEAD_PREFIX, 1);
-            if let Err(e) = backend
-                .put(
-                    &dead,
-                    encode(&mail),
-                    None,
-                    Some(duration_ms(DEAD_LETTER_TTL)),
-                )
-                .await
-            {
+            if let Err(e) = bury(backend, key, encode(&mail), claimed).await {
                 tracing::warn!(error = %e, "cannot store a dead letter; it stays queued");
                 return Looked::Later;
             }
-            let _ = backend.delete(key, Some(claimed)).await;
             log_dead(&mail, &why);
             return Looked::Done;
         }
@@ -434,7 +424,7 @@ impl MailQueue {
 
     /// A fresh queue key: queued time first, so a scan sees older mail first, then this
     /// node's name and a sequence number, so no two messages share a key.
-    fn new_key(&self, queued_at_ms: u64) -> String {
+    pub(crate) fn new_key(&self, queued_at_ms: u64) -> String {
         let n = self.sequence.fetch_add(1, Ordering::Relaxed);
         format!("{PENDING_PREFIX}{queued_at_ms:013}-{}-{n}", self.node)
     }
@@ -468,6 +458,23 @@ enum Failure {
     Permanent(String),
 }
 
+/// Moves the pending message at `key` (at `version`) under [`DEAD_PREFIX`] as `value`, kept for
+/// [`DEAD_LETTER_TTL`]: the dead letter is stored first, and only then is the pending entry
+/// deleted, so a failure in between leaves a message queued rather than lost.
+async fn bury(
+    backend: &dyn StoreBackend,
+    key: &str,
+    value: Vec<u8>,
+    version: u64,
+) -> Result<(), BackendError> {
+    let dead = key.replacen(PENDING_PREFIX, DEAD_PREFIX, 1);
+    backend
+        .put(&dead, value, None, Some(duration_ms(DEAD_LETTER_TTL)))
+        .await?;
+    let _ = backend.delete(key, Some(version)).await;
+    Ok(())
+}
+
 /// A message that will not be delivered: logged in full, as the log is then the only copy an
 /// operator can act on (the same as mail without a relay).
 pub(crate) fn log_dead(mail: &QueuedMail, why: &str) {
@@ -475,10 +482,7 @@ pub(crate) fn log_dead(mail: &QueuedMail, why: &str) {
 }
 
 /// The stored form of a message.
-fn encode(mail: &QueuedMail) -> Vec<u8> {
+pub(crate) fn encode(mail: &QueuedMail) -> Vec<u8> {
     // Strings and integers only: serialising cannot fail.
     serde_json::to_vec(mail).unwrap_or_default()
 }
-
-#[cfg(test)]
-mod tests;

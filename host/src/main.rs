@@ -10,29 +10,17 @@ mod bindings;
 mod cli;
 mod connections;
 mod ctx;
-#[cfg(test)]
-mod embed_cases_tests;
 mod engine;
 mod hashing;
+mod imports;
 mod instances;
 mod mail_queue;
 mod outbox;
-#[cfg(test)]
-mod routes_tests;
 mod sandbox;
-#[cfg(test)]
-mod sandbox_tests;
 mod server;
 mod store;
-mod store_impl;
 #[cfg(test)]
-mod test_support;
-#[cfg(test)]
-mod wit_api_tests;
-#[cfg(test)]
-mod wit_two_factor_tests;
-#[cfg(test)]
-mod wit_webauthn_tests;
+mod tests;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse_args();

@@ -14,8 +14,7 @@ use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 
-use crate::bindings::outbox::{self, Event, EventKind, Mail};
-use crate::ctx::SesameCtxView;
+use crate::bindings::outbox::{Event, EventKind, Mail};
 use crate::mail_queue::{MailQueue, RetryPolicy};
 use crate::store::StoreBackend;
 
@@ -119,7 +118,7 @@ impl Mailer {
 
     /// Logs and files one message, and queues it for the relay when there is one. Never
     /// waits on the network or the store: this runs inside the request.
-    fn deliver(&self, mail: Mail) {
+    pub(crate) fn deliver(&self, mail: Mail) {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         if let Some(dir) = &self.outbox_dir {
             let name = format!("{}-{}-{n}.txt", crate::store::now_ms(), std::process::id());
@@ -139,18 +138,6 @@ impl Mailer {
         if let Err(unqueued) = queue.submit(&mail.to, &mail.subject, &mail.text) {
             crate::mail_queue::log_dead(&unqueued, "the mail queue is not running or is full");
         }
-    }
-}
-
-impl outbox::Host for SesameCtxView<'_> {
-    async fn send_mail(&mut self, mail: Mail) -> wasmtime::Result<()> {
-        self.mailer.deliver(mail);
-        Ok(())
-    }
-
-    async fn emit_event(&mut self, event: Event) -> wasmtime::Result<()> {
-        self.events.emit(event);
-        Ok(())
     }
 }
 
@@ -233,7 +220,7 @@ impl EventSink {
     }
 
     /// Logs the event and, in the background, posts it to the webhook.
-    fn emit(&self, event: Event) {
+    pub(crate) fn emit(&self, event: Event) {
         let kind = event_kind(event.kind);
         tracing::info!(
             target: "sesame::event",

@@ -18,6 +18,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use sesame_sandbox::Sandbox;
 use tokio::net::TcpListener;
 
 use crate::bindings::routes;
@@ -133,7 +134,7 @@ async fn handle(
             Some(idle) => (idle.store, Some(idle.routes), idle.served),
             None => (runtime.new_store(), None, 0),
         };
-        crate::sandbox::begin_request(&mut store);
+        Sandbox::begin_request(&mut store);
         let routes = match ready {
             Some(routes) => routes,
             None => runtime.instantiate_routes(&mut store).await?,
@@ -150,7 +151,7 @@ async fn handle(
     });
     match joined(task.await) {
         Ok(response) => hyper_response(response),
-        Err(why) if crate::sandbox::is_pool_exhausted(&why) => {
+        Err(why) if sesame_sandbox::is_pool_exhausted(&why) => {
             log_failure(&why, "no free instance slot for the request");
             busy()
         }
@@ -270,7 +271,7 @@ fn joined<T>(result: Result<wasmtime::Result<T>, tokio::task::JoinError>) -> was
 /// Logs why an instance failed on one line: a stable `cause` (deadline, memory limit, trap),
 /// the root error, and the guest's backtrace with the rest of the chain.
 fn log_failure(why: &wasmtime::Error, message: &'static str) {
-    let cause = crate::sandbox::cause(why);
+    let cause = sesame_sandbox::cause(why);
     let detail = why
         .chain()
         .map(|e| {

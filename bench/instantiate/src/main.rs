@@ -1,8 +1,9 @@
 //! `sesame-bench`: the two measurements that need no HTTP server.
 //!
 //! - Instantiation: how long a fresh instance of the Sesame component takes from its
-//!   `InstancePre`, on an engine configured as `sesame serve` configures its own (pooling
-//!   allocator, epoch interruption, async). This is the per-request overhead of isolation.
+//!   `InstancePre`, in the sandbox `sesame serve` runs it in (`sesame-sandbox`: pooling
+//!   allocator, memory and instance limits, epoch deadline, async). This is the per-request
+//!   overhead of isolation.
 //! - The same core operations (password login, session check) run natively through
 //!   `sesame-core` and inside the component through its typed exports, both over
 //!   `sesame_core::MemStore`, so the difference is the cost of running in the sandbox.
@@ -13,13 +14,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use sesame_core::{Config, Env, MemStore, Sesame, Store as _};
-use wasmtime::component::{Component, HasData, Linker, ResourceTable};
-use wasmtime::{
-    Config as EngineConfig, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
-    Store,
-};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use std::path::Path;
+use std::sync::Arc;
+
+use sesame_sandbox::{InstanceState, Limits, Sandbox};
+use wasmtime::component::HasData;
 
 #[allow(missing_docs, unreachable_pub, clippy::all, reason = "generated code")]
 mod generated {
@@ -42,67 +41,19 @@ const PASSWORD: &str = "correct horse battery staple";
 /// A fixed 32-byte master secret (base64url), the same natively and in the guest.
 const SECRET: &str = "c2VzYW1lLWJlbmNoLXNlY3JldC0zMi1ieXRlcy1sb25nISE";
 
-/// Per-instance state: WASI (nothing granted) and the in-memory store the guest talks to.
-struct State {
-    wasi: WasiCtx,
-    http: WasiHttpCtx,
-    table: ResourceTable,
-    /// The typed exports never make HTTP requests; refuse any.
-    hooks: NoOutgoingRequests,
-    store: std::sync::Arc<MemStore>,
+/// What the benchmark's instances share: the in-memory store the guest talks to.
+struct BenchHost {
+    store: Arc<MemStore>,
 }
 
-impl WasiView for State {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-impl WasiHttpView for State {
-    fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView {
-            ctx: &mut self.http,
-            table: &mut self.table,
-            hooks: &mut self.hooks,
-        }
-    }
-}
-
-/// Refuses outgoing HTTP requests, as `sesame serve` does.
-struct NoOutgoingRequests;
-
-/// What an outgoing request would resolve to (the shape `WasiHttpHooks` fixes).
-type OutgoingFuture = Box<
-    dyn Future<
-            Output = wasmtime_wasi_http::Result<(
-                http::Response<wasmtime_wasi_http::WasiBody>,
-                Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
-            )>,
-        > + Send,
->;
-
-impl wasmtime_wasi_http::WasiHttpHooks for NoOutgoingRequests {
-    fn send_request(
-        &mut self,
-        _request: http::Request<wasmtime_wasi_http::WasiBody>,
-        _options: Option<wasmtime_wasi_http::RequestOptions>,
-        _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
-    ) -> OutgoingFuture {
-        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
-    }
-}
-
-/// Marker tying the `sesame:auth` imports to [`State`].
+/// Marker tying the `sesame:auth` imports to [`BenchHost`].
 struct Bench;
 
 impl HasData for Bench {
-    type Data<'a> = &'a mut State;
+    type Data<'a> = &'a mut BenchHost;
 }
 
-impl store::Host for &mut State {
+impl store::Host for &mut BenchHost {
     async fn get(
         &mut self,
         key: String,
@@ -145,7 +96,7 @@ impl store::Host for &mut State {
     }
 }
 
-impl outbox::Host for &mut State {
+impl outbox::Host for &mut BenchHost {
     async fn send_mail(&mut self, _mail: outbox::Mail) -> wasmtime::Result<()> {
         Ok(())
     }
@@ -155,7 +106,7 @@ impl outbox::Host for &mut State {
     }
 }
 
-impl types::Host for &mut State {}
+impl types::Host for &mut BenchHost {}
 
 fn entry(e: sesame_core::store::Entry) -> store::Entry {
     store::Entry {
@@ -170,30 +121,6 @@ fn error(e: sesame_core::store::StoreError) -> store::StoreError {
         sesame_core::store::StoreError::Unavailable(why) => store::StoreError::Unavailable(why),
         sesame_core::store::StoreError::TooLarge => store::StoreError::TooLarge,
     }
-}
-
-/// The engine as `sesame serve` builds it (host/src/sandbox.rs): pooling, epochs, async.
-fn engine() -> Result<Engine> {
-    let mut pool = PoolingAllocationConfig::new();
-    pool.total_component_instances(256)
-        .max_core_instances_per_component(32)
-        .max_memories_per_component(32)
-        .max_tables_per_component(32)
-        .total_core_instances(256 * 32)
-        .total_memories(512)
-        .total_tables(1024)
-        .total_stacks(256)
-        .max_memory_size(128 << 20)
-        .linear_memory_keep_resident(1 << 20)
-        .pagemap_scan(Enabled::Auto)
-        .table_keep_resident(64 << 10)
-        .async_stack_keep_resident(64 << 10);
-    let mut config = EngineConfig::new();
-    config
-        .wasm_component_model(true)
-        .epoch_interruption(true)
-        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    Ok(Engine::new(&config)?)
 }
 
 /// Native time and wall-clock system time, as the guest sees them through WASI.
@@ -313,20 +240,14 @@ async fn main() -> Result<()> {
             .map_err(|e| anyhow!("{e}"))
     })?;
 
-    // In the component: the typed exports over another MemStore.
-    let engine = engine()?;
-    let bytes = std::fs::read(&component).with_context(|| format!("cannot read {component}"))?;
-    let compiled = Component::new(&engine, bytes)?;
-    let mut linker = Linker::<State>::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    wasmtime_wasi_http::p2::bindings::http::types::add_to_linker::<_, wasmtime_wasi_http::WasiHttp>(
-        &mut linker,
-        &(&wasmtime_wasi_http::p2::bindings::LinkOptions::default()).into(),
-        |s: &mut State| s.http(),
-    )?;
-    store::add_to_linker::<_, Bench>(&mut linker, |s| s)?;
-    outbox::add_to_linker::<_, Bench>(&mut linker, |s| s)?;
-    types::add_to_linker::<_, Bench>(&mut linker, |s| s)?;
+    // In the component: the typed exports over another MemStore, in the sandbox `sesame serve`
+    // runs its component in (same engine, pool, limits and request deadline).
+    let sandbox = Sandbox::new(Limits::default())?;
+    let compiled = sandbox.load_component(Path::new(&component), "sesame-guest", None)?;
+    let mut linker = sandbox.linker::<BenchHost>()?;
+    store::add_to_linker::<_, Bench>(&mut linker, InstanceState::host)?;
+    outbox::add_to_linker::<_, Bench>(&mut linker, InstanceState::host)?;
+    types::add_to_linker::<_, Bench>(&mut linker, InstanceState::host)?;
     // The service component imports native hashing; declining it (`none`) makes the guest hash
     // itself, which is what this comparison measures.
     linker
@@ -339,24 +260,14 @@ async fn main() -> Result<()> {
             },
         )?;
     let pre = EmbedPre::new(linker.instantiate_pre(&compiled)?)?;
-    let guest_store = std::sync::Arc::new(MemStore::new());
+    let guest_store = Arc::new(MemStore::new());
     let new_store = || {
-        let mut wasi = WasiCtx::builder();
-        for (k, v) in settings() {
-            wasi.env(k, v);
-        }
-        let mut store = Store::new(
-            &engine,
-            State {
-                wasi: wasi.build(),
-                http: WasiHttpCtx::new(),
-                table: ResourceTable::new(),
-                hooks: NoOutgoingRequests,
+        sandbox.new_store(
+            settings().as_slice(),
+            BenchHost {
                 store: guest_store.clone(),
             },
-        );
-        store.set_epoch_deadline(u64::MAX / 2);
-        store
+        )
     };
 
     let instantiate = mean_async(2_000, || {
@@ -371,6 +282,9 @@ async fn main() -> Result<()> {
 
     let mut store = new_store();
     let guest = pre.instantiate_async(&mut store).await?;
+    // Every call below is one request, as `sesame serve` serves them: each starts with its
+    // whole deadline.
+    Sandbox::begin_request(&mut store);
     guest
         .sesame_auth_accounts()
         .call_create_user(
@@ -390,12 +304,14 @@ async fn main() -> Result<()> {
     };
     let sessions = guest.sesame_auth_sessions();
     let guest_login = {
+        Sandbox::begin_request(&mut store);
         sessions
             .call_login(&mut store, EMAIL, PASSWORD, &wit_client)
             .await?
             .map_err(|e| anyhow!("{e:?}"))?;
         let started = Instant::now();
         for _ in 0..20 {
+            Sandbox::begin_request(&mut store);
             sessions
                 .call_login(&mut store, EMAIL, PASSWORD, &wit_client)
                 .await?
@@ -403,6 +319,7 @@ async fn main() -> Result<()> {
         }
         started.elapsed() / 20
     };
+    Sandbox::begin_request(&mut store);
     let guest_token = sessions
         .call_login(&mut store, EMAIL, PASSWORD, &wit_client)
         .await?
@@ -411,6 +328,7 @@ async fn main() -> Result<()> {
     let guest_validate = {
         let started = Instant::now();
         for _ in 0..20_000 {
+            Sandbox::begin_request(&mut store);
             sessions
                 .call_validate(&mut store, &guest_token)
                 .await?

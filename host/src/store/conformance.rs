@@ -7,13 +7,14 @@
 //! `SESAME_TEST_REQUIRE_SERVICES=1` (set by `.ci/run`) turns a missing URL into a failure.
 
 use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
 
 /// Two handles on one fresh store.
-type Pair = (Arc<dyn StoreBackend>, Arc<dyn StoreBackend>);
+pub(crate) type Pair = (Arc<dyn StoreBackend>, Arc<dyn StoreBackend>);
 
 /// Runs every case on fresh stores made by `make`.
 async fn run_all<F, Fut>(make: F)
@@ -378,21 +379,21 @@ fn prefix_bounds() {
     assert_eq!(prefix_upper_bound("\u{D7FF}").as_deref(), Some("\u{E000}"));
 }
 
+/// Two handles on a fresh SQLite database in `dir`, named by the count `n` of those made there.
+pub(crate) fn sqlite_pair(dir: &Path, n: &AtomicUsize) -> impl Future<Output = Pair> + use<> {
+    let path = dir.join(format!("{}.db", n.fetch_add(1, Ordering::SeqCst)));
+    async move {
+        let a: Arc<dyn StoreBackend> = Arc::new(SqliteBackend::open(&path).unwrap());
+        let b: Arc<dyn StoreBackend> = Arc::new(SqliteBackend::open(&path).unwrap());
+        (a, b)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_conforms() {
     let dir = tempfile::tempdir().unwrap();
     let n = AtomicUsize::new(0);
-    run_all(|| {
-        let path = dir
-            .path()
-            .join(format!("{}.db", n.fetch_add(1, Ordering::SeqCst)));
-        async move {
-            let a: Arc<dyn StoreBackend> = Arc::new(SqliteBackend::open(&path).unwrap());
-            let b: Arc<dyn StoreBackend> = Arc::new(SqliteBackend::open(&path).unwrap());
-            (a, b)
-        }
-    })
-    .await;
+    run_all(|| sqlite_pair(dir.path(), &n)).await;
     let to = dir.path().join("to.db");
     migrate_into(Arc::new(SqliteBackend::open(&to).unwrap())).await;
 }

@@ -25,6 +25,15 @@ pub(crate) const MAX_VALUE_BYTES: usize = 1024 * 1024;
 /// Most entries one scan returns (WIT contract lets the host cap `limit`).
 pub(crate) const MAX_SCAN_LIMIT: u32 = 1000;
 
+/// Refuses a write whose key or value is over the WIT contract's sizes, before any back end
+/// spends a round trip on it.
+pub(crate) fn check_sizes(key: &str, value: &[u8]) -> Result<(), BackendError> {
+    if key.len() > MAX_KEY_BYTES || value.len() > MAX_VALUE_BYTES {
+        return Err(BackendError::TooLarge);
+    }
+    Ok(())
+}
+
 /// A stored value and its version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {

@@ -15,8 +15,8 @@ use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 use super::{
-    BackendError, Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, Record, StoreBackend,
-    is_plain_name, prefix_upper_bound, take_param,
+    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, check_sizes, is_plain_name,
+    prefix_upper_bound, take_param,
 };
 
 /// Connections one node keeps at most. Each call holds one for a single statement, so a few
@@ -233,9 +233,7 @@ impl StoreBackend for PostgresBackend {
         expect_version: Option<u64>,
         ttl_ms: Option<u64>,
     ) -> Result<u64, BackendError> {
-        if key.len() > MAX_KEY_BYTES || value.len() > MAX_VALUE_BYTES {
-            return Err(BackendError::TooLarge);
-        }
+        check_sizes(key, &value)?;
         let ttl = ttl_param(ttl_ms);
         let key = key.as_bytes();
         let row = match expect_version {

@@ -18,8 +18,8 @@ use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{
-    BackendError, Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, Record, StoreBackend,
-    is_plain_name, prefix_upper_bound, take_param,
+    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, check_sizes, is_plain_name,
+    prefix_upper_bound, take_param,
 };
 
 /// Key prefix when the URL names none.
@@ -252,9 +252,7 @@ impl StoreBackend for RedisBackend {
         expect_version: Option<u64>,
         ttl_ms: Option<u64>,
     ) -> Result<u64, BackendError> {
-        if key.len() > MAX_KEY_BYTES || value.len() > MAX_VALUE_BYTES {
-            return Err(BackendError::TooLarge);
-        }
+        check_sizes(key, &value)?;
         let version: i64 = self
             .put
             .key(self.entry_key(key))

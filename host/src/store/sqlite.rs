@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    BackendError, Entry, MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, Record, StoreBackend,
-    now_ms, prefix_upper_bound,
+    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, check_sizes, now_ms,
+    prefix_upper_bound,
 };
 
 /// Schema, applied idempotently at open.
@@ -169,9 +169,7 @@ impl StoreBackend for SqliteBackend {
         expect_version: Option<u64>,
         ttl_ms: Option<u64>,
     ) -> Result<u64, BackendError> {
-        if key.len() > MAX_KEY_BYTES || value.len() > MAX_VALUE_BYTES {
-            return Err(BackendError::TooLarge);
-        }
+        check_sizes(key, &value)?;
         let key = key.to_owned();
         self.with_conn(move |conn| {
             let tx = conn

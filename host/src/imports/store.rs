@@ -1,4 +1,4 @@
-//! Implementation of the `sesame:auth/store` interface over the host's [`StoreBackend`].
+//! `sesame:auth/store`: the component's storage, over the host's [`StoreBackend`](crate::store::StoreBackend).
 
 use std::future::Future;
 use std::time::{Duration, Instant};

@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 
 use sesame_tests::totp;
 
+use super::support::{instance, runtime};
 use crate::bindings::{Service, accounts, roles, tokens, two_factor, types};
 use crate::ctx::HostState;
 use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
-use crate::test_support::{instance, runtime};
 
 fn table() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../embed/cases.json");

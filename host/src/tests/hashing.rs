@@ -1,6 +1,11 @@
-use std::sync::mpsc;
+//! Native hashing's limits and its bounded queue in front of the cores.
 
-use super::*;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::bindings::hashing::{self, Argon2Algorithm, HashError};
+use crate::hashing::*;
 
 #[test]
 fn costs_beyond_the_limits_are_refused() {

@@ -3,26 +3,15 @@
 //! sign in with and without a username, the second factor, verify, list and delete, and a
 //! replayed challenge.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 use sesame_tests::authenticator::{Alg, SoftCredential};
 
+use super::support::{client, instance, pending_login, sqlite_runtime};
 use crate::bindings::{two_factor, types, webauthn};
-use crate::sandbox::SandboxLimits;
-use crate::store::SqliteBackend;
-use crate::test_support::{instance, runtime};
 
 /// The host a browser would have used; the default public URL is on loopback, so it decides.
 const HOST: &str = "localhost:8080";
 const ORIGIN: &str = "http://localhost:8080";
-
-fn client() -> types::ClientInfo {
-    types::ClientInfo {
-        address: Some("192.0.2.8".into()),
-        user_agent: Some("wit-webauthn-test".into()),
-    }
-}
 
 fn options(ceremony: &webauthn::Ceremony) -> Value {
     serde_json::from_str(&ceremony.options_json).unwrap()
@@ -31,9 +20,8 @@ fn options(ceremony: &webauthn::Ceremony) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webauthn_through_wit() {
     let dir = tempfile::tempdir().unwrap();
-    let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
     let env = vec![("SESAME_SECRET".to_owned(), format!("{}A", "C".repeat(42)))];
-    let runtime = runtime(backend, env, None, None, SandboxLimits::default());
+    let runtime = sqlite_runtime(dir.path(), env);
     let (mut store, service) = instance(&runtime).await;
     let acc = service.sesame_auth_accounts();
     let ses = service.sesame_auth_sessions();
@@ -106,14 +94,7 @@ async fn webauthn_through_wit() {
     assert_eq!(replay.code, types::ErrorCode::ChallengeInvalid);
 
     // The security key makes the password alone insufficient; it completes the sign-in.
-    let two_factor::LoginOutcome::SecondFactor(pending) = tf
-        .call_begin_login(&mut store, email, password, &client())
-        .await
-        .unwrap()
-        .unwrap()
-    else {
-        panic!("a second-factor key is registered");
-    };
+    let pending = pending_login(tf, &mut store, (email, password)).await;
     assert!(pending.methods.contains(&two_factor::Method::Webauthn));
     let started = wan
         .call_second_factor_begin(&mut store, &pending.token, Some(HOST))
@@ -178,7 +159,6 @@ async fn webauthn_through_wit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webauthn_through_wit_tells_strangers_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
     let env = vec![
         ("SESAME_SECRET".to_owned(), format!("{}A", "C".repeat(42))),
         (
@@ -186,7 +166,7 @@ async fn webauthn_through_wit_tells_strangers_nothing() {
             "3".to_owned(),
         ),
     ];
-    let runtime = runtime(backend, env, None, None, SandboxLimits::default());
+    let runtime = sqlite_runtime(dir.path(), env);
     let (mut store, service) = instance(&runtime).await;
     let wan = service.sesame_auth_webauthn();
     let nobody = "nobody@example.com";

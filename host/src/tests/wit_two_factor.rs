@@ -1,31 +1,19 @@
 //! The `sesame:auth/two-factor` export called the way an embedding host calls it, against a
 //! real SQLite store: enrolment, the pending sign-in, replay, recovery codes and turning it off.
 
-use std::sync::Arc;
-
 use sesame_tests::totp;
 
+use super::support::{client, instance, pending_login, sqlite_runtime};
 use crate::bindings::{two_factor, types};
-use crate::sandbox::SandboxLimits;
-use crate::store::SqliteBackend;
-use crate::test_support::{instance, runtime};
-
-fn client() -> types::ClientInfo {
-    types::ClientInfo {
-        address: Some("192.0.2.7".into()),
-        user_agent: Some("wit-two-factor-test".into()),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_factor_through_wit() {
     let dir = tempfile::tempdir().unwrap();
-    let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
     let env = vec![
         ("SESAME_SECRET".to_owned(), format!("{}A", "B".repeat(42))),
         ("SESAME_RECOVERY_CODES".to_owned(), "4".to_owned()),
     ];
-    let runtime = runtime(backend, env, None, None, SandboxLimits::default());
+    let runtime = sqlite_runtime(dir.path(), env);
     let (mut store, service) = instance(&runtime).await;
     let acc = service.sesame_auth_accounts();
     let ses = service.sesame_auth_sessions();
@@ -105,14 +93,7 @@ async fn two_factor_through_wit() {
         .unwrap()
         .unwrap_err();
     assert_eq!(refused.code, types::ErrorCode::SecondFactorRequired);
-    let two_factor::LoginOutcome::SecondFactor(p) = tf
-        .call_begin_login(&mut store, email, password, &client())
-        .await
-        .unwrap()
-        .unwrap()
-    else {
-        panic!("two-factor is on");
-    };
+    let p = pending_login(tf, &mut store, (email, password)).await;
     assert_eq!(
         p.methods,
         [two_factor::Method::Totp, two_factor::Method::RecoveryCode]
@@ -151,14 +132,7 @@ async fn two_factor_through_wit() {
         .unwrap();
 
     // A recovery code finishes another sign-in, once.
-    let two_factor::LoginOutcome::SecondFactor(p) = tf
-        .call_begin_login(&mut store, email, password, &client())
-        .await
-        .unwrap()
-        .unwrap()
-    else {
-        panic!("two-factor is on");
-    };
+    let p = pending_login(tf, &mut store, (email, password)).await;
     tf.call_complete_recovery(&mut store, &p.token, &codes[0], &client())
         .await
         .unwrap()

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use wasmtime::Store;
 
-use crate::bindings::Service;
+use crate::bindings::{Service, two_factor, types};
 use crate::ctx::HostState;
 use crate::engine::Runtime;
 use crate::outbox::{EventSink, Mailer};
 use crate::sandbox::SandboxLimits;
-use crate::store::StoreBackend;
+use crate::store::{SqliteBackend, StoreBackend};
 
 /// The `service` component built next to this test binary (`scripts/test` builds it first),
 /// or the file `SESAME_COMPONENT` names.
@@ -58,6 +58,13 @@ pub(crate) fn runtime(
     .expect("runtime")
 }
 
+/// A runtime for the service component over a fresh SQLite store in `dir`, with `env` as the
+/// component's settings and the default limits.
+pub(crate) fn sqlite_runtime(dir: &Path, env: Vec<(String, String)>) -> Runtime {
+    let backend = Arc::new(SqliteBackend::open(&dir.join("sesame.db")).expect("SQLite store"));
+    runtime(backend, env, None, None, SandboxLimits::default())
+}
+
 /// A fresh instance of the typed exports, with its store.
 pub(crate) async fn instance(runtime: &Runtime) -> (Store<HostState>, Service) {
     let mut store = runtime.new_store();
@@ -68,4 +75,30 @@ pub(crate) async fn instance(runtime: &Runtime) -> (Store<HostState>, Service) {
         .await
         .expect("instantiate");
     (store, service)
+}
+
+/// The client every typed call of these tests comes from.
+pub(crate) fn client() -> types::ClientInfo {
+    types::ClientInfo {
+        address: Some("192.0.2.1".into()),
+        user_agent: Some("sesame-host-test".into()),
+    }
+}
+
+/// Starts a sign-in through `sesame:auth/two-factor` for an account with a second factor, and
+/// returns the pending sign-in.
+pub(crate) async fn pending_login(
+    tf: &two_factor::Guest,
+    store: &mut Store<HostState>,
+    (email, password): (&str, &str),
+) -> two_factor::PendingLogin {
+    match tf
+        .call_begin_login(store, email, password, &client())
+        .await
+        .expect("begin-login")
+        .expect("password accepted")
+    {
+        two_factor::LoginOutcome::SecondFactor(pending) => pending,
+        two_factor::LoginOutcome::SignedIn(_) => panic!("signed in without a second factor"),
+    }
 }

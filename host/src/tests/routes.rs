@@ -2,18 +2,14 @@
 //! calls, and `wasi:http/incoming-handler`, which every other wasi:http host calls. The server
 //! exercises only the first end to end, so this keeps the second from drifting.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 
+use super::support::sqlite_runtime;
 use crate::bindings::routes;
-use crate::sandbox::SandboxLimits;
-use crate::store::SqliteBackend;
-use crate::test_support::runtime;
 
 /// One answer, comparable across the two exports: status, headers without `content-length`
 /// (the wasi:http side announces it as a header, the typed side leaves it to the host), body.
@@ -53,9 +49,8 @@ fn requests() -> Vec<Probe> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_http_exports_answer_alike() {
     let dir = tempfile::tempdir().unwrap();
-    let backend = Arc::new(SqliteBackend::open(&dir.path().join("sesame.db")).unwrap());
     let env = vec![("SESAME_SECRET".to_owned(), format!("{}A", "D".repeat(42)))];
-    let runtime = runtime(backend, env, None, None, SandboxLimits::default());
+    let runtime = sqlite_runtime(dir.path(), env);
     let proxy = ProxyPre::new(runtime.instance_pre().clone()).unwrap();
 
     for (method, path, headers, body) in requests() {

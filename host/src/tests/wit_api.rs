@@ -4,17 +4,10 @@
 
 use std::sync::Arc;
 
+use super::support::{client, instance, runtime};
 use crate::bindings::{accounts, roles, types};
 use crate::sandbox::SandboxLimits;
 use crate::store::SqliteBackend;
-use crate::test_support::{instance, runtime};
-
-fn client() -> types::ClientInfo {
-    types::ClientInfo {
-        address: Some("192.0.2.1".into()),
-        user_agent: Some("wit-api-test".into()),
-    }
-}
 
 /// The link tokens of every mail in the outbox directory, oldest first.
 fn mail_tokens(dir: &std::path::Path) -> Vec<String> {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
@@ -12,9 +12,10 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-use super::*;
-use crate::store::conformance::{service_url, unique_name, with_param};
-use crate::store::{PostgresBackend, RedisBackend, SqliteBackend};
+use crate::mail_queue::*;
+use crate::store::StoreBackend;
+use crate::store::conformance::{service_url, sqlite_pair, unique_name, with_param};
+use crate::store::{PostgresBackend, RedisBackend};
 
 /// How the test relay answers `RCPT TO`.
 #[derive(Clone, Copy)]
@@ -203,28 +204,27 @@ async fn retries_until_the_relay_is_back(backend: Arc<dyn StoreBackend>) {
     assert_eq!(subjects(&mut received, 1).await, ["while down"]);
 }
 
+/// Stores `mail` in the queue's pending list directly, as a node that queued it would have.
+async fn enqueue(queue: &MailQueue, backend: &dyn StoreBackend, mail: QueuedMail) {
+    let key = queue.new_key(mail.queued_at_ms);
+    backend
+        .put(&key, encode(&mail), Some(0), None)
+        .await
+        .unwrap();
+}
+
 /// A message the relay refuses for good becomes a dead letter at once.
 async fn permanent_refusal_is_a_dead_letter(backend: Arc<dyn StoreBackend>) {
     let (refusing, _never) = relay(Relay::Refusing).await;
     let refused = queue(refusing, QUICK);
     let dead_before = dead(&*backend).await.len();
     // Driven by hand (not started), so only this pass touches the queue.
-    let mail = QueuedMail {
-        to: "nobody@example.com".into(),
-        subject: "refused".into(),
-        text: "text".into(),
-        queued_at_ms: now_ms(),
-        attempts: 0,
-        next_attempt_ms: 0,
-        claimed_by: None,
-        claimed_until_ms: 0,
-        last_error: None,
-    };
-    let key = refused.new_key(mail.queued_at_ms);
-    backend
-        .put(&key, encode(&mail), Some(0), None)
-        .await
-        .unwrap();
+    enqueue(
+        &refused,
+        &*backend,
+        QueuedMail::new("nobody@example.com", "refused", "text"),
+    )
+    .await;
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
     while pending(&*backend)
         .await
@@ -247,22 +247,12 @@ async fn attempts_run_out(backend: Arc<dyn StoreBackend>) {
     let port = closed.local_addr().unwrap().port();
     drop(closed);
     let down = queue(port, QUICK);
-    let mail = QueuedMail {
-        to: "ada@example.com".into(),
-        subject: "never".into(),
-        text: "text".into(),
-        queued_at_ms: now_ms(),
-        attempts: 0,
-        next_attempt_ms: 0,
-        claimed_by: None,
-        claimed_until_ms: 0,
-        last_error: None,
-    };
-    let key = down.new_key(mail.queued_at_ms);
-    backend
-        .put(&key, encode(&mail), Some(0), None)
-        .await
-        .unwrap();
+    enqueue(
+        &down,
+        &*backend,
+        QueuedMail::new("ada@example.com", "never", "text"),
+    )
+    .await;
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
     while !pending(&*backend).await.is_empty() {
         assert!(tokio::time::Instant::now() < until, "never given up");
@@ -317,17 +307,7 @@ fn submitted_mail_waits_for_the_queue_to_run() {
 async fn mail_queue_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let n = AtomicUsize::new(0);
-    run_all(|| {
-        let path = dir
-            .path()
-            .join(format!("{}.db", n.fetch_add(1, Ordering::SeqCst)));
-        async move {
-            let a: Arc<dyn StoreBackend> = Arc::new(SqliteBackend::open(&path).unwrap());
-            let b: Arc<dyn StoreBackend> = Arc::new(SqliteBackend::open(&path).unwrap());
-            (a, b)
-        }
-    })
-    .await;
+    run_all(|| sqlite_pair(dir.path(), &n)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::support::{instance, runtime};
 use crate::sandbox::SandboxLimits;
 use crate::store::{BackendError, Entry, Record, SqliteBackend, StoreBackend};
-use crate::test_support::{instance, runtime};
 
 /// How long every call to [`SlowBackend`] waits before answering.
 const STORE_DELAY: Duration = Duration::from_millis(150);
