@@ -88,3 +88,32 @@ pub(crate) fn mark_resumed(resumed: &Mutex<Instant>) {
         *at = Instant::now();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_gap_is_charged_at_most_a_few_ticks_and_host_waits_not_at_all() {
+        let deadline = MAX_RUN_BETWEEN_LOOKS.saturating_mul(2);
+        let mut clock = RunClock::default();
+        std::thread::sleep(MAX_RUN_BETWEEN_LOOKS.saturating_mul(3));
+        // A gap of three looks' worth counts as one look's worth.
+        assert!(clock.charge(deadline).is_ok());
+        // Time the host reports as its own is not the instance's.
+        *clock.host_wait() += Duration::from_secs(60);
+        assert!(clock.charge(deadline).is_ok());
+        // The second look's worth of running time reaches the deadline.
+        assert!(matches!(clock.charge(deadline), Err(DeadlineExceeded(d)) if d == deadline));
+    }
+
+    #[test]
+    fn a_new_request_starts_with_the_whole_deadline() {
+        let deadline = MAX_RUN_BETWEEN_LOOKS;
+        let mut clock = RunClock::default();
+        std::thread::sleep(deadline);
+        assert!(clock.charge(deadline).is_err());
+        clock.restart();
+        assert!(clock.charge(deadline).is_ok());
+    }
+}
