@@ -37,6 +37,13 @@ fn session(f: &Fixture, email: &str) -> SessionInfo {
     session_with_token(f, email).1
 }
 
+/// A fixture in which Ada is signed in, with her session.
+fn ada_signed_in() -> (Fixture, SessionInfo) {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    (f, ada)
+}
+
 fn rp(f: &Fixture) -> RelyingParty {
     f.sesame().relying_party(Some(HOST)).unwrap()
 }
@@ -120,8 +127,7 @@ fn verify_with(f: &Fixture, who: &SessionInfo, cred: &mut SoftCredential) -> Res
 /// A fixture in which Ada is signed in and has registered a passkey named "key", made by
 /// the software authenticator with `alg` and `seed`.
 fn with_passkey(alg: Alg, seed: u8) -> (Fixture, SessionInfo, SoftCredential) {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut cred = SoftCredential::new(alg, seed);
     register(&f, &ada, &mut cred, "key", Usage::First);
     (f, ada, cred)
@@ -158,6 +164,16 @@ fn sign_in(
     let ceremony = s.begin_passkey_signin(identity, &rp(f))?;
     let answer = cred.assert(&ceremony.options, ORIGIN);
     finish_signin(&s, &ceremony, answer)
+}
+
+/// Asserts that a sign-in with `cred`, naming `identity` or nobody, is refused with `code`.
+fn assert_sign_in_refused(
+    f: &Fixture,
+    identity: Option<&str>,
+    cred: &mut SoftCredential,
+    code: ErrorCode,
+) {
+    assert_eq!(code_of(sign_in(f, identity, cred)), code);
 }
 
 /// Flips bits of one byte of an assertion's signature: a forgery of a real credential.
@@ -211,8 +227,7 @@ fn cred_alg(alg: Alg) -> i64 {
 
 #[test]
 fn packed_self_attestation_is_accepted_and_the_policy_can_refuse_it() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut cred = SoftCredential::new(Alg::Es256, 1);
     cred.attestation = "packed";
     register(&f, &ada, &mut cred, "packed key", Usage::First);
@@ -229,8 +244,7 @@ fn packed_self_attestation_is_accepted_and_the_policy_can_refuse_it() {
 
 #[test]
 fn a_forged_packed_signature_is_refused() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let s = f.sesame();
     let mut cred = SoftCredential::new(Alg::EdDsa, 2);
     cred.attestation = "packed";
@@ -282,8 +296,7 @@ fn an_answer_to_another_challenge_is_refused() {
 
 #[test]
 fn a_registration_is_bound_to_the_session_that_started_it() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let other_ada_session = session(&f, ADA);
     let s = f.sesame();
     let mut cred = SoftCredential::new(Alg::Es256, 6);
@@ -340,8 +353,7 @@ fn a_bad_signature_is_refused() {
 
 #[test]
 fn unknown_and_other_users_credentials_never_sign_in() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
     let mut ada_key = SoftCredential::new(Alg::Es256, 9);
     let mut bob_key = SoftCredential::new(Alg::EdDsa, 10);
@@ -350,32 +362,20 @@ fn unknown_and_other_users_credentials_never_sign_in() {
 
     let mut stranger = SoftCredential::new(Alg::Es256, 11);
     stranger.user_handle = ada_key.user_handle.clone();
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut stranger)),
-        ErrorCode::UnknownCredential
-    );
+    assert_sign_in_refused(&f, None, &mut stranger, ErrorCode::UnknownCredential);
 
     // Asked for bob, answered with ada's passkey.
-    assert_eq!(
-        code_of(sign_in(&f, Some(BOB), &mut ada_key)),
-        ErrorCode::UnknownCredential
-    );
+    assert_sign_in_refused(&f, Some(BOB), &mut ada_key, ErrorCode::UnknownCredential);
 
     // Ada's credential carrying bob's user handle.
     let mut forged = SoftCredential::new(Alg::Es256, 9);
     forged.user_handle = bob_key.user_handle.clone();
     forged.sign_count = 100;
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut forged)),
-        ErrorCode::UnknownCredential
-    );
+    assert_sign_in_refused(&f, None, &mut forged, ErrorCode::UnknownCredential);
 
     // Usernameless without a user handle.
     ada_key.send_user_handle = false;
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut ada_key)),
-        ErrorCode::WebauthnRejected
-    );
+    assert_sign_in_refused(&f, None, &mut ada_key, ErrorCode::WebauthnRejected);
     ada_key.send_user_handle = true;
     assert_eq!(sign_in(&f, None, &mut ada_key).unwrap().user.email, ADA);
 }
@@ -386,10 +386,7 @@ fn a_counter_that_does_not_grow_is_refused_and_recorded() {
     sign_in(&f, None, &mut cred).unwrap();
     sign_in(&f, None, &mut cred).unwrap();
     cred.sign_count = 0; // a clone that started from an older copy
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut cred)),
-        ErrorCode::SignCountRegression
-    );
+    assert_sign_in_refused(&f, None, &mut cred, ErrorCode::SignCountRegression);
     assert!(recorded(&f, EventKind::PasskeySignCountRegression));
     assert_eq!(
         f.sesame().list_passkeys(&ada.user.id).unwrap()[0].sign_count,
@@ -409,8 +406,7 @@ fn a_counter_that_does_not_grow_is_refused_and_recorded() {
 
 #[test]
 fn counters_that_stay_at_zero_are_fine() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut cred = SoftCredential::new(Alg::EdDsa, 13);
     cred.counting = false;
     register(&f, &ada, &mut cred, "synced passkey", Usage::First);
@@ -420,8 +416,7 @@ fn counters_that_stay_at_zero_are_fine() {
 
 #[test]
 fn the_user_handle_is_random_and_per_user() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
     let a = begin_registration(&f, &ada, "k");
     let b = begin_registration(&f, &bob, "k");
@@ -446,8 +441,7 @@ fn the_user_handle_is_random_and_per_user() {
 
 #[test]
 fn a_credential_id_belongs_to_one_user_only() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
     let mut cred = SoftCredential::new(Alg::Es256, 14);
     register(&f, &ada, &mut cred, "key", Usage::First);
@@ -462,28 +456,20 @@ fn a_credential_id_belongs_to_one_user_only() {
 
 #[test]
 fn first_factor_needs_user_verification_and_a_passkey_usage() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut key = SoftCredential::new(Alg::Es256, 15);
     register(&f, &ada, &mut key, "yubikey", Usage::Secondary);
-    assert_eq!(
-        code_of(sign_in(&f, Some(ADA), &mut key)),
-        ErrorCode::UnknownCredential
-    );
+    assert_sign_in_refused(&f, Some(ADA), &mut key, ErrorCode::UnknownCredential);
 
     let mut passkey = SoftCredential::new(Alg::Es256, 16);
     register(&f, &ada, &mut passkey, "phone", Usage::First);
     passkey.user_verified = false;
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut passkey)),
-        ErrorCode::WebauthnRejected
-    );
+    assert_sign_in_refused(&f, None, &mut passkey, ErrorCode::WebauthnRejected);
 }
 
 #[test]
 fn a_secondary_key_is_the_second_factor_after_the_password() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut key = SoftCredential::new(Alg::EdDsa, 17);
     key.user_verified = false;
     register(&f, &ada, &mut key, "yubikey", Usage::Secondary);
@@ -527,8 +513,7 @@ fn a_secondary_key_is_the_second_factor_after_the_password() {
 
 #[test]
 fn another_users_key_cannot_be_the_second_factor() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
     let mut ada_key = SoftCredential::new(Alg::Es256, 18);
     let mut bob_key = SoftCredential::new(Alg::Es256, 19);
@@ -554,8 +539,7 @@ fn another_users_key_cannot_be_the_second_factor() {
 
 #[test]
 fn sensitive_actions_need_a_fresh_session_and_verify_renews_it() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut cred = SoftCredential::new(Alg::Es256, 20);
     let info = register(&f, &ada, &mut cred, "key", Usage::First);
     f.advance(f.config.freshness_ms);
@@ -577,16 +561,12 @@ fn sensitive_actions_need_a_fresh_session_and_verify_renews_it() {
     let deleted = s.delete_passkey(&ada, "key").unwrap();
     assert_eq!(deleted.id, info.id);
     assert!(s.list_passkeys(&ada.user.id).unwrap().is_empty());
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut cred)),
-        ErrorCode::UnknownCredential
-    );
+    assert_sign_in_refused(&f, None, &mut cred, ErrorCode::UnknownCredential);
 }
 
 #[test]
 fn a_verification_is_bound_to_its_session_and_cannot_delete_others_keys() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
     let mut ada_key = SoftCredential::new(Alg::Es256, 21);
     let info = register(&f, &ada, &mut ada_key, "ada", Usage::First);
@@ -619,8 +599,7 @@ fn an_unknown_user_gets_a_stable_made_up_credential() {
 
 #[test]
 fn names_are_checked_and_unique_per_user() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let s = f.sesame();
     for bad in ["", "   ", &"x".repeat(65), "a\u{0}b"] {
         assert_eq!(
@@ -638,8 +617,7 @@ fn names_are_checked_and_unique_per_user() {
 
 #[test]
 fn malformed_answers_are_4xx() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let s = f.sesame();
     let garbage = [
         serde_json::json!({"rawId": "!!", "type": "public-key", "response": {"clientDataJSON": "e30", "attestationObject": "oA"}}),
@@ -699,8 +677,7 @@ fn the_relying_party_follows_the_deployment() {
 #[test]
 fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_not() {
     use crate::two_factor::{Reauth, totp};
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let s = f.sesame();
     let enrolment = s.start_totp(&ada).unwrap();
     let secret = totp::TotpSecret::new(base32_decode(&enrolment.secret_base32));
