@@ -47,12 +47,11 @@ fn issue_tokens(call: &Call<'_>) -> Result<Answer, Error> {
             .issue_tokens_for_session(credential.token(), &client)?
     } else {
         let body: TokensBody = parse::body(call.req)?;
-        let identity = body.email.or(body.username).ok_or_else(|| {
-            Error::rejected(
-                ErrorCode::InvalidRequest,
-                "Give an email (or username) and a password, or send no body to use your session.",
-            )
-        })?;
+        let identity = parse::identity(
+            body.email,
+            body.username,
+            "Give an email (or username) and a password, or send no body to use your session.",
+        )?;
         call.sesame
             .issue_tokens(&identity, &body.password, &client)?
     };
