@@ -106,6 +106,12 @@ fn finish_signin(s: &Sesame<'_>, ceremony: &Ceremony, answer: Value) -> Result<I
     )
 }
 
+/// Asserts that finishing a first-factor sign-in `ceremony` with `answer` is refused with
+/// `code`.
+fn assert_signin_refused(f: &Fixture, ceremony: &Ceremony, answer: Value, code: ErrorCode) {
+    assert_eq!(code_of(finish_signin(&f.sesame(), ceremony, answer)), code);
+}
+
 /// Finishes `who`'s verification `ceremony` with `answer`.
 fn finish_verify(
     s: &Sesame<'_>,
@@ -152,6 +158,21 @@ fn register(
         .unwrap();
     let answer = cred.register(&ceremony.options, ORIGIN);
     finish_registration(&s, who, &ceremony, answer).unwrap()
+}
+
+/// A software authenticator made with `alg` and `seed`, its credential registered for the
+/// session's user as `name` with `usage`.
+fn registered_key(
+    f: &Fixture,
+    who: &SessionInfo,
+    alg: Alg,
+    seed: u8,
+    name: &str,
+    usage: Usage,
+) -> SoftCredential {
+    let mut cred = SoftCredential::new(alg, seed);
+    register(f, who, &mut cred, name, usage);
+    cred
 }
 
 /// Signs in with `cred`, naming `identity` or nobody.
@@ -269,29 +290,24 @@ fn a_challenge_is_answered_once() {
     let ceremony = begin_signin(&f, None);
     let answer = cred.assert(&ceremony.options, ORIGIN);
     finish_signin(&s, &ceremony, answer.clone()).unwrap();
-    let replay = finish_signin(&s, &ceremony, answer);
-    assert_eq!(code_of(replay), ErrorCode::ChallengeInvalid);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::ChallengeInvalid);
 }
 
 #[test]
 fn a_challenge_expires() {
     let (f, _, mut cred) = with_passkey(Alg::Es256, 4);
-    let s = f.sesame();
     let ceremony = begin_signin(&f, Some(ADA));
     let answer = cred.assert(&ceremony.options, ORIGIN);
     f.advance(f.config.webauthn.challenge_ms);
-    let late = finish_signin(&s, &ceremony, answer);
-    assert_eq!(code_of(late), ErrorCode::ChallengeInvalid);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::ChallengeInvalid);
 }
 
 #[test]
 fn an_answer_to_another_challenge_is_refused() {
     let (f, _, mut cred) = with_passkey(Alg::Es256, 5);
-    let s = f.sesame();
     let ceremony = begin_signin(&f, None);
     let answer = cred.assert_for("localhost", &b64e(&[7; 32]), ORIGIN);
-    let refused = finish_signin(&s, &ceremony, answer);
-    assert_eq!(code_of(refused), ErrorCode::ChallengeInvalid);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::ChallengeInvalid);
 }
 
 #[test]
@@ -335,30 +351,25 @@ fn wrong_origin_rp_id_or_ceremony_type_is_refused() {
         ORIGIN,
     ))
     .into();
-    let refused = finish_signin(&s, &ceremony, answer);
-    assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::WebauthnRejected);
 }
 
 #[test]
 fn a_bad_signature_is_refused() {
     let (f, _, mut cred) = with_passkey(Alg::Rs256, 8);
-    let s = f.sesame();
     let ceremony = begin_signin(&f, None);
     let mut answer = cred.assert(&ceremony.options, ORIGIN);
     flip_signature_bit(&mut answer, 10, 1);
-    let refused = finish_signin(&s, &ceremony, answer);
     // Told like an unknown credential: a forger learns nothing about which IDs exist.
-    assert_eq!(code_of(refused), ErrorCode::UnknownCredential);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::UnknownCredential);
 }
 
 #[test]
 fn unknown_and_other_users_credentials_never_sign_in() {
     let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
-    let mut ada_key = SoftCredential::new(Alg::Es256, 9);
-    let mut bob_key = SoftCredential::new(Alg::EdDsa, 10);
-    register(&f, &ada, &mut ada_key, "ada's", Usage::First);
-    register(&f, &bob, &mut bob_key, "bob's", Usage::First);
+    let mut ada_key = registered_key(&f, &ada, Alg::Es256, 9, "ada's", Usage::First);
+    let bob_key = registered_key(&f, &bob, Alg::EdDsa, 10, "bob's", Usage::First);
 
     let mut stranger = SoftCredential::new(Alg::Es256, 11);
     stranger.user_handle = ada_key.user_handle.clone();
@@ -443,8 +454,7 @@ fn the_user_handle_is_random_and_per_user() {
 fn a_credential_id_belongs_to_one_user_only() {
     let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
-    let mut cred = SoftCredential::new(Alg::Es256, 14);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let mut cred = registered_key(&f, &ada, Alg::Es256, 14, "key", Usage::First);
     let s = f.sesame();
     let ceremony = begin_registration(&f, &bob, "key");
     let answer = cred.register(&ceremony.options, ORIGIN);
@@ -457,12 +467,10 @@ fn a_credential_id_belongs_to_one_user_only() {
 #[test]
 fn first_factor_needs_user_verification_and_a_passkey_usage() {
     let (f, ada) = ada_signed_in();
-    let mut key = SoftCredential::new(Alg::Es256, 15);
-    register(&f, &ada, &mut key, "yubikey", Usage::Secondary);
+    let mut key = registered_key(&f, &ada, Alg::Es256, 15, "yubikey", Usage::Secondary);
     assert_sign_in_refused(&f, Some(ADA), &mut key, ErrorCode::UnknownCredential);
 
-    let mut passkey = SoftCredential::new(Alg::Es256, 16);
-    register(&f, &ada, &mut passkey, "phone", Usage::First);
+    let mut passkey = registered_key(&f, &ada, Alg::Es256, 16, "phone", Usage::First);
     passkey.user_verified = false;
     assert_sign_in_refused(&f, None, &mut passkey, ErrorCode::WebauthnRejected);
 }
@@ -493,8 +501,7 @@ fn a_secondary_key_is_the_second_factor_after_the_password() {
     // Without the pending sign-in that asked, the ceremony cannot finish.
     let ceremony = s.begin_passkey_second_factor(token, &rp(&f)).unwrap();
     let answer = key.assert(&ceremony.options, ORIGIN);
-    let refused = finish_signin(&s, &ceremony, answer);
-    assert_eq!(code_of(refused), ErrorCode::ChallengeInvalid);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::ChallengeInvalid);
 
     let ceremony = s.begin_passkey_second_factor(token, &rp(&f)).unwrap();
     let answer = key.assert(&ceremony.options, ORIGIN);
@@ -515,10 +522,8 @@ fn a_secondary_key_is_the_second_factor_after_the_password() {
 fn another_users_key_cannot_be_the_second_factor() {
     let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
-    let mut ada_key = SoftCredential::new(Alg::Es256, 18);
-    let mut bob_key = SoftCredential::new(Alg::Es256, 19);
-    register(&f, &ada, &mut ada_key, "ada", Usage::Secondary);
-    register(&f, &bob, &mut bob_key, "bob", Usage::Secondary);
+    registered_key(&f, &ada, Alg::Es256, 18, "ada", Usage::Secondary);
+    let mut bob_key = registered_key(&f, &bob, Alg::Es256, 19, "bob", Usage::Secondary);
     let s = f.sesame();
     let LoginOutcome::SecondFactor(pending) =
         s.begin_login(ADA, PW, &ClientInfo::default()).unwrap()
@@ -607,8 +612,7 @@ fn names_are_checked_and_unique_per_user() {
             ErrorCode::InvalidRequest
         );
     }
-    let mut cred = SoftCredential::new(Alg::Es256, 22);
-    register(&f, &ada, &mut cred, "Laptop", Usage::First);
+    registered_key(&f, &ada, Alg::Es256, 22, "Laptop", Usage::First);
     assert_eq!(
         code_of(s.begin_passkey_registration(&ada, "laptop", Usage::First, &rp(&f))),
         ErrorCode::AlreadyExists
@@ -684,8 +688,7 @@ fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_n
     let step = totp::step_at(f.env.now_ms() / 1000);
     let code = totp::code_at(&secret, enrolment.algorithm, enrolment.digits, step);
     s.confirm_totp(&ada, &code).unwrap();
-    let mut cred = SoftCredential::new(Alg::Es256, 24);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let mut cred = registered_key(&f, &ada, Alg::Es256, 24, "key", Usage::First);
 
     // Freshly signed in, but not verified with the passkey: refused.
     assert_eq!(
@@ -694,8 +697,7 @@ fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_n
     );
     // Another user's verification does not count for ada's login.
     let bob = session(&f, BOB);
-    let mut bob_key = SoftCredential::new(Alg::Es256, 25);
-    register(&f, &bob, &mut bob_key, "key", Usage::First);
+    let mut bob_key = registered_key(&f, &bob, Alg::Es256, 25, "key", Usage::First);
     verify_with(&f, &bob, &mut bob_key).unwrap();
     assert_eq!(
         code_of(s.disable_two_factor(&ada, Reauth::RecentPasskey, &ClientInfo::default())),
@@ -717,8 +719,7 @@ fn a_recent_passkey_verification_replaces_the_current_password_for_a_change() {
     let f = fixture();
     let (token, ada) = session_with_token(&f, ADA);
     let s = f.sesame();
-    let mut cred = SoftCredential::new(Alg::EdDsa, 26);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let mut cred = registered_key(&f, &ada, Alg::EdDsa, 26, "key", Usage::First);
     let new = "difference engine";
     assert_eq!(
         code_of(s.change_password_after_passkey(&token, new, &ClientInfo::default())),
@@ -862,8 +863,7 @@ fn a_passkey_touch_without_user_verification_refreshes_but_does_not_replace_the_
     let f = fixture();
     let (token, ada) = session_with_token(&f, ADA);
     let s = f.sesame();
-    let mut cred = SoftCredential::new(Alg::Es256, 27);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let mut cred = registered_key(&f, &ada, Alg::Es256, 27, "key", Usage::First);
     f.advance(f.config.freshness_ms);
     assert!(s.fresh_until(&ada).unwrap().is_none());
     // A touch alone (user present, not verified).

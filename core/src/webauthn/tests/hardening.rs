@@ -92,8 +92,7 @@ fn a_named_sign_in_looks_alike_for_no_account_no_passkey_and_one_passkey() {
     let (f, _, _) = with_passkey(Alg::Es256, 40);
     // Bob has only a second-factor key, which a first-factor sign-in never offers.
     let bob = session(&f, BOB);
-    let mut bob_key = SoftCredential::new(Alg::Es256, 41);
-    register(&f, &bob, &mut bob_key, "yubikey", Usage::Secondary);
+    registered_key(&f, &bob, Alg::Es256, 41, "yubikey", Usage::Secondary);
 
     // Carol has no credential at all.
     f.sesame().register(CAROL, PW, None).unwrap();
@@ -148,10 +147,8 @@ fn a_named_sign_in_looks_alike_for_no_account_no_passkey_and_one_passkey() {
 #[test]
 fn forged_assertions_answer_alike_for_real_made_up_and_second_factor_credentials() {
     let (f, ada) = ada_signed_in();
-    let mut passkey = SoftCredential::new(Alg::Es256, 42);
-    register(&f, &ada, &mut passkey, "phone", Usage::First);
-    let mut security_key = SoftCredential::new(Alg::Es256, 43);
-    register(&f, &ada, &mut security_key, "yubikey", Usage::Secondary);
+    let mut passkey = registered_key(&f, &ada, Alg::Es256, 42, "phone", Usage::First);
+    let mut security_key = registered_key(&f, &ada, Alg::Es256, 43, "yubikey", Usage::Secondary);
     let s = f.sesame();
     let answer_of =
         |answer: Value, ceremony: &Ceremony| refusal(finish_signin(&s, ceremony, answer));
@@ -188,8 +185,7 @@ fn forged_assertions_answer_alike_for_real_made_up_and_second_factor_credentials
 #[test]
 fn checks_of_the_request_alone_answer_alike_for_real_and_made_up_credentials() {
     let (f, ada) = ada_signed_in();
-    let mut passkey = SoftCredential::new(Alg::Es256, 45);
-    register(&f, &ada, &mut passkey, "phone", Usage::First);
+    registered_key(&f, &ada, Alg::Es256, 45, "phone", Usage::First);
     let s = f.sesame();
     let mut answers = Vec::new();
     for identity in [ADA, NOBODY] {
@@ -226,8 +222,7 @@ fn passkey_sign_ins_are_throttled_per_address_and_per_account_like_passwords() {
     f.config.throttle.login_per_account = 3;
     f.config.throttle.login_per_address = 5;
     let ada = session(&f, ADA);
-    let mut passkey = SoftCredential::new(Alg::Es256, 46);
-    register(&f, &ada, &mut passkey, "phone", Usage::First);
+    let mut passkey = registered_key(&f, &ada, Alg::Es256, 46, "phone", Usage::First);
     let s = f.sesame();
 
     // Per account, for real and unknown accounts alike, on the counter `/login` uses (Ada's
@@ -348,8 +343,7 @@ fn backup_flags_are_checked_kept_and_listed() {
         "{}",
         error.message
     );
-    let mut single = SoftCredential::new(Alg::Es256, 50);
-    register(&f, &ada, &mut single, "single", Usage::First);
+    let mut single = registered_key(&f, &ada, Alg::Es256, 50, "single", Usage::First);
     single.backup_eligible = true;
     assert_sign_in_refused(&f, None, &mut single, ErrorCode::WebauthnRejected);
     single.backup_eligible = false;
