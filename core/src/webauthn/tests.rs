@@ -112,22 +112,12 @@ fn assert_signin_refused(f: &Fixture, ceremony: &Ceremony, answer: Value, code: 
     assert_eq!(code_of(finish_signin(&f.sesame(), ceremony, answer)), code);
 }
 
-/// Finishes `who`'s verification `ceremony` with `answer`.
-fn finish_verify(
-    s: &Sesame<'_>,
-    who: &SessionInfo,
-    ceremony: &Ceremony,
-    answer: Value,
-) -> Result<u64> {
-    s.finish_passkey_verify(who, ceremony.state.expose(), &assertion(answer))
-}
-
 /// Re-authenticates `who` with `cred`.
 fn verify_with(f: &Fixture, who: &SessionInfo, cred: &mut SoftCredential) -> Result<u64> {
     let s = f.sesame();
     let ceremony = s.begin_passkey_verify(who, &rp(f))?;
     let answer = cred.assert(&ceremony.options, ORIGIN);
-    finish_verify(&s, who, &ceremony, answer)
+    s.finish_passkey_verify(who, ceremony.state.expose(), &assertion(answer))
 }
 
 /// A fixture in which Ada is signed in and has registered a passkey named "key", made by
