@@ -31,16 +31,17 @@ impl Sesame<'_> {
     /// Sends a confirmation link to a newly registered user.
     pub(crate) fn send_confirmation(&self, user: &User) -> Result<()> {
         let payload = format!("{}:{}", user.id, user.email.to_lowercase());
-        let link = self.signed_link(CONFIRM_PURPOSE, "/confirm", &payload)?;
-        self.host.send_mail(&Mail {
-            to: user.email.clone(),
-            subject: "Confirm your email address".into(),
-            text: format!(
-                "Welcome! Confirm your email address by opening this link within {} hours:\n\n{link}\n\nIf you did not create an account, ignore this message.\n",
-                self.config.confirm_link_max_age_secs / 3600
+        let hours = self.config.confirm_link_max_age_secs / 3600;
+        self.mail_signed_link(
+            &user.email,
+            "Confirm your email address",
+            CONFIRM_PURPOSE,
+            "/confirm",
+            &payload,
+            |link| format!(
+                "Welcome! Confirm your email address by opening this link within {hours} hours:\n\n{link}\n\nIf you did not create an account, ignore this message.\n"
             ),
-        });
-        Ok(())
+        )
     }
 
     /// Tells the owner of an address that someone tried to register it again, instead of
@@ -118,16 +119,17 @@ impl Sesame<'_> {
             return Ok(());
         };
         let payload = format!("{id}:{}", fingerprint(&record.password_hash));
-        let link = self.signed_link(RESET_PURPOSE, "/reset", &payload)?;
-        self.host.send_mail(&Mail {
-            to: record.email.clone(),
-            subject: "Reset your password".into(),
-            text: format!(
-                "Someone asked to reset the password of your account. To choose a new one, open this link within {} minutes:\n\n{link}\n\nThe link works once. If you did not ask, ignore this message; your password stays as it is.\n",
-                self.config.reset_link_max_age_secs / 60
+        let minutes = self.config.reset_link_max_age_secs / 60;
+        self.mail_signed_link(
+            &record.email,
+            "Reset your password",
+            RESET_PURPOSE,
+            "/reset",
+            &payload,
+            |link| format!(
+                "Someone asked to reset the password of your account. To choose a new one, open this link within {minutes} minutes:\n\n{link}\n\nThe link works once. If you did not ask, ignore this message; your password stays as it is.\n"
             ),
-        });
-        Ok(())
+        )
     }
 
     /// Sets a new password with a reset token, ends every session of the user and clears any
@@ -174,6 +176,26 @@ impl Sesame<'_> {
             .signer(purpose)
             .sign(payload.as_bytes(), self.now_secs());
         Ok(format!("{}{path}?token={token}", self.config.public_url))
+    }
+
+    /// Mails `to` a link to `path` signed for `purpose` over `payload`, in a message whose
+    /// text `text` writes around the link.
+    fn mail_signed_link(
+        &self,
+        to: &str,
+        subject: &str,
+        purpose: &'static str,
+        path: &str,
+        payload: &str,
+        text: impl FnOnce(&str) -> String,
+    ) -> Result<()> {
+        let link = self.signed_link(purpose, path, payload)?;
+        self.host.send_mail(&Mail {
+            to: to.to_owned(),
+            subject: subject.to_owned(),
+            text: text(&link),
+        });
+        Ok(())
     }
 
     /// Verifies a link token for `purpose` and splits its `first:second` payload; every

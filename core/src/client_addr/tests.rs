@@ -146,41 +146,36 @@ fn malformed_entries_stop_the_walk_at_the_last_trusted_hop() {
 fn forwarded_reads_quoted_ipv6_ports_and_parameters() {
     let peer = Some("10.0.0.2");
     let trusted = "10.0.0.0/8";
-    assert_eq!(
-        client(peer, trusted, &["for=\"[2001:db8:cafe::17]:4711\""], &[]),
-        Some(ip("2001:db8:cafe::17"))
-    );
-    assert_eq!(
-        client(
-            peer,
-            trusted,
+    let cases: [(&[&str], &[&str], &str); 5] = [
+        (
+            &["for=\"[2001:db8:cafe::17]:4711\""],
+            &[],
+            "2001:db8:cafe::17",
+        ),
+        (
             &["For=\"[2001:db8:cafe::17]\";proto=https"],
-            &[]
+            &[],
+            "2001:db8:cafe::17",
         ),
-        Some(ip("2001:db8:cafe::17"))
-    );
-    assert_eq!(
-        client(
-            peer,
-            trusted,
+        (
             &["for=192.0.2.60;proto=http;by=203.0.113.43, for=\"10.1.2.3:8080\""],
-            &[]
+            &[],
+            "192.0.2.60",
         ),
-        Some(ip("192.0.2.60"))
-    );
-    assert_eq!(
-        client(
-            peer,
-            trusted,
+        (
             &["for=\"192.0.2.60:_port\" ; by=\"a,b\""],
-            &[]
+            &[],
+            "192.0.2.60",
         ),
-        Some(ip("192.0.2.60"))
-    );
-    assert_eq!(
-        client(peer, trusted, &[], &["[2001:db8::5]:443", "192.0.2.9:80"]),
-        Some(ip("192.0.2.9"))
-    );
+        (&[], &["[2001:db8::5]:443", "192.0.2.9:80"], "192.0.2.9"),
+    ];
+    for (forwarded, xff, expected) in cases {
+        assert_eq!(
+            client(peer, trusted, forwarded, xff),
+            Some(ip(expected)),
+            "{forwarded:?} {xff:?}"
+        );
+    }
 }
 
 #[test]

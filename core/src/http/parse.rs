@@ -21,6 +21,18 @@ pub(crate) enum BodyKind {
     Form,
 }
 
+/// The account a sign-in body names: its email, else its username. A body naming neither is
+/// an `invalid-request` whose message is `missing`.
+pub(crate) fn identity(
+    email: Option<String>,
+    username: Option<String>,
+    missing: &'static str,
+) -> Result<String, AuthError> {
+    email
+        .or(username)
+        .ok_or_else(|| AuthError::new(ErrorCode::InvalidRequest, missing))
+}
+
 /// Decodes the body into `T`, from JSON or an HTML form (whose fields are all strings).
 pub(crate) fn body<T: DeserializeOwned>(req: &Request) -> Result<T, AuthError> {
     if req.body.len() > MAX_BODY_BYTES {

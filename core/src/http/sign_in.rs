@@ -98,12 +98,11 @@ struct LoginBody {
 
 fn login(call: &Call<'_>) -> Result<Answer, Error> {
     let body: LoginBody = parse::body(call.req)?;
-    let identity = body.email.or(body.username).ok_or_else(|| {
-        Error::rejected(
-            ErrorCode::InvalidRequest,
-            "Give an email (or username) and a password.",
-        )
-    })?;
+    let identity = parse::identity(
+        body.email,
+        body.username,
+        "Give an email (or username) and a password.",
+    )?;
     match call
         .sesame
         .begin_login(&identity, &body.password, &call.req.client())?

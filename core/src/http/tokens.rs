@@ -46,13 +46,10 @@ fn issue_tokens(call: &Call<'_>) -> Result<Answer, Error> {
         call.sesame
             .issue_tokens_for_session(credential.token(), &client)?
     } else {
+        const NO_IDENTITY: &str =
+            "Give an email (or username) and a password, or send no body to use your session.";
         let body: TokensBody = parse::body(call.req)?;
-        let identity = body.email.or(body.username).ok_or_else(|| {
-            Error::rejected(
-                ErrorCode::InvalidRequest,
-                "Give an email (or username) and a password, or send no body to use your session.",
-            )
-        })?;
+        let identity = parse::identity(body.email, body.username, NO_IDENTITY)?;
         call.sesame
             .issue_tokens(&identity, &body.password, &client)?
     };

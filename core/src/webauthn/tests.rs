@@ -37,6 +37,13 @@ fn session(f: &Fixture, email: &str) -> SessionInfo {
     session_with_token(f, email).1
 }
 
+/// A fixture in which Ada is signed in, with her session.
+fn ada_signed_in() -> (Fixture, SessionInfo) {
+    let f = fixture();
+    let ada = session(&f, ADA);
+    (f, ada)
+}
+
 fn rp(f: &Fixture) -> RelyingParty {
     f.sesame().relying_party(Some(HOST)).unwrap()
 }
@@ -99,14 +106,10 @@ fn finish_signin(s: &Sesame<'_>, ceremony: &Ceremony, answer: Value) -> Result<I
     )
 }
 
-/// Finishes `who`'s verification `ceremony` with `answer`.
-fn finish_verify(
-    s: &Sesame<'_>,
-    who: &SessionInfo,
-    ceremony: &Ceremony,
-    answer: Value,
-) -> Result<u64> {
-    s.finish_passkey_verify(who, ceremony.state.expose(), &assertion(answer))
+/// Asserts that finishing a first-factor sign-in `ceremony` with `answer` is refused with
+/// `code`.
+fn assert_signin_refused(f: &Fixture, ceremony: &Ceremony, answer: Value, code: ErrorCode) {
+    assert_eq!(code_of(finish_signin(&f.sesame(), ceremony, answer)), code);
 }
 
 /// Re-authenticates `who` with `cred`.
@@ -114,14 +117,13 @@ fn verify_with(f: &Fixture, who: &SessionInfo, cred: &mut SoftCredential) -> Res
     let s = f.sesame();
     let ceremony = s.begin_passkey_verify(who, &rp(f))?;
     let answer = cred.assert(&ceremony.options, ORIGIN);
-    finish_verify(&s, who, &ceremony, answer)
+    s.finish_passkey_verify(who, ceremony.state.expose(), &assertion(answer))
 }
 
 /// A fixture in which Ada is signed in and has registered a passkey named "key", made by
 /// the software authenticator with `alg` and `seed`.
 fn with_passkey(alg: Alg, seed: u8) -> (Fixture, SessionInfo, SoftCredential) {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut cred = SoftCredential::new(alg, seed);
     register(&f, &ada, &mut cred, "key", Usage::First);
     (f, ada, cred)
@@ -148,6 +150,21 @@ fn register(
     finish_registration(&s, who, &ceremony, answer).unwrap()
 }
 
+/// A software authenticator made with `alg` and `seed`, its credential registered for the
+/// session's user as `name` with `usage`.
+fn registered_key(
+    f: &Fixture,
+    who: &SessionInfo,
+    alg: Alg,
+    seed: u8,
+    name: &str,
+    usage: Usage,
+) -> SoftCredential {
+    let mut cred = SoftCredential::new(alg, seed);
+    register(f, who, &mut cred, name, usage);
+    cred
+}
+
 /// Signs in with `cred`, naming `identity` or nobody.
 fn sign_in(
     f: &Fixture,
@@ -158,6 +175,16 @@ fn sign_in(
     let ceremony = s.begin_passkey_signin(identity, &rp(f))?;
     let answer = cred.assert(&ceremony.options, ORIGIN);
     finish_signin(&s, &ceremony, answer)
+}
+
+/// Asserts that a sign-in with `cred`, naming `identity` or nobody, is refused with `code`.
+fn assert_sign_in_refused(
+    f: &Fixture,
+    identity: Option<&str>,
+    cred: &mut SoftCredential,
+    code: ErrorCode,
+) {
+    assert_eq!(code_of(sign_in(f, identity, cred)), code);
 }
 
 /// Flips bits of one byte of an assertion's signature: a forgery of a real credential.
@@ -211,8 +238,7 @@ fn cred_alg(alg: Alg) -> i64 {
 
 #[test]
 fn packed_self_attestation_is_accepted_and_the_policy_can_refuse_it() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut cred = SoftCredential::new(Alg::Es256, 1);
     cred.attestation = "packed";
     register(&f, &ada, &mut cred, "packed key", Usage::First);
@@ -229,8 +255,7 @@ fn packed_self_attestation_is_accepted_and_the_policy_can_refuse_it() {
 
 #[test]
 fn a_forged_packed_signature_is_refused() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let s = f.sesame();
     let mut cred = SoftCredential::new(Alg::EdDsa, 2);
     cred.attestation = "packed";
@@ -255,35 +280,29 @@ fn a_challenge_is_answered_once() {
     let ceremony = begin_signin(&f, None);
     let answer = cred.assert(&ceremony.options, ORIGIN);
     finish_signin(&s, &ceremony, answer.clone()).unwrap();
-    let replay = finish_signin(&s, &ceremony, answer);
-    assert_eq!(code_of(replay), ErrorCode::ChallengeInvalid);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::ChallengeInvalid);
 }
 
 #[test]
 fn a_challenge_expires() {
     let (f, _, mut cred) = with_passkey(Alg::Es256, 4);
-    let s = f.sesame();
     let ceremony = begin_signin(&f, Some(ADA));
     let answer = cred.assert(&ceremony.options, ORIGIN);
     f.advance(f.config.webauthn.challenge_ms);
-    let late = finish_signin(&s, &ceremony, answer);
-    assert_eq!(code_of(late), ErrorCode::ChallengeInvalid);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::ChallengeInvalid);
 }
 
 #[test]
 fn an_answer_to_another_challenge_is_refused() {
     let (f, _, mut cred) = with_passkey(Alg::Es256, 5);
-    let s = f.sesame();
     let ceremony = begin_signin(&f, None);
     let answer = cred.assert_for("localhost", &b64e(&[7; 32]), ORIGIN);
-    let refused = finish_signin(&s, &ceremony, answer);
-    assert_eq!(code_of(refused), ErrorCode::ChallengeInvalid);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::ChallengeInvalid);
 }
 
 #[test]
 fn a_registration_is_bound_to_the_session_that_started_it() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let other_ada_session = session(&f, ADA);
     let s = f.sesame();
     let mut cred = SoftCredential::new(Alg::Es256, 6);
@@ -322,60 +341,42 @@ fn wrong_origin_rp_id_or_ceremony_type_is_refused() {
         ORIGIN,
     ))
     .into();
-    let refused = finish_signin(&s, &ceremony, answer);
-    assert_eq!(code_of(refused), ErrorCode::WebauthnRejected);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::WebauthnRejected);
 }
 
 #[test]
 fn a_bad_signature_is_refused() {
     let (f, _, mut cred) = with_passkey(Alg::Rs256, 8);
-    let s = f.sesame();
     let ceremony = begin_signin(&f, None);
     let mut answer = cred.assert(&ceremony.options, ORIGIN);
     flip_signature_bit(&mut answer, 10, 1);
-    let refused = finish_signin(&s, &ceremony, answer);
     // Told like an unknown credential: a forger learns nothing about which IDs exist.
-    assert_eq!(code_of(refused), ErrorCode::UnknownCredential);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::UnknownCredential);
 }
 
 #[test]
 fn unknown_and_other_users_credentials_never_sign_in() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
-    let mut ada_key = SoftCredential::new(Alg::Es256, 9);
-    let mut bob_key = SoftCredential::new(Alg::EdDsa, 10);
-    register(&f, &ada, &mut ada_key, "ada's", Usage::First);
-    register(&f, &bob, &mut bob_key, "bob's", Usage::First);
+    let mut ada_key = registered_key(&f, &ada, Alg::Es256, 9, "ada's", Usage::First);
+    let bob_key = registered_key(&f, &bob, Alg::EdDsa, 10, "bob's", Usage::First);
 
     let mut stranger = SoftCredential::new(Alg::Es256, 11);
     stranger.user_handle = ada_key.user_handle.clone();
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut stranger)),
-        ErrorCode::UnknownCredential
-    );
+    assert_sign_in_refused(&f, None, &mut stranger, ErrorCode::UnknownCredential);
 
     // Asked for bob, answered with ada's passkey.
-    assert_eq!(
-        code_of(sign_in(&f, Some(BOB), &mut ada_key)),
-        ErrorCode::UnknownCredential
-    );
+    assert_sign_in_refused(&f, Some(BOB), &mut ada_key, ErrorCode::UnknownCredential);
 
     // Ada's credential carrying bob's user handle.
     let mut forged = SoftCredential::new(Alg::Es256, 9);
     forged.user_handle = bob_key.user_handle.clone();
     forged.sign_count = 100;
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut forged)),
-        ErrorCode::UnknownCredential
-    );
+    assert_sign_in_refused(&f, None, &mut forged, ErrorCode::UnknownCredential);
 
     // Usernameless without a user handle.
     ada_key.send_user_handle = false;
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut ada_key)),
-        ErrorCode::WebauthnRejected
-    );
+    assert_sign_in_refused(&f, None, &mut ada_key, ErrorCode::WebauthnRejected);
     ada_key.send_user_handle = true;
     assert_eq!(sign_in(&f, None, &mut ada_key).unwrap().user.email, ADA);
 }
@@ -386,10 +387,7 @@ fn a_counter_that_does_not_grow_is_refused_and_recorded() {
     sign_in(&f, None, &mut cred).unwrap();
     sign_in(&f, None, &mut cred).unwrap();
     cred.sign_count = 0; // a clone that started from an older copy
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut cred)),
-        ErrorCode::SignCountRegression
-    );
+    assert_sign_in_refused(&f, None, &mut cred, ErrorCode::SignCountRegression);
     assert!(recorded(&f, EventKind::PasskeySignCountRegression));
     assert_eq!(
         f.sesame().list_passkeys(&ada.user.id).unwrap()[0].sign_count,
@@ -409,8 +407,7 @@ fn a_counter_that_does_not_grow_is_refused_and_recorded() {
 
 #[test]
 fn counters_that_stay_at_zero_are_fine() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut cred = SoftCredential::new(Alg::EdDsa, 13);
     cred.counting = false;
     register(&f, &ada, &mut cred, "synced passkey", Usage::First);
@@ -420,8 +417,7 @@ fn counters_that_stay_at_zero_are_fine() {
 
 #[test]
 fn the_user_handle_is_random_and_per_user() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
     let a = begin_registration(&f, &ada, "k");
     let b = begin_registration(&f, &bob, "k");
@@ -446,11 +442,9 @@ fn the_user_handle_is_random_and_per_user() {
 
 #[test]
 fn a_credential_id_belongs_to_one_user_only() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
-    let mut cred = SoftCredential::new(Alg::Es256, 14);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let mut cred = registered_key(&f, &ada, Alg::Es256, 14, "key", Usage::First);
     let s = f.sesame();
     let ceremony = begin_registration(&f, &bob, "key");
     let answer = cred.register(&ceremony.options, ORIGIN);
@@ -462,28 +456,18 @@ fn a_credential_id_belongs_to_one_user_only() {
 
 #[test]
 fn first_factor_needs_user_verification_and_a_passkey_usage() {
-    let f = fixture();
-    let ada = session(&f, ADA);
-    let mut key = SoftCredential::new(Alg::Es256, 15);
-    register(&f, &ada, &mut key, "yubikey", Usage::Secondary);
-    assert_eq!(
-        code_of(sign_in(&f, Some(ADA), &mut key)),
-        ErrorCode::UnknownCredential
-    );
+    let (f, ada) = ada_signed_in();
+    let mut key = registered_key(&f, &ada, Alg::Es256, 15, "yubikey", Usage::Secondary);
+    assert_sign_in_refused(&f, Some(ADA), &mut key, ErrorCode::UnknownCredential);
 
-    let mut passkey = SoftCredential::new(Alg::Es256, 16);
-    register(&f, &ada, &mut passkey, "phone", Usage::First);
+    let mut passkey = registered_key(&f, &ada, Alg::Es256, 16, "phone", Usage::First);
     passkey.user_verified = false;
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut passkey)),
-        ErrorCode::WebauthnRejected
-    );
+    assert_sign_in_refused(&f, None, &mut passkey, ErrorCode::WebauthnRejected);
 }
 
 #[test]
 fn a_secondary_key_is_the_second_factor_after_the_password() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut key = SoftCredential::new(Alg::EdDsa, 17);
     key.user_verified = false;
     register(&f, &ada, &mut key, "yubikey", Usage::Secondary);
@@ -507,8 +491,7 @@ fn a_secondary_key_is_the_second_factor_after_the_password() {
     // Without the pending sign-in that asked, the ceremony cannot finish.
     let ceremony = s.begin_passkey_second_factor(token, &rp(&f)).unwrap();
     let answer = key.assert(&ceremony.options, ORIGIN);
-    let refused = finish_signin(&s, &ceremony, answer);
-    assert_eq!(code_of(refused), ErrorCode::ChallengeInvalid);
+    assert_signin_refused(&f, &ceremony, answer, ErrorCode::ChallengeInvalid);
 
     let ceremony = s.begin_passkey_second_factor(token, &rp(&f)).unwrap();
     let answer = key.assert(&ceremony.options, ORIGIN);
@@ -527,13 +510,10 @@ fn a_secondary_key_is_the_second_factor_after_the_password() {
 
 #[test]
 fn another_users_key_cannot_be_the_second_factor() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
-    let mut ada_key = SoftCredential::new(Alg::Es256, 18);
-    let mut bob_key = SoftCredential::new(Alg::Es256, 19);
-    register(&f, &ada, &mut ada_key, "ada", Usage::Secondary);
-    register(&f, &bob, &mut bob_key, "bob", Usage::Secondary);
+    registered_key(&f, &ada, Alg::Es256, 18, "ada", Usage::Secondary);
+    let mut bob_key = registered_key(&f, &bob, Alg::Es256, 19, "bob", Usage::Secondary);
     let s = f.sesame();
     let LoginOutcome::SecondFactor(pending) =
         s.begin_login(ADA, PW, &ClientInfo::default()).unwrap()
@@ -554,8 +534,7 @@ fn another_users_key_cannot_be_the_second_factor() {
 
 #[test]
 fn sensitive_actions_need_a_fresh_session_and_verify_renews_it() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut cred = SoftCredential::new(Alg::Es256, 20);
     let info = register(&f, &ada, &mut cred, "key", Usage::First);
     f.advance(f.config.freshness_ms);
@@ -577,16 +556,12 @@ fn sensitive_actions_need_a_fresh_session_and_verify_renews_it() {
     let deleted = s.delete_passkey(&ada, "key").unwrap();
     assert_eq!(deleted.id, info.id);
     assert!(s.list_passkeys(&ada.user.id).unwrap().is_empty());
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut cred)),
-        ErrorCode::UnknownCredential
-    );
+    assert_sign_in_refused(&f, None, &mut cred, ErrorCode::UnknownCredential);
 }
 
 #[test]
 fn a_verification_is_bound_to_its_session_and_cannot_delete_others_keys() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let bob = session(&f, BOB);
     let mut ada_key = SoftCredential::new(Alg::Es256, 21);
     let info = register(&f, &ada, &mut ada_key, "ada", Usage::First);
@@ -619,8 +594,7 @@ fn an_unknown_user_gets_a_stable_made_up_credential() {
 
 #[test]
 fn names_are_checked_and_unique_per_user() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let s = f.sesame();
     for bad in ["", "   ", &"x".repeat(65), "a\u{0}b"] {
         assert_eq!(
@@ -628,8 +602,7 @@ fn names_are_checked_and_unique_per_user() {
             ErrorCode::InvalidRequest
         );
     }
-    let mut cred = SoftCredential::new(Alg::Es256, 22);
-    register(&f, &ada, &mut cred, "Laptop", Usage::First);
+    registered_key(&f, &ada, Alg::Es256, 22, "Laptop", Usage::First);
     assert_eq!(
         code_of(s.begin_passkey_registration(&ada, "laptop", Usage::First, &rp(&f))),
         ErrorCode::AlreadyExists
@@ -638,8 +611,7 @@ fn names_are_checked_and_unique_per_user() {
 
 #[test]
 fn malformed_answers_are_4xx() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let s = f.sesame();
     let garbage = [
         serde_json::json!({"rawId": "!!", "type": "public-key", "response": {"clientDataJSON": "e30", "attestationObject": "oA"}}),
@@ -699,16 +671,14 @@ fn the_relying_party_follows_the_deployment() {
 #[test]
 fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_not() {
     use crate::two_factor::{Reauth, totp};
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let s = f.sesame();
     let enrolment = s.start_totp(&ada).unwrap();
     let secret = totp::TotpSecret::new(base32_decode(&enrolment.secret_base32));
     let step = totp::step_at(f.env.now_ms() / 1000);
     let code = totp::code_at(&secret, enrolment.algorithm, enrolment.digits, step);
     s.confirm_totp(&ada, &code).unwrap();
-    let mut cred = SoftCredential::new(Alg::Es256, 24);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let mut cred = registered_key(&f, &ada, Alg::Es256, 24, "key", Usage::First);
 
     // Freshly signed in, but not verified with the passkey: refused.
     assert_eq!(
@@ -717,8 +687,7 @@ fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_n
     );
     // Another user's verification does not count for ada's login.
     let bob = session(&f, BOB);
-    let mut bob_key = SoftCredential::new(Alg::Es256, 25);
-    register(&f, &bob, &mut bob_key, "key", Usage::First);
+    let mut bob_key = registered_key(&f, &bob, Alg::Es256, 25, "key", Usage::First);
     verify_with(&f, &bob, &mut bob_key).unwrap();
     assert_eq!(
         code_of(s.disable_two_factor(&ada, Reauth::RecentPasskey, &ClientInfo::default())),
@@ -740,8 +709,7 @@ fn a_recent_passkey_verification_replaces_the_current_password_for_a_change() {
     let f = fixture();
     let (token, ada) = session_with_token(&f, ADA);
     let s = f.sesame();
-    let mut cred = SoftCredential::new(Alg::EdDsa, 26);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let mut cred = registered_key(&f, &ada, Alg::EdDsa, 26, "key", Usage::First);
     let new = "difference engine";
     assert_eq!(
         code_of(s.change_password_after_passkey(&token, new, &ClientInfo::default())),
@@ -885,8 +853,7 @@ fn a_passkey_touch_without_user_verification_refreshes_but_does_not_replace_the_
     let f = fixture();
     let (token, ada) = session_with_token(&f, ADA);
     let s = f.sesame();
-    let mut cred = SoftCredential::new(Alg::Es256, 27);
-    register(&f, &ada, &mut cred, "key", Usage::First);
+    let mut cred = registered_key(&f, &ada, Alg::Es256, 27, "key", Usage::First);
     f.advance(f.config.freshness_ms);
     assert!(s.fresh_until(&ada).unwrap().is_none());
     // A touch alone (user present, not verified).

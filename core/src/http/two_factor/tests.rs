@@ -1,5 +1,6 @@
 //! The two-factor routes' answers without the state they need.
 use super::ROUTES;
+use crate::http::Response;
 use crate::http::tests::{error_code, set_cookies};
 use crate::sessions::IssuedSession;
 use crate::testing::Fixture;
@@ -41,21 +42,27 @@ fn routes_answer_405_with_allow_and_need_their_state() {
 const ADA: &str = "ada@example.com";
 const PASSWORD: &str = "analytical engine";
 
-/// Ada, registered and signed in through the service.
-fn signed_in_ada(f: &Fixture) -> IssuedSession {
+/// A fixture in which Ada is registered and signed in through the service, with her session.
+fn signed_in_ada() -> (Fixture, IssuedSession) {
+    let f = Fixture::new();
     let s = f.sesame();
     s.register(ADA, PASSWORD, None).unwrap();
-    s.login(ADA, PASSWORD, &Default::default()).unwrap()
+    let session = s.login(ADA, PASSWORD, &Default::default()).unwrap();
+    (f, session)
+}
+
+/// Sends a one-time code to the two-factor route `path` with `headers`.
+fn send_code(f: &Fixture, path: &str, headers: &[(&str, &str)]) -> Response {
+    f.json_with("POST", path, headers, r#"{"code":"123456"}"#)
 }
 
 #[test]
 fn validate_without_pending_state_keeps_a_cookie_session_sent_without_its_csrf_token() {
-    let f = Fixture::new();
+    let (f, session) = signed_in_ada();
     let s = f.sesame();
-    let session = signed_in_ada(&f);
     let cookie = format!("__Host-sesame_session={}", session.token.expose());
     for path in ["/tf-validate", "/mf-recovery"] {
-        let r = f.json_with("POST", path, &[("cookie", &cookie)], r#"{"code":"123456"}"#);
+        let r = send_code(&f, path, &[("cookie", &cookie)]);
         assert_eq!(r.status, 401, "{path}");
         assert!(
             s.validate_session(session.token.expose()).is_ok(),
@@ -63,28 +70,21 @@ fn validate_without_pending_state_keeps_a_cookie_session_sent_without_its_csrf_t
         );
     }
     // With the token it does sign out.
-    let r = f.json_with(
-        "POST",
-        "/tf-validate",
-        &[("cookie", &cookie), ("x-csrf-token", &session.csrf_token)],
-        r#"{"code":"123456"}"#,
-    );
+    let headers = [
+        ("cookie", cookie.as_str()),
+        ("x-csrf-token", &session.csrf_token),
+    ];
+    let r = send_code(&f, "/tf-validate", &headers);
     assert_eq!(r.status, 401);
     assert!(s.validate_session(session.token.expose()).is_err());
 }
 
 #[test]
 fn validate_without_pending_state_ends_the_session() {
-    let f = Fixture::new();
+    let (f, session) = signed_in_ada();
     let s = f.sesame();
-    let session = signed_in_ada(&f);
     let bearer = format!("Bearer {}", session.token.expose());
-    let r = f.json_with(
-        "POST",
-        "/tf-validate",
-        &[("authorization", &bearer)],
-        r#"{"code":"123456"}"#,
-    );
+    let r = send_code(&f, "/tf-validate", &[("authorization", &bearer)]);
     assert_eq!(
         (r.status, error_code(&r).as_str()),
         (401, "unauthenticated")

@@ -80,14 +80,19 @@ fn allowed(options: &Value) -> Vec<Value> {
         .clone()
 }
 
+/// The backup flags (BE as last known, BS) of the first of `who`'s passkeys.
+fn backup_flags(s: &Sesame<'_>, who: &SessionInfo) -> (Option<bool>, bool) {
+    let listed = &s.list_passkeys(&who.user.id).unwrap()[0];
+    (listed.backup_eligible, listed.backed_up)
+}
+
 #[test]
 fn a_named_sign_in_looks_alike_for_no_account_no_passkey_and_one_passkey() {
     // Ada has one passkey.
     let (f, _, _) = with_passkey(Alg::Es256, 40);
     // Bob has only a second-factor key, which a first-factor sign-in never offers.
     let bob = session(&f, BOB);
-    let mut bob_key = SoftCredential::new(Alg::Es256, 41);
-    register(&f, &bob, &mut bob_key, "yubikey", Usage::Secondary);
+    registered_key(&f, &bob, Alg::Es256, 41, "yubikey", Usage::Secondary);
 
     // Carol has no credential at all.
     f.sesame().register(CAROL, PW, None).unwrap();
@@ -141,12 +146,9 @@ fn a_named_sign_in_looks_alike_for_no_account_no_passkey_and_one_passkey() {
 
 #[test]
 fn forged_assertions_answer_alike_for_real_made_up_and_second_factor_credentials() {
-    let f = fixture();
-    let ada = session(&f, ADA);
-    let mut passkey = SoftCredential::new(Alg::Es256, 42);
-    register(&f, &ada, &mut passkey, "phone", Usage::First);
-    let mut security_key = SoftCredential::new(Alg::Es256, 43);
-    register(&f, &ada, &mut security_key, "yubikey", Usage::Secondary);
+    let (f, ada) = ada_signed_in();
+    let mut passkey = registered_key(&f, &ada, Alg::Es256, 42, "phone", Usage::First);
+    let mut security_key = registered_key(&f, &ada, Alg::Es256, 43, "yubikey", Usage::Secondary);
     let s = f.sesame();
     let answer_of =
         |answer: Value, ceremony: &Ceremony| refusal(finish_signin(&s, ceremony, answer));
@@ -182,10 +184,8 @@ fn forged_assertions_answer_alike_for_real_made_up_and_second_factor_credentials
 
 #[test]
 fn checks_of_the_request_alone_answer_alike_for_real_and_made_up_credentials() {
-    let f = fixture();
-    let ada = session(&f, ADA);
-    let mut passkey = SoftCredential::new(Alg::Es256, 45);
-    register(&f, &ada, &mut passkey, "phone", Usage::First);
+    let (f, ada) = ada_signed_in();
+    registered_key(&f, &ada, Alg::Es256, 45, "phone", Usage::First);
     let s = f.sesame();
     let mut answers = Vec::new();
     for identity in [ADA, NOBODY] {
@@ -222,8 +222,7 @@ fn passkey_sign_ins_are_throttled_per_address_and_per_account_like_passwords() {
     f.config.throttle.login_per_account = 3;
     f.config.throttle.login_per_address = 5;
     let ada = session(&f, ADA);
-    let mut passkey = SoftCredential::new(Alg::Es256, 46);
-    register(&f, &ada, &mut passkey, "phone", Usage::First);
+    let mut passkey = registered_key(&f, &ada, Alg::Es256, 46, "phone", Usage::First);
     let s = f.sesame();
 
     // Per account, for real and unknown accounts alike, on the counter `/login` uses (Ada's
@@ -291,8 +290,7 @@ fn passkey_sign_ins_are_throttled_per_address_and_per_account_like_passwords() {
 
 #[test]
 fn only_a_verification_with_user_verification_stands_in_for_a_password() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut key = SoftCredential::new(Alg::Es256, 47);
     key.user_verified = false;
     register(&f, &ada, &mut key, "yubikey", Usage::Secondary);
@@ -312,8 +310,7 @@ fn only_a_verification_with_user_verification_stands_in_for_a_password() {
 
 #[test]
 fn backup_flags_are_checked_kept_and_listed() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let s = f.sesame();
 
     // BS without BE is refused at registration and at sign-in.
@@ -331,11 +328,7 @@ fn backup_flags_are_checked_kept_and_listed() {
     // BS follows each use.
     synced.backed_up = true;
     sign_in(&f, None, &mut synced).unwrap();
-    let listed = &s.list_passkeys(&ada.user.id).unwrap()[0];
-    assert_eq!(
-        (listed.backup_eligible, listed.backed_up),
-        (Some(true), true)
-    );
+    assert_eq!(backup_flags(&s, &ada), (Some(true), true));
     synced.backed_up = false;
     sign_in(&f, Some(ADA), &mut synced).unwrap();
     assert!(!s.list_passkeys(&ada.user.id).unwrap()[0].backed_up);
@@ -350,25 +343,17 @@ fn backup_flags_are_checked_kept_and_listed() {
         "{}",
         error.message
     );
-    let mut single = SoftCredential::new(Alg::Es256, 50);
-    register(&f, &ada, &mut single, "single", Usage::First);
+    let mut single = registered_key(&f, &ada, Alg::Es256, 50, "single", Usage::First);
     single.backup_eligible = true;
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut single)),
-        ErrorCode::WebauthnRejected
-    );
+    assert_sign_in_refused(&f, None, &mut single, ErrorCode::WebauthnRejected);
     single.backup_eligible = false;
     single.backed_up = true;
-    assert_eq!(
-        code_of(sign_in(&f, None, &mut single)),
-        ErrorCode::WebauthnRejected
-    );
+    assert_sign_in_refused(&f, None, &mut single, ErrorCode::WebauthnRejected);
 }
 
 #[test]
 fn credentials_stored_without_backup_flags_load_and_learn_them() {
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut cred = SoftCredential::new(Alg::Es256, 51);
     cred.backup_eligible = true;
     let info = register(&f, &ada, &mut cred, "old", Usage::First);
@@ -382,15 +367,10 @@ fn credentials_stored_without_backup_flags_load_and_learn_them() {
         .put(&key, &serde_json::to_vec(&old).unwrap(), None, None)
         .unwrap();
     let s = f.sesame();
-    let listed = &s.list_passkeys(&ada.user.id).unwrap()[0];
-    assert_eq!((listed.backup_eligible, listed.backed_up), (None, false));
+    assert_eq!(backup_flags(&s, &ada), (None, false));
     cred.backed_up = true;
     sign_in(&f, None, &mut cred).unwrap();
-    let listed = &s.list_passkeys(&ada.user.id).unwrap()[0];
-    assert_eq!(
-        (listed.backup_eligible, listed.backed_up),
-        (Some(true), true)
-    );
+    assert_eq!(backup_flags(&s, &ada), (Some(true), true));
 }
 
 /// Registers `cred` after `bend` rewrote its attestation object.
@@ -420,8 +400,7 @@ fn cbor_bytes(value: &ciborium::Value) -> Vec<u8> {
 #[test]
 fn cbor_with_trailing_bytes_or_repeated_keys_is_refused() {
     use ciborium::Value as Cbor;
-    let f = fixture();
-    let ada = session(&f, ADA);
+    let (f, ada) = ada_signed_in();
     let mut cred = SoftCredential::new(Alg::Es256, 52);
 
     let trailing = register_bent(&f, &ada, &mut cred, |mut object| {
