@@ -2,22 +2,38 @@
 //! software authenticator (`sesame_tests::authenticator`) with real keys answering the
 //! options the server sends, for every `/wan-*` route and the ways an answer can be wrong.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test helpers: a failure here is a test failure"
-)]
-
-use serde_json::json;
+use serde_json::{Value, json};
 use sesame_tests::accounts::{EMAIL as ADA, OTHER_EMAIL as BOB, PASSWORD, with_accounts};
 use sesame_tests::authenticator::{Alg, SoftCredential};
 use sesame_tests::passkeys::register_passkey;
-use sesame_tests::{FreshServer, Host, Reply, Server};
+use sesame_tests::{FreshServer, Host, Reply, Server, Signed};
 
 fn start() -> (FreshServer, String) {
     let server = with_accounts(Host::Sesame, &[], &[ADA, BOB]);
     let origin = server.base.clone();
     (server, origin)
+}
+
+/// Starts a registration named `name` as `starter` and finishes it as `finisher` with `cred`'s
+/// answer: the ceremony's state token and the finishing reply.
+fn register_across(
+    server: &Server,
+    starter: &Signed,
+    finisher: &Signed,
+    cred: &mut SoftCredential,
+    name: &str,
+    origin: &str,
+) -> (Value, Reply) {
+    let started = server
+        .post_signed(starter, "/wan-register", &json!({"name": name}))
+        .json();
+    let answer = cred.register(&started["options"], origin);
+    let finished = server.post_signed(
+        finisher,
+        "/wan-register-response",
+        &json!({"state": started["state"], "credential": answer}),
+    );
+    (started["state"].clone(), finished)
 }
 
 /// A first-factor sign-in; returns the answer to `/wan-signin-response`.
@@ -162,34 +178,18 @@ fn negative_cases_are_refused_with_clear_codes() {
     assert_eq!(cloned.error_code(), "sign-count-regression");
 
     // A credential ID already registered (to bob) cannot be registered to ada.
-    let again = server
-        .post_signed(&ada, "/wan-register", &json!({"name": "copy"}))
-        .json();
-    let answer = bob_key.register(&again["options"], &origin);
-    let taken = server.post_signed(
-        &ada,
-        "/wan-register-response",
-        &json!({"state": again["state"], "credential": answer}),
-    );
+    let (_, taken) = register_across(&server, &ada, &ada, &mut bob_key, "copy", &origin);
     assert_eq!(taken.status, 409, "{}", taken.text());
 
     // A registration started by ada cannot be finished in bob's session.
     let mut new_key = SoftCredential::new(Alg::Es256, 8);
-    let started = server
-        .post_signed(&ada, "/wan-register", &json!({"name": "new"}))
-        .json();
-    let answer = new_key.register(&started["options"], &origin);
-    let hijack = server.post_signed(
-        &bob,
-        "/wan-register-response",
-        &json!({"state": started["state"], "credential": answer}),
-    );
+    let (state, hijack) = register_across(&server, &ada, &bob, &mut new_key, "new", &origin);
     assert_eq!(hijack.error_code(), "challenge-invalid");
 
     // Garbage is a 4xx, never a 500.
     for garbage in [
         json!({"state": "x", "credential": {}}),
-        json!({"state": started["state"], "credential": {"rawId": "%%", "type": "public-key", "response": {"clientDataJSON": "", "authenticatorData": "", "signature": ""}}}),
+        json!({"state": state, "credential": {"rawId": "%%", "type": "public-key", "response": {"clientDataJSON": "", "authenticatorData": "", "signature": ""}}}),
         json!([1, 2]),
     ] {
         let r = server.post_json("/wan-signin-response", &garbage, &[]);
@@ -297,11 +297,7 @@ fn verify_then_delete() {
             .status,
         404
     );
-    let no_csrf = server.post_json(
-        "/wan-delete",
-        &json!({"id": id}),
-        &[("cookie", &ada.cookie)],
-    );
+    let no_csrf = server.post_without_csrf(&ada, "/wan-delete", &json!({"id": id}));
     assert_eq!(no_csrf.error_code(), "csrf-rejected");
     let deleted = server.post_signed(&ada, "/wan-delete", &json!({"id": id}));
     assert_eq!(deleted.status, 200, "{}", deleted.text());
