@@ -36,6 +36,24 @@ fn register_across(
     (started["state"].clone(), finished)
 }
 
+/// [`start`], with Ada and Bob each signed in.
+fn start_both_signed_in() -> (FreshServer, String, Signed, Signed) {
+    let (server, origin) = start();
+    let ada = server.sign_in(ADA, PASSWORD);
+    let bob = server.sign_in(BOB, PASSWORD);
+    (server, origin, ada, bob)
+}
+
+/// The text field `field` of every credential in a `GET /wan-register` answer, in order.
+fn field_of_each<'a>(listed: &'a Value, field: &str) -> Vec<&'a str> {
+    listed["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[field].as_str().unwrap())
+        .collect()
+}
+
 /// A first-factor sign-in; returns the answer to `/wan-signin-response`.
 fn passkey_sign_in(
     server: &Server,
@@ -74,20 +92,11 @@ fn register_list_sign_in_with_and_without_a_username_for_every_algorithm() {
     let listed = server
         .get("/wan-register", &[("cookie", &ada.cookie)])
         .json();
-    let names: Vec<&str> = listed["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["key 0", "key 1", "key 2"]);
-    let algorithms: Vec<&str> = listed["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["algorithm"].as_str().unwrap())
-        .collect();
-    assert_eq!(algorithms, ["ES256", "EdDSA", "RS256"]);
+    assert_eq!(field_of_each(&listed, "name"), ["key 0", "key 1", "key 2"]);
+    assert_eq!(
+        field_of_each(&listed, "algorithm"),
+        ["ES256", "EdDSA", "RS256"]
+    );
     assert!(listed["credentials"][0]["created_at_ms"].is_u64());
     assert!(listed["credentials"][0]["last_used_at_ms"].is_null());
 
@@ -133,9 +142,7 @@ fn the_ceremony_cookie_carries_the_state_for_browsers() {
 
 #[test]
 fn negative_cases_are_refused_with_clear_codes() {
-    let (server, origin) = start();
-    let ada = server.sign_in(ADA, PASSWORD);
-    let bob = server.sign_in(BOB, PASSWORD);
+    let (server, origin, ada, bob) = start_both_signed_in();
     let mut ada_key = SoftCredential::new(Alg::Es256, 5);
     let mut bob_key = SoftCredential::new(Alg::EdDsa, 6);
     register_passkey(&server, &ada, &mut ada_key, "ada", "first");
@@ -256,9 +263,7 @@ fn a_security_key_is_the_second_factor_after_the_password() {
 
 #[test]
 fn verify_then_delete() {
-    let (server, origin) = start();
-    let ada = server.sign_in(ADA, PASSWORD);
-    let bob = server.sign_in(BOB, PASSWORD);
+    let (server, origin, ada, bob) = start_both_signed_in();
     let mut key = SoftCredential::new(Alg::Es256, 10);
     let mut spare = SoftCredential::new(Alg::EdDsa, 11);
     let id = register_passkey(&server, &ada, &mut key, "key", "first")["id"]

@@ -131,14 +131,12 @@ pub fn wrong_passwords_at_change_lock_the_account_for_login(host: Host) {
     let server = host.start_fresh_with_env(&[("SESAME_LOCKOUT_THRESHOLD", "3")]);
     server.register(EMAIL, PASSWORD);
     let who = server.sign_in(EMAIL, PASSWORD);
-    for _ in 0..3 {
-        refused_as_invalid_credentials(
-            &server,
-            &who,
-            "/change",
-            &json!({"password": "not the password", "new_password": "difference engine"}),
-        );
-    }
+    guess_to_the_threshold(
+        &server,
+        &who,
+        "/change",
+        &json!({"password": "not the password", "new_password": "difference engine"}),
+    );
     let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(
         (r.status, r.error_code().as_str()),
@@ -160,14 +158,12 @@ pub fn wrong_passwords_at_two_factor_disable_lock_the_account(host: Host) {
     server.register(EMAIL, PASSWORD);
     let who = server.sign_in(EMAIL, PASSWORD);
     Enrolled::enrol(&server, &who);
-    for _ in 0..3 {
-        refused_as_invalid_credentials(
-            &server,
-            &who,
-            "/tf-setup",
-            &json!({"setup": "disable", "password": "not the password"}),
-        );
-    }
+    guess_to_the_threshold(
+        &server,
+        &who,
+        "/tf-setup",
+        &json!({"setup": "disable", "password": "not the password"}),
+    );
     refused_as_invalid_credentials(
         &server,
         &who,
@@ -240,6 +236,14 @@ pub fn two_hundred_parallel_wrong_codes_check_at_most_the_limit(host: Host) {
         )),
         "{answers:?}"
     );
+}
+
+/// POSTs `wrong` (a guessed password) to `path` as `who` as many times as the lockout threshold
+/// of these cases (3), each refused as `invalid-credentials`.
+fn guess_to_the_threshold(server: &Server, who: &Signed, path: &str, wrong: &Value) {
+    for _ in 0..3 {
+        refused_as_invalid_credentials(server, who, path, wrong);
+    }
 }
 
 /// POSTs `body` to `path` as `who` and asserts it is refused as `invalid-credentials`.
