@@ -1,6 +1,7 @@
 """What the measurement scripts in bench/ share: where the build is, starting `sesame serve` on
 a loopback port, timed JSON requests, and latency summaries."""
 
+import argparse
 import contextlib
 import http.client
 import json
@@ -21,6 +22,16 @@ def add_sesame_arguments(parser, profile="debug", target=TARGET):
     parser.add_argument("--sesame", default=str(target / profile / "sesame"))
     parser.add_argument("--component",
                         default=str(target / "wasm32-wasip2" / "release" / "sesame_guest.wasm"))
+
+
+def rounds_parser(doc, rounds):
+    """An argument parser for a script that measures Sesame over a number of rounds: its
+    description is the first line of `doc`, then --rounds (default `rounds`) and the arguments
+    of `add_sesame_arguments`; the caller adds its own before parsing."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=rounds)
+    add_sesame_arguments(parser)
+    return parser
 
 
 def free_port():

@@ -9,17 +9,14 @@ difference of medians. Interleaving spreads the machine's noise evenly over the 
 Usage: bench/enumeration_timing.py [--rounds N] [--sesame PATH] [--component PATH]
 """
 
-import argparse
 import sys
 import tempfile
 
-from _common import add_sesame_arguments, print_medians, request, sesame_serving
+from _common import print_medians, request, rounds_parser, sesame_serving
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=60)
-    add_sesame_arguments(parser)
+    parser = rounds_parser(__doc__, 60)
     args = parser.parse_args()
 
     env = dict(SESAME_THROTTLE_LOGIN_PER_IP="100000",

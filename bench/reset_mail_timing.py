@@ -12,14 +12,13 @@ delay showed up in the known address's answers only.
 Usage: bench/reset_mail_timing.py [--rounds N] [--relay-delay-ms MS] [--sesame PATH] [--component PATH]
 """
 
-import argparse
 import socket
 import sys
 import tempfile
 import threading
 import time
 
-from _common import add_sesame_arguments, print_medians, request, sesame_serving
+from _common import print_medians, request, rounds_parser, sesame_serving
 
 
 def relay(delay, received):
@@ -67,10 +66,8 @@ def reset(port, email):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=50)
+    parser = rounds_parser(__doc__, 50)
     parser.add_argument("--relay-delay-ms", type=float, default=0)
-    add_sesame_arguments(parser)
     args = parser.parse_args()
 
     received = []

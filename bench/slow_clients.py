@@ -10,7 +10,6 @@ The read deadline is raised for the run so the stalled connections stay open thr
 Usage: bench/slow_clients.py [--connections N] [--rounds N] [--sesame PATH] [--component PATH]
 """
 
-import argparse
 import resource
 import socket
 import statistics
@@ -18,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from _common import add_sesame_arguments, p90, request, sesame_serving
+from _common import p90, request, rounds_parser, sesame_serving
 
 
 def summary(samples):
@@ -28,10 +27,8 @@ def summary(samples):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = rounds_parser(__doc__, 50)
     parser.add_argument("--connections", type=int, default=5000)
-    parser.add_argument("--rounds", type=int, default=50)
-    add_sesame_arguments(parser)
     args = parser.parse_args()
 
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -19,12 +19,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use sesame_core::ErrorCode;
-use sesame_core::fuzzing::Harness;
 use sesame_core::http::{Request, Response, handle};
-use sesame_core::sessions::ClientInfo;
-
-const EMAIL: &str = "ada@example.com";
-const PASSWORD: &str = "analytical engine";
+use sesame_fuzz::{EMAIL, PASSWORD};
 
 /// What the setup made, substituted for its placeholders.
 struct Known(Vec<(&'static str, String)>);
@@ -53,26 +49,15 @@ impl Known {
     }
 }
 
-fn setup(h: &Harness) -> Known {
-    let s = h.sesame();
-    s.register(EMAIL, PASSWORD, Some("ada")).expect("register");
-    let session = s
-        .login(EMAIL, PASSWORD, &ClientInfo::default())
-        .expect("login");
-    let info = s.validate_session(session.token.expose()).expect("session");
-    let pair = s
-        .issue_tokens(EMAIL, PASSWORD, &ClientInfo::default())
-        .expect("tokens");
-    let key = s
-        .create_api_key("billing", &["users:read".to_owned()])
-        .expect("api key");
+/// The placeholders for what the setup made.
+fn known(c: &sesame_fuzz::Credentials) -> Known {
     Known(vec![
-        ("{session}", session.token.expose().to_owned()),
-        ("{csrf}", info.csrf_token),
-        ("{session_id}", info.id),
-        ("{access}", pair.access_token.to_string()),
-        ("{refresh}", pair.refresh_token.to_string()),
-        ("{api_key}", key.key.to_string()),
+        ("{session}", c.session.token.expose().to_owned()),
+        ("{csrf}", c.info.csrf_token.clone()),
+        ("{session_id}", c.info.id.clone()),
+        ("{access}", c.tokens.access_token.to_string()),
+        ("{refresh}", c.tokens.refresh_token.to_string()),
+        ("{api_key}", c.api_key.key.to_string()),
         ("{email}", EMAIL.to_owned()),
         ("{password}", PASSWORD.to_owned()),
     ])
@@ -154,8 +139,9 @@ fn check(req: &Request, res: &Response) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let harness = Harness::new();
-    let known = setup(&harness);
+    let credentials = sesame_fuzz::with_credentials();
+    let known = known(&credentials);
+    let harness = &credentials.harness;
     let mut rest = data;
     for _ in 0..4 {
         let (text, next) = split_once(rest, b"\n=====\n").unwrap_or((rest, b""));

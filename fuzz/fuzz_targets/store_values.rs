@@ -14,10 +14,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use sesame_core::Error;
-use sesame_core::fuzzing::{Harness, record_codecs};
+use sesame_core::fuzzing::record_codecs;
 use sesame_core::http::parse::SECURE_COOKIE_NAME;
 use sesame_core::http::{Request, handle};
-use sesame_core::sessions::ClientInfo;
 use sesame_core::store::Store as _;
 
 fn codec(which: u8, bytes: &[u8]) {
@@ -41,27 +40,14 @@ fn codec(which: u8, bytes: &[u8]) {
 }
 
 fn planted(which: u8, bytes: &[u8]) {
-    let harness = Harness::new();
+    let sesame_fuzz::Credentials {
+        harness,
+        session,
+        tokens: pair,
+        api_key: key,
+        ..
+    } = sesame_fuzz::with_credentials();
     let s = harness.sesame();
-    s.register(sesame_fuzz::EMAIL, sesame_fuzz::PASSWORD, Some("ada"))
-        .expect("register");
-    let session = s
-        .login(
-            sesame_fuzz::EMAIL,
-            sesame_fuzz::PASSWORD,
-            &ClientInfo::default(),
-        )
-        .expect("login");
-    let pair = s
-        .issue_tokens(
-            sesame_fuzz::EMAIL,
-            sesame_fuzz::PASSWORD,
-            &ClientInfo::default(),
-        )
-        .expect("tokens");
-    let key = s
-        .create_api_key("billing", &["users:read".to_owned()])
-        .expect("api key");
     let entries = harness.store().scan("", None, 1000).expect("scan");
     let (name, entry) = &entries[usize::from(which) % entries.len()];
     harness

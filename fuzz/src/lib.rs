@@ -6,8 +6,10 @@
 pub use sesame_test_authenticator as authenticator;
 
 use authenticator::{Alg, SoftCredential};
+use sesame_core::api_keys::CreatedApiKey;
 use sesame_core::fuzzing::Harness;
-use sesame_core::sessions::{ClientInfo, SessionInfo};
+use sesame_core::sessions::{ClientInfo, IssuedSession, SessionInfo};
+use sesame_core::tokens::TokenPair;
 use sesame_core::webauthn::{RelyingParty, Usage};
 
 /// The account every setup makes.
@@ -21,14 +23,52 @@ pub const ORIGIN: &str = "http://127.0.0.1:8080";
 
 /// A harness with the account and a live session.
 pub fn signed_in() -> (Harness, SessionInfo) {
+    let (harness, _, info) = registered_and_logged_in();
+    (harness, info)
+}
+
+/// Every kind of credential the account can hold at once, for targets whose requests use them.
+pub struct Credentials {
+    /// The harness holding the account.
+    pub harness: Harness,
+    /// A live session, with its token.
+    pub session: IssuedSession,
+    /// What validating that session says (its id and CSRF token).
+    pub info: SessionInfo,
+    /// A live token login.
+    pub tokens: TokenPair,
+    /// An API key with the scope `users:read`.
+    pub api_key: CreatedApiKey,
+}
+
+/// A harness with the account holding a session, a token login and an API key.
+pub fn with_credentials() -> Credentials {
+    let (harness, session, info) = registered_and_logged_in();
+    let s = harness.sesame();
+    let tokens = s
+        .issue_tokens(EMAIL, PASSWORD, &ClientInfo::default())
+        .expect("tokens");
+    let api_key = s
+        .create_api_key("billing", &["users:read".to_owned()])
+        .expect("api key");
+    Credentials {
+        harness,
+        session,
+        info,
+        tokens,
+        api_key,
+    }
+}
+
+fn registered_and_logged_in() -> (Harness, IssuedSession, SessionInfo) {
     let harness = Harness::new();
     let s = harness.sesame();
     s.register(EMAIL, PASSWORD, Some("ada")).expect("register");
-    let issued = s
+    let session = s
         .login(EMAIL, PASSWORD, &ClientInfo::default())
         .expect("login");
-    let info = s.validate_session(issued.token.expose()).expect("session");
-    (harness, info)
+    let info = s.validate_session(session.token.expose()).expect("session");
+    (harness, session, info)
 }
 
 /// The relying party of every ceremony.

@@ -7,13 +7,6 @@
 //! directory as the test executable ([`artifacts`]). `SESAME_BIN` and `SESAME_COMPONENT`
 //! override the first pair.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "test harness: a failure here is a test failure"
-)]
-
 /// The software WebAuthn authenticator the passkey tests answer ceremonies with.
 pub use sesame_test_authenticator as authenticator;
 
@@ -33,4 +26,7 @@ pub use artifacts::{
 };
 pub use host::{FreshServer, Host, SPIN_TEST_SECRET, spin_command};
 pub use reply::Reply;
-pub use server::{Server, Signed, admin, admin_add_user, sesame_command};
+pub use server::{
+    ROOT_EMAIL, ROOT_PASSWORD, Server, Signed, add_root_admin, admin, admin_add_user,
+    sesame_command,
+};

@@ -201,6 +201,12 @@ impl Server {
         Signed { cookie, csrf }
     }
 
+    /// POSTs JSON with `who`'s session cookie but without its CSRF token, as a forged
+    /// cross-site request would.
+    pub fn post_without_csrf(&self, who: &Signed, path: &str, body: &Value) -> Reply {
+        self.post_json(path, body, &[("cookie", &who.cookie)])
+    }
+
     /// POSTs JSON as `who`: with its session cookie and CSRF token.
     pub fn post_signed(&self, who: &Signed, path: &str, body: &Value) -> Reply {
         self.post_json(
@@ -271,4 +277,17 @@ pub fn admin_add_user(
     let mut args = vec!["user", "add", "--email", email, "--password-stdin"];
     args.extend_from_slice(extra);
     admin(store, &args, &format!("{password}\n"))
+}
+
+/// The administrator [`add_root_admin`] creates.
+pub const ROOT_EMAIL: &str = "root@example.com";
+/// Its password.
+pub const ROOT_PASSWORD: &str = "correct horse battery";
+
+/// Creates the account [`ROOT_EMAIL`] with the role `admin` in a fresh store through the admin
+/// CLI, asserts that it worked and returns what the CLI printed.
+pub fn add_root_admin(store: &(impl AsRef<OsStr> + ?Sized)) -> String {
+    let (ok, out, err) = admin_add_user(store, ROOT_EMAIL, ROOT_PASSWORD, &["--role", "admin"]);
+    assert!(ok, "{out}{err}");
+    out
 }

@@ -6,13 +6,6 @@
 //! minute passes), the server is killed while they are still writing, and every client stops
 //! at its first failed request.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests: a failure is a test failure"
-)]
-
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -114,23 +107,14 @@ fn write_load(base: &str, client_no: usize, stop: &AtomicBool, acked: &Mutex<Ack
             return;
         }
         let email = format!("c{client_no}-{i}@example.com");
-        let Some(r) = client.send(
-            "POST",
-            "/register",
-            Some(&json!({"email": email, "password": PASSWORD})),
-            &[],
-        ) else {
+        let account = json!({"email": email, "password": PASSWORD});
+        let Some(r) = client.send("POST", "/register", Some(&account), &[]) else {
             return;
         };
         assert_eq!(r.status, 202, "register: {}", r.body);
         acked.lock().unwrap().registered.push(email.clone());
 
-        let Some(r) = client.send(
-            "POST",
-            "/login",
-            Some(&json!({"email": email, "password": PASSWORD})),
-            &[],
-        ) else {
+        let Some(r) = client.send("POST", "/login", Some(&account), &[]) else {
             return;
         };
         assert_eq!(r.status, 200, "login: {}", r.body);

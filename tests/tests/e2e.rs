@@ -3,16 +3,12 @@
 //! `sesame serve`; the cases below need what only it has (the admin CLI on the same store, mail
 //! delivery, webhooks, its own handling of requests without a Host).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test helpers: a failure here is a test failure"
-)]
-
 use serde_json::json;
 use sesame_tests::accounts::{EMAIL, PASSWORD};
 use sesame_tests::mail::{link_path, outbox_mails, smtp_receiver};
-use sesame_tests::{Host, Server, admin, admin_add_user, sesame_command};
+use sesame_tests::{
+    Host, ROOT_EMAIL, ROOT_PASSWORD, Server, add_root_admin, admin, admin_add_user, sesame_command,
+};
 
 sesame_tests::http_suite!(Sesame);
 
@@ -20,20 +16,14 @@ sesame_tests::http_suite!(Sesame);
 fn admin_cli_adds_and_lists_users_through_the_component() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sesame.db");
-    let (ok, out, err) = admin_add_user(
-        &db,
-        "root@example.com",
-        "correct horse battery",
-        &["--role", "admin"],
-    );
-    assert!(ok, "{out}{err}");
-    assert!(out.contains("root@example.com"));
+    let out = add_root_admin(&db);
+    assert!(out.contains(ROOT_EMAIL));
 
     // The component's rules apply to the CLI too.
     let (ok, _, err) = admin_add_user(&db, "weak@example.com", "short", &[]);
     assert!(!ok);
     assert!(err.contains("at least 8"), "{err}");
-    let (ok, _, err) = admin_add_user(&db, "root@example.com", "another long one", &[]);
+    let (ok, _, err) = admin_add_user(&db, ROOT_EMAIL, "another long one", &[]);
     assert!(!ok);
     assert!(err.contains("already exists"), "{err}");
 
@@ -44,11 +34,11 @@ fn admin_cli_adds_and_lists_users_through_the_component() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(users.len(), 1);
-    assert_eq!(users[0]["email"], "root@example.com");
+    assert_eq!(users[0]["email"], ROOT_EMAIL);
     assert_eq!(users[0]["roles"], json!(["admin"]));
 
     let server = Server::start(&db);
-    let cookie = server.login("root@example.com", "correct horse battery");
+    let cookie = server.login(ROOT_EMAIL, ROOT_PASSWORD);
     let me = server.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.json()["user"]["roles"], json!(["admin"]));
 }

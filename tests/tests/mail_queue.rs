@@ -2,13 +2,6 @@
 //! background worker of `sesame serve` delivers it, retrying while the relay is down, across a
 //! restart too.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "tests: a failure here is a test failure"
-)]
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;

@@ -4,17 +4,10 @@
 //!
 //! Each test takes a fresh PostgreSQL schema or Redis key prefix (see `sesame_tests::services`).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers: a failure here is a test failure"
-)]
-
 use serde_json::json;
 use sesame_tests::accounts::{EMAIL, PASSWORD};
 use sesame_tests::services::Shared;
-use sesame_tests::{Server, admin, admin_add_user};
+use sesame_tests::{ROOT_EMAIL, ROOT_PASSWORD, Server, add_root_admin, admin};
 
 /// For the bursts: generous throttles, so they test counting, not throttling, and cheap
 /// password hashing, so hundreds of sign-ins fit the request timeout on a busy machine (the
@@ -26,19 +19,21 @@ const BURST_ENV: [(&str, &str); 4] = [
     ("SESAME_ARGON2_T", "1"),
 ];
 
-/// A `#[test]` named `$postgres` running `case` on PostgreSQL, and one named `$redis` running
-/// it on Redis.
+/// For each `case: postgres, redis;`, a `#[test]` named `postgres` running `case` on
+/// PostgreSQL and one named `redis` running it on Redis.
 macro_rules! on_postgres_and_redis {
-    ($case:ident: $postgres:ident, $redis:ident) => {
-        #[test]
-        fn $postgres() {
-            $case(Shared::Postgres);
-        }
+    ($($case:ident: $postgres:ident, $redis:ident;)*) => {
+        $(
+            #[test]
+            fn $postgres() {
+                $case(Shared::Postgres);
+            }
 
-        #[test]
-        fn $redis() {
-            $case(Shared::Redis);
-        }
+            #[test]
+            fn $redis() {
+                $case(Shared::Redis);
+            }
+        )*
     };
 }
 
@@ -78,12 +73,6 @@ fn session_moves_between_nodes(backend: Shared) {
     b.register("grace@example.com", PASSWORD);
     a.login("grace@example.com", PASSWORD);
 }
-
-on_postgres_and_redis!(
-    session_moves_between_nodes:
-    session_moves_between_nodes_on_postgres,
-    session_moves_between_nodes_on_redis
-);
 
 /// Sends `count` concurrent sign-ins for `email` with `password`, alternating nodes; returns
 /// the statuses. A sign-in refused for hashing load (`503 busy`, nothing counted) is retried,
@@ -138,12 +127,6 @@ fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
     a.login("grace@example.com", PASSWORD);
 }
 
-on_postgres_and_redis!(
-    concurrent_wrong_passwords_lock_exactly:
-    concurrent_wrong_passwords_lock_exactly_on_postgres,
-    concurrent_wrong_passwords_lock_exactly_on_redis
-);
-
 fn concurrent_logins_count_exactly(backend: Shared) {
     let Some((a, b)) = two_nodes(backend, &BURST_ENV) else {
         return;
@@ -156,25 +139,13 @@ fn concurrent_logins_count_exactly(backend: Shared) {
     assert_eq!(me.json()["user"]["tracking"]["login_count"], 201);
 }
 
-on_postgres_and_redis!(
-    concurrent_logins_count_exactly:
-    concurrent_logins_count_exactly_on_postgres,
-    concurrent_logins_count_exactly_on_redis
-);
-
 fn migrate_from_sqlite(backend: Shared) {
     let Some(shared) = backend.fresh_store() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sesame.db");
-    let (ok, _, err) = admin_add_user(
-        &db,
-        "root@example.com",
-        "correct horse battery",
-        &["--role", "admin"],
-    );
-    assert!(ok, "{err}");
+    add_root_admin(&db);
     let server = Server::start(&db);
     server.register(EMAIL, PASSWORD);
     let cookie = server.login(EMAIL, PASSWORD);
@@ -199,17 +170,11 @@ fn migrate_from_sqlite(backend: Shared) {
     // The old session still works: same records, same master secret.
     let me = server.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.status, 200, "{}", me.text());
-    let root = server.login("root@example.com", "correct horse battery");
+    let root = server.login(ROOT_EMAIL, ROOT_PASSWORD);
     let me = server.get("/me", &[("cookie", &root)]);
     assert_eq!(me.json()["user"]["roles"], json!(["admin"]));
     server.login(EMAIL, PASSWORD);
 }
-
-on_postgres_and_redis!(
-    migrate_from_sqlite:
-    migrate_from_sqlite_to_postgres,
-    migrate_from_sqlite_to_redis
-);
 
 /// A private `redis-server` on a free loopback port, persisting every write to `dir`.
 struct PrivateRedis {
@@ -306,4 +271,15 @@ fn store_crash_is_a_clear_503_then_recovers_without_losing_writes() {
     // The session written before the crash survived it.
     let me = server.get("/me", &[("cookie", &cookie)]);
     assert_eq!(me.status, 200, "{}", me.text());
+}
+
+on_postgres_and_redis! {
+    session_moves_between_nodes:
+        session_moves_between_nodes_on_postgres, session_moves_between_nodes_on_redis;
+    concurrent_wrong_passwords_lock_exactly:
+        concurrent_wrong_passwords_lock_exactly_on_postgres,
+        concurrent_wrong_passwords_lock_exactly_on_redis;
+    concurrent_logins_count_exactly:
+        concurrent_logins_count_exactly_on_postgres, concurrent_logins_count_exactly_on_redis;
+    migrate_from_sqlite: migrate_from_sqlite_to_postgres, migrate_from_sqlite_to_redis;
 }

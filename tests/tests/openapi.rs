@@ -4,13 +4,6 @@
 //! passkey ceremonies, which need an authenticator, are checked against the document here with
 //! the software one; `scripts/test-openapi` checks the other flows and runs schemathesis.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers: a failure here is a test failure"
-)]
-
 use serde_json::{Value, json};
 use sesame_tests::authenticator::{Alg, SoftCredential};
 use sesame_tests::{Host, Reply, Server};

@@ -5,13 +5,6 @@
 //! and with a fresh deadline each time, and the component can reach no file, no socket and no
 //! environment variable beyond those the host lists.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "tests: a failure is a test failure"
-)]
-
 use std::fs::File;
 use std::io::ErrorKind;
 use std::net::TcpListener;
@@ -85,6 +78,14 @@ fn assert_fault(reply: &Reply) {
     assert_eq!(reply.error_code(), "internal");
 }
 
+/// Asks `path`, which makes the instance fail: the answer is the generic fault, the log has a
+/// line with all of `words`, and the next request is answered.
+fn fault_costs_only_its_request(hostile: &Hostile, path: &str, words: &[&str]) {
+    assert_fault(&hostile.get(path));
+    hostile.log_line_with(words);
+    assert_eq!(hostile.get("/ok").status, 200);
+}
+
 #[test]
 fn control_request_answers() {
     let hostile = Hostile::start(&[], &[]);
@@ -125,10 +126,8 @@ fn runaway_loop_is_stopped_at_the_deadline_while_others_are_served() {
 #[test]
 fn memory_blow_up_is_stopped_at_the_limit() {
     let hostile = Hostile::start(&[], &[]);
-    assert_fault(&hostile.get("/grow"));
-    hostile.log_line_with(&["memory-limit", "growing memory"]);
     // The failed instance is gone and its memory back in the pool; the next one is fresh.
-    assert_eq!(hostile.get("/ok").status, 200);
+    fault_costs_only_its_request(&hostile, "/grow", &["memory-limit", "growing memory"]);
     assert_fault(&hostile.get("/grow"));
     assert_eq!(hostile.get("/ok").status, 200);
 }
@@ -136,9 +135,7 @@ fn memory_blow_up_is_stopped_at_the_limit() {
 #[test]
 fn trap_costs_only_its_request() {
     let hostile = Hostile::start(&[], &[]);
-    assert_fault(&hostile.get("/trap"));
-    hostile.log_line_with(&["trap-unreachable", "unreachable"]);
-    assert_eq!(hostile.get("/ok").status, 200);
+    fault_costs_only_its_request(&hostile, "/trap", &["trap-unreachable", "unreachable"]);
     let log = hostile.log();
     assert!(!log.contains("panicked"), "the host must not panic:\n{log}");
 }

@@ -5,13 +5,6 @@
 //! Clients bind to other 127.x.y.z source addresses (all of 127.0.0.0/8 is loopback on Linux)
 //! to stand for many hosts.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    reason = "tests: a failure here is a test failure"
-)]
-
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
 use std::process::Command;

@@ -10,12 +10,6 @@
 //! It prints requests, errors, and the server's resident memory after warm-up, at ten points
 //! of the measured phase and at the end.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests: a failure is a test failure"
-)]
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 

@@ -3,12 +3,6 @@
 //! real HTTP on loopback. The shared suites run here exactly as they run against
 //! `sesame serve`; the cases below are about what only the Spin deployment has.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test helpers: a failure here is a test failure"
-)]
-
 use sesame_tests::accounts::{EMAIL, PASSWORD};
 use sesame_tests::{SPIN_TEST_SECRET, Server, repo_root, spin_command};
 

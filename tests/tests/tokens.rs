@@ -2,12 +2,6 @@
 //! JWKS, key rotation and API keys, against the real binary over loopback HTTP: the shared suite
 //! `sesame_tests::suites::tokens` and what only `sesame serve` has (its admin CLI).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test helpers: a failure here is a test failure"
-)]
-
 use sesame_tests::accounts::{EMAIL, PASSWORD, refresh, tokens};
 use sesame_tests::{Host, admin};
 

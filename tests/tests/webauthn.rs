@@ -2,22 +2,56 @@
 //! software authenticator (`sesame_tests::authenticator`) with real keys answering the
 //! options the server sends, for every `/wan-*` route and the ways an answer can be wrong.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test helpers: a failure here is a test failure"
-)]
-
-use serde_json::json;
+use serde_json::{Value, json};
 use sesame_tests::accounts::{EMAIL as ADA, OTHER_EMAIL as BOB, PASSWORD, with_accounts};
 use sesame_tests::authenticator::{Alg, SoftCredential};
 use sesame_tests::passkeys::register_passkey;
-use sesame_tests::{FreshServer, Host, Reply, Server};
+use sesame_tests::{FreshServer, Host, Reply, Server, Signed};
 
 fn start() -> (FreshServer, String) {
     let server = with_accounts(Host::Sesame, &[], &[ADA, BOB]);
     let origin = server.base.clone();
     (server, origin)
+}
+
+/// Starts a registration named `name` as `starter` and finishes it as `finisher` with `cred`'s
+/// answer: the ceremony's state token and the finishing reply.
+fn register_across(
+    server: &Server,
+    starter: &Signed,
+    finisher: &Signed,
+    cred: &mut SoftCredential,
+    name: &str,
+    origin: &str,
+) -> (Value, Reply) {
+    let started = server
+        .post_signed(starter, "/wan-register", &json!({"name": name}))
+        .json();
+    let answer = cred.register(&started["options"], origin);
+    let finished = server.post_signed(
+        finisher,
+        "/wan-register-response",
+        &json!({"state": started["state"], "credential": answer}),
+    );
+    (started["state"].clone(), finished)
+}
+
+/// [`start`], with Ada and Bob each signed in.
+fn start_both_signed_in() -> (FreshServer, String, Signed, Signed) {
+    let (server, origin) = start();
+    let ada = server.sign_in(ADA, PASSWORD);
+    let bob = server.sign_in(BOB, PASSWORD);
+    (server, origin, ada, bob)
+}
+
+/// The text field `field` of every credential in a `GET /wan-register` answer, in order.
+fn field_of_each<'a>(listed: &'a Value, field: &str) -> Vec<&'a str> {
+    listed["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[field].as_str().unwrap())
+        .collect()
 }
 
 /// A first-factor sign-in; returns the answer to `/wan-signin-response`.
@@ -58,20 +92,11 @@ fn register_list_sign_in_with_and_without_a_username_for_every_algorithm() {
     let listed = server
         .get("/wan-register", &[("cookie", &ada.cookie)])
         .json();
-    let names: Vec<&str> = listed["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["key 0", "key 1", "key 2"]);
-    let algorithms: Vec<&str> = listed["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["algorithm"].as_str().unwrap())
-        .collect();
-    assert_eq!(algorithms, ["ES256", "EdDSA", "RS256"]);
+    assert_eq!(field_of_each(&listed, "name"), ["key 0", "key 1", "key 2"]);
+    assert_eq!(
+        field_of_each(&listed, "algorithm"),
+        ["ES256", "EdDSA", "RS256"]
+    );
     assert!(listed["credentials"][0]["created_at_ms"].is_u64());
     assert!(listed["credentials"][0]["last_used_at_ms"].is_null());
 
@@ -117,9 +142,7 @@ fn the_ceremony_cookie_carries_the_state_for_browsers() {
 
 #[test]
 fn negative_cases_are_refused_with_clear_codes() {
-    let (server, origin) = start();
-    let ada = server.sign_in(ADA, PASSWORD);
-    let bob = server.sign_in(BOB, PASSWORD);
+    let (server, origin, ada, bob) = start_both_signed_in();
     let mut ada_key = SoftCredential::new(Alg::Es256, 5);
     let mut bob_key = SoftCredential::new(Alg::EdDsa, 6);
     register_passkey(&server, &ada, &mut ada_key, "ada", "first");
@@ -162,34 +185,18 @@ fn negative_cases_are_refused_with_clear_codes() {
     assert_eq!(cloned.error_code(), "sign-count-regression");
 
     // A credential ID already registered (to bob) cannot be registered to ada.
-    let again = server
-        .post_signed(&ada, "/wan-register", &json!({"name": "copy"}))
-        .json();
-    let answer = bob_key.register(&again["options"], &origin);
-    let taken = server.post_signed(
-        &ada,
-        "/wan-register-response",
-        &json!({"state": again["state"], "credential": answer}),
-    );
+    let (_, taken) = register_across(&server, &ada, &ada, &mut bob_key, "copy", &origin);
     assert_eq!(taken.status, 409, "{}", taken.text());
 
     // A registration started by ada cannot be finished in bob's session.
     let mut new_key = SoftCredential::new(Alg::Es256, 8);
-    let started = server
-        .post_signed(&ada, "/wan-register", &json!({"name": "new"}))
-        .json();
-    let answer = new_key.register(&started["options"], &origin);
-    let hijack = server.post_signed(
-        &bob,
-        "/wan-register-response",
-        &json!({"state": started["state"], "credential": answer}),
-    );
+    let (state, hijack) = register_across(&server, &ada, &bob, &mut new_key, "new", &origin);
     assert_eq!(hijack.error_code(), "challenge-invalid");
 
     // Garbage is a 4xx, never a 500.
     for garbage in [
         json!({"state": "x", "credential": {}}),
-        json!({"state": started["state"], "credential": {"rawId": "%%", "type": "public-key", "response": {"clientDataJSON": "", "authenticatorData": "", "signature": ""}}}),
+        json!({"state": state, "credential": {"rawId": "%%", "type": "public-key", "response": {"clientDataJSON": "", "authenticatorData": "", "signature": ""}}}),
         json!([1, 2]),
     ] {
         let r = server.post_json("/wan-signin-response", &garbage, &[]);
@@ -256,9 +263,7 @@ fn a_security_key_is_the_second_factor_after_the_password() {
 
 #[test]
 fn verify_then_delete() {
-    let (server, origin) = start();
-    let ada = server.sign_in(ADA, PASSWORD);
-    let bob = server.sign_in(BOB, PASSWORD);
+    let (server, origin, ada, bob) = start_both_signed_in();
     let mut key = SoftCredential::new(Alg::Es256, 10);
     let mut spare = SoftCredential::new(Alg::EdDsa, 11);
     let id = register_passkey(&server, &ada, &mut key, "key", "first")["id"]
@@ -297,11 +302,7 @@ fn verify_then_delete() {
             .status,
         404
     );
-    let no_csrf = server.post_json(
-        "/wan-delete",
-        &json!({"id": id}),
-        &[("cookie", &ada.cookie)],
-    );
+    let no_csrf = server.post_without_csrf(&ada, "/wan-delete", &json!({"id": id}));
     assert_eq!(no_csrf.error_code(), "csrf-rejected");
     let deleted = server.post_signed(&ada, "/wan-delete", &json!({"id": id}));
     assert_eq!(deleted.status, 200, "{}", deleted.text());

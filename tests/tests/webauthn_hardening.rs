@@ -3,13 +3,6 @@
 //! like `/login`; and what the authenticator's flags and encodings must be. The real `sesame`
 //! binary and SQLite file, real HTTP on loopback, the software authenticator.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "test helpers: a failure here is a test failure"
-)]
-
 use serde_json::{Value, json};
 use sesame_tests::accounts::{EMAIL as ADA, OTHER_EMAIL as BOB, PASSWORD, with_accounts};
 use sesame_tests::authenticator::{Alg, SoftCredential, b64d, b64e};

@@ -188,39 +188,9 @@ class Busy(SesameError):
     code = "busy"
 
 
-#: Exception class for every WIT `error-code` case.
-ERRORS: Dict[str, Type[SesameError]] = {
-    cls.code: cls
-    for cls in (
-        InvalidRequest,
-        MalformedJson,
-        InvalidEncoding,
-        UnsupportedMediaType,
-        PayloadTooLarge,
-        InvalidEmail,
-        InvalidUsername,
-        WeakPassword,
-        InvalidCredentials,
-        Unauthenticated,
-        Forbidden,
-        CsrfRejected,
-        RateLimited,
-        InvalidToken,
-        NotFound,
-        MethodNotAllowed,
-        AlreadyExists,
-        StoreUnavailable,
-        InternalError,
-        InvalidCode,
-        SecondFactorRequired,
-        WebauthnRejected,
-        ChallengeInvalid,
-        UnknownCredential,
-        SignCountRegression,
-        ReauthenticationRequired,
-        Busy,
-    )
-}
+#: Exception class for every WIT `error-code` case: each subclass above is one case, so
+#: defining the class is what adds it here.
+ERRORS: Dict[str, Type[SesameError]] = {cls.code: cls for cls in SesameError.__subclasses__()}
 
 
 def from_code(code: str, message: str) -> SesameError:

@@ -2,7 +2,7 @@
 //! runs it: what a stale session, a token login minted from it, and a guesser at the
 //! re-entry routes can and cannot do.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::accounts::{EMAIL, PASSWORD};
 use crate::totp::{self, Enrolled};
@@ -112,11 +112,7 @@ pub fn verify_has_a_form_and_needs_the_csrf_token(host: Host) {
     assert!(html.contains("autocomplete=\"current-password\""), "{html}");
     assert!(html.contains(&who.csrf), "the form carries the CSRF token");
     // Without the CSRF token a cookie session is refused.
-    let r = server.post_json(
-        "/verify",
-        &json!({"password": PASSWORD}),
-        &[("cookie", &who.cookie)],
-    );
+    let r = server.post_without_csrf(&who, "/verify", &json!({"password": PASSWORD}));
     assert_eq!(r.error_code(), "csrf-rejected");
     let r = server.post_signed(&who, "/verify", &json!({"password": PASSWORD}));
     assert_eq!(r.status, 200, "{}", r.text());
@@ -135,14 +131,12 @@ pub fn wrong_passwords_at_change_lock_the_account_for_login(host: Host) {
     let server = host.start_fresh_with_env(&[("SESAME_LOCKOUT_THRESHOLD", "3")]);
     server.register(EMAIL, PASSWORD);
     let who = server.sign_in(EMAIL, PASSWORD);
-    for _ in 0..3 {
-        let r = server.post_signed(
-            &who,
-            "/change",
-            &json!({"password": "not the password", "new_password": "difference engine"}),
-        );
-        assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
-    }
+    guess_to_the_threshold(
+        &server,
+        &who,
+        "/change",
+        &json!({"password": "not the password", "new_password": "difference engine"}),
+    );
     let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(
         (r.status, r.error_code().as_str()),
@@ -150,12 +144,12 @@ pub fn wrong_passwords_at_change_lock_the_account_for_login(host: Host) {
         "the right password got through a locked account"
     );
     // The right current password at /change is refused too while locked.
-    let r = server.post_signed(
+    refused_as_invalid_credentials(
+        &server,
         &who,
         "/change",
         &json!({"password": PASSWORD, "new_password": "difference engine"}),
     );
-    assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
 }
 
 /// Same rule at /tf-setup: turning two-factor off with guessed passwords locks the account.
@@ -164,20 +158,18 @@ pub fn wrong_passwords_at_two_factor_disable_lock_the_account(host: Host) {
     server.register(EMAIL, PASSWORD);
     let who = server.sign_in(EMAIL, PASSWORD);
     Enrolled::enrol(&server, &who);
-    for _ in 0..3 {
-        let r = server.post_signed(
-            &who,
-            "/tf-setup",
-            &json!({"setup": "disable", "password": "not the password"}),
-        );
-        assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
-    }
-    let r = server.post_signed(
+    guess_to_the_threshold(
+        &server,
+        &who,
+        "/tf-setup",
+        &json!({"setup": "disable", "password": "not the password"}),
+    );
+    refused_as_invalid_credentials(
+        &server,
         &who,
         "/tf-setup",
         &json!({"setup": "disable", "password": PASSWORD}),
     );
-    assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
     let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
 }
@@ -244,4 +236,18 @@ pub fn two_hundred_parallel_wrong_codes_check_at_most_the_limit(host: Host) {
         )),
         "{answers:?}"
     );
+}
+
+/// POSTs `wrong` (a guessed password) to `path` as `who` as many times as the lockout threshold
+/// of these cases (3), each refused as `invalid-credentials`.
+fn guess_to_the_threshold(server: &Server, who: &Signed, path: &str, wrong: &Value) {
+    for _ in 0..3 {
+        refused_as_invalid_credentials(server, who, path, wrong);
+    }
+}
+
+/// POSTs `body` to `path` as `who` and asserts it is refused as `invalid-credentials`.
+fn refused_as_invalid_credentials(server: &Server, who: &Signed, path: &str, body: &Value) {
+    let r = server.post_signed(who, path, body);
+    assert_eq!(r.error_code(), "invalid-credentials", "{}", r.text());
 }

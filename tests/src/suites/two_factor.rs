@@ -311,10 +311,10 @@ pub fn disabling_needs_the_password_and_restores_password_sign_in(host: Host) {
     r.assert_failure(401, "invalid-credentials");
     let r = server.post_signed(&who, "/tf-setup", &json!({"setup": "disable"}));
     r.assert_failure(400, "invalid-request");
-    let r = server.post_json(
+    let r = server.post_without_csrf(
+        &who,
         "/tf-setup",
         &json!({"setup": "disable", "password": PASSWORD}),
-        &[("cookie", &who.cookie)],
     );
     r.assert_failure(403, "csrf-rejected");
     let r = server.post_signed(
