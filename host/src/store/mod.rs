@@ -34,6 +34,17 @@ pub(crate) fn check_sizes(key: &str, value: &[u8]) -> Result<(), BackendError> {
     Ok(())
 }
 
+/// One write as a back end receives it from [`StoreBackend::put`], sizes already checked.
+#[derive(Debug)]
+pub(crate) struct Write<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) value: Vec<u8>,
+    /// `None`: unconditional; `Some(0)`: the key must be absent; `Some(v)`: it must be at `v`.
+    pub(crate) expect_version: Option<u64>,
+    /// Lifetime from now, in ms; `None`: no expiry.
+    pub(crate) ttl_ms: Option<u64>,
+}
+
 /// A stored value and its version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
@@ -79,14 +90,27 @@ pub(crate) enum BackendError {
 pub(crate) trait StoreBackend: Send + Sync {
     /// Reads a live entry.
     async fn get(&self, key: &str) -> Result<Option<Entry>, BackendError>;
-    /// Writes with optional compare-and-swap and time-to-live; returns the new version.
+    /// Writes with optional compare-and-swap and time-to-live; returns the new version. A key
+    /// or value over the contract's sizes is refused here, for every back end, before any
+    /// round trip ([`BackendError::TooLarge`]).
     async fn put(
         &self,
         key: &str,
         value: Vec<u8>,
         expect_version: Option<u64>,
         ttl_ms: Option<u64>,
-    ) -> Result<u64, BackendError>;
+    ) -> Result<u64, BackendError> {
+        check_sizes(key, &value)?;
+        self.write(Write {
+            key,
+            value,
+            expect_version,
+            ttl_ms,
+        })
+        .await
+    }
+    /// Carries out a [`StoreBackend::put`] whose sizes are checked: what a back end implements.
+    async fn write(&self, write: Write<'_>) -> Result<u64, BackendError>;
     /// Removes a live entry; `conflict` if `expect_version` is given and differs.
     async fn delete(&self, key: &str, expect_version: Option<u64>) -> Result<bool, BackendError>;
     /// Lists live entries under `prefix` in ascending key order, after `after`, at most `limit`.

@@ -15,7 +15,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 use super::{
-    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, check_sizes, is_plain_name,
+    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, Write, is_plain_name,
     prefix_upper_bound, take_param,
 };
 
@@ -226,14 +226,13 @@ impl StoreBackend for PostgresBackend {
         }))
     }
 
-    async fn put(
-        &self,
-        key: &str,
-        value: Vec<u8>,
-        expect_version: Option<u64>,
-        ttl_ms: Option<u64>,
-    ) -> Result<u64, BackendError> {
-        check_sizes(key, &value)?;
+    async fn write(&self, write: Write<'_>) -> Result<u64, BackendError> {
+        let Write {
+            key,
+            value,
+            expect_version,
+            ttl_ms,
+        } = write;
         let ttl = ttl_param(ttl_ms);
         let key = key.as_bytes();
         let row = match expect_version {

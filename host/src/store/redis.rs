@@ -18,7 +18,7 @@ use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{
-    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, check_sizes, is_plain_name,
+    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, Write, is_plain_name,
     prefix_upper_bound, take_param,
 };
 
@@ -245,14 +245,13 @@ impl StoreBackend for RedisBackend {
         }
     }
 
-    async fn put(
-        &self,
-        key: &str,
-        value: Vec<u8>,
-        expect_version: Option<u64>,
-        ttl_ms: Option<u64>,
-    ) -> Result<u64, BackendError> {
-        check_sizes(key, &value)?;
+    async fn write(&self, write: Write<'_>) -> Result<u64, BackendError> {
+        let Write {
+            key,
+            value,
+            expect_version,
+            ttl_ms,
+        } = write;
         let version: i64 = self
             .put
             .key(self.entry_key(key))

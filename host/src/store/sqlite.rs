@@ -17,8 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, check_sizes, now_ms,
-    prefix_upper_bound,
+    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, Write, now_ms, prefix_upper_bound,
 };
 
 /// Schema, applied idempotently at open.
@@ -162,14 +161,13 @@ impl StoreBackend for SqliteBackend {
         .await
     }
 
-    async fn put(
-        &self,
-        key: &str,
-        value: Vec<u8>,
-        expect_version: Option<u64>,
-        ttl_ms: Option<u64>,
-    ) -> Result<u64, BackendError> {
-        check_sizes(key, &value)?;
+    async fn write(&self, write: Write<'_>) -> Result<u64, BackendError> {
+        let Write {
+            key,
+            value,
+            expect_version,
+            ttl_ms,
+        } = write;
         let key = key.to_owned();
         self.with_conn(move |conn| {
             let tx = conn

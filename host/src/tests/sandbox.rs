@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::support::{instance, runtime};
 use crate::sandbox::SandboxLimits;
-use crate::store::{BackendError, Entry, Record, SqliteBackend, StoreBackend};
+use crate::store::{BackendError, Entry, Record, SqliteBackend, StoreBackend, Write};
 
 /// How long every call to [`SlowBackend`] waits before answering.
 const STORE_DELAY: Duration = Duration::from_millis(150);
@@ -21,15 +21,9 @@ impl StoreBackend for SlowBackend {
         tokio::time::sleep(STORE_DELAY).await;
         self.0.get(key).await
     }
-    async fn put(
-        &self,
-        key: &str,
-        value: Vec<u8>,
-        expect_version: Option<u64>,
-        ttl_ms: Option<u64>,
-    ) -> Result<u64, BackendError> {
+    async fn write(&self, write: Write<'_>) -> Result<u64, BackendError> {
         tokio::time::sleep(STORE_DELAY).await;
-        self.0.put(key, value, expect_version, ttl_ms).await
+        self.0.write(write).await
     }
     async fn delete(&self, key: &str, expect_version: Option<u64>) -> Result<bool, BackendError> {
         tokio::time::sleep(STORE_DELAY).await;
