@@ -179,12 +179,8 @@ impl Store for MemStore {
     }
 
     fn write(&self, write: Write<'_>) -> Result<u64, StoreError> {
-        let Write {
-            key,
-            value,
-            expect_version,
-            ttl_ms,
-        } = write;
+        let (key, value) = (write.key, write.value);
+        let (expect_version, ttl_ms) = (write.expect_version, write.ttl_ms);
         let mut inner = self.lock();
         let current = inner.live(key).map(|e| e.version).unwrap_or(0);
         if expect_version.is_some_and(|expected| expected != current) {

@@ -133,12 +133,8 @@ impl Store for SqliteStore {
     }
 
     fn write(&self, write: Write<'_>) -> Result<u64, StoreError> {
-        let Write {
-            key,
-            value,
-            expect_version,
-            ttl_ms,
-        } = write;
+        let (key, value) = (write.key, write.value);
+        let (expect_version, ttl_ms) = (write.expect_version, write.ttl_ms);
         let now_ms = now();
         let expires = match ttl_ms {
             Some(ttl) => {

@@ -227,14 +227,8 @@ impl StoreBackend for PostgresBackend {
     }
 
     async fn write(&self, write: Write<'_>) -> Result<u64, BackendError> {
-        let Write {
-            key,
-            value,
-            expect_version,
-            ttl_ms,
-        } = write;
-        let ttl = ttl_param(ttl_ms);
-        let key = key.as_bytes();
+        let (key, value) = (write.key.as_bytes(), write.value);
+        let (expect_version, ttl) = (write.expect_version, ttl_param(write.ttl_ms));
         let row = match expect_version {
             None => {
                 self.query_opt(

@@ -246,12 +246,8 @@ impl StoreBackend for RedisBackend {
     }
 
     async fn write(&self, write: Write<'_>) -> Result<u64, BackendError> {
-        let Write {
-            key,
-            value,
-            expect_version,
-            ttl_ms,
-        } = write;
+        let (key, value) = (write.key, write.value);
+        let (expect_version, ttl_ms) = (write.expect_version, write.ttl_ms);
         let version: i64 = self
             .put
             .key(self.entry_key(key))

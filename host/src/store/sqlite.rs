@@ -162,13 +162,8 @@ impl StoreBackend for SqliteBackend {
     }
 
     async fn write(&self, write: Write<'_>) -> Result<u64, BackendError> {
-        let Write {
-            key,
-            value,
-            expect_version,
-            ttl_ms,
-        } = write;
-        let key = key.to_owned();
+        let (key, value) = (write.key.to_owned(), write.value);
+        let (expect_version, ttl_ms) = (write.expect_version, write.ttl_ms);
         self.with_conn(move |conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
