@@ -50,6 +50,17 @@ pub struct Write<'a> {
     pub ttl_ms: Option<u64>,
 }
 
+/// One page of a prefix scan as a back end receives it from [`Store::scan`].
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    /// Only keys starting with this.
+    pub prefix: &'a str,
+    /// Only keys strictly after this one (the last key of the previous page).
+    pub after: Option<&'a str>,
+    /// At most this many entries, at most [`MAX_SCAN_LIMIT`].
+    pub limit: u32,
+}
+
 /// Durable key-value storage with versions, compare-and-swap and expiry.
 ///
 /// The semantics are those documented on the WIT `store` interface: expired entries behave as
@@ -93,13 +104,22 @@ pub trait Store {
     fn write(&self, write: Write<'_>) -> Result<u64, StoreError>;
     /// Deletes; `Ok(true)` if a live entry was removed.
     fn delete(&self, key: &str, expect_version: Option<u64>) -> Result<bool, StoreError>;
-    /// Lists live entries under `prefix`, ascending, strictly after `after`, at most `limit`.
+    /// Lists live entries under `prefix`, ascending, strictly after `after`, at most `limit`
+    /// (capped here at [`MAX_SCAN_LIMIT`], once for every back end).
     fn scan(
         &self,
         prefix: &str,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<(String, Entry)>, StoreError>;
+    ) -> Result<Vec<(String, Entry)>, StoreError> {
+        self.list(Page {
+            prefix,
+            after,
+            limit: limit.min(MAX_SCAN_LIMIT),
+        })
+    }
+    /// Carries out a [`Store::scan`] whose limit is capped: what a back end implements.
+    fn list(&self, page: Page<'_>) -> Result<Vec<(String, Entry)>, StoreError>;
 }
 
 /// The smallest string greater than every string that starts with `prefix`, if there is one,
@@ -212,14 +232,10 @@ impl Store for MemStore {
         Ok(true)
     }
 
-    fn scan(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<(String, Entry)>, StoreError> {
+    fn list(&self, page: Page<'_>) -> Result<Vec<(String, Entry)>, StoreError> {
+        let (prefix, after, limit) = (page.prefix, page.after, page.limit);
         let inner = self.lock();
-        let limit = limit.min(MAX_SCAN_LIMIT) as usize;
+        let limit = limit as usize;
         let start = match after {
             Some(after) if after >= prefix => std::ops::Bound::Excluded(after.to_owned()),
             _ => std::ops::Bound::Included(prefix.to_owned()),

@@ -1,6 +1,6 @@
 //! core's [`Store`] over the host's `sesame:auth/store` import.
 
-use sesame_core::store::{Entry, Store, StoreError, Write};
+use sesame_core::store::{Entry, Page, Store, StoreError, Write};
 
 use crate::bindings::wit_store;
 
@@ -20,12 +20,8 @@ impl Store for WitStore {
         wit_store::delete(key, expect_version).map_err(error)
     }
 
-    fn scan(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<(String, Entry)>, StoreError> {
+    fn list(&self, page: Page<'_>) -> Result<Vec<(String, Entry)>, StoreError> {
+        let (prefix, after, limit) = (page.prefix, page.after, page.limit);
         wit_store::scan(prefix, after, limit)
             .map(|list| list.into_iter().map(|(k, e)| (k, entry(e))).collect())
             .map_err(error)

@@ -32,7 +32,7 @@
 //! much.
 
 use sesame_core::Error;
-use sesame_core::store::{Entry, MAX_SCAN_LIMIT, Store, StoreError, Write, prefix_upper_bound};
+use sesame_core::store::{Entry, Page, Store, StoreError, Write, prefix_upper_bound};
 use spin_sdk::sqlite::{Connection, Error as SqliteError, Value};
 
 use sesame_wasi::env::now_ms;
@@ -197,13 +197,8 @@ impl Store for SqliteStore {
         }
     }
 
-    fn scan(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<(String, Entry)>, StoreError> {
-        let limit = limit.min(MAX_SCAN_LIMIT);
+    fn list(&self, page: Page<'_>) -> Result<Vec<(String, Entry)>, StoreError> {
+        let (prefix, after, limit) = (page.prefix, page.after, page.limit);
         // A prefix is the key range [prefix, upper bound): the index answers it in key order,
         // without reading past the prefix.
         let upper = prefix_upper_bound(prefix).map_or(Value::Null, Value::Text);

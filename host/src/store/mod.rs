@@ -45,6 +45,15 @@ pub(crate) struct Write<'a> {
     pub(crate) ttl_ms: Option<u64>,
 }
 
+/// One page of a prefix scan as a back end receives it from [`StoreBackend::scan`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Page<'a> {
+    pub(crate) prefix: &'a str,
+    pub(crate) after: Option<&'a str>,
+    /// At most [`MAX_SCAN_LIMIT`].
+    pub(crate) limit: u32,
+}
+
 /// A stored value and its version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
@@ -113,13 +122,23 @@ pub(crate) trait StoreBackend: Send + Sync {
     async fn write(&self, write: Write<'_>) -> Result<u64, BackendError>;
     /// Removes a live entry; `conflict` if `expect_version` is given and differs.
     async fn delete(&self, key: &str, expect_version: Option<u64>) -> Result<bool, BackendError>;
-    /// Lists live entries under `prefix` in ascending key order, after `after`, at most `limit`.
+    /// Lists live entries under `prefix` in ascending key order, after `after`, at most `limit`
+    /// (capped here at [`MAX_SCAN_LIMIT`], for every back end).
     async fn scan(
         &self,
         prefix: &str,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<(String, Entry)>, BackendError>;
+    ) -> Result<Vec<(String, Entry)>, BackendError> {
+        self.list(Page {
+            prefix,
+            after,
+            limit: limit.min(MAX_SCAN_LIMIT),
+        })
+        .await
+    }
+    /// Carries out a [`StoreBackend::scan`] whose limit is capped: what a back end implements.
+    async fn list(&self, page: Page<'_>) -> Result<Vec<(String, Entry)>, BackendError>;
     /// Deletes expired entries to reclaim space (they are already invisible); returns how many.
     async fn purge_expired(&self) -> Result<usize, BackendError>;
     /// Returns the host secret `name`, storing `fresh` first if there is none. Atomic, so

@@ -15,7 +15,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 use super::{
-    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, Write, is_plain_name,
+    BackendError, Entry, MAX_SCAN_LIMIT, Page, Record, StoreBackend, Write, is_plain_name,
     prefix_upper_bound, take_param,
 };
 
@@ -312,12 +312,8 @@ impl StoreBackend for PostgresBackend {
         }
     }
 
-    async fn scan(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<(String, Entry)>, BackendError> {
+    async fn list(&self, page: Page<'_>) -> Result<Vec<(String, Entry)>, BackendError> {
+        let (prefix, after, limit) = (page.prefix, page.after, page.limit);
         let start = match after {
             Some(after) if after >= prefix => after,
             _ => "",

@@ -18,7 +18,7 @@ use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{
-    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, Write, is_plain_name,
+    BackendError, Entry, MAX_SCAN_LIMIT, Page, Record, StoreBackend, Write, is_plain_name,
     prefix_upper_bound, take_param,
 };
 
@@ -287,12 +287,8 @@ impl StoreBackend for RedisBackend {
         }
     }
 
-    async fn scan(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<(String, Entry)>, BackendError> {
+    async fn list(&self, page: Page<'_>) -> Result<Vec<(String, Entry)>, BackendError> {
+        let (prefix, after, limit) = (page.prefix, page.after, page.limit);
         let min = match after {
             Some(after) if after >= prefix => format!("({after}"),
             _ if prefix.is_empty() => "-".to_owned(),

@@ -17,7 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    BackendError, Entry, MAX_SCAN_LIMIT, Record, StoreBackend, Write, now_ms, prefix_upper_bound,
+    BackendError, Entry, MAX_SCAN_LIMIT, Page, Record, StoreBackend, Write, now_ms,
+    prefix_upper_bound,
 };
 
 /// Schema, applied idempotently at open.
@@ -222,12 +223,8 @@ impl StoreBackend for SqliteBackend {
         .await
     }
 
-    async fn scan(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<(String, Entry)>, BackendError> {
+    async fn list(&self, page: Page<'_>) -> Result<Vec<(String, Entry)>, BackendError> {
+        let (prefix, after, limit) = (page.prefix, page.after, page.limit);
         let start = match after {
             Some(after) if after >= prefix => after.to_owned(),
             _ => String::new(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::support::{instance, runtime};
 use crate::sandbox::SandboxLimits;
-use crate::store::{BackendError, Entry, Record, SqliteBackend, StoreBackend, Write};
+use crate::store::{BackendError, Entry, Page, Record, SqliteBackend, StoreBackend, Write};
 
 /// How long every call to [`SlowBackend`] waits before answering.
 const STORE_DELAY: Duration = Duration::from_millis(150);
@@ -29,14 +29,9 @@ impl StoreBackend for SlowBackend {
         tokio::time::sleep(STORE_DELAY).await;
         self.0.delete(key, expect_version).await
     }
-    async fn scan(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<(String, Entry)>, BackendError> {
+    async fn list(&self, page: Page<'_>) -> Result<Vec<(String, Entry)>, BackendError> {
         tokio::time::sleep(STORE_DELAY).await;
-        self.0.scan(prefix, after, limit).await
+        self.0.list(page).await
     }
     async fn purge_expired(&self) -> Result<usize, BackendError> {
         self.0.purge_expired().await

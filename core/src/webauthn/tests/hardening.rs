@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use super::*;
-use crate::store::{Entry, MemStore, Store, StoreError, Write};
+use crate::store::{Entry, MemStore, Page, Store, StoreError, Write};
 
 const NOBODY: &str = "nobody@example.com";
 const CAROL: &str = "carol@example.com";
@@ -32,14 +32,9 @@ impl Store for CountingStore<'_> {
         self.ops.borrow_mut().push("delete");
         self.inner.delete(key, expect_version)
     }
-    fn scan(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: u32,
-    ) -> std::result::Result<Vec<(String, Entry)>, StoreError> {
+    fn list(&self, page: Page<'_>) -> std::result::Result<Vec<(String, Entry)>, StoreError> {
         self.ops.borrow_mut().push("scan");
-        self.inner.scan(prefix, after, limit)
+        self.inner.list(page)
     }
 }
 
