@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use sesame_tests::accounts::{EMAIL as ADA, OTHER_EMAIL as BOB, PASSWORD, with_accounts};
-use sesame_tests::authenticator::{Alg, SoftCredential, b64d, b64e};
+use sesame_tests::authenticator::{Alg, SoftCredential, b64d, b64e, json_shape};
 use sesame_tests::passkeys::register_passkey_with;
 use sesame_tests::{FreshServer, Host, Reply, Server};
 
@@ -17,24 +17,6 @@ fn start(env: &[(&str, &str)]) -> (FreshServer, String) {
     let server = with_accounts(Host::Sesame, env, &[ADA, BOB, CAROL]);
     let origin = server.base.clone();
     (server, origin)
-}
-
-/// `value` with every scalar replaced by its type and lists of strings by one type: the
-/// shape a client sees.
-fn shape(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
-        }
-        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
-            "strings".into()
-        }
-        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
-        Value::String(_) => "string".into(),
-        Value::Number(_) => "number".into(),
-        Value::Bool(_) => "bool".into(),
-        Value::Null => Value::Null,
-    }
 }
 
 /// Header names with each Set-Cookie reduced to its name and attributes (not its value).
@@ -80,7 +62,11 @@ fn wan_signin_answers_alike_for_no_account_no_passkey_and_one_passkey() {
     for identity in [BOB, CAROL, NOBODY] {
         let other = begin(&server, identity);
         assert_eq!(other.status, with_one.status, "{identity}");
-        assert_eq!(shape(&other.json()), shape(&with_one.json()), "{identity}");
+        assert_eq!(
+            json_shape(&other.json()),
+            json_shape(&with_one.json()),
+            "{identity}"
+        );
         assert_eq!(header_shape(&other), header_shape(&with_one), "{identity}");
         let allowed = other.json()["options"]["publicKey"]["allowCredentials"].clone();
         assert_eq!(allowed.as_array().unwrap().len(), 1, "{identity}");

@@ -18,12 +18,11 @@ pub(crate) use self::postgres::PostgresBackend;
 pub(crate) use self::redis::RedisBackend;
 pub(crate) use self::sqlite::SqliteBackend;
 
-/// Longest key accepted, in bytes (WIT contract).
-pub(crate) const MAX_KEY_BYTES: usize = 512;
-/// Largest value accepted, in bytes (WIT contract).
-pub(crate) const MAX_VALUE_BYTES: usize = 1024 * 1024;
-/// Most entries one scan returns (WIT contract lets the host cap `limit`).
-pub(crate) const MAX_SCAN_LIMIT: u32 = 1000;
+/// The store contract's limits and errors are core's: the component and every back end here
+/// agree on them by construction (the WIT `store` interface states the same).
+pub(crate) use sesame_core::store::{
+    MAX_KEY_BYTES, MAX_SCAN_LIMIT, MAX_VALUE_BYTES, StoreError as BackendError,
+};
 
 /// Refuses a write whose key or value is over the WIT contract's sizes, before any back end
 /// spends a round trip on it.
@@ -69,20 +68,6 @@ pub(crate) struct Record {
     pub(crate) value: Vec<u8>,
     /// Milliseconds left to live, or `None` for an entry that never expires.
     pub(crate) ttl_ms: Option<u64>,
-}
-
-/// Why a back-end call did not happen; mirrors WIT `store-error`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum BackendError {
-    /// `expect-version` did not match; nothing written.
-    #[error("version conflict")]
-    Conflict,
-    /// The database failed; nothing is known to be written.
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
-    /// Key or value over the limits.
-    #[error("key or value too large")]
-    TooLarge,
 }
 
 /// A durable store for the component, plus a small host-only area for the host's own secrets

@@ -277,3 +277,25 @@ fn cbor(value: &Cbor) -> Vec<u8> {
     ciborium::ser::into_writer(value, &mut out).unwrap();
     out
 }
+
+/// `value` with every string, number and boolean replaced by its type, and lists of strings
+/// (transports, which differ between real credentials too) by one type: what a client can see
+/// of a JSON answer's shape. Tests compare the options Sesame gives a real and an unknown
+/// account with it.
+pub fn json_shape(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), json_shape(v)))
+                .collect(),
+        ),
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
+            "strings".into()
+        }
+        Value::Array(items) => Value::Array(items.iter().map(json_shape).collect()),
+        Value::String(_) => "string".into(),
+        Value::Number(_) => "number".into(),
+        Value::Bool(_) => "bool".into(),
+        Value::Null => Value::Null,
+    }
+}

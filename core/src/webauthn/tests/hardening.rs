@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use super::*;
 use crate::store::{Entry, MemStore, Page, Store, StoreError, Write};
+use sesame_test_authenticator::json_shape;
 
 const NOBODY: &str = "nobody@example.com";
 const CAROL: &str = "carol@example.com";
@@ -49,25 +50,6 @@ fn begin_named(f: &Fixture, identity: &str) -> (Value, Vec<&'static str>) {
     (ceremony.options, counting.ops.into_inner())
 }
 
-/// `value` with every string, number and boolean replaced by its type, and lists of strings
-/// (transports, which differ between real credentials too) by one type: what a client can see
-/// of a JSON answer's shape.
-fn shape(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
-        }
-        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
-            "strings".into()
-        }
-        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
-        Value::String(_) => "string".into(),
-        Value::Number(_) => "number".into(),
-        Value::Bool(_) => "bool".into(),
-        Value::Null => Value::Null,
-    }
-}
-
 fn allowed(options: &Value) -> Vec<Value> {
     options["publicKey"]["allowCredentials"]
         .as_array()
@@ -101,7 +83,7 @@ fn a_named_sign_in_looks_alike_for_no_account_no_passkey_and_one_passkey() {
         (&none, &work_none),
         (&unknown, &work_unknown),
     ] {
-        assert_eq!(shape(options), shape(&with_one));
+        assert_eq!(json_shape(options), json_shape(&with_one));
         assert_eq!(work, &work_one);
     }
     for options in [&with_one, &without, &none, &unknown] {
