@@ -73,10 +73,7 @@ pub(crate) async fn copy_all(
     let mut records = 0usize;
     let mut after: Option<String> = None;
     loop {
-        let page = from
-            .export(after.as_deref(), MAX_SCAN_LIMIT)
-            .await
-            .map_err(source)?;
+        let page = next_page(from, &after).await.map_err(source)?;
         let Some(last) = page.last() else { break };
         after = Some(last.key.clone());
         for Record { key, value, ttl_ms } in page {
@@ -99,19 +96,21 @@ pub(crate) async fn copy_all(
     })
 }
 
+/// The largest page of `store`'s entries after `after` (from the start when `None`).
+async fn next_page(
+    store: &dyn StoreBackend,
+    after: &Option<String>,
+) -> Result<Vec<Record>, BackendError> {
+    store.export(after.as_deref(), MAX_SCAN_LIMIT).await
+}
+
 /// Walks both stores in key order and compares them entry by entry; returns how many match.
 async fn verify(from: &dyn StoreBackend, to: &dyn StoreBackend) -> Result<usize, MigrateError> {
     let mut count = 0usize;
     let mut after: Option<String> = None;
     loop {
-        let left = from
-            .export(after.as_deref(), MAX_SCAN_LIMIT)
-            .await
-            .map_err(source)?;
-        let right = to
-            .export(after.as_deref(), MAX_SCAN_LIMIT)
-            .await
-            .map_err(target)?;
+        let left = next_page(from, &after).await.map_err(source)?;
+        let right = next_page(to, &after).await.map_err(target)?;
         if left.len() != right.len() {
             return Err(MigrateError::Mismatch(format!(
                 "after {} matching entries the source has {} more and the target {} more in the next page",

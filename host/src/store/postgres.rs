@@ -184,17 +184,13 @@ impl PostgresBackend {
             .map_err(unavailable)
     }
 
+    /// The first row of `sql`, if any (every caller's statement returns at most one).
     async fn query_opt(
         &self,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<tokio_postgres::Row>, BackendError> {
-        let client = self.client().await?;
-        let statement = client.prepare_cached(sql).await.map_err(unavailable)?;
-        client
-            .query_opt(&statement, params)
-            .await
-            .map_err(unavailable)
+        Ok(self.query(sql, params).await?.into_iter().next())
     }
 
     async fn query(
