@@ -398,31 +398,45 @@ async fn sqlite_conforms() {
     migrate_into(Arc::new(SqliteBackend::open(&to).unwrap())).await;
 }
 
+/// Runs every case and the migration check on a server shared with other tests: each pair of
+/// clients and the migration target get a namespace of their own (a schema, a key prefix)
+/// named after `kind`, opened by `open`. Returns the namespaces, for the caller to remove.
+async fn conforms_in_namespaces<B, F, Fut>(kind: &str, open: &F) -> Vec<String>
+where
+    B: StoreBackend + 'static,
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Arc<B>>,
+{
+    let names = std::sync::Mutex::new(Vec::new());
+    let fresh = || {
+        let name = unique_name(kind);
+        names.lock().unwrap().push(name.clone());
+        name
+    };
+    run_all(|| {
+        let name = fresh();
+        async move {
+            let a: Arc<dyn StoreBackend> = open(name.clone()).await;
+            let b: Arc<dyn StoreBackend> = open(name).await;
+            (a, b)
+        }
+    })
+    .await;
+    migrate_into(open(fresh()).await).await;
+    names.into_inner().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_conforms() {
     let Some(url) = service_url("SESAME_TEST_POSTGRES_URL") else {
         return;
     };
-    let schemas = std::sync::Mutex::new(Vec::new());
-    let open = |schema: &str| {
+    let open = |schema: String| {
         let url = with_param(&url, &format!("schema={schema}"));
-        async move { PostgresBackend::open(&url).await.unwrap() }
+        async move { Arc::new(PostgresBackend::open(&url).await.unwrap()) }
     };
-    run_all(|| {
-        let schema = unique_name("pg");
-        schemas.lock().unwrap().push(schema.clone());
-        async move {
-            let a: Arc<dyn StoreBackend> = Arc::new(open(&schema).await);
-            let b: Arc<dyn StoreBackend> = Arc::new(open(&schema).await);
-            (a, b)
-        }
-    })
-    .await;
-    let schema = unique_name("pg");
-    schemas.lock().unwrap().push(schema.clone());
-    migrate_into(Arc::new(open(&schema).await)).await;
-    let cleaner = open(&unique_name("pg")).await;
-    let schemas = schemas.lock().unwrap().clone();
+    let schemas = conforms_in_namespaces("pg", &open).await;
+    let cleaner = open(unique_name("pg")).await;
     for schema in schemas {
         cleaner.drop_schema(&schema).await.unwrap();
     }
@@ -433,30 +447,16 @@ async fn redis_conforms() {
     let Some(url) = service_url("SESAME_TEST_REDIS_URL") else {
         return;
     };
-    let prefixes = std::sync::Mutex::new(Vec::new());
-    let open = |prefix: &str| {
+    let open = |prefix: String| {
         let url = with_param(&url, &format!("prefix={prefix}"));
-        async move { RedisBackend::open(&url).await.unwrap() }
+        async move { Arc::new(RedisBackend::open(&url).await.unwrap()) }
     };
-    run_all(|| {
-        let prefix = unique_name("redis");
-        prefixes.lock().unwrap().push(prefix.clone());
-        async move {
-            let a: Arc<dyn StoreBackend> = Arc::new(open(&prefix).await);
-            let b: Arc<dyn StoreBackend> = Arc::new(open(&prefix).await);
-            (a, b)
-        }
-    })
-    .await;
-    let prefix = unique_name("redis");
-    prefixes.lock().unwrap().push(prefix.clone());
-    migrate_into(Arc::new(open(&prefix).await)).await;
+    let prefixes = conforms_in_namespaces("redis", &open).await;
     let mut admin = ::redis::Client::open(url.as_str())
         .unwrap()
         .get_multiplexed_async_connection()
         .await
         .unwrap();
-    let prefixes = prefixes.lock().unwrap().clone();
     for prefix in prefixes {
         let keys: Vec<String> = ::redis::cmd("KEYS")
             .arg(format!("{{{prefix}}}:*"))
