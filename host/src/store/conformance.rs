@@ -458,18 +458,23 @@ async fn redis_conforms() {
         .await
         .unwrap();
     for prefix in prefixes {
-        let keys: Vec<String> = ::redis::cmd("KEYS")
-            .arg(format!("{{{prefix}}}:*"))
-            .query_async(&mut admin)
+        remove_prefix(&mut admin, &prefix).await;
+    }
+}
+
+/// Deletes every key a Redis back end with `prefix` wrote, so shared servers stay clean.
+async fn remove_prefix(admin: &mut ::redis::aio::MultiplexedConnection, prefix: &str) {
+    let keys: Vec<String> = ::redis::cmd("KEYS")
+        .arg(format!("{{{prefix}}}:*"))
+        .query_async(admin)
+        .await
+        .unwrap();
+    for key in keys {
+        let _: () = ::redis::cmd("DEL")
+            .arg(key)
+            .query_async(admin)
             .await
             .unwrap();
-        for key in keys {
-            let _: () = ::redis::cmd("DEL")
-                .arg(key)
-                .query_async(&mut admin)
-                .await
-                .unwrap();
-        }
     }
 }
 
@@ -599,16 +604,5 @@ async fn redis_survives_killed_connections() {
         assert!(b.get(key).await.unwrap().is_some(), "{key} survived");
     }
     assert_eq!(acknowledged.len(), 60);
-    let keys: Vec<String> = ::redis::cmd("KEYS")
-        .arg(format!("{{{prefix}}}:*"))
-        .query_async(&mut admin)
-        .await
-        .unwrap();
-    for key in keys {
-        let _: () = ::redis::cmd("DEL")
-            .arg(key)
-            .query_async(&mut admin)
-            .await
-            .unwrap();
-    }
+    remove_prefix(&mut admin, &prefix).await;
 }
