@@ -583,22 +583,16 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::User(UserCommand::Grant { email, role }) => {
             let mut admin = Admin::connect(&common, backend).await?;
             let roles = admin.service.sesame_auth_roles();
-            let user = roles
-                .call_grant_role(&mut admin.store, &email, &role)
-                .await?
-                .map_err(auth_error)?;
-            println!("{} now has roles: {}", user.email, user.roles.join(", "));
-            Ok(())
+            let result = roles.call_grant_role(&mut admin.store, &email, &role).await;
+            print_roles(result?)
         }
         Command::User(UserCommand::Revoke { email, role }) => {
             let mut admin = Admin::connect(&common, backend).await?;
             let roles = admin.service.sesame_auth_roles();
-            let user = roles
+            let result = roles
                 .call_revoke_role(&mut admin.store, &email, &role)
-                .await?
-                .map_err(auth_error)?;
-            println!("{} now has roles: {}", user.email, user.roles.join(", "));
-            Ok(())
+                .await;
+            print_roles(result?)
         }
         Command::Role(RoleCommand::Add {
             name,
@@ -681,6 +675,13 @@ async fn migrate(from: &StoreUrl, to: &StoreUrl) -> Result<()> {
 }
 
 /// `run` answers `migrate` before opening `--store`, so this arm is never taken.
+/// Prints the roles a user holds after a grant or a revocation (or the component's refusal).
+fn print_roles(answer: std::result::Result<types::User, types::AuthError>) -> Result<()> {
+    let user = answer.map_err(auth_error)?;
+    println!("{} now has roles: {}", user.email, user.roles.join(", "));
+    Ok(())
+}
+
 fn dispatched_twice() -> Result<()> {
     bail!("internal error: a command that needs no store reached the store; please report this")
 }
