@@ -58,6 +58,9 @@ pub enum WebAuthnError {
     /// The credential ID is empty or longer than 1023 bytes.
     #[error("The credential ID is missing or too long.")]
     CredentialIdLength,
+    /// The credential ID is within WebAuthn's 1023 bytes but too long for a store key.
+    #[error("The credential ID is longer than Sesame can store (at most {0} bytes).")]
+    CredentialIdUnstorable(usize),
     /// Bytes follow the data the flags announce.
     #[error("The authenticator data has trailing bytes.")]
     AuthDataTrailingBytes,

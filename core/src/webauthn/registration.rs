@@ -15,7 +15,7 @@ use crate::env::random_array;
 use crate::error::{Error, Result};
 use crate::records::{self, wan_credential_key, wan_user_credential_key};
 use crate::sessions::SessionInfo;
-use crate::store::StoreError;
+use crate::store::{MAX_KEY_BYTES, StoreError};
 
 /// What a registration ceremony was started for.
 struct Registering<'a> {
@@ -128,6 +128,12 @@ impl Sesame<'_> {
         // The index first, as for sessions: a crash leaves an index entry pointing at nothing,
         // which listing skips. The claim on the credential ID decides uniqueness.
         let index = wan_user_credential_key(user_id, id_b64);
+        // WebAuthn allows IDs of up to 1023 bytes, a store key holds MAX_KEY_BYTES: an ID that
+        // cannot be keyed is the request's fault (400), never a store failure (500).
+        if index.len() > MAX_KEY_BYTES || wan_credential_key(id_b64).len() > MAX_KEY_BYTES {
+            let room = MAX_KEY_BYTES.saturating_sub(index.len() - id_b64.len());
+            return Err(WebAuthnError::CredentialIdUnstorable(room * 3 / 4).into());
+        }
         self.store.put(&index, b"", None, None)?;
         match records::save(
             self.store,

@@ -898,3 +898,39 @@ fn a_registration_started_fresh_cannot_be_finished_stale() {
     );
     assert!(s.list_passkeys(&ada.user.id).unwrap().is_empty());
 }
+
+/// WebAuthn allows credential IDs of up to 1023 bytes, more than a store key holds once the
+/// user's index prefix is added: the longest storable one registers, a longer one is a clear
+/// 400 that leaves nothing behind.
+#[test]
+fn a_credential_id_too_long_to_store_is_refused_as_the_requests_fault() {
+    let (f, ada) = ada_signed_in();
+    let s = f.sesame();
+    let index_prefix = crate::records::wan_user_credential_key(&ada.user.id, "").len();
+    let longest = (crate::store::MAX_KEY_BYTES - index_prefix) * 3 / 4;
+
+    let mut fits = SoftCredential::new(Alg::Es256, 71);
+    fits.id = vec![7; longest];
+    register(&f, &ada, &mut fits, "fits", Usage::First);
+
+    let mut too_long = SoftCredential::new(Alg::Es256, 72);
+    too_long.id = vec![8; longest + 1];
+    let ceremony = begin_registration(&f, &ada, "too long");
+    let answer = too_long.register(&ceremony.options, ORIGIN);
+    let refused = refusal(finish_registration(&s, &ada, &ceremony, answer));
+    assert_eq!(refused.code, ErrorCode::WebauthnRejected);
+    assert!(
+        refused
+            .message
+            .contains(&format!("at most {longest} bytes")),
+        "{}",
+        refused.message
+    );
+    let names: Vec<String> = s
+        .list_passkeys(&ada.user.id)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["fits"]);
+}
