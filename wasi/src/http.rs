@@ -40,12 +40,21 @@ pub fn serve(
 }
 
 /// Core's answer, or, when Sesame could not even be built (an unusable configuration, an
-/// unreachable store), the fault's JSON error, logged.
+/// unreachable store), the fault's JSON error. Either way a failure inside Sesame is logged:
+/// the client's answer only says that the details are in the log.
 pub fn or_fault(outcome: Result<Response, Error>) -> Response {
-    outcome.unwrap_or_else(|e| {
-        crate::log::error("http", &e);
-        fault_response(&e)
-    })
+    match outcome {
+        Ok(response) => {
+            if let Some(fault) = &response.fault {
+                crate::log::fault(fault);
+            }
+            response
+        }
+        Err(e) => {
+            crate::log::error("http", &e);
+            fault_response(&e)
+        }
+    }
 }
 
 fn read_request(request: &IncomingRequest, peer: PeerSource) -> Result<Request, Response> {

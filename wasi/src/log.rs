@@ -17,6 +17,12 @@ pub fn error(context: &str, e: &Error) {
     }
 }
 
+/// Writes what went wrong behind an answer that failed inside Sesame
+/// (`sesame_core::http::Response::fault`).
+pub fn fault(description: &str) {
+    eprintln!("sesame: {description}");
+}
+
 /// Writes an account event to the log.
 pub fn event(event: &Event) {
     eprintln!(

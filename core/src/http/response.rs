@@ -13,6 +13,9 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// Body bytes.
     pub body: Vec<u8>,
+    /// For a failure inside Sesame (`internal`, `store-unavailable`): what went wrong, for the
+    /// adapter to log. Never sent to the client, whose body only says to look in the log.
+    pub fault: Option<String>,
 }
 
 impl Response {
@@ -46,6 +49,7 @@ impl Response {
             status,
             headers: vec![("content-type".into(), content_type.into())],
             body,
+            fault: None,
         }
     }
 
@@ -55,6 +59,7 @@ impl Response {
             status: 303,
             headers: vec![("location".into(), location.into())],
             body: Vec::new(),
+            fault: None,
         }
     }
 

@@ -225,6 +225,13 @@ impl Router {
         {
             response = response.with_header("allow", allow);
         }
+        if matches!(
+            public.code,
+            ErrorCode::Internal | ErrorCode::StoreUnavailable
+        ) {
+            // The client is told to look in the log; this is what the log must say.
+            response.fault = Some(format!("{} {}: {error}", call.req.method, call.req.path()));
+        }
         response
     }
 }

@@ -528,3 +528,45 @@ fn every_answer_carries_the_security_headers() {
         );
     }
 }
+
+/// A failure inside Sesame tells the client only to look in the log, and hands the adapter
+/// what the log must say; a refusal the client caused carries nothing for the log.
+#[test]
+fn internal_failures_carry_their_cause_for_the_log_and_never_to_the_client() {
+    use crate::store::{Entry, Page, Store, StoreError, Write};
+    struct Unreachable;
+    impl Store for Unreachable {
+        fn get(&self, _: &str) -> std::result::Result<Option<Entry>, StoreError> {
+            Err(StoreError::Unavailable("connection refused".into()))
+        }
+        fn write(&self, _: Write<'_>) -> std::result::Result<u64, StoreError> {
+            Err(StoreError::Unavailable("connection refused".into()))
+        }
+        fn delete(&self, _: &str, _: Option<u64>) -> std::result::Result<bool, StoreError> {
+            Err(StoreError::Unavailable("connection refused".into()))
+        }
+        fn list(&self, _: Page<'_>) -> std::result::Result<Vec<(String, Entry)>, StoreError> {
+            Err(StoreError::Unavailable("connection refused".into()))
+        }
+    }
+    let f = Fixture::new();
+    let sesame = crate::Sesame::new(&Unreachable, &f.env, &f.config).unwrap();
+    let login = Request::new("POST", "/login")
+        .with_header("content-type", "application/json")
+        .with_body(br#"{"email":"ada@example.com","password":"analytical engine"}"#.to_vec());
+    let failed = handle(&sesame, &login);
+    assert_eq!(failed.status, 503);
+    let fault = failed.fault.as_deref().unwrap();
+    assert!(fault.starts_with("POST /login: "), "{fault}");
+    assert!(fault.contains("connection refused"), "{fault}");
+    let body = String::from_utf8(failed.body).unwrap();
+    assert!(!body.contains("connection refused"), "{body}");
+
+    let refused = f.send(
+        Request::new("POST", "/login")
+            .with_header("content-type", "application/json")
+            .with_body(br#"{"email":"ada@example.com","password":"wrong"}"#.to_vec()),
+    );
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.fault, None);
+}

@@ -86,6 +86,7 @@ fn responses_announce_their_length() {
         status: 200,
         headers: vec![("content-type".into(), "text/plain".into())],
         body: b"hello".to_vec(),
+        fault: None,
     };
     assert_eq!(
         response_fields(&response),
