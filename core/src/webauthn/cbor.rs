@@ -8,8 +8,8 @@
 //! calls maps with duplicate keys invalid and WebAuthn encodes each of these as exactly one
 //! item, so Sesame refuses both (`webauthn-rejected`, with a message naming the structure).
 
-// A B-tree, not a hash set: std's hasher seeds itself from `wasi:random/insecure-seed`, an
-// import the component would otherwise need from every host.
+// A B-tree, not a hash set: std's hasher seeds itself from the runtime's insecure-seed import,
+// which the component would otherwise need from every host.
 use std::collections::BTreeSet;
 
 use ciborium::Value;
