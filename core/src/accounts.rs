@@ -8,6 +8,8 @@
 //!
 //! WIT: `sesame:auth/accounts`.
 
+pub mod settings;
+
 mod identity;
 mod password_change;
 mod registration;

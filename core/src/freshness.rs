@@ -17,6 +17,8 @@
 //!
 //! [`Config::freshness_ms`]: crate::Config::freshness_ms
 
+pub mod settings;
+
 use serde::{Deserialize, Serialize};
 
 use crate::Sesame;
@@ -58,7 +60,7 @@ impl Sesame<'_> {
     pub fn fresh_until(&self, login: &SessionInfo) -> Result<Option<u64>> {
         let until = self
             .authenticated_at(login)?
-            .saturating_add(self.config.freshness_ms);
+            .saturating_add(self.config.freshness.window_ms);
         Ok(Some(until).filter(|until| *until > self.host.now_ms()))
     }
 
@@ -88,7 +90,7 @@ impl Sesame<'_> {
         user_verified: bool,
     ) -> Result<u64> {
         let now = self.host.now_ms();
-        let window = self.config.freshness_ms;
+        let window = self.config.freshness.window_ms;
         records::save(
             self.store,
             &reauth_key(&login.id),
@@ -126,7 +128,7 @@ impl Sesame<'_> {
     }
 
     fn reauth_record(&self, login: &SessionInfo) -> Result<Option<ReauthRecord>> {
-        let window = self.config.freshness_ms;
+        let window = self.config.freshness.window_ms;
         let now = self.host.now_ms();
         Ok(
             records::load::<ReauthRecord>(self.store, &reauth_key(&login.id))?

@@ -4,6 +4,7 @@
 use crate::env::Env;
 use crate::error::Result;
 use crate::legacy_hash::HostHash;
+use crate::settings::{Setting, number, set};
 
 /// argon2id cost parameters for new password hashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,28 @@ impl Default for Argon2Params {
         }
     }
 }
+
+/// The argon2 cost variables.
+pub const SETTINGS: &[Setting<Argon2Params>] = &[
+    Setting {
+        name: "SESAME_ARGON2_M_KIB",
+        default: "19456",
+        doc: "argon2id memory of new password hashes, in KiB",
+        apply: |c, name, v| set(&mut c.m_kib, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_ARGON2_T",
+        default: "2",
+        doc: "argon2id passes of new password hashes",
+        apply: |c, name, v| set(&mut c.t, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_ARGON2_P",
+        default: "1",
+        doc: "argon2id lanes of new password hashes",
+        apply: |c, name, v| set(&mut c.p, number(name, v)),
+    },
+];
 
 /// Native password hashing a host may offer. Both methods default to `None`: core then
 /// computes the hash itself, with the same bytes as a result.

@@ -104,11 +104,12 @@ impl Sesame<'_> {
     fn keyring_retention_ms(&self) -> u64 {
         let links_secs = self
             .config
-            .confirm_link_max_age_secs
-            .max(self.config.reset_link_max_age_secs);
+            .links
+            .confirm_max_age_secs
+            .max(self.config.links.reset_max_age_secs);
         links_secs
             .saturating_mul(1000)
-            .max(self.config.access_token_ttl_ms)
+            .max(self.config.tokens.access_ttl_ms)
             .saturating_add(60_000)
     }
 }

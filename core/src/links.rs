@@ -13,6 +13,8 @@
 //!
 //! WIT: `sesame:auth/accounts.request-reset`, `reset-password`, `confirm-email`.
 
+pub mod settings;
+
 use sha2::{Digest, Sha256};
 
 use crate::Sesame;
@@ -31,7 +33,7 @@ impl Sesame<'_> {
     /// Sends a confirmation link to a newly registered user.
     pub(crate) fn send_confirmation(&self, user: &User) -> Result<()> {
         let payload = format!("{}:{}", user.id, user.email.to_lowercase());
-        let hours = self.config.confirm_link_max_age_secs / 3600;
+        let hours = self.config.links.confirm_max_age_secs / 3600;
         self.mail_signed_link(
             &user.email,
             "Confirm your email address",
@@ -85,7 +87,7 @@ impl Sesame<'_> {
         let (id, email) = self.open_token(
             CONFIRM_PURPOSE,
             token,
-            self.config.confirm_link_max_age_secs,
+            self.config.links.confirm_max_age_secs,
         )?;
         let (id, email) = (id.as_str(), email.as_str());
         let now = self.host.now_ms();
@@ -119,7 +121,7 @@ impl Sesame<'_> {
             return Ok(());
         };
         let payload = format!("{id}:{}", fingerprint(&record.password_hash));
-        let minutes = self.config.reset_link_max_age_secs / 60;
+        let minutes = self.config.links.reset_max_age_secs / 60;
         self.mail_signed_link(
             &record.email,
             "Reset your password",
@@ -138,7 +140,7 @@ impl Sesame<'_> {
     /// WIT: `sesame:auth/accounts.reset-password`.
     pub fn reset_password(&self, token: &str, new_password: &str) -> Result<User> {
         let (id, expected_fingerprint) =
-            self.open_token(RESET_PURPOSE, token, self.config.reset_link_max_age_secs)?;
+            self.open_token(RESET_PURPOSE, token, self.config.links.reset_max_age_secs)?;
         let (id, expected_fingerprint) = (id.as_str(), expected_fingerprint.as_str());
         let Some((record, _)) = self.load_user(id)? else {
             return Err(invalid_link());

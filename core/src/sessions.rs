@@ -3,6 +3,8 @@
 //!
 //! WIT: `sesame:auth/sessions`.
 
+pub mod settings;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -220,7 +222,7 @@ impl Sesame<'_> {
         if now
             >= record
                 .last_seen_ms
-                .saturating_add(self.config.session_idle_ms)
+                .saturating_add(self.config.sessions.idle_ms)
         {
             return Err(Error::NoSession("idle too long"));
         }
@@ -356,7 +358,7 @@ impl Sesame<'_> {
             && now
                 < record
                     .last_seen_ms
-                    .saturating_add(self.config.session_idle_ms))
+                    .saturating_add(self.config.sessions.idle_ms))
     }
 
     /// Creates a session for `user` with a new random token; `proof` is how the person just
@@ -377,7 +379,7 @@ impl Sesame<'_> {
             user_id: user.id.clone(),
             created_at_ms: now,
             last_seen_ms: now,
-            expires_at_ms: now.saturating_add(self.config.session_absolute_ms),
+            expires_at_ms: now.saturating_add(self.config.sessions.absolute_ms),
             csrf_token: csrf_token.clone(),
             address: client.address.clone(),
             user_agent: client.kept_user_agent(),
@@ -392,7 +394,7 @@ impl Sesame<'_> {
             &user_session_key(&user.id, &hash),
             b"",
             None,
-            Some(self.config.session_absolute_ms),
+            Some(self.config.sessions.absolute_ms),
         )?;
         records::save(self.store, &session_key(&hash), &record, Some(0), Some(ttl))?;
         Ok(IssuedSession {
@@ -407,7 +409,7 @@ impl Sesame<'_> {
     fn session_ttl(&self, record: &SessionRecord, now: u64) -> u64 {
         let idle_end = record
             .last_seen_ms
-            .saturating_add(self.config.session_idle_ms);
+            .saturating_add(self.config.sessions.idle_ms);
         idle_end
             .min(record.expires_at_ms)
             .saturating_sub(now)

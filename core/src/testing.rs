@@ -177,7 +177,7 @@ impl Fixture {
             user: user.clone(),
             csrf_token: String::new(),
             created_at_ms: now,
-            expires_at_ms: now + self.config.session_absolute_ms,
+            expires_at_ms: now + self.config.sessions.absolute_ms,
             authenticated_at_ms: now,
             second_factor: false,
         }

@@ -21,6 +21,8 @@
 //!
 //! WIT: `sesame:auth/tokens`.
 
+pub mod settings;
+
 mod issue;
 mod jwt;
 mod refresh;

@@ -170,7 +170,7 @@ impl Sesame<'_> {
             &key,
             &(count.0 + 1),
             Some(count.1),
-            Some(self.config.lockout_max_ms),
+            Some(self.config.lockout.max_ms),
         );
         error
     }
@@ -189,7 +189,7 @@ impl Sesame<'_> {
             }
             Ok(())
         })
-        .map(|record| record.lockout.failed_count == config.lockout_threshold)
+        .map(|record| record.lockout.failed_count == config.lockout.threshold)
     }
 }
 
@@ -197,11 +197,12 @@ impl Sesame<'_> {
 /// threshold: the lockout's base time, doubled per failure past the threshold, up to its
 /// maximum. Passwords and second factors share this back-off.
 pub(crate) fn lock_ms(config: &Config, failures: u32) -> Option<u64> {
-    let past_threshold = failures.checked_sub(config.lockout_threshold)?;
+    let past_threshold = failures.checked_sub(config.lockout.threshold)?;
     Some(
         config
-            .lockout_base_ms
+            .lockout
+            .base_ms
             .saturating_mul(1u64 << past_threshold.min(40))
-            .min(config.lockout_max_ms),
+            .min(config.lockout.max_ms),
     )
 }

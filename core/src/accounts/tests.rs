@@ -223,7 +223,7 @@ fn lockout_after_threshold_with_exponential_back_off() {
     let f = Fixture::registered();
     let s = f.sesame();
     let c = ClientInfo::default();
-    let threshold = f.config.lockout_threshold;
+    let threshold = f.config.lockout.threshold;
     for _ in 0..threshold {
         assert!(matches!(
             s.authenticate("ada@example.com", "wrong wrong", &c),
@@ -243,14 +243,14 @@ fn lockout_after_threshold_with_exponential_back_off() {
     // The right password while locked counted like a wrong one (so the two cost the same
     // store work): the lock already doubled once.
     let first_lock = get_user_record(&f, &id).lockout.locked_until_ms.unwrap() - 1_700_000_000_000;
-    assert_eq!(first_lock, 2 * f.config.lockout_base_ms);
+    assert_eq!(first_lock, 2 * f.config.lockout.base_ms);
     // Another failure doubles the lock again.
     assert!(
         s.authenticate("ada@example.com", "wrong wrong", &c)
             .is_err()
     );
     let second_lock = get_user_record(&f, &id).lockout.locked_until_ms.unwrap() - 1_700_000_000_000;
-    assert_eq!(second_lock, 4 * f.config.lockout_base_ms);
+    assert_eq!(second_lock, 4 * f.config.lockout.base_ms);
     // After the lock ends, the right password works and clears the failures.
     f.advance(second_lock);
     let ok = s
@@ -269,7 +269,7 @@ fn lock_never_exceeds_the_maximum() {
     }
     let id = s.list_users(None, 1).unwrap()[0].id.clone();
     let lock = get_user_record(&f, &id).lockout.locked_until_ms.unwrap() - 1_700_000_000_000;
-    assert_eq!(lock, f.config.lockout_max_ms);
+    assert_eq!(lock, f.config.lockout.max_ms);
 }
 
 #[test]
@@ -356,7 +356,7 @@ fn imported_users_sign_in_with_their_old_password_and_are_rehashed() {
 #[test]
 fn account_events_are_recorded_and_handed_to_the_host() {
     let mut f = Fixture::registered();
-    f.config.lockout_threshold = 2;
+    f.config.lockout.threshold = 2;
     let s = f.sesame();
     let c = ClientInfo {
         address: Some("192.0.2.9".into()),
@@ -440,7 +440,7 @@ fn failures_written_while_the_right_password_is_hashed_still_refuse_it() {
     // their own attempts. Core still hashes itself.
     let interleave = std::sync::Mutex::new(Some(|| {
         let guesser = f.sesame();
-        for _ in 0..f.config.lockout_threshold {
+        for _ in 0..f.config.lockout.threshold {
             assert!(
                 guesser
                     .login("ada@example.com", "wrong guess!", &ClientInfo::default())
@@ -472,7 +472,7 @@ fn failures_written_while_the_right_password_is_hashed_still_refuse_it() {
         .load_user(&s.list_users(None, 1).unwrap()[0].id)
         .unwrap()
         .unwrap();
-    assert_eq!(record.lockout.failed_count, f.config.lockout_threshold + 1);
+    assert_eq!(record.lockout.failed_count, f.config.lockout.threshold + 1);
 }
 
 #[test]

@@ -19,7 +19,7 @@ fn reads_variables_and_requires_a_secret() {
     .unwrap();
     assert_eq!(config.argon2.m_kib, 8192);
     assert!(!config.cookie_secure);
-    assert_eq!(config.session_idle_ms, 60_000);
+    assert_eq!(config.sessions.idle_ms, 60_000);
     assert!(matches!(Config::from_vars([]), Err(Error::Config(_))));
     let short = URL_SAFE_NO_PAD.encode([1u8; 16]);
     assert!(matches!(
@@ -124,12 +124,12 @@ fn the_current_freshness_name_wins_over_its_alias() {
         let config =
             Config::from_vars(std::iter::once(("SESAME_SECRET", secret.as_str())).chain(order))
                 .unwrap();
-        assert_eq!(config.freshness_ms, 30_000);
+        assert_eq!(config.freshness.window_ms, 30_000);
     }
     let alias_only = Config::from_vars([
         ("SESAME_SECRET", secret.as_str()),
         ("SESAME_WEBAUTHN_FRESHNESS_SECS", "90"),
     ])
     .unwrap();
-    assert_eq!(alias_only.freshness_ms, 90_000);
+    assert_eq!(alias_only.freshness.window_ms, 90_000);
 }

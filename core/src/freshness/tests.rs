@@ -17,7 +17,7 @@ fn signed_in(f: &Fixture) -> (Sesame<'_>, String, SessionInfo) {
 /// Signs ada in, then lets that sign-in go stale.
 fn stale_sign_in(f: &Fixture) -> (Sesame<'_>, String, SessionInfo) {
     let signed_in = signed_in(f);
-    f.advance(f.config.freshness_ms + 1000);
+    f.advance(f.config.freshness.window_ms + 1000);
     signed_in
 }
 
@@ -41,9 +41,9 @@ fn a_sign_in_is_fresh_for_the_window_and_then_not() {
     let (s, _, info) = signed_in(&f);
     assert_eq!(
         s.fresh_until(&info).unwrap(),
-        Some(info.authenticated_at_ms + f.config.freshness_ms)
+        Some(info.authenticated_at_ms + f.config.freshness.window_ms)
     );
-    f.advance(f.config.freshness_ms);
+    f.advance(f.config.freshness.window_ms);
     assert_eq!(s.fresh_until(&info).unwrap(), None);
     assert_eq!(
         error_code(s.start_totp(&info)),
@@ -88,11 +88,11 @@ fn verify_refreshes_the_calling_login_only() {
     let f = Fixture::registered();
     let (_, _, a) = signed_in(&f);
     let (s, _, b) = signed_in(&f);
-    f.advance(f.config.freshness_ms + 1000);
+    f.advance(f.config.freshness.window_ms + 1000);
     let until = s
         .verify_password(&a, ADA_PASSWORD, &ClientInfo::default())
         .unwrap();
-    assert_eq!(until, f.env.now_ms() + f.config.freshness_ms);
+    assert_eq!(until, f.env.now_ms() + f.config.freshness.window_ms);
     assert_eq!(s.fresh_until(&a).unwrap(), Some(until));
     assert_eq!(s.fresh_until(&b).unwrap(), None);
     // A password re-entry is not a passkey verification.
@@ -108,7 +108,7 @@ fn verify_refreshes_the_calling_login_only() {
 fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
     let f = Fixture::registered();
     let (s, _, info) = signed_in(&f);
-    for _ in 0..f.config.lockout_threshold {
+    for _ in 0..f.config.lockout.threshold {
         assert_eq!(
             error_code(s.verify_password(&info, "not the password", &ClientInfo::default())),
             ErrorCode::InvalidCredentials
@@ -124,7 +124,7 @@ fn wrong_passwords_on_verify_lock_the_account_for_login_too() {
         ErrorCode::InvalidCredentials
     );
     // Each refused right password counted too; once the lock has run out, it works.
-    f.advance(f.config.lockout_max_ms);
+    f.advance(f.config.lockout.max_ms);
     s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
         .unwrap();
 }
@@ -137,7 +137,7 @@ fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
         address: Some("192.0.2.7".into()),
         user_agent: None,
     };
-    for _ in 0..f.config.lockout_threshold {
+    for _ in 0..f.config.lockout.threshold {
         assert_eq!(
             error_code(s.change_password(&token, "not the password", "difference engine", &client)),
             ErrorCode::InvalidCredentials
@@ -154,7 +154,7 @@ fn wrong_current_passwords_on_change_lock_the_account_and_are_throttled() {
     // The per-account throttle counts these checks as sign-in attempts too.
     let limit = f.config.throttle.login_per_account as u32;
     let mut throttled = false;
-    for _ in f.config.lockout_threshold + 1..=limit + 1 {
+    for _ in f.config.lockout.threshold + 1..=limit + 1 {
         if error_code(s.change_password(&token, "not the password", "difference engine", &client))
             == ErrorCode::RateLimited
         {
@@ -183,7 +183,7 @@ fn a_token_login_from_a_session_ends_with_the_session() {
     // Idle expiry of the session.
     let (_, token, _) = signed_in(&f);
     let pair = tokens_for(&s, &token);
-    f.advance(f.config.session_idle_ms);
+    f.advance(f.config.sessions.idle_ms);
     assert_eq!(
         error_code(s.refresh_tokens(&pair.refresh_token)),
         ErrorCode::Unauthenticated
@@ -201,7 +201,7 @@ fn a_token_login_never_outlives_its_session() {
     let (s, token, session) = signed_in(&f);
     let pair = tokens_for(&s, &token);
     assert!(pair.refresh_expires_at_ms <= session.expires_at_ms);
-    assert!(f.config.refresh_absolute_ms > f.config.session_absolute_ms);
+    assert!(f.config.tokens.refresh_absolute_ms > f.config.sessions.absolute_ms);
 }
 
 #[test]
@@ -210,13 +210,13 @@ fn freshness_has_one_setting_and_the_old_name_still_works() {
     let new =
         crate::Config::from_vars([("SESAME_SECRET", secret), ("SESAME_FRESHNESS_SECS", "120")])
             .unwrap();
-    assert_eq!(new.freshness_ms, 120_000);
+    assert_eq!(new.freshness.window_ms, 120_000);
     let old = crate::Config::from_vars([
         ("SESAME_SECRET", secret),
         ("SESAME_WEBAUTHN_FRESHNESS_SECS", "60"),
     ])
     .unwrap();
-    assert_eq!(old.freshness_ms, 60_000);
+    assert_eq!(old.freshness.window_ms, 60_000);
     assert!(
         crate::Config::from_vars([("SESAME_SECRET", secret), ("SESAME_FRESHNESS_SECS", "0")])
             .is_err()
@@ -238,6 +238,9 @@ fn the_new_freshness_name_wins_over_the_old_one() {
     ] {
         let mut vars = vec![("SESAME_SECRET", secret)];
         vars.extend(order);
-        assert_eq!(crate::Config::from_vars(vars).unwrap().freshness_ms, 30_000);
+        assert_eq!(
+            crate::Config::from_vars(vars).unwrap().freshness.window_ms,
+            30_000
+        );
     }
 }

@@ -47,7 +47,7 @@ impl Cookie {
     pub(crate) fn set(self, sesame: &Sesame<'_>, value: &str) -> String {
         let config = sesame.config();
         let lifetime_ms = match self {
-            Cookie::Session => config.session_absolute_ms,
+            Cookie::Session => config.sessions.absolute_ms,
             Cookie::Pending => config.two_factor.pending_ms,
             Cookie::Ceremony => config.webauthn.challenge_ms,
         };

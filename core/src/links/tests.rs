@@ -55,7 +55,7 @@ fn confirmation_links_expire_and_cannot_be_forged() {
     assert_eq!(refused(&forged), ErrorCode::InvalidToken);
     assert_eq!(refused("garbage"), ErrorCode::InvalidToken);
     f.env
-        .advance_ms((f.config.confirm_link_max_age_secs + 1) * 1000);
+        .advance_ms((f.config.links.confirm_max_age_secs + 1) * 1000);
     assert_eq!(refused(&token), ErrorCode::InvalidToken);
 }
 
@@ -109,7 +109,7 @@ fn reset_links_expire() {
     f.sesame().request_reset("ada@example.com").unwrap();
     let token = token_in(&last_mail(&f));
     f.env
-        .advance_ms((f.config.reset_link_max_age_secs + 1) * 1000);
+        .advance_ms((f.config.links.reset_max_age_secs + 1) * 1000);
     let err = f
         .sesame()
         .reset_password(&token, "difference engine")

@@ -265,7 +265,7 @@ fn a_busy_host_makes_sign_in_a_503_with_retry_after_that_counts_no_failure() {
     let host = busy_host(&queue_full);
     store.set_now_ms(host.now_ms());
     let mut config = crate::testing::test_config();
-    config.lockout_threshold = 1;
+    config.lockout.threshold = 1;
     let sesame = crate::Sesame::new(&store, &host, &config).unwrap();
     sesame
         .register("ada@example.com", "analytical engine", None)

@@ -41,7 +41,7 @@ fn every_login_gets_a_fresh_token() {
 fn idle_expiry_and_touch() {
     let f = Fixture::registered();
     let s = login(&f);
-    let idle = f.config.session_idle_ms;
+    let idle = f.config.sessions.idle_ms;
     // Active use keeps the session alive past one idle period.
     f.advance(idle - 1000);
     assert!(f.sesame().validate_session(s.token.expose()).is_ok());
@@ -59,9 +59,9 @@ fn idle_expiry_and_touch() {
 fn absolute_expiry_ends_even_an_active_session() {
     let f = Fixture::registered();
     let s = login(&f);
-    let step = f.config.session_idle_ms / 2;
+    let step = f.config.sessions.idle_ms / 2;
     let mut elapsed = 0;
-    while elapsed + step < f.config.session_absolute_ms {
+    while elapsed + step < f.config.sessions.absolute_ms {
         f.advance(step);
         elapsed += step;
         assert!(f.sesame().validate_session(s.token.expose()).is_ok());

@@ -83,7 +83,7 @@ impl Sesame<'_> {
         let family_id = hex::encode(random_array::<16>(self.host)?);
         let (token, hash) = self.new_refresh_token()?;
         let now = self.host.now_ms();
-        let own_end = now.saturating_add(self.config.refresh_absolute_ms);
+        let own_end = now.saturating_add(self.config.tokens.refresh_absolute_ms);
         let family = FamilyRecord {
             v: 1,
             user_id: user.id.clone(),
@@ -102,7 +102,7 @@ impl Sesame<'_> {
             &user_token_family_key(&user.id, &family_id),
             b"",
             None,
-            Some(self.config.refresh_absolute_ms),
+            Some(self.config.tokens.refresh_absolute_ms),
         )?;
         let link = RefreshRecord {
             v: 1,
@@ -113,7 +113,7 @@ impl Sesame<'_> {
             &refresh_key(&hash),
             &link,
             Some(0),
-            Some(self.config.refresh_absolute_ms),
+            Some(self.config.tokens.refresh_absolute_ms),
         )?;
         let ttl = self.family_ttl(&family, now);
         records::save(
@@ -142,7 +142,7 @@ impl Sesame<'_> {
         let now_ms = self.host.now_ms();
         let now = now_ms / 1000;
         // An access token never outlives its login.
-        let exp = (now_ms.saturating_add(self.config.access_token_ttl_ms))
+        let exp = (now_ms.saturating_add(self.config.tokens.access_ttl_ms))
             .min(family.expires_at_ms)
             / 1000;
         let access_token = self.sign_access_token(&user, family_id, now, exp)?;
@@ -168,7 +168,7 @@ impl Sesame<'_> {
     pub(super) fn family_ttl(&self, family: &FamilyRecord, now: u64) -> u64 {
         family
             .refreshed_at_ms
-            .saturating_add(self.config.refresh_idle_ms)
+            .saturating_add(self.config.tokens.refresh_idle_ms)
             .min(family.expires_at_ms)
             .saturating_sub(now)
             .max(1)

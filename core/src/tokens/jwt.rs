@@ -138,7 +138,8 @@ impl Sesame<'_> {
     }
     fn token_audience(&self) -> &str {
         self.config
-            .token_audience
+            .tokens
+            .audience
             .as_deref()
             .unwrap_or(&self.config.public_url)
     }

@@ -34,7 +34,7 @@ impl Sesame<'_> {
                 || now
                     >= family
                         .refreshed_at_ms
-                        .saturating_add(self.config.refresh_idle_ms)
+                        .saturating_add(self.config.tokens.refresh_idle_ms)
             {
                 self.end_token_family(&family.user_id, &family_id)?;
                 return Err(refresh_refused());

@@ -47,7 +47,7 @@ fn access_token_verifies_offline_and_names_user_and_login() {
     assert_eq!(claims.user_id, pair.user.id);
     assert_eq!(
         claims.expires_at_secs - claims.issued_at_secs,
-        f.config.access_token_ttl_ms / 1000
+        f.config.tokens.access_ttl_ms / 1000
     );
     let (header, body) = parts(&pair.access_token);
     assert_eq!(header["alg"], "EdDSA");
@@ -133,7 +133,7 @@ fn expired_forged_none_and_unknown_kid_are_refused() {
     }
 
     // Expiry.
-    f.advance(f.config.access_token_ttl_ms);
+    f.advance(f.config.tokens.access_ttl_ms);
     let err = f
         .sesame()
         .verify_access_token(&pair.access_token)
@@ -152,7 +152,7 @@ fn refresh_rotates_and_never_extends_the_login() {
 
     // Refreshing keeps working up to the absolute end, never past it.
     let mut current = second;
-    let step = f.config.refresh_idle_ms / 2;
+    let step = f.config.tokens.refresh_idle_ms / 2;
     while f.env.now_ms() + step < first.refresh_expires_at_ms {
         f.advance(step);
         current = f.sesame().refresh_tokens(&current.refresh_token).unwrap();
@@ -212,7 +212,7 @@ fn reusing_a_refresh_token_revokes_the_whole_family() {
 fn idle_refresh_tokens_expire() {
     let f = Fixture::registered();
     let pair = issue(&f);
-    f.advance(f.config.refresh_idle_ms);
+    f.advance(f.config.tokens.refresh_idle_ms);
     assert!(f.sesame().refresh_tokens(&pair.refresh_token).is_err());
 }
 
@@ -311,7 +311,7 @@ fn issuer_and_audience_are_checked() {
     let f = Fixture::registered();
     let pair = issue(&f);
     let mut other = f.config.clone();
-    other.token_audience = Some("https://elsewhere.example".into());
+    other.tokens.audience = Some("https://elsewhere.example".into());
     let sesame = crate::Sesame::new(&f.store, &f.env, &other).unwrap();
     let err = sesame.verify_access_token(&pair.access_token).unwrap_err();
     assert!(err.to_string().contains("audience"), "{err}");

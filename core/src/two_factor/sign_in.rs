@@ -179,7 +179,7 @@ impl Sesame<'_> {
                 &key,
                 &record,
                 Some(version),
-                Some(config.lockout_max_ms.saturating_mul(2)),
+                Some(config.lockout.max_ms.saturating_mul(2)),
             ) {
                 Ok(_) => return Ok(()),
                 Err(Error::Store(StoreError::Conflict)) => continue,

@@ -236,7 +236,7 @@ fn pending_sign_in_expires() {
 fn racing_requests_with_one_code_give_one_session() {
     let (mut f, user) = enrolled();
     // The losers' refusals count as failures; keep the per-account lock out of the race.
-    f.config.lockout_threshold = 50;
+    f.config.lockout.threshold = 50;
     let now = code(&f, &user, 0);
     let tokens: Vec<PendingLogin> = (0..8).map(|_| pending(&f)).collect();
     let successes = std::sync::atomic::AtomicUsize::new(0);
@@ -306,7 +306,7 @@ fn recovery_codes_work_once_and_regeneration_replaces_them() {
 #[test]
 fn racing_requests_with_one_recovery_code_give_one_session() {
     let (mut f, user) = enrolled();
-    f.config.lockout_threshold = 50;
+    f.config.lockout.threshold = 50;
     let codes = f
         .sesame()
         .generate_recovery_codes(&f.fresh_login(&user))
@@ -466,15 +466,15 @@ fn wrong_codes_lock_the_second_step_per_account_with_back_off() {
         ErrorCode::RateLimited
     );
     // After the base lock, one more failure locks for twice as long.
-    f.advance(f.config.lockout_base_ms);
+    f.advance(f.config.lockout.base_ms);
     let third = pending(&f);
     assert_eq!(wrong(&third), ErrorCode::InvalidCode);
-    f.advance(f.config.lockout_base_ms);
+    f.advance(f.config.lockout.base_ms);
     assert_eq!(
         error_code(with_totp(&f, &third, &code(&f, &user, 0))),
         ErrorCode::RateLimited
     );
-    f.advance(f.config.lockout_base_ms);
+    f.advance(f.config.lockout.base_ms);
     let fourth = pending(&f);
     with_totp(&f, &fourth, &code(&f, &user, 0)).unwrap();
     // Success clears the count.
@@ -493,7 +493,7 @@ fn guessing_codes_to_turn_two_factor_off_meets_the_same_lock() {
     } else {
         "000000"
     };
-    for _ in 0..f.config.lockout_threshold {
+    for _ in 0..f.config.lockout.threshold {
         assert_eq!(
             error_code(disable(&f, &user, Reauth::Code(wrong))),
             ErrorCode::InvalidCode
@@ -529,7 +529,7 @@ fn parallel_wrong_codes_are_counted_before_any_is_checked() {
             <= f.config
                 .two_factor
                 .max_attempts
-                .min(f.config.lockout_threshold),
+                .min(f.config.lockout.threshold),
         "{checked} codes were checked"
     );
     // And the pending sign-in is over.
@@ -561,7 +561,7 @@ fn attempts_across_pending_sign_ins_are_counted_before_checking_too() {
     let checked = checked.into_inner();
     assert!(checked >= 1);
     assert!(
-        checked <= f.config.lockout_threshold,
+        checked <= f.config.lockout.threshold,
         "{checked} codes were checked across pending sign-ins"
     );
 }
@@ -571,7 +571,7 @@ fn a_code_turns_two_factor_off_only_from_a_fresh_login() {
     let (f, user) = enrolled();
     let s = f.sesame();
     let stale = f.fresh_login(&user);
-    f.advance(f.config.freshness_ms);
+    f.advance(f.config.freshness.window_ms);
     assert_eq!(
         error_code(s.disable_two_factor(
             &stale,

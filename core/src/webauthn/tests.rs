@@ -537,7 +537,7 @@ fn sensitive_actions_need_a_fresh_session_and_verify_renews_it() {
     let (f, ada) = ada_signed_in();
     let mut cred = SoftCredential::new(Alg::Es256, 20);
     let info = register(&f, &ada, &mut cred, "key", Usage::First);
-    f.advance(f.config.freshness_ms);
+    f.advance(f.config.freshness.window_ms);
     let s = f.sesame();
     assert_eq!(
         code_of(s.delete_passkey(&ada, &info.id)),
@@ -552,7 +552,7 @@ fn sensitive_actions_need_a_fresh_session_and_verify_renews_it() {
     let until = s
         .finish_passkey_verify(&ada, ceremony.state.expose(), &assertion(answer))
         .unwrap();
-    assert_eq!(until, f.env.now_ms() + f.config.freshness_ms);
+    assert_eq!(until, f.env.now_ms() + f.config.freshness.window_ms);
     let deleted = s.delete_passkey(&ada, "key").unwrap();
     assert_eq!(deleted.id, info.id);
     assert!(s.list_passkeys(&ada.user.id).unwrap().is_empty());
@@ -700,7 +700,7 @@ fn a_recent_passkey_verification_turns_two_factor_off_and_a_sign_in_alone_does_n
     assert!(!s.two_factor_required(&ada.user.id).unwrap());
 
     // The verification expires with the freshness window.
-    f.advance(f.config.freshness_ms);
+    f.advance(f.config.freshness.window_ms);
     assert!(!s.verified_with_passkey_recently(&ada).unwrap());
 }
 
@@ -854,7 +854,7 @@ fn a_passkey_touch_without_user_verification_refreshes_but_does_not_replace_the_
     let (token, ada) = session_with_token(&f, ADA);
     let s = f.sesame();
     let mut cred = registered_key(&f, &ada, Alg::Es256, 27, "key", Usage::First);
-    f.advance(f.config.freshness_ms);
+    f.advance(f.config.freshness.window_ms);
     assert!(s.fresh_until(&ada).unwrap().is_none());
     // A touch alone (user present, not verified).
     cred.user_verified = false;
@@ -885,12 +885,12 @@ mod hardening;
 fn a_registration_started_fresh_cannot_be_finished_stale() {
     let mut f = fixture();
     // Shorter than the challenge's life, which is the window this closes.
-    f.config.freshness_ms = 60_000;
+    f.config.freshness.window_ms = 60_000;
     let ada = session(&f, ADA);
     let s = f.sesame();
     let mut cred = SoftCredential::new(Alg::Es256, 28);
     let ceremony = begin_registration(&f, &ada, "late");
-    f.advance(f.config.freshness_ms);
+    f.advance(f.config.freshness.window_ms);
     let answer = cred.register(&ceremony.options, ORIGIN);
     assert_eq!(
         code_of(finish_registration(&s, &ada, &ceremony, answer)),

@@ -281,7 +281,7 @@ fn only_a_verification_with_user_verification_stands_in_for_a_password() {
     key.user_verified = true;
     verify_with(&f, &ada, &mut key).unwrap();
     assert!(s.verified_with_passkey_recently(&ada).unwrap());
-    f.advance(f.config.freshness_ms);
+    f.advance(f.config.freshness.window_ms);
     assert!(!s.verified_with_passkey_recently(&ada).unwrap());
 }
 

@@ -1,0 +1,39 @@
+//! How long mailed links work: settings of their own, so reading settings needs nothing of
+//! the link logic.
+
+use crate::settings::{Setting, number, set};
+
+/// Mailed-link lifetimes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkSettings {
+    /// How long a confirmation link works, in seconds.
+    pub confirm_max_age_secs: u64,
+    /// How long a password-reset link works, in seconds.
+    pub reset_max_age_secs: u64,
+}
+
+impl Default for LinkSettings {
+    /// Confirmation links for 5 days, reset links for 1 hour.
+    fn default() -> Self {
+        LinkSettings {
+            confirm_max_age_secs: 5 * 24 * 3600,
+            reset_max_age_secs: 3600,
+        }
+    }
+}
+
+/// The link variables.
+pub const SETTINGS: &[Setting<LinkSettings>] = &[
+    Setting {
+        name: "SESAME_CONFIRM_LINK_MAX_AGE_SECS",
+        default: "432000",
+        doc: "how long an address-confirmation link works, in seconds",
+        apply: |c, name, v| set(&mut c.confirm_max_age_secs, number(name, v)),
+    },
+    Setting {
+        name: "SESAME_RESET_LINK_MAX_AGE_SECS",
+        default: "3600",
+        doc: "how long a password-reset link works, in seconds",
+        apply: |c, name, v| set(&mut c.reset_max_age_secs, number(name, v)),
+    },
+];
