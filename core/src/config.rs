@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::freshness::settings::{self as freshness_settings, FreshnessSettings};
 use crate::links::settings::{self as link_settings, LinkSettings};
 use crate::sessions::settings::{self as session_settings, SessionSettings};
-use crate::settings::{Setting, SettingInfo, apply_section, boolean, set};
+use crate::settings::{Setting, SettingInfo, apply_section, boolean, section};
 use crate::throttle::limits::ThrottleLimits;
 use crate::tokens::settings::{self as token_settings, TokenSettings};
 use crate::two_factor::settings::{self as two_factor_settings, TwoFactorConfig};
@@ -62,46 +62,25 @@ pub const SECRET_VARIABLE: &str = "SESAME_SECRET";
 
 /// The settings of the deployment as a whole (secret, URL, cookies, proxies, registration's
 /// answer), in the order they are applied; each feature's are in its own `settings` module.
-const GENERAL: &[Setting<Config>] = &[
-    Setting {
-        name: SECRET_VARIABLE,
-        default: "",
-        doc: "base64url master secret, at least 32 bytes (required; `sesame serve` keeps one in its store)",
-        apply: |c, name, v| {
-            c.secret = MasterSecret::from_base64url(name, v)?;
-            Ok(())
-        },
-    },
-    Setting {
-        name: "SESAME_COOKIE_SECURE",
-        default: "true",
-        doc: "`false` only for plain HTTP on loopback: cookies then lack `Secure` and `__Host-`",
-        apply: |c, name, v| set(&mut c.cookie_secure, boolean(name, v)),
-    },
-    Setting {
-        name: "SESAME_REVEAL_TAKEN_USERNAMES",
-        default: "false",
-        doc: "`true` makes registration say a username is taken (it then tells anyone which exist)",
-        apply: |c, name, v| set(&mut c.reveal_taken_usernames, boolean(name, v)),
-    },
-    Setting {
-        name: "SESAME_PUBLIC_URL",
-        default: "http://127.0.0.1:8080",
-        doc: "where users reach Sesame: the base of links in mail",
-        apply: |c, _, v| set(&mut c.public_url, Ok(v.trim_end_matches('/').to_owned())),
-    },
-    Setting {
-        name: "SESAME_TRUSTED_PROXIES",
-        default: "",
-        doc: "comma-separated addresses and CIDR blocks of reverse proxies whose forwarding headers name the client",
-        apply: |c, name, v| {
-            c.trusted_proxies = v
-                .parse()
-                .map_err(|e| Error::Config(format!("{name}: {e}")))?;
-            Ok(())
-        },
-    },
-];
+const GENERAL: &[Setting<Config>] = section! {
+    "SESAME_SECRET" = "", secret <- MasterSecret::from_base64url, "base64url master secret, at least 32 bytes (required; `sesame serve` keeps one in its store)";
+    "SESAME_COOKIE_SECURE" = "true", cookie_secure <- boolean, "`false` only for plain HTTP on loopback: cookies then lack `Secure` and `__Host-`";
+    "SESAME_REVEAL_TAKEN_USERNAMES" = "false", reveal_taken_usernames <- boolean, "`true` makes registration say a username is taken (it then tells anyone which exist)";
+    "SESAME_PUBLIC_URL" = "http://127.0.0.1:8080", public_url <- public_url, "where users reach Sesame: the base of links in mail";
+    "SESAME_TRUSTED_PROXIES" = "", trusted_proxies <- trusted_proxies, "comma-separated addresses and CIDR blocks of reverse proxies whose forwarding headers name the client";
+};
+
+/// The public URL without a trailing slash (links append paths to it).
+fn public_url(_name: &str, value: &str) -> Result<String> {
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+/// Addresses and CIDR blocks, comma-separated.
+fn trusted_proxies(name: &str, value: &str) -> Result<crate::client_addr::TrustedProxies> {
+    value
+        .parse()
+        .map_err(|e| Error::Config(format!("{name}: {e}")))
+}
 
 /// Every `SESAME_*` variable core reads, with its default and what it sets, in the order they
 /// are applied.

@@ -4,7 +4,7 @@
 use crate::env::Env;
 use crate::error::Result;
 use crate::legacy_hash::HostHash;
-use crate::settings::{Setting, number, set};
+use crate::settings::{Setting, number, section};
 
 /// argon2id cost parameters for new password hashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,26 +29,11 @@ impl Default for Argon2Params {
 }
 
 /// The argon2 cost variables.
-pub const SETTINGS: &[Setting<Argon2Params>] = &[
-    Setting {
-        name: "SESAME_ARGON2_M_KIB",
-        default: "19456",
-        doc: "argon2id memory of new password hashes, in KiB",
-        apply: |c, name, v| set(&mut c.m_kib, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_ARGON2_T",
-        default: "2",
-        doc: "argon2id passes of new password hashes",
-        apply: |c, name, v| set(&mut c.t, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_ARGON2_P",
-        default: "1",
-        doc: "argon2id lanes of new password hashes",
-        apply: |c, name, v| set(&mut c.p, number(name, v)),
-    },
-];
+pub const SETTINGS: &[Setting<Argon2Params>] = section! {
+    "SESAME_ARGON2_M_KIB" = "19456", m_kib <- number, "argon2id memory of new password hashes, in KiB";
+    "SESAME_ARGON2_T" = "2", t <- number, "argon2id passes of new password hashes";
+    "SESAME_ARGON2_P" = "1", p <- number, "argon2id lanes of new password hashes";
+};
 
 /// Native password hashing a host may offer. Both methods default to `None`: core then
 /// computes the hash itself, with the same bytes as a result.

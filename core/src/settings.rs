@@ -71,6 +71,36 @@ pub fn set<T>(field: &mut T, value: Result<T>) -> Result<()> {
     Ok(())
 }
 
+/// A section of [`Setting`] rows over the fields of one settings type, one line a row:
+/// `"SESAME_NAME" = "default", field <- parser, "what it sets";`, where `parser(name, value)`
+/// gives the field's value or the error naming the variable. Rows apply in the order written.
+macro_rules! section {
+    ($($name:literal = $default:literal, $field:ident <- $parse:expr, $doc:literal;)*) => {
+        &[$($crate::settings::Setting {
+            name: $name,
+            default: $default,
+            doc: $doc,
+            apply: |c, name, v| $crate::settings::set(&mut c.$field, ($parse)(name, v)),
+        },)*]
+    };
+}
+pub(crate) use section;
+
+/// Free text, as given.
+pub fn text(_name: &str, value: &str) -> Result<String> {
+    Ok(value.to_owned())
+}
+
+/// Free text that, when given, replaces a default derived elsewhere.
+pub fn given_text(_name: &str, value: &str) -> Result<Option<String>> {
+    Ok(Some(value.to_owned()))
+}
+
+/// A comma-separated list of free text.
+pub fn text_list(_name: &str, value: &str) -> Result<Vec<String>> {
+    Ok(list(value).map(str::to_owned).collect())
+}
+
 /// A `true`/`false` (or `1`/`0`) setting.
 pub fn boolean(name: &str, value: &str) -> Result<bool> {
     match value {

@@ -1,7 +1,7 @@
 //! When repeated failures lock an account: settings of their own, so reading settings needs
 //! nothing of the sign-in logic.
 
-use crate::settings::{Setting, number, seconds_as_ms, set};
+use crate::settings::{Setting, number, seconds_as_ms, section};
 
 /// Lockout after failed sign-ins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,23 +26,8 @@ impl Default for LockoutSettings {
 }
 
 /// The lockout variables.
-pub const SETTINGS: &[Setting<LockoutSettings>] = &[
-    Setting {
-        name: "SESAME_LOCKOUT_THRESHOLD",
-        default: "5",
-        doc: "failed sign-ins in a row before an account locks",
-        apply: |c, name, v| set(&mut c.threshold, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_LOCKOUT_BASE_SECS",
-        default: "60",
-        doc: "first lock, in seconds; each further failure doubles it",
-        apply: |c, name, v| set(&mut c.base_ms, seconds_as_ms(name, v)),
-    },
-    Setting {
-        name: "SESAME_LOCKOUT_MAX_SECS",
-        default: "86400",
-        doc: "longest lock, in seconds",
-        apply: |c, name, v| set(&mut c.max_ms, seconds_as_ms(name, v)),
-    },
-];
+pub const SETTINGS: &[Setting<LockoutSettings>] = section! {
+    "SESAME_LOCKOUT_THRESHOLD" = "5", threshold <- number, "failed sign-ins in a row before an account locks";
+    "SESAME_LOCKOUT_BASE_SECS" = "60", base_ms <- seconds_as_ms, "first lock, in seconds; each further failure doubles it";
+    "SESAME_LOCKOUT_MAX_SECS" = "86400", max_ms <- seconds_as_ms, "longest lock, in seconds";
+};

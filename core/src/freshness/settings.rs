@@ -1,7 +1,7 @@
 //! How long an authentication counts as recent: a setting of its own, so reading settings
 //! needs nothing of the freshness rules.
 
-use crate::settings::{Setting, seconds_as_ms, set};
+use crate::settings::{Setting, seconds_as_ms, section};
 
 /// The freshness window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,17 +23,7 @@ impl Default for FreshnessSettings {
 
 /// The freshness variables. The old name, from when only passkeys re-verified, stays as an
 /// alias; it is listed before the current name, so the current one wins when both are set.
-pub const SETTINGS: &[Setting<FreshnessSettings>] = &[
-    Setting {
-        name: "SESAME_WEBAUTHN_FRESHNESS_SECS",
-        default: "",
-        doc: "an alias of SESAME_FRESHNESS_SECS",
-        apply: |c, name, v| set(&mut c.window_ms, seconds_as_ms(name, v)),
-    },
-    Setting {
-        name: "SESAME_FRESHNESS_SECS",
-        default: "600",
-        doc: "how long a sign-in, /verify or /wan-verify allows sensitive changes, in seconds",
-        apply: |c, name, v| set(&mut c.window_ms, seconds_as_ms(name, v)),
-    },
-];
+pub const SETTINGS: &[Setting<FreshnessSettings>] = section! {
+    "SESAME_WEBAUTHN_FRESHNESS_SECS" = "", window_ms <- seconds_as_ms, "an alias of SESAME_FRESHNESS_SECS";
+    "SESAME_FRESHNESS_SECS" = "600", window_ms <- seconds_as_ms, "how long a sign-in, /verify or /wan-verify allows sensitive changes, in seconds";
+};

@@ -1,7 +1,7 @@
 //! How long mailed links work: settings of their own, so reading settings needs nothing of
 //! the link logic.
 
-use crate::settings::{Setting, number, set};
+use crate::settings::{Setting, number, section};
 
 /// Mailed-link lifetimes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,17 +23,7 @@ impl Default for LinkSettings {
 }
 
 /// The link variables.
-pub const SETTINGS: &[Setting<LinkSettings>] = &[
-    Setting {
-        name: "SESAME_CONFIRM_LINK_MAX_AGE_SECS",
-        default: "432000",
-        doc: "how long an address-confirmation link works, in seconds",
-        apply: |c, name, v| set(&mut c.confirm_max_age_secs, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_RESET_LINK_MAX_AGE_SECS",
-        default: "3600",
-        doc: "how long a password-reset link works, in seconds",
-        apply: |c, name, v| set(&mut c.reset_max_age_secs, number(name, v)),
-    },
-];
+pub const SETTINGS: &[Setting<LinkSettings>] = section! {
+    "SESAME_CONFIRM_LINK_MAX_AGE_SECS" = "432000", confirm_max_age_secs <- number, "how long an address-confirmation link works, in seconds";
+    "SESAME_RESET_LINK_MAX_AGE_SECS" = "3600", reset_max_age_secs <- number, "how long a password-reset link works, in seconds";
+};

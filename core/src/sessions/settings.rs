@@ -1,7 +1,7 @@
 //! How long sessions live: settings of their own, so reading settings needs nothing of the
 //! session logic.
 
-use crate::settings::{Setting, seconds_as_ms, set};
+use crate::settings::{Setting, seconds_as_ms, section};
 
 /// Default idle timeout: 30 minutes.
 pub const DEFAULT_IDLE_MS: u64 = 30 * 60 * 1000;
@@ -27,17 +27,7 @@ impl Default for SessionSettings {
 }
 
 /// The session variables.
-pub const SETTINGS: &[Setting<SessionSettings>] = &[
-    Setting {
-        name: "SESAME_SESSION_IDLE_SECS",
-        default: "1800",
-        doc: "a session unused for this many seconds ends",
-        apply: |c, name, v| set(&mut c.idle_ms, seconds_as_ms(name, v)),
-    },
-    Setting {
-        name: "SESAME_SESSION_ABSOLUTE_SECS",
-        default: "43200",
-        doc: "a session ends this many seconds after sign-in, however active",
-        apply: |c, name, v| set(&mut c.absolute_ms, seconds_as_ms(name, v)),
-    },
-];
+pub const SETTINGS: &[Setting<SessionSettings>] = section! {
+    "SESAME_SESSION_IDLE_SECS" = "1800", idle_ms <- seconds_as_ms, "a session unused for this many seconds ends";
+    "SESAME_SESSION_ABSOLUTE_SECS" = "43200", absolute_ms <- seconds_as_ms, "a session ends this many seconds after sign-in, however active";
+};

@@ -1,7 +1,7 @@
 //! How many attempts each throttle allows: a setting of its own, so reading settings needs
 //! nothing of the counting.
 
-use crate::settings::{Setting, number, set};
+use crate::settings::{Setting, number, section};
 
 /// Attempts allowed per window for each scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,23 +30,8 @@ impl Default for ThrottleLimits {
 }
 
 /// The throttle variables.
-pub const SETTINGS: &[Setting<ThrottleLimits>] = &[
-    Setting {
-        name: "SESAME_THROTTLE_LOGIN_PER_IP",
-        default: "30",
-        doc: "sign-in attempts per minute from one address",
-        apply: |c, name, v| set(&mut c.login_per_address, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_THROTTLE_LOGIN_PER_ACCOUNT",
-        default: "10",
-        doc: "sign-in attempts per minute naming one account",
-        apply: |c, name, v| set(&mut c.login_per_account, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_THROTTLE_REGISTER_PER_IP",
-        default: "10",
-        doc: "registrations and reset-link requests per minute from one address",
-        apply: |c, name, v| set(&mut c.register_per_address, number(name, v)),
-    },
-];
+pub const SETTINGS: &[Setting<ThrottleLimits>] = section! {
+    "SESAME_THROTTLE_LOGIN_PER_IP" = "30", login_per_address <- number, "sign-in attempts per minute from one address";
+    "SESAME_THROTTLE_LOGIN_PER_ACCOUNT" = "10", login_per_account <- number, "sign-in attempts per minute naming one account";
+    "SESAME_THROTTLE_REGISTER_PER_IP" = "10", register_per_address <- number, "registrations and reset-link requests per minute from one address";
+};

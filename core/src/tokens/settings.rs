@@ -1,7 +1,7 @@
 //! Token lifetimes and audience: settings of their own, so reading settings needs nothing of
 //! the token logic.
 
-use crate::settings::{Setting, seconds_as_ms, set};
+use crate::settings::{Setting, given_text, seconds_as_ms, section};
 
 /// API token settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,29 +30,9 @@ impl Default for TokenSettings {
 }
 
 /// The token variables.
-pub const SETTINGS: &[Setting<TokenSettings>] = &[
-    Setting {
-        name: "SESAME_ACCESS_TOKEN_SECS",
-        default: "300",
-        doc: "lifetime of an access token (JWT), in seconds",
-        apply: |c, name, v| set(&mut c.access_ttl_ms, seconds_as_ms(name, v)),
-    },
-    Setting {
-        name: "SESAME_REFRESH_ABSOLUTE_SECS",
-        default: "2592000",
-        doc: "longest life of a token login, however often refreshed, in seconds",
-        apply: |c, name, v| set(&mut c.refresh_absolute_ms, seconds_as_ms(name, v)),
-    },
-    Setting {
-        name: "SESAME_REFRESH_IDLE_SECS",
-        default: "604800",
-        doc: "a refresh token unused for this many seconds stops working",
-        apply: |c, name, v| set(&mut c.refresh_idle_ms, seconds_as_ms(name, v)),
-    },
-    Setting {
-        name: "SESAME_TOKEN_AUDIENCE",
-        default: "",
-        doc: "the `aud` of access tokens (default: the public URL)",
-        apply: |c, _, v| set(&mut c.audience, Ok(Some(v.to_owned()))),
-    },
-];
+pub const SETTINGS: &[Setting<TokenSettings>] = section! {
+    "SESAME_ACCESS_TOKEN_SECS" = "300", access_ttl_ms <- seconds_as_ms, "lifetime of an access token (JWT), in seconds";
+    "SESAME_REFRESH_ABSOLUTE_SECS" = "2592000", refresh_absolute_ms <- seconds_as_ms, "longest life of a token login, however often refreshed, in seconds";
+    "SESAME_REFRESH_IDLE_SECS" = "604800", refresh_idle_ms <- seconds_as_ms, "a refresh token unused for this many seconds stops working";
+    "SESAME_TOKEN_AUDIENCE" = "", audience <- given_text, "the `aud` of access tokens (default: the public URL)";
+};

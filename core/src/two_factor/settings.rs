@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::settings::{Setting, number, seconds_as_ms, set};
+use crate::settings::{Setting, number, seconds_as_ms, section, text};
 
 /// The HMAC hash of a TOTP credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,51 +119,18 @@ impl TwoFactorConfig {
 }
 
 /// The two-factor variables, in the order they are applied.
-pub const SETTINGS: &[Setting<TwoFactorConfig>] = &[
-    Setting {
-        name: "SESAME_TOTP_ALGORITHM",
-        default: "SHA1",
-        doc: "HMAC of new TOTP credentials: SHA1, SHA256 or SHA512",
-        apply: |c, name, v| {
-            c.totp_algorithm = Algorithm::parse(v)
-                .ok_or_else(|| Error::Config(format!("{name} must be SHA1, SHA256 or SHA512")))?;
-            Ok(())
-        },
-    },
-    Setting {
-        name: "SESAME_TOTP_DIGITS",
-        default: "6",
-        doc: "digits of new TOTP credentials: 6 or 8",
-        apply: |c, name, v| set(&mut c.totp_digits, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_TOTP_ISSUER",
-        default: "Sesame",
-        doc: "issuer authenticator apps show next to the account",
-        apply: |c, _, v| set(&mut c.totp_issuer, Ok(v.to_owned())),
-    },
-    Setting {
-        name: "SESAME_RECOVERY_CODES",
-        default: "10",
-        doc: "recovery codes per generated set",
-        apply: |c, name, v| set(&mut c.recovery_codes, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_TWO_FACTOR_MAX_ATTEMPTS",
-        default: "5",
-        doc: "wrong second-factor codes one pending sign-in may try",
-        apply: |c, name, v| set(&mut c.max_attempts, number(name, v)),
-    },
-    Setting {
-        name: "SESAME_TWO_FACTOR_PENDING_SECS",
-        default: "300",
-        doc: "how long a pending sign-in waits for its second factor, in seconds",
-        apply: |c, name, v| set(&mut c.pending_ms, seconds_as_ms(name, v)),
-    },
-    Setting {
-        name: "SESAME_TWO_FACTOR_ENROLMENT_SECS",
-        default: "900",
-        doc: "how long an unconfirmed TOTP enrolment is kept, in seconds",
-        apply: |c, name, v| set(&mut c.enrolment_ms, seconds_as_ms(name, v)),
-    },
-];
+pub const SETTINGS: &[Setting<TwoFactorConfig>] = section! {
+    "SESAME_TOTP_ALGORITHM" = "SHA1", totp_algorithm <- algorithm, "HMAC of new TOTP credentials: SHA1, SHA256 or SHA512";
+    "SESAME_TOTP_DIGITS" = "6", totp_digits <- number, "digits of new TOTP credentials: 6 or 8";
+    "SESAME_TOTP_ISSUER" = "Sesame", totp_issuer <- text, "issuer authenticator apps show next to the account";
+    "SESAME_RECOVERY_CODES" = "10", recovery_codes <- number, "recovery codes per generated set";
+    "SESAME_TWO_FACTOR_MAX_ATTEMPTS" = "5", max_attempts <- number, "wrong second-factor codes one pending sign-in may try";
+    "SESAME_TWO_FACTOR_PENDING_SECS" = "300", pending_ms <- seconds_as_ms, "how long a pending sign-in waits for its second factor, in seconds";
+    "SESAME_TWO_FACTOR_ENROLMENT_SECS" = "900", enrolment_ms <- seconds_as_ms, "how long an unconfirmed TOTP enrolment is kept, in seconds";
+};
+
+/// `SHA1`, `SHA256` or `SHA512` (any case, dashes allowed).
+fn algorithm(name: &str, value: &str) -> Result<Algorithm> {
+    Algorithm::parse(value)
+        .ok_or_else(|| Error::Config(format!("{name} must be SHA1, SHA256 or SHA512")))
+}

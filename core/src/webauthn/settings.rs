@@ -3,7 +3,7 @@
 //! configuration can read and check them on its own.
 
 use crate::error::{Error, Result};
-use crate::settings::{Setting, list, seconds_as_ms, set};
+use crate::settings::{Setting, given_text, list, seconds_as_ms, section, text, text_list};
 
 /// WebAuthn settings, read from `SESAME_WEBAUTHN_*` variables (see [`crate::Config::from_vars`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,57 +111,30 @@ pub enum SignCountPolicy {
 }
 
 /// The `SESAME_WEBAUTHN_*` variables, in the order they are applied.
-pub const SETTINGS: &[Setting<WebAuthnConfig>] = &[
-    Setting {
-        name: "SESAME_WEBAUTHN_RP_ID",
-        default: "",
-        doc: "the relying party ID (default: the public URL's host)",
-        apply: |c, _, v| set(&mut c.rp_id, Ok(Some(v.to_owned()))),
-    },
-    Setting {
-        name: "SESAME_WEBAUTHN_RP_NAME",
-        default: "Sesame",
-        doc: "the relying party's name shown by authenticators",
-        apply: |c, _, v| set(&mut c.rp_name, Ok(v.to_owned())),
-    },
-    Setting {
-        name: "SESAME_WEBAUTHN_ORIGINS",
-        default: "",
-        doc: "comma-separated origins allowed in ceremonies (default: the public URL's origin)",
-        apply: |c, _, v| set(&mut c.origins, Ok(list(v).map(str::to_owned).collect())),
-    },
-    Setting {
-        name: "SESAME_WEBAUTHN_CHALLENGE_SECS",
-        default: "300",
-        doc: "how long a WebAuthn challenge stays valid, in seconds",
-        apply: |c, name, v| set(&mut c.challenge_ms, seconds_as_ms(name, v)),
-    },
-    Setting {
-        name: "SESAME_WEBAUTHN_ATTESTATION",
-        default: "none,packed",
-        doc: "comma-separated attestation formats accepted: none, packed",
-        apply: |c, name, v| {
-            c.attestation_formats = list(v)
-                .map(|format| {
-                    AttestationFormat::parse(format).ok_or_else(|| {
-                        Error::Config(format!("{name}: formats are 'none' and 'packed'"))
-                    })
-                })
-                .collect::<Result<_>>()?;
-            Ok(())
-        },
-    },
-    Setting {
-        name: "SESAME_WEBAUTHN_SIGN_COUNT",
-        default: "reject",
-        doc: "what a signature counter that did not grow does: reject or flag",
-        apply: |c, name, v| {
-            c.sign_count_policy = match v {
-                "reject" => SignCountPolicy::Reject,
-                "flag" => SignCountPolicy::Flag,
-                _ => return Err(Error::Config(format!("{name} must be reject or flag"))),
-            };
-            Ok(())
-        },
-    },
-];
+pub const SETTINGS: &[Setting<WebAuthnConfig>] = section! {
+    "SESAME_WEBAUTHN_RP_ID" = "", rp_id <- given_text, "the relying party ID (default: the public URL's host)";
+    "SESAME_WEBAUTHN_RP_NAME" = "Sesame", rp_name <- text, "the relying party's name shown by authenticators";
+    "SESAME_WEBAUTHN_ORIGINS" = "", origins <- text_list, "comma-separated origins allowed in ceremonies (default: the public URL's origin)";
+    "SESAME_WEBAUTHN_CHALLENGE_SECS" = "300", challenge_ms <- seconds_as_ms, "how long a WebAuthn challenge stays valid, in seconds";
+    "SESAME_WEBAUTHN_ATTESTATION" = "none,packed", attestation_formats <- attestation_formats, "comma-separated attestation formats accepted: none, packed";
+    "SESAME_WEBAUTHN_SIGN_COUNT" = "reject", sign_count_policy <- sign_count_policy, "what a signature counter that did not grow does: reject or flag";
+};
+
+/// A comma-separated list of [`AttestationFormat`] names.
+fn attestation_formats(name: &str, value: &str) -> Result<Vec<AttestationFormat>> {
+    list(value)
+        .map(|format| {
+            AttestationFormat::parse(format)
+                .ok_or_else(|| Error::Config(format!("{name}: formats are 'none' and 'packed'")))
+        })
+        .collect()
+}
+
+/// `reject` or `flag`.
+fn sign_count_policy(name: &str, value: &str) -> Result<SignCountPolicy> {
+    match value {
+        "reject" => Ok(SignCountPolicy::Reject),
+        "flag" => Ok(SignCountPolicy::Flag),
+        _ => Err(Error::Config(format!("{name} must be reject or flag"))),
+    }
+}
