@@ -128,13 +128,10 @@ impl Sesame<'_> {
         let (pending, _) = self.load_pending(token)?;
         self.reserve_second_factor_attempt(&pending.user_id)?;
         let pending = self.reserve_pending_attempt(token)?;
-        if let Err(error) = verify(&pending.user_id) {
-            if pending.attempts >= self.config.two_factor.max_attempts {
-                // That was the last attempt this pending sign-in had.
-                self.store.delete(&pending_sign_in_key(token), None)?;
-            }
-            return Err(error);
-        }
+        // A failed attempt deletes nothing: once its attempts are reserved, the pending
+        // sign-in refuses every further one and expires on its own, while a right factor
+        // checked in parallel (its attempt reserved earlier) can still use it up.
+        verify(&pending.user_id)?;
         self.store
             .delete(&second_factor_failures_key(&pending.user_id), None)?;
         self.consume_pending(token)?;
@@ -199,25 +196,23 @@ impl Sesame<'_> {
         if token.len() != PENDING_TOKEN_CHARS {
             return Err(Error::NoSession("malformed pending token"));
         }
-        records::load::<PendingRecord>(self.store, &pending_sign_in_key(token))?
-            .ok_or(Error::NoSession("no pending sign-in"))
+        let (record, version) =
+            records::load::<PendingRecord>(self.store, &pending_sign_in_key(token))?
+                .ok_or(Error::NoSession("no pending sign-in"))?;
+        // Used up: as good as gone (it expires on its own), refused before anything is counted.
+        if record.attempts >= self.config.two_factor.max_attempts {
+            return Err(Error::NoSession("pending sign-in out of attempts"));
+        }
+        Ok((record, version))
     }
 
     /// Counts one attempt on the pending sign-in before its factor is checked and returns the
-    /// record with the count; `unauthenticated` once its attempts are used up (it is then
-    /// deleted), so a pending sign-in never has more than `max_attempts` factors checked.
+    /// record with the count; `unauthenticated` once its attempts are used up, so a pending
+    /// sign-in never has more than `max_attempts` factors checked.
     fn reserve_pending_attempt(&self, token: &str) -> Result<PendingRecord> {
         let key = pending_sign_in_key(token);
-        let max = self.config.two_factor.max_attempts;
         for _ in 0..CAS_ATTEMPTS {
             let (mut record, version) = self.load_pending(token)?;
-            if record.attempts >= max {
-                match self.store.delete(&key, Some(version)) {
-                    Ok(_) | Err(StoreError::Conflict) => {}
-                    Err(e) => return Err(e.into()),
-                }
-                return Err(Error::NoSession("pending sign-in out of attempts"));
-            }
             record.attempts = record.attempts.saturating_add(1);
             let ttl = record
                 .created_at_ms

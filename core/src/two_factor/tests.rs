@@ -224,6 +224,32 @@ fn attempts_are_limited_per_pending_sign_in() {
     assert_pending_is_over(&f, &user, &p);
 }
 
+/// The request holding a pending sign-in's last attempt fails while a right code, checked in
+/// parallel with an attempt reserved earlier, is between its check and using the sign-in up:
+/// the failure must not take the sign-in away from the right code.
+#[test]
+fn a_failed_last_attempt_does_not_cancel_a_right_code_checked_in_parallel() {
+    let (f, user) = enrolled();
+    let p = pending(&f);
+    let token = p.token.expose();
+    let s = f.sesame();
+    let client = ClientInfo::default();
+    let max = f.config.two_factor.max_attempts;
+    // Attempts 1 to max - 2 fail first.
+    for _ in 0..max - 2 {
+        assert!(s.complete(token, &client, |_| Err(invalid_code())).is_err());
+    }
+    // Attempt max - 1 is the right one; while it is checked, attempt max fails.
+    let session = s.complete(token, &client, |_| {
+        let last = f.sesame().complete(token, &client, |_| Err(invalid_code()));
+        assert_eq!(error_code(last), ErrorCode::InvalidCode);
+        Ok(())
+    });
+    assert!(session.is_ok(), "{session:?}");
+    // The sign-in is used up, and its attempts are too.
+    assert_pending_is_over(&f, &user, &p);
+}
+
 #[test]
 fn pending_sign_in_expires() {
     let (f, user) = enrolled();
