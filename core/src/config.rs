@@ -5,6 +5,7 @@
 //! variables it passes to the component and its help text from it, and tests check the Spin
 //! manifest and the embedding wrappers against it.
 
+use crate::access::settings::{self as access_settings, AccessSettings};
 use crate::accounts::settings::{self as lockout_settings, LockoutSettings};
 use crate::error::{Error, Result};
 use crate::freshness::settings::{self as freshness_settings, FreshnessSettings};
@@ -55,6 +56,8 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` name the client (none by default:
     /// the client is the connection's peer); see [`crate::client_addr`].
     pub trusted_proxies: crate::client_addr::TrustedProxies,
+    /// Forward-auth: access rules, identity headers, the session cookie's domain.
+    pub access: AccessSettings,
 }
 
 /// The variable holding the master secret, the one setting without a default.
@@ -101,6 +104,7 @@ pub fn settings() -> impl Iterator<Item = SettingInfo> {
         .chain(freshness_settings::SETTINGS.iter().map(Setting::describe))
         .chain(two_factor_settings::SETTINGS.iter().map(Setting::describe))
         .chain(webauthn_settings::SETTINGS.iter().map(Setting::describe))
+        .chain(access_settings::SETTINGS.iter().map(Setting::describe))
 }
 
 impl Config {
@@ -121,6 +125,7 @@ impl Config {
             reveal_taken_usernames: false,
             freshness: FreshnessSettings::default(),
             trusted_proxies: crate::client_addr::TrustedProxies::none(),
+            access: AccessSettings::default(),
         }
     }
 
@@ -151,6 +156,7 @@ impl Config {
             lookup,
         )?;
         apply_section(&mut config.webauthn, webauthn_settings::SETTINGS, lookup)?;
+        apply_section(&mut config.access, access_settings::SETTINGS, lookup)?;
         config.validate()?;
         Ok(config)
     }
@@ -176,12 +182,32 @@ impl Config {
         }
         self.two_factor.validate()?;
         self.webauthn.validate()?;
+        if let Some(domain) = &self.access.cookie_domain {
+            let host = self.public_host().unwrap_or_default();
+            let below = host
+                .strip_suffix(domain.as_str())
+                .is_some_and(|head| head.is_empty() || head.ends_with('.'));
+            if !below {
+                return Err(Error::Config(format!(
+                    "SESAME_COOKIE_DOMAIN '{domain}' does not cover the public URL's host '{host}'"
+                )));
+            }
+        }
         if self.lockout.threshold == 0 {
             return Err(Error::Config(
                 "the lockout threshold must be at least 1".into(),
             ));
         }
         Ok(())
+    }
+
+    /// The public URL's host, lower-case, without port.
+    pub fn public_host(&self) -> Option<String> {
+        let rest = self.public_url.split_once("://")?.1;
+        let authority = rest.split('/').next()?;
+        crate::access::Target::from_parts("GET", "https", authority, "/")
+            .ok()
+            .map(|target| target.host)
     }
 }
 

@@ -50,6 +50,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod accounts;
 pub mod api_keys;
 pub mod client_addr;
