@@ -132,4 +132,9 @@ impl<'a> Sesame<'a> {
     pub fn config(&self) -> &Config {
         self.config
     }
+
+    /// The host's clock, ms since the epoch.
+    pub fn now_ms(&self) -> u64 {
+        self.host.now_ms()
+    }
 }

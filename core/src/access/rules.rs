@@ -146,6 +146,14 @@ pub struct AccessRules {
     pub default_policy: Policy,
 }
 
+impl AccessRules {
+    /// Whether some rule asks how recent the sign-in is (then the caller's re-verification
+    /// is read too).
+    pub fn asks_auth_age(&self) -> bool {
+        self.rules.iter().any(|rule| rule.max_auth_age_ms.is_some())
+    }
+}
+
 /// One value or several.
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -308,7 +316,9 @@ fn subject_pattern(text: &str) -> Result<SubjectPattern, String> {
     let (kind, name) = text
         .split_once(':')
         .filter(|(_, name)| !name.is_empty())
-        .ok_or_else(|| format!("subject '{text}' is not kind:name (user, role, permission, scope)"))?;
+        .ok_or_else(|| {
+            format!("subject '{text}' is not kind:name (user, role, permission, scope)")
+        })?;
     let name = name.to_owned();
     match kind {
         "user" => Ok(SubjectPattern::User(name)),

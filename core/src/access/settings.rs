@@ -51,13 +51,13 @@ pub const SETTINGS: &[Setting<AccessSettings>] = section! {
     "SESAME_COOKIE_DOMAIN" = "", cookie_domain <- cookie_domain, "the session cookie's domain (like `example.com`) for one sign-in across its subdomains; empty: host-only (see docs/proxy.md before setting it)";
 };
 
-fn access_rules(_name: &str, value: &str) -> Result<Option<Arc<AccessRules>>> {
+fn access_rules(name: &str, value: &str) -> Result<Option<Arc<AccessRules>>> {
     if value.trim().is_empty() {
         return Ok(None);
     }
     AccessRules::parse(value)
         .map(|rules| Some(Arc::new(rules)))
-        .map_err(|e| Error::Config(e.to_string()))
+        .map_err(|e| Error::Config(format!("{name}: {e}")))
 }
 
 fn identity_headers(name: &str, value: &str) -> Result<IdentityHeaders> {

@@ -101,7 +101,12 @@ impl Target {
 
     /// Reads the parts a proxy forwards separately (`X-Forwarded-Method`, `-Proto`, `-Host`,
     /// `-Uri`).
-    pub fn from_parts(method: &str, scheme: &str, host: &str, uri: &str) -> Result<Self, Malformed> {
+    pub fn from_parts(
+        method: &str,
+        scheme: &str,
+        host: &str,
+        uri: &str,
+    ) -> Result<Self, Malformed> {
         if uri.len() > MAX_URL_BYTES || host.len() > 300 {
             return Err(Malformed("the URL is too long"));
         }
@@ -113,7 +118,9 @@ impl Target {
         if let Some(query) = query
             && !query.bytes().all(|b| b.is_ascii_graphic() && b != b'#')
         {
-            return Err(Malformed("the query holds a character that must be escaped"));
+            return Err(Malformed(
+                "the query holds a character that must be escaped",
+            ));
         }
         Ok(Target {
             method: method_name(method)?,
@@ -134,7 +141,11 @@ impl Target {
             .map(|q| format!("?{q}"))
             .unwrap_or_default();
         let path = percent_encoding::utf8_percent_encode(&self.path, PATH_OUT).to_string();
-        format!("{}://{}{port}{path}{query}", self.scheme.as_str(), self.host)
+        format!(
+            "{}://{}{port}{path}{query}",
+            self.scheme.as_str(),
+            self.host
+        )
     }
 }
 
@@ -197,7 +208,8 @@ fn authority(text: &str) -> Result<(String, Option<u16>), Malformed> {
     let port = match port {
         None => None,
         Some(digits) => {
-            if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
                 return Err(Malformed("the port is not a number"));
             }
             match digits.parse::<u16>() {

@@ -141,75 +141,393 @@ fn the_table_of_decisions() {
     let v6_inside: Option<IpAddr> = Some("fd00::7".parse().unwrap());
     let rows: Vec<(&str, &str, Option<IpAddr>, Caller<'_>, Decision)> = vec![
         // bypass by domain, whoever asks
-        ("GET", "https://public.example.com/", outside, anonymous, Allow),
-        ("POST", "https://public.example.com/form", outside, anonymous, Allow),
+        (
+            "GET",
+            "https://public.example.com/",
+            outside,
+            anonymous,
+            Allow,
+        ),
+        (
+            "POST",
+            "https://public.example.com/form",
+            outside,
+            anonymous,
+            Allow,
+        ),
         ("GET", "https://public.example.com/x", outside, ada(), Allow),
-        ("GET", "https://PUBLIC.Example.COM./x", outside, anonymous, Allow),
+        (
+            "GET",
+            "https://PUBLIC.Example.COM./x",
+            outside,
+            anonymous,
+            Allow,
+        ),
         // bypass by path prefix, on segment boundaries
-        ("GET", "https://app.example.com/static/app.css", outside, anonymous, Allow),
-        ("GET", "https://app.example.com/health", outside, anonymous, Allow),
-        ("GET", "https://app.example.com/health/deep", outside, anonymous, Allow),
-        ("GET", "https://app.example.com/healthz", outside, anonymous, SIGN_IN),
-        ("GET", "https://app.example.com/static", outside, anonymous, SIGN_IN),
+        (
+            "GET",
+            "https://app.example.com/static/app.css",
+            outside,
+            anonymous,
+            Allow,
+        ),
+        (
+            "GET",
+            "https://app.example.com/health",
+            outside,
+            anonymous,
+            Allow,
+        ),
+        (
+            "GET",
+            "https://app.example.com/health/deep",
+            outside,
+            anonymous,
+            Allow,
+        ),
+        (
+            "GET",
+            "https://app.example.com/healthz",
+            outside,
+            anonymous,
+            SIGN_IN,
+        ),
+        (
+            "GET",
+            "https://app.example.com/static",
+            outside,
+            anonymous,
+            SIGN_IN,
+        ),
         // normalisation cannot smuggle a path out of a bypass prefix
-        ("GET", "https://app.example.com/static/../admin", outside, anonymous, SIGN_IN),
-        ("GET", "https://app.example.com/static/%2e%2e/admin", outside, anonymous, SIGN_IN),
-        ("GET", "https://app.example.com/static/%2e%2e/admin", outside, ada(), Deny),
-        ("GET", "https://app.example.com//static/../admin/", outside, ada(), Deny),
-        ("GET", "https://app.example.com/static/./x", outside, anonymous, Allow),
-        ("GET", "https://app.example.com/%61dmin", outside, ada(), Deny),
+        (
+            "GET",
+            "https://app.example.com/static/../admin",
+            outside,
+            anonymous,
+            SIGN_IN,
+        ),
+        (
+            "GET",
+            "https://app.example.com/static/%2e%2e/admin",
+            outside,
+            anonymous,
+            SIGN_IN,
+        ),
+        (
+            "GET",
+            "https://app.example.com/static/%2e%2e/admin",
+            outside,
+            ada(),
+            Deny,
+        ),
+        (
+            "GET",
+            "https://app.example.com//static/../admin/",
+            outside,
+            ada(),
+            Deny,
+        ),
+        (
+            "GET",
+            "https://app.example.com/static/./x",
+            outside,
+            anonymous,
+            Allow,
+        ),
+        (
+            "GET",
+            "https://app.example.com/%61dmin",
+            outside,
+            ada(),
+            Deny,
+        ),
         // admin: role and two factors, everyone else denied
-        ("GET", "https://app.example.com/admin", outside, anonymous, SIGN_IN),
+        (
+            "GET",
+            "https://app.example.com/admin",
+            outside,
+            anonymous,
+            SIGN_IN,
+        ),
         ("GET", "https://app.example.com/admin", outside, ada(), Deny),
-        ("GET", "https://app.example.com/admin/users", outside, admin(false), SECOND),
-        ("GET", "https://app.example.com/admin/users", outside, admin(true), Allow),
-        ("GET", "https://app.example.com/administrator", outside, ada(), Allow),
-        ("GET", "https://app.example.com/admin", outside, ci_key(), Deny),
+        (
+            "GET",
+            "https://app.example.com/admin/users",
+            outside,
+            admin(false),
+            SECOND,
+        ),
+        (
+            "GET",
+            "https://app.example.com/admin/users",
+            outside,
+            admin(true),
+            Allow,
+        ),
+        (
+            "GET",
+            "https://app.example.com/administrator",
+            outside,
+            ada(),
+            Allow,
+        ),
+        (
+            "GET",
+            "https://app.example.com/admin",
+            outside,
+            ci_key(),
+            Deny,
+        ),
         // API writes by permission or CI key scope; reads fall to the last rule
-        ("POST", "https://app.example.com/api/v1/items", outside, grace(1), Allow),
-        ("POST", "https://app.example.com/api/v1/items", outside, ada(), Deny),
-        ("POST", "https://app.example.com/api/v2/items", outside, ci_key(), Allow),
-        ("DELETE", "https://app.example.com/api/v2/items/1", outside, other_key(), Deny),
-        ("POST", "https://app.example.com/api/v1/items", outside, anonymous, SIGN_IN),
-        ("GET", "https://app.example.com/api/v1/items", outside, ada(), Allow),
-        ("GET", "https://app.example.com/api/v1/items", outside, anonymous, SIGN_IN),
-        ("GET", "https://app.example.com/api/v1/items", outside, ci_key(), Deny),
-        ("POST", "https://app.example.com/api/vx/items", outside, ada(), Allow),
-        ("post", "https://app.example.com/api/v1/items", outside, ada(), Deny),
-        ("PATCH", "https://app.example.com/api/v1/items", outside, ada(), Allow),
+        (
+            "POST",
+            "https://app.example.com/api/v1/items",
+            outside,
+            grace(1),
+            Allow,
+        ),
+        (
+            "POST",
+            "https://app.example.com/api/v1/items",
+            outside,
+            ada(),
+            Deny,
+        ),
+        (
+            "POST",
+            "https://app.example.com/api/v2/items",
+            outside,
+            ci_key(),
+            Allow,
+        ),
+        (
+            "DELETE",
+            "https://app.example.com/api/v2/items/1",
+            outside,
+            other_key(),
+            Deny,
+        ),
+        (
+            "POST",
+            "https://app.example.com/api/v1/items",
+            outside,
+            anonymous,
+            SIGN_IN,
+        ),
+        (
+            "GET",
+            "https://app.example.com/api/v1/items",
+            outside,
+            ada(),
+            Allow,
+        ),
+        (
+            "GET",
+            "https://app.example.com/api/v1/items",
+            outside,
+            anonymous,
+            SIGN_IN,
+        ),
+        (
+            "GET",
+            "https://app.example.com/api/v1/items",
+            outside,
+            ci_key(),
+            Deny,
+        ),
+        (
+            "POST",
+            "https://app.example.com/api/vx/items",
+            outside,
+            ada(),
+            Allow,
+        ),
+        (
+            "post",
+            "https://app.example.com/api/v1/items",
+            outside,
+            ada(),
+            Deny,
+        ),
+        (
+            "PATCH",
+            "https://app.example.com/api/v1/items",
+            outside,
+            ada(),
+            Allow,
+        ),
         // billing needs a recent sign-in
-        ("GET", "https://app.example.com/billing", outside, grace(10), Allow),
-        ("GET", "https://app.example.com/billing/invoices", outside, grace(299), Allow),
-        ("GET", "https://app.example.com/billing", outside, grace(301), STALE),
-        ("GET", "https://app.example.com/billing", outside, anonymous, SIGN_IN),
-        ("GET", "https://app.example.com/billing", outside, ci_key(), Deny),
+        (
+            "GET",
+            "https://app.example.com/billing",
+            outside,
+            grace(10),
+            Allow,
+        ),
+        (
+            "GET",
+            "https://app.example.com/billing/invoices",
+            outside,
+            grace(299),
+            Allow,
+        ),
+        (
+            "GET",
+            "https://app.example.com/billing",
+            outside,
+            grace(301),
+            STALE,
+        ),
+        (
+            "GET",
+            "https://app.example.com/billing",
+            outside,
+            anonymous,
+            SIGN_IN,
+        ),
+        (
+            "GET",
+            "https://app.example.com/billing",
+            outside,
+            ci_key(),
+            Deny,
+        ),
         // internal hosts only from the office network
-        ("GET", "https://git.internal.example.com/", office, ada(), Allow),
-        ("GET", "https://git.internal.example.com/", v6_inside, ada(), Allow),
-        ("GET", "https://git.internal.example.com/", outside, ada(), Deny),
-        ("GET", "https://git.internal.example.com/", None, ada(), Deny),
-        ("GET", "https://git.internal.example.com/", office, anonymous, SIGN_IN),
-        ("GET", "https://a.b.internal.example.com/", office, ada(), Allow),
+        (
+            "GET",
+            "https://git.internal.example.com/",
+            office,
+            ada(),
+            Allow,
+        ),
+        (
+            "GET",
+            "https://git.internal.example.com/",
+            v6_inside,
+            ada(),
+            Allow,
+        ),
+        (
+            "GET",
+            "https://git.internal.example.com/",
+            outside,
+            ada(),
+            Deny,
+        ),
+        (
+            "GET",
+            "https://git.internal.example.com/",
+            None,
+            ada(),
+            Deny,
+        ),
+        (
+            "GET",
+            "https://git.internal.example.com/",
+            office,
+            anonymous,
+            SIGN_IN,
+        ),
+        (
+            "GET",
+            "https://a.b.internal.example.com/",
+            office,
+            ada(),
+            Allow,
+        ),
         ("GET", "https://internal.example.com/", office, ada(), Deny),
-        ("GET", "https://evilinternal.example.com/", office, ada(), Deny),
+        (
+            "GET",
+            "https://evilinternal.example.com/",
+            office,
+            ada(),
+            Deny,
+        ),
         // the wiki: two named users write, anyone reads
-        ("GET", "https://wiki.example.com/page", outside, anonymous, SIGN_IN),
-        ("GET", "https://wiki.example.com/page", outside, ada(), Allow),
-        ("POST", "https://wiki.example.com/page", outside, ada(), Allow),
-        ("POST", "https://wiki.example.com/page", outside, grace(1), Allow),
-        ("POST", "https://wiki.example.com/page", outside, admin(true), Deny),
-        ("GET", "https://wiki.example.com/page", outside, admin(true), Allow),
-        ("HEAD", "https://wiki.example.com/page", outside, admin(true), Allow),
+        (
+            "GET",
+            "https://wiki.example.com/page",
+            outside,
+            anonymous,
+            SIGN_IN,
+        ),
+        (
+            "GET",
+            "https://wiki.example.com/page",
+            outside,
+            ada(),
+            Allow,
+        ),
+        (
+            "POST",
+            "https://wiki.example.com/page",
+            outside,
+            ada(),
+            Allow,
+        ),
+        (
+            "POST",
+            "https://wiki.example.com/page",
+            outside,
+            grace(1),
+            Allow,
+        ),
+        (
+            "POST",
+            "https://wiki.example.com/page",
+            outside,
+            admin(true),
+            Deny,
+        ),
+        (
+            "GET",
+            "https://wiki.example.com/page",
+            outside,
+            admin(true),
+            Allow,
+        ),
+        (
+            "HEAD",
+            "https://wiki.example.com/page",
+            outside,
+            admin(true),
+            Allow,
+        ),
         // app catch-all and wildcard apps
         ("GET", "https://app.example.com/", outside, ada(), Allow),
-        ("GET", "https://app.example.com/", outside, anonymous, SIGN_IN),
+        (
+            "GET",
+            "https://app.example.com/",
+            outside,
+            anonymous,
+            SIGN_IN,
+        ),
         ("GET", "https://app.example.com/", outside, ci_key(), Deny),
-        ("GET", "https://app.example.com:8443/x", outside, ada(), Allow),
-        ("GET", "https://one.apps.example.com/x", outside, ada(), Allow),
+        (
+            "GET",
+            "https://app.example.com:8443/x",
+            outside,
+            ada(),
+            Allow,
+        ),
+        (
+            "GET",
+            "https://one.apps.example.com/x",
+            outside,
+            ada(),
+            Allow,
+        ),
         ("GET", "https://apps.example.com/x", outside, ada(), Deny),
         // default policy: deny, signed in or not
         ("GET", "https://unknown.example.org/", outside, ada(), Deny),
-        ("GET", "https://unknown.example.org/", outside, anonymous, Deny),
+        (
+            "GET",
+            "https://unknown.example.org/",
+            outside,
+            anonymous,
+            Deny,
+        ),
         ("GET", "https://example.com/", outside, admin(true), Deny),
         ("GET", "http://app.example.com/", outside, ada(), Allow),
     ];
@@ -225,7 +543,10 @@ fn the_table_of_decisions() {
             // A method or URL that cannot be read is denied.
             Err(_) => Deny,
         };
-        assert_eq!(decided, expected, "{method} {url} from {client:?} as {caller:?}");
+        assert_eq!(
+            decided, expected,
+            "{method} {url} from {client:?} as {caller:?}"
+        );
     }
 }
 
@@ -247,10 +568,19 @@ fn a_rule_naming_a_permission_asks_the_store_only_when_reached() {
 
 #[test]
 fn no_default_policy_means_deny() {
-    let rules = AccessRules::parse("[[rule]]\ndomain = \"a.example\"\npolicy = \"bypass\"\n").unwrap();
+    let rules =
+        AccessRules::parse("[[rule]]\ndomain = \"a.example\"\npolicy = \"bypass\"\n").unwrap();
     let target = Target::from_url("GET", "https://b.example/").unwrap();
-    let verdict = rules.decide(&target, None, &ada(), NOW, has_permission_for(&ada())).unwrap();
-    assert_eq!(verdict, Verdict { decision: Deny, rule_line: None });
+    let verdict = rules
+        .decide(&target, None, &ada(), NOW, has_permission_for(&ada()))
+        .unwrap();
+    assert_eq!(
+        verdict,
+        Verdict {
+            decision: Deny,
+            rule_line: None
+        }
+    );
 }
 
 #[test]
@@ -291,14 +621,21 @@ fn paths_are_decoded_and_resolved_once() {
         "/%c3%28",
         "/a?b c",
     ] {
-        assert!(path(malformed).is_err(), "{malformed:?} read as {:?}", path(malformed));
+        assert!(
+            path(malformed).is_err(),
+            "{malformed:?} read as {:?}",
+            path(malformed)
+        );
     }
 }
 
 #[test]
 fn hosts_methods_and_urls_are_read_strictly() {
     let t = Target::from_url("get", "HTTPS://App.Example.COM.:8443/x?y=1").unwrap();
-    assert_eq!((t.method.as_str(), t.host.as_str(), t.port), ("GET", "app.example.com", Some(8443)));
+    assert_eq!(
+        (t.method.as_str(), t.host.as_str(), t.port),
+        ("GET", "app.example.com", Some(8443))
+    );
     assert_eq!(t.url(), "https://app.example.com:8443/x?y=1");
     let v6 = Target::from_url("GET", "http://[FD00::1]:80/").unwrap();
     assert_eq!(v6.host, "[fd00::1]");
@@ -331,9 +668,13 @@ fn hosts_methods_and_urls_are_read_strictly() {
 #[test]
 fn a_refused_document_names_its_line_and_reason() {
     let refused = |text: &str| AccessRules::parse(text).unwrap_err();
-    let e = refused("default_policy = \"deny\"\n\n[[rule]]\ndomain = \"a.example\"\npolicy = \"maybe\"\n");
+    let e = refused(
+        "default_policy = \"deny\"\n\n[[rule]]\ndomain = \"a.example\"\npolicy = \"maybe\"\n",
+    );
     assert_eq!(e.line, 5, "{e}");
-    let e = refused("[[rule]]\npolicy = \"bypass\"\n\n[[rule]]\npath_regex = \"(\"\npolicy = \"deny\"\n");
+    let e = refused(
+        "[[rule]]\npolicy = \"bypass\"\n\n[[rule]]\npath_regex = \"(\"\npolicy = \"deny\"\n",
+    );
     assert_eq!(e.line, 4, "{e}");
     assert!(e.reason.contains("path_regex"), "{e}");
     let e = refused("[[rule]]\nnetwork = \"10.0.0.0/33\"\npolicy = \"deny\"\n");

@@ -3,13 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::answer::{Answer, Page};
+use super::answer::{Answer, Format, Page};
 use super::bodies::Verified;
 use super::cookies::Cookie;
 use super::pages::{alert, escape, layout, notice_signed_in, post_button};
 #[cfg(feature = "fuzzing")]
 use super::parse::BodyParser;
 use super::parse::{self, Credential};
+use super::return_to;
 use super::router::{Call, Route};
 use crate::accounts::User;
 use crate::error::{AuthError, Error, ErrorCode};
@@ -37,6 +38,15 @@ fn me(call: &Call<'_>) -> Result<Answer, Error> {
             expires_at_ms: info.expires_at_ms,
         },
     };
+    // A browser that signed in to reach a protected application goes back to it.
+    if call.format == Format::Html
+        && let Some(url) = call
+            .caller
+            .return_to()
+            .and_then(|value| return_to::from_cookie(call.sesame.config(), value))
+    {
+        return Ok(Answer::redirect(303, url).with_cookie(Cookie::Return.clear(call.sesame)));
+    }
     Ok(Answer::of(call.format, 200, &body, || {
         Page::Html(me_page(&info.user, &info.csrf_token))
     }))

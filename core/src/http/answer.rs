@@ -99,6 +99,16 @@ impl Answer {
         Answer(page.render(status))
     }
 
+    /// A redirect with `status` (302 for forward-auth proxies, 303 after a form) to `location`.
+    pub(crate) fn redirect(status: u16, location: String) -> Self {
+        Answer(Response::redirect(&location).with_status(status))
+    }
+
+    /// The JSON refusal `error` would be answered with, as an answer a route can add headers to.
+    pub(crate) fn refusal(error: &Error) -> Self {
+        Answer(super::response::fault_response(error))
+    }
+
     /// A `200` body of `content_type` (the pages' script).
     pub(crate) fn file(content_type: &str, body: &'static str) -> Self {
         Answer(Response::with_body(

@@ -28,20 +28,22 @@ pub(crate) struct Caller<'r> {
     pending: Option<String>,
     /// The ceremony cookie.
     ceremony: Option<String>,
+    /// The return-to cookie (see [`Cookie::Return`]).
+    return_to: Option<String>,
     /// The anti-CSRF token sent, read only when a route needs it (it may mean parsing a form).
     csrf_token: OnceLock<Option<String>>,
 }
 
 impl<'r> Caller<'r> {
-    /// Reads what `req` carries, with the cookie names of a deployment whose cookies are
-    /// `Secure` or not.
-    pub(crate) fn of(req: &'r Request, cookie_secure: bool) -> Self {
+    /// Reads what `req` carries, with the cookie names of the deployment `config` describes.
+    pub(crate) fn of(req: &'r Request, config: &crate::config::Config) -> Self {
         Caller {
             req,
-            credential: parse::credential(req, cookie_secure),
+            credential: parse::credential(req, config),
             bearer: parse::bearer(req),
-            pending: parse::cookie(req, Cookie::Pending.name(cookie_secure)),
-            ceremony: parse::cookie(req, Cookie::Ceremony.name(cookie_secure)),
+            pending: parse::cookie(req, Cookie::Pending.name(config)),
+            ceremony: parse::cookie(req, Cookie::Ceremony.name(config)),
+            return_to: parse::cookie(req, Cookie::Return.name(config)),
             csrf_token: OnceLock::new(),
         }
     }
@@ -81,6 +83,11 @@ impl<'r> Caller<'r> {
     /// ceremony cookie.
     pub(crate) fn ceremony_state(&self, from_body: Option<String>) -> Option<String> {
         from_body.or_else(|| self.ceremony.clone())
+    }
+
+    /// The return-to cookie's value, if sent.
+    pub(crate) fn return_to(&self) -> Option<&str> {
+        self.return_to.as_deref()
     }
 
     fn csrf_token(&self) -> Option<&str> {

@@ -1,10 +1,18 @@
-//! Forward-auth for reverse proxies (nginx `auth_request`, Traefik `forwardAuth`, Envoy
-//! `ext_authz`): `GET /auth/check?role=R&permission=P&scope=S`.
+//! Forward-auth for reverse proxies (nginx `auth_request`, Traefik `forwardAuth`, Caddy
+//! `forward_auth`, Envoy `ext_authz`): `GET /auth/check`.
+//!
+//! Without access rules it answers whether someone is signed in and holds what the query asks
+//! for (`?role=R&permission=P&scope=S`). With rules (`SESAME_ACCESS_RULES`), it reads the
+//! request being checked from a trusted proxy's headers, decides by the rules, and sends a
+//! browser that must sign in to Sesame's sign-in page with the original URL in `rd`.
 
-use super::answer::Answer;
+use super::answer::{Answer, Format};
 use super::bodies::Status;
 use super::parse;
+use super::request::Request;
 use super::router::{Call, Route, sanitize_to};
+use crate::access::{self, Decision, PersonFacts, SignInNeeded, Target};
+use crate::client_addr::canonical;
 use crate::error::{Error, ErrorCode};
 
 /// The routes this group answers.
@@ -13,12 +21,22 @@ pub(crate) const ROUTES: [Route; 1] = [Route::json("GET", "/auth/check", auth_ch
 /// The longest role, permission or scope name echoed back in a refusal.
 const NAME_LIMIT: usize = 64;
 
+/// The longest identity header value answered (an email is at most 254 characters).
+const HEADER_LIMIT: usize = 320;
+
+fn auth_check(call: &Call<'_>) -> Result<Answer, Error> {
+    match &call.sesame.config().access.rules {
+        Some(rules) => by_rules(call, rules),
+        None => by_query(call),
+    }
+}
+
 /// 200 with identity headers when signed in and holding every `role` and `permission` asked
 /// for in the query, 401 when not signed in, 403 when something is missing.
 ///
 /// An API key counts only where the caller asks for at least one `scope`: a route guarded by
 /// roles, permissions or nothing at all is for users, and a service's key must not pass it.
-fn auth_check(call: &Call<'_>) -> Result<Answer, Error> {
+fn by_query(call: &Call<'_>) -> Result<Answer, Error> {
     let query = parse::query_pairs(call.req)?;
     if let Some(key) = call.caller.api_key() {
         if !query.iter().any(|(name, _)| name == "scope") {
@@ -48,10 +66,7 @@ fn auth_check(call: &Call<'_>) -> Result<Answer, Error> {
             return Err(missing(name, value));
         }
     }
-    Ok(Answer::json(200, &Status { status: "ok" })
-        .with_header("x-sesame-user", info.user.id.clone())
-        .with_header("x-sesame-email", info.user.email.clone())
-        .with_header("x-sesame-roles", info.user.roles.join(",")))
+    Ok(person_allowed(call, &info.user))
 }
 
 /// `/auth/check` for a service presenting an API key: 200 when the key is live and holds every
@@ -69,10 +84,248 @@ fn service_check(call: &Call<'_>, key: &str, query: &[(String, String)]) -> Resu
             return Err(missing(name, value));
         }
     }
-    Ok(Answer::json(200, &Status { status: "ok" })
+    Ok(key_allowed(&info))
+}
+
+/// Who asks, as the rules see them: a live API key, a live login, or nobody. A credential that
+/// is not live (expired, revoked, unknown) makes the caller anonymous, who may be sent to
+/// sign in; a broken store is an error.
+enum Asker {
+    Anonymous,
+    Person(crate::sessions::SessionInfo),
+    ApiKey(crate::api_keys::ApiKeyInfo),
+}
+
+fn asker(call: &Call<'_>) -> Result<Asker, Error> {
+    let not_live = |e: &Error| crate::error::AuthError::from(e).code.http_status() == 401;
+    if let Some(key) = call.caller.api_key() {
+        return match call.sesame.verify_api_key(key) {
+            Ok(info) => Ok(Asker::ApiKey(info)),
+            Err(e) if not_live(&e) => Ok(Asker::Anonymous),
+            Err(e) => Err(e),
+        };
+    }
+    // A `GET` from the proxy: no CSRF token to check.
+    match call.caller.login(call.sesame) {
+        Ok((info, _)) => Ok(Asker::Person(info)),
+        Err(e) if not_live(&e) => Ok(Asker::Anonymous),
+        Err(e) => Err(e),
+    }
+}
+
+/// The decision of the access rules on the request the proxy forwards.
+fn by_rules(call: &Call<'_>, rules: &access::AccessRules) -> Result<Answer, Error> {
+    if !parse::query_pairs(call.req)?.is_empty() {
+        return Err(Error::rejected(
+            ErrorCode::Forbidden,
+            "With access rules, /auth/check takes no query: say what is needed in the rules.",
+        ));
+    }
+    let checked = checked_request(call)
+        .map_err(|why| Error::rejected(ErrorCode::Forbidden, format!("Denied: {why}.")))?;
+    let asker = asker(call)?;
+    let now_ms = call.sesame.now_ms();
+    let verdict = match &asker {
+        Asker::Anonymous => rules.decide(
+            &checked.target,
+            call.req.client_address(),
+            &access::Caller::Anonymous,
+            now_ms,
+            |_| Ok::<_, Error>(false),
+        )?,
+        Asker::ApiKey(info) => rules.decide(
+            &checked.target,
+            call.req.client_address(),
+            &access::Caller::ApiKey {
+                scopes: &info.scopes,
+            },
+            now_ms,
+            |_| Ok::<_, Error>(false),
+        )?,
+        Asker::Person(info) => {
+            let authenticated_at_ms = if rules.asks_auth_age() {
+                call.sesame.authenticated_at(info)?
+            } else {
+                info.authenticated_at_ms
+            };
+            let person = PersonFacts {
+                id: &info.user.id,
+                email: &info.user.email,
+                username: info.user.username.as_deref(),
+                roles: &info.user.roles,
+                second_factor: info.second_factor,
+                authenticated_at_ms,
+            };
+            let mut permissions: Option<Vec<String>> = None;
+            rules.decide(
+                &checked.target,
+                call.req.client_address(),
+                &access::Caller::Person(person),
+                now_ms,
+                |wanted| {
+                    if permissions.is_none() {
+                        permissions = Some(call.sesame.permissions_of(&info.user)?);
+                    }
+                    Ok::<_, Error>(permissions.iter().flatten().any(|p| p == wanted))
+                },
+            )?
+        }
+    };
+    match verdict.decision {
+        Decision::Allow => Ok(match &asker {
+            Asker::Person(info) => person_allowed(call, &info.user),
+            Asker::ApiKey(info) => key_allowed(info),
+            Asker::Anonymous => Answer::json(200, &Status { status: "ok" }),
+        }),
+        Decision::Deny => Err(Error::rejected(
+            ErrorCode::Forbidden,
+            "The access rules do not let you reach this.",
+        )),
+        Decision::SignIn(why) => Ok(sign_in_first(call, &checked, why)),
+    }
+}
+
+/// Sends a browser to the sign-in page with the original URL, or tells a program to sign in.
+fn sign_in_first(call: &Call<'_>, checked: &CheckedRequest, why: SignInNeeded) -> Answer {
+    let (code, message) = match why {
+        SignInNeeded::NotSignedIn => (ErrorCode::Unauthenticated, "Sign in to reach this."),
+        SignInNeeded::SecondFactor => (
+            ErrorCode::SecondFactorRequired,
+            "This needs a sign-in with a second factor or a passkey.",
+        ),
+        SignInNeeded::Stale => (
+            ErrorCode::ReauthenticationRequired,
+            "This needs a recent sign-in: sign in again.",
+        ),
+    };
+    let body = Answer::refusal(&Error::rejected(code, message));
+    if call.format != Format::Html {
+        return body;
+    }
+    let location = format!(
+        "{}/login?rd={}",
+        call.sesame.config().public_url,
+        parse::encode_query_value(&checked.target.url())
+    );
+    // nginx's `auth_request` understands only 2xx, 401 and 403: it gets 401 and the place to
+    // go in `Location`, which its `error_page` turns into the redirect. Other proxies pass
+    // the answer through, so they get the redirect itself.
+    if checked.nginx {
+        body.with_header("location", location)
+    } else {
+        Answer::redirect(302, location)
+    }
+}
+
+/// The request being checked, and whether it came the nginx way (`X-Original-URL`).
+struct CheckedRequest {
+    target: Target,
+    nginx: bool,
+}
+
+/// Reads the request being checked from the proxy's headers, which count only from a trusted
+/// proxy.
+fn checked_request(call: &Call<'_>) -> Result<CheckedRequest, access::Malformed> {
+    let req = call.req;
+    let trusted = &call.sesame.config().trusted_proxies;
+    let from_trusted = match req.peer {
+        Some(peer) => trusted.contains(canonical(peer)),
+        // A runtime that does not say who connected: with trusted proxies configured, every
+        // request arrives through them (see `client_addr`).
+        None => !trusted.is_empty(),
+    };
+    if !from_trusted {
+        return Err(access::Malformed(
+            "it did not come from a trusted proxy (SESAME_TRUSTED_PROXIES)",
+        ));
+    }
+    let method = match one_header(req, "x-original-method")? {
+        Some(method) => Some(method),
+        None => one_header(req, "x-forwarded-method")?,
+    };
+    if let Some(url) = one_header(req, "x-original-url")? {
+        let method = method.ok_or(access::Malformed("the method is missing"))?;
+        return Ok(CheckedRequest {
+            target: Target::from_url(method, url)?,
+            nginx: true,
+        });
+    }
+    let part = |name: &'static str, missing: &'static str| {
+        one_header(req, name)?.ok_or(access::Malformed(missing))
+    };
+    let target = Target::from_parts(
+        method.ok_or(access::Malformed("the method is missing"))?,
+        part("x-forwarded-proto", "X-Forwarded-Proto is missing")?,
+        part("x-forwarded-host", "X-Forwarded-Host is missing")?,
+        part("x-forwarded-uri", "X-Forwarded-Uri is missing")?,
+    )?;
+    Ok(CheckedRequest {
+        target,
+        nginx: false,
+    })
+}
+
+/// The one value of header `name`: absent is `None`; sent twice, or not UTF-8, is malformed
+/// (two readings of one request would be a way around the rules).
+fn one_header<'r>(req: &'r Request, name: &str) -> Result<Option<&'r str>, access::Malformed> {
+    let mut values = req.headers.iter().filter(|(n, _)| n == name);
+    let Some((_, first)) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(access::Malformed("a forwarded header is sent twice"));
+    }
+    std::str::from_utf8(first)
+        .map(|text| Some(text.trim()))
+        .map_err(|_| access::Malformed("a forwarded header is not UTF-8"))
+}
+
+/// 200 for a person, with the identity headers the deployment chose.
+fn person_allowed(call: &Call<'_>, user: &crate::accounts::User) -> Answer {
+    let chosen = call.sesame.config().access.identity_headers;
+    let mut answer = Answer::json(200, &Status { status: "ok" });
+    let email = header_value(&user.email);
+    // A role holding a comma would split into two groups downstream: it is left out.
+    let groups: Vec<String> = user
+        .roles
+        .iter()
+        .filter(|role| !role.contains(','))
+        .map(|role| header_value(role))
+        .filter(|role| !role.is_empty())
+        .collect();
+    if chosen.sesame {
+        answer = answer
+            .with_header("x-sesame-user", header_value(&user.id))
+            .with_header("x-sesame-email", email.clone())
+            .with_header("x-sesame-roles", groups.join(","));
+    }
+    if chosen.remote {
+        let name = user.username.as_deref().unwrap_or(&user.email);
+        answer = answer
+            .with_header("remote-user", header_value(name))
+            .with_header("remote-email", email)
+            .with_header("remote-groups", groups.join(","));
+    }
+    answer
+}
+
+/// 200 for a service's API key, with its identity headers.
+fn key_allowed(info: &crate::api_keys::ApiKeyInfo) -> Answer {
+    Answer::json(200, &Status { status: "ok" })
         .with_header("x-sesame-api-key", info.id.clone())
         .with_header("x-sesame-api-key-name", sanitize_to(&info.name, NAME_LIMIT))
-        .with_header("x-sesame-scopes", info.scopes.join(",")))
+        .with_header("x-sesame-scopes", info.scopes.join(","))
+}
+
+/// A value fit for a header: printable ASCII and spaces only (no CR, LF or other controls),
+/// bounded.
+fn header_value(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .take(HEADER_LIMIT)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// The refusal of a caller that lacks the `kind` (role, permission, scope) named `value`.

@@ -52,6 +52,7 @@ mod pages;
 pub mod parse;
 mod request;
 mod response;
+mod return_to;
 mod router;
 mod service;
 mod sessions;
@@ -156,6 +157,8 @@ pub(crate) fn parse_body_as(
     Some((parser.parse)(req))
 }
 
+#[cfg(test)]
+mod forward_auth_tests;
 #[cfg(test)]
 mod openapi_tests;
 #[cfg(test)]

@@ -171,6 +171,16 @@ pub(crate) fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, AuthEr
         .collect()
 }
 
+/// Encodes `value` to stand as one query value (everything but unreserved characters escaped).
+pub(crate) fn encode_query_value(value: &str) -> String {
+    const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
+}
+
 /// Decodes one `application/x-www-form-urlencoded` component.
 pub(crate) fn decode_component(raw: &str) -> Result<String, AuthError> {
     let spaced = raw.replace('+', " ");
@@ -206,14 +216,15 @@ impl Credential {
 
 /// The session credential the request carries: `Authorization: Bearer`, else the session
 /// cookie of the deployment's name: [`SECURE_COOKIE_NAME`] when cookies are `Secure`
-/// (`cookie_secure`), else [`COOKIE_NAME`]. A Secure deployment never reads the plain name:
+/// (`cookie_secure`; `__Secure-sesame_session` when shared with subdomains), else
+/// [`COOKIE_NAME`]. A Secure deployment never reads the plain name:
 /// any site sharing the parent domain, or anyone on a plain-HTTP path to it, can plant a
 /// cookie without the `__Host-` prefix, and would pick the victim's session (fixation).
-pub(crate) fn credential(req: &Request, cookie_secure: bool) -> Option<Credential> {
+pub(crate) fn credential(req: &Request, config: &crate::config::Config) -> Option<Credential> {
     if req.header("authorization").is_some() {
         return bearer(req).map(Credential::Bearer);
     }
-    cookie(req, Cookie::Session.name(cookie_secure)).map(Credential::Cookie)
+    cookie(req, Cookie::Session.name(config)).map(Credential::Cookie)
 }
 
 /// The token of `Authorization: Bearer`, if that is how the request authenticates.
@@ -298,39 +309,49 @@ mod tests {
         }
     }
 
+    /// The test configuration, with Secure cookies or not.
+    fn config(secure: bool) -> crate::config::Config {
+        let mut config = crate::testing::test_config();
+        config.cookie_secure = secure;
+        config
+    }
+
     #[test]
     fn tokens_from_bearer_or_cookie() {
         let r = Request::new("GET", "/me").with_header("cookie", "x=1; sesame_session=abc");
         assert_eq!(
-            credential(&r, false),
+            credential(&r, &config(false)),
             Some(Credential::Cookie("abc".into()))
         );
         let r = Request::new("GET", "/me").with_header("authorization", "Bearer tok");
-        assert_eq!(credential(&r, true), Some(Credential::Bearer("tok".into())));
+        assert_eq!(
+            credential(&r, &config(true)),
+            Some(Credential::Bearer("tok".into()))
+        );
         let r = Request::new("GET", "/me").with_header("authorization", "Basic tok");
-        assert_eq!(credential(&r, false), None);
+        assert_eq!(credential(&r, &config(false)), None);
     }
 
     #[test]
     fn a_secure_deployment_reads_only_the_host_prefixed_cookie() {
         let plain = Request::new("GET", "/me").with_header("cookie", "sesame_session=planted");
-        assert_eq!(credential(&plain, true), None);
+        assert_eq!(credential(&plain, &config(true)), None);
         let both = Request::new("GET", "/me").with_header(
             "cookie",
             "sesame_session=planted; __Host-sesame_session=real",
         );
         assert_eq!(
-            credential(&both, true),
+            credential(&both, &config(true)),
             Some(Credential::Cookie("real".into()))
         );
         // And a plain-HTTP loopback deployment reads only its own name.
         assert_eq!(
-            credential(&both, false),
+            credential(&both, &config(false)),
             Some(Credential::Cookie("planted".into()))
         );
         let prefixed =
             Request::new("GET", "/me").with_header("cookie", "__Host-sesame_session=real");
-        assert_eq!(credential(&prefixed, false), None);
+        assert_eq!(credential(&prefixed, &config(false)), None);
     }
 
     #[test]

@@ -63,6 +63,12 @@ impl Response {
         }
     }
 
+    /// The same response with another status (builder style).
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
     /// Adds a header (builder style).
     pub(crate) fn with_header(mut self, name: &str, value: String) -> Self {
         self.headers.push((name.to_owned(), value));

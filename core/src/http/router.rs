@@ -161,7 +161,7 @@ impl Router {
         let call = Call {
             sesame,
             req,
-            caller: Caller::of(req, sesame.config().cookie_secure),
+            caller: Caller::of(req, sesame.config()),
             format: Format::of(req),
         };
         check_forwarding(forwarding)

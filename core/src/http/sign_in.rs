@@ -10,6 +10,7 @@ use super::pages::{alert, escape, layout, notice};
 #[cfg(feature = "fuzzing")]
 use super::parse::BodyParser;
 use super::parse::{self, Credential};
+use super::return_to;
 use super::router::{Call, Route};
 use crate::accounts::User;
 use crate::error::{AuthError, Error, ErrorCode};
@@ -38,8 +39,19 @@ fn register_error(_: &Call<'_>, error: &AuthError) -> Option<Page> {
     Some(Page::Html(register_form(Some(&error.message))))
 }
 
-fn login_page(_: &Call<'_>) -> Result<Answer, Error> {
-    Ok(Answer::page(200, Page::Html(login_form(None))))
+/// The sign-in form. With `rd` (forward-auth's original URL) that Sesame may send people to,
+/// the return-to cookie keeps it for after the sign-in; any other `rd` is dropped.
+fn login_page(call: &Call<'_>) -> Result<Answer, Error> {
+    let answer = Answer::page(200, Page::Html(login_form(None)));
+    let return_to = call
+        .query_value("rd")?
+        .and_then(|rd| return_to::allowed(call.sesame.config(), &rd));
+    Ok(match return_to {
+        Some(url) => {
+            answer.with_cookie(Cookie::Return.set(call.sesame, &return_to::cookie_value(&url)))
+        }
+        None => answer,
+    })
 }
 
 fn login_error(_: &Call<'_>, error: &AuthError) -> Option<Page> {

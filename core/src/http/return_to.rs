@@ -1,0 +1,35 @@
+//! Sending a browser back to the protected application it came from, once it has signed in.
+//!
+//! Forward-auth sends a browser that must sign in to `/login?rd=<original URL>`. The sign-in
+//! page keeps `rd` in the return-to cookie when it is a place Sesame may send people: an
+//! absolute URL on a host the access rules protect, over HTTPS when cookies are `Secure`.
+//! Anything else is dropped, so `rd` cannot be used as an open redirect. Every browser
+//! sign-in (password, second factor, passkey) ends on the account page, which sends the
+//! browser on when the cookie is there and still allowed.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::access::{Scheme, Target};
+use crate::config::Config;
+
+/// `url`, normalised, when a signed-in browser may be sent there; `None` otherwise.
+pub(crate) fn allowed(config: &Config, url: &str) -> Option<String> {
+    let rules = config.access.rules.as_ref()?;
+    let target = Target::from_url("GET", url).ok()?;
+    if config.cookie_secure && target.scheme != Scheme::Https {
+        return None;
+    }
+    rules.protects(&target.host).then(|| target.url())
+}
+
+/// The return-to cookie's value for an allowed `url`.
+pub(crate) fn cookie_value(url: &str) -> String {
+    URL_SAFE_NO_PAD.encode(url)
+}
+
+/// The URL a return-to cookie holds, when it is still a place the browser may be sent.
+pub(crate) fn from_cookie(config: &Config, value: &str) -> Option<String> {
+    let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
+    allowed(config, std::str::from_utf8(&bytes).ok()?)
+}
