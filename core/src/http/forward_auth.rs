@@ -5,6 +5,10 @@
 //! for (`?role=R&permission=P&scope=S`). With rules (`SESAME_ACCESS_RULES`), it reads the
 //! request being checked from a trusted proxy's headers, decides by the rules, and sends a
 //! browser that must sign in to Sesame's sign-in page with the original URL in `rd`.
+//!
+//! Envoy's HTTP `ext_authz` sends the request being checked as its own method and path below
+//! a prefix; with `path_prefix: /auth/check` it arrives as `<METHOD> /auth/check/<path>`, the
+//! host in `Host` and the scheme in `X-Forwarded-Proto`.
 
 use super::answer::{Answer, Format};
 use super::bodies::Status;
@@ -16,7 +20,13 @@ use crate::client_addr::canonical;
 use crate::error::{Error, ErrorCode};
 
 /// The routes this group answers.
-pub(crate) const ROUTES: [Route; 1] = [Route::json("GET", "/auth/check", auth_check)];
+pub(crate) const ROUTES: [Route; 2] = [
+    Route::json("GET", "/auth/check", auth_check),
+    Route::proxy_protocol(ENVOY_PREFIX, envoy_check),
+];
+
+/// Where Envoy's `ext_authz` (with `path_prefix: /auth/check`) puts the request it checks.
+const ENVOY_PREFIX: &str = "/auth/check/";
 
 /// The longest role, permission or scope name echoed back in a refusal.
 const NAME_LIMIT: usize = 64;
@@ -28,6 +38,18 @@ fn auth_check(call: &Call<'_>) -> Result<Answer, Error> {
     match &call.sesame.config().access.rules {
         Some(rules) => by_rules(call, rules),
         None => by_query(call),
+    }
+}
+
+/// Envoy's check: by the rules, or without rules, whether someone is signed in (the query
+/// belongs to the request being checked, so nothing is asked for in it).
+fn envoy_check(call: &Call<'_>) -> Result<Answer, Error> {
+    match &call.sesame.config().access.rules {
+        Some(rules) => by_rules(call, rules),
+        None => {
+            let (info, _) = call.caller.login(call.sesame)?;
+            Ok(person_allowed(call, &info.user))
+        }
     }
 }
 
@@ -115,7 +137,8 @@ fn asker(call: &Call<'_>) -> Result<Asker, Error> {
 
 /// The decision of the access rules on the request the proxy forwards.
 fn by_rules(call: &Call<'_>, rules: &access::AccessRules) -> Result<Answer, Error> {
-    if !parse::query_pairs(call.req)?.is_empty() {
+    let envoy = call.req.path().starts_with(ENVOY_PREFIX);
+    if !envoy && !parse::query_pairs(call.req)?.is_empty() {
         return Err(Error::rejected(
             ErrorCode::Forbidden,
             "With access rules, /auth/check takes no query: say what is needed in the rules.",
@@ -175,7 +198,7 @@ fn by_rules(call: &Call<'_>, rules: &access::AccessRules) -> Result<Answer, Erro
         Decision::Allow => Ok(match &asker {
             Asker::Person(info) => person_allowed(call, &info.user),
             Asker::ApiKey(info) => key_allowed(info),
-            Asker::Anonymous => Answer::json(200, &Status { status: "ok" }),
+            Asker::Anonymous => anonymous_allowed(call),
         }),
         Decision::Deny => Err(Error::rejected(
             ErrorCode::Forbidden,
@@ -238,6 +261,20 @@ fn checked_request(call: &Call<'_>) -> Result<CheckedRequest, access::Malformed>
         return Err(access::Malformed(
             "it did not come from a trusted proxy (SESAME_TRUSTED_PROXIES)",
         ));
+    }
+    if req.path().starts_with(ENVOY_PREFIX) {
+        // The path below the prefix, with its query: `/auth/check/x?y` checks `/x?y`.
+        let uri = &req.path_with_query[ENVOY_PREFIX.len() - 1..];
+        let host = match one_header(req, "x-forwarded-host")? {
+            Some(host) => host,
+            None => one_header(req, "host")?.ok_or(access::Malformed("the host is missing"))?,
+        };
+        let proto = one_header(req, "x-forwarded-proto")?
+            .ok_or(access::Malformed("X-Forwarded-Proto is missing"))?;
+        return Ok(CheckedRequest {
+            target: Target::from_parts(&req.method, proto, host, uri)?,
+            nginx: false,
+        });
     }
     let method = match one_header(req, "x-original-method")? {
         Some(method) => Some(method),
@@ -305,6 +342,25 @@ fn person_allowed(call: &Call<'_>, user: &crate::accounts::User) -> Answer {
             .with_header("remote-user", header_value(name))
             .with_header("remote-email", email)
             .with_header("remote-groups", groups.join(","));
+    }
+    answer
+}
+
+/// 200 for nobody (a bypass rule), with every chosen identity header present and empty: a
+/// proxy that copies them (Caddy's `copy_headers`, Traefik's `authResponseHeaders`) then
+/// overwrites whatever the client sent under those names instead of letting it through.
+fn anonymous_allowed(call: &Call<'_>) -> Answer {
+    let chosen = call.sesame.config().access.identity_headers;
+    let mut answer = Answer::json(200, &Status { status: "ok" });
+    let mut names: Vec<&str> = Vec::new();
+    if chosen.sesame {
+        names.extend(["x-sesame-user", "x-sesame-email", "x-sesame-roles"]);
+    }
+    if chosen.remote {
+        names.extend(["remote-user", "remote-email", "remote-groups"]);
+    }
+    for name in names {
+        answer = answer.with_header(name, String::new());
     }
     answer
 }

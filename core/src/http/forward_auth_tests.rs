@@ -87,10 +87,12 @@ fn rules_decide_with_identity_headers_for_people() {
     assert_eq!(r.header("x-sesame-email"), Some("ada@example.com"));
     let r = f.send(traefik("GET", "https://app.example.com/admin/").with_header("cookie", &pair));
     assert_eq!((r.status, error_code(&r).as_str()), (403, "forbidden"));
-    // Bypass: anyone, and no identity for nobody.
+    // Bypass: anyone, and an empty identity for nobody (so a proxy copying it overwrites a
+    // forged one).
     let r = f.send(traefik("POST", "https://public.example.com/"));
     assert_eq!(r.status, 200);
-    assert_eq!(r.header("remote-user"), None);
+    assert_eq!(r.header("remote-user"), Some(""));
+    assert_eq!(r.header("x-sesame-user"), Some(""));
     // Not covered by a rule: the default, deny.
     let r = f.send(traefik("GET", "https://other.example.com/").with_header("cookie", &pair));
     assert_eq!(r.status, 403);
@@ -388,4 +390,34 @@ fn an_api_key_passes_only_rules_naming_its_scope() {
             .with_header("authorization", "Bearer sesame_ak_unknown"),
     );
     assert_eq!(r.status, 401);
+}
+
+#[test]
+fn envoy_checks_the_request_carried_in_its_own_method_and_path() {
+    let f = fixture();
+    let pair = ada(&f);
+    let envoy = |method: &str, path: &str, host: &str| {
+        Request::new(method, &format!("/auth/check{path}"))
+            .with_peer(PROXY.parse().unwrap())
+            .with_header("host", host)
+            .with_header("x-forwarded-proto", "https")
+    };
+    let r = f.send(
+        envoy("DELETE", "/items/1?force=true", "app.example.com").with_header("cookie", &pair),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("remote-user"), Some("ada"));
+    let r = f.send(envoy("POST", "/admin/x", "app.example.com").with_header("cookie", &pair));
+    assert_eq!(r.status, 403);
+    let r = f.send(envoy("GET", "/x", "app.example.com").with_header("accept", "text/html"));
+    assert_eq!(r.status, 302);
+    assert_eq!(
+        r.header("location"),
+        Some("https://auth.example.com/login?rd=https%3A%2F%2Fapp.example.com%2Fx")
+    );
+    let r = f.send(envoy("GET", "/x/..%2Fadmin", "app.example.com").with_header("cookie", &pair));
+    assert_eq!(r.status, 403);
+    let mut stranger = envoy("GET", "/x", "app.example.com").with_header("cookie", &pair);
+    stranger.peer = Some("203.0.113.7".parse::<IpAddr>().unwrap());
+    assert_eq!(f.send(stranger).status, 403);
 }

@@ -75,6 +75,10 @@ pub(crate) struct Route {
     /// Whether a failure for want of a sign-in also clears the pending-sign-in cookie: the
     /// routes that finish a pending sign-in end it when it is gone.
     ends_pending_sign_in: bool,
+    /// Whether `path` is a prefix and every method is answered: a proxy protocol that puts the
+    /// request being checked into the path and method (Envoy's `ext_authz`). Such routes are
+    /// not part of the JSON API.
+    pub proxy_protocol: bool,
 }
 
 impl Route {
@@ -106,6 +110,23 @@ impl Route {
             handler,
             error_page: None,
             ends_pending_sign_in: false,
+            proxy_protocol: false,
+        }
+    }
+
+    /// A route for every method of every path below `prefix` (see `proxy_protocol`).
+    pub(crate) const fn proxy_protocol(prefix: &'static str, handler: Handler) -> Self {
+        let mut route = Route::new("*", prefix, Answers::Json, handler);
+        route.proxy_protocol = true;
+        route
+    }
+
+    /// Whether the route answers `method` on `path`.
+    fn answers(&self, method: &str, path: &str) -> bool {
+        if self.proxy_protocol {
+            path.starts_with(self.path)
+        } else {
+            self.path == path && self.method == method
         }
     }
 
@@ -150,7 +171,7 @@ impl Router {
     fn route_of(&self, req: &Request) -> Option<&'static Route> {
         let path = req.path();
         self.routes()
-            .find(|r| r.path == path && r.method == req.method)
+            .find(|r| r.answers(&req.method, path))
             .or_else(|| self.routes().find(|r| r.path == path))
     }
 
@@ -173,7 +194,7 @@ impl Router {
 
     fn dispatch(&self, call: &Call<'_>) -> Result<Answer, Error> {
         let (path, method) = (call.req.path(), call.req.method.as_str());
-        if let Some(route) = self.routes().find(|r| r.path == path && r.method == method) {
+        if let Some(route) = self.routes().find(|r| r.answers(method, path)) {
             return (route.handler)(call);
         }
         if self.allowed_methods(path).is_some() {
