@@ -175,6 +175,12 @@ enum Command {
         )]
         trusted_proxies: Vec<ipnet::IpNet>,
 
+        /// Access rules for /auth/check (a TOML file, see docs/proxy.md): checked at start, so
+        /// a bad rule stops the server with its line and reason, and read again when the file
+        /// changes (a bad change is logged and the rules in force stay).
+        #[arg(long, value_name = "FILE", env = "SESAME_ACCESS_RULES_FILE")]
+        access_rules: Option<PathBuf>,
+
         #[command(flatten)]
         connections: ConnectionOptions,
     },
@@ -448,8 +454,21 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             listen,
             public_url,
             trusted_proxies,
+            access_rules,
             connections,
         } => {
+            let rules_text = match &access_rules {
+                Some(path) => {
+                    if std::env::var_os(crate::access_rules::VARIABLE).is_some() {
+                        bail!(
+                            "give the access rules either in {} or with --access-rules, not both",
+                            crate::access_rules::VARIABLE
+                        );
+                    }
+                    Some(crate::access_rules::read(path)?)
+                }
+                None => None,
+            };
             let open_files = crate::connections::raise_open_files_limit();
             let limits = connections.limits(&trusted_proxies).fitted_to(open_files);
             let listener = tokio::net::TcpListener::bind(listen)
@@ -458,14 +477,12 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             let bound = listener.local_addr()?;
             let public_url = public_url.unwrap_or_else(|| format!("http://{bound}"));
             let secure = !listen.ip().is_loopback();
-            let runtime = runtime(
-                &common,
-                backend.clone(),
-                secure,
-                &public_url,
-                &trusted_proxies,
-            )
-            .await?;
+            let mut runtime_settings = RuntimeSettings::new(secure, &public_url, &trusted_proxies);
+            runtime_settings.access_rules = rules_text.clone();
+            let runtime = runtime(&common, backend.clone(), &runtime_settings).await?;
+            if let (Some(path), Some(text)) = (access_rules, rules_text) {
+                crate::access_rules::watch(runtime.clone(), path, text);
+            }
             let mailer = runtime.mailer().clone();
             mailer.start_queue(backend.clone());
             tokio::spawn(purge_loop(backend));
@@ -729,36 +746,79 @@ pub(crate) struct Admin {
 impl Admin {
     async fn connect(common: &Common, backend: Arc<dyn StoreBackend>) -> Result<Self> {
         // Admin commands send no links; the URL only has to be well-formed.
-        let runtime = runtime(common, backend, true, "http://127.0.0.1:8080", &[]).await?;
-        let mut store = runtime.new_store();
+        let runtime = runtime(
+            common,
+            backend,
+            &RuntimeSettings::new(true, "http://127.0.0.1:8080", &[]),
+        )
+        .await?;
+        let (mut store, _) = runtime.new_store();
         let service = runtime.service()?.instantiate_async(&mut store).await?;
         Ok(Admin { store, service })
     }
 }
 
-/// Prepares the component with its secrets and settings.
+/// The settings the host gives the component beside those passed through from its own
+/// environment.
+struct RuntimeSettings<'a> {
+    cookie_secure: bool,
+    public_url: &'a str,
+    trusted_proxies: &'a [ipnet::IpNet],
+    /// The access rules read from `--access-rules`.
+    access_rules: Option<String>,
+}
+
+impl<'a> RuntimeSettings<'a> {
+    fn new(cookie_secure: bool, public_url: &'a str, trusted_proxies: &'a [ipnet::IpNet]) -> Self {
+        RuntimeSettings {
+            cookie_secure,
+            public_url,
+            trusted_proxies,
+            access_rules: None,
+        }
+    }
+}
+
+/// Prepares the component with its secrets and settings; settings the component would refuse
+/// stop the command here, naming the variable, instead of failing every request.
 async fn runtime(
     common: &Common,
     backend: Arc<dyn StoreBackend>,
-    cookie_secure: bool,
-    public_url: &str,
-    trusted_proxies: &[ipnet::IpNet],
+    settings: &RuntimeSettings<'_>,
 ) -> Result<Runtime> {
     let secret = master_secret(&*backend).await?;
     let mut guest_env = vec![
         ("SESAME_SECRET".to_owned(), URL_SAFE_NO_PAD.encode(secret)),
-        ("SESAME_COOKIE_SECURE".to_owned(), cookie_secure.to_string()),
-        ("SESAME_PUBLIC_URL".to_owned(), public_url.to_owned()),
+        (
+            "SESAME_COOKIE_SECURE".to_owned(),
+            settings.cookie_secure.to_string(),
+        ),
+        (
+            "SESAME_PUBLIC_URL".to_owned(),
+            settings.public_url.to_owned(),
+        ),
     ];
     for name in passed_through() {
         if let Ok(value) = std::env::var(name) {
             guest_env.push((name.to_owned(), value));
         }
     }
-    if !trusted_proxies.is_empty() {
-        let list: Vec<String> = trusted_proxies.iter().map(ToString::to_string).collect();
+    if !settings.trusted_proxies.is_empty() {
+        let list: Vec<String> = settings
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         guest_env.push(("SESAME_TRUSTED_PROXIES".to_owned(), list.join(",")));
     }
+    if let Some(rules) = &settings.access_rules {
+        guest_env.push((crate::access_rules::VARIABLE.to_owned(), rules.clone()));
+    }
+    sesame_core::Config::from_vars(guest_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| match e {
+            sesame_core::Error::Config(why) => anyhow!("unusable settings: {why}"),
+            other => anyhow!("unusable settings: {other}"),
+        })?;
     let component = match &common.component {
         Some(path) => path.clone(),
         None => default_component()?,

@@ -2,7 +2,8 @@
 //! fresh store for each request or call.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, Result};
 use sesame_sandbox::Sandbox;
@@ -19,6 +20,54 @@ use crate::outbox::{EventSink, Mailer};
 use crate::sandbox::SandboxLimits;
 use crate::store::StoreBackend;
 
+/// The environment variables (settings) new instances get, and its generation: an instance
+/// keeps the settings it read when it started, so one made under an older generation is not
+/// reused once the settings change.
+#[derive(Default)]
+pub(crate) struct GuestEnv {
+    vars: RwLock<Arc<Vec<(String, String)>>>,
+    generation: AtomicU64,
+}
+
+impl GuestEnv {
+    fn new(vars: Vec<(String, String)>) -> Self {
+        GuestEnv {
+            vars: RwLock::new(Arc::new(vars)),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// The variables now, and their generation.
+    fn current(&self) -> (Arc<Vec<(String, String)>>, u64) {
+        // Read the generation first: a change between the two reads then only makes an
+        // instance look older than it is, and it is dropped instead of reused.
+        let generation = self.generation.load(Ordering::Acquire);
+        let vars = match self.vars.read() {
+            Ok(vars) => vars.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        (vars, generation)
+    }
+
+    /// The generation now.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Sets variable `name` to `value` for instances started from now on.
+    fn set(&self, name: &str, value: &str) {
+        let mut vars = match self.vars.write() {
+            Ok(vars) => vars,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut next: Vec<(String, String)> =
+            vars.iter().filter(|(n, _)| n != name).cloned().collect();
+        next.push((name.to_owned(), value.to_owned()));
+        *vars = Arc::new(next);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
 /// Everything needed to run the component: the sandbox, the pre-linked component, what its
 /// imports use and the environment variables each instance gets.
 #[derive(Clone)]
@@ -28,7 +77,7 @@ pub(crate) struct Runtime {
     routes: Arc<routes::GuestIndices>,
     instances: Arc<IdleInstances>,
     host: SesameHost,
-    guest_env: Arc<Vec<(String, String)>>,
+    guest_env: Arc<GuestEnv>,
 }
 
 impl Runtime {
@@ -69,7 +118,7 @@ impl Runtime {
                 events,
                 hashing: Arc::new(NativeHashing::new(limits.native_hashing, limits.hash_queue)),
             },
-            guest_env: Arc::new(guest_env),
+            guest_env: Arc::new(GuestEnv::new(guest_env)),
         })
     }
 
@@ -107,8 +156,21 @@ impl Runtime {
     }
 
     /// A fresh store for one instance, with the sandbox's memory, object-count and deadline
-    /// limits applied.
-    pub(crate) fn new_store(&self) -> Store<HostState> {
-        self.sandbox.new_store(&self.guest_env, self.host.clone())
+    /// limits applied, and the generation of the settings it carries.
+    pub(crate) fn new_store(&self) -> (Store<HostState>, u64) {
+        let (vars, generation) = self.guest_env.current();
+        (self.sandbox.new_store(&vars, self.host.clone()), generation)
+    }
+
+    /// The generation of the settings new instances get.
+    pub(crate) fn settings_generation(&self) -> u64 {
+        self.guest_env.generation()
+    }
+
+    /// Changes one setting for every instance started from now on; idle instances, which read
+    /// the old value, are dropped.
+    pub(crate) fn change_setting(&self, name: &str, value: &str) {
+        self.guest_env.set(name, value);
+        self.instances.clear();
     }
 }

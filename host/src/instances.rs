@@ -23,6 +23,8 @@ pub(crate) struct IdleInstance {
     pub(crate) routes: Routes,
     /// Requests it has served so far.
     pub(crate) served: u32,
+    /// The generation of the settings it started with (see `engine::GuestEnv`).
+    pub(crate) generation: u64,
 }
 
 /// The idle instances, most recently used last.
@@ -42,10 +44,23 @@ impl IdleInstances {
         }
     }
 
-    /// The most recently used idle instance (its memory is the likeliest to be in cache), if
-    /// any.
-    pub(crate) fn take(&self) -> Option<IdleInstance> {
-        self.idle.lock().ok()?.pop()
+    /// The most recently used idle instance (its memory is the likeliest to be in cache)
+    /// started with settings of `generation`, if any; older ones are dropped.
+    pub(crate) fn take(&self, generation: u64) -> Option<IdleInstance> {
+        let mut idle = self.idle.lock().ok()?;
+        while let Some(instance) = idle.pop() {
+            if instance.generation == generation {
+                return Some(instance);
+            }
+        }
+        None
+    }
+
+    /// Drops every idle instance (the settings changed).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
     }
 
     /// Offers back an instance whose request ended without any fault. It is kept if it has

@@ -6,6 +6,7 @@
 //! component's typed exports too, so a user created from the CLI passes the same validation as
 //! one created over HTTP.
 
+mod access_rules;
 mod bindings;
 mod cli;
 mod connections;

@@ -130,9 +130,13 @@ async fn handle(
     // The call runs in a task of its own, so a client that hangs up mid-request does not cut
     // the component off between two of its store writes.
     let task = tokio::spawn(async move {
-        let (mut store, ready, served) = match runtime.instances().take() {
-            Some(idle) => (idle.store, Some(idle.routes), idle.served),
-            None => (runtime.new_store(), None, 0),
+        let generation = runtime.settings_generation();
+        let (mut store, ready, served, generation) = match runtime.instances().take(generation) {
+            Some(idle) => (idle.store, Some(idle.routes), idle.served, idle.generation),
+            None => {
+                let (store, generation) = runtime.new_store();
+                (store, None, 0, generation)
+            }
         };
         Sandbox::begin_request(&mut store);
         let routes = match ready {
@@ -146,6 +150,7 @@ async fn handle(
             store,
             routes,
             served: served.saturating_add(1),
+            generation,
         });
         Ok(response)
     });

@@ -118,6 +118,11 @@ impl Answer {
         ))
     }
 
+    /// The same answer with another status (builder style).
+    pub(crate) fn with_status(self, status: u16) -> Self {
+        Answer(self.0.with_status(status))
+    }
+
     /// Adds a `Set-Cookie` header (builder style).
     pub(crate) fn with_cookie(self, set_cookie: String) -> Self {
         self.with_header("set-cookie", set_cookie)

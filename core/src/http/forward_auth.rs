@@ -234,7 +234,8 @@ fn sign_in_first(call: &Call<'_>, checked: &CheckedRequest, why: SignInNeeded) -
     // go in `Location`, which its `error_page` turns into the redirect. Other proxies pass
     // the answer through, so they get the redirect itself.
     if checked.nginx {
-        body.with_header("location", location)
+        // 401 whatever the reason: nginx treats a 403 as final.
+        body.with_status(401).with_header("location", location)
     } else {
         Answer::redirect(302, location)
     }

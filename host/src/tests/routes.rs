@@ -55,7 +55,7 @@ async fn both_http_exports_answer_alike() {
 
     for (method, path, headers, body) in requests() {
         // Through the typed export, as `sesame serve` calls it.
-        let mut store = runtime.new_store();
+        let (mut store, _) = runtime.new_store();
         let typed = runtime.instantiate_routes(&mut store).await.unwrap();
         let mut typed_headers: Vec<(String, Vec<u8>)> =
             vec![("host".to_owned(), b"auth.example".to_vec())];
@@ -77,7 +77,7 @@ async fn both_http_exports_answer_alike() {
         let typed_answer: Answer = (answer.status, typed_headers, answer.body);
 
         // Through wasi:http, as any other wasi:http host calls it.
-        let mut store = runtime.new_store();
+        let (mut store, _) = runtime.new_store();
         let mut builder = hyper::Request::builder()
             .method(method)
             .uri(format!("http://auth.example{path}"));

@@ -67,7 +67,7 @@ pub(crate) fn sqlite_runtime(dir: &Path, env: Vec<(String, String)>) -> Runtime 
 
 /// A fresh instance of the typed exports, with its store.
 pub(crate) async fn instance(runtime: &Runtime) -> (Store<HostState>, Service) {
-    let mut store = runtime.new_store();
+    let (mut store, _) = runtime.new_store();
     let service = runtime
         .service()
         .expect("typed exports")
