@@ -628,3 +628,190 @@ fn a_bad_rules_file_stops_the_server_with_its_line() {
         "{stderr}"
     );
 }
+
+/// One check of the table both hosts answer: what is asked, by whom, and the status.
+struct Case {
+    method: &'static str,
+    url: &'static str,
+    signed_in: bool,
+    html: bool,
+    nginx: bool,
+    status: u16,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        method: "GET",
+        url: "https://public.example.com/",
+        signed_in: false,
+        html: false,
+        nginx: false,
+        status: 200,
+    },
+    Case {
+        method: "GET",
+        url: "https://app.example.com/",
+        signed_in: false,
+        html: false,
+        nginx: false,
+        status: 401,
+    },
+    Case {
+        method: "GET",
+        url: "https://app.example.com/",
+        signed_in: false,
+        html: true,
+        nginx: false,
+        status: 302,
+    },
+    Case {
+        method: "GET",
+        url: "https://app.example.com/",
+        signed_in: false,
+        html: true,
+        nginx: true,
+        status: 401,
+    },
+    Case {
+        method: "GET",
+        url: "https://app.example.com/",
+        signed_in: true,
+        html: false,
+        nginx: false,
+        status: 200,
+    },
+    Case {
+        method: "GET",
+        url: "https://wiki.example.com/page",
+        signed_in: true,
+        html: false,
+        nginx: true,
+        status: 200,
+    },
+    Case {
+        method: "GET",
+        url: "https://app.example.com/static/site.css",
+        signed_in: false,
+        html: false,
+        nginx: false,
+        status: 200,
+    },
+    Case {
+        method: "POST",
+        url: "https://app.example.com/api/v1/items",
+        signed_in: true,
+        html: false,
+        nginx: false,
+        status: 403,
+    },
+    Case {
+        method: "GET",
+        url: "https://app.example.com/api/v1/items",
+        signed_in: true,
+        html: false,
+        nginx: false,
+        status: 200,
+    },
+    Case {
+        method: "GET",
+        url: "https://app.example.com/admin",
+        signed_in: true,
+        html: false,
+        nginx: false,
+        status: 403,
+    },
+    Case {
+        method: "GET",
+        url: "https://app.example.com/static/..%2fadmin",
+        signed_in: true,
+        html: false,
+        nginx: true,
+        status: 403,
+    },
+    Case {
+        method: "GET",
+        url: "https://app.example.com/static/%2e%2e/admin",
+        signed_in: true,
+        html: false,
+        nginx: false,
+        status: 403,
+    },
+    Case {
+        method: "GET",
+        url: "https://other.example.com/",
+        signed_in: true,
+        html: false,
+        nginx: false,
+        status: 403,
+    },
+];
+
+/// `sesame serve` and the Spin component decide alike from the same rules.
+#[test]
+fn the_spin_component_decides_as_sesame_serve_does() {
+    let rules = std::fs::read_to_string(repo_root().join("docs/proxy/rules.toml")).unwrap();
+    let env = [
+        ("SESAME_ACCESS_RULES", rules.as_str()),
+        ("SESAME_TRUSTED_PROXIES", "127.0.0.1"),
+        ("SESAME_PUBLIC_URL", "https://auth.example.com"),
+    ];
+    let mut answers: Vec<Vec<(u16, Option<String>, Option<String>)>> = Vec::new();
+    for host in [sesame_tests::Host::Sesame, sesame_tests::Host::Spin] {
+        let server = host.start_fresh_with_env(&env);
+        server.register(ADA, PASSWORD);
+        let ada = server.sign_in(ADA, PASSWORD);
+        let mut seen = Vec::new();
+        for case in CASES {
+            let (proto, rest) = case.url.split_once("://").unwrap();
+            let (authority, uri) = rest.split_at(rest.find('/').unwrap());
+            let mut headers: Vec<(&str, &str)> = if case.nginx {
+                vec![
+                    ("x-original-method", case.method),
+                    ("x-original-url", case.url),
+                ]
+            } else {
+                vec![
+                    ("x-forwarded-method", case.method),
+                    ("x-forwarded-proto", proto),
+                    ("x-forwarded-host", authority),
+                    ("x-forwarded-uri", uri),
+                ]
+            };
+            headers.push((
+                "accept",
+                if case.html {
+                    "text/html"
+                } else {
+                    "application/json"
+                },
+            ));
+            if case.signed_in {
+                headers.push(("cookie", &ada.cookie));
+            }
+            let r = server.get("/auth/check", &headers);
+            assert_eq!(
+                r.status,
+                case.status,
+                "{host:?} {} {}: {}",
+                case.method,
+                case.url,
+                r.text()
+            );
+            seen.push((
+                r.status,
+                r.header("location").map(str::to_owned),
+                r.header("remote-email").map(str::to_owned),
+            ));
+        }
+        answers.push(seen);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert!(
+        answers[0]
+            .iter()
+            .any(|(_, _, email)| email.as_deref() == Some(ADA))
+    );
+    assert!(answers[0].iter().any(|(status, location, _)| *status == 302
+        && location.as_deref()
+            == Some("https://auth.example.com/login?rd=https%3A%2F%2Fapp.example.com%2F")));
+}
