@@ -746,6 +746,9 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// What a check answered: status, `Location`, `Remote-Email`.
+type Answered = (u16, Option<String>, Option<String>);
+
 /// `sesame serve` and the Spin component decide alike from the same rules.
 #[test]
 fn the_spin_component_decides_as_sesame_serve_does() {
@@ -755,7 +758,7 @@ fn the_spin_component_decides_as_sesame_serve_does() {
         ("SESAME_TRUSTED_PROXIES", "127.0.0.1"),
         ("SESAME_PUBLIC_URL", "https://auth.example.com"),
     ];
-    let mut answers: Vec<Vec<(u16, Option<String>, Option<String>)>> = Vec::new();
+    let mut answers: Vec<Vec<Answered>> = Vec::new();
     for host in [sesame_tests::Host::Sesame, sesame_tests::Host::Spin] {
         let server = host.start_fresh_with_env(&env);
         server.register(ADA, PASSWORD);

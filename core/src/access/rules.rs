@@ -114,7 +114,7 @@ impl Rule {
     pub fn matches_request(&self, target: &super::Target, client: Option<IpAddr>) -> bool {
         (self.domains.is_empty() || self.domains.iter().any(|d| d.matches(&target.host)))
             && self.matches_path(&target.path)
-            && (self.methods.is_empty() || self.methods.iter().any(|m| *m == target.method))
+            && (self.methods.is_empty() || self.methods.contains(&target.method))
             && (self.networks.is_empty()
                 || client.is_some_and(|ip| self.networks.iter().any(|net| net.contains(&ip))))
     }

@@ -114,7 +114,7 @@ fn service_check(call: &Call<'_>, key: &str, query: &[(String, String)]) -> Resu
 /// sign in; a broken store is an error.
 enum Asker {
     Anonymous,
-    Person(crate::sessions::SessionInfo),
+    Person(Box<crate::sessions::SessionInfo>),
     ApiKey(crate::api_keys::ApiKeyInfo),
 }
 
@@ -129,7 +129,7 @@ fn asker(call: &Call<'_>) -> Result<Asker, Error> {
     }
     // A `GET` from the proxy: no CSRF token to check.
     match call.caller.login(call.sesame) {
-        Ok((info, _)) => Ok(Asker::Person(info)),
+        Ok((info, _)) => Ok(Asker::Person(Box::new(info))),
         Err(e) if not_live(&e) => Ok(Asker::Anonymous),
         Err(e) => Err(e),
     }
