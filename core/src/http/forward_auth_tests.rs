@@ -409,6 +409,24 @@ fn envoy_checks_the_request_carried_in_its_own_method_and_path() {
     assert_eq!(r.header("remote-user"), Some("ada"));
     let r = f.send(envoy("POST", "/admin/x", "app.example.com").with_header("cookie", &pair));
     assert_eq!(r.status, 403);
+    // The application's own cross-origin posts are the rules' to judge, not Sesame's CSRF
+    // check (which is for requests to Sesame).
+    let r = f.send(
+        envoy("POST", "/items", "api.example.com")
+            .with_header("cookie", &pair)
+            .with_header("origin", "https://app.example.com"),
+    );
+    assert_eq!(
+        r.status, 403,
+        "api.example.com has no rule: the default denies"
+    );
+    assert_eq!(error_code(&r), "forbidden");
+    let r = f.send(
+        envoy("POST", "/items", "wiki.example.com")
+            .with_header("cookie", &pair)
+            .with_header("origin", "https://app.example.com"),
+    );
+    assert_eq!(r.status, 200);
     let r = f.send(envoy("GET", "/x", "app.example.com").with_header("accept", "text/html"));
     assert_eq!(r.status, 302);
     assert_eq!(
