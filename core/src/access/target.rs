@@ -13,8 +13,10 @@
 //!   that are not UTF-8 after decoding;
 //! - a raw byte outside visible ASCII, a backslash (some servers read it as `/`) or a
 //!   fragment;
-//! - dot segments are resolved, and a `..` that climbs above the root is refused; a segment
-//!   that is `.` or `..` followed by `;` (servlet containers read `..;` as `..`) is refused;
+//! - dot segments (`.`, `..`, escaped or not) are refused, not resolved: applications and
+//!   libraries resolve them differently (with empty segments around them, or not at all);
+//! - a `;` anywhere in the path (servlet containers cut path parameters: `/admin;x` is their
+//!   `/admin`), and a segment ending in `.` or a space (Windows servers drop them);
 //! - duplicate slashes collapse; a trailing slash is kept (`/app/` is not `/app`);
 //! - the host is lower-cased, one trailing dot dropped, and must be a DNS name or an IP
 //!   literal; the port, when given, a number from 1 to 65535;
@@ -275,23 +277,28 @@ fn normalise_path(raw: &str) -> Result<String, Malformed> {
     }
     let decoded =
         String::from_utf8(decoded).map_err(|_| Malformed("the decoded path is not UTF-8"))?;
-    // `/a/`, `/a/.` and `/a/b/..` all name a directory: the result keeps its trailing slash.
-    let ends_in_slash = matches!(decoded.rsplit('/').next(), Some("" | "." | ".."));
+    // Collapsing `//` is the one change made: every reading agrees that `/a//b` is under
+    // `/a`. Anything readings disagree on is refused instead of resolved: a dot segment (RFC
+    // 3986 resolves `/a//../b` to `/a/b`, a reader that collapses first to `/b`; an
+    // application may not resolve at all), a `;` (servlet containers cut path parameters, so
+    // `/admin;x` is their `/admin`), and a segment ending in `.` or a space (which Windows
+    // servers drop, so `/admin.` is their `/admin`).
+    let ends_in_slash = decoded.ends_with('/');
     let mut segments: Vec<&str> = Vec::new();
     for segment in decoded.split('/') {
-        let bare = segment.split(';').next().unwrap_or(segment);
-        match segment {
-            "" | "." => {}
-            ".." => {
-                segments
-                    .pop()
-                    .ok_or(Malformed("the path climbs above the root"))?;
-            }
-            _ if bare == "." || bare == ".." => {
-                return Err(Malformed("a dot segment carries parameters"));
-            }
-            _ => segments.push(segment),
+        if segment.is_empty() {
+            continue;
         }
+        if segment == "." || segment == ".." {
+            return Err(Malformed("the path holds a dot segment"));
+        }
+        if segment.contains(';') {
+            return Err(Malformed("the path holds a ';'"));
+        }
+        if segment.ends_with('.') || segment.ends_with(' ') {
+            return Err(Malformed("a path segment ends in '.' or a space"));
+        }
+        segments.push(segment);
     }
     let mut path = String::with_capacity(decoded.len());
     for segment in &segments {

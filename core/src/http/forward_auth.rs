@@ -31,8 +31,10 @@ const ENVOY_PREFIX: &str = "/auth/check/";
 /// The longest role, permission or scope name echoed back in a refusal.
 const NAME_LIMIT: usize = 64;
 
-/// The longest identity header value answered (an email is at most 254 characters).
-const HEADER_LIMIT: usize = 320;
+/// What identity header values escape: everything but printable ASCII, and `%` itself, so
+/// the encoding is reversible and two different names never give one value.
+const IDENTITY_ESCAPED: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b' ').add(b'%').add(b',');
 
 fn auth_check(call: &Call<'_>) -> Result<Answer, Error> {
     match &call.sesame.config().access.rules {
@@ -106,7 +108,7 @@ fn service_check(call: &Call<'_>, key: &str, query: &[(String, String)]) -> Resu
             return Err(missing(name, value));
         }
     }
-    Ok(key_allowed(&info))
+    Ok(key_allowed(call, &info))
 }
 
 /// Who asks, as the rules see them: a live API key, a live login, or nobody. A credential that
@@ -197,7 +199,7 @@ fn by_rules(call: &Call<'_>, rules: &access::AccessRules) -> Result<Answer, Erro
     match verdict.decision {
         Decision::Allow => Ok(match &asker {
             Asker::Person(info) => person_allowed(call, &info.user),
-            Asker::ApiKey(info) => key_allowed(info),
+            Asker::ApiKey(info) => key_allowed(call, info),
             Asker::Anonymous => anonymous_allowed(call),
         }),
         Decision::Deny => Err(Error::rejected(
@@ -264,7 +266,18 @@ fn checked_request(call: &Call<'_>) -> Result<CheckedRequest, access::Malformed>
         ));
     }
     if req.path().starts_with(ENVOY_PREFIX) {
-        // The path below the prefix, with its query: `/auth/check/x?y` checks `/x?y`.
+        // The path below the prefix, with its query: `/auth/check/x?y` checks `/x?y`. The
+        // request itself is the description; another one beside it is refused.
+        for name in [
+            "x-original-url",
+            "x-original-method",
+            "x-forwarded-method",
+            "x-forwarded-uri",
+        ] {
+            if one_header(req, name)?.is_some() {
+                return Err(access::Malformed("it describes the request twice"));
+            }
+        }
         let uri = &req.path_with_query[ENVOY_PREFIX.len() - 1..];
         let host = match one_header(req, "x-forwarded-host")? {
             Some(host) => host,
@@ -277,12 +290,23 @@ fn checked_request(call: &Call<'_>) -> Result<CheckedRequest, access::Malformed>
             nginx: false,
         });
     }
-    let method = match one_header(req, "x-original-method")? {
-        Some(method) => Some(method),
-        None => one_header(req, "x-forwarded-method")?,
-    };
-    if let Some(url) = one_header(req, "x-original-url")? {
-        let method = method.ok_or(access::Malformed("the method is missing"))?;
+    // Exactly one of the two forms, whole. Proxies pass the client's other headers on to the
+    // check (Caddy and Traefik copy them all), so a form chosen by which headers are present
+    // would let a client pick its own description of the request: both forms at once is
+    // refused, and neither form borrows a part from the other.
+    let original_url = one_header(req, "x-original-url")?;
+    let original_method = one_header(req, "x-original-method")?;
+    let forwarded_method = one_header(req, "x-forwarded-method")?;
+    let forwarded_uri = one_header(req, "x-forwarded-uri")?;
+    let nginx = original_url.is_some() || original_method.is_some();
+    if nginx && (forwarded_method.is_some() || forwarded_uri.is_some()) {
+        return Err(access::Malformed(
+            "it carries both X-Original-* and X-Forwarded-Method/-Uri",
+        ));
+    }
+    if nginx {
+        let url = original_url.ok_or(access::Malformed("X-Original-URL is missing"))?;
+        let method = original_method.ok_or(access::Malformed("X-Original-Method is missing"))?;
         return Ok(CheckedRequest {
             target: Target::from_url(method, url)?,
             nginx: true,
@@ -292,10 +316,10 @@ fn checked_request(call: &Call<'_>) -> Result<CheckedRequest, access::Malformed>
         one_header(req, name)?.ok_or(access::Malformed(missing))
     };
     let target = Target::from_parts(
-        method.ok_or(access::Malformed("the method is missing"))?,
+        forwarded_method.ok_or(access::Malformed("X-Forwarded-Method is missing"))?,
         part("x-forwarded-proto", "X-Forwarded-Proto is missing")?,
         part("x-forwarded-host", "X-Forwarded-Host is missing")?,
-        part("x-forwarded-uri", "X-Forwarded-Uri is missing")?,
+        forwarded_uri.ok_or(access::Malformed("X-Forwarded-Uri is missing"))?,
     )?;
     Ok(CheckedRequest {
         target,
@@ -323,14 +347,8 @@ fn person_allowed(call: &Call<'_>, user: &crate::accounts::User) -> Answer {
     let chosen = call.sesame.config().access.identity_headers;
     let mut answer = Answer::json(200, &Status { status: "ok" });
     let email = header_value(&user.email);
-    // A role holding a comma would split into two groups downstream: it is left out.
-    let groups: Vec<String> = user
-        .roles
-        .iter()
-        .filter(|role| !role.contains(','))
-        .map(|role| header_value(role))
-        .filter(|role| !role.is_empty())
-        .collect();
+    // Each role encoded on its own, so a comma inside one (escaped) never splits it.
+    let groups: Vec<String> = user.roles.iter().map(|role| header_value(role)).collect();
     if chosen.sesame {
         answer = answer
             .with_header("x-sesame-user", header_value(&user.id))
@@ -351,8 +369,12 @@ fn person_allowed(call: &Call<'_>, user: &crate::accounts::User) -> Answer {
 /// proxy that copies them (Caddy's `copy_headers`, Traefik's `authResponseHeaders`) then
 /// overwrites whatever the client sent under those names instead of letting it through.
 fn anonymous_allowed(call: &Call<'_>) -> Answer {
+    without_person(call, Answer::json(200, &Status { status: "ok" }))
+}
+
+/// `answer` with every chosen person's identity header present and empty.
+fn without_person(call: &Call<'_>, mut answer: Answer) -> Answer {
     let chosen = call.sesame.config().access.identity_headers;
-    let mut answer = Answer::json(200, &Status { status: "ok" });
     let mut names: Vec<&str> = Vec::new();
     if chosen.sesame {
         names.extend(["x-sesame-user", "x-sesame-email", "x-sesame-roles"]);
@@ -366,23 +388,26 @@ fn anonymous_allowed(call: &Call<'_>) -> Answer {
     answer
 }
 
-/// 200 for a service's API key, with its identity headers.
-fn key_allowed(info: &crate::api_keys::ApiKeyInfo) -> Answer {
-    Answer::json(200, &Status { status: "ok" })
+/// 200 for a service's API key, with its identity headers (and a person's, empty).
+fn key_allowed(call: &Call<'_>, info: &crate::api_keys::ApiKeyInfo) -> Answer {
+    without_person(call, Answer::json(200, &Status { status: "ok" }))
         .with_header("x-sesame-api-key", info.id.clone())
         .with_header("x-sesame-api-key-name", sanitize_to(&info.name, NAME_LIMIT))
         .with_header("x-sesame-scopes", info.scopes.join(","))
 }
 
-/// A value fit for a header: printable ASCII and spaces only (no CR, LF or other controls),
-/// bounded.
+/// A value fit for a header that names exactly one identity: UTF-8 percent-encoded outside
+/// printable ASCII, with `%`, `,` and spaces escaped too (so `adé` is `ad%C3%A9` and can never
+/// be confused with an `ad%C3%A9` someone registered, a comma never splits a group, and
+/// nothing is dropped or cut).
 fn header_value(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_ascii_graphic() || *c == ' ')
-        .take(HEADER_LIMIT)
-        .collect::<String>()
-        .trim()
-        .to_owned()
+    percent_encoding::utf8_percent_encode(text, IDENTITY_ESCAPED).to_string()
+}
+
+/// [`header_value`], for the tests.
+#[cfg(test)]
+pub(crate) fn header_value_for_tests(text: &str) -> String {
+    header_value(text)
 }
 
 /// The refusal of a caller that lacks the `kind` (role, permission, scope) named `value`.

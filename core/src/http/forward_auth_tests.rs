@@ -439,3 +439,57 @@ fn envoy_checks_the_request_carried_in_its_own_method_and_path() {
     stranger.peer = Some("203.0.113.7".parse::<IpAddr>().unwrap());
     assert_eq!(f.send(stranger).status, 403);
 }
+
+/// A proxy passes the client's own headers to the check: a second description of the request
+/// beside the proxy's is refused, never preferred.
+#[test]
+fn a_request_described_twice_is_denied() {
+    let f = fixture();
+    let pair = ada(&f);
+    let forged_url = traefik("DELETE", "https://app.example.com/admin")
+        .with_header("cookie", &pair)
+        .with_header("x-original-url", "https://public.example.com/");
+    assert_eq!(f.send(forged_url).status, 403);
+    let forged_method = traefik("DELETE", "https://app.example.com/x")
+        .with_header("cookie", &pair)
+        .with_header("x-original-method", "GET");
+    assert_eq!(f.send(forged_method).status, 403);
+    let half = Request::new("GET", "/auth/check")
+        .with_peer(PROXY.parse().unwrap())
+        .with_header("cookie", &pair)
+        .with_header("x-original-url", "https://app.example.com/x")
+        .with_header("x-forwarded-method", "GET");
+    assert_eq!(f.send(half).status, 403);
+    let envoy = Request::new("GET", "/auth/check/x")
+        .with_peer(PROXY.parse().unwrap())
+        .with_header("host", "app.example.com")
+        .with_header("x-forwarded-proto", "https")
+        .with_header("x-original-url", "https://public.example.com/")
+        .with_header("cookie", &pair);
+    assert_eq!(f.send(envoy).status, 403);
+}
+
+/// Identity values are encoded, never trimmed: two accounts never share a header value.
+#[test]
+fn identity_values_are_encoded_reversibly() {
+    let f = fixture();
+    let sesame = f.sesame();
+    sesame
+        .register("e@example.com", "analytical engine", Some("adé"))
+        .unwrap();
+    let login = Request::new("POST", "/login")
+        .with_header("content-type", "application/json")
+        .with_body(br#"{"email":"e@example.com","password":"analytical engine"}"#.to_vec());
+    let r = f.send(login);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let pair = set_cookies(&r)[0].split(';').next().unwrap().to_owned();
+    let r = f.send(traefik("GET", "https://app.example.com/").with_header("cookie", &pair));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("remote-user"), Some("ad%C3%A9"));
+    // `%`, commas and spaces are escaped too, so decoding gives back exactly the name.
+    assert_eq!(header_value_of("a%b, c"), "a%25b%2C%20c");
+}
+
+fn header_value_of(text: &str) -> String {
+    super::forward_auth::header_value_for_tests(text)
+}
