@@ -498,6 +498,32 @@ fn nginx_and_caddy_guard_an_app_by_the_rules() {
     }
     assert_eq!(hits(), before, "a malformed URI reached the upstream");
 
+    // A client's own description of the request never steers the check: through Caddy, which
+    // passes the client's headers on, and through nginx with an absolute URL naming another
+    // host than the Host header.
+    let forged = raw(
+        caddy_port,
+        "GET",
+        &app(caddy_port),
+        "/admin",
+        &[
+            ("x-original-url", "http://public.example.com/"),
+            ("x-original-method", "GET"),
+        ],
+        "",
+    );
+    assert_ne!(forged.status, 200, "{}", forged.head);
+    let absolute = raw(
+        nginx_port,
+        "GET",
+        &format!("public.example.com:{nginx_port}"),
+        &format!("http://app.example.com:{nginx_port}/admin"),
+        &[],
+        "",
+    );
+    assert_ne!(absolute.status, 200, "{}", absolute.head);
+    assert_eq!(hits(), before, "a forged description reached the upstream");
+
     // A two-factor rule: root (role admin) signed in with a password only is sent to sign in
     // again; with TOTP enrolled and used, through.
     add_root_admin(&sesame_tests_store(&dir));

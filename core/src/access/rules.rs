@@ -52,6 +52,15 @@ pub struct RulesError {
 /// The most rules a document may hold; each request may be matched against all of them.
 pub const MAX_RULES: usize = 1000;
 
+/// The longest rules document, in bytes.
+pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+
+/// The longest path regex, and the most regex text in one document: every component instance
+/// compiles the rules in its own bounded memory, so what they may cost is bounded here.
+pub const MAX_REGEX_BYTES: usize = 1024;
+/// See [`MAX_REGEX_BYTES`].
+pub const MAX_REGEX_BYTES_IN_ALL: usize = 16 * 1024;
+
 /// One subject a rule may name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubjectPattern {
@@ -163,6 +172,13 @@ enum OneOrMany {
 }
 
 impl OneOrMany {
+    fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMany::One(one) => std::slice::from_ref(one),
+            OneOrMany::Many(many) => many,
+        }
+    }
+
     fn into_vec(self) -> Vec<String> {
         match self {
             OneOrMany::One(one) => vec![one],
@@ -196,6 +212,12 @@ impl AccessRules {
     /// Reads a rules document. Without `default_policy` the default is `deny`: a request no
     /// rule foresaw is refused.
     pub fn parse(text: &str) -> Result<Self, RulesError> {
+        if text.len() > MAX_DOCUMENT_BYTES {
+            return Err(RulesError {
+                line: 1,
+                reason: format!("the document is larger than {MAX_DOCUMENT_BYTES} bytes"),
+            });
+        }
         let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
         let document: Document = toml::from_str(text).map_err(|e| RulesError {
             line: e.span().map_or(1, |span| line_of(span.start)),
@@ -206,6 +228,21 @@ impl AccessRules {
                 line: 1,
                 reason: format!("more than {MAX_RULES} rules"),
             });
+        }
+        let mut regex_bytes = 0usize;
+        for spanned in &document.rule {
+            let rule = spanned.get_ref();
+            for re in rule.path_regex.iter().flat_map(OneOrMany::as_slice) {
+                regex_bytes += re.len();
+                if re.len() > MAX_REGEX_BYTES || regex_bytes > MAX_REGEX_BYTES_IN_ALL {
+                    return Err(RulesError {
+                        line: line_of(spanned.span().start),
+                        reason: format!(
+                            "path_regex: at most {MAX_REGEX_BYTES} bytes each and {MAX_REGEX_BYTES_IN_ALL} in all"
+                        ),
+                    });
+                }
+            }
         }
         let rules = document
             .rule
@@ -251,7 +288,7 @@ fn compile(raw: RawRule, line: usize) -> Result<Rule, String> {
         .iter()
         .map(|re| {
             regex_lite::RegexBuilder::new(re)
-                .size_limit(1 << 20)
+                .size_limit(64 * 1024)
                 .build()
                 .map_err(|e| format!("path_regex '{re}': {e}"))
         })

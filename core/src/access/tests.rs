@@ -704,6 +704,19 @@ fn a_refused_document_names_its_line_and_reason() {
     assert_eq!(e.line, 3, "{e}");
     let e = refused("[[rule]\n");
     assert_eq!(e.line, 1, "{e}");
+    let regexes = format!(
+        "[[rule]]\npath_regex = \"^/{}\"\npolicy = \"deny\"\n",
+        "a".repeat(900)
+    )
+    .repeat(20);
+    assert!(refused(&regexes).reason.contains("in all"));
+    let long = format!(
+        "[[rule]]\npath_regex = \"^/{}\"\npolicy = \"deny\"\n",
+        "a".repeat(2000)
+    );
+    assert!(refused(&long).reason.contains("path_regex"));
+    let big = format!("# {}\n", "x".repeat(rules::MAX_DOCUMENT_BYTES));
+    assert!(refused(&big).reason.contains("larger"));
     let many = "[[rule]]\npolicy = \"deny\"\n".repeat(rules::MAX_RULES + 1);
     assert!(refused(&many).reason.contains("more than"));
 }

@@ -224,7 +224,20 @@ pub(crate) fn credential(req: &Request, config: &crate::config::Config) -> Optio
     if req.header("authorization").is_some() {
         return bearer(req).map(Credential::Bearer);
     }
-    cookie(req, Cookie::Session.name(config)).map(Credential::Cookie)
+    // Two session cookies of one name mean someone else set one: a sibling subdomain can
+    // plant a cookie for a shared domain (with a longer path, so browsers send it first). Which
+    // one is the person's cannot be told, so neither counts.
+    let name = Cookie::Session.name(config);
+    let sent = req
+        .headers_named("cookie")
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(n, _)| *n == name)
+        .count();
+    if sent > 1 {
+        return None;
+    }
+    cookie(req, name).map(Credential::Cookie)
 }
 
 /// The token of `Authorization: Bearer`, if that is how the request authenticates.
@@ -314,6 +327,17 @@ mod tests {
         let mut config = crate::testing::test_config();
         config.cookie_secure = secure;
         config
+    }
+
+    #[test]
+    fn two_session_cookies_of_one_name_count_as_none() {
+        let r = Request::new("GET", "/me")
+            .with_header("cookie", "sesame_session=planted; sesame_session=mine");
+        assert_eq!(credential(&r, &config(false)), None);
+        let split = Request::new("GET", "/me")
+            .with_header("cookie", "sesame_session=planted")
+            .with_header("cookie", "sesame_session=mine");
+        assert_eq!(credential(&split, &config(false)), None);
     }
 
     #[test]
