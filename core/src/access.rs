@@ -34,6 +34,10 @@ pub struct PersonFacts<'a> {
     pub second_factor: bool,
     /// When the person last really authenticated, ms since the epoch.
     pub authenticated_at_ms: u64,
+    /// When the person last authenticated with two factors, ms since the epoch (0: never):
+    /// what a `two_factor` rule's `max_auth_age_secs` counts from, so a password-only
+    /// re-verification cannot make an old two-factor sign-in recent.
+    pub two_factor_at_ms: u64,
 }
 
 /// Who asks, as far as rules look at it.
@@ -166,12 +170,18 @@ fn apply(
         (Policy::TwoFactor, Caller::Person(person)) if !person.second_factor => {
             Decision::SignIn(SignInNeeded::SecondFactor)
         }
-        (_, Caller::Person(person)) => match max_auth_age_ms {
-            Some(max) if now_ms.saturating_sub(person.authenticated_at_ms) > max => {
-                Decision::SignIn(SignInNeeded::Stale)
+        (_, Caller::Person(person)) => {
+            let since = match policy {
+                Policy::TwoFactor => person.two_factor_at_ms,
+                _ => person.authenticated_at_ms,
+            };
+            match max_auth_age_ms {
+                Some(max) if now_ms.saturating_sub(since) > max => {
+                    Decision::SignIn(SignInNeeded::Stale)
+                }
+                _ => Decision::Allow,
             }
-            _ => Decision::Allow,
-        },
+        }
     }
 }
 

@@ -55,6 +55,23 @@ impl Sesame<'_> {
         Ok(login.authenticated_at_ms.max(reverified))
     }
 
+    /// When the person behind `login` last authenticated with two factors, ms since the epoch:
+    /// the sign-in when it included a second factor (or a passkey with user verification), or
+    /// a later re-verification with such a passkey; 0 when never. A password re-verification
+    /// is one factor and does not count.
+    pub fn two_factor_authenticated_at(&self, login: &SessionInfo) -> Result<u64> {
+        let signed_in = if login.second_factor {
+            login.authenticated_at_ms
+        } else {
+            0
+        };
+        let reverified = self
+            .reauth_record(login)?
+            .filter(|r| r.method == ReauthMethod::Passkey && r.user_verified)
+            .map_or(0, |r| r.at_ms);
+        Ok(signed_in.max(reverified))
+    }
+
     /// Until when `login` counts as freshly authenticated, ms since the epoch; `None` when it
     /// no longer does.
     pub fn fresh_until(&self, login: &SessionInfo) -> Result<Option<u64>> {

@@ -81,6 +81,7 @@ fn ada() -> Caller<'static> {
         roles: &[],
         second_factor: false,
         authenticated_at_ms: NOW - 1_000,
+        two_factor_at_ms: 0,
     })
 }
 
@@ -93,6 +94,7 @@ fn admin(second_factor: bool) -> Caller<'static> {
         roles: ROLES.get_or_init(|| vec!["admin".to_owned()]),
         second_factor,
         authenticated_at_ms: NOW - 1_000,
+        two_factor_at_ms: if second_factor { NOW - 1_000 } else { 0 },
     })
 }
 
@@ -104,6 +106,7 @@ fn grace(age_secs: u64) -> Caller<'static> {
         roles: &[],
         second_factor: true,
         authenticated_at_ms: NOW - age_secs * 1000,
+        two_factor_at_ms: NOW - age_secs * 1000,
     })
 }
 
@@ -564,6 +567,37 @@ fn a_rule_naming_a_permission_asks_the_store_only_when_reached() {
     assert_eq!(verdict.decision, Allow);
     assert_eq!(verdict.rule_line, Some(4));
     assert_eq!(asked.get(), 0);
+}
+
+/// A password-only re-verification makes the sign-in recent for one-factor rules, never for
+/// a two-factor rule's age.
+#[test]
+fn a_password_reverification_is_not_a_recent_second_factor() {
+    let rules = AccessRules::parse(
+        "[[rule]]\npath = \"/a\"\npolicy = \"two_factor\"\nmax_auth_age_secs = 60\n\n\
+         [[rule]]\npath = \"/b\"\npolicy = \"one_factor\"\nmax_auth_age_secs = 60\n",
+    )
+    .unwrap();
+    let reverified_by_password = Caller::Person(PersonFacts {
+        id: "u",
+        email: "u@example.com",
+        username: None,
+        roles: &[],
+        second_factor: true,
+        authenticated_at_ms: NOW - 10_000,
+        two_factor_at_ms: NOW - 3_600_000,
+    });
+    let decide = |path: &str| {
+        let target = Target::from_url("GET", &format!("https://h.example{path}")).unwrap();
+        rules
+            .decide(&target, None, &reverified_by_password, NOW, |_| {
+                Ok::<_, ()>(false)
+            })
+            .unwrap()
+            .decision
+    };
+    assert_eq!(decide("/a"), STALE);
+    assert_eq!(decide("/b"), Allow);
 }
 
 #[test]

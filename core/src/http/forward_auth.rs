@@ -168,10 +168,13 @@ fn by_rules(call: &Call<'_>, rules: &access::AccessRules) -> Result<Answer, Erro
             |_| Ok::<_, Error>(false),
         )?,
         Asker::Person(info) => {
-            let authenticated_at_ms = if rules.asks_auth_age() {
-                call.sesame.authenticated_at(info)?
+            let (authenticated_at_ms, two_factor_at_ms) = if rules.asks_auth_age() {
+                (
+                    call.sesame.authenticated_at(info)?,
+                    call.sesame.two_factor_authenticated_at(info)?,
+                )
             } else {
-                info.authenticated_at_ms
+                (info.authenticated_at_ms, 0)
             };
             let person = PersonFacts {
                 id: &info.user.id,
@@ -180,6 +183,7 @@ fn by_rules(call: &Call<'_>, rules: &access::AccessRules) -> Result<Answer, Erro
                 roles: &info.user.roles,
                 second_factor: info.second_factor,
                 authenticated_at_ms,
+                two_factor_at_ms,
             };
             let mut permissions: Option<Vec<String>> = None;
             rules.decide(
