@@ -179,6 +179,8 @@ export class Sesame {
       'wasi:io/poll': io.poll,
       'wasi:io/streams': io.streams,
       'wasi:random/random': random.random,
+      // Hash maps in the component seed themselves from it (the access rules' regex engine).
+      'wasi:random/insecure-seed': random.insecureSeed,
     };
   }
 

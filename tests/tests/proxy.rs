@@ -195,8 +195,13 @@ fn recipe(name: &str, sesame: u16, app: u16) -> String {
 }
 
 fn start_nginx(dir: &Path, port: u16, sesame: u16, app: u16) -> Running {
+    // nginx listens on a port of its own here, which the URL must name (as the recipe says).
     let site = recipe("nginx.conf", sesame, app)
-        .replace("listen 80;", &format!("listen 127.0.0.1:{port};"));
+        .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
+        .replace(
+            "$scheme://$host$request_uri",
+            "$scheme://$host:$server_port$request_uri",
+        );
     let d = dir.display();
     let conf = format!(
         "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/nginx-error.log;\nevents {{}}\nhttp {{\n\
@@ -522,7 +527,48 @@ fn nginx_and_caddy_guard_an_app_by_the_rules() {
         "",
     );
     assert_ne!(absolute.status, 200, "{}", absolute.head);
-    assert_eq!(hits(), before, "a forged description reached the upstream");
+    // The same request line against the Host header, the other way round: the application
+    // gets the host the check was about.
+    let swapped = raw(
+        nginx_port,
+        "GET",
+        &app(nginx_port),
+        &format!("http://public.example.com:{nginx_port}/admin"),
+        &[],
+        "",
+    );
+    assert_eq!(swapped.status, 200, "{}", swapped.head);
+    assert!(
+        swapped
+            .body
+            .to_ascii_lowercase()
+            .contains("host: public.example.com"),
+        "{}",
+        swapped.body
+    );
+    let before = hits();
+    // Forged key headers are overwritten for people too.
+    let r = raw(
+        caddy_port,
+        "GET",
+        &app(caddy_port),
+        "/",
+        &[cookie, ("x-sesame-api-key", "forged")],
+        "",
+    );
+    assert_eq!(r.status, 200);
+    assert!(!r.body.contains("forged"), "{}", r.body);
+    let r = raw(
+        nginx_port,
+        "GET",
+        &app(nginx_port),
+        "/",
+        &[cookie, ("x-sesame-api-key", "forged")],
+        "",
+    );
+    assert_eq!(r.status, 200);
+    assert!(!r.body.contains("forged"), "{}", r.body);
+    assert_eq!(hits(), before + 2);
 
     // A two-factor rule: root (role admin) signed in with a password only is sent to sign in
     // again; with TOTP enrolled and used, through.

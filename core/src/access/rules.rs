@@ -60,6 +60,11 @@ pub const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
 pub const MAX_REGEX_BYTES: usize = 1024;
 /// See [`MAX_REGEX_BYTES`].
 pub const MAX_REGEX_BYTES_IN_ALL: usize = 16 * 1024;
+/// The most path regexes in one document; with [`REGEX_COMPILED_LIMIT`] it bounds what the
+/// compiled regexes take (short text can compile large: `b{2040}` is 7 bytes).
+pub const MAX_REGEXES: usize = 256;
+/// The largest compiled regex, roughly in bytes (`regex-lite`'s size limit).
+pub const REGEX_COMPILED_LIMIT: usize = 8 * 1024;
 
 /// One subject a rule may name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,16 +234,20 @@ impl AccessRules {
                 reason: format!("more than {MAX_RULES} rules"),
             });
         }
-        let mut regex_bytes = 0usize;
+        let (mut regex_bytes, mut regexes) = (0usize, 0usize);
         for spanned in &document.rule {
             let rule = spanned.get_ref();
             for re in rule.path_regex.iter().flat_map(OneOrMany::as_slice) {
                 regex_bytes += re.len();
-                if re.len() > MAX_REGEX_BYTES || regex_bytes > MAX_REGEX_BYTES_IN_ALL {
+                regexes += 1;
+                if re.len() > MAX_REGEX_BYTES
+                    || regex_bytes > MAX_REGEX_BYTES_IN_ALL
+                    || regexes > MAX_REGEXES
+                {
                     return Err(RulesError {
                         line: line_of(spanned.span().start),
                         reason: format!(
-                            "path_regex: at most {MAX_REGEX_BYTES} bytes each and {MAX_REGEX_BYTES_IN_ALL} in all"
+                            "path_regex: at most {MAX_REGEX_BYTES} bytes each, {MAX_REGEX_BYTES_IN_ALL} in all and {MAX_REGEXES} regexes"
                         ),
                     });
                 }
@@ -288,7 +297,7 @@ fn compile(raw: RawRule, line: usize) -> Result<Rule, String> {
         .iter()
         .map(|re| {
             regex_lite::RegexBuilder::new(re)
-                .size_limit(64 * 1024)
+                .size_limit(REGEX_COMPILED_LIMIT)
                 .build()
                 .map_err(|e| format!("path_regex '{re}': {e}"))
         })

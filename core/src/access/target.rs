@@ -17,7 +17,8 @@
 //!   libraries resolve them differently (with empty segments around them, or not at all);
 //! - a `;` anywhere in the path (servlet containers cut path parameters: `/admin;x` is their
 //!   `/admin`), and a segment ending in `.` or a space (Windows servers drop them);
-//! - duplicate slashes collapse; a trailing slash is kept (`/app/` is not `/app`);
+//! - empty segments (`//`) are refused: `//x` is a host to some URL readers and a path to
+//!   others; a trailing slash is kept (`/app/` is not `/app`);
 //! - the host is lower-cased, one trailing dot dropped, and must be a DNS name or an IP
 //!   literal; the port, when given, a number from 1 to 65535;
 //! - the method is upper-case letters only.
@@ -277,17 +278,24 @@ fn normalise_path(raw: &str) -> Result<String, Malformed> {
     }
     let decoded =
         String::from_utf8(decoded).map_err(|_| Malformed("the decoded path is not UTF-8"))?;
-    // Collapsing `//` is the one change made: every reading agrees that `/a//b` is under
-    // `/a`. Anything readings disagree on is refused instead of resolved: a dot segment (RFC
-    // 3986 resolves `/a//../b` to `/a/b`, a reader that collapses first to `/b`; an
-    // application may not resolve at all), a `;` (servlet containers cut path parameters, so
-    // `/admin;x` is their `/admin`), and a segment ending in `.` or a space (which Windows
-    // servers drop, so `/admin.` is their `/admin`).
+    // Anything readings disagree on is refused instead of resolved: an empty segment (`//x`
+    // is a host to `new URL(path, base)` and Python's `urlsplit`, a path to most servers), a
+    // dot segment (RFC 3986 resolves `/a//../b` to `/a/b`, a reader that collapses first to
+    // `/b`; an application may not resolve at all), a `;` (servlet containers cut path
+    // parameters, so `/admin;x` is their `/admin`), and a segment ending in `.` or a space
+    // (which Windows servers drop, so `/admin.` is their `/admin`).
+    if decoded == "/" {
+        return Ok(decoded);
+    }
     let ends_in_slash = decoded.ends_with('/');
+    let inner = decoded
+        .strip_prefix('/')
+        .map(|rest| rest.strip_suffix('/').unwrap_or(rest))
+        .unwrap_or(&decoded);
     let mut segments: Vec<&str> = Vec::new();
-    for segment in decoded.split('/') {
+    for segment in inner.split('/') {
         if segment.is_empty() {
-            continue;
+            return Err(Malformed("the path holds an empty segment ('//')"));
         }
         if segment == "." || segment == ".." {
             return Err(Malformed("the path holds a dot segment"));

@@ -349,7 +349,8 @@ fn one_header<'r>(req: &'r Request, name: &str) -> Result<Option<&'r str>, acces
 /// 200 for a person, with the identity headers the deployment chose.
 fn person_allowed(call: &Call<'_>, user: &crate::accounts::User) -> Answer {
     let chosen = call.sesame.config().access.identity_headers;
-    let mut answer = Answer::json(200, &Status { status: "ok" });
+    // A key's headers are answered empty, so a proxy copying them overwrites a client's own.
+    let mut answer = without_key(Answer::json(200, &Status { status: "ok" }));
     let email = header_value(&user.email);
     // Each role encoded on its own, so a comma inside one (escaped) never splits it.
     let groups: Vec<String> = user.roles.iter().map(|role| header_value(role)).collect();
@@ -373,11 +374,14 @@ fn person_allowed(call: &Call<'_>, user: &crate::accounts::User) -> Answer {
 /// proxy that copies them (Caddy's `copy_headers`, Traefik's `authResponseHeaders`) then
 /// overwrites whatever the client sent under those names instead of letting it through.
 fn anonymous_allowed(call: &Call<'_>) -> Answer {
-    without_person(call, Answer::json(200, &Status { status: "ok" }))
+    without_key(without_person(
+        call,
+        Answer::json(200, &Status { status: "ok" }),
+    ))
 }
 
 /// `answer` with every chosen person's identity header present and empty.
-fn without_person(call: &Call<'_>, mut answer: Answer) -> Answer {
+fn without_person(call: &Call<'_>, answer: Answer) -> Answer {
     let chosen = call.sesame.config().access.identity_headers;
     let mut names: Vec<&str> = Vec::new();
     if chosen.sesame {
@@ -386,6 +390,22 @@ fn without_person(call: &Call<'_>, mut answer: Answer) -> Answer {
     if chosen.remote {
         names.extend(["remote-user", "remote-email", "remote-groups"]);
     }
+    empty_headers(answer, &names)
+}
+
+/// `answer` with a service key's identity headers present and empty.
+fn without_key(answer: Answer) -> Answer {
+    empty_headers(
+        answer,
+        &[
+            "x-sesame-api-key",
+            "x-sesame-api-key-name",
+            "x-sesame-scopes",
+        ],
+    )
+}
+
+fn empty_headers(mut answer: Answer, names: &[&str]) -> Answer {
     for name in names {
         answer = answer.with_header(name, String::new());
     }
