@@ -203,11 +203,19 @@ impl Config {
 
     /// The public URL's host, lower-case, without port.
     pub fn public_host(&self) -> Option<String> {
+        self.public_origin().map(|origin| origin.host)
+    }
+
+    /// The port the public URL names, if it names one.
+    pub fn public_port(&self) -> Option<u16> {
+        self.public_origin()?.port
+    }
+
+    /// The public URL's scheme, host and port, read as forward-auth reads URLs.
+    fn public_origin(&self) -> Option<crate::access::Target> {
         let rest = self.public_url.split_once("://")?.1;
         let authority = rest.split('/').next()?;
-        crate::access::Target::from_parts("GET", "https", authority, "/")
-            .ok()
-            .map(|target| target.host)
+        crate::access::Target::from_parts("GET", "https", authority, "/").ok()
     }
 }
 

@@ -302,9 +302,15 @@ fn after_sign_in_the_browser_goes_back_only_to_a_protected_host() {
         "//app.example.com/",
         "javascript:alert(1)",
         "https://app.example.com\\@evil.example/",
+        "https://app.example.com:6666/x",
     ] {
         assert!(set_cookies(&login_page(rd)).is_empty(), "{rd}");
     }
+    // The default port, named, is the same place.
+    assert_eq!(
+        set_cookies(&login_page("https://app.example.com:443/x")).len(),
+        1
+    );
     // A forged return-to cookie is checked again when read.
     let forged = format!(
         "{pair}; __Host-sesame_rd={}",

@@ -2,7 +2,9 @@
 //!
 //! Forward-auth sends a browser that must sign in to `/login?rd=<original URL>`. The sign-in
 //! page keeps `rd` in the return-to cookie when it is a place Sesame may send people: an
-//! absolute URL on a host the access rules protect, over HTTPS when cookies are `Secure`.
+//! absolute URL on a host the access rules protect, over HTTPS when cookies are `Secure`, on
+//! the scheme's default port or the port of Sesame's own public URL (the proxy's port; rules
+//! do not match ports, so another port of a protected host could be anyone's service).
 //! Anything else is dropped, so `rd` cannot be used as an open redirect. Every browser
 //! sign-in (password, second factor, passkey) ends on the account page, which sends the
 //! browser on when the cookie is there and still allowed.
@@ -20,7 +22,15 @@ pub(crate) fn allowed(config: &Config, url: &str) -> Option<String> {
     if config.cookie_secure && target.scheme != Scheme::Https {
         return None;
     }
-    rules.protects(&target.host).then(|| target.url())
+    let default_port = match target.scheme {
+        Scheme::Http => 80,
+        Scheme::Https => 443,
+    };
+    let port_allowed = match target.port {
+        None => true,
+        Some(port) => port == default_port || Some(port) == config.public_port(),
+    };
+    (port_allowed && rules.protects(&target.host)).then(|| target.url())
 }
 
 /// The return-to cookie's value for an allowed `url`.
