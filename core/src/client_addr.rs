@@ -54,6 +54,13 @@ impl TrustedProxies {
         self.0.is_empty()
     }
 
+    /// Whether what the connection's `peer` forwards is believed: some proxy is trusted and
+    /// the peer is one of them, or the runtime does not say who connected (then the operator
+    /// declares that every request arrives through the trusted proxies).
+    pub fn vouch_for(&self, peer: Option<IpAddr>) -> bool {
+        !self.is_empty() && peer.is_none_or(|p| self.contains(p))
+    }
+
     /// Whether `ip` is one of the trusted proxies.
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
@@ -165,7 +172,7 @@ pub fn read(
         client,
         doubtful: false,
     };
-    if trusted.is_empty() || peer.is_some_and(|p| !trusted.contains(p)) {
+    if !trusted.vouch_for(peer) {
         return plain(peer);
     }
     let from_forwarded =

@@ -16,7 +16,6 @@ use super::parse;
 use super::request::Request;
 use super::router::{Call, Route, sanitize_to};
 use crate::access::{self, Decision, PersonFacts, SignInNeeded, Target};
-use crate::client_addr::canonical;
 use crate::error::{Error, ErrorCode};
 
 /// The routes this group answers.
@@ -257,14 +256,7 @@ struct CheckedRequest {
 /// proxy.
 fn checked_request(call: &Call<'_>) -> Result<CheckedRequest, access::Malformed> {
     let req = call.req;
-    let trusted = &call.sesame.config().trusted_proxies;
-    let from_trusted = match req.peer {
-        Some(peer) => trusted.contains(canonical(peer)),
-        // A runtime that does not say who connected: with trusted proxies configured, every
-        // request arrives through them (see `client_addr`).
-        None => !trusted.is_empty(),
-    };
-    if !from_trusted {
+    if !call.sesame.config().trusted_proxies.vouch_for(req.peer) {
         return Err(access::Malformed(
             "it did not come from a trusted proxy (SESAME_TRUSTED_PROXIES)",
         ));

@@ -227,17 +227,11 @@ pub(crate) fn credential(req: &Request, config: &crate::config::Config) -> Optio
     // Two session cookies of one name mean someone else set one: a sibling subdomain can
     // plant a cookie for a shared domain (with a longer path, so browsers send it first). Which
     // one is the person's cannot be told, so neither counts.
-    let name = Cookie::Session.name(config);
-    let sent = req
-        .headers_named("cookie")
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(n, _)| *n == name)
-        .count();
-    if sent > 1 {
-        return None;
+    let mut sent = cookies_named(req, Cookie::Session.name(config));
+    match (sent.next(), sent.next()) {
+        (Some(token), None) => Some(Credential::Cookie(token)),
+        _ => None,
     }
-    cookie(req, name).map(Credential::Cookie)
 }
 
 /// The token of `Authorization: Bearer`, if that is how the request authenticates.
@@ -266,10 +260,15 @@ pub(crate) fn csrf_token(req: &Request) -> Option<String> {
 
 /// The value of cookie `name`, if the request carries it.
 pub(crate) fn cookie(req: &Request, name: &str) -> Option<String> {
+    cookies_named(req, name).next()
+}
+
+/// Every value of the cookie `name` the request carries, in the order sent.
+fn cookies_named<'r>(req: &'r Request, name: &'r str) -> impl Iterator<Item = String> + 'r {
     req.headers_named("cookie")
         .flat_map(|header| header.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
+        .filter(move |(n, _)| *n == name)
         .map(|(_, v)| v.trim_matches('"').to_owned())
 }
 
