@@ -47,6 +47,15 @@ struct ReauthRecord {
     user_verified: bool,
 }
 
+/// When a login's person last authenticated ([`Sesame::authentication_times`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthenticationTimes {
+    /// The last authentication of any kind: sign-in, `/verify`, `/wan-verify`.
+    pub any_ms: u64,
+    /// The last authentication with two factors; 0 when never.
+    pub two_factor_ms: u64,
+}
+
 impl Sesame<'_> {
     /// When the person behind `login` last really authenticated, ms since the epoch: the
     /// later of its sign-in and its last re-verification.
@@ -55,21 +64,26 @@ impl Sesame<'_> {
         Ok(login.authenticated_at_ms.max(reverified))
     }
 
-    /// When the person behind `login` last authenticated with two factors, ms since the epoch:
-    /// the sign-in when it included a second factor (or a passkey with user verification), or
-    /// a later re-verification with such a passkey; 0 when never. A password re-verification
-    /// is one factor and does not count.
-    pub fn two_factor_authenticated_at(&self, login: &SessionInfo) -> Result<u64> {
-        let signed_in = if login.second_factor {
+    /// When the person behind `login` last authenticated at all, and last with two factors
+    /// (0 when never), ms since the epoch, from one read of its re-verification. Two factors
+    /// means the sign-in when it included a second factor (or a passkey with user
+    /// verification), or a later re-verification with such a passkey; a password
+    /// re-verification is one factor and counts only for the first.
+    pub fn authentication_times(&self, login: &SessionInfo) -> Result<AuthenticationTimes> {
+        let reauth = self.reauth_record(login)?;
+        let reverified = reauth.as_ref().map_or(0, |r| r.at_ms);
+        let reverified_two_factor = reauth
+            .filter(|r| r.method == ReauthMethod::Passkey && r.user_verified)
+            .map_or(0, |r| r.at_ms);
+        let signed_in_two_factor = if login.second_factor {
             login.authenticated_at_ms
         } else {
             0
         };
-        let reverified = self
-            .reauth_record(login)?
-            .filter(|r| r.method == ReauthMethod::Passkey && r.user_verified)
-            .map_or(0, |r| r.at_ms);
-        Ok(signed_in.max(reverified))
+        Ok(AuthenticationTimes {
+            any_ms: login.authenticated_at_ms.max(reverified),
+            two_factor_ms: signed_in_two_factor.max(reverified_two_factor),
+        })
     }
 
     /// Until when `login` counts as freshly authenticated, ms since the epoch; `None` when it

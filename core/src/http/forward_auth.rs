@@ -168,10 +168,8 @@ fn by_rules(call: &Call<'_>, rules: &access::AccessRules) -> Result<Answer, Erro
         )?,
         Asker::Person(info) => {
             let (authenticated_at_ms, two_factor_at_ms) = if rules.asks_auth_age() {
-                (
-                    call.sesame.authenticated_at(info)?,
-                    call.sesame.two_factor_authenticated_at(info)?,
-                )
+                let times = call.sesame.authentication_times(info)?;
+                (times.any_ms, times.two_factor_ms)
             } else {
                 (info.authenticated_at_ms, 0)
             };

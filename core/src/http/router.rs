@@ -185,17 +185,7 @@ impl Router {
             caller: Caller::of(req, sesame.config()),
             format: Format::of(req),
         };
-        // A proxy protocol's request is the application's, checked by the rules, not a
-        // request to Sesame that another site could have made the browser send.
-        let checks_origin = !self.route_of(req).is_some_and(|r| r.proxy_protocol);
         check_forwarding(forwarding)
-            .and_then(|()| {
-                if checks_origin {
-                    check_origin(&call)
-                } else {
-                    Ok(())
-                }
-            })
             .and_then(|()| self.dispatch(&call))
             .map(Answer::into_response)
             .unwrap_or_else(|error| self.error_response(&call, &error))
@@ -204,8 +194,14 @@ impl Router {
     fn dispatch(&self, call: &Call<'_>) -> Result<Answer, Error> {
         let (path, method) = (call.req.path(), call.req.method.as_str());
         if let Some(route) = self.routes().find(|r| r.answers(method, path)) {
+            // A proxy protocol's request is the application's, checked by the rules, not a
+            // request to Sesame that another site could have made the browser send.
+            if !route.proxy_protocol {
+                check_origin(call)?;
+            }
             return (route.handler)(call);
         }
+        check_origin(call)?;
         if self.allowed_methods(path).is_some() {
             return Err(Error::rejected(
                 ErrorCode::MethodNotAllowed,
