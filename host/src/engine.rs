@@ -23,7 +23,6 @@ use crate::store::StoreBackend;
 /// The environment variables (settings) new instances get, and its generation: an instance
 /// keeps the settings it read when it started, so one made under an older generation is not
 /// reused once the settings change.
-#[derive(Default)]
 pub(crate) struct GuestEnv {
     vars: RwLock<Arc<Vec<(String, String)>>>,
     generation: AtomicU64,

@@ -148,24 +148,11 @@ fn by_rules(call: &Call<'_>, rules: &access::AccessRules) -> Result<Answer, Erro
     let checked = checked_request(call)
         .map_err(|why| Error::rejected(ErrorCode::Forbidden, format!("Denied: {why}.")))?;
     let asker = asker(call)?;
-    let now_ms = call.sesame.now_ms();
-    let verdict = match &asker {
-        Asker::Anonymous => rules.decide(
-            &checked.target,
-            call.req.client_address(),
-            &access::Caller::Anonymous,
-            now_ms,
-            |_| Ok::<_, Error>(false),
-        )?,
-        Asker::ApiKey(info) => rules.decide(
-            &checked.target,
-            call.req.client_address(),
-            &access::Caller::ApiKey {
-                scopes: &info.scopes,
-            },
-            now_ms,
-            |_| Ok::<_, Error>(false),
-        )?,
+    let caller = match &asker {
+        Asker::Anonymous => access::Caller::Anonymous,
+        Asker::ApiKey(info) => access::Caller::ApiKey {
+            scopes: &info.scopes,
+        },
         Asker::Person(info) => {
             let (authenticated_at_ms, two_factor_at_ms) = if rules.asks_auth_age() {
                 let times = call.sesame.authentication_times(info)?;
@@ -173,7 +160,7 @@ fn by_rules(call: &Call<'_>, rules: &access::AccessRules) -> Result<Answer, Erro
             } else {
                 (info.authenticated_at_ms, 0)
             };
-            let person = PersonFacts {
+            access::Caller::Person(PersonFacts {
                 id: &info.user.id,
                 email: &info.user.email,
                 username: info.user.username.as_deref(),
@@ -181,22 +168,26 @@ fn by_rules(call: &Call<'_>, rules: &access::AccessRules) -> Result<Answer, Erro
                 second_factor: info.second_factor,
                 authenticated_at_ms,
                 two_factor_at_ms,
-            };
-            let mut permissions: Option<Vec<String>> = None;
-            rules.decide(
-                &checked.target,
-                call.req.client_address(),
-                &access::Caller::Person(person),
-                now_ms,
-                |wanted| {
-                    if permissions.is_none() {
-                        permissions = Some(call.sesame.permissions_of(&info.user)?);
-                    }
-                    Ok::<_, Error>(permissions.iter().flatten().any(|p| p == wanted))
-                },
-            )?
+            })
         }
     };
+    // A person's permissions are read from the store only when a rule names one.
+    let mut permissions: Option<Vec<String>> = None;
+    let verdict = rules.decide(
+        &checked.target,
+        call.req.client_address(),
+        &caller,
+        call.sesame.now_ms(),
+        |wanted| {
+            let Asker::Person(info) = &asker else {
+                return Ok(false);
+            };
+            if permissions.is_none() {
+                permissions = Some(call.sesame.permissions_of(&info.user)?);
+            }
+            Ok::<_, Error>(permissions.iter().flatten().any(|p| p == wanted))
+        },
+    )?;
     match verdict.decision {
         Decision::Allow => Ok(match &asker {
             Asker::Person(info) => person_allowed(call, &info.user),
