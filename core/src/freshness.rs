@@ -66,23 +66,18 @@ impl Sesame<'_> {
 
     /// When the person behind `login` last authenticated at all, and last with two factors
     /// (0 when never), ms since the epoch, from one read of its re-verification. Two factors
-    /// means the sign-in when it included a second factor (or a passkey with user
-    /// verification), or a later re-verification with such a passkey; a password
-    /// re-verification is one factor and counts only for the first.
+    /// means the login's own two-factor time ([`SessionInfo::two_factor_at_ms`]), or a later
+    /// re-verification with a user-verified passkey; a password re-verification is one factor
+    /// and counts only for the first.
     pub fn authentication_times(&self, login: &SessionInfo) -> Result<AuthenticationTimes> {
         let reauth = self.reauth_record(login)?;
         let reverified = reauth.as_ref().map_or(0, |r| r.at_ms);
         let reverified_two_factor = reauth
             .filter(|r| r.method == ReauthMethod::Passkey && r.user_verified)
             .map_or(0, |r| r.at_ms);
-        let signed_in_two_factor = if login.second_factor {
-            login.authenticated_at_ms
-        } else {
-            0
-        };
         Ok(AuthenticationTimes {
             any_ms: login.authenticated_at_ms.max(reverified),
-            two_factor_ms: signed_in_two_factor.max(reverified_two_factor),
+            two_factor_ms: login.two_factor_at_ms.max(reverified_two_factor),
         })
     }
 

@@ -110,6 +110,12 @@ pub struct SessionInfo {
     /// Whether that authentication included a second factor (TOTP, a recovery code, a
     /// security key) or a passkey with user verification.
     pub second_factor: bool,
+    /// When the person behind this login last authenticated with two factors, ms since the
+    /// epoch (0: never): a session's sign-in when it had a second factor; for a token login,
+    /// its session's at minting, so a later one-factor re-verification never counts as one.
+    /// Re-verification of this login itself is kept beside it, see
+    /// [`Sesame::authentication_times`].
+    pub two_factor_at_ms: u64,
 }
 
 /// How a person proved who they are when a session began.
@@ -249,6 +255,11 @@ impl Sesame<'_> {
             expires_at_ms: record.expires_at_ms,
             authenticated_at_ms: record.authenticated_at_ms.unwrap_or(record.created_at_ms),
             second_factor: record.second_factor,
+            two_factor_at_ms: if record.second_factor {
+                record.authenticated_at_ms.unwrap_or(record.created_at_ms)
+            } else {
+                0
+            },
         })
     }
 

@@ -180,6 +180,7 @@ impl Fixture {
             expires_at_ms: now + self.config.sessions.absolute_ms,
             authenticated_at_ms: now,
             second_factor: false,
+            two_factor_at_ms: 0,
         }
     }
 

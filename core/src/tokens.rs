@@ -95,6 +95,10 @@ struct FamilyRecord {
     /// Whether that authentication included a second factor.
     #[serde(default)]
     second_factor: bool,
+    /// When the login last authenticated with two factors (0: never); absent in records
+    /// written before it was kept, which fall back to `authenticated_at_ms`.
+    #[serde(default)]
+    two_factor_at_ms: Option<u64>,
 }
 
 /// `refresh/{sha256}`: which family a refresh token (current or replaced) belongs to. Kept
@@ -135,6 +139,11 @@ impl Sesame<'_> {
             expires_at_ms: claims.expires_at_secs.saturating_mul(1000),
             authenticated_at_ms: family.authenticated_at_ms.unwrap_or(family.created_at_ms),
             second_factor: family.second_factor,
+            two_factor_at_ms: family.two_factor_at_ms.unwrap_or(if family.second_factor {
+                family.authenticated_at_ms.unwrap_or(family.created_at_ms)
+            } else {
+                0
+            }),
         })
     }
 

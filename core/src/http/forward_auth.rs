@@ -158,7 +158,7 @@ fn by_rules(call: &Call<'_>, rules: &access::AccessRules) -> Result<Answer, Erro
                 let times = call.sesame.authentication_times(info)?;
                 (times.any_ms, times.two_factor_ms)
             } else {
-                (info.authenticated_at_ms, 0)
+                (info.authenticated_at_ms, info.two_factor_at_ms)
             };
             access::Caller::Person(PersonFacts {
                 id: &info.user.id,
@@ -253,21 +253,21 @@ fn checked_request(call: &Call<'_>) -> Result<CheckedRequest, access::Malformed>
     if req.path().starts_with(ENVOY_PREFIX) {
         // The path below the prefix, with its query: `/auth/check/x?y` checks `/x?y`. The
         // request itself is the description; another one beside it is refused.
+        // The host is `Host`, which Envoy keeps; an `X-Forwarded-Host` beside it would be a
+        // second one a client could choose where a configuration forwards it.
         for name in [
             "x-original-url",
             "x-original-method",
             "x-forwarded-method",
             "x-forwarded-uri",
+            "x-forwarded-host",
         ] {
             if one_header(req, name)?.is_some() {
                 return Err(access::Malformed("it describes the request twice"));
             }
         }
         let uri = &req.path_with_query[ENVOY_PREFIX.len() - 1..];
-        let host = match one_header(req, "x-forwarded-host")? {
-            Some(host) => host,
-            None => one_header(req, "host")?.ok_or(access::Malformed("the host is missing"))?,
-        };
+        let host = one_header(req, "host")?.ok_or(access::Malformed("the host is missing"))?;
         let proto = one_header(req, "x-forwarded-proto")?
             .ok_or(access::Malformed("X-Forwarded-Proto is missing"))?;
         return Ok(CheckedRequest {

@@ -473,6 +473,14 @@ fn a_request_described_twice_is_denied() {
         .with_header("x-original-url", "https://public.example.com/")
         .with_header("cookie", &pair);
     assert_eq!(f.send(envoy).status, 403);
+    // On Envoy's route the host is Host: an X-Forwarded-Host naming a bypassed host beside it
+    // is refused, not believed.
+    let envoy_host = Request::new("GET", "/auth/check/admin")
+        .with_peer(PROXY.parse().unwrap())
+        .with_header("host", "app.example.com")
+        .with_header("x-forwarded-proto", "https")
+        .with_header("x-forwarded-host", "public.example.com");
+    assert_eq!(f.send(envoy_host).status, 403);
 }
 
 /// Identity values are encoded, never trimmed: two accounts never share a header value.
@@ -498,4 +506,61 @@ fn identity_values_are_encoded_reversibly() {
 
 fn header_value_of(text: &str) -> String {
     super::forward_auth::header_value_for_tests(text)
+}
+
+/// A token minted from a two-factor session after a password-only `/verify` carries the
+/// session's two-factor time, not the password's: it is as stale for a two-factor rule's age
+/// as the session itself.
+#[test]
+fn a_token_minted_after_a_password_reverification_is_no_fresher_second_factor() {
+    let mut f = fixture();
+    f.config.access.rules = Some(Arc::new(
+        AccessRules::parse(
+            "[[rule]]\ndomain = \"app.example.com\"\npolicy = \"two_factor\"\nmax_auth_age_secs = 60\n",
+        )
+        .unwrap(),
+    ));
+    let sesame = f.sesame();
+    sesame
+        .register("ada@example.com", "analytical engine", None)
+        .unwrap();
+    let user = sesame.list_users(None, 1).unwrap().remove(0);
+    let client = crate::sessions::ClientInfo::default();
+    let session = sesame
+        .issue_session(user, &client, crate::sessions::SignInProof::MultiFactor)
+        .unwrap();
+    let pair = format!("__Host-sesame_session={}", session.token.expose());
+    let check = |credential: (&str, &str)| {
+        f.send(traefik("GET", "https://app.example.com/").with_header(credential.0, credential.1))
+    };
+    assert_eq!(check(("cookie", &pair)).status, 200);
+    f.advance(120_000);
+    let stale = check(("cookie", &pair));
+    assert_eq!(
+        (stale.status, error_code(&stale).as_str()),
+        (401, "reauthentication-required")
+    );
+    // Re-verified with the password alone, then a token minted from the session.
+    let sesame = f.sesame();
+    let info = sesame.validate_session(session.token.expose()).unwrap();
+    sesame
+        .verify_password(&info, "analytical engine", &client)
+        .unwrap();
+    let tokens = sesame
+        .issue_tokens_for_session(session.token.expose(), &client)
+        .unwrap();
+    let bearer = format!("Bearer {}", tokens.access_token.as_str());
+    let r = check(("authorization", &bearer));
+    assert_eq!(
+        (r.status, error_code(&r).as_str()),
+        (401, "reauthentication-required")
+    );
+    assert_eq!(check(("cookie", &pair)).status, 401);
+    // A one-factor rule's age does count the password.
+    let token_login = sesame
+        .validate_access_token(tokens.access_token.as_str())
+        .unwrap();
+    let times = sesame.authentication_times(&token_login).unwrap();
+    assert_eq!(times.any_ms, sesame.now_ms());
+    assert_eq!(times.two_factor_ms, sesame.now_ms() - 120_000);
 }

@@ -236,7 +236,12 @@ pub(crate) fn credential(req: &Request, config: &crate::config::Config) -> Optio
 
 /// The token of `Authorization: Bearer`, if that is how the request authenticates.
 pub(crate) fn bearer(req: &Request) -> Option<String> {
-    let (scheme, token) = req.header("authorization")?.split_once(' ')?;
+    // Two Authorization headers: which one is meant cannot be told, so neither counts.
+    let mut sent = req.headers_named("authorization");
+    let (Some(authorization), None) = (sent.next(), sent.next()) else {
+        return None;
+    };
+    let (scheme, token) = authorization.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim().to_owned())
@@ -326,6 +331,15 @@ mod tests {
         let mut config = crate::testing::test_config();
         config.cookie_secure = secure;
         config
+    }
+
+    #[test]
+    fn two_authorization_headers_count_as_none() {
+        let r = Request::new("GET", "/me")
+            .with_header("authorization", "Bearer mine")
+            .with_header("authorization", "Bearer junk");
+        assert_eq!(credential(&r, &config(true)), None);
+        assert_eq!(bearer(&r), None);
     }
 
     #[test]

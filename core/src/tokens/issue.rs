@@ -22,6 +22,8 @@ struct FamilyOrigin {
     authenticated_at_ms: u64,
     /// Whether that included a second factor.
     second_factor: bool,
+    /// When it last authenticated with two factors (0: never).
+    two_factor_at_ms: u64,
     /// The latest the login may end: the session's absolute end for one made from a session.
     ends_by_ms: Option<u64>,
 }
@@ -45,6 +47,7 @@ impl Sesame<'_> {
             session_id: None,
             authenticated_at_ms: self.host.now_ms(),
             second_factor: false,
+            two_factor_at_ms: 0,
             ends_by_ms: None,
         };
         self.start_token_family(user.public(), client, origin)
@@ -64,10 +67,12 @@ impl Sesame<'_> {
         client: &ClientInfo,
     ) -> Result<TokenPair> {
         let info = self.validate_session(session_token)?;
+        let times = self.authentication_times(&info)?;
         let origin = FamilyOrigin {
             session_id: Some(info.id.clone()),
-            authenticated_at_ms: self.authenticated_at(&info)?,
+            authenticated_at_ms: times.any_ms,
             second_factor: info.second_factor,
+            two_factor_at_ms: times.two_factor_ms,
             ends_by_ms: Some(info.expires_at_ms),
         };
         self.start_token_family(info.user, client, origin)
@@ -96,6 +101,7 @@ impl Sesame<'_> {
             session_id: origin.session_id,
             authenticated_at_ms: Some(origin.authenticated_at_ms),
             second_factor: origin.second_factor,
+            two_factor_at_ms: Some(origin.two_factor_at_ms),
         };
         // The index first, so log-out-everywhere can always find a family that exists.
         self.store.put(
