@@ -10,6 +10,7 @@ use crate::accounts::settings::{self as lockout_settings, LockoutSettings};
 use crate::error::{Error, Result};
 use crate::freshness::settings::{self as freshness_settings, FreshnessSettings};
 use crate::links::settings::{self as link_settings, LinkSettings};
+use crate::oauth::settings::{self as oauth_settings, OAuthSettings};
 use crate::sessions::settings::{self as session_settings, SessionSettings};
 use crate::settings::{Setting, SettingInfo, apply_section, boolean, section};
 use crate::throttle::limits::ThrottleLimits;
@@ -58,6 +59,8 @@ pub struct Config {
     pub trusted_proxies: crate::client_addr::TrustedProxies,
     /// Forward-auth: access rules, identity headers, the session cookie's domain.
     pub access: AccessSettings,
+    /// The OpenID provider.
+    pub oauth: OAuthSettings,
 }
 
 /// The variable holding the master secret, the one setting without a default.
@@ -105,6 +108,7 @@ pub fn settings() -> impl Iterator<Item = SettingInfo> {
         .chain(two_factor_settings::SETTINGS.iter().map(Setting::describe))
         .chain(webauthn_settings::SETTINGS.iter().map(Setting::describe))
         .chain(access_settings::SETTINGS.iter().map(Setting::describe))
+        .chain(oauth_settings::SETTINGS.iter().map(Setting::describe))
 }
 
 impl Config {
@@ -126,6 +130,7 @@ impl Config {
             freshness: FreshnessSettings::default(),
             trusted_proxies: crate::client_addr::TrustedProxies::none(),
             access: AccessSettings::default(),
+            oauth: OAuthSettings::default(),
         }
     }
 
@@ -157,6 +162,7 @@ impl Config {
         )?;
         apply_section(&mut config.webauthn, webauthn_settings::SETTINGS, lookup)?;
         apply_section(&mut config.access, access_settings::SETTINGS, lookup)?;
+        apply_section(&mut config.oauth, oauth_settings::SETTINGS, lookup)?;
         config.validate()?;
         Ok(config)
     }
@@ -181,6 +187,11 @@ impl Config {
             ));
         }
         self.two_factor.validate()?;
+        if !(1000..=60_000).contains(&self.oauth.code_ttl_ms) || self.oauth.id_token_ttl_ms < 1000 {
+            return Err(Error::Config(
+                "SESAME_OAUTH_CODE_SECS is 1 to 60 and SESAME_OAUTH_ID_TOKEN_SECS at least 1".into(),
+            ));
+        }
         self.webauthn.validate()?;
         if let Some(domain) = &self.access.cookie_domain {
             let host = self.public_host().unwrap_or_default();

@@ -43,6 +43,13 @@ pub enum EventKind {
     TwoFactorDisabled,
     /// A new set of recovery codes replaced the old one.
     RecoveryCodesGenerated,
+    /// An OAuth authorization code was presented a second time: the tokens it gave were
+    /// revoked.
+    AuthorizationCodeReused,
+    /// The user let an OAuth client have the scopes it asked for.
+    ConsentGranted,
+    /// The user withdrew an OAuth client's consent, ending its logins.
+    ConsentRevoked,
 }
 
 impl EventKind {
@@ -64,6 +71,9 @@ impl EventKind {
             EventKind::TwoFactorEnabled => "two-factor-enabled",
             EventKind::TwoFactorDisabled => "two-factor-disabled",
             EventKind::RecoveryCodesGenerated => "recovery-codes-generated",
+            EventKind::AuthorizationCodeReused => "authorization-code-reused",
+            EventKind::ConsentGranted => "consent-granted",
+            EventKind::ConsentRevoked => "consent-revoked",
         }
     }
 }

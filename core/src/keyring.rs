@@ -7,19 +7,25 @@
 //! generation still verifies until everything it could have signed has expired
 //! ([`Keyring::retention_ms`]), then it is dropped.
 //!
-//! Each generation yields two keys:
+//! Each generation yields:
 //! - an HMAC-SHA256 key for [`crate::signer::Signer`] (email links, the WIT `signer` export);
-//! - an Ed25519 key pair for access tokens (JWT, `alg: EdDSA`), published in the JWKS with a
-//!   `kid` that is the key's RFC 7638 thumbprint.
+//! - JWT signing keys ([`jose`]): Ed25519 for access tokens, and RSA, P-256 and Ed25519 for
+//!   OpenID Connect ID tokens, published in the JWKS with a `kid` that is each key's RFC 7638
+//!   thumbprint. The RSA key is the one key that is generated rather than derived; it is kept
+//!   sealed in the keyring record.
 //!
 //! WIT: `sesame:auth/tokens.rotate-keys` and `list-keys`.
+
+pub mod jose;
+
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::Sesame;
@@ -43,6 +49,8 @@ pub struct KeyGeneration {
 #[derive(Debug, Clone)]
 pub struct Keyring {
     generations: Vec<KeyGeneration>,
+    /// Sealed RSA keys by generation ([`jose`]).
+    rsa_keys: BTreeMap<u32, String>,
     secret: MasterSecret,
 }
 
@@ -51,19 +59,62 @@ pub struct Keyring {
 struct KeyringRecord {
     v: u32,
     generations: Vec<KeyGeneration>,
+    /// Each generation's RSA key, sealed; generations without one get it when first needed.
+    #[serde(default)]
+    rsa_keys: BTreeMap<u32, String>,
 }
 
 impl Sesame<'_> {
     /// The keyring as stored, or the implicit first generation when keys were never rotated.
     pub fn keyring(&self) -> Result<Keyring> {
-        let generations = match records::load::<KeyringRecord>(self.store, KEYRING_KEY)? {
-            Some((record, _)) => record.generations,
-            None => vec![first_generation()],
-        };
+        let (record, _) = self.keyring_record()?;
         Ok(Keyring {
-            generations,
+            generations: record.generations,
+            rsa_keys: record.rsa_keys,
             secret: self.config.secret.clone(),
         })
+    }
+
+    /// The stored keyring record and its version, or the implicit first generation (version 0).
+    fn keyring_record(&self) -> Result<(KeyringRecord, u64)> {
+        Ok(
+            records::load::<KeyringRecord>(self.store, KEYRING_KEY)?.unwrap_or_else(|| {
+                (
+                    KeyringRecord {
+                        v: 1,
+                        generations: vec![first_generation()],
+                        rsa_keys: BTreeMap::new(),
+                    },
+                    0,
+                )
+            }),
+        )
+    }
+
+    /// The keyring, with an RSA key for the current generation: made and stored on the first
+    /// need (by compare-and-swap, so parallel first needs agree on one key).
+    pub fn keyring_with_rsa(&self) -> Result<Keyring> {
+        let keyring = self.keyring()?;
+        if keyring.can_sign(jose::SigningAlg::Rs256) {
+            return Ok(keyring);
+        }
+        let current = keyring.current();
+        let sealed = jose::new_sealed_rsa_key(&self.config.secret, self.host, current)?;
+        for _ in 0..CAS_ATTEMPTS {
+            let (mut record, version) = self.keyring_record()?;
+            if record.rsa_keys.contains_key(&current)
+                || !record.generations.iter().any(|g| g.number == current)
+            {
+                break;
+            }
+            record.rsa_keys.insert(current, sealed.clone());
+            match records::save(self.store, KEYRING_KEY, &record, Some(version), None) {
+                Ok(_) => break,
+                Err(Error::Store(crate::store::StoreError::Conflict)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        self.keyring()
     }
 
     /// Starts a new key generation: it signs from now on, and the previous ones keep verifying
@@ -73,13 +124,17 @@ impl Sesame<'_> {
     pub fn rotate_keys(&self) -> Result<Vec<KeyGeneration>> {
         let now = self.host.now_ms();
         let retention = self.keyring_retention_ms();
+        // The new generation's RSA key is made once, before the loop: it takes a while.
+        let mut sealed_rsa: Option<(u32, String)> = None;
         for _ in 0..CAS_ATTEMPTS {
-            let (mut generations, version) =
-                match records::load::<KeyringRecord>(self.store, KEYRING_KEY)? {
-                    Some((record, version)) => (record.generations, version),
-                    None => (vec![first_generation()], 0),
-                };
+            let (record, version) = self.keyring_record()?;
+            let mut generations = record.generations;
             let next = generations.iter().map(|g| g.number).max().unwrap_or(0) + 1;
+            let sealed = match sealed_rsa.take() {
+                Some((number, sealed)) if number == next => sealed,
+                _ => jose::new_sealed_rsa_key(&self.config.secret, self.host, next)?,
+            };
+            sealed_rsa = Some((next, sealed.clone()));
             for generation in &mut generations {
                 generation.retired_at_ms.get_or_insert(now);
             }
@@ -89,7 +144,14 @@ impl Sesame<'_> {
                 created_at_ms: now,
                 retired_at_ms: None,
             });
-            let record = KeyringRecord { v: 1, generations };
+            let mut rsa_keys = record.rsa_keys;
+            rsa_keys.retain(|number, _| generations.iter().any(|g| g.number == *number));
+            rsa_keys.insert(next, sealed);
+            let record = KeyringRecord {
+                v: 1,
+                generations,
+                rsa_keys,
+            };
             match records::save(self.store, KEYRING_KEY, &record, Some(version), None) {
                 Ok(_) => return Ok(record.generations),
                 Err(Error::Store(crate::store::StoreError::Conflict)) => continue,
@@ -121,7 +183,7 @@ impl Keyring {
     }
 
     /// The generation that signs.
-    fn current(&self) -> u32 {
+    pub(crate) fn current(&self) -> u32 {
         self.generations
             .iter()
             .filter(|g| g.retired_at_ms.is_none())
@@ -174,24 +236,21 @@ impl Keyring {
 
     /// The public keys as a JWK Set (RFC 7517), current generation first.
     pub fn jwks(&self) -> serde_json::Value {
-        let keys: Vec<serde_json::Value> = self
-            .generations
-            .iter()
-            .rev()
-            .map(|g| {
-                let public = ed25519_key(&self.secret, g.number).verifying_key();
-                serde_json::json!({
-                    "kty": "OKP",
-                    "crv": "Ed25519",
-                    "x": URL_SAFE_NO_PAD.encode(public.as_bytes()),
-                    "kid": thumbprint(&public),
-                    "use": "sig",
-                    "alg": "EdDSA",
-                })
-            })
-            .collect();
-        serde_json::json!({ "keys": keys })
+        serde_json::json!({ "keys": self.public_jwks() })
     }
+}
+
+/// The Ed25519 public key of `generation` as a JWK.
+fn ed25519_jwk(secret: &MasterSecret, generation: u32) -> serde_json::Value {
+    let public = ed25519_key(secret, generation).verifying_key();
+    serde_json::json!({
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": URL_SAFE_NO_PAD.encode(public.as_bytes()),
+        "kid": thumbprint(&public),
+        "use": "sig",
+        "alg": "EdDSA",
+    })
 }
 
 /// The generation that exists before any rotation.
@@ -236,11 +295,10 @@ fn derive(secret: &MasterSecret, label: &[u8]) -> Zeroizing<[u8; 32]> {
 
 /// RFC 7638 JWK thumbprint of an Ed25519 public key: the `kid`.
 fn thumbprint(key: &VerifyingKey) -> String {
-    let canonical = format!(
+    jose::thumbprint_of(&format!(
         r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
         URL_SAFE_NO_PAD.encode(key.as_bytes())
-    );
-    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+    ))
 }
 
 #[cfg(test)]

@@ -30,6 +30,9 @@
 //! | `wan-user-cred/{id}/{credential id}` | empty; lists a user's credentials        |
 //! | `wan-user/{id}`                      | the user's random WebAuthn user handle   |
 //! | `wan-handle/{handle}`                | the user id (claims the user handle)     |
+//! | `oauth-client/{client id}`           | an OAuth client and its secret's hash    |
+//! | `oauth-code/{sha256(code) hex}`      | an authorization code's grant (expiring) |
+//! | `oauth-consent/{id}/{client id}`     | the scopes a user let a client have      |
 //!
 //! Every key is built by a function (or named by a constant) of this module, so no two record
 //! kinds can come to share a prefix unnoticed.
@@ -126,6 +129,34 @@ pub(crate) const TOKEN_FAMILY_PREFIX: &str = "token-family/";
 
 /// Prefix of refresh token links.
 pub(crate) const REFRESH_PREFIX: &str = "refresh/";
+
+/// Prefix of OAuth clients, for listing them.
+pub(crate) const OAUTH_CLIENT_PREFIX: &str = "oauth-client/";
+
+/// Prefix of authorization codes.
+pub(crate) const OAUTH_CODE_PREFIX: &str = "oauth-code/";
+
+// OpenID provider (`crate::oauth`).
+
+/// Key of an OAuth client.
+pub(crate) fn oauth_client_key(client_id: &str) -> String {
+    format!("{OAUTH_CLIENT_PREFIX}{client_id}")
+}
+
+/// Key of an authorization code (`code_hash`: hex SHA-256 of the code).
+pub(crate) fn oauth_code_key(code_hash: &str) -> String {
+    format!("{OAUTH_CODE_PREFIX}{code_hash}")
+}
+
+/// Prefix of a user's consents, for listing them.
+pub(crate) fn oauth_consents_prefix(user_id: &str) -> String {
+    format!("oauth-consent/{user_id}/")
+}
+
+/// Key of the consent a user gave a client.
+pub(crate) fn oauth_consent_key(user_id: &str, client_id: &str) -> String {
+    format!("{}{client_id}", oauth_consents_prefix(user_id))
+}
 
 // Accounts (`crate::accounts`).
 

@@ -116,15 +116,56 @@ pub struct SessionInfo {
     /// Re-verification of this login itself is kept beside it, see
     /// [`Sesame::authentication_times`].
     pub two_factor_at_ms: u64,
+    /// How the person signed in (for a token login: how its session was signed in to).
+    pub proof: SignInProof,
 }
 
-/// How a person proved who they are when a session began.
+/// How a person proved who they are when a session began: the authentication methods, as
+/// RFC 8176 names them (the `amr` of OpenID Connect ID tokens).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignInProof {
-    /// One factor: a password, or a passkey without user verification.
-    OneFactor,
-    /// Two factors: a password and a second factor, or a passkey with user verification.
-    MultiFactor,
+pub struct SignInProof(&'static [&'static str]);
+
+impl SignInProof {
+    /// A password alone.
+    pub const PASSWORD: SignInProof = SignInProof(&["pwd"]);
+    /// A password and a one-time code (TOTP or a recovery code).
+    pub const PASSWORD_AND_CODE: SignInProof = SignInProof(&["pwd", "otp", "mfa"]);
+    /// A password and a security key.
+    pub const PASSWORD_AND_KEY: SignInProof = SignInProof(&["pwd", "hwk", "mfa"]);
+    /// A passkey with user verification: possession of the key and a PIN or biometric in one
+    /// gesture. Without attestation Sesame cannot tell a hardware key from a synced one, and
+    /// names it by what the protocol proves, a key held by the authenticator (`hwk`).
+    pub const PASSKEY: SignInProof = SignInProof(&["hwk", "user", "mfa"]);
+
+    const ALL: [SignInProof; 4] = [
+        SignInProof::PASSWORD,
+        SignInProof::PASSWORD_AND_CODE,
+        SignInProof::PASSWORD_AND_KEY,
+        SignInProof::PASSKEY,
+    ];
+
+    /// Whether two factors were proven.
+    pub fn multi_factor(self) -> bool {
+        self.0.contains(&"mfa")
+    }
+
+    /// The RFC 8176 method names.
+    pub fn methods(self) -> &'static [&'static str] {
+        self.0
+    }
+
+    /// The proof a stored list of method names stands for; records written before methods
+    /// were kept read as a password, with a second factor when they had one.
+    pub(crate) fn from_stored(methods: &[String], second_factor: bool) -> SignInProof {
+        SignInProof::ALL
+            .into_iter()
+            .find(|proof| proof.0.iter().copied().eq(methods.iter().map(String::as_str)))
+            .unwrap_or(if second_factor {
+                SignInProof::PASSWORD_AND_CODE
+            } else {
+                SignInProof::PASSWORD
+            })
+    }
 }
 
 /// One of a user's sessions, as listed to them.
@@ -162,6 +203,10 @@ pub(crate) struct SessionRecord {
     /// Whether the sign-in included a second factor.
     #[serde(default)]
     second_factor: bool,
+    /// How the person signed in ([`SignInProof::methods`]); empty in records written before
+    /// it was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    methods: Vec<String>,
 }
 
 /// Longest user agent kept with a session; the rest is cut.
@@ -181,7 +226,7 @@ impl Sesame<'_> {
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
         let user = self.password_only_sign_in(identity, password, client)?;
-        self.issue_session(user.public(), client, SignInProof::OneFactor)
+        self.issue_session(user.public(), client, SignInProof::PASSWORD)
     }
 
     /// The whole of a sign-in by password alone: throttled and checked like every password
@@ -260,6 +305,7 @@ impl Sesame<'_> {
             } else {
                 0
             },
+            proof: SignInProof::from_stored(&record.methods, record.second_factor),
         })
     }
 
@@ -395,7 +441,8 @@ impl Sesame<'_> {
             address: client.address.clone(),
             user_agent: client.kept_user_agent(),
             authenticated_at_ms: Some(now),
-            second_factor: proof == SignInProof::MultiFactor,
+            second_factor: proof.multi_factor(),
+            methods: proof.methods().iter().map(|m| (*m).to_owned()).collect(),
         };
         let hash = token.hash_hex();
         let ttl = self.session_ttl(&record, now);

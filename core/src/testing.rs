@@ -181,6 +181,7 @@ impl Fixture {
             authenticated_at_ms: now,
             second_factor: false,
             two_factor_at_ms: 0,
+            proof: crate::sessions::SignInProof::PASSWORD,
         }
     }
 

@@ -40,6 +40,10 @@ pub enum Scope {
     LoginByAccount,
     /// Requests that send mail (registration, reset links) from one client address.
     MailByAddress,
+    /// Dynamic OAuth client registrations from one client address.
+    ClientRegistrationByAddress,
+    /// Requests to the OAuth token endpoint naming one client.
+    TokenByClient,
 }
 
 impl Scope {
@@ -47,8 +51,10 @@ impl Scope {
     /// [`throttle_bucket`](crate::client_addr::throttle_bucket)) rather than an account.
     fn per_address(self) -> bool {
         match self {
-            Scope::LoginByAddress | Scope::MailByAddress => true,
-            Scope::LoginByAccount => false,
+            Scope::LoginByAddress | Scope::MailByAddress | Scope::ClientRegistrationByAddress => {
+                true
+            }
+            Scope::LoginByAccount | Scope::TokenByClient => false,
         }
     }
 
@@ -57,6 +63,8 @@ impl Scope {
             Scope::LoginByAddress => "login-ip",
             Scope::LoginByAccount => "login-account",
             Scope::MailByAddress => "mail-ip",
+            Scope::ClientRegistrationByAddress => "client-registration-ip",
+            Scope::TokenByClient => "oauth-token-client",
         }
     }
 }
@@ -91,7 +99,10 @@ impl Sesame<'_> {
         let limit = match scope {
             Scope::LoginByAddress => limits.login_per_address,
             Scope::LoginByAccount => limits.login_per_account,
-            Scope::MailByAddress => limits.register_per_address,
+            Scope::MailByAddress | Scope::ClientRegistrationByAddress => {
+                limits.register_per_address
+            }
+            Scope::TokenByClient => limits.token_per_client,
         };
         let window_ms = limits.window_ms.max(1);
         let now = self.host.now_ms();

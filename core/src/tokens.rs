@@ -23,9 +23,14 @@
 
 pub mod settings;
 
+mod grants;
 mod issue;
 mod jwt;
 mod refresh;
+
+pub(crate) use grants::GrantFacts;
+pub(crate) use issue::{FamilyOrigin, new_family_id};
+pub(crate) use jwt::Audience;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -50,6 +55,8 @@ pub struct TokenPair {
     pub refresh_expires_at_ms: u64,
     /// Whose tokens.
     pub user: User,
+    /// The login they belong to (`sid` of the access token).
+    pub login_id: String,
 }
 
 /// What a verified access token says.
@@ -65,6 +72,10 @@ pub struct AccessClaims {
     pub issued_at_secs: u64,
     /// Expiry, seconds since the epoch.
     pub expires_at_secs: u64,
+    /// The OAuth client it was issued to, for tokens of OAuth grants.
+    pub client_id: Option<String>,
+    /// The scopes granted, for tokens of OAuth grants (space-separated).
+    pub scope: Option<String>,
 }
 
 /// Prefix of the [`SessionInfo::id`] of a token login, which sets it apart from a session's.
@@ -99,6 +110,16 @@ struct FamilyRecord {
     /// written before it was kept, which fall back to `authenticated_at_ms`.
     #[serde(default)]
     two_factor_at_ms: Option<u64>,
+    /// How the person signed in ([`crate::sessions::SignInProof::methods`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    methods: Vec<String>,
+    /// The OAuth client the login was granted to, for logins made through `/oauth/token`;
+    /// such a login is refreshed and ended only through the OAuth endpoints by that client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    /// The scopes granted to that client (space-separated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
 }
 
 /// `refresh/{sha256}`: which family a refresh token (current or replaced) belongs to. Kept
@@ -144,6 +165,10 @@ impl Sesame<'_> {
             } else {
                 0
             }),
+            proof: crate::sessions::SignInProof::from_stored(
+                &family.methods,
+                family.second_factor,
+            ),
         })
     }
 

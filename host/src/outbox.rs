@@ -282,5 +282,8 @@ fn event_kind(kind: EventKind) -> &'static str {
         EventKind::TwoFactorEnabled => "two-factor-enabled",
         EventKind::TwoFactorDisabled => "two-factor-disabled",
         EventKind::RecoveryCodesGenerated => "recovery-codes-generated",
+        EventKind::AuthorizationCodeReused => "authorization-code-reused",
+        EventKind::ConsentGranted => "consent-granted",
+        EventKind::ConsentRevoked => "consent-revoked",
     }
 }

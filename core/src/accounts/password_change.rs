@@ -4,7 +4,7 @@
 use crate::Sesame;
 use crate::error::{Error, ErrorCode, Result};
 use crate::password::Password;
-use crate::sessions::{ClientInfo, IssuedSession, SignInProof};
+use crate::sessions::{ClientInfo, IssuedSession};
 
 impl Sesame<'_> {
     /// Changes the password of the signed-in user after checking the current one, ends every
@@ -85,11 +85,6 @@ impl Sesame<'_> {
             client.address.as_deref(),
         )?;
         // The replacement keeps the factors of the session it replaces.
-        let proof = if info.second_factor {
-            SignInProof::MultiFactor
-        } else {
-            SignInProof::OneFactor
-        };
-        self.issue_session(info.user, client, proof)
+        self.issue_session(info.user, client, info.proof)
     }
 }

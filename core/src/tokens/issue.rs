@@ -12,20 +12,48 @@ use crate::env::random_array;
 use crate::error::Result;
 use crate::events::EventKind;
 use crate::records::{self, refresh_key, token_family_key, user_token_family_key};
-use crate::sessions::ClientInfo;
+use crate::sessions::{ClientInfo, SessionInfo, SignInProof};
 
 /// How a token login comes to be.
-struct FamilyOrigin {
+pub(crate) struct FamilyOrigin {
     /// The session it is made from, if any.
-    session_id: Option<String>,
+    pub session_id: Option<String>,
     /// When the person last really authenticated.
-    authenticated_at_ms: u64,
+    pub authenticated_at_ms: u64,
     /// Whether that included a second factor.
-    second_factor: bool,
+    pub second_factor: bool,
     /// When it last authenticated with two factors (0: never).
-    two_factor_at_ms: u64,
+    pub two_factor_at_ms: u64,
     /// The latest the login may end: the session's absolute end for one made from a session.
-    ends_by_ms: Option<u64>,
+    pub ends_by_ms: Option<u64>,
+    /// How the person signed in.
+    pub proof: SignInProof,
+    /// The OAuth client and the scopes granted to it, for a login made through `/oauth/token`.
+    pub grant: Option<(String, String)>,
+    /// The login's id when the caller chose it beforehand (an authorization code records the
+    /// login it starts before starting it).
+    pub family_id: Option<String>,
+}
+
+impl FamilyOrigin {
+    /// A login made from the live session `info` (its authentication `times`), granted to an
+    /// OAuth client with `scope` when `client_id` is given.
+    pub(crate) fn of_session(
+        info: &SessionInfo,
+        times: &crate::freshness::AuthenticationTimes,
+        grant: Option<(String, String)>,
+    ) -> Self {
+        FamilyOrigin {
+            session_id: Some(info.id.clone()),
+            authenticated_at_ms: times.any_ms,
+            second_factor: info.second_factor,
+            two_factor_at_ms: times.two_factor_ms,
+            ends_by_ms: Some(info.expires_at_ms),
+            proof: info.proof,
+            grant,
+            family_id: None,
+        }
+    }
 }
 
 impl Sesame<'_> {
@@ -49,6 +77,9 @@ impl Sesame<'_> {
             second_factor: false,
             two_factor_at_ms: 0,
             ends_by_ms: None,
+            proof: SignInProof::PASSWORD,
+            grant: None,
+            family_id: None,
         };
         self.start_token_family(user.public(), client, origin)
     }
@@ -68,24 +99,21 @@ impl Sesame<'_> {
     ) -> Result<TokenPair> {
         let info = self.validate_session(session_token)?;
         let times = self.authentication_times(&info)?;
-        let origin = FamilyOrigin {
-            session_id: Some(info.id.clone()),
-            authenticated_at_ms: times.any_ms,
-            second_factor: info.second_factor,
-            two_factor_at_ms: times.two_factor_ms,
-            ends_by_ms: Some(info.expires_at_ms),
-        };
+        let origin = FamilyOrigin::of_session(&info, &times, None);
         self.start_token_family(info.user, client, origin)
     }
 
     /// Starts a family for `user` and issues its first pair.
-    fn start_token_family(
+    pub(crate) fn start_token_family(
         &self,
         user: User,
         client: &ClientInfo,
         origin: FamilyOrigin,
     ) -> Result<TokenPair> {
-        let family_id = hex::encode(random_array::<16>(self.host)?);
+        let family_id = match origin.family_id.clone() {
+            Some(id) => id,
+            None => new_family_id(self)?,
+        };
         let (token, hash) = self.new_refresh_token()?;
         let now = self.host.now_ms();
         let own_end = now.saturating_add(self.config.tokens.refresh_absolute_ms);
@@ -102,6 +130,14 @@ impl Sesame<'_> {
             authenticated_at_ms: Some(origin.authenticated_at_ms),
             second_factor: origin.second_factor,
             two_factor_at_ms: Some(origin.two_factor_at_ms),
+            methods: origin
+                .proof
+                .methods()
+                .iter()
+                .map(|m| (*m).to_owned())
+                .collect(),
+            client_id: origin.grant.as_ref().map(|(client, _)| client.clone()),
+            scope: origin.grant.map(|(_, scope)| scope),
         };
         // The index first, so log-out-everywhere can always find a family that exists.
         self.store.put(
@@ -151,13 +187,14 @@ impl Sesame<'_> {
         let exp = (now_ms.saturating_add(self.config.tokens.access_ttl_ms))
             .min(family.expires_at_ms)
             / 1000;
-        let access_token = self.sign_access_token(&user, family_id, now, exp)?;
+        let access_token = self.sign_access_token(&user, family_id, family, now, exp)?;
         Ok(TokenPair {
             access_token,
             expires_in_secs: exp.saturating_sub(now),
             refresh_token,
             refresh_expires_at_ms: family.expires_at_ms,
             user,
+            login_id: family_id.to_owned(),
         })
     }
 
@@ -179,4 +216,9 @@ impl Sesame<'_> {
             .saturating_sub(now)
             .max(1)
     }
+}
+
+/// A new random login id.
+pub(crate) fn new_family_id(sesame: &Sesame<'_>) -> Result<String> {
+    Ok(hex::encode(random_array::<16>(sesame.host)?))
 }

@@ -7,7 +7,7 @@ use ed25519_dalek::{Signature, Signer as _};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::AccessClaims;
+use super::{AccessClaims, FamilyRecord};
 use crate::Sesame;
 use crate::accounts::User;
 use crate::env::random_array;
@@ -41,6 +41,12 @@ struct JwtClaims {
     sid: String,
     #[serde(default)]
     roles: Vec<String>,
+    /// The OAuth client the token was issued to (RFC 9068), for tokens of OAuth grants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    /// The scopes granted (RFC 9068), for tokens of OAuth grants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
 }
 
 impl Sesame<'_> {
@@ -49,6 +55,17 @@ impl Sesame<'_> {
     ///
     /// WIT: `sesame:auth/tokens.verify-access`.
     pub fn verify_access_token(&self, token: &str) -> Result<AccessClaims> {
+        self.verify_access_token_for(token, None)
+    }
+
+    /// Like [`Sesame::verify_access_token`] for the token of an OAuth grant: the audience must
+    /// be `client_id` when given, or any OAuth client's when `None` is given through
+    /// [`Audience::AnyClient`].
+    pub(crate) fn verify_access_token_for(
+        &self,
+        token: &str,
+        audience: Option<Audience<'_>>,
+    ) -> Result<AccessClaims> {
         if token.len() > MAX_ACCESS_TOKEN_BYTES {
             return Err(access_refused("The access token is too long."));
         }
@@ -84,7 +101,16 @@ impl Sesame<'_> {
             .map_err(|_| access_refused("The access token's signature does not verify."))?;
         let claims: JwtClaims = decode_json(claims_b64)?;
         let now = self.host.now_ms() / 1000;
-        if claims.iss != self.config.public_url || claims.aud != self.token_audience() {
+        let audience_ok = match audience {
+            None => claims.aud == self.token_audience() && claims.client_id.is_none(),
+            Some(Audience::Client(client)) => {
+                claims.aud == client && claims.client_id.as_deref() == Some(client)
+            }
+            Some(Audience::AnyClient) => {
+                claims.client_id.is_some() && claims.client_id.as_deref() == Some(&claims.aud)
+            }
+        };
+        if claims.iss != self.config.public_url || !audience_ok {
             return Err(access_refused(
                 "The access token was issued for another issuer or audience.",
             ));
@@ -101,6 +127,8 @@ impl Sesame<'_> {
             roles: claims.roles,
             issued_at_secs: claims.iat,
             expires_at_secs: claims.exp,
+            client_id: claims.client_id,
+            scope: claims.scope,
         })
     }
 
@@ -110,6 +138,7 @@ impl Sesame<'_> {
         &self,
         user: &User,
         family_id: &str,
+        family: &FamilyRecord,
         now: u64,
         exp: u64,
     ) -> Result<Zeroizing<String>> {
@@ -122,12 +151,17 @@ impl Sesame<'_> {
         let claims = JwtClaims {
             iss: self.config.public_url.clone(),
             sub: user.id.clone(),
-            aud: self.token_audience().to_owned(),
+            aud: family
+                .client_id
+                .clone()
+                .unwrap_or_else(|| self.token_audience().to_owned()),
             iat: now,
             exp,
             jti: URL_SAFE_NO_PAD.encode(random_array::<16>(self.host)?),
             sid: family_id.to_owned(),
             roles: user.roles.clone(),
+            client_id: family.client_id.clone(),
+            scope: family.scope.clone(),
         };
         let signing_input = format!("{}.{}", encode_json(&header)?, encode_json(&claims)?);
         let signature = key.sign(signing_input.as_bytes());
@@ -143,6 +177,15 @@ impl Sesame<'_> {
             .as_deref()
             .unwrap_or(&self.config.public_url)
     }
+}
+
+/// Whose access tokens a check accepts besides Sesame's own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Audience<'a> {
+    /// Tokens issued to this OAuth client.
+    Client(&'a str),
+    /// Tokens issued to any OAuth client (userinfo).
+    AnyClient,
 }
 
 pub(super) fn access_refused(message: &str) -> Error {

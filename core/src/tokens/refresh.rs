@@ -16,6 +16,22 @@ impl Sesame<'_> {
     ///
     /// WIT: `sesame:auth/tokens.refresh`.
     pub fn refresh_tokens(&self, refresh_token: &str) -> Result<TokenPair> {
+        self.refresh_family(refresh_token, None)
+    }
+
+    /// Rotates the refresh token of a login granted to the OAuth client `client_id`.
+    pub(crate) fn refresh_oauth_tokens(
+        &self,
+        refresh_token: &str,
+        client_id: &str,
+    ) -> Result<TokenPair> {
+        self.refresh_family(refresh_token, Some(client_id))
+    }
+
+    /// Rotates a refresh token of a login granted to `client_id` (`None`: a login of Sesame's
+    /// own token API). A token of another kind of login is refused without touching it, so a
+    /// client's refresh token cannot be turned into a Sesame login or another client's.
+    fn refresh_family(&self, refresh_token: &str, client_id: Option<&str>) -> Result<TokenPair> {
         let hash = parse_refresh_token(refresh_token)?;
         let Some((link, _)) = records::load::<RefreshRecord>(self.store, &refresh_key(&hash))?
         else {
@@ -29,6 +45,9 @@ impl Sesame<'_> {
             else {
                 return Err(refresh_refused());
             };
+            if family.client_id.as_deref() != client_id {
+                return Err(refresh_refused());
+            }
             let now = self.host.now_ms();
             if now >= family.expires_at_ms
                 || now

@@ -1,30 +1,23 @@
 //! TOTP secrets at rest: XChaCha20-Poly1305 under a key derived from the host's master secret,
 //! bound to the user they belong to.
 //!
-//! The key is HMAC-SHA256(master secret, [`KEY_LABEL`]), so it never equals any other key core
-//! derives (session pepper, link signer). The user id is the associated data: a sealed secret
-//! copied into another user's record does not open. Nonces are 192 random bits, so random
-//! nonces never collide in practice.
+//! Sealed as [`crate::sealed`] describes, with the user id as the owner: a sealed secret copied
+//! into another user's record does not open.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::totp::TotpSecret;
-use crate::env::{Env, random_array};
-use crate::error::{Error, Result};
+use crate::env::Env;
+use crate::error::Result;
+use crate::sealed::{self, Purpose};
 use crate::settings::MasterSecret;
 
-/// Purpose label of the TOTP sealing key.
-const KEY_LABEL: &[u8] = b"sesame totp-secret aead v1";
-/// Prefix of the associated data, so the ciphertext is bound to this use and this user.
-const AAD_PREFIX: &[u8] = b"sesame:totp-secret:v1:";
-/// XChaCha20's nonce length.
-const NONCE_LEN: usize = 24;
+/// TOTP secrets' sealing key label and associated-data prefix.
+const TOTP_SECRET: Purpose = Purpose {
+    key_label: b"sesame totp-secret aead v1",
+    aad_prefix: b"sesame:totp-secret:v1:",
+    name: "totp secret",
+};
 
 /// Seals `secret` for `user_id`: `base64url(nonce || ciphertext || tag)`.
 pub(crate) fn seal(
@@ -33,72 +26,21 @@ pub(crate) fn seal(
     user_id: &str,
     secret: &TotpSecret,
 ) -> Result<String> {
-    let nonce = random_array::<NONCE_LEN>(env)?;
-    let aad = associated_data(user_id);
-    let sealed = cipher(master)
-        .encrypt(
-            &XNonce::from(nonce),
-            Payload {
-                msg: secret.expose(),
-                aad: &aad,
-            },
-        )
-        .map_err(|_| Error::Corrupt {
-            key: format!("totp secret of {user_id}"),
-            reason: "encryption failed".into(),
-        })?;
-    let mut out = nonce.to_vec();
-    out.extend_from_slice(&sealed);
-    Ok(URL_SAFE_NO_PAD.encode(out))
+    sealed::seal(TOTP_SECRET, master, env, user_id, secret.expose())
 }
 
 /// Opens what [`seal`] produced for `user_id`. Fails when the text was altered, belongs to
 /// another user, or was sealed under another master secret.
 pub(crate) fn open(master: &MasterSecret, user_id: &str, sealed: &str) -> Result<TotpSecret> {
-    let unreadable = |reason: &str| Error::Corrupt {
-        key: format!("totp secret of {user_id}"),
-        reason: reason.to_owned(),
-    };
-    let bytes = URL_SAFE_NO_PAD
-        .decode(sealed)
-        .map_err(|_| unreadable("not base64url"))?;
-    if bytes.len() < NONCE_LEN {
-        return Err(unreadable("too short"));
-    }
-    let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
-    let mut nonce_bytes = [0u8; NONCE_LEN];
-    nonce_bytes.copy_from_slice(nonce);
-    let aad = associated_data(user_id);
-    let plain = cipher(master)
-        .decrypt(
-            &XNonce::from(nonce_bytes),
-            Payload {
-                msg: ciphertext,
-                aad: &aad,
-            },
-        )
-        .map_err(|_| unreadable("does not open (altered, other user, or other master secret)"))?;
-    Ok(TotpSecret::new(plain))
-}
-
-fn associated_data(user_id: &str) -> Vec<u8> {
-    [AAD_PREFIX, user_id.as_bytes()].concat()
-}
-
-fn cipher(master: &MasterSecret) -> XChaCha20Poly1305 {
-    let mut key = Zeroizing::new([0u8; 32]);
-    // HMAC accepts keys of any length; the fallback (never taken) would only yield a key that
-    // opens nothing sealed before.
-    if let Ok(mut mac) = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(master.expose()) {
-        mac.update(KEY_LABEL);
-        key.copy_from_slice(&mac.finalize().into_bytes());
-    }
-    XChaCha20Poly1305::new(&Key::from(*key))
+    let plain: Zeroizing<Vec<u8>> = sealed::open(TOTP_SECRET, master, user_id, sealed)?;
+    Ok(TotpSecret::new(plain.to_vec()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use crate::testing::FixedEnv;
 
     #[test]

@@ -51,7 +51,7 @@ impl Sesame<'_> {
         let user = self.check_password(identity, password, client)?;
         if !self.two_factor_required(&user.id)? {
             return self
-                .issue_session(user.public(), client, SignInProof::OneFactor)
+                .issue_session(user.public(), client, SignInProof::PASSWORD)
                 .map(|session| LoginOutcome::SignedIn(Box::new(session)));
         }
         let token = PendingToken::generate(self.host)?;
@@ -96,7 +96,7 @@ impl Sesame<'_> {
         code: &str,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
-        self.complete(token, client, |user_id| self.verify_totp(user_id, code))
+        self.complete(token, client, SignInProof::PASSWORD_AND_CODE, |user_id| self.verify_totp(user_id, code))
     }
 
     /// Finishes a pending sign-in with a recovery code (which is used up) and issues a fresh
@@ -109,7 +109,7 @@ impl Sesame<'_> {
         code: &str,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
-        self.complete(token, client, |user_id| {
+        self.complete(token, client, SignInProof::PASSWORD_AND_CODE, |user_id| {
             self.consume_recovery_code(user_id, code)
         })
     }
@@ -123,6 +123,7 @@ impl Sesame<'_> {
         &self,
         token: &str,
         client: &ClientInfo,
+        proof: SignInProof,
         verify: impl FnOnce(&str) -> Result<()>,
     ) -> Result<IssuedSession> {
         let (pending, _) = self.load_pending(token)?;
@@ -141,7 +142,7 @@ impl Sesame<'_> {
         if !user.active {
             return Err(Error::NoSession("user disabled"));
         }
-        self.issue_session(user.public(), client, SignInProof::MultiFactor)
+        self.issue_session(user.public(), client, proof)
     }
 
     /// Counts one second-factor attempt for the user before it is checked, or refuses

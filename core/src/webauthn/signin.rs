@@ -145,7 +145,7 @@ impl Sesame<'_> {
                 self.issue_session(
                     user.public(),
                     client,
-                    crate::sessions::SignInProof::MultiFactor,
+                    crate::sessions::SignInProof::PASSKEY,
                 )
             }
             CeremonyKind::SecondFactor { pending_hash } => {
@@ -154,7 +154,11 @@ impl Sesame<'_> {
                 if !bool::from(hash.as_bytes().ct_eq(pending_hash.as_bytes())) {
                     return Err(WebAuthnError::WrongCeremony.into());
                 }
-                self.complete(pending_token, client, |user_id| {
+                self.complete(
+                    pending_token,
+                    client,
+                    crate::sessions::SignInProof::PASSWORD_AND_KEY,
+                    |user_id| {
                     self.verify_assertion(&ceremony, credential, Some(user_id), false)
                         .map(|_| ())
                 })

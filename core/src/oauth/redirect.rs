@@ -1,0 +1,194 @@
+//! Redirect URIs: which may be registered, and when one in a request is the registered one.
+//!
+//! Registered URIs are absolute, without fragment, and one of:
+//! - `https://` anywhere;
+//! - `http://` on a loopback address (`127.0.0.1`, `[::1]`, `localhost`), for native apps and
+//!   development (RFC 8252 §7.3, RFC 9700 §2.1);
+//! - a private-use scheme with a dot in it (`com.example.app:/callback`, RFC 8252 §7.1).
+//!
+//! A request's URI must equal a registered one character for character (RFC 9700 §4.1.3),
+//! except that on a loopback IP literal over `http` the port may differ: native apps get a
+//! free port from the system at each start (RFC 8252 §7.3).
+
+/// Longest redirect URI accepted, in bytes.
+const MAX_REDIRECT_URI_BYTES: usize = 2000;
+
+/// Why a redirect URI cannot be registered, as a message for the administrator.
+pub(crate) fn registration_problem(uri: &str) -> Option<&'static str> {
+    if uri.is_empty() || uri.len() > MAX_REDIRECT_URI_BYTES {
+        return Some("a redirect URI must be 1 to 2000 bytes");
+    }
+    if uri.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\' || b >= 0x80) {
+        return Some("a redirect URI must be printable ASCII without spaces or backslashes");
+    }
+    if uri.contains('#') {
+        return Some("a redirect URI must not have a fragment");
+    }
+    let Some((scheme, rest)) = uri.split_once(':') else {
+        return Some("a redirect URI must be absolute");
+    };
+    let scheme_ok = !scheme.is_empty()
+        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        && scheme.as_bytes()[0].is_ascii_alphabetic();
+    if !scheme_ok {
+        return Some("a redirect URI must start with a scheme");
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => match authority(rest) {
+            Some((host, _)) if !host.is_empty() => None,
+            _ => Some("an https redirect URI must name a host"),
+        },
+        "http" => match authority(rest) {
+            Some((host, _)) if is_loopback_host(host) => None,
+            _ => Some("an http redirect URI is only allowed on a loopback address"),
+        },
+        "javascript" | "data" | "file" | "vbscript" | "about" | "blob" => {
+            Some("this scheme cannot be a redirect URI")
+        }
+        _ if scheme.contains('.') => None,
+        _ => Some(
+            "a native app's redirect URI must use a private-use scheme with a dot (com.example.app:/callback)",
+        ),
+    }
+}
+
+/// Whether `requested` is `registered` (see the module documentation).
+pub(crate) fn matches(registered: &str, requested: &str) -> bool {
+    if registered == requested {
+        return true;
+    }
+    let (Some(a), Some(b)) = (loopback_parts(registered), loopback_parts(requested)) else {
+        return false;
+    };
+    a == b
+}
+
+/// For an `http` URI on a loopback IP literal: the host and everything after the port.
+fn loopback_parts(uri: &str) -> Option<(&str, &str)> {
+    let rest = uri.strip_prefix("http://")?;
+    let host_end = if rest.starts_with('[') {
+        rest.find(']')? + 1
+    } else {
+        rest.find([':', '/', '?']).unwrap_or(rest.len())
+    };
+    let (host, after) = rest.split_at(host_end);
+    if host != "127.0.0.1" && host != "[::1]" {
+        return None;
+    }
+    let path_start = after.find(['/', '?']).unwrap_or(after.len());
+    let port = &after[..path_start];
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    port_ok.then_some((host, &after[path_start..]))
+}
+
+/// The host and port of a hierarchical URI's remainder after the scheme (`//host:port/...`);
+/// `None` without an authority or with user information.
+fn authority(rest: &str) -> Option<(&str, Option<&str>)> {
+    let rest = rest.strip_prefix("//")?;
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.contains('@') {
+        return None;
+    }
+    if let Some(v6_end) = authority.strip_prefix('[').and_then(|a| a.find(']')) {
+        let host = &authority[..v6_end + 2];
+        let port = authority[v6_end + 2..].strip_prefix(':');
+        return Some((host, port));
+    }
+    match authority.split_once(':') {
+        Some((host, port)) => Some((host, Some(port))),
+        None => Some((authority, None)),
+    }
+}
+
+/// Whether `host` (as written in a URI) is a loopback name or address.
+fn is_loopback_host(host: &str) -> bool {
+    matches!(host.to_ascii_lowercase().as_str(), "127.0.0.1" | "[::1]" | "localhost")
+}
+
+/// The origin (`scheme://host[:port]`) of a redirect URI, or its scheme (`com.example.app:`)
+/// for a private-use scheme: what a page's form-action policy must allow for a form whose
+/// answer redirects there.
+pub(crate) fn origin(uri: &str) -> Option<String> {
+    let (scheme, rest) = uri.split_once(':')?;
+    match rest.strip_prefix("//") {
+        Some(after) => {
+            let end = after.find(['/', '?']).unwrap_or(after.len());
+            Some(format!("{scheme}://{}", &after[..end]))
+        }
+        None => Some(format!("{scheme}:")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registration_accepts_https_loopback_and_private_schemes_only() {
+        for ok in [
+            "https://app.example/cb",
+            "https://app.example:8443/cb?x=1",
+            "http://127.0.0.1/cb",
+            "http://127.0.0.1:5000/cb",
+            "http://[::1]:5000/cb",
+            "http://localhost:3000/cb",
+            "com.example.app:/oauth2redirect",
+        ] {
+            assert_eq!(registration_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "",
+            "/cb",
+            "http://app.example/cb",
+            "https://app.example/cb#frag",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "myapp:/cb",
+            "https://user@app.example/cb",
+            "https:///cb",
+            "https://app.example/c b",
+            "https://app.example\\@evil/cb",
+            "http://127.0.0.1.evil.example/cb",
+        ] {
+            assert!(registration_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn matching_is_exact_but_for_loopback_ports() {
+        let registered = "https://app.example/cb";
+        assert!(matches(registered, "https://app.example/cb"));
+        for other in [
+            "https://app.example/cb/",
+            "https://app.example/cb?x",
+            "https://APP.example/cb",
+            "https://app.example:443/cb",
+            "https://app.example/cb/../cb",
+            "https://app.example.evil/cb",
+        ] {
+            assert!(!matches(registered, other), "{other}");
+        }
+        assert!(matches("http://127.0.0.1/cb", "http://127.0.0.1:51234/cb"));
+        assert!(matches("http://[::1]:80/cb", "http://[::1]:51234/cb"));
+        assert!(!matches("http://127.0.0.1/cb", "http://127.0.0.1:51234/cb2"));
+        assert!(!matches("http://127.0.0.1/cb", "http://127.0.0.1:5x/cb"));
+        assert!(!matches("http://127.0.0.1/cb", "http://127.0.0.1.evil:1/cb"));
+        assert!(!matches("http://localhost/cb", "http://localhost:1234/cb"));
+    }
+
+    #[test]
+    fn origins_of_redirect_uris() {
+        assert_eq!(
+            origin("https://app.example:8443/cb?x").as_deref(),
+            Some("https://app.example:8443")
+        );
+        assert_eq!(
+            origin("com.example.app:/cb").as_deref(),
+            Some("com.example.app:")
+        );
+    }
+}
