@@ -36,6 +36,9 @@ pub use clients::{CreatedOAuthClient, NewOAuthClient, OAuthClient};
 pub use consent::Consent;
 pub use discovery::{RegistrationRequest, paths};
 pub use id_token::IdTokenHint;
+pub(crate) use authorize::with_query;
+pub(crate) use id_token::session_sid;
+pub(crate) use redirect::origin as redirect_origin;
 pub use resource::Introspection;
 pub use token::{TokenRequest, TokenResponse};
 

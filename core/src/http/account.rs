@@ -45,11 +45,32 @@ fn me(call: &Call<'_>) -> Result<Answer, Error> {
             .return_to()
             .and_then(|value| return_to::from_cookie(call.sesame.config(), value))
     {
-        return Ok(Answer::redirect(303, url).with_cookie(Cookie::Return.clear(call.sesame)));
+        return Ok(continue_to(url).with_cookie(Cookie::Return.clear(call.sesame)));
     }
     Ok(Answer::of(call.format, 200, &body, || {
         Page::Html(me_page(&info.user, &info.csrf_token))
     }))
+}
+
+/// Sends a signed-in browser on to `url`. Back to Sesame's authorization endpoint it goes by a
+/// page that refreshes itself: that request then starts a new navigation rather than ending
+/// the sign-in form's chain of redirects, which the form's `form-action` policy would stop at
+/// the application's redirect URI.
+fn continue_to(url: String) -> Answer {
+    if return_to::is_authorization(&url) {
+        let href = escape(&url);
+        return Answer::page(
+            200,
+            Page::Html(layout(
+                "Continue",
+                &format!(
+                    "<meta http-equiv=\"refresh\" content=\"0;url={href}\">\n<h1>Signed in</h1>\n\
+                     <p><a href=\"{href}\">Continue to the application</a></p>"
+                ),
+            )),
+        );
+    }
+    Answer::redirect(303, url)
 }
 
 /// The body of `GET /me`.
@@ -118,6 +139,16 @@ fn verify(call: &Call<'_>) -> Result<Answer, Error> {
     let fresh_until = call
         .sesame
         .verify_password(&info, &body.password, &call.req.client())?;
+    // A browser sent here to sign in again for an application goes back to it.
+    if call.format == Format::Html
+        && let Some(url) = call
+            .caller
+            .return_to()
+            .and_then(|value| return_to::from_cookie(call.sesame.config(), value))
+            .filter(|url| return_to::is_authorization(url))
+    {
+        return Ok(continue_to(url).with_cookie(Cookie::Return.clear(call.sesame)));
+    }
     Ok(Answer::of(
         call.format,
         200,

@@ -28,6 +28,7 @@
 //! | `GET /openapi.json` | the OpenAPI 3.1 document of the JSON API ([`OPENAPI_DOCUMENT`]) |
 //! | `/tf-setup`, `/tf-select`, `/tf-validate`, `/mf-recovery`, `/mf-recovery-codes` | two-factor, see [`two_factor`] |
 //! | `/wan-register`, `/wan-signin`, `/wan-verify` (each with `-response`), `/wan-delete` | passkeys, see [`webauthn`] |
+//! | `/.well-known/openid-configuration`, `/oauth/*` | the OpenID provider (`oauth`)        |
 //!
 //! State-changing requests authenticated by the session cookie must carry the session's CSRF
 //! token (`X-CSRF-Token` header or `csrf_token` form field), and any request whose `Origin` (or
@@ -36,7 +37,7 @@
 //! The layers, each importing only those below it:
 //! - this module: [`handle`], the table of route groups, the headers on every answer;
 //! - the route groups, one file each (`service`, `sign_in`, `account`, `sessions`,
-//!   `forward_auth`, `tokens`, [`two_factor`], [`webauthn`]), which import only the kernel
+//!   `forward_auth`, `oauth`, `tokens`, [`two_factor`], [`webauthn`]), which import only the kernel
 //!   and core's feature modules, never each other;
 //! - the kernel: `router` (dispatch, checks, error answers), `caller` (who the request
 //!   says it is, read once), `answer` and `bodies` (what routes answer), `pages` (the
@@ -48,6 +49,7 @@ mod bodies;
 mod caller;
 pub mod cookies;
 mod forward_auth;
+mod oauth;
 mod pages;
 pub mod parse;
 mod request;
@@ -76,6 +78,7 @@ const ROUTER: Router = Router {
         &account::ROUTES,
         &sessions::ROUTES,
         &forward_auth::ROUTES,
+        &oauth::ROUTES,
         &tokens::ROUTES,
         &two_factor::ROUTES,
         &webauthn::ROUTES,

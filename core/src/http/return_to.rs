@@ -38,8 +38,20 @@ pub(crate) fn cookie_value(url: &str) -> String {
     URL_SAFE_NO_PAD.encode(url)
 }
 
-/// The URL a return-to cookie holds, when it is still a place the browser may be sent.
+/// The URL a return-to cookie holds, when it is still a place the browser may be sent: an
+/// allowed application URL, or Sesame's own authorization endpoint (an OAuth sign-in under
+/// way), which only Sesame's authorization endpoint puts there.
 pub(crate) fn from_cookie(config: &Config, value: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(value).ok()?;
-    allowed(config, std::str::from_utf8(&bytes).ok()?)
+    let url = std::str::from_utf8(&bytes).ok()?;
+    if is_authorization(url) {
+        return Some(url.to_owned());
+    }
+    allowed(config, url)
+}
+
+/// Whether `url` is a request to Sesame's own authorization endpoint.
+pub(crate) fn is_authorization(url: &str) -> bool {
+    url.strip_prefix(crate::oauth::paths::AUTHORIZE)
+        .is_some_and(|rest| rest.starts_with('?'))
 }

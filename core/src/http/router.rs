@@ -79,6 +79,10 @@ pub(crate) struct Route {
     /// request being checked into the path and method (Envoy's `ext_authz`). Such routes are
     /// not part of the JSON API.
     pub proxy_protocol: bool,
+    /// Whether requests from any origin are answered: endpoints that never read cookies
+    /// (OAuth's token, userinfo, revocation, introspection), which browser scripts of other
+    /// sites call by design.
+    cross_origin: bool,
 }
 
 impl Route {
@@ -111,7 +115,14 @@ impl Route {
             error_page: None,
             ends_pending_sign_in: false,
             proxy_protocol: false,
+            cross_origin: false,
         }
+    }
+
+    /// The same route, answering requests from any origin (see `cross_origin`).
+    pub(crate) const fn cross_origin(mut self) -> Self {
+        self.cross_origin = true;
+        self
     }
 
     /// A route for every method of every path below `prefix` (see `proxy_protocol`).
@@ -196,7 +207,7 @@ impl Router {
         if let Some(route) = self.routes().find(|r| r.answers(method, path)) {
             // A proxy protocol's request is the application's, checked by the rules, not a
             // request to Sesame that another site could have made the browser send.
-            if !route.proxy_protocol {
+            if !route.proxy_protocol && !route.cross_origin {
                 check_origin(call)?;
             }
             return (route.handler)(call);

@@ -430,7 +430,7 @@ pub(super) fn code_hash(code: &str) -> String {
 }
 
 /// `uri` with `params` added to its query.
-pub(super) fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
+pub(crate) fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
     let mut out = uri.to_owned();
     let mut separator = if uri.contains('?') { '&' } else { '?' };
     for (name, value) in params {
