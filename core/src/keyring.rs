@@ -323,8 +323,12 @@ mod tests {
             after.verify("reset", &link, 1000, 60).unwrap().0,
             b"payload"
         );
-        assert_eq!(after.jwks()["keys"].as_array().unwrap().len(), 2);
-        assert_eq!(after.jwks()["keys"][0]["kid"], new_kid.as_str());
+        // Per generation Ed25519 and P-256; RSA only for the one made by rotation.
+        let keys = after.jwks()["keys"].as_array().unwrap().clone();
+        let algs: Vec<&str> = keys.iter().map(|k| k["alg"].as_str().unwrap()).collect();
+        assert_eq!(algs, ["EdDSA", "ES256", "RS256", "EdDSA", "ES256"]);
+        assert_eq!(keys[0]["kid"], new_kid.as_str());
+        assert!(after.can_sign(jose::SigningAlg::Rs256));
 
         // Past the retention of the first generation, the next rotation drops it.
         f.advance(f.sesame().keyring_retention_ms() + 1);
@@ -335,7 +339,32 @@ mod tests {
         );
         let latest = f.sesame().keyring().unwrap();
         assert!(latest.access_verifying_key(&old_kid).is_none());
+        assert_eq!(
+            latest.rsa_keys.keys().copied().collect::<Vec<_>>(),
+            vec![2, 3],
+            "RSA keys go with their generations"
+        );
         assert!(latest.verify("reset", &link, 1000, 60).is_err());
+    }
+
+    #[test]
+    fn the_first_rsa_key_is_made_once_and_sealed() {
+        let f = Fixture::new();
+        assert!(!f.sesame().keyring().unwrap().can_sign(jose::SigningAlg::Rs256));
+        let first = f.sesame().keyring_with_rsa().unwrap();
+        let again = f.sesame().keyring_with_rsa().unwrap();
+        assert_eq!(first.rsa_keys, again.rsa_keys, "made once, then read");
+        let stored = crate::store::Store::get(&f.store, KEYRING_KEY)
+            .unwrap()
+            .unwrap()
+            .value;
+        let text = String::from_utf8(stored).unwrap();
+        assert!(!text.contains("MII"), "no DER key in the clear: {text}");
+        let key = first.signing_key(jose::SigningAlg::Rs256).unwrap();
+        let signature = key.sign(&f.env, b"input").unwrap();
+        assert!(first.verify_jws(jose::SigningAlg::Rs256, &key.kid, b"input", &signature));
+        assert!(!first.verify_jws(jose::SigningAlg::Rs256, &key.kid, b"other", &signature));
+        assert!(!first.verify_jws(jose::SigningAlg::Es256, &key.kid, b"input", &signature));
     }
 
     #[test]

@@ -19,6 +19,8 @@ mod convert;
 mod host_hash;
 #[cfg(feature = "http")]
 mod http_adapter;
+#[cfg(feature = "http")]
+mod oauth_exports;
 mod token_exports;
 mod two_factor;
 mod webauthn;

@@ -15,6 +15,7 @@ use crate::bindings::{Service, accounts, roles, types};
 use crate::engine::Runtime;
 use crate::store::{self, StoreBackend, StoreUrl, duration_ms};
 
+mod clients;
 mod tokens;
 
 /// Sesame: authentication as a WebAssembly component.
@@ -196,6 +197,9 @@ enum Command {
     /// Manage service-to-service API keys.
     #[command(subcommand, name = "api-key")]
     ApiKey(tokens::ApiKeyCommand),
+    /// Manage the OAuth / OpenID Connect clients that sign their users in through Sesame.
+    #[command(subcommand)]
+    Client(clients::ClientCommand),
     /// Copy every record and the host secrets from one store to another, empty, store (for
     /// example SQLite to PostgreSQL), then verify that both hold the same entries. Stop every
     /// node first: writes made during the copy are not carried over.
@@ -654,6 +658,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         }
         Command::ApiKey(command) => {
             tokens::api_keys(Admin::connect(&common, backend).await?, command).await
+        }
+        Command::Client(command) => {
+            clients::clients(Admin::connect(&common, backend).await?, command).await
         }
         Command::Role(RoleCommand::List) => {
             let mut admin = Admin::connect(&common, backend).await?;

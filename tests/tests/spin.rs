@@ -7,6 +7,7 @@ use sesame_tests::accounts::{EMAIL, PASSWORD};
 use sesame_tests::{SPIN_TEST_SECRET, Server, repo_root, spin_command};
 
 sesame_tests::http_suite!(Spin);
+sesame_tests::oauth_suite!(Spin);
 sesame_tests::reauthentication_suite!(Spin);
 sesame_tests::tokens_suite!(Spin);
 sesame_tests::two_factor_suite!(Spin);

@@ -8,6 +8,7 @@
 #![allow(missing_docs, reason = "each case's name says what it checks")]
 
 pub mod http;
+pub mod oauth;
 pub mod reauthentication;
 pub mod tokens;
 pub mod two_factor;
@@ -50,6 +51,22 @@ macro_rules! http_suite {
             throttled_logins_get_429_with_retry_after,
             two_hundred_concurrent_logins_count_exactly,
             wrong_password_and_unknown_email_answer_alike,
+        );
+    };
+}
+
+/// One `#[test]` per case of the OpenID provider suite ([`oauth`]),
+/// run against the given [`Host`](crate::Host) variant.
+#[macro_export]
+macro_rules! oauth_suite {
+    ($host:ident) => {
+        $crate::suite_tests!(
+            $host,
+            oauth:
+            code_flow_with_pkce_gives_verified_tokens_userinfo_and_refresh,
+            codes_are_single_use_short_lived_and_bound,
+            signing_out_of_sesame_ends_the_clients_grants,
+            wrong_clients_and_redirects_get_a_page_and_prompt_none_never_shows_one,
         );
     };
 }
