@@ -96,10 +96,14 @@ impl Provider {
         )
     }
 
-    /// The browser's way through the consent page; returns where it is sent.
+    /// The browser's way through the consent page (once consent is remembered, straight
+    /// back); returns where it is sent.
     fn consent(&self, extra: &str) -> String {
         let path = self.authorize_path(extra);
         let page = self.server.get(&path, &[("cookie", &self.ada.cookie), ("accept", "text/html")]);
+        if page.status == 302 {
+            return page.header("location").unwrap().to_owned();
+        }
         assert_eq!(page.status, 200, "{}", page.text());
         assert!(page.text().contains("Wiki"), "the consent page names the client");
         let policy = page.header("content-security-policy").unwrap_or_default().to_owned();
