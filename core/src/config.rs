@@ -189,7 +189,8 @@ impl Config {
         self.two_factor.validate()?;
         if !(1000..=60_000).contains(&self.oauth.code_ttl_ms) || self.oauth.id_token_ttl_ms < 1000 {
             return Err(Error::Config(
-                "SESAME_OAUTH_CODE_SECS is 1 to 60 and SESAME_OAUTH_ID_TOKEN_SECS at least 1".into(),
+                "SESAME_OAUTH_CODE_SECS is 1 to 60 and SESAME_OAUTH_ID_TOKEN_SECS at least 1"
+                    .into(),
             ));
         }
         self.webauthn.validate()?;

@@ -147,6 +147,7 @@ pub fn record_codecs() -> Vec<RecordCodec> {
     ];
     codecs.extend(crate::freshness::RECORD_CODECS);
     codecs.extend(crate::keyring::RECORD_CODECS);
+    codecs.extend(crate::oauth::RECORD_CODECS);
     codecs.extend(crate::tokens::RECORD_CODECS);
     codecs.extend(crate::two_factor::RECORD_CODECS);
     codecs.extend(crate::webauthn::RECORD_CODECS);

@@ -350,7 +350,12 @@ mod tests {
     #[test]
     fn the_first_rsa_key_is_made_once_and_sealed() {
         let f = Fixture::new();
-        assert!(!f.sesame().keyring().unwrap().can_sign(jose::SigningAlg::Rs256));
+        assert!(
+            !f.sesame()
+                .keyring()
+                .unwrap()
+                .can_sign(jose::SigningAlg::Rs256)
+        );
         let first = f.sesame().keyring_with_rsa().unwrap();
         let again = f.sesame().keyring_with_rsa().unwrap();
         assert_eq!(first.rsa_keys, again.rsa_keys, "made once, then read");

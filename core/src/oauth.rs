@@ -31,12 +31,12 @@ mod redirect;
 mod resource;
 mod token;
 
+pub(crate) use authorize::with_query;
 pub use authorize::{AuthorizationRequest, AuthorizeOutcome, AuthorizeRefusal};
 pub use clients::{CreatedOAuthClient, NewOAuthClient, OAuthClient};
 pub use consent::Consent;
 pub use discovery::{RegistrationRequest, paths};
 pub use id_token::IdTokenHint;
-pub(crate) use authorize::with_query;
 pub(crate) use id_token::session_sid;
 pub(crate) use redirect::origin as redirect_origin;
 pub use resource::Introspection;
@@ -106,6 +106,14 @@ pub(crate) fn clip(word: &str) -> String {
         .take(80)
         .collect()
 }
+
+/// The codecs of this module's stored records, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) const RECORD_CODECS: [crate::records::Codec; 3] = [
+    clients::RECORD_CODECS[0],
+    consent::RECORD_CODECS[0],
+    authorize::RECORD_CODECS[0],
+];
 
 #[cfg(test)]
 mod tests;

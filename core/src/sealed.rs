@@ -44,7 +44,13 @@ pub(crate) fn seal(
     let nonce = random_array::<NONCE_LEN>(env)?;
     let aad = [purpose.aad_prefix, owner.as_bytes()].concat();
     let sealed = cipher(purpose, master)
-        .encrypt(&XNonce::from(nonce), Payload { msg: plain, aad: &aad })
+        .encrypt(
+            &XNonce::from(nonce),
+            Payload {
+                msg: plain,
+                aad: &aad,
+            },
+        )
         .map_err(|_| Error::Corrupt {
             key: format!("{} of {owner}", purpose.name),
             reason: "encryption failed".into(),

@@ -159,7 +159,13 @@ impl SignInProof {
     pub(crate) fn from_stored(methods: &[String], second_factor: bool) -> SignInProof {
         SignInProof::ALL
             .into_iter()
-            .find(|proof| proof.0.iter().copied().eq(methods.iter().map(String::as_str)))
+            .find(|proof| {
+                proof
+                    .0
+                    .iter()
+                    .copied()
+                    .eq(methods.iter().map(String::as_str))
+            })
             .unwrap_or(if second_factor {
                 SignInProof::PASSWORD_AND_CODE
             } else {

@@ -165,10 +165,7 @@ impl Sesame<'_> {
             } else {
                 0
             }),
-            proof: crate::sessions::SignInProof::from_stored(
-                &family.methods,
-                family.second_factor,
-            ),
+            proof: crate::sessions::SignInProof::from_stored(&family.methods, family.second_factor),
         })
     }
 

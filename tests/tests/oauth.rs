@@ -41,7 +41,10 @@ fn clients_are_managed_through_the_cli() {
     assert!(secret.starts_with("sesame_cs_"), "{out}");
 
     let (ok, out, _) = admin(&db, &["client", "list"], "");
-    assert!(ok && out.contains(&id) && out.contains("Grafana") && !out.contains(&secret), "{out}");
+    assert!(
+        ok && out.contains(&id) && out.contains("Grafana") && !out.contains(&secret),
+        "{out}"
+    );
     let (ok, out, _) = admin(&db, &["client", "show", &id], "");
     assert!(ok && out.contains("scopes: openid email"), "{out}");
 
@@ -61,7 +64,11 @@ fn clients_are_managed_through_the_cli() {
             .json()["error"]
             .clone()
     };
-    assert_eq!(token_with(&secret), "invalid_grant", "authenticated, bad code");
+    assert_eq!(
+        token_with(&secret),
+        "invalid_grant",
+        "authenticated, bad code"
+    );
     let (ok, out, err) = admin(&db, &["client", "rotate-secret", &id], "");
     assert!(ok, "{err}");
     let rotated = field(&out, "client_secret");
@@ -71,7 +78,14 @@ fn clients_are_managed_through_the_cli() {
     // Bad input is a clear refusal.
     let (ok, _, err) = admin(
         &db,
-        &["client", "add", "--name", "X", "--redirect-uri", "http://evil.example/cb"],
+        &[
+            "client",
+            "add",
+            "--name",
+            "X",
+            "--redirect-uri",
+            "http://evil.example/cb",
+        ],
         "",
     );
     assert!(!ok && err.contains("loopback"), "{err}");

@@ -527,7 +527,11 @@ fn a_token_minted_after_a_password_reverification_is_no_fresher_second_factor() 
     let user = sesame.list_users(None, 1).unwrap().remove(0);
     let client = crate::sessions::ClientInfo::default();
     let session = sesame
-        .issue_session(user, &client, crate::sessions::SignInProof::PASSWORD_AND_CODE)
+        .issue_session(
+            user,
+            &client,
+            crate::sessions::SignInProof::PASSWORD_AND_CODE,
+        )
         .unwrap();
     let pair = format!("__Host-sesame_session={}", session.token.expose());
     let check = |credential: (&str, &str)| {

@@ -276,12 +276,16 @@ struct ClientBody {
     token: Option<String>,
 }
 
+/// The client a direct request names, its secret, and whether they came as HTTP Basic.
+struct ClientCredentials {
+    id: Option<String>,
+    secret: Option<Zeroizing<String>>,
+    basic: bool,
+}
+
 /// The client a direct request names and its secret: from `Authorization: Basic` (RFC 6749
 /// §2.3.1: form-encoded id and secret) or the body, never both.
-fn client_credentials(
-    call: &Call<'_>,
-    body: &ClientBody,
-) -> Result<(Option<String>, Option<Zeroizing<String>>, bool), OAuthError> {
+fn client_credentials(call: &Call<'_>, body: &ClientBody) -> Result<ClientCredentials, OAuthError> {
     let mut sent = call.req.headers_named("authorization");
     let basic = match (sent.next(), sent.next()) {
         (Some(value), None) => value
@@ -304,27 +308,32 @@ fn client_credentials(
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
                 .ok_or_else(OAuthError::invalid_client)?;
-            let (id, secret) = decoded.split_once(':').ok_or_else(OAuthError::invalid_client)?;
+            let (id, secret) = decoded
+                .split_once(':')
+                .ok_or_else(OAuthError::invalid_client)?;
             let id = parse::decode_component(id).map_err(|_| OAuthError::invalid_client())?;
             let secret =
                 parse::decode_component(secret).map_err(|_| OAuthError::invalid_client())?;
             if body.client_id.as_ref().is_some_and(|b| *b != id) {
                 return Err(OAuthError::invalid_client());
             }
-            Ok((Some(id), Some(Zeroizing::new(secret)), true))
+            Ok(ClientCredentials {
+                id: Some(id),
+                secret: Some(Zeroizing::new(secret)),
+                basic: true,
+            })
         }
-        None => Ok((
-            body.client_id.clone(),
-            body.client_secret.clone().map(Zeroizing::new),
-            false,
-        )),
+        None => Ok(ClientCredentials {
+            id: body.client_id.clone(),
+            secret: body.client_secret.clone().map(Zeroizing::new),
+            basic: false,
+        }),
     }
 }
 
 /// The body of a direct OAuth request, or the OAuth error for one that cannot be read.
 fn client_body(call: &Call<'_>) -> Result<ClientBody, OAuthError> {
-    parse::body::<ClientBody>(call.req)
-        .map_err(|e| OAuthError::new("invalid_request", e.message))
+    parse::body::<ClientBody>(call.req).map_err(|e| OAuthError::new("invalid_request", e.message))
 }
 
 /// `POST /oauth/token`.
@@ -333,14 +342,15 @@ fn token(call: &Call<'_>) -> Result<Answer, Error> {
         Ok(body) => body,
         Err(e) => return oauth_error(e, false),
     };
-    let (client_id, client_secret, basic) = match client_credentials(call, &body) {
+    let credentials = match client_credentials(call, &body) {
         Ok(credentials) => credentials,
         Err(e) => return oauth_error(e, false),
     };
+    let basic = credentials.basic;
     let request = TokenRequest {
         grant_type: body.grant_type.clone().unwrap_or_default(),
-        client_id,
-        client_secret,
+        client_id: credentials.id,
+        client_secret: credentials.secret,
         code: body.code,
         redirect_uri: body.redirect_uri,
         code_verifier: body.code_verifier,
@@ -401,9 +411,11 @@ fn userinfo(call: &Call<'_>) -> Result<Answer, Error> {
     };
     match call.sesame.userinfo(token) {
         Ok(claims) => Ok(open_to_scripts(Answer::json(200, &claims))),
-        Err(Error::Rejected(e)) if e.code == ErrorCode::Forbidden => {
-            refused("insufficient_scope", "The token lacks the openid scope.", 403)
-        }
+        Err(Error::Rejected(e)) if e.code == ErrorCode::Forbidden => refused(
+            "insufficient_scope",
+            "The token lacks the openid scope.",
+            403,
+        ),
         Err(Error::Rejected(_)) => refused(
             "invalid_token",
             "The access token is invalid, expired or revoked.",
@@ -414,13 +426,16 @@ fn userinfo(call: &Call<'_>) -> Result<Answer, Error> {
 }
 
 /// The client a direct request authenticates as (revocation, introspection).
-fn authenticated_client(call: &Call<'_>, body: &ClientBody) -> Result<(OAuthClient, bool), OAuthError> {
-    let (client_id, secret, basic) = client_credentials(call, body)?;
-    let client_id = client_id.ok_or_else(OAuthError::invalid_client)?;
+fn authenticated_client(
+    call: &Call<'_>,
+    body: &ClientBody,
+) -> Result<(OAuthClient, bool), OAuthError> {
+    let credentials = client_credentials(call, body)?;
+    let client_id = credentials.id.ok_or_else(OAuthError::invalid_client)?;
     let client = call
         .sesame
-        .authenticate_client(&client_id, secret.as_ref().map(|s| s.as_str()))?;
-    Ok((client, basic))
+        .authenticate_client(&client_id, credentials.secret.as_ref().map(|s| s.as_str()))?;
+    Ok((client, credentials.basic))
 }
 
 /// `POST /oauth/revoke` (RFC 7009): 200 whether or not the token was live.
@@ -434,7 +449,10 @@ fn revoke(call: &Call<'_>) -> Result<Answer, Error> {
         Err(e) => return oauth_error(e, true),
     };
     let Some(token) = body.token.as_deref() else {
-        return oauth_error(OAuthError::new("invalid_request", "token is missing"), false);
+        return oauth_error(
+            OAuthError::new("invalid_request", "token is missing"),
+            false,
+        );
     };
     call.sesame.revoke_oauth_token(&client, token)?;
     Ok(open_to_scripts(Answer::json(200, &serde_json::json!({}))))
@@ -463,7 +481,10 @@ fn introspect(call: &Call<'_>) -> Result<Answer, Error> {
         }
     };
     let Some(token) = body.token.as_deref() else {
-        return oauth_error(OAuthError::new("invalid_request", "token is missing"), false);
+        return oauth_error(
+            OAuthError::new("invalid_request", "token is missing"),
+            false,
+        );
     };
     match call.sesame.introspect(token, client.as_ref()) {
         Ok(answer) => Ok(Answer::json(200, &answer)),
@@ -512,8 +533,16 @@ struct LogoutRequest {
     after: Option<String>,
 }
 
-fn logout_request(call: &Call<'_>, params: &[(String, String)]) -> Result<Result<LogoutRequest, Answer>, Error> {
-    let get = |name: &str| params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+fn logout_request(
+    call: &Call<'_>,
+    params: &[(String, String)],
+) -> Result<Result<LogoutRequest, Answer>, Error> {
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
     let page = |message: &str| {
         Ok(Err(Answer::page(
             400,
@@ -542,9 +571,12 @@ fn logout_request(call: &Call<'_>, params: &[(String, String)]) -> Result<Result
                 Some(id) => call.sesame.oauth_client(id)?,
                 None => None,
             };
-            let registered = client.is_some_and(|c| c.post_logout_redirect_uris.iter().any(|r| r == uri));
+            let registered =
+                client.is_some_and(|c| c.post_logout_redirect_uris.iter().any(|r| r == uri));
             if !registered {
-                return page("The application asked to send you to an address it has not registered.");
+                return page(
+                    "The application asked to send you to an address it has not registered.",
+                );
             }
             let mut query: Vec<(&str, &str)> = Vec::new();
             if let Some(state) = get("state") {
@@ -574,7 +606,9 @@ fn logout(call: &Call<'_>) -> Result<Answer, Error> {
     });
     if names_this_session {
         end_browser_session(call)?;
-        return Ok(after_logout(call, request.after).with_cookie(Cookie::Session.clear(call.sesame)));
+        return Ok(
+            after_logout(call, request.after).with_cookie(Cookie::Session.clear(call.sesame))
+        );
     }
     let fields: Vec<(&str, &str)> = params
         .iter()
@@ -621,9 +655,14 @@ fn end_browser_session(call: &Call<'_>) -> Result<(), Error> {
 fn after_logout(call: &Call<'_>, after: Option<String>) -> Answer {
     match after {
         Some(url) => Answer::redirect(303, url),
-        None => Answer::of(call.format, 200, &super::bodies::Status { status: "signed-out" }, || {
-            Page::Html(notice("Signed out", "You are signed out of Sesame."))
-        }),
+        None => Answer::of(
+            call.format,
+            200,
+            &super::bodies::Status {
+                status: "signed-out",
+            },
+            || Page::Html(notice("Signed out", "You are signed out of Sesame.")),
+        ),
     }
 }
 
@@ -644,7 +683,10 @@ fn revoke_consent(call: &Call<'_>) -> Result<Answer, Error> {
     let (info, _) = call.caller.signed_in(call.sesame)?;
     let body: RevokeConsentBody = parse::body(call.req)?;
     call.sesame.revoke_consent(&info.user.id, &body.client_id)?;
-    Ok(Answer::of(call.format, 200, &super::bodies::Status { status: "revoked" }, || {
-        Page::Redirect("/me")
-    }))
+    Ok(Answer::of(
+        call.format,
+        200,
+        &super::bodies::Status { status: "revoked" },
+        || Page::Redirect("/me"),
+    ))
 }

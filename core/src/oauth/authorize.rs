@@ -140,11 +140,15 @@ impl Sesame<'_> {
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.clone())
         };
-        let client_id = get("client_id").ok_or_else(|| page("The request names no client (client_id)."))?;
+        let client_id =
+            get("client_id").ok_or_else(|| page("The request names no client (client_id)."))?;
         let Some(client) = self.oauth_client(&client_id)? else {
-            return Err(page("The application that sent you here is not known to Sesame."));
+            return Err(page(
+                "The application that sent you here is not known to Sesame.",
+            ));
         };
-        let requested = get("redirect_uri").ok_or_else(|| page("The request has no redirect_uri."))?;
+        let requested =
+            get("redirect_uri").ok_or_else(|| page("The request has no redirect_uri."))?;
         let Some(redirect_uri) = client.redirect_uri(&requested).map(str::to_owned) else {
             return Err(page(
                 "The application asked to send you to an address it has not registered.",
@@ -163,10 +167,16 @@ impl Sesame<'_> {
             return Err(fail("invalid_request", "state is longer than 1024 bytes"));
         }
         if get("request").is_some() {
-            return Err(fail("request_not_supported", "request objects are not supported"));
+            return Err(fail(
+                "request_not_supported",
+                "request objects are not supported",
+            ));
         }
         if get("request_uri").is_some() {
-            return Err(fail("request_uri_not_supported", "request_uri is not supported"));
+            return Err(fail(
+                "request_uri_not_supported",
+                "request_uri is not supported",
+            ));
         }
         match get("response_type").as_deref() {
             Some("code") => {}
@@ -179,14 +189,24 @@ impl Sesame<'_> {
             None => return Err(fail("invalid_request", "response_type is missing")),
         }
         if get("response_mode").is_some_and(|m| m != "query") {
-            return Err(fail("invalid_request", "only response_mode=query is supported"));
+            return Err(fail(
+                "invalid_request",
+                "only response_mode=query is supported",
+            ));
         }
         let mut scopes: Vec<String> = Vec::new();
-        for scope in get("scope").unwrap_or_default().split(' ').filter(|s| !s.is_empty()) {
+        for scope in get("scope")
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty())
+        {
             if !SCOPES.contains(&scope) || !client.scopes.iter().any(|s| s == scope) {
                 return Err(fail(
                     "invalid_scope",
-                    &format!("the scope {} is unknown or not allowed for this client", clip(scope)),
+                    &format!(
+                        "the scope {} is unknown or not allowed for this client",
+                        clip(scope)
+                    ),
                 ));
             }
             if !scopes.iter().any(|s| s == scope) {
@@ -201,7 +221,10 @@ impl Sesame<'_> {
             return Err(fail("invalid_request", "nonce is longer than 1024 bytes"));
         }
         let code_challenge = get("code_challenge");
-        match (code_challenge.as_deref(), get("code_challenge_method").as_deref()) {
+        match (
+            code_challenge.as_deref(),
+            get("code_challenge_method").as_deref(),
+        ) {
             (None, None) if client.confidential => {}
             (None, _) => {
                 return Err(fail(
@@ -279,7 +302,11 @@ impl Sesame<'_> {
         let silent = request.prompt.iter().any(|p| p == "none");
         let Some(session) = session else {
             return Ok(if silent {
-                AuthorizeOutcome::Redirect(self.request_error(request, "login_required", "nobody is signed in"))
+                AuthorizeOutcome::Redirect(self.request_error(
+                    request,
+                    "login_required",
+                    "nobody is signed in",
+                ))
             } else {
                 AuthorizeOutcome::SignIn
             });
@@ -314,7 +341,8 @@ impl Sesame<'_> {
                 AuthorizeOutcome::Consent
             });
         }
-        self.issue_code(request, session).map(AuthorizeOutcome::Redirect)
+        self.issue_code(request, session)
+            .map(AuthorizeOutcome::Redirect)
     }
 
     /// The answer to the consent form: records the consent and issues the code, or sends
@@ -350,7 +378,12 @@ impl Sesame<'_> {
             authenticated_at_ms: times.any_ms,
             two_factor_at_ms: times.two_factor_ms,
             second_factor: session.second_factor,
-            methods: session.proof.methods().iter().map(|m| (*m).to_owned()).collect(),
+            methods: session
+                .proof
+                .methods()
+                .iter()
+                .map(|m| (*m).to_owned())
+                .collect(),
             expires_at_ms: self.host.now_ms().saturating_add(ttl),
             redeemed_by: None,
         };
@@ -370,8 +403,18 @@ impl Sesame<'_> {
     }
 
     /// The redirect carrying error `code` for `request`.
-    fn request_error(&self, request: &AuthorizationRequest, code: &str, description: &str) -> String {
-        self.error_redirect(&request.redirect_uri, code, description, request.state.as_deref())
+    fn request_error(
+        &self,
+        request: &AuthorizationRequest,
+        code: &str,
+        description: &str,
+    ) -> String {
+        self.error_redirect(
+            &request.redirect_uri,
+            code,
+            description,
+            request.state.as_deref(),
+        )
     }
 
     fn error_redirect(
@@ -445,5 +488,14 @@ pub(crate) fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
 
 /// Keeps [`OAuthError`] in this module's vocabulary for the token endpoint.
 pub(super) fn refused_code() -> OAuthError {
-    OAuthError::invalid_grant("The authorization code is unknown, expired, used or not for this client.")
+    OAuthError::invalid_grant(
+        "The authorization code is unknown, expired, used or not for this client.",
+    )
 }
+
+/// The codec of stored authorization codes, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) const RECORD_CODECS: [records::Codec; 1] = [(
+    crate::records::OAUTH_CODE_PREFIX,
+    records::reencode::<CodeRecord>,
+)];

@@ -209,7 +209,10 @@ impl Sesame<'_> {
     /// WIT: `sesame:auth/oauth-clients.remove`.
     pub fn remove_oauth_client(&self, id: &str) -> Result<()> {
         if self.client_record(id)?.is_none() {
-            return Err(Error::rejected(ErrorCode::NotFound, "There is no such client."));
+            return Err(Error::rejected(
+                ErrorCode::NotFound,
+                "There is no such client.",
+            ));
         }
         self.store.delete(&oauth_client_key(id), None)?;
         Ok(())
@@ -223,7 +226,10 @@ impl Sesame<'_> {
             let Some((mut record, version)) =
                 records::load::<ClientRecord>(self.store, &oauth_client_key(id))?
             else {
-                return Err(Error::rejected(ErrorCode::NotFound, "There is no such client."));
+                return Err(Error::rejected(
+                    ErrorCode::NotFound,
+                    "There is no such client.",
+                ));
             };
             if !record.client.confidential {
                 return Err(invalid("A public client has no secret."));
@@ -246,7 +252,12 @@ impl Sesame<'_> {
     }
 
     fn client_record(&self, id: &str) -> Result<Option<ClientRecord>> {
-        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Ok(None);
         }
         Ok(records::load::<ClientRecord>(self.store, &oauth_client_key(id))?.map(|(r, _)| r))

@@ -23,21 +23,32 @@ pub struct Consent {
 impl Sesame<'_> {
     /// Whether `user_id` already let the request's client have every scope it asks for; a
     /// first-party client needs no consent.
-    pub(super) fn has_consent(&self, user_id: &str, request: &AuthorizationRequest) -> Result<bool> {
+    pub(super) fn has_consent(
+        &self,
+        user_id: &str,
+        request: &AuthorizationRequest,
+    ) -> Result<bool> {
         if request.client.first_party {
             return Ok(true);
         }
         let key = oauth_consent_key(user_id, &request.client.id);
-        Ok(records::load::<Consent>(self.store, &key)?.is_some_and(|(consent, _)| {
-            request
-                .scopes
-                .iter()
-                .all(|scope| consent.scopes.contains(scope))
-        }))
+        Ok(
+            records::load::<Consent>(self.store, &key)?.is_some_and(|(consent, _)| {
+                request
+                    .scopes
+                    .iter()
+                    .all(|scope| consent.scopes.contains(scope))
+            }),
+        )
     }
 
     /// Records that `user_id` lets `client_id` have `scopes` (added to what it had).
-    pub(super) fn grant_consent(&self, user_id: &str, client_id: &str, scopes: &[String]) -> Result<()> {
+    pub(super) fn grant_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        scopes: &[String],
+    ) -> Result<()> {
         let key = oauth_consent_key(user_id, client_id);
         for _ in 0..records::CAS_ATTEMPTS {
             let (mut consent, version) = records::load::<Consent>(self.store, &key)?.unwrap_or((
@@ -102,4 +113,5 @@ impl Sesame<'_> {
 
 /// The codec of stored consents, for the fuzz targets.
 #[cfg(feature = "fuzzing")]
-pub(crate) const RECORD_CODECS: [records::Codec; 1] = [("oauth-consent/", records::reencode::<Consent>)];
+pub(crate) const RECORD_CODECS: [records::Codec; 1] =
+    [("oauth-consent/", records::reencode::<Consent>)];

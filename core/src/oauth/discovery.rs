@@ -118,12 +118,13 @@ impl Sesame<'_> {
                 ));
             }
         };
-        if request
-            .grant_types
-            .as_ref()
-            .is_some_and(|g| g.iter().any(|t| t != "authorization_code" && t != "refresh_token"))
-        {
-            return Err(metadata("grant_types are authorization_code and refresh_token"));
+        if request.grant_types.as_ref().is_some_and(|g| {
+            g.iter()
+                .any(|t| t != "authorization_code" && t != "refresh_token")
+        }) {
+            return Err(metadata(
+                "grant_types are authorization_code and refresh_token",
+            ));
         }
         if request
             .response_types
@@ -139,13 +140,24 @@ impl Sesame<'_> {
                 .unwrap_or_else(|| "Unnamed application".to_owned()),
             confidential,
             redirect_uris: request.redirect_uris.clone(),
-            post_logout_redirect_uris: request.post_logout_redirect_uris.clone().unwrap_or_default(),
+            post_logout_redirect_uris: request
+                .post_logout_redirect_uris
+                .clone()
+                .unwrap_or_default(),
             scopes: request
                 .scope
                 .as_deref()
-                .map(|s| s.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+                .map(|s| {
+                    s.split(' ')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default(),
-            id_token_alg: request.id_token_signed_response_alg.clone().unwrap_or_default(),
+            id_token_alg: request
+                .id_token_signed_response_alg
+                .clone()
+                .unwrap_or_default(),
             first_party: false,
         };
         match self.create_client(&spec, true) {

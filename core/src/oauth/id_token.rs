@@ -80,7 +80,12 @@ impl Sesame<'_> {
             self.keyring()?
         };
         let now = self.host.now_ms() / 1000;
-        let scopes: Vec<&str> = grant.scope.as_deref().unwrap_or_default().split(' ').collect();
+        let scopes: Vec<&str> = grant
+            .scope
+            .as_deref()
+            .unwrap_or_default()
+            .split(' ')
+            .collect();
         let multi_factor = grant.proof.multi_factor();
         let claims = Claims {
             iss: self.config.public_url.clone(),
@@ -91,11 +96,23 @@ impl Sesame<'_> {
             iat: now,
             auth_time: grant.authenticated_at_ms / 1000,
             nonce: nonce.map(str::to_owned),
-            amr: grant.proof.methods().iter().map(|m| (*m).to_owned()).collect(),
-            acr: if multi_factor { ACR_TWO_FACTORS } else { ACR_ONE_FACTOR }.to_owned(),
+            amr: grant
+                .proof
+                .methods()
+                .iter()
+                .map(|m| (*m).to_owned())
+                .collect(),
+            acr: if multi_factor {
+                ACR_TWO_FACTORS
+            } else {
+                ACR_ONE_FACTOR
+            }
+            .to_owned(),
             sid: grant.session_id.as_deref().map(session_sid),
             email: scopes.contains(&"email").then(|| user.email.clone()),
-            email_verified: scopes.contains(&"email").then_some(user.confirmed_at_ms.is_some()),
+            email_verified: scopes
+                .contains(&"email")
+                .then_some(user.confirmed_at_ms.is_some()),
             preferred_username: if scopes.contains(&"profile") {
                 user.username.clone()
             } else {

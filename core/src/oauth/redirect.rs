@@ -18,7 +18,10 @@ pub(crate) fn registration_problem(uri: &str) -> Option<&'static str> {
     if uri.is_empty() || uri.len() > MAX_REDIRECT_URI_BYTES {
         return Some("a redirect URI must be 1 to 2000 bytes");
     }
-    if uri.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\' || b >= 0x80) {
+    if uri
+        .bytes()
+        .any(|b| b <= b' ' || b == 0x7f || b == b'\\' || b >= 0x80)
+    {
         return Some("a redirect URI must be printable ASCII without spaces or backslashes");
     }
     if uri.contains('#') {
@@ -28,7 +31,9 @@ pub(crate) fn registration_problem(uri: &str) -> Option<&'static str> {
         return Some("a redirect URI must be absolute");
     };
     let scheme_ok = !scheme.is_empty()
-        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
         && scheme.as_bytes()[0].is_ascii_alphabetic();
     if !scheme_ok {
         return Some("a redirect URI must start with a scheme");
@@ -106,7 +111,10 @@ fn authority(rest: &str) -> Option<(&str, Option<&str>)> {
 
 /// Whether `host` (as written in a URI) is a loopback name or address.
 fn is_loopback_host(host: &str) -> bool {
-    matches!(host.to_ascii_lowercase().as_str(), "127.0.0.1" | "[::1]" | "localhost")
+    matches!(
+        host.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "[::1]" | "localhost"
+    )
 }
 
 /// The origin (`scheme://host[:port]`) of a redirect URI, or its scheme (`com.example.app:`)
@@ -174,9 +182,15 @@ mod tests {
         }
         assert!(matches("http://127.0.0.1/cb", "http://127.0.0.1:51234/cb"));
         assert!(matches("http://[::1]:80/cb", "http://[::1]:51234/cb"));
-        assert!(!matches("http://127.0.0.1/cb", "http://127.0.0.1:51234/cb2"));
+        assert!(!matches(
+            "http://127.0.0.1/cb",
+            "http://127.0.0.1:51234/cb2"
+        ));
         assert!(!matches("http://127.0.0.1/cb", "http://127.0.0.1:5x/cb"));
-        assert!(!matches("http://127.0.0.1/cb", "http://127.0.0.1.evil:1/cb"));
+        assert!(!matches(
+            "http://127.0.0.1/cb",
+            "http://127.0.0.1.evil:1/cb"
+        ));
         assert!(!matches("http://localhost/cb", "http://localhost:1234/cb"));
     }
 

@@ -77,7 +77,10 @@ impl Sesame<'_> {
         claims.insert("sub".into(), user.id.clone().into());
         if scopes.contains(&"email") {
             claims.insert("email".into(), user.email.clone().into());
-            claims.insert("email_verified".into(), user.confirmed_at_ms.is_some().into());
+            claims.insert(
+                "email_verified".into(),
+                user.confirmed_at_ms.is_some().into(),
+            );
         }
         if scopes.contains(&"profile")
             && let Some(username) = &user.username
@@ -112,7 +115,8 @@ impl Sesame<'_> {
         let grant = if token.starts_with(REFRESH_TOKEN_PREFIX) {
             self.grant_of_refresh_token(token)?
         } else if is_access_token(token) {
-            self.live_access_grant(token, Audience::Client(&client.id)).ok()
+            self.live_access_grant(token, Audience::Client(&client.id))
+                .ok()
         } else {
             None
         };
@@ -151,7 +155,12 @@ impl Sesame<'_> {
                 return Ok(Introspection::inactive());
             };
             match self.live_access_grant(token, audience) {
-                Ok(grant) => (grant, "access_token", claims.expires_at_secs, claims.issued_at_secs),
+                Ok(grant) => (
+                    grant,
+                    "access_token",
+                    claims.expires_at_secs,
+                    claims.issued_at_secs,
+                ),
                 Err(_) => return Ok(Introspection::inactive()),
             }
         };

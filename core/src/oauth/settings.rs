@@ -1,7 +1,7 @@
 //! OpenID provider settings: a section of their own, so reading settings needs nothing of the
 //! OAuth logic.
 
-use crate::settings::{Setting, boolean, section, seconds_as_ms};
+use crate::settings::{Setting, boolean, seconds_as_ms, section};
 
 /// OpenID provider settings.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -74,7 +74,10 @@ impl Flow {
             .next()
             .unwrap()
             .to_owned();
-        let csrf = json(&r)["csrf_token"].as_str().unwrap_or_default().to_owned();
+        let csrf = json(&r)["csrf_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         Flow {
             f,
             cookie,
@@ -164,9 +167,12 @@ impl Flow {
 fn verify_rs256(f: &Fixture, id_token: &str) -> serde_json::Value {
     let jwks = json(&f.send(Request::new("GET", "/.well-known/jwks.json")));
     let (input, signature) = id_token.rsplit_once('.').unwrap();
-    let header: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(input.split('.').next().unwrap()).unwrap())
-            .unwrap();
+    let header: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(input.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(header["alg"], "RS256");
     let key = jwks["keys"]
         .as_array()
@@ -186,9 +192,15 @@ fn verify_rs256(f: &Fixture, id_token: &str) -> serde_json::Value {
     let signature =
         rsa::pkcs1v15::Signature::try_from(URL_SAFE_NO_PAD.decode(signature).unwrap().as_slice())
             .unwrap();
-    verifier.verify(input.as_bytes(), &signature).expect("the signature verifies");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(input.split('.').nth(1).unwrap()).unwrap())
-        .unwrap()
+    verifier
+        .verify(input.as_bytes(), &signature)
+        .expect("the signature verifies");
+    serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(input.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -214,21 +226,31 @@ fn code_flow_gives_verifiable_tokens_userinfo_and_rotating_refresh() {
     assert_eq!(info["sub"], claims["sub"]);
     assert_eq!(info["email_verified"], false);
     // A client's access token is no Sesame credential.
-    let me = flow.f.send(
-        Request::new("GET", "/me").with_header("authorization", &format!("Bearer {access}")),
-    );
+    let me = flow
+        .f
+        .send(Request::new("GET", "/me").with_header("authorization", &format!("Bearer {access}")));
     assert_eq!(me.status, 401);
 
     let refresh = tokens["refresh_token"].as_str().unwrap();
-    let r = flow.token(&format!("grant_type=refresh_token&refresh_token={refresh}"), true);
+    let r = flow.token(
+        &format!("grant_type=refresh_token&refresh_token={refresh}"),
+        true,
+    );
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let renewed = json(&r);
     assert!(renewed["id_token"].is_string());
     assert!(renewed["refresh_token"].as_str().unwrap() != refresh);
     // The replaced refresh token coming back ends the login.
-    let r = flow.token(&format!("grant_type=refresh_token&refresh_token={refresh}"), true);
+    let r = flow.token(
+        &format!("grant_type=refresh_token&refresh_token={refresh}"),
+        true,
+    );
     assert_eq!(json(&r)["error"], "invalid_grant");
-    assert_eq!(flow.userinfo(renewed["access_token"].as_str().unwrap()).status, 401);
+    assert_eq!(
+        flow.userinfo(renewed["access_token"].as_str().unwrap())
+            .status,
+        401
+    );
     // Sesame's own refresh route does not take a client's refresh token.
     let r = flow.f.send(
         Request::new("POST", "/tokens/refresh")
@@ -252,7 +274,11 @@ fn a_code_works_once_and_a_replay_revokes_what_it_gave() {
     let again = flow.exchange(&code, VERIFIER);
     assert_eq!(again.status, 400);
     assert_eq!(json(&again)["error"], "invalid_grant");
-    assert_eq!(flow.userinfo(access).status, 401, "the first exchange's tokens are revoked");
+    assert_eq!(
+        flow.userinfo(access).status,
+        401,
+        "the first exchange's tokens are revoked"
+    );
 }
 
 #[test]
@@ -261,12 +287,18 @@ fn codes_are_bound_to_verifier_redirect_client_and_time() {
     let code = flow.code();
     // Missing and wrong verifiers, and another redirect URI, are refused without using it up.
     let r = flow.token(
-        &format!("grant_type=authorization_code&code={code}&redirect_uri={}", enc(REDIRECT)),
+        &format!(
+            "grant_type=authorization_code&code={code}&redirect_uri={}",
+            enc(REDIRECT)
+        ),
         true,
     );
     assert_eq!(json(&r)["error"], "invalid_grant");
     let other_verifier = "x".repeat(43);
-    assert_eq!(json(&flow.exchange(&code, &other_verifier))["error"], "invalid_grant");
+    assert_eq!(
+        json(&flow.exchange(&code, &other_verifier))["error"],
+        "invalid_grant"
+    );
     let r = flow.token(
         &format!(
             "grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={VERIFIER}",
@@ -310,7 +342,10 @@ fn codes_are_bound_to_verifier_redirect_client_and_time() {
     // A code is dead after 60 seconds.
     let late = flow.code();
     flow.f.advance(61_000);
-    assert_eq!(json(&flow.exchange(&late, VERIFIER))["error"], "invalid_grant");
+    assert_eq!(
+        json(&flow.exchange(&late, VERIFIER))["error"],
+        "invalid_grant"
+    );
 }
 
 #[test]
@@ -372,10 +407,18 @@ fn unknown_client_or_redirect_never_redirects() {
     assert_eq!(r.status, 400);
     assert!(r.header("location").is_none());
     // Later errors go back to the client, with state and iss.
-    let r = flow.get(&flow.authorize_query("").replace("response_type=code", "response_type=token"), true);
+    let r = flow.get(
+        &flow
+            .authorize_query("")
+            .replace("response_type=code", "response_type=token"),
+        true,
+    );
     assert_eq!(r.status, 302);
     let location = r.header("location").unwrap();
-    assert_eq!(query_of(location, "error").as_deref(), Some("unsupported_response_type"));
+    assert_eq!(
+        query_of(location, "error").as_deref(),
+        Some("unsupported_response_type")
+    );
     assert_eq!(query_of(location, "state").as_deref(), Some("xyz"));
 }
 
@@ -387,14 +430,26 @@ fn public_clients_need_pkce_s256() {
         redirect_uris: vec![REDIRECT.into()],
         ..Default::default()
     });
-    let no_pkce = flow
-        .authorize_query("")
-        .replace(&format!("&code_challenge={}&code_challenge_method=S256", challenge(VERIFIER)), "");
+    let no_pkce = flow.authorize_query("").replace(
+        &format!(
+            "&code_challenge={}&code_challenge_method=S256",
+            challenge(VERIFIER)
+        ),
+        "",
+    );
     let r = flow.get(&no_pkce, true);
-    assert_eq!(query_of(r.header("location").unwrap(), "error").as_deref(), Some("invalid_request"));
-    let plain = flow.authorize_query("").replace("code_challenge_method=S256", "code_challenge_method=plain");
+    assert_eq!(
+        query_of(r.header("location").unwrap(), "error").as_deref(),
+        Some("invalid_request")
+    );
+    let plain = flow
+        .authorize_query("")
+        .replace("code_challenge_method=S256", "code_challenge_method=plain");
     let r = flow.get(&plain, true);
-    assert_eq!(query_of(r.header("location").unwrap(), "error").as_deref(), Some("invalid_request"));
+    assert_eq!(
+        query_of(r.header("location").unwrap(), "error").as_deref(),
+        Some("invalid_request")
+    );
     let code = flow.code();
     let r = flow.token(
         &format!(
@@ -410,9 +465,15 @@ fn public_clients_need_pkce_s256() {
 fn prompt_none_and_login() {
     let flow = Flow::new();
     let r = flow.get(&flow.authorize_query("&prompt=none"), false);
-    assert_eq!(query_of(r.header("location").unwrap(), "error").as_deref(), Some("login_required"));
+    assert_eq!(
+        query_of(r.header("location").unwrap(), "error").as_deref(),
+        Some("login_required")
+    );
     let r = flow.get(&flow.authorize_query("&prompt=none"), true);
-    assert_eq!(query_of(r.header("location").unwrap(), "error").as_deref(), Some("consent_required"));
+    assert_eq!(
+        query_of(r.header("location").unwrap(), "error").as_deref(),
+        Some("consent_required")
+    );
     // Without a session the browser signs in and comes back; prompt=login asks again.
     let r = flow.get(&flow.authorize_query(""), false);
     assert_eq!((r.status, r.header("location")), (303, Some("/login")));
@@ -447,14 +508,27 @@ fn signing_out_of_sesame_ends_the_grants_of_that_session() {
         true,
     );
     assert_eq!(r.status, 303);
-    assert_eq!(r.header("location"), Some("https://app.example/bye?state=s1"));
-    assert_eq!(flow.userinfo(tokens["access_token"].as_str().unwrap()).status, 401);
+    assert_eq!(
+        r.header("location"),
+        Some("https://app.example/bye?state=s1")
+    );
+    assert_eq!(
+        flow.userinfo(tokens["access_token"].as_str().unwrap())
+            .status,
+        401
+    );
     let refresh = tokens["refresh_token"].as_str().unwrap();
-    let r = flow.token(&format!("grant_type=refresh_token&refresh_token={refresh}"), true);
+    let r = flow.token(
+        &format!("grant_type=refresh_token&refresh_token={refresh}"),
+        true,
+    );
     assert_eq!(json(&r)["error"], "invalid_grant");
     // An unregistered post-logout URI gets a page, not a redirect.
     let r = flow.get(
-        &format!("/oauth/logout?id_token_hint={id_token}&post_logout_redirect_uri={}", enc("https://evil.example/")),
+        &format!(
+            "/oauth/logout?id_token_hint={id_token}&post_logout_redirect_uri={}",
+            enc("https://evil.example/")
+        ),
         false,
     );
     assert_eq!(r.status, 400);
@@ -474,10 +548,18 @@ fn forged_id_token_hints_are_not_read() {
     };
     for alg in ["none", "HS256"] {
         let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg}","typ":"JWT","kid":"x"}}"#));
-        assert!(s.read_id_token_hint(&format!("{header}.{claims}.")).unwrap().is_none());
+        assert!(
+            s.read_id_token_hint(&format!("{header}.{claims}."))
+                .unwrap()
+                .is_none()
+        );
     }
     // An access token is not an ID token.
-    assert!(s.read_id_token_hint(tokens["access_token"].as_str().unwrap()).unwrap().is_none());
+    assert!(
+        s.read_id_token_hint(tokens["access_token"].as_str().unwrap())
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
@@ -493,13 +575,27 @@ fn es256_and_eddsa_clients_get_tokens_verifiable_by_their_kid() {
         let tokens = json(&flow.exchange(&flow.code(), VERIFIER));
         let id_token = tokens["id_token"].as_str().unwrap();
         let header: serde_json::Value = serde_json::from_slice(
-            &URL_SAFE_NO_PAD.decode(id_token.split('.').next().unwrap()).unwrap(),
+            &URL_SAFE_NO_PAD
+                .decode(id_token.split('.').next().unwrap())
+                .unwrap(),
         )
         .unwrap();
         assert_eq!(header["alg"], alg);
-        assert!(flow.f.sesame().read_id_token_hint(id_token).unwrap().is_some());
+        assert!(
+            flow.f
+                .sesame()
+                .read_id_token_hint(id_token)
+                .unwrap()
+                .is_some()
+        );
         let jwks = json(&flow.f.send(Request::new("GET", "/.well-known/jwks.json")));
-        assert!(jwks["keys"].as_array().unwrap().iter().any(|k| k["kid"] == header["kid"] && k["alg"] == alg));
+        assert!(
+            jwks["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kid"] == header["kid"] && k["alg"] == alg)
+        );
     }
 }
 
@@ -509,15 +605,21 @@ fn introspection_and_revocation() {
     let tokens = json(&flow.exchange(&flow.code(), VERIFIER));
     let access = tokens["access_token"].as_str().unwrap();
     let r = flow.token(&format!("token={access}"), true);
-    assert_eq!(json(&r)["error"], "invalid_request", "grant_type is required");
+    assert_eq!(
+        json(&r)["error"],
+        "invalid_request",
+        "grant_type is required"
+    );
     let introspect = |token: &str| {
         let credentials = STANDARD.encode(format!("{}:{}", flow.client_id, flow.secret));
-        json(&flow.f.send(
-            Request::new("POST", "/oauth/introspect")
-                .with_header("content-type", "application/x-www-form-urlencoded")
-                .with_header("authorization", &format!("Basic {credentials}"))
-                .with_body(format!("token={token}").into_bytes()),
-        ))
+        json(
+            &flow.f.send(
+                Request::new("POST", "/oauth/introspect")
+                    .with_header("content-type", "application/x-www-form-urlencoded")
+                    .with_header("authorization", &format!("Basic {credentials}"))
+                    .with_body(format!("token={token}").into_bytes()),
+            ),
+        )
     };
     let answer = introspect(access);
     assert_eq!(answer["active"], true);
@@ -540,10 +642,16 @@ fn discovery_lists_what_is_supported() {
     let doc = json(&f.send(Request::new("GET", "/.well-known/openid-configuration")));
     assert_eq!(doc["issuer"], f.config.public_url.as_str());
     assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
-    assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(
+        doc["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
     assert!(doc.get("registration_endpoint").is_none());
     assert_eq!(
-        json(&f.send(Request::new("GET", "/.well-known/oauth-authorization-server"))),
+        json(&f.send(Request::new(
+            "GET",
+            "/.well-known/oauth-authorization-server"
+        ))),
         doc
     );
 }

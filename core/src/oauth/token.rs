@@ -61,8 +61,10 @@ impl Sesame<'_> {
         };
         // Counted before anything is checked, so no client can be asked more than this.
         self.throttle(Scope::TokenByClient, client_id)?;
-        let client =
-            self.authenticate_client(client_id, request.client_secret.as_ref().map(|s| s.as_str()))?;
+        let client = self.authenticate_client(
+            client_id,
+            request.client_secret.as_ref().map(|s| s.as_str()),
+        )?;
         match request.grant_type.as_str() {
             "authorization_code" => self.redeem_code(&client, request),
             "refresh_token" => self.refresh_grant(&client, request),
@@ -168,7 +170,11 @@ impl Sesame<'_> {
         if let Ok(Some(grant)) = self.live_grant(family_id) {
             let _ = self.end_grant(&grant);
         }
-        self.emit(EventKind::AuthorizationCodeReused, Some(&record.user_id), None);
+        self.emit(
+            EventKind::AuthorizationCodeReused,
+            Some(&record.user_id),
+            None,
+        );
         OAuthError::invalid_grant(
             "This authorization code was already used; the tokens it gave are revoked.",
         )
@@ -195,7 +201,12 @@ impl Sesame<'_> {
             return Err(OAuthError::invalid_grant("This sign-in has ended."));
         };
         if let Some(asked) = &request.scope {
-            let granted: Vec<&str> = grant.scope.as_deref().unwrap_or_default().split(' ').collect();
+            let granted: Vec<&str> = grant
+                .scope
+                .as_deref()
+                .unwrap_or_default()
+                .split(' ')
+                .collect();
             let mut asked: Vec<&str> = asked.split(' ').filter(|s| !s.is_empty()).collect();
             asked.sort_unstable();
             asked.dedup();
@@ -225,7 +236,9 @@ impl Sesame<'_> {
         } else {
             None
         };
-        let refresh_token = scopes.contains(&"offline_access").then_some(pair.refresh_token);
+        let refresh_token = scopes
+            .contains(&"offline_access")
+            .then_some(pair.refresh_token);
         Ok(TokenResponse {
             access_token: pair.access_token,
             expires_in: pair.expires_in_secs,

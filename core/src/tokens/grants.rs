@@ -69,8 +69,9 @@ impl Sesame<'_> {
         let Some(grant) = self.live_grant(&link.family_id)? else {
             return Ok(None);
         };
-        let current = records::load::<FamilyRecord>(self.store, &token_family_key(&link.family_id))?
-            .is_some_and(|(family, _)| family.refresh_hash == hash);
+        let current =
+            records::load::<FamilyRecord>(self.store, &token_family_key(&link.family_id))?
+                .is_some_and(|(family, _)| family.refresh_hash == hash);
         Ok(current.then_some(grant))
     }
 
@@ -94,8 +95,9 @@ impl Sesame<'_> {
                 let Some(family_id) = key.strip_prefix(&prefix) else {
                     continue;
                 };
-                let granted = records::load::<FamilyRecord>(self.store, &token_family_key(family_id))?
-                    .is_some_and(|(family, _)| family.client_id.as_deref() == Some(client_id));
+                let granted =
+                    records::load::<FamilyRecord>(self.store, &token_family_key(family_id))?
+                        .is_some_and(|(family, _)| family.client_id.as_deref() == Some(client_id));
                 if granted {
                     self.end_token_family(user_id, family_id)?;
                     ended += 1;

@@ -39,9 +39,9 @@ pub(crate) fn open(master: &MasterSecret, user_id: &str, sealed: &str) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::FixedEnv;
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use crate::testing::FixedEnv;
 
     #[test]
     fn round_trip_bound_to_user_and_key() {

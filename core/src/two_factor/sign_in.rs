@@ -96,7 +96,9 @@ impl Sesame<'_> {
         code: &str,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
-        self.complete(token, client, SignInProof::PASSWORD_AND_CODE, |user_id| self.verify_totp(user_id, code))
+        self.complete(token, client, SignInProof::PASSWORD_AND_CODE, |user_id| {
+            self.verify_totp(user_id, code)
+        })
     }
 
     /// Finishes a pending sign-in with a recovery code (which is used up) and issues a fresh

@@ -237,14 +237,32 @@ fn a_failed_last_attempt_does_not_cancel_a_right_code_checked_in_parallel() {
     let max = f.config.two_factor.max_attempts;
     // Attempts 1 to max - 2 fail first.
     for _ in 0..max - 2 {
-        assert!(s.complete(token, &client, crate::sessions::SignInProof::PASSWORD_AND_CODE, |_| Err(invalid_code())).is_err());
+        assert!(
+            s.complete(
+                token,
+                &client,
+                crate::sessions::SignInProof::PASSWORD_AND_CODE,
+                |_| Err(invalid_code())
+            )
+            .is_err()
+        );
     }
     // Attempt max - 1 is the right one; while it is checked, attempt max fails.
-    let session = s.complete(token, &client, crate::sessions::SignInProof::PASSWORD_AND_CODE, |_| {
-        let last = f.sesame().complete(token, &client, crate::sessions::SignInProof::PASSWORD_AND_CODE, |_| Err(invalid_code()));
-        assert_eq!(error_code(last), ErrorCode::InvalidCode);
-        Ok(())
-    });
+    let session = s.complete(
+        token,
+        &client,
+        crate::sessions::SignInProof::PASSWORD_AND_CODE,
+        |_| {
+            let last = f.sesame().complete(
+                token,
+                &client,
+                crate::sessions::SignInProof::PASSWORD_AND_CODE,
+                |_| Err(invalid_code()),
+            );
+            assert_eq!(error_code(last), ErrorCode::InvalidCode);
+            Ok(())
+        },
+    );
     assert!(session.is_ok(), "{session:?}");
     // The sign-in is used up, and its attempts are too.
     assert_pending_is_over(&f, &user, &p);
@@ -541,10 +559,15 @@ fn parallel_wrong_codes_are_counted_before_any_is_checked() {
         for _ in 0..200 {
             scope.spawn(|| {
                 let s = f.sesame();
-                let _ = s.complete(p.token.expose(), &ClientInfo::default(), crate::sessions::SignInProof::PASSWORD_AND_CODE, |_| {
-                    checked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    Err(invalid_code())
-                });
+                let _ = s.complete(
+                    p.token.expose(),
+                    &ClientInfo::default(),
+                    crate::sessions::SignInProof::PASSWORD_AND_CODE,
+                    |_| {
+                        checked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        Err(invalid_code())
+                    },
+                );
             });
         }
     });
@@ -574,12 +597,15 @@ fn attempts_across_pending_sign_ins_are_counted_before_checking_too() {
         for p in &pendings {
             for _ in 0..25 {
                 scope.spawn(|| {
-                    let _ = f
-                        .sesame()
-                        .complete(p.token.expose(), &ClientInfo::default(), crate::sessions::SignInProof::PASSWORD_AND_CODE, |_| {
+                    let _ = f.sesame().complete(
+                        p.token.expose(),
+                        &ClientInfo::default(),
+                        crate::sessions::SignInProof::PASSWORD_AND_CODE,
+                        |_| {
                             checked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                             Err(invalid_code())
-                        });
+                        },
+                    );
                 });
             }
         }

@@ -142,11 +142,7 @@ impl Sesame<'_> {
                 }
                 // A first-factor passkey always asserts user verification (checked above):
                 // possession and a PIN or biometric, two factors in one gesture.
-                self.issue_session(
-                    user.public(),
-                    client,
-                    crate::sessions::SignInProof::PASSKEY,
-                )
+                self.issue_session(user.public(), client, crate::sessions::SignInProof::PASSKEY)
             }
             CeremonyKind::SecondFactor { pending_hash } => {
                 let pending_token = pending_token.ok_or(WebAuthnError::WrongCeremony)?;
@@ -159,9 +155,10 @@ impl Sesame<'_> {
                     client,
                     crate::sessions::SignInProof::PASSWORD_AND_KEY,
                     |user_id| {
-                    self.verify_assertion(&ceremony, credential, Some(user_id), false)
-                        .map(|_| ())
-                })
+                        self.verify_assertion(&ceremony, credential, Some(user_id), false)
+                            .map(|_| ())
+                    },
+                )
             }
             CeremonyKind::Register { .. } | CeremonyKind::Verify { .. } => {
                 Err(WebAuthnError::WrongCeremony.into())

@@ -95,7 +95,11 @@ pub(crate) async fn clients(mut admin: Admin, command: ClientCommand) -> Result<
                     "{}  {:<24}  {}  {}",
                     client.id,
                     client.name,
-                    if client.confidential { "confidential" } else { "public" },
+                    if client.confidential {
+                        "confidential"
+                    } else {
+                        "public"
+                    },
                     client.redirect_uris.join(" ")
                 );
             }
@@ -134,7 +138,11 @@ fn print_client(client: &OauthClient) {
     println!("name: {}", client.name);
     println!(
         "type: {}",
-        if client.confidential { "confidential" } else { "public" }
+        if client.confidential {
+            "confidential"
+        } else {
+            "public"
+        }
     );
     println!("redirect_uris: {}", client.redirect_uris.join(" "));
     if !client.post_logout_redirect_uris.is_empty() {

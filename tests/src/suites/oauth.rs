@@ -100,13 +100,22 @@ impl Provider {
     /// back); returns where it is sent.
     fn consent(&self, extra: &str) -> String {
         let path = self.authorize_path(extra);
-        let page = self.server.get(&path, &[("cookie", &self.ada.cookie), ("accept", "text/html")]);
+        let page = self.server.get(
+            &path,
+            &[("cookie", &self.ada.cookie), ("accept", "text/html")],
+        );
         if page.status == 302 {
             return page.header("location").unwrap().to_owned();
         }
         assert_eq!(page.status, 200, "{}", page.text());
-        assert!(page.text().contains("Wiki"), "the consent page names the client");
-        let policy = page.header("content-security-policy").unwrap_or_default().to_owned();
+        assert!(
+            page.text().contains("Wiki"),
+            "the consent page names the client"
+        );
+        let policy = page
+            .header("content-security-policy")
+            .unwrap_or_default()
+            .to_owned();
         assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
         let form = format!(
             "{}&decision=allow&csrf_token={}",
@@ -157,7 +166,10 @@ impl Provider {
     fn userinfo(&self, access: &Value) -> crate::Reply {
         self.server.get(
             "/oauth/userinfo",
-            &[("authorization", &format!("Bearer {}", access.as_str().unwrap()))],
+            &[(
+                "authorization",
+                &format!("Bearer {}", access.as_str().unwrap()),
+            )],
         )
     }
 }
@@ -168,8 +180,12 @@ fn verified_claims(server: &Server, jwt: &str) -> Value {
     let jwks = server.get("/.well-known/jwks.json", &[]).json();
     let (input, signature) = jwt.rsplit_once('.').unwrap();
     let part = |i: usize| -> Value {
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(input.split('.').nth(i).unwrap()).unwrap())
-            .unwrap()
+        serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(input.split('.').nth(i).unwrap())
+                .unwrap(),
+        )
+        .unwrap()
     };
     let header = part(0);
     assert_eq!(header["alg"], "RS256");
@@ -185,10 +201,9 @@ fn verified_claims(server: &Server, jwt: &str) -> Value {
         )
     };
     let public = rsa::PublicKey::new(number("n"), number("e")).unwrap();
-    let signature = rsa::pkcs1v15::Signature::try_from(
-        URL_SAFE_NO_PAD.decode(signature).unwrap().as_slice(),
-    )
-    .unwrap();
+    let signature =
+        rsa::pkcs1v15::Signature::try_from(URL_SAFE_NO_PAD.decode(signature).unwrap().as_slice())
+            .unwrap();
     rsa::pkcs1v15::VerifyingKey::<Sha256>::new(public)
         .verify(input.as_bytes(), &signature)
         .expect("the ID token's signature verifies");
@@ -197,9 +212,15 @@ fn verified_claims(server: &Server, jwt: &str) -> Value {
 
 pub fn code_flow_with_pkce_gives_verified_tokens_userinfo_and_refresh(host: Host) {
     let p = provider(host, &[]);
-    let discovery = p.server.get("/.well-known/openid-configuration", &[]).json();
+    let discovery = p
+        .server
+        .get("/.well-known/openid-configuration", &[])
+        .json();
     let issuer = discovery["issuer"].as_str().unwrap().to_owned();
-    assert_eq!(discovery["registration_endpoint"], format!("{issuer}/oauth/register"));
+    assert_eq!(
+        discovery["registration_endpoint"],
+        format!("{issuer}/oauth/register")
+    );
 
     let r = p.exchange(&p.code());
     assert_eq!(r.status, 200, "{}", r.text());
@@ -215,7 +236,12 @@ pub fn code_flow_with_pkce_gives_verified_tokens_userinfo_and_refresh(host: Host
     assert_eq!(info.status, 200, "{}", info.text());
     assert_eq!(info.json()["sub"], claims["sub"]);
     // The client's token is not a Sesame credential.
-    assert_eq!(p.server.get_with_token("/me", &tokens["access_token"]).status, 401);
+    assert_eq!(
+        p.server
+            .get_with_token("/me", &tokens["access_token"])
+            .status,
+        401
+    );
 
     let refresh = format!(
         "grant_type=refresh_token&refresh_token={}",
@@ -224,8 +250,15 @@ pub fn code_flow_with_pkce_gives_verified_tokens_userinfo_and_refresh(host: Host
     let renewed = p.token(&refresh);
     assert_eq!(renewed.status, 200, "{}", renewed.text());
     let replayed = p.token(&refresh);
-    assert_eq!((replayed.status, replayed.json()["error"].clone()), (400, json!("invalid_grant")));
-    assert_eq!(p.userinfo(&renewed.json()["access_token"]).status, 401, "reuse ends the login");
+    assert_eq!(
+        (replayed.status, replayed.json()["error"].clone()),
+        (400, json!("invalid_grant"))
+    );
+    assert_eq!(
+        p.userinfo(&renewed.json()["access_token"]).status,
+        401,
+        "reuse ends the login"
+    );
 }
 
 pub fn codes_are_single_use_short_lived_and_bound(host: Host) {
@@ -258,7 +291,10 @@ pub fn codes_are_single_use_short_lived_and_bound(host: Host) {
         ],
         b"grant_type=refresh_token&refresh_token=x",
     );
-    assert_eq!((r.status, r.json()["error"].clone()), (401, json!("invalid_client")));
+    assert_eq!(
+        (r.status, r.json()["error"].clone()),
+        (401, json!("invalid_client"))
+    );
     // After its second, a code is dead.
     let late = p.code();
     std::thread::sleep(std::time::Duration::from_millis(2_100));
@@ -270,13 +306,17 @@ pub fn wrong_clients_and_redirects_get_a_page_and_prompt_none_never_shows_one(ho
     let html = [("accept", "text/html"), ("cookie", p.ada.cookie.as_str())];
     for path in [
         p.authorize_path("").replace(&p.client_id, "unknown"),
-        p.authorize_path("").replace(&enc(REDIRECT), &enc("https://evil.example/cb")),
+        p.authorize_path("")
+            .replace(&enc(REDIRECT), &enc("https://evil.example/cb")),
     ] {
         let r = p.server.get(&path, &html);
         assert_eq!(r.status, 400, "{}", r.text());
         assert!(r.header("location").is_none(), "never a redirect");
     }
-    let r = p.server.get(&p.authorize_path("&prompt=none"), &[("accept", "text/html")]);
+    let r = p.server.get(
+        &p.authorize_path("&prompt=none"),
+        &[("accept", "text/html")],
+    );
     assert_eq!(r.status, 302);
     assert_eq!(
         query_value(r.header("location").unwrap(), "error").as_deref(),
@@ -300,7 +340,11 @@ pub fn wrong_clients_and_redirects_get_a_page_and_prompt_none_never_shows_one(ho
             ("cookie", &p.ada.cookie),
             ("content-type", "application/x-www-form-urlencoded"),
         ],
-        format!("{}&decision=allow", p.authorize_path("").split_once('?').unwrap().1).as_bytes(),
+        format!(
+            "{}&decision=allow",
+            p.authorize_path("").split_once('?').unwrap().1
+        )
+        .as_bytes(),
     );
     assert_eq!(r.status, 403, "no CSRF token: {}", r.text());
 }
@@ -317,8 +361,14 @@ pub fn signing_out_of_sesame_ends_the_clients_grants(host: Host) {
         &[("cookie", &p.ada.cookie), ("accept", "text/html")],
     );
     assert_eq!(r.status, 303, "{}", r.text());
-    assert_eq!(r.header("location"), Some("http://127.0.0.1:9/bye?state=bye-1"));
-    assert_eq!(p.server.get("/me", &[("cookie", &p.ada.cookie)]).status, 401);
+    assert_eq!(
+        r.header("location"),
+        Some("http://127.0.0.1:9/bye?state=bye-1")
+    );
+    assert_eq!(
+        p.server.get("/me", &[("cookie", &p.ada.cookie)]).status,
+        401
+    );
     assert_eq!(p.userinfo(&tokens["access_token"]).status, 401);
     let r = p.token(&format!(
         "grant_type=refresh_token&refresh_token={}",
