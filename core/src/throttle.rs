@@ -42,8 +42,10 @@ pub enum Scope {
     MailByAddress,
     /// Dynamic OAuth client registrations from one client address.
     ClientRegistrationByAddress,
-    /// Requests to the OAuth token endpoint naming one client.
+    /// Requests to the OAuth token endpoint by one client (per address for public clients).
     TokenByClient,
+    /// Failed OAuth client authentications from one client address.
+    ClientAuthFailuresByAddress,
 }
 
 impl Scope {
@@ -51,9 +53,10 @@ impl Scope {
     /// [`throttle_bucket`](crate::client_addr::throttle_bucket)) rather than an account.
     fn per_address(self) -> bool {
         match self {
-            Scope::LoginByAddress | Scope::MailByAddress | Scope::ClientRegistrationByAddress => {
-                true
-            }
+            Scope::LoginByAddress
+            | Scope::MailByAddress
+            | Scope::ClientRegistrationByAddress
+            | Scope::ClientAuthFailuresByAddress => true,
             Scope::LoginByAccount | Scope::TokenByClient => false,
         }
     }
@@ -65,6 +68,7 @@ impl Scope {
             Scope::MailByAddress => "mail-ip",
             Scope::ClientRegistrationByAddress => "client-registration-ip",
             Scope::TokenByClient => "oauth-token-client",
+            Scope::ClientAuthFailuresByAddress => "oauth-client-auth-ip",
         }
     }
 }
@@ -103,6 +107,7 @@ impl Sesame<'_> {
                 limits.register_per_address
             }
             Scope::TokenByClient => limits.token_per_client,
+            Scope::ClientAuthFailuresByAddress => limits.login_per_address,
         };
         let window_ms = limits.window_ms.max(1);
         let now = self.host.now_ms();

@@ -53,13 +53,15 @@ fn metadata(call: &Call<'_>) -> Result<Answer, Error> {
 
 /// `OPTIONS` on the token and userinfo endpoints: the CORS preflight of a browser script.
 fn preflight(_: &Call<'_>) -> Result<Answer, Error> {
-    Ok(open_to_scripts(Answer::file("application/json", "").with_status(204))
-        .with_header("access-control-allow-methods", "GET, POST".to_owned())
-        .with_header(
-            "access-control-allow-headers",
-            "Authorization, Content-Type, DPoP".to_owned(),
-        )
-        .with_header("access-control-max-age", "600".to_owned()))
+    Ok(
+        open_to_scripts(Answer::file("application/json", "").with_status(204))
+            .with_header("access-control-allow-methods", "GET, POST".to_owned())
+            .with_header(
+                "access-control-allow-headers",
+                "Authorization, Content-Type, DPoP".to_owned(),
+            )
+            .with_header("access-control-max-age", "600".to_owned()),
+    )
 }
 
 /// An OAuth error body (RFC 6749 §5.2).

@@ -53,7 +53,22 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// The request's parameters, for coming back to it after signing in.
     params: Vec<(String, String)>,
+    /// For a request coming back from the re-authentication `prompt=login` asked for: the
+    /// time it was sent there, in ms (signed by Sesame, see [`REAUTH_MARK`]); only an
+    /// authentication after it answers the prompt.
+    authenticated_after_ms: Option<u64>,
 }
+
+/// The parameter that marks a request sent to re-authenticate for `prompt=login`: its value
+/// is signed by the keyring (purpose [`REAUTH_PURPOSE`]), so it cannot be forged to answer the
+/// prompt without a new authentication.
+pub(super) const REAUTH_MARK: &str = "sesame_reauth";
+
+/// The signer purpose of [`REAUTH_MARK`].
+const REAUTH_PURPOSE: &str = "oauth-prompt-login";
+
+/// How long a re-authentication for `prompt=login` may take, in seconds.
+const REAUTH_MAX_AGE_SECS: u64 = 15 * 60;
 
 /// Why an authorization request cannot go on.
 #[derive(Debug)]
@@ -113,6 +128,9 @@ pub(super) struct CodeRecord {
     /// login.
     #[serde(default)]
     pub redeemed_by: Option<String>,
+    /// Set when the code was presented again after it was redeemed.
+    #[serde(default)]
+    pub replayed: bool,
 }
 
 impl Sesame<'_> {
@@ -278,6 +296,16 @@ impl Sesame<'_> {
             ),
         };
         let login_hint = get("login_hint").filter(|h| h.len() <= 320);
+        let now_secs = self.host.now_ms() / 1000;
+        let authenticated_after_ms = match get(REAUTH_MARK) {
+            Some(mark) => self
+                .keyring()?
+                .verify(REAUTH_PURPOSE, &mark, now_secs, REAUTH_MAX_AGE_SECS)
+                .ok()
+                .and_then(|(payload, _)| <[u8; 8]>::try_from(payload.as_slice()).ok())
+                .map(u64::from_be_bytes),
+            None => None,
+        };
         Ok(AuthorizationRequest {
             client,
             redirect_uri,
@@ -289,6 +317,7 @@ impl Sesame<'_> {
             max_age_secs,
             login_hint,
             params,
+            authenticated_after_ms,
         })
     }
 
@@ -313,10 +342,14 @@ impl Sesame<'_> {
         };
         let times = self.authentication_times(session)?;
         let age_secs = self.host.now_ms().saturating_sub(times.any_ms) / 1000;
-        let wants_login = request
-            .prompt
-            .iter()
-            .any(|p| p == "login" || p == "select_account");
+        let answered = request
+            .authenticated_after_ms
+            .is_some_and(|after| times.any_ms > after);
+        let wants_login = !answered
+            && request
+                .prompt
+                .iter()
+                .any(|p| p == "login" || p == "select_account");
         let too_old = request.max_age_secs.is_some_and(|max| age_secs > max);
         if wants_login || too_old {
             return Ok(if silent {
@@ -386,6 +419,7 @@ impl Sesame<'_> {
                 .collect(),
             expires_at_ms: self.host.now_ms().saturating_add(ttl),
             redeemed_by: None,
+            replayed: false,
         };
         records::save(
             self.store,
@@ -434,31 +468,39 @@ impl Sesame<'_> {
 }
 
 impl AuthorizationRequest {
-    /// The query to come back to the request with after the person signed in again: the same
-    /// parameters but `prompt=login` (and `select_account`), which the sign-in has just
-    /// answered.
-    pub fn resume_query(&self) -> String {
-        self.params
+    /// The query to come back to the request with after the person signed in (again): the
+    /// same parameters, and for `prompt=login` a signed mark of now, so that only an
+    /// authentication made from now on answers the prompt.
+    pub fn resume_query(&self, sesame: &Sesame<'_>) -> Result<String> {
+        let mut params: Vec<(String, String)> = self
+            .params
             .iter()
-            .filter_map(|(name, value)| {
-                if name != "prompt" {
-                    return Some((name.clone(), value.clone()));
-                }
-                let kept: Vec<&str> = value
-                    .split(' ')
-                    .filter(|p| !p.is_empty() && *p != "login" && *p != "select_account")
-                    .collect();
-                (!kept.is_empty()).then(|| (name.clone(), kept.join(" ")))
-            })
+            .filter(|(name, _)| name != REAUTH_MARK)
+            .cloned()
+            .collect();
+        if self
+            .prompt
+            .iter()
+            .any(|p| p == "login" || p == "select_account")
+        {
+            let now_ms = sesame.host.now_ms();
+            let mark = sesame
+                .keyring()?
+                .signer(REAUTH_PURPOSE)
+                .sign(&now_ms.to_be_bytes(), now_ms / 1000);
+            params.push((REAUTH_MARK.to_owned(), mark));
+        }
+        Ok(params
+            .iter()
             .map(|(name, value)| {
                 format!(
                     "{}={}",
-                    utf8_percent_encode(&name, QUERY_VALUE),
-                    utf8_percent_encode(&value, QUERY_VALUE)
+                    utf8_percent_encode(name, QUERY_VALUE),
+                    utf8_percent_encode(value, QUERY_VALUE)
                 )
             })
             .collect::<Vec<_>>()
-            .join("&")
+            .join("&"))
     }
 
     /// The request's parameters, for the consent form's hidden fields.

@@ -112,7 +112,7 @@ impl Sesame<'_> {
         dynamic: bool,
     ) -> Result<CreatedOAuthClient> {
         let name = spec.name.trim();
-        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(hides_text) {
             return Err(invalid("A client name is 1 to 64 printable characters."));
         }
         if spec.redirect_uris.is_empty()
@@ -308,9 +308,20 @@ impl OAuthClient {
     pub(crate) fn redirect_uri<'r>(&self, requested: &'r str) -> Option<&'r str> {
         self.redirect_uris
             .iter()
-            .find(|registered| redirect::matches(registered, requested))
+            .find(|registered| redirect::matches(registered, requested, !self.confidential))
             .map(|_| requested)
     }
+}
+
+/// Characters that hide or reorder what a name shows (controls, bidirectional overrides,
+/// zero-width and other invisible format characters): a name on the consent page must read
+/// as what it is.
+fn hides_text(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}')
 }
 
 fn invalid(message: impl Into<String>) -> Error {

@@ -31,15 +31,19 @@ impl Sesame<'_> {
         if request.client.first_party {
             return Ok(true);
         }
-        let key = oauth_consent_key(user_id, &request.client.id);
-        Ok(
-            records::load::<Consent>(self.store, &key)?.is_some_and(|(consent, _)| {
-                request
-                    .scopes
-                    .iter()
-                    .all(|scope| consent.scopes.contains(scope))
-            }),
-        )
+        self.consent_covers(user_id, &request.client.id, &request.scopes)
+    }
+
+    /// Whether `user_id`'s consent to `client_id` covers every one of `scopes`.
+    pub(super) fn consent_covers(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        scopes: &[String],
+    ) -> Result<bool> {
+        let key = oauth_consent_key(user_id, client_id);
+        Ok(records::load::<Consent>(self.store, &key)?
+            .is_some_and(|(consent, _)| scopes.iter().all(|s| consent.scopes.contains(s))))
     }
 
     /// Records that `user_id` lets `client_id` have `scopes` (added to what it had).

@@ -29,8 +29,8 @@ pub mod paths {
     pub const JWKS: &str = "/.well-known/jwks.json";
 }
 
-/// Client metadata of a dynamic registration (RFC 7591 §2); what Sesame does not support is
-/// refused rather than ignored.
+/// Client metadata of a dynamic registration (RFC 7591 §2). Values Sesame cannot honour in
+/// the fields it reads are refused; fields it does not know are ignored, as §2 allows.
 #[derive(Debug, Deserialize)]
 pub struct RegistrationRequest {
     redirect_uris: Vec<String>,

@@ -7,8 +7,8 @@
 //! - a private-use scheme with a dot in it (`com.example.app:/callback`, RFC 8252 §7.1).
 //!
 //! A request's URI must equal a registered one character for character (RFC 9700 §4.1.3),
-//! except that on a loopback IP literal over `http` the port may differ: native apps get a
-//! free port from the system at each start (RFC 8252 §7.3).
+//! except that for public clients on a loopback IP literal over `http` the port may differ:
+//! native apps get a free port from the system at each start (RFC 8252 §7.3).
 
 /// Longest redirect URI accepted, in bytes.
 const MAX_REDIRECT_URI_BYTES: usize = 2000;
@@ -40,11 +40,11 @@ pub(crate) fn registration_problem(uri: &str) -> Option<&'static str> {
     }
     match scheme.to_ascii_lowercase().as_str() {
         "https" => match authority(rest) {
-            Some((host, _)) if !host.is_empty() => None,
-            _ => Some("an https redirect URI must name a host"),
+            Some((host, port)) if valid_host(host) && valid_port(port) => None,
+            _ => Some("an https redirect URI must name a host (and a port from 1 to 65535)"),
         },
         "http" => match authority(rest) {
-            Some((host, _)) if is_loopback_host(host) => None,
+            Some((host, port)) if is_loopback_host(host) && valid_port(port) => None,
             _ => Some("an http redirect URI is only allowed on a loopback address"),
         },
         "javascript" | "data" | "file" | "vbscript" | "about" | "blob" => {
@@ -57,10 +57,40 @@ pub(crate) fn registration_problem(uri: &str) -> Option<&'static str> {
     }
 }
 
-/// Whether `requested` is `registered` (see the module documentation).
-pub(crate) fn matches(registered: &str, requested: &str) -> bool {
+/// A DNS name or IP literal as a URI writes it: letters, digits, dots and hyphens, or an IPv6
+/// literal in brackets.
+fn valid_host(host: &str) -> bool {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return !inner.is_empty()
+            && inner
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+    }
+    !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+}
+
+/// No port, or a number from 1 to 65535.
+fn valid_port(port: Option<&str>) -> bool {
+    port.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n))
+    })
+}
+
+/// Whether `requested` is `registered` (see the module documentation). The port of a loopback
+/// URI may differ only for public clients (native apps, `loopback_port_free`).
+pub(crate) fn matches(registered: &str, requested: &str, loopback_port_free: bool) -> bool {
     if registered == requested {
         return true;
+    }
+    if !loopback_port_free {
+        return false;
     }
     let (Some(a), Some(b)) = (loopback_parts(registered), loopback_parts(requested)) else {
         return false;
@@ -86,6 +116,7 @@ fn loopback_parts(uri: &str) -> Option<(&str, &str)> {
         || port
             .strip_prefix(':')
             .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let port_ok = port_ok && valid_port(port.strip_prefix(':'));
     port_ok.then_some((host, &after[path_start..]))
 }
 
@@ -161,6 +192,12 @@ mod tests {
             "https://app.example/c b",
             "https://app.example\\@evil/cb",
             "http://127.0.0.1.evil.example/cb",
+            "http://localhost:80.evil.com/",
+            "http://127.0.0.1:1;evil/",
+            "https://[",
+            "https://app.example:0/cb",
+            "https://app.example:99999/cb",
+            "https://app_example/cb",
         ] {
             assert!(registration_problem(bad).is_some(), "{bad}");
         }
@@ -169,7 +206,7 @@ mod tests {
     #[test]
     fn matching_is_exact_but_for_loopback_ports() {
         let registered = "https://app.example/cb";
-        assert!(matches(registered, "https://app.example/cb"));
+        assert!(matches(registered, "https://app.example/cb", true));
         for other in [
             "https://app.example/cb/",
             "https://app.example/cb?x",
@@ -178,20 +215,29 @@ mod tests {
             "https://app.example/cb/../cb",
             "https://app.example.evil/cb",
         ] {
-            assert!(!matches(registered, other), "{other}");
+            assert!(!matches(registered, other, true), "{other}");
         }
-        assert!(matches("http://127.0.0.1/cb", "http://127.0.0.1:51234/cb"));
-        assert!(matches("http://[::1]:80/cb", "http://[::1]:51234/cb"));
+        let loopback = "http://127.0.0.1/cb";
+        assert!(matches(loopback, "http://127.0.0.1:51234/cb", true));
+        assert!(matches("http://[::1]:80/cb", "http://[::1]:51234/cb", true));
+        for other in [
+            "http://127.0.0.1:51234/cb2",
+            "http://127.0.0.1:5x/cb",
+            "http://127.0.0.1:0/cb",
+            "http://127.0.0.1:99999999/cb",
+            "http://127.0.0.1.evil:1/cb",
+        ] {
+            assert!(!matches(loopback, other, true), "{other}");
+        }
+        assert!(
+            !matches(loopback, "http://127.0.0.1:51234/cb", false),
+            "confidential: exact"
+        );
         assert!(!matches(
-            "http://127.0.0.1/cb",
-            "http://127.0.0.1:51234/cb2"
+            "http://localhost/cb",
+            "http://localhost:1234/cb",
+            true
         ));
-        assert!(!matches("http://127.0.0.1/cb", "http://127.0.0.1:5x/cb"));
-        assert!(!matches(
-            "http://127.0.0.1/cb",
-            "http://127.0.0.1.evil:1/cb"
-        ));
-        assert!(!matches("http://localhost/cb", "http://localhost:1234/cb"));
     }
 
     #[test]

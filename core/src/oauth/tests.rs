@@ -55,7 +55,15 @@ impl Flow {
     }
 
     fn with_client(spec: NewOAuthClient) -> Self {
-        let f = Fixture::registered();
+        Flow::configured(spec, |_| {})
+    }
+
+    fn configured(
+        spec: NewOAuthClient,
+        configure: impl FnOnce(&mut crate::config::Config),
+    ) -> Self {
+        let mut f = Fixture::registered();
+        configure(&mut f.config);
         let created = f.sesame().add_oauth_client(&spec).unwrap();
         let r = f.send(
             Request::new("POST", "/login")
@@ -488,7 +496,7 @@ fn prompt_none_and_login() {
     let value = back.split(';').next().unwrap().split_once('=').unwrap().1;
     let resume = String::from_utf8(URL_SAFE_NO_PAD.decode(value).unwrap()).unwrap();
     assert!(resume.starts_with("/oauth/authorize?"));
-    assert!(!resume.contains("prompt"), "{resume}");
+    assert!(resume.contains("sesame_reauth="), "{resume}");
     // An old sign-in and max_age: sign in again.
     flow.f.advance(120_000);
     let r = flow.get(&flow.authorize_query("&max_age=60"), true);
@@ -654,4 +662,154 @@ fn discovery_lists_what_is_supported() {
         ))),
         doc
     );
+}
+
+#[test]
+fn prompt_login_is_answered_only_by_a_new_authentication() {
+    let flow = Flow::new();
+    flow.code(); // consent given
+    let r = flow.get(&flow.authorize_query("&prompt=login"), true);
+    assert_eq!(r.header("location"), Some("/verify"));
+    let cookie = r
+        .headers
+        .iter()
+        .find(|(n, v)| n == "set-cookie" && v.contains("rd="))
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let value = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+    let resume = String::from_utf8(URL_SAFE_NO_PAD.decode(value).unwrap()).unwrap();
+    assert!(
+        resume.contains("prompt=login") && resume.contains("sesame_reauth="),
+        "{resume}"
+    );
+    // Coming back without authenticating again: sent to re-authenticate again.
+    flow.f.advance(1000);
+    let r = flow.get(&resume, true);
+    assert_eq!(
+        r.header("location"),
+        Some("/verify"),
+        "the prompt is not skipped"
+    );
+    // A forged or stripped mark does not help either.
+    let forged = format!(
+        "{}&sesame_reauth=AA.0.AA",
+        flow.authorize_query("&prompt=login")
+    );
+    assert_eq!(flow.get(&forged, true).header("location"), Some("/verify"));
+    // The password again, then the same way back gives a code.
+    let r = flow.f.send(
+        Request::new("POST", "/verify")
+            .with_header("cookie", &flow.cookie)
+            .with_header("x-csrf-token", &flow.csrf)
+            .with_header("content-type", "application/json")
+            .with_body(
+                serde_json::json!({"password": ADA_PASSWORD})
+                    .to_string()
+                    .into_bytes(),
+            ),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let r = flow.get(&resume, true);
+    assert_eq!(r.status, 302);
+    assert!(query_of(r.header("location").unwrap(), "code").is_some());
+}
+
+#[test]
+fn strangers_cannot_use_up_a_clients_token_budget() {
+    let flow = Flow::configured(
+        NewOAuthClient {
+            name: "Wiki".into(),
+            confidential: true,
+            redirect_uris: vec![REDIRECT.into()],
+            ..Default::default()
+        },
+        |config| config.throttle.token_per_client = 3,
+    );
+    let stranger: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+    for _ in 0..40 {
+        let wrong = STANDARD.encode(format!("{}:sesame_cs_wrong", flow.client_id));
+        flow.f.send(
+            Request::new("POST", "/oauth/token")
+                .with_peer(stranger)
+                .with_header("content-type", "application/x-www-form-urlencoded")
+                .with_header("authorization", &format!("Basic {wrong}"))
+                .with_body(b"grant_type=refresh_token&refresh_token=x".to_vec()),
+        );
+    }
+    let r = flow.exchange(&flow.code(), VERIFIER);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+}
+
+#[test]
+fn a_replay_racing_the_first_exchange_still_revokes() {
+    let flow = Flow::new();
+    let code = flow.code();
+    // The mark a replay leaves while the first exchange is still starting its login.
+    let key = crate::records::oauth_code_key(&super::authorize::code_hash(&code));
+    let (mut record, version) =
+        crate::records::load::<super::authorize::CodeRecord>(&flow.f.store, &key)
+            .unwrap()
+            .unwrap();
+    record.replayed = true;
+    crate::records::save(&flow.f.store, &key, &record, Some(version), Some(60_000)).unwrap();
+    let r = flow.exchange(&code, VERIFIER);
+    assert_eq!(json(&r)["error"], "invalid_grant");
+    assert!(
+        flow.f.sesame().consents(&record.user_id).unwrap().len() == 1,
+        "consent is untouched"
+    );
+}
+
+#[test]
+fn a_refused_refresh_spends_nothing_and_withdrawn_consent_stops_codes() {
+    let flow = Flow::new();
+    let tokens = json(&flow.exchange(&flow.code(), VERIFIER));
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    for scope in ["openid", "openid%20email%20offline_access%20roles"] {
+        let r = flow.token(
+            &format!("grant_type=refresh_token&refresh_token={refresh}&scope={scope}"),
+            true,
+        );
+        assert_eq!(json(&r)["error"], "invalid_scope");
+    }
+    let r = flow.token(
+        &format!("grant_type=refresh_token&refresh_token={refresh}&scope="),
+        true,
+    );
+    assert_eq!(
+        r.status,
+        200,
+        "an empty scope is no scope: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+
+    let code = flow.code();
+    let user = flow
+        .f
+        .sesame()
+        .validate_session(flow.cookie.split_once('=').unwrap().1)
+        .unwrap()
+        .user;
+    flow.f
+        .sesame()
+        .revoke_consent(&user.id, &flow.client_id)
+        .unwrap();
+    assert_eq!(
+        json(&flow.exchange(&code, VERIFIER))["error"],
+        "invalid_grant"
+    );
+}
+
+#[test]
+fn client_names_cannot_hide_what_they_say() {
+    let f = Fixture::new();
+    for name in ["Google\u{202E}elgooG", "Sesame\u{200B}", "a\u{0007}"] {
+        let r = f.sesame().add_oauth_client(&NewOAuthClient {
+            name: name.into(),
+            confidential: true,
+            redirect_uris: vec![REDIRECT.into()],
+            ..Default::default()
+        });
+        assert!(r.is_err(), "{name:?}");
+    }
 }

@@ -55,16 +55,38 @@ pub struct TokenResponse {
 
 impl Sesame<'_> {
     /// Answers a token request.
-    pub fn exchange_token(&self, request: &TokenRequest) -> Result<TokenResponse, OAuthError> {
+    /// `address` is the client's network address, when known.
+    pub fn exchange_token(
+        &self,
+        request: &TokenRequest,
+        address: Option<&str>,
+    ) -> Result<TokenResponse, OAuthError> {
         let Some(client_id) = request.client_id.as_deref() else {
             return Err(OAuthError::invalid_client());
         };
-        // Counted before anything is checked, so no client can be asked more than this.
-        self.throttle(Scope::TokenByClient, client_id)?;
-        let client = self.authenticate_client(
-            client_id,
-            request.client_secret.as_ref().map(|s| s.as_str()),
-        )?;
+        let secret = request.client_secret.as_ref().map(|s| s.as_str());
+        let client = match self.authenticate_client(client_id, secret) {
+            Ok(client) => client,
+            Err(refused) => {
+                // Failed authentications count per address, so a guesser is slowed without
+                // touching the client's own budget.
+                if let Some(address) = address {
+                    self.throttle(Scope::ClientAuthFailuresByAddress, address)?;
+                }
+                return Err(refused);
+            }
+        };
+        // Counted before the grant is checked, once the client has proven who it is: a
+        // confidential client's budget is its own; a public client (anyone can name it) has
+        // one per address, so no stranger can use up its users' budget.
+        let budget = match (client.confidential, address) {
+            (false, Some(address)) => format!(
+                "{client_id} {}",
+                crate::client_addr::throttle_bucket(address)
+            ),
+            _ => client_id.to_owned(),
+        };
+        self.throttle(Scope::TokenByClient, &budget)?;
         match request.grant_type.as_str() {
             "authorization_code" => self.redeem_code(&client, request),
             "refresh_token" => self.refresh_grant(&client, request),
@@ -109,7 +131,7 @@ impl Sesame<'_> {
             }
         }
         if let Some(family_id) = &record.redeemed_by {
-            return Err(self.code_replayed(&record, family_id));
+            return Err(self.code_replayed(&key, &record, family_id));
         }
         let family_id = crate::tokens::new_family_id(self)?;
         record.redeemed_by = Some(family_id.clone());
@@ -124,7 +146,7 @@ impl Sesame<'_> {
                 if let Some((other, _)) = records::load::<CodeRecord>(self.store, &key)?
                     && let Some(winner) = &other.redeemed_by
                 {
-                    return Err(self.code_replayed(&other, winner));
+                    return Err(self.code_replayed(&key, &other, winner));
                 }
                 return Err(refused_code());
             }
@@ -139,6 +161,12 @@ impl Sesame<'_> {
             Some((user, _)) if user.active => user.public(),
             _ => return Err(refused_code()),
         };
+        let scopes: Vec<String> = record.scope.split(' ').map(str::to_owned).collect();
+        if !client.first_party && !self.consent_covers(&record.user_id, &client.id, &scopes)? {
+            return Err(OAuthError::invalid_grant(
+                "The user withdrew this application's consent.",
+            ));
+        }
         let proof = SignInProof::from_stored(&record.methods, record.second_factor);
         let origin = FamilyOrigin {
             session_id: Some(record.session_id.clone()),
@@ -151,6 +179,15 @@ impl Sesame<'_> {
             family_id: Some(family_id.clone()),
         };
         let pair = self.start_token_family(user, &Default::default(), origin)?;
+        // A replay that raced this exchange found no login to end yet; it left a mark.
+        if records::load::<CodeRecord>(self.store, &key)?.is_some_and(|(r, _)| r.replayed) {
+            if let Some(grant) = self.live_grant(&pair.login_id)? {
+                self.end_grant(&grant)?;
+            }
+            return Err(OAuthError::invalid_grant(
+                "This authorization code was used twice; the tokens it gave are revoked.",
+            ));
+        }
         let grant = GrantFacts {
             family_id,
             user_id: record.user_id.clone(),
@@ -165,8 +202,24 @@ impl Sesame<'_> {
         self.token_response(client, pair, &grant, record.nonce.as_deref())
     }
 
-    /// A code came back after it was used: end what it gave and refuse.
-    fn code_replayed(&self, record: &CodeRecord, family_id: &str) -> OAuthError {
+    /// A code came back after it was used: end what it gave and refuse. The code is marked
+    /// as replayed first, so an exchange still starting its login ends that login itself.
+    fn code_replayed(&self, key: &str, record: &CodeRecord, family_id: &str) -> OAuthError {
+        for _ in 0..records::CAS_ATTEMPTS {
+            let Ok(Some((mut current, version))) = records::load::<CodeRecord>(self.store, key)
+            else {
+                break;
+            };
+            current.replayed = true;
+            let remaining = current
+                .expires_at_ms
+                .saturating_sub(self.host.now_ms())
+                .max(1);
+            match records::save(self.store, key, &current, Some(version), Some(remaining)) {
+                Err(Error::Store(StoreError::Conflict)) => continue,
+                _ => break,
+            }
+        }
         if let Ok(Some(grant)) = self.live_grant(family_id) {
             let _ = self.end_grant(&grant);
         }
@@ -189,6 +242,27 @@ impl Sesame<'_> {
             .refresh_token
             .as_deref()
             .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token is missing"))?;
+        // The scope is checked before the token is used, so a refused request spends nothing.
+        if let Some(asked) = request.scope.as_deref().filter(|s| !s.trim().is_empty()) {
+            let granted = self
+                .grant_of_refresh_token(token)?
+                .filter(|g| g.client_id.as_deref() == Some(client.id.as_str()))
+                .and_then(|g| g.scope)
+                .ok_or_else(|| {
+                    OAuthError::invalid_grant("The refresh token is unknown, expired or revoked.")
+                })?;
+            let mut asked: Vec<&str> = asked.split(' ').filter(|s| !s.is_empty()).collect();
+            let mut granted: Vec<&str> = granted.split(' ').collect();
+            asked.sort_unstable();
+            asked.dedup();
+            granted.sort_unstable();
+            if asked != granted {
+                return Err(OAuthError::new(
+                    "invalid_scope",
+                    "A refresh gives the scopes granted; ask for those or none.",
+                ));
+            }
+        }
         let pair = match self.refresh_oauth_tokens(token, &client.id) {
             Ok(pair) => pair,
             Err(Error::Rejected(e)) if e.code == ErrorCode::Unauthenticated => {
@@ -200,25 +274,6 @@ impl Sesame<'_> {
         let Some(grant) = self.live_grant(&pair.login_id)? else {
             return Err(OAuthError::invalid_grant("This sign-in has ended."));
         };
-        if let Some(asked) = &request.scope {
-            let granted: Vec<&str> = grant
-                .scope
-                .as_deref()
-                .unwrap_or_default()
-                .split(' ')
-                .collect();
-            let mut asked: Vec<&str> = asked.split(' ').filter(|s| !s.is_empty()).collect();
-            asked.sort_unstable();
-            asked.dedup();
-            let mut granted_sorted = granted.clone();
-            granted_sorted.sort_unstable();
-            if asked != granted_sorted {
-                return Err(OAuthError::new(
-                    "invalid_scope",
-                    "A refresh gives the scopes granted; ask for those or none.",
-                ));
-            }
-        }
         self.token_response(client, pair, &grant, None)
     }
 

@@ -58,16 +58,18 @@ pub(super) fn authorize(call: &Call<'_>) -> Result<Answer, Error> {
         Err(answer) => return Ok(answer),
     };
     let session = browser_session(call)?;
-    let back = || {
-        Cookie::Return.set(
-            call.sesame,
-            &return_to::cookie_value(&format!("{}?{}", paths::AUTHORIZE, request.resume_query())),
-        )
+    let back = || -> Result<String, Error> {
+        let resume = format!(
+            "{}?{}",
+            paths::AUTHORIZE,
+            request.resume_query(call.sesame)?
+        );
+        Ok(Cookie::Return.set(call.sesame, &return_to::cookie_value(&resume)))
     };
     Ok(match call.sesame.authorize(&request, session.as_ref())? {
-        AuthorizeOutcome::SignIn => Answer::redirect(303, "/login".to_owned()).with_cookie(back()),
+        AuthorizeOutcome::SignIn => Answer::redirect(303, "/login".to_owned()).with_cookie(back()?),
         AuthorizeOutcome::Reauthenticate => {
-            Answer::redirect(303, "/verify".to_owned()).with_cookie(back())
+            Answer::redirect(303, "/verify".to_owned()).with_cookie(back()?)
         }
         AuthorizeOutcome::Consent => {
             let session = session.ok_or(Error::NoSession("consent without a session"))?;
@@ -100,9 +102,15 @@ fn consent_page(request: &AuthorizationRequest, csrf_token: &str) -> Answer {
     let html = layout(
         "Allow access",
         &format!(
-            "<h1>{} wants to use your Sesame account</h1>\n<p>It asks to:</p>\n<ul>{scopes}</ul>\n\
+            "<h1>{} wants to use your Sesame account</h1>\n{}<p>It asks to:</p>\n<ul>{scopes}</ul>\n\
              <p>You will be sent back to <code>{}</code>.</p>\n{allow}\n{deny}",
             escape(&request.client.name),
+            if request.client.dynamic {
+                "<p><strong>This application registered itself; its name was not checked by \
+                 anyone. Allow it only if you started this sign-in.</strong></p>\n"
+            } else {
+                ""
+            },
             escape(&request.redirect_uri)
         ),
     );

@@ -117,7 +117,8 @@ pub(super) fn token(call: &Call<'_>) -> Result<Answer, Error> {
         refresh_token: body.refresh_token.map(Zeroizing::new),
         scope: body.scope,
     };
-    match call.sesame.exchange_token(&request) {
+    let address = call.req.client().address;
+    match call.sesame.exchange_token(&request, address.as_deref()) {
         Ok(issued) => Ok(open_to_scripts(Answer::json(
             200,
             &IssuedTokens {
