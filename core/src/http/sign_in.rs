@@ -40,9 +40,13 @@ fn register_error(_: &Call<'_>, error: &AuthError) -> Option<Page> {
 }
 
 /// The sign-in form. With `rd` (forward-auth's original URL) that Sesame may send people to,
-/// the return-to cookie keeps it for after the sign-in; any other `rd` is dropped.
+/// the return-to cookie keeps it for after the sign-in; any other `rd` is dropped. With
+/// `login_hint` (an OpenID client's guess of who signs in) the identity field is filled in.
 fn login_page(call: &Call<'_>) -> Result<Answer, Error> {
-    let answer = Answer::page(200, Page::Html(login_form(None)));
+    let hint = call
+        .query_value("login_hint")?
+        .filter(|h| h.chars().count() <= 320);
+    let answer = Answer::page(200, Page::Html(login_form_for(None, hint.as_deref())));
     let return_to = call
         .query_value("rd")?
         .and_then(|rd| return_to::allowed(call.sesame.config(), &rd));
@@ -294,12 +298,20 @@ pub(crate) const BODIES: [BodyParser; 4] = [
 
 /// The sign-in form, with an error message when a previous attempt failed.
 fn login_form(error: Option<&str>) -> String {
+    login_form_for(error, None)
+}
+
+/// The sign-in form, its identity field filled in with `identity`.
+fn login_form_for(error: Option<&str>, identity: Option<&str>) -> String {
+    let value = identity
+        .map(|i| format!(" value=\"{}\"", escape(i)))
+        .unwrap_or_default();
     layout(
         "Sign in",
         &format!(
             "<h1>Sign in</h1>\n{}<form method=\"post\" action=\"/login\">\n\
              <p><label for=\"email\">Email or username</label><br>\
-             <input id=\"email\" name=\"email\" autocomplete=\"username\" required></p>\n\
+             <input id=\"email\" name=\"email\" autocomplete=\"username\"{value} required></p>\n\
              <p><label for=\"password\">Password</label><br>\
              <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
              <p><button type=\"submit\">Sign in</button></p>\n</form>\n\

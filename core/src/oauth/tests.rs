@@ -485,6 +485,14 @@ fn prompt_none_and_login() {
     // Without a session the browser signs in and comes back; prompt=login asks again.
     let r = flow.get(&flow.authorize_query(""), false);
     assert_eq!((r.status, r.header("location")), (303, Some("/login")));
+    let r = flow.get(
+        &flow.authorize_query("&login_hint=ada%40example.com"),
+        false,
+    );
+    let login = r.header("location").unwrap().to_owned();
+    assert_eq!(login, "/login?login_hint=ada%40example.com");
+    let page = String::from_utf8(flow.get(&login, false).body).unwrap();
+    assert!(page.contains("value=\"ada@example.com\""), "{page}");
     let r = flow.get(&flow.authorize_query("&prompt=login"), true);
     assert_eq!((r.status, r.header("location")), (303, Some("/verify")));
     let back = r

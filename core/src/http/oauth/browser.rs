@@ -67,7 +67,13 @@ pub(super) fn authorize(call: &Call<'_>) -> Result<Answer, Error> {
         Ok(Cookie::Return.set(call.sesame, &return_to::cookie_value(&resume)))
     };
     Ok(match call.sesame.authorize(&request, session.as_ref())? {
-        AuthorizeOutcome::SignIn => Answer::redirect(303, "/login".to_owned()).with_cookie(back()?),
+        AuthorizeOutcome::SignIn => {
+            let login = match &request.login_hint {
+                Some(hint) => format!("/login?login_hint={}", parse::encode_query_value(hint)),
+                None => "/login".to_owned(),
+            };
+            Answer::redirect(303, login).with_cookie(back()?)
+        }
         AuthorizeOutcome::Reauthenticate => {
             Answer::redirect(303, "/verify".to_owned()).with_cookie(back()?)
         }
