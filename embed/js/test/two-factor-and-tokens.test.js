@@ -137,7 +137,10 @@ test('revocation, session tokens and key rotation', () => {
   assert.throws(() => auth.issueTokensForSession('not-a-token'), refused(sesame.Unauthenticated));
   const before = auth.issueTokensForSession(session.token);
   assert.deepEqual(auth.rotateKeys().map((k) => k.number), [1, 2]);
-  assert.equal(JSON.parse(auth.jwks()).keys.length, 2);
+  // Per generation the EdDSA access-token key and the ES256 ID token key, and the RS256 key of
+  // the generation the rotation made.
+  assert.deepEqual(JSON.parse(auth.jwks()).keys.map((k) => k.alg),
+    ['EdDSA', 'ES256', 'RS256', 'EdDSA', 'ES256']);
   assert.equal(auth.verifyAccess(before.accessToken).userId, before.user.id);
   auth.setActive(EMAIL, false);
   assert.throws(() => auth.refreshTokens(before.refreshToken), refused(sesame.Unauthenticated));

@@ -193,7 +193,10 @@ def test_keys_rotate_and_the_jwks_lists_them(auth: Sesame) -> None:
     assert [k.number for k in generations] == [1, 2]
     assert generations[0].retired_at_ms is not None and generations[1].retired_at_ms is None
     jwks = json.loads(auth.jwks())
-    assert len(jwks["keys"]) == 2 and all(k["alg"] == "EdDSA" for k in jwks["keys"])
+    # Per generation: the EdDSA access-token key and the ES256 ID token key; the RS256 key of
+    # the generation rotation made.
+    algs = [k["alg"] for k in jwks["keys"]]
+    assert algs == ["EdDSA", "ES256", "RS256", "EdDSA", "ES256"], algs
     assert auth.verify_access(before.access_token).user_id == before.user.id
 
 
