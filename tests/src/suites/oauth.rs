@@ -262,7 +262,9 @@ pub fn code_flow_with_pkce_gives_verified_tokens_userinfo_and_refresh(host: Host
 }
 
 pub fn codes_are_single_use_short_lived_and_bound(host: Host) {
-    let p = provider(host, &[("SESAME_OAUTH_CODE_SECS", "1")]);
+    // Codes live 5 s here: long enough for the checks below on a slow host (a code that
+    // expired before its replay could not show the replay's revocation), short to outwait.
+    let p = provider(host, &[("SESAME_OAUTH_CODE_SECS", "5")]);
     let code = p.code();
     // Without the verifier, or with another redirect URI: refused, and not used up.
     let r = p.token(&format!(
@@ -295,9 +297,9 @@ pub fn codes_are_single_use_short_lived_and_bound(host: Host) {
         (r.status, r.json()["error"].clone()),
         (401, json!("invalid_client"))
     );
-    // After its second, a code is dead.
+    // After its time, a code is dead.
     let late = p.code();
-    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    std::thread::sleep(std::time::Duration::from_millis(5_200));
     assert_eq!(p.exchange(&late).json()["error"], "invalid_grant");
 }
 
