@@ -135,11 +135,7 @@ impl Sesame<'_> {
         }
         let family_id = crate::tokens::new_family_id(self)?;
         record.redeemed_by = Some(family_id.clone());
-        let remaining = record
-            .expires_at_ms
-            .saturating_sub(self.host.now_ms())
-            .max(1);
-        match records::save(self.store, &key, &record, Some(version), Some(remaining)) {
+        match self.save_code(&key, &record, version) {
             Ok(_) => {}
             Err(Error::Store(StoreError::Conflict)) => {
                 // Someone redeemed it in parallel: both are the same code used twice.
@@ -202,6 +198,15 @@ impl Sesame<'_> {
         self.token_response(client, pair, &grant, record.nonce.as_deref())
     }
 
+    /// Rewrites a code's record over `version`, keeping the code's own end.
+    fn save_code(&self, key: &str, record: &CodeRecord, version: u64) -> crate::error::Result<u64> {
+        let remaining = record
+            .expires_at_ms
+            .saturating_sub(self.host.now_ms())
+            .max(1);
+        records::save(self.store, key, record, Some(version), Some(remaining))
+    }
+
     /// A code came back after it was used: end what it gave and refuse. The code is marked
     /// as replayed first, so an exchange still starting its login ends that login itself.
     fn code_replayed(&self, key: &str, record: &CodeRecord, family_id: &str) -> OAuthError {
@@ -211,11 +216,7 @@ impl Sesame<'_> {
                 break;
             };
             current.replayed = true;
-            let remaining = current
-                .expires_at_ms
-                .saturating_sub(self.host.now_ms())
-                .max(1);
-            match records::save(self.store, key, &current, Some(version), Some(remaining)) {
+            match self.save_code(key, &current, version) {
                 Err(Error::Store(StoreError::Conflict)) => continue,
                 _ => break,
             }
