@@ -10,7 +10,7 @@ from .client import COMPONENT_ENV, SETTINGS, WIT_VERSION, Sesame
 from .errors import *  # noqa: F401,F403 (one exception per WIT error code)
 from .errors import ERRORS, SesameError, from_code
 from .outbox import MemoryOutbox, Outbox
-from .store import Conflict, SqliteStore, StoreError, TooLarge, Unavailable
+from .store import Conflict, MemoryStore, SqliteStore, StoreError, TooLarge, Unavailable
 from .types import *  # noqa: F401,F403 (every record the API returns or takes)
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Outbox",
     "MemoryOutbox",
     "SqliteStore",
+    "MemoryStore",
     "StoreError",
     "Conflict",
     "TooLarge",

@@ -221,3 +221,83 @@ class SqliteStore:
             except sqlite3.Error as e:
                 raise Unavailable(str(e)) from e
         return bytes(value)
+
+
+class MemoryStore:
+    """The same contract in a dict, for tests, benchmarks and short-lived processes: data lives
+    as long as the object. Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict = {}
+        self._meta: dict = {}
+        # One counter for the whole store, as in `SqliteStore`: versions are never reused.
+        self._last_version = 0
+
+    def _live(self, key: str, now: int) -> Optional[Tuple[bytes, int, Optional[int]]]:
+        entry = self._entries.get(key)
+        if entry is not None and entry[2] is not None and entry[2] <= now:
+            del self._entries[key]
+            return None
+        return entry
+
+    def get(self, key: str) -> Optional[Entry]:
+        """The live entry under `key` as `(value, version)`, or None."""
+        with self._lock:
+            entry = self._live(key, _now_ms())
+        return None if entry is None else (entry[0], entry[1])
+
+    def put(
+        self,
+        key: str,
+        value: bytes,
+        expect_version: Optional[int] = None,
+        ttl_ms: Optional[int] = None,
+    ) -> int:
+        """As `SqliteStore.put`."""
+        if len(key.encode("utf-8")) > MAX_KEY_BYTES or len(value) > MAX_VALUE_BYTES:
+            raise TooLarge()
+        with self._lock:
+            now = _now_ms()
+            entry = self._live(key, now)
+            if expect_version is not None and (0 if entry is None else entry[1]) != expect_version:
+                raise Conflict()
+            self._last_version += 1
+            expires_at = None if ttl_ms is None else now + ttl_ms
+            self._entries[key] = (bytes(value), self._last_version, expires_at)
+            return self._last_version
+
+    def delete(self, key: str, expect_version: Optional[int] = None) -> bool:
+        """As `SqliteStore.delete`."""
+        with self._lock:
+            entry = self._live(key, _now_ms())
+            if entry is None:
+                return False
+            if expect_version is not None and expect_version != entry[1]:
+                raise Conflict()
+            del self._entries[key]
+            return True
+
+    def scan(self, prefix: str, after: Optional[str], limit: int) -> List[Tuple[str, Entry]]:
+        """As `SqliteStore.scan` (Python compares str by code point, which is UTF-8 byte
+        order)."""
+        with self._lock:
+            now = _now_ms()
+            keys = sorted(
+                k
+                for k in self._entries
+                if k.startswith(prefix) and (after is None or k > after)
+            )
+            out: List[Tuple[str, Entry]] = []
+            for key in keys:
+                if len(out) >= min(limit, MAX_SCAN_LIMIT):
+                    break
+                entry = self._live(key, now)
+                if entry is not None:
+                    out.append((key, (entry[0], entry[1])))
+        return out
+
+    def host_secret(self, name: str, fresh: bytes) -> bytes:
+        """As `SqliteStore.host_secret`, for the life of this object."""
+        with self._lock:
+            return self._meta.setdefault(name, bytes(fresh))

@@ -4,48 +4,54 @@ snake_case; times are milliseconds since the Unix epoch, as in the WIT contract.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Dict, List, Optional, Tuple, get_origin, get_type_hints
-
-
-def _get(record: Any, name: str) -> Any:
-    # wasmtime hands records over as objects whose attributes carry the WIT (kebab-case) names.
-    return getattr(record, name)
+from typing import Any, Callable, Dict, List, Optional, Tuple, get_origin, get_type_hints
 
 
 class _Record:
     """A WIT record's Python form, built from wasmtime's record by field name: each field reads
-    the WIT field of the same name in kebab-case, converted by its annotation."""
+    the WIT field of the same name in kebab-case (wasmtime's records carry the WIT names as
+    attributes), converted by its annotation."""
 
     @classmethod
     def _from_wit(cls, r: Any) -> Any:
-        hints = _hints(cls)
-        return cls(**{f.name: _convert(hints[f.name], _get(r, f.name.replace("_", "-")))
-                      for f in fields(cls)})
+        return cls(**{name: convert(getattr(r, wit)) for name, wit, convert in _plan(cls)})
 
 
-_HINTS: Dict[type, Dict[str, Any]] = {}
+# Per record class, each field's name, WIT name and converter, worked out once: a record is
+# built on every call that returns one, and resolving annotations each time would cost more
+# than the call into the component.
+_PLANS: Dict[type, Tuple[Tuple[str, str, Callable[[Any], Any]], ...]] = {}
 
 
-def _hints(cls: type) -> Dict[str, Any]:
-    # Resolved once per class: the annotations are strings (`from __future__ import annotations`).
-    if cls not in _HINTS:
-        _HINTS[cls] = get_type_hints(cls)
-    return _HINTS[cls]
+def _plan(cls: type) -> Tuple[Tuple[str, str, Callable[[Any], Any]], ...]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        # The annotations are strings (`from __future__ import annotations`).
+        hints = get_type_hints(cls)
+        plan = tuple(
+            (f.name, f.name.replace("_", "-"), _converter(hints[f.name])) for f in fields(cls)
+        )
+        _PLANS[cls] = plan
+    return plan
 
 
-def _convert(hint: Any, value: Any) -> Any:
-    """`value` from wasmtime as the Python type `hint`: records built, lists made tuples,
-    byte lists made bytes and WIT enums made their names; the rest (numbers, strings, options
-    of those) as they come."""
-    if isinstance(hint, type) and issubclass(hint, _Record):
-        return hint._from_wit(value)
-    if get_origin(hint) is tuple:
-        return tuple(value)
-    if hint is bytes:
-        return bytes(value)
-    if hint is str:
-        return str(value)
+def _as_is(value: Any) -> Any:
     return value
+
+
+def _converter(hint: Any) -> Callable[[Any], Any]:
+    """How a value from wasmtime becomes the Python type `hint`: records built, lists made
+    tuples, byte lists made bytes; the rest (numbers, strings, options of those, WIT enums as
+    their names) as they come."""
+    if isinstance(hint, type) and issubclass(hint, _Record):
+        return hint._from_wit
+    if get_origin(hint) is tuple:
+        return tuple
+    if hint is bytes:
+        return bytes
+    if hint is str:
+        return str
+    return _as_is
 
 
 @dataclass(frozen=True)

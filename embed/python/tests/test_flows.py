@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import sesame
-from sesame import MemoryOutbox, Sesame, SqliteStore
+from sesame import MemoryOutbox, MemoryStore, Sesame, SqliteStore
 
 from .conftest import load_cases
 
@@ -97,8 +97,9 @@ def test_store_failure_is_store_unavailable_and_the_next_instance_works(
     assert [u.email for u in reopened.list_users()] == ["ada@example.com"]
 
 
-def test_sqlite_store_keeps_the_wit_contract(tmp_path: Path) -> None:
-    store = SqliteStore(str(tmp_path / "kv.db"))
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+def test_stores_keep_the_wit_contract(kind: str, tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "kv.db")) if kind == "sqlite" else MemoryStore()
     v1 = store.put("k", b"one", 0)
     with pytest.raises(sesame.Conflict):
         store.put("k", b"two", 0)
@@ -134,6 +135,19 @@ def test_sqlite_store_keeps_the_wit_contract(tmp_path: Path) -> None:
     assert [k for k, _ in page] == ["p/2", "p/3", "p/4"]
     assert store.scan("p/", "p/4", 10) == []
     assert [k for k, _ in store.scan("", None, 1000)][:1] == ["k"]
+    # Order is by UTF-8 bytes, which is code point order (not UTF-16 units).
+    store.put("u/\uffff", b"")
+    store.put("u/\U0001f600", b"")
+    assert [k for k, _ in store.scan("u/", None, 10)] == ["u/\uffff", "u/\U0001f600"]
+    assert store.host_secret("s", b"first") == b"first"
+    assert store.host_secret("s", b"second") == b"first"
+
+
+def test_a_memory_store_serves_a_whole_sign_in(component: str) -> None:
+    auth = Sesame(component, store=MemoryStore(), config=load_cases()["config"])
+    auth.register("ada@example.com", "analytical engine")
+    session = auth.login("ada@example.com", "analytical engine", address="192.0.2.1")
+    assert auth.validate(session.token).user.email == "ada@example.com"
 
 
 def test_concurrent_logins_from_several_instances_count_exactly(
