@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { MemoryOutbox, Sesame, SesameError } from '../sesame.js';
+// By the package's name, so the same file also runs against an installed tarball.
+import { MemoryOutbox, Sesame, SesameError } from 'sesame-embed';
 import { nowStep, totpCode } from './authenticator.js';
 
 const table = JSON.parse(readFileSync(new URL('../../cases.json', import.meta.url), 'utf8'));

@@ -1,12 +1,12 @@
 """Sesame's authentication component, embedded in Python.
 
-`Sesame(path)` loads `sesame_guest_embed.wasm` (the `sesame:auth/embed` WIT world) with PyPI's
-`wasmtime`, supplies its store over `sqlite3`, its outbox and WASI, and exposes the typed API
+`Sesame()` loads `sesame_guest_embed.wasm` (the `sesame:auth/embed` WIT world, packaged in the
+wheel) with PyPI's `wasmtime`, supplies its store over `sqlite3`, its outbox and WASI, and exposes the typed API
 as methods. Every rule runs inside the component; nothing here decides who may sign in.
 """
 
 from . import types as _types
-from .client import COMPONENT_ENV, SETTINGS, WIT_VERSION, Sesame
+from .client import COMPONENT_ENV, PACKAGED_COMPONENT, SETTINGS, WIT_VERSION, Sesame
 from .errors import *  # noqa: F401,F403 (one exception per WIT error code)
 from .errors import ERRORS, SesameError, from_code
 from .outbox import MemoryOutbox, Outbox
@@ -17,6 +17,7 @@ __all__ = [
     "Sesame",
     "SETTINGS",
     "COMPONENT_ENV",
+    "PACKAGED_COMPONENT",
     "WIT_VERSION",
     "SesameError",
     "ERRORS",

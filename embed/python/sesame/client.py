@@ -41,6 +41,8 @@ from .types import (
 WIT_VERSION = "0.1.0"
 #: Environment variable naming the component file when no path is given.
 COMPONENT_ENV = "SESAME_EMBED_COMPONENT"
+#: The component inside an installed wheel (`embed/python/build-wheel` puts it there).
+PACKAGED_COMPONENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sesame_guest_embed.wasm")
 #: Memory the component may use (per instance). Argon2 with the default 19 MiB cost fits many
 #: times over; a runaway allocation fails inside the component instead of exhausting the host.
 MAX_MEMORY_BYTES = 256 * 1024 * 1024
@@ -61,6 +63,20 @@ _COMPILED_LOCK = threading.Lock()
 # calling components at once can corrupt each other's conversion and trap the call. Every call
 # into a component therefore holds this one process-wide lock; instances stay independent.
 _WASMTIME_CALL_LOCK = threading.Lock()
+
+
+def _component_path(given: Optional[str]) -> str:
+    """The component to load: the path given, else `$SESAME_EMBED_COMPONENT`, else the one
+    packaged in the wheel."""
+    path = given or os.environ.get(COMPONENT_ENV)
+    if path:
+        return path
+    if os.path.isfile(PACKAGED_COMPONENT):
+        return PACKAGED_COMPONENT
+    raise ValueError(
+        f"no component: pass its path, set {COMPONENT_ENV}, or install the wheel that carries it "
+        "(embed/python/build-wheel builds one)"
+    )
 
 
 def _iface(name: str) -> str:
@@ -157,7 +173,8 @@ def _check_settings(config: Mapping[str, str]) -> None:
 class Sesame:
     """Sesame's typed API, run inside the `sesame:auth/embed` component.
 
-    `component`: path of `sesame_guest_embed.wasm` (default: `$SESAME_EMBED_COMPONENT`).
+    `component`: path of `sesame_guest_embed.wasm` (default: `$SESAME_EMBED_COMPONENT`, else
+    the component packaged with this wheel).
     `database`: SQLite file for the store (`":memory:"` for a throwaway one), or pass `store`.
     `secret`: the base64url `SESAME_SECRET` (at least 32 bytes); by default `config`'s, else
     one generated on first use and kept in the store's database. `config`: further `SESAME_*`
@@ -178,9 +195,7 @@ class Sesame:
         config: Optional[Mapping[str, str]] = None,
         outbox: Optional[Outbox] = None,
     ) -> None:
-        path = component or os.environ.get(COMPONENT_ENV)
-        if not path:
-            raise ValueError(f"no component path given and {COMPONENT_ENV} is not set")
+        path = _component_path(component)
         self._engine, self._component = _compiled(path)
         self.store = store if store is not None else SqliteStore(database)
         self.outbox = outbox if outbox is not None else Outbox()
@@ -880,4 +895,4 @@ def _u32(value: Any) -> int:
     return value
 
 
-__all__: List[str] = ["Sesame", "COMPONENT_ENV", "WIT_VERSION"]
+__all__: List[str] = ["Sesame", "COMPONENT_ENV", "PACKAGED_COMPONENT", "WIT_VERSION"]

@@ -1,5 +1,5 @@
-"""Shared fixtures: the real component (path from `SESAME_EMBED_COMPONENT`) over a real
-SQLite file in a temporary directory."""
+"""Shared fixtures: the real component (from `SESAME_EMBED_COMPONENT`, else the one packaged in
+the installed wheel) over a real SQLite file in a temporary directory."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 import pytest
 
-from sesame import COMPONENT_ENV, MemoryOutbox, Sesame
+from sesame import COMPONENT_ENV, PACKAGED_COMPONENT, MemoryOutbox, Sesame
 
 CASES_FILE = Path(__file__).resolve().parents[2] / "cases.json"
 
@@ -23,9 +23,12 @@ def load_cases() -> Dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def component() -> str:
-    path = os.environ.get(COMPONENT_ENV)
-    if not path or not os.path.isfile(path):
-        pytest.fail(f"{COMPONENT_ENV} must name the built sesame_guest_embed.wasm (got {path!r})")
+    path = os.environ.get(COMPONENT_ENV) or PACKAGED_COMPONENT
+    if not os.path.isfile(path):
+        pytest.fail(
+            f"no component at {path!r}: set {COMPONENT_ENV} to the built sesame_guest_embed.wasm "
+            "or install the wheel from embed/python/build-wheel"
+        )
     return path
 
 
