@@ -1,0 +1,3 @@
+module sesame.dev/embed
+
+go 1.19
