@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import threading
+import weakref
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 import wasmtime
@@ -50,9 +51,6 @@ MAX_MEMORY_BYTES = 256 * 1024 * 1024
 _U32_MAX = 2**32 - 1
 # The name under which a generated SESAME_SECRET is kept in the SQLite file.
 _SECRET_NAME = "sesame-secret"
-
-# wasmtime-py's conversion, made faster without changing any value: see `_conversion`.
-_conversion.install()
 
 # Compiling the component takes a while; every `Sesame` over the same file shares the result.
 _COMPILED: Dict[str, Tuple[wasmtime.Engine, wc.Component]] = {}
@@ -212,7 +210,7 @@ class Sesame:
         self._lock = threading.RLock()
         self._wstore: Optional[wasmtime.Store] = None
         self._instance: Optional[wc.Instance] = None
-        self._funcs: Dict[Tuple[str, str], wc.Func] = {}
+        self._funcs: Dict[Tuple[str, str], Tuple[wc.Func, _conversion.ExportPlan]] = {}
 
     # ---- imports -------------------------------------------------------------------------
 
@@ -247,11 +245,22 @@ class Sesame:
             except StoreError as e:
                 return _store_error(e)
 
+        # wasmtime keeps host functions for as long as the process lives unless their linker is
+        # freed; holding this object only weakly lets a dropped `Sesame` (and its linker,
+        # instance and memory) be collected.
+        this = weakref.ref(self)
+
+        def outbox() -> Outbox:
+            owner = this()
+            if owner is None:
+                raise RuntimeError("the Sesame object of this component is gone")
+            return owner.outbox
+
         def send_mail(_ctx: Any, m: Any) -> None:
-            self.outbox.send_mail(Mail(to=m.to, subject=m.subject, text=m.text))
+            outbox().send_mail(Mail(to=m.to, subject=m.subject, text=m.text))
 
         def emit_event(_ctx: Any, e: Any) -> None:
-            self.outbox.emit_event(
+            outbox().emit_event(
                 Event(
                     kind=e.kind,
                     user_id=getattr(e, "user-id"),
@@ -260,15 +269,18 @@ class Sesame:
                 )
             )
 
+        # Through `_conversion`'s plans: values convert several times faster than through
+        # wasmtime-py's generic conversion, and are the same values.
+        add = _conversion.add_host_func
         with linker.root() as root:
             with root.add_instance(_iface("store")) as i:
-                i.add_func("get", get)
-                i.add_func("put", put)
-                i.add_func("delete", delete)
-                i.add_func("scan", scan)
+                add(i, "get", get)
+                add(i, "put", put)
+                add(i, "delete", delete)
+                add(i, "scan", scan)
             with root.add_instance(_iface("outbox")) as i:
-                i.add_func("send-mail", send_mail)
-                i.add_func("emit-event", emit_event)
+                add(i, "send-mail", send_mail)
+                add(i, "emit-event", emit_event)
             # Types only; the instance must exist for the import to resolve.
             with root.add_instance(_iface("types")):
                 pass
@@ -287,27 +299,28 @@ class Sesame:
         self._wstore = wstore
         self._funcs = {}
 
-    def _func(self, iface: str, name: str) -> wc.Func:
+    def _func(self, iface: str, name: str) -> Tuple[wc.Func, _conversion.ExportPlan]:
         key = (iface, name)
-        func = self._funcs.get(key)
-        if func is None:
+        found = self._funcs.get(key)
+        if found is None:
             assert self._instance is not None and self._wstore is not None
             parent = self._instance.get_export_index(self._wstore, _iface(iface))
             index = self._instance.get_export_index(self._wstore, name, parent)
             func = self._instance.get_func(self._wstore, index) if index is not None else None
             if func is None:
                 raise InternalError(f"the component does not export {iface}.{name}")
-            self._funcs[key] = func
-        return func
+            found = (func, _conversion.ExportPlan(func, self._wstore))
+            self._funcs[key] = found
+        return found
 
     def _call(self, iface: str, name: str, *args: Any) -> Any:
         """Calls one export and returns its ok value or raises its error."""
         with _WASMTIME_CALL_LOCK, self._lock:
             if self._instance is None:
                 self._instantiate()
-            func = self._func(iface, name)
+            func, plan = self._func(iface, name)
             try:
-                result = func(self._wstore, *args)
+                result = _conversion.call_export(func, self._wstore, plan, args)
             except StoreError as e:
                 self._instance = None
                 raise StoreUnavailable(f"the store failed: {e}") from e

@@ -1,15 +1,19 @@
-"""The faster value conversion (`sesame._conversion`) changes no value: bytes of every value
-and length, records, options and results cross the boundary exactly as wasmtime's own
-conversion carries them."""
+"""Sesame's own value conversion (`sesame._conversion`) gives exactly wasmtime-py's values:
+bytes of every value and length, records, options, results and variants cross unchanged, and
+wasmtime-py itself is left as it was for every other component in the process."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from wasmtime.component import _types
+from wasmtime.component import Record, Variant, _linker, _types
 
 from sesame import InternalError, InvalidRequest, MemoryOutbox, MemoryStore, Sesame, _conversion
 
 from .conftest import load_cases
+
+ORIGINAL_FUNC_IMPL = _linker.func_impl
 
 
 @pytest.fixture
@@ -20,8 +24,19 @@ def auth(component: str) -> Sesame:
 def test_the_pinned_wasmtime_takes_the_one_copy_bytes_path() -> None:
     # On the wasmtime this package pins, the layout is the expected one; a release that
     # changes it makes this fail instead of silently costing a millisecond per KiB.
-    assert _conversion.installed_bytes_path()
-    assert _types.ListType.convert_from_c is _conversion._from_c
+    assert _conversion.BYTES_IN_ONE_COPY
+
+
+def test_wasmtime_py_is_left_as_it_was(auth: Sesame) -> None:
+    auth.register("ada@example.com", "analytical engine")
+    assert _linker.func_impl is ORIGINAL_FUNC_IMPL
+    assert isinstance(_types.RecordType.__dict__["fields"], property)
+    assert _types.ListType.convert_to_c.__module__ == _types.__name__
+
+
+def test_types_without_a_plan_are_refused_when_planned() -> None:
+    with pytest.raises(TypeError, match="no conversion plan"):
+        _conversion.plan(_types.F32())
 
 
 @pytest.mark.parametrize("length", [0, 1, 255, 256, 4096, 100_000])
@@ -31,6 +46,7 @@ def test_bytes_cross_both_ways_unchanged(auth: Sesame, length: int) -> None:
     verified = auth.verify_signed("conversion.test", token, 60)
     assert verified.payload == payload
     assert isinstance(verified.payload, bytes)
+    assert auth.verify_signed("conversion.test", auth.sign("conversion.test", bytearray(payload)), 60).payload == payload
 
 
 def test_a_list_where_bytes_belong_is_refused_as_before(auth: Sesame) -> None:
@@ -41,25 +57,64 @@ def test_a_list_where_bytes_belong_is_refused_as_before(auth: Sesame) -> None:
     assert auth.sign("conversion.test", b"x")
 
 
+def plain(value: Any) -> Any:
+    """A value as comparable data: records as dicts, variants as (tag, payload)."""
+    if isinstance(value, Record):
+        return {k: plain(v) for k, v in sorted(vars(value).items())}
+    if isinstance(value, Variant):
+        return ("variant", value.tag, plain(value.payload))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [plain(v) for v in value])
+    return (type(value).__name__, value)
+
+
+def test_exports_answer_the_same_values_as_through_wasmtime_py(auth: Sesame) -> None:
+    auth.register("ada@example.com", "analytical engine")
+    session = auth.login("ada@example.com", "analytical engine", address="192.0.2.1")
+    user = auth.validate(session.token).user
+    secret = auth.start_totp(session.token).secret
+    token = auth.sign("conversion.test", bytes(range(256)))
+    calls = [
+        ("sessions", "validate", session.token),
+        ("sessions", "validate", "not-a-token"),  # an error result
+        ("accounts", "get-user", user.id),  # some
+        ("accounts", "get-user", "nobody"),  # none
+        ("accounts", "list-users", None, 10),
+        ("two-factor", "status", session.token),
+        ("signer", "verify", "conversion.test", token, 60),
+        ("tokens", "jwks"),
+    ]
+    assert secret
+    for iface, name, *args in calls:
+        func, plan = auth._func(iface, name)
+        ours = _conversion.call_export(func, auth._wstore, plan, tuple(args))
+        theirs = func(auth._wstore, *args)
+        assert plain(ours) == plain(theirs), (iface, name)
+
+
 def test_store_values_round_trip_through_the_component(auth: Sesame) -> None:
     # Every store value is written and read back through `list<u8>` in both directions.
     auth.register("ada@example.com", "analytical engine")
     session = auth.login("ada@example.com", "analytical engine", address="192.0.2.1")
     for _ in range(3):
-        info = auth.validate(session.token)
-        assert info.user.email == "ada@example.com"
+        assert auth.validate(session.token).user.email == "ada@example.com"
     assert all(isinstance(value, bytes) for _, (value, _) in auth.store.scan("", None, 1000))
 
 
-def test_remembered_types_keep_errors_and_options_apart(auth: Sesame) -> None:
-    # Results whose types are remembered still lower and lift every case: ok, err, none.
+def test_errors_and_options_keep_their_cases(auth: Sesame) -> None:
     assert auth.get_user("nobody") is None
     with pytest.raises(InvalidRequest):
         auth.sign("Not A Purpose", b"x")
     assert auth.sign("conversion.test", b"x")
 
 
-def test_installing_twice_changes_nothing() -> None:
-    before = (_types.ListType.convert_to_c, _types.RecordType.fields)
-    _conversion.install()
-    assert (_types.ListType.convert_to_c, _types.RecordType.fields) == before
+def test_a_dropped_sesame_is_collected(component: str) -> None:
+    import gc
+    import weakref
+
+    auth = Sesame(component, store=MemoryStore(), config=load_cases()["config"], outbox=MemoryOutbox())
+    auth.register("ada@example.com", "analytical engine")
+    gone = weakref.ref(auth)
+    del auth
+    gc.collect()
+    assert gone() is None
