@@ -31,18 +31,40 @@ function compareKeys(a, b) {
   return Buffer.compare(Buffer.from(utf8.encode(a)), Buffer.from(utf8.encode(b)));
 }
 
-/** A `sesame:auth/store` in memory. Versions are BigInts, as the WIT `u64` is in jco. */
+/** Where `key` is, or would go, in the sorted array `keys`: the first index whose key is not
+ * smaller (`strictlyAfter`: not smaller or equal). */
+function position(keys, key, strictlyAfter = false) {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const order = compareKeys(keys[mid], key);
+    if (order < 0 || (strictlyAfter && order === 0)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** A `sesame:auth/store` in memory. Versions are BigInts, as the WIT `u64` is in jco. Keys are
+ * also kept sorted, so a scan costs the entries it returns, not the size of the store. */
 export class MemoryStore {
   #entries = new Map();
+  #keys = []; // sorted by UTF-8 bytes
   // One counter for the whole store: a key deleted and written again never gets back a
   // version it had, so a stale compare-and-swap cannot succeed by accident.
   #lastVersion = 0n;
+
+  #drop(key) {
+    this.#entries.delete(key);
+    const at = position(this.#keys, key);
+    if (this.#keys[at] === key) this.#keys.splice(at, 1);
+  }
 
   #live(key) {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
-      this.#entries.delete(key);
+      this.#drop(key);
       return undefined;
     }
     return entry;
@@ -66,6 +88,7 @@ export class MemoryStore {
     }
     this.#lastVersion += 1n;
     const expiresAt = ttlMs === undefined ? undefined : Date.now() + Number(ttlMs);
+    if (!this.#entries.has(key)) this.#keys.splice(position(this.#keys, key), 0, key);
     this.#entries.set(key, { value: Uint8Array.from(value), version: this.#lastVersion, expiresAt });
     return this.#lastVersion;
   }
@@ -77,21 +100,28 @@ export class MemoryStore {
     if (expectVersion !== undefined && expectVersion !== entry.version) {
       throw new StoreError('conflict');
     }
-    this.#entries.delete(key);
+    this.#drop(key);
     return true;
   }
 
   /** Live `[key, entry]` pairs under `prefix`, in key order, strictly after `after`. */
   scan(prefix, after, limit) {
-    const keys = [...this.#entries.keys()]
-      .filter((k) => k.startsWith(prefix) && (after === undefined || compareKeys(k, after) > 0))
-      .sort(compareKeys);
+    const wanted = Math.min(limit, MAX_SCAN_LIMIT);
+    const keys = this.#keys;
+    let at =
+      after !== undefined && compareKeys(after, prefix) >= 0
+        ? position(keys, after, true)
+        : position(keys, prefix);
     const out = [];
-    for (const key of keys) {
-      if (out.length >= Math.min(limit, MAX_SCAN_LIMIT)) break;
-      const entry = this.get(key);
-      if (entry !== undefined) out.push([key, entry]);
+    const expired = [];
+    const now = Date.now();
+    for (; at < keys.length && out.length < wanted && keys[at].startsWith(prefix); at++) {
+      const key = keys[at];
+      const entry = this.#entries.get(key);
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) expired.push(key);
+      else out.push([key, { value: entry.value, version: entry.version }]);
     }
+    for (const key of expired) this.#drop(key);
     return out;
   }
 }

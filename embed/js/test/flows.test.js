@@ -121,6 +121,17 @@ test('MemoryStore keeps the WIT store contract', async () => {
   assert.deepEqual(page.map(([k]) => k), ['p/2', 'p/3', 'p/4']);
   assert.deepEqual(store.scan('p/', 'p/4', 10), []);
   assert.deepEqual(store.scan('u/', undefined, 10).map(([k]) => k), ['u/\uFFFD', 'u/\u{1F600}']);
+
+  // Expired entries inside a scanned range are skipped and dropped; `after` before the prefix
+  // starts at the prefix; the limit is capped.
+  store.put('t/1', new Uint8Array(), undefined, 1n);
+  store.put('t/2', new Uint8Array([2]));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(store.scan('t/', undefined, 10).map(([k]) => k), ['t/2']);
+  store.put('t/1', new Uint8Array([1]), 0n);
+  assert.deepEqual(store.scan('t/', 'a', 10).map(([k]) => k), ['t/1', 't/2']);
+  for (let i = 0; i < 1005; i++) store.put(`m/${String(i).padStart(4, '0')}`, new Uint8Array());
+  assert.equal(store.scan('m/', undefined, 5000).length, 1000);
 });
 
 test('a failing outbox fails the call as internal, then the next call works', () => {

@@ -4,10 +4,11 @@ SQLite back end (`host/src/store/sqlite.rs`)."""
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
 import threading
 import time
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 #: Longest key accepted, in UTF-8 bytes (the WIT contract's limit).
 MAX_KEY_BYTES = 512
@@ -225,19 +226,28 @@ class SqliteStore:
 
 class MemoryStore:
     """The same contract in a dict, for tests, benchmarks and short-lived processes: data lives
-    as long as the object. Safe to share between threads."""
+    as long as the object. Safe to share between threads. Keys are also kept sorted, so a scan
+    costs the entries it returns, not the size of the store."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict = {}
-        self._meta: dict = {}
+        self._entries: Dict[str, Tuple[bytes, int, Optional[int]]] = {}
+        # Sorted by code point, which is UTF-8 byte order, the contract's order.
+        self._keys: List[str] = []
+        self._meta: Dict[str, bytes] = {}
         # One counter for the whole store, as in `SqliteStore`: versions are never reused.
         self._last_version = 0
+
+    def _drop(self, key: str) -> None:
+        del self._entries[key]
+        at = bisect.bisect_left(self._keys, key)
+        if at < len(self._keys) and self._keys[at] == key:
+            del self._keys[at]
 
     def _live(self, key: str, now: int) -> Optional[Tuple[bytes, int, Optional[int]]]:
         entry = self._entries.get(key)
         if entry is not None and entry[2] is not None and entry[2] <= now:
-            del self._entries[key]
+            self._drop(key)
             return None
         return entry
 
@@ -264,6 +274,8 @@ class MemoryStore:
                 raise Conflict()
             self._last_version += 1
             expires_at = None if ttl_ms is None else now + ttl_ms
+            if key not in self._entries:
+                bisect.insort(self._keys, key)
             self._entries[key] = (bytes(value), self._last_version, expires_at)
             return self._last_version
 
@@ -275,26 +287,31 @@ class MemoryStore:
                 return False
             if expect_version is not None and expect_version != entry[1]:
                 raise Conflict()
-            del self._entries[key]
+            self._drop(key)
             return True
 
     def scan(self, prefix: str, after: Optional[str], limit: int) -> List[Tuple[str, Entry]]:
-        """As `SqliteStore.scan` (Python compares str by code point, which is UTF-8 byte
-        order)."""
+        """As `SqliteStore.scan`."""
+        wanted = min(limit, MAX_SCAN_LIMIT)
+        out: List[Tuple[str, Entry]] = []
         with self._lock:
             now = _now_ms()
-            keys = sorted(
-                k
-                for k in self._entries
-                if k.startswith(prefix) and (after is None or k > after)
-            )
-            out: List[Tuple[str, Entry]] = []
-            for key in keys:
-                if len(out) >= min(limit, MAX_SCAN_LIMIT):
-                    break
-                entry = self._live(key, now)
-                if entry is not None:
-                    out.append((key, (entry[0], entry[1])))
+            keys = self._keys
+            if after is not None and after >= prefix:
+                at = bisect.bisect_right(keys, after)
+            else:
+                at = bisect.bisect_left(keys, prefix)
+            expired = []
+            while at < len(keys) and len(out) < wanted and keys[at].startswith(prefix):
+                key = keys[at]
+                value, version, expires_at = self._entries[key]
+                if expires_at is not None and expires_at <= now:
+                    expired.append(key)
+                else:
+                    out.append((key, (value, version)))
+                at += 1
+            for key in expired:
+                self._drop(key)
         return out
 
     def host_secret(self, name: str, fresh: bytes) -> bytes:

@@ -141,6 +141,18 @@ def test_stores_keep_the_wit_contract(kind: str, tmp_path: Path) -> None:
     assert [k for k, _ in store.scan("u/", None, 10)] == ["u/\uffff", "u/\U0001f600"]
     assert store.host_secret("s", b"first") == b"first"
     assert store.host_secret("s", b"second") == b"first"
+    # Expired entries inside a scanned range are skipped (and, in memory, dropped).
+    store.put("t/1", b"", None, 1)
+    store.put("t/2", b"kept")
+    time.sleep(0.01)
+    assert store.scan("t/", None, 10) == [("t/2", store.get("t/2"))]
+    store.put("t/1", b"back", 0)
+    assert [k for k, _ in store.scan("t/", None, 10)] == ["t/1", "t/2"]
+    # `after` before the prefix starts at the prefix; the limit is capped.
+    assert [k for k, _ in store.scan("t/", "a", 10)] == ["t/1", "t/2"]
+    for i in range(1005):
+        store.put(f"m/{i:04}", b"")
+    assert len(store.scan("m/", None, 5000)) == 1000
 
 
 def test_a_memory_store_serves_a_whole_sign_in(component: str) -> None:
