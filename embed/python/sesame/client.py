@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
 import threading
 import weakref
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 import wasmtime
 from wasmtime import component as wc
@@ -56,11 +57,23 @@ _SECRET_NAME = "sesame-secret"
 _COMPILED: Dict[str, Tuple[wasmtime.Engine, wc.Component]] = {}
 _COMPILED_LOCK = threading.Lock()
 
-# wasmtime-py converts component values through a module-global cache (`case_test_cache` in
-# `wasmtime.component._types`) that it clears and refills on every conversion, so two threads
-# calling components at once can corrupt each other's conversion and trap the call. Every call
-# into a component therefore holds this one process-wide lock; instances stay independent.
+# wasmtime-py passes an exception raised by a host function to the caller through one
+# module-global slot (`wasmtime.component._enter.LAST_EXCEPTION`), so two threads calling
+# components at once could see each other's exceptions. Every call into a component therefore
+# holds this one process-wide lock; instances stay independent.
 _WASMTIME_CALL_LOCK = threading.Lock()
+# Set while this thread is inside a call: a store or outbox that calls Sesame again would wait
+# for the lock it holds forever, so that call is refused instead.
+_IN_CALL = threading.local()
+
+
+@contextlib.contextmanager
+def _inside_call() -> Iterator[None]:
+    _IN_CALL.active = True
+    try:
+        yield
+    finally:
+        _IN_CALL.active = False
 
 
 def _component_path(given: Optional[str]) -> str:
@@ -315,7 +328,12 @@ class Sesame:
 
     def _call(self, iface: str, name: str, *args: Any) -> Any:
         """Calls one export and returns its ok value or raises its error."""
-        with _WASMTIME_CALL_LOCK, self._lock:
+        if getattr(_IN_CALL, "active", False):
+            raise RuntimeError(
+                "a store or outbox called Sesame while Sesame was calling it; "
+                "queue the work and do it after the call returns"
+            )
+        with _WASMTIME_CALL_LOCK, self._lock, _inside_call():
             if self._instance is None:
                 self._instantiate()
             func, plan = self._func(iface, name)

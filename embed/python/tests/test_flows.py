@@ -258,3 +258,26 @@ def test_a_failing_outbox_fails_the_call_and_the_next_call_works(
     outbox.broken = False
     auth.request_reset("ada@example.com")
     assert outbox.mails[-1].to == "ada@example.com"
+
+
+def test_a_store_calling_sesame_back_is_refused_not_a_deadlock(component: str) -> None:
+    """A store or outbox that calls Sesame from inside a call would wait for itself forever;
+    the inner call is refused, the outer call fails cleanly, and the next call works."""
+    outbox = MemoryOutbox()
+    auth = Sesame(component, store=MemoryStore(), config=load_cases()["config"], outbox=outbox)
+    refused = []
+
+    class Reentrant(MemoryOutbox):
+        def send_mail(self, mail: sesame.Mail) -> None:
+            try:
+                auth.get_user("nobody")
+            except RuntimeError as e:
+                refused.append(str(e))
+                raise
+
+    auth.outbox = Reentrant()
+    with pytest.raises(sesame.InternalError):
+        auth.register("ada@example.com", "analytical engine")
+    assert refused and "while Sesame was calling it" in refused[0]
+    auth.outbox = outbox
+    assert auth.get_user("nobody") is None
