@@ -99,8 +99,24 @@ def _compiled(path: str) -> Tuple[wasmtime.Engine, wc.Component]:
     with _COMPILED_LOCK:
         if key not in _COMPILED:
             engine = wasmtime.Engine()
-            _COMPILED[key] = (engine, wc.Component.from_file(engine, key))
+            component = wc.Component.from_file(engine, key)
+            check_contract(key, component.type.exports(engine).keys())
+            _COMPILED[key] = (engine, component)
         return _COMPILED[key]
+
+
+def check_contract(path: str, exports: Iterable[str]) -> None:
+    """Refuses a component that does not speak this package's WIT (`WIT_VERSION`) with a
+    message naming both versions, instead of failing later at the first call it lacks."""
+    spoken = sorted(
+        {name.rsplit("@", 1)[1] for name in exports if name.startswith("sesame:auth/") and "@" in name}
+    )
+    if spoken != [WIT_VERSION]:
+        found = ", ".join(f"sesame:auth@{v}" for v in spoken) or "no sesame:auth interface"
+        raise ValueError(
+            f"{path} exports {found}; this package speaks sesame:auth@{WIT_VERSION} "
+            "(docs/embedding.md: use the package of the component's version)"
+        )
 
 
 def _record(**fields: Any) -> wc.Record:

@@ -118,3 +118,13 @@ def test_a_dropped_sesame_is_collected(component: str) -> None:
     del auth
     gc.collect()
     assert gone() is None
+
+
+def test_a_component_of_another_wit_version_is_refused_by_name() -> None:
+    from sesame.client import WIT_VERSION, check_contract
+
+    check_contract("c.wasm", [f"sesame:auth/accounts@{WIT_VERSION}", "wasi:cli/run@0.2.0"])
+    with pytest.raises(ValueError, match=r"exports sesame:auth@9\.0\.0; this package speaks"):
+        check_contract("c.wasm", ["sesame:auth/accounts@9.0.0"])
+    with pytest.raises(ValueError, match="no sesame:auth interface"):
+        check_contract("c.wasm", ["wasi:http/incoming-handler@0.2.0"])
