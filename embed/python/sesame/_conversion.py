@@ -13,7 +13,9 @@ Python) and one `lower` (Python to C value) per type, with field names, case tab
 accepted classes worked out in advance, and `list<u8>` copied as one strided slice. Values are
 exactly wasmtime-py's: records are `wasmtime.component.Record`, variants `Variant` when the
 type needs tags and bare payloads when it does not, and the same Python types are accepted and
-refused.
+refused. Two checks are stricter: an integer out of its type's range is refused (ctypes would
+wrap it), and a `list<u8>` over `MAX_BYTES` is refused before wasmtime allocates 32 bytes for
+each of its bytes.
 
 Nothing of wasmtime-py is changed: `call_export` and `add_host_func` are used for Sesame's own
 functions only, so other components in the same process keep wasmtime-py's behaviour.
@@ -146,19 +148,33 @@ _INTEGERS = [
 
 
 def _integer_plan(field: str, kind: int) -> Plan:
+    bits = int(field[1:])
+    low, high = (0, 2**bits - 1) if field[0] == "u" else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+
     def lift(v: Any) -> int:
         return int(getattr(v.of, field))
 
     def lower(_store: Any, value: Any, v: Any) -> None:
         if not isinstance(value, int):
             raise TypeError(f"expected int for {field.upper()} type")
+        # ctypes would wrap an out-of-range number silently (-1 as a u64 version).
+        if not low <= value <= high:
+            raise ValueError(f"{value} is out of range for {field}")
         setattr(v.of, field, value)
         v.kind = kind
 
     return Plan(lift, lower, (int,))
 
 
+def _expect(v: Any, kind: int) -> None:
+    # A value of another kind would send the reads below through the wrong union member,
+    # pointers included: refuse it (wasmtime-py asserts the same).
+    if v.kind != kind:
+        raise TypeError(f"expected a component value of kind {kind}, found {v.kind}")
+
+
 def _lift_string(v: Any) -> str:
+    _expect(v, _STRING)
     return _text(v.of.string)
 
 
@@ -170,6 +186,7 @@ def _lower_string(_store: Any, value: Any, v: Any) -> None:
 
 
 def _lift_enum(v: Any) -> str:
+    _expect(v, _ENUM)
     return _text(v.of.enumeration)
 
 
@@ -199,6 +216,7 @@ BYTES_IN_ONE_COPY = _layout_is_expected()
 
 
 def _lift_bytes(v: Any) -> bytes:
+    _expect(v, _LIST)
     items = v.of.list
     n = items.size
     if n == 0:
@@ -209,18 +227,28 @@ def _lift_bytes(v: Any) -> bytes:
     return image[_BYTE_OFFSET::_VAL_SIZE]
 
 
+#: Longest `list<u8>` lowered. wasmtime wants 32 bytes per byte and aborts the process when an
+#: allocation fails, so a larger value is refused before anything is allocated; Sesame's own
+#: values are at most 1 MiB (store values, signed payloads).
+MAX_BYTES = 16 * 1024 * 1024
+
+
 def _lower_bytes(_store: Any, value: Any, v: Any) -> None:
-    if not isinstance(value, (bytes, bytearray)):
+    if not isinstance(value, bytes):
         raise TypeError("expected bytes value")
     n = len(value)
-    raw = ffi.wasmtime_component_vallist_t()
-    ffi.wasmtime_component_vallist_new_uninit(raw, n)
+    if n > MAX_BYTES:
+        raise ValueError(f"a list<u8> of {n} bytes is more than the {MAX_BYTES} this host lowers")
+    image = None
     if n:
         # The values as wasmtime lays them out: kind tags, then the bytes, each strided.
         image = bytearray(n * _VAL_SIZE)
         image[_KIND_OFFSET::_VAL_SIZE] = _KIND_U8 * n
         image[_BYTE_OFFSET::_VAL_SIZE] = value
-        ctypes.memmove(raw.data, bytes(image), len(image))
+    raw = ffi.wasmtime_component_vallist_t()
+    ffi.wasmtime_component_vallist_new_uninit(raw, n)
+    if image is not None:
+        ctypes.memmove(raw.data, ctypes.addressof(ctypes.c_char.from_buffer(image)), len(image))
     v.of.list = raw
     v.kind = _LIST
 
@@ -232,13 +260,14 @@ def _list_plan(ty: Any) -> Plan:
             return Plan(_lift_bytes, _lower_bytes, (bytes,))
         element = plan(element_type)
         return Plan(
-            lambda v: bytes(_lift_items(element, v.of.list)),
-            lambda store, value, v: _lower_items(element, store, _checked_bytes(value), v),
+            lambda v: bytes(_lift_items(element, _expect(v, _LIST) or v.of.list)),
+            lambda store, value, v: _lower_items(element, store, list(_checked_bytes(value)), v),
             (bytes,),
         )
     element = plan(element_type)
 
     def lift(v: Any) -> List[Any]:
+        _expect(v, _LIST)
         return _lift_items(element, v.of.list)
 
     def lower(store: Any, value: Any, v: Any) -> None:
@@ -250,7 +279,7 @@ def _list_plan(ty: Any) -> Plan:
 
 
 def _checked_bytes(value: Any) -> Any:
-    if not isinstance(value, (bytes, bytearray)):
+    if not isinstance(value, bytes):
         raise TypeError("expected bytes value")
     return value
 
@@ -279,6 +308,7 @@ def _record_plan(ty: Any) -> Plan:
     count = len(fields)
 
     def lift(v: Any) -> Record:
+        _expect(v, _RECORD)
         entries = v.of.record
         if entries.size != count:
             raise TypeError(f"a record of {entries.size} fields where {count} were declared")
@@ -311,6 +341,7 @@ def _tuple_plan(ty: Any) -> Plan:
     count = len(elements)
 
     def lift(v: Any) -> Tuple[Any, ...]:
+        _expect(v, _TUPLE)
         items = v.of.tuple
         data = items.data
         return tuple(element.lift(data[i]) for i, element in zip(range(items.size), elements))
@@ -381,6 +412,7 @@ def _variant_plan(ty: Any) -> Plan:
     if isinstance(ty, _types.OptionType):
 
         def lift(v: Any) -> Any:
+            _expect(v, _OPTION)
             pointer = v.of.option
             return lifted("some" if pointer else "none", pointer)
 
@@ -392,6 +424,7 @@ def _variant_plan(ty: Any) -> Plan:
     elif isinstance(ty, _types.ResultType):
 
         def lift(v: Any) -> Any:
+            _expect(v, _RESULT)
             result = v.of.result
             return lifted("ok" if result.is_ok else "err", result.val)
 
@@ -404,6 +437,7 @@ def _variant_plan(ty: Any) -> Plan:
     else:
 
         def lift(v: Any) -> Any:
+            _expect(v, _VARIANT)
             variant = v.of.variant
             return lifted(_text(variant.discriminant), variant.val)
 
@@ -494,14 +528,28 @@ def _host_call(idx, context, ty_raw, args, nargs, results, nresults):  # type: i
         elif value is not None:
             raise TypeError("a host function without a result returned a value")
 
-    return _enter.catch_exceptions(context, run)
+    try:
+        return _enter.catch_exceptions(context, run)
+    except BaseException as e:
+        # `catch_exceptions` lets through what is not an `Exception` (KeyboardInterrupt,
+        # SystemExit, a cancellation); escaping a ctypes callback, it would hand wasmtime an
+        # undefined error pointer. It becomes a trap, and the call raises it again.
+        _enter.LAST_EXCEPTION = e  # type: ignore[assignment]
+        return ctypes.cast(WasmtimeError("python exception")._consume(), ctypes.c_void_p).value
 
+
+# wasmtime holds raw pointers to these callbacks for as long as a linker lives; a reload of
+# this module must not free the ones linkers made earlier still call.
+_linker.__dict__.setdefault("_sesame_callbacks", [])
 
 @ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 def _host_finalize(idx):  # type: ignore[no-untyped-def]
     key = idx or 0
     _HOST_PLANS.pop(key, None)
     _linker.FUNCTIONS.deallocate(key)
+
+
+_linker.__dict__["_sesame_callbacks"].append((_host_call, _host_finalize))
 
 
 def add_host_func(instance: Any, name: str, func: Callable[..., Any]) -> None:

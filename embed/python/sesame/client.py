@@ -48,6 +48,9 @@ PACKAGED_COMPONENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "s
 #: Memory the component may use (per instance). Argon2 with the default 19 MiB cost fits many
 #: times over; a runaway allocation fails inside the component instead of exhausting the host.
 MAX_MEMORY_BYTES = 256 * 1024 * 1024
+#: Largest payload `sign` takes: 1 MiB, like a store value, and well under what wasmtime lets a
+#: call copy back out (about 2.6 MiB of bytes), so every token signed can be verified.
+MAX_SIGNED_PAYLOAD = 1024 * 1024
 #: Largest `u32` the WIT API takes (list limits).
 _U32_MAX = 2**32 - 1
 # The name under which a generated SESAME_SECRET is kept in the SQLite file.
@@ -363,6 +366,11 @@ class Sesame:
                 # the instance stopped mid-call and is not used again.
                 self._instance = None
                 raise InternalError(f"{iface}.{name} trapped; the instance was discarded") from e
+            except BaseException:
+                # Ctrl-C, SystemExit, a cancelled task inside a store or outbox: the instance
+                # stopped mid-call too; the interruption itself goes on to the caller.
+                self._instance = None
+                raise
         return _unwrap(result)
 
     # ---- accounts ------------------------------------------------------------------------
@@ -784,6 +792,10 @@ class Sesame:
         readable by whoever holds the token."""
         if not isinstance(payload, (bytes, bytearray)):
             raise TypeError("payload must be bytes")
+        if len(payload) > MAX_SIGNED_PAYLOAD:
+            # wasmtime limits what one call may copy out of the component (its "hostcall
+            # fuel"); a token much larger than this could be signed but never verified.
+            raise InvalidRequest(f"payload is larger than {MAX_SIGNED_PAYLOAD} bytes")
         return str(self._call("signer", "sign", _text("purpose", purpose), bytes(payload)))
 
     def verify_signed(self, purpose: str, token: str, max_age_secs: int) -> Verified:

@@ -128,3 +128,45 @@ def test_a_component_of_another_wit_version_is_refused_by_name() -> None:
         check_contract("c.wasm", ["sesame:auth/accounts@9.0.0"])
     with pytest.raises(ValueError, match="no sesame:auth interface"):
         check_contract("c.wasm", ["wasi:http/incoming-handler@0.2.0"])
+
+
+def test_an_interrupt_inside_a_store_reaches_the_caller_and_the_next_call_works(component: str) -> None:
+    """Ctrl-C (or SystemExit, a cancellation) raised in a store method while the component waits
+    on it: the call raises that very exception, nothing crashes, the next call works."""
+
+    class Interrupted(MemoryStore):
+        armed = True
+
+        def get(self, key: str) -> Any:
+            if self.armed:
+                self.armed = False
+                raise KeyboardInterrupt
+            return super().get(key)
+
+    auth = Sesame(component, store=Interrupted(), config=load_cases()["config"], outbox=MemoryOutbox())
+    with pytest.raises(KeyboardInterrupt):
+        auth.get_user("nobody")
+    assert auth.get_user("nobody") is None
+
+
+def test_out_of_range_numbers_from_a_store_are_refused_not_wrapped(component: str) -> None:
+    class Negative(MemoryStore):
+        def put(self, *args: Any) -> int:
+            super().put(*args)
+            return -1
+
+    auth = Sesame(component, store=Negative(), config=load_cases()["config"], outbox=MemoryOutbox())
+    with pytest.raises(InternalError) as refused:
+        auth.register("ada@example.com", "analytical engine")
+    assert isinstance(refused.value.__cause__, ValueError)
+    assert "out of range for u64" in str(refused.value.__cause__)
+
+
+def test_payloads_too_large_to_verify_are_refused_when_signed(auth: Sesame) -> None:
+    from sesame.client import MAX_SIGNED_PAYLOAD
+
+    assert auth.verify_signed("t.t", auth.sign("t.t", b"x" * MAX_SIGNED_PAYLOAD), 60).payload
+    with pytest.raises(InvalidRequest):
+        auth.sign("t.t", b"x" * (MAX_SIGNED_PAYLOAD + 1))
+    with pytest.raises(ValueError, match="more than"):
+        _conversion._lower_bytes(None, b"\0" * (_conversion.MAX_BYTES + 1), None)
