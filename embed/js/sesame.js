@@ -134,6 +134,7 @@ export class Sesame {
   #env;
   #imports;
   #api = null;
+  #calling = false;
 
   constructor({ store = new MemoryStore(), secret, config = {}, outbox = new Outbox() } = {}) {
     checkSettings(config);
@@ -187,11 +188,19 @@ export class Sesame {
   /** Calls one export: `iface` is the camelCase interface name (`accounts`, `sessions`,
    * `roles`, `twoFactor`, `tokens`, `apiKeys`, `signer`), `func` its camelCase function name. */
   call(iface, func, ...args) {
+    // jco lets a store or outbox call back into the instance it is serving; the component
+    // would then run a second call in the middle of the first one's state. Refused instead.
+    if (this.#calling) {
+      throw new Error(
+        'a store or outbox called Sesame while Sesame was calling it; queue the work and do it after the call returns',
+      );
+    }
     this.#api ??= instantiate(coreModule, this.#imports);
     const f = this.#api[iface]?.[func];
     if (typeof f !== 'function') {
       throw errorFor(ErrorCode.Internal, `the component does not export ${iface}.${func}`);
     }
+    this.#calling = true;
     try {
       return plain(f(...args));
     } catch (e) {
@@ -200,6 +209,8 @@ export class Sesame {
       }
       this.#api = null;
       throw errorFor(ErrorCode.Internal, `${iface}.${func} trapped; the instance was discarded`, { cause: e });
+    } finally {
+      this.#calling = false;
     }
   }
 

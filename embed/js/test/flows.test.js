@@ -169,3 +169,27 @@ test('every function the component exports has a method', () => {
   assert.ok(exported.size > 30, `only ${exported.size} exports found`);
   assert.deepEqual([...called].sort(), [...exported].sort());
 });
+
+test('a store or outbox calling Sesame back is refused, the call fails cleanly, the next works', () => {
+  const refusals = [];
+  let auth;
+  let reenter = true;
+  const outbox = {
+    sendMail: () => {
+      if (!reenter) return;
+      try {
+        auth.getUser('nobody');
+      } catch (e) {
+        refusals.push(e.message);
+        throw e;
+      }
+    },
+    emitEvent: () => {},
+  };
+  auth = fresh({ outbox });
+  assert.throws(() => auth.register('ada@example.com', 'analytical engine'), refused('internal'));
+  assert.equal(refusals.length, 1);
+  assert.match(refusals[0], /while Sesame was calling it/);
+  reenter = false;
+  assert.equal(auth.getUser('nobody'), undefined);
+});
