@@ -73,6 +73,9 @@ var (
 type MemoryStore struct {
 	mu      sync.Mutex
 	entries map[string]memoryEntry
+	// keys holds every key of entries in ascending byte (UTF-8) order, so a scan costs the
+	// entries it returns rather than the size of the store.
+	keys []string
 	// version is the last version handed out, for any key: versions are never reused, so a
 	// key deleted and written again never gets back a version it had.
 	version uint64
@@ -94,10 +97,18 @@ func NewMemoryStore() *MemoryStore {
 func (m *MemoryStore) live(key string, now time.Time) (memoryEntry, bool) {
 	e, ok := m.entries[key]
 	if ok && !e.expires.IsZero() && !now.Before(e.expires) {
-		delete(m.entries, key)
+		m.drop(key)
 		return memoryEntry{}, false
 	}
 	return e, ok
+}
+
+// drop removes key from the entries and from the sorted keys.
+func (m *MemoryStore) drop(key string) {
+	delete(m.entries, key)
+	if at := sort.SearchStrings(m.keys, key); at < len(m.keys) && m.keys[at] == key {
+		m.keys = append(m.keys[:at], m.keys[at+1:]...)
+	}
 }
 
 // Get implements Store.
@@ -124,6 +135,12 @@ func (m *MemoryStore) Put(key string, value []byte, expect *uint64, ttlMS *uint6
 		return 0, ErrConflict
 	}
 	m.version++
+	if _, exists := m.entries[key]; !exists {
+		at := sort.SearchStrings(m.keys, key)
+		m.keys = append(m.keys, "")
+		copy(m.keys[at+1:], m.keys[at:])
+		m.keys[at] = key
+	}
 	e := memoryEntry{value: append([]byte(nil), value...), version: m.version}
 	if ttlMS != nil {
 		e.expires = expiry(now, *ttlMS)
@@ -152,12 +169,12 @@ func (m *MemoryStore) Delete(key string, expect *uint64) (bool, error) {
 	if expect != nil && *expect != current.version {
 		return false, ErrConflict
 	}
-	delete(m.entries, key)
+	m.drop(key)
 	return true, nil
 }
 
-// Scan implements Store. It looks at every key, which is fine for the sizes a memory store
-// is meant for.
+// Scan implements Store: from the first key at or after prefix (strictly after `after` when
+// that is further), in ascending byte order, while keys start with prefix.
 func (m *MemoryStore) Scan(prefix string, after *string, limit uint32) ([]KeyEntry, error) {
 	if limit > MaxScanLimit {
 		limit = MaxScanLimit
@@ -165,23 +182,24 @@ func (m *MemoryStore) Scan(prefix string, after *string, limit uint32) ([]KeyEnt
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	var keys []string
-	for k := range m.entries {
-		if strings.HasPrefix(k, prefix) && (after == nil || k > *after) {
-			if _, ok := m.live(k, now); ok {
-				keys = append(keys, k)
-			}
-		}
+	at := sort.SearchStrings(m.keys, prefix)
+	if after != nil && *after >= prefix {
+		// Go compares strings byte by byte: the contract's UTF-8 byte order.
+		at = sort.Search(len(m.keys), func(i int) bool { return m.keys[i] > *after })
 	}
-	// Go compares strings byte by byte: ascending UTF-8 byte order.
-	sort.Strings(keys)
-	if len(keys) > int(limit) {
-		keys = keys[:limit]
-	}
-	found := make([]KeyEntry, len(keys))
-	for i, k := range keys {
+	var found []KeyEntry
+	var expired []string
+	for ; at < len(m.keys) && uint32(len(found)) < limit && strings.HasPrefix(m.keys[at], prefix); at++ {
+		k := m.keys[at]
 		e := m.entries[k]
-		found[i] = KeyEntry{Key: k, Entry: Entry{Value: append([]byte(nil), e.value...), Version: e.version}}
+		if !e.expires.IsZero() && !now.Before(e.expires) {
+			expired = append(expired, k)
+			continue
+		}
+		found = append(found, KeyEntry{Key: k, Entry: Entry{Value: append([]byte(nil), e.value...), Version: e.version}})
+	}
+	for _, k := range expired {
+		m.drop(k)
 	}
 	return found, nil
 }
