@@ -258,12 +258,16 @@ def _list_plan(ty: Any) -> Plan:
     if isinstance(element_type, _types.U8):
         if BYTES_IN_ONE_COPY:
             return Plan(_lift_bytes, _lower_bytes, (bytes,))
-        element = plan(element_type)
-        return Plan(
-            lambda v: bytes(_lift_items(element, _expect(v, _LIST) or v.of.list)),
-            lambda store, value, v: _lower_items(element, store, list(_checked_bytes(value)), v),
-            (bytes,),
-        )
+        byte = plan(element_type)
+
+        def lift_bytes(v: Any) -> bytes:
+            _expect(v, _LIST)
+            return bytes(_lift_items(byte, v.of.list))
+
+        def lower_bytes(store: Any, value: Any, v: Any) -> None:
+            _lower_items(byte, store, list(_checked_bytes(value)), v)
+
+        return Plan(lift_bytes, lower_bytes, (bytes,))
     element = plan(element_type)
 
     def lift(v: Any) -> List[Any]:

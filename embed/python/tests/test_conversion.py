@@ -170,3 +170,27 @@ def test_payloads_too_large_to_verify_are_refused_when_signed(auth: Sesame) -> N
         auth.sign("t.t", b"x" * (MAX_SIGNED_PAYLOAD + 1))
     with pytest.raises(ValueError, match="more than"):
         _conversion._lower_bytes(None, b"\0" * (_conversion.MAX_BYTES + 1), None)
+
+
+def test_the_one_copy_bytes_path_and_the_element_path_build_the_same_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ctypes
+
+    from wasmtime import _ffi as ffi
+
+    class ByteList:
+        element = _types.U8()
+
+    one_copy = _conversion._list_plan(ByteList())
+    monkeypatch.setattr(_conversion, "BYTES_IN_ONE_COPY", False)
+    element_wise = _conversion._list_plan(ByteList())
+    assert one_copy.lower is not element_wise.lower
+    for data in (b"", b"\x00", bytes(range(256)) * 3):
+        for lower_with, lift_with in ((one_copy, element_wise), (element_wise, one_copy)):
+            value = ffi.wasmtime_component_val_t()
+            lower_with.lower(None, data, value)
+            try:
+                assert lift_with.lift(value) == data
+            finally:
+                ffi.wasmtime_component_val_delete(ctypes.byref(value))
