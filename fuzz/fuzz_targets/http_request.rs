@@ -94,6 +94,35 @@ fn parse(known: &Known, text: &[u8]) -> (Request, u64) {
     (req, wait)
 }
 
+/// The OAuth endpoints clients call directly answer protocol errors as RFC 6749 §5.2 says
+/// (`{"error": code, "error_description": text}`), and only they do: 400, or 401 for
+/// `invalid_client`, or 403 for a refused registration.
+fn check_oauth_error(req: &Request, res: &Response, body: &serde_json::Value) {
+    const CODES: [&str; 8] = [
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "invalid_client_metadata",
+        "access_denied",
+    ];
+    let path = req.path_with_query.split('?').next().unwrap_or_default();
+    assert!(path.starts_with("/oauth/"), "OAuth error body {body} outside /oauth/ for {req:?}");
+    let object = body.as_object().expect("error body is an object");
+    assert_eq!(object.len(), 2, "OAuth error body {body} for {req:?}");
+    assert!(body["error_description"].is_string(), "OAuth error body {body} for {req:?}");
+    let code = body["error"].as_str().unwrap_or_default();
+    assert!(CODES.contains(&code), "unknown OAuth error {code} for {req:?}");
+    let expected = match code {
+        "invalid_client" => 401,
+        "access_denied" => 403,
+        _ => 400,
+    };
+    assert_eq!(res.status, expected, "{body} for {req:?}");
+}
+
 fn check(req: &Request, res: &Response) {
     assert!(
         (200..500).contains(&res.status),
@@ -114,7 +143,9 @@ fn check(req: &Request, res: &Response) {
     if content_type == "application/json" {
         let body: serde_json::Value = serde_json::from_slice(&res.body)
             .unwrap_or_else(|e| panic!("invalid JSON answer ({e}) to {req:?}"));
-        if res.status >= 400 {
+        if res.status >= 400 && body["error"].is_string() {
+            check_oauth_error(req, res, &body);
+        } else if res.status >= 400 {
             let object = body.as_object().expect("error body is an object");
             assert_eq!(object.len(), 1, "error body {body} for {req:?}");
             let error = object["error"].as_object().expect("error is an object");
