@@ -72,18 +72,25 @@ def sesame_serving(args, store, env, prefix=()):
         server.wait()
 
 
-def request(port, method, path, body=None, headers=None, timeout=30):
-    """Sends `body` as JSON; returns (status, response body, seconds to the whole answer)."""
+def exchange(port, method, path, payload=None, headers=None, timeout=30):
+    """One request with a ready body on a new connection; returns (status, response headers
+    with lower-case names, response body, seconds to the whole answer)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    payload = json.dumps(body).encode() if body is not None else None
-    all_headers = {"content-type": "application/json", **(headers or {})}
     started = time.perf_counter()
-    conn.request(method, path, body=payload, headers=all_headers)
+    conn.request(method, path, body=payload, headers=headers or {})
     response = conn.getresponse()
     data = response.read()
     elapsed = time.perf_counter() - started
     conn.close()
-    return response.status, data, elapsed
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, data, elapsed
+
+
+def request(port, method, path, body=None, headers=None, timeout=30):
+    """Sends `body` as JSON; returns (status, response body, seconds to the whole answer)."""
+    payload = json.dumps(body).encode() if body is not None else None
+    all_headers = {"content-type": "application/json", **(headers or {})}
+    status, _, data, elapsed = exchange(port, method, path, payload, all_headers, timeout)
+    return status, data, elapsed
 
 
 def p90(samples):

@@ -15,15 +15,13 @@ Usage: bench/oauth_code_exchange.py [--rounds N] [--sesame PATH] [--component PA
 
 import base64
 import hashlib
-import http.client
 import json
 import re
 import secrets
 import tempfile
-import time
 import urllib.parse
 
-from _common import TARGET, request, rounds_parser, sesame_serving
+from _common import TARGET, exchange, request, rounds_parser, sesame_serving
 
 EMAIL = "bench@example.com"
 PASSWORD = "correct horse battery staple"
@@ -38,17 +36,10 @@ def percentile(samples, share):
 def send(port, method, path, headers, fields=None):
     """One request (a form body when `fields` is given); returns (status, headers, body,
     seconds to the whole answer)."""
-    body = urllib.parse.urlencode(fields).encode() if fields is not None else None
-    if body is not None:
-        headers = {"content-type": "application/x-www-form-urlencoded", **headers}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    started = time.perf_counter()
-    conn.request(method, path, body=body, headers=headers)
-    response = conn.getresponse()
-    data = response.read()
-    elapsed = time.perf_counter() - started
-    conn.close()
-    return response.status, {k.lower(): v for k, v in response.getheaders()}, data, elapsed
+    if fields is None:
+        return exchange(port, method, path, None, headers)
+    form = {"content-type": "application/x-www-form-urlencoded", **headers}
+    return exchange(port, method, path, urllib.parse.urlencode(fields).encode(), form)
 
 
 def main():
