@@ -40,11 +40,11 @@ pub(crate) fn registration_problem(uri: &str) -> Option<&'static str> {
     }
     match scheme.to_ascii_lowercase().as_str() {
         "https" => match authority(rest) {
-            Some((host, port)) if valid_host(host) && valid_port(port) => None,
+            Some((host, port, _)) if valid_host(host) && valid_port(port) => None,
             _ => Some("an https redirect URI must name a host (and a port from 1 to 65535)"),
         },
         "http" => match authority(rest) {
-            Some((host, port)) if is_loopback_host(host) && valid_port(port) => None,
+            Some((host, port, _)) if is_loopback_host(host) && valid_port(port) => None,
             _ => Some("an http redirect URI is only allowed on a loopback address"),
         },
         "javascript" | "data" | "file" | "vbscript" | "about" | "blob" => {
@@ -100,43 +100,35 @@ pub(crate) fn matches(registered: &str, requested: &str, loopback_port_free: boo
 
 /// For an `http` URI on a loopback IP literal: the host and everything after the port.
 fn loopback_parts(uri: &str) -> Option<(&str, &str)> {
-    let rest = uri.strip_prefix("http://")?;
-    let host_end = if rest.starts_with('[') {
-        rest.find(']')? + 1
-    } else {
-        rest.find([':', '/', '?']).unwrap_or(rest.len())
-    };
-    let (host, after) = rest.split_at(host_end);
-    if host != "127.0.0.1" && host != "[::1]" {
-        return None;
-    }
-    let path_start = after.find(['/', '?']).unwrap_or(after.len());
-    let port = &after[..path_start];
-    let port_ok = port.is_empty()
-        || port
-            .strip_prefix(':')
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    let port_ok = port_ok && valid_port(port.strip_prefix(':'));
-    port_ok.then_some((host, &after[path_start..]))
+    let (host, port, after) = authority(uri.strip_prefix("http:")?)?;
+    ((host == "127.0.0.1" || host == "[::1]") && valid_port(port)).then_some((host, after))
 }
 
-/// The host and port of a hierarchical URI's remainder after the scheme (`//host:port/...`);
-/// `None` without an authority or with user information.
-fn authority(rest: &str) -> Option<(&str, Option<&str>)> {
+/// A hierarchical URI's remainder after the scheme (`//host:port/path?query`) split into the
+/// authority and what follows it; `None` without the `//`.
+fn split_authority(rest: &str) -> Option<(&str, &str)> {
     let rest = rest.strip_prefix("//")?;
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..end];
+    Some(rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len())))
+}
+
+/// The host, port and what follows them (path, query) of a hierarchical URI's remainder after
+/// the scheme (`//host:port/...`); `None` without an authority, with user information, or
+/// with anything but a port after an IPv6 literal.
+fn authority(rest: &str) -> Option<(&str, Option<&str>, &str)> {
+    let (authority, after) = split_authority(rest)?;
     if authority.contains('@') {
         return None;
     }
     if let Some(v6_end) = authority.strip_prefix('[').and_then(|a| a.find(']')) {
-        let host = &authority[..v6_end + 2];
-        let port = authority[v6_end + 2..].strip_prefix(':');
-        return Some((host, port));
+        let (host, tail) = authority.split_at(v6_end + 2);
+        return match tail {
+            "" => Some((host, None, after)),
+            _ => Some((host, Some(tail.strip_prefix(':')?), after)),
+        };
     }
     match authority.split_once(':') {
-        Some((host, port)) => Some((host, Some(port))),
-        None => Some((authority, None)),
+        Some((host, port)) => Some((host, Some(port), after)),
+        None => Some((authority, None, after)),
     }
 }
 
@@ -153,11 +145,8 @@ fn is_loopback_host(host: &str) -> bool {
 /// answer redirects there.
 pub(crate) fn origin(uri: &str) -> Option<String> {
     let (scheme, rest) = uri.split_once(':')?;
-    match rest.strip_prefix("//") {
-        Some(after) => {
-            let end = after.find(['/', '?']).unwrap_or(after.len());
-            Some(format!("{scheme}://{}", &after[..end]))
-        }
+    match split_authority(rest) {
+        Some((authority, _)) => Some(format!("{scheme}://{authority}")),
         None => Some(format!("{scheme}:")),
     }
 }
@@ -198,6 +187,8 @@ mod tests {
             "https://app.example:0/cb",
             "https://app.example:99999/cb",
             "https://app_example/cb",
+            "https://[::1]x/cb",
+            "http://[::1]x:5/cb",
         ] {
             assert!(registration_problem(bad).is_some(), "{bad}");
         }
@@ -220,12 +211,24 @@ mod tests {
         let loopback = "http://127.0.0.1/cb";
         assert!(matches(loopback, "http://127.0.0.1:51234/cb", true));
         assert!(matches("http://[::1]:80/cb", "http://[::1]:51234/cb", true));
+        assert!(!matches(
+            "http://[::1]:80/cb",
+            "http://[::1]x:51234/cb",
+            true
+        ));
+        assert!(matches(
+            "http://127.0.0.1/cb?a=1",
+            "http://127.0.0.1:9/cb?a=1",
+            true
+        ));
         for other in [
             "http://127.0.0.1:51234/cb2",
             "http://127.0.0.1:5x/cb",
             "http://127.0.0.1:0/cb",
             "http://127.0.0.1:99999999/cb",
             "http://127.0.0.1.evil:1/cb",
+            "http://127.0.0.1@evil:1/cb",
+            "http://127.0.0.1:/cb",
         ] {
             assert!(!matches(loopback, other, true), "{other}");
         }
