@@ -36,6 +36,13 @@ impl Sesame<'_> {
     /// The login `family_id` while it lives: not ended, not past its ends, its session (if
     /// any) alive and its user active.
     pub(crate) fn live_grant(&self, family_id: &str) -> Result<Option<GrantFacts>> {
+        Ok(self
+            .live_family(family_id)?
+            .map(|family| facts(family_id, family)))
+    }
+
+    /// The record of login `family_id` while it lives (see `live_grant`).
+    fn live_family(&self, family_id: &str) -> Result<Option<FamilyRecord>> {
         let Some((family, _)) =
             records::load::<FamilyRecord>(self.store, &token_family_key(family_id))?
         else {
@@ -49,10 +56,9 @@ impl Sesame<'_> {
             return Ok(None);
         }
         match self.load_user(&family.user_id)? {
-            Some((user, _)) if user.active => {}
-            _ => return Ok(None),
+            Some((user, _)) if user.active => Ok(Some(family)),
+            _ => Ok(None),
         }
-        Ok(Some(facts(family_id, family)))
     }
 
     /// The live login whose current refresh token is `token`; `None` for a replaced, unknown
@@ -66,13 +72,10 @@ impl Sesame<'_> {
         else {
             return Ok(None);
         };
-        let Some(grant) = self.live_grant(&link.family_id)? else {
+        let Some(family) = self.live_family(&link.family_id)? else {
             return Ok(None);
         };
-        let current =
-            records::load::<FamilyRecord>(self.store, &token_family_key(&link.family_id))?
-                .is_some_and(|(family, _)| family.refresh_hash == hash);
-        Ok(current.then_some(grant))
+        Ok((family.refresh_hash == hash).then(|| facts(&link.family_id, family)))
     }
 
     /// Ends a login.
