@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use super::authorize::{CodeRecord, code_hash, refused_code};
 use super::{OAuthClient, OAuthError};
 use crate::Sesame;
-use crate::error::{Error, ErrorCode};
+use crate::error::Error;
 use crate::events::EventKind;
 use crate::records::{self, oauth_code_key};
 use crate::sessions::SignInProof;
@@ -264,16 +264,10 @@ impl Sesame<'_> {
                 ));
             }
         }
-        let pair = match self.refresh_oauth_tokens(token, &client.id) {
-            Ok(pair) => pair,
-            Err(Error::Rejected(e)) if e.code == ErrorCode::Unauthenticated => {
-                return Err(OAuthError::invalid_grant(e.message));
-            }
+        let (pair, grant) = match self.refresh_oauth_tokens(token, &client.id) {
+            Ok(refreshed) => refreshed,
             Err(Error::Rejected(e)) => return Err(OAuthError::invalid_grant(e.message)),
             Err(e) => return Err(e.into()),
-        };
-        let Some(grant) = self.live_grant(&pair.login_id)? else {
-            return Err(OAuthError::invalid_grant("This sign-in has ended."));
         };
         self.token_response(client, pair, &grant, None)
     }

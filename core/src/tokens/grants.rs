@@ -38,7 +38,7 @@ impl Sesame<'_> {
     pub(crate) fn live_grant(&self, family_id: &str) -> Result<Option<GrantFacts>> {
         Ok(self
             .live_family(family_id)?
-            .map(|family| facts(family_id, family)))
+            .map(|family| grant_facts(family_id, family)))
     }
 
     /// The record of login `family_id` while it lives (see `live_grant`).
@@ -75,7 +75,7 @@ impl Sesame<'_> {
         let Some(family) = self.live_family(&link.family_id)? else {
             return Ok(None);
         };
-        Ok((family.refresh_hash == hash).then(|| facts(&link.family_id, family)))
+        Ok((family.refresh_hash == hash).then(|| grant_facts(&link.family_id, family)))
     }
 
     /// Ends a login.
@@ -110,7 +110,7 @@ impl Sesame<'_> {
     }
 }
 
-fn facts(family_id: &str, family: FamilyRecord) -> GrantFacts {
+pub(super) fn grant_facts(family_id: &str, family: FamilyRecord) -> GrantFacts {
     GrantFacts {
         family_id: family_id.to_owned(),
         proof: SignInProof::from_stored(&family.methods, family.second_factor),

@@ -3,6 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
+use super::grants::{GrantFacts, grant_facts};
 use super::{FamilyRecord, REFRESH_TOKEN_PREFIX, RefreshRecord, TokenPair};
 use crate::Sesame;
 use crate::error::{Error, ErrorCode, Result};
@@ -16,22 +17,29 @@ impl Sesame<'_> {
     ///
     /// WIT: `sesame:auth/tokens.refresh`.
     pub fn refresh_tokens(&self, refresh_token: &str) -> Result<TokenPair> {
-        self.refresh_family(refresh_token, None)
+        Ok(self.refresh_family(refresh_token, None)?.0)
     }
 
-    /// Rotates the refresh token of a login granted to the OAuth client `client_id`.
+    /// Rotates the refresh token of a login granted to the OAuth client `client_id`; the new
+    /// pair and the facts of the login it continues (for the ID token), as just checked.
     pub(crate) fn refresh_oauth_tokens(
         &self,
         refresh_token: &str,
         client_id: &str,
-    ) -> Result<TokenPair> {
-        self.refresh_family(refresh_token, Some(client_id))
+    ) -> Result<(TokenPair, GrantFacts)> {
+        let (pair, family) = self.refresh_family(refresh_token, Some(client_id))?;
+        let grant = grant_facts(&pair.login_id, family);
+        Ok((pair, grant))
     }
 
     /// Rotates a refresh token of a login granted to `client_id` (`None`: a login of Sesame's
     /// own token API). A token of another kind of login is refused without touching it, so a
     /// client's refresh token cannot be turned into a Sesame login or another client's.
-    fn refresh_family(&self, refresh_token: &str, client_id: Option<&str>) -> Result<TokenPair> {
+    fn refresh_family(
+        &self,
+        refresh_token: &str,
+        client_id: Option<&str>,
+    ) -> Result<(TokenPair, FamilyRecord)> {
         let hash = parse_refresh_token(refresh_token)?;
         let Some((link, _)) = records::load::<RefreshRecord>(self.store, &refresh_key(&hash))?
         else {
@@ -97,7 +105,8 @@ impl Sesame<'_> {
             let ttl = self.family_ttl(&family, now);
             match records::save(self.store, &key, &family, Some(version), Some(ttl)) {
                 Ok(_) => {
-                    return self.token_pair(user, &family_id, &family, new_token);
+                    let pair = self.token_pair(user, &family_id, &family, new_token)?;
+                    return Ok((pair, family));
                 }
                 Err(Error::Store(StoreError::Conflict)) => continue,
                 Err(e) => return Err(e),
