@@ -340,27 +340,8 @@ impl Sesame<'_> {
                 AuthorizeOutcome::SignIn
             });
         };
-        let times = self.authentication_times(session)?;
-        let age_secs = self.host.now_ms().saturating_sub(times.any_ms) / 1000;
-        let answered = request
-            .authenticated_after_ms
-            .is_some_and(|after| times.any_ms > after);
-        let wants_login = !answered
-            && request
-                .prompt
-                .iter()
-                .any(|p| p == "login" || p == "select_account");
-        let too_old = request.max_age_secs.is_some_and(|max| age_secs > max);
-        if wants_login || too_old {
-            return Ok(if silent {
-                AuthorizeOutcome::Redirect(self.request_error(
-                    request,
-                    "login_required",
-                    "the sign-in is older than max_age allows",
-                ))
-            } else {
-                AuthorizeOutcome::Reauthenticate
-            });
+        if let Some(outcome) = self.authentication_needed(request, session, silent)? {
+            return Ok(outcome);
         }
         let wants_consent = request.prompt.iter().any(|p| p == "consent");
         if wants_consent || !self.has_consent(&session.user.id, request)? {
@@ -378,19 +359,63 @@ impl Sesame<'_> {
             .map(AuthorizeOutcome::Redirect)
     }
 
+    /// What `session` must do first when it is too old for `request` (`prompt=login` not yet
+    /// answered, or `max_age` passed): re-authenticate, or with `prompt=none` the
+    /// `login_required` error. `None` when it is recent enough.
+    fn authentication_needed(
+        &self,
+        request: &AuthorizationRequest,
+        session: &SessionInfo,
+        silent: bool,
+    ) -> Result<Option<AuthorizeOutcome>> {
+        let times = self.authentication_times(session)?;
+        let age_secs = self.host.now_ms().saturating_sub(times.any_ms) / 1000;
+        let answered = request
+            .authenticated_after_ms
+            .is_some_and(|after| times.any_ms > after);
+        let wants_login = !answered
+            && request
+                .prompt
+                .iter()
+                .any(|p| p == "login" || p == "select_account");
+        let too_old = request.max_age_secs.is_some_and(|max| age_secs > max);
+        if !(wants_login || too_old) {
+            return Ok(None);
+        }
+        Ok(Some(if silent {
+            AuthorizeOutcome::Redirect(self.request_error(
+                request,
+                "login_required",
+                "the sign-in is older than max_age allows",
+            ))
+        } else {
+            AuthorizeOutcome::Reauthenticate
+        }))
+    }
+
     /// The answer to the consent form: records the consent and issues the code, or sends
-    /// `access_denied`.
+    /// `access_denied`. The form only stands for the consent step: a session that the request
+    /// finds too old (`prompt=login`, `max_age`) must re-authenticate first, as at the `GET`.
     pub fn answer_consent(
         &self,
         request: &AuthorizationRequest,
         session: &SessionInfo,
         allowed: bool,
-    ) -> Result<String> {
+    ) -> Result<AuthorizeOutcome> {
         if !allowed {
-            return Ok(self.request_error(request, "access_denied", "the user refused"));
+            return Ok(AuthorizeOutcome::Redirect(self.request_error(
+                request,
+                "access_denied",
+                "the user refused",
+            )));
+        }
+        let silent = request.prompt.iter().any(|p| p == "none");
+        if let Some(outcome) = self.authentication_needed(request, session, silent)? {
+            return Ok(outcome);
         }
         self.grant_consent(&session.user.id, &request.client.id, &request.scopes)?;
         self.issue_code(request, session)
+            .map(AuthorizeOutcome::Redirect)
     }
 
     /// Issues a code for `request` to the person of `session` and returns the redirect.

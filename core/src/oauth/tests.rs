@@ -821,3 +821,46 @@ fn client_names_cannot_hide_what_they_say() {
         assert!(r.is_err(), "{name:?}");
     }
 }
+
+/// The consent form stands only for the consent step: posting it straight away with a
+/// session too old for `max_age`, or without answering `prompt=login`, sends the browser to
+/// re-authenticate instead of giving a code.
+#[test]
+fn the_consent_form_cannot_skip_prompt_login_or_max_age() {
+    let flow = Flow::new();
+    flow.f.advance(120_000);
+    for extra in ["&max_age=60", "&prompt=login", "&prompt=login%20consent"] {
+        let query = flow.authorize_query(extra);
+        let params = query.split_once('?').unwrap().1;
+        let form = format!("{params}&decision=allow&csrf_token={}", enc(&flow.csrf));
+        let r = flow.f.send(
+            Request::new("POST", "/oauth/authorize")
+                .with_header("cookie", &flow.cookie)
+                .with_header("content-type", "application/x-www-form-urlencoded")
+                .with_body(form.into_bytes()),
+        );
+        assert_eq!(
+            (r.status, r.header("location")),
+            (303, Some("/verify")),
+            "{extra}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    // Refusing needs no fresh sign-in, and a recent enough session still consents.
+    let refused = format!(
+        "{}&decision=deny&csrf_token={}",
+        flow.authorize_query("&max_age=60").split_once('?').unwrap().1,
+        enc(&flow.csrf)
+    );
+    let r = flow.f.send(
+        Request::new("POST", "/oauth/authorize")
+            .with_header("cookie", &flow.cookie)
+            .with_header("content-type", "application/x-www-form-urlencoded")
+            .with_body(refused.into_bytes()),
+    );
+    assert_eq!(
+        query_of(r.header("location").unwrap(), "error").as_deref(),
+        Some("access_denied")
+    );
+    assert!(!flow.code().is_empty());
+}

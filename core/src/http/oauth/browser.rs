@@ -58,6 +58,19 @@ pub(super) fn authorize(call: &Call<'_>) -> Result<Answer, Error> {
         Err(answer) => return Ok(answer),
     };
     let session = browser_session(call)?;
+    let outcome = call.sesame.authorize(&request, session.as_ref())?;
+    outcome_answer(call, &request, session.as_ref(), outcome, 302)
+}
+
+/// The browser's next step for an authorization `outcome`; `redirect_status` for a redirect to
+/// the client (302 after the `GET`, 303 after the consent form's `POST`).
+fn outcome_answer(
+    call: &Call<'_>,
+    request: &AuthorizationRequest,
+    session: Option<&SessionInfo>,
+    outcome: AuthorizeOutcome,
+    redirect_status: u16,
+) -> Result<Answer, Error> {
     let back = || -> Result<String, Error> {
         let resume = format!(
             "{}?{}",
@@ -66,7 +79,7 @@ pub(super) fn authorize(call: &Call<'_>) -> Result<Answer, Error> {
         );
         Ok(Cookie::Return.set(call.sesame, &return_to::cookie_value(&resume)))
     };
-    Ok(match call.sesame.authorize(&request, session.as_ref())? {
+    Ok(match outcome {
         AuthorizeOutcome::SignIn => {
             let login = match &request.login_hint {
                 Some(hint) => format!("/login?login_hint={}", parse::encode_query_value(hint)),
@@ -79,9 +92,9 @@ pub(super) fn authorize(call: &Call<'_>) -> Result<Answer, Error> {
         }
         AuthorizeOutcome::Consent => {
             let session = session.ok_or(Error::NoSession("consent without a session"))?;
-            consent_page(&request, &session.csrf_token)
+            consent_page(request, &session.csrf_token)
         }
-        AuthorizeOutcome::Redirect(url) => Answer::redirect(302, url),
+        AuthorizeOutcome::Redirect(url) => Answer::redirect(redirect_status, url),
     })
 }
 
@@ -160,10 +173,10 @@ pub(super) fn consent_answer(call: &Call<'_>) -> Result<Answer, Error> {
         Ok(request) => request,
         Err(answer) => return Ok(answer),
     };
-    let url = call
+    let outcome = call
         .sesame
         .answer_consent(&request, &session, decision.decision == "allow")?;
-    Ok(Answer::redirect(303, url))
+    outcome_answer(call, &request, Some(&session), outcome, 303)
 }
 
 /// The fields of a form body, in order.
