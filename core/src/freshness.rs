@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::Sesame;
 use crate::error::{Error, ErrorCode, Result};
 use crate::records::{self, reauth_key};
-use crate::sessions::{ClientInfo, SessionInfo};
+use crate::sessions::{ClientInfo, SessionInfo, SignInProof};
 
 /// How a login was re-verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +54,10 @@ pub struct AuthenticationTimes {
     pub any_ms: u64,
     /// The last authentication with two factors; 0 when never.
     pub two_factor_ms: u64,
+    /// How the last authentication (at `any_ms`) was made: a re-verification's own proof
+    /// when one came after the sign-in (a password alone is one factor, whatever the
+    /// sign-in had), else the sign-in's. What an ID token's `amr` and `acr` describe.
+    pub latest_proof: SignInProof,
 }
 
 impl Sesame<'_> {
@@ -73,11 +77,21 @@ impl Sesame<'_> {
         let reauth = self.reauth_record(login)?;
         let reverified = reauth.as_ref().map_or(0, |r| r.at_ms);
         let reverified_two_factor = reauth
+            .as_ref()
             .filter(|r| r.method == ReauthMethod::Passkey && r.user_verified)
             .map_or(0, |r| r.at_ms);
+        let latest_proof = match reauth {
+            Some(r) if r.at_ms > login.authenticated_at_ms => match (r.method, r.user_verified) {
+                (ReauthMethod::Password, _) => SignInProof::PASSWORD,
+                (ReauthMethod::Passkey, true) => SignInProof::PASSKEY,
+                (ReauthMethod::Passkey, false) => SignInProof::KEY,
+            },
+            _ => login.proof,
+        };
         Ok(AuthenticationTimes {
             any_ms: login.authenticated_at_ms.max(reverified),
             two_factor_ms: login.two_factor_at_ms.max(reverified_two_factor),
+            latest_proof,
         })
     }
 

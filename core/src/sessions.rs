@@ -136,12 +136,16 @@ impl SignInProof {
     /// gesture. Without attestation Sesame cannot tell a hardware key from a synced one, and
     /// names it by what the protocol proves, a key held by the authenticator (`hwk`).
     pub const PASSKEY: SignInProof = SignInProof(&["hwk", "user", "mfa"]);
+    /// A passkey or security key without user verification: possession alone, one factor
+    /// (only ever a re-verification; sign-in with a passkey requires user verification).
+    pub const KEY: SignInProof = SignInProof(&["hwk"]);
 
-    const ALL: [SignInProof; 4] = [
+    const ALL: [SignInProof; 5] = [
         SignInProof::PASSWORD,
         SignInProof::PASSWORD_AND_CODE,
         SignInProof::PASSWORD_AND_KEY,
         SignInProof::PASSKEY,
+        SignInProof::KEY,
     ];
 
     /// Whether two factors were proven.

@@ -436,8 +436,8 @@ impl Sesame<'_> {
             authenticated_at_ms: times.any_ms,
             two_factor_at_ms: times.two_factor_ms,
             second_factor: session.second_factor,
-            methods: session
-                .proof
+            methods: times
+                .latest_proof
                 .methods()
                 .iter()
                 .map(|m| (*m).to_owned())

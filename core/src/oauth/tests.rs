@@ -849,7 +849,10 @@ fn the_consent_form_cannot_skip_prompt_login_or_max_age() {
     // Refusing needs no fresh sign-in, and a recent enough session still consents.
     let refused = format!(
         "{}&decision=deny&csrf_token={}",
-        flow.authorize_query("&max_age=60").split_once('?').unwrap().1,
+        flow.authorize_query("&max_age=60")
+            .split_once('?')
+            .unwrap()
+            .1,
         enc(&flow.csrf)
     );
     let r = flow.f.send(
@@ -863,4 +866,42 @@ fn the_consent_form_cannot_skip_prompt_login_or_max_age() {
         Some("access_denied")
     );
     assert!(!flow.code().is_empty());
+}
+
+/// A two-factor sign-in re-verified later with the password alone: the latest authentication
+/// is that password, so what an ID token says of it (`auth_time` with `amr`/`acr`) is one
+/// factor, not the earlier two. Before any re-verification, the sign-in's own proof stands.
+#[test]
+fn a_password_reverification_is_reported_as_one_factor() {
+    use crate::sessions::{ClientInfo, SignInProof};
+    let f = Fixture::registered();
+    let sesame = f.sesame();
+    let user = sesame.list_users(None, 1).unwrap().remove(0);
+    let client = ClientInfo::default();
+    let session = sesame
+        .issue_session(user, &client, SignInProof::PASSWORD_AND_CODE)
+        .unwrap();
+    let info = sesame.validate_session(session.token.expose()).unwrap();
+    let times = sesame.authentication_times(&info).unwrap();
+    assert_eq!(times.latest_proof, SignInProof::PASSWORD_AND_CODE);
+    assert!(times.latest_proof.multi_factor());
+
+    f.advance(120_000);
+    let sesame = f.sesame();
+    let info = sesame.validate_session(session.token.expose()).unwrap();
+    sesame
+        .verify_password(&info, ADA_PASSWORD, &client)
+        .unwrap();
+    let times = sesame.authentication_times(&info).unwrap();
+    assert_eq!(times.any_ms, sesame.now_ms());
+    assert_eq!(times.latest_proof, SignInProof::PASSWORD);
+    assert!(!times.latest_proof.multi_factor());
+    // A token login minted now carries the same description.
+    let tokens = sesame
+        .issue_tokens_for_session(session.token.expose(), &client)
+        .unwrap();
+    let login = sesame
+        .validate_access_token(tokens.access_token.as_str())
+        .unwrap();
+    assert_eq!(login.proof, SignInProof::PASSWORD);
 }

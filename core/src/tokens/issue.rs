@@ -49,7 +49,7 @@ impl FamilyOrigin {
             second_factor: info.second_factor,
             two_factor_at_ms: times.two_factor_ms,
             ends_by_ms: Some(info.expires_at_ms),
-            proof: info.proof,
+            proof: times.latest_proof,
             grant,
             family_id: None,
         }
