@@ -905,3 +905,28 @@ fn a_password_reverification_is_reported_as_one_factor() {
         .unwrap();
     assert_eq!(login.proof, SignInProof::PASSWORD);
 }
+
+/// Sesame's own revocation route answers a client's refresh token as it answers any token,
+/// and leaves the client's login alone: only the client, authenticated, revokes it.
+#[test]
+fn a_clients_refresh_token_is_not_revoked_at_sesames_token_route() {
+    let flow = Flow::new();
+    let code = flow.code();
+    let tokens = json(&flow.exchange(&code, VERIFIER));
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let r = flow.f.send(
+        Request::new("DELETE", "/tokens")
+            .with_header("content-type", "application/json")
+            .with_body(
+                serde_json::json!({ "refresh_token": refresh })
+                    .to_string()
+                    .into_bytes(),
+            ),
+    );
+    assert_eq!(r.status, 200, "the same answer as for any token");
+    let r = flow.token(
+        &format!("grant_type=refresh_token&refresh_token={refresh}"),
+        true,
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+}

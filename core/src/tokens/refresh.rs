@@ -115,16 +115,20 @@ impl Sesame<'_> {
         Err(Error::Contention("token family"))
     }
 
-    /// Ends the login that `token` (an access or a refresh token) belongs to.
+    /// Ends the login that `token` (an access or a refresh token) of Sesame's own token API
+    /// belongs to; another kind of token is answered the same way and left alone.
     ///
     /// WIT: `sesame:auth/tokens.revoke`.
     pub fn revoke_tokens(&self, token: &str) -> Result<()> {
         if token.starts_with(REFRESH_TOKEN_PREFIX) {
             let hash = parse_refresh_token(token)?;
+            // A login granted to an OAuth client is revoked by that client, authenticated
+            // (`/oauth/revoke`, RFC 7009), not by whoever holds its refresh token here.
             if let Some((link, _)) =
                 records::load::<RefreshRecord>(self.store, &refresh_key(&hash))?
                 && let Some((family, _)) =
                     records::load::<FamilyRecord>(self.store, &token_family_key(&link.family_id))?
+                && family.client_id.is_none()
             {
                 self.end_token_family(&family.user_id, &link.family_id)?;
                 self.emit(EventKind::SessionRevoked, Some(&family.user_id), None);
