@@ -77,6 +77,16 @@ pub mod limits;
 
 pub use limits::ThrottleLimits;
 
+/// The hashed counter name of `subject` in `scope` (an address bucket or an identity key).
+fn subject_hash(scope: Scope, subject: &str) -> String {
+    let subject = if scope.per_address() {
+        crate::client_addr::throttle_bucket(subject)
+    } else {
+        crate::accounts::identity_key(subject)
+    };
+    hex::encode(&Sha256::digest(subject.as_bytes())[..16])
+}
+
 impl Sesame<'_> {
     /// Counts one sign-in attempt: per client address (when the adapter knows it) and, when
     /// one is named, per account. Every way of proving who one is (a password at sign-in or
@@ -113,12 +123,7 @@ impl Sesame<'_> {
         let now = self.host.now_ms();
         let window = now / window_ms;
         let elapsed_ms = now % window_ms;
-        let subject = if scope.per_address() {
-            crate::client_addr::throttle_bucket(subject)
-        } else {
-            crate::accounts::identity_key(subject)
-        };
-        let subject_hash = hex::encode(&Sha256::digest(subject.as_bytes())[..16]);
+        let subject_hash = subject_hash(scope, subject);
         let key_of = |window: u64| throttle_key(scope.name(), &subject_hash, window);
         let key = key_of(window);
         let previous = match window.checked_sub(1) {
@@ -142,6 +147,28 @@ impl Sesame<'_> {
                 });
             }
             match records::save(self.store, &key, &(count + 1), Some(version), Some(ttl_ms)) {
+                Ok(_) => return Ok(()),
+                Err(Error::Store(StoreError::Conflict)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Contention("throttle counter"))
+    }
+
+    /// Gives back one attempt counted in `scope` for `subject` in the current window: for
+    /// checks that are counted before they are made (so parallel requests cannot all be
+    /// checked) but that spend the allowance only when they fail.
+    pub(crate) fn refund(&self, scope: Scope, subject: &str) -> Result<()> {
+        let window_ms = self.config.throttle.window_ms.max(1);
+        let now = self.host.now_ms();
+        let key = throttle_key(scope.name(), &subject_hash(scope, subject), now / window_ms);
+        for _ in 0..CAS_ATTEMPTS {
+            let (count, version) = self.count(&key)?;
+            if count == 0 {
+                return Ok(());
+            }
+            let ttl_ms = (window_ms - now % window_ms).saturating_add(window_ms.saturating_mul(2));
+            match records::save(self.store, &key, &(count - 1), Some(version), Some(ttl_ms)) {
                 Ok(_) => return Ok(()),
                 Err(Error::Store(StoreError::Conflict)) => continue,
                 Err(e) => return Err(e),

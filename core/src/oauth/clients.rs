@@ -21,6 +21,7 @@ use crate::env::random_array;
 use crate::error::{Error, ErrorCode, Result};
 use crate::keyring::jose::SigningAlg;
 use crate::records::{self, OAUTH_CLIENT_PREFIX, oauth_client_key};
+use crate::throttle::Scope;
 
 /// Prefix of client secrets, so secret scanners and people recognise them.
 pub const CLIENT_SECRET_PREFIX: &str = "sesame_cs_";
@@ -272,10 +273,32 @@ impl Sesame<'_> {
         Ok((secret, hash))
     }
 
-    /// The client a token-endpoint request names, once it has proven who it is: a
-    /// confidential client by its secret, a public client by naming itself (its codes are
-    /// bound to PKCE). `secret` is `None` when the request carried none.
+    /// The client a request to a direct endpoint (token, introspection, revocation) names,
+    /// once it has proven who it is: a confidential client by its secret, a public client by
+    /// naming itself (its codes are bound to PKCE). `secret` is `None` when the request
+    /// carried none; `address` is the caller's network address, when known.
+    ///
+    /// Each check is counted against the address's allowance of failures before it is made,
+    /// and given back when it succeeds: parallel guesses cannot all be checked, and an
+    /// address that used up its allowance is refused whatever it sends, the right secret too.
     pub(crate) fn authenticate_client(
+        &self,
+        id: &str,
+        secret: Option<&str>,
+        address: Option<&str>,
+    ) -> std::result::Result<OAuthClient, OAuthError> {
+        if let Some(address) = address {
+            self.throttle(Scope::ClientAuthFailuresByAddress, address)?;
+        }
+        let client = self.check_client(id, secret)?;
+        if let Some(address) = address {
+            self.refund(Scope::ClientAuthFailuresByAddress, address)?;
+        }
+        Ok(client)
+    }
+
+    /// The client `id` when `secret` proves it (see `authenticate_client`).
+    fn check_client(
         &self,
         id: &str,
         secret: Option<&str>,

@@ -930,3 +930,63 @@ fn a_clients_refresh_token_is_not_revoked_at_sesames_token_route() {
     );
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
 }
+
+/// Client authentication at every direct endpoint is counted per address before the secret
+/// is checked and given back when it succeeds: wrong secrets use up the address's allowance
+/// at the token, introspection and revocation endpoints alike, and once it is used up the
+/// right secret is refused there too, so a refusal tells a guesser nothing.
+#[test]
+fn client_authentication_failures_are_counted_before_checking_everywhere() {
+    let flow = Flow::configured(
+        NewOAuthClient {
+            name: "Wiki".into(),
+            confidential: true,
+            redirect_uris: vec![REDIRECT.into()],
+            ..Default::default()
+        },
+        |config| {
+            config.throttle.login_per_address = 6;
+            config.throttle.token_per_client = 1000;
+        },
+    );
+    let guesser: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+    let send = |path: &str, secret: &str| {
+        let credentials = STANDARD.encode(format!("{}:{secret}", flow.client_id));
+        flow.f
+            .send(
+                Request::new("POST", path)
+                    .with_peer(guesser)
+                    .with_header("content-type", "application/x-www-form-urlencoded")
+                    .with_header("authorization", &format!("Basic {credentials}"))
+                    .with_body(b"token=x&grant_type=refresh_token&refresh_token=x".to_vec()),
+            )
+            .status
+    };
+    // Right secrets from the address spend nothing.
+    for _ in 0..10 {
+        assert_ne!(send("/oauth/introspect", &flow.secret), 429);
+    }
+    let mut statuses = Vec::new();
+    for path in ["/oauth/token", "/oauth/introspect", "/oauth/revoke"] {
+        for _ in 0..3 {
+            statuses.push(send(path, "sesame_cs_wrong"));
+        }
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        6,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        3,
+        "{statuses:?}"
+    );
+    for path in ["/oauth/token", "/oauth/introspect", "/oauth/revoke"] {
+        assert_eq!(
+            send(path, &flow.secret),
+            429,
+            "{path}: the right secret too"
+        );
+    }
+}

@@ -65,17 +65,9 @@ impl Sesame<'_> {
             return Err(OAuthError::invalid_client());
         };
         let secret = request.client_secret.as_ref().map(|s| s.as_str());
-        let client = match self.authenticate_client(client_id, secret) {
-            Ok(client) => client,
-            Err(refused) => {
-                // Failed authentications count per address, so a guesser is slowed without
-                // touching the client's own budget.
-                if let Some(address) = address {
-                    self.throttle(Scope::ClientAuthFailuresByAddress, address)?;
-                }
-                return Err(refused);
-            }
-        };
+        // Failed authentications count per address, so a guesser is slowed without touching
+        // the client's own budget.
+        let client = self.authenticate_client(client_id, secret, address)?;
         // Counted before the grant is checked, once the client has proven who it is: a
         // confidential client's budget is its own; a public client (anyone can name it) has
         // one per address, so no stranger can use up its users' budget.

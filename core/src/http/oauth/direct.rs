@@ -193,9 +193,12 @@ fn authenticated_client(
 ) -> Result<(OAuthClient, bool), OAuthError> {
     let credentials = client_credentials(call, body)?;
     let client_id = credentials.id.ok_or_else(OAuthError::invalid_client)?;
-    let client = call
-        .sesame
-        .authenticate_client(&client_id, credentials.secret.as_ref().map(|s| s.as_str()))?;
+    let address = call.req.client().address;
+    let client = call.sesame.authenticate_client(
+        &client_id,
+        credentials.secret.as_ref().map(|s| s.as_str()),
+        address.as_deref(),
+    )?;
     Ok((client, credentials.basic))
 }
 
