@@ -99,6 +99,10 @@ pub enum AuthorizeOutcome {
     Consent,
     /// Done: send the browser to this URL (a code, or an error such as `login_required`).
     Redirect(String),
+    /// An error for a dynamically registered client, shown instead of redirecting: anyone
+    /// can register any https URI, and Sesame must not bounce browsers there unasked
+    /// (RFC 9700 §4.11.2).
+    ErrorPage(String),
 }
 
 /// The stored form of an authorization code (`oauth-code/{sha256}`), living at most 60 s.
@@ -173,7 +177,15 @@ impl Sesame<'_> {
             ));
         };
         let state = get("state");
+        // A malformed request goes back to the client, but a dynamically registered client
+        // gets no redirect without the person having done anything (see `ErrorPage`).
+        let dynamic = client.dynamic;
         let fail = |code: &'static str, description: &str| {
+            if dynamic {
+                return AuthorizeRefusal::Page(format!(
+                    "The application's request is invalid: {description}."
+                ));
+            }
             AuthorizeRefusal::Redirect(self.error_redirect(
                 &redirect_uri,
                 code,
@@ -331,11 +343,7 @@ impl Sesame<'_> {
         let silent = request.prompt.iter().any(|p| p == "none");
         let Some(session) = session else {
             return Ok(if silent {
-                AuthorizeOutcome::Redirect(self.request_error(
-                    request,
-                    "login_required",
-                    "nobody is signed in",
-                ))
+                self.unasked_error(request, "login_required", "nobody is signed in")
             } else {
                 AuthorizeOutcome::SignIn
             });
@@ -346,11 +354,11 @@ impl Sesame<'_> {
         let wants_consent = request.prompt.iter().any(|p| p == "consent");
         if wants_consent || !self.has_consent(&session.user.id, request)? {
             return Ok(if silent {
-                AuthorizeOutcome::Redirect(self.request_error(
+                self.unasked_error(
                     request,
                     "consent_required",
                     "the user has not allowed this client these scopes",
-                ))
+                )
             } else {
                 AuthorizeOutcome::Consent
             });
@@ -383,11 +391,11 @@ impl Sesame<'_> {
             return Ok(None);
         }
         Ok(Some(if silent {
-            AuthorizeOutcome::Redirect(self.request_error(
+            self.unasked_error(
                 request,
                 "login_required",
                 "the sign-in is older than max_age allows",
-            ))
+            )
         } else {
             AuthorizeOutcome::Reauthenticate
         }))
@@ -462,6 +470,21 @@ impl Sesame<'_> {
     }
 
     /// The redirect carrying error `code` for `request`.
+    /// An error answered without the person having done anything (`prompt=none`): a
+    /// redirect to the client, or for a dynamically registered client a page.
+    fn unasked_error(
+        &self,
+        request: &AuthorizationRequest,
+        code: &str,
+        description: &str,
+    ) -> AuthorizeOutcome {
+        if request.client.dynamic {
+            AuthorizeOutcome::ErrorPage(format!("The application's request failed: {description}."))
+        } else {
+            AuthorizeOutcome::Redirect(self.request_error(request, code, description))
+        }
+    }
+
     fn request_error(
         &self,
         request: &AuthorizationRequest,

@@ -990,3 +990,62 @@ fn client_authentication_failures_are_counted_before_checking_everywhere() {
         );
     }
 }
+
+/// A self-registered client's URIs are anyone's, so Sesame never sends a browser there
+/// without the person having acted: a malformed request and `prompt=none` get a page, not a
+/// redirect; and a logout goes back to an application only with its ID token as the hint.
+#[test]
+fn self_registered_clients_get_no_unasked_redirects() {
+    let flow = Flow::configured(
+        NewOAuthClient {
+            name: "Wiki".into(),
+            confidential: true,
+            redirect_uris: vec![REDIRECT.into()],
+            post_logout_redirect_uris: vec!["https://app.example/bye".into()],
+            ..Default::default()
+        },
+        |config| config.oauth.dynamic_registration = true,
+    );
+    let r = flow.f.send(
+        Request::new("POST", "/oauth/register")
+            .with_header("content-type", "application/json")
+            .with_body(
+                serde_json::json!({
+                    "client_name": "t",
+                    "redirect_uris": ["https://evil.example/cb"],
+                    "post_logout_redirect_uris": ["https://evil.example/phish"],
+                    "token_endpoint_auth_method": "none",
+                })
+                .to_string()
+                .into_bytes(),
+            ),
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let id = json(&r)["client_id"].as_str().unwrap().to_owned();
+    let base = format!(
+        "/oauth/authorize?client_id={id}&redirect_uri={}&state=s",
+        enc("https://evil.example/cb")
+    );
+    for path in [
+        format!("{base}&response_type=x"),
+        format!(
+            "{base}&response_type=code&scope=openid&prompt=none&code_challenge={}&code_challenge_method=S256",
+            challenge(VERIFIER)
+        ),
+    ] {
+        let r = flow.get(&path, false);
+        assert_eq!((r.status, r.header("location")), (400, None), "{path}");
+    }
+    let r = flow.get(
+        &format!(
+            "/oauth/logout?client_id={id}&post_logout_redirect_uri={}",
+            enc("https://evil.example/phish")
+        ),
+        false,
+    );
+    assert_eq!((r.status, r.header("location")), (400, None));
+    // An administrator's client still gets its errors at its redirect URI.
+    let r = flow.get(&flow.authorize_query("&prompt=none"), false);
+    assert_eq!(r.status, 302);
+    assert!(r.header("location").unwrap().starts_with(REDIRECT));
+}

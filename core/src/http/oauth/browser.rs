@@ -95,6 +95,9 @@ fn outcome_answer(
             consent_page(request, &session.csrf_token)
         }
         AuthorizeOutcome::Redirect(url) => Answer::redirect(redirect_status, url),
+        AuthorizeOutcome::ErrorPage(message) => {
+            Answer::page(400, Page::Html(pages::error(400, &message)))
+        }
     })
 }
 
@@ -232,6 +235,14 @@ fn logout_request(
     };
     let after = match get("post_logout_redirect_uri") {
         None => None,
+        // Without the application's ID token nothing shows the request comes from it, and a
+        // registered URI of a self-registered client is anyone's (OpenID RP-Initiated Logout
+        // §3: no post-logout redirection without other means of confirming it).
+        Some(_) if hint.is_none() => {
+            return page(
+                "Sesame sends you back to the application only when it names your sign-in (id_token_hint).",
+            );
+        }
         Some(uri) => {
             let client = match &client_id {
                 Some(id) => call.sesame.oauth_client(id)?,
