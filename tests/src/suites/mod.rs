@@ -66,7 +66,7 @@ macro_rules! oauth_suite {
             code_flow_with_pkce_gives_verified_tokens_userinfo_and_refresh,
             codes_are_single_use_short_lived_and_bound,
             signing_out_of_sesame_ends_the_clients_grants,
-            wrong_clients_and_redirects_get_a_page_and_prompt_none_never_shows_one,
+            wrong_clients_redirects_and_silent_errors_never_redirect_unasked,
         );
     };
 }
