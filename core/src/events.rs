@@ -50,6 +50,10 @@ pub enum EventKind {
     ConsentGranted,
     /// The user withdrew an OAuth client's consent, ending its logins.
     ConsentRevoked,
+    /// An administrator acted on an account or on Sesame's settings ([`Event::action`] says
+    /// what, [`Event::actor`] who). Kept in the journal only: the WIT `outbox` of this release
+    /// has no such kind, so hosts are not handed it.
+    AdminAction,
 }
 
 impl EventKind {
@@ -74,6 +78,7 @@ impl EventKind {
             EventKind::AuthorizationCodeReused => "authorization-code-reused",
             EventKind::ConsentGranted => "consent-granted",
             EventKind::ConsentRevoked => "consent-revoked",
+            EventKind::AdminAction => "admin-action",
         }
     }
 }
@@ -89,6 +94,43 @@ pub struct Event {
     pub address: Option<String>,
     /// When, ms since the epoch.
     pub at_ms: u64,
+    /// Who did it, for [`EventKind::AdminAction`]: `api-key:{id}`, `user:{id}` or `operator`
+    /// (a trusted caller of the component: the host's CLI or an embedding program).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// What was done, for [`EventKind::AdminAction`]: a dotted name like `user.delete`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+}
+
+impl EventKind {
+    /// Every kind, for parsing filters and for tests.
+    pub const ALL: [EventKind; 19] = [
+        EventKind::Registered,
+        EventKind::Confirmed,
+        EventKind::LoginSucceeded,
+        EventKind::LoginFailed,
+        EventKind::Locked,
+        EventKind::PasswordChanged,
+        EventKind::PasswordReset,
+        EventKind::SessionRevoked,
+        EventKind::RefreshTokenReused,
+        EventKind::PasskeyRegistered,
+        EventKind::PasskeyDeleted,
+        EventKind::PasskeySignCountRegression,
+        EventKind::TwoFactorEnabled,
+        EventKind::TwoFactorDisabled,
+        EventKind::RecoveryCodesGenerated,
+        EventKind::AuthorizationCodeReused,
+        EventKind::ConsentGranted,
+        EventKind::ConsentRevoked,
+        EventKind::AdminAction,
+    ];
+
+    /// The kind named `name` ([`EventKind::as_str`]).
+    pub fn parse(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
 }
 
 /// Receives Sesame's account events.
@@ -100,3 +142,6 @@ pub trait EventSink {
 }
 
 mod journal;
+mod query;
+
+pub use query::{EventFilter, EventPage, MAX_EVENTS_PER_PAGE};

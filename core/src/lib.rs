@@ -52,6 +52,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod admin;
 pub mod api_keys;
 pub mod client_addr;
 pub mod config;

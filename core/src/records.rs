@@ -15,6 +15,7 @@
 //! | `throttle/{scope}/{hash}/{window}`   | attempt count in a window (expiring)     |
 //! | `keyring`                            | the key generations and their retirement |
 //! | `event/{time}-{nonce}`               | [`crate::events::Event`], 90 days        |
+//! | `user-event/{id}/{time}-{nonce}`     | empty; lists a user's events, 90 days    |
 //! | `totp/{id}`                          | sealed TOTP credential, last used step   |
 //! | `totp-enrolment/{id}`                | unconfirmed TOTP credential (expiring)   |
 //! | `tf-pending/{sha256(token) hex}`     | pending sign-in awaiting a second factor |
@@ -33,6 +34,10 @@
 //! | `oauth-client/{client id}`           | an OAuth client and its secret's hash    |
 //! | `oauth-code/{sha256(code) hex}`      | an authorization code's grant (expiring) |
 //! | `oauth-consent/{id}/{client id}`     | the scopes a user let a client have      |
+//!
+//! The host's mail queue keeps its messages under `mailq/pending/` and `mailq/dead/` (the
+//! host writes them; core only reads them for the admin API, moves dead letters back and
+//! deletes them, see `crate::admin`).
 //!
 //! Every key is built by a function (or named by a constant) of this module, so no two record
 //! kinds can come to share a prefix unnoticed.
@@ -136,6 +141,12 @@ pub(crate) const OAUTH_CLIENT_PREFIX: &str = "oauth-client/";
 /// Prefix of authorization codes.
 pub(crate) const OAUTH_CODE_PREFIX: &str = "oauth-code/";
 
+/// Prefix of messages waiting in the host's mail queue.
+pub(crate) const MAIL_PENDING_PREFIX: &str = "mailq/pending/";
+
+/// Prefix of the host's dead letters.
+pub(crate) const MAIL_DEAD_PREFIX: &str = "mailq/dead/";
+
 // OpenID provider (`crate::oauth`).
 
 /// Key of an OAuth client.
@@ -211,10 +222,28 @@ pub(crate) fn throttle_key(scope: &str, subject_hash: &str, window: u64) -> Stri
 
 // Events (`crate::events`).
 
-/// Key of an event: its time, zero-padded so keys sort by time, then a random nonce (hex) so
-/// events of one millisecond do not collide.
-pub(crate) fn event_key(at_ms: u64, nonce: &[u8]) -> String {
-    format!("event/{at_ms:016}-{}", hex::encode(nonce))
+/// Prefix of events, for listing them in time order.
+pub(crate) const EVENT_PREFIX: &str = "event/";
+
+/// The part of an event's key after [`EVENT_PREFIX`]: its time, zero-padded so keys sort by
+/// time, then a random nonce (hex) so events of one millisecond do not collide.
+pub(crate) fn event_suffix(at_ms: u64, nonce: &[u8]) -> String {
+    format!("{at_ms:016}-{}", hex::encode(nonce))
+}
+
+/// Key of an event (`suffix` from [`event_suffix`]).
+pub(crate) fn event_key(suffix: &str) -> String {
+    format!("{EVENT_PREFIX}{suffix}")
+}
+
+/// Prefix listing a user's events (followed by the event's [`event_suffix`]).
+pub(crate) fn user_events_prefix(user_id: &str) -> String {
+    format!("user-event/{user_id}/")
+}
+
+/// Key listing one of a user's events.
+pub(crate) fn user_event_key(user_id: &str, suffix: &str) -> String {
+    format!("{}{suffix}", user_events_prefix(user_id))
 }
 
 // Keys (`crate::keyring`).

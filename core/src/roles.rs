@@ -110,8 +110,14 @@ impl Sesame<'_> {
 
     /// The union of the permissions of `user`'s roles, sorted.
     pub fn permissions_of(&self, user: &User) -> Result<Vec<String>> {
+        self.permissions_of_roles(&user.roles)
+    }
+
+    /// The union of the permissions of the roles named `roles`, sorted; unknown roles grant
+    /// nothing.
+    pub fn permissions_of_roles(&self, roles: &[String]) -> Result<Vec<String>> {
         let mut all = Vec::new();
-        for name in &user.roles {
+        for name in roles {
             if let Some((role, _)) = records::load::<Role>(self.store, &role_key(name))? {
                 all.extend(role.permissions);
             }

@@ -122,6 +122,27 @@ struct FamilyRecord {
     scope: Option<String>,
 }
 
+/// One of a user's token logins, as listed to an administrator. Holds no token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenLoginSummary {
+    /// The login's id (an access token's `sid`).
+    pub id: String,
+    /// Sign-in time, ms since the epoch.
+    pub created_at_ms: u64,
+    /// Last refresh, ms since the epoch.
+    pub refreshed_at_ms: u64,
+    /// When it ends however often it is refreshed.
+    pub expires_at_ms: u64,
+    /// Client address at sign-in.
+    pub address: Option<String>,
+    /// Client User-Agent at sign-in.
+    pub user_agent: Option<String>,
+    /// The OAuth client it was granted to, if any.
+    pub client_id: Option<String>,
+    /// The scopes granted to that client.
+    pub scope: Option<String>,
+}
+
 /// `refresh/{sha256}`: which family a refresh token (current or replaced) belongs to. Kept
 /// after rotation so a replayed token is recognised as such.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -195,6 +216,56 @@ impl Sesame<'_> {
                 }
             }
         }
+    }
+
+    /// The live token logins of `user_id`, newest first.
+    pub fn list_token_logins(&self, user_id: &str) -> Result<Vec<TokenLoginSummary>> {
+        let prefix = user_token_families_prefix(user_id);
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.scan(&prefix, after.as_deref(), 500)?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.clone());
+            for (key, _) in &page {
+                let Some(id) = key.strip_prefix(&prefix) else {
+                    continue;
+                };
+                if let Some((r, _)) =
+                    records::load::<FamilyRecord>(self.store, &token_family_key(id))?
+                {
+                    out.push(TokenLoginSummary {
+                        id: id.to_owned(),
+                        created_at_ms: r.created_at_ms,
+                        refreshed_at_ms: r.refreshed_at_ms,
+                        expires_at_ms: r.expires_at_ms,
+                        address: r.address,
+                        user_agent: r.user_agent,
+                        client_id: r.client_id,
+                        scope: r.scope,
+                    });
+                }
+            }
+        }
+        out.sort_by_key(|l| std::cmp::Reverse(l.created_at_ms));
+        Ok(out)
+    }
+
+    /// Ends one token login of `user_id`; `not-found` when `login_id` is not one of theirs.
+    pub fn end_token_login(&self, user_id: &str, login_id: &str) -> Result<()> {
+        if self
+            .store
+            .get(&user_token_family_key(user_id, login_id))?
+            .is_none()
+        {
+            return Err(crate::Error::rejected(
+                crate::ErrorCode::NotFound,
+                "The user has no token login with this id.",
+            ));
+        }
+        self.end_token_family(user_id, login_id)?;
+        self.forget_reauthentication(&format!("{TOKEN_LOGIN_ID_PREFIX}{login_id}"))?;
+        Ok(())
     }
 
     /// Deletes a family and its index entry. Its refresh links stay until they expire and then

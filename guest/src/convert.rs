@@ -78,9 +78,10 @@ pub(crate) fn role_out(r: Role) -> wit_roles::Role {
     }
 }
 
-/// A core event as the WIT record.
-pub(crate) fn event(e: &Event) -> wit_outbox::Event {
-    wit_outbox::Event {
+/// A core event as the WIT record; `None` for a kind this WIT release has no case for
+/// (administrators' actions, which stay in the component's journal).
+pub(crate) fn event(e: &Event) -> Option<wit_outbox::Event> {
+    Some(wit_outbox::Event {
         kind: match e.kind {
             EventKind::Registered => wit_outbox::EventKind::Registered,
             EventKind::Confirmed => wit_outbox::EventKind::Confirmed,
@@ -102,11 +103,12 @@ pub(crate) fn event(e: &Event) -> wit_outbox::Event {
             EventKind::AuthorizationCodeReused => wit_outbox::EventKind::AuthorizationCodeReused,
             EventKind::ConsentGranted => wit_outbox::EventKind::ConsentGranted,
             EventKind::ConsentRevoked => wit_outbox::EventKind::ConsentRevoked,
+            EventKind::AdminAction => return None,
         },
         user_id: e.user_id.clone(),
         address: e.address.clone(),
         at_ms: e.at_ms,
-    }
+    })
 }
 
 /// A core error as the WIT error.

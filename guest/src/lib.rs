@@ -54,7 +54,9 @@ impl Env for GuestEnv {
 
 impl EventSink for GuestEnv {
     fn emit_event(&self, event: &sesame_core::events::Event) {
-        bindings::wit_outbox::emit_event(&convert::event(event));
+        if let Some(event) = convert::event(event) {
+            bindings::wit_outbox::emit_event(&event);
+        }
     }
 }
 

@@ -85,6 +85,11 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.display
     }
+
+    /// The key that claims this address for one account.
+    pub(crate) fn claim_key(&self) -> String {
+        email_key(&self.key)
+    }
 }
 
 /// A valid username.
@@ -121,6 +126,11 @@ impl Username {
     /// The username as stored and shown.
     pub fn as_str(&self) -> &str {
         &self.display
+    }
+
+    /// The key that claims this username for one account.
+    pub(crate) fn claim_key(&self) -> String {
+        username_key(&self.key)
     }
 }
 
@@ -162,6 +172,47 @@ impl Sesame<'_> {
             Ok(identity) => self.claim_owner(&identity.claim_key()),
             Err(_) => Ok(None),
         }
+    }
+
+    /// Moves one of `user_id`'s claims (an email or username key) from `old` to `new` and
+    /// changes the user record with `apply` in between: the new claim is taken first (failing
+    /// with `taken` when another account holds it), the record changed, then the old claim
+    /// released. A failure after the first step releases the new claim again, so a crash or
+    /// refusal leaves at worst an extra claim pointing at the user, never an account whose
+    /// identity anyone else can take.
+    pub(crate) fn move_claim(
+        &self,
+        user_id: &str,
+        old: Option<&str>,
+        new: Option<&str>,
+        taken: Error,
+        apply: impl FnMut(&mut super::UserRecord) -> Result<()>,
+    ) -> Result<super::UserRecord> {
+        if old == new {
+            return self.update_user(user_id, apply);
+        }
+        if let Some(claim) = new {
+            match self.store.put(claim, user_id.as_bytes(), Some(0), None) {
+                Ok(_) => {}
+                Err(crate::store::StoreError::Conflict) => return Err(taken),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let record = match self.update_user(user_id, apply) {
+            Ok(record) => record,
+            Err(e) => {
+                if let Some(claim) = new {
+                    self.store.delete(claim, None)?;
+                }
+                return Err(e);
+            }
+        };
+        if let Some(old) = old
+            && self.claim_owner(old)?.as_deref() == Some(user_id)
+        {
+            self.store.delete(old, None)?;
+        }
+        Ok(record)
     }
 
     /// The user id an email or username claim points to, if any.

@@ -1,4 +1,5 @@
-//! Recording an event: kept in the store for [`EVENT_RETENTION_MS`], then handed to the host.
+//! Recording an event: kept in the store for [`EVENT_RETENTION_MS`], listed under its user, then
+//! handed to the host.
 
 use crate::Sesame;
 use crate::env::random_array;
@@ -14,11 +15,49 @@ impl Sesame<'_> {
             user_id: user_id.map(str::to_owned),
             address: address.map(str::to_owned),
             at_ms: self.host.now_ms(),
+            actor: None,
+            action: None,
         };
-        if let Ok(nonce) = random_array::<6>(self.host) {
-            let key = records::event_key(event.at_ms, &nonce);
-            let _ = records::save(self.store, &key, &event, Some(0), Some(EVENT_RETENTION_MS));
-        }
+        self.journal(&event);
         self.host.emit_event(&event);
+    }
+
+    /// Records what an administrator (`actor`, see [`crate::admin::Actor`]) did (`action`, a
+    /// dotted name like `user.delete`) to `user_id`'s account, if it concerns one. Kept in the
+    /// journal only (see [`EventKind::AdminAction`]).
+    pub(crate) fn record_admin_action(&self, actor: &str, action: &str, user_id: Option<&str>) {
+        let event = Event {
+            kind: EventKind::AdminAction,
+            user_id: user_id.map(str::to_owned),
+            address: None,
+            at_ms: self.host.now_ms(),
+            actor: Some(actor.to_owned()),
+            action: Some(action.to_owned()),
+        };
+        self.journal(&event);
+    }
+
+    /// Stores `event` and, when it names a user, the entry listing it under them (what the
+    /// admin API filters by user with, and what erasing a user rewrites).
+    fn journal(&self, event: &Event) {
+        let Ok(nonce) = random_array::<6>(self.host) else {
+            return;
+        };
+        let suffix = records::event_suffix(event.at_ms, &nonce);
+        let stored = records::save(
+            self.store,
+            &records::event_key(&suffix),
+            event,
+            Some(0),
+            Some(EVENT_RETENTION_MS),
+        );
+        if let (Ok(_), Some(user_id)) = (stored, &event.user_id) {
+            let _ = self.store.put(
+                &records::user_event_key(user_id, &suffix),
+                &[],
+                Some(0),
+                Some(EVENT_RETENTION_MS),
+            );
+        }
     }
 }

@@ -215,12 +215,20 @@ impl Sesame<'_> {
                 self.verify_any_factor(user_id, code)?;
             }
         }
+        self.remove_two_factor(user_id)?;
+        self.security_notice(user_id, Notice::TwoFactorOff, client.address.as_deref())?;
+        Ok(())
+    }
+
+    /// Deletes `user_id`'s TOTP credential, any enrolment, the recovery codes and the count of
+    /// wrong codes, without telling anyone: the callers have checked who may and tell the
+    /// user themselves.
+    pub(crate) fn remove_two_factor(&self, user_id: &str) -> Result<()> {
         self.store.delete(&totp_key(user_id), None)?;
         self.store.delete(&totp_enrolment_key(user_id), None)?;
         self.store.delete(&recovery_codes_key(user_id), None)?;
         self.store
             .delete(&second_factor_failures_key(user_id), None)?;
-        self.security_notice(user_id, Notice::TwoFactorOff, client.address.as_deref())?;
         Ok(())
     }
 }

@@ -74,21 +74,39 @@ impl Sesame<'_> {
         id_or_name: &str,
     ) -> Result<CredentialInfo> {
         self.require_fresh(session)?;
+        self.remove_passkey(&session.user.id, id_or_name)
+    }
+
+    /// Deletes one of `user_id`'s credentials, named by ID or by name, and tells the user;
+    /// another user's credential is `not-found`. The caller has checked who may do this.
+    pub(crate) fn remove_passkey(&self, user_id: &str, id_or_name: &str) -> Result<CredentialInfo> {
         let found = self
-            .credential_records(&session.user.id)?
+            .credential_records(user_id)?
             .into_iter()
             .find(|(id, r)| id == id_or_name || r.name == id_or_name)
             .ok_or(WebAuthnError::NoSuchCredential)?;
         let (id, record) = found;
         self.store.delete(&wan_credential_key(&id), None)?;
         self.store
-            .delete(&wan_user_credential_key(&session.user.id, &id), None)?;
-        self.security_notice(
-            &session.user.id,
-            crate::notices::Notice::PasskeyRemoved,
-            None,
-        )?;
+            .delete(&wan_user_credential_key(user_id, &id), None)?;
+        self.security_notice(user_id, crate::notices::Notice::PasskeyRemoved, None)?;
         Ok(info(&id, &record))
+    }
+
+    /// Deletes every credential of `user_id` and their WebAuthn user handle, silently: for
+    /// erasing the account.
+    pub(crate) fn erase_webauthn(&self, user_id: &str) -> Result<()> {
+        for (id, _) in self.credential_records(user_id)? {
+            self.store.delete(&wan_credential_key(&id), None)?;
+            self.store
+                .delete(&wan_user_credential_key(user_id, &id), None)?;
+        }
+        let handle_key = wan_user_handle_key(user_id);
+        if let Some((record, _)) = records::load::<HandleRecord>(self.store, &handle_key)? {
+            self.store.delete(&wan_handle_key(&record.handle), None)?;
+            self.store.delete(&handle_key, None)?;
+        }
+        Ok(())
     }
 
     /// Whether the user has a credential registered as a second factor (which makes a password

@@ -1,0 +1,102 @@
+//! Erasing a user: every record of the account goes, and its events keep only an anonymous id.
+//!
+//! The order makes a crash at any step safe to repeat: the account is disabled first (so no
+//! new session appears meanwhile), the records hanging off it are deleted, its events
+//! rewritten, and the user record goes last, so an interrupted erase is finished by running it
+//! again, found by the same id or email.
+
+use super::{Actor, Sesame};
+use crate::env::random_array;
+use crate::error::Result;
+use crate::events::{EVENT_RETENTION_MS, Event};
+use crate::records::{self, oauth_consents_prefix, user_events_prefix, user_key};
+use crate::store::StoreError;
+
+impl Sesame<'_> {
+    /// Erases the user named by `id_or_email`: sessions, token logins, second factors,
+    /// passkeys, consents, queued mail to them, the email and username claims and the account
+    /// itself. Their events stay (they are the audit trail) under a random id that appears
+    /// nowhere else, without client addresses. Returns that id.
+    pub fn admin_delete_user(&self, actor: &Actor, id_or_email: &str) -> Result<String> {
+        let id = self.admin_user_id(id_or_email)?;
+        self.check_may_manage(actor, &id)?;
+        let record = self.update_user(&id, |r| {
+            r.active = false;
+            Ok(())
+        })?;
+        self.revoke_all_sessions(&id)?;
+        self.remove_two_factor(&id)?;
+        self.erase_webauthn(&id)?;
+        self.delete_prefix(&oauth_consents_prefix(&id))?;
+        self.delete_queued_mail_to(&record.email)?;
+        let anonymous = format!("erased-{}", hex::encode(random_array::<8>(self.host)?));
+        self.anonymise_events(&id, &anonymous)?;
+        if let Some(name) = record.username.as_deref()
+            && let Ok(name) = crate::accounts::Username::parse(name)
+        {
+            self.release_claim(&name.claim_key(), &id)?;
+        }
+        if let Ok(email) = crate::accounts::Email::parse(&record.email) {
+            self.release_claim(&email.claim_key(), &id)?;
+        }
+        self.store.delete(&user_key(&id), None)?;
+        self.admin_did(actor, "user.delete", Some(&anonymous));
+        Ok(anonymous)
+    }
+
+    /// Rewrites every event of `user_id` to name `anonymous` instead, without its address,
+    /// keeping its time and its expiry.
+    fn anonymise_events(&self, user_id: &str, anonymous: &str) -> Result<()> {
+        let prefix = user_events_prefix(user_id);
+        let now = self.host.now_ms();
+        loop {
+            // Each page is deleted before the next scan, so scanning from the start is enough.
+            let page = self.store.scan(&prefix, None, 500)?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            for (index_key, _) in page {
+                let Some(suffix) = index_key.strip_prefix(&prefix) else {
+                    continue;
+                };
+                let key = records::event_key(suffix);
+                if let Some((mut event, version)) = records::load::<Event>(self.store, &key)? {
+                    event.user_id = Some(anonymous.to_owned());
+                    event.address = None;
+                    let left = (event.at_ms + EVENT_RETENTION_MS)
+                        .saturating_sub(now)
+                        .max(1);
+                    match records::save(self.store, &key, &event, Some(version), Some(left)) {
+                        // Only another erase writes events after they are made.
+                        Ok(_) | Err(crate::Error::Store(StoreError::Conflict)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                self.store.delete(&index_key, None)?;
+            }
+        }
+    }
+
+    /// Deletes the claim `key` if it still names `user_id`.
+    fn release_claim(&self, key: &str, user_id: &str) -> Result<()> {
+        if let Some(entry) = self.store.get(key)?
+            && entry.value == user_id.as_bytes()
+        {
+            self.store.delete(key, Some(entry.version))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every entry under `prefix`.
+    fn delete_prefix(&self, prefix: &str) -> Result<()> {
+        loop {
+            let page = self.store.scan(prefix, None, 500)?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            for (key, _) in page {
+                self.store.delete(&key, None)?;
+            }
+        }
+    }
+}
