@@ -44,6 +44,7 @@
 //!   pages' common parts), [`cookies`], [`parse`], `request` and `response`.
 
 mod account;
+mod admin;
 mod answer;
 mod bodies;
 mod caller;
@@ -82,6 +83,7 @@ const ROUTER: Router = Router {
         &tokens::ROUTES,
         &two_factor::ROUTES,
         &webauthn::ROUTES,
+        &admin::ROUTES,
     ],
 };
 
@@ -145,13 +147,14 @@ pub(crate) fn parse_body_as(
     name: &str,
     req: &Request,
 ) -> Option<Result<(), crate::error::AuthError>> {
-    let groups: [&[parse::BodyParser]; 6] = [
+    let groups: [&[parse::BodyParser]; 7] = [
         &sign_in::BODIES,
         &account::BODIES,
         &sessions::BODIES,
         &tokens::BODIES,
         &webauthn::BODIES,
         &two_factor::BODIES,
+        &admin::BODIES,
     ];
     let parser = groups
         .iter()

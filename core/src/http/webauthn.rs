@@ -108,7 +108,7 @@ struct DeleteBody {
 
 /// A credential as bodies show it.
 #[derive(Serialize)]
-struct CredentialBody<'a> {
+pub(crate) struct CredentialBody<'a> {
     algorithm: &'static str,
     attachment: &'a Option<String>,
     backed_up: bool,
