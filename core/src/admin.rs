@@ -137,7 +137,30 @@ pub fn is_admin_grant(grant: &str) -> bool {
     grant == ADMIN_SCOPE || grant.starts_with("admin:")
 }
 
+/// Who asks for an admin operation, as a component's caller names them (WIT `admin.caller`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminCaller<'t> {
+    /// The component's trusted caller.
+    Operator,
+    /// A service's API key.
+    ApiKey(&'t str),
+    /// A person's session token or access token.
+    Login(&'t str),
+}
+
 impl Sesame<'_> {
+    /// The actor `caller` stands for, if they may use `area` (see [`Actor`]).
+    pub fn admin_actor(&self, caller: AdminCaller<'_>, area: AdminArea) -> Result<Actor> {
+        match caller {
+            AdminCaller::Operator => Ok(Actor::operator()),
+            AdminCaller::ApiKey(key) => self.admin_actor_of_api_key(key, area),
+            AdminCaller::Login(token) => {
+                let login = self.validate_credential(token)?;
+                self.admin_actor_of_login(&login, area)
+            }
+        }
+    }
+
     /// The actor an API key stands for, if the key is live and allows `area`: `unauthenticated`
     /// for a bad key, `forbidden` for one without the scope.
     pub fn admin_actor_of_api_key(&self, key: &str, area: AdminArea) -> Result<Actor> {

@@ -144,4 +144,4 @@ pub trait EventSink {
 mod journal;
 mod query;
 
-pub use query::{EventFilter, EventPage, MAX_EVENTS_PER_PAGE};
+pub use query::{EventFilter, EventPage, ListedEvent, MAX_EVENTS_PER_PAGE};

@@ -10,12 +10,15 @@ import { cli, clocks, io, random } from '@bytecodealliance/preview2-shim';
 import { instantiate } from './generated/sesame.js';
 import { ErrorCode, errorFor } from './errors.js';
 import { MemoryStore, StoreError } from './store.js';
+import { optText, text, texts } from './args.js';
+import { Admin } from './admin.js';
 
 export * from './errors.js';
 export { MemoryStore, StoreError } from './store.js';
+export { Admin } from './admin.js';
 
 /** The WIT package version this wrapper speaks. */
-export const WIT_VERSION = '0.1.0';
+export const WIT_VERSION = '0.2.0';
 
 /** Logs mail (in full: it may hold single-use links) and events, so nothing is dropped. */
 export class Outbox {
@@ -76,23 +79,6 @@ function plain(value) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   }
   return value;
-}
-
-function text(name, value) {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
-  if (!value.isWellFormed()) {
-    throw errorFor(ErrorCode.InvalidEncoding, `${name} is not valid Unicode text`);
-  }
-  return value;
-}
-
-function optText(name, value) {
-  return value === undefined || value === null ? undefined : text(name, value);
-}
-
-function texts(name, values) {
-  if (!Array.isArray(values)) throw new TypeError(`${name} must be an array of strings`);
-  return values.map((v) => text(name, v));
 }
 
 function client({ address, userAgent } = {}) {
@@ -186,7 +172,7 @@ export class Sesame {
   }
 
   /** Calls one export: `iface` is the camelCase interface name (`accounts`, `sessions`,
-   * `roles`, `twoFactor`, `tokens`, `apiKeys`, `signer`), `func` its camelCase function name. */
+   * `roles`, `twoFactor`, `tokens`, `apiKeys`, `signer`, `admin`), `func` its camelCase function name. */
   call(iface, func, ...args) {
     // jco lets a store or outbox call back into the instance it is serving; the component
     // would then run a second call in the middle of the first one's state. Refused instead.
@@ -212,6 +198,17 @@ export class Sesame {
     } finally {
       this.#calling = false;
     }
+  }
+
+  // ---- admin ------------------------------------------------------------------------------
+
+  /**
+   * The `admin` operations for a caller: this host itself without an argument (allowed
+   * everything), else `{ apiKey }` or `{ login }` (a session or access token), held to the
+   * rules of Sesame's `/admin/` API.
+   */
+  admin(caller) {
+    return new Admin(this, caller);
   }
 
   // ---- accounts ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 //! (`guest-embed/`) builds it as `sesame_guest_embed.wasm`, so both components come out of one
 //! `cargo build` without one overwriting the other.
 
+mod admin_exports;
 mod bindings;
 mod convert;
 #[cfg(feature = "http")]

@@ -134,7 +134,7 @@ fn generation(g: KeyGeneration) -> tokens::KeyGeneration {
     }
 }
 
-fn key_info(info: ApiKeyInfo) -> api_keys::ApiKeyInfo {
+pub(crate) fn key_info(info: ApiKeyInfo) -> api_keys::ApiKeyInfo {
     api_keys::ApiKeyInfo {
         id: info.id,
         name: info.name,

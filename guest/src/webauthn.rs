@@ -30,7 +30,7 @@ fn ceremony(c: Ceremony) -> wit_wan::Ceremony {
     }
 }
 
-fn credential(c: CredentialInfo) -> wit_wan::CredentialInfo {
+pub(crate) fn credential(c: CredentialInfo) -> wit_wan::CredentialInfo {
     wit_wan::CredentialInfo {
         id: c.id,
         name: c.name,

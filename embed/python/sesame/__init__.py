@@ -7,6 +7,7 @@ as methods. Every rule runs inside the component; nothing here decides who may s
 
 from . import types as _types
 from .client import COMPONENT_ENV, PACKAGED_COMPONENT, SETTINGS, WIT_VERSION, Sesame
+from .admin import Admin
 from .errors import *  # noqa: F401,F403 (one exception per WIT error code)
 from .errors import ERRORS, SesameError, from_code
 from .outbox import MemoryOutbox, Outbox
@@ -15,6 +16,7 @@ from .types import *  # noqa: F401,F403 (every record the API returns or takes)
 
 __all__ = [
     "Sesame",
+    "Admin",
     "SETTINGS",
     "COMPONENT_ENV",
     "PACKAGED_COMPONENT",

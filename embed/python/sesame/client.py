@@ -9,7 +9,18 @@ import os
 import secrets
 import threading
 import weakref
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Union,
+)
 
 import wasmtime
 from wasmtime import component as wc
@@ -39,8 +50,11 @@ from .types import (
     Verified,
 )
 
+if TYPE_CHECKING:
+    from .admin import Admin
+
 #: The WIT package version this wrapper speaks.
-WIT_VERSION = "0.1.0"
+WIT_VERSION = "0.2.0"
 #: Environment variable naming the component file when no path is given.
 COMPONENT_ENV = "SESAME_EMBED_COMPONENT"
 #: The component inside an installed wheel (`embed/python/build-wheel` puts it there).
@@ -372,6 +386,16 @@ class Sesame:
                 self._instance = None
                 raise
         return _unwrap(result)
+
+    # ---- admin ---------------------------------------------------------------------------
+
+    def admin(self, *, api_key: Optional[str] = None, login: Optional[str] = None) -> "Admin":
+        """The `admin` operations for a caller: this host itself when neither is given
+        (allowed everything), else an API key or a person's session or access token, held to
+        the rules of Sesame's `/admin/` API."""
+        from .admin import Admin
+
+        return Admin(self, api_key=api_key, login=login)
 
     # ---- accounts ------------------------------------------------------------------------
 

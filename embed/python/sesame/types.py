@@ -4,7 +4,17 @@ snake_case; times are milliseconds since the Unix epoch, as in the WIT contract.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Dict, List, Optional, Tuple, get_origin, get_type_hints
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    List,
+    Optional,
+    Tuple,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 
 class _Record:
@@ -46,6 +56,10 @@ def _converter(hint: Any) -> Callable[[Any], Any]:
     if isinstance(hint, type) and issubclass(hint, _Record):
         return hint._from_wit
     if get_origin(hint) is tuple:
+        element = get_args(hint)[0]
+        if isinstance(element, type) and issubclass(element, _Record):
+            build = element._from_wit
+            return lambda items: tuple(build(item) for item in items)
         return tuple
     if hint is bytes:
         return bytes
@@ -256,7 +270,101 @@ class Event:
     at_ms: int
 
 
+@dataclass(frozen=True)
+class UserDetails(_Record):
+    """A user with what only administrators see."""
+
+    user: User
+    failed_sign_ins: int
+    locked_until_ms: Optional[int]
+    permissions: Tuple[str, ...]
+    has_password: bool
+
+
+@dataclass(frozen=True)
+class UserPage(_Record):
+    """One page of users; pass `next` as `after` for the next (None: no more)."""
+
+    users: Tuple[User, ...]
+    next: Optional[str]
+
+
+@dataclass(frozen=True)
+class TokenLogin(_Record):
+    """One of a user's token logins (no token)."""
+
+    id: str
+    created_at_ms: int
+    refreshed_at_ms: int
+    expires_at_ms: int
+    address: Optional[str]
+    user_agent: Optional[str]
+    client_id: Optional[str]
+    scope: Optional[str]
+
+
+@dataclass(frozen=True)
+class Factors(_Record):
+    """Where a user stands with their second factors."""
+
+    totp_enabled: bool
+    totp_enrolment_pending: bool
+    recovery_codes_left: int
+    passkeys: Tuple[CredentialInfo, ...]
+
+
+@dataclass(frozen=True)
+class JournalEvent(_Record):
+    """An event from the journal; `actor` and `action` for admin actions."""
+
+    id: str
+    kind: str
+    user_id: Optional[str]
+    address: Optional[str]
+    at_ms: int
+    actor: Optional[str]
+    action: Optional[str]
+
+
+@dataclass(frozen=True)
+class EventPage(_Record):
+    """One page of events, oldest first; may be short and still have a `next`."""
+
+    events: Tuple[JournalEvent, ...]
+    next: Optional[str]
+
+
+@dataclass(frozen=True)
+class QueuedMail(_Record):
+    """A message in the host's mail queue, without its body."""
+
+    id: str
+    state: str
+    to: str
+    subject: str
+    queued_at_ms: int
+    attempts: int
+    next_attempt_ms: int
+    last_error: Optional[str]
+
+
+@dataclass(frozen=True)
+class MailPage(_Record):
+    """One page of the mail queue."""
+
+    messages: Tuple[QueuedMail, ...]
+    next: Optional[str]
+
+
 __all__: List[str] = [
+    "UserDetails",
+    "UserPage",
+    "TokenLogin",
+    "Factors",
+    "JournalEvent",
+    "EventPage",
+    "QueuedMail",
+    "MailPage",
     "Tracking",
     "User",
     "IssuedSession",

@@ -207,7 +207,8 @@ def test_the_embed_component_asks_only_for_store_outbox_and_basic_wasi(component
     assert exports == {
         f"sesame:auth/{name}"
         for name in (
-            "accounts", "sessions", "roles", "two-factor", "webauthn", "tokens", "api-keys", "signer"
+            "accounts", "sessions", "roles", "two-factor", "webauthn", "tokens", "api-keys", "signer",
+            "admin",
         )
     }
 
@@ -221,7 +222,7 @@ def test_every_exported_function_has_a_method(component: str) -> None:
     import wasmtime
     from wasmtime import component as wc
 
-    from sesame import client
+    from sesame import admin, client
 
     engine = wasmtime.Engine()
     exported = set()
@@ -230,7 +231,8 @@ def test_every_exported_function_has_a_method(component: str) -> None:
         for func, inner in item.ty.exports(engine).items():
             if isinstance(inner.ty, wc.FuncType):
                 exported.add((iface, func))
-    called = set(re.findall(r'_call\(\s*"([\w-]+)",\s*"([\w-]+)"', inspect.getsource(client)))
+    source = inspect.getsource(client) + inspect.getsource(admin)
+    called = set(re.findall(r'_call\(\s*"([\w-]+)",\s*"([\w-]+)"', source))
     assert exported == called
 
 
