@@ -140,4 +140,10 @@ impl<'a> Sesame<'a> {
     pub fn now_ms(&self) -> u64 {
         self.host.now_ms()
     }
+
+    /// Reads one key that never exists, to learn whether the store answers at all.
+    pub fn probe_store(&self) -> Result<()> {
+        self.store.get(store::PROBE_KEY)?;
+        Ok(())
+    }
 }

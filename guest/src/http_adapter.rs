@@ -28,13 +28,28 @@ impl routes::Guest for Component {
             peer: peer_address(request.client_address.as_deref()),
         };
         let response = answer(&head.into_request(request.body));
+        let mut headers = response.headers;
+        // For the host's request log and metrics; the host removes them before answering.
+        if let Some(route) = response.route {
+            headers.push((INTERNAL_ROUTE_HEADER.to_owned(), route.to_owned()));
+        }
+        if let Some(user) = response.user_id {
+            headers.push((INTERNAL_USER_HEADER.to_owned(), user));
+        }
         routes::Response {
             status: response.status,
-            headers: response.headers,
+            headers,
             body: response.body,
         }
     }
 }
+
+/// The header naming the route that answered, in `routes` answers only (see the WIT `routes`
+/// interface).
+const INTERNAL_ROUTE_HEADER: &str = "sesame-internal-route";
+
+/// The header naming the signed-in user a route checked, in `routes` answers only.
+const INTERNAL_USER_HEADER: &str = "sesame-internal-user";
 
 /// Core's answer to `req`.
 fn answer(req: &Request) -> Response {

@@ -1,7 +1,6 @@
 //! Command-line interface: `sesame serve` and the admin commands.
 
 use std::io::Read;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +15,7 @@ use crate::engine::Runtime;
 use crate::store::{self, StoreBackend, StoreUrl, duration_ms};
 
 mod clients;
+mod serve;
 mod tokens;
 
 /// Sesame: authentication as a WebAssembly component.
@@ -28,9 +28,25 @@ pub(crate) struct Cli {
     command: Command,
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Cli {
+    /// The log format asked for.
+    pub(crate) fn log_format(&self) -> LogFormat {
+        self.common.log_format
+    }
+}
+
 /// Options every command shares.
 #[derive(Debug, Args)]
-struct Common {
+pub(crate) struct Common {
     /// Where data lives: an SQLite file path (or sqlite:PATH), created on first use; or
     /// postgres://user:password@host:port/db[?schema=NAME] or redis://host:port/[db][?prefix=NAME]
     /// for several nodes sharing one user base.
@@ -50,6 +66,11 @@ struct Common {
     /// Compile the component at every start instead of caching it.
     #[arg(long, global = true)]
     no_cache: bool,
+
+    /// How log lines are written to standard error: `text` for people, `json` (one object per
+    /// line) for log collectors.
+    #[arg(long, global = true, env = "SESAME_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
 
     /// SMTP relay for confirmation and reset mail: smtp://[user:password@]host[:port] (plain;
     /// use a local relay). Without it, mail is written to the log in full.
@@ -151,40 +172,7 @@ enum Command {
     ///
     /// The component's settings (`SESAME_*` environment variables) are listed under
     /// `sesame serve --help`.
-    Serve {
-        /// Address to listen on. Cookies are marked Secure unless this is a loopback address
-        /// (put a TLS-terminating proxy in front of any other).
-        #[arg(long, env = "SESAME_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-
-        /// The address users reach Sesame at, for links in mail. Defaults to http://LISTEN
-        /// (with the bound port when LISTEN's port is 0).
-        #[arg(long, env = "SESAME_PUBLIC_URL")]
-        public_url: Option<String>,
-
-        /// A reverse proxy (address or CIDR block, like 10.0.0.0/8) whose X-Forwarded-For /
-        /// Forwarded headers name the client; repeatable. Only when the connection comes from
-        /// one of these are the headers read (the right-most address that is not a trusted
-        /// proxy is the client); from anyone else they are ignored. Without it, the client is
-        /// the connection's peer, so behind a proxy every client would share one throttle.
-        #[arg(
-            long = "trusted-proxy",
-            value_name = "CIDR",
-            env = "SESAME_TRUSTED_PROXIES",
-            value_delimiter = ',',
-            value_parser = parse_trusted_proxy
-        )]
-        trusted_proxies: Vec<ipnet::IpNet>,
-
-        /// Access rules for /auth/check (a TOML file, see docs/proxy.md): checked at start, so
-        /// a bad rule stops the server with its line and reason, and read again when the file
-        /// changes (a bad change is logged and the rules in force stay).
-        #[arg(long, value_name = "FILE", env = "SESAME_ACCESS_RULES_FILE")]
-        access_rules: Option<PathBuf>,
-
-        #[command(flatten)]
-        connections: ConnectionOptions,
-    },
+    Serve(serve::ServeArgs),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -217,44 +205,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-}
-
-/// Bounds on client connections (see `connections`).
-#[derive(Debug, Args)]
-struct ConnectionOptions {
-    /// Milliseconds from a request's first byte until its head and body have arrived whole;
-    /// past it the connection is closed.
-    #[arg(long, env = "SESAME_REQUEST_READ_TIMEOUT_MS", default_value_t = duration_ms(crate::connections::DEFAULT_REQUEST_READ_TIMEOUT), value_parser = clap::value_parser!(u64).range(1..))]
-    request_read_timeout_ms: u64,
-
-    /// Milliseconds a connection may wait for its next request (or its first) before it is
-    /// closed.
-    #[arg(long, env = "SESAME_IDLE_TIMEOUT_MS", default_value_t = duration_ms(crate::connections::DEFAULT_IDLE_TIMEOUT), value_parser = clap::value_parser!(u64).range(1..))]
-    idle_timeout_ms: u64,
-
-    /// Open client connections at once; more are answered 503 and closed. Lowered at start to
-    /// what the open-file limit allows (the soft limit is first raised to the hard one).
-    #[arg(long, env = "SESAME_MAX_CONNECTIONS", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
-    max_connections: u32,
-
-    /// Open connections at once from one client address (IPv6: one /64); more are answered
-    /// 503 and closed. Behind a reverse proxy every connection comes from the proxy: raise it
-    /// to --max-connections there.
-    #[arg(long, env = "SESAME_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, value_parser = clap::value_parser!(u32).range(1..))]
-    max_connections_per_address: u32,
-}
-
-impl ConnectionOptions {
-    /// The limits these options ask for, before fitting them to the open-file limit.
-    fn limits(&self, trusted_proxies: &[ipnet::IpNet]) -> crate::connections::ConnectionLimits {
-        crate::connections::ConnectionLimits {
-            request_read_timeout: Duration::from_millis(self.request_read_timeout_ms),
-            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
-            max_connections: self.max_connections,
-            max_per_address: self.max_connections_per_address,
-            trusted_proxies: trusted_proxies.to_vec(),
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -417,28 +367,6 @@ impl Cli {
     }
 }
 
-/// How long a stopping server waits for handed-over mail to reach the store.
-const MAIL_FLUSH_LIMIT: Duration = Duration::from_secs(10);
-
-/// Resolves at SIGINT or SIGTERM (or never, if neither can be watched).
-async fn stop_requested() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut interrupt), Ok(mut terminate)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        tracing::warn!("cannot watch for SIGINT and SIGTERM; stop with SIGKILL");
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = interrupt.recv() => {}
-        _ = terminate.recv() => {}
-    }
-}
-
-/// How often expired entries are purged from the store.
-const PURGE_INTERVAL: Duration = Duration::from_secs(60);
-
 /// Runs the command.
 pub(crate) async fn run(cli: Cli) -> Result<()> {
     let Cli { common, command } = cli;
@@ -454,55 +382,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         .map_err(|e| anyhow!("cannot open the store {}: {e}", common.store))?;
     match command {
         Command::Migrate { .. } | Command::Settings { .. } => dispatched_twice(),
-        Command::Serve {
-            listen,
-            public_url,
-            trusted_proxies,
-            access_rules,
-            connections,
-        } => {
-            let rules_text = match &access_rules {
-                Some(path) => {
-                    if std::env::var_os(crate::access_rules::VARIABLE).is_some() {
-                        bail!(
-                            "give the access rules either in {} or with --access-rules, not both",
-                            crate::access_rules::VARIABLE
-                        );
-                    }
-                    Some(crate::access_rules::read(path)?)
-                }
-                None => None,
-            };
-            let open_files = crate::connections::raise_open_files_limit();
-            let limits = connections.limits(&trusted_proxies).fitted_to(open_files);
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
-                .with_context(|| format!("cannot listen on {listen}"))?;
-            let bound = listener.local_addr()?;
-            let public_url = public_url.unwrap_or_else(|| format!("http://{bound}"));
-            let secure = !listen.ip().is_loopback();
-            let mut runtime_settings = RuntimeSettings::new(secure, &public_url, &trusted_proxies);
-            runtime_settings.access_rules = rules_text.clone();
-            let runtime = runtime(&common, backend.clone(), &runtime_settings).await?;
-            if let (Some(path), Some(text)) = (access_rules, rules_text) {
-                crate::access_rules::watch(runtime.clone(), path, text);
-            }
-            let mailer = runtime.mailer().clone();
-            mailer.start_queue(backend.clone());
-            tokio::spawn(purge_loop(backend));
-            tokio::select! {
-                served = crate::server::serve(runtime, listener, limits) => served,
-                () = stop_requested() => {
-                    // Mail handed over by answered requests is stored before the process
-                    // ends, so a restart loses none.
-                    if !mailer.flush(MAIL_FLUSH_LIMIT).await {
-                        tracing::error!("stopping with mail not yet stored in the queue");
-                    }
-                    tracing::info!("stopped");
-                    Ok(())
-                }
-            }
-        }
+        Command::Serve(args) => serve::run(&common, backend, args).await,
         Command::User(UserCommand::Add {
             email,
             username,
@@ -767,7 +647,7 @@ impl Admin {
 
 /// The settings the host gives the component beside those passed through from its own
 /// environment.
-struct RuntimeSettings<'a> {
+pub(crate) struct RuntimeSettings<'a> {
     cookie_secure: bool,
     public_url: &'a str,
     trusted_proxies: &'a [ipnet::IpNet],
@@ -788,7 +668,7 @@ impl<'a> RuntimeSettings<'a> {
 
 /// Prepares the component with its secrets and settings; settings the component would refuse
 /// stop the command here, naming the variable, instead of failing every request.
-async fn runtime(
+pub(crate) async fn runtime(
     common: &Common,
     backend: Arc<dyn StoreBackend>,
     settings: &RuntimeSettings<'_>,
@@ -855,7 +735,7 @@ async fn runtime(
 
 /// One `--trusted-proxy`: a CIDR block, or a single address (as its /32 or /128), so a typo
 /// stops the server at start instead of failing every request.
-fn parse_trusted_proxy(item: &str) -> Result<ipnet::IpNet, String> {
+pub(crate) fn parse_trusted_proxy(item: &str) -> Result<ipnet::IpNet, String> {
     let item = item.trim();
     item.parse::<ipnet::IpNet>()
         .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
@@ -941,18 +821,6 @@ fn print_user(user: &types::User, json: bool) {
     }
 }
 
-async fn purge_loop(backend: Arc<dyn StoreBackend>) {
-    let mut interval = tokio::time::interval(PURGE_INTERVAL);
-    loop {
-        interval.tick().await;
-        match backend.purge_expired().await {
-            Ok(0) => {}
-            Ok(n) => tracing::debug!(purged = n, "expired entries removed"),
-            Err(e) => tracing::warn!(error = %e, "purging expired entries failed"),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use clap::Parser as _;
@@ -970,13 +838,14 @@ mod tests {
             "192.0.2.1,fd00::/8",
         ])
         .unwrap();
-        let Command::Serve {
-            trusted_proxies, ..
-        } = cli.command
-        else {
+        let Command::Serve(args) = cli.command else {
             panic!("not serve");
         };
-        let list: Vec<String> = trusted_proxies.iter().map(ToString::to_string).collect();
+        let list: Vec<String> = args
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(list, ["10.0.0.0/8", "192.0.2.1/32", "fd00::/8"]);
         let bad = Cli::try_parse_from(["sesame", "serve", "--trusted-proxy", "nginx"]);
         assert!(

@@ -13,6 +13,7 @@ use wasmtime::Store;
 
 use crate::bindings::routes::Guest as Routes;
 use crate::ctx::HostState;
+use crate::metrics::metrics;
 use crate::sandbox::SandboxLimits;
 
 /// An instance between two requests, with its store.
@@ -48,18 +49,22 @@ impl IdleInstances {
     /// started with settings of `generation`, if any; older ones are dropped.
     pub(crate) fn take(&self, generation: u64) -> Option<IdleInstance> {
         let mut idle = self.idle.lock().ok()?;
+        let mut found = None;
         while let Some(instance) = idle.pop() {
             if instance.generation == generation {
-                return Some(instance);
+                found = Some(instance);
+                break;
             }
         }
-        None
+        metrics().idle_instances(idle.len());
+        found
     }
 
     /// Drops every idle instance (the settings changed).
     pub(crate) fn clear(&self) {
         if let Ok(mut idle) = self.idle.lock() {
             idle.clear();
+            metrics().idle_instances(0);
         }
     }
 
@@ -74,6 +79,7 @@ impl IdleInstances {
             && idle.len() < self.max_idle
         {
             idle.push(instance);
+            metrics().idle_instances(idle.len());
         }
     }
 }

@@ -300,6 +300,7 @@ impl MailQueue {
     pub(crate) async fn deliver_due(&self, backend: &dyn StoreBackend) -> Option<u64> {
         let mut after: Option<String> = None;
         let mut earliest: Option<u64> = None;
+        let mut pending = 0i64;
         loop {
             let page = match backend
                 .scan(PENDING_PREFIX, after.as_deref(), SCAN_PAGE)
@@ -314,11 +315,18 @@ impl MailQueue {
             let full = page.len() >= SCAN_PAGE as usize;
             after = page.last().map(|(key, _)| key.clone());
             for (key, entry) in page {
-                if let Looked::Again(due) = self.look_at(backend, &key, entry).await {
-                    earliest = Some(earliest.map_or(due, |e| e.min(due)));
+                match self.look_at(backend, &key, entry).await {
+                    Looked::Again(due) => {
+                        pending += 1;
+                        earliest = Some(earliest.map_or(due, |e| e.min(due)));
+                    }
+                    Looked::Later => pending += 1,
+                    Looked::Done => {}
                 }
             }
             if !full {
+                let dead = count_dead(backend).await;
+                crate::metrics::metrics().mail_queue(pending, dead);
                 return earliest;
             }
         }
@@ -446,6 +454,25 @@ impl MailQueue {
             Ok(_) => Ok(()),
             Err(e) if e.is_permanent() => Err(Failure::Permanent(e.to_string())),
             Err(e) => Err(Failure::Transient(e.to_string())),
+        }
+    }
+}
+
+/// How many dead letters there are, counted up to a bound (a gauge, not an inventory: the
+/// admin API lists them).
+async fn count_dead(backend: &dyn StoreBackend) -> i64 {
+    const MOST: u32 = 10_000;
+    let mut after: Option<String> = None;
+    let mut count = 0i64;
+    loop {
+        let Ok(page) = backend.scan(DEAD_PREFIX, after.as_deref(), SCAN_PAGE).await else {
+            return count;
+        };
+        count += i64::try_from(page.len()).unwrap_or(0);
+        let full = page.len() >= SCAN_PAGE as usize;
+        after = page.last().map(|(key, _)| key.clone());
+        if !full || count >= i64::from(MOST) {
+            return count;
         }
     }
 }

@@ -16,6 +16,7 @@ mod hashing;
 mod imports;
 mod instances;
 mod mail_queue;
+mod metrics;
 mod outbox;
 mod sandbox;
 mod server;
@@ -25,13 +26,21 @@ mod tests;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse_args();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match args.log_format() {
+        cli::LogFormat::Text => logs.init(),
+        // Fields at the top level of each object, so collectors index `request_id`,
+        // `route`, `status` and `user_id` without unnesting.
+        cli::LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -222,6 +222,7 @@ impl EventSink {
     /// Logs the event and, in the background, posts it to the webhook.
     pub(crate) fn emit(&self, event: Event) {
         let kind = event_kind(event.kind);
+        crate::metrics::metrics().event(kind);
         tracing::info!(
             target: "sesame::event",
             kind,

@@ -11,7 +11,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use bytes::Bytes;
@@ -20,11 +20,14 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use sesame_sandbox::Sandbox;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::bindings::routes;
 use crate::connections::{self, Admission, ConnectionClock, ConnectionLimits, Watched};
 use crate::engine::Runtime;
 use crate::instances::IdleInstance;
+use crate::metrics::metrics;
 
 /// Largest buffered request head, in bytes. Sesame's requests carry one cookie and a few
 /// headers; 64 KiB is generous and keeps a connection's memory bounded.
@@ -38,12 +41,16 @@ const MAX_BODY_BYTES: usize = 64 * 1024 + 1;
 /// What answers carry as their body.
 type Body = Full<Bytes>;
 
-/// Serves until the listener fails. Prints the bound address on stdout first, so scripts and
-/// tests that pass port 0 learn the real port.
+/// Serves until `stop` turns true, then drains: stops accepting (the listener closes, so a
+/// load balancer's next connection goes to another node), lets every request in flight finish
+/// and closes idle keep-alive connections, waiting at most `drain` for that. Prints the bound
+/// address on stdout first, so scripts and tests that pass port 0 learn the real port.
 pub(crate) async fn serve(
     runtime: Runtime,
     listener: TcpListener,
     limits: ConnectionLimits,
+    mut stop: watch::Receiver<bool>,
+    drain: Duration,
 ) -> Result<()> {
     let local = listener.local_addr()?;
     println!("sesame listening on http://{local}");
@@ -51,8 +58,15 @@ pub(crate) async fn serve(
     let runtime = Arc::new(runtime);
     let admission = Admission::new(limits.clone());
     let limits = Arc::new(limits);
+    let mut open = JoinSet::new();
     loop {
-        let (stream, peer) = match listener.accept().await {
+        // Finished connections are reaped as we go, so the set holds only live ones.
+        while open.try_join_next().is_some() {}
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|stop| *stop) => break,
+        };
+        let (stream, peer) = match accepted {
             Ok(conn) => conn,
             Err(e) => {
                 // Out of file descriptors and the like: wait and go on rather than exit.
@@ -77,7 +91,8 @@ pub(crate) async fn serve(
         }
         let runtime = runtime.clone();
         let limits = limits.clone();
-        tokio::spawn(async move {
+        let stop = stop.clone();
+        open.spawn(async move {
             let clock = ConnectionClock::new();
             let service = {
                 let clock = clock.clone();
@@ -102,7 +117,7 @@ pub(crate) async fn serve(
                 .header_read_timeout(None)
                 .max_buf_size(MAX_HEAD_BYTES)
                 .serve_connection(TokioIo::new(Watched::new(stream, clock.clone())), service);
-            match connections::watched(connection, &clock, &limits).await {
+            match connections::watched(closing_on(connection, stop), &clock, &limits).await {
                 Some(Ok(())) => {}
                 Some(Err(e)) => {
                     tracing::debug!(%peer, error = %e, "connection ended with an error");
@@ -111,6 +126,47 @@ pub(crate) async fn serve(
             }
             drop(admitted);
         });
+    }
+    drop(listener);
+    let in_flight = open.len();
+    tracing::info!(
+        connections = in_flight,
+        "stopping: no new connections; finishing requests in flight"
+    );
+    let drained =
+        tokio::time::timeout(drain, async { while open.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!(
+            connections = open.len(),
+            drain_ms = drain.as_millis(),
+            "stopping with requests still in flight after the drain time"
+        );
+        open.shutdown().await;
+    }
+    Ok(())
+}
+
+/// Runs an HTTP/1 connection; once `stop` turns true it finishes the request in flight (if
+/// any), answers it with `Connection: close` and ends, and an idle connection ends at once.
+async fn closing_on<I, S>(
+    connection: http1::Connection<I, S>,
+    mut stop: watch::Receiver<bool>,
+) -> hyper::Result<()>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin,
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = Body>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    tokio::pin!(connection);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            done = connection.as_mut() => return done,
+            _ = stop.wait_for(|stop| *stop), if !closing => {
+                closing = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
     }
 }
 
@@ -121,12 +177,17 @@ async fn handle(
     peer: SocketAddr,
     clock: &ConnectionClock,
 ) -> hyper::Response<Body> {
+    let request_id = request_id(req.headers());
+    let method = req.method().as_str().to_owned();
     let request = match typed_request(req, peer).await {
         Ok(request) => request,
-        Err(refusal) => return refusal,
+        Err(refusal) => return finish(refusal, &request_id, &method, peer, Instant::now()),
     };
     // Read whole: from here the component's own deadline bounds the request.
     clock.body_read();
+    let started = Instant::now();
+    let in_use = metrics().instances_in_use();
+    in_use.inc();
     // The call runs in a task of its own, so a client that hangs up mid-request does not cut
     // the component off between two of its store writes.
     let task = tokio::spawn(async move {
@@ -154,18 +215,98 @@ async fn handle(
         });
         Ok(response)
     });
-    match joined(task.await) {
+    let outcome = joined(task.await);
+    in_use.dec();
+    let answer = match outcome {
         Ok(response) => hyper_response(response),
         Err(why) if sesame_sandbox::is_pool_exhausted(&why) => {
+            metrics().component_failure("pool-exhausted");
             log_failure(&why, "no free instance slot for the request");
             busy()
         }
         Err(why) => {
             // A trap ends only this instance; it is never reused.
+            metrics().component_failure(sesame_sandbox::cause(&why));
             log_failure(&why, "request failed inside the component");
             fault()
         }
+    };
+    finish(answer, &request_id, &method, peer, started)
+}
+
+/// The header that carries a request's id, in the request (from a proxy) and in every answer.
+const REQUEST_ID: &str = "x-request-id";
+
+/// The request's id: the one a proxy in front sent, when it looks like an id (letters, digits,
+/// `-`, `_`, `.`, at most 64), else a fresh random one, so log lines and answers can be matched
+/// across the proxy and Sesame.
+fn request_id(headers: &hyper::HeaderMap) -> String {
+    let sent = headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| {
+            (1..=64).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        });
+    match sent {
+        Some(id) => id.to_owned(),
+        None => {
+            let mut bytes = [0u8; 12];
+            // Without randomness the id is only less unique; the request still gets one.
+            let _ = getrandom::fill(&mut bytes);
+            hex::encode(bytes)
+        }
     }
+}
+
+/// Takes the component's log facts out of `answer` (they are for this host only), adds the
+/// request id, logs the request on one line and counts it.
+fn finish(
+    mut answer: hyper::Response<Body>,
+    request_id: &str,
+    method: &str,
+    peer: SocketAddr,
+    started: Instant,
+) -> hyper::Response<Body> {
+    let headers = answer.headers_mut();
+    let route = take_header(headers, INTERNAL_ROUTE);
+    let user_id = take_header(headers, INTERNAL_USER);
+    if let Ok(value) = hyper::header::HeaderValue::from_str(request_id) {
+        headers.insert(REQUEST_ID, value);
+    }
+    let took = started.elapsed();
+    let status = answer.status().as_u16();
+    tracing::info!(
+        target: "sesame::request",
+        request_id,
+        method,
+        route = route.as_deref().unwrap_or("unmatched"),
+        status,
+        latency_ms = took.as_secs_f64() * 1000.0,
+        user_id = user_id.as_deref().unwrap_or("-"),
+        peer = %peer.ip(),
+        "request"
+    );
+    metrics().request(route.as_deref(), method, status, took);
+    answer
+}
+
+/// The header naming the route that answered (see the WIT `routes` interface).
+const INTERNAL_ROUTE: &str = "sesame-internal-route";
+
+/// The header naming the signed-in user a route checked.
+const INTERNAL_USER: &str = "sesame-internal-user";
+
+/// Removes every `name` header and returns the first one's value.
+fn take_header(headers: &mut hyper::HeaderMap, name: &'static str) -> Option<String> {
+    let first = headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    while headers.remove(name).is_some() {}
+    first
 }
 
 /// The request as the component's `routes` export takes it: the head, at most

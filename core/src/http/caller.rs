@@ -32,6 +32,8 @@ pub(crate) struct Caller<'r> {
     return_to: Option<String>,
     /// The anti-CSRF token sent, read only when a route needs it (it may mean parsing a form).
     csrf_token: OnceLock<Option<String>>,
+    /// The user of the login a route found live, for the adapter's log.
+    user_id: OnceLock<String>,
 }
 
 impl<'r> Caller<'r> {
@@ -45,7 +47,13 @@ impl<'r> Caller<'r> {
             ceremony: parse::cookie(req, Cookie::Ceremony.name(config)),
             return_to: parse::cookie(req, Cookie::Return.name(config)),
             csrf_token: OnceLock::new(),
+            user_id: OnceLock::new(),
         }
+    }
+
+    /// The user whose live login a route checked during this request, if any.
+    pub(crate) fn user_id(&self) -> Option<&str> {
+        self.user_id.get().map(String::as_str)
     }
 
     /// The session credential, if the request carries one.
@@ -129,6 +137,7 @@ impl<'r> Caller<'r> {
             }
             other => sesame.validate_session(other.token())?,
         };
+        let _ = self.user_id.set(info.user.id.clone());
         Ok((info, credential))
     }
 }

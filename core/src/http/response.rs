@@ -16,6 +16,11 @@ pub struct Response {
     /// For a failure inside Sesame (`internal`, `store-unavailable`): what went wrong, for the
     /// adapter to log. Never sent to the client, whose body only says to look in the log.
     pub fault: Option<String>,
+    /// The route that answered (its path pattern), for the adapter's logs and metrics: a
+    /// bounded set of values, unlike the request's path. `None` when no route matched.
+    pub route: Option<&'static str>,
+    /// The signed-in user the request came from, when a route checked a login: for logs.
+    pub user_id: Option<String>,
 }
 
 impl Response {
@@ -50,6 +55,8 @@ impl Response {
             headers: vec![("content-type".into(), content_type.into())],
             body,
             fault: None,
+            route: None,
+            user_id: None,
         }
     }
 
@@ -60,6 +67,8 @@ impl Response {
             headers: vec![("location".into(), location.into())],
             body: Vec::new(),
             fault: None,
+            route: None,
+            user_id: None,
         }
     }
 

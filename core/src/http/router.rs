@@ -196,10 +196,13 @@ impl Router {
             caller: Caller::of(req, sesame.config()),
             format: Format::of(req),
         };
-        check_forwarding(forwarding)
+        let mut response = check_forwarding(forwarding)
             .and_then(|()| self.dispatch(&call))
             .map(Answer::into_response)
-            .unwrap_or_else(|error| self.error_response(&call, &error))
+            .unwrap_or_else(|error| self.error_response(&call, &error));
+        response.route = self.route_of(req).map(|r| r.path);
+        response.user_id = call.caller.user_id().map(str::to_owned);
+        response
     }
 
     fn dispatch(&self, call: &Call<'_>) -> Result<Answer, Error> {

@@ -1,5 +1,6 @@
 //! What the service says about itself: `/` (name and version, or the start page),
-//! `/healthz` (liveness) and `/openapi.json` (the document of the JSON API).
+//! `/healthz` (liveness), `/readyz` (readiness: the store answers) and `/openapi.json` (the
+//! document of the JSON API).
 
 use serde::Serialize;
 
@@ -14,9 +15,10 @@ use crate::error::Error;
 pub const OPENAPI_DOCUMENT: &str = include_str!("openapi.json");
 
 /// The routes this group answers.
-pub(crate) const ROUTES: [Route; 3] = [
+pub(crate) const ROUTES: [Route; 4] = [
     Route::json("GET", "/", index),
     Route::json("GET", "/healthz", healthz),
+    Route::json("GET", "/readyz", readyz),
     Route::json("GET", "/openapi.json", openapi),
 ];
 
@@ -39,6 +41,14 @@ fn index(call: &Call<'_>) -> Result<Answer, Error> {
 
 fn healthz(_: &Call<'_>) -> Result<Answer, Error> {
     Ok(Answer::json(200, &Status { status: "ok" }))
+}
+
+/// Ready when the component answers (it is loaded) and one read of the store succeeds: one
+/// key lookup, so probes cost next to nothing. A store that fails answers 503
+/// `store-unavailable`, and the load balancer sends requests elsewhere.
+fn readyz(call: &Call<'_>) -> Result<Answer, Error> {
+    call.sesame.probe_store()?;
+    Ok(Answer::json(200, &Status { status: "ready" }))
 }
 
 /// `GET /openapi.json`: [`OPENAPI_DOCUMENT`] with this build's version.

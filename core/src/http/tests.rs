@@ -569,4 +569,43 @@ fn internal_failures_carry_their_cause_for_the_log_and_never_to_the_client() {
     );
     assert_eq!(refused.status, 401);
     assert_eq!(refused.fault, None);
+
+    // Readiness says whether the store answers; liveness does not ask it.
+    let ready = handle(&sesame, &Request::new("GET", "/readyz"));
+    assert_eq!(
+        (ready.status, error_code(&ready).as_str()),
+        (503, "store-unavailable")
+    );
+    assert_eq!(
+        handle(&sesame, &Request::new("GET", "/healthz")).status,
+        200
+    );
+    let ready = f.send(Request::new("GET", "/readyz"));
+    assert_eq!(ready.status, 200);
+    assert_eq!(body_json(&ready)["status"], "ready");
+}
+
+/// Every answer names the route that answered (a bounded set of values, for the adapter's
+/// metrics) and the user whose login a route checked (for its log); neither is a header.
+#[test]
+fn answers_name_their_route_and_checked_user_for_the_adapter() {
+    let f = Fixture::registered();
+    let r = f.sign("/login", "ada@example.com", "analytical engine");
+    assert_eq!(r.route, Some("/login"));
+    let pair = cookie_pair(&r);
+    let me = f.send(Request::new("GET", "/me").with_header("cookie", &pair));
+    let id = body_json(&me)["user"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (me.route, me.user_id.as_deref()),
+        (Some("/me"), Some(id.as_str()))
+    );
+    let unknown = f.send(Request::new("GET", "/no/such/thing/4d1f"));
+    assert_eq!((unknown.route, unknown.user_id), (None, None));
+    let stranger = f.send(Request::new("GET", "/me"));
+    assert_eq!((stranger.route, stranger.user_id), (Some("/me"), None));
+    assert!(
+        me.headers
+            .iter()
+            .all(|(name, _)| !name.starts_with("sesame-internal"))
+    );
 }

@@ -9,7 +9,7 @@ use crate::store::{BackendError, MAX_SCAN_LIMIT};
 
 impl store::Host for SesameCtxView<'_> {
     async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Entry>, StoreError>> {
-        Ok(timed(self.host_wait, self.backend.get(&key))
+        Ok(timed(self.host_wait, "get", self.backend.get(&key))
             .await
             .map(|e| e.map(entry))
             .map_err(error))
@@ -24,6 +24,7 @@ impl store::Host for SesameCtxView<'_> {
     ) -> wasmtime::Result<Result<u64, StoreError>> {
         Ok(timed(
             self.host_wait,
+            "put",
             self.backend.put(&key, value, expect_version, ttl_ms),
         )
         .await
@@ -35,11 +36,13 @@ impl store::Host for SesameCtxView<'_> {
         key: String,
         expect_version: Option<u64>,
     ) -> wasmtime::Result<Result<bool, StoreError>> {
-        Ok(
-            timed(self.host_wait, self.backend.delete(&key, expect_version))
-                .await
-                .map_err(error),
+        Ok(timed(
+            self.host_wait,
+            "delete",
+            self.backend.delete(&key, expect_version),
         )
+        .await
+        .map_err(error))
     }
 
     async fn scan(
@@ -50,6 +53,7 @@ impl store::Host for SesameCtxView<'_> {
     ) -> wasmtime::Result<Result<Vec<(String, Entry)>, StoreError>> {
         Ok(timed(
             self.host_wait,
+            "scan",
             self.backend
                 .scan(&prefix, after.as_deref(), limit.min(MAX_SCAN_LIMIT)),
         )
@@ -59,11 +63,18 @@ impl store::Host for SesameCtxView<'_> {
     }
 }
 
-/// Runs one back-end call and adds how long it took to `waited`.
-async fn timed<T>(waited: &mut Duration, call: impl Future<Output = T>) -> T {
+/// Runs one back-end call (`op`), adds how long it took to `waited` and counts it.
+async fn timed<T>(
+    waited: &mut Duration,
+    op: &'static str,
+    call: impl Future<Output = Result<T, BackendError>>,
+) -> Result<T, BackendError> {
     let started = Instant::now();
     let out = call.await;
-    *waited += started.elapsed();
+    let took = started.elapsed();
+    *waited += took;
+    let failed = matches!(out, Err(BackendError::Unavailable(_)));
+    crate::metrics::metrics().store_operation(op, took, failed);
     out
 }
 

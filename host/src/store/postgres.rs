@@ -27,6 +27,9 @@ const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long opening one connection may take; a database that is down answers within this.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Expired entries deleted per statement when purging.
+const PURGE_BATCH: u64 = 500;
+
 /// Milliseconds since the epoch by the database's clock.
 const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
@@ -346,15 +349,20 @@ impl StoreBackend for PostgresBackend {
     }
 
     async fn purge_expired(&self) -> Result<usize, BackendError> {
+        // In batches, so no statement holds many row locks or runs long.
         let client = self.client().await?;
-        let purged = client
-            .execute(
-                &format!("DELETE FROM sesame_kv WHERE expires_at <= {NOW_MS}"),
-                &[],
-            )
-            .await
-            .map_err(unavailable)?;
-        Ok(usize::try_from(purged).unwrap_or(usize::MAX))
+        let statement = format!(
+            "DELETE FROM sesame_kv WHERE key IN (SELECT key FROM sesame_kv \
+             WHERE expires_at <= {NOW_MS} LIMIT {PURGE_BATCH} FOR UPDATE SKIP LOCKED)"
+        );
+        let mut purged = 0;
+        loop {
+            let batch = client.execute(&statement, &[]).await.map_err(unavailable)?;
+            purged += usize::try_from(batch).unwrap_or(usize::MAX);
+            if batch < PURGE_BATCH {
+                return Ok(purged);
+            }
+        }
     }
 
     async fn host_secret(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>, BackendError> {

@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS host_meta (
 /// compare-and-swap could still expect.
 const VERSION_COUNTER: &str = "version-counter";
 
+/// Expired entries deleted per statement when purging.
+const PURGE_BATCH: usize = 500;
+
 /// Read-only connections per store: enough for the async workers of a small machine to read at
 /// once; beyond that, reads queue on the blocking pool as writes do.
 const READERS: usize = 4;
@@ -257,14 +260,27 @@ impl StoreBackend for SqliteBackend {
     }
 
     async fn purge_expired(&self) -> Result<usize, BackendError> {
-        self.with_conn(|conn| {
-            conn.execute(
-                "DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?1",
-                params![now_ms() as i64],
-            )
-            .map_err(unavailable)
-        })
-        .await
+        // In batches, each its own short transaction, so sign-ins waiting for the writer
+        // wait for one batch at most, however much expired at once.
+        let mut purged = 0;
+        loop {
+            let now = now_ms() as i64;
+            let batch = self
+                .with_conn(move |conn| {
+                    conn.execute(
+                        "DELETE FROM kv WHERE key IN (SELECT key FROM kv \
+                         WHERE expires_at IS NOT NULL AND expires_at <= ?1 LIMIT ?2)",
+                        params![now, PURGE_BATCH as i64],
+                    )
+                    .map_err(unavailable)
+                })
+                .await?;
+            purged += batch;
+            if batch < PURGE_BATCH {
+                return Ok(purged);
+            }
+            tokio::task::yield_now().await;
+        }
     }
 
     async fn host_secret(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>, BackendError> {

@@ -1,0 +1,205 @@
+//! `sesame serve`: its options, and the life of a server from start to a graceful stop.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use super::{Common, RuntimeSettings, parse_trusted_proxy, runtime};
+use crate::store::{StoreBackend, duration_ms};
+
+/// The options of `sesame serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on. Cookies are marked Secure unless this is a loopback address
+    /// (put a TLS-terminating proxy in front of any other).
+    #[arg(long, env = "SESAME_LISTEN", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: SocketAddr,
+
+    /// The address users reach Sesame at, for links in mail. Defaults to http://LISTEN
+    /// (with the bound port when LISTEN's port is 0).
+    #[arg(long, env = "SESAME_PUBLIC_URL")]
+    pub(crate) public_url: Option<String>,
+
+    /// A reverse proxy (address or CIDR block, like 10.0.0.0/8) whose X-Forwarded-For /
+    /// Forwarded headers name the client; repeatable. Only when the connection comes from
+    /// one of these are the headers read (the right-most address that is not a trusted
+    /// proxy is the client); from anyone else they are ignored. Without it, the client is
+    /// the connection's peer, so behind a proxy every client would share one throttle.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "SESAME_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_trusted_proxy
+    )]
+    pub(crate) trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Access rules for /auth/check (a TOML file, see docs/proxy.md): checked at start, so
+    /// a bad rule stops the server with its line and reason, and read again when the file
+    /// changes (a bad change is logged and the rules in force stay).
+    #[arg(long, value_name = "FILE", env = "SESAME_ACCESS_RULES_FILE")]
+    pub(crate) access_rules: Option<PathBuf>,
+
+    /// Serve Prometheus/OpenMetrics figures at http://ADDR:PORT/metrics (docs/operations.md),
+    /// on a listener of their own; off unless given. Keep it on a private address.
+    #[arg(long, value_name = "ADDR:PORT", env = "SESAME_METRICS_LISTEN")]
+    pub(crate) metrics_listen: Option<SocketAddr>,
+
+    /// Milliseconds a stopping server (SIGTERM, SIGINT) waits for requests in flight to
+    /// finish after it stops accepting; past it they are cut off.
+    #[arg(long, env = "SESAME_SHUTDOWN_TIMEOUT_MS", default_value_t = duration_ms(DEFAULT_DRAIN), value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) shutdown_timeout_ms: u64,
+
+    #[command(flatten)]
+    pub(crate) connections: ConnectionOptions,
+}
+
+/// The default wait for requests in flight at a stop: longer than any request may take (the
+/// component's deadline), short enough for an orchestrator's grace period (30 s by default).
+const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
+
+/// How long a stopping server waits for handed-over mail to reach the store.
+const MAIL_FLUSH_LIMIT: Duration = Duration::from_secs(10);
+
+/// How often expired entries are purged from the store.
+const PURGE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Bounds on client connections (see `connections`).
+#[derive(Debug, Args)]
+pub(crate) struct ConnectionOptions {
+    /// Milliseconds from a request's first byte until its head and body have arrived whole;
+    /// past it the connection is closed.
+    #[arg(long, env = "SESAME_REQUEST_READ_TIMEOUT_MS", default_value_t = duration_ms(crate::connections::DEFAULT_REQUEST_READ_TIMEOUT), value_parser = clap::value_parser!(u64).range(1..))]
+    request_read_timeout_ms: u64,
+
+    /// Milliseconds a connection may wait for its next request (or its first) before it is
+    /// closed.
+    #[arg(long, env = "SESAME_IDLE_TIMEOUT_MS", default_value_t = duration_ms(crate::connections::DEFAULT_IDLE_TIMEOUT), value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_ms: u64,
+
+    /// Open client connections at once; more are answered 503 and closed. Lowered at start to
+    /// what the open-file limit allows (the soft limit is first raised to the hard one).
+    #[arg(long, env = "SESAME_MAX_CONNECTIONS", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+
+    /// Open connections at once from one client address (IPv6: one /64); more are answered
+    /// 503 and closed. Behind a reverse proxy every connection comes from the proxy: raise it
+    /// to --max-connections there.
+    #[arg(long, env = "SESAME_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = crate::connections::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections_per_address: u32,
+}
+
+impl ConnectionOptions {
+    /// The limits these options ask for, before fitting them to the open-file limit.
+    fn limits(&self, trusted_proxies: &[ipnet::IpNet]) -> crate::connections::ConnectionLimits {
+        crate::connections::ConnectionLimits {
+            request_read_timeout: Duration::from_millis(self.request_read_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            max_connections: self.max_connections,
+            max_per_address: self.max_connections_per_address,
+            trusted_proxies: trusted_proxies.to_vec(),
+        }
+    }
+}
+
+/// Serves until SIGTERM or SIGINT, then stops gracefully: no new connections, requests in
+/// flight finished (up to `--shutdown-timeout-ms`), handed-over mail stored, exit 0.
+pub(crate) async fn run(
+    common: &Common,
+    backend: Arc<dyn StoreBackend>,
+    args: ServeArgs,
+) -> Result<()> {
+    let rules_text = match &args.access_rules {
+        Some(path) => {
+            if std::env::var_os(crate::access_rules::VARIABLE).is_some() {
+                bail!(
+                    "give the access rules either in {} or with --access-rules, not both",
+                    crate::access_rules::VARIABLE
+                );
+            }
+            Some(crate::access_rules::read(path)?)
+        }
+        None => None,
+    };
+    let open_files = crate::connections::raise_open_files_limit();
+    let limits = args
+        .connections
+        .limits(&args.trusted_proxies)
+        .fitted_to(open_files);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let metrics = match args.metrics_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen for metrics on {addr}"))?,
+        ),
+        None => None,
+    };
+    let bound = listener.local_addr()?;
+    let public_url = args.public_url.unwrap_or_else(|| format!("http://{bound}"));
+    let secure = !args.listen.ip().is_loopback();
+    let mut runtime_settings = RuntimeSettings::new(secure, &public_url, &args.trusted_proxies);
+    runtime_settings.access_rules = rules_text.clone();
+    let runtime = runtime(common, backend.clone(), &runtime_settings).await?;
+    if let (Some(path), Some(text)) = (args.access_rules, rules_text) {
+        crate::access_rules::watch(runtime.clone(), path, text);
+    }
+    if let Some(metrics) = metrics {
+        if let Ok(addr) = metrics.local_addr() {
+            println!("sesame metrics on http://{addr}/metrics");
+        }
+        tokio::spawn(crate::metrics::serve(metrics));
+    }
+    let mailer = runtime.mailer().clone();
+    mailer.start_queue(backend.clone());
+    tokio::spawn(purge_loop(backend));
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        stop_requested().await;
+        let _ = stop.send(true);
+    });
+    let drain = Duration::from_millis(args.shutdown_timeout_ms);
+    crate::server::serve(runtime, listener, limits, stopping, drain).await?;
+    // Mail handed over by answered requests is stored before the process ends, so a restart
+    // loses none.
+    if !mailer.flush(MAIL_FLUSH_LIMIT).await {
+        tracing::error!("stopping with mail not yet stored in the queue");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves at SIGINT or SIGTERM (or never, if neither can be watched).
+async fn stop_requested() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!("cannot watch for SIGINT and SIGTERM; stop with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+/// Removes expired entries now and then, in the store's own bounded batches.
+async fn purge_loop(backend: Arc<dyn StoreBackend>) {
+    let mut interval = tokio::time::interval(PURGE_INTERVAL);
+    loop {
+        interval.tick().await;
+        match backend.purge_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(purged = n, "expired entries removed"),
+            Err(e) => tracing::warn!(error = %e, "purging expired entries failed"),
+        }
+    }
+}
