@@ -23,6 +23,6 @@ pub(crate) use generated::exports::sesame::auth::tokens;
 pub(crate) use generated::exports::sesame::auth::two_factor;
 #[cfg(test)]
 pub(crate) use generated::exports::sesame::auth::webauthn;
-pub(crate) use generated::exports::sesame::auth::{accounts, oauth_clients, roles, routes};
+pub(crate) use generated::exports::sesame::auth::{accounts, admin, oauth_clients, roles, routes};
 pub(crate) use generated::sesame::auth::{hashing, outbox, store, types};
 pub(crate) use generated::{Service, ServicePre};

@@ -14,9 +14,11 @@ use crate::bindings::{Service, accounts, roles, types};
 use crate::engine::Runtime;
 use crate::store::{self, StoreBackend, StoreUrl, duration_ms};
 
+mod backup;
 mod clients;
 mod serve;
 mod tokens;
+mod users;
 
 /// Sesame: authentication as a WebAssembly component.
 #[derive(Debug, Parser)]
@@ -176,6 +178,28 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Read the event journal.
+    #[command(subcommand)]
+    Events(users::EventsCommand),
+    /// Everything Sesame holds about one user, as JSON, without hashes or secrets (a data
+    /// access request).
+    Export {
+        /// The user's id or email.
+        #[arg(long)]
+        user: String,
+    },
+    /// Copy an SQLite store to PATH while it serves: a consistent snapshot, checked with
+    /// `PRAGMA integrity_check`. PostgreSQL and Redis have their own tools (docs/operations.md).
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        path: PathBuf,
+    },
+    /// Replace the SQLite store's contents with a backup made by `sesame backup`, after
+    /// checking it. Stop every node using the store first.
+    Restore {
+        /// The backup file.
+        path: PathBuf,
+    },
     /// Manage roles and their permissions.
     #[command(subcommand)]
     Role(RoleCommand),
@@ -259,6 +283,7 @@ enum UserCommand {
         flask_security_salt: Option<String>,
     },
     /// Grant a role to a user.
+    #[command(name = "grant-role", alias = "grant")]
     Grant {
         /// The user's email.
         #[arg(long)]
@@ -268,7 +293,8 @@ enum UserCommand {
         role: String,
     },
     /// Take a role away from a user.
-    Revoke {
+    #[command(name = "revoke-role")]
+    RevokeRole {
         /// The user's email.
         #[arg(long)]
         email: String,
@@ -293,6 +319,33 @@ enum UserCommand {
         /// Print JSON lines instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Show one user (by id or email): account, lockout, permissions and factors.
+    Show {
+        /// The user's id or email.
+        user: String,
+    },
+    /// Erase a user (by id or email): every record of the account goes; their events stay
+    /// under an anonymous id.
+    Delete {
+        /// The user's id or email.
+        user: String,
+        /// Confirm: erasing cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List a user's sessions and token logins.
+    Sessions {
+        /// The user's id or email.
+        user: String,
+    },
+    /// End a user's sessions: one (`--session ID`) or every session and token login.
+    Revoke {
+        /// The user's id or email.
+        user: String,
+        /// The session to end (an id from `sesame user sessions`).
+        #[arg(long)]
+        session: Option<String>,
     },
 }
 
@@ -372,6 +425,12 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
     let Cli { common, command } = cli;
     if let Command::Migrate { from, to } = &command {
         return migrate(from, to).await;
+    }
+    if let Command::Backup { path } = &command {
+        return backup::backup(&common.store, path);
+    }
+    if let Command::Restore { path } = &command {
+        return backup::restore(&common.store, path);
     }
     if let Command::Settings { json } = command {
         print!("{}", settings_listing(json)?);
@@ -487,7 +546,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             let result = roles.call_grant_role(&mut admin.store, &email, &role).await;
             print_roles(result?)
         }
-        Command::User(UserCommand::Revoke { email, role }) => {
+        Command::User(UserCommand::RevokeRole { email, role }) => {
             let mut admin = Admin::connect(&common, backend).await?;
             let roles = admin.service.sesame_auth_roles();
             let result = roles
@@ -527,6 +586,25 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             println!("role {name} removed");
             Ok(())
         }
+        Command::User(UserCommand::Show { user }) => {
+            users::show(Admin::connect(&common, backend).await?, &user).await
+        }
+        Command::User(UserCommand::Delete { user, yes }) => {
+            users::delete(Admin::connect(&common, backend).await?, &user, yes).await
+        }
+        Command::User(UserCommand::Sessions { user }) => {
+            users::sessions(Admin::connect(&common, backend).await?, &user).await
+        }
+        Command::User(UserCommand::Revoke { user, session }) => {
+            users::revoke(Admin::connect(&common, backend).await?, &user, session).await
+        }
+        Command::Events(command) => {
+            users::events(Admin::connect(&common, backend).await?, command).await
+        }
+        Command::Export { user } => {
+            users::export(Admin::connect(&common, backend).await?, &user).await
+        }
+        Command::Backup { .. } | Command::Restore { .. } => dispatched_twice(),
         Command::User(UserCommand::Disable { email }) => {
             tokens::set_active(Admin::connect(&common, backend).await?, &email, false).await
         }

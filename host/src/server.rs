@@ -43,8 +43,7 @@ type Body = Full<Bytes>;
 
 /// Serves until `stop` turns true, then drains: stops accepting (the listener closes, so a
 /// load balancer's next connection goes to another node), lets every request in flight finish
-/// and closes idle keep-alive connections, waiting at most `drain` for that. Prints the bound
-/// address on stdout first, so scripts and tests that pass port 0 learn the real port.
+/// and closes idle keep-alive connections, waiting at most `drain` for that.
 pub(crate) async fn serve(
     runtime: Runtime,
     listener: TcpListener,
@@ -53,7 +52,6 @@ pub(crate) async fn serve(
     drain: Duration,
 ) -> Result<()> {
     let local = listener.local_addr()?;
-    println!("sesame listening on http://{local}");
     tracing::info!(%local, max_connections = limits.max_connections, max_per_address = limits.max_per_address, "listening");
     let runtime = Arc::new(runtime);
     let admission = Admission::new(limits.clone());

@@ -66,7 +66,7 @@ fn roles_from_the_cli_drive_forward_auth() {
     assert!(out.contains("posts:read, posts:write"), "{out}");
     let (ok, _, err) = admin(
         &db,
-        &["user", "grant", "--email", EMAIL, "--role", "nosuch"],
+        &["user", "grant-role", "--email", EMAIL, "--role", "nosuch"],
         "",
     );
     assert!(!ok && err.contains("no role"), "{err}");
@@ -97,7 +97,7 @@ fn roles_from_the_cli_drive_forward_auth() {
 
     let (ok, _, err) = admin(
         &db,
-        &["user", "revoke", "--email", EMAIL, "--role", "editor"],
+        &["user", "revoke-role", "--email", EMAIL, "--role", "editor"],
         "",
     );
     assert!(ok, "{err}");

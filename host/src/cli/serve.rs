@@ -150,6 +150,9 @@ pub(crate) async fn run(
     if let (Some(path), Some(text)) = (args.access_rules, rules_text) {
         crate::access_rules::watch(runtime.clone(), path, text);
     }
+    // The bound addresses on stdout, the listener's first, so scripts and tests that pass
+    // port 0 learn the real ports.
+    println!("sesame listening on http://{bound}");
     if let Some(metrics) = metrics {
         if let Ok(addr) = metrics.local_addr() {
             println!("sesame metrics on http://{addr}/metrics");
@@ -158,7 +161,7 @@ pub(crate) async fn run(
     }
     let mailer = runtime.mailer().clone();
     mailer.start_queue(backend.clone());
-    tokio::spawn(purge_loop(backend));
+    tokio::spawn(purge_loop(backend.clone()));
     let (stop, stopping) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         stop_requested().await;
@@ -170,6 +173,9 @@ pub(crate) async fn run(
     // loses none.
     if !mailer.flush(MAIL_FLUSH_LIMIT).await {
         tracing::error!("stopping with mail not yet stored in the queue");
+    }
+    if let Err(e) = backend.settle().await {
+        tracing::warn!(error = %e, "the store could not be settled at stop");
     }
     tracing::info!("stopped");
     Ok(())

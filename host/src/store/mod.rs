@@ -126,6 +126,12 @@ pub(crate) trait StoreBackend: Send + Sync {
     async fn list(&self, page: Page<'_>) -> Result<Vec<(String, Entry)>, BackendError>;
     /// Deletes expired entries to reclaim space (they are already invisible); returns how many.
     async fn purge_expired(&self) -> Result<usize, BackendError>;
+    /// Puts everything written so far where a copy of the store's files would see it, at a
+    /// graceful stop (SQLite: the write-ahead log checkpointed into the database file and
+    /// truncated). Back ends whose server owns the files have nothing to do.
+    async fn settle(&self) -> Result<(), BackendError> {
+        Ok(())
+    }
     /// Returns the host secret `name`, storing `fresh` first if there is none. Atomic, so
     /// several hosts on one database agree on one value.
     async fn host_secret(&self, name: &str, fresh: Vec<u8>) -> Result<Vec<u8>, BackendError>;

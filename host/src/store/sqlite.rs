@@ -63,6 +63,14 @@ impl SqliteBackend {
             .map_err(unavailable)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(unavailable)?;
+        // Deleted records are overwritten, not just unlinked: an erased user's email must not
+        // linger in free space of the file.
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(unavailable)?;
+        // The write-ahead log is cut back to this size after each checkpoint, so a burst of
+        // writes does not leave a large file behind for good.
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
+            .map_err(unavailable)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
@@ -255,6 +263,14 @@ impl StoreBackend for SqliteBackend {
                 },
             )?;
             rows.collect::<Result<Vec<_>, _>>()
+        })
+        .await
+    }
+
+    async fn settle(&self) -> Result<(), BackendError> {
+        self.with_conn(|conn| {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(unavailable)
         })
         .await
     }

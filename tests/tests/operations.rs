@@ -1,0 +1,440 @@
+//! What an operator does on day two, against the real `sesame` binary: the admin API over
+//! HTTP, the admin CLI on the same store, stopping under load, a rolling restart of two nodes on
+//! PostgreSQL, backing up while writing and restoring, and erasing a user from the file.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sesame_tests::services::Shared;
+use sesame_tests::{ROOT_EMAIL, ROOT_PASSWORD, Server, add_root_admin, admin, sesame_command};
+
+/// Cheap hashing and no throttling: these tests are about operations, not password costs.
+const FAST: [(&str, &str); 5] = [
+    ("SESAME_ARGON2_M_KIB", "1024"),
+    ("SESAME_ARGON2_T", "1"),
+    ("SESAME_THROTTLE_REGISTER_PER_IP", "1000000"),
+    ("SESAME_THROTTLE_LOGIN_PER_IP", "1000000"),
+    ("SESAME_THROTTLE_LOGIN_PER_ACCOUNT", "1000000"),
+];
+
+/// Runs an admin command on `store` and returns its standard output; fails the test if it
+/// fails.
+fn cli(store: &(impl AsRef<std::ffi::OsStr> + ?Sized), args: &[&str]) -> String {
+    let (ok, out, err) = admin(store, args, "");
+    assert!(ok, "sesame {args:?}: {err}");
+    out
+}
+
+/// An API key with `scopes`, made with the CLI.
+fn api_key(store: &Path, scopes: &[&str]) -> String {
+    let mut args = vec!["api-key", "create", "--name", "ops"];
+    for scope in scopes {
+        args.extend(["--scope", scope]);
+    }
+    format!("Bearer {}", cli(store, &args).trim())
+}
+
+#[test]
+fn the_admin_api_end_to_end_with_its_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    add_root_admin(&db);
+    cli(&db, &["role", "add", "admin", "--permission", "admin"]);
+    let key = api_key(&db, &["admin"]);
+    let events_only = api_key(&db, &["admin:events"]);
+    let server = Server::start_with_env(&db, &FAST);
+
+    // Without credentials, with a plain user's session, with a key of another area: refused.
+    server.register("plain@example.com", "a long enough password");
+    let plain = server.login("plain@example.com", "a long enough password");
+    let anonymous = server.get("/admin/users", &[]);
+    anonymous.assert_failure(401, "unauthenticated");
+    server
+        .get("/admin/users", &[("cookie", &plain)])
+        .assert_failure(403, "forbidden");
+    server
+        .get("/admin/users", &[("authorization", &events_only)])
+        .assert_failure(403, "forbidden");
+    assert_eq!(
+        server
+            .get("/admin/events", &[("authorization", &events_only)])
+            .status,
+        200
+    );
+    // The root administrator, freshly signed in, gets in with the session too.
+    let root = server.login(ROOT_EMAIL, ROOT_PASSWORD);
+    assert_eq!(server.get("/admin/users", &[("cookie", &root)]).status, 200);
+
+    let auth = [("authorization", key.as_str())];
+    let created = server.post_json(
+        "/admin/users",
+        &json!({"email": "grace@example.com", "password": "compiler pioneer", "username": "grace"}),
+        &auth,
+    );
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()["user"]["id"].as_str().unwrap().to_owned();
+    let found = server.get("/admin/users?q=grace", &auth).json();
+    assert_eq!(found["users"][0]["id"], id.as_str());
+
+    let signed_in = server.login("grace@example.com", "compiler pioneer");
+    let sessions = server.get(&format!("/admin/user/sessions?user={id}"), &auth);
+    assert_eq!(sessions.json()["sessions"].as_array().unwrap().len(), 1);
+    let disabled = server.post_json(
+        "/admin/user/update",
+        &json!({"user": "grace@example.com", "active": false}),
+        &auth,
+    );
+    assert_eq!(disabled.json()["user"]["active"], false);
+    server
+        .get("/me", &[("cookie", &signed_in)])
+        .assert_failure(401, "unauthenticated");
+
+    let deleted = server.post_json("/admin/user/delete", &json!({"user": id}), &auth);
+    assert_eq!(deleted.status, 200, "{}", deleted.text());
+    server
+        .get(&format!("/admin/user?user={id}"), &auth)
+        .assert_failure(404, "not-found");
+    let journal = server.get("/admin/events?kind=admin-action", &auth).json();
+    let actions: Vec<&str> = journal["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["user.create", "user.update", "user.delete"]);
+    // Every answer carries a request id; one a proxy sent is kept.
+    let answered = server.get("/readyz", &[("x-request-id", "proxy-7f3a")]);
+    assert_eq!(answered.header("x-request-id"), Some("proxy-7f3a"));
+    assert!(answered.header("sesame-internal-route").is_none());
+    assert_eq!(
+        server
+            .get("/healthz", &[])
+            .header("x-request-id")
+            .map(str::len),
+        Some(24)
+    );
+}
+
+#[test]
+fn the_admin_cli_shows_exports_revokes_and_erases() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    let server = Server::start_with_env(&db, &FAST);
+    server.register("ada@example.com", "analytical engine");
+    let cookie = server.login("ada@example.com", "analytical engine");
+
+    let shown: Value =
+        serde_json::from_str(&cli(&db, &["user", "show", "ADA@example.com"])).unwrap();
+    assert_eq!(shown["email"], "ada@example.com");
+    assert_eq!(shown["factors"]["totp_enabled"], false);
+    let sessions = cli(&db, &["user", "sessions", "ada@example.com"]);
+    assert_eq!(sessions.lines().count(), 1, "{sessions}");
+
+    let exported: Value =
+        serde_json::from_str(&cli(&db, &["export", "--user", "ada@example.com"])).unwrap();
+    assert_eq!(exported["user"]["email"], "ada@example.com");
+    assert_eq!(exported["sessions"].as_array().unwrap().len(), 1);
+    let text = exported.to_string();
+    for secret in ["argon2", "password_hash", "\"id\":\"session"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    let kinds: BTreeSet<&str> = exported["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains("registered") && kinds.contains("login-succeeded"),
+        "{kinds:?}"
+    );
+
+    cli(&db, &["user", "revoke", "ada@example.com"]);
+    server
+        .get("/me", &[("cookie", &cookie)])
+        .assert_failure(401, "unauthenticated");
+    let events = cli(&db, &["events", "list", "--kind", "admin-action"]);
+    let event: Value = serde_json::from_str(events.lines().next().unwrap()).unwrap();
+    assert_eq!(event["actor"], "operator");
+    assert_eq!(event["action"], "user.sessions.revoke");
+
+    let (ok, _, err) = admin(&db, &["user", "delete", "ada@example.com"], "");
+    assert!(!ok && err.contains("--yes"), "{err}");
+    cli(&db, &["user", "delete", "ada@example.com", "--yes"]);
+    let (ok, _, err) = admin(&db, &["user", "show", "ada@example.com"], "");
+    assert!(!ok && err.contains("no such user"), "{err}");
+}
+
+/// Sends one request on a connection of its own (so a stopping server never closes a
+/// connection under a request it did not read): `Ok(status)`, or `Err(true)` when the server
+/// refused the connection (it had stopped accepting), `Err(false)` for any other failure (a
+/// request lost after it was sent).
+fn send_once(base: &str, path: &str, body: &Value) -> Result<u16, bool> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let request = ureq::http::Request::builder()
+        .method("POST")
+        .uri(format!("{base}{path}"))
+        .header("content-type", "application/json")
+        .header("connection", "close")
+        .body(body.to_string().into_bytes())
+        .expect("request");
+    match agent.run(request) {
+        Ok(response) => Ok(response.status().as_u16()),
+        Err(ureq::Error::Io(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Err(true),
+        Err(ureq::Error::ConnectionFailed) => Err(true),
+        Err(e) => {
+            eprintln!("lost: {e}");
+            Err(false)
+        }
+    }
+}
+
+/// Registrations acknowledged (202) by the servers in `bases`, sent by `threads` threads until
+/// `done`, each going to the next base that accepts its connection; also counts lost requests.
+struct Load {
+    accepted: Mutex<Vec<String>>,
+    lost: AtomicUsize,
+    sent: AtomicUsize,
+}
+
+impl Load {
+    fn new() -> Arc<Self> {
+        Arc::new(Load {
+            accepted: Mutex::new(Vec::new()),
+            lost: AtomicUsize::new(0),
+            sent: AtomicUsize::new(0),
+        })
+    }
+
+    /// Registers users until `done`, on whichever of `bases` answers; returns when `done` is
+    /// set or no base accepts a connection any more.
+    fn run(&self, thread: usize, bases: &Mutex<Vec<String>>, done: &AtomicBool) {
+        let mut n = 0;
+        while !done.load(Ordering::Relaxed) {
+            n += 1;
+            let email = format!("load-{thread}-{n}@example.com");
+            let body = json!({"email": email, "password": "a long enough password"});
+            let candidates = bases.lock().unwrap().clone();
+            let mut answered = false;
+            for base in candidates.iter().cycle().skip(n).take(candidates.len()) {
+                match send_once(base, "/register", &body) {
+                    Ok(status) => {
+                        self.sent.fetch_add(1, Ordering::Relaxed);
+                        assert_eq!(status, 202, "{email}");
+                        self.accepted.lock().unwrap().push(email.clone());
+                        answered = true;
+                        break;
+                    }
+                    Err(true) => continue,
+                    Err(false) => {
+                        self.lost.fetch_add(1, Ordering::Relaxed);
+                        answered = true;
+                        break;
+                    }
+                }
+            }
+            if !answered {
+                // Nothing accepts a connection right now (a node between stop and start).
+                std::thread::sleep(Duration::from_millis(20));
+                if bases.lock().unwrap().is_empty() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Every email in `expected` has an account in `store` (read through the CLI).
+fn assert_all_stored(store: &str, expected: &[String]) {
+    let listed = cli(store, &["user", "list", "--json"]);
+    let stored: BTreeSet<String> = listed
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["email"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let missing: Vec<&String> = expected.iter().filter(|e| !stored.contains(*e)).collect();
+    assert!(
+        missing.is_empty(),
+        "acknowledged but not stored: {missing:?}"
+    );
+}
+
+#[test]
+fn sigterm_under_load_answers_every_request_it_took_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    let server = Server::start_with_env(&db, &FAST);
+    let bases = Mutex::new(vec![server.base.clone()]);
+    let load = Load::new();
+    let done = AtomicBool::new(false);
+    let status = std::thread::scope(|scope| {
+        for thread in 0..8 {
+            let (load, bases, done) = (&load, &bases, &done);
+            scope.spawn(move || load.run(thread, bases, done));
+        }
+        std::thread::sleep(Duration::from_millis(1500));
+        let status = server.terminate();
+        // The threads now meet refused connections; let them see it, then stop them.
+        std::thread::sleep(Duration::from_millis(300));
+        bases.lock().unwrap().clear();
+        done.store(true, Ordering::Relaxed);
+        status
+    });
+    assert!(status.success(), "exit status {status:?}");
+    assert_eq!(load.lost.load(Ordering::Relaxed), 0, "requests lost");
+    let accepted = load.accepted.lock().unwrap().clone();
+    assert!(
+        accepted.len() >= 8,
+        "only {} registrations went through",
+        accepted.len()
+    );
+    assert_all_stored(db.to_str().unwrap(), &accepted);
+}
+
+#[test]
+fn a_rolling_restart_of_two_nodes_on_postgres_loses_no_request_and_no_write() {
+    let Some(store) = Shared::Postgres.fresh_store() else {
+        return;
+    };
+    let start = || {
+        let mut cmd = sesame_command(&store);
+        cmd.envs(FAST.iter().copied());
+        Server::start_command(cmd)
+    };
+    let (a, b) = (start(), start());
+    let bases = Mutex::new(vec![a.base.clone(), b.base.clone()]);
+    let load = Load::new();
+    let done = AtomicBool::new(false);
+    let nodes = std::thread::scope(|scope| {
+        for thread in 0..6 {
+            let (load, bases, done) = (&load, &bases, &done);
+            scope.spawn(move || load.run(thread, bases, done));
+        }
+        let mut nodes = vec![a, b];
+        for _ in 0..2 {
+            std::thread::sleep(Duration::from_millis(800));
+            // Stop the oldest node gracefully, start a new one, and let the load find it.
+            let old = nodes.remove(0);
+            let old_base = old.base.clone();
+            let status = old.terminate();
+            assert!(status.success(), "exit status {status:?}");
+            bases.lock().unwrap().retain(|b| *b != old_base);
+            let new = start();
+            bases.lock().unwrap().push(new.base.clone());
+            nodes.push(new);
+        }
+        std::thread::sleep(Duration::from_millis(800));
+        done.store(true, Ordering::Relaxed);
+        // The nodes outlive the threads (the scope joins them first).
+        nodes
+    });
+    drop(nodes);
+    assert_eq!(load.lost.load(Ordering::Relaxed), 0, "requests lost");
+    let accepted = load.accepted.lock().unwrap().clone();
+    assert!(
+        accepted.len() >= 20,
+        "only {} registrations went through",
+        accepted.len()
+    );
+    assert_all_stored(&store, &accepted);
+}
+
+#[test]
+fn a_backup_taken_while_writing_restores_every_acknowledged_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    let backup = dir.path().join("backup.db");
+    let server = Server::start_with_env(&db, &FAST);
+    let bases = Mutex::new(vec![server.base.clone()]);
+    let load = Load::new();
+    let done = AtomicBool::new(false);
+    let before_backup = std::thread::scope(|scope| {
+        for thread in 0..4 {
+            let (load, bases, done) = (&load, &bases, &done);
+            scope.spawn(move || load.run(thread, bases, done));
+        }
+        std::thread::sleep(Duration::from_millis(800));
+        // Everything acknowledged before the backup starts must be in it.
+        let acknowledged = load.accepted.lock().unwrap().clone();
+        let started = Instant::now();
+        cli(&db, &["backup", backup.to_str().unwrap()]);
+        eprintln!("backup took {:?} with writes going on", started.elapsed());
+        std::thread::sleep(Duration::from_millis(300));
+        done.store(true, Ordering::Relaxed);
+        acknowledged
+    });
+    assert!(!before_backup.is_empty());
+    let (ok, _, err) = admin(&db, &["backup", backup.to_str().unwrap()], "");
+    assert!(!ok && err.contains("exists already"), "{err}");
+
+    let restored = dir.path().join("restored.db");
+    let out = cli(&restored, &["restore", backup.to_str().unwrap()]);
+    assert!(out.starts_with("restored "), "{out}");
+    let check = rusqlite::Connection::open(&restored).unwrap();
+    let verdict: String = check
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(verdict, "ok");
+    assert_all_stored(restored.to_str().unwrap(), &before_backup);
+    // The restored store serves: a user from before the backup signs in.
+    let node = Server::start_with_env(&restored, &FAST);
+    let signed_in = node.attempt_login(&before_backup[0], "a long enough password");
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text());
+}
+
+#[test]
+fn erasing_a_user_leaves_no_trace_of_their_email_in_the_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    let server = Server::start_with_env(&db, &FAST);
+    let email = "zebediah.erasable@example.com";
+    server.register(email, "a long enough password");
+    server.register("stays@example.com", "a long enough password");
+    for _ in 0..3 {
+        server.login(email, "a long enough password");
+    }
+    let _ = server.attempt_login(email, "wrong password here");
+    let admin_key = api_key(&db, &["admin:users"]);
+    let erased = server.post_json(
+        "/admin/user/delete",
+        &json!({"user": email}),
+        &[("authorization", &admin_key)],
+    );
+    assert_eq!(erased.status, 200, "{}", erased.text());
+    // Stopped cleanly, SQLite checkpoints the write-ahead log into the file.
+    assert!(server.terminate().success());
+    let mut scanned = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        scanned += bytes.len();
+        let needle = email.as_bytes();
+        assert!(
+            !bytes
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle)),
+            "{} still holds the erased email",
+            path.display()
+        );
+    }
+    assert!(scanned > 4096, "nothing was scanned");
+    // The other user is untouched.
+    let node = Server::start_with_env(&db, &FAST);
+    assert_eq!(
+        node.attempt_login("stays@example.com", "a long enough password")
+            .status,
+        200
+    );
+}
