@@ -135,7 +135,7 @@ impl Metrics {
         let component_failures = Family::default();
         registry.register(
             "component_failures",
-            "Requests the component failed to answer, by cause (deadline, memory, trap, pool-exhausted, ...)",
+            "Requests the component failed to answer, by cause (deadline-exceeded, memory-limit, trap, instance-pool-exhausted, ...)",
             component_failures.clone(),
         );
         let store_seconds: Histograms<OpLabel> = Family::new_with_constructor(latency);
@@ -156,6 +156,31 @@ impl Metrics {
             "Messages in the outbound mail queue, pending or dead, as of the last look",
             mail_queue.clone(),
         );
+        // Series that start at zero are created now, so dashboards and alerts see a zero
+        // rather than no series before the first event.
+        for route in THROTTLED_ROUTES {
+            throttled.get_or_create(&RouteLabel {
+                route: (*route).to_owned(),
+            });
+        }
+        for cause in FAILURE_CAUSES {
+            component_failures.get_or_create(&CauseLabel {
+                cause: (*cause).to_owned(),
+            });
+        }
+        for op in ["get", "put", "delete", "scan"] {
+            store_errors.get_or_create(&OpLabel { op: op.to_owned() });
+        }
+        for state in ["pending", "dead"] {
+            mail_queue.get_or_create(&StateLabel {
+                state: state.to_owned(),
+            });
+        }
+        for state in ["in_use", "idle"] {
+            instances.get_or_create(&StateLabel {
+                state: state.to_owned(),
+            });
+        }
         Metrics {
             registry,
             requests,
@@ -291,6 +316,30 @@ fn sign_in_method(route: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// The routes whose throttles answer 429, shown at zero from the start.
+const THROTTLED_ROUTES: &[&str] = &[
+    "/login",
+    "/register",
+    "/reset",
+    "/tokens",
+    "/verify",
+    "/wan-signin",
+    "/tf-validate",
+    "/mf-recovery",
+    "/oauth/token",
+];
+
+/// The causes `sesame_sandbox::cause` names, shown at zero from the start.
+const FAILURE_CAUSES: &[&str] = &[
+    "instance-pool-exhausted",
+    "deadline-exceeded",
+    "memory-limit",
+    "stack-overflow",
+    "trap-unreachable",
+    "trap",
+    "host-error",
+];
 
 /// The process's figures.
 pub(crate) fn metrics() -> &'static Metrics {

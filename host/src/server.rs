@@ -218,7 +218,7 @@ async fn handle(
     let answer = match outcome {
         Ok(response) => hyper_response(response),
         Err(why) if sesame_sandbox::is_pool_exhausted(&why) => {
-            metrics().component_failure("pool-exhausted");
+            metrics().component_failure("instance-pool-exhausted");
             log_failure(&why, "no free instance slot for the request");
             busy()
         }

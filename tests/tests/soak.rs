@@ -8,7 +8,9 @@
 //! ```
 //!
 //! It prints requests, errors, and the server's resident memory after warm-up, at ten points
-//! of the measured phase and at the end.
+//! of the measured phase and at the end; and the database's size and what fills it (the event
+//! journal, kept 90 days by design, and everything else, which the background purge keeps to
+//! what is live).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -120,6 +122,59 @@ fn sample_memory(pid: u32, length: Duration, started: Instant) -> Vec<MemorySamp
         .collect()
 }
 
+/// The store's files (database and write-ahead log) in KiB, and its rows: journal rows,
+/// other rows, and rows past their expiry still waiting for the purge.
+struct StoreSize {
+    file_kib: u64,
+    journal_rows: u64,
+    other_rows: u64,
+    expired_rows: u64,
+}
+
+fn store_size(db: &std::path::Path) -> StoreSize {
+    let file_kib = ["", "-wal"]
+        .iter()
+        .map(|suffix| {
+            let path = format!("{}{suffix}", db.display());
+            std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+        })
+        .sum::<u64>()
+        / 1024;
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let count = |sql: &str| -> u64 {
+        conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .unwrap()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    StoreSize {
+        file_kib,
+        journal_rows: count(
+            "SELECT count(*) FROM kv WHERE key >= 'event/' AND key < 'event0' \
+             OR key >= 'user-event/' AND key < 'user-event0'",
+        ),
+        other_rows: count(
+            "SELECT count(*) FROM kv WHERE NOT (key >= 'event/' AND key < 'event0' \
+             OR key >= 'user-event/' AND key < 'user-event0')",
+        ),
+        expired_rows: count(&format!(
+            "SELECT count(*) FROM kv WHERE expires_at IS NOT NULL AND expires_at <= {now}"
+        )),
+    }
+}
+
+fn print_store(when: &str, size: &StoreSize) {
+    println!(
+        "soak: store {when}: {} KiB; {} journal rows, {} other rows, {} expired awaiting purge",
+        size.file_kib, size.journal_rows, size.other_rows, size.expired_rows
+    );
+}
+
 fn run_phase(server: &Server, length: Duration, tally: &Tally) {
     let until = Instant::now() + length;
     std::thread::scope(|scope| {
@@ -153,6 +208,8 @@ fn mixed_traffic_has_no_errors_and_steady_memory() {
     let warm_up = Duration::from_secs(total / 3);
     run_phase(&server, warm_up, &tally);
     let baseline = rss_kib(server.pid());
+    let store_start = store_size(&server.db());
+    print_store("after warm-up", &store_start);
     let started = Instant::now();
     let measured = Duration::from_secs(total) - warm_up;
     let samples = std::thread::scope(|scope| {
@@ -161,6 +218,8 @@ fn mixed_traffic_has_no_errors_and_steady_memory() {
         sampler.join().unwrap()
     });
     let end = rss_kib(server.pid());
+    let store_end = store_size(&server.db());
+    print_store("at the end", &store_end);
 
     let requests = tally.requests.load(Ordering::Relaxed);
     let failures = tally.failures.load(Ordering::Relaxed);
@@ -177,6 +236,21 @@ fn mixed_traffic_has_no_errors_and_steady_memory() {
         );
     }
     assert_eq!(failures, 0, "failed requests during the soak");
+    if total >= LONG_FORM_SECS {
+        // Sessions end at sign-out and throttle windows expire: apart from the accounts made
+        // on the way and the journal, nothing should pile up, and the purge (every minute)
+        // keeps expired rows to about two minutes' worth.
+        let registered = store_end.other_rows.saturating_sub(store_start.other_rows);
+        assert!(
+            store_end.expired_rows <= store_end.other_rows.max(1000),
+            "expired rows are not being purged: {} of {}",
+            store_end.expired_rows,
+            store_end.other_rows
+        );
+        println!(
+            "soak: {registered} rows more outside the journal (new accounts and their claims)"
+        );
+    }
     assert!(requests > 100, "too little traffic to judge: {requests}");
     // Steady means levelling off. Memory climbs in steps while the allocators reach their
     // working set (glibc's per-thread arenas grow a few MiB at a time as more threads allocate;
