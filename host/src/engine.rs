@@ -149,6 +149,11 @@ impl Runtime {
         &self.host.mailer
     }
 
+    /// Where account events go.
+    pub(crate) fn events(&self) -> &Arc<EventSink> {
+        &self.host.events
+    }
+
     /// Instances kept for reuse between requests.
     pub(crate) fn instances(&self) -> &Arc<IdleInstances> {
         &self.instances

@@ -108,7 +108,7 @@ impl Metrics {
             "Sign-in attempts by method (password, passkey, totp, recovery-code) and result (success, failure, throttled)",
             sign_ins.clone(),
         );
-        let throttled = Family::default();
+        let throttled: Family<RouteLabel, Counter> = Family::default();
         registry.register(
             "throttled",
             "Requests refused with 429 by a throttle or lockout, by route",
@@ -126,13 +126,13 @@ impl Metrics {
             "Accounts locked after too many failed sign-ins",
             lockouts.clone(),
         );
-        let instances = Family::default();
+        let instances: Family<StateLabel, Gauge> = Family::default();
         registry.register(
             "instances",
             "Component instances answering a request (in_use) or kept for the next (idle)",
             instances.clone(),
         );
-        let component_failures = Family::default();
+        let component_failures: Family<CauseLabel, Counter> = Family::default();
         registry.register(
             "component_failures",
             "Requests the component failed to answer, by cause (deadline-exceeded, memory-limit, trap, instance-pool-exhausted, ...)",
@@ -144,13 +144,13 @@ impl Metrics {
             "Time of one store operation, by operation",
             store_seconds.clone(),
         );
-        let store_errors = Family::default();
+        let store_errors: Family<OpLabel, Counter> = Family::default();
         registry.register(
             "store_errors",
             "Store operations that failed (unavailable), by operation",
             store_errors.clone(),
         );
-        let mail_queue = Family::default();
+        let mail_queue: Family<StateLabel, Gauge> = Family::default();
         registry.register(
             "mail_queue_messages",
             "Messages in the outbound mail queue, pending or dead, as of the last look",
@@ -159,27 +159,37 @@ impl Metrics {
         // Series that start at zero are created now, so dashboards and alerts see a zero
         // rather than no series before the first event.
         for route in THROTTLED_ROUTES {
-            throttled.get_or_create(&RouteLabel {
-                route: (*route).to_owned(),
-            });
+            throttled
+                .get_or_create(&RouteLabel {
+                    route: (*route).to_owned(),
+                })
+                .inc_by(0);
         }
         for cause in FAILURE_CAUSES {
-            component_failures.get_or_create(&CauseLabel {
-                cause: (*cause).to_owned(),
-            });
+            component_failures
+                .get_or_create(&CauseLabel {
+                    cause: (*cause).to_owned(),
+                })
+                .inc_by(0);
         }
         for op in ["get", "put", "delete", "scan"] {
-            store_errors.get_or_create(&OpLabel { op: op.to_owned() });
+            store_errors
+                .get_or_create(&OpLabel { op: op.to_owned() })
+                .inc_by(0);
         }
         for state in ["pending", "dead"] {
-            mail_queue.get_or_create(&StateLabel {
-                state: state.to_owned(),
-            });
+            mail_queue
+                .get_or_create(&StateLabel {
+                    state: state.to_owned(),
+                })
+                .set(0);
         }
         for state in ["in_use", "idle"] {
-            instances.get_or_create(&StateLabel {
-                state: state.to_owned(),
-            });
+            instances
+                .get_or_create(&StateLabel {
+                    state: state.to_owned(),
+                })
+                .set(0);
         }
         Metrics {
             registry,

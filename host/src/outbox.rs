@@ -177,6 +177,8 @@ mod tests {
 /// configured.
 pub(crate) struct EventSink {
     webhook: Option<WebhookUrl>,
+    /// Webhook deliveries under way, so a graceful stop can let them finish.
+    in_flight: Arc<tokio::sync::watch::Sender<usize>>,
 }
 
 /// A webhook address: `http://host[:port][/path]`. Plain HTTP: point it at a collector on
@@ -216,7 +218,19 @@ impl std::str::FromStr for WebhookUrl {
 impl EventSink {
     /// A sink posting to `webhook`, if any.
     pub(crate) fn new(webhook: Option<WebhookUrl>) -> Self {
-        EventSink { webhook }
+        EventSink {
+            webhook,
+            in_flight: Arc::new(tokio::sync::watch::Sender::new(0)),
+        }
+    }
+
+    /// Waits until every webhook delivery under way has ended, for at most `limit`; whether
+    /// they all did.
+    pub(crate) async fn flush(&self, limit: std::time::Duration) -> bool {
+        let mut watching = self.in_flight.subscribe();
+        tokio::time::timeout(limit, watching.wait_for(|n| *n == 0))
+            .await
+            .is_ok()
     }
 
     /// Logs the event and, in the background, posts it to the webhook.
@@ -241,7 +255,17 @@ impl EventSink {
             "at_ms": event.at_ms,
         })
         .to_string();
+        let in_flight = self.in_flight.clone();
+        in_flight.send_modify(|n| *n += 1);
         tokio::spawn(async move {
+            // Counted down however the delivery ends, so a stop never waits for a lost task.
+            struct Done(Arc<tokio::sync::watch::Sender<usize>>);
+            impl Drop for Done {
+                fn drop(&mut self) {
+                    self.0.send_modify(|n| *n = n.saturating_sub(1));
+                }
+            }
+            let _done = Done(in_flight);
             match tokio::time::timeout(WEBHOOK_TIMEOUT, post_json(&url, body)).await {
                 Ok(Ok(status)) if (200..300).contains(&status) => {}
                 Ok(Ok(status)) => tracing::warn!(status, kind, "webhook refused an event"),

@@ -46,7 +46,9 @@ fn the_admin_api_end_to_end_with_its_refusals() {
     cli(&db, &["role", "add", "admin", "--permission", "admin"]);
     let key = api_key(&db, &["admin"]);
     let events_only = api_key(&db, &["admin:events"]);
-    let server = Server::start_with_env(&db, &FAST);
+    let mut env = FAST.to_vec();
+    env.push(("SESAME_FRESHNESS_SECS", "2"));
+    let server = Server::start_with_env(&db, &env);
 
     // Without credentials, with a plain user's session, with a key of another area: refused.
     server.register("plain@example.com", "a long enough password");
@@ -65,9 +67,14 @@ fn the_admin_api_end_to_end_with_its_refusals() {
             .status,
         200
     );
-    // The root administrator, freshly signed in, gets in with the session too.
+    // The root administrator, freshly signed in, gets in with the session too; once the
+    // sign-in is older than the freshness window (2 s here), no longer.
     let root = server.login(ROOT_EMAIL, ROOT_PASSWORD);
     assert_eq!(server.get("/admin/users", &[("cookie", &root)]).status, 200);
+    std::thread::sleep(Duration::from_millis(2500));
+    server
+        .get("/admin/users", &[("cookie", &root)])
+        .assert_failure(401, "reauthentication-required");
 
     let auth = [("authorization", key.as_str())];
     let created = server.post_json(
@@ -93,6 +100,106 @@ fn the_admin_api_end_to_end_with_its_refusals() {
         .get("/me", &[("cookie", &signed_in)])
         .assert_failure(401, "unauthenticated");
 
+    // Every other operation once, with what it answers for a user without those things.
+    let tokens = server.post_json(
+        "/tokens",
+        &json!({"email": "plain@example.com", "password": "a long enough password"}),
+        &[],
+    );
+    let login_id = {
+        let list = server
+            .get("/admin/user/token-logins?user=plain@example.com", &auth)
+            .json();
+        assert_eq!(list["token_logins"].as_array().unwrap().len(), 1, "{list}");
+        list["token_logins"][0]["id"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(tokens.status, 200);
+    let calls: [(&str, &str, Value, u16); 15] = [
+        (
+            "POST",
+            "/admin/user/token-logins/revoke",
+            json!({"user": "plain@example.com", "id": login_id}),
+            200,
+        ),
+        (
+            "GET",
+            "/admin/user/factors?user=plain@example.com",
+            Value::Null,
+            200,
+        ),
+        (
+            "POST",
+            "/admin/user/factors/reset-totp",
+            json!({"user": "plain@example.com"}),
+            200,
+        ),
+        (
+            "POST",
+            "/admin/user/factors/remove-passkey",
+            json!({"user": "plain@example.com", "credential": "none"}),
+            404,
+        ),
+        (
+            "POST",
+            "/admin/roles",
+            json!({"name": "editor", "permissions": ["write"]}),
+            200,
+        ),
+        ("GET", "/admin/roles", Value::Null, 200),
+        (
+            "POST",
+            "/admin/user/roles/grant",
+            json!({"user": "plain@example.com", "role": "editor"}),
+            200,
+        ),
+        (
+            "POST",
+            "/admin/user/roles/revoke",
+            json!({"user": "plain@example.com", "role": "editor"}),
+            200,
+        ),
+        (
+            "POST",
+            "/admin/roles/delete",
+            json!({"name": "editor"}),
+            200,
+        ),
+        ("GET", "/admin/api-keys", Value::Null, 200),
+        (
+            "POST",
+            "/admin/api-keys",
+            json!({"name": "ci", "scopes": ["deploy"]}),
+            201,
+        ),
+        (
+            "POST",
+            "/admin/api-keys/revoke",
+            json!({"id": "0000000000000000"}),
+            404,
+        ),
+        ("GET", "/admin/mail?state=dead", Value::Null, 200),
+        (
+            "POST",
+            "/admin/mail/retry",
+            json!({"id": "0000000000001-n-1"}),
+            404,
+        ),
+        (
+            "POST",
+            "/admin/mail/delete",
+            json!({"id": "0000000000001-n-1", "state": "dead"}),
+            404,
+        ),
+    ];
+    for (method, path, body, want) in calls {
+        let answer = if method == "GET" {
+            server.get(path, &auth)
+        } else {
+            server.post_json(path, &body, &auth)
+        };
+        assert_eq!(answer.status, want, "{method} {path}: {}", answer.text());
+    }
+
     let deleted = server.post_json("/admin/user/delete", &json!({"user": id}), &auth);
     assert_eq!(deleted.status, 200, "{}", deleted.text());
     server
@@ -105,7 +212,20 @@ fn the_admin_api_end_to_end_with_its_refusals() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["user.create", "user.update", "user.delete"]);
+    for expected in [
+        "user.create",
+        "user.update",
+        "user.token-login.revoke",
+        "user.totp.reset",
+        "role.put:editor",
+        "user.role.grant:editor",
+        "user.role.revoke:editor",
+        "role.delete:editor",
+        "user.delete",
+    ] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+    assert!(actions.iter().any(|a| a.starts_with("api-key.create:")));
     // Every answer carries a request id; one a proxy sent is kept.
     let answered = server.get("/readyz", &[("x-request-id", "proxy-7f3a")]);
     assert_eq!(answered.header("x-request-id"), Some("proxy-7f3a"));

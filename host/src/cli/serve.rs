@@ -62,7 +62,8 @@ pub(crate) struct ServeArgs {
 /// component's deadline), short enough for an orchestrator's grace period (30 s by default).
 const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
 
-/// How long a stopping server waits for handed-over mail to reach the store.
+/// How long a stopping server waits for handed-over mail to reach the store, and for webhook
+/// deliveries under way to end.
 const MAIL_FLUSH_LIMIT: Duration = Duration::from_secs(10);
 
 /// How often expired entries are purged from the store.
@@ -160,6 +161,7 @@ pub(crate) async fn run(
         tokio::spawn(crate::metrics::serve(metrics));
     }
     let mailer = runtime.mailer().clone();
+    let events = runtime.events().clone();
     mailer.start_queue(backend.clone());
     tokio::spawn(purge_loop(backend.clone()));
     let (stop, stopping) = tokio::sync::watch::channel(false);
@@ -173,6 +175,9 @@ pub(crate) async fn run(
     // loses none.
     if !mailer.flush(MAIL_FLUSH_LIMIT).await {
         tracing::error!("stopping with mail not yet stored in the queue");
+    }
+    if !events.flush(MAIL_FLUSH_LIMIT).await {
+        tracing::error!("stopping with webhook deliveries still under way");
     }
     if let Err(e) = backend.settle().await {
         tracing::warn!(error = %e, "the store could not be settled at stop");
