@@ -108,6 +108,14 @@ impl Sesame<'_> {
             .public())
     }
 
+    /// Whether a role named `name` exists.
+    pub fn role_exists(&self, name: &str) -> Result<bool> {
+        let Ok(name) = parse_role(name) else {
+            return Ok(false);
+        };
+        Ok(self.store.get(&role_key(&name))?.is_some())
+    }
+
     /// The union of the permissions of `user`'s roles, sorted.
     pub fn permissions_of(&self, user: &User) -> Result<Vec<String>> {
         self.permissions_of_roles(&user.roles)

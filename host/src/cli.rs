@@ -69,6 +69,12 @@ pub(crate) struct Common {
     #[arg(long, global = true)]
     no_cache: bool,
 
+    /// A file holding the master secret (base64url, at least 32 bytes), like SESAME_SECRET.
+    /// Given either way, the secret is never written to the store; without it, one is created
+    /// and kept in the store.
+    #[arg(long, global = true, env = "SESAME_SECRET_FILE", value_name = "FILE")]
+    secret_file: Option<PathBuf>,
+
     /// How log lines are written to standard error: `text` for people, `json` (one object per
     /// line) for log collectors.
     #[arg(long, global = true, env = "SESAME_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -181,6 +187,9 @@ enum Command {
     /// Read the event journal.
     #[command(subcommand)]
     Events(users::EventsCommand),
+    /// Move a master secret that was generated into the store out of it.
+    #[command(subcommand)]
+    Secret(SecretCommand),
     /// Everything Sesame holds about one user, as JSON, without hashes or secrets (a data
     /// access request).
     Export {
@@ -193,6 +202,10 @@ enum Command {
     Backup {
         /// Where to write the copy; must not exist yet.
         path: PathBuf,
+        /// Also copy the master secret a store may hold (generated when no SESAME_SECRET or
+        /// --secret-file is given); the backup is then as sensitive as the secret.
+        #[arg(long)]
+        include_secrets: bool,
     },
     /// Replace the SQLite store's contents with a backup made by `sesame backup`, after
     /// checking it. Stop every node using the store first.
@@ -228,6 +241,22 @@ enum Command {
         /// Print JSON instead: the list the embedding wrappers check their options against.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// `sesame secret`: for a store that holds the generated master secret.
+#[derive(Debug, Subcommand)]
+enum SecretCommand {
+    /// Print the master secret kept in the store (base64url), to put into a secret manager as
+    /// SESAME_SECRET or a --secret-file.
+    Export,
+    /// Delete the master secret from the store, once every node is given it as SESAME_SECRET
+    /// or --secret-file; from then on a copy of the store no longer carries it.
+    Forget {
+        /// Confirm: without the secret given elsewhere, sealed TOTP secrets and signed links
+        /// are lost.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -426,11 +455,21 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
     if let Command::Migrate { from, to } = &command {
         return migrate(from, to).await;
     }
-    if let Command::Backup { path } = &command {
-        return backup::backup(&common.store, path);
+    if let Command::Backup {
+        path,
+        include_secrets,
+    } = &command
+    {
+        return backup::backup(&common.store, path, *include_secrets);
     }
     if let Command::Restore { path } = &command {
         return backup::restore(&common.store, path);
+    }
+    if let Command::Secret(command) = &command {
+        let backend = store::open(&common.store)
+            .await
+            .map_err(|e| anyhow!("cannot open the store {}: {e}", common.store))?;
+        return secret_command(&common, &*backend, command).await;
     }
     if let Command::Settings { json } = command {
         print!("{}", settings_listing(json)?);
@@ -604,7 +643,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Export { user } => {
             users::export(Admin::connect(&common, backend).await?, &user).await
         }
-        Command::Backup { .. } | Command::Restore { .. } => dispatched_twice(),
+        Command::Backup { .. } | Command::Restore { .. } | Command::Secret(_) => dispatched_twice(),
         Command::User(UserCommand::Disable { email }) => {
             tokens::set_active(Admin::connect(&common, backend).await?, &email, false).await
         }
@@ -731,6 +770,9 @@ pub(crate) struct RuntimeSettings<'a> {
     trusted_proxies: &'a [ipnet::IpNet],
     /// The access rules read from `--access-rules`.
     access_rules: Option<String>,
+    /// Whether to warn when the master secret is kept in the store (`serve` does; the admin
+    /// commands, run often, do not repeat it).
+    warn_stored_secret: bool,
 }
 
 impl<'a> RuntimeSettings<'a> {
@@ -740,6 +782,7 @@ impl<'a> RuntimeSettings<'a> {
             public_url,
             trusted_proxies,
             access_rules: None,
+            warn_stored_secret: false,
         }
     }
 }
@@ -751,7 +794,7 @@ pub(crate) async fn runtime(
     backend: Arc<dyn StoreBackend>,
     settings: &RuntimeSettings<'_>,
 ) -> Result<Runtime> {
-    let secret = master_secret(&*backend).await?;
+    let secret = master_secret(common, &*backend, settings.warn_stored_secret).await?;
     let mut guest_env = vec![
         ("SESAME_SECRET".to_owned(), URL_SAFE_NO_PAD.encode(secret)),
         (
@@ -821,15 +864,124 @@ pub(crate) fn parse_trusted_proxy(item: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("'{item}' is not an IP address or CIDR block (like 10.0.0.0/8)"))
 }
 
-/// The master secret, created at first start and kept in the store's host-only area, so every
-/// node on a shared store uses the same one.
-async fn master_secret(backend: &dyn StoreBackend) -> Result<Vec<u8>> {
+/// The master secret: the operator's (`SESAME_SECRET` or `--secret-file`), kept out of the
+/// store so a copy of the database or a backup does not carry the key to what is sealed and
+/// signed in it; or, without one, a secret created at first start and kept in the store's
+/// host-only area, so every node on a shared store uses the same one (convenient, but then the
+/// store is the secret's only copy; the log says so at every start).
+async fn master_secret(
+    common: &Common,
+    backend: &dyn StoreBackend,
+    warn_stored: bool,
+) -> Result<Vec<u8>> {
+    if let Some(given) = operator_secret(common)? {
+        let stored = backend
+            .host_secrets()
+            .await
+            .map_err(|e| anyhow!("cannot read the store's host secrets: {e}"))?;
+        if let Some((_, kept)) = stored.iter().find(|(name, _)| name == MASTER_SECRET)
+            && kept.as_slice() != given.as_slice()
+        {
+            bail!(
+                "the store holds a generated master secret that differs from the one given \
+                 ({SECRET_ENV} / --secret-file): TOTP secrets and signed links made with it \
+                 would stop working. Give that secret instead (sesame secret export prints \
+                 it), or start without one"
+            );
+        }
+        return Ok(given);
+    }
+    if warn_stored {
+        tracing::warn!(
+            "no {SECRET_ENV} or --secret-file: the master secret is kept in the store, so a copy \
+             of the store is a copy of the secret (docs/operations.md)"
+        );
+    }
     let mut fresh = vec![0u8; 32];
     getrandom::fill(&mut fresh).map_err(|e| anyhow!("no secure random source: {e}"))?;
     backend
-        .host_secret("secret:master", fresh)
+        .host_secret(MASTER_SECRET, fresh)
         .await
         .map_err(|e| anyhow!("cannot read or create the master secret: {e}"))
+}
+
+/// `sesame secret export|forget`.
+async fn secret_command(
+    common: &Common,
+    backend: &dyn StoreBackend,
+    command: &SecretCommand,
+) -> Result<()> {
+    let stored = backend
+        .host_secrets()
+        .await
+        .map_err(|e| anyhow!("cannot read the store's host secrets: {e}"))?;
+    let kept = stored
+        .into_iter()
+        .find(|(name, _)| name == MASTER_SECRET)
+        .map(|(_, value)| value);
+    match command {
+        SecretCommand::Export => {
+            let kept = kept.context("the store holds no master secret")?;
+            println!("{}", URL_SAFE_NO_PAD.encode(kept));
+        }
+        SecretCommand::Forget { yes } => {
+            let kept = kept.context("the store holds no master secret")?;
+            // Only when the same secret is given elsewhere, or everything sealed with it is
+            // lost with it.
+            match operator_secret(common)? {
+                Some(given) if given == kept => {}
+                Some(_) => bail!("the secret given differs from the store's; nothing deleted"),
+                None => bail!(
+                    "give the same secret as {SECRET_ENV} or --secret-file (sesame secret export \
+                     prints it) so this command can check it; nothing deleted"
+                ),
+            }
+            if !yes {
+                bail!("run again with --yes to delete the stored copy");
+            }
+            backend
+                .forget_host_secret(MASTER_SECRET)
+                .await
+                .map_err(|e| anyhow!("cannot delete the stored secret: {e}"))?;
+            println!("the store no longer holds the master secret");
+        }
+    }
+    Ok(())
+}
+
+/// The host secret's name in the store.
+const MASTER_SECRET: &str = "secret:master";
+
+/// The variable giving the master secret.
+const SECRET_ENV: &str = "SESAME_SECRET";
+
+/// The secret the operator gave, from `--secret-file` or `SESAME_SECRET` (base64url or
+/// standard base64, padding allowed, at least 32 bytes), if any.
+fn operator_secret(common: &Common) -> Result<Option<Vec<u8>>> {
+    let (text, source) = match (&common.secret_file, std::env::var(SECRET_ENV)) {
+        (Some(_), Ok(_)) => {
+            bail!("give the master secret in {SECRET_ENV} or --secret-file, not both")
+        }
+        (Some(path), Err(_)) => (
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the secret file {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        (None, Ok(text)) => (text, SECRET_ENV.to_owned()),
+        (None, Err(_)) => return Ok(None),
+    };
+    let text = text.trim().trim_end_matches('=');
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text))
+        .map_err(|_| anyhow!("the master secret in {source} is not base64"))?;
+    if bytes.len() < 32 {
+        bail!(
+            "the master secret in {source} has {} bytes; it needs at least 32",
+            bytes.len()
+        );
+    }
+    Ok(Some(bytes))
 }
 
 fn default_component() -> Result<PathBuf> {

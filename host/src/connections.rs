@@ -284,6 +284,9 @@ enum Phase {
 pub(crate) struct ConnectionClock {
     phase: Mutex<Phase>,
     changed: Notify,
+    /// A request's head was parsed and its answer is not written yet: a request in flight,
+    /// which a stopping server lets finish (a connection still sending a head is not one).
+    in_request: std::sync::atomic::AtomicBool,
 }
 
 impl ConnectionClock {
@@ -292,6 +295,7 @@ impl ConnectionClock {
         Arc::new(ConnectionClock {
             phase: Mutex::new(Phase::Idle(Instant::now())),
             changed: Notify::new(),
+            in_request: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -322,6 +326,8 @@ impl ConnectionClock {
     /// A request's head was parsed. A request whose bytes were read along with the previous
     /// one's (pipelining) starts its deadline here.
     pub(crate) fn head_parsed(&self) {
+        self.in_request
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.shift(|phase| match phase {
             Phase::Idle(_) | Phase::Handling => Some(Phase::Reading(Instant::now())),
             Phase::Reading(_) => None,
@@ -335,7 +341,14 @@ impl ConnectionClock {
 
     /// The answer is ready: the connection is idle from now until its next request.
     pub(crate) fn answered(&self) {
+        self.in_request
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         self.shift(|_| Some(Phase::Idle(Instant::now())));
+    }
+
+    /// Whether a request's head was parsed and its answer is still to be written.
+    pub(crate) fn in_request(&self) -> bool {
+        self.in_request.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// When the connection must close if its phase does not change first.

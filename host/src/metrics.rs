@@ -360,16 +360,25 @@ pub(crate) fn metrics() -> &'static Metrics {
 /// The OpenMetrics content type, as Prometheus asks for it.
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+/// Scrapes served at once; more connections wait in the listener's backlog. Scrapers are a
+/// few Prometheus servers, so this only bounds what a stray client could hold.
+const MAX_SCRAPES: usize = 8;
+
 /// Serves `GET /metrics` on `listener` until the process ends; anything else is 404.
 pub(crate) async fn serve(listener: TcpListener) {
     let local: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?local, "metrics listening");
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_SCRAPES));
     loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
         let Ok((stream, _)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
         tokio::spawn(async move {
+            let _slot = slot;
             let service = hyper::service::service_fn(
                 |req: hyper::Request<hyper::body::Incoming>| async move {
                     let mut answer = if req.uri().path() == "/metrics" {

@@ -42,8 +42,9 @@ const MAX_BODY_BYTES: usize = 64 * 1024 + 1;
 type Body = Full<Bytes>;
 
 /// Serves until `stop` turns true, then drains: stops accepting (the listener closes, so a
-/// load balancer's next connection goes to another node), lets every request in flight finish
-/// and closes idle keep-alive connections, waiting at most `drain` for that.
+/// load balancer's next connection goes to another node, after the connections already
+/// waiting in its backlog are taken), lets every request in flight finish and closes idle
+/// keep-alive connections, waiting at most `drain` for that.
 pub(crate) async fn serve(
     runtime: Runtime,
     listener: TcpListener,
@@ -53,9 +54,12 @@ pub(crate) async fn serve(
 ) -> Result<()> {
     let local = listener.local_addr()?;
     tracing::info!(%local, max_connections = limits.max_connections, max_per_address = limits.max_per_address, "listening");
-    let runtime = Arc::new(runtime);
-    let admission = Admission::new(limits.clone());
-    let limits = Arc::new(limits);
+    let server = Connections {
+        runtime: Arc::new(runtime),
+        admission: Admission::new(limits.clone()),
+        limits: Arc::new(limits),
+        stop: stop.clone(),
+    };
     let mut open = JoinSet::new();
     loop {
         // Finished connections are reaped as we go, so the set holds only live ones.
@@ -64,22 +68,58 @@ pub(crate) async fn serve(
             accepted = listener.accept() => accepted,
             _ = stop.wait_for(|stop| *stop) => break,
         };
-        let (stream, peer) = match accepted {
-            Ok(conn) => conn,
+        match accepted {
+            Ok((stream, peer)) => server.open(&mut open, stream, peer),
             Err(e) => {
                 // Out of file descriptors and the like: wait and go on rather than exit.
                 tracing::warn!(error = %e, "accept failed");
                 tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
             }
-        };
+        }
+    }
+    // Connections the kernel completed before the stop are taken too: closing the listener
+    // would reset them, requests and all.
+    while let Ok(Ok((stream, peer))) = tokio::time::timeout(Duration::ZERO, listener.accept()).await
+    {
+        server.open(&mut open, stream, peer);
+    }
+    drop(listener);
+    let in_flight = open.len();
+    tracing::info!(
+        connections = in_flight,
+        "stopping: no new connections; finishing requests in flight"
+    );
+    let drained =
+        tokio::time::timeout(drain, async { while open.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!(
+            connections = open.len(),
+            drain_ms = drain.as_millis(),
+            "stopping with requests still in flight after the drain time"
+        );
+        open.shutdown().await;
+    }
+    Ok(())
+}
+
+/// What every connection of the server shares.
+struct Connections {
+    runtime: Arc<Runtime>,
+    admission: Arc<Admission>,
+    limits: Arc<ConnectionLimits>,
+    stop: watch::Receiver<bool>,
+}
+
+impl Connections {
+    /// Admits an accepted connection under the caps and serves it in a task of `open`.
+    fn open(&self, open: &mut JoinSet<()>, stream: tokio::net::TcpStream, peer: SocketAddr) {
         // Over a cap: answered and closed here, so the accept loop never waits on a client.
-        let admitted = match admission.admit(peer.ip()) {
+        let admitted = match self.admission.admit(peer.ip()) {
             Ok(admitted) => admitted,
             Err(cap) => {
                 tracing::debug!(%peer, ?cap, "connection refused: over a cap");
                 connections::refuse(stream);
-                continue;
+                return;
             }
         };
         // Answers are small and written whole; sending them at once saves a round trip's
@@ -87,9 +127,9 @@ pub(crate) async fn serve(
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(%peer, error = %e, "cannot disable Nagle's algorithm");
         }
-        let runtime = runtime.clone();
-        let limits = limits.clone();
-        let stop = stop.clone();
+        let runtime = self.runtime.clone();
+        let limits = self.limits.clone();
+        let stop = self.stop.clone();
         open.spawn(async move {
             let clock = ConnectionClock::new();
             let service = {
@@ -115,7 +155,8 @@ pub(crate) async fn serve(
                 .header_read_timeout(None)
                 .max_buf_size(MAX_HEAD_BYTES)
                 .serve_connection(TokioIo::new(Watched::new(stream, clock.clone())), service);
-            match connections::watched(closing_on(connection, stop), &clock, &limits).await {
+            match connections::watched(closing_on(connection, stop, &clock), &clock, &limits).await
+            {
                 Some(Ok(())) => {}
                 Some(Err(e)) => {
                     tracing::debug!(%peer, error = %e, "connection ended with an error");
@@ -125,30 +166,20 @@ pub(crate) async fn serve(
             drop(admitted);
         });
     }
-    drop(listener);
-    let in_flight = open.len();
-    tracing::info!(
-        connections = in_flight,
-        "stopping: no new connections; finishing requests in flight"
-    );
-    let drained =
-        tokio::time::timeout(drain, async { while open.join_next().await.is_some() {} }).await;
-    if drained.is_err() {
-        tracing::warn!(
-            connections = open.len(),
-            drain_ms = drain.as_millis(),
-            "stopping with requests still in flight after the drain time"
-        );
-        open.shutdown().await;
-    }
-    Ok(())
 }
 
-/// Runs an HTTP/1 connection; once `stop` turns true it finishes the request in flight (if
-/// any), answers it with `Connection: close` and ends, and an idle connection ends at once.
+/// How long a stopping server still lets a connection start a request: enough for a client
+/// whose request was on its way, far less than a client trickling a head would want.
+const LAST_CALL: Duration = Duration::from_millis(500);
+
+/// Runs an HTTP/1 connection until `stop` turns true; then a request under way, or one that
+/// begins within [`LAST_CALL`], is answered with `Connection: close` and the connection ends.
+/// A connection with no request in flight by then, idle or still sending a head, ends at
+/// once: a client trickling bytes must not hold a stopping server for its whole drain time.
 async fn closing_on<I, S>(
     connection: http1::Connection<I, S>,
     mut stop: watch::Receiver<bool>,
+    clock: &ConnectionClock,
 ) -> hyper::Result<()>
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin,
@@ -156,11 +187,24 @@ where
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     tokio::pin!(connection);
+    let mut last_call: Option<tokio::time::Instant> = None;
     let mut closing = false;
     loop {
+        let until_last_call = async {
+            match last_call {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             done = connection.as_mut() => return done,
-            _ = stop.wait_for(|stop| *stop), if !closing => {
+            _ = stop.wait_for(|stop| *stop), if last_call.is_none() && !closing => {
+                last_call = Some(tokio::time::Instant::now() + LAST_CALL);
+            }
+            () = until_last_call, if !closing => {
+                if !clock.in_request() {
+                    return Ok(());
+                }
                 closing = true;
                 connection.as_mut().graceful_shutdown();
             }

@@ -558,3 +558,198 @@ fn erasing_a_user_leaves_no_trace_of_their_email_in_the_database_file() {
         200
     );
 }
+
+/// Email and username claims of the account, by reading the SQLite store directly.
+fn claims_of(db: &Path, id: &str) -> Vec<String> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT key FROM kv WHERE (key LIKE 'email/%' OR key LIKE 'username/%') AND value = ?1",
+        )
+        .unwrap();
+    stmt.query_map([id.as_bytes()], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn parallel_admin_changes_leave_exactly_the_claims_of_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    let key = api_key(&db, &["admin"]);
+    let server = Server::start_with_env(&db, &FAST);
+    let auth = [("authorization", key.as_str())];
+    let create = |email: &str| {
+        let created = server.post_json(
+            "/admin/users",
+            &json!({"email": email, "password": "a long enough password"}),
+            &auth,
+        );
+        assert_eq!(created.status, 201, "{}", created.text());
+        created.json()["user"]["id"].as_str().unwrap().to_owned()
+    };
+
+    // Forty changes of one account's address at once: one address wins, one claim remains.
+    let id = create("many@example.com");
+    std::thread::scope(|scope| {
+        for n in 0..40 {
+            let (server, auth, id) = (&server, &auth, &id);
+            scope.spawn(move || {
+                let r = server.post_json(
+                    "/admin/user/update",
+                    &json!({"user": id, "email": format!("many-{n}@example.com"), "username": format!("many{n}")}),
+                    auth,
+                );
+                assert_eq!(r.status, 200, "{}", r.text());
+            });
+        }
+    });
+    let shown = server.get(&format!("/admin/user?user={id}"), &auth).json();
+    let mut claims = claims_of(&db, &id);
+    claims.sort();
+    assert_eq!(
+        claims,
+        [
+            format!("email/{}", shown["email"].as_str().unwrap()),
+            format!("username/{}", shown["username"].as_str().unwrap()),
+        ]
+    );
+
+    // Changes racing an erasure: afterwards nothing points at the erased id.
+    for round in 0..5 {
+        let id = create(&format!("erased-{round}@example.com"));
+        std::thread::scope(|scope| {
+            for n in 0..12 {
+                let (server, auth, id) = (&server, &auth, &id);
+                scope.spawn(move || {
+                    let answer = if n % 4 == 0 {
+                        server.post_json("/admin/user/delete", &json!({"user": id}), auth)
+                    } else {
+                        server.post_json(
+                            "/admin/user/update",
+                            &json!({"user": id, "email": format!("moved-{round}-{n}@example.com")}),
+                            auth,
+                        )
+                    };
+                    assert!(
+                        matches!(answer.status, 200 | 404),
+                        "{}: {}",
+                        answer.status,
+                        answer.text()
+                    );
+                });
+            }
+        });
+        assert_eq!(claims_of(&db, &id), Vec::<String>::new(), "round {round}");
+    }
+}
+
+#[test]
+fn the_master_secret_given_is_never_stored_and_backups_leave_a_stored_one_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let given_db = dir.path().join("given.db");
+    let secret = "c2VzYW1lLXRlc3Qtc2VjcmV0LW9mLTMyLWJ5dGVzLW9rIQ";
+    let server = Server::start_with_env(&given_db, &[("SESAME_SECRET", secret)]);
+    server.register("ada@example.com", "analytical engine");
+    drop(server);
+    let stored_secrets = |db: &Path| -> i64 {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM host_meta WHERE name LIKE 'secret:%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(stored_secrets(&given_db), 0);
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&given_db).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the store is readable by others: {mode:o}");
+
+    // Without one, it is generated into the store; a backup leaves it out unless asked, and is
+    // readable by its owner only; a restore keeps the store's own.
+    let db = dir.path().join("sesame.db");
+    drop(Server::start(&db));
+    assert_eq!(stored_secrets(&db), 1);
+    let exported = cli(&db, &["secret", "export"]);
+    let backup = dir.path().join("backup.db");
+    cli(&db, &["backup", backup.to_str().unwrap()]);
+    assert_eq!(stored_secrets(&backup), 0);
+    let mode = std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the backup is readable by others: {mode:o}");
+    let bytes = std::fs::read(&backup).unwrap();
+    let raw = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        exported.trim(),
+    )
+    .unwrap();
+    assert!(
+        !bytes.windows(raw.len()).any(|w| w == raw.as_slice()),
+        "the secret's bytes are in the backup"
+    );
+    let with = dir.path().join("with.db");
+    cli(
+        &db,
+        &["backup", "--include-secrets", with.to_str().unwrap()],
+    );
+    assert_eq!(stored_secrets(&with), 1);
+    cli(&db, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(
+        stored_secrets(&db),
+        1,
+        "the restore took the store's secret away"
+    );
+
+    // A different secret given for a store that holds one is refused, naming the way out;
+    // the same one lets the stored copy be forgotten.
+    let mut other = sesame_command(&db);
+    other.env("SESAME_SECRET", secret).args(["user", "list"]);
+    let out = other.output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sesame secret export"));
+    let mut forget = sesame_command(&db);
+    forget
+        .env("SESAME_SECRET", exported.trim())
+        .args(["secret", "forget", "--yes"]);
+    assert!(forget.output().unwrap().status.success());
+    assert_eq!(stored_secrets(&db), 0);
+}
+
+#[test]
+fn a_stop_does_not_wait_for_clients_still_sending_their_head() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sesame.db");
+    let mut cmd = sesame_command(&db);
+    cmd.envs(FAST.iter().copied());
+    cmd.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--shutdown-timeout-ms",
+        "20000",
+    ]);
+    let server = Server::spawn(cmd);
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut trickling: Vec<std::net::TcpStream> = (0..20)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(&address).unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                .unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    assert!(server.terminate().success());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the stop waited {:?} for clients that never finished a request",
+        started.elapsed()
+    );
+    trickling.clear();
+}

@@ -174,45 +174,63 @@ impl Sesame<'_> {
         }
     }
 
-    /// Moves one of `user_id`'s claims (an email or username key) from `old` to `new` and
-    /// changes the user record with `apply` in between: the new claim is taken first (failing
-    /// with `taken` when another account holds it), the record changed, then the old claim
-    /// released. A failure after the first step releases the new claim again, so a crash or
-    /// refusal leaves at worst an extra claim pointing at the user, never an account whose
-    /// identity anyone else can take.
+    /// Moves one of `user_id`'s claims (its email or username key) to `new` and changes the
+    /// user record with `apply`: the new claim is taken first (failing with `taken` when
+    /// another account holds it), the record changed by compare-and-swap, then the claim the
+    /// record held *at that write* (`claim_of` reads it) released if it still names the user.
+    /// Reading the old claim inside the write, not before it, keeps concurrent changes from
+    /// leaving a stale claim behind. A failure after the first step releases the new claim
+    /// again (if this call took it).
     pub(crate) fn move_claim(
         &self,
         user_id: &str,
-        old: Option<&str>,
         new: Option<&str>,
+        claim_of: impl Fn(&super::UserRecord) -> Option<String>,
         taken: Error,
-        apply: impl FnMut(&mut super::UserRecord) -> Result<()>,
+        mut apply: impl FnMut(&mut super::UserRecord) -> Result<()>,
     ) -> Result<super::UserRecord> {
-        if old == new {
-            return self.update_user(user_id, apply);
-        }
+        let mut took = false;
         if let Some(claim) = new {
             match self.store.put(claim, user_id.as_bytes(), Some(0), None) {
-                Ok(_) => {}
-                Err(crate::store::StoreError::Conflict) => return Err(taken),
+                Ok(_) => took = true,
+                Err(crate::store::StoreError::Conflict) => {
+                    if self.claim_owner(claim)?.as_deref() != Some(user_id) {
+                        return Err(taken);
+                    }
+                }
                 Err(e) => return Err(e.into()),
             }
         }
-        let record = match self.update_user(user_id, apply) {
+        let mut replaced = None;
+        let record = match self.update_user(user_id, |r| {
+            replaced = claim_of(r);
+            apply(r)
+        }) {
             Ok(record) => record,
             Err(e) => {
-                if let Some(claim) = new {
-                    self.store.delete(claim, None)?;
+                if let Some(claim) = new.filter(|_| took) {
+                    self.release_claim_of(claim, user_id)?;
                 }
                 return Err(e);
             }
         };
-        if let Some(old) = old
-            && self.claim_owner(old)?.as_deref() == Some(user_id)
-        {
-            self.store.delete(old, None)?;
+        if let Some(old) = replaced.filter(|old| Some(old.as_str()) != new) {
+            self.release_claim_of(&old, user_id)?;
         }
         Ok(record)
+    }
+
+    /// Deletes the claim `key` if it still names `user_id`; another account's claim stays.
+    pub(crate) fn release_claim_of(&self, key: &str, user_id: &str) -> Result<()> {
+        if let Some(entry) = self.store.get(key)?
+            && entry.value == user_id.as_bytes()
+        {
+            match self.store.delete(key, Some(entry.version)) {
+                Ok(_) | Err(crate::store::StoreError::Conflict) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     /// The user id an email or username claim points to, if any.

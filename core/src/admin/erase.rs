@@ -5,6 +5,7 @@
 //! rewritten, and the user record goes last, so an interrupted erase is finished by running it
 //! again, found by the same id or email.
 
+use super::users::{email_claim, gone_is_not_found, username_claim};
 use super::{Actor, Sesame};
 use crate::env::random_array;
 use crate::error::Result;
@@ -20,10 +21,12 @@ impl Sesame<'_> {
     pub fn admin_delete_user(&self, actor: &Actor, id_or_email: &str) -> Result<String> {
         let id = self.admin_user_id(id_or_email)?;
         self.check_may_manage(actor, &id)?;
-        let record = self.update_user(&id, |r| {
-            r.active = false;
-            Ok(())
-        })?;
+        let record = self
+            .update_user(&id, |r| {
+                r.active = false;
+                Ok(())
+            })
+            .map_err(gone_is_not_found)?;
         self.revoke_all_sessions(&id)?;
         self.remove_two_factor(&id)?;
         self.erase_webauthn(&id)?;
@@ -31,21 +34,37 @@ impl Sesame<'_> {
         self.delete_queued_mail_to(&record.email)?;
         let anonymous = format!("erased-{}", hex::encode(random_array::<8>(self.host)?));
         self.anonymise_events(&id, &anonymous)?;
-        if let Some(name) = record.username.as_deref()
-            && let Ok(name) = crate::accounts::Username::parse(name)
-        {
-            self.release_claim(&name.claim_key(), &id)?;
-        }
-        if let Ok(email) = crate::accounts::Email::parse(&record.email) {
-            self.release_claim(&email.claim_key(), &id)?;
-        }
-        self.store.delete(&user_key(&id), None)?;
+        self.delete_account(&id)?;
         self.admin_did(actor, "user.delete", Some(&anonymous));
         Ok(anonymous)
     }
 
-    /// Rewrites every event of `user_id` to name `anonymous` instead, without its address,
-    /// keeping its time and its expiry.
+    /// Releases the account's claims and deletes its record, by compare-and-swap: a change made
+    /// meanwhile (say, a new email claimed by an update in parallel) is seen, and its claims
+    /// are released too, so nothing keeps pointing at the erased id.
+    fn delete_account(&self, id: &str) -> Result<()> {
+        for _ in 0..crate::records::CAS_ATTEMPTS {
+            let Some((record, version)) = self.load_user(id)? else {
+                return Ok(());
+            };
+            for claim in [email_claim(&record), username_claim(&record)]
+                .into_iter()
+                .flatten()
+            {
+                self.release_claim_of(&claim, id)?;
+            }
+            match self.store.delete(&user_key(id), Some(version)) {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(crate::Error::Contention("user record"))
+    }
+
+    /// Rewrites every event of `user_id` (as its subject, or as the administrator who acted)
+    /// to name `anonymous` instead, a subject's without its address, keeping its time and its
+    /// expiry.
     fn anonymise_events(&self, user_id: &str, anonymous: &str) -> Result<()> {
         let prefix = user_events_prefix(user_id);
         let now = self.host.now_ms();
@@ -61,8 +80,14 @@ impl Sesame<'_> {
                 };
                 let key = records::event_key(suffix);
                 if let Some((mut event, version)) = records::load::<Event>(self.store, &key)? {
-                    event.user_id = Some(anonymous.to_owned());
-                    event.address = None;
+                    // Listed under the user as its subject, or as the administrator who acted.
+                    if event.user_id.as_deref() == Some(user_id) {
+                        event.user_id = Some(anonymous.to_owned());
+                        event.address = None;
+                    }
+                    if event.actor.as_deref() == Some(format!("user:{user_id}").as_str()) {
+                        event.actor = Some(format!("user:{anonymous}"));
+                    }
                     let left = (event.at_ms + EVENT_RETENTION_MS)
                         .saturating_sub(now)
                         .max(1);
@@ -75,16 +100,6 @@ impl Sesame<'_> {
                 self.store.delete(&index_key, None)?;
             }
         }
-    }
-
-    /// Deletes the claim `key` if it still names `user_id`.
-    fn release_claim(&self, key: &str, user_id: &str) -> Result<()> {
-        if let Some(entry) = self.store.get(key)?
-            && entry.value == user_id.as_bytes()
-        {
-            self.store.delete(key, Some(entry.version))?;
-        }
-        Ok(())
     }
 
     /// Deletes every entry under `prefix`.

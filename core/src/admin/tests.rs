@@ -521,3 +521,121 @@ fn dead_letters_are_listed_without_bodies_and_retried() {
     s.admin_delete_mail(&op, MailQueueState::Pending, "0000000000005-node-1")
         .unwrap();
 }
+
+#[test]
+fn claims_follow_the_record_and_erasure_takes_them_all() {
+    let f = Fixture::registered();
+    let s = f.sesame();
+    let op = Actor::operator();
+    let id = s.admin_user_id(ADA_EMAIL).unwrap();
+    let claims = |f: &Fixture| -> Vec<String> {
+        f.store
+            .scan("email/", None, 100)
+            .unwrap()
+            .into_iter()
+            .chain(f.store.scan("username/", None, 100).unwrap())
+            .filter(|(_, e)| e.value == id.as_bytes())
+            .map(|(k, _)| k)
+            .collect()
+    };
+    for n in 0..3 {
+        let changes = UserChanges {
+            email: Some(format!("moved{n}@example.com")),
+            username: Some(Some(format!("name{n}"))),
+            ..UserChanges::default()
+        };
+        s.admin_update_user(&op, &id, &changes).unwrap();
+    }
+    assert_eq!(claims(&f), ["email/moved2@example.com", "username/name2"]);
+    // Another spelling of the same address keeps its claim and its confirmation.
+    let confirm = UserChanges {
+        confirmed: Some(true),
+        ..UserChanges::default()
+    };
+    s.admin_update_user(&op, &id, &confirm).unwrap();
+    let spelled = UserChanges {
+        email: Some("Moved2@Example.com".into()),
+        ..UserChanges::default()
+    };
+    let user = s.admin_update_user(&op, &id, &spelled).unwrap();
+    assert!(user.confirmed_at_ms.is_some());
+    assert_eq!(claims(&f), ["email/moved2@example.com", "username/name2"]);
+    let removed = UserChanges {
+        username: Some(None),
+        ..UserChanges::default()
+    };
+    s.admin_update_user(&op, &id, &removed).unwrap();
+    assert_eq!(claims(&f), ["email/moved2@example.com"]);
+    s.admin_delete_user(&op, &id).unwrap();
+    assert!(claims(&f).is_empty());
+    // A change to an erased account is `not-found`, not a sign-in failure.
+    assert_eq!(
+        error_code(s.admin_update_user(&op, &id, &confirm)),
+        ErrorCode::NotFound
+    );
+}
+
+#[test]
+fn users_are_created_only_with_roles_that_exist() {
+    let f = Fixture::new();
+    let s = f.sesame();
+    assert_eq!(
+        error_code(s.admin_create_user(
+            &Actor::operator(),
+            &new_user("a@example.com", &["later-admin"])
+        )),
+        ErrorCode::NotFound
+    );
+    s.put_role(&Role {
+        name: "editor".into(),
+        description: String::new(),
+        permissions: vec!["write".into()],
+    })
+    .unwrap();
+    let user = s
+        .admin_create_user(&Actor::operator(), &new_user("a@example.com", &["editor"]))
+        .unwrap();
+    assert_eq!(user.roles, ["editor"]);
+}
+
+#[test]
+fn an_erased_administrator_is_anonymous_in_the_actions_they_took() {
+    let f = Fixture::registered();
+    let s = f.sesame();
+    s.put_role(&Role {
+        name: "ops".into(),
+        description: String::new(),
+        permissions: vec!["admin".into()],
+    })
+    .unwrap();
+    let ada = s.grant_role(ADA_EMAIL, "ops").unwrap();
+    let as_ada = s
+        .admin_actor_of_login(&f.fresh_login(&ada), AdminArea::Users)
+        .unwrap();
+    s.admin_create_user(&as_ada, &new_user("grace@example.com", &[]))
+        .unwrap();
+    s.admin_delete_user(&Actor::operator(), &ada.id).unwrap();
+    let page = s
+        .list_events(&EventFilter {
+            kind: Some(EventKind::AdminAction),
+            limit: 100,
+            ..EventFilter::default()
+        })
+        .unwrap();
+    let text = serde_json::to_string(&page).unwrap();
+    assert!(!text.contains(&ada.id), "{text}");
+    let created = page
+        .events
+        .iter()
+        .find(|e| e.event.action.as_deref() == Some("user.create"))
+        .unwrap();
+    assert!(
+        created
+            .event
+            .actor
+            .as_deref()
+            .unwrap()
+            .starts_with("user:erased-"),
+        "{created:?}"
+    );
+}

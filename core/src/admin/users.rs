@@ -140,6 +140,16 @@ impl Sesame<'_> {
                 .iter()
                 .map(|r| parse_role(r))
                 .collect::<Result<_>>()?;
+            // Only roles that exist, as when granting one: a name planted now would gain
+            // whatever a role of that name is given later.
+            for role in &roles {
+                if !self.role_exists(role)? {
+                    return Err(Error::rejected(
+                        ErrorCode::NotFound,
+                        format!("There is no role '{role}'."),
+                    ));
+                }
+            }
             actor.check_may_grant(&self.permissions_of_roles(&roles)?)?;
         }
         let user = self.create_user(new)?;
@@ -164,58 +174,81 @@ impl Sesame<'_> {
         };
         self.check_may_manage(actor, &id)?;
         let now = self.host.now_ms();
-        let Some((current, _)) = self.load_user(&id)? else {
-            return Err(no_such_user());
-        };
 
         if let Some(email) = &email {
-            let old = Email::parse(&current.email).ok().map(|e| e.claim_key());
             let new = email.claim_key();
             let display = email.as_str().to_owned();
-            let keep_confirmed = old.as_deref() == Some(new.as_str());
-            self.move_claim(&id, old.as_deref(), Some(&new), Error::EmailTaken, |r| {
-                r.email = display.clone();
-                if !keep_confirmed {
+            self.move_claim(&id, Some(&new), email_claim, Error::EmailTaken, |r| {
+                // Another spelling of the same address keeps its confirmation.
+                if Email::parse(&r.email)
+                    .map(|e| e.claim_key())
+                    .ok()
+                    .as_deref()
+                    != Some(&new)
+                {
                     r.confirmed_at_ms = None;
                 }
+                r.email = display.clone();
                 Ok(())
-            })?;
+            })
+            .map_err(gone_is_not_found)?;
         }
         if let Some(username) = &username {
-            let old = current
-                .username
-                .as_deref()
-                .and_then(|u| Username::parse(u).ok())
-                .map(|u| u.claim_key());
             let new = username.as_ref().map(Username::claim_key);
             let display = username.as_ref().map(|u| u.as_str().to_owned());
             self.move_claim(
                 &id,
-                old.as_deref(),
                 new.as_deref(),
+                username_claim,
                 Error::UsernameTaken,
                 |r| {
                     r.username = display.clone();
                     Ok(())
                 },
-            )?;
+            )
+            .map_err(gone_is_not_found)?;
         }
-        let record = self.update_user(&id, |r| {
-            if let Some(active) = changes.active {
-                r.active = active;
-            }
-            match changes.confirmed {
-                Some(true) => r.confirmed_at_ms = r.confirmed_at_ms.or(Some(now)),
-                Some(false) => r.confirmed_at_ms = None,
-                None => {}
-            }
-            Ok(())
-        })?;
+        let record = self
+            .update_user(&id, |r| {
+                if let Some(active) = changes.active {
+                    r.active = active;
+                }
+                match changes.confirmed {
+                    Some(true) => r.confirmed_at_ms = r.confirmed_at_ms.or(Some(now)),
+                    Some(false) => r.confirmed_at_ms = None,
+                    None => {}
+                }
+                Ok(())
+            })
+            .map_err(gone_is_not_found)?;
         if changes.active == Some(false) {
             self.revoke_all_sessions(&id)?;
         }
         self.admin_did(actor, "user.update", Some(&id));
         Ok(record.public())
+    }
+}
+
+/// The key claiming `record`'s email.
+pub(super) fn email_claim(record: &UserRecord) -> Option<String> {
+    Email::parse(&record.email).ok().map(|e| e.claim_key())
+}
+
+/// The key claiming `record`'s username, if it has one.
+pub(super) fn username_claim(record: &UserRecord) -> Option<String> {
+    record
+        .username
+        .as_deref()
+        .and_then(|u| Username::parse(u).ok())
+        .map(|u| u.claim_key())
+}
+
+/// An account that vanished mid-operation (erased in parallel) is `not-found` to an
+/// administrator, not the sign-in's `unauthenticated`.
+pub(super) fn gone_is_not_found(e: Error) -> Error {
+    match e {
+        Error::UnknownAccount => no_such_user(),
+        other => other,
     }
 }
 

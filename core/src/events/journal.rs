@@ -37,8 +37,8 @@ impl Sesame<'_> {
         self.journal(&event);
     }
 
-    /// Stores `event` and, when it names a user, the entry listing it under them (what the
-    /// admin API filters by user with, and what erasing a user rewrites).
+    /// Stores `event` and the entries listing it under the users it names (what the admin API
+    /// filters by user with, and what erasing a user rewrites).
     fn journal(&self, event: &Event) {
         let Ok(nonce) = random_array::<6>(self.host) else {
             return;
@@ -51,7 +51,17 @@ impl Sesame<'_> {
             Some(0),
             Some(EVENT_RETENTION_MS),
         );
-        if let (Ok(_), Some(user_id)) = (stored, &event.user_id) {
+        if stored.is_err() {
+            return;
+        }
+        // Listed under its subject, and under the person who acted when an administrator did,
+        // so erasing either finds it.
+        let acting = event
+            .actor
+            .as_deref()
+            .and_then(|actor| actor.strip_prefix("user:"))
+            .filter(|acting| Some(*acting) != event.user_id.as_deref());
+        for user_id in event.user_id.as_deref().into_iter().chain(acting) {
             let _ = self.store.put(
                 &records::user_event_key(user_id, &suffix),
                 &[],

@@ -206,7 +206,15 @@ impl Sesame<'_> {
         if record.attempts >= self.config.two_factor.max_attempts {
             return Err(Error::NoSession("pending sign-in out of attempts"));
         }
-        Ok((record, version))
+        // The account was erased or disabled since the password was checked: the pending
+        // sign-in goes too, before anything is counted against an account that is gone.
+        match self.load_user(&record.user_id)? {
+            Some((user, _)) if user.active => Ok((record, version)),
+            _ => {
+                self.store.delete(&pending_sign_in_key(token), None)?;
+                Err(Error::NoSession("the account is gone or disabled"))
+            }
+        }
     }
 
     /// Counts one attempt on the pending sign-in before its factor is checked and returns the

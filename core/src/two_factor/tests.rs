@@ -638,3 +638,37 @@ fn a_code_turns_two_factor_off_only_from_a_fresh_login() {
         .unwrap();
     assert!(!required(&s, &user).unwrap());
 }
+
+/// A pending sign-in of an account that was erased or disabled meanwhile is gone: the right
+/// code gets no session, and no attempt is counted against the vanished account.
+#[test]
+fn a_pending_sign_in_ends_with_its_account() {
+    let (f, user) = enrolled();
+    let p = pending(&f);
+    let s = f.sesame();
+    s.set_active(EMAIL, false).unwrap();
+    assert_pending_is_over(&f, &user, &p);
+    assert!(
+        f.store
+            .get(&crate::records::pending_sign_in_key(p.token.expose()))
+            .unwrap()
+            .is_none(),
+        "the pending sign-in was deleted"
+    );
+    s.set_active(EMAIL, true).unwrap();
+    let p = pending(&f);
+    let right = code(&f, &user, 0);
+    s.admin_delete_user(&crate::admin::Actor::operator(), &user.id)
+        .unwrap();
+    assert_eq!(
+        error_code(with_totp(&f, &p, &right)),
+        ErrorCode::Unauthenticated
+    );
+    assert!(
+        f.store
+            .get(&crate::records::second_factor_failures_key(&user.id))
+            .unwrap()
+            .is_none(),
+        "an attempt was counted against an erased account"
+    );
+}

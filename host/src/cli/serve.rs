@@ -147,6 +147,7 @@ pub(crate) async fn run(
     let secure = !args.listen.ip().is_loopback();
     let mut runtime_settings = RuntimeSettings::new(secure, &public_url, &args.trusted_proxies);
     runtime_settings.access_rules = rules_text.clone();
+    runtime_settings.warn_stored_secret = true;
     let runtime = runtime(common, backend.clone(), &runtime_settings).await?;
     if let (Some(path), Some(text)) = (args.access_rules, rules_text) {
         crate::access_rules::watch(runtime.clone(), path, text);

@@ -68,6 +68,37 @@ fn factors_json(f: &admin::Factors) -> Value {
     })
 }
 
+/// A session without its id (the hash of its token).
+fn session_json(s: &types::SessionSummary) -> Value {
+    json!({
+        "created_at_ms": s.created_at_ms,
+        "last_seen_at_ms": s.last_seen_at_ms,
+        "expires_at_ms": s.expires_at_ms,
+        "address": s.address,
+        "user_agent": s.user_agent,
+    })
+}
+
+/// A token login without its id.
+fn token_login_json(t: &admin::TokenLogin) -> Value {
+    json!({
+        "created_at_ms": t.created_at_ms,
+        "refreshed_at_ms": t.refreshed_at_ms,
+        "expires_at_ms": t.expires_at_ms,
+        "address": t.address,
+        "user_agent": t.user_agent,
+        "client_id": t.client_id,
+        "scope": t.scope,
+    })
+}
+
+/// Adds `name` to the JSON object `value`.
+fn insert(value: &mut Value, name: &str, field: Value) {
+    if let Some(object) = value.as_object_mut() {
+        object.insert(name.to_owned(), field);
+    }
+}
+
 fn event_json(e: &admin::Event) -> Value {
     json!({
         "id": e.id,
@@ -92,13 +123,19 @@ pub(crate) async fn show(mut admin: Admin, user: &str) -> Result<()> {
         .await?
         .map_err(auth_error)?;
     let mut shown = user_json(&details.user);
-    if let Some(object) = shown.as_object_mut() {
-        object.insert("failed_sign_ins".into(), details.failed_sign_ins.into());
-        object.insert("locked_until_ms".into(), json!(details.locked_until_ms));
-        object.insert("permissions".into(), json!(details.permissions));
-        object.insert("has_password".into(), details.has_password.into());
-        object.insert("factors".into(), factors_json(&factors));
-    }
+    insert(
+        &mut shown,
+        "failed_sign_ins",
+        details.failed_sign_ins.into(),
+    );
+    insert(
+        &mut shown,
+        "locked_until_ms",
+        json!(details.locked_until_ms),
+    );
+    insert(&mut shown, "permissions", json!(details.permissions));
+    insert(&mut shown, "has_password", details.has_password.into());
+    insert(&mut shown, "factors", factors_json(&factors));
     println!("{}", serde_json::to_string_pretty(&shown)?);
     Ok(())
 }
@@ -126,15 +163,9 @@ pub(crate) async fn sessions(mut admin: Admin, user: &str) -> Result<()> {
         .await?
         .map_err(auth_error)?;
     for s in &sessions {
-        let line = json!({
-            "kind": "session",
-            "id": s.id,
-            "created_at_ms": s.created_at_ms,
-            "last_seen_at_ms": s.last_seen_at_ms,
-            "expires_at_ms": s.expires_at_ms,
-            "address": s.address,
-            "user_agent": s.user_agent,
-        });
+        let mut line = session_json(s);
+        insert(&mut line, "kind", "session".into());
+        insert(&mut line, "id", s.id.clone().into());
         println!("{line}");
     }
     let logins = api
@@ -142,16 +173,9 @@ pub(crate) async fn sessions(mut admin: Admin, user: &str) -> Result<()> {
         .await?
         .map_err(auth_error)?;
     for t in &logins {
-        let line = json!({
-            "kind": "token-login",
-            "id": t.id,
-            "created_at_ms": t.created_at_ms,
-            "refreshed_at_ms": t.refreshed_at_ms,
-            "expires_at_ms": t.expires_at_ms,
-            "address": t.address,
-            "user_agent": t.user_agent,
-            "client_id": t.client_id,
-        });
+        let mut line = token_login_json(t);
+        insert(&mut line, "kind", "token-login".into());
+        insert(&mut line, "id", t.id.clone().into());
         println!("{line}");
     }
     Ok(())
@@ -250,22 +274,8 @@ pub(crate) async fn export(mut admin: Admin, user: &str) -> Result<()> {
     let document = json!({
         "user": user_json(&details.user),
         "permissions": details.permissions,
-        "sessions": sessions.iter().map(|s| json!({
-            "created_at_ms": s.created_at_ms,
-            "last_seen_at_ms": s.last_seen_at_ms,
-            "expires_at_ms": s.expires_at_ms,
-            "address": s.address,
-            "user_agent": s.user_agent,
-        })).collect::<Vec<_>>(),
-        "token_logins": logins.iter().map(|t| json!({
-            "created_at_ms": t.created_at_ms,
-            "refreshed_at_ms": t.refreshed_at_ms,
-            "expires_at_ms": t.expires_at_ms,
-            "address": t.address,
-            "user_agent": t.user_agent,
-            "client_id": t.client_id,
-            "scope": t.scope,
-        })).collect::<Vec<_>>(),
+        "sessions": sessions.iter().map(session_json).collect::<Vec<_>>(),
+        "token_logins": logins.iter().map(token_login_json).collect::<Vec<_>>(),
         "factors": factors_json(&factors),
         "events": events.iter().map(event_json).collect::<Vec<_>>(),
     });

@@ -141,6 +141,9 @@ pub(crate) trait StoreBackend: Send + Sync {
     async fn export(&self, after: Option<&str>, limit: u32) -> Result<Vec<Record>, BackendError>;
     /// Every host secret, by name (never the internal version counter).
     async fn host_secrets(&self) -> Result<Vec<(String, Vec<u8>)>, BackendError>;
+    /// Deletes the host secret `name` (once the operator keeps it elsewhere); whether it was
+    /// there.
+    async fn forget_host_secret(&self, name: &str) -> Result<bool, BackendError>;
 }
 
 /// Where data lives, as given on the command line.

@@ -412,6 +412,15 @@ impl StoreBackend for PostgresBackend {
             .collect()
     }
 
+    async fn forget_host_secret(&self, name: &str) -> Result<bool, BackendError> {
+        let client = self.client().await?;
+        let deleted = client
+            .execute("DELETE FROM sesame_host_meta WHERE name = $1", &[&name])
+            .await
+            .map_err(unavailable)?;
+        Ok(deleted > 0)
+    }
+
     async fn host_secrets(&self) -> Result<Vec<(String, Vec<u8>)>, BackendError> {
         let rows = self
             .query(

@@ -352,6 +352,12 @@ impl StoreBackend for RedisBackend {
             .collect())
     }
 
+    async fn forget_host_secret(&self, name: &str) -> Result<bool, BackendError> {
+        let mut conn = self.conn.clone();
+        let deleted: u32 = conn.hdel(&self.meta, name).await.map_err(unavailable)?;
+        Ok(deleted > 0)
+    }
+
     async fn host_secrets(&self) -> Result<Vec<(String, Vec<u8>)>, BackendError> {
         let mut all: Vec<(String, Vec<u8>)> = self
             .conn

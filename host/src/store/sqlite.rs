@@ -58,6 +58,19 @@ pub(crate) struct SqliteBackend {
 impl SqliteBackend {
     /// Opens (creating if needed) the database at `path` and applies the schema.
     pub(crate) fn open(path: &Path) -> Result<Self, BackendError> {
+        // A new store is readable by its owner only (SQLite gives its WAL and shared-memory
+        // files the database file's permissions).
+        if !path.exists() {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| {
+                    BackendError::Unavailable(format!("cannot create {}: {e}", path.display()))
+                })?;
+        }
         let conn = Connection::open(path).map_err(unavailable)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(unavailable)?;
@@ -340,6 +353,16 @@ impl StoreBackend for SqliteBackend {
                 })
                 .map_err(unavailable)?;
             rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn forget_host_secret(&self, name: &str) -> Result<bool, BackendError> {
+        let name = name.to_owned();
+        self.with_conn(move |conn| {
+            conn.execute("DELETE FROM host_meta WHERE name = ?1", params![name])
+                .map(|n| n > 0)
+                .map_err(unavailable)
         })
         .await
     }

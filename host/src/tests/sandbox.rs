@@ -45,6 +45,9 @@ impl StoreBackend for SlowBackend {
     async fn host_secrets(&self) -> Result<Vec<(String, Vec<u8>)>, BackendError> {
         self.0.host_secrets().await
     }
+    async fn forget_host_secret(&self, name: &str) -> Result<bool, BackendError> {
+        self.0.forget_host_secret(name).await
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
