@@ -87,6 +87,8 @@ fn responses_announce_their_length() {
         headers: vec![("content-type".into(), "text/plain".into())],
         body: b"hello".to_vec(),
         fault: None,
+        route: None,
+        user_id: None,
     };
     assert_eq!(
         response_fields(&response),
