@@ -8,13 +8,11 @@ its own reach). Users are named by id or email address."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Optional
+from typing import Any, Callable, Iterable, List, Optional
 
 from wasmtime import component as wc
 
-# `client` imports this module only when `Sesame.admin()` is first called, so importing it
-# here at the top makes no cycle.
-from .client import Sesame, _opt_text, _record, _text, _texts
+from ._args import _opt_text, _record, _text, _texts
 from .types import (
     ApiKeyInfo,
     CreatedApiKey,
@@ -53,8 +51,15 @@ class Admin:
     """Admin operations for one caller. Refusals raise the `SesameError` of their code
     (`Forbidden`, `ReauthenticationRequired`, `NotFound`, `AlreadyExists`, ...)."""
 
-    def __init__(self, sesame: Sesame, api_key: Optional[str] = None, login: Optional[str] = None):
-        self._sesame = sesame
+    def __init__(
+        self,
+        call: Callable[..., Any],
+        api_key: Optional[str] = None,
+        login: Optional[str] = None,
+    ):
+        # `call(iface, function, *args)`: the `Sesame` instance's export call, so this module
+        # needs nothing of the client's.
+        self._sesame_call = call
         self._caller = _caller(api_key, login)
 
     # ---- users ---------------------------------------------------------------------------
@@ -64,7 +69,7 @@ class Admin:
     ) -> UserPage:
         """Users in id order; with `query`, those whose email or username contains it."""
         return UserPage._from_wit(
-            self._sesame._call(
+            self._sesame_call(
                 "admin",
                 "list-users",
                 self._caller,
@@ -77,7 +82,7 @@ class Admin:
     def show_user(self, user: str) -> UserDetails:
         """A user with lockout state and permissions; `NotFound` when there is none."""
         return UserDetails._from_wit(
-            self._sesame._call("admin", "show-user", self._caller, _text("user", user))
+            self._sesame_call("admin", "show-user", self._caller, _text("user", user))
         )
 
     def create_user(
@@ -94,7 +99,7 @@ class Admin:
             username=_opt_text("username", username),
             roles=_texts("roles", roles),
         )
-        return User._from_wit(self._sesame._call("admin", "create-user", self._caller, new))
+        return User._from_wit(self._sesame_call("admin", "create-user", self._caller, new))
 
     def update_user(
         self,
@@ -115,14 +120,14 @@ class Admin:
             confirmed=None if confirmed is None else bool(confirmed),
         )
         return User._from_wit(
-            self._sesame._call(
+            self._sesame_call(
                 "admin", "update-user", self._caller, _text("user", user), changes
             )
         )
 
     def delete_user(self, user: str) -> str:
         """Erases a user; returns the anonymous id their events now carry."""
-        return str(self._sesame._call("admin", "delete-user", self._caller, _text("user", user)))
+        return str(self._sesame_call("admin", "delete-user", self._caller, _text("user", user)))
 
     # ---- logins and factors --------------------------------------------------------------
 
@@ -130,13 +135,13 @@ class Admin:
         """A user's live sessions, newest first."""
         return [
             SessionSummary._from_wit(s)
-            for s in self._sesame._call("admin", "list-sessions", self._caller, _text("user", user))
+            for s in self._sesame_call("admin", "list-sessions", self._caller, _text("user", user))
         ]
 
     def revoke_sessions(self, user: str, session_id: Optional[str] = None) -> int:
         """Ends one session, or every session and token login; returns how many ended."""
         return int(
-            self._sesame._call(
+            self._sesame_call(
                 "admin",
                 "revoke-sessions",
                 self._caller,
@@ -149,14 +154,14 @@ class Admin:
         """A user's live token logins, newest first."""
         return [
             TokenLogin._from_wit(t)
-            for t in self._sesame._call(
+            for t in self._sesame_call(
                 "admin", "list-token-logins", self._caller, _text("user", user)
             )
         ]
 
     def revoke_token_login(self, user: str, login_id: str) -> None:
         """Ends one token login of a user."""
-        self._sesame._call(
+        self._sesame_call(
             "admin",
             "revoke-token-login",
             self._caller,
@@ -167,18 +172,18 @@ class Admin:
     def list_factors(self, user: str) -> Factors:
         """A user's TOTP state, recovery codes left and passkeys."""
         return Factors._from_wit(
-            self._sesame._call("admin", "list-factors", self._caller, _text("user", user))
+            self._sesame_call("admin", "list-factors", self._caller, _text("user", user))
         )
 
     def reset_totp(self, user: str) -> bool:
         """Turns TOTP off with its recovery codes, ends the user's logins, mails them;
         returns whether TOTP was on."""
-        return bool(self._sesame._call("admin", "reset-totp", self._caller, _text("user", user)))
+        return bool(self._sesame_call("admin", "reset-totp", self._caller, _text("user", user)))
 
     def remove_passkey(self, user: str, credential: str) -> CredentialInfo:
         """Removes a passkey by credential ID or name and mails the user."""
         return CredentialInfo._from_wit(
-            self._sesame._call(
+            self._sesame_call(
                 "admin",
                 "remove-passkey",
                 self._caller,
@@ -192,7 +197,7 @@ class Admin:
     def grant_role(self, user: str, role: str) -> User:
         """Grants an existing role."""
         return User._from_wit(
-            self._sesame._call(
+            self._sesame_call(
                 "admin", "grant-role", self._caller, _text("user", user), _text("role", role)
             )
         )
@@ -200,14 +205,14 @@ class Admin:
     def revoke_role(self, user: str, role: str) -> User:
         """Takes a role away."""
         return User._from_wit(
-            self._sesame._call(
+            self._sesame_call(
                 "admin", "revoke-role", self._caller, _text("user", user), _text("role", role)
             )
         )
 
     def list_roles(self) -> List[Role]:
         """Every role, by name."""
-        return [Role._from_wit(r) for r in self._sesame._call("admin", "list-roles", self._caller)]
+        return [Role._from_wit(r) for r in self._sesame_call("admin", "list-roles", self._caller)]
 
     def put_role(self, name: str, description: str = "", permissions: Iterable[str] = ()) -> Role:
         """Creates or replaces a role."""
@@ -216,23 +221,23 @@ class Admin:
             description=_text("description", description),
             permissions=_texts("permissions", permissions),
         )
-        return Role._from_wit(self._sesame._call("admin", "put-role", self._caller, role))
+        return Role._from_wit(self._sesame_call("admin", "put-role", self._caller, role))
 
     def delete_role(self, name: str) -> bool:
         """Deletes a role; whether it existed."""
-        return bool(self._sesame._call("admin", "delete-role", self._caller, _text("name", name)))
+        return bool(self._sesame_call("admin", "delete-role", self._caller, _text("name", name)))
 
     def list_api_keys(self) -> List[ApiKeyInfo]:
         """Every API key, by name."""
         return [
             ApiKeyInfo._from_wit(k)
-            for k in self._sesame._call("admin", "list-api-keys", self._caller)
+            for k in self._sesame_call("admin", "list-api-keys", self._caller)
         ]
 
     def create_api_key(self, name: str, scopes: Iterable[str]) -> CreatedApiKey:
         """Creates an API key; its only copy is in the result."""
         return CreatedApiKey._from_wit(
-            self._sesame._call(
+            self._sesame_call(
                 "admin",
                 "create-api-key",
                 self._caller,
@@ -243,7 +248,7 @@ class Admin:
 
     def revoke_api_key(self, key_id: str) -> None:
         """Revokes an API key by id."""
-        self._sesame._call("admin", "revoke-api-key", self._caller, _text("key_id", key_id))
+        self._sesame_call("admin", "revoke-api-key", self._caller, _text("key_id", key_id))
 
     # ---- events and mail -----------------------------------------------------------------
 
@@ -267,7 +272,7 @@ class Admin:
             limit=int(limit),
         )
         return EventPage._from_wit(
-            self._sesame._call("admin", "list-events", self._caller, event_filter)
+            self._sesame_call("admin", "list-events", self._caller, event_filter)
         )
 
     def list_mail(
@@ -275,7 +280,7 @@ class Admin:
     ) -> MailPage:
         """The host's mail queue (`pending` or `dead`), without bodies."""
         return MailPage._from_wit(
-            self._sesame._call(
+            self._sesame_call(
                 "admin",
                 "list-mail",
                 self._caller,
@@ -287,10 +292,10 @@ class Admin:
 
     def retry_mail(self, mail_id: str) -> None:
         """Puts a dead letter back in the queue, due now."""
-        self._sesame._call("admin", "retry-mail", self._caller, _text("mail_id", mail_id))
+        self._sesame_call("admin", "retry-mail", self._caller, _text("mail_id", mail_id))
 
     def delete_mail(self, mail_id: str, state: str = "pending") -> None:
         """Deletes a queued message or dead letter."""
-        self._sesame._call(
+        self._sesame_call(
             "admin", "delete-mail", self._caller, _state(state), _text("mail_id", mail_id)
         )

@@ -26,7 +26,8 @@ import wasmtime
 from wasmtime import component as wc
 
 from . import _conversion
-from .errors import InternalError, InvalidEncoding, InvalidRequest, StoreUnavailable, from_code
+from ._args import _opt_text, _record, _text, _texts
+from .errors import InternalError, InvalidRequest, StoreUnavailable, from_code
 from .outbox import Outbox
 from .store import Conflict, MemoryStore, SqliteStore, StoreError, TooLarge
 from .types import (
@@ -51,7 +52,7 @@ from .types import (
 )
 
 if TYPE_CHECKING:
-    from .admin import Admin
+    from .admin import Admin  # noqa: F401 (only named in an annotation)
 
 #: The WIT package version this wrapper speaks.
 WIT_VERSION = "0.2.0"
@@ -134,36 +135,6 @@ def check_contract(path: str, exports: Iterable[str]) -> None:
             f"{path} exports {found}; this package speaks sesame:auth@{WIT_VERSION} "
             "(docs/embedding.md: use the package of the component's version)"
         )
-
-
-def _record(**fields: Any) -> wc.Record:
-    # wasmtime lowers records by attribute, under the WIT (kebab-case) field names.
-    r = wc.Record()
-    for name, value in fields.items():
-        setattr(r, name.replace("_", "-"), value)
-    return r
-
-
-def _text(name: str, value: Any) -> str:
-    """A string argument, checked before it reaches the component: not a str is a programming
-    error; a str that is not valid Unicode text (lone surrogates) is bad input."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidEncoding(f"{name} is not valid Unicode text") from None
-    return value
-
-
-def _opt_text(name: str, value: Any) -> Optional[str]:
-    return None if value is None else _text(name, value)
-
-
-def _texts(name: str, values: Iterable[Any]) -> List[str]:
-    if isinstance(values, str):
-        raise TypeError(f"{name} must be a list of str, not a str")
-    return [_text(name, v) for v in values]
 
 
 def _unwrap(value: Any) -> Any:
@@ -395,7 +366,7 @@ class Sesame:
         the rules of Sesame's `/admin/` API."""
         from .admin import Admin
 
-        return Admin(self, api_key=api_key, login=login)
+        return Admin(self._call, api_key=api_key, login=login)
 
     # ---- accounts ------------------------------------------------------------------------
 
