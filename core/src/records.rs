@@ -8,6 +8,7 @@
 //! | `user/{id}`                          | [`crate::accounts::UserRecord`]          |
 //! | `email/{lower-cased email}`          | the user id (claims the email)           |
 //! | `username/{lower-cased username}`    | the user id (claims the username)        |
+//! | `identity-lock/{id}`                 | empty; a change of claims under way (30 s)|
 //! | `shadow-failures/{hash}`             | failures naming no account (equal work)  |
 //! | `role/{name}`                        | [`crate::roles::Role`]                   |
 //! | `api-key/{id}`                       | an API key's hash, name and scopes       |
@@ -179,6 +180,11 @@ pub(crate) fn user_key(id: &str) -> String {
 /// Key claiming an email address (already normalised).
 pub(crate) fn email_key(normalised: &str) -> String {
     format!("email/{normalised}")
+}
+
+/// Key held while one change of a user's email or username claims is under way.
+pub(crate) fn identity_lock_key(user_id: &str) -> String {
+    format!("identity-lock/{user_id}")
 }
 
 /// Key claiming a username (already normalised).

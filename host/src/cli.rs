@@ -874,11 +874,11 @@ async fn master_secret(
     backend: &dyn StoreBackend,
     warn_stored: bool,
 ) -> Result<Vec<u8>> {
+    let stored = backend
+        .host_secrets()
+        .await
+        .map_err(|e| anyhow!("cannot read the store's host secrets: {e}"))?;
     if let Some(given) = operator_secret(common)? {
-        let stored = backend
-            .host_secrets()
-            .await
-            .map_err(|e| anyhow!("cannot read the store's host secrets: {e}"))?;
         if let Some((_, kept)) = stored.iter().find(|(name, _)| name == MASTER_SECRET)
             && kept.as_slice() != given.as_slice()
         {
@@ -889,7 +889,28 @@ async fn master_secret(
                  it), or start without one"
             );
         }
+        // The store remembers a fingerprint of the secret it is used with, so a wrong secret
+        // is refused at start instead of failing every TOTP check and signed link later.
+        let check = secret_check(&given);
+        let kept_check = backend
+            .host_secret(SECRET_CHECK, check.clone())
+            .await
+            .map_err(|e| anyhow!("cannot record the master secret's fingerprint: {e}"))?;
+        if kept_check != check {
+            bail!(
+                "this store is used with another master secret than the one given \
+                 ({SECRET_ENV} / --secret-file); give that one"
+            );
+        }
         return Ok(given);
+    }
+    if stored.iter().any(|(name, _)| name == SECRET_CHECK)
+        && !stored.iter().any(|(name, _)| name == MASTER_SECRET)
+    {
+        bail!(
+            "this store's master secret is kept outside it: give it as {SECRET_ENV} or \
+             --secret-file"
+        );
     }
     if warn_stored {
         tracing::warn!(
@@ -939,14 +960,44 @@ async fn secret_command(
             if !yes {
                 bail!("run again with --yes to delete the stored copy");
             }
+            // The fingerprint first (replacing any other), so from now on a start without the
+            // secret is refused rather than generating a new one.
+            backend
+                .forget_host_secret(SECRET_CHECK)
+                .await
+                .map_err(|e| anyhow!("cannot replace the master secret's fingerprint: {e}"))?;
+            backend
+                .host_secret(SECRET_CHECK, secret_check(&kept))
+                .await
+                .map_err(|e| anyhow!("cannot record the master secret's fingerprint: {e}"))?;
             backend
                 .forget_host_secret(MASTER_SECRET)
                 .await
                 .map_err(|e| anyhow!("cannot delete the stored secret: {e}"))?;
-            println!("the store no longer holds the master secret");
+            backend
+                .settle()
+                .await
+                .map_err(|e| anyhow!("cannot checkpoint the store: {e}"))?;
+            println!(
+                "the store no longer holds the master secret (copies of it taken earlier, and \
+                 backups made with --include-secrets, still do)"
+            );
         }
     }
     Ok(())
+}
+
+/// The host-only row holding a fingerprint of the master secret the store is used with
+/// (never the secret: SHA-256 over a label and the secret).
+const SECRET_CHECK: &str = "check:master";
+
+/// The fingerprint of `secret` kept under [`SECRET_CHECK`].
+fn secret_check(secret: &[u8]) -> Vec<u8> {
+    use sha2::Digest as _;
+    let mut hash = sha2::Sha256::new();
+    hash.update(b"sesame master-secret check v1\0");
+    hash.update(secret);
+    hash.finalize().to_vec()
 }
 
 /// The host secret's name in the store.
@@ -955,6 +1006,26 @@ const MASTER_SECRET: &str = "secret:master";
 /// The variable giving the master secret.
 const SECRET_ENV: &str = "SESAME_SECRET";
 
+/// The text of a secret file: at most 4 KiB read (a device or a huge file is refused, not
+/// swallowed), with a warning when others may read it.
+fn read_secret_file(path: &Path) -> Result<String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read the secret file {}", path.display()))?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        bail!("the secret file {} is not a regular file", path.display());
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(file = %path.display(), "the secret file is readable by others than its owner");
+    }
+    let mut text = String::new();
+    file.take(4096)
+        .read_to_string(&mut text)
+        .with_context(|| format!("the secret file {} is not text", path.display()))?;
+    Ok(text)
+}
+
 /// The secret the operator gave, from `--secret-file` or `SESAME_SECRET` (base64url or
 /// standard base64, padding allowed, at least 32 bytes), if any.
 fn operator_secret(common: &Common) -> Result<Option<Vec<u8>>> {
@@ -962,15 +1033,13 @@ fn operator_secret(common: &Common) -> Result<Option<Vec<u8>>> {
         (Some(_), Ok(_)) => {
             bail!("give the master secret in {SECRET_ENV} or --secret-file, not both")
         }
-        (Some(path), Err(_)) => (
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the secret file {}", path.display()))?,
-            path.display().to_string(),
-        ),
+        (Some(path), Err(_)) => (read_secret_file(path)?, path.display().to_string()),
         (None, Ok(text)) => (text, SECRET_ENV.to_owned()),
         (None, Err(_)) => return Ok(None),
     };
-    let text = text.trim().trim_end_matches('=');
+    // Line-wrapped base64 (as `base64` prints it) is read whole.
+    let text: String = text.split_whitespace().collect();
+    let text = text.trim_end_matches('=');
     let bytes = URL_SAFE_NO_PAD
         .decode(text)
         .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text))

@@ -284,8 +284,8 @@ enum Phase {
 pub(crate) struct ConnectionClock {
     phase: Mutex<Phase>,
     changed: Notify,
-    /// A request's head was parsed and its answer is not written yet: a request in flight,
-    /// which a stopping server lets finish (a connection still sending a head is not one).
+    /// A request was read whole and its answer is not written yet: a request in flight, which
+    /// a stopping server lets finish (a connection still sending a head or a body is not one).
     in_request: std::sync::atomic::AtomicBool,
 }
 
@@ -326,8 +326,6 @@ impl ConnectionClock {
     /// A request's head was parsed. A request whose bytes were read along with the previous
     /// one's (pipelining) starts its deadline here.
     pub(crate) fn head_parsed(&self) {
-        self.in_request
-            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.shift(|phase| match phase {
             Phase::Idle(_) | Phase::Handling => Some(Phase::Reading(Instant::now())),
             Phase::Reading(_) => None,
@@ -336,6 +334,8 @@ impl ConnectionClock {
 
     /// The request's body was read whole: the read deadline no longer applies.
     pub(crate) fn body_read(&self) {
+        self.in_request
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.shift(|_| Some(Phase::Handling));
     }
 
@@ -346,7 +346,7 @@ impl ConnectionClock {
         self.shift(|_| Some(Phase::Idle(Instant::now())));
     }
 
-    /// Whether a request's head was parsed and its answer is still to be written.
+    /// Whether a request was read whole and its answer is still to be written.
     pub(crate) fn in_request(&self) -> bool {
         self.in_request.load(std::sync::atomic::Ordering::Relaxed)
     }

@@ -360,51 +360,76 @@ pub(crate) fn metrics() -> &'static Metrics {
 /// The OpenMetrics content type, as Prometheus asks for it.
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Scrapes served at once; more connections wait in the listener's backlog. Scrapers are a
-/// few Prometheus servers, so this only bounds what a stray client could hold.
+/// Scrapes served at once; a connection beyond them is answered 503 at once. Scrapers are a
+/// few Prometheus servers, so this only bounds what stray clients could hold.
 const MAX_SCRAPES: usize = 8;
 
-/// Serves `GET /metrics` on `listener` until the process ends; anything else is 404.
+/// How long a scraper may take to send its request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Serves `GET /metrics` on `listener` until the process ends; anything else is 404. One
+/// request per connection, its head within [`HEAD_TIMEOUT`], so idle or slow clients cannot
+/// keep the slots from Prometheus.
 pub(crate) async fn serve(listener: TcpListener) {
     let local: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?local, "metrics listening");
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_SCRAPES));
     loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
-        };
         let Ok((stream, _)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
+        let slot = slots.clone().try_acquire_owned().ok();
         tokio::spawn(async move {
-            let _slot = slot;
+            let full = slot.is_none();
             let service = hyper::service::service_fn(
-                |req: hyper::Request<hyper::body::Incoming>| async move {
-                    let mut answer = if req.uri().path() == "/metrics" {
-                        let mut answer =
-                            hyper::Response::new(Full::new(Bytes::from(metrics().encode())));
-                        answer.headers_mut().insert(
-                            hyper::header::CONTENT_TYPE,
-                            hyper::header::HeaderValue::from_static(CONTENT_TYPE),
-                        );
-                        answer
-                    } else {
-                        let mut answer =
-                            hyper::Response::new(Full::new(Bytes::from_static(b"not found\n")));
-                        *answer.status_mut() = hyper::StatusCode::NOT_FOUND;
-                        answer
-                    };
-                    answer.headers_mut().insert(
-                        hyper::header::CACHE_CONTROL,
-                        hyper::header::HeaderValue::from_static("no-store"),
-                    );
-                    Ok::<_, std::convert::Infallible>(answer)
+                move |req: hyper::Request<hyper::body::Incoming>| async move {
+                    Ok::<_, std::convert::Infallible>(answer(full, req.uri().path()))
                 },
             );
-            let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-            // A scraper that stalls is cut off; the figures are small.
-            let _ = tokio::time::timeout(Duration::from_secs(30), connection).await;
+            let connection = http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(Some(HEAD_TIMEOUT))
+                .keep_alive(false)
+                .serve_connection(TokioIo::new(stream), service);
+            // A scraper that stalls while reading the answer is cut off too.
+            let _ = tokio::time::timeout(Duration::from_secs(10), connection).await;
+            drop(slot);
         });
     }
+}
+
+/// The answer to a request for `path`; 503 when every slot is taken.
+fn answer(full: bool, path: &str) -> hyper::Response<Full<Bytes>> {
+    let (status, content_type, body) = if full {
+        (
+            hyper::StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain",
+            Bytes::from_static(b"busy\n"),
+        )
+    } else if path == "/metrics" {
+        (
+            hyper::StatusCode::OK,
+            CONTENT_TYPE,
+            Bytes::from(metrics().encode()),
+        )
+    } else {
+        (
+            hyper::StatusCode::NOT_FOUND,
+            "text/plain",
+            Bytes::from_static(b"not found\n"),
+        )
+    };
+    let mut answer = hyper::Response::new(Full::new(body));
+    *answer.status_mut() = status;
+    let headers = answer.headers_mut();
+    headers.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    headers.insert(
+        hyper::header::CACHE_CONTROL,
+        hyper::header::HeaderValue::from_static("no-store"),
+    );
+    answer
 }

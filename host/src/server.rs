@@ -172,10 +172,11 @@ impl Connections {
 /// whose request was on its way, far less than a client trickling a head would want.
 const LAST_CALL: Duration = Duration::from_millis(500);
 
-/// Runs an HTTP/1 connection until `stop` turns true; then a request under way, or one that
-/// begins within [`LAST_CALL`], is answered with `Connection: close` and the connection ends.
-/// A connection with no request in flight by then, idle or still sending a head, ends at
-/// once: a client trickling bytes must not hold a stopping server for its whole drain time.
+/// Runs an HTTP/1 connection until `stop` turns true; then a request being answered, or one
+/// whose head and body arrive within [`LAST_CALL`], is answered with `Connection: close` and
+/// the connection ends. A connection with no request in flight by then, idle or still sending
+/// a head or a body, ends at once: a client trickling bytes must not hold a stopping server
+/// for its whole drain time.
 async fn closing_on<I, S>(
     connection: http1::Connection<I, S>,
     mut stop: watch::Receiver<bool>,

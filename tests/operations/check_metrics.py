@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from typing import Any, Dict, Optional, Tuple
@@ -131,6 +133,18 @@ def main() -> None:
             routes = {dict(k[1]).get("route") for k in found if k[0] == "sesame_http_requests_total"}
             assert routes == {"/register", "/login", "/me", "unmatched"}, routes
             assert request(metrics.rsplit("/", 1)[0], "GET", "/other")[0] == 404
+            # Clients that connect and say nothing take the slots only briefly: a scrape meanwhile
+            # is told 503 at once instead of hanging, and works once their heads time out.
+            host, port = metrics.split("//")[1].split("/")[0].split(":")
+            idle = [socket.create_connection((host, int(port))) for _ in range(8)]
+            time.sleep(0.2)
+            started = time.monotonic()
+            assert request(metrics.rsplit("/", 1)[0], "GET", "/metrics")[0] == 503
+            assert time.monotonic() - started < 1.5
+            time.sleep(2.5)
+            assert request(metrics.rsplit("/", 1)[0], "GET", "/metrics")[0] == 200
+            for connection in idle:
+                connection.close()
             # The dashboard shipped in docs/ asks only for figures Sesame serves.
             dashboard = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "grafana-dashboard.json")
             with open(dashboard, encoding="utf-8") as f:

@@ -175,13 +175,26 @@ impl Sesame<'_> {
     }
 
     /// Moves one of `user_id`'s claims (its email or username key) to `new` and changes the
-    /// user record with `apply`: the new claim is taken first (failing with `taken` when
+    /// user record with `apply`, under the account's identity lock: the new claim is taken first (failing with `taken` when
     /// another account holds it), the record changed by compare-and-swap, then the claim the
     /// record held *at that write* (`claim_of` reads it) released if it still names the user.
     /// Reading the old claim inside the write, not before it, keeps concurrent changes from
     /// leaving a stale claim behind. A failure after the first step releases the new claim
     /// again (if this call took it).
     pub(crate) fn move_claim(
+        &self,
+        user_id: &str,
+        new: Option<&str>,
+        claim_of: impl Fn(&super::UserRecord) -> Option<String>,
+        taken: Error,
+        apply: impl FnMut(&mut super::UserRecord) -> Result<()>,
+    ) -> Result<super::UserRecord> {
+        self.with_identity_lock(user_id, || {
+            self.move_claim_locked(user_id, new, claim_of, taken, apply)
+        })
+    }
+
+    fn move_claim_locked(
         &self,
         user_id: &str,
         new: Option<&str>,
@@ -218,6 +231,33 @@ impl Sesame<'_> {
             self.release_claim_of(&old, user_id)?;
         }
         Ok(record)
+    }
+
+    /// Runs `change` (a move of `user_id`'s email or username claims, or their release) while
+    /// holding the account's identity lock, so two such changes never interleave: each reads
+    /// the claims the record holds and leaves them matching it. A second change meanwhile is
+    /// refused as `busy` (retry shortly) rather than left to race; the lock expires by itself
+    /// if its holder dies.
+    pub(crate) fn with_identity_lock<T>(
+        &self,
+        user_id: &str,
+        change: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        const LOCK_TTL_MS: u64 = 30_000;
+        let key = crate::records::identity_lock_key(user_id);
+        let version = match self.store.put(&key, &[], Some(0), Some(LOCK_TTL_MS)) {
+            Ok(version) => version,
+            Err(crate::store::StoreError::Conflict) => {
+                return Err(Error::rejected(
+                    crate::ErrorCode::Busy,
+                    "Another change to this account's email or username is under way; retry in a moment.",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let outcome = change();
+        let _ = self.store.delete(&key, Some(version));
+        outcome
     }
 
     /// Deletes the claim `key` if it still names `user_id`; another account's claim stays.

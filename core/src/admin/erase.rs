@@ -35,7 +35,17 @@ impl Sesame<'_> {
         let anonymous = format!("erased-{}", hex::encode(random_array::<8>(self.host)?));
         self.anonymise_events(&id, &anonymous)?;
         self.delete_account(&id)?;
-        self.admin_did(actor, "user.delete", Some(&anonymous));
+        // Events written by operations that raced the steps above (an update, a revocation)
+        // are rewritten too, now that no new one can name the account.
+        self.anonymise_events(&id, &anonymous)?;
+        // Someone erasing their own account is not named by the record of it either.
+        let own = matches!(actor.who(), super::ActorKind::User(acting) if *acting == id);
+        let label = if own {
+            format!("user:{anonymous}")
+        } else {
+            actor.label()
+        };
+        self.record_admin_action(&label, "user.delete", Some(&anonymous));
         Ok(anonymous)
     }
 
@@ -43,6 +53,10 @@ impl Sesame<'_> {
     /// meanwhile (say, a new email claimed by an update in parallel) is seen, and its claims
     /// are released too, so nothing keeps pointing at the erased id.
     fn delete_account(&self, id: &str) -> Result<()> {
+        self.with_identity_lock(id, || self.delete_account_locked(id))
+    }
+
+    fn delete_account_locked(&self, id: &str) -> Result<()> {
         for _ in 0..crate::records::CAS_ATTEMPTS {
             let Some((record, version)) = self.load_user(id)? else {
                 return Ok(());
