@@ -139,6 +139,20 @@ pub(crate) fn restore(store: &StoreUrl, backup: &Path) -> Result<()> {
         copy.run_to_completion(256, std::time::Duration::ZERO, None)
             .with_context(|| format!("cannot write {}", target.display()))?;
     }
+    let restored_secret: bool = conn
+        .query_row(
+            &format!("SELECT count(*) > 0 FROM host_meta WHERE {SECRET_ROWS}"),
+            [],
+            |row| row.get(0),
+        )
+        .unwrap_or(false);
+    if kept.is_empty() && !restored_secret {
+        eprintln!(
+            "note: neither the backup nor the store holds a master secret: give the one the \
+             backup was made with as SESAME_SECRET, or TOTP secrets and signed links in it \
+             cannot be read"
+        );
+    }
     for (name, value) in kept {
         conn.execute(
             "INSERT INTO host_meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",

@@ -71,6 +71,19 @@ impl SqliteBackend {
                     BackendError::Unavailable(format!("cannot create {}: {e}", path.display()))
                 })?;
         }
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            // Stores made before they were created private keep their permissions: said, not
+            // changed behind the operator's back.
+            if let Ok(meta) = std::fs::metadata(path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                tracing::warn!(
+                    store = %path.display(),
+                    "the store file is readable by others than its owner; chmod 600 it (and its -wal and -shm files)"
+                );
+            }
+        }
         let conn = Connection::open(path).map_err(unavailable)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(unavailable)?;
