@@ -143,6 +143,17 @@ impl Sesame<'_> {
         Ok(())
     }
 
+    /// The facts of the key with this id, if there is one.
+    pub(crate) fn api_key_info(&self, id: &str) -> Result<Option<ApiKeyInfo>> {
+        if !valid_id(id) {
+            return Ok(None);
+        }
+        Ok(
+            crate::records::load::<ApiKeyRecord>(self.store, &api_key_key(id))?
+                .map(|(record, _)| record.info),
+        )
+    }
+
     /// The key's facts if `key` is a live API key; `unauthenticated` otherwise.
     ///
     /// WIT: `sesame:auth/api-keys.verify`.

@@ -65,7 +65,7 @@ impl Sesame<'_> {
 
     /// Revokes an API key. Revoking a key with an admin scope needs the whole of `admin`.
     pub fn admin_revoke_api_key(&self, actor: &Actor, id: &str) -> Result<()> {
-        if let Some(info) = self.list_api_keys()?.into_iter().find(|k| k.id == id) {
+        if let Some(info) = self.api_key_info(id)? {
             actor.check_may_grant(&info.scopes)?;
         }
         self.revoke_api_key(id)?;

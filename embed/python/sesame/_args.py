@@ -39,3 +39,13 @@ def _texts(name: str, values: Iterable[Any]) -> List[str]:
     if isinstance(values, str):
         raise TypeError(f"{name} must be a list of str, not a str")
     return [_text(name, v) for v in values]
+
+
+def _new_user(email: Any, password: Any, username: Any, roles: Iterable[Any]) -> wc.Record:
+    """The WIT `new-user` record, every field checked."""
+    return _record(
+        email=_text("email", email),
+        password=_text("password", password),
+        username=_opt_text("username", username),
+        roles=_texts("roles", roles),
+    )

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, List, Optional
 
 from wasmtime import component as wc
 
-from ._args import _opt_text, _record, _text, _texts
+from ._args import _new_user, _opt_text, _record, _text, _texts
 from .types import (
     ApiKeyInfo,
     CreatedApiKey,
@@ -93,12 +93,7 @@ class Admin:
         roles: Iterable[str] = (),
     ) -> User:
         """Creates a user; `AlreadyExists` for a taken email or username."""
-        new = _record(
-            email=_text("email", email),
-            password=_text("password", password),
-            username=_opt_text("username", username),
-            roles=_texts("roles", roles),
-        )
+        new = _new_user(email, password, username, roles)
         return User._from_wit(self._sesame_call("admin", "create-user", self._caller, new))
 
     def update_user(

@@ -26,7 +26,7 @@ import wasmtime
 from wasmtime import component as wc
 
 from . import _conversion
-from ._args import _opt_text, _record, _text, _texts
+from ._args import _new_user, _opt_text, _record, _text, _texts
 from .errors import InternalError, InvalidRequest, StoreUnavailable, from_code
 from .outbox import Outbox
 from .store import Conflict, MemoryStore, SqliteStore, StoreError, TooLarge
@@ -391,12 +391,7 @@ class Sesame:
         roles: Iterable[str] = (),
     ) -> User:
         """Administrative creation; `AlreadyExists` for a taken email."""
-        new = _record(
-            email=_text("email", email),
-            password=_text("password", password),
-            username=_opt_text("username", username),
-            roles=_texts("roles", roles),
-        )
+        new = _new_user(email, password, username, roles)
         return User._from_wit(self._call("accounts", "create-user", new))
 
     def confirm_email(self, token: str) -> User:
