@@ -7,8 +7,10 @@
 
 use crate::access::settings::{self as access_settings, AccessSettings};
 use crate::accounts::settings::{self as lockout_settings, LockoutSettings};
+use crate::branding::{self, Branding};
 use crate::error::{Error, Result};
 use crate::freshness::settings::{self as freshness_settings, FreshnessSettings};
+use crate::i18n::settings::{self as language_settings, LanguageSettings};
 use crate::links::settings::{self as link_settings, LinkSettings};
 use crate::oauth::settings::{self as oauth_settings, OAuthSettings};
 use crate::sessions::settings::{self as session_settings, SessionSettings};
@@ -61,6 +63,10 @@ pub struct Config {
     pub access: AccessSettings,
     /// The OpenID provider.
     pub oauth: OAuthSettings,
+    /// The languages pages, mail and messages may be in.
+    pub languages: LanguageSettings,
+    /// Name, logo, colour and support link of pages and mail, and replaced page templates.
+    pub branding: Branding,
 }
 
 /// The variable holding the master secret, the one setting without a default.
@@ -109,6 +115,8 @@ pub fn settings() -> impl Iterator<Item = SettingInfo> {
         .chain(webauthn_settings::SETTINGS.iter().map(Setting::describe))
         .chain(access_settings::SETTINGS.iter().map(Setting::describe))
         .chain(oauth_settings::SETTINGS.iter().map(Setting::describe))
+        .chain(language_settings::SETTINGS.iter().map(Setting::describe))
+        .chain(branding::SETTINGS.iter().map(Setting::describe))
 }
 
 impl Config {
@@ -131,6 +139,8 @@ impl Config {
             trusted_proxies: crate::client_addr::TrustedProxies::none(),
             access: AccessSettings::default(),
             oauth: OAuthSettings::default(),
+            languages: LanguageSettings::default(),
+            branding: Branding::default(),
         }
     }
 
@@ -163,6 +173,9 @@ impl Config {
         apply_section(&mut config.webauthn, webauthn_settings::SETTINGS, lookup)?;
         apply_section(&mut config.access, access_settings::SETTINGS, lookup)?;
         apply_section(&mut config.oauth, oauth_settings::SETTINGS, lookup)?;
+        apply_section(&mut config.languages, language_settings::SETTINGS, lookup)?;
+        config.languages.settle();
+        apply_section(&mut config.branding, branding::SETTINGS, lookup)?;
         config.validate()?;
         Ok(config)
     }

@@ -149,17 +149,14 @@ fn verify(call: &Call<'_>) -> Result<Answer, Error> {
     {
         return Ok(continue_to(url).with_cookie(Cookie::Return.clear(call.sesame)));
     }
-    Ok(Answer::of(
-        call.format,
-        200,
-        &Verified::until(fresh_until),
-        || {
-            Page::Html(notice_signed_in(
-                "Confirmed",
-                "Thank you. For the next few minutes you can change passkeys, two-factor and recovery codes.",
-            ))
-        },
-    ))
+    let view = call.view();
+    Answer::try_of(call.format, 200, &Verified::until(fresh_until), || {
+        Ok(Page::Html(notice_signed_in(
+            &view,
+            &view.t("verify-done-title"),
+            &view.t("verify-done"),
+        )?))
+    })
 }
 
 #[derive(Deserialize)]
@@ -204,12 +201,14 @@ fn change(call: &Call<'_>) -> Result<Answer, Error> {
         token: matches!(credential, Credential::Bearer(_)).then(|| session.token.expose()),
         user: &info.user,
     };
-    Ok(Answer::of(call.format, 200, &changed, || {
-        Page::Html(notice_signed_in(
-            "Password changed",
-            "Your password was changed and every other session was signed out.",
-        ))
-    })
+    let view = call.view();
+    Ok(Answer::try_of(call.format, 200, &changed, || {
+        Ok(Page::Html(notice_signed_in(
+            &view,
+            &view.t("change-done-title"),
+            &view.t("change-done"),
+        )?))
+    })?
     .with_cookie(Cookie::Session.set(sesame, session.token.expose())))
 }
 

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::request::Request;
 use super::response::Response;
+use crate::config::Config;
 use crate::error::Error;
 
 /// Whether the client gets JSON or HTML.
@@ -30,17 +31,38 @@ impl Format {
     }
 }
 
-/// The policy of pages that load Sesame's passkey script: as strict as every other page, plus
-/// this origin's own script and `fetch` back to it.
-const PASSKEY_PAGE_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The content security policy of a page: nothing loads but Sesame's own stylesheet (and the
+/// logo from its origin, when one is set); forms post only to Sesame and to `form_targets`
+/// (an OpenID client's origin, for the pages that hand a browser back to one); with
+/// `script`, Sesame's own passkey script may run and `fetch` back to Sesame. No inline style
+/// or script anywhere.
+pub(crate) fn page_policy(config: &Config, script: bool, form_targets: &str) -> String {
+    let images = match config.branding.logo_origin() {
+        Some(origin) => format!("img-src {origin}; "),
+        None => String::new(),
+    };
+    let script = if script {
+        "script-src 'self'; connect-src 'self'; "
+    } else {
+        ""
+    };
+    let targets = if form_targets.is_empty() {
+        String::new()
+    } else {
+        format!(" {form_targets}")
+    };
+    format!(
+        "default-src 'none'; style-src 'self'; {images}{script}form-action 'self'{targets}; \
+         frame-ancestors 'none'; base-uri 'none'"
+    )
+}
 
 /// What a browser gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Page {
     /// An HTML page that runs no script.
     Html(String),
-    /// An HTML page that loads the passkey script, with the policy that allows it.
+    /// An HTML page that loads the passkey script (its policy allows it).
     Passkey(String),
     /// A `303 See Other` to another page.
     Redirect(&'static str),
@@ -52,11 +74,15 @@ impl Page {
         match self {
             Page::Html(html) => Response::html(status, html),
             Page::Passkey(html) => Response::html(status, html)
-                .with_header("content-security-policy", PASSKEY_PAGE_CSP.to_owned()),
+                .with_header("content-security-policy", String::from(PASSKEY_POLICY_MARK)),
             Page::Redirect(location) => Response::redirect(location),
         }
     }
 }
+
+/// Stands for the passkey pages' policy until [`crate::http::handle`], which knows the
+/// deployment, writes the real one.
+pub(crate) const PASSKEY_POLICY_MARK: &str = "sesame:passkey-page";
 
 /// A route's answer, ready but for the headers every answer carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +133,20 @@ impl Answer {
     /// The JSON refusal `error` would be answered with, as an answer a route can add headers to.
     pub(crate) fn refusal(error: &Error) -> Self {
         Answer(super::response::fault_response(error))
+    }
+
+    /// A `200` body of `content_type` that browsers may keep for `max_age_secs` (the
+    /// stylesheet under its content hash).
+    pub(crate) fn cached(content_type: &str, body: String, max_age_secs: u64) -> Self {
+        let cache = if max_age_secs == 0 {
+            "no-cache".to_owned()
+        } else {
+            format!("public, max-age={max_age_secs}, immutable")
+        };
+        Answer(
+            Response::with_body(200, content_type, body.into_bytes())
+                .with_header("cache-control", cache),
+        )
     }
 
     /// A `200` body of `content_type` (the pages' script).

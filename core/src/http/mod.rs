@@ -62,11 +62,13 @@ mod sessions;
 mod sign_in;
 mod tokens;
 pub mod two_factor;
+mod view;
 pub mod webauthn;
 
 pub use request::{MAX_BODY_BYTES, Request};
 pub use response::{Response, fault_response};
 pub use service::OPENAPI_DOCUMENT;
+pub use view::{override_templates, template_names};
 
 use crate::Sesame;
 use router::Router;
@@ -90,19 +92,40 @@ const ROUTER: Router = Router {
 /// Answers one request. Never panics; every failure becomes a 4xx/5xx with an error body.
 pub fn handle(sesame: &Sesame<'_>, req: &Request) -> Response {
     let mut response = ROUTER.answer(sesame, req);
-    // A page that set its own policy (the passkey pages, which load Sesame's script) keeps it.
+    let is_page = response
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("text/html"));
+    // Pages get the policy that lets them load the stylesheet (and the logo); a page that set
+    // its own (an OpenID page posting back to its client) keeps it; the passkey pages' mark
+    // becomes their policy, which also lets Sesame's script run.
+    for (name, value) in response.headers.iter_mut() {
+        if name == "content-security-policy" && value == answer::PASSKEY_POLICY_MARK {
+            *value = answer::page_policy(sesame.config(), true, "");
+        }
+    }
     let own_policy = response.header("content-security-policy").is_some();
+    let own_cache = response.header("cache-control").is_some();
+    if is_page && !own_policy {
+        response.headers.push((
+            "content-security-policy".into(),
+            answer::page_policy(sesame.config(), false, ""),
+        ));
+    }
     response.headers.extend(
         SECURITY_HEADERS
             .iter()
-            .filter(|(name, _)| !(own_policy && *name == "content-security-policy"))
+            .filter(|(name, _)| {
+                !((is_page || own_policy) && *name == "content-security-policy")
+                    && !(own_cache && *name == "cache-control")
+            })
             .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
     );
     response
 }
 
-/// Headers on every answer. Answers carry personal data and tokens, so nothing is cached;
-/// pages load nothing from anywhere, run no script, post only to Sesame and cannot be framed
+/// Headers on every answer. Answers carry personal data and tokens, so nothing is cached (but
+/// the stylesheet under its content hash); pages load nothing but Sesame's stylesheet (see
+/// [`answer::page_policy`]), run no script but Sesame's passkey script, post only to Sesame and cannot be framed
 /// (clickjacking of the sign-in form); reset links carry a token in the URL, so no Referer
 /// leaves for another site. The referrer policy is `same-origin`, not `no-referrer`: under
 /// `no-referrer` browsers send `Origin: null` with every form post, which the cross-site check

@@ -2,12 +2,85 @@
 //! one message. Pages are plain and accessible: no framework, every input labelled; only the
 //! passkey pages load a script.
 
-/// A page with one message for a signed-in user.
-pub(crate) fn notice_signed_in(title: &str, message: &str) -> String {
-    message_page(title, message, "<a href=\"/me\">My account</a>")
+use super::view::View;
+use crate::error::Result;
+
+/// A link under a message: where it goes and what it says.
+pub(crate) struct Link {
+    /// The target (a path of Sesame's).
+    pub href: &'static str,
+    /// The text, in the page's language.
+    pub label: String,
 }
 
-/// A one-button form posting to `action` with the CSRF token and extra hidden fields.
+/// A page with one message for a signed-in user, linking to the account page.
+pub(crate) fn notice_signed_in(view: &View<'_>, title: &str, message: &str) -> Result<String> {
+    message_page(
+        view,
+        title,
+        message,
+        &[Link {
+            href: "/account",
+            label: view.t("nav-account"),
+        }],
+    )
+}
+
+/// A page with one message, linking to the sign-in page.
+pub(crate) fn notice(view: &View<'_>, title: &str, message: &str) -> Result<String> {
+    message_page(
+        view,
+        title,
+        message,
+        &[Link {
+            href: "/login",
+            label: view.t("nav-sign-in"),
+        }],
+    )
+}
+
+/// A page with one message and links onwards.
+pub(crate) fn message_page(
+    view: &View<'_>,
+    title: &str,
+    message: &str,
+    links: &[Link],
+) -> Result<String> {
+    let links: Vec<_> = links
+        .iter()
+        .map(|l| minijinja::context! { href => l.href, label => l.label.clone() })
+        .collect();
+    view.render(
+        "message.html",
+        minijinja::context! { title, message, links, is_error => false },
+    )
+}
+
+/// An error page. Never fails: should a replaced template not render, the message is still
+/// shown on a plain page.
+pub(crate) fn error(view: &View<'_>, status: u16, message: &str) -> String {
+    let title = view.text("error-title", &[("status", status.into())]);
+    let links = [
+        minijinja::context! { href => "/login", label => view.t("nav-sign-in") },
+        minijinja::context! { href => "/", label => view.t("nav-start") },
+    ];
+    view.render(
+        "message.html",
+        minijinja::context! { title => title.clone(), message, links, is_error => true },
+    )
+    .unwrap_or_else(|_| {
+        format!(
+            "<!doctype html>\n<html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title>\n<main><h1>{}</h1>\n<p role=\"alert\">{}</p></main></html>\n",
+            view.lang.tag(),
+            escape(&title),
+            escape(&title),
+            escape(message)
+        )
+    })
+}
+
+/// A one-button form posting to `action` with the CSRF token and extra hidden fields, for
+/// pages not yet rendered from a template.
 pub(crate) fn post_button(
     action: &str,
     csrf_token: &str,
@@ -32,34 +105,6 @@ pub(crate) fn post_button(
     )
 }
 
-/// A page with one message.
-pub(crate) fn notice(title: &str, message: &str) -> String {
-    message_page(title, message, "<a href=\"/login\">Sign in</a>")
-}
-
-/// A page with one message and one link onwards (`link` is HTML).
-fn message_page(title: &str, message: &str, link: &str) -> String {
-    layout(
-        title,
-        &format!(
-            "<h1>{}</h1>\n<p>{}</p>\n<p>{link}</p>",
-            escape(title),
-            escape(message)
-        ),
-    )
-}
-
-/// An error page.
-pub(crate) fn error(status: u16, message: &str) -> String {
-    layout(
-        "Error",
-        &format!(
-            "<h1>Error {status}</h1>\n<p role=\"alert\">{}</p>\n<p><a href=\"/login\">Sign in</a> · <a href=\"/\">Start</a></p>",
-            escape(message)
-        ),
-    )
-}
-
 /// The message of a failed attempt, announced to screen readers; nothing without one.
 pub(crate) fn alert(message: Option<&str>) -> String {
     message
@@ -67,7 +112,8 @@ pub(crate) fn alert(message: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// The page around `body` (HTML) titled `title` (text).
+/// The page around `body` (HTML) titled `title` (text), for pages not yet rendered from a
+/// template.
 pub(crate) fn layout(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::error::{AuthError, Error};
+use crate::i18n::Language;
 
 /// An HTTP response as core produces it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,8 +103,14 @@ struct ErrorDetail<'a> {
 /// configuration is unusable) or an adapter failed to read the request: a JSON error body for
 /// `error`.
 pub fn fault_response(error: &Error) -> Response {
-    let public = AuthError::from(error);
-    Response::json(
+    fault_response_in(error, Language::En)
+}
+
+/// [`fault_response`] with the message in `lang` (the code stays the same in every language).
+pub(crate) fn fault_response_in(error: &Error, lang: Language) -> Response {
+    let mut public = AuthError::from(error);
+    public.message = lang.error_message(public.code, &public.message);
+    let mut response = Response::json(
         public.code.http_status(),
         &ErrorBody {
             error: ErrorDetail {
@@ -111,5 +118,9 @@ pub fn fault_response(error: &Error) -> Response {
                 message: &public.message,
             },
         },
-    )
+    );
+    if lang != Language::En {
+        response = response.with_header("content-language", lang.tag().to_owned());
+    }
+    response
 }

@@ -9,10 +9,12 @@ use super::cookies::Cookie;
 use super::pages;
 use super::parse::Credential;
 use super::request::Request;
-use super::response::{Response, fault_response};
+use super::response::{Response, fault_response_in};
+use super::view::View;
 use crate::Sesame;
 use crate::client_addr;
 use crate::error::{AuthError, Error, ErrorCode};
+use crate::i18n::Language;
 
 /// One request on its way through a route: the service, the request, who sends it and the
 /// form of answer it wants.
@@ -25,9 +27,16 @@ pub(crate) struct Call<'r> {
     pub caller: Caller<'r>,
     /// JSON or HTML.
     pub format: Format,
+    /// The language of pages and messages, from `Accept-Language` among the allowed ones.
+    pub lang: Language,
 }
 
 impl Call<'_> {
+    /// What this request's pages are rendered with: its language and the deployment's brand.
+    pub(crate) fn view(&self) -> View<'_> {
+        View::new(self.lang, self.sesame.config())
+    }
+
     /// The first value of query parameter `name`.
     pub(crate) fn query_value(&self, name: &str) -> Result<Option<String>, Error> {
         Ok(super::parse::query_pairs(self.req)?
@@ -195,6 +204,7 @@ impl Router {
             req,
             caller: Caller::of(req, sesame.config()),
             format: Format::of(req),
+            lang: language_of(req, sesame),
         };
         let mut response = check_forwarding(forwarding)
             .and_then(|()| self.dispatch(&call))
@@ -234,12 +244,18 @@ impl Router {
         let status = public.code.http_status();
         let route = self.route_of(call.req);
         let mut response = match call.format {
-            Format::Json => fault_response(error),
-            Format::Html => route
-                .and_then(|r| r.error_page)
-                .and_then(|page| page(call, &public))
-                .unwrap_or_else(|| Page::Html(pages::error(status, &public.message)))
-                .render(status),
+            Format::Json => fault_response_in(error, call.lang),
+            Format::Html => {
+                let mut public = public.clone();
+                public.message = call.lang.error_message(public.code, &public.message);
+                route
+                    .and_then(|r| r.error_page)
+                    .and_then(|page| page(call, &public))
+                    .unwrap_or_else(|| {
+                        Page::Html(pages::error(&call.view(), status, &public.message))
+                    })
+                    .render(status)
+            }
         };
         if public.code == ErrorCode::Unauthenticated {
             if matches!(call.caller.credential(), Some(Credential::Cookie(_))) {
@@ -274,6 +290,16 @@ impl Router {
         }
         response
     }
+}
+
+/// The language to answer `req` in: its `Accept-Language` among the deployment's languages.
+fn language_of(req: &Request, sesame: &Sesame<'_>) -> Language {
+    let settings = &sesame.config().languages;
+    Language::negotiate(
+        req.header("accept-language"),
+        &settings.allowed,
+        settings.default,
+    )
 }
 
 /// Refuses a request whose trusted proxy passed forwarding headers that cannot be read

@@ -8,6 +8,7 @@ use super::answer::{Answer, Page};
 use super::bodies::Status;
 use super::pages::layout;
 use super::router::{Call, Route};
+use super::view;
 use crate::error::Error;
 
 /// The OpenAPI 3.1 document of the JSON API (`GET /openapi.json`); its `info.version` is set
@@ -15,11 +16,12 @@ use crate::error::Error;
 pub const OPENAPI_DOCUMENT: &str = include_str!("openapi.json");
 
 /// The routes this group answers.
-pub(crate) const ROUTES: [Route; 4] = [
+pub(crate) const ROUTES: [Route; 5] = [
     Route::json("GET", "/", index),
     Route::json("GET", "/healthz", healthz),
     Route::json("GET", "/readyz", readyz),
     Route::json("GET", "/openapi.json", openapi),
+    Route::script("GET", "/sesame.css", stylesheet),
 ];
 
 /// The body of `GET /`.
@@ -59,6 +61,20 @@ fn openapi(_: &Call<'_>) -> Result<Answer, Error> {
         info.insert("version".into(), env!("CARGO_PKG_VERSION").into());
     }
     Ok(Answer::json(200, &document))
+}
+
+/// `GET /sesame.css`: the pages' stylesheet with the brand colour. Asked for with the
+/// current content hash (`?v=`, as pages link it), browsers may keep it for a year; any
+/// other request must revalidate, so an old hash never pins a stale sheet.
+fn stylesheet(call: &Call<'_>) -> Result<Answer, Error> {
+    let config = call.sesame.config();
+    let current = call.query_value("v")?.as_deref() == Some(&view::stylesheet_version(config));
+    let max_age = if current { 365 * 24 * 3600 } else { 0 };
+    Ok(Answer::cached(
+        "text/css; charset=utf-8",
+        view::stylesheet(config),
+        max_age,
+    ))
 }
 
 /// The start page.

@@ -221,12 +221,14 @@ fn confirm(call: &Call<'_>, token: &str) -> Result<Answer, Error> {
         status: "confirmed",
         user,
     };
-    Ok(Answer::of(call.format, 200, &confirmed, || {
-        Page::Html(notice(
-            "Email confirmed",
-            "Your email address is confirmed.",
-        ))
-    }))
+    let view = call.view();
+    Answer::try_of(call.format, 200, &confirmed, || {
+        Ok(Page::Html(notice(
+            &view,
+            &view.t("confirm-done-title"),
+            &view.t("confirm-done"),
+        )?))
+    })
 }
 
 #[derive(Deserialize)]
@@ -282,8 +284,12 @@ fn notice_answer(
     status: &'static str,
     message: &'static str,
 ) -> Answer {
+    let view = call.view();
     Answer::of(call.format, code, &Message { message, status }, || {
-        Page::Html(notice(title, message))
+        Page::Html(
+            notice(&view, title, message)
+                .unwrap_or_else(|e| super::pages::error(&view, 500, &AuthError::from(&e).message)),
+        )
     })
 }
 

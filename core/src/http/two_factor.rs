@@ -232,9 +232,14 @@ fn setup(call: &Call<'_>) -> Result<Answer, Error> {
                 message: DONE,
                 status: "disabled",
             };
-            Ok(Answer::of(call.format, 200, &disabled, || {
-                Page::Html(notice_signed_in("Two-factor off", DONE))
-            }))
+            let view = call.view();
+            Answer::try_of(call.format, 200, &disabled, || {
+                Ok(Page::Html(notice_signed_in(
+                    &view,
+                    &view.t("tf-off-title"),
+                    &view.t("tf-off"),
+                )?))
+            })
         }
         (None, Some(code), _) => {
             sesame.confirm_totp(&info, &code)?;

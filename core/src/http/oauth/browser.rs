@@ -43,7 +43,7 @@ fn checked_request(
                 error: "invalid_request",
                 error_description: &message,
             },
-            || Page::Html(pages::error(400, &message)),
+            || Page::Html(pages::error(&call.view(), 400, &message)),
         ))),
         Err(AuthorizeRefusal::Redirect(url)) => Ok(Err(Answer::redirect(302, url))),
         Err(AuthorizeRefusal::Sesame(e)) => Err(e),
@@ -92,11 +92,11 @@ fn outcome_answer(
         }
         AuthorizeOutcome::Consent => {
             let session = session.ok_or(Error::NoSession("consent without a session"))?;
-            consent_page(request, &session.csrf_token)
+            consent_page(call, request, &session.csrf_token)
         }
         AuthorizeOutcome::Redirect(url) => Answer::redirect(redirect_status, url),
         AuthorizeOutcome::ErrorPage(message) => {
-            Answer::page(400, Page::Html(pages::error(400, &message)))
+            Answer::page(400, Page::Html(pages::error(&call.view(), 400, &message)))
         }
     })
 }
@@ -104,7 +104,7 @@ fn outcome_answer(
 /// The consent page: which application asks for what, with a form whose answer goes to the
 /// authorization endpoint. Its form-action policy also names the application's redirect
 /// origin, where the answer redirects (browsers check the redirect of a form against it).
-fn consent_page(request: &AuthorizationRequest, csrf_token: &str) -> Answer {
+fn consent_page(call: &Call<'_>, request: &AuthorizationRequest, csrf_token: &str) -> Answer {
     let scopes: String = request
         .scopes
         .iter()
@@ -137,9 +137,7 @@ fn consent_page(request: &AuthorizationRequest, csrf_token: &str) -> Answer {
         ),
     );
     let origin = crate::oauth::redirect_origin(&request.redirect_uri).unwrap_or_default();
-    let policy = format!(
-        "default-src 'none'; form-action 'self' {origin}; frame-ancestors 'none'; base-uri 'none'"
-    );
+    let policy = super::super::answer::page_policy(call.sesame.config(), false, &origin);
     Answer::page(200, Page::Html(html)).with_header("content-security-policy", policy)
 }
 
@@ -215,7 +213,7 @@ fn logout_request(
     let page = |message: &str| {
         Ok(Err(Answer::page(
             400,
-            Page::Html(pages::error(400, message)),
+            Page::Html(pages::error(&call.view(), 400, message)),
         )))
     };
     let hint = match get("id_token_hint") {
@@ -305,7 +303,7 @@ pub(super) fn logout(call: &Call<'_>) -> Result<Answer, Error> {
         .unwrap_or_default();
     Ok(Answer::page(200, Page::Html(html)).with_header(
         "content-security-policy",
-        format!("default-src 'none'; form-action 'self' {origin}; frame-ancestors 'none'; base-uri 'none'"),
+        super::super::answer::page_policy(call.sesame.config(), false, &origin),
     ))
 }
 
@@ -338,7 +336,14 @@ fn after_logout(call: &Call<'_>, after: Option<String>) -> Answer {
             &Status {
                 status: "signed-out",
             },
-            || Page::Html(notice("Signed out", "You are signed out of Sesame.")),
+            || {
+                let view = call.view();
+                let title = view.t("oauth-signed-out-title");
+                Page::Html(
+                    notice(&view, &title, &view.t("oauth-signed-out"))
+                        .unwrap_or_else(|_| pages::error(&view, 500, &title)),
+                )
+            },
         ),
     }
 }
