@@ -120,6 +120,8 @@ pub struct Sesame<'a> {
     host: &'a dyn Host,
     config: &'a Config,
     hasher: Hasher,
+    /// The language of mail this request causes (the HTTP layer sets the request's).
+    language: std::cell::Cell<i18n::Language>,
 }
 
 impl<'a> Sesame<'a> {
@@ -130,7 +132,19 @@ impl<'a> Sesame<'a> {
             host,
             config,
             hasher: Hasher::new(config.argon2)?,
+            language: std::cell::Cell::new(config.languages.default),
         })
+    }
+
+    /// The language of mail sent while this value serves one request: the deployment's
+    /// default until the HTTP layer sets the request's.
+    pub fn language(&self) -> i18n::Language {
+        self.language.get()
+    }
+
+    /// Sets the language mail is written in for the rest of this request.
+    pub fn set_language(&self, language: i18n::Language) {
+        self.language.set(language);
     }
 
     /// The configuration in use.

@@ -206,6 +206,7 @@ impl Router {
             format: Format::of(req),
             lang: language_of(req, sesame),
         };
+        sesame.set_language(call.lang);
         let mut response = check_forwarding(forwarding)
             .and_then(|()| self.dispatch(&call))
             .map(Answer::into_response)
