@@ -9,19 +9,20 @@
 //! - a reset token names the user and a fingerprint of the current password hash; the reset
 //!   replaces the hash, so the same token (and every other outstanding one) stops working.
 //!
-//! Requests for either link answer the same whether or not the account exists.
+//! Requests for either link answer the same whether or not the account exists. The mails are
+//! written in the language of the request that caused them.
 //!
 //! WIT: `sesame:auth/accounts.request-reset`, `reset-password`, `confirm-email`.
 
 pub mod settings;
 
+use fluent_bundle::FluentValue;
 use sha2::{Digest, Sha256};
 
 use crate::Sesame;
 use crate::accounts::{Email, User};
 use crate::error::{Error, ErrorCode, Result};
 use crate::events::EventKind;
-use crate::mail::Mail;
 use crate::password::Password;
 
 /// Signer purpose of confirmation links.
@@ -36,13 +37,11 @@ impl Sesame<'_> {
         let hours = self.config.links.confirm_max_age_secs / 3600;
         self.mail_signed_link(
             &user.email,
-            "Confirm your email address",
+            ("mail-confirm-subject", "mail-confirm-body"),
             CONFIRM_PURPOSE,
             "/confirm",
             &payload,
-            |link| format!(
-                "Welcome! Confirm your email address by opening this link within {hours} hours:\n\n{link}\n\nIf you did not create an account, ignore this message.\n"
-            ),
+            &[("hours", hours.into())],
         )
     }
 
@@ -50,34 +49,32 @@ impl Sesame<'_> {
     /// telling the person registering.
     pub(crate) fn send_already_registered(&self, email: &Email) {
         let url = &self.config.public_url;
-        let what_happened = format!(
-            "An account already exists for this address. If it was you, sign in at {url}/login, or reset your password at {url}/reset."
+        let what_happened = self.mail_text(
+            "mail-already-registered-body",
+            &[
+                ("login", format!("{url}/login").into()),
+                ("reset", format!("{url}/reset").into()),
+            ],
         );
-        self.tell_address_owner(
-            email,
-            "Someone tried to register with your email address",
-            &what_happened,
-        );
+        self.tell_address_owner(email, "mail-already-registered-subject", what_happened);
     }
 
     /// Tells the person registering with `email` that the username they chose is taken, so no
     /// account was created, instead of answering so to whoever sent the request.
     pub(crate) fn send_username_taken(&self, email: &Email) {
         let url = &self.config.public_url;
-        let what_happened = format!(
-            "Someone, probably you, asked to create an account for this address with a username that is already taken, so no account was created. Register again at {url}/register with another username, or without one."
+        let what_happened = self.mail_text(
+            "mail-username-taken-body",
+            &[("register", format!("{url}/register").into())],
         );
-        self.tell_address_owner(email, "Your account was not created", &what_happened);
+        self.tell_address_owner(email, "mail-username-taken-subject", what_happened);
     }
 
-    /// Mails the owner of `email` what someone did with their address, adding that they need
-    /// do nothing if it was not them.
-    fn tell_address_owner(&self, email: &Email, subject: &str, what_happened: &str) {
-        self.host.send_mail(&Mail {
-            to: email.as_str().to_owned(),
-            subject: subject.to_owned(),
-            text: format!("{what_happened}\n\nIf it was not you, no action is needed.\n"),
-        });
+    /// Mails the owner of `email` what someone did with their address (under the catalog
+    /// subject `subject_id`), adding that they need do nothing if it was not them.
+    fn tell_address_owner(&self, email: &Email, subject_id: &str, what_happened: String) {
+        let not_you = self.mail_text("mail-not-you", &[]);
+        self.send_branded_mail(email.as_str(), subject_id, &[what_happened, not_you]);
     }
 
     /// Confirms the email address named by a confirmation token.
@@ -124,13 +121,11 @@ impl Sesame<'_> {
         let minutes = self.config.links.reset_max_age_secs / 60;
         self.mail_signed_link(
             &record.email,
-            "Reset your password",
+            ("mail-reset-subject", "mail-reset-body"),
             RESET_PURPOSE,
             "/reset",
             &payload,
-            |link| format!(
-                "Someone asked to reset the password of your account. To choose a new one, open this link within {minutes} minutes:\n\n{link}\n\nThe link works once. If you did not ask, ignore this message; your password stays as it is.\n"
-            ),
+            &[("minutes", minutes.into())],
         )
     }
 
@@ -180,23 +175,22 @@ impl Sesame<'_> {
         Ok(format!("{}{path}?token={token}", self.config.public_url))
     }
 
-    /// Mails `to` a link to `path` signed for `purpose` over `payload`, in a message whose
-    /// text `text` writes around the link.
+    /// Mails `to` a link to `path` signed for `purpose` over `payload`, in a message of the
+    /// catalog `(subject id, body id)`; the body gets the link as `$link` besides `args`.
     fn mail_signed_link(
         &self,
         to: &str,
-        subject: &str,
+        (subject_id, body_id): (&str, &str),
         purpose: &'static str,
         path: &str,
         payload: &str,
-        text: impl FnOnce(&str) -> String,
+        args: &[(&str, FluentValue<'_>)],
     ) -> Result<()> {
         let link = self.signed_link(purpose, path, payload)?;
-        self.host.send_mail(&Mail {
-            to: to.to_owned(),
-            subject: subject.to_owned(),
-            text: text(&link),
-        });
+        let mut all = args.to_vec();
+        all.push(("link", FluentValue::from(link.as_str())));
+        let body = self.mail_text(body_id, &all);
+        self.send_branded_mail(to, subject_id, &[body]);
         Ok(())
     }
 

@@ -1,4 +1,12 @@
 //! Outgoing mail: what Sesame asks its host to deliver, and the trait the host delivers it by.
+//!
+//! Core writes every mail from the `mail-*` messages of the catalogs, in the language of the
+//! request that caused it ([`crate::Sesame::language`]), naming the service by the
+//! deployment's product name and closing with its support link when it has one.
+
+use fluent_bundle::FluentValue;
+
+use crate::Sesame;
 
 /// An email Sesame asks the host to deliver.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,4 +25,38 @@ pub trait Mailer {
     /// what it cannot deliver, and core must answer the same whether or not mail went out (the
     /// answer would otherwise reveal which addresses have accounts).
     fn send_mail(&self, mail: &Mail);
+}
+
+impl Sesame<'_> {
+    /// The catalog message `id` in the language of this request, with `args` and the product's
+    /// name as `$product` (every mail message may name the service).
+    pub(crate) fn mail_text(&self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let product = self.config.branding.product_name.as_str();
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(("product", FluentValue::from(product)));
+        all.extend(args.iter().cloned());
+        self.language().text(id, &all)
+    }
+
+    /// Mails `to` the message whose subject is the catalog message `subject_id` and whose body
+    /// is `paragraphs`, blank lines between them. The subject carries the product's name, so
+    /// the recipient sees which service wrote before opening it; the body closes with the
+    /// deployment's support link when it has one.
+    pub(crate) fn send_branded_mail(&self, to: &str, subject_id: &str, paragraphs: &[String]) {
+        let subject = self.mail_text(
+            "mail-subject",
+            &[("subject", self.mail_text(subject_id, &[]).into())],
+        );
+        let mut text = paragraphs.join("\n\n");
+        if let Some(url) = &self.config.branding.support_url {
+            text.push_str("\n\n");
+            text.push_str(&self.mail_text("mail-support", &[("url", url.as_str().into())]));
+        }
+        text.push('\n');
+        self.host.send_mail(&Mail {
+            to: to.to_owned(),
+            subject,
+            text,
+        });
+    }
 }

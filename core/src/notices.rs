@@ -4,12 +4,12 @@
 //! everywhere).
 //!
 //! The notice names what changed and when, never a secret, and points to the sign-in page
-//! rather than carrying a link that does anything.
+//! rather than carrying a link that does anything. It is written in the language of the
+//! request that made the change.
 
 use crate::Sesame;
 use crate::error::Result;
 use crate::events::EventKind;
-use crate::mail::Mail;
 
 /// A change to an account's ways in that its owner is told about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,33 +44,36 @@ impl Notice {
         }
     }
 
-    /// Subject line and the sentence saying what happened.
-    fn wording(self) -> (&'static str, &'static str) {
+    /// The catalog ids of the subject and of the sentence saying what happened.
+    fn message_ids(self) -> (&'static str, &'static str) {
         match self {
-            Notice::PasswordChanged => ("Your password was changed", "Your password was changed."),
+            Notice::PasswordChanged => (
+                "mail-notice-password-changed-subject",
+                "mail-notice-password-changed",
+            ),
             Notice::PasswordReset => (
-                "Your password was reset",
-                "Your password was reset through a link sent to this address.",
+                "mail-notice-password-reset-subject",
+                "mail-notice-password-reset",
             ),
             Notice::TwoFactorOn => (
-                "Two-factor authentication is on",
-                "Two-factor authentication was turned on for your account.",
+                "mail-notice-two-factor-on-subject",
+                "mail-notice-two-factor-on",
             ),
             Notice::TwoFactorOff => (
-                "Two-factor authentication is off",
-                "Two-factor authentication was turned off for your account, and its recovery codes were deleted.",
+                "mail-notice-two-factor-off-subject",
+                "mail-notice-two-factor-off",
             ),
             Notice::RecoveryCodesRegenerated => (
-                "New recovery codes",
-                "A new set of recovery codes was generated for your account; the old codes no longer work.",
+                "mail-notice-recovery-codes-subject",
+                "mail-notice-recovery-codes",
             ),
             Notice::PasskeyAdded => (
-                "A passkey or security key was added",
-                "A passkey or security key was added to your account.",
+                "mail-notice-passkey-added-subject",
+                "mail-notice-passkey-added",
             ),
             Notice::PasskeyRemoved => (
-                "A passkey or security key was removed",
-                "A passkey or security key was removed from your account.",
+                "mail-notice-passkey-removed-subject",
+                "mail-notice-passkey-removed",
             ),
         }
     }
@@ -90,18 +93,24 @@ impl Sesame<'_> {
         let Some((user, _)) = self.load_user(user_id)? else {
             return Ok(());
         };
-        let (subject, what) = notice.wording();
-        let from = address
-            .map(|a| format!(" The request came from the address {a}."))
-            .unwrap_or_default();
-        self.host.send_mail(&Mail {
-            to: user.email.clone(),
-            subject: subject.into(),
-            text: format!(
-                "{what}{from}\n\nIf this was you, no action is needed.\n\nIf it was not you, reset your password at {0}/reset now, then sign in at {0}/login and sign out every other session.\n",
-                self.config.public_url
-            ),
-        });
+        let (subject, what) = notice.message_ids();
+        let mut what_happened = self.mail_text(what, &[]);
+        if let Some(address) = address {
+            // Two whole sentences of one paragraph; every shipped language separates
+            // sentences with a space.
+            what_happened.push(' ');
+            what_happened
+                .push_str(&self.mail_text("mail-notice-origin", &[("address", address.into())]));
+        }
+        let url = &self.config.public_url;
+        let advice = self.mail_text(
+            "mail-notice-advice",
+            &[
+                ("reset", format!("{url}/reset").into()),
+                ("login", format!("{url}/login").into()),
+            ],
+        );
+        self.send_branded_mail(&user.email, subject, &[what_happened, advice]);
         Ok(())
     }
 }

@@ -88,10 +88,13 @@ fn reset_answers_alike_and_the_known_address_gets_its_mail_through_smtp() {
         mails,
         [
             (
-                "Confirm your email address".into(),
+                "Confirm your email address - Sesame".into(),
                 "ada@example.com".into()
             ),
-            ("Reset your password".into(), "ada@example.com".into()),
+            (
+                "Reset your password - Sesame".into(),
+                "ada@example.com".into()
+            ),
         ]
     );
     // Nothing for the unknown address, and nothing left queued.
@@ -153,7 +156,10 @@ fn mail_is_retried_until_the_relay_is_up_even_across_a_restart() {
     subjects.sort();
     assert_eq!(
         subjects,
-        ["Confirm your email address", "Reset your password"]
+        [
+            "Confirm your email address - Sesame",
+            "Reset your password - Sesame"
+        ]
     );
     let until = Instant::now() + Duration::from_secs(30);
     while !queued(&db).is_empty() {
@@ -216,5 +222,5 @@ fn a_stop_by_sigterm_keeps_accepted_mail() {
     assert!(status.success(), "{status:?}");
     let queue = queued(&db);
     assert_eq!(queue.len(), 1, "{queue:?}");
-    assert_eq!(queue[0]["subject"], "Confirm your email address");
+    assert_eq!(queue[0]["subject"], "Confirm your email address - Sesame");
 }

@@ -413,7 +413,7 @@ fn registering_a_taken_username_answers_like_any_registration_and_mails_the_regi
     assert_eq!(s.list_users(None, 10).unwrap().len(), 1);
     let mail = f.env.outbox.lock().unwrap().last().cloned().unwrap();
     assert_eq!(mail.to, "grace@example.com");
-    assert_eq!(mail.subject, "Your account was not created");
+    assert_eq!(mail.subject, "Your account was not created - Sesame");
     // The address stays free for a registration with another username.
     s.register("grace@example.com", "cobol compiler", Some("grace"))
         .unwrap();

@@ -1,4 +1,6 @@
 use super::*;
+use crate::i18n::Language;
+use crate::mail::Mail;
 use crate::sessions::ClientInfo;
 use crate::testing::{ADA_EMAIL, Fixture, error_code};
 
@@ -126,4 +128,114 @@ fn tokens_of_one_purpose_do_not_work_for_the_other() {
         .reset_password(&confirm, "difference engine")
         .unwrap_err();
     assert_eq!(crate::AuthError::from(err).code, ErrorCode::InvalidToken);
+}
+
+#[test]
+fn the_confirmation_mail_names_the_product_and_how_long_its_link_works() {
+    let f = Fixture::registered();
+    let mail = last_mail(&f);
+    assert_eq!(mail.subject, "Confirm your email address - Sesame");
+    assert!(
+        mail.text
+            .starts_with("Welcome to Sesame! Confirm your email address by opening this link within 120 hours:\n\nhttp://127.0.0.1:8080/confirm?token="),
+        "{}",
+        mail.text
+    );
+    assert!(
+        mail.text
+            .ends_with("\n\nIf you did not create an account, ignore this message.\n")
+    );
+}
+
+#[test]
+fn mail_is_in_the_deployment_default_language_when_no_request_set_one() {
+    let mut f = Fixture::new();
+    f.config.languages.default = Language::Fr;
+    f.sesame()
+        .register(ADA_EMAIL, "analytical engine", None)
+        .unwrap();
+    let mail = last_mail(&f);
+    assert_eq!(mail.subject, "Confirmez votre adresse e-mail - Sesame");
+    assert!(
+        mail.text.contains("dans un délai de 120 heures"),
+        "{}",
+        mail.text
+    );
+}
+
+#[test]
+fn a_reset_mail_is_in_the_language_of_the_request_with_the_product_and_support_line() {
+    let mut f = Fixture::registered();
+    f.config.branding.product_name = "Acme ID".into();
+    f.config.branding.support_url = Some("mailto:help@example.com".into());
+    let s = f.sesame();
+    s.set_language(Language::De);
+    s.request_reset(ADA_EMAIL).unwrap();
+    let mail = last_mail(&f);
+    assert_eq!(mail.to, ADA_EMAIL);
+    assert_eq!(mail.subject, "Passwort zurücksetzen - Acme ID");
+    assert!(
+        mail.text.starts_with(
+            "Jemand hat darum gebeten, das Passwort Ihres Kontos bei Acme ID zurückzusetzen."
+        ),
+        "{}",
+        mail.text
+    );
+    assert!(
+        mail.text
+            .contains("innerhalb von 60 Minuten:\n\nhttp://127.0.0.1:8080/reset?token=")
+    );
+    assert!(!mail.text.contains("Sesame"));
+    assert!(
+        mail.text
+            .ends_with("\n\nHilfe und Support: mailto:help@example.com\n"),
+        "{}",
+        mail.text
+    );
+    // The link in the translated mail works like any other.
+    s.reset_password(&token_in(&mail), "difference engine")
+        .unwrap();
+}
+
+#[test]
+fn a_reset_mail_without_a_support_url_has_no_support_line_and_counts_in_the_singular() {
+    let mut f = Fixture::registered();
+    f.config.branding.product_name = "Acme ID".into();
+    f.config.links.reset_max_age_secs = 60;
+    let s = f.sesame();
+    s.set_language(Language::De);
+    s.request_reset(ADA_EMAIL).unwrap();
+    let mail = last_mail(&f);
+    assert!(mail.text.contains("Acme ID"));
+    assert!(
+        mail.text.contains("innerhalb einer Minute:"),
+        "{}",
+        mail.text
+    );
+    assert!(!mail.text.contains("Hilfe und Support"), "{}", mail.text);
+    s.set_language(Language::En);
+    s.request_reset(ADA_EMAIL).unwrap();
+    assert!(last_mail(&f).text.contains("within 1 minute:"));
+}
+
+#[test]
+fn every_mail_core_writes_is_complete_in_every_language() {
+    let f = Fixture::registered();
+    let s = f.sesame();
+    for language in Language::ALL {
+        s.set_language(language);
+        let before = mail_count(&f);
+        s.register(ADA_EMAIL, "someone else entirely", None)
+            .unwrap();
+        s.request_reset(ADA_EMAIL).unwrap();
+        let outbox = f.env.outbox.lock().unwrap();
+        assert_eq!(outbox.len(), before + 2);
+        for mail in &outbox[before..] {
+            // A message missing from the catalog would show its id.
+            assert!(!mail.subject.contains("mail-"), "{mail:?}");
+            assert!(!mail.text.contains("mail-"), "{mail:?}");
+            assert!(mail.subject.ends_with(" - Sesame"), "{mail:?}");
+            assert!(mail.text.contains("Sesame"), "{mail:?}");
+        }
+    }
 }

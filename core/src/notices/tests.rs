@@ -1,5 +1,7 @@
 use super::*;
 use crate::env::Env as _;
+use crate::i18n::Language;
+use crate::mail::Mail;
 use crate::sessions::ClientInfo;
 use crate::testing::Fixture;
 
@@ -42,7 +44,7 @@ fn password_change_two_factor_and_recovery_codes_each_mail_the_owner_and_leave_a
         .change_password(issued.token.expose(), PW, "difference engine", &client)
         .unwrap();
     let subjects = mail_subjects(&f);
-    assert!(subjects.contains(&"Your password was changed".to_owned()));
+    assert!(subjects.contains(&"Your password was changed - Sesame".to_owned()));
     let mail = f.env.outbox.lock().unwrap().last().cloned().unwrap();
     assert!(mail.text.contains("192.0.2.9"));
     assert!(!mail.text.contains("difference engine"));
@@ -65,9 +67,9 @@ fn password_change_two_factor_and_recovery_codes_each_mail_the_owner_and_leave_a
     .unwrap();
     let subjects = mail_subjects(&f);
     for expected in [
-        "Two-factor authentication is on",
-        "New recovery codes",
-        "Two-factor authentication is off",
+        "Two-factor authentication is on - Sesame",
+        "New recovery codes - Sesame",
+        "Two-factor authentication is off - Sesame",
     ] {
         assert!(
             subjects.contains(&expected.to_owned()),
@@ -83,4 +85,77 @@ fn password_change_two_factor_and_recovery_codes_each_mail_the_owner_and_leave_a
     ] {
         assert!(kinds.contains(&expected), "no event {expected:?}");
     }
+}
+
+/// The last mail sent.
+fn last_mail(f: &Fixture) -> Mail {
+    f.env.outbox.lock().unwrap().last().cloned().unwrap()
+}
+
+/// Ada registers, then changes her password in a request answered in `language`, from a known
+/// address; the notice that change caused.
+fn password_change_notice(f: &Fixture, language: Language) -> Mail {
+    let s = f.sesame();
+    s.register(EMAIL, PW, None).unwrap();
+    let issued = s.login(EMAIL, PW, &ClientInfo::default()).unwrap();
+    s.set_language(language);
+    let client = ClientInfo {
+        address: Some("192.0.2.9".into()),
+        user_agent: None,
+    };
+    s.change_password(issued.token.expose(), PW, "difference engine", &client)
+        .unwrap();
+    last_mail(f)
+}
+
+#[test]
+fn the_notice_is_in_english_without_a_support_line_by_default() {
+    let f = Fixture::new();
+    let mail = password_change_notice(&f, Language::En);
+    assert_eq!(mail.to, EMAIL);
+    assert_eq!(
+        mail.text,
+        "Your Sesame password was changed. The request came from the address 192.0.2.9.\n\n\
+         If this was you, no action is needed.\n\n\
+         If it was not you, reset your password at http://127.0.0.1:8080/reset now, then sign in \
+         at http://127.0.0.1:8080/login and sign out every other session.\n"
+    );
+}
+
+#[test]
+fn a_notice_is_in_the_language_of_the_request_and_names_the_product() {
+    let mut f = Fixture::new();
+    f.config.branding.product_name = "Acme ID".into();
+    f.config.branding.support_url = Some("https://help.example.com/".into());
+    let mail = password_change_notice(&f, Language::De);
+    assert_eq!(mail.subject, "Ihr Passwort wurde geändert - Acme ID");
+    assert!(
+        mail.text.starts_with(
+            "Ihr Passwort für Acme ID wurde geändert. Die Anfrage kam von der Adresse 192.0.2.9."
+        ),
+        "{}",
+        mail.text
+    );
+    // The same two links as ever, and nothing else that acts.
+    assert!(mail.text.contains("http://127.0.0.1:8080/reset"));
+    assert!(mail.text.contains("http://127.0.0.1:8080/login"));
+    assert!(!mail.text.contains("token="));
+    assert!(!mail.text.contains("difference engine"));
+    assert!(!mail.text.contains("Sesame"));
+    assert!(
+        mail.text
+            .ends_with("\n\nHilfe und Support: https://help.example.com/\n"),
+        "{}",
+        mail.text
+    );
+}
+
+#[test]
+fn the_support_line_appears_only_when_a_support_url_is_set() {
+    let mut f = Fixture::new();
+    f.config.branding.product_name = "Acme ID".into();
+    let mail = password_change_notice(&f, Language::De);
+    assert!(mail.text.contains("Acme ID"));
+    assert!(!mail.text.contains("Hilfe und Support"), "{}", mail.text);
+    assert!(!mail.text.contains("https://help"), "{}", mail.text);
 }
