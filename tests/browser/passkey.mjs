@@ -1,8 +1,8 @@
 // Sesame's passkey pages in real Chromium: a CDP virtual authenticator (CTAP2, internal,
 // resident keys, user verification) registers a passkey on /wan-register, signs in with it
-// on /wan-signin without a username, re-verifies on /wan-verify and deletes it, then uses a
-// security key as the second step after the password, all through the HTML pages and their
-// script against the real `sesame` binary on loopback.
+// on /wan-signin without a username and from the sign-in form's autofill, re-verifies on
+// /wan-verify and deletes it, then uses a security key as the second step after the password,
+// all through the HTML pages and their script against the real `sesame` binary on loopback.
 //
 // Needs SESAME_BIN and SESAME_COMPONENT (scripts/test sets them) and Chromium
 // (CHROMIUM, default /usr/bin/chromium).
@@ -102,6 +102,16 @@ async function main() {
     const me = await json('/me');
     assert.equal(me.user.email, EMAIL);
 
+    // Signed out again, the sign-in form offers the passkey in its autofill (conditional
+    // mediation); the virtual authenticator answers that request at once, as picking the
+    // passkey from the list would.
+    await context.clearCookies();
+    await page.goto(`${base}/login`, { waitUntil: 'commit' });
+    await page.waitForURL(`${base}/me`, { timeout: 10000 }).catch(async (e) => {
+      throw new Error(`${e.message}; status: ${await page.textContent('#wan-status')}`);
+    });
+    assert.equal((await json('/me')).user.email, EMAIL);
+
     // Re-verify, then delete it from the list.
     await page.goto(`${base}/wan-verify`);
     await Promise.all([
@@ -138,7 +148,7 @@ async function main() {
     });
     assert.equal((await json('/me')).user.email, EMAIL);
     console.log(
-      'browser passkey test: register, usernameless sign-in, verify, delete, second factor: ok',
+      'browser passkey test: register, usernameless sign-in, autofill, verify, delete, second factor: ok',
     );
   } finally {
     await browser.close();

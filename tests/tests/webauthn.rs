@@ -371,10 +371,19 @@ fn the_pages_load_the_script_under_a_policy_that_allows_only_it() {
             .starts_with("text/javascript")
     );
     assert!(script.text().contains("navigator.credentials.create"));
-    // Other pages keep the no-script policy.
+    // The sign-in form loads it too, for passkey autofill; other pages keep the no-script
+    // policy.
     let login = server.get("/login", &[("accept", "text/html")]);
+    assert!(login.text().contains("autocomplete=\"username webauthn\""));
     assert!(
-        !login
+        login
+            .header("content-security-policy")
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    let register = server.get("/register", &[("accept", "text/html")]);
+    assert!(
+        !register
             .header("content-security-policy")
             .unwrap()
             .contains("script-src")

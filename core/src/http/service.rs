@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::answer::{Answer, Page};
 use super::bodies::Status;
-use super::pages::layout;
 use super::router::{Call, Route};
 use super::view;
 use crate::error::Error;
@@ -36,9 +35,10 @@ fn index(call: &Call<'_>) -> Result<Answer, Error> {
         service: "sesame",
         version: env!("CARGO_PKG_VERSION"),
     };
-    Ok(Answer::of(call.format, 200, &name, || {
-        Page::Html(index_page())
-    }))
+    Answer::try_of(call.format, 200, &name, || {
+        let html = call.view().render("index.html", minijinja::context! {})?;
+        Ok(Page::Html(html))
+    })
 }
 
 fn healthz(_: &Call<'_>) -> Result<Answer, Error> {
@@ -75,12 +75,4 @@ fn stylesheet(call: &Call<'_>) -> Result<Answer, Error> {
         view::stylesheet(config),
         max_age,
     ))
-}
-
-/// The start page.
-fn index_page() -> String {
-    layout(
-        "Sesame",
-        "<h1>Sesame</h1>\n<ul>\n<li><a href=\"/login\">Sign in</a></li>\n<li><a href=\"/wan-signin\">Sign in with a passkey</a></li>\n<li><a href=\"/register\">Create an account</a></li>\n<li><a href=\"/me\">My account</a></li>\n</ul>",
-    )
 }

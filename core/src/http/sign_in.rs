@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::answer::{Answer, Page};
 use super::bodies::{self, Message, Status};
 use super::cookies::Cookie;
-use super::pages::{alert, escape, layout, notice};
+use super::pages::notice;
 #[cfg(feature = "fuzzing")]
 use super::parse::BodyParser;
 use super::parse::{self, Credential};
@@ -14,6 +14,7 @@ use super::return_to;
 use super::router::{Call, Route};
 use crate::accounts::User;
 use crate::error::{AuthError, Error, ErrorCode};
+use crate::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::throttle::Scope;
 use crate::tokens::is_access_token;
 use crate::two_factor::{LoginOutcome, Method, PendingLogin};
@@ -31,22 +32,31 @@ pub(crate) const ROUTES: [Route; 9] = [
     Route::json("POST", "/reset", reset).with_error_page(reset_error),
 ];
 
-fn register_page(_: &Call<'_>) -> Result<Answer, Error> {
-    Ok(Answer::page(200, Page::Html(register_form(None))))
+fn register_page(call: &Call<'_>) -> Result<Answer, Error> {
+    let html = register_html(call, None, &Entered::default())?;
+    Ok(Answer::page(200, Page::Html(html)))
 }
 
-fn register_error(_: &Call<'_>, error: &AuthError) -> Option<Page> {
-    Some(Page::Html(register_form(Some(&error.message))))
+/// The registration form again, with what was entered but the password, and the message next
+/// to the field it concerns.
+fn register_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
+    let field = match error.code {
+        ErrorCode::InvalidEmail => "email",
+        // A taken username, where the deployment tells (a taken address never is).
+        ErrorCode::InvalidUsername | ErrorCode::AlreadyExists => "username",
+        ErrorCode::WeakPassword => "password",
+        _ => "",
+    };
+    let html = register_html(call, Some((error, field)), &Entered::of(call)).ok()?;
+    Some(Page::Html(html))
 }
 
 /// The sign-in form. With `rd` (forward-auth's original URL) that Sesame may send people to,
 /// the return-to cookie keeps it for after the sign-in; any other `rd` is dropped. With
 /// `login_hint` (an OpenID client's guess of who signs in) the identity field is filled in.
 fn login_page(call: &Call<'_>) -> Result<Answer, Error> {
-    let hint = call
-        .query_value("login_hint")?
-        .filter(|h| h.chars().count() <= 320);
-    let answer = Answer::page(200, Page::Html(login_form_for(None, hint.as_deref())));
+    let hint = call.query_value("login_hint")?.filter(|h| fits(h));
+    let answer = Answer::page(200, login_html(call, None, hint.as_deref())?);
     let return_to = call
         .query_value("rd")?
         .and_then(|rd| return_to::allowed(call.sesame.config(), &rd));
@@ -58,20 +68,51 @@ fn login_page(call: &Call<'_>) -> Result<Answer, Error> {
     })
 }
 
-fn login_error(_: &Call<'_>, error: &AuthError) -> Option<Page> {
-    Some(Page::Html(login_form(Some(&error.message))))
+/// The sign-in form again with the message and the identity entered (never the password).
+/// A wrong email, username or password is one message about both fields, so no field is
+/// marked: which was wrong is not told.
+fn login_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
+    let entered = Entered::of(call);
+    let identity = entered.email.or(entered.username);
+    login_html(call, Some(&error.message), identity.as_deref()).ok()
 }
 
 fn reset_page(call: &Call<'_>) -> Result<Answer, Error> {
     let token = call.query_value("token")?;
-    Ok(Answer::page(
-        200,
-        Page::Html(reset_form(token.as_deref(), None)),
-    ))
+    let html = reset_html(call, token.as_deref(), None, &Entered::default())?;
+    Ok(Answer::page(200, Page::Html(html)))
 }
 
-fn reset_error(_: &Call<'_>, error: &AuthError) -> Option<Page> {
-    Some(Page::Html(reset_form(None, Some(&error.message))))
+/// The reset form again: the new-password form while its link may still work (a too weak or
+/// mistyped password), else the form asking for a link.
+fn reset_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
+    let posted: Option<ResetBody> = parse::body(call.req).ok();
+    let token = posted
+        .as_ref()
+        .and_then(|b| b.token.clone())
+        .filter(|_| error.code != ErrorCode::InvalidToken)
+        .filter(|t| fits(t));
+    let field = match error.code {
+        ErrorCode::InvalidEmail if token.is_none() => "email",
+        ErrorCode::WeakPassword if token.is_some() => "password",
+        ErrorCode::InvalidRequest
+            if token.is_some()
+                && posted.as_ref().is_some_and(|b| {
+                    b.password_confirm.is_some() && b.password_confirm != b.password
+                }) =>
+        {
+            "password_confirm"
+        }
+        _ => "",
+    };
+    let html = reset_html(
+        call,
+        token.as_deref(),
+        Some((error, field)),
+        &Entered::of(call),
+    )
+    .ok()?;
+    Some(Page::Html(html))
 }
 
 #[derive(Deserialize)]
@@ -90,13 +131,7 @@ fn register(call: &Call<'_>) -> Result<Answer, Error> {
     call.sesame
         .register(&body.email, &body.password, body.username.as_deref())?;
     const MESSAGE: &str = "Registration received. If the address was new, the account now exists and you can sign in.";
-    Ok(notice_answer(
-        call,
-        202,
-        "Registration received",
-        "accepted",
-        MESSAGE,
-    ))
+    notice_answer(call, 202, "register-done", "accepted", MESSAGE)
 }
 
 #[derive(Deserialize)]
@@ -252,7 +287,7 @@ fn reset(call: &Call<'_>) -> Result<Answer, Error> {
             parse::check_confirmation(&password, body.password_confirm.as_deref())?;
             call.sesame.reset_password(&token, &password)?;
             const DONE: &str = "Your password was changed and every session was signed out. Sign in with the new password.";
-            Ok(notice_answer(call, 200, "Password changed", "reset", DONE))
+            notice_answer(call, 200, "reset-done", "reset", DONE)
         }
         (None, None, Some(email)) => {
             if let Some(address) = call.req.client_address_text() {
@@ -261,13 +296,7 @@ fn reset(call: &Call<'_>) -> Result<Answer, Error> {
             call.sesame.request_reset(&email)?;
             const SENT: &str =
                 "If an account uses this address, a link to reset its password is on its way.";
-            Ok(notice_answer(
-                call,
-                202,
-                "Check your email",
-                "accepted",
-                SENT,
-            ))
+            notice_answer(call, 202, "reset-sent", "accepted", SENT)
         }
         _ => Err(Error::rejected(
             ErrorCode::InvalidRequest,
@@ -276,20 +305,19 @@ fn reset(call: &Call<'_>) -> Result<Answer, Error> {
     }
 }
 
-/// A [`Message`] with `status` and `message`, or for browsers a page titled `title` saying it.
+/// A [`Message`] with `status` and `message` (English, for programs), or for browsers the
+/// page of catalog messages `id` (the text) and `{id}-title`.
 fn notice_answer(
     call: &Call<'_>,
     code: u16,
-    title: &str,
+    id: &str,
     status: &'static str,
     message: &'static str,
-) -> Answer {
+) -> Result<Answer, Error> {
     let view = call.view();
-    Answer::of(call.format, code, &Message { message, status }, || {
-        Page::Html(
-            notice(&view, title, message)
-                .unwrap_or_else(|e| super::pages::error(&view, 500, &AuthError::from(&e).message)),
-        )
+    Answer::try_of(call.format, code, &Message { message, status }, || {
+        let title = view.t(&format!("{id}-title"));
+        Ok(Page::Html(notice(&view, &title, &view.t(id))?))
     })
 }
 
@@ -302,74 +330,102 @@ pub(crate) const BODIES: [BodyParser; 4] = [
     BodyParser::of::<ResetBody>("reset"),
 ];
 
-/// The sign-in form, with an error message when a previous attempt failed.
-fn login_form(error: Option<&str>) -> String {
-    login_form_for(error, None)
+/// What a browser entered in a form that failed, to fill it in again (never a password).
+#[derive(Deserialize, Default)]
+struct Entered {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
 }
 
-/// The sign-in form, its identity field filled in with `identity`.
-fn login_form_for(error: Option<&str>, identity: Option<&str>) -> String {
-    let value = identity
-        .map(|i| format!(" value=\"{}\"", escape(i)))
-        .unwrap_or_default();
-    layout(
-        "Sign in",
-        &format!(
-            "<h1>Sign in</h1>\n{}<form method=\"post\" action=\"/login\">\n\
-             <p><label for=\"email\">Email or username</label><br>\
-             <input id=\"email\" name=\"email\" autocomplete=\"username\"{value} required></p>\n\
-             <p><label for=\"password\">Password</label><br>\
-             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
-             <p><button type=\"submit\">Sign in</button></p>\n</form>\n\
-             <p><a href=\"/wan-signin\">Sign in with a passkey</a> · <a href=\"/register\">Create an account</a> · <a href=\"/reset\">Forgot your password?</a></p>",
-            alert(error)
-        ),
-    )
+impl Entered {
+    /// The fields of the request's body, each only when short enough to be one.
+    fn of(call: &Call<'_>) -> Self {
+        let entered: Entered = parse::body(call.req).unwrap_or_default();
+        Entered {
+            email: entered.email.filter(|v| fits(v)),
+            username: entered.username.filter(|v| fits(v)),
+        }
+    }
 }
 
-/// The registration form.
-fn register_form(error: Option<&str>) -> String {
-    layout(
-        "Create an account",
-        &format!(
-            "<h1>Create an account</h1>\n{}<form method=\"post\" action=\"/register\">\n\
-             <p><label for=\"email\">Email</label><br>\
-             <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" required></p>\n\
-             <p><label for=\"username\">Username (optional)</label><br>\
-             <input id=\"username\" name=\"username\" autocomplete=\"nickname\"></p>\n\
-             <p><label for=\"password\">Password (8 to 128 characters)</label><br>\
-             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" minlength=\"8\" maxlength=\"128\" required></p>\n\
-             <p><button type=\"submit\">Create account</button></p>\n</form>\n\
-             <p><a href=\"/login\">Sign in instead</a></p>",
-            alert(error)
-        ),
+/// Whether a value a request brought is short enough to show in a form again: an email
+/// address has at most 320 characters, and nothing else shown is longer.
+fn fits(value: &str) -> bool {
+    value.chars().count() <= 320
+}
+
+/// A failed attempt's message, and the form field it concerns (`""` for none).
+type FormError<'a> = Option<(&'a AuthError, &'static str)>;
+
+/// The message and field of a [`FormError`], as the templates take them.
+fn error_values(error: FormError<'_>) -> (String, &'static str) {
+    error
+        .map(|(e, field)| (e.message.clone(), field))
+        .unwrap_or_default()
+}
+
+/// The sign-in form, its identity field filled in with `identity`. It loads the passkey
+/// script, which offers this device's passkeys in the identity field (or a button where the
+/// browser cannot), unless the browser is in the middle of a password sign-in that awaits its
+/// second factor: `/wan-signin` would then start that second factor instead.
+fn login_html(call: &Call<'_>, error: Option<&str>, identity: Option<&str>) -> Result<Page, Error> {
+    let pending = call
+        .caller
+        .pending_token(None)
+        .is_some_and(|token| call.sesame.pending_user(&token).is_ok());
+    let html = call.view().render(
+        "login.html",
+        minijinja::context! {
+            error => error.unwrap_or_default(),
+            identity => identity.unwrap_or_default(),
+            passkeys => !pending,
+        },
+    )?;
+    Ok(Page::Passkey(html))
+}
+
+/// The registration form, filled in with what was `entered`.
+fn register_html(
+    call: &Call<'_>,
+    error: FormError<'_>,
+    entered: &Entered,
+) -> Result<String, Error> {
+    let (error, error_field) = error_values(error);
+    call.view().render(
+        "register.html",
+        minijinja::context! {
+            error,
+            error_field,
+            email => entered.email.clone().unwrap_or_default(),
+            username => entered.username.clone().unwrap_or_default(),
+            min_password => MIN_PASSWORD_CHARS,
+            max_password => MAX_PASSWORD_CHARS,
+        },
     )
 }
 
 /// Asks for an address to mail a reset link to, or, with a token, for the new password.
-fn reset_form(token: Option<&str>, error: Option<&str>) -> String {
-    let form = match token {
-        None => "<form method=\"post\" action=\"/reset\">\n\
-                 <p><label for=\"email\">Email</label><br>\
-                 <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" required></p>\n\
-                 <p><button type=\"submit\">Send me a link</button></p>\n</form>"
-            .to_owned(),
-        Some(token) => format!(
-            "<form method=\"post\" action=\"/reset\">\n\
-             <input type=\"hidden\" name=\"token\" value=\"{}\">\n\
-             <p><label for=\"password\">New password (8 to 128 characters)</label><br>\
-             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" minlength=\"8\" maxlength=\"128\" required></p>\n\
-             <p><label for=\"password_confirm\">New password again</label><br>\
-             <input id=\"password_confirm\" name=\"password_confirm\" type=\"password\" autocomplete=\"new-password\" required></p>\n\
-             <p><button type=\"submit\">Set password</button></p>\n</form>",
-            escape(token)
-        ),
-    };
-    layout(
-        "Reset password",
-        &format!(
-            "<h1>Reset password</h1>\n{}{form}\n<p><a href=\"/login\">Sign in</a></p>",
-            alert(error)
-        ),
+fn reset_html(
+    call: &Call<'_>,
+    token: Option<&str>,
+    error: FormError<'_>,
+    entered: &Entered,
+) -> Result<String, Error> {
+    let (error, error_field) = error_values(error);
+    call.view().render(
+        "reset.html",
+        minijinja::context! {
+            error,
+            error_field,
+            token => token.unwrap_or_default(),
+            email => entered.email.clone().unwrap_or_default(),
+            min_password => MIN_PASSWORD_CHARS,
+            max_password => MAX_PASSWORD_CHARS,
+        },
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -19,12 +19,17 @@
 //!
 //! Both sign-in routes are throttled per client address and per account with `/login`'s
 //! limits (see [`crate::throttle`]), and answer 429 with `Retry-After` past them.
+//!
+//! The sign-in form (`/login`) loads the script too: where the browser can, it offers the
+//! device's passkeys in the form's identity field (WebAuthn conditional mediation), with a
+//! challenge from `POST /wan-signin` without an identity, like any passkey sign-in without a
+//! username: single use, expiring, throttled, and naming no credential.
 
 mod pages;
 
 use serde::{Deserialize, Serialize};
 
-use self::pages::{register_html, signin_html, verify_html};
+use self::pages::{Outcome, register_html, signin_html, verify_html};
 use super::answer::{Answer, Format, Page};
 use super::bodies::{self, Verified};
 use super::cookies::Cookie;
@@ -165,21 +170,22 @@ fn list_credentials(call: &Call<'_>) -> Result<Answer, Error> {
         credentials: list.iter().map(CredentialBody::from).collect(),
         fresh_until_ms: fresh_until,
     };
-    Ok(Answer::of(call.format, 200, &body, || {
-        Page::Passkey(register_html(&info, &list, fresh_until.is_some(), None))
-    }))
+    Answer::try_of(call.format, 200, &body, || {
+        let html = register_html(&call.view(), &info, &list, fresh_until.is_some(), None)?;
+        Ok(Page::Passkey(html))
+    })
 }
 
-/// The passkeys page with `message`, as the caller's login sees it now.
-fn credentials_page(call: &Call<'_>, info: &SessionInfo, message: &str) -> Result<Page, Error> {
+/// The passkeys page with the outcome of the last action, as the caller's login sees it now.
+fn credentials_page(
+    call: &Call<'_>,
+    info: &SessionInfo,
+    outcome: Outcome<'_>,
+) -> Result<Page, Error> {
     let list = call.sesame.list_passkeys(&info.user.id)?;
     let fresh = call.sesame.fresh_until(info)?.is_some();
-    Ok(Page::Passkey(register_html(
-        info,
-        &list,
-        fresh,
-        Some(message),
-    )))
+    let html = register_html(&call.view(), info, &list, fresh, Some(outcome))?;
+    Ok(Page::Passkey(html))
 }
 
 fn register_begin(call: &Call<'_>) -> Result<Answer, Error> {
@@ -223,12 +229,9 @@ struct SigninKind {
 
 fn signin_page(call: &Call<'_>) -> Result<Answer, Error> {
     let second_factor = live_pending(call, None)?.is_some();
-    Ok(Answer::of(
-        call.format,
-        200,
-        &SigninKind { second_factor },
-        || Page::Passkey(signin_html(second_factor, None)),
-    ))
+    Answer::try_of(call.format, 200, &SigninKind { second_factor }, || {
+        Ok(Page::Passkey(signin_html(&call.view(), second_factor)?))
+    })
 }
 
 fn signin_begin(call: &Call<'_>) -> Result<Answer, Error> {
@@ -290,12 +293,9 @@ struct Freshness {
 fn verify_page(call: &Call<'_>) -> Result<Answer, Error> {
     let (info, _) = call.caller.signed_in(call.sesame)?;
     let fresh_until_ms = call.sesame.fresh_until(&info)?;
-    Ok(Answer::of(
-        call.format,
-        200,
-        &Freshness { fresh_until_ms },
-        || Page::Passkey(verify_html(&info.csrf_token)),
-    ))
+    Answer::try_of(call.format, 200, &Freshness { fresh_until_ms }, || {
+        Ok(Page::Passkey(verify_html(&call.view(), &info.csrf_token)?))
+    })
 }
 
 fn verify_begin(call: &Call<'_>) -> Result<Answer, Error> {
@@ -335,8 +335,14 @@ fn delete(call: &Call<'_>) -> Result<Answer, Error> {
         status: "deleted",
     };
     Answer::try_of(call.format, 200, &body, || {
-        let message = format!("Deleted \u{201c}{}\u{201d}.", deleted.name);
-        credentials_page(call, &info, &message)
+        let message = call
+            .view()
+            .text("wan-deleted", &[("name", deleted.name.as_str().into())]);
+        let outcome = Outcome {
+            message: &message,
+            is_error: false,
+        };
+        credentials_page(call, &info, outcome)
     })
 }
 
@@ -346,7 +352,11 @@ fn delete_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
         return None;
     }
     let (info, _) = call.caller.login(call.sesame).ok()?;
-    credentials_page(call, &info, &error.message).ok()
+    let outcome = Outcome {
+        message: &error.message,
+        is_error: true,
+    };
+    credentials_page(call, &info, outcome).ok()
 }
 
 /// The pending sign-in of the request (body `tf_token` or the pending cookie), if it is live.
