@@ -5,12 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use super::answer::{Answer, Page};
 use super::cookies::Cookie;
-use super::pages::{escape, layout, post_button};
 use super::parse;
 #[cfg(feature = "fuzzing")]
 use super::parse::BodyParser;
 use super::router::{Call, Route};
-use crate::error::Error;
+use super::view::View;
+use crate::error::{Error, Result};
 use crate::sessions::SessionSummary;
 
 /// The routes this group answers.
@@ -56,9 +56,14 @@ fn sessions(call: &Call<'_>) -> Result<Answer, Error> {
             })
             .collect(),
     };
-    Ok(Answer::of(call.format, 200, &body, || {
-        Page::Html(sessions_page(&list, &info.id, &info.csrf_token))
-    }))
+    Answer::try_of(call.format, 200, &body, || {
+        Ok(Page::Html(sessions_page(
+            &call.view(),
+            &list,
+            &info.id,
+            &info.csrf_token,
+        )?))
+    })
 }
 
 #[derive(Deserialize)]
@@ -114,32 +119,119 @@ fn logout_everywhere(call: &Call<'_>) -> Result<Answer, Error> {
 #[cfg(feature = "fuzzing")]
 pub(crate) const BODIES: [BodyParser; 1] = [BodyParser::of::<RevokeBody>("revoke")];
 
-/// The list of the user's sessions, each with a button to end it.
-fn sessions_page(list: &[SessionSummary], current_id: &str, csrf_token: &str) -> String {
-    let rows: String = list
+/// The list of the user's sessions, the current one (`current_id`) marked, each with a button
+/// to end it.
+fn sessions_page(
+    view: &View<'_>,
+    list: &[SessionSummary],
+    current_id: &str,
+    csrf_token: &str,
+) -> Result<String> {
+    // The current session first, then the most recently used: the order people look for.
+    let mut list: Vec<&SessionSummary> = list.iter().collect();
+    list.sort_by_key(|s| (s.id != current_id, std::cmp::Reverse(s.last_seen_at_ms)));
+    let sessions: Vec<_> = list
         .iter()
         .map(|s| {
-            format!(
-                "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                escape(s.user_agent.as_deref().unwrap_or("unknown device")),
-                if s.id == current_id {
-                    " (this one)"
-                } else {
-                    ""
-                },
-                escape(s.address.as_deref().unwrap_or("-")),
-                s.last_seen_at_ms / 1000,
-                post_button("/sessions/revoke", csrf_token, "End", &[("id", &s.id)])
-            )
+            minijinja::context! {
+                id => s.id.clone(),
+                current => s.id == current_id,
+                // What the browser sent at sign-in: shown as sent, but without control
+                // characters, which only serve to garble the table.
+                device => s.user_agent.as_deref().map(printable).unwrap_or_default(),
+                address => s.address.clone().unwrap_or_default(),
+                signed_in => readable_time(s.created_at_ms),
+                signed_in_iso => machine_time(s.created_at_ms),
+                last_seen => readable_time(s.last_seen_at_ms),
+                last_seen_iso => machine_time(s.last_seen_at_ms),
+            }
         })
         .collect();
-    layout(
-        "My sessions",
-        &format!(
-            "<h1>My sessions</h1>\n<table>\n<thead><tr><th scope=\"col\">Device</th><th scope=\"col\">Address</th>\
-             <th scope=\"col\">Last seen (Unix time)</th><th scope=\"col\">Action</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n{}\
-             <p><a href=\"/me\">Back</a></p>",
-            post_button("/logout-everywhere", csrf_token, "Sign out everywhere", &[])
-        ),
+    view.render(
+        "sessions.html",
+        minijinja::context! { sessions, csrf_token },
     )
+}
+
+/// `text` without control characters.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// A time as people read it, `2023-11-14 22:13 UTC`: pages run no script that could show it
+/// in the reader's own zone, and this form reads the same in every language.
+fn readable_time(ms: u64) -> String {
+    format_time(ms, "%Y-%m-%d %H:%M UTC")
+}
+
+/// A time as `<time datetime>` takes it, `2023-11-14T22:13Z`.
+fn machine_time(ms: u64) -> String {
+    format_time(ms, "%Y-%m-%dT%H:%MZ")
+}
+
+/// `ms` since the epoch in `format`; empty for a time beyond what a date can hold.
+fn format_time(ms: u64, format: &str) -> String {
+    i64::try_from(ms)
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| t.format(format).to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::http::Request;
+    use crate::sessions::ClientInfo;
+    use crate::testing::{ADA_EMAIL, ADA_PASSWORD, Fixture};
+
+    #[test]
+    fn the_sessions_page_marks_the_current_session_in_a_labelled_table() {
+        let f = Fixture::registered();
+        let s = f.sesame();
+        let phone = ClientInfo {
+            user_agent: Some("Phone\u{7}Browser/1.0".into()),
+            ..Default::default()
+        };
+        s.login(ADA_EMAIL, ADA_PASSWORD, &phone).unwrap();
+        let this = s
+            .login(ADA_EMAIL, ADA_PASSWORD, &Default::default())
+            .unwrap();
+        let r = f.send(
+            Request::new("GET", "/sessions")
+                .with_header("accept", "text/html")
+                .with_header("accept-language", "de")
+                .with_header(
+                    "cookie",
+                    &format!("__Host-sesame_session={}", this.token.expose()),
+                ),
+        );
+        assert_eq!(r.status, 200);
+        let page = String::from_utf8_lossy(&r.body);
+        assert!(page.contains("<html lang=\"de\">"), "{page}");
+        assert!(page.contains("<div class=\"table-wrap\">\n<table>\n<caption>2 Sitzungen"));
+        assert!(page.contains("<th scope=\"col\">Gerät</th>"), "{page}");
+        assert_eq!(page.matches("<th scope=\"row\"").count(), 2, "{page}");
+        assert!(
+            page.contains("<tr aria-current=\"true\">\n<th scope=\"row\" id=\"session-1\">"),
+            "the current session comes first: {page}"
+        );
+        // The current session: marked for screen readers and in words, and its button says
+        // that it signs out.
+        assert_eq!(page.matches("aria-current=\"true\"").count(), 1, "{page}");
+        let current = page
+            .split("<tr aria-current=\"true\">")
+            .nth(1)
+            .and_then(|row| row.split("</tr>").next())
+            .unwrap_or_default();
+        assert!(
+            current.contains("<strong>(diese Sitzung)</strong>"),
+            "{current}"
+        );
+        assert!(current.contains("Hier abmelden"), "{current}");
+        // The other one, as its browser named itself, without control characters.
+        assert!(page.contains("PhoneBrowser/1.0"), "{page}");
+        assert!(page.contains("Sitzung beenden"), "{page}");
+        assert!(page.contains("<time datetime=\"2023-11-14T22:13Z\">2023-11-14 22:13 UTC</time>"));
+        assert!(!page.contains("style=") && !page.contains("<script"));
+    }
 }

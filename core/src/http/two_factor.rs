@@ -33,8 +33,8 @@ use crate::two_factor::{Method, Reauth, TwoFactorStatus};
 pub(crate) const ROUTES: [Route; 10] = [
     route("GET", "/tf-setup", setup_page, Some(setup_error)),
     route("POST", "/tf-setup", setup, Some(setup_error)),
-    route("GET", "/tf-select", select_page, None),
-    route("POST", "/tf-select", select, None),
+    route("GET", "/tf-select", select_page, Some(select_error)),
+    route("POST", "/tf-select", select, Some(select_error)),
     route("GET", "/tf-validate", totp_page, Some(totp_error)),
     route("POST", "/tf-validate", complete_totp, Some(totp_error)),
     route("GET", "/mf-recovery", recovery_page, Some(recovery_error)),
@@ -44,8 +44,18 @@ pub(crate) const ROUTES: [Route; 10] = [
         complete_recovery,
         Some(recovery_error),
     ),
-    route("GET", "/mf-recovery-codes", recovery_codes_page, None),
-    route("POST", "/mf-recovery-codes", generate_recovery_codes, None),
+    route(
+        "GET",
+        "/mf-recovery-codes",
+        recovery_codes_page,
+        Some(recovery_codes_error),
+    ),
+    route(
+        "POST",
+        "/mf-recovery-codes",
+        generate_recovery_codes,
+        Some(recovery_codes_error),
+    ),
 ];
 
 const fn route(
@@ -98,8 +108,11 @@ fn recovery_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
 /// The code form again, with the message. Without a pending sign-in there is no form to show
 /// again: the generic error page offers to sign in.
 fn code_error(call: &Call<'_>, error: &AuthError, method: CodeMethod) -> Option<Page> {
-    (error.code != ErrorCode::Unauthenticated)
-        .then(|| Page::Html(code_form(method, totp_digits(call), Some(&error.message))))
+    if error.code == ErrorCode::Unauthenticated {
+        return None;
+    }
+    let html = code_form(&call.view(), method, totp_digits(call), Some(error)).ok()?;
+    Some(Page::Html(html))
 }
 
 /// The setup page again, with the message.
@@ -112,12 +125,44 @@ fn setup_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
     let (info, _) = call.caller.login(call.sesame).ok()?;
     let status = call.sesame.two_factor_status(&info.user.id).ok()?;
     let enrolment = call.sesame.current_totp_enrolment(&info).ok()?;
-    Some(Page::Html(setup_html(
+    let html = setup_html(
+        &call.view(),
         &status,
         enrolment.as_ref(),
         &info.csrf_token,
-        Some(&error.message),
-    )))
+        Some(error),
+    )
+    .ok()?;
+    Some(Page::Html(html))
+}
+
+/// The choice again, with the message. A refused choice is a method the form did not offer:
+/// the page says to pick one of those shown rather than listing the names it sent.
+fn select_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
+    if error.code == ErrorCode::Unauthenticated {
+        return None;
+    }
+    let methods = pending_methods(call, None).ok()?;
+    let view = call.view();
+    let message = if error.code == ErrorCode::InvalidRequest {
+        view.t("tf-select-choose")
+    } else {
+        error.message.clone()
+    };
+    let html = select_html(&view, &methods, Some(&message)).ok()?;
+    Some(Page::Html(html))
+}
+
+/// The recovery-codes page again, with the message.
+fn recovery_codes_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
+    if error.code == ErrorCode::Unauthenticated {
+        return None;
+    }
+    let (info, _) = call.caller.login(call.sesame).ok()?;
+    let status = call.sesame.two_factor_status(&info.user.id).ok()?;
+    let html =
+        recovery_codes_html(&call.view(), &status, &info.csrf_token, None, Some(error)).ok()?;
+    Some(Page::Html(html))
 }
 
 fn totp_digits(call: &Call<'_>) -> u32 {
@@ -157,11 +202,12 @@ fn setup_page(call: &Call<'_>) -> Result<Answer, Error> {
     Answer::try_of(call.format, 200, &StatusBody::from(&status), || {
         let enrolment = call.sesame.current_totp_enrolment(&info)?;
         Ok(Page::Html(setup_html(
+            &call.view(),
             &status,
             enrolment.as_ref(),
             &info.csrf_token,
             None,
-        )))
+        )?))
     })
 }
 
@@ -206,11 +252,12 @@ fn setup(call: &Call<'_>) -> Result<Answer, Error> {
             Answer::try_of(call.format, 200, &started, || {
                 let status = sesame.two_factor_status(&info.user.id)?;
                 Ok(Page::Html(setup_html(
+                    &call.view(),
                     &status,
                     Some(&enrolment),
                     &info.csrf_token,
                     None,
-                )))
+                )?))
             })
         }
         (Some("disable"), code, password) => {
@@ -248,9 +295,9 @@ fn setup(call: &Call<'_>) -> Result<Answer, Error> {
                 message: DONE,
                 status: "enabled",
             };
-            Ok(Answer::of(call.format, 200, &enabled, || {
-                Page::Html(enabled_html(&info.csrf_token, DONE))
-            }))
+            Answer::try_of(call.format, 200, &enabled, || {
+                Ok(Page::Html(enabled_html(&call.view(), &info.csrf_token)?))
+            })
         }
         _ => Err(Error::rejected(
             ErrorCode::InvalidRequest,
@@ -279,9 +326,9 @@ fn select_page(call: &Call<'_>) -> Result<Answer, Error> {
     let body = Methods {
         methods: method_names(&methods),
     };
-    Ok(Answer::of(call.format, 200, &body, || {
-        Page::Html(select_html(&methods))
-    }))
+    Answer::try_of(call.format, 200, &body, || {
+        Ok(Page::Html(select_html(&call.view(), &methods, None)?))
+    })
 }
 
 #[derive(Deserialize)]
@@ -322,9 +369,14 @@ fn code_page(call: &Call<'_>, method: CodeMethod) -> Result<Answer, Error> {
     let body = Methods {
         methods: method_names(&methods),
     };
-    Ok(Answer::of(call.format, 200, &body, || {
-        Page::Html(code_form(method, totp_digits(call), None))
-    }))
+    Answer::try_of(call.format, 200, &body, || {
+        Ok(Page::Html(code_form(
+            &call.view(),
+            method,
+            totp_digits(call),
+            None,
+        )?))
+    })
 }
 
 #[derive(Deserialize)]
@@ -384,9 +436,15 @@ fn recovery_codes_page(call: &Call<'_>) -> Result<Answer, Error> {
     let left = CodesLeft {
         recovery_codes_left: status.recovery_codes_left,
     };
-    Ok(Answer::of(call.format, 200, &left, || {
-        Page::Html(recovery_codes_html(&status, &info.csrf_token, None))
-    }))
+    Answer::try_of(call.format, 200, &left, || {
+        Ok(Page::Html(recovery_codes_html(
+            &call.view(),
+            &status,
+            &info.csrf_token,
+            None,
+            None,
+        )?))
+    })
 }
 
 /// A fresh set of recovery codes, shown this once.
@@ -408,10 +466,12 @@ fn generate_recovery_codes(call: &Call<'_>) -> Result<Answer, Error> {
         || {
             let status = call.sesame.two_factor_status(&info.user.id)?;
             Ok(Page::Html(recovery_codes_html(
+                &call.view(),
                 &status,
                 &info.csrf_token,
                 Some(&list),
-            )))
+                None,
+            )?))
         },
     )
 }

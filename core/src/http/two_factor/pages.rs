@@ -1,184 +1,154 @@
-//! The two-factor pages. Plain forms: no script, every input labelled, codes typed with the
-//! numeric keyboard and offered for autofill (`autocomplete="one-time-code"`).
+//! The two-factor pages, rendered from the `tf-*` and `recovery-*` templates. Plain forms: no
+//! script, every input labelled, app codes typed with the numeric keyboard and offered for
+//! autofill (`autocomplete="one-time-code"`), a wrong code shown at the field it concerns.
+
+use minijinja::Value;
 
 use super::CodeMethod;
-use crate::http::pages::{alert, escape, layout, post_button};
+use crate::error::{AuthError, ErrorCode, Result};
+use crate::http::view::View;
 use crate::two_factor::{Method, TotpEnrolment, TwoFactorStatus};
+
+/// The message of `error` (empty without one), as the templates' `alert` takes it.
+fn message(error: Option<&AuthError>) -> &str {
+    error.map(|e| e.message.as_str()).unwrap_or_default()
+}
+
+/// The message of `error` when it is about the code typed: shown again at the code field,
+/// which is marked invalid and described by it. A code that is wrong, expired or used
+/// (`invalid-code`) or malformed (`invalid-request`: the only other value these forms send).
+fn code_message(error: Option<&AuthError>) -> &str {
+    match error {
+        Some(e) if matches!(e.code, ErrorCode::InvalidCode | ErrorCode::InvalidRequest) => {
+            &e.message
+        }
+        _ => "",
+    }
+}
+
 /// The two-factor page: how to turn it off when on, the enrolment in progress, or how to
-/// start one.
+/// start one; with the message of a failed attempt.
 pub(super) fn setup_html(
+    view: &View<'_>,
     status: &TwoFactorStatus,
     enrolment: Option<&TotpEnrolment>,
     csrf_token: &str,
-    error: Option<&str>,
-) -> String {
-    let body = if status.totp_enabled {
-        format!(
-            "<p>Two-factor authentication is <strong>on</strong>. Recovery codes left: {}. \
-             <a href=\"/mf-recovery-codes\">Recovery codes</a></p>\n\
-             <h2>Turn it off</h2>\n<form method=\"post\" action=\"/tf-setup\">\n\
-             <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-             <input type=\"hidden\" name=\"setup\" value=\"disable\">\n\
-             <p><label for=\"password\">Password</label><br>\
-             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
-             <p><button type=\"submit\">Turn two-factor off</button></p>\n</form>",
-            status.recovery_codes_left,
-            escape(csrf_token)
-        )
-    } else if let Some(enrolment) = enrolment {
-        format!(
-            "<p>Scan this code with your authenticator app, then type the {digits}-digit code it shows.</p>\n\
-             <figure>{svg}<figcaption>Or type this key: <code>{secret}</code> \
-             ({algorithm}, {digits} digits, {period} s)</figcaption></figure>\n\
-             <form method=\"post\" action=\"/tf-setup\">\n\
-             <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\n\
-             <p><label for=\"code\">Code from the app</label><br>\
-             <input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" \
-             pattern=\"[0-9 ]*\" maxlength=\"10\" required></p>\n\
-             <p><button type=\"submit\">Turn two-factor on</button></p>\n</form>\n{restart}",
-            digits = enrolment.digits,
-            svg = enrolment.qr_svg,
-            secret = escape(enrolment.secret_base32.as_str()),
-            algorithm = enrolment.algorithm.as_str(),
-            period = enrolment.period_secs,
-            csrf = escape(csrf_token),
-            restart = post_button(
-                "/tf-setup",
-                csrf_token,
-                "Start over with a new key",
-                &[("setup", "authenticator")]
-            ),
-        )
-    } else {
-        format!(
-            "<p>Two-factor authentication is <strong>off</strong>. With it on, signing in needs \
-             a code from an authenticator app as well as your password.</p>\n{}",
-            post_button(
-                "/tf-setup",
-                csrf_token,
-                "Set up an authenticator app",
-                &[("setup", "authenticator")]
-            )
-        )
+    error: Option<&AuthError>,
+) -> Result<String> {
+    let state = match (status.totp_enabled, enrolment) {
+        (true, _) => "on",
+        (false, Some(_)) => "enrolling",
+        (false, None) => "off",
     };
-    layout(
-        "Two-factor authentication",
-        &format!(
-            "<h1>Two-factor authentication</h1>\n{}{body}\n<p><a href=\"/me\">Back</a></p>",
-            alert(error)
-        ),
+    // The password is the only field of the form that turns two-factor off.
+    let password_error = match error {
+        Some(e) if state == "on" && e.code == ErrorCode::InvalidCredentials => e.message.as_str(),
+        _ => "",
+    };
+    let code_error = if state == "enrolling" {
+        code_message(error)
+    } else {
+        ""
+    };
+    view.render(
+        "tf-setup.html",
+        minijinja::context! {
+            state,
+            error => message(error),
+            reauthenticate => error.is_some_and(|e| e.code == ErrorCode::ReauthenticationRequired),
+            password_error,
+            code_error,
+            csrf_token,
+            recovery_codes_left => status.recovery_codes_left,
+            // Core draws the QR code (paths with `fill` attributes, no `style`), so it is
+            // inserted as markup; everything else is escaped.
+            qr_svg => enrolment.map(|e| Value::from_safe_string(e.qr_svg.clone())),
+            secret => enrolment.map(|e| e.secret_base32.as_str().to_owned()),
+            algorithm => enrolment.map(|e| e.algorithm.as_str()),
+            digits => enrolment.map(|e| e.digits),
+            period => enrolment.map(|e| e.period_secs),
+        },
     )
 }
 
 /// The page after two-factor was turned on: it offers recovery codes next.
-pub(super) fn enabled_html(csrf_token: &str, message: &str) -> String {
-    layout(
-        "Two-factor on",
-        &format!(
-            "<h1>Two-factor on</h1>\n<p>{}</p>\n{}<p><a href=\"/me\">My account</a></p>",
-            escape(message),
-            post_button(
-                "/mf-recovery-codes",
-                csrf_token,
-                "Generate recovery codes",
-                &[]
-            )
-        ),
-    )
+pub(super) fn enabled_html(view: &View<'_>, csrf_token: &str) -> Result<String> {
+    view.render("tf-enabled.html", minijinja::context! { csrf_token })
 }
 
-/// The choice between the methods that can finish a pending sign-in.
-pub(super) fn select_html(methods: &[Method]) -> String {
-    let options: String = methods
+/// The choice between the methods that can finish a pending sign-in, the first chosen.
+pub(super) fn select_html(
+    view: &View<'_>,
+    methods: &[Method],
+    error: Option<&str>,
+) -> Result<String> {
+    let methods: Vec<Value> = methods
         .iter()
-        .enumerate()
-        .map(|(i, m)| {
+        .map(|m| {
             let label = match m {
-                Method::Totp => "A code from my authenticator app",
-                Method::RecoveryCode => "One of my recovery codes",
-                Method::Webauthn => "My passkey or security key",
+                Method::Totp => view.t("tf-method-totp"),
+                Method::RecoveryCode => view.t("tf-method-recovery-code"),
+                Method::Webauthn => view.t("tf-method-webauthn"),
             };
-            format!(
-                "<p><input type=\"radio\" id=\"method-{i}\" name=\"method\" value=\"{}\"{}> \
-                 <label for=\"method-{i}\">{label}</label></p>\n",
-                m.as_str(),
-                if i == 0 { " checked" } else { "" }
-            )
+            minijinja::context! { value => m.as_str(), label }
         })
         .collect();
-    layout(
-        "Second step",
-        &format!(
-            "<h1>Second step</h1>\n<form method=\"post\" action=\"/tf-select\">\n\
-             <fieldset><legend>How do you want to confirm it is you?</legend>\n{options}</fieldset>\n\
-             <p><button type=\"submit\">Continue</button></p>\n</form>"
-        ),
+    view.render(
+        "tf-select.html",
+        minijinja::context! { methods, error => error.unwrap_or_default() },
     )
 }
 
-/// The form that finishes a pending sign-in with a code of `method`.
-pub(super) fn code_form(method: CodeMethod, digits: u32, error: Option<&str>) -> String {
-    let (title, action, label, input) = match method {
-        CodeMethod::Totp => (
-            "Enter your code",
-            "/tf-validate",
-            format!("{digits}-digit code from your authenticator app"),
-            "inputmode=\"numeric\" autocomplete=\"one-time-code\" pattern=\"[0-9 ]*\" maxlength=\"10\"",
-        ),
+/// The form that finishes a pending sign-in with a code of `method` (`digits` long for an
+/// app's code), with the message of a failed attempt.
+pub(super) fn code_form(
+    view: &View<'_>,
+    method: CodeMethod,
+    digits: u32,
+    error: Option<&AuthError>,
+) -> Result<String> {
+    let (method, title, action) = match method {
+        CodeMethod::Totp => ("totp", view.t("tf-code-title"), "/tf-validate"),
         CodeMethod::RecoveryCode => (
-            "Use a recovery code",
+            "recovery-code",
+            view.t("recovery-sign-in-title"),
             "/mf-recovery",
-            "Recovery code (like abcd-efgh-ijkl-mnop)".to_owned(),
-            "autocomplete=\"off\" autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"40\"",
         ),
     };
-    layout(
-        title,
-        &format!(
-            "<h1>{title}</h1>\n{}<form method=\"post\" action=\"{action}\">\n\
-             <p><label for=\"code\">{}</label><br><input id=\"code\" name=\"code\" {input} required autofocus></p>\n\
-             <p><button type=\"submit\">Sign in</button></p>\n</form>\n\
-             <p><a href=\"/tf-select\">Use another method</a> · <a href=\"/login\">Start over</a></p>",
-            alert(error),
-            escape(&label)
-        ),
+    view.render(
+        "tf-code.html",
+        minijinja::context! {
+            method,
+            title,
+            action,
+            digits,
+            error => message(error),
+            code_error => code_message(error),
+        },
     )
 }
 
-/// The recovery-codes page: a fresh set shown once, or how many are left.
+/// The recovery-codes page: a fresh set shown once, or how many are left; with the message of
+/// a failed attempt.
 pub(super) fn recovery_codes_html(
+    view: &View<'_>,
     status: &TwoFactorStatus,
     csrf_token: &str,
     fresh: Option<&[&str]>,
-) -> String {
-    let body = match fresh {
-        Some(codes) => {
-            let items: String = codes
+    error: Option<&AuthError>,
+) -> Result<String> {
+    view.render(
+        "recovery-codes.html",
+        minijinja::context! {
+            codes => fresh
+                .unwrap_or_default()
                 .iter()
-                .map(|c| format!("<li><code>{}</code></li>\n", escape(c)))
-                .collect();
-            format!(
-                "<p role=\"alert\"><strong>Write these codes down or print them now: they are shown \
-                 only this once.</strong> Each works once; your previous codes no longer work.</p>\n\
-                 <ol>\n{items}</ol>"
-            )
-        }
-        None if status.totp_enabled => format!(
-            "<p>Unused recovery codes: {}.</p>\n{}",
-            status.recovery_codes_left,
-            post_button(
-                "/mf-recovery-codes",
-                csrf_token,
-                "Generate a new set (the old one stops working)",
-                &[]
-            )
-        ),
-        None => "<p>Set up <a href=\"/tf-setup\">two-factor authentication</a> first; recovery \
-                 codes back it up.</p>"
-            .to_owned(),
-    };
-    layout(
-        "Recovery codes",
-        &format!("<h1>Recovery codes</h1>\n{body}\n<p><a href=\"/me\">My account</a></p>"),
+                .map(|c| (*c).to_owned())
+                .collect::<Vec<_>>(),
+            totp_enabled => status.totp_enabled,
+            recovery_codes_left => status.recovery_codes_left,
+            csrf_token,
+            error => message(error),
+        },
     )
 }
