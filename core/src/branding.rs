@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
-use crate::settings::{Setting, section};
+use crate::settings::{Setting, given_text, section};
+
+include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
 /// The deployment's brand.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,9 +20,13 @@ pub struct Branding {
     pub primary_color: String,
     /// Where people get help (a URL, `mailto:` included), linked from every page and mail.
     pub support_url: Option<String>,
-    /// Page templates replacing the compiled-in ones, by file name (`login.html`); the HTTP
-    /// layer checks names and syntax when they are given ([`crate::http::override_templates`]).
+    /// Page templates replacing the compiled-in ones, by file name (`login.html`), each
+    /// checked to be one of [`TEMPLATES`] and to parse when given.
     pub templates: BTreeMap<String, String>,
+    /// A directory the component reads replacement templates from at start (`*.html` named
+    /// like [`TEMPLATES`]): for Spin, a directory mounted with `files`. The adapter reads it;
+    /// `sesame serve` takes `--templates DIR` and passes the files as `SESAME_TEMPLATES`.
+    pub templates_dir: Option<String>,
 }
 
 impl Default for Branding {
@@ -31,11 +37,25 @@ impl Default for Branding {
             primary_color: "#2457c5".into(),
             support_url: None,
             templates: BTreeMap::new(),
+            templates_dir: None,
         }
     }
 }
 
 impl Branding {
+    /// Replaces compiled-in templates with a deployment's (`name` → source), after checking
+    /// that each name is a template Sesame renders and that each source parses.
+    pub fn override_templates(
+        &mut self,
+        files: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<()> {
+        for (name, source) in files {
+            check_template(&name, &source)?;
+            self.templates.insert(name, source);
+        }
+        Ok(())
+    }
+
     /// The logo's origin (`https://cdn.example.com`), which the pages' policy allows images
     /// from.
     pub fn logo_origin(&self) -> Option<String> {
@@ -44,6 +64,46 @@ impl Branding {
         let authority = rest.split(['/', '?', '#']).next()?;
         Some(format!("{scheme}://{authority}"))
     }
+}
+
+/// Sesame's own templates: file name and source.
+pub fn default_templates() -> impl Iterator<Item = (&'static str, &'static str)> {
+    TEMPLATES.iter().copied()
+}
+
+/// The names of the templates a deployment may replace.
+pub fn template_names() -> impl Iterator<Item = &'static str> {
+    TEMPLATES.iter().map(|(name, _)| *name)
+}
+
+/// Fails unless `name` is one of Sesame's templates and `source` parses as a template.
+fn check_template(name: &str, source: &str) -> Result<()> {
+    if !TEMPLATES.iter().any(|(known, _)| *known == name) {
+        return Err(Error::Config(format!(
+            "templates: {name} is not one of Sesame's page templates"
+        )));
+    }
+    let mut check = minijinja::Environment::new();
+    check
+        .add_template(name, source)
+        .map_err(|e| Error::Config(format!("templates: {name} does not parse: {e}")))?;
+    Ok(())
+}
+
+/// `SESAME_TEMPLATES`: a JSON object of template name → source, each checked.
+fn templates(name: &str, value: &str) -> Result<BTreeMap<String, String>> {
+    if value.trim().is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let given: BTreeMap<String, String> = serde_json::from_str(value).map_err(|e| {
+        Error::Config(format!(
+            "{name} is a JSON object of template name to template source: {e}"
+        ))
+    })?;
+    for (template, source) in &given {
+        check_template(template, source)?;
+    }
+    Ok(given)
 }
 
 /// A product name: printable, at most 64 characters.
@@ -117,4 +177,6 @@ pub const SETTINGS: &[Setting<Branding>] = section! {
     "SESAME_LOGO_URL" = "", logo_url <- image_url, "absolute https:// URL of a logo shown on every page (pages may load images from its origin)";
     "SESAME_PRIMARY_COLOR" = "#2457c5", primary_color <- color, "colour of buttons, links and focus rings, as #rrggbb";
     "SESAME_SUPPORT_URL" = "", support_url <- support_url, "where people get help (https:// or mailto:), linked from every page and mail";
+    "SESAME_TEMPLATES" = "", templates <- templates, "replaced page templates as a JSON object of file name to source (`sesame serve --templates DIR` fills it from a directory)";
+    "SESAME_TEMPLATES_DIR" = "", templates_dir <- given_text, "directory the Spin component reads replaced page templates (*.html) from at start, mounted with `files`";
 };

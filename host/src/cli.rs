@@ -242,6 +242,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the page templates a deployment may replace (`serve --templates DIR`), or write
+    /// Sesame's own into a directory to start from.
+    Templates {
+        /// Write every template into DIR (created if missing; existing files are kept).
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+    },
 }
 
 /// `sesame secret`: for a store that holds the generated master secret.
@@ -380,8 +387,10 @@ enum UserCommand {
 
 /// Core's settings the host sets for the component itself (from its own options and store)
 /// rather than passing through from its environment.
-const SET_BY_THE_HOST: [&str; 4] = [
+const SET_BY_THE_HOST: [&str; 5] = [
     "SESAME_SECRET",
+    // A directory on the host: `serve --templates` reads it and passes `SESAME_TEMPLATES`.
+    "SESAME_TEMPLATES_DIR",
     "SESAME_PUBLIC_URL",
     "SESAME_COOKIE_SECURE",
     "SESAME_TRUSTED_PROXIES",
@@ -475,11 +484,16 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         print!("{}", settings_listing(json)?);
         return Ok(());
     }
+    if let Command::Templates { export } = command {
+        return crate::templates::list_or_export(export.as_deref());
+    }
     let backend = store::open(&common.store)
         .await
         .map_err(|e| anyhow!("cannot open the store {}: {e}", common.store))?;
     match command {
-        Command::Migrate { .. } | Command::Settings { .. } => dispatched_twice(),
+        Command::Migrate { .. } | Command::Settings { .. } | Command::Templates { .. } => {
+            dispatched_twice()
+        }
         Command::Serve(args) => serve::run(&common, backend, args).await,
         Command::User(UserCommand::Add {
             email,
@@ -770,6 +784,8 @@ pub(crate) struct RuntimeSettings<'a> {
     trusted_proxies: &'a [ipnet::IpNet],
     /// The access rules read from `--access-rules`.
     access_rules: Option<String>,
+    /// The page templates read from `--templates`, as `SESAME_TEMPLATES`.
+    templates: Option<String>,
     /// Whether to warn when the master secret is kept in the store (`serve` does; the admin
     /// commands, run often, do not repeat it).
     warn_stored_secret: bool,
@@ -782,6 +798,7 @@ impl<'a> RuntimeSettings<'a> {
             public_url,
             trusted_proxies,
             access_rules: None,
+            templates: None,
             warn_stored_secret: false,
         }
     }
@@ -821,6 +838,9 @@ pub(crate) async fn runtime(
     }
     if let Some(rules) = &settings.access_rules {
         guest_env.push((crate::access_rules::VARIABLE.to_owned(), rules.clone()));
+    }
+    if let Some(templates) = &settings.templates {
+        guest_env.push((crate::templates::VARIABLE.to_owned(), templates.clone()));
     }
     sesame_core::Config::from_vars(guest_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|e| match e {

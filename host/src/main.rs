@@ -21,6 +21,7 @@ mod outbox;
 mod sandbox;
 mod server;
 mod store;
+mod templates;
 #[cfg(test)]
 mod tests;
 

@@ -22,7 +22,31 @@ pub fn config() -> Result<Config, Error> {
     // (one call per name) but not `wasi:config/store.get-all`, which reads them all at once.
     let variables = spin_sdk::wit::wasi::config::store::get_all()
         .map_err(|e| Error::Config(format!("the Spin variables could not be read: {e:?}")))?;
-    from_variables(variables)
+    let mut config = from_variables(variables)?;
+    if let Some(dir) = config.branding.templates_dir.clone() {
+        let files = read_templates(&dir)?;
+        config.branding.override_templates(files)?;
+    }
+    Ok(config)
+}
+
+/// The `*.html` files of `dir`, a directory Spin mounted for the component with `files`
+/// (read-only): the deployment's replacements of page templates.
+fn read_templates(dir: &str) -> Result<Vec<(String, String)>, Error> {
+    let unreadable =
+        |e: std::io::Error| Error::Config(format!("Spin variable `templates_dir`: {dir}: {e}"));
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if name.ends_with(".html") {
+            let name = name.to_owned();
+            files.push((name, std::fs::read_to_string(&path).map_err(unreadable)?));
+        }
+    }
+    Ok(files)
 }
 
 /// Core's configuration from Spin variable names and values.

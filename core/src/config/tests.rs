@@ -94,6 +94,8 @@ fn bad_values_are_refused_by_name() {
         "SESAME_WEBAUTHN_RP_ID",
         "SESAME_WEBAUTHN_RP_NAME",
         "SESAME_WEBAUTHN_ORIGINS",
+        "SESAME_PRODUCT_NAME",
+        "SESAME_TEMPLATES_DIR",
     ];
     for setting in settings().filter(|s| !free_text.contains(&s.name)) {
         let result = Config::from_vars([

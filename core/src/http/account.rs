@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::answer::{Answer, Format, Page};
 use super::bodies::Verified;
 use super::cookies::Cookie;
-use super::pages::{alert, escape, layout, notice_signed_in, post_button};
+use super::pages::notice_signed_in;
 #[cfg(feature = "fuzzing")]
 use super::parse::BodyParser;
 use super::parse::{self, Credential};
@@ -14,6 +14,7 @@ use super::return_to;
 use super::router::{Call, Route};
 use crate::accounts::User;
 use crate::error::{AuthError, Error, ErrorCode};
+use crate::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 
 /// The routes this group answers.
 pub(crate) const ROUTES: [Route; 5] = [
@@ -45,32 +46,25 @@ fn me(call: &Call<'_>) -> Result<Answer, Error> {
             .return_to()
             .and_then(|value| return_to::from_cookie(call.sesame.config(), value))
     {
-        return Ok(continue_to(url).with_cookie(Cookie::Return.clear(call.sesame)));
+        return Ok(continue_page(call, url)?.with_cookie(Cookie::Return.clear(call.sesame)));
     }
-    Ok(Answer::of(call.format, 200, &body, || {
-        Page::Html(me_page(&info.user, &info.csrf_token))
-    }))
+    Answer::try_of(call.format, 200, &body, || {
+        Ok(Page::Html(super::account_page::render(call, &info)?))
+    })
 }
 
 /// Sends a signed-in browser on to `url`. Back to Sesame's authorization endpoint it goes by a
 /// page that refreshes itself: that request then starts a new navigation rather than ending
 /// the sign-in form's chain of redirects, which the form's `form-action` policy would stop at
 /// the application's redirect URI.
-fn continue_to(url: String) -> Answer {
-    if return_to::is_authorization(&url) {
-        let href = escape(&url);
-        return Answer::page(
-            200,
-            Page::Html(layout(
-                "Continue",
-                &format!(
-                    "<meta http-equiv=\"refresh\" content=\"0;url={href}\">\n<h1>Signed in</h1>\n\
-                     <p><a href=\"{href}\">Continue to the application</a></p>"
-                ),
-            )),
-        );
+pub(crate) fn continue_page(call: &Call<'_>, url: String) -> Result<Answer, Error> {
+    if !return_to::is_authorization(&url) {
+        return Ok(Answer::redirect(303, url));
     }
-    Answer::redirect(303, url)
+    let html = call
+        .view()
+        .render("continue.html", minijinja::context! { url })?;
+    Ok(Answer::page(200, Page::Html(html)))
 }
 
 /// The body of `GET /me`.
@@ -91,28 +85,52 @@ struct SessionTimes {
 
 fn change_page(call: &Call<'_>) -> Result<Answer, Error> {
     let (info, _) = call.caller.signed_in(call.sesame)?;
-    Ok(Answer::page(
-        200,
-        Page::Html(change_form(&info.csrf_token, None)),
-    ))
+    let html = change_html(call, &info.csrf_token, None)?;
+    Ok(Answer::page(200, Page::Html(html)))
 }
 
 fn verify_page(call: &Call<'_>) -> Result<Answer, Error> {
     let (info, _) = call.caller.signed_in(call.sesame)?;
-    Ok(Answer::page(
-        200,
-        Page::Html(verify_form(&info.csrf_token, None)),
-    ))
+    let html = verify_html(call, &info.csrf_token, None)?;
+    Ok(Answer::page(200, Page::Html(html)))
 }
 
+/// The change form again, with the message next to the field it concerns; `None` without a
+/// login, whose page is the generic one.
 fn change_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
-    (error.code != ErrorCode::Unauthenticated)
-        .then(|| Page::Html(change_form(&form_csrf_token(call), Some(&error.message))))
+    if error.code == ErrorCode::Unauthenticated {
+        return None;
+    }
+    let field = match error.code {
+        // The current password: wrong, or missing without a passkey verification.
+        ErrorCode::InvalidCredentials | ErrorCode::ReauthenticationRequired => "password",
+        ErrorCode::WeakPassword => "new_password",
+        // The only refusal of a well-formed form whose two new passwords differ.
+        ErrorCode::InvalidRequest
+            if parse::body::<ChangeBody>(call.req).is_ok_and(|b| {
+                b.new_password_confirm
+                    .is_some_and(|confirm| confirm != b.new_password)
+            }) =>
+        {
+            "new_password_confirm"
+        }
+        _ => "",
+    };
+    let html = change_html(call, &form_csrf_token(call), Some((error, field))).ok()?;
+    Some(Page::Html(html))
 }
 
+/// The verify form again with the message; `None` without a login.
 fn verify_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
-    (error.code != ErrorCode::Unauthenticated)
-        .then(|| Page::Html(verify_form(&form_csrf_token(call), Some(&error.message))))
+    if error.code == ErrorCode::Unauthenticated {
+        return None;
+    }
+    let field = match error.code {
+        ErrorCode::InvalidCredentials => "password",
+        _ => "",
+    };
+    let html = verify_html(call, &form_csrf_token(call), Some((error, field))).ok()?;
+    Some(Page::Html(html))
 }
 
 /// The CSRF token a form shown again after an error needs: the session's, or none when the
@@ -147,7 +165,7 @@ fn verify(call: &Call<'_>) -> Result<Answer, Error> {
             .and_then(|value| return_to::from_cookie(call.sesame.config(), value))
             .filter(|url| return_to::is_authorization(url))
     {
-        return Ok(continue_to(url).with_cookie(Cookie::Return.clear(call.sesame)));
+        return Ok(continue_page(call, url)?.with_cookie(Cookie::Return.clear(call.sesame)));
     }
     let view = call.view();
     Answer::try_of(call.format, 200, &Verified::until(fresh_until), || {
@@ -219,68 +237,33 @@ pub(crate) const BODIES: [BodyParser; 2] = [
     BodyParser::of::<VerifyBody>("verify"),
 ];
 
-/// The signed-in user's page.
-fn me_page(user: &User, csrf_token: &str) -> String {
-    let username = user
-        .username
-        .as_deref()
-        .map(|u| format!("<dt>Username</dt><dd>{}</dd>\n", escape(u)))
-        .unwrap_or_default();
-    let roles = if user.roles.is_empty() {
-        "none".to_owned()
-    } else {
-        escape(&user.roles.join(", "))
-    };
-    layout(
-        "My account",
-        &format!(
-            "<h1>My account</h1>\n<dl>\n<dt>Email</dt><dd>{}</dd>\n{username}<dt>Roles</dt><dd>{roles}</dd>\n</dl>\n\
-             <ul><li><a href=\"/change\">Change password</a></li>\
-             <li><a href=\"/verify\">Confirm it is you</a></li>\
-             <li><a href=\"/sessions\">My sessions</a></li>\
-             <li><a href=\"/tf-setup\">Two-factor authentication</a></li>\
-             <li><a href=\"/wan-register\">Passkeys and security keys</a></li></ul>\
-             {}",
-            escape(&user.email),
-            post_button("/logout", csrf_token, "Sign out", &[])
-        ),
-    )
-}
+/// A failed attempt's message, and the form field it concerns (`""` for none).
+type FormError<'a> = Option<(&'a AuthError, &'static str)>;
 
 /// The change-password form.
-fn change_form(csrf_token: &str, error: Option<&str>) -> String {
-    layout(
-        "Change password",
-        &format!(
-            "<h1>Change password</h1>\n{}<form method=\"post\" action=\"/change\">\n\
-             <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\n\
-             <p><label for=\"password\">Current password</label><br>\
-             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
-             <p><label for=\"new_password\">New password (8 to 128 characters)</label><br>\
-             <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" minlength=\"8\" maxlength=\"128\" required></p>\n\
-             <p><label for=\"new_password_confirm\">New password again</label><br>\
-             <input id=\"new_password_confirm\" name=\"new_password_confirm\" type=\"password\" autocomplete=\"new-password\" required></p>\n\
-             <p><button type=\"submit\">Change password</button></p>\n</form>\n<p><a href=\"/me\">Back</a></p>",
-            alert(error),
-            escape(csrf_token)
-        ),
+fn change_html(call: &Call<'_>, csrf_token: &str, error: FormError<'_>) -> Result<String, Error> {
+    let (error, error_field) = error
+        .map(|(e, field)| (e.message.clone(), field))
+        .unwrap_or_default();
+    call.view().render(
+        "change.html",
+        minijinja::context! {
+            csrf_token,
+            error,
+            error_field,
+            min_password => MIN_PASSWORD_CHARS,
+            max_password => MAX_PASSWORD_CHARS,
+        },
     )
 }
 
 /// The re-verification form (`/verify`): the password again, or a passkey.
-fn verify_form(csrf_token: &str, error: Option<&str>) -> String {
-    layout(
-        "Confirm it is you",
-        &format!(
-            "<h1>Confirm it is you</h1>\n{}<p>Some changes (passkeys, two-factor, recovery codes) need a recent sign-in. Enter your password again.</p>\n\
-             <form method=\"post\" action=\"/verify\">\n\
-             <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\n\
-             <p><label for=\"password\">Password</label><br>\
-             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\n\
-             <p><button type=\"submit\">Confirm</button></p>\n</form>\n\
-             <p><a href=\"/wan-verify\">Confirm with a passkey instead</a> · <a href=\"/me\">Back</a></p>",
-            alert(error),
-            escape(csrf_token)
-        ),
+fn verify_html(call: &Call<'_>, csrf_token: &str, error: FormError<'_>) -> Result<String, Error> {
+    let (error, error_field) = error
+        .map(|(e, field)| (e.message.clone(), field))
+        .unwrap_or_default();
+    call.view().render(
+        "verify.html",
+        minijinja::context! { csrf_token, error, error_field },
     )
 }

@@ -44,6 +44,7 @@
 //!   pages' common parts), [`cookies`], [`parse`], `request` and `response`.
 
 mod account;
+mod account_page;
 mod admin;
 mod answer;
 mod bodies;
@@ -68,7 +69,6 @@ pub mod webauthn;
 pub use request::{MAX_BODY_BYTES, Request};
 pub use response::{Response, fault_response};
 pub use service::OPENAPI_DOCUMENT;
-pub use view::{override_templates, template_names};
 
 use crate::Sesame;
 use router::Router;
@@ -79,6 +79,7 @@ const ROUTER: Router = Router {
         &service::ROUTES,
         &sign_in::ROUTES,
         &account::ROUTES,
+        &account_page::ROUTES,
         &sessions::ROUTES,
         &forward_auth::ROUTES,
         &oauth::ROUTES,
@@ -194,3 +195,5 @@ mod openapi_tests;
 mod request_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod view_tests;

@@ -1,6 +1,6 @@
-//! What every page shares: the layout, escaping, alerts, one-button forms, and the pages with
-//! one message. Pages are plain and accessible: no framework, every input labelled; only the
-//! passkey pages load a script.
+//! The pages with one message (a notice, an error) and the escaping every page's values get.
+//! The layout, the stylesheet and the shared pieces of forms are templates
+//! (`core/templates/layout.html`, `macros.html`).
 
 use super::view::View;
 use crate::error::Result;
@@ -77,50 +77,6 @@ pub(crate) fn error(view: &View<'_>, status: u16, message: &str) -> String {
             escape(message)
         )
     })
-}
-
-/// A one-button form posting to `action` with the CSRF token and extra hidden fields, for
-/// pages not yet rendered from a template.
-pub(crate) fn post_button(
-    action: &str,
-    csrf_token: &str,
-    label: &str,
-    fields: &[(&str, &str)],
-) -> String {
-    let hidden: String = fields
-        .iter()
-        .map(|(n, v)| {
-            format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                escape(n),
-                escape(v)
-            )
-        })
-        .collect();
-    format!(
-        "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf_token\" value=\"{}\">{hidden}<button type=\"submit\">{}</button></form>",
-        escape(action),
-        escape(csrf_token),
-        escape(label)
-    )
-}
-
-/// The message of a failed attempt, announced to screen readers; nothing without one.
-pub(crate) fn alert(message: Option<&str>) -> String {
-    message
-        .map(|m| format!("<p role=\"alert\"><strong>{}</strong></p>\n", escape(m)))
-        .unwrap_or_default()
-}
-
-/// The page around `body` (HTML) titled `title` (text), for pages not yet rendered from a
-/// template.
-pub(crate) fn layout(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n",
-        escape(title)
-    )
 }
 
 /// Escapes text for HTML element content and double-quoted attributes.

@@ -15,11 +15,10 @@ use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, State, UndefinedBehavior};
 use sha2::{Digest, Sha256};
 
+use crate::branding::TEMPLATES;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::i18n::Language;
-
-include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
 /// The stylesheet every page loads, before the brand colour is put in front of it.
 const STYLESHEET: &str = include_str!("../../templates/sesame.css");
@@ -87,33 +86,6 @@ pub(crate) fn stylesheet_version(config: &Config) -> String {
     hex::encode(&digest[..8])
 }
 
-/// Replaces compiled-in templates with a deployment's (`name` → source), after checking that
-/// each name is a template Sesame renders and that each source parses. Adapters call this
-/// with the files of the templates directory they were given.
-pub fn override_templates(
-    config: &mut Config,
-    files: impl IntoIterator<Item = (String, String)>,
-) -> Result<()> {
-    for (name, source) in files {
-        if !TEMPLATES.iter().any(|(known, _)| *known == name) {
-            return Err(Error::Config(format!(
-                "templates: {name} is not one of Sesame's page templates"
-            )));
-        }
-        let mut check = Environment::new();
-        check
-            .add_template_owned(name.clone(), source.clone())
-            .map_err(|e| Error::Config(format!("templates: {name} does not parse: {e}")))?;
-        config.branding.templates.insert(name, source);
-    }
-    Ok(())
-}
-
-/// The names of the templates a deployment may replace.
-pub fn template_names() -> impl Iterator<Item = &'static str> {
-    TEMPLATES.iter().map(|(name, _)| *name)
-}
-
 /// The template environment of `config`: the compiled-in one, or for replaced templates one
 /// built once per set of replacements (a host has one; tests a few).
 fn environment(config: &Config) -> Result<Arc<Environment<'static>>> {
@@ -157,7 +129,29 @@ fn build_environment(
         .map_err(|e| format!("page template {name}: {e}"))?;
     }
     environment.add_function("t", translate);
+    environment.set_formatter(escape_like_pages);
     Ok(environment)
+}
+
+/// Writes a value into a page: escaped as [`super::pages::escape`] escapes (`&`, `<`, `>`,
+/// quotes), which is all HTML text and quoted attributes need. minijinja's own HTML escaping
+/// also turns `/` into `&#x2f;`, which browsers read the same but makes every path in the
+/// markup unreadable to people and tests.
+fn escape_like_pages(
+    out: &mut minijinja::Output<'_>,
+    state: &mut State<'_, '_>,
+    value: &Value,
+) -> std::result::Result<(), minijinja::Error> {
+    let escaping = matches!(state.auto_escape(), minijinja::AutoEscape::Html);
+    if !escaping || value.is_safe() || value.is_undefined() || value.is_none() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = match value.as_str() {
+        Some(text) => super::pages::escape(text),
+        None => super::pages::escape(&value.to_string()),
+    };
+    out.write_str(&text)
+        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
 }
 
 /// `t("id", name=value, ...)`: the catalog text `id` in the page's language.

@@ -44,6 +44,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "FILE", env = "SESAME_ACCESS_RULES_FILE")]
     pub(crate) access_rules: Option<PathBuf>,
 
+    /// A directory of page templates (`login.html`, ...; `sesame templates` lists the names)
+    /// replacing Sesame's own: read once at start and checked, so a template that does not
+    /// parse stops the server with its reason (README, Pages).
+    #[arg(long, value_name = "DIR", env = "SESAME_TEMPLATES_DIR")]
+    pub(crate) templates: Option<PathBuf>,
+
     /// Serve Prometheus/OpenMetrics figures at http://ADDR:PORT/metrics (docs/operations.md),
     /// on a listener of their own; off unless given. Keep it on a private address.
     #[arg(long, value_name = "ADDR:PORT", env = "SESAME_METRICS_LISTEN")]
@@ -126,6 +132,18 @@ pub(crate) async fn run(
         }
         None => None,
     };
+    let templates = match &args.templates {
+        Some(dir) => {
+            if std::env::var_os(crate::templates::VARIABLE).is_some() {
+                bail!(
+                    "give page templates either in {} or with --templates, not both",
+                    crate::templates::VARIABLE
+                );
+            }
+            Some(crate::templates::read(dir)?)
+        }
+        None => None,
+    };
     let open_files = crate::connections::raise_open_files_limit();
     let limits = args
         .connections
@@ -147,6 +165,7 @@ pub(crate) async fn run(
     let secure = !args.listen.ip().is_loopback();
     let mut runtime_settings = RuntimeSettings::new(secure, &public_url, &args.trusted_proxies);
     runtime_settings.access_rules = rules_text.clone();
+    runtime_settings.templates = templates;
     runtime_settings.warn_stored_secret = true;
     let runtime = runtime(common, backend.clone(), &runtime_settings).await?;
     if let (Some(path), Some(text)) = (args.access_rules, rules_text) {
