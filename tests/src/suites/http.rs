@@ -314,10 +314,25 @@ pub fn html_forms_for_browsers(host: Host) {
     assert_eq!(page.status, 200);
     assert!(
         page.text()
-            .contains("<form method=\"post\" action=\"/login\">")
+            .contains("<form method=\"post\" action=\"/login\"")
     );
     assert_eq!(page.header("x-frame-options"), Some("DENY"));
     assert_eq!(page.header("cache-control"), Some("no-store"));
+    // The page's stylesheet is served under its hash, cacheable, and may be loaded.
+    let sheet = page
+        .text()
+        .split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .expect("the page links its stylesheet");
+    let css = server.get(&sheet, &[]);
+    assert_eq!(css.status, 200);
+    assert!(css.text().contains("prefers-color-scheme"));
+    assert!(
+        page.header("content-security-policy")
+            .is_some_and(|p| p.contains("style-src 'self'"))
+    );
     let credentials = b"email=ada%40example.com&password=analytical+engine";
     assert_eq!(post_form("/register", credentials).status, 202);
     let r = post_form("/login", credentials);
