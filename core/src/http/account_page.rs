@@ -21,7 +21,7 @@ pub(crate) fn render(call: &Call<'_>, info: &SessionInfo) -> Result<String> {
     let sesame = call.sesame;
     let user = &info.user;
     let view = call.view();
-    let when = |ms: u64| format_time(ms);
+    let when = super::pages::readable_time;
     let mut sessions = sesame.list_sessions(&user.id)?;
     // The current session first, then the most recently used.
     sessions.sort_by_key(|s| (s.id != info.id, std::cmp::Reverse(s.last_seen_at_ms)));
@@ -67,16 +67,6 @@ pub(crate) fn render(call: &Call<'_>, info: &SessionInfo) -> Result<String> {
             fresh,
         },
     )
-}
-
-/// A time as people read it: `2026-12-06 22:49 UTC` (pages run no script that could show
-/// local time).
-fn format_time(ms: u64) -> String {
-    i64::try_from(ms)
-        .ok()
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
 }
 
 /// The browser and system a User-Agent names, shortened for a table cell: at most 60

@@ -94,3 +94,23 @@ pub(crate) fn escape(text: &str) -> String {
     }
     out
 }
+
+/// A time as people read it, `2023-11-14 22:13 UTC`: pages run no script that could show it
+/// in the reader's own zone, and this form reads the same in every language.
+pub(crate) fn readable_time(ms: u64) -> String {
+    format_time(ms, "%Y-%m-%d %H:%M UTC")
+}
+
+/// A time as `<time datetime>` takes it, `2023-11-14T22:13Z`.
+pub(crate) fn machine_time(ms: u64) -> String {
+    format_time(ms, "%Y-%m-%dT%H:%MZ")
+}
+
+/// `ms` since the epoch in `format`; empty for a time beyond what a date can hold.
+fn format_time(ms: u64, format: &str) -> String {
+    i64::try_from(ms)
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| t.format(format).to_string())
+        .unwrap_or_default()
+}

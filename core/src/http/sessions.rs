@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::answer::{Answer, Page};
 use super::cookies::Cookie;
+use super::pages::{machine_time, readable_time};
 use super::parse;
 #[cfg(feature = "fuzzing")]
 use super::parse::BodyParser;
@@ -156,26 +157,6 @@ fn sessions_page(
 /// `text` without control characters.
 fn printable(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).collect()
-}
-
-/// A time as people read it, `2023-11-14 22:13 UTC`: pages run no script that could show it
-/// in the reader's own zone, and this form reads the same in every language.
-fn readable_time(ms: u64) -> String {
-    format_time(ms, "%Y-%m-%d %H:%M UTC")
-}
-
-/// A time as `<time datetime>` takes it, `2023-11-14T22:13Z`.
-fn machine_time(ms: u64) -> String {
-    format_time(ms, "%Y-%m-%dT%H:%MZ")
-}
-
-/// `ms` since the epoch in `format`; empty for a time beyond what a date can hold.
-fn format_time(ms: u64, format: &str) -> String {
-    i64::try_from(ms)
-        .ok()
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .map(|t| t.format(format).to_string())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
