@@ -189,7 +189,10 @@ mod tests {
         assert_eq!(r.status, 200);
         let page = String::from_utf8_lossy(&r.body);
         assert!(page.contains("<html lang=\"de\">"), "{page}");
-        assert!(page.contains("<div class=\"table-wrap\">\n<table>\n<caption>2 Sitzungen"));
+        // A table that may scroll on a phone is a region a keyboard can reach, named by it.
+        assert!(page.contains(
+            "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"sessions-caption\">\n<table>\n<caption id=\"sessions-caption\">2 Sitzungen"
+        ), "{page}");
         assert!(page.contains("<th scope=\"col\">Gerät</th>"), "{page}");
         assert_eq!(page.matches("<th scope=\"row\"").count(), 2, "{page}");
         assert!(

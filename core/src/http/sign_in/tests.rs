@@ -405,7 +405,9 @@ fn the_passkeys_page_lists_them_in_a_table_and_says_what_was_deleted() {
     ada_passkey(&f, "laptop <1>");
     let (cookie, csrf) = ada_session(&f);
     let html = text(&page(&f, "/wan-register", "en", Some(&cookie)));
-    assert!(html.contains("<caption>My passkeys and security keys</caption>"));
+    assert!(
+        html.contains("<caption id=\"passkeys-caption\">My passkeys and security keys</caption>")
+    );
     assert!(html.contains("<th scope=\"col\">Last used</th>"), "{html}");
     assert!(html.contains("<td>laptop &lt;1&gt;</td>"), "{html}");
     assert!(
