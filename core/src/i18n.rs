@@ -72,7 +72,7 @@ impl Language {
         };
         // Only the first 512 bytes: a longer header is not a browser's, and parsing stays cheap.
         let header = truncate_at_char(header, 512);
-        let requested = fluent_langneg::accepted_languages::parse(header);
+        let requested = by_preference(header);
         let available: Vec<LanguageIdentifier> = allowed
             .iter()
             .filter_map(|l| l.tag().parse().ok())
@@ -114,6 +114,37 @@ impl Language {
             None => self.t(&format!("code-{}", code.as_str())),
         }
     }
+}
+
+/// The languages an `Accept-Language` header names, most preferred first: by weight (`q`),
+/// ties in the order given, `q=0` ("not acceptable") and unparsable entries left out. At most
+/// 32 entries are read.
+fn by_preference(header: &str) -> Vec<LanguageIdentifier> {
+    let mut weighted: Vec<(u16, LanguageIdentifier)> = Vec::new();
+    for entry in header.split(',').take(32) {
+        let mut parts = entry.split(';').map(str::trim);
+        let Some(Ok(tag)) = parts.next().map(str::parse::<LanguageIdentifier>) else {
+            continue;
+        };
+        let mut weight = 1000;
+        for parameter in parts {
+            if let Some(q) = parameter
+                .strip_prefix("q=")
+                .or_else(|| parameter.strip_prefix("Q="))
+            {
+                weight = match q.parse::<f32>() {
+                    Ok(q) if (0.0..=1.0).contains(&q) => (q * 1000.0).round() as u16,
+                    _ => 0,
+                };
+            }
+        }
+        if weight > 0 {
+            weighted.push((weight, tag));
+        }
+    }
+    // Stable: equal weights keep the order the browser gave.
+    weighted.sort_by(|a, b| b.0.cmp(&a.0));
+    weighted.into_iter().map(|(_, tag)| tag).collect()
 }
 
 fn truncate_at_char(text: &str, limit: usize) -> &str {

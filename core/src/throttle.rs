@@ -46,6 +46,10 @@ pub enum Scope {
     TokenByClient,
     /// Failed OAuth client authentications from one client address.
     ClientAuthFailuresByAddress,
+    /// Usernameless passkey challenges from one client address: every view of the sign-in
+    /// page asks one for passkey autofill, so they are not sign-in attempts (the answer to one
+    /// is, at `LoginByAddress`), but each is a stored record, so they are bounded too.
+    ChallengeByAddress,
 }
 
 impl Scope {
@@ -56,7 +60,8 @@ impl Scope {
             Scope::LoginByAddress
             | Scope::MailByAddress
             | Scope::ClientRegistrationByAddress
-            | Scope::ClientAuthFailuresByAddress => true,
+            | Scope::ClientAuthFailuresByAddress
+            | Scope::ChallengeByAddress => true,
             Scope::LoginByAccount | Scope::TokenByClient => false,
         }
     }
@@ -69,6 +74,7 @@ impl Scope {
             Scope::ClientRegistrationByAddress => "client-registration-ip",
             Scope::TokenByClient => "oauth-token-client",
             Scope::ClientAuthFailuresByAddress => "oauth-client-auth-ip",
+            Scope::ChallengeByAddress => "passkey-challenge-ip",
         }
     }
 }
@@ -118,6 +124,8 @@ impl Sesame<'_> {
             }
             Scope::TokenByClient => limits.token_per_client,
             Scope::ClientAuthFailuresByAddress => limits.login_per_address,
+            // Four page views for every sign-in attempt allowed: people reload and go back.
+            Scope::ChallengeByAddress => limits.login_per_address.saturating_mul(4),
         };
         let window_ms = limits.window_ms.max(1);
         let now = self.host.now_ms();

@@ -136,10 +136,11 @@ impl Answer {
     }
 
     /// A `200` body of `content_type` that browsers may keep for `max_age_secs` (the
-    /// stylesheet under its content hash).
+    /// stylesheet under its content hash); with 0, nobody keeps it, so made-up URLs cannot
+    /// fill a shared cache.
     pub(crate) fn cached(content_type: &str, body: String, max_age_secs: u64) -> Self {
         let cache = if max_age_secs == 0 {
-            "no-cache".to_owned()
+            "no-store".to_owned()
         } else {
             format!("public, max-age={max_age_secs}, immutable")
         };

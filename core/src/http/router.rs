@@ -211,6 +211,12 @@ impl Router {
             .and_then(|()| self.dispatch(&call))
             .map(Answer::into_response)
             .unwrap_or_else(|error| self.error_response(&call, &error));
+        let is_page = response
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"));
+        if is_page && response.header("content-language").is_none() {
+            response = response.with_header("content-language", call.lang.tag().to_owned());
+        }
         response.route = self.route_of(req).map(|r| r.path);
         response.user_id = call.caller.user_id().map(str::to_owned);
         response

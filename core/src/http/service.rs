@@ -65,7 +65,8 @@ fn openapi(_: &Call<'_>) -> Result<Answer, Error> {
 
 /// `GET /sesame.css`: the pages' stylesheet with the brand colour. Asked for with the
 /// current content hash (`?v=`, as pages link it), browsers may keep it for a year; any
-/// other request must revalidate, so an old hash never pins a stale sheet.
+/// other request gets it uncached, so an old hash never pins a stale sheet and made-up
+/// versions never fill a shared cache.
 fn stylesheet(call: &Call<'_>) -> Result<Answer, Error> {
     let config = call.sesame.config();
     let current = call.query_value("v")?.as_deref() == Some(&view::stylesheet_version(config));

@@ -23,6 +23,10 @@ use crate::i18n::Language;
 /// The stylesheet every page loads, before the brand colour is put in front of it.
 const STYLESHEET: &str = include_str!("../../templates/sesame.css");
 
+/// How much work one page may take to render (minijinja's fuel: about one unit per
+/// instruction of a template).
+const TEMPLATE_FUEL: u64 = 2_000_000;
+
 /// What a page is rendered with: the request's language and the deployment's brand.
 pub(crate) struct View<'a> {
     /// The language of the page.
@@ -120,6 +124,11 @@ fn build_environment(
 ) -> std::result::Result<Environment<'static>, String> {
     let mut environment = Environment::new();
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
+    // A replaced template that loops or grows without end fails at once with its reason,
+    // instead of holding an instance until the request deadline. Sesame's own pages use a
+    // few thousand units; the account page of someone with hundreds of sessions, a few
+    // hundred thousand.
+    environment.set_fuel(Some(TEMPLATE_FUEL));
     // Templates end in `.html`: every value they print is escaped unless marked safe.
     for (name, source) in TEMPLATES {
         match replaced.get(*name) {

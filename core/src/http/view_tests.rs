@@ -60,7 +60,7 @@ fn pages_link_the_stylesheet_under_its_hash_and_may_load_only_it() {
     assert!(text(&sheet).contains("prefers-color-scheme: dark"));
     // Any other version must be revalidated, so an old link never pins an old sheet.
     let stale = f.send(Request::new("GET", "/sesame.css?v=0000"));
-    assert_eq!(stale.header("cache-control"), Some("no-cache"));
+    assert_eq!(stale.header("cache-control"), Some("no-store"));
     assert_eq!(stale.body, sheet.body);
 }
 
@@ -147,6 +147,7 @@ fn pages_and_json_errors_speak_the_browsers_language() {
     let html = text(&r);
     assert!(html.contains("<html lang=\"de\">"), "{html}");
     assert!(html.contains("Zum Inhalt springen"), "{html}");
+    assert_eq!(r.header("content-language"), Some("de"));
     // The JSON code stays; the message is translated.
     let r = f.send(Request::new("GET", "/no-such-route").with_header("accept-language", "fr"));
     assert_eq!(r.status, 404);
@@ -196,6 +197,36 @@ fn a_replaced_template_is_rendered_and_escapes_like_ours() {
     let r = page(&f, "/missing", &[]);
     assert_eq!(r.status, 404);
     assert!(text(&r).contains("There is no such route."), "{}", text(&r));
+    // One that would run on and on runs out of fuel at once: the page fails (500, the
+    // reason in the log), the error page falls back to plain.
+    f.config
+        .branding
+        .override_templates([(
+            "account.html".to_owned(),
+            "{% for a in range(100000) %}{% for b in range(100000) %}.{% endfor %}{% endfor %}"
+                .to_owned(),
+        )])
+        .expect("it parses");
+    let started = std::time::Instant::now();
+    let r = page(&f, "/account", &[("cookie", &signed_in_ada(&f))]);
+    assert_eq!(r.status, 500, "{}", text(&r));
+    assert!(
+        r.fault
+            .as_deref()
+            .unwrap_or_default()
+            .contains("account.html"),
+        "{:?}",
+        r.fault
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+/// Registers ada in `f` and signs her in; her session cookie pair.
+fn signed_in_ada(f: &Fixture) -> String {
+    f.sesame()
+        .register(ADA_EMAIL, ADA_PASSWORD, None)
+        .expect("ada registers");
+    signed_in(f)
 }
 
 #[test]

@@ -121,7 +121,8 @@
         { state: started.state, credential: registrationJson(credential) },
         csrf,
       );
-      say(text('added').replace('{name}', done.credential.name));
+      // A function, so a name with `$&` in it is shown as typed.
+      say(text('added').replace('{name}', () => done.credential.name));
       window.location.assign('/wan-register');
     },
 

@@ -161,6 +161,23 @@ fn languages_are_negotiated_from_accept_language() {
         Language::negotiate(Some("xx, *"), &all, Language::De),
         Language::De
     );
+    // Weights decide, not the order; q=0 means "not this one".
+    assert_eq!(
+        Language::negotiate(Some("de;q=0.1, fr;q=0.9"), &all, Language::En),
+        Language::Fr
+    );
+    assert_eq!(
+        Language::negotiate(Some("en;q=0, de"), &all, Language::Es),
+        Language::De
+    );
+    assert_eq!(
+        Language::negotiate(Some("de;q=0"), &all, Language::Es),
+        Language::Es
+    );
+    assert_eq!(
+        Language::negotiate(Some("de;q=NaN, fr;q=2, es;q=0.5"), &all, Language::En),
+        Language::Es
+    );
     let long = "de;q=0.1,".repeat(10_000);
     assert_eq!(
         Language::negotiate(Some(&long), &all, Language::En),

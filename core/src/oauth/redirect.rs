@@ -140,15 +140,32 @@ fn is_loopback_host(host: &str) -> bool {
     )
 }
 
-/// The origin (`scheme://host[:port]`) of a redirect URI, or its scheme (`com.example.app:`)
-/// for a private-use scheme: what a page's form-action policy must allow for a form whose
-/// answer redirects there.
+/// The origin (`scheme://host[:port]`) of an `http(s)` redirect URI, or the scheme
+/// (`com.example.app:`) of any other: what a page's form-action policy must allow for a form
+/// whose answer redirects there. It goes into a header as a source expression, so only the
+/// characters a scheme, host and port can have pass; anything else (a `;` would start a new
+/// directive) gives `None`.
 pub(crate) fn origin(uri: &str) -> Option<String> {
     let (scheme, rest) = uri.split_once(':')?;
-    match split_authority(rest) {
-        Some((authority, _)) => Some(format!("{scheme}://{authority}")),
-        None => Some(format!("{scheme}:")),
+    let scheme_ok = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c));
+    if !scheme_ok {
+        return None;
     }
+    if !(scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")) {
+        return Some(format!("{scheme}:"));
+    }
+    let (authority, _) = split_authority(rest)?;
+    let authority_ok = !authority.is_empty()
+        && authority
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    authority_ok.then(|| format!("{scheme}://{authority}"))
 }
 
 #[cfg(test)]
@@ -253,5 +270,19 @@ mod tests {
             origin("com.example.app:/cb").as_deref(),
             Some("com.example.app:")
         );
+        // Nothing that could end the source expression or add a directive to the policy.
+        assert_eq!(
+            origin("com.evil.app://h;sandbox;upgrade-insecure-requests/cb").as_deref(),
+            Some("com.evil.app:")
+        );
+        for bad in [
+            "https://app.example;script-src *;/cb",
+            "https://app.example,x/cb",
+            "https://'self'/cb",
+            "bad;scheme:/cb",
+            "https:///cb",
+        ] {
+            assert_eq!(origin(bad), None, "{bad}");
+        }
     }
 }

@@ -33,9 +33,12 @@ impl Sesame<'_> {
         self.begin_passkey_signin_from(identity, rp, &ClientInfo::default())
     }
 
-    /// [`Sesame::begin_passkey_signin`] for a client: attempts are throttled per client
-    /// address and per identity named, with the limits and counters of a password sign-in,
-    /// so a passkey sign-in is no way around them.
+    /// [`Sesame::begin_passkey_signin`] for a client. One naming an identity is an attempt,
+    /// throttled per client address and per identity with the limits and counters of a
+    /// password sign-in, so a passkey sign-in is no way around them. A usernameless one (what
+    /// the sign-in page asks for autofill at every view) only counts against the address's
+    /// allowance of challenges; the answer to it is the attempt, counted at
+    /// [`Sesame::finish_passkey_signin`].
     pub fn begin_passkey_signin_from(
         &self,
         identity: Option<&str>,
@@ -43,7 +46,13 @@ impl Sesame<'_> {
         client: &ClientInfo,
     ) -> Result<Ceremony> {
         let identity = identity.map(str::trim).filter(|i| !i.is_empty());
-        self.throttle_sign_in(client, identity)?;
+        match (identity, &client.address) {
+            // Without an identity nothing is tried yet: the sign-in page asks this for passkey
+            // autofill at every view. The answer is the attempt, counted when it is finished.
+            (None, Some(address)) => self.throttle(Scope::ChallengeByAddress, address)?,
+            (None, None) => {}
+            (Some(_), _) => self.throttle_sign_in(client, identity)?,
+        }
         let (user_id, allow) = match identity {
             None => (None, Vec::new()),
             Some(identity) => {
