@@ -143,7 +143,7 @@ fn by_preference(header: &str) -> Vec<LanguageIdentifier> {
         }
     }
     // Stable: equal weights keep the order the browser gave.
-    weighted.sort_by(|a, b| b.0.cmp(&a.0));
+    weighted.sort_by_key(|w| std::cmp::Reverse(w.0));
     weighted.into_iter().map(|(_, tag)| tag).collect()
 }
 
