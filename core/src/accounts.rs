@@ -73,6 +73,10 @@ pub(crate) struct UserRecord {
     /// Consecutive failures and the lock they caused.
     #[serde(default)]
     pub(crate) lockout: Lockout,
+    /// The language of the owner's browser (a tag like `de`) at registration and at each
+    /// password sign-in since: mail to the account is written in it, whoever asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) language: Option<String>,
 }
 
 /// Sign-in history of a user, updated by compare-and-swap at every successful sign-in.

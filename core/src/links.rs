@@ -48,6 +48,22 @@ impl Sesame<'_> {
     /// Tells the owner of an address that someone tried to register it again, instead of
     /// telling the person registering.
     pub(crate) fn send_already_registered(&self, email: &Email) {
+        // In the owner's language; a failed look-up leaves the request's.
+        let owner = self
+            .user_id_for_email(email)
+            .ok()
+            .flatten()
+            .and_then(|id| self.load_user(&id).ok().flatten());
+        match owner {
+            Some((record, _)) => {
+                self.in_language_of(&record, || self.write_already_registered(email))
+            }
+            None => self.write_already_registered(email),
+        }
+    }
+
+    /// The mail of [`Sesame::send_already_registered`], in the current language.
+    fn write_already_registered(&self, email: &Email) {
         let url = &self.config.public_url;
         let what_happened = self.mail_text(
             "mail-already-registered-body",
@@ -119,14 +135,16 @@ impl Sesame<'_> {
         };
         let payload = format!("{id}:{}", fingerprint(&record.password_hash));
         let minutes = self.config.links.reset_max_age_secs / 60;
-        self.mail_signed_link(
-            &record.email,
-            ("mail-reset-subject", "mail-reset-body"),
-            RESET_PURPOSE,
-            "/reset",
-            &payload,
-            &[("minutes", minutes.into())],
-        )
+        self.in_language_of(&record, || {
+            self.mail_signed_link(
+                &record.email,
+                ("mail-reset-subject", "mail-reset-body"),
+                RESET_PURPOSE,
+                "/reset",
+                &payload,
+                &[("minutes", minutes.into())],
+            )
+        })
     }
 
     /// Sets a new password with a reset token, ends every session of the user and clears any

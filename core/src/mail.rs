@@ -1,12 +1,15 @@
 //! Outgoing mail: what Sesame asks its host to deliver, and the trait the host delivers it by.
 //!
-//! Core writes every mail from the `mail-*` messages of the catalogs, in the language of the
-//! request that caused it ([`crate::Sesame::language`]), naming the service by the
-//! deployment's product name and closing with its support link when it has one.
+//! Core writes every mail from the `mail-*` messages of the catalogs: to an account in its
+//! owner's language (their browser's at registration and at each password sign-in since),
+//! otherwise in the language of the request that caused it ([`crate::Sesame::language`]);
+//! naming the service by the deployment's product name and closing with its support link
+//! when it has one.
 
 use fluent_bundle::FluentValue;
 
 use crate::Sesame;
+use crate::i18n::Language;
 
 /// An email Sesame asks the host to deliver.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +31,25 @@ pub trait Mailer {
 }
 
 impl Sesame<'_> {
+    /// Runs `write` (which writes a mail to the account `record`) in the account's language
+    /// when it has one: mail to an account is in its owner's language, not in that of whoever
+    /// made Sesame send it (a stranger asking for a reset link, say).
+    pub(crate) fn in_language_of<T>(
+        &self,
+        record: &crate::accounts::UserRecord,
+        write: impl FnOnce() -> T,
+    ) -> T {
+        let own = record.language.as_deref().and_then(Language::from_tag);
+        let Some(own) = own.filter(|l| self.config.languages.allowed.contains(l)) else {
+            return write();
+        };
+        let asked = self.language();
+        self.set_language(own);
+        let written = write();
+        self.set_language(asked);
+        written
+    }
+
     /// The catalog message `id` in the language of this request, with `args` and the product's
     /// name as `$product` (every mail message may name the service).
     pub(crate) fn mail_text(&self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {

@@ -93,24 +93,27 @@ impl Sesame<'_> {
         let Some((user, _)) = self.load_user(user_id)? else {
             return Ok(());
         };
-        let (subject, what) = notice.message_ids();
-        let mut what_happened = self.mail_text(what, &[]);
-        if let Some(address) = address {
-            // Two whole sentences of one paragraph; every shipped language separates
-            // sentences with a space.
-            what_happened.push(' ');
-            what_happened
-                .push_str(&self.mail_text("mail-notice-origin", &[("address", address.into())]));
-        }
-        let url = &self.config.public_url;
-        let advice = self.mail_text(
-            "mail-notice-advice",
-            &[
-                ("reset", format!("{url}/reset").into()),
-                ("login", format!("{url}/login").into()),
-            ],
-        );
-        self.send_branded_mail(&user.email, subject, &[what_happened, advice]);
+        self.in_language_of(&user, || {
+            let (subject, what) = notice.message_ids();
+            let mut what_happened = self.mail_text(what, &[]);
+            if let Some(address) = address {
+                // Two whole sentences of one paragraph; every shipped language separates
+                // sentences with a space.
+                what_happened.push(' ');
+                what_happened.push_str(
+                    &self.mail_text("mail-notice-origin", &[("address", address.into())]),
+                );
+            }
+            let url = &self.config.public_url;
+            let advice = self.mail_text(
+                "mail-notice-advice",
+                &[
+                    ("reset", format!("{url}/reset").into()),
+                    ("login", format!("{url}/login").into()),
+                ],
+            );
+            self.send_branded_mail(&user.email, subject, &[what_happened, advice]);
+        });
         Ok(())
     }
 }

@@ -197,6 +197,7 @@ impl Sesame<'_> {
             confirmed_at_ms: None,
             tracking: Tracking::default(),
             lockout: Lockout::default(),
+            language: Some(self.language().tag().to_owned()),
         };
         let user_key = user_key(&id);
         records::save(self.store, &user_key, &record, Some(0), None)?;

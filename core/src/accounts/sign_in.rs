@@ -99,6 +99,7 @@ impl Sesame<'_> {
             None
         };
         let verified_hash = user.password_hash;
+        let language = self.language().tag();
         let updated = self.update_user(&id, |record| {
             // The lock is judged on the record this success is written to, not on the copy
             // read before hashing: of many parallel attempts, once the failures that lock the
@@ -124,6 +125,7 @@ impl Sesame<'_> {
                 t.last_login_ip = t.current_login_ip.take();
                 t.current_login_at_ms = Some(now);
                 t.current_login_ip = client.address.clone();
+                record.language = Some(language.to_owned());
             }
             record.lockout = Lockout::default();
             Ok(())

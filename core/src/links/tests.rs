@@ -164,12 +164,15 @@ fn mail_is_in_the_deployment_default_language_when_no_request_set_one() {
 }
 
 #[test]
-fn a_reset_mail_is_in_the_language_of_the_request_with_the_product_and_support_line() {
-    let mut f = Fixture::registered();
+fn a_reset_mail_is_in_the_owners_language_with_the_product_and_support_line() {
+    let mut f = Fixture::new();
     f.config.branding.product_name = "Acme ID".into();
     f.config.branding.support_url = Some("mailto:help@example.com".into());
     let s = f.sesame();
+    // Ada registered from a German browser; a stranger asks for her reset link in Spanish.
     s.set_language(Language::De);
+    s.register(ADA_EMAIL, "analytical engine", None).unwrap();
+    s.set_language(Language::Es);
     s.request_reset(ADA_EMAIL).unwrap();
     let mail = last_mail(&f);
     assert_eq!(mail.to, ADA_EMAIL);
@@ -199,11 +202,12 @@ fn a_reset_mail_is_in_the_language_of_the_request_with_the_product_and_support_l
 
 #[test]
 fn a_reset_mail_without_a_support_url_has_no_support_line_and_counts_in_the_singular() {
-    let mut f = Fixture::registered();
+    let mut f = Fixture::new();
     f.config.branding.product_name = "Acme ID".into();
     f.config.links.reset_max_age_secs = 60;
     let s = f.sesame();
     s.set_language(Language::De);
+    s.register(ADA_EMAIL, "analytical engine", None).unwrap();
     s.request_reset(ADA_EMAIL).unwrap();
     let mail = last_mail(&f);
     assert!(mail.text.contains("Acme ID"));
@@ -213,8 +217,11 @@ fn a_reset_mail_without_a_support_url_has_no_support_line_and_counts_in_the_sing
         mail.text
     );
     assert!(!mail.text.contains("Hilfe und Support"), "{}", mail.text);
+    // Someone signing up in English counts in English's singular too.
     s.set_language(Language::En);
-    s.request_reset(ADA_EMAIL).unwrap();
+    s.register("grace@example.com", "cobol compiler", None)
+        .unwrap();
+    s.request_reset("grace@example.com").unwrap();
     assert!(last_mail(&f).text.contains("within 1 minute:"));
 }
 
@@ -238,4 +245,48 @@ fn every_mail_core_writes_is_complete_in_every_language() {
             assert!(mail.text.contains("Sesame"), "{mail:?}");
         }
     }
+}
+
+#[test]
+fn mail_to_an_account_follows_its_owners_last_password_sign_in_not_the_requester() {
+    let f = Fixture::new();
+    let s = f.sesame();
+    s.set_language(Language::Fr);
+    s.register(ADA_EMAIL, "analytical engine", None).unwrap();
+    // Someone registering her address again from a Spanish browser: she is told in French.
+    s.set_language(Language::Es);
+    s.register(ADA_EMAIL, "another password", None).unwrap();
+    let told = last_mail(&f);
+    assert_eq!(told.to, ADA_EMAIL);
+    assert!(told.subject.ends_with(" - Sesame"));
+    assert_eq!(
+        told.subject,
+        format!(
+            "{} - Sesame",
+            Language::Fr.t("mail-already-registered-subject")
+        )
+    );
+    // She signs in from a German browser: from then on her mail is German.
+    s.set_language(Language::De);
+    s.login(
+        ADA_EMAIL,
+        "analytical engine",
+        &crate::sessions::ClientInfo::default(),
+    )
+    .unwrap();
+    s.set_language(Language::Es);
+    s.request_reset(ADA_EMAIL).unwrap();
+    assert_eq!(last_mail(&f).subject, "Passwort zurücksetzen - Sesame");
+    // A language the deployment no longer offers: the request's.
+    let mut f2 = Fixture::new();
+    f2.config.languages.allowed = vec![Language::En, Language::Es];
+    let s2 = f2.sesame();
+    s2.set_language(Language::Fr);
+    s2.register(ADA_EMAIL, "analytical engine", None).unwrap();
+    s2.set_language(Language::Es);
+    s2.request_reset(ADA_EMAIL).unwrap();
+    assert_eq!(
+        last_mail(&f2).subject,
+        format!("{} - Sesame", Language::Es.t("mail-reset-subject"))
+    );
 }
