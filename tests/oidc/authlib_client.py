@@ -46,9 +46,12 @@ class Forms(html.parser.HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": attrs.get("action"), "fields": []})
-        elif tag in ("input", "button") and self.forms and attrs.get("name"):
+            self.forms.append({"action": attrs.get("action"), "fields": [], "buttons": []})
+        elif tag == "input" and self.forms and attrs.get("name"):
             self.forms[-1]["fields"].append((attrs["name"], attrs.get("value", "")))
+        elif tag == "button" and self.forms and attrs.get("name"):
+            # A browser sends only the button that was pressed.
+            self.forms[-1]["buttons"].append((attrs["name"], attrs.get("value", "")))
 
 
 def browse(session: requests.Session, base: str, url: str) -> str:
@@ -76,8 +79,9 @@ def browse(session: requests.Session, base: str, url: str) -> str:
             assert posted.status_code == 303, (posted.status_code, posted.text)
             url = posted.headers["location"]
             continue
-        allow = next(f for f in forms.forms if ("decision", "allow") in f["fields"])
-        posted = session.post(urllib.parse.urljoin(base, allow["action"]), data=allow["fields"],
+        allow = next(f for f in forms.forms if ("decision", "allow") in f["buttons"])
+        pressed = [*allow["fields"], ("decision", "allow")]
+        posted = session.post(urllib.parse.urljoin(base, allow["action"]), data=pressed,
                               headers={"accept": "text/html"}, allow_redirects=False)
         assert posted.status_code == 303, (posted.status_code, posted.text)
         url = posted.headers["location"]
