@@ -72,21 +72,12 @@ impl Language {
         };
         // Only the first 512 bytes: a longer header is not a browser's, and parsing stays cheap.
         let header = truncate_at_char(header, 512);
-        let requested = by_preference(header);
-        let available: Vec<LanguageIdentifier> = allowed
-            .iter()
-            .filter_map(|l| l.tag().parse().ok())
-            .collect();
-        let fallback: Option<LanguageIdentifier> = default.tag().parse().ok();
-        let chosen = fluent_langneg::negotiate_languages(
-            &requested,
-            &available,
-            fallback.as_ref(),
-            fluent_langneg::NegotiationStrategy::Lookup,
-        );
-        chosen
-            .first()
-            .and_then(|id| Language::from_tag(id.language.as_str()))
+        // The most preferred tag whose language is allowed; a region (`de-AT`) or script
+        // falls back to its language.
+        by_preference(header)
+            .into_iter()
+            .filter_map(Language::from_tag)
+            .find(|l| allowed.contains(l))
             .unwrap_or(default)
     }
 
@@ -119,11 +110,11 @@ impl Language {
 /// The languages an `Accept-Language` header names, most preferred first: by weight (`q`),
 /// ties in the order given, `q=0` ("not acceptable") and unparsable entries left out. At most
 /// 32 entries are read.
-fn by_preference(header: &str) -> Vec<LanguageIdentifier> {
-    let mut weighted: Vec<(u16, LanguageIdentifier)> = Vec::new();
+fn by_preference(header: &str) -> Vec<&str> {
+    let mut weighted: Vec<(u16, &str)> = Vec::new();
     for entry in header.split(',').take(32) {
         let mut parts = entry.split(';').map(str::trim);
-        let Some(Ok(tag)) = parts.next().map(str::parse::<LanguageIdentifier>) else {
+        let Some(tag) = parts.next().filter(|t| !t.is_empty()) else {
             continue;
         };
         let mut weight = 1000;

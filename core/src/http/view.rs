@@ -84,10 +84,23 @@ pub(crate) fn stylesheet_url(config: &Config) -> String {
     format!("/sesame.css?v={}", stylesheet_version(config))
 }
 
-/// The first 16 hex digits of the SHA-256 of the stylesheet served.
+/// The first 16 hex digits of the SHA-256 of the stylesheet served: worked out once per
+/// brand colour, since every page links it.
 pub(crate) fn stylesheet_version(config: &Config) -> String {
+    static VERSIONS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+    let color = &config.branding.primary_color;
+    let mut versions = VERSIONS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, version)) = versions.iter().find(|(c, _)| c == color) {
+        return version.clone();
+    }
     let digest = Sha256::digest(stylesheet(config).as_bytes());
-    hex::encode(&digest[..8])
+    let version = hex::encode(&digest[..8]);
+    // A process serves one brand; tests a few.
+    if versions.len() >= 8 {
+        versions.remove(0);
+    }
+    versions.push((color.clone(), version.clone()));
+    version
 }
 
 /// The template environment of `config`: the compiled-in one, or for replaced templates one
