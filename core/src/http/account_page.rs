@@ -72,7 +72,7 @@ pub(crate) fn render(call: &Call<'_>, info: &SessionInfo) -> Result<String> {
 /// The browser and system a User-Agent names, shortened for a table cell: at most 60
 /// characters of its start, enough to tell one's laptop from one's phone.
 fn short_agent(agent: &str) -> String {
-    let printable: String = agent.chars().filter(|c| !c.is_control()).collect();
+    let printable = super::pages::printable(agent);
     match printable.char_indices().nth(60) {
         Some((cut, _)) => format!("{}…", &printable[..cut]),
         None => printable,

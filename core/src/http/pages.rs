@@ -95,6 +95,11 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
+/// `text` without control characters (a User-Agent shown on a page).
+pub(crate) fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
 /// A time as people read it, `2023-11-14 22:13 UTC`: pages run no script that could show it
 /// in the reader's own zone, and this form reads the same in every language.
 pub(crate) fn readable_time(ms: u64) -> String {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::answer::{Answer, Page};
 use super::cookies::Cookie;
-use super::pages::{machine_time, readable_time};
+use super::pages::{machine_time, printable, readable_time};
 use super::parse;
 #[cfg(feature = "fuzzing")]
 use super::parse::BodyParser;
@@ -152,11 +152,6 @@ fn sessions_page(
         "sessions.html",
         minijinja::context! { sessions, csrf_token },
     )
-}
-
-/// `text` without control characters.
-fn printable(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control()).collect()
 }
 
 #[cfg(test)]

@@ -88,19 +88,30 @@ pub(crate) fn stylesheet_url(config: &Config) -> String {
 /// brand colour, since every page links it.
 pub(crate) fn stylesheet_version(config: &Config) -> String {
     static VERSIONS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
-    let color = &config.branding.primary_color;
-    let mut versions = VERSIONS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, version)) = versions.iter().find(|(c, _)| c == color) {
-        return version.clone();
+    let made: Result<String> = remembered(&VERSIONS, &config.branding.primary_color, || {
+        let digest = Sha256::digest(stylesheet(config).as_bytes());
+        Ok(hex::encode(&digest[..8]))
+    });
+    made.unwrap_or_default()
+}
+
+/// The value `make` gives for `key`, made once and kept in `memo`: the last 8 keys (a process
+/// serves one deployment's brand and templates; tests a few).
+fn remembered<K: PartialEq + Clone, V: Clone>(
+    memo: &Mutex<Vec<(K, V)>>,
+    key: &K,
+    make: impl FnOnce() -> Result<V>,
+) -> Result<V> {
+    let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, value)) = memo.iter().find(|(k, _)| k == key) {
+        return Ok(value.clone());
     }
-    let digest = Sha256::digest(stylesheet(config).as_bytes());
-    let version = hex::encode(&digest[..8]);
-    // A process serves one brand; tests a few.
-    if versions.len() >= 8 {
-        versions.remove(0);
+    let value = make()?;
+    if memo.len() >= 8 {
+        memo.remove(0);
     }
-    versions.push((color.clone(), version.clone()));
-    version
+    memo.push((key.clone(), value.clone()));
+    Ok(value)
 }
 
 /// The template environment of `config`: the compiled-in one, or for replaced templates one
@@ -118,18 +129,11 @@ fn environment(config: &Config) -> Result<Arc<Environment<'static>>> {
     }
     let mut hasher = DefaultHasher::new();
     replaced.hash(&mut hasher);
-    let key = hasher.finish();
-    let mut cache = REPLACED.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, environment)) = cache.iter().find(|(k, _)| *k == key) {
-        return Ok(environment.clone());
-    }
-    let environment = Arc::new(build_environment(replaced).map_err(Error::Config)?);
-    // Bounded: a process sees one deployment's templates, tests a handful.
-    if cache.len() >= 8 {
-        cache.remove(0);
-    }
-    cache.push((key, environment.clone()));
-    Ok(environment)
+    remembered(&REPLACED, &hasher.finish(), || {
+        build_environment(replaced)
+            .map(Arc::new)
+            .map_err(Error::Config)
+    })
 }
 
 fn build_environment(
