@@ -72,7 +72,7 @@ def main():
 
     received = []
     smtp_port = relay(args.relay_delay_ms / 1000, received)
-    env = dict(SESAME_SMTP=f"smtp://127.0.0.1:{smtp_port}",
+    env = dict(SESAME_SMTP=f"smtp://127.0.0.1:{smtp_port}?tls=off",
                SESAME_THROTTLE_REGISTER_PER_IP="100000")
     with tempfile.TemporaryDirectory() as tmp, sesame_serving(args, f"{tmp}/sesame.db", env) as port:
         status, _, _ = request(port, "POST", "/register",

@@ -80,10 +80,18 @@ pub(crate) struct Common {
     #[arg(long, global = true, env = "SESAME_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,
 
-    /// SMTP relay for confirmation and reset mail: smtp://[user:password@]host[:port] (plain;
-    /// use a local relay). Without it, mail is written to the log in full.
-    #[arg(long, global = true, env = "SESAME_SMTP")]
-    smtp: Option<crate::outbox::SmtpUrl>,
+    /// SMTP relay for Sesame's mail: smtps://[user:password@]host[:465] (implicit TLS) or
+    /// smtp://[user:password@]host[:587] (STARTTLS required: nothing is sent in clear text when
+    /// the relay does not offer it); smtp://127.0.0.1:25?tls=off for a clear-text relay on
+    /// loopback. Without it, mail is written to the log in full.
+    // A string here, parsed after clap: clap's error would echo the URL, password and all.
+    #[arg(long, global = true, env = "SESAME_SMTP", hide_env_values = true)]
+    smtp: Option<String>,
+
+    /// A PEM CA certificate that the SMTP relay's certificate must chain to, instead of the
+    /// system's roots (a relay with a private CA).
+    #[arg(long, global = true, env = "SESAME_SMTP_CA_FILE", value_name = "FILE")]
+    smtp_ca_file: Option<PathBuf>,
 
     /// Milliseconds before the first retry of mail the relay did not take; each further retry
     /// waits twice as long (at most 30 minutes).
@@ -856,8 +864,15 @@ pub(crate) async fn runtime(
     } else {
         common.cache_dir.clone().or_else(default_cache_dir)
     };
+    let smtp = common
+        .smtp
+        .as_deref()
+        .map(str::parse::<crate::smtp::SmtpUrl>)
+        .transpose()
+        .map_err(|why| anyhow!("--smtp: {why}"))?;
     let mailer = crate::outbox::Mailer::new(
-        common.smtp.as_ref(),
+        smtp.as_ref(),
+        common.smtp_ca_file.as_deref(),
         &common.mail_from,
         common.mail_outbox.clone(),
         common.retry_policy(),

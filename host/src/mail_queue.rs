@@ -22,7 +22,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::Mailbox;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::{Notify, mpsc};
 
@@ -362,7 +363,7 @@ impl MailQueue {
                 return Looked::Later;
             }
         };
-        let sent = match tokio::time::timeout(SMTP_TIMEOUT, self.send(&mail)).await {
+        let sent = match tokio::time::timeout(SMTP_TIMEOUT, self.send(key, &mail)).await {
             Ok(sent) => sent,
             Err(_) => Err(Failure::Transient(
                 "the relay did not answer in time".to_owned(),
@@ -437,8 +438,13 @@ impl MailQueue {
         format!("{PENDING_PREFIX}{queued_at_ms:013}-{}-{n}", self.node)
     }
 
-    /// One SMTP delivery.
-    async fn send(&self, mail: &QueuedMail) -> Result<(), Failure> {
+    /// One SMTP delivery of the message queued under `key`.
+    ///
+    /// Its `Message-ID` comes from the key, so a retry after an unclear failure (the relay
+    /// took it but the answer was lost) carries the same id and the recipient's server can
+    /// drop the copy. `Auto-Submitted: auto-generated` (RFC 3834) keeps vacation responders
+    /// from answering an address nobody reads. `Date` is the builder's.
+    async fn send(&self, key: &str, mail: &QueuedMail) -> Result<(), Failure> {
         let to: Mailbox = mail
             .to
             .parse()
@@ -447,6 +453,11 @@ impl MailQueue {
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
+            .message_id(Some(message_id(key, &self.from)))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_owned(),
+            ))
             .header(ContentType::TEXT_PLAIN)
             .body(mail.text.clone())
             .map_err(|e| Failure::Permanent(e.to_string()))?;
@@ -456,6 +467,15 @@ impl MailQueue {
             Err(e) => Err(Failure::Transient(e.to_string())),
         }
     }
+}
+
+/// The `Message-ID` of the message queued under `key`: a digest of the key (unique per
+/// message, the same for every attempt) at the sender's domain.
+fn message_id(key: &str, from: &Mailbox) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    let local: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("<{local}@{}>", from.email.domain())
 }
 
 /// How many dead letters there are, counted up to a bound (a gauge, not an inventory: the

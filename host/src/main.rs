@@ -20,6 +20,7 @@ mod metrics;
 mod outbox;
 mod sandbox;
 mod server;
+mod smtp;
 mod store;
 mod templates;
 #[cfg(test)]

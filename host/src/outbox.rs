@@ -3,19 +3,17 @@
 //!
 //! With a relay, the request only hands the message to the durable queue of `mail_queue`,
 //! which sends it in the background: an SMTP exchange inside the request made answers for
-//! existing accounts measurably slower. SMTP here is plain (no TLS): point it at a local relay
-//! (Postfix, an SMTP sidecar) that handles onward delivery.
+//! existing accounts measurably slower. How the relay is reached, and secured, is `smtp`'s.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use lettre::message::Mailbox;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, Tokio1Executor};
 
 use crate::bindings::outbox::{Event, EventKind, Mail};
 use crate::mail_queue::{MailQueue, RetryPolicy};
+use crate::smtp::SmtpUrl;
 use crate::store::StoreBackend;
 
 /// Where mail goes.
@@ -25,46 +23,6 @@ pub(crate) struct Mailer {
     counter: AtomicU64,
 }
 
-/// An SMTP relay address: `smtp://[user:password@]host[:port]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SmtpUrl {
-    host: String,
-    port: u16,
-    credentials: Option<(String, String)>,
-}
-
-impl std::str::FromStr for SmtpUrl {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let rest = s
-            .strip_prefix("smtp://")
-            .ok_or_else(|| format!("'{s}' is not smtp://[user:password@]host[:port]"))?;
-        let (credentials, hostport) = match rest.rsplit_once('@') {
-            Some((userinfo, hostport)) => {
-                let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-                (Some((user.to_owned(), password.to_owned())), hostport)
-            }
-            None => (None, rest),
-        };
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((host, port)) => (
-                host,
-                port.parse().map_err(|_| format!("bad port in '{s}'"))?,
-            ),
-            None => (hostport, 25),
-        };
-        if host.is_empty() {
-            return Err(format!("no host in '{s}'"));
-        }
-        Ok(SmtpUrl {
-            host: host.to_owned(),
-            port,
-            credentials,
-        })
-    }
-}
-
 impl Mailer {
     /// A mailer sending through `smtp` (if any) from `from`, retrying as `retry` says, also
     /// writing each message to `outbox_dir` (if any). Mail for the relay is queued only once
@@ -72,6 +30,7 @@ impl Mailer {
     /// handed back and logged in full as undelivered.
     pub(crate) fn new(
         smtp: Option<&SmtpUrl>,
+        smtp_ca_file: Option<&Path>,
         from: &str,
         outbox_dir: Option<PathBuf>,
         retry: RetryPolicy,
@@ -79,16 +38,14 @@ impl Mailer {
         let from: Mailbox = from
             .parse()
             .map_err(|e| anyhow::anyhow!("--mail-from '{from}' is not an address: {e}"))?;
-        let queue = smtp.map(|url| {
-            let mut builder =
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(url.host.clone())
-                    .port(url.port)
-                    .timeout(Some(crate::mail_queue::SMTP_TIMEOUT));
-            if let Some((user, password)) = &url.credentials {
-                builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-            }
-            Arc::new(MailQueue::new(builder.build(), from.clone(), retry))
-        });
+        let queue = match smtp {
+            Some(url) => Some(Arc::new(MailQueue::new(
+                url.transport(smtp_ca_file)?,
+                from.clone(),
+                retry,
+            ))),
+            None => None,
+        };
         if let Some(dir) = &outbox_dir {
             std::fs::create_dir_all(dir)?;
         }
@@ -144,20 +101,6 @@ impl Mailer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn smtp_urls() {
-        let plain: SmtpUrl = "smtp://relay.internal".parse().unwrap();
-        assert_eq!(
-            (plain.host.as_str(), plain.port, plain.credentials),
-            ("relay.internal", 25, None)
-        );
-        let full: SmtpUrl = "smtp://ada:s3cret@127.0.0.1:2525".parse().unwrap();
-        assert_eq!(full.port, 2525);
-        assert_eq!(full.credentials, Some(("ada".into(), "s3cret".into())));
-        assert!("http://x".parse::<SmtpUrl>().is_err());
-        assert!("smtp://:25".parse::<SmtpUrl>().is_err());
-    }
 
     #[test]
     fn webhook_urls() {

@@ -63,7 +63,7 @@ fn now_ms() -> u64 {
 fn reset_answers_alike_and_the_known_address_gets_its_mail_through_smtp() {
     let dir = tempfile::tempdir().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let url = format!("smtp://{}?tls=off", listener.local_addr().unwrap());
     let gate = Gate::default();
     let messages = gated_smtp_relay(listener, gate.clone());
     let server = Server::start_with_env(&dir.path().join("sesame.db"), &[("SESAME_SMTP", &url)]);
@@ -111,7 +111,7 @@ fn mail_is_retried_until_the_relay_is_up_even_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sesame.db");
     let port = closed_port();
-    let url = format!("smtp://127.0.0.1:{port}");
+    let url = format!("smtp://127.0.0.1:{port}?tls=off");
     let env = [
         ("SESAME_SMTP", url.as_str()),
         ("SESAME_MAIL_RETRY_BASE_MS", "100"),
@@ -178,7 +178,10 @@ fn a_stop_by_sigterm_keeps_accepted_mail() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sesame.db");
     let mut child = sesame_tests::sesame_command(&db)
-        .env("SESAME_SMTP", format!("smtp://127.0.0.1:{}", closed_port()))
+        .env(
+            "SESAME_SMTP",
+            format!("smtp://127.0.0.1:{}?tls=off", closed_port()),
+        )
         .env("SESAME_MAIL_RETRY_BASE_MS", "600000")
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())

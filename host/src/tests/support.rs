@@ -38,6 +38,7 @@ pub(crate) fn runtime(
 ) -> Runtime {
     let mailer = Mailer::new(
         None,
+        None,
         "Sesame <sesame@localhost>",
         outbox,
         crate::mail_queue::RetryPolicy {
