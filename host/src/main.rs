@@ -12,18 +12,21 @@ mod cli;
 mod connections;
 mod ctx;
 mod engine;
+mod events;
 mod hashing;
 mod imports;
 mod instances;
 mod mail_queue;
 mod metrics;
 mod outbox;
+mod queue;
 mod sandbox;
 mod server;
 mod store;
 mod templates;
 #[cfg(test)]
 mod tests;
+mod webhooks;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse_args();
