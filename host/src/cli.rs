@@ -19,6 +19,7 @@ mod clients;
 mod serve;
 mod tokens;
 mod users;
+mod webhooks;
 
 /// Sesame: authentication as a WebAssembly component.
 #[derive(Debug, Parser)]
@@ -116,9 +117,22 @@ pub(crate) struct Common {
     #[arg(long, global = true, env = "SESAME_MAIL_OUTBOX")]
     mail_outbox: Option<PathBuf>,
 
-    /// POST every account event as JSON to this http:// URL (events are always logged).
+    /// `serve`: also deliver every account event, signed (Standard Webhooks), to this http://
+    /// or https:// URL, beside the endpoints of `sesame webhook add` (events are always
+    /// logged). Needs --webhook-secret.
     #[arg(long, global = true, env = "SESAME_WEBHOOK")]
-    webhook: Option<crate::outbox::WebhookUrl>,
+    webhook: Option<crate::webhooks::WebhookUrl>,
+
+    /// The whsec_... secret signing deliveries to --webhook (`sesame webhook new-secret` makes
+    /// one); prefer the variable, which other local users cannot read in the process list.
+    #[arg(
+        long,
+        global = true,
+        env = "SESAME_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_name = "WHSEC"
+    )]
+    webhook_secret: Option<crate::webhooks::signing::GivenSecret>,
 
     /// Milliseconds one request may spend running inside the component (time waiting for a core
     /// behind other requests is not counted) before it is stopped and answered with 500.
@@ -233,6 +247,9 @@ enum Command {
     /// Manage the OAuth / OpenID Connect clients that sign their users in through Sesame.
     #[command(subcommand)]
     Client(clients::ClientCommand),
+    /// Manage the endpoints that receive account events as signed webhooks.
+    #[command(subcommand)]
+    Webhook(webhooks::WebhookCommand),
     /// Copy every record and the host secrets from one store to another, empty, store (for
     /// example SQLite to PostgreSQL), then verify that both hold the same entries. Stop every
     /// node first: writes made during the copy are not carried over.
@@ -488,6 +505,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             .map_err(|e| anyhow!("cannot open the store {}: {e}", common.store))?;
         return secret_command(&common, &*backend, command).await;
     }
+    if let Command::Webhook(command) = &command {
+        return webhooks::run(&common, command).await;
+    }
     if let Command::Settings { json } = command {
         print!("{}", settings_listing(json)?);
         return Ok(());
@@ -665,7 +685,10 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Export { user } => {
             users::export(Admin::connect(&common, backend).await?, &user).await
         }
-        Command::Backup { .. } | Command::Restore { .. } | Command::Secret(_) => dispatched_twice(),
+        Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::Secret(_)
+        | Command::Webhook(_) => dispatched_twice(),
         Command::User(UserCommand::Disable { email }) => {
             tokens::set_active(Admin::connect(&common, backend).await?, &email, false).await
         }
@@ -877,7 +900,7 @@ pub(crate) async fn runtime(
         common.mail_outbox.clone(),
         common.retry_policy(),
     )?;
-    let events = crate::outbox::EventSink::new(common.webhook.clone());
+    let events = crate::events::EventSink::new();
     Runtime::new(
         &component,
         cache_dir.as_deref(),

@@ -7,8 +7,9 @@ use std::time::Duration;
 use sesame_sandbox::InstanceState;
 use wasmtime::component::HasData;
 
+use crate::events::EventSink;
 use crate::hashing::NativeHashing;
-use crate::outbox::{EventSink, Mailer};
+use crate::outbox::Mailer;
 use crate::store::StoreBackend;
 
 /// The data of one instance's store: the sandbox's WASI state with Sesame's imports.

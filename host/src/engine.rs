@@ -14,9 +14,10 @@ use crate::bindings::{
     ServicePre, hashing as wit_hashing, outbox as wit_outbox, routes, store as wit_store,
 };
 use crate::ctx::{HostState, Sesame, SesameHost, sesame};
+use crate::events::EventSink;
 use crate::hashing::NativeHashing;
 use crate::instances::IdleInstances;
-use crate::outbox::{EventSink, Mailer};
+use crate::outbox::Mailer;
 use crate::sandbox::SandboxLimits;
 use crate::store::StoreBackend;
 

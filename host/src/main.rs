@@ -12,12 +12,14 @@ mod cli;
 mod connections;
 mod ctx;
 mod engine;
+mod events;
 mod hashing;
 mod imports;
 mod instances;
 mod mail_queue;
 mod metrics;
 mod outbox;
+mod queue;
 mod sandbox;
 mod server;
 mod smtp;
@@ -25,6 +27,7 @@ mod store;
 mod templates;
 #[cfg(test)]
 mod tests;
+mod webhooks;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse_args();

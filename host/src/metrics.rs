@@ -85,6 +85,7 @@ pub(crate) struct Metrics {
     store_seconds: Histograms<OpLabel>,
     store_errors: Family<OpLabel, Counter>,
     mail_queue: Family<StateLabel, Gauge>,
+    webhook_queue: Family<StateLabel, Gauge>,
 }
 
 impl Metrics {
@@ -156,6 +157,12 @@ impl Metrics {
             "Messages in the outbound mail queue, pending or dead, as of the last look",
             mail_queue.clone(),
         );
+        let webhook_queue: Family<StateLabel, Gauge> = Family::default();
+        registry.register(
+            "webhook_queue_deliveries",
+            "Webhook deliveries in the queue, pending or dead, as of the last look",
+            webhook_queue.clone(),
+        );
         // Series that start at zero are created now, so dashboards and alerts see a zero
         // rather than no series before the first event.
         for route in THROTTLED_ROUTES {
@@ -183,6 +190,11 @@ impl Metrics {
                     state: state.to_owned(),
                 })
                 .set(0);
+            webhook_queue
+                .get_or_create(&StateLabel {
+                    state: state.to_owned(),
+                })
+                .set(0);
         }
         for state in ["in_use", "idle"] {
             instances
@@ -204,6 +216,7 @@ impl Metrics {
             store_seconds,
             store_errors,
             mail_queue,
+            webhook_queue,
         }
     }
 
@@ -300,6 +313,17 @@ impl Metrics {
     pub(crate) fn mail_queue(&self, pending: i64, dead: i64) {
         for (state, value) in [("pending", pending), ("dead", dead)] {
             self.mail_queue
+                .get_or_create(&StateLabel {
+                    state: state.to_owned(),
+                })
+                .set(value);
+        }
+    }
+
+    /// Sets the webhook queue's depth as last seen.
+    pub(crate) fn webhook_queue(&self, pending: i64, dead: i64) {
+        for (state, value) in [("pending", pending), ("dead", dead)] {
+            self.webhook_queue
                 .get_or_create(&StateLabel {
                     state: state.to_owned(),
                 })

@@ -20,6 +20,7 @@ pub mod server;
 pub mod services;
 pub mod suites;
 pub mod totp;
+pub mod webhooks;
 
 pub use artifacts::{
     component, misbehaving_component, repo_root, sesame_bin, spin_component, spin_test_host_bin,

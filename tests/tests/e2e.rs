@@ -255,9 +255,15 @@ fn reset_link_expires() {
     server.login(EMAIL, PASSWORD);
 }
 
+/// One request a [`webhook_receiver`] got: its headers (names in lower case) and body.
+struct Delivery {
+    headers: std::collections::HashMap<String, String>,
+    body: String,
+}
+
 /// A minimal webhook receiver on a loopback port: answers 204 to every request and sends each
-/// JSON body down the channel.
-fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) {
+/// one down the channel.
+fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<Delivery>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
@@ -268,7 +274,7 @@ fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) 
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 loop {
-                    let mut length = 0usize;
+                    let mut headers = std::collections::HashMap::new();
                     let mut line = String::new();
                     if reader.read_line(&mut line).unwrap_or(0) == 0 {
                         return;
@@ -279,13 +285,15 @@ fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) 
                         if line == "\r\n" {
                             break;
                         }
-                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                            length = v.trim().parse().unwrap();
+                        if let Some((name, value)) = line.split_once(':') {
+                            headers.insert(name.to_ascii_lowercase(), value.trim().to_owned());
                         }
                     }
+                    let length = headers["content-length"].parse().unwrap();
                     let mut body = vec![0; length];
                     reader.read_exact(&mut body).unwrap();
-                    let _ = tx.send(serde_json::from_slice(&body).unwrap());
+                    let body = String::from_utf8(body).unwrap();
+                    let _ = tx.send(Delivery { headers, body });
                     let mut writer = &stream;
                     writer
                         .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
@@ -297,25 +305,48 @@ fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<serde_json::Value>) 
     (url, rx)
 }
 
+/// `--webhook` with `--webhook-secret`: every event arrives as JSON, signed as Standard
+/// Webhooks say (checked here with HMAC-SHA256 over `{id}.{timestamp}.{body}`; the
+/// `standardwebhooks` library checks it in tests/tests/webhooks.rs).
 #[test]
 fn account_events_reach_the_webhook() {
-    let (url, events) = webhook_receiver();
-    let server = Host::Sesame.start_fresh_with_env(&[("SESAME_WEBHOOK", &url)]);
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use hmac::{KeyInit, Mac};
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let (url, deliveries) = webhook_receiver();
+    let server = Host::Sesame
+        .start_fresh_with_env(&[("SESAME_WEBHOOK", &url), ("SESAME_WEBHOOK_SECRET", SECRET)]);
     server.register(EMAIL, PASSWORD);
     let wrong = server.attempt_login(EMAIL, "not the one");
     assert_eq!(wrong.status, 401);
     server.login(EMAIL, PASSWORD);
+    let key = STANDARD.decode(&SECRET["whsec_".len()..]).unwrap();
     let mut kinds = Vec::new();
+    let mut ids = std::collections::HashSet::new();
     while kinds.len() < 3 {
-        let event = events
+        let delivery = deliveries
             .recv_timeout(std::time::Duration::from_secs(20))
             .unwrap_or_else(|_| panic!("only these events arrived: {kinds:?}"));
-        assert_eq!(event["user_id"].as_str().map(str::len), Some(32), "{event}");
+        let header = |name: &str| delivery.headers[name].clone();
+        assert_eq!(header("content-type"), "application/json");
+        let (id, timestamp) = (header("webhook-id"), header("webhook-timestamp"));
+        let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&key).unwrap();
+        mac.update(format!("{id}.{timestamp}.{}", delivery.body).as_bytes());
+        let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+        assert_eq!(header("webhook-signature"), expected);
+        assert!(ids.insert(id), "one id per event");
+        let event: serde_json::Value = serde_json::from_str(&delivery.body).unwrap();
+        assert_eq!(
+            event["data"]["user_id"].as_str().map(str::len),
+            Some(32),
+            "{event}"
+        );
         assert!(
-            !event.to_string().contains("not the one"),
+            !delivery.body.contains("not the one"),
             "no secrets in events"
         );
-        kinds.push(event["kind"].as_str().unwrap().to_owned());
+        kinds.push(event["type"].as_str().unwrap().to_owned());
     }
     kinds.sort();
     assert_eq!(kinds, ["login-failed", "login-succeeded", "registered"]);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
 use super::{Common, RuntimeSettings, parse_trusted_proxy, runtime};
@@ -62,14 +62,66 @@ pub(crate) struct ServeArgs {
 
     #[command(flatten)]
     pub(crate) connections: ConnectionOptions,
+
+    #[command(flatten)]
+    pub(crate) webhooks: WebhookOptions,
+}
+
+/// How webhooks are delivered (see `crate::webhooks`).
+#[derive(Debug, Args)]
+pub(crate) struct WebhookOptions {
+    /// A PEM file of CA certificates trusted for https:// webhook receivers beside the
+    /// system's (a private CA); read at start, so an unusable file stops the server.
+    #[arg(long, value_name = "FILE", env = "SESAME_WEBHOOK_CA_FILE")]
+    webhook_ca_file: Option<PathBuf>,
+
+    /// Milliseconds before the first retry of a webhook delivery that failed; each further
+    /// retry waits twice as long (at most 30 minutes).
+    #[arg(long, env = "SESAME_WEBHOOK_RETRY_BASE_MS", default_value_t = duration_ms(crate::webhooks::DEFAULT_RETRY_BASE), value_parser = clap::value_parser!(u64).range(1..))]
+    webhook_retry_base_ms: u64,
+
+    /// Attempts before a webhook delivery is given up: kept under hooks/dead/ in the store
+    /// for 30 days and logged.
+    #[arg(long, env = "SESAME_WEBHOOK_MAX_ATTEMPTS", default_value_t = crate::webhooks::DEFAULT_MAX_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    webhook_max_attempts: u32,
+}
+
+impl WebhookOptions {
+    /// The delivery options, with `--webhook` and `--webhook-secret` from `common`: one
+    /// without the other is refused, so no unsigned (or unsent) deliveries go unnoticed.
+    fn options(&self, common: &Common) -> Result<crate::webhooks::Options> {
+        let flag = match (&common.webhook, &common.webhook_secret) {
+            (Some(url), Some(secret)) => {
+                let secret = secret
+                    .read()
+                    .map_err(|why| anyhow!("--webhook-secret (SESAME_WEBHOOK_SECRET): {why}"))?;
+                Some((url.clone(), secret))
+            }
+            (Some(_), None) => bail!(
+                "--webhook needs --webhook-secret (SESAME_WEBHOOK_SECRET): deliveries are \
+                 signed. `sesame webhook new-secret` makes one for the receiver, or register \
+                 the URL with `sesame webhook add URL`"
+            ),
+            (None, Some(_)) => bail!("--webhook-secret is given without --webhook"),
+            (None, None) => None,
+        };
+        Ok(crate::webhooks::Options {
+            flag,
+            ca_file: self.webhook_ca_file.clone(),
+            policy: crate::queue::RetryPolicy {
+                base: Duration::from_millis(self.webhook_retry_base_ms),
+                max_attempts: self.webhook_max_attempts,
+            },
+        })
+    }
 }
 
 /// The default wait for requests in flight at a stop: longer than any request may take (the
 /// component's deadline), short enough for an orchestrator's grace period (30 s by default).
 const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
 
-/// How long a stopping server waits for handed-over mail to reach the store, and for webhook
-/// deliveries under way to end.
+/// How long a stopping server waits for handed-over mail and webhook deliveries to reach the
+/// store, and for the webhook delivery under way to end.
 const MAIL_FLUSH_LIMIT: Duration = Duration::from_secs(10);
 
 /// How often expired entries are purged from the store.
@@ -114,7 +166,8 @@ impl ConnectionOptions {
 }
 
 /// Serves until SIGTERM or SIGINT, then stops gracefully: no new connections, requests in
-/// flight finished (up to `--shutdown-timeout-ms`), handed-over mail stored, exit 0.
+/// flight finished (up to `--shutdown-timeout-ms`), handed-over mail and webhook deliveries
+/// stored, exit 0.
 pub(crate) async fn run(
     common: &Common,
     backend: Arc<dyn StoreBackend>,
@@ -144,6 +197,7 @@ pub(crate) async fn run(
         }
         None => None,
     };
+    let webhooks = args.webhooks.options(common)?;
     let open_files = crate::connections::raise_open_files_limit();
     let limits = args
         .connections
@@ -168,6 +222,7 @@ pub(crate) async fn run(
     runtime_settings.templates = templates;
     runtime_settings.warn_stored_secret = true;
     let runtime = runtime(common, backend.clone(), &runtime_settings).await?;
+    runtime.events().start(backend.clone(), webhooks).await?;
     if let (Some(path), Some(text)) = (args.access_rules, rules_text) {
         crate::access_rules::watch(runtime.clone(), path, text);
     }
@@ -197,7 +252,11 @@ pub(crate) async fn run(
         tracing::error!("stopping with mail not yet stored in the queue");
     }
     if !events.flush(MAIL_FLUSH_LIMIT).await {
-        tracing::error!("stopping with webhook deliveries still under way");
+        tracing::error!("stopping with webhook deliveries not yet stored in the queue");
+    }
+    // The delivery under way ends and is settled, so the next start finds nothing claimed.
+    if !events.stop(MAIL_FLUSH_LIMIT).await {
+        tracing::error!("stopping with a webhook delivery still under way");
     }
     if let Err(e) = backend.settle().await {
         tracing::warn!(error = %e, "the store could not be settled at stop");

@@ -1,4 +1,5 @@
-//! `sesame:auth/outbox`: the component's mail and account events (see `crate::outbox`).
+//! `sesame:auth/outbox`: the component's mail (see `crate::outbox`) and account events (see
+//! `crate::events`).
 
 use crate::bindings::outbox::{self, Event, Mail};
 use crate::ctx::SesameCtxView;

@@ -9,7 +9,8 @@ use wasmtime::Store;
 use crate::bindings::{Service, two_factor, types};
 use crate::ctx::HostState;
 use crate::engine::Runtime;
-use crate::outbox::{EventSink, Mailer};
+use crate::events::EventSink;
+use crate::outbox::Mailer;
 use crate::sandbox::SandboxLimits;
 use crate::store::{SqliteBackend, StoreBackend};
 
@@ -52,7 +53,7 @@ pub(crate) fn runtime(
         cache,
         backend,
         Arc::new(mailer),
-        Arc::new(EventSink::new(None)),
+        Arc::new(EventSink::new()),
         env,
         limits,
     )
