@@ -56,6 +56,19 @@ const SCHEMA: [&str; 2] = [
         ON sesame_records (expires_at_ms) WHERE expires_at_ms IS NOT NULL",
 ];
 
+/// How long SQLite itself waits for another connection's lock before answering "busy"; Spin
+/// opens every connection without a busy timeout, so without this a write that meets another
+/// request's write fails at once.
+const BUSY_TIMEOUT_MS: u32 = 2_000;
+
+/// Runs of a statement that SQLite answered "busy" or "locked" without waiting (it does so
+/// when waiting could deadlock, or when a WAL snapshot went stale), the first included.
+const BUSY_ATTEMPTS: u32 = 7;
+
+/// The wait before the first rerun; each further one waits twice as long (2 to 64 ms, about
+/// 126 ms in all, plus up to as much again of jitter so contenders do not rerun in step).
+const BUSY_FIRST_WAIT_MS: u64 = 2;
+
 /// The condition "the row is live at `?now`", for a statement whose parameter `?2` is now.
 const LIVE: &str = "(expires_at_ms IS NULL OR expires_at_ms > ?2)";
 
@@ -67,6 +80,11 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens the database [`DATABASE`]. Fails with a store error (503 `store-unavailable`) when
     /// Spin refuses it, for example because `spin.toml` does not list it for the component.
+    ///
+    /// Spin opens a new connection for every `open`, with SQLite's defaults: each connection is
+    /// given a busy timeout, and the database write-ahead logging (WAL), under which readers
+    /// never wait for the writer and writers wait only for each other. Both are best effort: a
+    /// remote database (libSQL, Turso) refuses such pragmas and decides locking itself.
     pub fn open() -> Result<Self, Error> {
         let connection = Connection::open(DATABASE).map_err(|e| {
             Error::Store(StoreError::Unavailable(format!(
@@ -74,7 +92,13 @@ impl SqliteStore {
                 describe(&e)
             )))
         })?;
-        Ok(SqliteStore { connection })
+        let store = SqliteStore { connection };
+        let _ = store
+            .connection
+            .execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}"), &[]);
+        // Already WAL (the mode is kept in the file), this is a read of one header field.
+        let _ = store.connection.execute("PRAGMA journal_mode = WAL", &[]);
+        Ok(store)
     }
 
     /// Deletes up to [`SWEEP_BATCH`] expired records. They already read as absent; this only
@@ -91,20 +115,52 @@ impl SqliteStore {
     /// Runs one statement; creates the schema and retries once if the table does not exist
     /// yet, so steady-state requests pay no schema statement.
     fn execute(&self, statement: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
-        match self.connection.execute(statement, params) {
+        match self.run_while_busy(statement, params) {
             Ok(result) => Ok(rows(result)),
             Err(SqliteError::Io(why)) if why.contains("no such table") => {
                 for schema in SCHEMA {
-                    self.connection
-                        .execute(schema, &[])
+                    self.run_while_busy(schema, &[])
                         .map_err(|e| unavailable(&e))?;
                 }
-                self.connection
-                    .execute(statement, params)
+                self.run_while_busy(statement, params)
                     .map(rows)
                     .map_err(|e| unavailable(&e))
             }
             Err(e) => Err(unavailable(&e)),
+        }
+    }
+
+    /// Runs one statement, rerunning it after a short, growing, jittered wait while SQLite
+    /// answers "busy" or "locked", at most [`BUSY_ATTEMPTS`] times. A statement refused so
+    /// changed nothing (SQLite rolled its implicit transaction back), so a rerun is the same
+    /// compare-and-swap again, never a second write.
+    fn run_while_busy(
+        &self,
+        statement: &str,
+        params: &[Value],
+    ) -> Result<spin_sdk::sqlite::QueryResult, SqliteError> {
+        let mut wait_ms = BUSY_FIRST_WAIT_MS;
+        let mut waited_ms = 0;
+        let mut attempt = 1;
+        loop {
+            match self.connection.execute(statement, params) {
+                Err(e) if is_busy(&e) && attempt < BUSY_ATTEMPTS => {
+                    let wait = wait_ms + jitter_ms(wait_ms);
+                    sleep_ms(wait);
+                    waited_ms += wait;
+                    wait_ms = wait_ms.saturating_mul(2);
+                    attempt += 1;
+                }
+                Err(e) if is_busy(&e) => {
+                    // The request fails with `store-unavailable`; say how hard this tried.
+                    eprintln!(
+                        "sesame: Spin SQLite still busy after {attempt} runs over {waited_ms} ms: {}",
+                        describe(&e)
+                    );
+                    return Err(e);
+                }
+                outcome => return outcome,
+            }
         }
     }
 
@@ -260,10 +316,40 @@ fn entry_at(row: &[Value], at: usize) -> Result<Entry, StoreError> {
     })
 }
 
+/// Whether SQLite refused a statement for another connection's lock (`SQLITE_BUSY`,
+/// `SQLITE_LOCKED`), which a later run can get past.
+fn is_busy(e: &SqliteError) -> bool {
+    match e {
+        SqliteError::Io(why) => {
+            let why = why.to_ascii_lowercase();
+            why.contains("database is locked")
+                || why.contains("database table is locked")
+                || why.contains("database is busy")
+                || why.contains("sqlite_busy")
+        }
+        _ => false,
+    }
+}
+
+/// Blocks this instance for `ms` milliseconds (the runtime serves other requests meanwhile).
+fn sleep_ms(ms: u64) {
+    wasi::clocks::monotonic_clock::subscribe_duration(ms.saturating_mul(1_000_000)).block();
+}
+
+/// A random extra wait in `0..=up_to` milliseconds; none when randomness fails.
+fn jitter_ms(up_to: u64) -> u64 {
+    let mut roll = [0u8; 2];
+    if sesame_wasi::env::fill_random(&mut roll).is_err() {
+        return 0;
+    }
+    u64::from(u16::from_le_bytes(roll)) % (up_to + 1)
+}
+
 fn malformed() -> StoreError {
     StoreError::Unavailable("a row of sesame_records does not have Sesame's layout".into())
 }
 
+/// A store error for `e`, naming its cause; the answer's fault line carries it to the log.
 fn unavailable(e: &SqliteError) -> StoreError {
     StoreError::Unavailable(format!("Spin SQLite: {}", describe(e)))
 }

@@ -13,10 +13,21 @@ pub(crate) type HostState = InstanceState<Arc<SpinResources>>;
 /// What every instance shares: the databases the manifest grants and the resolved component
 /// variables.
 pub(crate) struct SpinResources {
-    /// Open databases by the name the component passes to `connection.open`.
-    pub(crate) databases: BTreeMap<String, Arc<Mutex<rusqlite::Connection>>>,
+    /// Databases by the name the component passes to `connection.open`.
+    pub(crate) databases: BTreeMap<String, Database>,
     /// The component's variables, templates already resolved.
     pub(crate) variables: Vec<(String, String)>,
+}
+
+/// A database the component may open.
+pub(crate) enum Database {
+    /// A file: every `open` gets a connection of its own, with SQLite's defaults (rollback
+    /// journal unless the file says otherwise, no busy timeout), as Spin's local databases do.
+    /// Concurrent requests then contend for the file's locks exactly as under `spin up`.
+    File(std::path::PathBuf),
+    /// In memory: one connection shared by every instance (an in-memory database cannot be
+    /// opened twice), each statement run under its lock. Not a concurrency test bed.
+    Memory(Arc<Mutex<rusqlite::Connection>>),
 }
 
 /// What the `spin:sqlite` and `wasi:config` implementations borrow from [`HostState`].

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-use crate::ctx::SpinResources;
+use crate::ctx::{Database, SpinResources};
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -77,12 +77,18 @@ fn run(args: Args) -> Result<()> {
     }
     let mut databases = BTreeMap::new();
     for name in &app.sqlite_databases {
-        let connection = match files.get(name) {
-            Some(path) => rusqlite::Connection::open(path)
-                .with_context(|| format!("cannot open the SQLite database {path}"))?,
-            None => rusqlite::Connection::open_in_memory()?,
+        let database = match files.get(name) {
+            Some(path) => {
+                // Opened once here only to fail at start on a path that cannot be a database.
+                rusqlite::Connection::open(path)
+                    .with_context(|| format!("cannot open the SQLite database {path}"))?;
+                Database::File(path.into())
+            }
+            None => Database::Memory(Arc::new(
+                Mutex::new(rusqlite::Connection::open_in_memory()?),
+            )),
         };
-        databases.insert(name.clone(), Arc::new(Mutex::new(connection)));
+        databases.insert(name.clone(), database);
     }
     let resources = Arc::new(SpinResources {
         databases,

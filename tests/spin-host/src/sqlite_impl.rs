@@ -1,6 +1,8 @@
 //! Implementation of the `fermyon:spin/sqlite@2.0.0` interface on rusqlite, as Spin's local
-//! SQLite databases work: one connection per database, shared by every instance, each
-//! statement run to completion under its lock.
+//! SQLite databases work: every `open` of a database file is a new connection with SQLite's
+//! defaults (no busy timeout; the journal mode the file has), so requests running in parallel
+//! meet "database is locked" as they do under `spin up`. An in-memory database is one shared
+//! connection instead (see [`Database`]).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -8,15 +10,26 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use wasmtime::component::Resource;
 
 use crate::bindings::sqlite::{self, Error, QueryResult, RowResult, Value};
-use crate::ctx::SpinView;
+use crate::ctx::{Database, SpinView};
 
 /// An open database, as handed to the component.
 #[allow(
     unreachable_pub,
     reason = "bindgen's `with` re-exports it from the generated module"
 )]
-pub struct Connection {
-    database: Arc<Mutex<rusqlite::Connection>>,
+pub enum Connection {
+    /// A connection of this instance's own to a database file.
+    Own(rusqlite::Connection),
+    /// The in-memory database's one connection.
+    Shared(Arc<Mutex<rusqlite::Connection>>),
+}
+
+/// A new connection to `path` as Spin opens one: rusqlite's default busy timeout (5 s) is
+/// taken off, since Spin's runtime sets none and a component must cope with that.
+fn open_file(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let connection = rusqlite::Connection::open(path)?;
+    connection.busy_timeout(std::time::Duration::ZERO)?;
+    Ok(connection)
 }
 
 impl sqlite::Host for SpinView<'_> {}
@@ -25,13 +38,15 @@ impl sqlite::HostConnection for SpinView<'_> {
     fn open(&mut self, database: String) -> wasmtime::Result<Result<Resource<Connection>, Error>> {
         // Spin tells databases the component may not use (not in its `sqlite_databases`)
         // from ones that do not exist; the test host knows only the granted ones.
-        let Some(shared) = self.resources.databases.get(&database) else {
-            return Ok(Err(Error::AccessDenied));
+        let connection = match self.resources.databases.get(&database) {
+            None => return Ok(Err(Error::AccessDenied)),
+            Some(Database::Memory(shared)) => Connection::Shared(shared.clone()),
+            Some(Database::File(path)) => match open_file(path) {
+                Ok(own) => Connection::Own(own),
+                Err(e) => return Ok(Err(Error::Io(e.to_string()))),
+            },
         };
-        let handle = self.table.push(Connection {
-            database: shared.clone(),
-        })?;
-        Ok(Ok(handle))
+        Ok(Ok(self.table.push(connection)?))
     }
 
     fn execute(
@@ -40,8 +55,10 @@ impl sqlite::HostConnection for SpinView<'_> {
         statement: String,
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
-        let database = self.table.get(&connection)?.database.clone();
-        let result = run(&lock(&database), &statement, parameters);
+        let result = match self.table.get(&connection)? {
+            Connection::Own(own) => run(own, &statement, parameters),
+            Connection::Shared(shared) => run(&lock(shared), &statement, parameters),
+        };
         Ok(result.map_err(|e| Error::Io(e.to_string())))
     }
 
