@@ -173,8 +173,8 @@ pub(crate) struct Common {
 
 impl Common {
     /// How undelivered mail is retried.
-    fn retry_policy(&self) -> crate::mail_queue::RetryPolicy {
-        crate::mail_queue::RetryPolicy {
+    fn retry_policy(&self) -> crate::queue::RetryPolicy {
+        crate::queue::RetryPolicy {
             base: Duration::from_millis(self.mail_retry_base_ms),
             max_attempts: self.mail_max_attempts,
         }

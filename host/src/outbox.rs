@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use lettre::message::Mailbox;
 
 use crate::bindings::outbox::Mail;
-use crate::mail_queue::{MailQueue, RetryPolicy};
+use crate::mail_queue::{MailJob, MailQueue};
+use crate::queue::RetryPolicy;
 use crate::smtp::SmtpUrl;
 use crate::store::StoreBackend;
 
@@ -39,7 +40,7 @@ impl Mailer {
             .parse()
             .map_err(|e| anyhow::anyhow!("--mail-from '{from}' is not an address: {e}"))?;
         let queue = match smtp {
-            Some(url) => Some(Arc::new(MailQueue::new(
+            Some(url) => Some(Arc::new(crate::mail_queue::mail_queue(
                 url.transport(smtp_ca_file)?,
                 from.clone(),
                 retry,
@@ -92,7 +93,7 @@ impl Mailer {
             tracing::info!(to = %mail.to, subject = %mail.subject, text = %mail.text, "mail (no SMTP relay configured)");
             return;
         };
-        if let Err(unqueued) = queue.submit(&mail.to, &mail.subject, &mail.text) {
+        if let Err(unqueued) = queue.submit(MailJob::new(&mail.to, &mail.subject, &mail.text)) {
             crate::mail_queue::log_dead(&unqueued, "the mail queue is not running or is full");
         }
     }

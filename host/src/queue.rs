@@ -26,7 +26,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::{Notify, mpsc, watch};
 
-pub(crate) use crate::mail_queue::RetryPolicy;
 use crate::store::{BackendError, Entry, StoreBackend, duration_ms, now_ms};
 
 /// How long a dead letter is kept: long enough for an operator to act on it.
@@ -48,6 +47,37 @@ const MAX_ERROR_CHARS: usize = 300;
 
 /// Dead letters counted, at most, for the gauge (a gauge, not an inventory).
 const MOST_DEAD_COUNTED: i64 = 10_000;
+
+/// The longest wait between two attempts.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30 * 60);
+
+/// How a queue retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RetryPolicy {
+    /// Wait before the first retry.
+    pub(crate) base: Duration,
+    /// Attempts before a job becomes a dead letter.
+    pub(crate) max_attempts: u32,
+}
+
+impl RetryPolicy {
+    /// The wait after the `attempts`-th failed attempt (1-based): base × 2^(attempts-1), at
+    /// most [`MAX_RETRY_WAIT`], plus up to a quarter more at random so nodes and jobs that
+    /// failed together do not retry together.
+    pub(crate) fn wait_after(&self, attempts: u32) -> Duration {
+        let doublings = attempts.saturating_sub(1).min(30);
+        let wait = self
+            .base
+            .saturating_mul(1u32 << doublings)
+            .min(MAX_RETRY_WAIT);
+        let mut random = [0u8; 2];
+        let spread = match getrandom::fill(&mut random) {
+            Ok(()) => u32::from(u16::from_le_bytes(random)),
+            Err(_) => 0,
+        };
+        wait + wait / 4 * spread / u32::from(u16::MAX)
+    }
+}
 
 /// Where one queue keeps its entries, and how long its claims hold.
 #[derive(Debug, Clone, Copy)]
@@ -516,7 +546,7 @@ async fn count(backend: &dyn StoreBackend, prefix: &str) -> i64 {
 }
 
 /// The stored form of a job.
-fn encode<J: Serialize>(queued: &Queued<J>) -> Vec<u8> {
+pub(crate) fn encode<J: Serialize>(queued: &Queued<J>) -> Vec<u8> {
     // Jobs are strings and integers: serialising cannot fail.
     serde_json::to_vec(queued).unwrap_or_default()
 }

@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use crate::mail_queue::*;
+use crate::queue::{Queued, RetryPolicy, encode};
 use crate::store::StoreBackend;
 use crate::store::conformance::{service_url, sqlite_pair, unique_name, with_param};
 use crate::store::{PostgresBackend, RedisBackend};
@@ -79,7 +80,7 @@ fn queue(port: u16, policy: RetryPolicy) -> Arc<MailQueue> {
         .port(port)
         .timeout(Some(Duration::from_secs(5)))
         .build();
-    Arc::new(MailQueue::new(
+    Arc::new(mail_queue(
         smtp,
         "Sesame <sesame@localhost>".parse().unwrap(),
         policy,
@@ -139,8 +140,12 @@ async fn two_nodes_send_each_message_once(a: Arc<dyn StoreBackend>, b: Arc<dyn S
     two.start(b.clone());
     for n in 0..20 {
         let node = if n % 2 == 0 { &one } else { &two };
-        node.submit("ada@example.com", &format!("message {n}"), "hello")
-            .unwrap();
+        node.submit(MailJob::new(
+            "ada@example.com",
+            &format!("message {n}"),
+            "hello",
+        ))
+        .unwrap();
     }
     assert!(one.flush(Duration::from_secs(10)).await);
     assert!(two.flush(Duration::from_secs(10)).await);
@@ -181,7 +186,7 @@ async fn retries_until_the_relay_is_back(backend: Arc<dyn StoreBackend>) {
         },
     );
     down.start(backend.clone());
-    down.submit("ada@example.com", "while down", "text")
+    down.submit(MailJob::new("ada@example.com", "while down", "text"))
         .unwrap();
     assert!(down.flush(Duration::from_secs(10)).await);
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -222,21 +227,21 @@ async fn permanent_refusal_is_a_dead_letter(backend: Arc<dyn StoreBackend>) {
     enqueue(
         &refused,
         &*backend,
-        QueuedMail::new("nobody@example.com", "refused", "text"),
+        Queued::new(MailJob::new("nobody@example.com", "refused", "text")),
     )
     .await;
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
     while pending(&*backend)
         .await
         .iter()
-        .any(|m| m.subject == "refused")
+        .any(|m| m.job.subject == "refused")
     {
         assert!(tokio::time::Instant::now() < until, "never given up");
         refused.deliver_due(&*backend).await;
     }
     let dead = dead(&*backend).await;
     assert_eq!(dead.len(), dead_before + 1);
-    let letter = dead.iter().find(|m| m.subject == "refused").unwrap();
+    let letter = dead.iter().find(|m| m.job.subject == "refused").unwrap();
     assert_eq!(letter.attempts, 1, "a permanent refusal is not retried");
     assert!(letter.last_error.as_deref().unwrap().contains("550"));
 }
@@ -250,7 +255,7 @@ async fn attempts_run_out(backend: Arc<dyn StoreBackend>) {
     enqueue(
         &down,
         &*backend,
-        QueuedMail::new("ada@example.com", "never", "text"),
+        Queued::new(MailJob::new("ada@example.com", "never", "text")),
     )
     .await;
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -296,9 +301,11 @@ fn retry_waits_double_up_to_the_cap() {
 #[test]
 fn submitted_mail_waits_for_the_queue_to_run() {
     let q = queue(25, QUICK);
-    let refused = q.submit("ada@example.com", "s", "t").unwrap_err();
+    let refused = q
+        .submit(MailJob::new("ada@example.com", "s", "t"))
+        .unwrap_err();
     assert_eq!(
-        refused.subject, "s",
+        refused.job.subject, "s",
         "an admin command's mail is handed back to be logged"
     );
 }
@@ -353,4 +360,29 @@ async fn mail_queue_on_redis() {
         }
     })
     .await;
+}
+
+/// A queued message keeps the id it was given for every attempt; its JSON stays flat, as
+/// core's admin API reads it; and messages queued by earlier versions (no id) still read.
+#[test]
+fn a_message_keeps_its_id_in_the_stored_form_core_reads() {
+    let job = MailJob::new("ada@example.com", "s", "t");
+    let id = job.message_id.clone().unwrap();
+    assert_eq!(id.len(), 32);
+    assert_ne!(
+        MailJob::new("ada@example.com", "s", "t").message_id,
+        Some(id.clone())
+    );
+    let stored = encode(&Queued::new(job));
+    let json: serde_json::Value = serde_json::from_slice(&stored).unwrap();
+    assert_eq!(
+        (json["to"].as_str(), json["attempts"].as_u64()),
+        (Some("ada@example.com"), Some(0))
+    );
+    let back: QueuedMail = serde_json::from_slice(&stored).unwrap();
+    assert_eq!(back.job.message_id.as_deref(), Some(id.as_str()));
+    let earlier =
+        br#"{"to":"ada@example.com","subject":"s","text":"t","queued_at_ms":1,"attempts":2}"#;
+    let earlier: QueuedMail = serde_json::from_slice(earlier).unwrap();
+    assert_eq!((earlier.job.message_id, earlier.attempts), (None, 2));
 }

@@ -42,7 +42,7 @@ pub(crate) fn runtime(
         None,
         "Sesame <sesame@localhost>",
         outbox,
-        crate::mail_queue::RetryPolicy {
+        crate::queue::RetryPolicy {
             base: std::time::Duration::from_secs(1),
             max_attempts: 3,
         },
