@@ -165,10 +165,24 @@ impl SmtpCourier {
             .map_err(|e| Failure::Permanent(e.to_string()))?;
         match self.smtp.send(message).await {
             Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(Failure::Permanent(e.to_string())),
+            Err(e)
+                if e.status()
+                    .is_some_and(|code| refuses_for_good(u16::from(code))) =>
+            {
+                Err(Failure::Permanent(e.to_string()))
+            }
             Err(e) => Err(Failure::Transient(e.to_string())),
         }
     }
+}
+
+/// Whether an SMTP reply `code` refuses this message for good: the mailbox does not exist,
+/// is not local, is full, or its name is not allowed (550-553). Other 5xx replies are retried
+/// like any failure until the attempts run out: a 554 greeting or a 535 during a credential
+/// change concerns every message alike, and one forged by an attacker on the path before TLS
+/// must not turn mail into dead letters (whose log line holds the whole message) at once.
+pub(crate) fn refuses_for_good(code: u16) -> bool {
+    (550..=553).contains(&code)
 }
 
 /// 128 random bits as hex: a message id's local part. Falls back to the time and process

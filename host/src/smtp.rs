@@ -54,16 +54,17 @@ impl std::fmt::Debug for SmtpUrl {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("security", &self.security)
-            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .field("credentials", &self.credentials.as_ref().map(|_| "***"))
             .finish()
     }
 }
 
-/// Whether `host` names this machine: a loopback address or `localhost`.
+/// Whether `host` is a loopback address literal. The name `localhost` is not taken on trust:
+/// where it resolves is the resolver's business (a container without an `/etc/hosts` entry,
+/// a search domain), and clear text must not leave the machine.
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Percent-decodes one part of the user information (an `@` in a user name is `%40`).
@@ -74,16 +75,14 @@ fn decoded(part: &str, url: &str) -> Result<String, String> {
         .map_err(|_| format!("'{}' has user information that is not UTF-8", redacted(url)))
 }
 
-/// `url` with any password replaced, for error messages.
+/// `url` with its user information replaced, for error messages: some providers take an API
+/// token as the user name too.
 fn redacted(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
     match rest.rsplit_once('@') {
-        Some((userinfo, hostport)) => {
-            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
-            format!("{scheme}://{user}:***@{hostport}")
-        }
+        Some((_, hostport)) => format!("{scheme}://***@{hostport}"),
         None => url.to_owned(),
     }
 }
@@ -100,8 +99,10 @@ impl std::str::FromStr for SmtpUrl {
         } else {
             return Err(format!("'{}' is not {shape}", redacted(s)));
         };
-        let (rest, query) = match rest.split_once('?') {
-            Some((rest, query)) => (rest, Some(query)),
+        // The query starts after the user information: a `?` in a password is not one.
+        let query_from = rest.rfind('@').map_or(0, |at| at + 1);
+        let (rest, query) = match rest[query_from..].find('?') {
+            Some(at) => (&rest[..query_from + at], Some(&rest[query_from + at + 1..])),
             None => (rest, None),
         };
         let rest = rest.strip_suffix('/').unwrap_or(rest);
@@ -135,7 +136,7 @@ impl std::str::FromStr for SmtpUrl {
                     if !is_loopback(host) {
                         return Err(format!(
                             "'{}': tls=off sends mail with its links in clear text, so it is \
-                             only accepted for a relay on loopback (127.0.0.1, ::1, localhost)",
+                             only accepted for a loopback address (127.0.0.1, [::1])",
                             redacted(s)
                         ));
                     }
@@ -248,7 +249,7 @@ mod tests {
     fn clear_text_is_refused_except_on_loopback() {
         for loopback in [
             "smtp://127.0.0.1:25?tls=off",
-            "smtp://localhost?tls=off",
+            "smtp://127.0.0.2?tls=off",
             "smtp://[::1]:2525?tls=off",
         ] {
             let url: SmtpUrl = loopback.parse().unwrap();
@@ -257,6 +258,11 @@ mod tests {
         for refused in [
             "smtp://relay.internal?tls=off",
             "smtp://10.0.0.5:25?tls=off",
+            "smtp://localhost?tls=off",
+            "smtp://localhost.example.com?tls=off",
+            "smtp://127.0.0.1.nip.io?tls=off",
+            "smtp://[::ffff:127.0.0.1]?tls=off",
+            "smtp://0.0.0.0?tls=off",
             "smtps://127.0.0.1?tls=off",
             "smtp://127.0.0.1?tls=maybe",
         ] {
@@ -276,6 +282,13 @@ mod tests {
         assert!(!err.contains("hunter2"), "{err}");
         let url: SmtpUrl = "smtp://ada:hunter2@host".parse().unwrap();
         assert!(!format!("{url:?}").contains("hunter2"));
+        // A `?` in the password is the password's, not a query.
+        let url: SmtpUrl = "smtp://ada:2024?Secret@relay.example.com".parse().unwrap();
+        assert_eq!(url.credentials, Some(("ada".into(), "2024?Secret".into())));
+        let err = "smtp://token:2024?Secret@relay.example.com?tls=maybe"
+            .parse::<SmtpUrl>()
+            .unwrap_err();
+        assert!(!err.contains("Secret") && !err.contains("token"), "{err}");
     }
 
     #[test]

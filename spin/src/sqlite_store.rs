@@ -62,7 +62,8 @@ const SCHEMA: [&str; 2] = [
 const BUSY_TIMEOUT_MS: u32 = 2_000;
 
 /// Runs of a statement that SQLite answered "busy" or "locked" without waiting (it does so
-/// when waiting could deadlock, or when a WAL snapshot went stale), the first included.
+/// when waiting could deadlock, or when a WAL snapshot went stale), the first included. A run
+/// that waited out [`BUSY_TIMEOUT_MS`] is not rerun: that would multiply the wait.
 const BUSY_ATTEMPTS: u32 = 7;
 
 /// The wait before the first rerun; each further one waits twice as long (2 to 64 ms, about
@@ -131,9 +132,10 @@ impl SqliteStore {
     }
 
     /// Runs one statement, rerunning it after a short, growing, jittered wait while SQLite
-    /// answers "busy" or "locked", at most [`BUSY_ATTEMPTS`] times. A statement refused so
-    /// changed nothing (SQLite rolled its implicit transaction back), so a rerun is the same
-    /// compare-and-swap again, never a second write.
+    /// answers "busy" or "locked" at once, at most [`BUSY_ATTEMPTS`] times. A statement refused
+    /// so changed nothing (SQLite rolled its implicit transaction back), so a rerun is the same
+    /// compare-and-swap again, never a second write. Its "now" parameter is the first run's,
+    /// at most [`BUSY_TIMEOUT_MS`] and the reruns' waits (about 0.25 s) old.
     fn run_while_busy(
         &self,
         statement: &str,
@@ -143,8 +145,14 @@ impl SqliteStore {
         let mut waited_ms = 0;
         let mut attempt = 1;
         loop {
+            let run_started = monotonic_ms();
             match self.connection.execute(statement, params) {
-                Err(e) if is_busy(&e) && attempt < BUSY_ATTEMPTS => {
+                Err(e)
+                    if is_busy(&e)
+                        && attempt < BUSY_ATTEMPTS
+                        && monotonic_ms().saturating_sub(run_started)
+                            < u64::from(BUSY_TIMEOUT_MS / 2) =>
+                {
                     let wait = wait_ms + jitter_ms(wait_ms);
                     sleep_ms(wait);
                     waited_ms += wait;
@@ -329,6 +337,11 @@ fn is_busy(e: &SqliteError) -> bool {
         }
         _ => false,
     }
+}
+
+/// The monotonic clock, in milliseconds.
+fn monotonic_ms() -> u64 {
+    wasi::clocks::monotonic_clock::now() / 1_000_000
 }
 
 /// Blocks this instance for `ms` milliseconds (the runtime serves other requests meanwhile).

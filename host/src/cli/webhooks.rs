@@ -73,6 +73,13 @@ async fn execute(backend: &dyn StoreBackend, command: &WebhookCommand) -> Result
     match command {
         WebhookCommand::Add { url, events } => {
             let filter = events.clone().unwrap_or_else(EventFilter::all);
+            if url.is_clear_text_off_host() {
+                eprintln!(
+                    "warning: {url} is plain HTTP to another host: events (user ids, email and \
+                     client addresses) cross the network readable by anyone on the path; \
+                     prefer https://"
+                );
+            }
             let (endpoint, secret) = endpoints::add(backend, url, &filter).await?;
             println!("id: {}", endpoint.id);
             println!("url: {}", endpoint.url);

@@ -386,3 +386,15 @@ fn a_message_keeps_its_id_in_the_stored_form_core_reads() {
     let earlier: QueuedMail = serde_json::from_slice(earlier).unwrap();
     assert_eq!((earlier.job.message_id, earlier.attempts), (None, 2));
 }
+
+/// Only a refusal of the mailbox itself ends a message at once; other 5xx replies (a 554
+/// greeting, a 535 while credentials change, either forged before TLS) are retried.
+#[test]
+fn only_mailbox_refusals_are_final() {
+    for code in [550, 551, 552, 553] {
+        assert!(refuses_for_good(code), "{code}");
+    }
+    for code in [421, 450, 535, 554, 530, 500] {
+        assert!(!refuses_for_good(code), "{code}");
+    }
+}

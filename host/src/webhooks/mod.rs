@@ -32,6 +32,10 @@ use crate::queue::{Layout, Queue, RetryPolicy};
 use crate::store::StoreBackend;
 
 /// Where deliveries wait. Core's keys never start with `hooks/`.
+/// Every key of the webhooks (endpoints, pending and dead deliveries) starts with this; the
+/// component's store import refuses them (see `crate::imports::store`).
+pub(crate) const KEY_PREFIX: &str = "hooks/";
+
 pub(crate) const PENDING_PREFIX: &str = "hooks/pending/";
 
 /// Where deliveries that were given up are kept.

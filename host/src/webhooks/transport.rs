@@ -70,6 +70,17 @@ impl std::fmt::Display for WebhookUrl {
 }
 
 impl WebhookUrl {
+    /// Whether deliveries to this URL cross a network in clear text: `http://` to anything
+    /// but a loopback address. Signatures stop tampering, not reading: events name users and
+    /// their addresses.
+    pub(crate) fn is_clear_text_off_host(&self) -> bool {
+        !self.tls
+            && !self
+                .host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+
     /// The `Host` header: the host, and the port unless it is the scheme's default.
     fn host_header(&self) -> String {
         let host = if self.host.contains(':') {
@@ -244,6 +255,11 @@ mod tests {
         let v6: WebhookUrl = "https://[::1]:8443/".parse().unwrap();
         assert_eq!((v6.host.as_str(), v6.port), ("::1", 8443));
         assert_eq!(v6.host_header(), "[::1]:8443");
+        // Plain HTTP is flagged unless it stays on this machine.
+        assert!(!url.is_clear_text_off_host() && !secure.is_clear_text_off_host());
+        assert!(bare.is_clear_text_off_host());
+        let local_v6: WebhookUrl = "http://[::1]:9000/".parse().unwrap();
+        assert!(!local_v6.is_clear_text_off_host());
         for bad in [
             "ftp://collector",
             "collector:80",
