@@ -16,6 +16,7 @@ use crate::store::{self, StoreBackend, StoreUrl, duration_ms};
 
 mod backup;
 mod clients;
+mod mail;
 mod serve;
 mod tokens;
 mod users;
@@ -209,6 +210,9 @@ enum Command {
     /// Read the event journal.
     #[command(subcommand)]
     Events(users::EventsCommand),
+    /// The outgoing mail queue and the messages given up on (dead letters).
+    #[command(subcommand)]
+    Mail(mail::MailCommand),
     /// Move a master secret that was generated into the store out of it.
     #[command(subcommand)]
     Secret(SecretCommand),
@@ -682,6 +686,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Events(command) => {
             users::events(Admin::connect(&common, backend).await?, command).await
         }
+        Command::Mail(command) => mail::run(Admin::connect(&common, backend).await?, command).await,
         Command::Export { user } => {
             users::export(Admin::connect(&common, backend).await?, &user).await
         }

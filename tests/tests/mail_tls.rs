@@ -233,8 +233,9 @@ fn implicit_tls_delivers() {
 }
 
 /// A relay that does not offer STARTTLS (or an attacker who removed the offer) gets nothing:
-/// no clear-text fallback. The same relay gets the mail once the operator says clear text is
-/// fine, which shows the refusal is about TLS and nothing else.
+/// no clear-text fallback; the message ends as a dead letter the operator can list and retry.
+/// The same relay gets it once the operator says clear text is fine, which shows the refusal
+/// is about TLS and nothing else.
 #[test]
 fn no_starttls_offer_means_no_mail_unless_clear_text_is_allowed_on_loopback() {
     let Some(python) = python() else { return };
@@ -246,20 +247,57 @@ fn no_starttls_offer_means_no_mail_unless_clear_text_is_allowed_on_loopback() {
         &smtp.ca_file,
     );
     server.register(EMAIL, PASSWORD);
-    let why = given_up(&dir.path().join("sesame.db"));
+    let db = dir.path().join("sesame.db");
+    let why = given_up(&db);
     assert!(why.to_ascii_lowercase().contains("tls"), "{why}");
     assert!(smtp.received().is_empty(), "mail went out in clear text");
     server.stop();
 
-    let clear = tempfile::tempdir().unwrap();
-    let server = sesame(
-        clear.path(),
+    // The operator sees the dead letter (never its body, which holds the link) and puts it
+    // back in line.
+    let listed = cli(&db, &["mail", "list", "--dead"]);
+    let letters: Vec<Value> = listed
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(letters.len(), 1, "{listed}");
+    assert_eq!(letters[0]["to"], EMAIL);
+    assert_eq!(letters[0]["state"], "dead");
+    assert!(
+        letters[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("tls")
+    );
+    assert!(!listed.contains("token="), "{listed}");
+    cli(&db, &["mail", "retry", letters[0]["id"].as_str().unwrap()]);
+    assert_eq!(cli(&db, &["mail", "list", "--dead"]).trim(), "");
+    assert_eq!(cli(&db, &["mail", "list"]).lines().count(), 1);
+
+    // Once clear text is allowed for this loopback relay, the retried letter goes out.
+    let _server = sesame(
+        dir.path(),
         &format!("smtp://127.0.0.1:{}?tls=off", smtp.port),
         &smtp.ca_file,
     );
-    server.register(EMAIL, PASSWORD);
     let mail = smtp.first_message();
     assert_eq!(mail["tls"], false, "{mail}");
+    assert!(mail["data"].as_str().unwrap().contains("/confirm?token="));
+}
+
+/// Runs `sesame ARGS` on the store `db` and returns its standard output; it must succeed.
+fn cli(db: &Path, args: &[&str]) -> String {
+    let output = sesame_tests::sesame_command(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "sesame {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
 }
 
 /// A certificate from another CA than the configured one is refused: the mail is not sent
