@@ -49,7 +49,14 @@ pub(crate) struct Deliverer {
     /// Endpoints that failed in this pass: their other deliveries wait for the next pass, so
     /// one endpoint that is down does not hold up the others for a timeout per delivery.
     failing: Mutex<HashSet<String>>,
+    /// When the directory was last read (ms since the epoch).
+    read_at_ms: std::sync::atomic::AtomicU64,
 }
+
+/// How old the directory may be when a delivery is looked at: a pass over a long backlog
+/// can take minutes, and a removed or rotated endpoint must stop getting deliveries, or get
+/// the new signature, within seconds, not at the next pass.
+const DIRECTORY_MAX_AGE_MS: u64 = 2_000;
 
 impl Deliverer {
     /// A courier posting through `transport`, with the `--webhook` endpoint `flag` if any.
@@ -64,6 +71,7 @@ impl Deliverer {
             }),
             directory: RwLock::new(Arc::new(HashMap::new())),
             failing: Mutex::new(HashSet::new()),
+            read_at_ms: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -93,6 +101,8 @@ impl Deliverer {
             .directory
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(directory);
+        self.read_at_ms
+            .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
@@ -146,6 +156,12 @@ impl Courier for Deliverer {
     }
 
     async fn verdict(&self, backend: &dyn StoreBackend, job: &Delivery) -> Verdict {
+        let read_at = self.read_at_ms.load(std::sync::atomic::Ordering::Relaxed);
+        if now_ms().saturating_sub(read_at) > DIRECTORY_MAX_AGE_MS
+            && let Err(e) = self.refresh(backend).await
+        {
+            tracing::warn!(error = %e, "cannot read the webhook endpoints; using the last list read");
+        }
         if self.failing().contains(&job.endpoint) {
             return Verdict::Leave;
         }
@@ -266,5 +282,47 @@ impl Courier for Deliverer {
 
     fn depth(&self, pending: i64, dead: i64) {
         crate::metrics::metrics().webhook_queue(pending, dead);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests: a failure is a test failure")]
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// An endpoint added while a pass is under way is known to the courier once its list is
+    /// older than [`DIRECTORY_MAX_AGE_MS`], without waiting for the next pass; one removed
+    /// meanwhile gets nothing more.
+    #[tokio::test]
+    async fn the_endpoint_list_is_reread_during_a_long_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let (backend, _) =
+            crate::store::conformance::sqlite_pair(dir.path(), &AtomicUsize::new(0)).await;
+        let courier = Deliverer::new(Transport::new(None).unwrap(), None);
+        courier.begin_pass(&*backend).await;
+        let url = "http://127.0.0.1:9/hook".parse().unwrap();
+        let (endpoint, _) = endpoints::add(&*backend, &url, &EventFilter::all())
+            .await
+            .unwrap();
+        let job = Delivery {
+            endpoint: endpoint.id.clone(),
+            msg_id: "msg_1".to_owned(),
+            kind: "registered".to_owned(),
+            body: "{}".to_owned(),
+        };
+        // Fresh list: the new endpoint is not in it yet, and is left for later.
+        assert_eq!(courier.verdict(&*backend, &job).await, Verdict::Leave);
+        // Once the list is old, the courier reads it again and takes the delivery.
+        courier.read_at_ms.store(0, Ordering::Relaxed);
+        assert_eq!(courier.verdict(&*backend, &job).await, Verdict::Take);
+        endpoints::remove(&*backend, &endpoint.id).await.unwrap();
+        courier.read_at_ms.store(0, Ordering::Relaxed);
+        assert!(matches!(
+            courier.verdict(&*backend, &job).await,
+            Verdict::Discard(_)
+        ));
     }
 }
