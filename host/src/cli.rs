@@ -85,7 +85,8 @@ pub(crate) struct Common {
     /// SMTP relay for Sesame's mail: smtps://[user:password@]host[:465] (implicit TLS) or
     /// smtp://[user:password@]host[:587] (STARTTLS required: nothing is sent in clear text when
     /// the relay does not offer it); smtp://127.0.0.1:25?tls=off for a clear-text relay on
-    /// loopback. Without it, mail is written to the log in full.
+    /// a loopback address. Without it, mail is written to the log in full. Give it in the
+    /// environment: on the command line its password shows in `ps`.
     // A string here, parsed after clap: clap's error would echo the URL, password and all.
     #[arg(long, global = true, env = "SESAME_SMTP", hide_env_values = true)]
     smtp: Option<String>,

@@ -33,6 +33,16 @@ impl std::str::FromStr for WebhookUrl {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // Errors name the URL only once it is known to hold no credentials.
+        if s.split_once("://")
+            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
+            .is_some_and(|authority| authority.contains('@'))
+        {
+            return Err(
+                "credentials in a webhook URL are not supported (the signature proves the sender)"
+                    .to_owned(),
+            );
+        }
         let uri: http::Uri = s.parse().map_err(|e| format!("'{s}' is not a URL: {e}"))?;
         let tls = match uri.scheme_str() {
             Some("http") => false,
@@ -40,10 +50,15 @@ impl std::str::FromStr for WebhookUrl {
             _ => return Err(format!("'{s}': a webhook URL is http:// or https://")),
         };
         let authority = uri.authority().ok_or_else(|| format!("no host in '{s}'"))?;
-        if authority.as_str().contains('@') {
-            return Err(format!(
-                "'{s}': credentials in a webhook URL are not supported (the signature proves the sender)"
-            ));
+        // `http::Uri` accepts a port it cannot represent and reports none; without this check
+        // `:70000` would quietly become the scheme's default port.
+        let written_port = authority
+            .as_str()
+            .rsplit_once(':')
+            .map(|(_, port)| port)
+            .filter(|port| !port.is_empty() && !port.contains(']'));
+        if written_port.is_some() && uri.port_u16().is_none() {
+            return Err(format!("'{s}': the port is not a number from 0 to 65535"));
         }
         let host = uri
             .host()
@@ -260,7 +275,13 @@ mod tests {
         assert!(bare.is_clear_text_off_host());
         let local_v6: WebhookUrl = "http://[::1]:9000/".parse().unwrap();
         assert!(!local_v6.is_clear_text_off_host());
+        let err = "https://user:hunter2@collector/"
+            .parse::<WebhookUrl>()
+            .unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
         for bad in [
+            "https://collector:70000/",
+            "http://collector:99999",
             "ftp://collector",
             "collector:80",
             "not a url",
