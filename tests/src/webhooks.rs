@@ -128,24 +128,24 @@ impl Drop for Receiver {
     }
 }
 
-/// The ids the receiver accepted (answered 204), with how often each.
-pub fn accepted(deliveries: &[Value]) -> BTreeMap<String, usize> {
+/// The ids of the deliveries the receiver answered with `status`, with how often each.
+fn ids_answered(deliveries: &[Value], status: u16) -> BTreeMap<String, usize> {
     let mut ids = BTreeMap::new();
-    for delivery in deliveries.iter().filter(|d| d["status"] == 204) {
+    for delivery in deliveries.iter().filter(|d| d["status"] == status) {
         *ids.entry(delivery["id"].as_str().unwrap().to_owned())
             .or_insert(0) += 1;
     }
     ids
 }
 
+/// The ids the receiver accepted (answered 204), with how often each.
+pub fn accepted(deliveries: &[Value]) -> BTreeMap<String, usize> {
+    ids_answered(deliveries, 204)
+}
+
 /// The ids the receiver refused with 503, with how often each.
 pub fn refused(deliveries: &[Value]) -> BTreeMap<String, usize> {
-    let mut ids = BTreeMap::new();
-    for delivery in deliveries.iter().filter(|d| d["status"] == 503) {
-        *ids.entry(delivery["id"].as_str().unwrap().to_owned())
-            .or_insert(0) += 1;
-    }
-    ids
+    ids_answered(deliveries, 503)
 }
 
 /// The event types of the accepted deliveries, sorted.

@@ -8,7 +8,7 @@
 //! it these cases are skipped, unless `SESAME_TEST_REQUIRE_WEBHOOKS=1`. The command-line checks
 //! at the end need no receiver and always run.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -278,21 +278,33 @@ fn a_failing_receiver_gets_every_event_once_it_recovers() {
         "{queue:#?}"
     );
 
-    receiver.recover();
-    let delivered = receiver.wait_for("every event accepted", |d| accepted(d).len() == 3);
-    wait_pending(&db, "the queue empties", <[Value]>::is_empty);
-    std::thread::sleep(Duration::from_secs(2));
-    let all = receiver.deliveries();
-    let once = accepted(&all);
+    let once = recover_and_accept_each_once(&receiver, &db, 3);
     assert_eq!(
         once.keys().collect::<Vec<_>>(),
         refused(&failed).keys().collect::<Vec<_>>(),
         "the ids refused are the ids accepted"
     );
+}
+
+/// Lets the refusing `receiver` accept again, waits until it accepted `count` events and the
+/// queue at `db` is empty, and a little longer for any repeat; checks that it accepted each
+/// event exactly once, each delivery well formed, and returns how often it accepted each id.
+fn recover_and_accept_each_once(
+    receiver: &Receiver,
+    db: &Path,
+    count: usize,
+) -> BTreeMap<String, usize> {
+    receiver.recover();
+    receiver.wait_for("every event accepted", |d| accepted(d).len() == count);
+    wait_pending(db, "the queue empties", <[Value]>::is_empty);
+    std::thread::sleep(Duration::from_secs(2));
+    let all = receiver.deliveries();
+    let once = accepted(&all);
     assert!(once.values().all(|n| *n == 1), "{once:?}");
-    for delivery in &delivered {
+    for delivery in all.iter().filter(|d| d["status"] == 204) {
         assert_well_formed(delivery);
     }
+    once
 }
 
 /// Deliveries pending at a stop are picked up by the next `sesame serve`: none lost, none
@@ -332,20 +344,11 @@ fn pending_deliveries_survive_a_restart() {
     let second = Server::start_with_env(&db, &QUICK_RETRIES);
     second.register("alan@example.com", PASSWORD);
     receiver.wait_for("the new event refused too", |d| refused(d).len() == 3);
-    receiver.recover();
-    receiver.wait_for("every event accepted", |d| accepted(d).len() == 3);
-    wait_pending(&db, "the queue empties", <[Value]>::is_empty);
-    std::thread::sleep(Duration::from_secs(2));
-    let all = receiver.deliveries();
-    let once = accepted(&all);
-    assert!(once.values().all(|n| *n == 1), "{once:?}");
+    let once = recover_and_accept_each_once(&receiver, &db, 3);
     assert!(
         before.iter().all(|id| once.contains_key(id)),
         "{before:?} {once:?}"
     );
-    for delivery in all.iter().filter(|d| d["status"] == 204) {
-        assert_well_formed(delivery);
-    }
 }
 
 /// https:// to a receiver whose certificate comes from a private CA: delivered when the CA is
