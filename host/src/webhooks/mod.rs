@@ -151,28 +151,14 @@ pub(crate) fn body(event: &Event, kind: &str) -> String {
     .to_string()
 }
 
-/// `ms` since the epoch as RFC 3339 in UTC with milliseconds (`2021-02-25T15:02:10.000Z`), by
-/// the days-to-civil-date algorithm of Howard Hinnant, so no calendar crate is needed.
+/// `ms` since the epoch as RFC 3339 in UTC with milliseconds (`2021-02-25T15:02:10.000Z`);
+/// a time beyond chrono's range (over 262,000 years away) is given as the epoch.
 pub(crate) fn rfc3339(ms: u64) -> String {
-    let (secs, millis) = (ms / 1000, ms % 1000);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (hour, minute, second) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    // Days since 0000-03-01 of the proleptic Gregorian calendar, in 400-year eras.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millis:03}Z")
+    i64::try_from(ms)
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 #[cfg(test)]
