@@ -104,6 +104,18 @@ pub struct Lockout {
 }
 
 impl UserRecord {
+    /// Records a successful sign-in at `now` from `address` in the tracking fields, and the
+    /// browser's `language` as the account's.
+    pub(crate) fn note_sign_in(&mut self, now: u64, address: Option<&str>, language: &str) {
+        let t = &mut self.tracking;
+        t.login_count = t.login_count.saturating_add(1);
+        t.last_login_at_ms = t.current_login_at_ms.take();
+        t.last_login_ip = t.current_login_ip.take();
+        t.current_login_at_ms = Some(now);
+        t.current_login_ip = address.map(str::to_owned);
+        self.language = Some(language.to_owned());
+    }
+
     pub(crate) fn public(&self) -> User {
         User {
             id: self.id.clone(),

@@ -67,6 +67,8 @@ pub struct Config {
     pub languages: LanguageSettings,
     /// Name, logo, colour and support link of pages and mail, and replaced page templates.
     pub branding: Branding,
+    /// The ways of signing in offered (password, mailed code, authenticator, passkey).
+    pub unified_sign_in: crate::unified_sign_in::UnifiedSignInSettings,
 }
 
 /// The variable holding the master secret, the one setting without a default.
@@ -117,6 +119,11 @@ pub fn settings() -> impl Iterator<Item = SettingInfo> {
         .chain(oauth_settings::SETTINGS.iter().map(Setting::describe))
         .chain(language_settings::SETTINGS.iter().map(Setting::describe))
         .chain(branding::SETTINGS.iter().map(Setting::describe))
+        .chain(
+            crate::unified_sign_in::settings::SETTINGS
+                .iter()
+                .map(Setting::describe),
+        )
 }
 
 impl Config {
@@ -141,6 +148,7 @@ impl Config {
             oauth: OAuthSettings::default(),
             languages: LanguageSettings::default(),
             branding: Branding::default(),
+            unified_sign_in: Default::default(),
         }
     }
 
@@ -176,6 +184,11 @@ impl Config {
         apply_section(&mut config.languages, language_settings::SETTINGS, lookup)?;
         config.languages.settle();
         apply_section(&mut config.branding, branding::SETTINGS, lookup)?;
+        apply_section(
+            &mut config.unified_sign_in,
+            crate::unified_sign_in::settings::SETTINGS,
+            lookup,
+        )?;
         config.validate()?;
         Ok(config)
     }

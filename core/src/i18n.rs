@@ -163,7 +163,7 @@ pub const CATALOG_FILES: [&str; 9] = [
 ];
 
 /// The Fluent sources of `language`, in [`CATALOG_FILES`] order.
-pub fn catalog_sources(language: Language) -> [&'static str; 9] {
+pub fn catalog_sources(language: Language) -> [&'static str; 10] {
     macro_rules! files {
         ($lang:literal) => {
             [
@@ -176,6 +176,7 @@ pub fn catalog_sources(language: Language) -> [&'static str; 9] {
                 include_str!(concat!("../locales/", $lang, "/oauth.ftl")),
                 include_str!(concat!("../locales/", $lang, "/mail.ftl")),
                 include_str!(concat!("../locales/", $lang, "/errors.ftl")),
+                include_str!(concat!("../locales/", $lang, "/unified-sign-in.ftl")),
             ]
         };
     }

@@ -91,6 +91,7 @@ mod testing;
 pub mod throttle;
 pub mod tokens;
 pub mod two_factor;
+pub mod unified_sign_in;
 pub mod webauthn;
 
 pub use config::Config;

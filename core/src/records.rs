@@ -21,6 +21,8 @@
 //! | `totp-enrolment/{id}`                | unconfirmed TOTP credential (expiring)   |
 //! | `tf-pending/{sha256(token) hex}`     | pending sign-in awaiting a second factor |
 //! | `tf-failures/{id}`                   | wrong second-factor codes in a row       |
+//! | `tf-failures/~{hash}`                | wrong mailed codes naming no account     |
+//! | `us-flow/{sha256(token) hex}`        | a code sign-in: its code and attempts    |
 //! | `recovery/{id}`                      | tags of the unused recovery codes        |
 //! | `token-family/{id}`                  | a token login: its one valid refresh hash|
 //! | `user-token-family/{id}/{family id}` | empty; lists a user's token logins       |
@@ -126,6 +128,9 @@ pub(crate) const PENDING_SIGN_IN_PREFIX: &str = "tf-pending/";
 
 /// Prefix of the second-factor failure counts.
 pub(crate) const SECOND_FACTOR_FAILURES_PREFIX: &str = "tf-failures/";
+
+/// Prefix of code sign-ins (a mailed code and link awaiting use).
+pub(crate) const CODE_FLOW_PREFIX: &str = "us-flow/";
 
 /// Prefix of recovery code sets.
 pub(crate) const RECOVERY_PREFIX: &str = "recovery/";
@@ -275,6 +280,21 @@ pub(crate) fn pending_sign_in_key(token: &str) -> String {
     format!(
         "{PENDING_SIGN_IN_PREFIX}{}",
         hex::encode(Sha256::digest(token.as_bytes()))
+    )
+}
+
+/// Key of the code sign-in `flow_id` (the SHA-256 of its token, hex).
+pub(crate) fn code_flow_key(flow_id: &str) -> String {
+    format!("{CODE_FLOW_PREFIX}{flow_id}")
+}
+
+/// Key counting the wrong mailed codes of an identity that names no account, beside the
+/// accounts' own counts (user ids never begin with `~`), so both lock alike.
+pub(crate) fn shadow_code_failures_key(identity: &str) -> String {
+    let digest = Sha256::digest(crate::accounts::identity_key(identity).as_bytes());
+    format!(
+        "{SECOND_FACTOR_FAILURES_PREFIX}~{}",
+        hex::encode(&digest[..16])
     )
 }
 

@@ -140,12 +140,23 @@ impl SignInProof {
     /// (only ever a re-verification; sign-in with a passkey requires user verification).
     pub const KEY: SignInProof = SignInProof(&["hwk"]);
 
-    const ALL: [SignInProof; 5] = [
+    /// A one-time code alone: mailed to the account's address, or from its authenticator app
+    /// where a deployment lets that replace the password.
+    pub const CODE: SignInProof = SignInProof(&["otp"]);
+    /// A one-time code, then a second one (TOTP or a recovery code).
+    pub const CODE_AND_CODE: SignInProof = SignInProof(&["otp", "mfa"]);
+    /// A one-time code, then a security key.
+    pub const CODE_AND_KEY: SignInProof = SignInProof(&["otp", "hwk", "mfa"]);
+
+    const ALL: [SignInProof; 8] = [
         SignInProof::PASSWORD,
         SignInProof::PASSWORD_AND_CODE,
         SignInProof::PASSWORD_AND_KEY,
         SignInProof::PASSKEY,
         SignInProof::KEY,
+        SignInProof::CODE,
+        SignInProof::CODE_AND_CODE,
+        SignInProof::CODE_AND_KEY,
     ];
 
     /// Whether two factors were proven.
@@ -263,6 +274,7 @@ impl Sesame<'_> {
         password: &str,
         client: &ClientInfo,
     ) -> Result<crate::accounts::UserRecord> {
+        self.require_sign_in_method(crate::unified_sign_in::SignInMethod::Password)?;
         self.throttle_sign_in(client, Some(identity))?;
         self.authenticate(identity, password, client)
     }

@@ -40,6 +40,9 @@ pub enum Scope {
     LoginByAccount,
     /// Requests that send mail (registration, reset links) from one client address.
     MailByAddress,
+    /// Mailed sign-in codes naming one account (keyed like [`Scope::LoginByAccount`]), so the
+    /// feature cannot flood one mailbox.
+    MailByAccount,
     /// Dynamic OAuth client registrations from one client address.
     ClientRegistrationByAddress,
     /// Requests to the OAuth token endpoint by one client (per address for public clients).
@@ -62,7 +65,7 @@ impl Scope {
             | Scope::ClientRegistrationByAddress
             | Scope::ClientAuthFailuresByAddress
             | Scope::ChallengeByAddress => true,
-            Scope::LoginByAccount | Scope::TokenByClient => false,
+            Scope::LoginByAccount | Scope::MailByAccount | Scope::TokenByClient => false,
         }
     }
 
@@ -71,6 +74,7 @@ impl Scope {
             Scope::LoginByAddress => "login-ip",
             Scope::LoginByAccount => "login-account",
             Scope::MailByAddress => "mail-ip",
+            Scope::MailByAccount => "mail-account",
             Scope::ClientRegistrationByAddress => "client-registration-ip",
             Scope::TokenByClient => "oauth-token-client",
             Scope::ClientAuthFailuresByAddress => "oauth-client-auth-ip",
@@ -122,6 +126,7 @@ impl Sesame<'_> {
             Scope::MailByAddress | Scope::ClientRegistrationByAddress => {
                 limits.register_per_address
             }
+            Scope::MailByAccount => limits.mail_per_account,
             Scope::TokenByClient => limits.token_per_client,
             Scope::ClientAuthFailuresByAddress => limits.login_per_address,
             // Four page views for every sign-in attempt allowed: people reload and go back.

@@ -39,6 +39,7 @@ use crate::Sesame;
 use crate::accounts::User;
 use crate::error::{Error, ErrorCode, Result};
 use crate::records::totp_enrolment_key;
+use crate::sessions::SignInProof;
 use totp::Algorithm;
 
 pub use enrolment::{Reauth, TotpEnrolment};
@@ -67,6 +68,49 @@ struct PendingRecord {
     created_at_ms: u64,
     /// Wrong codes tried so far.
     attempts: u32,
+    /// What the first step proved (a password in records written before there were others).
+    #[serde(default)]
+    first: FirstFactor,
+}
+
+/// What the first step of a sign-in proved, which decides what may finish it and what the
+/// session says it was proven by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirstFactor {
+    /// A password.
+    #[default]
+    Password,
+    /// A code mailed to the account's address (or its link).
+    MailedCode,
+    /// A code from the account's authenticator app: the second step cannot be that app again.
+    AuthenticatorCode,
+}
+
+impl FirstFactor {
+    /// The proof of a session from this step alone.
+    pub(crate) fn alone(self) -> SignInProof {
+        match self {
+            FirstFactor::Password => SignInProof::PASSWORD,
+            FirstFactor::MailedCode | FirstFactor::AuthenticatorCode => SignInProof::CODE,
+        }
+    }
+
+    /// The proof of a session from this step and a code (TOTP or recovery code).
+    pub(crate) fn with_code(self) -> SignInProof {
+        match self {
+            FirstFactor::Password => SignInProof::PASSWORD_AND_CODE,
+            FirstFactor::MailedCode | FirstFactor::AuthenticatorCode => SignInProof::CODE_AND_CODE,
+        }
+    }
+
+    /// The proof of a session from this step and a security key.
+    pub(crate) fn with_key(self) -> SignInProof {
+        match self {
+            FirstFactor::Password => SignInProof::PASSWORD_AND_KEY,
+            FirstFactor::MailedCode | FirstFactor::AuthenticatorCode => SignInProof::CODE_AND_KEY,
+        }
+    }
 }
 
 /// Consecutive wrong second-factor codes of a user, across pending sign-ins

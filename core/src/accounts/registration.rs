@@ -57,6 +57,30 @@ impl Sesame<'_> {
     ///
     /// WIT: `sesame:auth/accounts.register`.
     pub fn register(&self, email: &str, password: &str, username: Option<&str>) -> Result<()> {
+        self.register_with(email, Some(password), username)
+    }
+
+    /// Self-service registration of an account without a password, which signs in with mailed
+    /// codes (and can set a password later through a reset link). Only where the deployment
+    /// offers mailed codes (`SESAME_US_METHODS` has `email`); answers like [`Sesame::register`].
+    ///
+    /// WIT: `sesame:auth/accounts.register-without-password`.
+    pub fn register_without_password(&self, email: &str, username: Option<&str>) -> Result<()> {
+        if !self.config.unified_sign_in.passwordless() {
+            return Err(Error::rejected(
+                ErrorCode::InvalidRequest,
+                "A password is required: this deployment does not offer sign-in by mailed code.",
+            ));
+        }
+        self.register_with(email, None, username)
+    }
+
+    fn register_with(
+        &self,
+        email: &str,
+        password: Option<&str>,
+        username: Option<&str>,
+    ) -> Result<()> {
         match self.create(email, password, username, Vec::new()) {
             Ok(user) => {
                 self.emit(EventKind::Registered, Some(&user.id), None);
@@ -87,14 +111,14 @@ impl Sesame<'_> {
             .iter()
             .map(|r| parse_role(r))
             .collect::<Result<Vec<_>>>()?;
-        self.create(&new.email, &new.password, new.username.as_deref(), roles)
+        self.create(&new.email, Some(&new.password), new.username.as_deref(), roles)
     }
 
     /// Validates and hashes a new user's details, then stores them.
     fn create(
         &self,
         email: &str,
-        password: &str,
+        password: Option<&str>,
         username: Option<&str>,
         roles: Vec<String>,
     ) -> Result<User> {
@@ -107,8 +131,14 @@ impl Sesame<'_> {
         if let Some(u) = &username {
             identities.push(u.as_str());
         }
-        let password = Password::new_checked(password, &identities)?;
-        let password_hash = self.hasher.hash(&password, self.host)?;
+        // No password: an empty hash, which no password matches (see `verify_user_password`).
+        let password_hash = match password {
+            Some(password) => {
+                let password = Password::new_checked(password, &identities)?;
+                self.hasher.hash(&password, self.host)?
+            }
+            None => String::new(),
+        };
         self.insert_user(&email, username.as_ref(), password_hash, roles, true)
     }
 

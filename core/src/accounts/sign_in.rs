@@ -76,7 +76,17 @@ impl Sesame<'_> {
     ) -> Result<UserRecord> {
         let id = user.id.clone();
         let address = client.address.as_deref();
-        let verified = match self.hasher.verify(password, &user.password_hash, self.host) {
+        // An account without a password: the same hashing work as a wrong password, and the
+        // same outcome.
+        let compared = if user.password_hash.is_empty() {
+            match self.hasher.dummy_verify(password, self.host) {
+                busy @ Error::HashingBusy { .. } => Err(busy),
+                _ => Err(Error::WrongPassword),
+            }
+        } else {
+            self.hasher.verify(password, &user.password_hash, self.host)
+        };
+        let verified = match compared {
             Ok(verified) => verified,
             Err(Error::WrongPassword) => {
                 self.emit(EventKind::LoginFailed, Some(&id), address);
@@ -119,13 +129,7 @@ impl Sesame<'_> {
                 }
             }
             if check == PasswordCheck::SignIn {
-                let t = &mut record.tracking;
-                t.login_count = t.login_count.saturating_add(1);
-                t.last_login_at_ms = t.current_login_at_ms.take();
-                t.last_login_ip = t.current_login_ip.take();
-                t.current_login_at_ms = Some(now);
-                t.current_login_ip = client.address.clone();
-                record.language = Some(language.to_owned());
+                record.note_sign_in(now, client.address.as_deref(), language);
             }
             record.lockout = Lockout::default();
             Ok(())

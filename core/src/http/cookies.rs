@@ -1,5 +1,5 @@
 //! The cookies Sesame sets: the session, a pending sign-in that awaits its second factor, a
-//! started WebAuthn ceremony, and the page to return to after signing in. Each has a plain
+//! code sign-in awaiting its mailed code, a started WebAuthn ceremony, and the page to return to after signing in. Each has a plain
 //! name for plain-HTTP loopback deployments and a `__Host-` name when cookies are `Secure`;
 //! all are `HttpOnly` and `Path=/`.
 //!
@@ -27,6 +27,10 @@ pub const SHARED_SECURE_COOKIE_NAME: &str = "__Secure-sesame_session";
 pub const RETURN_COOKIE_NAME: &str = "sesame_rd";
 /// Name of the return-to cookie when `Secure`.
 pub const SECURE_RETURN_COOKIE_NAME: &str = "__Host-sesame_rd";
+/// Name of the code sign-in cookie on plain-HTTP loopback deployments.
+pub const CODE_SIGN_IN_COOKIE_NAME: &str = "sesame_us";
+/// Name of the code sign-in cookie when `Secure`.
+pub const SECURE_CODE_SIGN_IN_COOKIE_NAME: &str = "__Host-sesame_us";
 /// Name of the ceremony cookie on plain-HTTP loopback deployments.
 pub const CEREMONY_COOKIE_NAME: &str = "sesame_wan";
 /// Name of the ceremony cookie when `Secure`.
@@ -42,6 +46,9 @@ pub(crate) enum Cookie {
     /// The state of a started WebAuthn ceremony. `SameSite=Strict`: only Sesame's own pages
     /// finish a ceremony.
     Ceremony,
+    /// The token of a code sign-in this browser asked for: the mailed code and link work only
+    /// with it. `Lax`, so a link opened from a mail client (a top-level navigation) carries it.
+    CodeSignIn,
     /// Where to send the browser once it has signed in (a protected application's URL, from
     /// forward-auth's `rd`), for as long as a sign-in may take.
     Return,
@@ -65,6 +72,8 @@ impl Cookie {
             (Cookie::Pending, false) => PENDING_COOKIE_NAME,
             (Cookie::Ceremony, true) => SECURE_CEREMONY_COOKIE_NAME,
             (Cookie::Ceremony, false) => CEREMONY_COOKIE_NAME,
+            (Cookie::CodeSignIn, true) => SECURE_CODE_SIGN_IN_COOKIE_NAME,
+            (Cookie::CodeSignIn, false) => CODE_SIGN_IN_COOKIE_NAME,
             (Cookie::Return, true) => SECURE_RETURN_COOKIE_NAME,
             (Cookie::Return, false) => RETURN_COOKIE_NAME,
         }
@@ -77,6 +86,7 @@ impl Cookie {
             Cookie::Session => config.sessions.absolute_ms / 1000,
             Cookie::Pending => config.two_factor.pending_ms / 1000,
             Cookie::Ceremony => config.webauthn.challenge_ms / 1000,
+            Cookie::CodeSignIn => config.unified_sign_in.link_ms / 1000,
             Cookie::Return => RETURN_MAX_AGE_SECS,
         };
         self.header(sesame, value, max_age)
@@ -92,7 +102,7 @@ impl Cookie {
         let same_site = match self {
             // The return-to cookie is set by a page reached from a proxy's redirect, and read
             // on Sesame's own pages: Lax, like the session's.
-            Cookie::Session | Cookie::Pending | Cookie::Return => "Lax",
+            Cookie::Session | Cookie::Pending | Cookie::CodeSignIn | Cookie::Return => "Lax",
             Cookie::Ceremony => "Strict",
         };
         let domain = match (self, &config.access.cookie_domain) {

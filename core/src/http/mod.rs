@@ -63,6 +63,7 @@ mod sessions;
 mod sign_in;
 mod tokens;
 pub mod two_factor;
+mod unified_sign_in;
 mod view;
 pub mod webauthn;
 
@@ -85,6 +86,7 @@ const ROUTER: Router = Router {
         &oauth::ROUTES,
         &tokens::ROUTES,
         &two_factor::ROUTES,
+        &unified_sign_in::ROUTES,
         &webauthn::ROUTES,
         &admin::ROUTES,
     ],
@@ -178,6 +180,7 @@ pub(crate) fn parse_body_as(
         &tokens::BODIES,
         &webauthn::BODIES,
         &two_factor::BODIES,
+        &unified_sign_in::BODIES,
         &admin::BODIES,
     ];
     let parser = groups

@@ -18,6 +18,7 @@ use crate::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::throttle::Scope;
 use crate::tokens::is_access_token;
 use crate::two_factor::{LoginOutcome, Method, PendingLogin};
+use crate::unified_sign_in::SignInMethod;
 
 /// The routes this group answers.
 pub(crate) const ROUTES: [Route; 9] = [
@@ -118,7 +119,9 @@ fn reset_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
 #[derive(Deserialize)]
 struct RegisterBody {
     email: String,
-    password: String,
+    /// Absent (or empty from a form) only where accounts may be passwordless.
+    #[serde(default)]
+    password: Option<String>,
     #[serde(default)]
     username: Option<String>,
 }
@@ -128,8 +131,16 @@ fn register(call: &Call<'_>) -> Result<Answer, Error> {
     if let Some(address) = call.req.client_address_text() {
         call.sesame.throttle(Scope::MailByAddress, &address)?;
     }
-    call.sesame
-        .register(&body.email, &body.password, body.username.as_deref())?;
+    let password = body.password.filter(|p| !p.is_empty());
+    match password {
+        Some(password) => {
+            call.sesame
+                .register(&body.email, &password, body.username.as_deref())?
+        }
+        None => call
+            .sesame
+            .register_without_password(&body.email, body.username.as_deref())?,
+    }
     const MESSAGE: &str = "Registration received. If the address was new, the account now exists and you can sign in.";
     notice_answer(call, 202, "register-done", "accepted", MESSAGE)
 }
@@ -184,7 +195,11 @@ struct SecondFactorRequired<'a> {
 
 /// The answer to a password sign-in that needs a second factor: the pending cookie, and the
 /// next page for browsers or the methods for JSON clients.
-fn second_factor_required(call: &Call<'_>, pending: &PendingLogin, include_token: bool) -> Answer {
+pub(super) fn second_factor_required(
+    call: &Call<'_>,
+    pending: &PendingLogin,
+    include_token: bool,
+) -> Answer {
     let body = SecondFactorRequired {
         expires_at_ms: pending.expires_at_ms,
         methods: bodies::method_names(&pending.methods),
@@ -375,12 +390,15 @@ fn login_html(call: &Call<'_>, error: Option<&str>, identity: Option<&str>) -> R
         .caller
         .pending_token(None)
         .is_some_and(|token| call.sesame.pending_user(&token).is_ok());
+    let methods = &call.sesame.config().unified_sign_in;
     let html = call.view().render(
         "login.html",
         minijinja::context! {
             error => error.unwrap_or_default(),
             identity => identity.unwrap_or_default(),
-            passkeys => !pending,
+            passkeys => !pending && methods.offers(SignInMethod::Passkey),
+            password => methods.offers(SignInMethod::Password),
+            mailed_code => methods.offers(SignInMethod::Email),
         },
     )?;
     Ok(Page::Passkey(html))
@@ -402,6 +420,7 @@ fn register_html(
             username => entered.username.clone().unwrap_or_default(),
             min_password => MIN_PASSWORD_CHARS,
             max_password => MAX_PASSWORD_CHARS,
+            passwordless => call.sesame.config().unified_sign_in.passwordless(),
         },
     )
 }
@@ -423,6 +442,7 @@ fn reset_html(
             email => entered.email.clone().unwrap_or_default(),
             min_password => MIN_PASSWORD_CHARS,
             max_password => MAX_PASSWORD_CHARS,
+            passwordless => call.sesame.config().unified_sign_in.passwordless(),
         },
     )
 }

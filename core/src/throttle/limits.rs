@@ -15,13 +15,15 @@ pub struct ThrottleLimits {
     /// Mail-sending requests (registrations, reset links) per window from one address; also
     /// dynamic OAuth client registrations.
     pub register_per_address: u64,
+    /// Mailed sign-in codes per window naming one account.
+    pub mail_per_account: u64,
     /// Requests to the OAuth token endpoint per window naming one client.
     pub token_per_client: u64,
 }
 
 impl Default for ThrottleLimits {
     /// One minute windows: 30 sign-ins per address, 10 per account, 10 registrations per
-    /// address. Far above what a person types, far below what guessing needs. 600 token
+    /// address, 3 mailed sign-in codes per account. Far above what a person types, far below what guessing needs. 600 token
     /// requests per OAuth client: ten a second, for one client's whole user base.
     fn default() -> Self {
         ThrottleLimits {
@@ -29,6 +31,7 @@ impl Default for ThrottleLimits {
             login_per_address: 30,
             login_per_account: 10,
             register_per_address: 10,
+            mail_per_account: 3,
             token_per_client: 600,
         }
     }
@@ -39,5 +42,6 @@ pub const SETTINGS: &[Setting<ThrottleLimits>] = section! {
     "SESAME_THROTTLE_LOGIN_PER_IP" = "30", login_per_address <- number, "sign-in attempts per minute from one address";
     "SESAME_THROTTLE_LOGIN_PER_ACCOUNT" = "10", login_per_account <- number, "sign-in attempts per minute naming one account";
     "SESAME_THROTTLE_REGISTER_PER_IP" = "10", register_per_address <- number, "registrations and reset-link requests per minute from one address";
+    "SESAME_THROTTLE_MAIL_PER_ACCOUNT" = "3", mail_per_account <- number, "mailed sign-in codes per minute naming one account";
     "SESAME_THROTTLE_TOKEN_PER_CLIENT" = "600", token_per_client <- number, "requests to the OAuth token endpoint per minute naming one client";
 };

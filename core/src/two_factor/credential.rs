@@ -9,7 +9,7 @@ use crate::store::StoreError;
 
 impl Sesame<'_> {
     /// Whether the user has a confirmed TOTP credential.
-    pub(super) fn totp_enabled(&self, user_id: &str) -> Result<bool> {
+    pub(crate) fn totp_enabled(&self, user_id: &str) -> Result<bool> {
         Ok(self.store.get(&totp_key(user_id))?.is_some())
     }
 

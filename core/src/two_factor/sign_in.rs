@@ -1,13 +1,14 @@
 //! The second step of a sign-in: the pending state between a right password and a session,
 //! its attempts (per pending sign-in and per account), and finishing it with a second factor.
 
-use super::{FailureRecord, Method, PendingRecord};
+use super::{FailureRecord, FirstFactor, Method, PendingRecord};
 use crate::Sesame;
 use crate::accounts::lock_ms;
-use crate::error::{Error, Result};
+use crate::accounts::UserRecord;
+use crate::error::{Error, ErrorCode, Result};
 use crate::records::{self, CAS_ATTEMPTS, pending_sign_in_key, second_factor_failures_key};
 use crate::secret::OneTimeToken;
-use crate::sessions::{ClientInfo, IssuedSession, SignInProof};
+use crate::sessions::{ClientInfo, IssuedSession};
 use crate::store::StoreError;
 
 /// A sign-in whose password was right and which now waits for a second factor. The token is
@@ -49,9 +50,20 @@ impl Sesame<'_> {
         client: &ClientInfo,
     ) -> Result<LoginOutcome> {
         let user = self.check_password(identity, password, client)?;
+        self.second_step_or_session(&user, client, FirstFactor::Password)
+    }
+
+    /// What follows a first step that proved `first` for `user`: a session, or, when the user
+    /// has two-factor on, a [`PendingLogin`] awaiting the second.
+    pub(crate) fn second_step_or_session(
+        &self,
+        user: &UserRecord,
+        client: &ClientInfo,
+        first: FirstFactor,
+    ) -> Result<LoginOutcome> {
         if !self.two_factor_required(&user.id)? {
             return self
-                .issue_session(user.public(), client, SignInProof::PASSWORD)
+                .issue_session(user.public(), client, first.alone())
                 .map(|session| LoginOutcome::SignedIn(Box::new(session)));
         }
         let token = PendingToken::generate(self.host)?;
@@ -62,6 +74,7 @@ impl Sesame<'_> {
             user_id: user.id.clone(),
             created_at_ms: now,
             attempts: 0,
+            first,
         };
         records::save(
             self.store,
@@ -72,7 +85,7 @@ impl Sesame<'_> {
         )?;
         Ok(LoginOutcome::SecondFactor(PendingLogin {
             token,
-            methods: self.methods_of(&user.id)?,
+            methods: self.methods_of(&user.id, first)?,
             expires_at_ms: now.saturating_add(pending_ms),
         }))
     }
@@ -83,7 +96,7 @@ impl Sesame<'_> {
     /// WIT: `sesame:auth/two-factor.pending-methods`.
     pub fn pending_methods(&self, token: &str) -> Result<Vec<Method>> {
         let (record, _) = self.load_pending(token)?;
-        self.methods_of(&record.user_id)
+        self.methods_of(&record.user_id, record.first)
     }
 
     /// Finishes a pending sign-in with a TOTP code and issues a fresh session. A wrong code
@@ -96,7 +109,7 @@ impl Sesame<'_> {
         code: &str,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
-        self.complete(token, client, SignInProof::PASSWORD_AND_CODE, |user_id| {
+        self.complete(token, client, Method::Totp, |user_id| {
             self.verify_totp(user_id, code)
         })
     }
@@ -111,7 +124,7 @@ impl Sesame<'_> {
         code: &str,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
-        self.complete(token, client, SignInProof::PASSWORD_AND_CODE, |user_id| {
+        self.complete(token, client, Method::RecoveryCode, |user_id| {
             self.consume_recovery_code(user_id, code)
         })
     }
@@ -125,10 +138,21 @@ impl Sesame<'_> {
         &self,
         token: &str,
         client: &ClientInfo,
-        proof: SignInProof,
+        method: Method,
         verify: impl FnOnce(&str) -> Result<()>,
     ) -> Result<IssuedSession> {
         let (pending, _) = self.load_pending(token)?;
+        // A code from the authenticator app that was the first step is no second one.
+        if method == Method::Totp && pending.first == FirstFactor::AuthenticatorCode {
+            return Err(Error::rejected(
+                ErrorCode::InvalidRequest,
+                "The authenticator app was the first step of this sign-in; finish it another way.",
+            ));
+        }
+        let proof = match method {
+            Method::Webauthn => pending.first.with_key(),
+            Method::Totp | Method::RecoveryCode => pending.first.with_code(),
+        };
         self.reserve_second_factor_attempt(&pending.user_id)?;
         let pending = self.reserve_pending_attempt(token)?;
         // A failed attempt deletes nothing: once its attempts are reserved, the pending
@@ -153,11 +177,16 @@ impl Sesame<'_> {
     /// doubled per further attempt, up to its maximum (the password lockout's settings); a
     /// right factor clears the count. A right password does not.
     pub(crate) fn reserve_second_factor_attempt(&self, user_id: &str) -> Result<()> {
-        let key = second_factor_failures_key(user_id);
+        self.reserve_failure_slot(&second_factor_failures_key(user_id))
+    }
+
+    /// [`Sesame::reserve_second_factor_attempt`] for the count under `key` (an account's, or
+    /// the stand-in of an identity naming none).
+    pub(crate) fn reserve_failure_slot(&self, key: &str) -> Result<()> {
         let config = self.config;
         let now = self.host.now_ms();
         for _ in 0..CAS_ATTEMPTS {
-            let (mut record, version) = records::load::<FailureRecord>(self.store, &key)?
+            let (mut record, version) = records::load::<FailureRecord>(self.store, key)?
                 .unwrap_or((
                     FailureRecord {
                         v: 1,
@@ -176,7 +205,7 @@ impl Sesame<'_> {
             }
             match records::save(
                 self.store,
-                &key,
+                key,
                 &record,
                 Some(version),
                 Some(config.lockout.max_ms.saturating_mul(2)),
@@ -256,12 +285,12 @@ impl Sesame<'_> {
         Err(Error::Contention("pending sign-in"))
     }
 
-    fn methods_of(&self, user_id: &str) -> Result<Vec<Method>> {
+    fn methods_of(&self, user_id: &str, first: FirstFactor) -> Result<Vec<Method>> {
         let mut methods = Vec::new();
         if self.has_passkey(user_id)? {
             methods.push(Method::Webauthn);
         }
-        if self.totp_enabled(user_id)? {
+        if first != FirstFactor::AuthenticatorCode && self.totp_enabled(user_id)? {
             methods.push(Method::Totp);
         }
         if self.recovery_codes_left(user_id)? > 0 {

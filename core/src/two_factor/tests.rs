@@ -241,7 +241,7 @@ fn a_failed_last_attempt_does_not_cancel_a_right_code_checked_in_parallel() {
             s.complete(
                 token,
                 &client,
-                crate::sessions::SignInProof::PASSWORD_AND_CODE,
+                crate::two_factor::Method::Totp,
                 |_| Err(invalid_code())
             )
             .is_err()
@@ -251,12 +251,12 @@ fn a_failed_last_attempt_does_not_cancel_a_right_code_checked_in_parallel() {
     let session = s.complete(
         token,
         &client,
-        crate::sessions::SignInProof::PASSWORD_AND_CODE,
+        crate::two_factor::Method::Totp,
         |_| {
             let last = f.sesame().complete(
                 token,
                 &client,
-                crate::sessions::SignInProof::PASSWORD_AND_CODE,
+                crate::two_factor::Method::Totp,
                 |_| Err(invalid_code()),
             );
             assert_eq!(error_code(last), ErrorCode::InvalidCode);
@@ -562,7 +562,7 @@ fn parallel_wrong_codes_are_counted_before_any_is_checked() {
                 let _ = s.complete(
                     p.token.expose(),
                     &ClientInfo::default(),
-                    crate::sessions::SignInProof::PASSWORD_AND_CODE,
+                    crate::two_factor::Method::Totp,
                     |_| {
                         checked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         Err(invalid_code())
@@ -600,7 +600,7 @@ fn attempts_across_pending_sign_ins_are_counted_before_checking_too() {
                     let _ = f.sesame().complete(
                         p.token.expose(),
                         &ClientInfo::default(),
-                        crate::sessions::SignInProof::PASSWORD_AND_CODE,
+                        crate::two_factor::Method::Totp,
                         |_| {
                             checked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                             Err(invalid_code())

@@ -45,6 +45,7 @@ impl Sesame<'_> {
         rp: &RelyingParty,
         client: &ClientInfo,
     ) -> Result<Ceremony> {
+        self.require_sign_in_method(crate::unified_sign_in::SignInMethod::Passkey)?;
         let identity = identity.map(str::trim).filter(|i| !i.is_empty());
         match (identity, &client.address) {
             // Without an identity nothing is tried yet: the sign-in page asks this for passkey
@@ -162,7 +163,7 @@ impl Sesame<'_> {
                 self.complete(
                     pending_token,
                     client,
-                    crate::sessions::SignInProof::PASSWORD_AND_KEY,
+                    crate::two_factor::Method::Webauthn,
                     |user_id| {
                         self.verify_assertion(&ceremony, credential, Some(user_id), false)
                             .map(|_| ())
