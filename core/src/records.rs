@@ -22,6 +22,8 @@
 //! | `tf-pending/{sha256(token) hex}`     | pending sign-in awaiting a second factor |
 //! | `tf-failures/{id}`                   | wrong second-factor codes in a row       |
 //! | `tf-failures/~{hash}`                | wrong mailed codes naming no account     |
+//! | `tf-email/{id}`                      | email is the user's second factor        |
+//! | `tf-email-enrolment/{id}`            | turning it on: the mailed code (expiring)|
 //! | `us-flow/{sha256(token) hex}`        | a code sign-in: its code and attempts    |
 //! | `recovery/{id}`                      | tags of the unused recovery codes        |
 //! | `token-family/{id}`                  | a token login: its one valid refresh hash|
@@ -128,6 +130,9 @@ pub(crate) const PENDING_SIGN_IN_PREFIX: &str = "tf-pending/";
 
 /// Prefix of the second-factor failure counts.
 pub(crate) const SECOND_FACTOR_FAILURES_PREFIX: &str = "tf-failures/";
+
+/// Prefix of the records of email as a user's second factor.
+pub(crate) const EMAIL_FACTOR_PREFIX: &str = "tf-email/";
 
 /// Prefix of code sign-ins (a mailed code and link awaiting use).
 pub(crate) const CODE_FLOW_PREFIX: &str = "us-flow/";

@@ -20,12 +20,13 @@
 //!   old one.
 //!
 //! This module holds the stored records and where a user stands; turning TOTP on and off is
-//! `enrolment`, checking a TOTP code `credential`, the second step of a sign-in `sign_in`,
+//! `enrolment`, checking a TOTP code `credential`, email as a second factor `email`, the second step of a sign-in `sign_in`,
 //! recovery codes [`recovery`], and the settings [`settings`].
 //!
 //! WIT: `sesame:auth/two-factor`.
 
 mod credential;
+mod email;
 mod enrolment;
 pub mod recovery;
 pub(crate) mod sealed;
@@ -71,6 +72,9 @@ struct PendingRecord {
     /// What the first step proved (a password in records written before there were others).
     #[serde(default)]
     first: FirstFactor,
+    /// The code last mailed for this sign-in, when email is one of its methods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mailed_code: Option<email::MailedCode>,
 }
 
 /// What the first step of a sign-in proved, which decides what may finish it and what the
@@ -132,15 +136,19 @@ pub enum Method {
     RecoveryCode,
     /// A passkey or security key (`/wan-signin`).
     Webauthn,
+    /// A code mailed to the account's address (`/tf-email`).
+    Email,
 }
 
 impl Method {
-    /// The name used in JSON answers and the `/tf-select` form (`totp`, `recovery-code`).
+    /// The name used in JSON answers and the `/tf-select` form (`totp`, `recovery-code`,
+    /// `webauthn`, `email`).
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Totp => "totp",
             Method::RecoveryCode => "recovery-code",
             Method::Webauthn => "webauthn",
+            Method::Email => "email",
         }
     }
 
@@ -150,6 +158,7 @@ impl Method {
             "totp" => Some(Method::Totp),
             "recovery-code" => Some(Method::RecoveryCode),
             "webauthn" => Some(Method::Webauthn),
+            "email" => Some(Method::Email),
             _ => None,
         }
     }
@@ -160,6 +169,8 @@ impl Method {
 pub struct TwoFactorStatus {
     /// A TOTP credential is confirmed: sign-in needs a second factor.
     pub totp_enabled: bool,
+    /// Email is a second factor: a mailed code finishes a sign-in.
+    pub email_enabled: bool,
     /// An enrolment was started and awaits its first code.
     pub enrolment_pending: bool,
     /// Unused recovery codes.
@@ -177,10 +188,12 @@ impl Sesame<'_> {
     /// Whether the user with this id must pass a second factor (see [`required`]).
     ///
     /// WIT: `sesame:auth/two-factor.required`.
-    /// True once a TOTP credential is confirmed or a WebAuthn credential is registered as a
-    /// second factor.
+    /// True once a TOTP credential is confirmed, email is turned on as a second factor, or a
+    /// WebAuthn credential is registered as one.
     pub fn two_factor_required(&self, user_id: &str) -> Result<bool> {
-        Ok(self.totp_enabled(user_id)? || self.has_secondary_passkey(user_id)?)
+        Ok(self.totp_enabled(user_id)?
+            || self.email_factor_enabled(user_id)?
+            || self.has_secondary_passkey(user_id)?)
     }
 
     /// Where the user stands: TOTP on or not, enrolment pending, recovery codes left.
@@ -189,6 +202,7 @@ impl Sesame<'_> {
     pub fn two_factor_status(&self, user_id: &str) -> Result<TwoFactorStatus> {
         Ok(TwoFactorStatus {
             totp_enabled: self.totp_enabled(user_id)?,
+            email_enabled: self.email_factor_enabled(user_id)?,
             enrolment_pending: self.store.get(&totp_enrolment_key(user_id))?.is_some(),
             recovery_codes_left: self.recovery_codes_left(user_id)?,
         })
@@ -221,5 +235,7 @@ pub(crate) const RECORD_CODECS: [crate::records::Codec; 4] = [
     recovery::RECORD_CODEC,
 ];
 
+#[cfg(test)]
+mod email_tests;
 #[cfg(test)]
 mod tests;

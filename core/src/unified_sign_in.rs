@@ -92,10 +92,9 @@ impl Sesame<'_> {
         }
         use crate::error::ErrorCode::Forbidden;
         Err(match method {
-            SignInMethod::Password => Error::rejected(
-                Forbidden,
-                "Signing in with a password is not enabled here.",
-            ),
+            SignInMethod::Password => {
+                Error::rejected(Forbidden, "Signing in with a password is not enabled here.")
+            }
             SignInMethod::Email => Error::rejected(
                 Forbidden,
                 "Signing in with a mailed code is not enabled here.",
@@ -104,10 +103,9 @@ impl Sesame<'_> {
                 Forbidden,
                 "Signing in with an authenticator app alone is not enabled here.",
             ),
-            SignInMethod::Passkey => Error::rejected(
-                Forbidden,
-                "Signing in with a passkey is not enabled here.",
-            ),
+            SignInMethod::Passkey => {
+                Error::rejected(Forbidden, "Signing in with a passkey is not enabled here.")
+            }
         })
     }
 

@@ -75,7 +75,7 @@ error-send-an-email-to-get-a-reset = Senden Sie eine E-Mail-Adresse, um einen Li
 error-use-tokens-refresh-to-renew-an-access = Verwenden Sie /tokens/refresh, um ein Zugriffstoken zu erneuern.
 error-send-the-access-token-as-authorization-bearer = Senden Sie das Zugriffstoken als 'Authorization: Bearer' oder das Refresh-Token im Inhalt.
 error-to-turn-two-factor-off-give-your = Um die Zwei-Faktor-Authentifizierung auszuschalten, geben Sie Ihr Passwort oder einen aktuellen Code ein oder bestätigen Sie sich zuerst mit Ihrem Passkey unter /wan-verify.
-error-send-setup-authenticator-to-start-code-to = Senden Sie setup=authenticator zum Beginnen, code zum Bestätigen oder setup=disable mit password oder code.
+error-send-setup-authenticator-to-start-code-to = Senden Sie setup=authenticator oder setup=email zum Beginnen, code zum Bestätigen oder setup=disable mit password oder code.
 error-usage-must-be-first-a-passkey-or = 'usage' muss 'first' (ein Passkey) oder 'secondary' (ein zweiter Faktor) sein.
 error-name-the-credential-to-delete-by-id = Geben Sie den zu löschenden Schlüssel mit 'id' oder 'name' an.
 error-no-ceremony-in-progress-start-again = Es läuft kein Vorgang: Beginnen Sie von vorn.
@@ -115,3 +115,6 @@ error-the-authenticator-app-was-the-first = Die Authenticator-App war der erste 
 error-only-email-sends-a-code = Nur `email` sendet einen Code (`chosen_method`).
 error-give-an-email-or-username = Geben Sie eine E-Mail-Adresse oder einen Benutzernamen an.
 error-give-the-mailed-code-or-an-identity = Geben Sie den per E-Mail gesendeten `code` an oder `identity` und `passcode`.
+error-email-is-already-a-second-factor = E-Mail ist bereits ein zweiter Faktor dieses Kontos.
+error-email-cannot-finish-this-sign-in = Diese Anmeldung kann nicht per E-Mail abgeschlossen werden.
+error-a-mailed-code-was-the-first-step = Ein per E-Mail gesendeter Code war der erste Schritt dieser Anmeldung; schließen Sie sie auf andere Weise ab.

@@ -57,3 +57,8 @@ mail-already-registered-subject = Jemand wollte sich mit Ihrer E-Mail-Adresse re
 mail-already-registered-body = Jemand wollte sich mit dieser Adresse bei { $product } registrieren, aber für sie gibt es bereits ein Konto. Wenn Sie das waren, melden Sie sich unter { $login } an oder setzen Sie Ihr Passwort unter { $reset } zurück.
 mail-username-taken-subject = Ihr Konto wurde nicht angelegt
 mail-username-taken-body = Jemand, vermutlich Sie, wollte bei { $product } ein Konto für diese Adresse mit einem Benutzernamen anlegen, der bereits vergeben ist; deshalb wurde kein Konto angelegt. Registrieren Sie sich unter { $register } erneut mit einem anderen Benutzernamen oder ohne einen.
+
+## A code that finishes a sign-in whose second factor is email.
+
+mail-tf-code-subject = Ihr Bestätigungscode
+mail-tf-code-body = Ihr Bestätigungscode für { $product } lautet { $code }. Er gilt { $minutes } Minuten lang, einmal, um die Anmeldung abzuschließen, die ihn angefordert hat. Wenn Sie sich gerade nicht anmelden, kennt jemand Ihr Passwort: Ändern Sie es.

@@ -50,3 +50,15 @@ recovery-left = Unbenutzte Wiederherstellungscodes: { $count }.
 recovery-generate = Neue Codes erzeugen (die alten gelten dann nicht mehr)
 recovery-need-two-factor = Richten Sie zuerst die Zwei-Faktor-Authentifizierung ein; Wiederherstellungscodes sichern sie ab.
 recovery-set-up = Zwei-Faktor-Authentifizierung einrichten
+
+## Email as a second factor.
+
+tf-method-email = Einen per E-Mail gesendeten Code
+tf-email-title = Code aus der E-Mail eingeben
+tf-email-sent = Wir haben einen Code an die Adresse Ihres Kontos gesendet. Er gilt 10 Minuten lang, nur für diese Anmeldung.
+tf-email-code-label = 8-stelliger Code aus der E-Mail
+tf-set-up-email-button = Per E-Mail gesendete Codes verwenden
+tf-email-enrol-heading = Prüfen Sie Ihre E-Mails
+tf-email-enrol-intro = Wir haben einen Code an die Adresse Ihres Kontos gesendet. Geben Sie ihn hier ein, um E-Mail als zweiten Faktor einzuschalten.
+tf-email-enrol-confirm = E-Mail-Codes einschalten
+tf-status-on-email = Die Anmeldung erfordert neben Ihrem Passwort einen an Ihre Adresse gesendeten Code.

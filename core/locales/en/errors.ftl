@@ -75,7 +75,7 @@ error-send-an-email-to-get-a-reset = Send an email to get a reset link, or a tok
 error-use-tokens-refresh-to-renew-an-access = Use /tokens/refresh to renew an access token.
 error-send-the-access-token-as-authorization-bearer = Send the access token as 'Authorization: Bearer', or the refresh token in the body.
 error-to-turn-two-factor-off-give-your = To turn two-factor off, give your password or a current code, or verify with your passkey at /wan-verify first.
-error-send-setup-authenticator-to-start-code-to = Send setup=authenticator to start, code to confirm, or setup=disable with password or code.
+error-send-setup-authenticator-to-start-code-to = Send setup=authenticator or setup=email to start, code to confirm, or setup=disable with password or code.
 error-usage-must-be-first-a-passkey-or = 'usage' must be 'first' (a passkey) or 'secondary' (a second factor).
 error-name-the-credential-to-delete-by-id = Name the credential to delete by 'id' or 'name'.
 error-no-ceremony-in-progress-start-again = No ceremony in progress: start again.
@@ -115,3 +115,6 @@ error-the-authenticator-app-was-the-first = The authenticator app was the first 
 error-only-email-sends-a-code = Only `email` sends a code (`chosen_method`).
 error-give-an-email-or-username = Give an email or username.
 error-give-the-mailed-code-or-an-identity = Give the mailed `code`, or an `identity` and `passcode`.
+error-email-is-already-a-second-factor = Email is already a second factor of this account.
+error-email-cannot-finish-this-sign-in = Email cannot finish this sign-in.
+error-a-mailed-code-was-the-first-step = A mailed code was the first step of this sign-in; finish it another way.

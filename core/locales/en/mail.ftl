@@ -57,3 +57,8 @@ mail-already-registered-subject = Someone tried to register with your email addr
 mail-already-registered-body = Someone tried to register with this address at { $product }, but it already has an account. If it was you, sign in at { $login }, or reset your password at { $reset }.
 mail-username-taken-subject = Your account was not created
 mail-username-taken-body = Someone, probably you, asked { $product } to create an account for this address with a username that is already taken, so no account was created. Register again at { $register } with another username, or without one.
+
+## A code that finishes a sign-in whose second factor is email.
+
+mail-tf-code-subject = Your verification code
+mail-tf-code-body = Your { $product } verification code is { $code }. It works for { $minutes } minutes, once, to finish the sign-in that asked for it. If you are not signing in, someone has your password: change it.

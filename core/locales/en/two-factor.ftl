@@ -50,3 +50,15 @@ recovery-left = Unused recovery codes: { $count }.
 recovery-generate = Generate a new set (the old one stops working)
 recovery-need-two-factor = Set up two-factor authentication first; recovery codes back it up.
 recovery-set-up = Set up two-factor authentication
+
+## Email as a second factor.
+
+tf-method-email = A code emailed to me
+tf-email-title = Enter the emailed code
+tf-email-sent = We emailed a code to the address of your account. It works for 10 minutes, for this sign-in only.
+tf-email-code-label = 8-digit code from the email
+tf-set-up-email-button = Use codes sent by email
+tf-email-enrol-heading = Check your email
+tf-email-enrol-intro = We emailed a code to the address of your account. Type it here to turn email on as a second factor.
+tf-email-enrol-confirm = Turn email codes on
+tf-status-on-email = Signing in needs a code emailed to your address as well as your password.

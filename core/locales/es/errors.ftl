@@ -75,7 +75,7 @@ error-send-an-email-to-get-a-reset = Envíe una dirección de correo electrónic
 error-use-tokens-refresh-to-renew-an-access = Use /tokens/refresh para renovar un token de acceso.
 error-send-the-access-token-as-authorization-bearer = Envíe el token de acceso como 'Authorization: Bearer', o el token de actualización en el cuerpo.
 error-to-turn-two-factor-off-give-your = Para desactivar la autenticación en dos pasos, indique su contraseña o un código actual, o verifique antes su identidad con su llave de acceso en /wan-verify.
-error-send-setup-authenticator-to-start-code-to = Envíe setup=authenticator para empezar, code para confirmar, o setup=disable con password o code.
+error-send-setup-authenticator-to-start-code-to = Envíe setup=authenticator o setup=email para empezar, code para confirmar, o setup=disable con password o code.
 error-usage-must-be-first-a-passkey-or = 'usage' debe ser 'first' (una llave de acceso) o 'secondary' (un segundo factor).
 error-name-the-credential-to-delete-by-id = Indique la llave que quiere eliminar por 'id' o 'name'.
 error-no-ceremony-in-progress-start-again = No hay ninguna operación en curso: vuelva a empezar.
@@ -115,3 +115,6 @@ error-the-authenticator-app-was-the-first = La aplicación de autenticación fue
 error-only-email-sends-a-code = Solo `email` envía un código (`chosen_method`).
 error-give-an-email-or-username = Indica un correo o un nombre de usuario.
 error-give-the-mailed-code-or-an-identity = Indica el `code` recibido por correo, o `identity` y `passcode`.
+error-email-is-already-a-second-factor = El correo ya es un segundo factor de esta cuenta.
+error-email-cannot-finish-this-sign-in = El correo no puede terminar este inicio de sesión.
+error-a-mailed-code-was-the-first-step = Un código enviado por correo fue el primer paso de este inicio de sesión; termínalo de otra forma.

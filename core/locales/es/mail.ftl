@@ -57,3 +57,8 @@ mail-already-registered-subject = Alguien ha intentado registrarse con su direcc
 mail-already-registered-body = Alguien ha intentado registrarse en { $product } con esta dirección, pero ya tiene una cuenta. Si fue usted, inicie sesión en { $login } o restablezca su contraseña en { $reset }.
 mail-username-taken-subject = No se ha creado su cuenta
 mail-username-taken-body = Alguien, probablemente usted, ha pedido a { $product } que cree una cuenta para esta dirección con un nombre de usuario que ya está en uso, por lo que no se ha creado ninguna cuenta. Vuelva a registrarse en { $register } con otro nombre de usuario o sin él.
+
+## A code that finishes a sign-in whose second factor is email.
+
+mail-tf-code-subject = Tu código de verificación
+mail-tf-code-body = Tu código de verificación de { $product } es { $code }. Sirve durante { $minutes } minutos, una vez, para terminar el inicio de sesión que lo pidió. Si no estás iniciando sesión, alguien conoce tu contraseña: cámbiala.

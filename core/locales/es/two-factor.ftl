@@ -50,3 +50,15 @@ recovery-left = Códigos de recuperación sin usar: { $count }.
 recovery-generate = Generar una nueva serie (la anterior deja de servir)
 recovery-need-two-factor = Configure primero la verificación en dos pasos; los códigos de recuperación la respaldan.
 recovery-set-up = Configurar la verificación en dos pasos
+
+## Email as a second factor.
+
+tf-method-email = Un código enviado a mi correo
+tf-email-title = Escribe el código del correo
+tf-email-sent = Hemos enviado un código a la dirección de tu cuenta. Sirve durante 10 minutos, solo para este inicio de sesión.
+tf-email-code-label = Código de 8 dígitos del correo
+tf-set-up-email-button = Usar códigos enviados por correo
+tf-email-enrol-heading = Revisa tu correo
+tf-email-enrol-intro = Hemos enviado un código a la dirección de tu cuenta. Escríbelo aquí para activar el correo como segundo factor.
+tf-email-enrol-confirm = Activar los códigos por correo
+tf-status-on-email = Iniciar sesión requiere un código enviado a tu dirección además de tu contraseña.

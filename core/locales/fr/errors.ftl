@@ -75,7 +75,7 @@ error-send-an-email-to-get-a-reset = Envoyez une adresse e-mail pour recevoir un
 error-use-tokens-refresh-to-renew-an-access = Utilisez /tokens/refresh pour renouveler un jeton d'accès.
 error-send-the-access-token-as-authorization-bearer = Envoyez le jeton d'accès en 'Authorization: Bearer', ou le jeton de rafraîchissement dans le corps.
 error-to-turn-two-factor-off-give-your = Pour désactiver l'authentification à deux facteurs, indiquez votre mot de passe ou un code actuel, ou vérifiez d'abord votre identité avec votre clé d'accès sur /wan-verify.
-error-send-setup-authenticator-to-start-code-to = Envoyez setup=authenticator pour commencer, code pour confirmer, ou setup=disable avec password ou code.
+error-send-setup-authenticator-to-start-code-to = Envoyez setup=authenticator ou setup=email pour commencer, code pour confirmer, ou setup=disable avec password ou code.
 error-usage-must-be-first-a-passkey-or = 'usage' doit valoir 'first' (une clé d'accès) ou 'secondary' (un second facteur).
 error-name-the-credential-to-delete-by-id = Désignez la clé à supprimer par 'id' ou 'name'.
 error-no-ceremony-in-progress-start-again = Aucune opération en cours : recommencez.
@@ -115,3 +115,6 @@ error-the-authenticator-app-was-the-first = L'application d'authentification ét
 error-only-email-sends-a-code = Seul `email` envoie un code (`chosen_method`).
 error-give-an-email-or-username = Indiquez une adresse e-mail ou un nom d'utilisateur.
 error-give-the-mailed-code-or-an-identity = Indiquez le `code` reçu par e-mail, ou `identity` et `passcode`.
+error-email-is-already-a-second-factor = L'e-mail est déjà un second facteur de ce compte.
+error-email-cannot-finish-this-sign-in = L'e-mail ne peut pas terminer cette connexion.
+error-a-mailed-code-was-the-first-step = Un code envoyé par e-mail était la première étape de cette connexion ; terminez-la autrement.

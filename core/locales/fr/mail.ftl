@@ -57,3 +57,8 @@ mail-already-registered-subject = Quelqu'un a essayé de s'inscrire avec votre a
 mail-already-registered-body = Quelqu'un a essayé de s'inscrire sur { $product } avec cette adresse, mais elle a déjà un compte. Si c'était vous, connectez-vous sur { $login } ou réinitialisez votre mot de passe sur { $reset }.
 mail-username-taken-subject = Votre compte n'a pas été créé
 mail-username-taken-body = Quelqu'un, probablement vous, a demandé à { $product } de créer un compte pour cette adresse avec un nom d'utilisateur déjà pris ; aucun compte n'a donc été créé. Inscrivez-vous de nouveau sur { $register } avec un autre nom d'utilisateur, ou sans nom d'utilisateur.
+
+## A code that finishes a sign-in whose second factor is email.
+
+mail-tf-code-subject = Votre code de vérification
+mail-tf-code-body = Votre code de vérification { $product } est { $code }. Il est valable { $minutes } minutes, une seule fois, pour terminer la connexion qui l'a demandé. Si vous n'êtes pas en train de vous connecter, quelqu'un connaît votre mot de passe : changez-le.

@@ -50,3 +50,15 @@ recovery-left = Codes de récupération inutilisés : { $count }.
 recovery-generate = Générer une nouvelle série (l’ancienne cesse de fonctionner)
 recovery-need-two-factor = Configurez d’abord la double authentification ; les codes de récupération la complètent.
 recovery-set-up = Configurer la double authentification
+
+## Email as a second factor.
+
+tf-method-email = Un code reçu par e-mail
+tf-email-title = Saisissez le code reçu par e-mail
+tf-email-sent = Nous avons envoyé un code à l'adresse de votre compte. Il est valable 10 minutes, pour cette connexion seulement.
+tf-email-code-label = Code à 8 chiffres de l'e-mail
+tf-set-up-email-button = Utiliser des codes envoyés par e-mail
+tf-email-enrol-heading = Consultez vos e-mails
+tf-email-enrol-intro = Nous avons envoyé un code à l'adresse de votre compte. Saisissez-le ici pour activer l'e-mail comme second facteur.
+tf-email-enrol-confirm = Activer les codes par e-mail
+tf-status-on-email = La connexion demande un code envoyé à votre adresse en plus de votre mot de passe.

@@ -111,7 +111,12 @@ impl Sesame<'_> {
             .iter()
             .map(|r| parse_role(r))
             .collect::<Result<Vec<_>>>()?;
-        self.create(&new.email, Some(&new.password), new.username.as_deref(), roles)
+        self.create(
+            &new.email,
+            Some(&new.password),
+            new.username.as_deref(),
+            roles,
+        )
     }
 
     /// Validates and hashes a new user's details, then stores them.

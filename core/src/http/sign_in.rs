@@ -133,10 +133,9 @@ fn register(call: &Call<'_>) -> Result<Answer, Error> {
     }
     let password = body.password.filter(|p| !p.is_empty());
     match password {
-        Some(password) => {
-            call.sesame
-                .register(&body.email, &password, body.username.as_deref())?
-        }
+        Some(password) => call
+            .sesame
+            .register(&body.email, &password, body.username.as_deref())?,
         None => call
             .sesame
             .register_without_password(&body.email, body.username.as_deref())?,
@@ -219,6 +218,8 @@ fn next_page(methods: &[Method]) -> &'static str {
     match methods {
         [Method::RecoveryCode] => "/mf-recovery",
         [Method::Webauthn] => "/wan-signin",
+        // The code is mailed once chosen, so even the only method is chosen first.
+        [Method::Email] => "/tf-select",
         [_] | [] => "/tf-validate",
         _ => "/tf-select",
     }

@@ -2,9 +2,10 @@
 //!
 //! | route                     | what                                                          |
 //! |---------------------------|---------------------------------------------------------------|
-//! | `GET|POST /tf-setup`      | status / start TOTP (`setup=authenticator`), confirm (`code`), turn off (`setup=disable` + `password` or `code`) |
+//! | `GET|POST /tf-setup`      | status / start TOTP (`setup=authenticator`) or email (`setup=email`), confirm (`code`, with `setup=email` for email), turn off (`setup=disable` + `password` or `code`) |
 //! | `GET|POST /tf-select`     | the methods a pending sign-in can finish with / pick one      |
 //! | `GET|POST /tf-validate`   | finish a pending sign-in with a TOTP code                     |
+//! | `GET|POST /tf-email`      | finish a pending sign-in with the code `/tf-select` mailed    |
 //! | `GET|POST /mf-recovery`   | finish a pending sign-in with a recovery code                 |
 //! | `GET|POST /mf-recovery-codes` | codes left / generate a new set (shown once)              |
 //!
@@ -30,13 +31,15 @@ use crate::error::{AuthError, Error, ErrorCode};
 use crate::two_factor::{Method, Reauth, TwoFactorStatus};
 
 /// The routes this group answers; a failure for want of a sign-in also ends the pending one.
-pub(crate) const ROUTES: [Route; 10] = [
+pub(crate) const ROUTES: [Route; 12] = [
     route("GET", "/tf-setup", setup_page, Some(setup_error)),
     route("POST", "/tf-setup", setup, Some(setup_error)),
     route("GET", "/tf-select", select_page, Some(select_error)),
     route("POST", "/tf-select", select, Some(select_error)),
     route("GET", "/tf-validate", totp_page, Some(totp_error)),
     route("POST", "/tf-validate", complete_totp, Some(totp_error)),
+    route("GET", "/tf-email", email_page, Some(email_error)),
+    route("POST", "/tf-email", complete_email, Some(email_error)),
     route("GET", "/mf-recovery", recovery_page, Some(recovery_error)),
     route(
         "POST",
@@ -79,6 +82,20 @@ enum CodeMethod {
     Totp,
     /// One of the user's recovery codes.
     RecoveryCode,
+    /// A code mailed for this sign-in (`/tf-select` with `method=email` mails it).
+    Email,
+}
+
+fn email_page(call: &Call<'_>) -> Result<Answer, Error> {
+    code_page(call, CodeMethod::Email)
+}
+
+fn complete_email(call: &Call<'_>) -> Result<Answer, Error> {
+    complete(call, CodeMethod::Email)
+}
+
+fn email_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
+    code_error(call, error, CodeMethod::Email)
 }
 
 fn totp_page(call: &Call<'_>) -> Result<Answer, Error> {
@@ -125,10 +142,14 @@ fn setup_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
     let (info, _) = call.caller.login(call.sesame).ok()?;
     let status = call.sesame.two_factor_status(&info.user.id).ok()?;
     let enrolment = call.sesame.current_totp_enrolment(&info).ok()?;
+    // A wrong code for email's set-up shows its form again.
+    let email_enrolling = parse::body::<SetupBody>(call.req)
+        .is_ok_and(|b| b.setup.as_deref() == Some("email") && b.code.is_some());
     let html = setup_html(
         &call.view(),
         &status,
         enrolment.as_ref(),
+        email_enrolling,
         &info.csrf_token,
         Some(error),
     )
@@ -175,12 +196,14 @@ fn method_page(method: Method) -> &'static str {
         Method::Totp => "/tf-validate",
         Method::RecoveryCode => "/mf-recovery",
         Method::Webauthn => "/wan-signin",
+        Method::Email => "/tf-email",
     }
 }
 
 /// The body of `GET /tf-setup`.
 #[derive(Serialize)]
 struct StatusBody {
+    email_enabled: bool,
     enrolment_pending: bool,
     recovery_codes_left: u32,
     totp_enabled: bool,
@@ -189,6 +212,7 @@ struct StatusBody {
 impl From<&TwoFactorStatus> for StatusBody {
     fn from(status: &TwoFactorStatus) -> Self {
         StatusBody {
+            email_enabled: status.email_enabled,
             enrolment_pending: status.enrolment_pending,
             recovery_codes_left: status.recovery_codes_left,
             totp_enabled: status.totp_enabled,
@@ -205,6 +229,7 @@ fn setup_page(call: &Call<'_>) -> Result<Answer, Error> {
             &call.view(),
             &status,
             enrolment.as_ref(),
+            false,
             &info.csrf_token,
             None,
         )?))
@@ -255,6 +280,7 @@ fn setup(call: &Call<'_>) -> Result<Answer, Error> {
                     &call.view(),
                     &status,
                     Some(&enrolment),
+                    false,
                     &info.csrf_token,
                     None,
                 )?))
@@ -288,6 +314,36 @@ fn setup(call: &Call<'_>) -> Result<Answer, Error> {
                 )?))
             })
         }
+        (Some("email"), None, _) => {
+            sesame.start_email_factor(&info)?;
+            const SENT: &str = "A code is on its way to your address; type it to turn email on as a second factor.";
+            let sent = Message {
+                message: SENT,
+                status: "code-sent",
+            };
+            Answer::try_of(call.format, 200, &sent, || {
+                let status = sesame.two_factor_status(&info.user.id)?;
+                Ok(Page::Html(setup_html(
+                    &call.view(),
+                    &status,
+                    None,
+                    true,
+                    &info.csrf_token,
+                    None,
+                )?))
+            })
+        }
+        (Some("email"), Some(code), _) => {
+            sesame.confirm_email_factor(&info, &code)?;
+            const DONE: &str = "Email is now a second factor: signing in needs a code mailed to your address as well.";
+            let enabled = Message {
+                message: DONE,
+                status: "enabled",
+            };
+            Answer::try_of(call.format, 200, &enabled, || {
+                Ok(Page::Html(enabled_html(&call.view(), &info.csrf_token)?))
+            })
+        }
         (None, Some(code), _) => {
             sesame.confirm_totp(&info, &code)?;
             const DONE: &str = "Two-factor authentication is on. Generate recovery codes now, in case you lose your phone.";
@@ -301,7 +357,7 @@ fn setup(call: &Call<'_>) -> Result<Answer, Error> {
         }
         _ => Err(Error::rejected(
             ErrorCode::InvalidRequest,
-            "Send setup=authenticator to start, code to confirm, or setup=disable with password or code.",
+            "Send setup=authenticator or setup=email to start, code to confirm, or setup=disable with password or code.",
         )),
     }
 }
@@ -347,7 +403,7 @@ struct Chosen {
 
 fn select(call: &Call<'_>) -> Result<Answer, Error> {
     let body: SelectBody = parse::body(call.req)?;
-    let methods = pending_methods(call, body.tf_token)?;
+    let methods = pending_methods(call, body.tf_token.clone())?;
     let chosen = Method::parse(&body.method)
         .filter(|m| methods.contains(m))
         .ok_or_else(|| {
@@ -356,6 +412,13 @@ fn select(call: &Call<'_>) -> Result<Answer, Error> {
                 format!("Choose one of: {}.", method_names(&methods).join(", ")),
             )
         })?;
+    if chosen == Method::Email {
+        let token = call
+            .caller
+            .pending_token(body.tf_token)
+            .ok_or(Error::NoSession("no pending sign-in"))?;
+        call.sesame.send_second_factor_code(&token)?;
+    }
     let next = method_page(chosen);
     let body = Chosen {
         method: chosen.as_str(),
@@ -417,6 +480,7 @@ fn complete(call: &Call<'_>, method: CodeMethod) -> Result<Answer, Error> {
     let session = match method {
         CodeMethod::Totp => sesame.complete_totp(&token, &body.code, &client)?,
         CodeMethod::RecoveryCode => sesame.complete_recovery(&token, &body.code, &client)?,
+        CodeMethod::Email => sesame.complete_email(&token, &body.code, &client)?,
     };
     Ok(
         bodies::signed_in(sesame, &session, call.format, body.include_token)

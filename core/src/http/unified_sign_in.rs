@@ -50,10 +50,16 @@ fn signin_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
         .and_then(|b| b.identity)
         .filter(|i| i.len() <= 256)
         .unwrap_or_default();
-    signin_html(call, Some(error), &identity).ok().map(Page::Html)
+    signin_html(call, Some(error), &identity)
+        .ok()
+        .map(Page::Html)
 }
 
-fn signin_html(call: &Call<'_>, error: Option<&AuthError>, identity: &str) -> Result<String, Error> {
+fn signin_html(
+    call: &Call<'_>,
+    error: Option<&AuthError>,
+    identity: &str,
+) -> Result<String, Error> {
     call.view().render(
         "us-signin.html",
         minijinja::context! {
@@ -106,9 +112,7 @@ fn send_code(call: &Call<'_>) -> Result<Answer, Error> {
         .identity
         .or(body.email)
         .filter(|i| !i.trim().is_empty())
-        .ok_or_else(|| {
-            Error::rejected(ErrorCode::InvalidRequest, "Give an email or username.")
-        })?;
+        .ok_or_else(|| Error::rejected(ErrorCode::InvalidRequest, "Give an email or username."))?;
     let sent = call
         .sesame
         .send_sign_in_code(&identity, &call.req.client())?;
@@ -257,7 +261,8 @@ fn open_link(
     device_code: Option<String>,
     include_token: bool,
 ) -> Result<Answer, Error> {
-    let flow = us_token.or_else(|| parse::cookie(call.req, Cookie::CodeSignIn.name(call.sesame.config())));
+    let flow =
+        us_token.or_else(|| parse::cookie(call.req, Cookie::CodeSignIn.name(call.sesame.config())));
     let outcome = call.sesame.open_sign_in_link(
         link,
         flow.as_deref(),
@@ -301,7 +306,9 @@ fn link_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
         return None;
     }
     let body: LinkBody = parse::body(call.req).ok()?;
-    link_html(call, &body.token, Some(error)).ok().map(Page::Html)
+    link_html(call, &body.token, Some(error))
+        .ok()
+        .map(Page::Html)
 }
 
 /// The ways of signing in: those the deployment offers, and those the account has.

@@ -173,7 +173,7 @@ impl Sesame<'_> {
     }
 
     /// Turns two-factor off after the person proves themselves again, and deletes the TOTP
-    /// credential, any enrolment and the recovery codes. The proof is itself a fresh
+    /// credential, email as a second factor, any enrolment and the recovery codes. The proof is itself a fresh
     /// authentication: the password (a sign-in attempt in every respect: throttled, counted
     /// into the lockout), a current second factor (counted before it is checked), or a passkey
     /// re-verification with user verification within the freshness window.
@@ -186,7 +186,7 @@ impl Sesame<'_> {
         client: &ClientInfo,
     ) -> Result<()> {
         let user_id = login.user.id.as_str();
-        if !self.totp_enabled(user_id)? {
+        if !self.totp_enabled(user_id)? && !self.email_factor_enabled(user_id)? {
             return Err(Error::rejected(
                 ErrorCode::NotFound,
                 "Two-factor authentication is not on.",
@@ -226,6 +226,7 @@ impl Sesame<'_> {
     pub(crate) fn remove_two_factor(&self, user_id: &str) -> Result<()> {
         self.store.delete(&totp_key(user_id), None)?;
         self.store.delete(&totp_enrolment_key(user_id), None)?;
+        self.remove_email_factor(user_id)?;
         self.store.delete(&recovery_codes_key(user_id), None)?;
         self.store
             .delete(&second_factor_failures_key(user_id), None)?;

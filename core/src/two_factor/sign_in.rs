@@ -3,8 +3,8 @@
 
 use super::{FailureRecord, FirstFactor, Method, PendingRecord};
 use crate::Sesame;
-use crate::accounts::lock_ms;
 use crate::accounts::UserRecord;
+use crate::accounts::lock_ms;
 use crate::error::{Error, ErrorCode, Result};
 use crate::records::{self, CAS_ATTEMPTS, pending_sign_in_key, second_factor_failures_key};
 use crate::secret::OneTimeToken;
@@ -75,6 +75,7 @@ impl Sesame<'_> {
             created_at_ms: now,
             attempts: 0,
             first,
+            mailed_code: None,
         };
         records::save(
             self.store,
@@ -142,8 +143,19 @@ impl Sesame<'_> {
         verify: impl FnOnce(&str) -> Result<()>,
     ) -> Result<IssuedSession> {
         let (pending, _) = self.load_pending(token)?;
-        // A code from the authenticator app that was the first step is no second one.
-        if method == Method::Totp && pending.first == FirstFactor::AuthenticatorCode {
+        // The factor that was the first step is no second one.
+        let repeated = match method {
+            Method::Totp => pending.first == FirstFactor::AuthenticatorCode,
+            Method::Email => !super::email::email_may_follow(pending.first),
+            Method::RecoveryCode | Method::Webauthn => false,
+        };
+        if repeated && method == Method::Email {
+            return Err(Error::rejected(
+                ErrorCode::InvalidRequest,
+                "A mailed code was the first step of this sign-in; finish it another way.",
+            ));
+        }
+        if repeated {
             return Err(Error::rejected(
                 ErrorCode::InvalidRequest,
                 "The authenticator app was the first step of this sign-in; finish it another way.",
@@ -151,7 +163,7 @@ impl Sesame<'_> {
         }
         let proof = match method {
             Method::Webauthn => pending.first.with_key(),
-            Method::Totp | Method::RecoveryCode => pending.first.with_code(),
+            Method::Totp | Method::RecoveryCode | Method::Email => pending.first.with_code(),
         };
         self.reserve_second_factor_attempt(&pending.user_id)?;
         let pending = self.reserve_pending_attempt(token)?;
@@ -186,8 +198,8 @@ impl Sesame<'_> {
         let config = self.config;
         let now = self.host.now_ms();
         for _ in 0..CAS_ATTEMPTS {
-            let (mut record, version) = records::load::<FailureRecord>(self.store, key)?
-                .unwrap_or((
+            let (mut record, version) =
+                records::load::<FailureRecord>(self.store, key)?.unwrap_or((
                     FailureRecord {
                         v: 1,
                         ..FailureRecord::default()
@@ -224,7 +236,7 @@ impl Sesame<'_> {
         Ok(self.load_pending(token)?.0.user_id)
     }
 
-    fn load_pending(&self, token: &str) -> Result<(PendingRecord, u64)> {
+    pub(super) fn load_pending(&self, token: &str) -> Result<(PendingRecord, u64)> {
         if token.len() != PENDING_TOKEN_CHARS {
             return Err(Error::NoSession("malformed pending token"));
         }
@@ -254,11 +266,7 @@ impl Sesame<'_> {
         for _ in 0..CAS_ATTEMPTS {
             let (mut record, version) = self.load_pending(token)?;
             record.attempts = record.attempts.saturating_add(1);
-            let ttl = record
-                .created_at_ms
-                .saturating_add(self.config.two_factor.pending_ms)
-                .saturating_sub(self.host.now_ms())
-                .max(1);
+            let ttl = self.pending_ttl(&record);
             match records::save(self.store, &key, &record, Some(version), Some(ttl)) {
                 Ok(_) => return Ok(record),
                 Err(Error::Store(StoreError::Conflict)) => continue,
@@ -285,13 +293,16 @@ impl Sesame<'_> {
         Err(Error::Contention("pending sign-in"))
     }
 
-    fn methods_of(&self, user_id: &str, first: FirstFactor) -> Result<Vec<Method>> {
+    pub(super) fn methods_of(&self, user_id: &str, first: FirstFactor) -> Result<Vec<Method>> {
         let mut methods = Vec::new();
         if self.has_passkey(user_id)? {
             methods.push(Method::Webauthn);
         }
         if first != FirstFactor::AuthenticatorCode && self.totp_enabled(user_id)? {
             methods.push(Method::Totp);
+        }
+        if super::email::email_may_follow(first) && self.email_factor_enabled(user_id)? {
+            methods.push(Method::Email);
         }
         if self.recovery_codes_left(user_id)? > 0 {
             methods.push(Method::RecoveryCode);

@@ -122,6 +122,7 @@ fn enrolment_shows_uri_and_qr_and_needs_a_valid_code() {
         s.two_factor_status(&user.id).unwrap(),
         TwoFactorStatus {
             totp_enabled: true,
+            email_enabled: false,
             enrolment_pending: false,
             recovery_codes_left: 0
         }
@@ -238,31 +239,22 @@ fn a_failed_last_attempt_does_not_cancel_a_right_code_checked_in_parallel() {
     // Attempts 1 to max - 2 fail first.
     for _ in 0..max - 2 {
         assert!(
-            s.complete(
-                token,
-                &client,
-                crate::two_factor::Method::Totp,
-                |_| Err(invalid_code())
-            )
+            s.complete(token, &client, crate::two_factor::Method::Totp, |_| Err(
+                invalid_code()
+            ))
             .is_err()
         );
     }
     // Attempt max - 1 is the right one; while it is checked, attempt max fails.
-    let session = s.complete(
-        token,
-        &client,
-        crate::two_factor::Method::Totp,
-        |_| {
-            let last = f.sesame().complete(
-                token,
-                &client,
-                crate::two_factor::Method::Totp,
-                |_| Err(invalid_code()),
-            );
-            assert_eq!(error_code(last), ErrorCode::InvalidCode);
-            Ok(())
-        },
-    );
+    let session = s.complete(token, &client, crate::two_factor::Method::Totp, |_| {
+        let last = f
+            .sesame()
+            .complete(token, &client, crate::two_factor::Method::Totp, |_| {
+                Err(invalid_code())
+            });
+        assert_eq!(error_code(last), ErrorCode::InvalidCode);
+        Ok(())
+    });
     assert!(session.is_ok(), "{session:?}");
     // The sign-in is used up, and its attempts are too.
     assert_pending_is_over(&f, &user, &p);

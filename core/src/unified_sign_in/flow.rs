@@ -3,7 +3,6 @@
 
 use fluent_bundle::FluentValue;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::{CodeFlowRecord, CodeSent, LinkOutcome, SignInMethod};
 use crate::Sesame;
@@ -13,7 +12,7 @@ use crate::events::EventKind;
 use crate::records::{
     self, CAS_ATTEMPTS, code_flow_key, second_factor_failures_key, shadow_code_failures_key,
 };
-use crate::secret::OneTimeToken;
+use crate::secret::{OneTimeToken, code_digest, decimal_code, digests_match};
 use crate::sessions::ClientInfo;
 use crate::store::StoreError;
 use crate::throttle::Scope;
@@ -48,8 +47,8 @@ impl Sesame<'_> {
         .filter(|user| user.active);
         let token = OneTimeToken::generate(self.host)?;
         let flow_id = flow_id(token.expose());
-        let code = digits(self, CODE_DIGITS)?;
-        let device_code = digits(self, DEVICE_CODE_DIGITS)?;
+        let code = decimal_code(self.host, CODE_DIGITS)?;
+        let device_code = decimal_code(self.host, DEVICE_CODE_DIGITS)?;
         let now = self.host.now_ms();
         let settings = &self.config.unified_sign_in;
         let record = CodeFlowRecord {
@@ -59,8 +58,8 @@ impl Sesame<'_> {
                 Some(user) => second_factor_failures_key(&user.id),
                 None => shadow_code_failures_key(identity),
             },
-            code_hash: code_hash(token.expose(), &code),
-            device_code_hash: code_hash(&flow_id, &device_code),
+            code_hash: code_digest(token.expose(), &code),
+            device_code_hash: code_digest(&flow_id, &device_code),
             created_at_ms: now,
             attempts: 0,
         };
@@ -108,7 +107,7 @@ impl Sesame<'_> {
                 < record
                     .created_at_ms
                     .saturating_add(self.config.unified_sign_in.code_ms);
-            fresh && matches(&record.code_hash, &code_hash(token, code.trim()))
+            fresh && digests_match(&record.code_hash, &code_digest(token, code))
         })
     }
 
@@ -142,7 +141,7 @@ impl Sesame<'_> {
         if record.attempts >= self.config.two_factor.max_attempts {
             return Err(invalid_link());
         }
-        let asker = token.is_some_and(|t| matches(&self::flow_id(t), &flow_id));
+        let asker = token.is_some_and(|t| digests_match(&self::flow_id(t), &flow_id));
         if asker {
             let Some(user_id) = record.user_id else {
                 return Err(invalid_link());
@@ -156,9 +155,9 @@ impl Sesame<'_> {
             return Ok(LinkOutcome::DeviceCodeNeeded);
         };
         self.attempt_code(&flow_id, client, |record| {
-            matches(
+            digests_match(
                 &record.device_code_hash,
-                &code_hash(&flow_id, device_code.trim()),
+                &code_digest(&flow_id, device_code),
             )
         })
         .map(LinkOutcome::SignedIn)
@@ -291,28 +290,6 @@ impl Sesame<'_> {
 /// The id of the code sign-in of `token`: its SHA-256, hex.
 fn flow_id(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// SHA-256 of a code under the secret or id it belongs to, hex.
-fn code_hash(under: &str, code: &str) -> String {
-    let mut digest = Sha256::new();
-    digest.update(under.as_bytes());
-    digest.update(b"\n");
-    digest.update(code.as_bytes());
-    hex::encode(digest.finalize())
-}
-
-/// Constant-time equality of two hex digests.
-fn matches(stored: &str, given: &str) -> bool {
-    bool::from(stored.as_bytes().ct_eq(given.as_bytes()))
-}
-
-/// `count` random decimal digits.
-fn digits(sesame: &Sesame<'_>, count: u32) -> Result<String> {
-    let bytes = crate::env::random_array::<8>(sesame.host)?;
-    // The bias of reducing a 64-bit number modulo 10⁸ is below 10⁻¹¹.
-    let value = u64::from_le_bytes(bytes) % 10u64.pow(count);
-    Ok(format!("{value:0width$}", width = count as usize))
 }
 
 /// The one answer for a link that is forged, expired, used or out of attempts.

@@ -67,7 +67,13 @@ fn signed_in(outcome: LoginOutcome) -> crate::sessions::IssuedSession {
 /// A different code of the same length.
 fn other(code: &str) -> String {
     code.chars()
-        .map(|c| if c == '9' { '0' } else { ((c as u8) + 1) as char })
+        .map(|c| {
+            if c == '9' {
+                '0'
+            } else {
+                ((c as u8) + 1) as char
+            }
+        })
         .collect()
 }
 
@@ -308,14 +314,10 @@ fn a_mailed_code_replaces_the_password_never_the_second_factor() {
     let code_now = |f: &Fixture| {
         let secret = crate::two_factor::totp::TotpSecret::new(secret.clone());
         let step = crate::two_factor::totp::step_at(f.env.now_ms() / 1000);
-        crate::two_factor::totp::code_at(
-            &secret,
-            crate::two_factor::totp::Algorithm::Sha1,
-            6,
-            step,
-        )
+        crate::two_factor::totp::code_at(&secret, crate::two_factor::totp::Algorithm::Sha1, 6, step)
     };
-    s.confirm_totp(&f.fresh_login(&user), &code_now(&f)).unwrap();
+    s.confirm_totp(&f.fresh_login(&user), &code_now(&f))
+        .unwrap();
     f.advance(30_000);
     let sent = s.send_sign_in_code(EMAIL, &client()).unwrap();
     let (code, _) = mailed(&f);
@@ -343,7 +345,7 @@ fn an_account_without_a_password_signs_in_by_code_only() {
     for password in ["", "analytical engine"] {
         assert_eq!(
             error_code(s.login("bob", password, &client())),
-ErrorCode::InvalidCredentials
+            ErrorCode::InvalidCredentials
         );
     }
     let sent = s.send_sign_in_code("bob", &client()).unwrap();
@@ -368,7 +370,8 @@ fn passwords_are_refused_where_not_offered() {
     let mut f = Fixture::new();
     f.config.unified_sign_in.methods = vec![SignInMethod::Email];
     let s = f.sesame();
-    s.register_without_password("bob@example.com", None).unwrap();
+    s.register_without_password("bob@example.com", None)
+        .unwrap();
     assert_eq!(
         error_code(s.login("bob@example.com", PW, &client())),
         ErrorCode::Forbidden
@@ -401,7 +404,10 @@ fn sending_is_throttled_per_identity_alike_for_unknown_ones() {
 fn the_setting_is_read_and_checked() {
     let vars = |value: &'static str| {
         vec![
-            ("SESAME_SECRET", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            (
+                "SESAME_SECRET",
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            ),
             ("SESAME_US_METHODS", value),
         ]
     };

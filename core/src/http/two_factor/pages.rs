@@ -32,12 +32,14 @@ pub(super) fn setup_html(
     view: &View<'_>,
     status: &TwoFactorStatus,
     enrolment: Option<&TotpEnrolment>,
+    email_enrolling: bool,
     csrf_token: &str,
     error: Option<&AuthError>,
 ) -> Result<String> {
-    let state = match (status.totp_enabled, enrolment) {
+    let state = match (status.totp_enabled || status.email_enabled, enrolment) {
         (true, _) => "on",
         (false, Some(_)) => "enrolling",
+        (false, None) if email_enrolling => "email-enrolling",
         (false, None) => "off",
     };
     // The password is the only field of the form that turns two-factor off.
@@ -45,7 +47,7 @@ pub(super) fn setup_html(
         Some(e) if state == "on" && e.code == ErrorCode::InvalidCredentials => e.message.as_str(),
         _ => "",
     };
-    let code_error = if state == "enrolling" {
+    let code_error = if state == "enrolling" || state == "email-enrolling" {
         code_message(error)
     } else {
         ""
@@ -60,6 +62,8 @@ pub(super) fn setup_html(
             code_error,
             csrf_token,
             recovery_codes_left => status.recovery_codes_left,
+            totp_enabled => status.totp_enabled,
+            email_enabled => status.email_enabled,
             // Core draws the QR code (paths with `fill` attributes, no `style`), so it is
             // inserted as markup; everything else is escaped.
             qr_svg => enrolment.map(|e| Value::from_safe_string(e.qr_svg.clone())),
@@ -89,6 +93,7 @@ pub(super) fn select_html(
                 Method::Totp => view.t("tf-method-totp"),
                 Method::RecoveryCode => view.t("tf-method-recovery-code"),
                 Method::Webauthn => view.t("tf-method-webauthn"),
+                Method::Email => view.t("tf-method-email"),
             };
             minijinja::context! { value => m.as_str(), label }
         })
@@ -114,6 +119,7 @@ pub(super) fn code_form(
             view.t("recovery-sign-in-title"),
             "/mf-recovery",
         ),
+        CodeMethod::Email => ("email", view.t("tf-email-title"), "/tf-email"),
     };
     view.render(
         "tf-code.html",
