@@ -24,6 +24,7 @@ mod http_adapter;
 mod oauth_exports;
 mod token_exports;
 mod two_factor;
+mod unified_sign_in;
 mod webauthn;
 mod wit_store;
 

@@ -13,6 +13,19 @@ fn method(m: Method) -> wit_tf::Method {
         Method::Totp => wit_tf::Method::Totp,
         Method::RecoveryCode => wit_tf::Method::RecoveryCode,
         Method::Webauthn => wit_tf::Method::Webauthn,
+        Method::Email => wit_tf::Method::Email,
+    }
+}
+
+/// A sign-in's outcome as the WIT names it.
+pub(crate) fn login_outcome(outcome: LoginOutcome) -> wit_tf::LoginOutcome {
+    match outcome {
+        LoginOutcome::SignedIn(session) => wit_tf::LoginOutcome::SignedIn(convert::issued(*session)),
+        LoginOutcome::SecondFactor(p) => wit_tf::LoginOutcome::SecondFactor(wit_tf::PendingLogin {
+            token: p.token.expose().to_owned(),
+            methods: p.methods.into_iter().map(method).collect(),
+            expires_at_ms: p.expires_at_ms,
+        }),
     }
 }
 
@@ -27,6 +40,7 @@ impl wit_tf::Guest for Component {
         })
         .map(|st| wit_tf::TwoFactorStatus {
             totp_enabled: st.totp_enabled,
+            email_enabled: st.email_enabled,
             enrolment_pending: st.enrolment_pending,
             recovery_codes_left: st.recovery_codes_left,
         })
@@ -78,18 +92,7 @@ impl wit_tf::Guest for Component {
         call_for_client("two-factor.begin-login", client, |s, client| {
             s.begin_login(&identity, &password, client)
         })
-        .map(|outcome| match outcome {
-            LoginOutcome::SignedIn(session) => {
-                wit_tf::LoginOutcome::SignedIn(convert::issued(*session))
-            }
-            LoginOutcome::SecondFactor(p) => {
-                wit_tf::LoginOutcome::SecondFactor(wit_tf::PendingLogin {
-                    token: p.token.expose().to_owned(),
-                    methods: p.methods.into_iter().map(method).collect(),
-                    expires_at_ms: p.expires_at_ms,
-                })
-            }
-        })
+        .map(login_outcome)
     }
 
     fn complete_totp(
@@ -110,6 +113,35 @@ impl wit_tf::Guest for Component {
     ) -> Result<wit::IssuedSession, wit::AuthError> {
         call_for_client("two-factor.complete-recovery", client, |s, client| {
             s.complete_recovery(&pending_token, &code, client)
+        })
+        .map(convert::issued)
+    }
+
+    fn start_email(token: String) -> Result<(), wit::AuthError> {
+        call_in_session("two-factor.start-email", &token, |s, info| {
+            s.start_email_factor(info)
+        })
+    }
+
+    fn confirm_email(token: String, code: String) -> Result<(), wit::AuthError> {
+        call_in_session("two-factor.confirm-email", &token, |s, info| {
+            s.confirm_email_factor(info, &code)
+        })
+    }
+
+    fn send_email_code(pending_token: String) -> Result<(), wit::AuthError> {
+        call("two-factor.send-email-code", |s| {
+            s.send_second_factor_code(&pending_token)
+        })
+    }
+
+    fn complete_email(
+        pending_token: String,
+        code: String,
+        client: wit::ClientInfo,
+    ) -> Result<wit::IssuedSession, wit::AuthError> {
+        call_for_client("two-factor.complete-email", client, |s, client| {
+            s.complete_email(&pending_token, &code, client)
         })
         .map(convert::issued)
     }

@@ -43,6 +43,15 @@ impl Host {
         FreshServer { server, dir }
     }
 
+    /// A fresh server whose mail [`FreshServer::mails`] reads: `sesame serve` with an outbox,
+    /// the Spin component with its log.
+    pub fn start_fresh_reading_mail(self, env: &[(&str, &str)]) -> FreshServer {
+        match self {
+            Host::Sesame => self.start_fresh_with_outbox(env),
+            Host::Spin => self.start_fresh_with_env(env),
+        }
+    }
+
     /// Starts this server on a free loopback port over the SQLite file `store`.
     pub fn start(self, store: &Path) -> Server {
         self.start_with_env(store, &[])
@@ -102,6 +111,47 @@ impl FreshServer {
     /// Where a server from [`Host::start_fresh_with_outbox`] writes its mail.
     pub fn outbox(&self) -> PathBuf {
         self.dir.path().join(Self::OUTBOX)
+    }
+
+    /// Every mail the server has sent so far, oldest first, as (recipient, text): from the
+    /// outbox of `sesame serve` when it has one, else from the Spin component's log, which
+    /// writes each mail as `sesame: mail to=ADDRESS subject="..."` and the text.
+    pub fn mails(&self) -> Vec<(String, String)> {
+        if self.outbox().is_dir() {
+            return crate::mail::outbox_mails(&self.outbox())
+                .into_iter()
+                .map(|(to, _, text)| (to, text))
+                .collect();
+        }
+        let log = std::fs::read_to_string(self.db().with_extension("log")).unwrap_or_default();
+        log.split("sesame: mail to=")
+            .skip(1)
+            .map(|chunk| {
+                let (head, rest) = chunk.split_once('\n').unwrap_or((chunk, ""));
+                let to = head.split_whitespace().next().unwrap_or_default().to_owned();
+                let text = rest.split("\nsesame: ").next().unwrap_or_default().to_owned();
+                (to, text)
+            })
+            .collect()
+    }
+
+    /// The text of the latest mail to `to`, waiting up to five seconds for one beyond the
+    /// first `seen` mails to arrive (the queue may deliver after the answer).
+    pub fn mail_to(&self, to: &str, seen: usize) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let mails = self.mails();
+            if mails.len() > seen {
+                if let Some((_, text)) = mails[seen..].iter().rev().find(|(t, _)| t == to) {
+                    return text.clone();
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no new mail to {to}: {mails:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 }
 

@@ -11,6 +11,7 @@ sesame_tests::oauth_suite!(Spin);
 sesame_tests::reauthentication_suite!(Spin);
 sesame_tests::tokens_suite!(Spin);
 sesame_tests::two_factor_suite!(Spin);
+sesame_tests::passwordless_suite!(Spin);
 
 /// An unusable secret (too short) is an operator's mistake: every request answers a clear JSON
 /// `500 internal` instead of the component trapping, the log names the Spin variable to fix,
