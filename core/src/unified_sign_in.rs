@@ -29,8 +29,9 @@
 //!   password sign-in, `passkey` at passkey sign-in, `email` and `authenticator` here. When
 //!   `email` is offered, an account may be registered without a password.
 //!
-//! WIT: `sesame:auth/accounts.send-sign-in-code`, `sign-in-with-code`, `open-sign-in-link`.
+//! WIT: `sesame:auth/unified-sign-in`.
 
+mod authenticator;
 mod flow;
 pub mod settings;
 

@@ -20,7 +20,9 @@ fn method(m: Method) -> wit_tf::Method {
 /// A sign-in's outcome as the WIT names it.
 pub(crate) fn login_outcome(outcome: LoginOutcome) -> wit_tf::LoginOutcome {
     match outcome {
-        LoginOutcome::SignedIn(session) => wit_tf::LoginOutcome::SignedIn(convert::issued(*session)),
+        LoginOutcome::SignedIn(session) => {
+            wit_tf::LoginOutcome::SignedIn(convert::issued(*session))
+        }
         LoginOutcome::SecondFactor(p) => wit_tf::LoginOutcome::SecondFactor(wit_tf::PendingLogin {
             token: p.token.expose().to_owned(),
             methods: p.methods.into_iter().map(method).collect(),

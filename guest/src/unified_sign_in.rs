@@ -58,6 +58,19 @@ impl wit_us::Guest for Component {
         .map(login_outcome)
     }
 
+    fn sign_in_with_authenticator(
+        identity: String,
+        code: String,
+        client: wit::ClientInfo,
+    ) -> Result<wit_us::LoginOutcome, wit::AuthError> {
+        call_for_client(
+            "unified-sign-in.sign-in-with-authenticator",
+            client,
+            |s, client| s.sign_in_with_authenticator(&identity, &code, client),
+        )
+        .map(login_outcome)
+    }
+
     fn open_link(
         link: String,
         token: Option<String>,

@@ -128,8 +128,16 @@ impl FreshServer {
             .skip(1)
             .map(|chunk| {
                 let (head, rest) = chunk.split_once('\n').unwrap_or((chunk, ""));
-                let to = head.split_whitespace().next().unwrap_or_default().to_owned();
-                let text = rest.split("\nsesame: ").next().unwrap_or_default().to_owned();
+                let to = head
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                let text = rest
+                    .split("\nsesame: ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
                 (to, text)
             })
             .collect()

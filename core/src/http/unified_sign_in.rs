@@ -5,7 +5,7 @@
 //! |------------------------------|-----------------------------------------------------------|
 //! | `GET /us-signin`             | the form asking for a code                                |
 //! | `POST /us-signin/send-code`  | mail a code and link (`identity`, `chosen_method=email`)  |
-//! | `POST /us-signin`            | sign in with the mailed `code` (or `identity` + `passcode`, a password) |
+//! | `POST /us-signin`            | sign in with the mailed `code`, or `identity` + `passcode` (a password, or an authenticator app's code where offered) |
 //! | `GET|POST /us-verify-link`   | the mailed link: signs in the browser that asked, asks elsewhere for the device code |
 //! | `GET /us-setup`              | the ways of signing in offered, and which the account has |
 //!
@@ -191,6 +191,9 @@ fn sign_in(call: &Call<'_>) -> Result<Answer, Error> {
                 .ok_or(Error::NoSession("no code sign-in"))?;
             call.sesame.sign_in_with_code(&token, &code, &client)?
         }
+        (None, Some(identity), Some(passcode)) if looks_like_app_code(call, &passcode) => call
+            .sesame
+            .sign_in_with_authenticator(&identity, &passcode, &client)?,
         (None, Some(identity), Some(passcode)) => {
             call.sesame.begin_login(&identity, &passcode, &client)?
         }
@@ -202,6 +205,17 @@ fn sign_in(call: &Call<'_>) -> Result<Answer, Error> {
         }
     };
     Ok(outcome_answer(call, outcome, body.include_token))
+}
+
+/// Whether a passcode is read as an authenticator app's code: where apps may replace the
+/// password, a passcode of exactly the apps' digits (spaces aside) is one; anything else is a
+/// password.
+fn looks_like_app_code(call: &Call<'_>, passcode: &str) -> bool {
+    let config = call.sesame.config();
+    let digits: String = passcode.chars().filter(|c| *c != ' ').collect();
+    config.unified_sign_in.offers(SignInMethod::Authenticator)
+        && digits.len() == config.two_factor.totp_digits as usize
+        && digits.chars().all(|c| c.is_ascii_digit())
 }
 
 /// A finished first step: signed in, or on to the second; the code sign-in is over either way.

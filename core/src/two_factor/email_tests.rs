@@ -177,16 +177,10 @@ fn email_cannot_finish_a_sign_in_that_began_with_a_mailed_code() {
     let s = f.sesame();
     let sent = s.send_sign_in_code(EMAIL, &ClientInfo::default()).unwrap();
     let code = last_code(&f);
-    let LoginOutcome::SecondFactor(login) = s
-        .sign_in_with_code(sent.token.expose(), &code, &ClientInfo::default())
-        .unwrap()
-    else {
-        panic!("a second step")
-    };
-    assert!(login.methods.is_empty(), "{:?}", login.methods);
+    // Email is the account's only second factor, and the first step used the mailbox.
     assert_eq!(
-        error_code(s.send_second_factor_code(login.token.expose())),
-        ErrorCode::InvalidRequest
+        error_code(s.sign_in_with_code(sent.token.expose(), &code, &ClientInfo::default())),
+        ErrorCode::SecondFactorRequired
     );
     let _ = user;
 }

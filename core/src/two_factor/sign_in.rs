@@ -66,6 +66,12 @@ impl Sesame<'_> {
                 .issue_session(user.public(), client, first.alone())
                 .map(|session| LoginOutcome::SignedIn(Box::new(session)));
         }
+        // A first step that used up the account's only second factor (its app, its mailbox)
+        // has nothing left to finish with: refused here rather than left pending.
+        let methods = self.methods_of(&user.id, first)?;
+        if methods.is_empty() {
+            return Err(Error::SecondFactorRequired);
+        }
         let token = PendingToken::generate(self.host)?;
         let now = self.host.now_ms();
         let pending_ms = self.config.two_factor.pending_ms;
@@ -86,7 +92,7 @@ impl Sesame<'_> {
         )?;
         Ok(LoginOutcome::SecondFactor(PendingLogin {
             token,
-            methods: self.methods_of(&user.id, first)?,
+            methods,
             expires_at_ms: now.saturating_add(pending_ms),
         }))
     }

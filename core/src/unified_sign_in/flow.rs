@@ -234,16 +234,28 @@ impl Sesame<'_> {
         Err(Error::Contention("code sign-in"))
     }
 
-    /// The account proved its address: it is confirmed, the sign-in recorded, and it goes on
-    /// to its second step or a session.
+    /// The account proved its address: on to [`Sesame::sign_in_proven`].
     fn finish_code_sign_in(&self, user_id: &str, client: &ClientInfo) -> Result<LoginOutcome> {
+        self.sign_in_proven(user_id, client, FirstFactor::MailedCode)
+    }
+
+    /// The first step proved `first` for `user_id`: the sign-in is recorded (a mailed code
+    /// also confirms the address), and the account goes on to its second step or a session.
+    pub(super) fn sign_in_proven(
+        &self,
+        user_id: &str,
+        client: &ClientInfo,
+        first: FirstFactor,
+    ) -> Result<LoginOutcome> {
         let now = self.host.now_ms();
         let language = self.language().tag();
         let updated = self.update_user(user_id, |record| {
             if !record.active {
                 return Err(Error::AccountDisabled);
             }
-            record.confirmed_at_ms.get_or_insert(now);
+            if first == FirstFactor::MailedCode {
+                record.confirmed_at_ms.get_or_insert(now);
+            }
             record.note_sign_in(now, client.address.as_deref(), language);
             Ok(())
         });
@@ -257,7 +269,7 @@ impl Sesame<'_> {
             Some(&user.id),
             client.address.as_deref(),
         );
-        self.second_step_or_session(&user, client, FirstFactor::MailedCode)
+        self.second_step_or_session(&user, client, first)
     }
 
     /// A link that opens the code sign-in `flow_id`.

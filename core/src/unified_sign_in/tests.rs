@@ -419,3 +419,67 @@ fn the_setting_is_read_and_checked() {
     assert!(crate::Config::from_vars(vars("sms")).is_err());
     assert!(crate::Config::from_vars(vars(" , ")).is_err());
 }
+
+#[test]
+fn an_authenticator_code_replaces_the_password_where_offered() {
+    let f = offering(&[SignInMethod::Password, SignInMethod::Authenticator]);
+    let s = f.sesame();
+    let user = ada(&f);
+    let enrolment = s.start_totp(&f.fresh_login(&user)).unwrap();
+    let secret = crate::testing::base32_decode(&enrolment.secret_base32);
+    let code_at = |offset: u64| {
+        let secret = crate::two_factor::totp::TotpSecret::new(secret.clone());
+        let step = crate::two_factor::totp::step_at(f.env.now_ms() / 1000) + offset;
+        crate::two_factor::totp::code_at(&secret, crate::two_factor::totp::Algorithm::Sha1, 6, step)
+    };
+    s.confirm_totp(&f.fresh_login(&user), &code_at(0)).unwrap();
+    f.advance(30_000);
+    // Unknown account, wrong code: one answer.
+    for identity in [EMAIL, "nobody@example.com"] {
+        assert_eq!(
+            error_code(s.sign_in_with_authenticator(identity, "000000", &client())),
+            ErrorCode::InvalidCredentials
+        );
+    }
+    // The app is the account's only second factor: used as the first, nothing is left.
+    assert_eq!(
+        error_code(s.sign_in_with_authenticator(EMAIL, &code_at(0), &client())),
+        ErrorCode::SecondFactorRequired
+    );
+    f.advance(30_000);
+    let codes = s.generate_recovery_codes(&f.fresh_login(&user)).unwrap();
+    let LoginOutcome::SecondFactor(pending) = s
+        .sign_in_with_authenticator(EMAIL, &code_at(0), &client())
+        .unwrap()
+    else {
+        panic!("a second step")
+    };
+    assert_eq!(pending.methods, vec![Method::RecoveryCode]);
+    // The app cannot be the second step too.
+    assert_eq!(
+        error_code(s.complete_totp(pending.token.expose(), &code_at(1), &client())),
+        ErrorCode::InvalidRequest
+    );
+    let session = s
+        .complete_recovery(pending.token.expose(), codes.0[0].as_str(), &client())
+        .unwrap();
+    let info = s.validate_session(session.token.expose()).unwrap();
+    assert_eq!(info.proof, SignInProof::CODE_AND_CODE);
+    // The code is used up.
+    assert_eq!(
+        error_code(s.sign_in_with_authenticator(EMAIL, &code_at(0), &client())),
+        ErrorCode::InvalidCredentials
+    );
+}
+
+#[test]
+fn an_authenticator_code_is_refused_where_not_offered() {
+    let f = with_codes();
+    assert_eq!(
+        error_code(
+            f.sesame()
+                .sign_in_with_authenticator(EMAIL, "123456", &client())
+        ),
+        ErrorCode::Forbidden
+    );
+}

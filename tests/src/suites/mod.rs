@@ -175,6 +175,7 @@ macro_rules! passwordless_suite {
             a_code_from_the_mail_works_only_with_the_code_sign_in_that_asked,
             a_mailed_code_signs_in_the_client_that_asked_once,
             an_account_registered_without_a_password_signs_in_by_code,
+            an_authenticator_code_replaces_the_password_but_not_the_second_step,
             an_unknown_identity_gets_the_same_answer_and_no_mail,
             email_as_a_second_factor_end_to_end,
             json_clients_keep_the_token_themselves,

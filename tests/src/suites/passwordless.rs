@@ -52,7 +52,13 @@ fn sign_in_with(server: &FreshServer, cookie: &str, code: &str) -> Reply {
 /// A different code of the same length.
 fn wrong(code: &str) -> String {
     code.chars()
-        .map(|c| if c == '9' { '0' } else { ((c as u8) + 1) as char })
+        .map(|c| {
+            if c == '9' {
+                '0'
+            } else {
+                ((c as u8) + 1) as char
+            }
+        })
         .collect()
 }
 
@@ -64,7 +70,10 @@ pub fn a_mailed_code_signs_in_the_client_that_asked_once(host: Host) {
     let body = r.json();
     assert_eq!(body["status"], "code-sent");
     assert_eq!(body["device_code"].as_str().unwrap().len(), 6);
-    assert!(body.get("us_token").is_none(), "the token is not in the body unasked");
+    assert!(
+        body.get("us_token").is_none(),
+        "the token is not in the body unasked"
+    );
     let (code, _) = mailed(&server, seen);
     // Without the code sign-in's cookie the code is nobody's.
     sign_in_with(&server, "", &code).assert_failure(401, "unauthenticated");
@@ -97,7 +106,11 @@ pub fn an_unknown_identity_gets_the_same_answer_and_no_mail(host: Host) {
         (r.status, keys, headers, r.body.len())
     };
     assert_eq!(shape(&known), shape(&unknown));
-    assert_eq!(server.mails().len(), seen + 1, "only the real account got mail");
+    assert_eq!(
+        server.mails().len(),
+        seen + 1,
+        "only the real account got mail"
+    );
     sign_in_with(&server, &cookie, "12345678").assert_failure(401, "invalid-code");
 }
 
@@ -196,15 +209,13 @@ pub fn two_hundred_parallel_wrong_codes_check_at_most_five(host: Host) {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let checked = statuses
-        .iter()
-        .filter(|(_, c)| c == "invalid-code")
-        .count();
+    let checked = statuses.iter().filter(|(_, c)| c == "invalid-code").count();
     assert!(checked <= 5, "{checked} codes were checked: {statuses:?}");
     assert!(
-        statuses
-            .iter()
-            .all(|(s, c)| c == "invalid-code" || c == "unauthenticated" || c == "rate-limited" || *s == 503),
+        statuses.iter().all(|(s, c)| c == "invalid-code"
+            || c == "unauthenticated"
+            || c == "rate-limited"
+            || *s == 503),
         "{statuses:?}"
     );
     sign_in_with(&server, &cookie, &code).assert_failure(401, "unauthenticated");
@@ -268,17 +279,25 @@ pub fn email_as_a_second_factor_end_to_end(host: Host) {
     let code = code_of(&server.mail_to(EMAIL, seen));
     let on = server.post_signed(&who, "/tf-setup", &json!({"setup": "email", "code": code}));
     assert_eq!(on.status, 200, "{}", on.text());
-    assert_eq!(server.get("/tf-setup", &[("cookie", &who.cookie)]).json()["email_enabled"], true);
+    assert_eq!(
+        server.get("/tf-setup", &[("cookie", &who.cookie)]).json()["email_enabled"],
+        true
+    );
 
     // The password alone is no longer enough.
     let pending = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(pending.json()["methods"], json!(["email"]));
     let pending = pending.cookie("sesame_tf").unwrap();
     let seen = server.mails().len();
-    let chosen = server.post_json("/tf-select", &json!({"method": "email"}), &[("cookie", &pending)]);
+    let chosen = server.post_json(
+        "/tf-select",
+        &json!({"method": "email"}),
+        &[("cookie", &pending)],
+    );
     assert_eq!(chosen.json()["next"], "/tf-email", "{}", chosen.text());
     let code = code_of(&server.mail_to(EMAIL, seen));
-    let finish = |code: &str| server.post_json("/tf-email", &json!({"code": code}), &[("cookie", &pending)]);
+    let finish =
+        |code: &str| server.post_json("/tf-email", &json!({"code": code}), &[("cookie", &pending)]);
     finish(&wrong(&code)).assert_failure(401, "invalid-code");
     let done = finish(&code);
     assert_eq!(done.status, 200, "{}", done.text());
@@ -286,12 +305,11 @@ pub fn email_as_a_second_factor_end_to_end(host: Host) {
     finish(&code).assert_failure(401, "unauthenticated");
 
     // A mailed-code sign-in of the same account needs a second factor other than the mailbox:
-    // it has none, so it cannot finish.
+    // it has none, so it is refused with that reason rather than left pending.
     let seen = server.mails().len();
     let (_, cookie) = send_code(&server, EMAIL);
     let (code, _) = mailed(&server, seen);
-    let first = sign_in_with(&server, &cookie, &code);
-    assert_eq!(first.json()["methods"], json!([]), "{}", first.text());
+    sign_in_with(&server, &cookie, &code).assert_failure(403, "second-factor-required");
 }
 
 pub fn the_pages_work_as_plain_forms(host: Host) {
@@ -300,7 +318,11 @@ pub fn the_pages_work_as_plain_forms(host: Host) {
     let html = [("accept", "text/html")];
     let page = server.get("/us-signin", &html);
     assert_eq!(page.status, 200);
-    assert!(page.text().contains("action=\"/us-signin/send-code\""), "{}", page.text());
+    assert!(
+        page.text().contains("action=\"/us-signin/send-code\""),
+        "{}",
+        page.text()
+    );
     let login = server.get("/login", &html).text();
     assert!(login.contains("href=\"/us-signin\""), "{login}");
     let seen = server.mails().len();
@@ -316,7 +338,11 @@ pub fn the_pages_work_as_plain_forms(host: Host) {
             body.as_bytes(),
         )
     };
-    let sent = form("/us-signin/send-code", "identity=ada%40example.com&chosen_method=email", "");
+    let sent = form(
+        "/us-signin/send-code",
+        "identity=ada%40example.com&chosen_method=email",
+        "",
+    );
     assert_eq!(sent.status, 200, "{}", sent.text());
     let text = sent.text();
     assert!(text.contains("autocomplete=\"one-time-code\""), "{text}");
@@ -325,7 +351,11 @@ pub fn the_pages_work_as_plain_forms(host: Host) {
     let (code, link) = mailed(&server, seen);
     let wrong_answer = form("/us-signin", &format!("code={}", wrong(&code)), &cookie);
     assert_eq!(wrong_answer.status, 401);
-    assert!(wrong_answer.text().contains("role=\"alert\""), "{}", wrong_answer.text());
+    assert!(
+        wrong_answer.text().contains("role=\"alert\""),
+        "{}",
+        wrong_answer.text()
+    );
     // The link in another browser shows the device-code form, not a session.
     let elsewhere = server.get(&link, &html);
     assert_eq!(elsewhere.status, 200);
@@ -355,4 +385,38 @@ pub fn json_clients_keep_the_token_themselves(host: Host) {
     );
     assert_eq!(done.status, 200, "{}", done.text());
     assert!(done.json()["token"].is_string());
+}
+
+pub fn an_authenticator_code_replaces_the_password_but_not_the_second_step(host: Host) {
+    let server = host.start_fresh_reading_mail(&[("SESAME_US_METHODS", "password,authenticator")]);
+    server.register(EMAIL, PASSWORD);
+    let who = server.sign_in(EMAIL, PASSWORD);
+    let app = crate::totp::Enrolled::enrol(&server, &who);
+    let passcode = |code: &str| {
+        server.post_json(
+            "/us-signin",
+            &json!({"identity": EMAIL, "passcode": code}),
+            &[],
+        )
+    };
+    // (Where the app is the only second factor, an app code as the first step is refused
+    // with `second-factor-required`: core's tests hold that.) Recovery codes give it another.
+    let codes = server.post_signed(&who, "/mf-recovery-codes", &json!({}));
+    assert_eq!(codes.status, 200, "{}", codes.text());
+    let pending = passcode(&app.next());
+    assert_eq!(pending.status, 200, "{}", pending.text());
+    assert_eq!(pending.json()["methods"], json!(["recovery-code"]));
+    // Wrong codes and unknown accounts answer alike.
+    passcode(app.wrong()).assert_failure(401, "invalid-credentials");
+    server
+        .post_json(
+            "/us-signin",
+            &json!({"identity": "nobody@example.com", "passcode": "000000"}),
+            &[],
+        )
+        .assert_failure(401, "invalid-credentials");
+    // A password still works as a passcode.
+    let by_password = passcode(PASSWORD);
+    assert_eq!(by_password.status, 200, "{}", by_password.text());
+    assert_eq!(by_password.json()["tf_required"], true);
 }
