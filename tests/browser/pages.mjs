@@ -45,6 +45,11 @@ const GRACE = 'grace@example.com';
 const GRACE_PASSWORD = 'compiling cobol';
 const LIN = 'lin@example.com';
 const LIN_PASSWORD = 'typeface design';
+// Hedy registers without a password and signs in with mailed codes and links.
+const HEDY = 'hedy@example.com';
+// Katherine has email as her second factor.
+const KATHERINE = 'katherine@example.com';
+const KATHERINE_PASSWORD = 'orbital mechanics';
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
 const VIEWPORTS = [
@@ -85,6 +90,9 @@ const SERVER_ENV = {
   SESAME_THROTTLE_LOGIN_PER_IP: '1000',
   SESAME_THROTTLE_LOGIN_PER_ACCOUNT: '1000',
   SESAME_THROTTLE_REGISTER_PER_IP: '1000',
+  SESAME_THROTTLE_MAIL_PER_ACCOUNT: '1000',
+  // Passwords, mailed codes and links, and passkeys: every page of each is shown.
+  SESAME_US_METHODS: 'password,email,passkey',
 };
 
 function startSesame(dir) {
@@ -130,6 +138,18 @@ function mailedToken(dir, to, kind) {
     if (link) return decodeURIComponent(link[1]);
   }
   throw new Error(`no ${kind} link mailed to ${to} in ${outbox}`);
+}
+
+/** The 8-digit code of the newest mail to `to` (sign-in codes and second-factor codes). */
+function mailedCode(dir, to) {
+  const outbox = join(dir, 'outbox');
+  for (const name of readdirSync(outbox).sort().reverse()) {
+    const text = readFileSync(join(outbox, name), 'utf8');
+    if (!text.startsWith(`To: ${to}`)) continue;
+    const code = /(?<![0-9#])([0-9]{8})(?![0-9])/.exec(text.split('\n\n').slice(1).join('\n\n'));
+    if (code) return code[1];
+  }
+  throw new Error(`no code mailed to ${to} in ${outbox}`);
 }
 
 async function postJson(url, body, headers = {}) {
@@ -507,6 +527,111 @@ async function flow(name, step) {
 }
 
 // --- The pages -------------------------------------------------------------------------
+
+/** Signing in without a password: registration without one, the mailed code, the link in the
+ * browser that asked and in another one (the device code), and email as a second factor. */
+async function passwordlessPages(browser, { base, direct, dir }) {
+  const context = await newContext(browser);
+  const page = await newPage(context);
+
+  await flow('registration without a password', async () => {
+    await open(page, base, '/register');
+    const form = page.locator('form[action="/register"]');
+    await form.locator('[name=email]').fill(HEDY);
+    await submit(page, submitButton(form));
+    await check(page, 'message: registration received (no password)');
+  });
+
+  /** Asks for a code as `identity` in `tab`; the device code the page shows. */
+  const askForCode = async (tab, label) => {
+    await open(tab, base, '/us-signin');
+    const form = tab.locator('form[action="/us-signin/send-code"]');
+    await form.locator('[name=identity]').fill(HEDY);
+    await submit(tab, submitButton(form));
+    if (label) await check(tab, label);
+    const shown = /\b([0-9]{6})\b/.exec(await tab.locator('.device-code').innerText());
+    if (!shown) throw new Error('no device code on the code page');
+    return shown[1];
+  };
+  const signedInAs = async (ctx) => {
+    const me = await ctx.request.get(`${base}/me`, { headers: { accept: 'application/json' } });
+    return me.ok() ? (await me.json()).user.email : null;
+  };
+
+  await flow('sign-in with a mailed code', async () => {
+    await open(page, base, '/login');
+    await page.locator('a[href="/us-signin"]').first().click();
+    await page.waitForLoadState('load');
+    page.sesameStatus = 200;
+    await check(page, '/us-signin');
+    await askForCode(page, '/us-signin code sent (code and device code)');
+    const code = mailedCode(dir, HEDY);
+    const form = () => page.locator('form[action="/us-signin"]');
+    await form().locator('[name=code]').fill(code === '00000000' ? '11111111' : '00000000');
+    await submit(page, submitButton(form()));
+    await check(page, '/us-signin wrong code', { refused: true });
+    await form().locator('[name=code]').fill(code);
+    await submit(page, submitButton(form()));
+    if ((await signedInAs(context)) !== HEDY) throw new Error('the mailed code did not sign in');
+  });
+
+  await flow('the mailed link in the browser that asked', async () => {
+    await context.clearCookies();
+    await askForCode(page);
+    const token = mailedToken(dir, HEDY, 'us-verify-link');
+    await open(page, base, `/us-verify-link?token=${encodeURIComponent(token)}`);
+    if ((await signedInAs(context)) !== HEDY) throw new Error('the link did not sign in its browser');
+  });
+
+  await flow('the mailed link in another browser', async () => {
+    await context.clearCookies();
+    const deviceCode = await askForCode(page);
+    const token = mailedToken(dir, HEDY, 'us-verify-link');
+    const other = await newContext(browser);
+    const elsewhere = await newPage(other);
+    await open(elsewhere, base, `/us-verify-link?token=${encodeURIComponent(token)}`);
+    await check(elsewhere, '/us-verify-link in another browser (device code)');
+    if ((await signedInAs(other)) !== null) throw new Error('the link signed in a browser that did not ask');
+    const form = () => elsewhere.locator('form[action="/us-verify-link"]');
+    await form().locator('[name=code]').fill(deviceCode === '000000' ? '111111' : '000000');
+    await submit(elsewhere, submitButton(form()));
+    await check(elsewhere, '/us-verify-link wrong device code', { refused: true });
+    await form().locator('[name=code]').fill(deviceCode);
+    await submit(elsewhere, submitButton(form()));
+    if ((await signedInAs(other)) !== HEDY) throw new Error('the device code did not sign in');
+    await other.close();
+  });
+  await context.close();
+
+  const registered = await postJson(`${direct}/register`, { email: KATHERINE, password: KATHERINE_PASSWORD });
+  if (registered.status !== 202) throw new Error(`registering ${KATHERINE} answered ${registered.status}`);
+  const second = await newContext(browser);
+  const tab = await newPage(second);
+  await flow('email as a second factor', async () => {
+    await signIn(tab, base, KATHERINE, KATHERINE_PASSWORD);
+    await open(tab, base, '/tf-setup');
+    await submit(tab, submitButton(tab.locator('form[action="/tf-setup"]:has(input[name=setup][value=email])')));
+    await check(tab, '/tf-setup email enrolling');
+    const confirm = () => tab.locator('form[action="/tf-setup"]:has([name=code])');
+    await confirm().locator('[name=code]').fill(mailedCode(dir, KATHERINE));
+    await submit(tab, submitButton(confirm()));
+    await check(tab, 'two-factor turned on (email)');
+    await second.clearCookies();
+    await signIn(tab, base, KATHERINE, KATHERINE_PASSWORD);
+    await check(tab, '/tf-select (email only)');
+    await submit(tab, submitButton(tab.locator('form[action="/tf-select"]')));
+    await check(tab, '/tf-email');
+    const code = mailedCode(dir, KATHERINE);
+    const form = () => tab.locator('form[action="/tf-email"]');
+    await form().locator('[name=code]').fill(code === '00000000' ? '11111111' : '00000000');
+    await submit(tab, submitButton(form()));
+    await check(tab, '/tf-email wrong code', { refused: true });
+    await form().locator('[name=code]').fill(code);
+    await submit(tab, submitButton(form()));
+    if ((await signedInAs(second)) !== KATHERINE) throw new Error('the mailed second factor did not sign in');
+  });
+  await second.close();
+}
 
 async function signedOutPages(browser, { base, dir }) {
   const context = await newContext(browser);
@@ -1013,6 +1138,7 @@ async function main() {
     await continuePage(browser, env);
     await germanPages(browser, env);
     await twoFactorPages(browser, env);
+    await passwordlessPages(browser, env);
     await passkeyPages(browser, env);
     await secondFactorPasskeyPage(browser, env);
   } finally {
