@@ -183,7 +183,9 @@ impl Sesame<'_> {
         self.throttle_sign_in(client, None)?;
         self.reserve_failure_slot(&record.failures_key)?;
         let record = self.reserve_code_attempt(&key)?;
-        let Some(user_id) = record.user_id.clone().filter(|_| right(&record)) else {
+        // Checked for a code sign-in without an account too: the same work either way.
+        let right = right(&record);
+        let Some(user_id) = record.user_id.clone().filter(|_| right) else {
             return Err(crate::two_factor::invalid_code());
         };
         self.store.delete(&record.failures_key, None)?;
