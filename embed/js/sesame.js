@@ -18,7 +18,7 @@ export { MemoryStore, StoreError } from './store.js';
 export { Admin } from './admin.js';
 
 /** The WIT package version this wrapper speaks. */
-export const WIT_VERSION = '0.2.0';
+export const WIT_VERSION = '1.0.0';
 
 /** Logs mail (in full: it may hold single-use links) and events, so nothing is dropped. */
 export class Outbox {

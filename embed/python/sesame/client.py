@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from .admin import Admin  # noqa: F401 (only named in an annotation)
 
 #: The WIT package version this wrapper speaks.
-WIT_VERSION = "0.2.0"
+WIT_VERSION = "1.0.0"
 #: Environment variable naming the component file when no path is given.
 COMPONENT_ENV = "SESAME_EMBED_COMPONENT"
 #: The component inside an installed wheel (`embed/python/build-wheel` puts it there).
