@@ -28,6 +28,8 @@ code-unknown-credential = Dieser Passkey oder Sicherheitsschlüssel ist hier nic
 code-sign-count-regression = Dieser Sicherheitsschlüssel wurde möglicherweise kopiert und deshalb abgelehnt.
 code-reauthentication-required = Dafür ist eine kürzliche Anmeldung nötig. Bestätigen Sie zuerst, dass Sie es sind.
 code-busy = Der Server ist ausgelastet; es wurde nichts ausgeführt. Versuchen Sie es gleich noch einmal.
+code-breached-password = Dieses Passwort ist bei einem Datenleck bekannt geworden; wählen Sie ein anderes.
+code-breach-check-unavailable = Das Passwort konnte nicht mit bekannten Datenlecks abgeglichen werden; es wurde nichts geändert. Versuchen Sie es gleich noch einmal.
 
 error-a-role-name-has-1-to-64 = Ein Rollenname hat 1 bis 64 Zeichen: Kleinbuchstaben, Ziffern, '_', ':', '.', '-'.
 error-a-username-has-3-to-32-letters = Ein Benutzername hat 3 bis 32 Buchstaben, Ziffern, '_', '.' oder '-' und beginnt mit einem Buchstaben oder einer Ziffer.
@@ -105,3 +107,5 @@ error-the-signed-token-is-malformed-or-its = Das signierte Token ist fehlerhaft,
 error-another-change-to-this-account-s-email = Eine andere Änderung der E-Mail-Adresse oder des Benutzernamens dieses Kontos ist im Gange; versuchen Sie es gleich noch einmal.
 error-the-user-has-no-token-login-with = Der Benutzer hat keine Token-Anmeldung mit dieser ID.
 error-you-have-no-session-with-this-id = Sie haben keine Sitzung mit dieser ID.
+error-this-password-has-appeared-in-a-data-breach = Dieses Passwort ist bei einem Datenleck bekannt geworden und wird von Angreifern zuerst ausprobiert; wählen Sie ein anderes.
+error-the-password-could-not-be-checked-against-known = Das Passwort konnte nicht mit bekannten Datenlecks abgeglichen werden; es wurde nichts geändert. Versuchen Sie es gleich noch einmal.

@@ -28,6 +28,8 @@ code-unknown-credential = Esta llave de acceso o llave de seguridad no está reg
 code-sign-count-regression = Es posible que esta llave de seguridad se haya copiado, por lo que se ha rechazado.
 code-reauthentication-required = Esta acción requiere un inicio de sesión reciente. Confirme primero que es usted.
 code-busy = El servidor está ocupado; no se ha hecho nada. Inténtelo de nuevo en un momento.
+code-breached-password = Esta contraseña aparece en una filtración de datos; elija otra.
+code-breach-check-unavailable = No se pudo comprobar la contraseña con las filtraciones conocidas; no se ha cambiado nada. Inténtelo de nuevo en un momento.
 
 error-a-role-name-has-1-to-64 = Un nombre de rol tiene de 1 a 64 caracteres: letras minúsculas, dígitos, '_', ':', '.', '-'.
 error-a-username-has-3-to-32-letters = Un nombre de usuario tiene de 3 a 32 letras, dígitos, '_', '.' o '-', y empieza por una letra o un dígito.
@@ -105,3 +107,5 @@ error-the-signed-token-is-malformed-or-its = El token firmado está mal formado 
 error-another-change-to-this-account-s-email = Hay otro cambio en curso del correo electrónico o del nombre de usuario de esta cuenta; inténtelo de nuevo en un momento.
 error-the-user-has-no-token-login-with = El usuario no tiene ningún inicio de sesión por token con este id.
 error-you-have-no-session-with-this-id = No tiene ninguna sesión con este id.
+error-this-password-has-appeared-in-a-data-breach = Esta contraseña aparece en una filtración de datos, por lo que los atacantes la prueban primero; elija otra.
+error-the-password-could-not-be-checked-against-known = No se pudo comprobar la contraseña con las filtraciones conocidas; no se ha cambiado nada. Inténtelo de nuevo en un momento.

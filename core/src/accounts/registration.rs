@@ -108,6 +108,7 @@ impl Sesame<'_> {
             identities.push(u.as_str());
         }
         let password = Password::new_checked(password, &identities)?;
+        self.refuse_breached(&password)?;
         let password_hash = self.hasher.hash(&password, self.host)?;
         self.insert_user(&email, username.as_ref(), password_hash, roles, true)
     }
