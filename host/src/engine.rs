@@ -11,8 +11,10 @@ use wasmtime::Store;
 use wasmtime::component::InstancePre;
 
 use crate::bindings::{
-    ServicePre, hashing as wit_hashing, outbox as wit_outbox, routes, store as wit_store,
+    ServicePre, breach_lookup as wit_breach_lookup, hashing as wit_hashing, outbox as wit_outbox,
+    routes, store as wit_store,
 };
+use crate::breach::BreachLookup;
 use crate::ctx::{HostState, Sesame, SesameHost, sesame};
 use crate::events::EventSink;
 use crate::hashing::NativeHashing;
@@ -88,6 +90,7 @@ impl Runtime {
         backend: Arc<dyn StoreBackend>,
         mailer: Arc<Mailer>,
         events: Arc<EventSink>,
+        breach: Arc<BreachLookup>,
         guest_env: Vec<(String, String)>,
         limits: SandboxLimits,
     ) -> Result<Self> {
@@ -95,11 +98,12 @@ impl Runtime {
         let component = sandbox.load_component(component_path, "sesame-guest", cache_dir)?;
 
         // WASI and the wasi:http types from the sandbox (no outgoing requests are linked), and
-        // Sesame's store, outbox and hashing.
+        // Sesame's store, outbox, hashing and breached-password lookup.
         let mut linker = sandbox.linker::<SesameHost>()?;
         wit_store::add_to_linker::<_, Sesame>(&mut linker, sesame)?;
         wit_outbox::add_to_linker::<_, Sesame>(&mut linker, sesame)?;
         wit_hashing::add_to_linker::<_, Sesame>(&mut linker, sesame)?;
+        wit_breach_lookup::add_to_linker::<_, Sesame>(&mut linker, sesame)?;
 
         let pre = linker.instantiate_pre(&component)?;
         // Serving needs only the typed HTTP handler (world `sesame:auth/handler`); the rest of
@@ -117,6 +121,7 @@ impl Runtime {
                 mailer,
                 events,
                 hashing: Arc::new(NativeHashing::new(limits.native_hashing, limits.hash_queue)),
+                breach,
             },
             guest_env: Arc::new(GuestEnv::new(guest_env)),
         })

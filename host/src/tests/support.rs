@@ -54,6 +54,7 @@ pub(crate) fn runtime(
         backend,
         Arc::new(mailer),
         Arc::new(EventSink::new()),
+        Arc::new(crate::breach::BreachLookup::none()),
         env,
         limits,
     )
