@@ -188,6 +188,23 @@ mod tests {
         }
     }
 
+    /// A prefix that is not 5 upper-case hex digits never reaches the network: the component
+    /// cannot put a path, query or header of its own into the request.
+    #[tokio::test]
+    async fn a_malformed_prefix_is_refused_before_anything_is_sent() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let lookup =
+            BreachLookup::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(1)).unwrap();
+        for bad in ["../../admin", "21BD1/x", "21BD1?q=", "21bd1", "21BD1\r\nHost: x"] {
+            let mut waited = Duration::ZERO;
+            let answer = lookup.range(&mut waited, bad).await;
+            assert!(matches!(answer, Err(LookupError::Unavailable(_))), "{bad:?}");
+        }
+        let nothing = tokio::time::timeout(Duration::from_millis(100), listener.accept()).await;
+        assert!(nothing.is_err(), "a connection was made");
+    }
+
     /// A service that never answers is cut off at the timeout, and one that is not configured
     /// is never asked.
     #[tokio::test]
