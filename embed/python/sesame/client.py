@@ -274,7 +274,7 @@ class Sesame:
             return owner.outbox
 
         def send_mail(_ctx: Any, m: Any) -> None:
-            outbox().send_mail(Mail(to=m.to, subject=m.subject, text=m.text))
+            outbox().send_mail(Mail(to=m.to, subject=m.subject, text=m.text, html=m.html))
 
         def emit_event(_ctx: Any, e: Any) -> None:
             outbox().emit_event(
