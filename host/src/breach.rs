@@ -76,7 +76,9 @@ impl BreachLookup {
             return Err(LookupError::NotConfigured);
         };
         if !is_prefix(prefix) {
-            tracing::warn!("breached-password lookup refused: the prefix is not 5 upper-case hex digits");
+            tracing::warn!(
+                "breached-password lookup refused: the prefix is not 5 upper-case hex digits"
+            );
             return Err(LookupError::Unavailable(
                 "the prefix is not 5 upper-case hex digits".to_owned(),
             ));
@@ -119,7 +121,9 @@ impl RangeService {
         let body = Limited::new(response.into_body(), MAX_RANGE_BYTES)
             .collect()
             .await
-            .map_err(|e| format!("the answer could not be read or exceeds {MAX_RANGE_BYTES} bytes: {e}"))?
+            .map_err(|e| {
+                format!("the answer could not be read or exceeds {MAX_RANGE_BYTES} bytes: {e}")
+            })?
             .to_bytes();
         let text = std::str::from_utf8(&body).map_err(|_| "the answer is not text".to_owned())?;
         Ok(text
@@ -149,7 +153,9 @@ fn checked_url(url: &str) -> Result<WebhookUrl, String> {
         ));
     }
     if url.contains(['?', '#']) {
-        return Err(format!("'{url}': a range service URL has no query or fragment"));
+        return Err(format!(
+            "'{url}': a range service URL has no query or fragment"
+        ));
     }
     Ok(parsed)
 }
@@ -164,8 +170,17 @@ mod tests {
     fn only_five_upper_case_hex_digits_make_a_prefix() {
         assert!(is_prefix("21BD1") && is_prefix("00000") && is_prefix("FFFFF"));
         for bad in [
-            "21bd1", "21BD", "21BD12", "21BG1", "", "../..", "21B/1", "21BD1?x=1", "2 BD1",
-            "21BD\n", "２1BD1",
+            "21bd1",
+            "21BD",
+            "21BD12",
+            "21BG1",
+            "",
+            "../..",
+            "21B/1",
+            "21BD1?x=1",
+            "2 BD1",
+            "21BD\n",
+            "２1BD1",
         ] {
             assert!(!is_prefix(bad), "{bad:?}");
         }
@@ -196,10 +211,19 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let lookup =
             BreachLookup::new(&format!("http://127.0.0.1:{port}"), Duration::from_secs(1)).unwrap();
-        for bad in ["../../admin", "21BD1/x", "21BD1?q=", "21bd1", "21BD1\r\nHost: x"] {
+        for bad in [
+            "../../admin",
+            "21BD1/x",
+            "21BD1?q=",
+            "21bd1",
+            "21BD1\r\nHost: x",
+        ] {
             let mut waited = Duration::ZERO;
             let answer = lookup.range(&mut waited, bad).await;
-            assert!(matches!(answer, Err(LookupError::Unavailable(_))), "{bad:?}");
+            assert!(
+                matches!(answer, Err(LookupError::Unavailable(_))),
+                "{bad:?}"
+            );
         }
         let nothing = tokio::time::timeout(Duration::from_millis(100), listener.accept()).await;
         assert!(nothing.is_err(), "a connection was made");
@@ -223,7 +247,10 @@ mod tests {
         let mut waited = Duration::ZERO;
         let started = Instant::now();
         let answer = lookup.range(&mut waited, "21BD1").await;
-        assert!(matches!(answer, Err(LookupError::Unavailable(_))), "{answer:?}");
+        assert!(
+            matches!(answer, Err(LookupError::Unavailable(_))),
+            "{answer:?}"
+        );
         assert!(started.elapsed() < Duration::from_secs(2));
         assert!(waited >= Duration::from_millis(200));
         held.abort();

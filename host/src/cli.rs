@@ -926,10 +926,9 @@ pub(crate) async fn runtime(
     )?;
     let events = crate::events::EventSink::new();
     let breach = match &common.pwned_url {
-        Some(url) => crate::breach::BreachLookup::new(
-            url,
-            Duration::from_millis(common.pwned_timeout_ms),
-        )?,
+        Some(url) => {
+            crate::breach::BreachLookup::new(url, Duration::from_millis(common.pwned_timeout_ms))?
+        }
         None => crate::breach::BreachLookup::none(),
     };
     Runtime::new(

@@ -17,8 +17,8 @@
 
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::queue::{Courier, Failure, Layout, Queue, Queued, RetryPolicy, Verdict};

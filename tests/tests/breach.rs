@@ -149,7 +149,9 @@ fn a_listed_password_is_refused_at_registration_change_and_reset_and_only_a_pref
     change(BREACHED).assert_failure(422, "breached-password");
 
     assert_eq!(
-        server.post_json("/reset", &json!({"email": EMAIL}), &[]).status,
+        server
+            .post_json("/reset", &json!({"email": EMAIL}), &[])
+            .status,
         202
     );
     let outbox = dir.path().join("outbox");
@@ -171,7 +173,11 @@ fn a_listed_password_is_refused_at_registration_change_and_reset_and_only_a_pref
     // The service saw GET /range/PREFIX with padding asked for, and nothing more of any
     // password: not the rest of a hash, not the password.
     let requests = range.requests();
-    assert_eq!(requests.len(), 5, "one lookup per new password: {requests:?}");
+    assert_eq!(
+        requests.len(),
+        5,
+        "one lookup per new password: {requests:?}"
+    );
     for (request, password) in requests
         .iter()
         .zip([BREACHED, PASSWORD, BREACHED, BREACHED, FRESH])
@@ -211,7 +217,10 @@ fn a_slow_range_service_is_cut_off_and_the_password_let_through_and_logged() {
         logged.contains("breached-password lookup failed") && logged.contains("300 ms"),
         "{logged}"
     );
-    assert!(!logged.contains(&sha1_hex(BREACHED)[..5]), "the prefix is not logged");
+    assert!(
+        !logged.contains(&sha1_hex(BREACHED)[..5]),
+        "the prefix is not logged"
+    );
     assert_eq!(range.requests().len(), 1);
 }
 

@@ -103,11 +103,20 @@ pub(crate) fn pieces(line: &str) -> Vec<Piece> {
         let after = &rest[start..];
         let end = after.find(char::is_whitespace).unwrap_or(after.len());
         let url = after[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '"', '\'']);
-        if LINK_SCHEMES.iter().any(|scheme| url.len() > scheme.len() && url.starts_with(scheme)) {
+        if LINK_SCHEMES
+            .iter()
+            .any(|scheme| url.len() > scheme.len() && url.starts_with(scheme))
+        {
             if !text.is_empty() {
-                found.push(Piece { text: Some(std::mem::take(&mut text)), link: None });
+                found.push(Piece {
+                    text: Some(std::mem::take(&mut text)),
+                    link: None,
+                });
             }
-            found.push(Piece { text: None, link: Some(url.to_owned()) });
+            found.push(Piece {
+                text: None,
+                link: Some(url.to_owned()),
+            });
             rest = &after[url.len()..];
         } else {
             // A scheme with nothing after it is text.
@@ -117,7 +126,10 @@ pub(crate) fn pieces(line: &str) -> Vec<Piece> {
         }
     }
     if !text.is_empty() {
-        found.push(Piece { text: Some(text), link: None });
+        found.push(Piece {
+            text: Some(text),
+            link: None,
+        });
     }
     found
 }

@@ -5,7 +5,10 @@ use crate::bindings::breach_lookup::{self, LookupError};
 use crate::ctx::SesameCtxView;
 
 impl breach_lookup::Host for SesameCtxView<'_> {
-    async fn range(&mut self, prefix: String) -> wasmtime::Result<Result<Vec<String>, LookupError>> {
+    async fn range(
+        &mut self,
+        prefix: String,
+    ) -> wasmtime::Result<Result<Vec<String>, LookupError>> {
         Ok(self.breach.range(self.host_wait, &prefix).await)
     }
 }

@@ -386,7 +386,10 @@ fn a_message_keeps_its_id_in_the_stored_form_core_reads() {
         br#"{"to":"ada@example.com","subject":"s","text":"t","queued_at_ms":1,"attempts":2}"#;
     let earlier: QueuedMail = serde_json::from_slice(earlier).unwrap();
     assert_eq!((earlier.job.message_id, earlier.attempts), (None, 2));
-    assert_eq!(earlier.job.html, None, "queued before HTML parts: sent as text alone");
+    assert_eq!(
+        earlier.job.html, None,
+        "queued before HTML parts: sent as text alone"
+    );
     // An HTML part is kept beside the text, and a message without one stores no field.
     let both = MailJob::new("ada@example.com", "s", "t", Some("<p>t</p>"));
     let back: QueuedMail = serde_json::from_slice(&encode(&Queued::new(both))).unwrap();

@@ -1,8 +1,8 @@
 use sha1::{Digest, Sha1};
 
 use super::*;
-use crate::error::AuthError;
 use crate::env::Env as _;
+use crate::error::AuthError;
 use crate::sessions::ClientInfo;
 use crate::testing::{ADA_EMAIL, ADA_PASSWORD, FixedEnv, Fixture, error_code};
 
@@ -77,7 +77,9 @@ fn registration_password_change_and_reset_refuse_a_listed_password() {
     assert_eq!(ErrorCode::BreachedPassword.http_status(), 422);
     s.register(ADA_EMAIL, ADA_PASSWORD, None).unwrap();
 
-    let issued = s.login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default()).unwrap();
+    let issued = s
+        .login(ADA_EMAIL, ADA_PASSWORD, &ClientInfo::default())
+        .unwrap();
     let change = s.change_password(
         issued.token.expose(),
         ADA_PASSWORD,
@@ -89,7 +91,11 @@ fn registration_password_change_and_reset_refuse_a_listed_password() {
     s.request_reset(ADA_EMAIL).unwrap();
     let mail = f.env.outbox.lock().unwrap().last().cloned().unwrap();
     let start = mail.text.find("token=").unwrap() + "token=".len();
-    let token = mail.text[start..].split_whitespace().next().unwrap().to_owned();
+    let token = mail.text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
     assert_eq!(
         error_code(s.reset_password(&token, BREACHED)),
         ErrorCode::BreachedPassword
