@@ -935,9 +935,11 @@ pub(crate) async fn runtime(
         &component,
         cache_dir.as_deref(),
         backend,
-        Arc::new(mailer),
-        Arc::new(events),
-        Arc::new(breach),
+        crate::engine::Outside {
+            mailer: Arc::new(mailer),
+            events: Arc::new(events),
+            breach: Arc::new(breach),
+        },
         guest_env,
         common.sandbox_limits(),
     )

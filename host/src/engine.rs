@@ -70,6 +70,17 @@ impl GuestEnv {
     }
 }
 
+/// What the component's imports reach outside the store: mail delivery, account events and
+/// the breached-password lookup.
+pub(crate) struct Outside {
+    /// Mail delivery.
+    pub(crate) mailer: Arc<Mailer>,
+    /// Account events.
+    pub(crate) events: Arc<EventSink>,
+    /// The breached-password lookup.
+    pub(crate) breach: Arc<BreachLookup>,
+}
+
 /// Everything needed to run the component: the sandbox, the pre-linked component, what its
 /// imports use and the environment variables each instance gets.
 #[derive(Clone)]
@@ -88,12 +99,15 @@ impl Runtime {
         component_path: &Path,
         cache_dir: Option<&Path>,
         backend: Arc<dyn StoreBackend>,
-        mailer: Arc<Mailer>,
-        events: Arc<EventSink>,
-        breach: Arc<BreachLookup>,
+        outside: Outside,
         guest_env: Vec<(String, String)>,
         limits: SandboxLimits,
     ) -> Result<Self> {
+        let Outside {
+            mailer,
+            events,
+            breach,
+        } = outside;
         let sandbox = Sandbox::new(limits.sandbox())?;
         let component = sandbox.load_component(component_path, "sesame-guest", cache_dir)?;
 
