@@ -93,12 +93,18 @@ pub(crate) fn pieces(line: &str) -> Vec<Piece> {
         let start = LINK_SCHEMES
             .iter()
             .filter_map(|scheme| rest.find(scheme))
-            .filter(|&at| at == 0 || !rest[..at].ends_with(|c: char| c.is_alphanumeric()))
             .min();
         let Some(start) = start else {
             text.push_str(rest);
             break;
         };
+        if rest[..start].ends_with(|c: char| c.is_alphanumeric()) {
+            // Glued to a word (`xhttps://`): text, up to and with the scheme's first letter
+            // (ASCII, so the cut is on a character boundary); later links still count.
+            text.push_str(&rest[..=start]);
+            rest = &rest[start + 1..];
+            continue;
+        }
         text.push_str(&rest[..start]);
         let after = &rest[start..];
         let end = after.find(char::is_whitespace).unwrap_or(after.len());

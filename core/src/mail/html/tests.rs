@@ -179,6 +179,9 @@ fn links_end_before_the_punctuation_closing_their_sentence() {
         "Reset it at https://x.example/reset now, or https://x.example/login."
     );
     // A scheme alone, or glued to a word, is no link.
+    let glued = pieces("xhttps://a then https://b.example/");
+    let links: Vec<&str> = glued.iter().filter_map(|p| p.link.as_deref()).collect();
+    assert_eq!(links, ["https://b.example/"]);
     assert!(
         pieces("see https:// and xhttps://a")
             .iter()
