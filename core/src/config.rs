@@ -13,6 +13,7 @@ use crate::freshness::settings::{self as freshness_settings, FreshnessSettings};
 use crate::i18n::settings::{self as language_settings, LanguageSettings};
 use crate::links::settings::{self as link_settings, LinkSettings};
 use crate::oauth::settings::{self as oauth_settings, OAuthSettings};
+use crate::password::settings::{self as password_settings, PasswordSettings};
 use crate::sessions::settings::{self as session_settings, SessionSettings};
 use crate::settings::{Setting, SettingInfo, apply_section, boolean, section};
 use crate::throttle::limits::ThrottleLimits;
@@ -31,6 +32,8 @@ pub struct Config {
     pub argon2: Argon2Params,
     /// Session lifetimes.
     pub sessions: SessionSettings,
+    /// The breached-password check of new passwords.
+    pub password: PasswordSettings,
     /// Whether cookies carry `Secure` (and the `__Host-` name prefix). Only a host serving plain
     /// HTTP on a loopback address turns this off.
     pub cookie_secure: bool,
@@ -103,6 +106,7 @@ pub fn settings() -> impl Iterator<Item = SettingInfo> {
         .iter()
         .map(Setting::describe)
         .chain(crate::hashing::SETTINGS.iter().map(Setting::describe))
+        .chain(password_settings::SETTINGS.iter().map(Setting::describe))
         .chain(session_settings::SETTINGS.iter().map(Setting::describe))
         .chain(lockout_settings::SETTINGS.iter().map(Setting::describe))
         .chain(
@@ -132,6 +136,7 @@ impl Config {
         Config {
             argon2: Argon2Params::default(),
             sessions: SessionSettings::default(),
+            password: PasswordSettings::default(),
             cookie_secure: true,
             secret,
             lockout: LockoutSettings::default(),
@@ -163,6 +168,7 @@ impl Config {
         let mut config = Config::new(MasterSecret::from_base64url(SECRET_VARIABLE, secret)?);
         apply_section(&mut config, GENERAL, lookup)?;
         apply_section(&mut config.argon2, crate::hashing::SETTINGS, lookup)?;
+        apply_section(&mut config.password, password_settings::SETTINGS, lookup)?;
         apply_section(&mut config.sessions, session_settings::SETTINGS, lookup)?;
         apply_section(&mut config.lockout, lockout_settings::SETTINGS, lookup)?;
         apply_section(

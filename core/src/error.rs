@@ -151,11 +151,16 @@ pub enum ErrorCode {
     /// The server is at a limit (password checks waiting, or requests in flight); nothing was
     /// done, retry after the time given.
     Busy,
+    /// The new password is in the breached-password corpus the deployment checks.
+    BreachedPassword,
+    /// The breached-password check could not be made and the deployment refuses passwords it
+    /// cannot check; nothing was changed, retry later.
+    BreachCheckUnavailable,
 }
 
 impl ErrorCode {
     /// Every code, for exhaustive tests and documentation.
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::InvalidRequest,
         ErrorCode::MalformedJson,
         ErrorCode::InvalidEncoding,
@@ -183,6 +188,8 @@ impl ErrorCode {
         ErrorCode::SignCountRegression,
         ErrorCode::ReauthenticationRequired,
         ErrorCode::Busy,
+        ErrorCode::BreachedPassword,
+        ErrorCode::BreachCheckUnavailable,
     ];
 
     /// The stable kebab-case spelling used on the wire.
@@ -215,6 +222,8 @@ impl ErrorCode {
             ErrorCode::SignCountRegression => "sign-count-regression",
             ErrorCode::ReauthenticationRequired => "reauthentication-required",
             ErrorCode::Busy => "busy",
+            ErrorCode::BreachedPassword => "breached-password",
+            ErrorCode::BreachCheckUnavailable => "breach-check-unavailable",
         }
     }
 
@@ -227,14 +236,19 @@ impl ErrorCode {
             | ErrorCode::InvalidToken => 400,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::PayloadTooLarge => 413,
-            ErrorCode::InvalidEmail | ErrorCode::InvalidUsername | ErrorCode::WeakPassword => 422,
+            ErrorCode::InvalidEmail
+            | ErrorCode::InvalidUsername
+            | ErrorCode::WeakPassword
+            | ErrorCode::BreachedPassword => 422,
             ErrorCode::InvalidCredentials | ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden | ErrorCode::CsrfRejected => 403,
             ErrorCode::RateLimited => 429,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::AlreadyExists => 409,
-            ErrorCode::StoreUnavailable | ErrorCode::Busy => 503,
+            ErrorCode::StoreUnavailable | ErrorCode::Busy | ErrorCode::BreachCheckUnavailable => {
+                503
+            }
             ErrorCode::Internal => 500,
             ErrorCode::InvalidCode => 401,
             ErrorCode::SecondFactorRequired => 403,

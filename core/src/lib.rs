@@ -17,7 +17,7 @@
 //! 3. Create a [`Sesame`] and call its operations, or hand requests to [`http::handle`].
 //!
 //! ```
-//! use sesame_core::{Config, Env, EventSink, Mailer, MemStore, NativeHashing, Sesame};
+//! use sesame_core::{BreachLookup, Config, Env, EventSink, Mailer, MemStore, NativeHashing, Sesame};
 //! use sesame_core::config::{Argon2Params, MasterSecret};
 //! use sesame_core::sessions::ClientInfo;
 //!
@@ -37,6 +37,7 @@
 //!     fn emit_event(&self, _event: &sesame_core::events::Event) {}
 //! }
 //! impl NativeHashing for Clock {} // core hashes passwords itself
+//! impl BreachLookup for Clock {} // no breached-password corpus to ask
 //! let mut config = Config::new(MasterSecret::new(vec![7; 32])?);
 //! config.argon2 = Argon2Params { m_kib: 64, t: 1, p: 1 }; // cheap, for the example
 //! let store = MemStore::new();
@@ -100,17 +101,19 @@ pub use error::{AuthError, Error, ErrorCode, Result};
 pub use events::EventSink;
 pub use hashing::NativeHashing;
 pub use mail::Mailer;
+pub use password::breach::BreachLookup;
 pub use store::{MemStore, Store};
 
 use password::Hasher;
 
 /// Everything core needs from the host besides storage: clock and randomness ([`Env`]), mail
 /// delivery ([`Mailer`]), event delivery ([`EventSink`]) and, optionally, native password
-/// hashing ([`NativeHashing`], whose methods all have defaults). Implemented for every type
-/// that implements those four.
-pub trait Host: hashing::HashingHost + Mailer + EventSink {}
+/// hashing ([`NativeHashing`], whose methods all have defaults) and the breached-password
+/// lookup ([`BreachLookup`], whose default has none). Implemented for every type that
+/// implements those five.
+pub trait Host: hashing::HashingHost + Mailer + EventSink + BreachLookup {}
 
-impl<T: Env + NativeHashing + Mailer + EventSink + ?Sized> Host for T {}
+impl<T: Env + NativeHashing + Mailer + EventSink + BreachLookup + ?Sized> Host for T {}
 
 /// Sesame's operations over one store, host and configuration.
 ///

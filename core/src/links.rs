@@ -166,6 +166,7 @@ impl Sesame<'_> {
             identities.push(u.as_str());
         }
         let password = Password::new_checked(new_password, &identities)?;
+        self.refuse_breached(&password)?;
         let hash = self.hasher.hash(&password, self.host)?;
         let now = self.host.now_ms();
         let updated = self.update_user(id, |r| {

@@ -4,7 +4,10 @@
 //! owner's language (their browser's at registration and at each password sign-in since),
 //! otherwise in the language of the request that caused it ([`crate::Sesame::language`]);
 //! naming the service by the deployment's product name and closing with its support link
-//! when it has one.
+//! when it has one. Every mail has a plain-text part and an HTML part with the same
+//! paragraphs and links in the deployment's brand ([`html`]).
+
+mod html;
 
 use fluent_bundle::FluentValue;
 
@@ -20,6 +23,9 @@ pub struct Mail {
     pub subject: String,
     /// Plain-text body.
     pub text: String,
+    /// The same message as an HTML document, sent beside the text as `multipart/alternative`;
+    /// `None` when there is no HTML part (hosts then send the text alone).
+    pub html: Option<String>,
 }
 
 /// Delivers Sesame's mail.
@@ -69,16 +75,33 @@ impl Sesame<'_> {
             "mail-subject",
             &[("subject", self.mail_text(subject_id, &[]).into())],
         );
-        let mut text = paragraphs.join("\n\n");
-        if let Some(url) = &self.config.branding.support_url {
+        let body = paragraphs.join("\n\n");
+        let support = self
+            .config
+            .branding
+            .support_url
+            .as_ref()
+            .map(|url| self.mail_text("mail-support", &[("url", url.as_str().into())]));
+        let html = html::render(
+            &html::HtmlMail {
+                lang: self.language().tag(),
+                subject: &subject,
+                body: &body,
+                support: support.as_deref(),
+            },
+            &self.config.branding,
+        );
+        let mut text = body;
+        if let Some(support) = &support {
             text.push_str("\n\n");
-            text.push_str(&self.mail_text("mail-support", &[("url", url.as_str().into())]));
+            text.push_str(support);
         }
         text.push('\n');
         self.host.send_mail(&Mail {
             to: to.to_owned(),
             subject,
             text,
+            html,
         });
     }
 }

@@ -9,6 +9,9 @@
 //! and is done here otherwise; the PHC strings are the same either way. Imported hashes go
 //! through it likewise.
 
+pub mod breach;
+pub mod settings;
+
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
 use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
 use subtle::ConstantTimeEq;

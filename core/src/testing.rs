@@ -12,6 +12,7 @@ use crate::events::{Event, EventSink};
 use crate::hashing::{Argon2Params, NativeHashing};
 use crate::legacy_hash::HostHash;
 use crate::mail::{Mail, Mailer};
+use crate::password::breach::{BreachLookup, LookupFailure};
 use crate::settings::MasterSecret;
 
 /// A host's answer to a hashing import: `Some` when it hashed (or refused to), `None` to let
@@ -22,6 +23,10 @@ type Argon2idAnswer<'h> =
     Box<dyn Fn(&[u8], &[u8], &Argon2Params, &mut [u8]) -> Answer + Send + Sync + 'h>;
 /// How a test host answers the legacy hashing import: as [`NativeHashing::legacy_hash`] does.
 type LegacyHashAnswer<'h> = Box<dyn Fn(&HostHash<'_>, &mut [u8]) -> Answer + Send + Sync + 'h>;
+/// How a test host answers the breached-password lookup: as [`BreachLookup::breach_range`]
+/// does.
+type BreachAnswer<'h> =
+    Box<dyn Fn(&str) -> std::result::Result<Vec<String>, LookupFailure> + Send + Sync + 'h>;
 
 /// A settable clock, a deterministic (never secure) random stream, and a host that hashes
 /// natively only where a test says how.
@@ -34,6 +39,9 @@ pub(crate) struct FixedEnv<'h> {
     pub(crate) events: std::sync::Mutex<Vec<Event>>,
     argon2id: Option<Argon2idAnswer<'h>>,
     legacy_hash: Option<LegacyHashAnswer<'h>>,
+    breach: Option<BreachAnswer<'h>>,
+    /// Every prefix the breached-password lookup was asked for, in order.
+    pub(crate) breach_prefixes: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'h> FixedEnv<'h> {
@@ -46,7 +54,19 @@ impl<'h> FixedEnv<'h> {
             events: std::sync::Mutex::new(Vec::new()),
             argon2id: None,
             legacy_hash: None,
+            breach: None,
+            breach_prefixes: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// This environment, its host answering the breached-password lookup with `answer`.
+    #[cfg(test)]
+    pub(crate) fn with_breach_range(
+        mut self,
+        answer: impl Fn(&str) -> std::result::Result<Vec<String>, LookupFailure> + Send + Sync + 'h,
+    ) -> Self {
+        self.breach = Some(Box::new(answer));
+        self
     }
 
     /// This environment, its host answering the argon2id import with `answer`.
@@ -219,4 +239,19 @@ pub(crate) fn base32_decode(text: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The breached-password lookup answers as the test said, and is not configured otherwise;
+/// every prefix asked for is kept.
+impl BreachLookup for FixedEnv<'_> {
+    fn breach_range(&self, prefix: &str) -> std::result::Result<Vec<String>, LookupFailure> {
+        self.breach_prefixes
+            .lock()
+            .expect("prefixes")
+            .push(prefix.to_owned());
+        match &self.breach {
+            Some(answer) => answer(prefix),
+            None => Err(LookupFailure::NotConfigured),
+        }
+    }
 }

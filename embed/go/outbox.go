@@ -7,18 +7,22 @@ import "sync"
 // They are called while a call into the component is running, so they must not call back
 // into Sesame and should return quickly (queue slow work).
 type Outbox interface {
-	// SendMail delivers one plain-text message. Its text may hold single-use links: expose it
-	// to nobody but the recipient and the host's own log.
+	// SendMail delivers one message: its text, and its HTML part when it has one (send both
+	// as multipart/alternative). Both may hold single-use links: expose them to nobody but the
+	// recipient and the host's own log.
 	SendMail(Mail)
 	// EmitEvent records one account event.
 	EmitEvent(Event)
 }
 
-// Mail is a plain-text email (WIT `outbox.mail`).
+// Mail is an email (WIT `outbox.mail`): plain text, and the same message as HTML.
 type Mail struct {
 	To      string `wit:"to"`
 	Subject string `wit:"subject"`
 	Text    string `wit:"text"`
+	// HTML is the same message as an HTML document (inline styles, escaped values), when the
+	// component wrote one.
+	HTML *string `wit:"html"`
 }
 
 // Event is an account event (WIT `outbox.event`). It carries ids, never secrets.

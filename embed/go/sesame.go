@@ -1,4 +1,4 @@
-// Package sesame runs Sesame's `embed` WebAssembly component (sesame:auth@0.2.0, world
+// Package sesame runs Sesame's `embed` WebAssembly component (sesame:auth@1.0.0, world
 // `embed`) inside a Go program through the wasmtime C API: accounts, sessions, roles, API
 // tokens and keys, a signer, two-factor sign-in and WebAuthn, with storage supplied by the
 // Go program (Store) and mail and events handed to it (Outbox).
@@ -56,7 +56,7 @@ import (
 )
 
 // WITPackage is the WIT package whose interfaces Call reaches by their short names.
-const WITPackage = "sesame:auth@0.2.0"
+const WITPackage = "sesame:auth@1.0.0"
 
 // ComponentEnv names the environment variable read for the component's path when
 // Options.Component is empty.
@@ -422,7 +422,7 @@ func (s *Sesame) ready() error {
 }
 
 // Call calls the exported function fn of interface iface (a short name such as "accounts",
-// or a full one such as "sesame:auth/accounts@0.2.0") with positional arguments, converted
+// or a full one such as "sesame:auth/accounts@1.0.0") with positional arguments, converted
 // by the function's parameter types (see the package documentation for the mapping).
 //
 // When the function returns a result, Call unwraps it: the ok value (nil for none) or an

@@ -159,6 +159,12 @@ func TestOutboxReceivesEvents(t *testing.T) {
 	if events[1].Address == nil || *events[1].Address != "192.0.2.9" {
 		t.Fatalf("login-failed event: %+v", events[1])
 	}
+	// The confirmation mail has its HTML part (WIT 1.0) beside the text.
+	mails := outbox.Mails()
+	if len(mails) != 1 || mails[0].HTML == nil || !strings.HasPrefix(*mails[0].HTML, "<!DOCTYPE html>") ||
+		!strings.Contains(mails[0].Text, "/confirm?token=") || !strings.Contains(*mails[0].HTML, "/confirm?token=") {
+		t.Fatalf("mail: %+v", mails)
+	}
 }
 
 func TestCallRefusesArgumentsThatDoNotFit(t *testing.T) {

@@ -32,6 +32,8 @@ export const ErrorCode = Object.freeze({
   SignCountRegression: 'sign-count-regression',
   ReauthenticationRequired: 'reauthentication-required',
   Busy: 'busy',
+  BreachedPassword: 'breached-password',
+  BreachCheckUnavailable: 'breach-check-unavailable',
 });
 
 /**
@@ -114,6 +116,10 @@ export const SignCountRegression = subclass('SignCountRegression', ErrorCode.Sig
 export const ReauthenticationRequired = subclass('ReauthenticationRequired', ErrorCode.ReauthenticationRequired);
 /** The server is at a limit (password checks waiting for hashing); nothing was done, retry later. */
 export const Busy = subclass('Busy', ErrorCode.Busy);
+/** The new password is listed in the breached-password corpus the deployment checks. */
+export const BreachedPassword = subclass('BreachedPassword', ErrorCode.BreachedPassword);
+/** The breached-password check could not be made and the deployment refuses what it cannot check; retry later. */
+export const BreachCheckUnavailable = subclass('BreachCheckUnavailable', ErrorCode.BreachCheckUnavailable);
 
 /** The error class for every WIT `error-code` case, by code. */
 export const ERRORS = Object.freeze(
@@ -124,7 +130,7 @@ export const ERRORS = Object.freeze(
       Forbidden, CsrfRejected, RateLimited, InvalidToken, NotFound, MethodNotAllowed,
       AlreadyExists, StoreUnavailable, InternalError, InvalidCode, SecondFactorRequired,
       WebauthnRejected, ChallengeInvalid, UnknownCredential, SignCountRegression,
-      ReauthenticationRequired, Busy,
+      ReauthenticationRequired, Busy, BreachedPassword, BreachCheckUnavailable,
     ].map((cls) => [cls.code, cls]),
   ),
 );

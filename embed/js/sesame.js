@@ -18,9 +18,13 @@ export { MemoryStore, StoreError } from './store.js';
 export { Admin } from './admin.js';
 
 /** The WIT package version this wrapper speaks. */
-export const WIT_VERSION = '0.2.0';
+export const WIT_VERSION = '1.0.0';
 
-/** Logs mail (in full: it may hold single-use links) and events, so nothing is dropped. */
+/**
+ * Logs mail (its text in full: it may hold single-use links) and events, so nothing is
+ * dropped. An outbox that sends mail sends `mail.html`, when set, beside `mail.text` as
+ * `multipart/alternative`.
+ */
 export class Outbox {
   sendMail(mail) {
     console.info(`sesame: mail to ${mail.to}: ${mail.subject}\n${mail.text}`);

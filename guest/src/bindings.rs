@@ -43,6 +43,8 @@ pub(crate) mod generated {
 
 pub(crate) use generated::exports;
 #[cfg(feature = "http")]
+pub(crate) use generated::sesame::auth::breach_lookup as wit_breach_lookup;
+#[cfg(feature = "http")]
 pub(crate) use generated::sesame::auth::hashing as wit_hashing;
 pub(crate) use generated::sesame::auth::outbox as wit_outbox;
 pub(crate) use generated::sesame::auth::store as wit_store;

@@ -149,5 +149,7 @@ fn code(c: ErrorCode) -> wit::ErrorCode {
         ErrorCode::SignCountRegression => wit::ErrorCode::SignCountRegression,
         ErrorCode::ReauthenticationRequired => wit::ErrorCode::ReauthenticationRequired,
         ErrorCode::Busy => wit::ErrorCode::Busy,
+        ErrorCode::BreachedPassword => wit::ErrorCode::BreachedPassword,
+        ErrorCode::BreachCheckUnavailable => wit::ErrorCode::BreachCheckUnavailable,
     }
 }

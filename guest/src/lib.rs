@@ -32,7 +32,9 @@ use std::sync::OnceLock;
 
 use sesame_core::accounts::{ImportedUser, NewUser};
 use sesame_core::sessions::{ClientInfo, SessionInfo};
-use sesame_core::{AuthError, Config, Env, Error, EventSink, Mailer, NativeHashing, Sesame};
+use sesame_core::{
+    AuthError, BreachLookup, Config, Env, Error, EventSink, Mailer, NativeHashing, Sesame,
+};
 
 use bindings::exports::sesame::auth::{accounts, roles, sessions};
 use bindings::types as wit;
@@ -87,12 +89,31 @@ impl NativeHashing for GuestEnv {
     }
 }
 
+impl BreachLookup for GuestEnv {
+    /// The `service` world's host fetches breached-password ranges (see
+    /// `sesame:auth/breach-lookup`); the `embed` world has no such import, and the lookup is
+    /// not available there.
+    #[cfg(feature = "http")]
+    fn breach_range(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<String>, sesame_core::password::breach::LookupFailure> {
+        use bindings::wit_breach_lookup as wit;
+        use sesame_core::password::breach::LookupFailure;
+        wit::range(prefix).map_err(|e| match e {
+            wit::LookupError::NotConfigured => LookupFailure::NotConfigured,
+            wit::LookupError::Unavailable(why) => LookupFailure::Unavailable(why),
+        })
+    }
+}
+
 impl Mailer for GuestEnv {
     fn send_mail(&self, mail: &sesame_core::mail::Mail) {
         bindings::wit_outbox::send_mail(&bindings::wit_outbox::Mail {
             to: mail.to.clone(),
             subject: mail.subject.clone(),
             text: mail.text.clone(),
+            html: mail.html.clone(),
         });
     }
 }

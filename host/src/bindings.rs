@@ -24,5 +24,5 @@ pub(crate) use generated::exports::sesame::auth::two_factor;
 #[cfg(test)]
 pub(crate) use generated::exports::sesame::auth::webauthn;
 pub(crate) use generated::exports::sesame::auth::{accounts, admin, oauth_clients, roles, routes};
-pub(crate) use generated::sesame::auth::{hashing, outbox, store, types};
+pub(crate) use generated::sesame::auth::{breach_lookup, hashing, outbox, store, types};
 pub(crate) use generated::{Service, ServicePre};

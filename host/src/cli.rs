@@ -156,6 +156,19 @@ pub(crate) struct Common {
     #[arg(long, global = true, env = "SESAME_IDLE_INSTANCES", default_value_t = crate::sandbox::DEFAULT_IDLE_INSTANCES, value_parser = clap::value_parser!(u32).range(0..=100_000))]
     idle_instances: u32,
 
+    /// Base URL of a breached-password range service (https://api.pwnedpasswords.com, or a
+    /// mirror; http:// only on loopback): new passwords whose SHA-1 it lists are refused with
+    /// `breached-password`. The host sends it only the first 5 hex digits of the hash (GET
+    /// URL/range/PREFIX, with Add-Padding). Also sets the component's SESAME_PWNED_URL.
+    #[arg(long, global = true, env = "SESAME_PWNED_URL", value_name = "URL")]
+    pwned_url: Option<String>,
+
+    /// Milliseconds one breached-password lookup may take, connection and answer included;
+    /// past it the lookup counts as failed (the password is let through and the failure
+    /// logged, or refused under SESAME_PWNED_FAIL_CLOSED).
+    #[arg(long, global = true, env = "SESAME_PWNED_TIMEOUT_MS", default_value_t = duration_ms(crate::breach::DEFAULT_TIMEOUT), value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pwned_timeout_ms: u64,
+
     /// Hash passwords inside the component instead of natively on the host: the same hashes,
     /// about half the speed. For hosts that must not run hashing outside the sandbox, and for
     /// comparing the two.
@@ -417,8 +430,10 @@ enum UserCommand {
 
 /// Core's settings the host sets for the component itself (from its own options and store)
 /// rather than passing through from its environment.
-const SET_BY_THE_HOST: [&str; 5] = [
+const SET_BY_THE_HOST: [&str; 6] = [
     "SESAME_SECRET",
+    // `--pwned-url`: the host makes the lookups; the component learns that there is a service.
+    "SESAME_PWNED_URL",
     // A directory on the host: `serve --templates` reads it and passes `SESAME_TEMPLATES`.
     "SESAME_TEMPLATES_DIR",
     "SESAME_PUBLIC_URL",
@@ -865,6 +880,9 @@ pub(crate) async fn runtime(
             guest_env.push((name.to_owned(), value));
         }
     }
+    if let Some(url) = &common.pwned_url {
+        guest_env.push(("SESAME_PWNED_URL".to_owned(), url.clone()));
+    }
     if !settings.trusted_proxies.is_empty() {
         let list: Vec<String> = settings
             .trusted_proxies
@@ -907,12 +925,21 @@ pub(crate) async fn runtime(
         common.retry_policy(),
     )?;
     let events = crate::events::EventSink::new();
+    let breach = match &common.pwned_url {
+        Some(url) => {
+            crate::breach::BreachLookup::new(url, Duration::from_millis(common.pwned_timeout_ms))?
+        }
+        None => crate::breach::BreachLookup::none(),
+    };
     Runtime::new(
         &component,
         cache_dir.as_deref(),
         backend,
-        Arc::new(mailer),
-        Arc::new(events),
+        crate::engine::Outside {
+            mailer: Arc::new(mailer),
+            events: Arc::new(events),
+            breach: Arc::new(breach),
+        },
         guest_env,
         common.sandbox_limits(),
     )

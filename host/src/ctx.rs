@@ -7,6 +7,7 @@ use std::time::Duration;
 use sesame_sandbox::InstanceState;
 use wasmtime::component::HasData;
 
+use crate::breach::BreachLookup;
 use crate::events::EventSink;
 use crate::hashing::NativeHashing;
 use crate::outbox::Mailer;
@@ -26,6 +27,8 @@ pub(crate) struct SesameHost {
     pub(crate) events: Arc<EventSink>,
     /// Native password hashing.
     pub(crate) hashing: Arc<NativeHashing>,
+    /// The breached-password lookup.
+    pub(crate) breach: Arc<BreachLookup>,
 }
 
 /// What the `sesame:auth` import implementations borrow from [`HostState`].
@@ -41,6 +44,8 @@ pub(crate) struct SesameCtxView<'a> {
     pub(crate) host_wait: &'a mut Duration,
     /// Native password hashing.
     pub(crate) hashing: &'a NativeHashing,
+    /// The breached-password lookup.
+    pub(crate) breach: &'a BreachLookup,
 }
 
 /// Lends what the `sesame:auth` import implementations need.
@@ -53,6 +58,7 @@ pub(crate) fn sesame(state: &mut HostState) -> SesameCtxView<'_> {
         events: &host.events,
         host_wait: parts.host_wait,
         hashing: &host.hashing,
+        breach: &host.breach,
     }
 }
 

@@ -11,8 +11,10 @@ use wasmtime::Store;
 use wasmtime::component::InstancePre;
 
 use crate::bindings::{
-    ServicePre, hashing as wit_hashing, outbox as wit_outbox, routes, store as wit_store,
+    ServicePre, breach_lookup as wit_breach_lookup, hashing as wit_hashing, outbox as wit_outbox,
+    routes, store as wit_store,
 };
+use crate::breach::BreachLookup;
 use crate::ctx::{HostState, Sesame, SesameHost, sesame};
 use crate::events::EventSink;
 use crate::hashing::NativeHashing;
@@ -68,6 +70,17 @@ impl GuestEnv {
     }
 }
 
+/// What the component's imports reach outside the store: mail delivery, account events and
+/// the breached-password lookup.
+pub(crate) struct Outside {
+    /// Mail delivery.
+    pub(crate) mailer: Arc<Mailer>,
+    /// Account events.
+    pub(crate) events: Arc<EventSink>,
+    /// The breached-password lookup.
+    pub(crate) breach: Arc<BreachLookup>,
+}
+
 /// Everything needed to run the component: the sandbox, the pre-linked component, what its
 /// imports use and the environment variables each instance gets.
 #[derive(Clone)]
@@ -86,20 +99,25 @@ impl Runtime {
         component_path: &Path,
         cache_dir: Option<&Path>,
         backend: Arc<dyn StoreBackend>,
-        mailer: Arc<Mailer>,
-        events: Arc<EventSink>,
+        outside: Outside,
         guest_env: Vec<(String, String)>,
         limits: SandboxLimits,
     ) -> Result<Self> {
+        let Outside {
+            mailer,
+            events,
+            breach,
+        } = outside;
         let sandbox = Sandbox::new(limits.sandbox())?;
         let component = sandbox.load_component(component_path, "sesame-guest", cache_dir)?;
 
         // WASI and the wasi:http types from the sandbox (no outgoing requests are linked), and
-        // Sesame's store, outbox and hashing.
+        // Sesame's store, outbox, hashing and breached-password lookup.
         let mut linker = sandbox.linker::<SesameHost>()?;
         wit_store::add_to_linker::<_, Sesame>(&mut linker, sesame)?;
         wit_outbox::add_to_linker::<_, Sesame>(&mut linker, sesame)?;
         wit_hashing::add_to_linker::<_, Sesame>(&mut linker, sesame)?;
+        wit_breach_lookup::add_to_linker::<_, Sesame>(&mut linker, sesame)?;
 
         let pre = linker.instantiate_pre(&component)?;
         // Serving needs only the typed HTTP handler (world `sesame:auth/handler`); the rest of
@@ -117,6 +135,7 @@ impl Runtime {
                 mailer,
                 events,
                 hashing: Arc::new(NativeHashing::new(limits.native_hashing, limits.hash_queue)),
+                breach,
             },
             guest_env: Arc::new(GuestEnv::new(guest_env)),
         })

@@ -17,8 +17,8 @@
 
 use std::time::Duration;
 
-use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::queue::{Courier, Failure, Layout, Queue, Queued, RetryPolicy, Verdict};
@@ -58,6 +58,10 @@ pub(crate) struct MailJob {
     pub(crate) subject: String,
     /// Plain-text body.
     pub(crate) text: String,
+    /// The same message as HTML, sent beside the text as `multipart/alternative`. Absent in
+    /// messages queued by earlier versions, which go out as text alone, as they were written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) html: Option<String>,
     /// The local part of its `Message-ID`, drawn when it was queued, so every attempt sends
     /// the same id and a copy sent twice (the relay took it but its answer was lost) can be
     /// recognised. Absent in messages queued by earlier versions, which get one per attempt.
@@ -66,12 +70,13 @@ pub(crate) struct MailJob {
 }
 
 impl MailJob {
-    /// A message to `to`, with a fresh message id.
-    pub(crate) fn new(to: &str, subject: &str, text: &str) -> Self {
+    /// A message to `to`, with an HTML part when `html` is given, and a fresh message id.
+    pub(crate) fn new(to: &str, subject: &str, text: &str, html: Option<&str>) -> Self {
         MailJob {
             to: to.to_owned(),
             subject: subject.to_owned(),
             text: text.to_owned(),
+            html: html.map(str::to_owned),
             message_id: Some(random_id()),
         }
     }
@@ -144,14 +149,16 @@ impl SmtpCourier {
     /// One SMTP delivery.
     ///
     /// `Auto-Submitted: auto-generated` (RFC 3834) keeps vacation responders from answering
-    /// an address nobody reads; `Date` is the builder's.
+    /// an address nobody reads; `Date` is the builder's. With an HTML part the message is
+    /// `multipart/alternative`, text first, so clients that show HTML show it and the rest
+    /// show the text.
     async fn send(&self, mail: &MailJob) -> Result<(), Failure> {
         let to: Mailbox = mail
             .to
             .parse()
             .map_err(|e: lettre::address::AddressError| Failure::Permanent(e.to_string()))?;
         let local = mail.message_id.clone().unwrap_or_else(random_id);
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
@@ -159,10 +166,17 @@ impl SmtpCourier {
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
                 "auto-generated".to_owned(),
-            ))
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.text.clone())
-            .map_err(|e| Failure::Permanent(e.to_string()))?;
+            ));
+        let message = match &mail.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                mail.text.clone(),
+                html.clone(),
+            )),
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(mail.text.clone()),
+        }
+        .map_err(|e| Failure::Permanent(e.to_string()))?;
         match self.smtp.send(message).await {
             Ok(_) => Ok(()),
             Err(e)

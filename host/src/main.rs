@@ -8,6 +8,7 @@
 
 mod access_rules;
 mod bindings;
+mod breach;
 mod cli;
 mod connections;
 mod ctx;

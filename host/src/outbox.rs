@@ -93,7 +93,8 @@ impl Mailer {
             tracing::info!(to = %mail.to, subject = %mail.subject, text = %mail.text, "mail (no SMTP relay configured)");
             return;
         };
-        if let Err(unqueued) = queue.submit(MailJob::new(&mail.to, &mail.subject, &mail.text)) {
+        let job = MailJob::new(&mail.to, &mail.subject, &mail.text, mail.html.as_deref());
+        if let Err(unqueued) = queue.submit(job) {
             crate::mail_queue::log_dead(&unqueued, "the mail queue is not running or is full");
         }
     }

@@ -10,11 +10,14 @@ The CA's certificate is written to --ca-file (with --foreign-ca, the server's ce
 from another CA than the one written, so a client trusting the file must refuse it). With
 --user/--password, AUTH PLAIN and LOGIN are required, and only after TLS. Each accepted message
 is appended to --out as one JSON line: envelope, whether it came over TLS, who authenticated,
-and the raw message. Prints "ready PORT" once listening; stops on SIGTERM or end of stdin.
+the raw message, and the message as a mail client reads it (its content type and each leaf
+part's type and decoded body). Prints "ready PORT" once listening; stops on SIGTERM or end of stdin.
 """
 
 import argparse
 import asyncio
+import email
+import email.policy
 import json
 import signal
 import socket
@@ -38,6 +41,15 @@ class Recorder:
             "auth": session.auth_data if isinstance(session.auth_data, str) else None,
             "data": envelope.content.decode("utf-8", "replace"),
         }
+        # Decoded as a mail client would (quoted-printable, base64, charsets), so tests look at
+        # what a reader sees rather than at one transfer encoding.
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        record["content_type"] = message.get_content_type()
+        record["parts"] = [
+            {"content_type": part.get_content_type(), "body": part.get_content()}
+            for part in message.walk()
+            if not part.is_multipart()
+        ]
         with open(self.out, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
         return "250 OK"

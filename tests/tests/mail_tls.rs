@@ -213,7 +213,31 @@ fn starttls_with_auth_delivers_over_tls_with_the_headers_providers_want() {
     );
     assert!(header(data, "Date").is_some(), "{data}");
     assert_eq!(header(data, "Auto-Submitted"), Some("auto-generated"));
-    assert!(data.contains("/confirm?token="), "{data}");
+    let (text, html) = text_and_html(&mail);
+    assert!(text.contains("/confirm?token="), "{text}");
+    assert!(!text.contains('<'), "the text part is plain text: {text}");
+    // The HTML part carries the same link as a link, shown as its URL.
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/confirm?token="))
+        .unwrap();
+    assert!(html.contains(&format!("<a href=\"{link}\"")), "{html}");
+    assert!(html.contains(&format!(">{link}</a>")), "{html}");
+    assert!(html.contains("Sesame"), "{html}");
+}
+
+/// The text and HTML parts of a received `multipart/alternative` message, decoded, checking
+/// it has exactly those two, text first (clients show the last part they can).
+fn text_and_html(mail: &Value) -> (String, String) {
+    assert_eq!(mail["content_type"], "multipart/alternative", "{mail}");
+    let parts = mail["parts"].as_array().unwrap();
+    let types: Vec<&str> = parts
+        .iter()
+        .map(|p| p["content_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["text/plain", "text/html"], "{mail}");
+    let body = |n: usize| parts[n]["body"].as_str().unwrap().to_owned();
+    (body(0), body(1))
 }
 
 #[test]
@@ -229,7 +253,7 @@ fn implicit_tls_delivers() {
     server.register(EMAIL, PASSWORD);
     let mail = smtp.first_message();
     assert_eq!(mail["tls"], true, "{mail}");
-    assert!(mail["data"].as_str().unwrap().contains("/confirm?token="));
+    assert!(text_and_html(&mail).0.contains("/confirm?token="));
 }
 
 /// A relay that does not offer STARTTLS (or an attacker who removed the offer) gets nothing:
@@ -283,7 +307,7 @@ fn no_starttls_offer_means_no_mail_unless_clear_text_is_allowed_on_loopback() {
     );
     let mail = smtp.first_message();
     assert_eq!(mail["tls"], false, "{mail}");
-    assert!(mail["data"].as_str().unwrap().contains("/confirm?token="));
+    assert!(text_and_html(&mail).0.contains("/confirm?token="));
 }
 
 /// Runs `sesame ARGS` on the store `db` and returns its standard output; it must succeed.

@@ -214,3 +214,28 @@ fn two_hundred_parallel_sign_ins_and_registrations_all_succeed_and_count_exactly
         "{log}"
     );
 }
+
+/// Spin gives the component no breached-password lookup: with `pwned_url` set, the check
+/// counts as failed, so a password goes through (and no request leaves), or every new password
+/// is refused, retryably, when the deployment fails closed.
+#[test]
+fn spin_has_no_breach_lookup_so_a_set_url_fails_open_or_closed() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = spin_command(&dir.path().join("sesame.db"));
+    cmd.args(["--variable", &format!("pwned_url={url}")]);
+    let server = Server::spawn(cmd);
+    server.register(EMAIL, PASSWORD);
+    assert!(listener.accept().is_err(), "the Spin component called out");
+    drop(server);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = spin_command(&dir.path().join("sesame.db"));
+    cmd.args(["--variable", &format!("pwned_url={url}")])
+        .args(["--variable", "pwned_fail_closed=true"]);
+    let server = Server::spawn(cmd);
+    let r = server.post_credentials("/register", EMAIL, PASSWORD);
+    r.assert_failure(503, "breach-check-unavailable");
+}

@@ -3,7 +3,7 @@
 
 use sesame_core::events::Event;
 use sesame_core::mail::Mail;
-use sesame_core::{Env, Error, EventSink, Mailer, NativeHashing};
+use sesame_core::{BreachLookup, Env, Error, EventSink, Mailer, NativeHashing};
 
 /// Wall-clock milliseconds since the Unix epoch; 0 if the clock reads before it.
 pub fn now_ms() -> u64 {
@@ -51,3 +51,8 @@ impl Mailer for LoggingEnv {
 
 /// No native hashing: core hashes inside the component.
 impl NativeHashing for LoggingEnv {}
+
+/// No network: a runtime logging its mail has no breached-password lookup either, so with
+/// `SESAME_PWNED_URL` set a check counts as failed (let through, or refused when failing
+/// closed).
+impl BreachLookup for LoggingEnv {}

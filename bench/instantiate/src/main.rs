@@ -202,6 +202,9 @@ impl sesame_core::EventSink for NativeEnv {
 /// Core hashes in-process, as the guest does without the host's hashing import.
 impl sesame_core::NativeHashing for NativeEnv {}
 
+/// No breached-password corpus: the benchmark sets none.
+impl sesame_core::BreachLookup for NativeEnv {}
+
 /// The settings both sides run with: benchmark argon2id costs, throttles out of the way.
 fn settings() -> Vec<(&'static str, &'static str)> {
     vec![

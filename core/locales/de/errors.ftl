@@ -28,6 +28,8 @@ code-unknown-credential = Dieser Passkey oder Sicherheitsschlüssel ist hier nic
 code-sign-count-regression = Dieser Sicherheitsschlüssel wurde möglicherweise kopiert und deshalb abgelehnt.
 code-reauthentication-required = Dafür ist eine kürzliche Anmeldung nötig. Bestätigen Sie zuerst, dass Sie es sind.
 code-busy = Der Server ist ausgelastet; es wurde nichts ausgeführt. Versuchen Sie es gleich noch einmal.
+code-breached-password = Dieses Passwort ist bei einem Datenleck bekannt geworden; wählen Sie ein anderes.
+code-breach-check-unavailable = Das Passwort konnte nicht mit bekannten Datenlecks abgeglichen werden; es wurde nichts geändert. Versuchen Sie es gleich noch einmal.
 
 error-a-role-name-has-1-to-64 = Ein Rollenname hat 1 bis 64 Zeichen: Kleinbuchstaben, Ziffern, '_', ':', '.', '-'.
 error-a-username-has-3-to-32-letters = Ein Benutzername hat 3 bis 32 Buchstaben, Ziffern, '_', '.' oder '-' und beginnt mit einem Buchstaben oder einer Ziffer.
@@ -118,3 +120,5 @@ error-give-the-mailed-code-or-an-identity = Geben Sie den per E-Mail gesendeten 
 error-email-is-already-a-second-factor = E-Mail ist bereits ein zweiter Faktor dieses Kontos.
 error-email-cannot-finish-this-sign-in = Diese Anmeldung kann nicht per E-Mail abgeschlossen werden.
 error-a-mailed-code-was-the-first-step = Ein per E-Mail gesendeter Code war der erste Schritt dieser Anmeldung; schließen Sie sie auf andere Weise ab.
+error-this-password-has-appeared-in-a-data-breach = Dieses Passwort ist bei einem Datenleck bekannt geworden und wird von Angreifern zuerst ausprobiert; wählen Sie ein anderes.
+error-the-password-could-not-be-checked-against-known = Das Passwort konnte nicht mit bekannten Datenlecks abgeglichen werden; es wurde nichts geändert. Versuchen Sie es gleich noch einmal.

@@ -28,6 +28,8 @@ code-unknown-credential = This passkey or security key is not registered here.
 code-sign-count-regression = This security key may have been copied, so it was refused.
 code-reauthentication-required = This needs a recent sign-in. Confirm it is you first.
 code-busy = The server is busy; nothing was done. Try again in a moment.
+code-breached-password = This password has appeared in a data breach; choose another one.
+code-breach-check-unavailable = The password could not be checked against known breaches; nothing was changed. Try again shortly.
 
 error-a-role-name-has-1-to-64 = A role name has 1 to 64 characters: lower-case letters, digits, '_', ':', '.', '-'.
 error-a-username-has-3-to-32-letters = A username has 3 to 32 letters, digits, '_', '.' or '-', and starts with a letter or digit.
@@ -118,3 +120,5 @@ error-give-the-mailed-code-or-an-identity = Give the mailed `code`, or an `ident
 error-email-is-already-a-second-factor = Email is already a second factor of this account.
 error-email-cannot-finish-this-sign-in = Email cannot finish this sign-in.
 error-a-mailed-code-was-the-first-step = A mailed code was the first step of this sign-in; finish it another way.
+error-this-password-has-appeared-in-a-data-breach = This password has appeared in a data breach, so attackers try it first; choose another one.
+error-the-password-could-not-be-checked-against-known = The password could not be checked against known breaches; nothing was changed. Try again shortly.

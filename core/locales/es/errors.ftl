@@ -28,6 +28,8 @@ code-unknown-credential = Esta llave de acceso o llave de seguridad no está reg
 code-sign-count-regression = Es posible que esta llave de seguridad se haya copiado, por lo que se ha rechazado.
 code-reauthentication-required = Esta acción requiere un inicio de sesión reciente. Confirme primero que es usted.
 code-busy = El servidor está ocupado; no se ha hecho nada. Inténtelo de nuevo en un momento.
+code-breached-password = Esta contraseña aparece en una filtración de datos; elija otra.
+code-breach-check-unavailable = No se pudo comprobar la contraseña con las filtraciones conocidas; no se ha cambiado nada. Inténtelo de nuevo en un momento.
 
 error-a-role-name-has-1-to-64 = Un nombre de rol tiene de 1 a 64 caracteres: letras minúsculas, dígitos, '_', ':', '.', '-'.
 error-a-username-has-3-to-32-letters = Un nombre de usuario tiene de 3 a 32 letras, dígitos, '_', '.' o '-', y empieza por una letra o un dígito.
@@ -118,3 +120,5 @@ error-give-the-mailed-code-or-an-identity = Indica el `code` recibido por correo
 error-email-is-already-a-second-factor = El correo ya es un segundo factor de esta cuenta.
 error-email-cannot-finish-this-sign-in = El correo no puede terminar este inicio de sesión.
 error-a-mailed-code-was-the-first-step = Un código enviado por correo fue el primer paso de este inicio de sesión; termínalo de otra forma.
+error-this-password-has-appeared-in-a-data-breach = Esta contraseña aparece en una filtración de datos, por lo que los atacantes la prueban primero; elija otra.
+error-the-password-could-not-be-checked-against-known = No se pudo comprobar la contraseña con las filtraciones conocidas; no se ha cambiado nada. Inténtelo de nuevo en un momento.

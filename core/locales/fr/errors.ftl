@@ -28,6 +28,8 @@ code-unknown-credential = Cette clé d'accès ou clé de sécurité n'est pas en
 code-sign-count-regression = Cette clé de sécurité a peut-être été copiée ; elle a donc été refusée.
 code-reauthentication-required = Cette action nécessite une connexion récente. Confirmez d'abord votre identité.
 code-busy = Le serveur est occupé ; rien n'a été fait. Réessayez dans un instant.
+code-breached-password = Ce mot de passe figure dans une fuite de données ; choisissez-en un autre.
+code-breach-check-unavailable = Le mot de passe n'a pas pu être comparé aux fuites connues ; rien n'a été modifié. Réessayez dans un instant.
 
 error-a-role-name-has-1-to-64 = Un nom de rôle compte de 1 à 64 caractères : lettres minuscules, chiffres, '_', ':', '.', '-'.
 error-a-username-has-3-to-32-letters = Un nom d'utilisateur compte de 3 à 32 lettres, chiffres, '_', '.' ou '-', et commence par une lettre ou un chiffre.
@@ -118,3 +120,5 @@ error-give-the-mailed-code-or-an-identity = Indiquez le `code` reçu par e-mail,
 error-email-is-already-a-second-factor = L'e-mail est déjà un second facteur de ce compte.
 error-email-cannot-finish-this-sign-in = L'e-mail ne peut pas terminer cette connexion.
 error-a-mailed-code-was-the-first-step = Un code envoyé par e-mail était la première étape de cette connexion ; terminez-la autrement.
+error-this-password-has-appeared-in-a-data-breach = Ce mot de passe figure dans une fuite de données, les attaquants l'essaient donc en premier ; choisissez-en un autre.
+error-the-password-could-not-be-checked-against-known = Le mot de passe n'a pas pu être comparé aux fuites connues ; rien n'a été modifié. Réessayez dans un instant.

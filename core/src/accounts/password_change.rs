@@ -65,6 +65,7 @@ impl Sesame<'_> {
             identities.push(u.as_str());
         }
         let new = Password::new_checked(new, &identities)?;
+        self.refuse_breached(&new)?;
         let new_hash = self.hasher.hash(&new, self.host)?;
         let verified_hash = record.password_hash;
         self.update_user(&user_id, |r| {

@@ -140,6 +140,7 @@ impl Sesame<'_> {
         let password_hash = match password {
             Some(password) => {
                 let password = Password::new_checked(password, &identities)?;
+                self.refuse_breached(&password)?;
                 self.hasher.hash(&password, self.host)?
             }
             None => String::new(),

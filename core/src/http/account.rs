@@ -104,7 +104,7 @@ fn change_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
     let field = match error.code {
         // The current password: wrong, or missing without a passkey verification.
         ErrorCode::InvalidCredentials | ErrorCode::ReauthenticationRequired => "password",
-        ErrorCode::WeakPassword => "new_password",
+        ErrorCode::WeakPassword | ErrorCode::BreachedPassword => "new_password",
         // The only refusal of a well-formed form whose two new passwords differ.
         ErrorCode::InvalidRequest
             if parse::body::<ChangeBody>(call.req).is_ok_and(|b| {

@@ -283,6 +283,13 @@ impl Router {
                 retry_after_ms.div_ceil(1000).max(1).to_string(),
             );
         }
+        // The breach check could not be made: the range service may answer again soon.
+        if public.code == ErrorCode::BreachCheckUnavailable {
+            response = response.with_header(
+                "retry-after",
+                crate::password::breach::RETRY_AFTER_SECS.to_string(),
+            );
+        }
         if let (ErrorCode::MethodNotAllowed, Some(allow)) =
             (public.code, self.allowed_methods(call.req.path()))
         {

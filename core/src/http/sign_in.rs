@@ -45,7 +45,7 @@ fn register_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
         ErrorCode::InvalidEmail => "email",
         // A taken username, where the deployment tells (a taken address never is).
         ErrorCode::InvalidUsername | ErrorCode::AlreadyExists => "username",
-        ErrorCode::WeakPassword => "password",
+        ErrorCode::WeakPassword | ErrorCode::BreachedPassword => "password",
         _ => "",
     };
     let html = register_html(call, Some((error, field)), &Entered::of(call)).ok()?;
@@ -95,7 +95,7 @@ fn reset_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
         .filter(|t| fits(t));
     let field = match error.code {
         ErrorCode::InvalidEmail if token.is_none() => "email",
-        ErrorCode::WeakPassword if token.is_some() => "password",
+        ErrorCode::WeakPassword | ErrorCode::BreachedPassword if token.is_some() => "password",
         ErrorCode::InvalidRequest
             if token.is_some()
                 && posted.as_ref().is_some_and(|b| {

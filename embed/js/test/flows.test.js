@@ -23,6 +23,10 @@ test('confirmation and reset through mailed links', () => {
   const auth = fresh();
   auth.register('ada@example.com', 'analytical engine');
   assert.equal(auth.outbox.mails.at(-1).to, 'ada@example.com');
+  // The HTML part (WIT 1.0) carries the same link as the text.
+  const { html } = auth.outbox.mails.at(-1);
+  assert.ok(html.startsWith('<!DOCTYPE html>'), html);
+  assert.ok(html.includes(`token=${mailedToken(auth.outbox)}"`), html);
   const confirmed = auth.confirmEmail(mailedToken(auth.outbox));
   assert.equal(typeof confirmed.confirmedAtMs, 'number');
   assert.deepEqual(auth.outbox.events.slice(0, 2).map((e) => e.kind), ['registered', 'confirmed']);

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from .admin import Admin  # noqa: F401 (only named in an annotation)
 
 #: The WIT package version this wrapper speaks.
-WIT_VERSION = "0.2.0"
+WIT_VERSION = "1.0.0"
 #: Environment variable naming the component file when no path is given.
 COMPONENT_ENV = "SESAME_EMBED_COMPONENT"
 #: The component inside an installed wheel (`embed/python/build-wheel` puts it there).
@@ -274,7 +274,7 @@ class Sesame:
             return owner.outbox
 
         def send_mail(_ctx: Any, m: Any) -> None:
-            outbox().send_mail(Mail(to=m.to, subject=m.subject, text=m.text))
+            outbox().send_mail(Mail(to=m.to, subject=m.subject, text=m.text, html=m.html))
 
         def emit_event(_ctx: Any, e: Any) -> None:
             outbox().emit_event(

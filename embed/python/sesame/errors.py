@@ -188,6 +188,20 @@ class Busy(SesameError):
     code = "busy"
 
 
+class BreachedPassword(SesameError):
+    """The new password is listed in the breached-password corpus the deployment checks;
+    choose another. Only the `service` world checks (`SESAME_PWNED_URL`)."""
+
+    code = "breached-password"
+
+
+class BreachCheckUnavailable(SesameError):
+    """The breached-password check could not be made and the deployment refuses what it
+    cannot check; nothing was changed, retry later."""
+
+    code = "breach-check-unavailable"
+
+
 #: Exception class for every WIT `error-code` case: each subclass above is one case, so
 #: defining the class is what adds it here.
 ERRORS: Dict[str, Type[SesameError]] = {cls.code: cls for cls in SesameError.__subclasses__()}

@@ -17,7 +17,8 @@ class Outbox:
     host's to log."""
 
     def send_mail(self, mail: Mail) -> None:
-        """Delivers (here: logs) one message."""
+        """Delivers (here: logs the text of) one message. A subclass sending mail sends
+        `mail.html`, when there is one, beside the text as `multipart/alternative`."""
         log.info("mail to %s: %s\n%s", mail.to, mail.subject, mail.text)
 
     def emit_event(self, event: Event) -> None:

@@ -253,11 +253,14 @@ class CredentialInfo(_Record):
 
 @dataclass(frozen=True)
 class Mail:
-    """A message the component asks the host to deliver. Its text may hold single-use links."""
+    """A message the component asks the host to deliver. Its text (and its HTML, the same
+    message as an HTML document to send beside the text as `multipart/alternative`) may hold
+    single-use links."""
 
     to: str
     subject: str
     text: str = field(repr=False)
+    html: Optional[str] = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,11 @@ def test_confirmation_and_reset_through_mailed_links(auth: Sesame) -> None:
     assert isinstance(outbox, MemoryOutbox)
     auth.register("ada@example.com", "analytical engine")
     assert outbox.mails[-1].to == "ada@example.com"
+    # The HTML part (WIT 1.0) carries the same link as the text.
+    html = outbox.mails[-1].html
+    assert html is not None and html.startswith("<!DOCTYPE html>")
+    assert f'token={mailed_token(outbox)}"' in html
+    assert "token=" not in repr(outbox.mails[-1]), "mail bodies stay out of repr"
     confirmed = auth.confirm_email(mailed_token(outbox))
     assert confirmed.confirmed_at_ms is not None
     assert [e.kind for e in outbox.events][:2] == ["registered", "confirmed"]

@@ -144,6 +144,7 @@ async fn two_nodes_send_each_message_once(a: Arc<dyn StoreBackend>, b: Arc<dyn S
             "ada@example.com",
             &format!("message {n}"),
             "hello",
+            None,
         ))
         .unwrap();
     }
@@ -186,7 +187,7 @@ async fn retries_until_the_relay_is_back(backend: Arc<dyn StoreBackend>) {
         },
     );
     down.start(backend.clone());
-    down.submit(MailJob::new("ada@example.com", "while down", "text"))
+    down.submit(MailJob::new("ada@example.com", "while down", "text", None))
         .unwrap();
     assert!(down.flush(Duration::from_secs(10)).await);
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -227,7 +228,7 @@ async fn permanent_refusal_is_a_dead_letter(backend: Arc<dyn StoreBackend>) {
     enqueue(
         &refused,
         &*backend,
-        Queued::new(MailJob::new("nobody@example.com", "refused", "text")),
+        Queued::new(MailJob::new("nobody@example.com", "refused", "text", None)),
     )
     .await;
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -255,7 +256,7 @@ async fn attempts_run_out(backend: Arc<dyn StoreBackend>) {
     enqueue(
         &down,
         &*backend,
-        Queued::new(MailJob::new("ada@example.com", "never", "text")),
+        Queued::new(MailJob::new("ada@example.com", "never", "text", None)),
     )
     .await;
     let until = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -302,7 +303,7 @@ fn retry_waits_double_up_to_the_cap() {
 fn submitted_mail_waits_for_the_queue_to_run() {
     let q = queue(25, QUICK);
     let refused = q
-        .submit(MailJob::new("ada@example.com", "s", "t"))
+        .submit(MailJob::new("ada@example.com", "s", "t", None))
         .unwrap_err();
     assert_eq!(
         refused.job.subject, "s",
@@ -366,11 +367,11 @@ async fn mail_queue_on_redis() {
 /// core's admin API reads it; and messages queued by earlier versions (no id) still read.
 #[test]
 fn a_message_keeps_its_id_in_the_stored_form_core_reads() {
-    let job = MailJob::new("ada@example.com", "s", "t");
+    let job = MailJob::new("ada@example.com", "s", "t", None);
     let id = job.message_id.clone().unwrap();
     assert_eq!(id.len(), 32);
     assert_ne!(
-        MailJob::new("ada@example.com", "s", "t").message_id,
+        MailJob::new("ada@example.com", "s", "t", None).message_id,
         Some(id.clone())
     );
     let stored = encode(&Queued::new(job));
@@ -385,6 +386,15 @@ fn a_message_keeps_its_id_in_the_stored_form_core_reads() {
         br#"{"to":"ada@example.com","subject":"s","text":"t","queued_at_ms":1,"attempts":2}"#;
     let earlier: QueuedMail = serde_json::from_slice(earlier).unwrap();
     assert_eq!((earlier.job.message_id, earlier.attempts), (None, 2));
+    assert_eq!(
+        earlier.job.html, None,
+        "queued before HTML parts: sent as text alone"
+    );
+    // An HTML part is kept beside the text, and a message without one stores no field.
+    let both = MailJob::new("ada@example.com", "s", "t", Some("<p>t</p>"));
+    let back: QueuedMail = serde_json::from_slice(&encode(&Queued::new(both))).unwrap();
+    assert_eq!(back.job.html.as_deref(), Some("<p>t</p>"));
+    assert!(json.get("html").is_none());
 }
 
 /// Only a refusal of the mailbox itself ends a message at once; other 5xx replies (a 554

@@ -52,8 +52,11 @@ pub(crate) fn runtime(
         &service_component(),
         cache,
         backend,
-        Arc::new(mailer),
-        Arc::new(EventSink::new()),
+        crate::engine::Outside {
+            mailer: Arc::new(mailer),
+            events: Arc::new(EventSink::new()),
+            breach: Arc::new(crate::breach::BreachLookup::none()),
+        },
         env,
         limits,
     )

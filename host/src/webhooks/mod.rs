@@ -18,7 +18,7 @@
 mod delivery;
 pub(crate) mod endpoints;
 pub(crate) mod signing;
-mod transport;
+pub(crate) mod transport;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,5 +1,6 @@
 //! One webhook delivery on the wire: an HTTP/1.1 POST over TCP, or over TLS (rustls on ring,
-//! as for SMTP) checked against the system's roots and an optional private CA.
+//! as for SMTP) checked against the system's roots and an optional private CA. The
+//! breached-password lookup (`crate::breach`) sends its GET over the same transport.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -96,8 +97,13 @@ impl WebhookUrl {
                 .is_ok_and(|ip| ip.is_loopback())
     }
 
+    /// The path (and query) requests go to, at least `/`.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
     /// The `Host` header: the host, and the port unless it is the scheme's default.
-    fn host_header(&self) -> String {
+    pub(crate) fn host_header(&self) -> String {
         let host = if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {
@@ -202,11 +208,26 @@ impl Transport {
             request = request.header(*name, value);
         }
         let request = request.body(Full::new(bytes::Bytes::from(body)))?;
+        Ok(self.send(url, request).await?.status().as_u16())
+    }
+
+    /// Sends `request` to `url` over a new connection (TLS for `https://`) and returns the
+    /// answer, its body still to be read. No timeout of its own: callers bound it.
+    pub(crate) async fn send<B>(
+        &self,
+        url: &WebhookUrl,
+        request: http::Request<B>,
+    ) -> Result<http::Response<hyper::body::Incoming>, SendError>
+    where
+        B: hyper::body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let stream = tokio::net::TcpStream::connect((url.host.as_str(), url.port))
             .await
             .map_err(SendError::Connect)?;
         if !url.tls {
-            return send(stream, request).await;
+            return exchange(stream, request).await;
         }
         let name = ServerName::try_from(url.host.clone())
             .map_err(|_| SendError::ServerName(url.host.clone()))?;
@@ -214,20 +235,26 @@ impl Transport {
             .connect(name, stream)
             .await
             .map_err(SendError::Tls)?;
-        send(stream, request).await
+        exchange(stream, request).await
     }
 }
 
-/// Sends `request` over `stream` as HTTP/1.1; the answer's status.
-async fn send<S>(stream: S, request: http::Request<Full<bytes::Bytes>>) -> Result<u16, SendError>
+/// Sends `request` over `stream` as HTTP/1.1; the answer.
+async fn exchange<S, B>(
+    stream: S,
+    request: http::Request<B>,
+) -> Result<http::Response<hyper::body::Incoming>, SendError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
     // The connection task ends when the answer is read and `sender` dropped.
     tokio::spawn(connection);
-    Ok(sender.send_request(request).await?.status().as_u16())
+    Ok(sender.send_request(request).await?)
 }
 
 /// Every certificate in the PEM file at `path`.
