@@ -150,7 +150,7 @@ fn truncate_at_char(text: &str, limit: usize) -> &str {
 }
 
 /// The catalog files, one per area of Sesame; every language has each of them.
-pub const CATALOG_FILES: [&str; 9] = [
+pub const CATALOG_FILES: [&str; 10] = [
     "common",
     "sign-in",
     "account",
@@ -160,10 +160,11 @@ pub const CATALOG_FILES: [&str; 9] = [
     "oauth",
     "mail",
     "errors",
+    "account-changes",
 ];
 
 /// The Fluent sources of `language`, in [`CATALOG_FILES`] order.
-pub fn catalog_sources(language: Language) -> [&'static str; 9] {
+pub fn catalog_sources(language: Language) -> [&'static str; 10] {
     macro_rules! files {
         ($lang:literal) => {
             [
@@ -176,6 +177,7 @@ pub fn catalog_sources(language: Language) -> [&'static str; 9] {
                 include_str!(concat!("../locales/", $lang, "/oauth.ftl")),
                 include_str!(concat!("../locales/", $lang, "/mail.ftl")),
                 include_str!(concat!("../locales/", $lang, "/errors.ftl")),
+                include_str!(concat!("../locales/", $lang, "/account-changes.ftl")),
             ]
         };
     }

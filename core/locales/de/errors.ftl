@@ -105,3 +105,7 @@ error-the-signed-token-is-malformed-or-its = Das signierte Token ist fehlerhaft,
 error-another-change-to-this-account-s-email = Eine andere Änderung der E-Mail-Adresse oder des Benutzernamens dieses Kontos ist im Gange; versuchen Sie es gleich noch einmal.
 error-the-user-has-no-token-login-with = Der Benutzer hat keine Token-Anmeldung mit dieser ID.
 error-you-have-no-session-with-this-id = Sie haben keine Sitzung mit dieser ID.
+error-this-address-is-already-confirmed-or-the = Diese Adresse ist bereits bestätigt, oder der Link wurde schon verwendet.
+error-this-is-already-the-address-of-your = Das ist bereits die Adresse Ihres Kontos.
+error-another-account-uses-this-address-now-so = Ein anderes Konto verwendet diese Adresse jetzt, daher konnte sie nicht wiederhergestellt werden; alle Sitzungen Ihres Kontos wurden abgemeldet. Wenden Sie sich an den Support.
+error-send-the-token-from-the-mailed-link = Senden Sie das Token aus dem zugeschickten Link.

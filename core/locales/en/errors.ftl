@@ -105,3 +105,7 @@ error-the-signed-token-is-malformed-or-its = The signed token is malformed or it
 error-another-change-to-this-account-s-email = Another change to this account's email or username is under way; retry in a moment.
 error-the-user-has-no-token-login-with = The user has no token login with this id.
 error-you-have-no-session-with-this-id = You have no session with this id.
+error-this-address-is-already-confirmed-or-the = This address is already confirmed, or the link was already used.
+error-this-is-already-the-address-of-your = This is already the address of your account.
+error-another-account-uses-this-address-now-so = Another account uses this address now, so it could not be put back; every session of your account was signed out. Contact support.
+error-send-the-token-from-the-mailed-link = Send the token from the mailed link.

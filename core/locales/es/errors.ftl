@@ -105,3 +105,7 @@ error-the-signed-token-is-malformed-or-its = El token firmado está mal formado 
 error-another-change-to-this-account-s-email = Hay otro cambio en curso del correo electrónico o del nombre de usuario de esta cuenta; inténtelo de nuevo en un momento.
 error-the-user-has-no-token-login-with = El usuario no tiene ningún inicio de sesión por token con este id.
 error-you-have-no-session-with-this-id = No tiene ninguna sesión con este id.
+error-this-address-is-already-confirmed-or-the = Esta dirección ya está confirmada, o el enlace ya se usó.
+error-this-is-already-the-address-of-your = Esta ya es la dirección de su cuenta.
+error-another-account-uses-this-address-now-so = Otra cuenta usa ahora esta dirección, así que no se pudo restablecer; se cerraron todas las sesiones de su cuenta. Contacte con el soporte.
+error-send-the-token-from-the-mailed-link = Envíe el token del enlace recibido por correo.

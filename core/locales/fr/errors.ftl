@@ -105,3 +105,7 @@ error-the-signed-token-is-malformed-or-its = Le jeton signé est mal formé ou s
 error-another-change-to-this-account-s-email = Une autre modification de l'adresse e-mail ou du nom d'utilisateur de ce compte est en cours ; réessayez dans un instant.
 error-the-user-has-no-token-login-with = L'utilisateur n'a aucune connexion par jeton avec cet identifiant.
 error-you-have-no-session-with-this-id = Vous n'avez aucune session avec cet identifiant.
+error-this-address-is-already-confirmed-or-the = Cette adresse est déjà confirmée, ou le lien a déjà été utilisé.
+error-this-is-already-the-address-of-your = C'est déjà l'adresse de votre compte.
+error-another-account-uses-this-address-now-so = Un autre compte utilise désormais cette adresse, elle n'a donc pas pu être rétablie ; toutes les sessions de votre compte ont été déconnectées. Contactez le support.
+error-send-the-token-from-the-mailed-link = Envoyez le jeton du lien reçu par e-mail.
