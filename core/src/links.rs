@@ -89,7 +89,12 @@ impl Sesame<'_> {
 
     /// Mails the owner of `email` what someone did with their address (under the catalog
     /// subject `subject_id`), adding that they need do nothing if it was not them.
-    pub(crate) fn tell_address_owner(&self, email: &Email, subject_id: &str, what_happened: String) {
+    pub(crate) fn tell_address_owner(
+        &self,
+        email: &Email,
+        subject_id: &str,
+        what_happened: String,
+    ) {
         let not_you = self.mail_text("mail-not-you", &[]);
         self.send_branded_mail(email.as_str(), subject_id, &[what_happened, not_you]);
     }
@@ -192,7 +197,12 @@ impl Sesame<'_> {
     }
 
     /// A link to `path` on the public URL carrying a token that signs `payload` for `purpose`.
-    pub(crate) fn signed_link(&self, purpose: &'static str, path: &str, payload: &str) -> Result<String> {
+    pub(crate) fn signed_link(
+        &self,
+        purpose: &'static str,
+        path: &str,
+        payload: &str,
+    ) -> Result<String> {
         let token = self
             .keyring()?
             .signer(purpose)

@@ -83,7 +83,9 @@ impl Sesame<'_> {
             );
             if let Some(address) = client.address.as_deref() {
                 what.push(' ');
-                what.push_str(&self.mail_text("mail-notice-origin", &[("address", address.into())]));
+                what.push_str(
+                    &self.mail_text("mail-notice-origin", &[("address", address.into())]),
+                );
             }
             let undo = self.mail_text(
                 "mail-change-email-undo",
@@ -121,22 +123,16 @@ impl Sesame<'_> {
         }
         let now = self.host.now_ms();
         let record = self
-            .move_claim(
-                &id,
-                Some(&new.claim_key()),
-                claim_of,
-                invalid_link(),
-                |r| {
-                    // Again under compare-and-swap: of two uses of one link, one wins.
-                    if email_state(r) != state {
-                        return Err(invalid_link());
-                    }
-                    r.email = new.as_str().to_owned();
-                    r.confirmed_at_ms = Some(now);
-                    r.email_epoch += 1;
-                    Ok(())
-                },
-            )
+            .move_claim(&id, Some(&new.claim_key()), claim_of, invalid_link(), |r| {
+                // Again under compare-and-swap: of two uses of one link, one wins.
+                if email_state(r) != state {
+                    return Err(invalid_link());
+                }
+                r.email = new.as_str().to_owned();
+                r.confirmed_at_ms = Some(now);
+                r.email_epoch += 1;
+                Ok(())
+            })
             .map_err(gone_is_invalid)?;
         self.emit(EventKind::EmailChanged, Some(&id), None);
         Ok(record.public())

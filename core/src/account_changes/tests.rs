@@ -48,7 +48,10 @@ fn request(f: &Fixture, new: &str) -> Vec<Mail> {
 }
 
 fn confirm_token(mails: &[Mail], to: &str) -> String {
-    let mail = mails.iter().find(|m| m.to == to).expect("mail to the new address");
+    let mail = mails
+        .iter()
+        .find(|m| m.to == to)
+        .expect("mail to the new address");
     token_in(mail, "/change-email/confirm")
 }
 
@@ -101,7 +104,8 @@ fn the_address_changes_only_when_the_new_address_confirms_and_counts_as_confirme
     let c = ClientInfo::default();
     s.login("lovelace@example.org", ADA_PASSWORD, &c).unwrap();
     assert!(s.login(ADA_EMAIL, ADA_PASSWORD, &c).is_err());
-    s.register(ADA_EMAIL, "someone else entirely", None).unwrap();
+    s.register(ADA_EMAIL, "someone else entirely", None)
+        .unwrap();
     assert_ne!(
         s.resolve_identity(ADA_EMAIL).unwrap(),
         Some(user.id.clone())
@@ -251,7 +255,10 @@ fn a_stolen_session_moving_the_account_is_undone_by_the_old_address() {
     assert!(told[0].text.contains("/reset"), "{}", told[0].text);
     // The thief's address is free again, and the restore link is spent.
     assert_eq!(s.resolve_identity("thief@example.net").unwrap(), None);
-    assert_eq!(error_code(s.restore_email(&restore)), ErrorCode::InvalidToken);
+    assert_eq!(
+        error_code(s.restore_email(&restore)),
+        ErrorCode::InvalidToken
+    );
 }
 
 #[test]
@@ -386,7 +393,11 @@ fn email_changes_are_throttled_per_account_and_per_address_mailed() {
         error_code(s.request_email_change(&f.fresh_login(&grace), "victim@example.org", &c)),
         ErrorCode::RateLimited
     );
-    assert_eq!(outbox(&f).len(), before + 1, "only grace's registration mail");
+    assert_eq!(
+        outbox(&f).len(),
+        before + 1,
+        "only grace's registration mail"
+    );
     // Per account: other addresses until the account's allowance is used up.
     let mut refused = 0;
     for n in 0..f.config.throttle.changes_per_account {

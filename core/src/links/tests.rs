@@ -35,7 +35,10 @@ fn registration_mails_a_working_confirmation_link() {
     assert_eq!(error.code, ErrorCode::InvalidToken);
     assert!(error.message.contains("already confirmed"), "{error:?}");
     let stored = f.sesame().get_user(&user.id).unwrap().unwrap();
-    assert_eq!(stored.confirmed_at_ms, user.confirmed_at_ms, "the first time stays");
+    assert_eq!(
+        stored.confirmed_at_ms, user.confirmed_at_ms,
+        "the first time stays"
+    );
 }
 
 #[test]
