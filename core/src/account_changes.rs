@@ -47,5 +47,9 @@ mod username;
 
 pub use email::mask_email;
 
+/// A user id no account has (ids are 32 hex digits): what an address without an account looks
+/// up, so it costs the same store reads as one with an account.
+const NO_ACCOUNT: &str = "-";
+
 #[cfg(test)]
 mod tests;

@@ -196,7 +196,9 @@ fn confirmation_and_reset_links_from_the_outbox() {
     assert_eq!(r.status, 200, "{}", r.text());
     // The link proves a mailbox, not a sign-in: nothing of the account, and only once.
     assert_eq!(r.json(), json!({"status": "confirmed"}));
-    server.get(&confirm, &[]).assert_failure(400, "invalid-token");
+    server
+        .get(&confirm, &[])
+        .assert_failure(400, "invalid-token");
 
     // Registering the address again mails its owner, not the caller.
     server.register(EMAIL, "somebody else's try");

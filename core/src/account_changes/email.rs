@@ -54,11 +54,15 @@ impl Sesame<'_> {
         let restore_payload = format!("{user_id}:{}:{}", record.email_epoch, record.email);
         let restore_link = self.signed_link(RESTORE_PURPOSE, RESTORE_PATH, &restore_payload)?;
 
-        match self.user_id_for_email(&new)? {
-            // The same number of mails either way; the link for the other account's address is
-            // made and dropped.
-            Some(owner) if owner != user_id => self.send_move_attempted(&new),
-            _ => {
+        // The same reads, the same number of mails and the same links made either way; the
+        // link for another account's address is dropped.
+        let owner = self.user_id_for_email(&new)?;
+        let owner = self.load_user(owner.as_deref().unwrap_or(super::NO_ACCOUNT))?;
+        match owner.filter(|(owner, _)| owner.id != user_id) {
+            Some((owner, _)) => {
+                self.in_language_of(&owner, || self.write_move_attempted(&new));
+            }
+            None => {
                 let hours = self.config.links.change_email_max_age_secs / 3600;
                 let body = self.mail_text(
                     "mail-change-email-confirm-body",
@@ -232,25 +236,15 @@ impl Sesame<'_> {
         Ok(())
     }
 
-    /// Tells the owner of `email` that someone asked to move another account to it.
-    fn send_move_attempted(&self, email: &Email) {
-        let owner = self
-            .user_id_for_email(email)
-            .ok()
-            .flatten()
-            .and_then(|id| self.load_user(&id).ok().flatten());
-        let write = || {
-            let url = &self.config.public_url;
-            let what = self.mail_text(
-                "mail-change-email-taken-body",
-                &[("login", format!("{url}/login").into())],
-            );
-            self.tell_address_owner(email, "mail-change-email-taken-subject", what);
-        };
-        match owner {
-            Some((record, _)) => self.in_language_of(&record, write),
-            None => write(),
-        }
+    /// Tells the owner of `email` that someone asked to move another account to it, in the
+    /// current language.
+    fn write_move_attempted(&self, email: &Email) {
+        let url = &self.config.public_url;
+        let what = self.mail_text(
+            "mail-change-email-taken-body",
+            &[("login", format!("{url}/login").into())],
+        );
+        self.tell_address_owner(email, "mail-change-email-taken-subject", what);
     }
 }
 

@@ -5,10 +5,6 @@ use crate::accounts::Email;
 use crate::error::Result;
 use crate::throttle::Scope;
 
-/// A user id no account has (ids are 32 hex digits): what an unknown address looks up, so it
-/// costs the same store reads as a known one.
-const NO_ACCOUNT: &str = "-";
-
 impl Sesame<'_> {
     /// Mails the username of the account using `email` to that address, when the account has
     /// a username. Answers the same, after the same reads and the same message written, for an
@@ -17,7 +13,7 @@ impl Sesame<'_> {
         let email = Email::parse(email)?;
         self.throttle(Scope::MailByRecipient, email.as_str())?;
         let id = self.user_id_for_email(&email)?;
-        let record = self.load_user(id.as_deref().unwrap_or(NO_ACCOUNT))?;
+        let record = self.load_user(id.as_deref().unwrap_or(super::NO_ACCOUNT))?;
         let username = record
             .as_ref()
             .and_then(|(r, _)| r.username.clone())

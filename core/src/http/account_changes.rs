@@ -194,10 +194,13 @@ fn restore_error(call: &Call<'_>, error: &AuthError) -> Option<Page> {
 fn restore(call: &Call<'_>) -> Result<Answer, Error> {
     let body: TokenBody = parse::body(call.req)?;
     call.sesame.restore_email(&body.token)?;
+    // The browser's session ended with the others when it was this account's; a browser
+    // signed in as another account stays signed in.
+    let ended = call.caller.credential().is_some() && call.caller.login(call.sesame).is_err();
     const DONE: &str =
         "The old address is back and every session was signed out. Reset the password now.";
     let view = call.view();
-    Ok(Answer::try_of(
+    let answer = Answer::try_of(
         call.format,
         200,
         &Message {
@@ -215,8 +218,12 @@ fn restore(call: &Call<'_>) -> Result<Answer, Error> {
                 }],
             )?))
         },
-    )?
-    .with_cookie(Cookie::Session.clear(call.sesame)))
+    )?;
+    Ok(if ended {
+        answer.with_cookie(Cookie::Session.clear(call.sesame))
+    } else {
+        answer
+    })
 }
 
 // Changing the username.

@@ -237,6 +237,33 @@ fn the_restore_link_opens_a_form_and_its_post_ends_every_session() {
 }
 
 #[test]
+fn a_restore_link_posted_by_another_accounts_browser_leaves_that_browser_signed_in() {
+    let f = Fixture::registered();
+    f.sesame()
+        .register("grace@example.com", "cobol compiler", None)
+        .unwrap();
+    let ada = session(&f, ADA_EMAIL, ADA_PASSWORD);
+    let grace = session(&f, "grace@example.com", "cobol compiler");
+    let body = serde_json::json!({"email": "new@example.org"});
+    post(&f, "/change-email", body, Some(&ada));
+    let token = token_in(&last_mail_to(&f, ADA_EMAIL), "/change-email/restore");
+    let r = form(
+        &f,
+        "/change-email/restore",
+        &format!("token={token}"),
+        Some(&grace.0),
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.header("set-cookie").is_none(), "grace's cookie is kept");
+    let valid = |cookie: &str| {
+        let token = cookie.split('=').nth(1).unwrap();
+        f.sesame().validate_session(token).is_ok()
+    };
+    assert!(valid(&grace.0));
+    assert!(!valid(&ada.0));
+}
+
+#[test]
 fn change_username_says_when_a_name_is_taken_and_the_form_marks_the_field() {
     let f = Fixture::new();
     let s = f.sesame();
