@@ -532,3 +532,34 @@ fn masked_addresses_keep_only_initials_and_the_top_level_domain() {
     assert_eq!(super::mask_email("lovelace@example.org"), "l***@e***.org");
     assert_eq!(super::mask_email("x@y.co.uk"), "x***@y***.uk");
 }
+
+#[test]
+fn an_old_address_taken_meanwhile_still_ends_every_session_and_spends_the_link() {
+    let f = Fixture::registered();
+    let (session, login) = signed_in(&f, ADA_EMAIL, ADA_PASSWORD);
+    let s = f.sesame();
+    let before = outbox(&f).len();
+    s.request_email_change(&login, "thief@example.net", &ClientInfo::default())
+        .unwrap();
+    let mails = mails_since(&f, before);
+    s.confirm_email_change(&confirm_token(&mails, "thief@example.net"))
+        .unwrap();
+    // The freed address is registered by another account to block the way back.
+    s.register(ADA_EMAIL, "someone else entirely", None)
+        .unwrap();
+    let restore = restore_token(&mails);
+    assert_eq!(
+        error_code(s.restore_email(&restore)),
+        ErrorCode::AlreadyExists
+    );
+    assert!(s.validate_session(&session).is_err(), "every session ended");
+    assert_eq!(
+        error_code(s.restore_email(&restore)),
+        ErrorCode::InvalidToken
+    );
+    assert_ne!(
+        s.resolve_identity(ADA_EMAIL).unwrap(),
+        Some(login.user.id.clone()),
+        "the other account keeps the address it holds"
+    );
+}
