@@ -77,6 +77,15 @@ pub(crate) struct UserRecord {
     /// password sign-in since: mail to the account is written in it, whoever asked for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) language: Option<String>,
+    /// How many times the email address changed (by a confirmed change, a restore or an
+    /// administrator). Email-change and restore links name the count they were issued at,
+    /// so each works once, and not again after the address went back to what it was.
+    #[serde(default)]
+    pub(crate) email_epoch: u64,
+    /// Restore links issued at an `email_epoch` below this were spent: a restore sets it,
+    /// so the link that restored and every older one stop working.
+    #[serde(default)]
+    pub(crate) restore_floor: u64,
 }
 
 /// Sign-in history of a user, updated by compare-and-swap at every successful sign-in.

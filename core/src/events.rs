@@ -54,6 +54,11 @@ pub enum EventKind {
     /// what, [`Event::actor`] who). Kept in the journal only: the WIT `outbox` of this release
     /// has no such kind, so hosts are not handed it.
     AdminAction,
+    /// The account's email address changed: a new address was confirmed, or a link mailed to
+    /// the old one restored it. Kept in the journal only until the WIT `outbox` has the case.
+    EmailChanged,
+    /// The account's owner changed its username. Journal only, like [`EventKind::EmailChanged`].
+    UsernameChanged,
 }
 
 impl EventKind {
@@ -79,6 +84,8 @@ impl EventKind {
             EventKind::ConsentGranted => "consent-granted",
             EventKind::ConsentRevoked => "consent-revoked",
             EventKind::AdminAction => "admin-action",
+            EventKind::EmailChanged => "email-changed",
+            EventKind::UsernameChanged => "username-changed",
         }
     }
 }
@@ -105,7 +112,7 @@ pub struct Event {
 
 impl EventKind {
     /// Every kind, for parsing filters and for tests.
-    pub const ALL: [EventKind; 19] = [
+    pub const ALL: [EventKind; 21] = [
         EventKind::Registered,
         EventKind::Confirmed,
         EventKind::LoginSucceeded,
@@ -125,6 +132,8 @@ impl EventKind {
         EventKind::ConsentGranted,
         EventKind::ConsentRevoked,
         EventKind::AdminAction,
+        EventKind::EmailChanged,
+        EventKind::UsernameChanged,
     ];
 
     /// The kind named `name` ([`EventKind::as_str`]).

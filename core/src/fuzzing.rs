@@ -122,7 +122,7 @@ pub fn cose_verify(key: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
 }
 
 /// The names of the request body types the routes decode.
-pub const BODY_TYPES: [&str; 17] = crate::http::BODY_TYPES;
+pub const BODY_TYPES: [&str; 20] = crate::http::BODY_TYPES;
 
 /// Decodes `req`'s body as the body type named `name` (one of [`BODY_TYPES`]), exactly as its
 /// route does; `None` for an unknown name.

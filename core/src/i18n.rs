@@ -150,7 +150,7 @@ fn truncate_at_char(text: &str, limit: usize) -> &str {
 }
 
 /// The catalog files, one per area of Sesame; every language has each of them.
-pub const CATALOG_FILES: [&str; 9] = [
+pub const CATALOG_FILES: [&str; 11] = [
     "common",
     "sign-in",
     "account",
@@ -160,10 +160,12 @@ pub const CATALOG_FILES: [&str; 9] = [
     "oauth",
     "mail",
     "errors",
+    "unified-sign-in",
+    "account-changes",
 ];
 
 /// The Fluent sources of `language`, in [`CATALOG_FILES`] order.
-pub fn catalog_sources(language: Language) -> [&'static str; 10] {
+pub fn catalog_sources(language: Language) -> [&'static str; 11] {
     macro_rules! files {
         ($lang:literal) => {
             [
@@ -177,6 +179,7 @@ pub fn catalog_sources(language: Language) -> [&'static str; 10] {
                 include_str!(concat!("../locales/", $lang, "/mail.ftl")),
                 include_str!(concat!("../locales/", $lang, "/errors.ftl")),
                 include_str!(concat!("../locales/", $lang, "/unified-sign-in.ftl")),
+                include_str!(concat!("../locales/", $lang, "/account-changes.ftl")),
             ]
         };
     }

@@ -52,6 +52,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod account_changes;
 pub mod accounts;
 pub mod admin;
 pub mod api_keys;

@@ -5,7 +5,8 @@
 //! issue time checked against a maximum age). Each token is also bound to the state it changes,
 //! which makes it single-use without storing anything:
 //!
-//! - a confirmation token names the user and email; once confirmed, it changes nothing more;
+//! - a confirmation token names the user and email; once the address is confirmed (by it,
+//!   a reset link or a confirmed change), it is refused, and it dies when the address changes;
 //! - a reset token names the user and a fingerprint of the current password hash; the reset
 //!   replaces the hash, so the same token (and every other outstanding one) stops working.
 //!
@@ -88,12 +89,20 @@ impl Sesame<'_> {
 
     /// Mails the owner of `email` what someone did with their address (under the catalog
     /// subject `subject_id`), adding that they need do nothing if it was not them.
-    fn tell_address_owner(&self, email: &Email, subject_id: &str, what_happened: String) {
+    pub(crate) fn tell_address_owner(
+        &self,
+        email: &Email,
+        subject_id: &str,
+        what_happened: String,
+    ) {
         let not_you = self.mail_text("mail-not-you", &[]);
         self.send_branded_mail(email.as_str(), subject_id, &[what_happened, not_you]);
     }
 
-    /// Confirms the email address named by a confirmation token.
+    /// Confirms the email address named by a confirmation token. A link works once: an
+    /// address already confirmed (by this link, a reset link, or a confirmed change) is
+    /// `invalid-token` saying so, so a link kept in a mailbox for its whole lifetime confirms
+    /// nothing more and answers nothing about the account.
     ///
     /// WIT: `sesame:auth/accounts.confirm-email`.
     pub fn confirm_email(&self, token: &str) -> Result<User> {
@@ -108,7 +117,10 @@ impl Sesame<'_> {
             if record.email.to_lowercase() != email {
                 return Err(invalid_link());
             }
-            record.confirmed_at_ms.get_or_insert(now);
+            if record.confirmed_at_ms.is_some() {
+                return Err(already_confirmed());
+            }
+            record.confirmed_at_ms = Some(now);
             Ok(())
         });
         match user {
@@ -186,7 +198,12 @@ impl Sesame<'_> {
     }
 
     /// A link to `path` on the public URL carrying a token that signs `payload` for `purpose`.
-    fn signed_link(&self, purpose: &'static str, path: &str, payload: &str) -> Result<String> {
+    pub(crate) fn signed_link(
+        &self,
+        purpose: &'static str,
+        path: &str,
+        payload: &str,
+    ) -> Result<String> {
         let token = self
             .keyring()?
             .signer(purpose)
@@ -196,7 +213,7 @@ impl Sesame<'_> {
 
     /// Mails `to` a link to `path` signed for `purpose` over `payload`, in a message of the
     /// catalog `(subject id, body id)`; the body gets the link as `$link` besides `args`.
-    fn mail_signed_link(
+    pub(crate) fn mail_signed_link(
         &self,
         to: &str,
         (subject_id, body_id): (&str, &str),
@@ -215,7 +232,7 @@ impl Sesame<'_> {
 
     /// Verifies a link token for `purpose` and splits its `first:second` payload; every
     /// failure is the one public `invalid-token` answer.
-    fn open_token(
+    pub(crate) fn open_token(
         &self,
         purpose: &'static str,
         token: &str,
@@ -241,10 +258,19 @@ fn fingerprint(password_hash: &str) -> String {
     hex::encode(&Sha256::digest(password_hash.as_bytes())[..12])
 }
 
-fn invalid_link() -> Error {
+/// The one answer to a link that does not work, whatever the reason.
+pub(crate) fn invalid_link() -> Error {
     Error::rejected(
         ErrorCode::InvalidToken,
         "This link is invalid, expired or already used. Ask for a new one.",
+    )
+}
+
+/// The answer to a confirmation link of an address that is confirmed already.
+fn already_confirmed() -> Error {
+    Error::rejected(
+        ErrorCode::InvalidToken,
+        "This address is already confirmed, or the link was already used.",
     )
 }
 

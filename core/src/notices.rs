@@ -28,6 +28,8 @@ pub enum Notice {
     PasskeyAdded,
     /// A passkey or security key was removed.
     PasskeyRemoved,
+    /// The owner changed the account's username.
+    UsernameChanged,
 }
 
 impl Notice {
@@ -41,6 +43,7 @@ impl Notice {
             Notice::RecoveryCodesRegenerated => EventKind::RecoveryCodesGenerated,
             Notice::PasskeyAdded => EventKind::PasskeyRegistered,
             Notice::PasskeyRemoved => EventKind::PasskeyDeleted,
+            Notice::UsernameChanged => EventKind::UsernameChanged,
         }
     }
 
@@ -74,6 +77,10 @@ impl Notice {
             Notice::PasskeyRemoved => (
                 "mail-notice-passkey-removed-subject",
                 "mail-notice-passkey-removed",
+            ),
+            Notice::UsernameChanged => (
+                "mail-notice-username-changed-subject",
+                "mail-notice-username-changed",
             ),
         }
     }

@@ -53,6 +53,11 @@ pub enum Scope {
     /// page asks one for passkey autofill, so they are not sign-in attempts (the answer to one
     /// is, at `LoginByAddress`), but each is a stored record, so they are bounded too.
     ChallengeByAddress,
+    /// Mails sent to one address at someone's request (a new address to confirm, a
+    /// recovered username), whoever asks: the subject is the address.
+    MailByRecipient,
+    /// Email and username changes asked for by one account (the subject is its user id).
+    ChangeByAccount,
 }
 
 impl Scope {
@@ -65,7 +70,11 @@ impl Scope {
             | Scope::ClientRegistrationByAddress
             | Scope::ClientAuthFailuresByAddress
             | Scope::ChallengeByAddress => true,
-            Scope::LoginByAccount | Scope::MailByAccount | Scope::TokenByClient => false,
+            Scope::LoginByAccount
+            | Scope::MailByAccount
+            | Scope::TokenByClient
+            | Scope::MailByRecipient
+            | Scope::ChangeByAccount => false,
         }
     }
 
@@ -79,6 +88,8 @@ impl Scope {
             Scope::TokenByClient => "oauth-token-client",
             Scope::ClientAuthFailuresByAddress => "oauth-client-auth-ip",
             Scope::ChallengeByAddress => "passkey-challenge-ip",
+            Scope::MailByRecipient => "mail-recipient",
+            Scope::ChangeByAccount => "change-account",
         }
     }
 }
@@ -131,6 +142,8 @@ impl Sesame<'_> {
             Scope::ClientAuthFailuresByAddress => limits.login_per_address,
             // Four page views for every sign-in attempt allowed: people reload and go back.
             Scope::ChallengeByAddress => limits.login_per_address.saturating_mul(4),
+            Scope::MailByRecipient => limits.mail_per_recipient,
+            Scope::ChangeByAccount => limits.changes_per_account,
         };
         let window_ms = limits.window_ms.max(1);
         let now = self.host.now_ms();

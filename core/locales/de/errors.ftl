@@ -122,3 +122,7 @@ error-email-cannot-finish-this-sign-in = Diese Anmeldung kann nicht per E-Mail a
 error-a-mailed-code-was-the-first-step = Ein per E-Mail gesendeter Code war der erste Schritt dieser Anmeldung; schließen Sie sie auf andere Weise ab.
 error-this-password-has-appeared-in-a-data-breach = Dieses Passwort ist bei einem Datenleck bekannt geworden und wird von Angreifern zuerst ausprobiert; wählen Sie ein anderes.
 error-the-password-could-not-be-checked-against-known = Das Passwort konnte nicht mit bekannten Datenlecks abgeglichen werden; es wurde nichts geändert. Versuchen Sie es gleich noch einmal.
+error-this-address-is-already-confirmed-or-the = Diese Adresse ist bereits bestätigt, oder der Link wurde schon verwendet.
+error-this-is-already-the-address-of-your = Das ist bereits die Adresse Ihres Kontos.
+error-another-account-uses-this-address-now-so = Ein anderes Konto verwendet diese Adresse jetzt, daher konnte sie nicht wiederhergestellt werden; alle Sitzungen Ihres Kontos wurden abgemeldet. Wenden Sie sich an den Support.
+error-send-the-token-from-the-mailed-link = Senden Sie das Token aus dem zugeschickten Link.

@@ -122,3 +122,7 @@ error-email-cannot-finish-this-sign-in = Email cannot finish this sign-in.
 error-a-mailed-code-was-the-first-step = A mailed code was the first step of this sign-in; finish it another way.
 error-this-password-has-appeared-in-a-data-breach = This password has appeared in a data breach, so attackers try it first; choose another one.
 error-the-password-could-not-be-checked-against-known = The password could not be checked against known breaches; nothing was changed. Try again shortly.
+error-this-address-is-already-confirmed-or-the = This address is already confirmed, or the link was already used.
+error-this-is-already-the-address-of-your = This is already the address of your account.
+error-another-account-uses-this-address-now-so = Another account uses this address now, so it could not be put back; every session of your account was signed out. Contact support.
+error-send-the-token-from-the-mailed-link = Send the token from the mailed link.

@@ -122,3 +122,7 @@ error-email-cannot-finish-this-sign-in = El correo no puede terminar este inicio
 error-a-mailed-code-was-the-first-step = Un código enviado por correo fue el primer paso de este inicio de sesión; termínalo de otra forma.
 error-this-password-has-appeared-in-a-data-breach = Esta contraseña aparece en una filtración de datos, por lo que los atacantes la prueban primero; elija otra.
 error-the-password-could-not-be-checked-against-known = No se pudo comprobar la contraseña con las filtraciones conocidas; no se ha cambiado nada. Inténtelo de nuevo en un momento.
+error-this-address-is-already-confirmed-or-the = Esta dirección ya está confirmada, o el enlace ya se usó.
+error-this-is-already-the-address-of-your = Esta ya es la dirección de su cuenta.
+error-another-account-uses-this-address-now-so = Otra cuenta usa ahora esta dirección, así que no se pudo restablecer; se cerraron todas las sesiones de su cuenta. Contacte con el soporte.
+error-send-the-token-from-the-mailed-link = Envíe el token del enlace recibido por correo.

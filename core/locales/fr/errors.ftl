@@ -122,3 +122,7 @@ error-email-cannot-finish-this-sign-in = L'e-mail ne peut pas terminer cette con
 error-a-mailed-code-was-the-first-step = Un code envoyé par e-mail était la première étape de cette connexion ; terminez-la autrement.
 error-this-password-has-appeared-in-a-data-breach = Ce mot de passe figure dans une fuite de données, les attaquants l'essaient donc en premier ; choisissez-en un autre.
 error-the-password-could-not-be-checked-against-known = Le mot de passe n'a pas pu être comparé aux fuites connues ; rien n'a été modifié. Réessayez dans un instant.
+error-this-address-is-already-confirmed-or-the = Cette adresse est déjà confirmée, ou le lien a déjà été utilisé.
+error-this-is-already-the-address-of-your = C'est déjà l'adresse de votre compte.
+error-another-account-uses-this-address-now-so = Un autre compte utilise désormais cette adresse, elle n'a donc pas pu être rétablie ; toutes les sessions de votre compte ont été déconnectées. Contactez le support.
+error-send-the-token-from-the-mailed-link = Envoyez le jeton du lien reçu par e-mail.

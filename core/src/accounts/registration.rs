@@ -234,6 +234,8 @@ impl Sesame<'_> {
             tracking: Tracking::default(),
             lockout: Lockout::default(),
             language: Some(self.language().tag().to_owned()),
+            email_epoch: 0,
+            restore_floor: 0,
         };
         let user_key = user_key(&id);
         records::save(self.store, &user_key, &record, Some(0), None)?;

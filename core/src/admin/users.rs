@@ -189,6 +189,8 @@ impl Sesame<'_> {
                     r.confirmed_at_ms = None;
                 }
                 r.email = display.clone();
+                // Outstanding email-change and restore links name the old count.
+                r.email_epoch += 1;
                 Ok(())
             })
             .map_err(gone_is_not_found)?;

@@ -15,6 +15,11 @@
 //! | `GET /me`        | the signed-in user, 401 otherwise                               |
 //! | `GET|POST /change` | form / change password (ends every other session)             |
 //! | `GET|POST /verify` | form / re-enter the password: the login counts as fresh again  |
+//! | `GET|POST /change-email` | form / mail a link to a new address (fresh login)       |
+//! | `GET|POST /change-email/confirm` | the new address's link: the address changes     |
+//! | `GET|POST /change-email/restore` | the old address's link: back, every session ends |
+//! | `GET|POST /change-username` | form / a new username (fresh login)                  |
+//! | `GET|POST /recover-username` | form / mail the username to the address (generic)   |
 //! | `GET /sessions`  | the user's sessions                                             |
 //! | `POST /sessions/revoke` | ends one of the user's sessions                          |
 //! | `POST /logout-everywhere` | ends every session of the user                         |
@@ -36,7 +41,7 @@
 //!
 //! The layers, each importing only those below it:
 //! - this module: [`handle`], the table of route groups, the headers on every answer;
-//! - the route groups, one file each (`service`, `sign_in`, `account`, `sessions`,
+//! - the route groups, one file each (`service`, `sign_in`, `account`, `account_changes`, `sessions`,
 //!   `forward_auth`, `oauth`, `tokens`, [`two_factor`], [`webauthn`]), which import only the kernel
 //!   and core's feature modules, never each other;
 //! - the kernel: `router` (dispatch, checks, error answers), `caller` (who the request
@@ -44,6 +49,7 @@
 //!   pages' common parts), [`cookies`], [`parse`], `request` and `response`.
 
 mod account;
+mod account_changes;
 mod account_page;
 mod admin;
 mod answer;
@@ -80,6 +86,7 @@ const ROUTER: Router = Router {
         &service::ROUTES,
         &sign_in::ROUTES,
         &account::ROUTES,
+        &account_changes::ROUTES,
         &account_page::ROUTES,
         &sessions::ROUTES,
         &forward_auth::ROUTES,
@@ -146,7 +153,7 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
 
 /// The names of the body types [`parse_body_as`] knows, for the fuzz targets.
 #[cfg(feature = "fuzzing")]
-pub(crate) const BODY_TYPES: [&str; 17] = [
+pub(crate) const BODY_TYPES: [&str; 20] = [
     "register",
     "login",
     "change",
@@ -164,6 +171,9 @@ pub(crate) const BODY_TYPES: [&str; 17] = [
     "tf-select",
     "tf-code",
     "verify",
+    "change-email",
+    "change-username",
+    "change-email-token",
 ];
 
 /// Decodes `req`'s body as the body type named `name` (one of [`BODY_TYPES`]), exactly as its
@@ -173,9 +183,10 @@ pub(crate) fn parse_body_as(
     name: &str,
     req: &Request,
 ) -> Option<Result<(), crate::error::AuthError>> {
-    let groups: [&[parse::BodyParser]; 7] = [
+    let groups: [&[parse::BodyParser]; 8] = [
         &sign_in::BODIES,
         &account::BODIES,
+        &account_changes::BODIES,
         &sessions::BODIES,
         &tokens::BODIES,
         &webauthn::BODIES,

@@ -259,18 +259,25 @@ fn confirm_posted(call: &Call<'_>) -> Result<Answer, Error> {
     confirm(call, &body.token)
 }
 
-/// A confirmed email address.
+/// A confirmed email address; the account only for a caller signed in as it.
 #[derive(Serialize)]
 struct Confirmed {
     status: &'static str,
-    user: User,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<User>,
 }
 
+/// Confirms the address of a mailed link. The link proves a mailbox, not a sign-in: the
+/// account's details (address, roles, sign-in history) go only to a caller signed in as it.
 fn confirm(call: &Call<'_>, token: &str) -> Result<Answer, Error> {
     let user = call.sesame.confirm_email(token)?;
+    let own = call
+        .caller
+        .login(call.sesame)
+        .is_ok_and(|(info, _)| info.user.id == user.id);
     let confirmed = Confirmed {
         status: "confirmed",
-        user,
+        user: own.then_some(user),
     };
     let view = call.view();
     Answer::try_of(call.format, 200, &confirmed, || {

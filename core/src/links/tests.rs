@@ -29,9 +29,30 @@ fn registration_mails_a_working_confirmation_link() {
     assert!(mail.text.contains("http://127.0.0.1:8080/confirm?token="));
     let user = f.sesame().confirm_email(&token_in(&mail)).unwrap();
     assert!(user.confirmed_at_ms.is_some());
-    // Confirming twice is harmless and keeps the first time.
-    let again = f.sesame().confirm_email(&token_in(&mail)).unwrap();
-    assert_eq!(again.confirmed_at_ms, user.confirmed_at_ms);
+    // The link works once: opened again it confirms nothing and hands out no account.
+    let again = f.sesame().confirm_email(&token_in(&mail));
+    let error = crate::AuthError::from(again.unwrap_err());
+    assert_eq!(error.code, ErrorCode::InvalidToken);
+    assert!(error.message.contains("already confirmed"), "{error:?}");
+    let stored = f.sesame().get_user(&user.id).unwrap().unwrap();
+    assert_eq!(
+        stored.confirmed_at_ms, user.confirmed_at_ms,
+        "the first time stays"
+    );
+}
+
+#[test]
+fn a_confirmation_link_is_spent_once_a_reset_link_proved_the_address() {
+    let f = Fixture::registered();
+    let confirm = token_in(&last_mail(&f));
+    f.sesame().request_reset(ADA_EMAIL).unwrap();
+    f.sesame()
+        .reset_password(&token_in(&last_mail(&f)), "difference engine")
+        .unwrap();
+    assert_eq!(
+        error_code(f.sesame().confirm_email(&confirm)),
+        ErrorCode::InvalidToken
+    );
 }
 
 #[test]
