@@ -103,10 +103,10 @@ pub(crate) fn event(e: &Event) -> Option<wit_outbox::Event> {
             EventKind::AuthorizationCodeReused => wit_outbox::EventKind::AuthorizationCodeReused,
             EventKind::ConsentGranted => wit_outbox::EventKind::ConsentGranted,
             EventKind::ConsentRevoked => wit_outbox::EventKind::ConsentRevoked,
-            // Until the WIT outbox has cases for them, these stay in the journal too.
-            EventKind::AdminAction | EventKind::EmailChanged | EventKind::UsernameChanged => {
-                return None;
-            }
+            EventKind::EmailChanged => wit_outbox::EventKind::EmailChanged,
+            EventKind::UsernameChanged => wit_outbox::EventKind::UsernameChanged,
+            // Administrators' actions stay in the journal (the admin API reads them).
+            EventKind::AdminAction => return None,
         },
         user_id: e.user_id.clone(),
         address: e.address.clone(),

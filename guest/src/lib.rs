@@ -252,6 +252,44 @@ impl accounts::Guest for Component {
         .map(convert::issued)
     }
 
+    fn request_email_change(
+        token: String,
+        new_email: String,
+        client: wit::ClientInfo,
+    ) -> Result<(), wit::AuthError> {
+        call_for_client("request-email-change", client, |s, client| {
+            let info = s.validate_session(&token)?;
+            s.request_email_change(&info, &new_email, client)
+        })
+    }
+
+    fn confirm_email_change(link_token: String) -> Result<wit::User, wit::AuthError> {
+        call("confirm-email-change", |s| {
+            s.confirm_email_change(&link_token)
+        })
+        .map(convert::user)
+    }
+
+    fn restore_email(link_token: String) -> Result<(), wit::AuthError> {
+        call("restore-email", |s| s.restore_email(&link_token))
+    }
+
+    fn change_username(
+        token: String,
+        new_username: String,
+        client: wit::ClientInfo,
+    ) -> Result<wit::User, wit::AuthError> {
+        call_for_client("change-username", client, |s, client| {
+            let info = s.validate_session(&token)?;
+            s.change_username(&info, &new_username, client)
+        })
+        .map(convert::user)
+    }
+
+    fn recover_username(email: String) -> Result<(), wit::AuthError> {
+        call("recover-username", |s| s.recover_username(&email))
+    }
+
     fn verify_password(
         token: String,
         password: String,

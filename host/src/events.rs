@@ -74,7 +74,7 @@ impl EventSink {
 }
 
 /// Every event kind's name, as webhook bodies (`type`) and endpoint filters spell them.
-pub(crate) const EVENT_KINDS: [&str; 18] = [
+pub(crate) const EVENT_KINDS: [&str; 20] = [
     "registered",
     "confirmed",
     "login-succeeded",
@@ -93,6 +93,8 @@ pub(crate) const EVENT_KINDS: [&str; 18] = [
     "authorization-code-reused",
     "consent-granted",
     "consent-revoked",
+    "email-changed",
+    "username-changed",
 ];
 
 /// The name of an event kind (one of [`EVENT_KINDS`]).
@@ -116,5 +118,7 @@ pub(crate) fn event_kind(kind: EventKind) -> &'static str {
         EventKind::AuthorizationCodeReused => "authorization-code-reused",
         EventKind::ConsentGranted => "consent-granted",
         EventKind::ConsentRevoked => "consent-revoked",
+        EventKind::EmailChanged => "email-changed",
+        EventKind::UsernameChanged => "username-changed",
     }
 }

@@ -223,6 +223,8 @@ mod tests {
             AuthorizationCodeReused,
             ConsentGranted,
             ConsentRevoked,
+            EmailChanged,
+            UsernameChanged,
         ];
         let names: Vec<&str> = all.into_iter().map(crate::events::event_kind).collect();
         assert_eq!(names, crate::events::EVENT_KINDS);
