@@ -50,6 +50,10 @@ const HEDY = 'hedy@example.com';
 // Katherine has email as her second factor.
 const KATHERINE = 'katherine@example.com';
 const KATHERINE_PASSWORD = 'orbital mechanics';
+// Mary changes her address and username, and undoes the change from the old address.
+const MARY = 'mary@example.com';
+const MARY_NEW = 'mary.new@example.com';
+const MARY_PASSWORD = 'computing machinery';
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 
 const VIEWPORTS = [
@@ -527,6 +531,55 @@ async function flow(name, step) {
 }
 
 // --- The pages -------------------------------------------------------------------------
+
+/** Changing the address (the link to the new one, the undo from the old one), the username,
+ * and recovering the username. */
+async function accountChangePages(browser, { base, direct, dir }) {
+  const registered = await postJson(`${direct}/register`, { email: MARY, password: MARY_PASSWORD, username: 'mary' });
+  if (registered.status !== 202) throw new Error(`registering ${MARY} answered ${registered.status}`);
+  const context = await newContext(browser);
+  const page = await newPage(context);
+  await flow('changing the email address', async () => {
+    await signIn(page, base, MARY, MARY_PASSWORD);
+    await check(await open(page, base, '/change-email'), '/change-email');
+    const form = () => page.locator('form[action="/change-email"]');
+    // The browser's own check stops a malformed address; the account's own one is Sesame's.
+    await form().locator('[name=email]').fill(MARY);
+    await submit(page, submitButton(form()));
+    await check(page, '/change-email the current address', { refused: true });
+    await form().locator('[name=email]').fill(MARY_NEW);
+    await submit(page, submitButton(form()));
+    await check(page, 'message: change-email link sent');
+    const confirm = mailedToken(dir, MARY_NEW, 'change-email/confirm');
+    await open(page, base, `/change-email/confirm?token=${encodeURIComponent(confirm)}`);
+    await check(page, 'message: email changed (mailed link)');
+    const restore = mailedToken(dir, MARY, 'change-email/restore');
+    const other = await newContext(browser);
+    const mailbox = await newPage(other);
+    await check(await open(mailbox, base, `/change-email/restore?token=${encodeURIComponent(restore)}`), '/change-email/restore (old address)');
+    await submit(mailbox, submitButton(mailbox.locator('form[action="/change-email/restore"]')));
+    await check(mailbox, 'message: old address restored');
+    await other.close();
+    const me = await context.request.get(`${base}/me`, { headers: { accept: 'application/json' } });
+    if (me.ok()) throw new Error('the restore left a session signed in');
+  });
+  await flow('changing and recovering the username', async () => {
+    await context.clearCookies();
+    await signIn(page, base, MARY, MARY_PASSWORD);
+    await check(await open(page, base, '/change-username'), '/change-username');
+    const form = page.locator('form[action="/change-username"]');
+    await form.locator('[name=username]').fill('mary.k');
+    await submit(page, submitButton(form));
+    await check(page, 'message: username changed');
+    await context.clearCookies();
+    await check(await open(page, base, '/recover-username'), '/recover-username');
+    const ask = page.locator('form[action="/recover-username"]');
+    await ask.locator('[name=email]').fill(MARY);
+    await submit(page, submitButton(ask));
+    await check(page, 'message: username on its way');
+  });
+  await context.close();
+}
 
 /** Signing in without a password: registration without one, the mailed code, the link in the
  * browser that asked and in another one (the device code), and email as a second factor. */
@@ -1139,6 +1192,7 @@ async function main() {
     await germanPages(browser, env);
     await twoFactorPages(browser, env);
     await passwordlessPages(browser, env);
+    await accountChangePages(browser, env);
     await passkeyPages(browser, env);
     await secondFactorPasskeyPage(browser, env);
   } finally {
