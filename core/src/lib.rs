@@ -67,6 +67,7 @@ pub mod freshness;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hashing;
+mod html;
 pub mod http;
 pub mod i18n;
 pub mod keyring;

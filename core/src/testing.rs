@@ -255,3 +255,29 @@ impl BreachLookup for FixedEnv<'_> {
         }
     }
 }
+
+/// The first 8-digit code in the text of the last mail `env` was asked to send (mailed sign-in
+/// and second-factor codes).
+#[cfg(test)]
+pub(crate) fn last_mailed_code(env: &FixedEnv<'_>) -> String {
+    let outbox = env.outbox.lock().expect("outbox");
+    let text = &outbox.last().expect("a mail").text;
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|word| word.len() == 8)
+        .expect("an 8-digit code")
+        .to_owned()
+}
+
+/// A different code of the same length as `code` (each digit moved on by one).
+#[cfg(test)]
+pub(crate) fn another_code(code: &str) -> String {
+    code.chars()
+        .map(|c| {
+            if c == '9' {
+                '0'
+            } else {
+                ((c as u8) + 1) as char
+            }
+        })
+        .collect()
+}

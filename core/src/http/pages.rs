@@ -79,21 +79,7 @@ pub(crate) fn error(view: &View<'_>, status: u16, message: &str) -> String {
     })
 }
 
-/// Escapes text for HTML element content and double-quoted attributes.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
+pub(crate) use crate::html::escape;
 
 /// `text` without control characters (a User-Agent shown on a page).
 pub(crate) fn printable(text: &str) -> String {

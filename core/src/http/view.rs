@@ -155,29 +155,8 @@ fn build_environment(
         .map_err(|e| format!("page template {name}: {e}"))?;
     }
     environment.add_function("t", translate);
-    environment.set_formatter(escape_like_pages);
+    environment.set_formatter(crate::html::escaping_formatter);
     Ok(environment)
-}
-
-/// Writes a value into a page: escaped as [`super::pages::escape`] escapes (`&`, `<`, `>`,
-/// quotes), which is all HTML text and quoted attributes need. minijinja's own HTML escaping
-/// also turns `/` into `&#x2f;`, which browsers read the same but makes every path in the
-/// markup unreadable to people and tests.
-fn escape_like_pages(
-    out: &mut minijinja::Output<'_>,
-    state: &mut State<'_, '_>,
-    value: &Value,
-) -> std::result::Result<(), minijinja::Error> {
-    let escaping = matches!(state.auto_escape(), minijinja::AutoEscape::Html);
-    if !escaping || value.is_safe() || value.is_undefined() || value.is_none() {
-        return minijinja::escape_formatter(out, state, value);
-    }
-    let text = match value.as_str() {
-        Some(text) => super::pages::escape(text),
-        None => super::pages::escape(&value.to_string()),
-    };
-    out.write_str(&text)
-        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
 }
 
 /// `t("id", name=value, ...)`: the catalog text `id` in the page's language.

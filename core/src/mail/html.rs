@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use minijinja::{Environment, State, UndefinedBehavior, Value};
+use minijinja::{Environment, UndefinedBehavior, Value};
 
 use crate::branding::Branding;
 
@@ -150,44 +150,9 @@ fn environment() -> &'static Result<Environment<'static>, String> {
         environment
             .add_template(LAYOUT_NAME, LAYOUT)
             .map_err(|e| format!("mail template: {e}"))?;
-        environment.set_formatter(escape_for_html);
+        environment.set_formatter(crate::html::escaping_formatter);
         Ok(environment)
     })
-}
-
-/// Writes a value escaped for HTML text and quoted attributes (`&`, `<`, `>`, `"`, `'`).
-/// minijinja's own escaping would also turn `/` into `&#x2f;`, which mail clients read alike
-/// but which makes every link in the source unreadable.
-fn escape_for_html(
-    out: &mut minijinja::Output<'_>,
-    state: &mut State<'_, '_>,
-    value: &Value,
-) -> Result<(), minijinja::Error> {
-    if value.is_safe() || value.is_undefined() || value.is_none() {
-        return minijinja::escape_formatter(out, state, value);
-    }
-    let text = match value.as_str() {
-        Some(text) => escape(text),
-        None => escape(&value.to_string()),
-    };
-    out.write_str(&text)
-        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
-}
-
-/// `text` with the five characters HTML gives meaning to replaced by their entities.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

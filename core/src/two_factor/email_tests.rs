@@ -10,27 +10,11 @@ fn registered() -> (Fixture, User) {
     (f, user)
 }
 
-/// The 8-digit code of the last mail.
 fn last_code(f: &Fixture) -> String {
-    let outbox = f.env.outbox.lock().unwrap();
-    let text = &outbox.last().expect("a mail").text;
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|word| word.len() == 8)
-        .expect("an 8-digit code")
-        .to_owned()
+    crate::testing::last_mailed_code(&f.env)
 }
 
-fn wrong(code: &str) -> String {
-    code.chars()
-        .map(|c| {
-            if c == '9' {
-                '0'
-            } else {
-                ((c as u8) + 1) as char
-            }
-        })
-        .collect()
-}
+use crate::testing::another_code as wrong;
 
 /// ada with email on as her second factor.
 fn with_email_factor() -> (Fixture, User) {

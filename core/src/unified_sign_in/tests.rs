@@ -64,18 +64,7 @@ fn signed_in(outcome: LoginOutcome) -> crate::sessions::IssuedSession {
     }
 }
 
-/// A different code of the same length.
-fn other(code: &str) -> String {
-    code.chars()
-        .map(|c| {
-            if c == '9' {
-                '0'
-            } else {
-                ((c as u8) + 1) as char
-            }
-        })
-        .collect()
-}
+use crate::testing::another_code as other;
 
 #[test]
 fn mailed_codes_are_refused_where_not_offered() {

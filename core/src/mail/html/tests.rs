@@ -1,5 +1,6 @@
 use super::*;
 use crate::accounts::{NewUser, User};
+use crate::html::escape;
 use crate::mail::Mail;
 use crate::notices::Notice;
 use crate::testing::{ADA_EMAIL, ADA_PASSWORD, Fixture};
