@@ -32,13 +32,15 @@ impl Sesame<'_> {
         })
     }
 
-    /// Turns the user's TOTP off (credential, enrolment and recovery codes), ends every session
-    /// and token login (a session signed in with the lost factor should not outlive it), and
-    /// mails the user. Returns whether TOTP was on.
+    /// Turns the user's TOTP off (credential, enrolment and recovery codes, and email as a
+    /// second factor), ends every session and token login (a session signed in with the lost
+    /// factor should not outlive it), and mails the user. Returns whether either was on.
     pub fn admin_reset_totp(&self, actor: &Actor, id_or_email: &str) -> Result<bool> {
         let id = self.admin_user_id(id_or_email)?;
         self.check_may_manage(actor, &id)?;
-        let was_on = self.two_factor_status(&id)?.totp_enabled;
+        let status = self.two_factor_status(&id)?;
+        // The reset takes email as a second factor too: it is the same help-desk case.
+        let was_on = status.totp_enabled || status.email_enabled;
         self.remove_two_factor(&id)?;
         self.revoke_all_sessions(&id)?;
         if was_on {
