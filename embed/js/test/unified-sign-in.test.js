@@ -154,3 +154,35 @@ test('undoing an address change from the old address ends every session', () => 
   assert.deepEqual(auth.listUsers().map((u) => u.email), ['ada@example.com']);
   assert.throws(() => auth.restoreEmail(undo), refused('invalid-token'));
 });
+
+test('a code sign-in ends after five wrong codes', () => {
+  const auth = deployment('password,email');
+  auth.registerWithoutPassword('ada@example.com');
+  const sent = auth.sendCode('ada@example.com');
+  const code = mailedCode(auth, 'ada@example.com');
+  for (let i = 0; i < 5; i += 1) {
+    assert.throws(() => auth.signInWithCode(sent.token, wrong(code)), refused('invalid-code'));
+  }
+  assert.throws(() => auth.signInWithCode(sent.token, code), refused('unauthenticated'));
+});
+
+test('moving to an address another account uses answers the same', () => {
+  const auth = deployment();
+  auth.createUser({ email: 'ada@example.com', password: PASSWORD });
+  auth.createUser({ email: 'bob@example.com', password: PASSWORD });
+  const session = auth.login('ada@example.com', PASSWORD);
+  auth.requestEmailChange(session.token, 'bob@example.com');
+  // Bob is told; no link that would move Ada onto his address is mailed anywhere.
+  assert.ok(mailsTo(auth, 'bob@example.com').length > 0);
+  assert.ok(!auth.outbox.mails.some((m) => m.text.includes('/change-email/confirm?token=')));
+  assert.equal(auth.validate(session.token).user.email, 'ada@example.com');
+});
+
+test('new calls check their arguments before the component', () => {
+  const auth = deployment();
+  assert.throws(() => auth.sendCode(Buffer.from('ada@example.com')), TypeError);
+  assert.throws(() => auth.recoverUsername('ada\udc80@example.com'), refused('invalid-encoding'));
+  assert.throws(() => auth.openLink('link', { token: 1 }), TypeError);
+  assert.throws(() => auth.completeEmail('pending', '1234\udc80'), refused('invalid-encoding'));
+  assert.deepEqual(auth.listUsers(), []);
+});

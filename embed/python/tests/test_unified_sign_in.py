@@ -190,3 +190,39 @@ def test_undoing_an_address_change_from_the_old_address_ends_every_session(auth:
     assert [u.email for u in auth.list_users()] == ["ada@example.com"]
     with pytest.raises(sesame.InvalidToken):
         auth.restore_email(undo)
+
+
+def test_a_code_sign_in_ends_after_five_wrong_codes(component: str, tmp_path: Path) -> None:
+    auth = deployment(component, tmp_path, "password,email")
+    auth.register_without_password("ada@example.com")
+    sent = auth.send_code("ada@example.com")
+    code = mailed_code(auth, "ada@example.com")
+    for _ in range(5):
+        with pytest.raises(sesame.InvalidCode):
+            auth.sign_in_with_code(sent.token, wrong(code))
+    with pytest.raises(sesame.Unauthenticated):
+        auth.sign_in_with_code(sent.token, code)
+
+
+def test_moving_to_an_address_another_account_uses_answers_the_same(auth: Sesame) -> None:
+    auth.create_user("ada@example.com", PASSWORD)
+    auth.create_user("bob@example.com", PASSWORD)
+    session = auth.login("ada@example.com", PASSWORD)
+    auth.request_email_change(session.token, "bob@example.com")
+    # Bob is told; no link that would move Ada onto his address is mailed anywhere.
+    assert mails_to(auth, "bob@example.com")
+    with pytest.raises(AssertionError):
+        mailed_link_token(auth, "bob@example.com", "/change-email/confirm")
+    assert auth.validate(session.token).user.email == "ada@example.com"
+
+
+def test_new_calls_check_their_arguments_before_the_component(auth: Sesame) -> None:
+    with pytest.raises(TypeError):
+        auth.send_code(b"ada@example.com")  # type: ignore[arg-type]
+    with pytest.raises(sesame.InvalidEncoding):
+        auth.recover_username("ada\udc80@example.com")
+    with pytest.raises(TypeError):
+        auth.open_link("link", token=1)  # type: ignore[arg-type]
+    with pytest.raises(sesame.InvalidEncoding):
+        auth.complete_email("pending", "1234\udc80")
+    assert auth.list_users() == []
