@@ -12,10 +12,12 @@ import { ErrorCode, errorFor } from './errors.js';
 import { MemoryStore, StoreError } from './store.js';
 import { optText, text, texts } from './args.js';
 import { Admin } from './admin.js';
+import { UnifiedSignIn, client, loginOutcome } from './unified-sign-in.js';
 
 export * from './errors.js';
 export { MemoryStore, StoreError } from './store.js';
 export { Admin } from './admin.js';
+export { SIGN_IN_METHODS } from './unified-sign-in.js';
 
 /** The WIT package version this wrapper speaks. */
 export const WIT_VERSION = '1.0.0';
@@ -85,10 +87,6 @@ function plain(value) {
   return value;
 }
 
-function client({ address, userAgent } = {}) {
-  return { address: optText('address', address), userAgent: optText('userAgent', userAgent) };
-}
-
 /**
  * Every `SESAME_*` setting the component reads, with its default (`settings.json`, which
  * `sesame settings --json` prints and a test keeps equal to core's table).
@@ -118,15 +116,17 @@ function checkSettings(config) {
  *
  * Every refusal throws the `SesameError` subclass of its WIT error code (`InvalidCode`,
  * `Unauthenticated`, ...; `e.code` holds the code). A trap discards the instance (the next call
- * gets a fresh one) and throws `InternalError`.
+ * gets a fresh one) and throws `InternalError`. The `unified-sign-in` calls (mailed codes and
+ * links, passwordless accounts) come from `UnifiedSignIn` (unified-sign-in.js).
  */
-export class Sesame {
+export class Sesame extends UnifiedSignIn {
   #env;
   #imports;
   #api = null;
   #calling = false;
 
   constructor({ store = new MemoryStore(), secret, config = {}, outbox = new Outbox() } = {}) {
+    super();
     checkSettings(config);
     this.store = store;
     this.outbox = outbox;
@@ -176,7 +176,8 @@ export class Sesame {
   }
 
   /** Calls one export: `iface` is the camelCase interface name (`accounts`, `sessions`,
-   * `roles`, `twoFactor`, `tokens`, `apiKeys`, `signer`, `admin`), `func` its camelCase function name. */
+   * `roles`, `twoFactor`, `unifiedSignIn`, `tokens`, `apiKeys`, `signer`, `webauthn`, `admin`),
+   * `func` its camelCase function name. */
   call(iface, func, ...args) {
     // jco lets a store or outbox call back into the instance it is serving; the component
     // would then run a second call in the middle of the first one's state. Refused instead.
@@ -296,6 +297,40 @@ export class Sesame {
     return this.call('accounts', 'setActive', text('email', email), active);
   }
 
+  /** Asks to move the account signed in with `token` to `newEmail`: mails the new address a
+   * link for `confirmEmailChange` and the current one a notice with a link for `restoreEmail`.
+   * Needs a fresh sign-in (`reauthentication-required`); the same answer when another account
+   * uses `newEmail` (whose owner is told instead); `invalid-email`, `rate-limited`. */
+  requestEmailChange(token, newEmail, clientInfo) {
+    this.call('accounts', 'requestEmailChange', text('token', token), text('newEmail', newEmail), client(clientInfo));
+  }
+
+  /** Makes the change whose link (its `token` parameter) was mailed to the new address, which
+   * then counts as confirmed; returns the user. Works once (`invalid-token`). */
+  confirmEmailChange(linkToken) {
+    return this.call('accounts', 'confirmEmailChange', text('linkToken', linkToken));
+  }
+
+  /** Undoes an email change with the link mailed to the old address: puts it back (or cancels
+   * the unconfirmed change), ends every session and token login of the account and mails the
+   * old address a reset link. Works once (`invalid-token`). */
+  restoreEmail(linkToken) {
+    this.call('accounts', 'restoreEmail', text('linkToken', linkToken));
+  }
+
+  /** Gives the account signed in with `token` a new username and tells its address; returns
+   * the user. Needs a fresh sign-in (`reauthentication-required`); `invalid-username`, or
+   * `already-exists` when another account holds it. */
+  changeUsername(token, newUsername, clientInfo) {
+    return this.call('accounts', 'changeUsername', text('token', token), text('newUsername', newUsername), client(clientInfo));
+  }
+
+  /** Mails the username of the account using `email` to that address, when it has one; the
+   * same answer for an unknown address or an account without a username. */
+  recoverUsername(email) {
+    this.call('accounts', 'recoverUsername', text('email', email));
+  }
+
   // ---- sessions ---------------------------------------------------------------------------
 
   /** Signs in; `invalid-credentials` alike for unknown account, wrong password, disabled. */
@@ -366,7 +401,7 @@ export class Sesame {
     return this.call('twoFactor', 'required', text('userId', userId));
   }
 
-  /** `{ totpEnabled, enrolmentPending, recoveryCodesLeft }` of the token's user. */
+  /** `{ totpEnabled, emailEnabled, enrolmentPending, recoveryCodesLeft }` of the token's user. */
   twoFactorStatus(token) {
     return this.call('twoFactor', 'status', text('token', token));
   }
@@ -402,11 +437,13 @@ export class Sesame {
   }
 
   /** Signs in with a password: `{ signedIn: session }` without a second factor, else
-   * `{ secondFactor: { token, methods, expiresAtMs } }` to finish with `completeTotp` or
-   * `completeRecovery`. Refuses like `login`. */
+   * `{ secondFactor: { token, methods, expiresAtMs } }` to finish with `completeTotp`,
+   * `completeRecovery` or (after `sendEmailCode`) `completeEmail`; `methods` name the ways it
+   * can finish (`totp`, `recovery-code`, `webauthn`, `email`). Refuses like `login`. */
   beginLogin(identity, password, clientInfo) {
-    const outcome = this.call('twoFactor', 'beginLogin', text('identity', identity), text('password', password), client(clientInfo));
-    return outcome.tag === 'signed-in' ? { signedIn: outcome.val } : { secondFactor: outcome.val };
+    return loginOutcome(
+      this.call('twoFactor', 'beginLogin', text('identity', identity), text('password', password), client(clientInfo)),
+    );
   }
 
   /** Finishes a pending sign-in with a TOTP code (used up) and returns a session.
@@ -419,6 +456,31 @@ export class Sesame {
   /** Like `completeTotp` with a recovery code, which works once. */
   completeRecovery(pendingToken, code, clientInfo) {
     return this.call('twoFactor', 'completeRecovery', text('pendingToken', pendingToken), text('code', code), client(clientInfo));
+  }
+
+  /** Starts turning email on as the second factor of the token's user: mails an 8-digit code
+   * for `confirmEmailTwoFactor`. Needs a fresh sign-in (`reauthentication-required`);
+   * `already-exists` when it is on; `rate-limited`. */
+  startEmailTwoFactor(token) {
+    this.call('twoFactor', 'startEmail', text('token', token));
+  }
+
+  /** Turns email on as a second factor with the code `startEmailTwoFactor` mailed:
+   * `invalid-code` when wrong (one of five attempts gone), `not-found` once the set-up is over. */
+  confirmEmailTwoFactor(token, code) {
+    this.call('twoFactor', 'confirmEmail', text('token', token), text('code', code));
+  }
+
+  /** Mails a code that finishes the pending sign-in (replacing one mailed before for it).
+   * `invalid-request` when email is not one of its methods; `rate-limited`. */
+  sendEmailCode(pendingToken) {
+    this.call('twoFactor', 'sendEmailCode', text('pendingToken', pendingToken));
+  }
+
+  /** Like `completeTotp` with the code `sendEmailCode` mailed: it works for this pending
+   * sign-in only, once, for 10 minutes. */
+  completeEmail(pendingToken, code, clientInfo) {
+    return this.call('twoFactor', 'completeEmail', text('pendingToken', pendingToken), text('code', code), client(clientInfo));
   }
 
   // ---- tokens -----------------------------------------------------------------------------

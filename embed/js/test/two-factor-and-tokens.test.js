@@ -41,7 +41,7 @@ test('enrolment hands out the secret as a URI and a QR code', () => {
   assert.ok(enrolment.otpauthUri.startsWith('otpauth://totp/'));
   assert.ok(enrolment.otpauthUri.includes(`secret=${enrolment.secret}`));
   assert.ok(enrolment.qrSvg.startsWith('<svg'));
-  assert.deepEqual(auth.twoFactorStatus(token), { totpEnabled: false, enrolmentPending: true, recoveryCodesLeft: 0 });
+  assert.deepEqual(auth.twoFactorStatus(token), { totpEnabled: false, emailEnabled: false, enrolmentPending: true, recoveryCodesLeft: 0 });
   auth.confirmTotp(token, totpCode(enrolment.secret, nowStep()));
   assert.throws(() => auth.startTotp(token), refused(sesame.AlreadyExists));
 });

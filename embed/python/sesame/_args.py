@@ -49,3 +49,10 @@ def _new_user(email: Any, password: Any, username: Any, roles: Iterable[Any]) ->
         username=_opt_text("username", username),
         roles=_texts("roles", roles),
     )
+
+
+def _client(address: Optional[str], user_agent: Optional[str]) -> wc.Record:
+    """The WIT `client-info` record: the asking client's address and user agent, if known."""
+    return _record(
+        address=_opt_text("address", address), user_agent=_opt_text("user_agent", user_agent)
+    )

@@ -26,10 +26,11 @@ import wasmtime
 from wasmtime import component as wc
 
 from . import _conversion
-from ._args import _new_user, _opt_text, _record, _text, _texts
+from ._args import _client, _new_user, _opt_text, _record, _text, _texts
 from .errors import InternalError, InvalidRequest, StoreUnavailable, from_code
 from .outbox import Outbox
 from .store import Conflict, MemoryStore, SqliteStore, StoreError, TooLarge
+from .unified_sign_in import UnifiedSignIn
 from .types import (
     AccessClaims,
     ApiKeyInfo,
@@ -185,7 +186,7 @@ def _check_settings(config: Mapping[str, str]) -> None:
         )
 
 
-class Sesame:
+class Sesame(UnifiedSignIn):
     """Sesame's typed API, run inside the `sesame:auth/embed` component.
 
     `component`: path of `sesame_guest_embed.wasm` (default: `$SESAME_EMBED_COMPONENT`, else
@@ -198,7 +199,9 @@ class Sesame:
 
     Calls are serialised on one component instance; a trap discards the instance (the next
     call gets a fresh one) and raises `InternalError`, a store failure `StoreUnavailable`.
-    Every refusal raises the `SesameError` subclass named after its WIT `error-code`."""
+    Every refusal raises the `SesameError` subclass named after its WIT `error-code`. The
+    `unified-sign-in` calls (mailed codes and links, passwordless accounts) come from
+    `UnifiedSignIn`."""
 
     def __init__(
         self,
@@ -499,6 +502,66 @@ class Sesame:
             self._call("accounts", "set-active", _text("email", email), active)
         )
 
+    def request_email_change(
+        self,
+        token: str,
+        new_email: str,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> None:
+        """Asks to move the account signed in with `token` to `new_email`: mails the new
+        address a link for `confirm_email_change` and the current one a notice with a link for
+        `restore_email`. Needs a fresh sign-in (`ReauthenticationRequired`); answers the same
+        when another account uses `new_email` (whose owner is told instead); `InvalidEmail`,
+        `RateLimited`."""
+        self._call(
+            "accounts",
+            "request-email-change",
+            _text("token", token),
+            _text("new_email", new_email),
+            _client(address, user_agent),
+        )
+
+    def confirm_email_change(self, link_token: str) -> User:
+        """Makes the change whose link (its `token` parameter) was mailed to the new address,
+        which then counts as confirmed. Works once (`InvalidToken`)."""
+        return User._from_wit(
+            self._call("accounts", "confirm-email-change", _text("link_token", link_token))
+        )
+
+    def restore_email(self, link_token: str) -> None:
+        """Undoes an email change with the link mailed to the old address: puts it back (or
+        cancels the unconfirmed change), ends every session and token login of the account
+        and mails the old address a reset link. Works once (`InvalidToken`)."""
+        self._call("accounts", "restore-email", _text("link_token", link_token))
+
+    def change_username(
+        self,
+        token: str,
+        new_username: str,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> User:
+        """Gives the account signed in with `token` a new username and tells its address.
+        Needs a fresh sign-in (`ReauthenticationRequired`); `InvalidUsername`, or
+        `AlreadyExists` when another account holds it."""
+        return User._from_wit(
+            self._call(
+                "accounts",
+                "change-username",
+                _text("token", token),
+                _text("new_username", new_username),
+                _client(address, user_agent),
+            )
+        )
+
+    def recover_username(self, email: str) -> None:
+        """Mails the username of the account using `email` to that address, when it has one;
+        answers the same for an unknown address or an account without a username."""
+        self._call("accounts", "recover-username", _text("email", email))
+
     # ---- sessions ------------------------------------------------------------------------
 
     def login(
@@ -629,7 +692,8 @@ class Sesame:
         user_agent: Optional[str] = None,
     ) -> Union[IssuedSession, PendingLogin]:
         """Signs in with a password: an `IssuedSession` when the user has no second factor, a
-        `PendingLogin` to finish with `complete_totp` or `complete_recovery` otherwise.
+        `PendingLogin` to finish with `complete_totp`, `complete_recovery` or (after
+        `send_email_code`) `complete_email` otherwise.
         Refuses like `login` (`InvalidCredentials`, `RateLimited`)."""
         outcome = self._call(
             "two-factor",
@@ -676,6 +740,43 @@ class Sesame:
             self._call(
                 "two-factor",
                 "complete-recovery",
+                _text("pending_token", pending_token),
+                _text("code", code),
+                _client(address, user_agent),
+            )
+        )
+
+    def start_email_two_factor(self, token: str) -> None:
+        """Starts turning email on as the second factor of the user signed in with `token`:
+        mails an 8-digit code for `confirm_email_two_factor`. Needs a fresh sign-in
+        (`ReauthenticationRequired`); `AlreadyExists` when it is on; `RateLimited`."""
+        self._call("two-factor", "start-email", _text("token", token))
+
+    def confirm_email_two_factor(self, token: str, code: str) -> None:
+        """Turns email on as a second factor with the code `start_email_two_factor` mailed.
+        `InvalidCode` for a wrong code (one of five attempts gone), `NotFound` once the set-up
+        is over."""
+        self._call("two-factor", "confirm-email", _text("token", token), _text("code", code))
+
+    def send_email_code(self, pending_token: str) -> None:
+        """Mails a code that finishes the pending sign-in (replacing one mailed before for
+        it). `InvalidRequest` when email is not one of its methods; `RateLimited`."""
+        self._call("two-factor", "send-email-code", _text("pending_token", pending_token))
+
+    def complete_email(
+        self,
+        pending_token: str,
+        code: str,
+        *,
+        address: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> IssuedSession:
+        """Like `complete_totp` with the code `send_email_code` mailed: it works for this
+        pending sign-in only, once, for 10 minutes."""
+        return IssuedSession._from_wit(
+            self._call(
+                "two-factor",
+                "complete-email",
                 _text("pending_token", pending_token),
                 _text("code", code),
                 _client(address, user_agent),
@@ -920,12 +1021,6 @@ class Sesame:
                 _text("id_or_name", id_or_name),
             )
         )
-
-
-def _client(address: Optional[str], user_agent: Optional[str]) -> wc.Record:
-    return _record(
-        address=_opt_text("address", address), user_agent=_opt_text("user_agent", user_agent)
-    )
 
 
 def _u64(name: str, value: Any) -> int:

@@ -139,6 +139,7 @@ class TwoFactorStatus(_Record):
     """Where a user stands with two-factor authentication."""
 
     totp_enabled: bool
+    email_enabled: bool
     enrolment_pending: bool
     recovery_codes_left: int
 
@@ -158,12 +159,36 @@ class TotpEnrolment(_Record):
 
 @dataclass(frozen=True)
 class PendingLogin(_Record):
-    """A sign-in whose password was right and which waits for a second factor. `token` is a
-    single-use secret for `Sesame.complete_totp` / `complete_recovery`, not a session."""
+    """A sign-in whose first factor was right and which waits for a second one. `token` is a
+    single-use secret for `Sesame.complete_totp` / `complete_recovery` / `complete_email`,
+    not a session; `methods` name the ways it can finish (`totp`, `recovery-code`,
+    `webauthn`, `email`)."""
 
     token: str = field(repr=False)
     methods: Tuple[str, ...]
     expires_at_ms: int
+
+
+#: The ways of signing in (`unified-sign-in.sign-in-method`), by Flask-Security's names, in the
+#: order the component lists them.
+SIGN_IN_METHODS: Tuple[str, ...] = ("password", "email", "authenticator", "passkey")
+
+
+@dataclass(frozen=True)
+class CodeSent(_Record):
+    """A code sign-in just started (`Sesame.send_code`): what the asking client keeps. `token`
+    binds the mailed code and link to this client (never log it); `device_code` is shown to
+    the person, who types it where the link was opened on another device."""
+
+    token: str = field(repr=False)
+    device_code: str = field(repr=False)
+    expires_at_ms: int
+
+
+@dataclass(frozen=True)
+class DeviceCodeNeeded:
+    """What `Sesame.open_link` answers for a link opened by another client than the one that
+    asked for it, without the right device code: nothing was signed in."""
 
 
 @dataclass(frozen=True)
@@ -377,6 +402,9 @@ __all__: List[str] = [
     "TwoFactorStatus",
     "TotpEnrolment",
     "PendingLogin",
+    "SIGN_IN_METHODS",
+    "CodeSent",
+    "DeviceCodeNeeded",
     "TokenPair",
     "AccessClaims",
     "KeyGeneration",

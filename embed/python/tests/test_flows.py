@@ -212,8 +212,8 @@ def test_the_embed_component_asks_only_for_store_outbox_and_basic_wasi(component
     assert exports == {
         f"sesame:auth/{name}"
         for name in (
-            "accounts", "sessions", "roles", "two-factor", "webauthn", "tokens", "api-keys", "signer",
-            "admin",
+            "accounts", "sessions", "roles", "two-factor", "unified-sign-in", "webauthn", "tokens",
+            "api-keys", "signer", "admin",
         )
     }
 
@@ -227,7 +227,7 @@ def test_every_exported_function_has_a_method(component: str) -> None:
     import wasmtime
     from wasmtime import component as wc
 
-    from sesame import admin, client
+    from sesame import admin, client, unified_sign_in
 
     engine = wasmtime.Engine()
     exported = set()
@@ -236,9 +236,11 @@ def test_every_exported_function_has_a_method(component: str) -> None:
         for func, inner in item.ty.exports(engine).items():
             if isinstance(inner.ty, wc.FuncType):
                 exported.add((iface, func))
-    source = inspect.getsource(client) + inspect.getsource(admin)
+    source = "".join(inspect.getsource(m) for m in (client, admin, unified_sign_in))
     called = set(re.findall(r'_call\(\s*"([\w-]+)",\s*"([\w-]+)"', source))
-    assert exported == called
+    assert exported == called, (
+        f"not wrapped: {sorted(exported - called)}; not exported: {sorted(called - exported)}"
+    )
 
 
 def test_a_failing_outbox_fails_the_call_and_the_next_call_works(
