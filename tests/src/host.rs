@@ -149,10 +149,10 @@ impl FreshServer {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
             let mails = self.mails();
-            if mails.len() > seen {
-                if let Some((_, text)) = mails[seen..].iter().rev().find(|(t, _)| t == to) {
-                    return text.clone();
-                }
+            if mails.len() > seen
+                && let Some((_, text)) = mails[seen..].iter().rev().find(|(t, _)| t == to)
+            {
+                return text.clone();
             }
             assert!(
                 std::time::Instant::now() < deadline,

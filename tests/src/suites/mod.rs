@@ -128,6 +128,32 @@ macro_rules! two_factor_suite {
     };
 }
 
+/// One `#[test]` per case of the unified sign-in suite ([`passwordless`]),
+/// run against the given [`Host`](crate::Host) variant.
+#[macro_export]
+macro_rules! passwordless_suite {
+    ($host:ident) => {
+        $crate::suite_tests!(
+            $host,
+            passwordless:
+            a_code_from_the_mail_works_only_with_the_code_sign_in_that_asked,
+            a_mailed_code_signs_in_the_client_that_asked_once,
+            an_account_registered_without_a_password_signs_in_by_code,
+            an_authenticator_code_replaces_the_password_but_not_the_second_step,
+            an_unknown_identity_gets_the_same_answer_and_no_mail,
+            email_as_a_second_factor_end_to_end,
+            json_clients_keep_the_token_themselves,
+            sending_is_throttled_alike_for_known_and_unknown_identities,
+            the_device_code_signs_in_the_other_browser,
+            the_link_signs_in_the_asking_browser_and_elsewhere_asks_for_the_device_code,
+            the_pages_work_as_plain_forms,
+            two_hundred_parallel_wrong_codes_check_at_most_five,
+            where_codes_are_not_offered_they_are_refused,
+            wrong_codes_end_the_code_sign_in_after_five,
+        );
+    };
+}
+
 #[cfg(test)]
 mod tests {
     /// The suites' sources with the cases their macros list: a case missing from its macro
@@ -162,30 +188,4 @@ mod tests {
             }
         }
     }
-}
-
-/// One `#[test]` per case of the unified sign-in suite ([`passwordless`]),
-/// run against the given [`Host`](crate::Host) variant.
-#[macro_export]
-macro_rules! passwordless_suite {
-    ($host:ident) => {
-        $crate::suite_tests!(
-            $host,
-            passwordless:
-            a_code_from_the_mail_works_only_with_the_code_sign_in_that_asked,
-            a_mailed_code_signs_in_the_client_that_asked_once,
-            an_account_registered_without_a_password_signs_in_by_code,
-            an_authenticator_code_replaces_the_password_but_not_the_second_step,
-            an_unknown_identity_gets_the_same_answer_and_no_mail,
-            email_as_a_second_factor_end_to_end,
-            json_clients_keep_the_token_themselves,
-            sending_is_throttled_alike_for_known_and_unknown_identities,
-            the_device_code_signs_in_the_other_browser,
-            the_link_signs_in_the_asking_browser_and_elsewhere_asks_for_the_device_code,
-            the_pages_work_as_plain_forms,
-            two_hundred_parallel_wrong_codes_check_at_most_five,
-            where_codes_are_not_offered_they_are_refused,
-            wrong_codes_end_the_code_sign_in_after_five,
-        );
-    };
 }
