@@ -325,7 +325,8 @@ pub fn disabling_needs_the_password_and_restores_password_sign_in(host: Host) {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(
         server.get("/tf-setup", &[("cookie", &who.cookie)]).json(),
-        json!({"totp_enabled": false, "enrolment_pending": false, "recovery_codes_left": 0})
+        json!({"totp_enabled": false, "email_enabled": false, "enrolment_pending": false,
+               "recovery_codes_left": 0})
     );
     let r = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(r.status, 200);
