@@ -16,8 +16,12 @@
 //! - **The old address can undo it.** At the request, the *old* address is told (the new one
 //!   masked) and given a link, working for 7 days, that puts the old address back, ends every
 //!   session and token login of the account and says to reset the password: a stolen session
-//!   that moves the account to the thief's address is undone by the owner's mailbox. The link
-//!   works once ([`UserRecord::restore_floor`]), and not when the address is already back.
+//!   that moves the account to the thief's address is undone by the owner's mailbox. The undo
+//!   also removes every passkey and second factor (the thief's session could have added one to
+//!   keep a way in); the owner sets them up again after the password reset. The link works
+//!   once, and not when the address is already back; a restore spends the later links issued
+//!   before it but never an older one ([`UserRecord::last_restore`]), so a thief who moves the
+//!   account on and undoes that move from an address they hold cannot spend the owner's link.
 //! - **No account is told about another.** A new address that belongs to another account is
 //!   answered exactly as a free one (the same status, body and mails sent: the address's owner
 //!   hears that someone tried to move an account there). At confirmation the address is
@@ -37,7 +41,7 @@
 //! `change_username` and `recover_username` are to be exported with the WIT interface.
 //!
 //! [`UserRecord::email_epoch`]: crate::accounts::UserRecord
-//! [`UserRecord::restore_floor`]: crate::accounts::UserRecord
+//! [`UserRecord::last_restore`]: crate::accounts::UserRecord
 //! [`Scope::MailByRecipient`]: crate::throttle::Scope::MailByRecipient
 //! [`Scope::ChangeByAccount`]: crate::throttle::Scope::ChangeByAccount
 

@@ -82,10 +82,29 @@ pub(crate) struct UserRecord {
     /// so each works once, and not again after the address went back to what it was.
     #[serde(default)]
     pub(crate) email_epoch: u64,
-    /// Restore links issued at an `email_epoch` below this were spent: a restore sets it,
-    /// so the link that restored and every older one stop working.
-    #[serde(default)]
-    pub(crate) restore_floor: u64,
+    /// The last restore: the count its link was issued at, and the count after it. Of the
+    /// links issued before it, only older ones still work (the oldest link belongs to whoever
+    /// held the account before any of the changes); links issued after it work as usual.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) last_restore: Option<RestoreMark>,
+}
+
+/// Where the last restore of an account's address left its links (see
+/// [`UserRecord::last_restore`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RestoreMark {
+    /// The `email_epoch` the link that restored was issued at.
+    pub(crate) used: u64,
+    /// The `email_epoch` right after the restore.
+    pub(crate) after: u64,
+}
+
+impl RestoreMark {
+    /// Whether a restore link issued at `epoch` may still act after this restore: issued
+    /// since, or older than the link that restored.
+    pub(crate) fn allows(self, epoch: u64) -> bool {
+        epoch >= self.after || epoch < self.used
+    }
 }
 
 /// Sign-in history of a user, updated by compare-and-swap at every successful sign-in.

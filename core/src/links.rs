@@ -138,6 +138,7 @@ impl Sesame<'_> {
     ///
     /// WIT: `sesame:auth/accounts.request-reset`.
     pub fn request_reset(&self, email: &str) -> Result<()> {
+        self.require_sign_in_method(crate::unified_sign_in::SignInMethod::Password)?;
         let email = Email::parse(email)?;
         let Some(id) = self.user_id_for_email(&email)? else {
             return Ok(());
@@ -164,6 +165,7 @@ impl Sesame<'_> {
     ///
     /// WIT: `sesame:auth/accounts.reset-password`.
     pub fn reset_password(&self, token: &str, new_password: &str) -> Result<User> {
+        self.require_sign_in_method(crate::unified_sign_in::SignInMethod::Password)?;
         let (id, expected_fingerprint) =
             self.open_token(RESET_PURPOSE, token, self.config.links.reset_max_age_secs)?;
         let (id, expected_fingerprint) = (id.as_str(), expected_fingerprint.as_str());

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use serde_json::{Value, json};
 use sesame_tests::accounts::PASSWORD;
 use sesame_tests::{Server, Signed};
@@ -76,7 +75,7 @@ impl Smtp {
             .map(|line| {
                 let record: Value = serde_json::from_str(line).unwrap();
                 let to = record["rcpt_tos"][0].as_str().unwrap().to_owned();
-                (to, body_text(record["data"].as_str().unwrap()))
+                (to, text_part(&record))
             })
             .collect()
     }
@@ -115,46 +114,15 @@ impl Drop for Smtp {
     }
 }
 
-/// The text of a raw single-part message, its transfer encoding undone.
-fn body_text(raw: &str) -> String {
-    let raw = raw.replace("\r\n", "\n");
-    let (head, body) = raw.split_once("\n\n").unwrap_or((&raw, ""));
-    let encoding = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-transfer-encoding")
-                .then(|| v.trim().to_ascii_lowercase())
-        })
-        .unwrap_or_default();
-    match encoding.as_str() {
-        "base64" => {
-            let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-            String::from_utf8(
-                base64::engine::general_purpose::STANDARD
-                    .decode(compact)
-                    .unwrap(),
-            )
-            .unwrap()
-        }
-        "quoted-printable" => {
-            let joined = body.replace("=\n", "");
-            let mut bytes = Vec::new();
-            let mut rest = joined.as_bytes();
-            while let Some((&b, tail)) = rest.split_first() {
-                if b == b'=' && tail.len() >= 2 {
-                    let hex = std::str::from_utf8(&tail[..2]).unwrap();
-                    bytes.push(u8::from_str_radix(hex, 16).unwrap());
-                    rest = &tail[2..];
-                } else {
-                    bytes.push(b);
-                    rest = tail;
-                }
-            }
-            String::from_utf8(bytes).unwrap()
-        }
-        _ => body.to_owned(),
-    }
+/// The text part of a received message as a mail client shows it (the SMTP test server
+/// decodes every part: transfer encoding, charset, multipart).
+fn text_part(record: &Value) -> String {
+    record["parts"]
+        .as_array()
+        .and_then(|parts| parts.iter().find(|p| p["content_type"] == "text/plain"))
+        .and_then(|p| p["body"].as_str())
+        .unwrap_or_else(|| panic!("no text part in {record}"))
+        .to_owned()
 }
 
 /// The token of the link to `path` in `text`.

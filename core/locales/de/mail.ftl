@@ -62,3 +62,4 @@ mail-username-taken-body = Jemand, vermutlich Sie, wollte bei { $product } ein K
 
 mail-tf-code-subject = Ihr Bestätigungscode
 mail-tf-code-body = Ihr Bestätigungscode für { $product } lautet { $code }. Er gilt { $minutes } Minuten lang, einmal, um die Anmeldung abzuschließen, die ihn angefordert hat. Wenn Sie sich gerade nicht anmelden, kennt jemand Ihr Passwort: Ändern Sie es.
+mail-tf-enrol-body = Ihr Code, um E-Mail als zweiten Faktor für { $product } einzuschalten, lautet { $code }. Er gilt { $minutes } Minuten lang, einmal. Wenn Sie ihn nicht angefordert haben, ist jemand in Ihrem Konto angemeldet: Ändern Sie Ihr Passwort und melden Sie sich überall ab.

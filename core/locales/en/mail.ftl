@@ -62,3 +62,4 @@ mail-username-taken-body = Someone, probably you, asked { $product } to create a
 
 mail-tf-code-subject = Your verification code
 mail-tf-code-body = Your { $product } verification code is { $code }. It works for { $minutes } minutes, once, to finish the sign-in that asked for it. If you are not signing in, someone has your password: change it.
+mail-tf-enrol-body = Your { $product } code to turn on email as a second factor is { $code }. It works for { $minutes } minutes, once. If you did not ask for it, someone is signed in to your account: change your password and sign out everywhere.

@@ -62,3 +62,4 @@ mail-username-taken-body = Alguien, probablemente usted, ha pedido a { $product 
 
 mail-tf-code-subject = Tu código de verificación
 mail-tf-code-body = Tu código de verificación de { $product } es { $code }. Sirve durante { $minutes } minutos, una vez, para terminar el inicio de sesión que lo pidió. Si no estás iniciando sesión, alguien conoce tu contraseña: cámbiala.
+mail-tf-enrol-body = Tu código para activar el correo como segundo factor de { $product } es { $code }. Sirve durante { $minutes } minutos, una vez. Si no lo pediste, alguien ha iniciado sesión en tu cuenta: cambia tu contraseña y cierra todas las sesiones.

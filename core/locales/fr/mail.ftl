@@ -62,3 +62,4 @@ mail-username-taken-body = Quelqu'un, probablement vous, a demandé à { $produc
 
 mail-tf-code-subject = Votre code de vérification
 mail-tf-code-body = Votre code de vérification { $product } est { $code }. Il est valable { $minutes } minutes, une seule fois, pour terminer la connexion qui l'a demandé. Si vous n'êtes pas en train de vous connecter, quelqu'un connaît votre mot de passe : changez-le.
+mail-tf-enrol-body = Votre code pour activer l'e-mail comme second facteur { $product } est { $code }. Il est valable { $minutes } minutes, une seule fois. Si vous ne l'avez pas demandé, quelqu'un est connecté à votre compte : changez votre mot de passe et déconnectez-vous partout.

@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::Sesame;
-use crate::accounts::{Email, User, UserRecord};
+use crate::accounts::{Email, RestoreMark, User, UserRecord};
 use crate::error::{Error, ErrorCode, Result};
 use crate::events::EventKind;
 use crate::links::invalid_link;
@@ -143,7 +143,8 @@ impl Sesame<'_> {
     }
 
     /// Puts back the address a restore link names, ends every session and token login of the
-    /// account and tells the address to reset the password. When the address was not changed
+    /// account, removes its passkeys and second factors, and tells the address to reset the
+    /// password and set them up again. When the address was not changed
     /// (the change still awaits its confirmation), the pending change is cancelled instead.
     /// Works once; refused when the address is already back.
     pub fn restore_email(&self, token: &str) -> Result<()> {
@@ -159,7 +160,7 @@ impl Sesame<'_> {
         let now = self.host.now_ms();
         // Whether the link may act on the record, and whether the address must move back.
         let check = |r: &UserRecord| -> Result<bool> {
-            if epoch < r.restore_floor || epoch > r.email_epoch {
+            if epoch > r.email_epoch || r.last_restore.is_some_and(|mark| !mark.allows(epoch)) {
                 return Err(invalid_link());
             }
             let moved = claim_of(r).as_deref() != Some(old_claim.as_str());
@@ -173,9 +174,14 @@ impl Sesame<'_> {
             return Err(invalid_link());
         };
         let moved = check(&record)?;
+        // The link is spent, and with it every later one issued before this restore: a thief's
+        // own restore links (to an address they hold) cannot spend the owner's older one.
         let spend = |r: &mut UserRecord| {
             r.email_epoch += 1;
-            r.restore_floor = r.email_epoch;
+            r.last_restore = Some(RestoreMark {
+                used: epoch,
+                after: r.email_epoch,
+            });
         };
         if moved {
             self.move_claim(&id, Some(&old_claim), claim_of, Error::EmailTaken, |r| {
@@ -215,6 +221,10 @@ impl Sesame<'_> {
             other => Err(gone_is_invalid(other)),
         })?;
         self.revoke_all_sessions(&id)?;
+        // Whoever moved the account may have added a passkey, an authenticator app or email
+        // as a factor with the same session: they all go, and the owner sets them up again
+        // after the password reset the mail asks for.
+        self.remove_all_factors(&id)?;
         if moved {
             self.emit(EventKind::EmailChanged, Some(&id), None);
         }

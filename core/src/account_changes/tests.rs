@@ -563,3 +563,54 @@ fn an_old_address_taken_meanwhile_still_ends_every_session_and_spends_the_link()
         "the other account keeps the address it holds"
     );
 }
+
+#[test]
+fn a_thief_undoing_a_second_move_cannot_spend_the_owners_restore_link() {
+    let f = Fixture::registered();
+    let (_, thief) = signed_in(&f, ADA_EMAIL, ADA_PASSWORD);
+    let s = f.sesame();
+    let client = ClientInfo::default();
+    // The thief moves the account to an address they hold; the owner gets a restore link.
+    let before = outbox(&f).len();
+    s.request_email_change(&thief, "thief@example.net", &client)
+        .unwrap();
+    let first = mails_since(&f, before);
+    s.confirm_email_change(&confirm_token(&first, "thief@example.net"))
+        .unwrap();
+    let owners_link = restore_token(&first);
+    // Then asks for a second move, whose restore link comes to the thief, and uses it.
+    let thief = f.fresh_login(&user(&f, &thief.user.id));
+    let before = outbox(&f).len();
+    s.request_email_change(&thief, "other@example.net", &client)
+        .unwrap();
+    let second = mails_since(&f, before);
+    s.restore_email(&restore_token(&second)).unwrap();
+    assert_eq!(user(&f, &thief.user.id).email, "thief@example.net");
+    // The owner's older link still works, and brings the account home.
+    s.restore_email(&owners_link).unwrap();
+    assert_eq!(user(&f, &thief.user.id).email, ADA_EMAIL);
+    for spent in [owners_link, restore_token(&second)] {
+        assert_eq!(error_code(s.restore_email(&spent)), ErrorCode::InvalidToken);
+    }
+}
+
+#[test]
+fn a_restore_removes_the_second_factors_the_mover_could_have_added() {
+    let f = Fixture::registered();
+    let (_, thief) = signed_in(&f, ADA_EMAIL, ADA_PASSWORD);
+    let s = f.sesame();
+    let id = thief.user.id.clone();
+    // The thief's fresh session adds email as a second factor (an app or a passkey likewise).
+    s.start_email_factor(&thief).unwrap();
+    s.confirm_email_factor(&thief, &crate::testing::last_mailed_code(&f.env))
+        .unwrap();
+    assert!(s.two_factor_required(&id).unwrap());
+    let before = outbox(&f).len();
+    s.request_email_change(&thief, "thief@example.net", &ClientInfo::default())
+        .unwrap();
+    let mails = mails_since(&f, before);
+    s.restore_email(&restore_token(&mails)).unwrap();
+    assert!(!s.two_factor_required(&id).unwrap());
+    let status = s.two_factor_status(&id).unwrap();
+    assert!(!status.email_enabled && !status.totp_enabled);
+}

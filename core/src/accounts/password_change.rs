@@ -42,6 +42,7 @@ impl Sesame<'_> {
         new: &str,
         client: &ClientInfo,
     ) -> Result<IssuedSession> {
+        self.require_sign_in_method(crate::unified_sign_in::SignInMethod::Password)?;
         let info = self.validate_credential(token)?;
         let user_id = info.user.id.clone();
         // The record as the check left it (it may have upgraded the hash).

@@ -81,6 +81,10 @@ impl Sesame<'_> {
         password: Option<&str>,
         username: Option<&str>,
     ) -> Result<()> {
+        if password.is_some() {
+            // A password no sign-in would ever take is not stored either.
+            self.require_sign_in_method(crate::unified_sign_in::SignInMethod::Password)?;
+        }
         match self.create(email, password, username, Vec::new()) {
             Ok(user) => {
                 self.emit(EventKind::Registered, Some(&user.id), None);
@@ -235,7 +239,7 @@ impl Sesame<'_> {
             lockout: Lockout::default(),
             language: Some(self.language().tag().to_owned()),
             email_epoch: 0,
-            restore_floor: 0,
+            last_restore: None,
         };
         let user_key = user_key(&id);
         records::save(self.store, &user_key, &record, Some(0), None)?;

@@ -56,6 +56,8 @@ impl Sesame<'_> {
         password: &str,
         client: &ClientInfo,
     ) -> Result<UserRecord> {
+        // Where passwords are not a way of signing in, none proves anything later either.
+        self.require_sign_in_method(crate::unified_sign_in::SignInMethod::Password)?;
         let Some((user, _)) = self.load_user(user_id)? else {
             return Err(Error::NoSession("user deleted"));
         };

@@ -94,7 +94,7 @@ impl Sesame<'_> {
             None,
             Some(CODE_MS),
         )?;
-        self.mail_second_factor_code(&user.id, &code)
+        self.mail_second_factor_code(&user.id, &code, "mail-tf-enrol-body")
     }
 
     /// Turns email on as the signed-in user's second factor with the code
@@ -180,7 +180,7 @@ impl Sesame<'_> {
             records::save(self.store, &key, &record, Some(version), Some(ttl))?;
             Ok(())
         })?;
-        self.mail_second_factor_code(&user.id, &code)
+        self.mail_second_factor_code(&user.id, &code, "mail-tf-code-body")
     }
 
     /// Finishes the pending sign-in of `token` with the code mailed for it and issues a fresh
@@ -216,14 +216,15 @@ impl Sesame<'_> {
         Ok(())
     }
 
-    /// Mails `code` to the account `user_id`, in its owner's language.
-    fn mail_second_factor_code(&self, user_id: &str, code: &str) -> Result<()> {
+    /// Mails `code` to the account `user_id` in the catalog message `body_id` (turning email
+    /// on, or finishing a sign-in), in its owner's language.
+    fn mail_second_factor_code(&self, user_id: &str, code: &str, body_id: &str) -> Result<()> {
         let Some((user, _)) = self.load_user(user_id)? else {
             return Err(Error::NoSession("user deleted"));
         };
         self.in_language_of(&user, || {
             let body = self.mail_text(
-                "mail-tf-code-body",
+                body_id,
                 &[
                     ("code", FluentValue::from(code)),
                     ("minutes", (CODE_MS / 60_000).into()),

@@ -234,6 +234,19 @@ impl Sesame<'_> {
     }
 }
 
+impl Sesame<'_> {
+    /// Removes every factor of `user_id` but the password and the address: second factors
+    /// ([`Sesame::remove_two_factor`]) and every passkey and security key, with no notice per
+    /// item (the caller tells the user once). For an account taken back from whoever moved it.
+    pub(crate) fn remove_all_factors(&self, user_id: &str) -> Result<()> {
+        self.remove_two_factor(user_id)?;
+        for passkey in self.list_passkeys(user_id)? {
+            self.remove_passkey_silently(user_id, &passkey.id)?;
+        }
+        Ok(())
+    }
+}
+
 /// The QR code of `uri` as an inline `<svg>` element (without the XML prologue).
 fn qr_svg(uri: &str) -> Result<String> {
     let code = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)

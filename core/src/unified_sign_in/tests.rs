@@ -472,3 +472,26 @@ fn an_authenticator_code_is_refused_where_not_offered() {
         ErrorCode::Forbidden
     );
 }
+
+#[test]
+fn without_passwords_no_password_is_stored_checked_or_set() {
+    let mut f = Fixture::new();
+    f.config.unified_sign_in.methods = vec![SignInMethod::Email];
+    let s = f.sesame();
+    assert_eq!(
+        error_code(s.register(EMAIL, PW, None)),
+        ErrorCode::Forbidden
+    );
+    s.register_without_password(EMAIL, None).unwrap();
+    let user = ada(&f);
+    let login = f.fresh_login(&user);
+    assert_eq!(
+        error_code(s.verify_password(&login, PW, &client())),
+        ErrorCode::Forbidden
+    );
+    assert_eq!(error_code(s.request_reset(EMAIL)), ErrorCode::Forbidden);
+    assert_eq!(
+        error_code(s.reset_password("any-link", PW)),
+        ErrorCode::Forbidden
+    );
+}

@@ -86,11 +86,17 @@ impl Sesame<'_> {
             .find(|(id, r)| id == id_or_name || r.name == id_or_name)
             .ok_or(WebAuthnError::NoSuchCredential)?;
         let (id, record) = found;
-        self.store.delete(&wan_credential_key(&id), None)?;
-        self.store
-            .delete(&wan_user_credential_key(user_id, &id), None)?;
+        self.remove_passkey_silently(user_id, &id)?;
         self.security_notice(user_id, crate::notices::Notice::PasskeyRemoved, None)?;
         Ok(info(&id, &record))
+    }
+
+    /// Deletes `user_id`'s credential `id` without telling anyone: the caller does.
+    pub(crate) fn remove_passkey_silently(&self, user_id: &str, id: &str) -> Result<()> {
+        self.store.delete(&wan_credential_key(id), None)?;
+        self.store
+            .delete(&wan_user_credential_key(user_id, id), None)?;
+        Ok(())
     }
 
     /// Deletes every credential of `user_id` and their WebAuthn user handle, silently: for
