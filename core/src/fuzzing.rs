@@ -151,5 +151,6 @@ pub fn record_codecs() -> Vec<RecordCodec> {
     codecs.extend(crate::tokens::RECORD_CODECS);
     codecs.extend(crate::two_factor::RECORD_CODECS);
     codecs.extend(crate::webauthn::RECORD_CODECS);
+    codecs.push(crate::unified_sign_in::RECORD_CODEC);
     codecs
 }

@@ -183,7 +183,7 @@ pub(crate) fn parse_body_as(
     name: &str,
     req: &Request,
 ) -> Option<Result<(), crate::error::AuthError>> {
-    let groups: [&[parse::BodyParser]; 8] = [
+    let groups: [&[parse::BodyParser]; 9] = [
         &sign_in::BODIES,
         &account::BODIES,
         &account_changes::BODIES,
