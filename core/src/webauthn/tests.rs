@@ -934,3 +934,29 @@ fn a_credential_id_too_long_to_store_is_refused_as_the_requests_fault() {
         .collect();
     assert_eq!(names, ["fits"]);
 }
+
+#[test]
+fn undoing_an_address_change_removes_the_passkeys_the_mover_could_have_added() {
+    let (f, ada, mut cred) = with_passkey(Alg::Es256, 41);
+    let s = f.sesame();
+    s.request_email_change(&ada, "thief@example.net", &ClientInfo::default())
+        .unwrap();
+    let restore = {
+        let outbox = f.env.outbox.lock().unwrap();
+        let marker = "/change-email/restore?token=";
+        let text = &outbox
+            .iter()
+            .rev()
+            .find(|m| m.text.contains(marker))
+            .expect("the notice to the old address")
+            .text;
+        let start = text.find(marker).unwrap() + marker.len();
+        text[start..].split_whitespace().next().unwrap().to_owned()
+    };
+    s.restore_email(&restore).unwrap();
+    assert!(s.list_passkeys(&ada.user.id).unwrap().is_empty());
+    // The key that was registered no longer signs anyone in.
+    let ceremony = begin_signin(&f, None);
+    let answer = cred.assert(&ceremony.options, ORIGIN);
+    assert!(finish_signin(&s, &ceremony, answer).is_err());
+}
