@@ -15,6 +15,7 @@ use super::parse;
 #[cfg(feature = "fuzzing")]
 use super::parse::BodyParser;
 use super::router::{Call, Route};
+use super::sign_in::Entered;
 use crate::accounts::User;
 use crate::error::{AuthError, Error, ErrorCode};
 use crate::throttle::Scope;
@@ -33,28 +34,6 @@ pub(crate) const ROUTES: [Route; 10] = [
     Route::page("GET", "/recover-username", recover_page).with_error_page(recover_error),
     Route::json("POST", "/recover-username", recover).with_error_page(recover_error),
 ];
-
-/// What a form brought, to fill it in again.
-#[derive(Deserialize, Default)]
-struct Entered {
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    username: Option<String>,
-}
-
-impl Entered {
-    /// The fields of the request's body, each only when short enough to be one (an address
-    /// has at most 320 characters).
-    fn of(call: &Call<'_>) -> Self {
-        let entered: Entered = parse::body(call.req).unwrap_or_default();
-        let fits = |v: &String| v.chars().count() <= 320;
-        Entered {
-            email: entered.email.filter(fits),
-            username: entered.username.filter(fits),
-        }
-    }
-}
 
 /// A failed attempt's message, and the form field it concerns (`""` for none).
 type FormError<'a> = Option<(&'a AuthError, &'static str)>;

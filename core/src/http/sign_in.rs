@@ -355,16 +355,19 @@ pub(crate) const BODIES: [BodyParser; 4] = [
 
 /// What a browser entered in a form that failed, to fill it in again (never a password).
 #[derive(Deserialize, Default)]
-struct Entered {
+pub(super) struct Entered {
+    /// The address field.
     #[serde(default)]
-    email: Option<String>,
+    pub(super) email: Option<String>,
+    /// The username field.
     #[serde(default)]
-    username: Option<String>,
+    pub(super) username: Option<String>,
 }
 
 impl Entered {
-    /// The fields of the request's body, each only when short enough to be one.
-    fn of(call: &Call<'_>) -> Self {
+    /// The fields of the request's body, each only when short enough to be one (an address
+    /// has at most 320 characters).
+    pub(super) fn of(call: &Call<'_>) -> Self {
         let entered: Entered = parse::body(call.req).unwrap_or_default();
         Entered {
             email: entered.email.filter(|v| fits(v)),
