@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+pub mod postgres;
+
 /// A key no record uses, read by readiness probes (see [`crate::Sesame::probe_store`]).
 pub const PROBE_KEY: &str = "probe";
 /// Longest key a store must accept, in bytes. Keys Sesame builds are far shorter; the bound

@@ -1,10 +1,11 @@
-//! The PostgreSQL back end, for several `sesame serve` nodes sharing one user base.
+//! The PostgreSQL back end, for several `sesame serve` nodes (and Spin replicas) sharing one
+//! user base.
 //!
 //! Every call is one SQL statement on a pooled connection, and every compare-and-swap is decided
-//! inside that statement (`INSERT .. ON CONFLICT .. WHERE`, `UPDATE .. WHERE version = $n`), so
-//! nodes never hold locks across a round trip and no interleaving of nodes can lose an update.
-//! Versions come from one sequence, which never hands out a number twice, even across deletes,
-//! rollbacks and nodes. Expiry is decided by the database's clock, the one clock all nodes share.
+//! inside that statement, so nodes never hold locks across a round trip and no interleaving of
+//! nodes can lose an update. The schema and the statements are core's
+//! ([`sesame_core::store::postgres`]), the very ones the Spin component runs, so both can share
+//! one database.
 //!
 //! Plain TCP only (no TLS stack is linked): run PostgreSQL on loopback or a private network.
 
@@ -15,8 +16,8 @@ use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 use super::{
-    BackendError, Entry, MAX_SCAN_LIMIT, Page, Record, StoreBackend, Write, is_plain_name,
-    prefix_upper_bound, take_param,
+    BackendError, Entry, MAX_SCAN_LIMIT, Page, Record, StoreBackend, Write, prefix_upper_bound,
+    take_param,
 };
 
 /// Connections one node keeps at most. Each call holds one for a single statement, so a few
@@ -27,31 +28,7 @@ const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long opening one connection may take; a database that is down answers within this.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Expired entries deleted per statement when purging.
-const PURGE_BATCH: u64 = 500;
-
-/// Milliseconds since the epoch by the database's clock.
-const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
-
-/// Schema changes, applied in order at start; each runs once per schema (recorded in
-/// `sesame_migrations`). Append only: a released migration never changes.
-const MIGRATIONS: &[&str] = &["
-CREATE TABLE sesame_kv (
-    key        BYTEA PRIMARY KEY,
-    value      BYTEA NOT NULL,
-    version    BIGINT NOT NULL,
-    expires_at BIGINT
-);
-CREATE INDEX sesame_kv_expiry ON sesame_kv (expires_at) WHERE expires_at IS NOT NULL;
-CREATE SEQUENCE sesame_version AS BIGINT;
-CREATE TABLE sesame_host_meta (
-    name  TEXT PRIMARY KEY,
-    value BYTEA NOT NULL
-);
-"];
-
-/// Advisory-lock key that serialises migrations of nodes starting at the same moment.
-const MIGRATION_LOCK: i64 = 0x5E5A_3E00_0001;
+use sesame_core::store::postgres as sql;
 
 /// A PostgreSQL database as a [`StoreBackend`].
 pub(crate) struct PostgresBackend {
@@ -98,7 +75,7 @@ impl PostgresBackend {
             config.application_name("sesame");
         }
         if let Some(schema) = &schema {
-            if !is_plain_name(schema) {
+            if !sql::is_schema_name(schema) {
                 return Err(BackendError::Unavailable(format!(
                     "postgres: schema '{schema}' must be 1 to 48 of a-z, 0-9 and _"
                 )));
@@ -131,53 +108,23 @@ impl PostgresBackend {
         self.pool.get().await.map_err(unavailable)
     }
 
-    /// Applies the migrations this schema has not had yet, one node at a time.
+    /// Applies the migrations this schema has not had yet, one node at a time: core's single
+    /// migration statement, which the Spin component runs too, under the same lock.
     async fn migrate(&self, schema: Option<&str>) -> Result<(), BackendError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(unavailable)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        let statement = sql::migration_statement(schema).ok_or_else(|| {
+            BackendError::Unavailable("postgres: the schema is not a plain name".to_owned())
+        })?;
+        self.client()
+            .await?
+            .batch_execute(&statement)
             .await
-            .map_err(unavailable)?;
-        if let Some(schema) = schema {
-            // `schema` passed `is_plain_name`, so it is a safe bare identifier.
-            tx.batch_execute(&format!(
-                "CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path TO {schema}"
-            ))
-            .await
-            .map_err(unavailable)?;
-        }
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS sesame_migrations (version INT PRIMARY KEY)")
-            .await
-            .map_err(unavailable)?;
-        let done: i32 = tx
-            .query_one(
-                "SELECT coalesce(max(version), 0) FROM sesame_migrations",
-                &[],
-            )
-            .await
-            .map_err(unavailable)?
-            .get(0);
-        for (index, migration) in MIGRATIONS.iter().enumerate() {
-            let version = i32::try_from(index + 1).unwrap_or(i32::MAX);
-            if version <= done {
-                continue;
-            }
-            tx.batch_execute(migration).await.map_err(unavailable)?;
-            tx.execute(
-                "INSERT INTO sesame_migrations (version) VALUES ($1)",
-                &[&version],
-            )
-            .await
-            .map_err(unavailable)?;
-            tracing::info!(version, "applied PostgreSQL migration");
-        }
-        tx.commit().await.map_err(unavailable)
+            .map_err(unavailable)
     }
 
     /// Drops the schema this back end was opened on, with everything in it (test clean-up).
     #[cfg(test)]
     pub(crate) async fn drop_schema(&self, schema: &str) -> Result<(), BackendError> {
-        if !is_plain_name(schema) {
+        if !sql::is_schema_name(schema) {
             return Err(BackendError::Unavailable("bad schema name".to_owned()));
         }
         self.client()
@@ -210,15 +157,7 @@ impl PostgresBackend {
 #[async_trait::async_trait]
 impl StoreBackend for PostgresBackend {
     async fn get(&self, key: &str) -> Result<Option<Entry>, BackendError> {
-        let row = self
-            .query_opt(
-                &format!(
-                    "SELECT value, version FROM sesame_kv
-                     WHERE key = $1 AND (expires_at IS NULL OR expires_at > {NOW_MS})"
-                ),
-                &[&key.as_bytes()],
-            )
-            .await?;
+        let row = self.query_opt(sql::GET, &[&key.as_bytes()]).await?;
         Ok(row.map(|row| Entry {
             value: row.get(0),
             version: version_of(row.get(1)),
@@ -229,48 +168,16 @@ impl StoreBackend for PostgresBackend {
         let (key, value) = (write.key.as_bytes(), write.value);
         let (expect_version, ttl) = (write.expect_version, ttl_param(write.ttl_ms));
         let row = match expect_version {
-            None => {
-                self.query_opt(
-                    &format!(
-                        "INSERT INTO sesame_kv (key, value, version, expires_at)
-                         VALUES ($1, $2, nextval('sesame_version'), $3::bigint + {NOW_MS})
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value,
-                             version = excluded.version, expires_at = excluded.expires_at
-                         RETURNING version"
-                    ),
-                    &[&key, &value, &ttl],
-                )
-                .await?
-            }
+            None => self.query_opt(sql::WRITE, &[&key, &value, &ttl]).await?,
             // Must not exist: an expired row counts as absent and is overwritten.
             Some(0) => {
-                self.query_opt(
-                    &format!(
-                        "INSERT INTO sesame_kv (key, value, version, expires_at)
-                         VALUES ($1, $2, nextval('sesame_version'), $3::bigint + {NOW_MS})
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value,
-                             version = excluded.version, expires_at = excluded.expires_at
-                         WHERE sesame_kv.expires_at IS NOT NULL
-                           AND sesame_kv.expires_at <= {NOW_MS}
-                         RETURNING version"
-                    ),
-                    &[&key, &value, &ttl],
-                )
-                .await?
+                self.query_opt(sql::WRITE_IF_ABSENT, &[&key, &value, &ttl])
+                    .await?
             }
             Some(expected) => {
                 let expected = i64::try_from(expected).map_err(|_| BackendError::Conflict)?;
-                self.query_opt(
-                    &format!(
-                        "UPDATE sesame_kv SET value = $2, version = nextval('sesame_version'),
-                             expires_at = $3::bigint + {NOW_MS}
-                         WHERE key = $1 AND version = $4
-                           AND (expires_at IS NULL OR expires_at > {NOW_MS})
-                         RETURNING version"
-                    ),
-                    &[&key, &value, &ttl, &expected],
-                )
-                .await?
+                self.query_opt(sql::WRITE_IF_VERSION, &[&key, &value, &ttl, &expected])
+                    .await?
             }
         };
         row.map(|row| version_of(row.get(0)))
@@ -278,27 +185,14 @@ impl StoreBackend for PostgresBackend {
     }
 
     async fn delete(&self, key: &str, expect_version: Option<u64>) -> Result<bool, BackendError> {
-        let live = format!("(expires_at IS NULL OR expires_at > {NOW_MS})");
         let bytes = key.as_bytes();
         let deleted = match expect_version {
-            None => self
-                .query_opt(
-                    &format!("DELETE FROM sesame_kv WHERE key = $1 AND {live} RETURNING version"),
-                    &[&bytes],
-                )
-                .await?
-                .is_some(),
+            None => self.query_opt(sql::DELETE, &[&bytes]).await?.is_some(),
             Some(expected) => {
                 let expected = i64::try_from(expected).unwrap_or(-1);
-                self.query_opt(
-                    &format!(
-                        "DELETE FROM sesame_kv WHERE key = $1 AND version = $2 AND {live}
-                         RETURNING version"
-                    ),
-                    &[&bytes, &expected],
-                )
-                .await?
-                .is_some()
+                self.query_opt(sql::DELETE_IF_VERSION, &[&bytes, &expected])
+                    .await?
+                    .is_some()
             }
         };
         if deleted || expect_version.is_none() {
@@ -321,12 +215,7 @@ impl StoreBackend for PostgresBackend {
         let limit = i64::from(limit.min(MAX_SCAN_LIMIT));
         let rows = self
             .query(
-                &format!(
-                    "SELECT key, value, version FROM sesame_kv
-                     WHERE key >= $1 AND key > $2 AND ($3::bytea IS NULL OR key < $3)
-                       AND (expires_at IS NULL OR expires_at > {NOW_MS})
-                     ORDER BY key LIMIT $4"
-                ),
+                sql::LIST,
                 &[
                     &prefix.as_bytes(),
                     &start.as_bytes(),
@@ -351,15 +240,11 @@ impl StoreBackend for PostgresBackend {
     async fn purge_expired(&self) -> Result<usize, BackendError> {
         // In batches, so no statement holds many row locks or runs long.
         let client = self.client().await?;
-        let statement = format!(
-            "DELETE FROM sesame_kv WHERE key IN (SELECT key FROM sesame_kv \
-             WHERE expires_at <= {NOW_MS} LIMIT {PURGE_BATCH} FOR UPDATE SKIP LOCKED)"
-        );
         let mut purged = 0;
         loop {
-            let batch = client.execute(&statement, &[]).await.map_err(unavailable)?;
+            let batch = client.execute(sql::PURGE, &[]).await.map_err(unavailable)?;
             purged += usize::try_from(batch).unwrap_or(usize::MAX);
-            if batch < PURGE_BATCH {
+            if batch < sql::PURGE_BATCH {
                 return Ok(purged);
             }
         }
@@ -390,15 +275,7 @@ impl StoreBackend for PostgresBackend {
     async fn export(&self, after: Option<&str>, limit: u32) -> Result<Vec<Record>, BackendError> {
         let limit = i64::from(limit.min(MAX_SCAN_LIMIT));
         let rows = self
-            .query(
-                &format!(
-                    "SELECT key, value, expires_at - {NOW_MS} FROM sesame_kv
-                     WHERE ($1::bytea IS NULL OR key > $1)
-                       AND (expires_at IS NULL OR expires_at > {NOW_MS})
-                     ORDER BY key LIMIT $2"
-                ),
-                &[&after.map(str::as_bytes), &limit],
-            )
+            .query(sql::EXPORT, &[&after.map(str::as_bytes), &limit])
             .await?;
         rows.into_iter()
             .map(|row| {
