@@ -126,6 +126,32 @@ pub trait Store {
     fn list(&self, page: Page<'_>) -> Result<Vec<(String, Entry)>, StoreError>;
 }
 
+/// Splits Sesame's own query parameter `name` (a PostgreSQL `schema`, a Redis `prefix`) off a
+/// database URL, so the driver sees only parameters it knows. Returns the URL without it and
+/// the parameter's value.
+pub fn take_url_param(url: &str, name: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut value = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.split_once('=') {
+            Some((k, v)) if k == name => {
+                value = Some(v.to_owned());
+                false
+            }
+            _ => !pair.is_empty(),
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, value)
+}
+
 /// The smallest string greater than every string that starts with `prefix`, if there is one,
 /// so that back ends keeping keys in byte order can answer a prefix scan as the key range
 /// `[prefix, bound)`. UTF-8 bytes order like code points, so it is `prefix` with its last

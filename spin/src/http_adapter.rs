@@ -9,8 +9,8 @@
 use sesame_core::http;
 use sesame_wasi::http::{IncomingRequest, PeerSource, ResponseOutparam, or_fault};
 
-use crate::sqlite_store::SqliteStore;
-use crate::with_sesame;
+use crate::store::SpinStore;
+use crate::{variables, with_sesame};
 
 /// Header in which Spin passes the client's address (`ip:port`) to the component. Spin sets it
 /// from the connection, replacing any copy the client sent.
@@ -43,7 +43,8 @@ fn sweep_now_and_then() {
     if sesame_wasi::env::fill_random(&mut roll).is_err() || roll[0] % SWEEP_ONE_IN != 0 {
         return;
     }
-    if let Err(e) = SqliteStore::open()
+    if let Err(e) = variables::store_choice()
+        .and_then(|choice| SpinStore::open(&choice))
         .map_err(|e| e.to_string())
         .and_then(|store| store.sweep_expired().map_err(|e| e.to_string()))
     {

@@ -16,19 +16,21 @@
 //! 2. `spin up --variable secret=...` with `spin.toml` at the repository root.
 
 mod http_adapter;
+pub mod postgres_store;
 pub mod sqlite_store;
+pub mod store;
 pub mod variables;
 
-use sesame_core::{Config, Error, Sesame};
+use sesame_core::{Error, Sesame};
 use sesame_wasi::env::LoggingEnv;
 
-use sqlite_store::SqliteStore;
+use store::SpinStore;
 
-/// Runs `f` with Sesame over the Spin database, configured from the Spin variables. Spin makes
+/// Runs `f` with Sesame over the chosen store, configured from the Spin variables. Spin makes
 /// a fresh instance for every request, so both are read per request and nothing outlives it.
 fn with_sesame<T>(f: impl FnOnce(&Sesame<'_>) -> Result<T, Error>) -> Result<T, Error> {
-    let config: Config = variables::config()?;
-    let store = SqliteStore::open()?;
-    let sesame = Sesame::new(&store, &LoggingEnv, &config)?;
+    let settings = variables::settings()?;
+    let store = SpinStore::open(&settings.store)?;
+    let sesame = Sesame::new(&store, &LoggingEnv, &settings.config)?;
     f(&sesame)
 }

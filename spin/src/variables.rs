@@ -6,28 +6,52 @@
 //! with Sesame's defaults) and hands it to the component; an empty value means core's default.
 //! They are read in one `wasi:config/store.get-all` call per request, so a variable provider
 //! (Vault, Azure Key Vault, environment) is asked once, not once per setting.
+//!
+//! Two variables are the component's own, not core's: `store` and `postgres_url`
+//! ([`StoreChoice`]), as `sesame serve` takes its store on the command line.
 
 use sesame_core::{Config, Error};
 
+use crate::store::StoreChoice;
+
 /// Prefix core's settings carry and Spin variable names do not.
 const SETTING_PREFIX: &str = "SESAME_";
+
+/// What the component's Spin variables configure: core's settings and the store.
+pub struct Settings {
+    /// core's configuration.
+    pub config: Config,
+    /// Where records are kept (`store`, `postgres_url`).
+    pub store: StoreChoice,
+}
 
 /// The configuration from the component's Spin variables.
 ///
 /// Fails with [`Error::Config`] naming the Spin variable (never its value) when the secret is
 /// missing or a setting is invalid: every request then answers `500 internal` and the reason
 /// is in Spin's log, instead of the component trapping.
-pub fn config() -> Result<Config, Error> {
-    // `wit` is spin-sdk's generated binding module; the SDK wraps `fermyon:spin/variables`
-    // (one call per name) but not `wasi:config/store.get-all`, which reads them all at once.
-    let variables = spin_sdk::wit::wasi::config::store::get_all()
-        .map_err(|e| Error::Config(format!("the Spin variables could not be read: {e:?}")))?;
+pub fn settings() -> Result<Settings, Error> {
+    let variables = all_variables()?;
+    let store = StoreChoice::from_variables(&variables)?;
     let mut config = from_variables(variables)?;
     if let Some(dir) = config.branding.templates_dir.clone() {
         let files = read_templates(&dir)?;
         config.branding.override_templates(files)?;
     }
-    Ok(config)
+    Ok(Settings { config, store })
+}
+
+/// Only the store the variables choose (for work after the answer, which needs no settings).
+pub fn store_choice() -> Result<StoreChoice, Error> {
+    StoreChoice::from_variables(&all_variables()?)
+}
+
+/// Every variable the component is given, by name.
+fn all_variables() -> Result<Vec<(String, String)>, Error> {
+    // `wit` is spin-sdk's generated binding module; the SDK wraps `fermyon:spin/variables`
+    // (one call per name) but not `wasi:config/store.get-all`, which reads them all at once.
+    spin_sdk::wit::wasi::config::store::get_all()
+        .map_err(|e| Error::Config(format!("the Spin variables could not be read: {e:?}")))
 }
 
 /// The `*.html` files of `dir`, a directory Spin mounted for the component with `files`

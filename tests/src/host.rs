@@ -8,6 +8,7 @@ use tempfile::TempDir;
 
 use crate::artifacts::{cache_dir, repo_root, spin_component, spin_test_host_bin};
 use crate::server::Server;
+use crate::services::Shared;
 
 /// The servers the shared suites run against. A test binary runs a whole suite against one
 /// (`sesame_tests::http_suite!(Sesame)`), so no server can skip a case.
@@ -17,9 +18,22 @@ pub enum Host {
     Sesame,
     /// The Spin component (`sesame-spin`) under `spin-test-host`, configured by `spin.toml`.
     Spin,
+    /// The Spin component keeping its records in PostgreSQL (`store = "postgres"`, through the
+    /// test host's `spin:postgres`), a schema of its own on the test server per store file.
+    SpinPostgres,
 }
 
 impl Host {
+    /// Whether this server can run here: [`Host::SpinPostgres`] needs the test PostgreSQL
+    /// server (see [`crate::services`]); without it its cases are skipped, or fail when
+    /// `SESAME_TEST_REQUIRE_SERVICES=1`.
+    pub fn available(self) -> bool {
+        match self {
+            Host::Sesame | Host::Spin => true,
+            Host::SpinPostgres => Shared::Postgres.fresh_store().is_some(),
+        }
+    }
+
     /// Starts this server over a fresh SQLite file in a temporary directory of its own.
     pub fn start_fresh(self) -> FreshServer {
         self.start_fresh_with_env(&[])
@@ -48,7 +62,7 @@ impl Host {
     pub fn start_fresh_reading_mail(self, env: &[(&str, &str)]) -> FreshServer {
         match self {
             Host::Sesame => self.start_fresh_with_outbox(env),
-            Host::Spin => self.start_fresh_with_env(env),
+            Host::Spin | Host::SpinPostgres => self.start_fresh_with_env(env),
         }
     }
 
@@ -63,8 +77,11 @@ impl Host {
     pub fn start_with_env(self, store: &Path, env: &[(&str, &str)]) -> Server {
         match self {
             Host::Sesame => Server::start_with_env(store, env),
-            Host::Spin => {
-                let mut cmd = spin_command(store);
+            Host::Spin | Host::SpinPostgres => {
+                let mut cmd = match self {
+                    Host::SpinPostgres => spin_postgres_command(store),
+                    _ => spin_command(store),
+                };
                 for (name, value) in env {
                     let variable = name
                         .strip_prefix("SESAME_")
@@ -180,9 +197,14 @@ pub const SPIN_TEST_SECRET: &str = "c2VzYW1lLXNwaW4tdGVzdC1zZWNyZXQtMzItYnl0ZXMh
 /// on a free loopback port, its `default` database in the SQLite file `store`, the test
 /// secret, and plain-HTTP cookies (what `sesame serve` picks on loopback by itself).
 pub fn spin_command(store: &Path) -> Command {
+    spin_command_with_manifest(&repo_root().join("spin.toml"), store)
+}
+
+/// Like [`spin_command`], with the manifest `manifest` (a copy of `spin.toml` a test changed).
+pub fn spin_command_with_manifest(manifest: &Path, store: &Path) -> Command {
     let mut cmd = Command::new(spin_test_host_bin());
     cmd.arg("--manifest")
-        .arg(repo_root().join("spin.toml"))
+        .arg(manifest)
         .arg("--component")
         .arg(spin_component())
         .arg("--listen")
@@ -196,4 +218,72 @@ pub fn spin_command(store: &Path) -> Command {
         .arg("--variable")
         .arg("cookie_secure=false");
     cmd
+}
+
+/// A `spin-test-host` command like [`spin_command`], with the component keeping its records in
+/// PostgreSQL: the test server's URL with a schema of its own for `store` (named in a file beside
+/// it, so a restarted server finds the same records), through a copy of `spin.toml` that lists
+/// the server in `allowed_outbound_hosts` as a deployment must.
+///
+/// # Panics
+///
+/// When the test PostgreSQL server is not configured ([`Host::available`] says so first).
+pub fn spin_postgres_command(store: &Path) -> Command {
+    let named = store.with_extension("pgschema");
+    let url = match std::fs::read_to_string(&named) {
+        Ok(url) => url,
+        Err(_) => {
+            let url = Shared::Postgres
+                .fresh_store()
+                .expect("SESAME_TEST_POSTGRES_URL is set");
+            std::fs::write(&named, &url).expect("note the schema beside the store");
+            url
+        }
+    };
+    let manifest = spin_manifest_allowing(store, &[&postgres_origin(&url)]);
+    let mut cmd = spin_command_with_manifest(&manifest, store);
+    cmd.arg("--variable")
+        .arg("store=postgres")
+        .arg("--variable")
+        .arg(format!("postgres_url={url}"));
+    cmd
+}
+
+/// `postgres://host:port` of a PostgreSQL URL, as `allowed_outbound_hosts` lists it.
+pub fn postgres_origin(url: &str) -> String {
+    let rest = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default();
+    let host_port = rest.rsplit_once('@').map_or(rest, |(_, hp)| hp);
+    if host_port.contains(':') {
+        format!("postgres://{host_port}")
+    } else {
+        format!("postgres://{host_port}:5432")
+    }
+}
+
+/// A copy of the repository's `spin.toml` beside `store` whose Sesame component may reach
+/// `hosts` (its `allowed_outbound_hosts`), everything else unchanged.
+pub fn spin_manifest_allowing(store: &Path, hosts: &[&str]) -> PathBuf {
+    let text = std::fs::read_to_string(repo_root().join("spin.toml")).expect("read spin.toml");
+    let mut manifest: toml::Table = toml::from_str(&text).expect("spin.toml is TOML");
+    let component = manifest
+        .get_mut("component")
+        .and_then(|c| c.get_mut("sesame"))
+        .and_then(toml::Value::as_table_mut)
+        .expect("spin.toml has [component.sesame]");
+    component.insert(
+        "allowed_outbound_hosts".to_owned(),
+        toml::Value::Array(hosts.iter().map(|h| toml::Value::from(*h)).collect()),
+    );
+    let path = store.with_extension("spin.toml");
+    std::fs::write(
+        &path,
+        toml::to_string(&manifest).expect("serialise the manifest"),
+    )
+    .expect("write the manifest copy");
+    path
 }

@@ -25,7 +25,10 @@ pub mod webhooks;
 pub use artifacts::{
     component, misbehaving_component, repo_root, sesame_bin, spin_component, spin_test_host_bin,
 };
-pub use host::{FreshServer, Host, SPIN_TEST_SECRET, spin_command};
+pub use host::{
+    FreshServer, Host, SPIN_TEST_SECRET, postgres_origin, spin_command, spin_command_with_manifest,
+    spin_manifest_allowing, spin_postgres_command,
+};
 pub use reply::Reply;
 pub use server::{
     ROOT_EMAIL, ROOT_PASSWORD, Server, Signed, add_root_admin, admin, admin_add_user,

@@ -227,31 +227,6 @@ pub(crate) async fn open(url: &StoreUrl) -> Result<Arc<dyn StoreBackend>, Backen
     }
 }
 
-/// Splits Sesame's own query parameter `name` off a database URL, so the driver sees only
-/// parameters it knows. Returns the URL without it and the parameter's value.
-fn take_param(url: &str, name: &str) -> (String, Option<String>) {
-    let Some((base, query)) = url.split_once('?') else {
-        return (url.to_owned(), None);
-    };
-    let mut value = None;
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| match pair.split_once('=') {
-            Some((k, v)) if k == name => {
-                value = Some(v.to_owned());
-                false
-            }
-            _ => !pair.is_empty(),
-        })
-        .collect();
-    let url = if kept.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base}?{}", kept.join("&"))
-    };
-    (url, value)
-}
-
 /// Whether `name` may name a PostgreSQL schema or a Redis key prefix: it is spliced into SQL
 /// identifiers and keys, so only lower-case ASCII letters, digits and `_`, 1 to 48 of them.
 fn is_plain_name(name: &str) -> bool {

@@ -17,7 +17,6 @@ use tokio_postgres::types::ToSql;
 
 use super::{
     BackendError, Entry, MAX_SCAN_LIMIT, Page, Record, StoreBackend, Write, prefix_upper_bound,
-    take_param,
 };
 
 /// Connections one node keeps at most. Each call holds one for a single statement, so a few
@@ -64,7 +63,7 @@ impl PostgresBackend {
     /// Connects to `url` (`postgres://user:password@host:port/db`, optionally
     /// `?schema=NAME`), creates the schema if asked to, and applies pending migrations.
     pub(crate) async fn open(url: &str) -> Result<Self, BackendError> {
-        let (url, schema) = take_param(url, "schema");
+        let (url, schema) = sesame_core::store::take_url_param(url, "schema");
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| BackendError::Unavailable(format!("postgres: bad URL: {e}")))?;

@@ -19,7 +19,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{
     BackendError, Entry, MAX_SCAN_LIMIT, Page, Record, StoreBackend, Write, is_plain_name,
-    prefix_upper_bound, take_param,
+    prefix_upper_bound,
 };
 
 /// Key prefix when the URL names none.
@@ -136,7 +136,7 @@ impl RedisBackend {
     /// Connects to `url` (`redis://[:password@]host:port/db`, optionally `?prefix=NAME` to
     /// keep Sesame's keys apart from other users of the server).
     pub(crate) async fn open(url: &str) -> Result<Self, BackendError> {
-        let (url, prefix) = take_param(url, "prefix");
+        let (url, prefix) = sesame_core::store::take_url_param(url, "prefix");
         let prefix = prefix.unwrap_or_else(|| DEFAULT_PREFIX.to_owned());
         if !is_plain_name(&prefix) {
             return Err(BackendError::Unavailable(format!(

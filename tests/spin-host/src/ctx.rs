@@ -1,5 +1,5 @@
 //! What each instance has on the host side besides the sandbox's own state, and the view that
-//! lends it to the `spin:sqlite` and `wasi:config` implementations.
+//! lends it to the `spin:sqlite`, `spin:postgres` and `wasi:config` implementations.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -7,16 +7,29 @@ use std::sync::{Arc, Mutex};
 use sesame_sandbox::InstanceState;
 use wasmtime::component::{HasData, ResourceTable};
 
+use crate::postgres_impl::PostgresPools;
+
 /// The data of one instance's store: the sandbox's WASI state with the Spin resources.
 pub(crate) type HostState = InstanceState<Arc<SpinResources>>;
 
-/// What every instance shares: the databases the manifest grants and the resolved component
-/// variables.
+/// What every instance shares: the databases the manifest grants, the resolved component
+/// variables, the hosts it may reach, and the PostgreSQL pools.
 pub(crate) struct SpinResources {
     /// Databases by the name the component passes to `connection.open`.
     pub(crate) databases: BTreeMap<String, Database>,
     /// The component's variables, templates already resolved.
     pub(crate) variables: Vec<(String, String)>,
+    /// The component's `allowed_outbound_hosts`, templates already resolved.
+    pub(crate) allowed_outbound_hosts: Vec<String>,
+    /// Pooled PostgreSQL connections, per address.
+    pub(crate) postgres: PostgresPools,
+}
+
+impl SpinResources {
+    /// The hosts the component may reach.
+    pub(crate) fn allowed_outbound_hosts(&self) -> &[String] {
+        &self.allowed_outbound_hosts
+    }
 }
 
 /// A database the component may open.

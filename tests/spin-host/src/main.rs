@@ -2,18 +2,22 @@
 //!
 //! The Spin CLI is not installable where Sesame is built and tested, so this host stands in for
 //! it: it reads `spin.toml` (trigger, source, SQLite databases, variables), provides the Spin
-//! interfaces the component imports (`fermyon:spin/sqlite@2.0.0` on rusqlite, `wasi:config/store` from
-//! the resolved variables) besides WASI and wasi:http from wasmtime, and serves the component
+//! interfaces the component imports (`fermyon:spin/sqlite@2.0.0` on rusqlite,
+//! `spin:postgres/postgres@3.0.0` on tokio-postgres for the hosts `allowed_outbound_hosts`
+//! lists, `wasi:config/store` from the resolved variables) besides WASI and wasi:http from
+//! wasmtime, and serves the component
 //! over HTTP, one fresh instance per request, with the client's address in `spin-client-addr`.
 //! It prints `spin-test-host listening on http://ADDR` once it accepts connections.
 //!
 //! It is a test tool, not a Spin runtime: no other triggers, routes or interfaces, no runtime
-//! configuration file, no outbound network.
+//! configuration file, no outbound HTTP.
 
+mod allowed_hosts;
 mod bindings;
 mod config_impl;
 mod ctx;
 mod manifest;
+mod postgres_impl;
 mod runtime;
 mod server;
 mod sqlite_impl;
@@ -93,6 +97,8 @@ fn run(args: Args) -> Result<()> {
     let resources = Arc::new(SpinResources {
         databases,
         variables: app.variables,
+        allowed_outbound_hosts: app.allowed_outbound_hosts,
+        postgres: postgres_impl::PostgresPools::default(),
     });
     let component = args.component.unwrap_or(app.source);
     let runtime = runtime::Runtime::new(&component, args.cache_dir.as_deref(), resources)?;

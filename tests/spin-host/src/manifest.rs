@@ -43,6 +43,8 @@ struct ComponentDef {
     #[serde(default)]
     sqlite_databases: Vec<String>,
     #[serde(default)]
+    allowed_outbound_hosts: Vec<String>,
+    #[serde(default)]
     variables: BTreeMap<String, String>,
 }
 
@@ -55,6 +57,8 @@ pub(crate) struct App {
     pub(crate) sqlite_databases: Vec<String>,
     /// The component's variables with every `{{ name }}` replaced by its value.
     pub(crate) variables: Vec<(String, String)>,
+    /// The hosts the component may reach (`scheme://host[:port]`), templates resolved.
+    pub(crate) allowed_outbound_hosts: Vec<String>,
 }
 
 /// Reads `path` and resolves the component serving `/...`. Application variables take their
@@ -104,12 +108,18 @@ pub(crate) fn load(path: &Path, overrides: &[(String, String)]) -> Result<App> {
         .iter()
         .map(|(name, template)| Ok((name.clone(), resolve(template, &values)?)))
         .collect::<Result<_>>()?;
+    let allowed_outbound_hosts = component
+        .allowed_outbound_hosts
+        .iter()
+        .map(|template| resolve(template, &values))
+        .collect::<Result<_>>()?;
 
     let base = path.parent().unwrap_or(Path::new("."));
     Ok(App {
         source: base.join(&component.source),
         sqlite_databases: component.sqlite_databases.clone(),
         variables,
+        allowed_outbound_hosts,
     })
 }
 

@@ -9,7 +9,7 @@ use sesame_sandbox::{Limits, Sandbox};
 use wasmtime::Store;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
-use crate::bindings::{config, sqlite};
+use crate::bindings::{config, postgres, sqlite};
 use crate::ctx::{HostState, Spin, SpinResources, spin};
 
 /// The component sees no environment variables: Spin hands it its variables through
@@ -35,6 +35,7 @@ impl Runtime {
         let component = sandbox.load_component(path, "sesame-spin", cache_dir)?;
         let mut linker = sandbox.linker::<Arc<SpinResources>>()?;
         sqlite::add_to_linker::<_, Spin>(&mut linker, spin)?;
+        postgres::add_to_linker::<_, Spin>(&mut linker, spin)?;
         config::add_to_linker::<_, Spin>(&mut linker, spin)?;
         let pre = linker
             .instantiate_pre(&component)

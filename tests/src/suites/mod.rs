@@ -23,7 +23,9 @@ macro_rules! suite_tests {
             $(
                 #[test]
                 fn $case() {
-                    $crate::suites::$suite::$case($crate::Host::$host);
+                    if $crate::Host::$host.available() {
+                        $crate::suites::$suite::$case($crate::Host::$host);
+                    }
                 }
             )+
         }
