@@ -36,6 +36,11 @@ pub enum Error {
     /// The session token is unknown, malformed or expired.
     #[error("no valid session: {0}")]
     NoSession(&'static str),
+    /// The sign-in in progress (a pending second step, a code sign-in) is unknown, malformed,
+    /// used up or expired. Answered like [`Error::NoSession`], but says nothing about the
+    /// session the request may carry, which stays as it is.
+    #[error("no sign-in in progress: {0}")]
+    NoFlow(&'static str),
     /// The store refused or failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
@@ -322,7 +327,7 @@ impl From<&Error> for AuthError {
                     retry_after_ms.div_ceil(1000).max(1)
                 ),
             ),
-            Error::NoSession(_) => {
+            Error::NoSession(_) | Error::NoFlow(_) => {
                 AuthError::new(ErrorCode::Unauthenticated, "You are not signed in.")
             }
             Error::Store(StoreError::Unavailable(_)) | Error::Contention(_) => AuthError::new(

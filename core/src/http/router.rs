@@ -265,7 +265,11 @@ impl Router {
             }
         };
         if public.code == ErrorCode::Unauthenticated {
-            if matches!(call.caller.credential(), Some(Credential::Cookie(_))) {
+            // A sign-in in progress that is gone says nothing of the session: it stays, and
+            // so does its cookie.
+            if matches!(call.caller.credential(), Some(Credential::Cookie(_)))
+                && !matches!(error, Error::NoFlow(_))
+            {
                 response = response.with_header("set-cookie", Cookie::Session.clear(call.sesame));
             }
             if route.is_some_and(|r| r.ends_pending_sign_in) {

@@ -267,6 +267,56 @@ fn forged_cookie_is_401_and_cleared() {
     assert!(r.header("set-cookie").is_none());
 }
 
+/// A sign-in in progress that is missing (no pending second step, no code sign-in) answers
+/// 401, but says nothing of the session the request carries: its cookie is not cleared, and
+/// the session goes on working. A cleared cookie over a session still valid on the server
+/// would leave the browser signed out while the session lives on; the routes that do sign out
+/// end both.
+#[test]
+fn a_missing_sign_in_in_progress_keeps_the_session_and_its_cookie() {
+    let mut f = Fixture::new();
+    f.config
+        .unified_sign_in
+        .methods
+        .push(crate::unified_sign_in::SignInMethod::Email);
+    let (pair, csrf) = signed_in(&f);
+    for (path, body) in [
+        ("/us-signin", r#"{"code":"12345678"}"#),
+        ("/tf-select", r#"{"method":"email"}"#),
+    ] {
+        let r = f.send(with_cookie("POST", path, &pair, Some(&csrf), body));
+        assert_eq!(
+            (path, r.status, error_code(&r).as_str()),
+            (path, 401, "unauthenticated")
+        );
+        assert!(
+            !set_cookies(&r)
+                .iter()
+                .any(|c| c.contains("sesame_session=") && c.contains("Max-Age=0")),
+            "{path}: {:?}",
+            set_cookies(&r)
+        );
+        assert_eq!(me_status(&f, &pair), 200, "{path}");
+    }
+    // Finishing a second step that is not there signs out, as /tf-validate does (Flask-
+    // Security's behaviour): the session ends on the server and its cookie with it, never one
+    // without the other.
+    let r = f.send(with_cookie(
+        "POST",
+        "/tf-email",
+        &pair,
+        Some(&csrf),
+        r#"{"code":"123456"}"#,
+    ));
+    assert_eq!(r.status, 401);
+    assert!(
+        set_cookies(&r)
+            .iter()
+            .any(|c| c.contains("sesame_session=") && c.contains("Max-Age=0"))
+    );
+    assert_eq!(me_status(&f, &pair), 401);
+}
+
 #[test]
 fn every_code_has_a_distinct_spelling_and_a_4xx_or_5xx_status() {
     let mut seen = std::collections::HashSet::new();

@@ -373,7 +373,7 @@ fn pending_methods(call: &Call<'_>, from_body: Option<String>) -> Result<Vec<Met
     let token = call
         .caller
         .pending_token(from_body)
-        .ok_or(Error::NoSession("no pending sign-in"))?;
+        .ok_or(Error::NoFlow("no pending sign-in"))?;
     call.sesame.pending_methods(&token)
 }
 
@@ -416,7 +416,7 @@ fn select(call: &Call<'_>) -> Result<Answer, Error> {
         let token = call
             .caller
             .pending_token(body.tf_token)
-            .ok_or(Error::NoSession("no pending sign-in"))?;
+            .ok_or(Error::NoFlow("no pending sign-in"))?;
         call.sesame.send_second_factor_code(&token)?;
     }
     let next = method_page(chosen);
@@ -462,7 +462,7 @@ fn complete(call: &Call<'_>, method: CodeMethod) -> Result<Answer, Error> {
     let live = match call.caller.pending_token(from_body) {
         Some(token) => match sesame.pending_methods(&token) {
             Ok(_) => Some(token),
-            Err(Error::NoSession(_)) => None,
+            Err(Error::NoFlow(_)) => None,
             Err(e) => return Err(e),
         },
         None => None,

@@ -188,7 +188,7 @@ fn sign_in(call: &Call<'_>) -> Result<Answer, Error> {
             let token = body
                 .us_token
                 .or_else(|| parse::cookie(call.req, Cookie::CodeSignIn.name(call.sesame.config())))
-                .ok_or(Error::NoSession("no code sign-in"))?;
+                .ok_or(Error::NoFlow("no code sign-in"))?;
             call.sesame.sign_in_with_code(&token, &code, &client)?
         }
         (None, Some(identity), Some(passcode)) if looks_like_app_code(call, &passcode) => call

@@ -366,7 +366,7 @@ fn live_pending(call: &Call<'_>, from_body: Option<String>) -> Result<Option<Str
     };
     match call.sesame.pending_user(&token) {
         Ok(_) => Ok(Some(token)),
-        Err(Error::NoSession(_)) => Ok(None),
+        Err(Error::NoFlow(_)) => Ok(None),
         Err(e) => Err(e),
     }
 }

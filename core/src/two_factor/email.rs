@@ -164,7 +164,7 @@ impl Sesame<'_> {
             ));
         }
         let Some((user, _)) = self.load_user(&pending.user_id)? else {
-            return Err(Error::NoSession("user deleted"));
+            return Err(Error::NoFlow("user deleted"));
         };
         self.throttle(Scope::MailByAccount, &user.email)?;
         let code = decimal_code(self.host, CODE_DIGITS)?;

@@ -181,10 +181,10 @@ impl Sesame<'_> {
             .delete(&second_factor_failures_key(&pending.user_id), None)?;
         self.consume_pending(token)?;
         let Some((user, _)) = self.load_user(&pending.user_id)? else {
-            return Err(Error::NoSession("user deleted"));
+            return Err(Error::NoFlow("user deleted"));
         };
         if !user.active {
-            return Err(Error::NoSession("user disabled"));
+            return Err(Error::NoFlow("user disabled"));
         }
         self.issue_session(user.public(), client, proof)
     }
@@ -244,14 +244,14 @@ impl Sesame<'_> {
 
     pub(super) fn load_pending(&self, token: &str) -> Result<(PendingRecord, u64)> {
         if token.len() != PENDING_TOKEN_CHARS {
-            return Err(Error::NoSession("malformed pending token"));
+            return Err(Error::NoFlow("malformed pending token"));
         }
         let (record, version) =
             records::load::<PendingRecord>(self.store, &pending_sign_in_key(token))?
-                .ok_or(Error::NoSession("no pending sign-in"))?;
+                .ok_or(Error::NoFlow("no pending sign-in"))?;
         // Used up: as good as gone (it expires on its own), refused before anything is counted.
         if record.attempts >= self.config.two_factor.max_attempts {
-            return Err(Error::NoSession("pending sign-in out of attempts"));
+            return Err(Error::NoFlow("pending sign-in out of attempts"));
         }
         // The account was erased or disabled since the password was checked: the pending
         // sign-in goes too, before anything is counted against an account that is gone.
@@ -259,7 +259,7 @@ impl Sesame<'_> {
             Some((user, _)) if user.active => Ok((record, version)),
             _ => {
                 self.store.delete(&pending_sign_in_key(token), None)?;
-                Err(Error::NoSession("the account is gone or disabled"))
+                Err(Error::NoFlow("the account is gone or disabled"))
             }
         }
     }
@@ -287,11 +287,11 @@ impl Sesame<'_> {
         let key = pending_sign_in_key(token);
         for _ in 0..CAS_ATTEMPTS {
             let Some(entry) = self.store.get(&key)? else {
-                return Err(Error::NoSession("pending sign-in already used"));
+                return Err(Error::NoFlow("pending sign-in already used"));
             };
             match self.store.delete(&key, Some(entry.version)) {
                 Ok(true) => return Ok(()),
-                Ok(false) => return Err(Error::NoSession("pending sign-in already used")),
+                Ok(false) => return Err(Error::NoFlow("pending sign-in already used")),
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -99,7 +99,7 @@ impl Sesame<'_> {
     ) -> Result<LoginOutcome> {
         self.require_sign_in_method(SignInMethod::Email)?;
         if token.len() != TOKEN_CHARS {
-            return Err(Error::NoSession("malformed code sign-in token"));
+            return Err(Error::NoFlow("malformed code sign-in token"));
         }
         let flow_id = flow_id(token);
         self.attempt_code(&flow_id, client, |record| {
@@ -175,10 +175,10 @@ impl Sesame<'_> {
     ) -> Result<LoginOutcome> {
         let key = code_flow_key(flow_id);
         let Some((record, _)) = records::load::<CodeFlowRecord>(self.store, &key)? else {
-            return Err(Error::NoSession("no code sign-in"));
+            return Err(Error::NoFlow("no code sign-in"));
         };
         if record.attempts >= self.config.two_factor.max_attempts {
-            return Err(Error::NoSession("code sign-in out of attempts"));
+            return Err(Error::NoFlow("code sign-in out of attempts"));
         }
         self.throttle_sign_in(client, None)?;
         self.reserve_failure_slot(&record.failures_key)?;
@@ -200,10 +200,10 @@ impl Sesame<'_> {
         for _ in 0..CAS_ATTEMPTS {
             let Some((mut record, version)) = records::load::<CodeFlowRecord>(self.store, key)?
             else {
-                return Err(Error::NoSession("no code sign-in"));
+                return Err(Error::NoFlow("no code sign-in"));
             };
             if record.attempts >= max {
-                return Err(Error::NoSession("code sign-in out of attempts"));
+                return Err(Error::NoFlow("code sign-in out of attempts"));
             }
             record.attempts += 1;
             let ttl = record
@@ -263,7 +263,7 @@ impl Sesame<'_> {
         });
         let user: UserRecord = match updated {
             Ok(user) => user,
-            Err(Error::UnknownAccount) => return Err(Error::NoSession("user deleted")),
+            Err(Error::UnknownAccount) => return Err(Error::NoFlow("user deleted")),
             Err(e) => return Err(e),
         };
         self.emit(
