@@ -16,6 +16,9 @@ use crate::rules::{self, Original};
 /// Bytes copied per read: what the guard holds of a body at any time.
 const CHUNK: u64 = 64 * 1024;
 
+/// The most one `blocking-write-and-flush` takes (wasi:io says 4096 bytes).
+const WRITE_CHUNK: usize = 4096;
+
 /// The longest answer body of Sesame's check the guard reads (its refusals are a few hundred
 /// bytes; an error page a few KiB). A longer one is a failure, not a refusal to pass on.
 const CHECK_BODY_LIMIT: usize = 64 * 1024;
@@ -138,9 +141,16 @@ pub(crate) fn forward(
         let outgoing = new_request(app, &request.method(), &original.path_with_query, headers)?;
         let body = outgoing.body().map_err(|()| failure("no request body"))?;
         let pending = outgoing_handler::handle(outgoing, None).map_err(refused)?;
-        copy_request_body(&request, &body)?;
-        OutgoingBody::finish(body, None).map_err(refused)?;
-        wait(&pending)
+        // A body copied only in part is dropped unfinished, which the app reads as a failed
+        // body, never as a shorter complete one. The app may still have answered (it need not
+        // read a body it does not want), so its answer is waited for either way.
+        let copied = copy_request_body(&request, &body);
+        if copied.is_ok() {
+            OutgoingBody::finish(body, None).map_err(refused)?;
+        } else {
+            drop(body);
+        }
+        wait(&pending).map_err(|e| copied.err().unwrap_or(e))
     })();
     let response = match sent {
         Ok(response) => response,
@@ -190,8 +200,10 @@ fn copy(source: &InputStream, sink: &OutputStream) -> bool {
     loop {
         match source.blocking_read(CHUNK) {
             Ok(bytes) => {
-                if sink.blocking_write_and_flush(&bytes).is_err() {
-                    return false;
+                for piece in bytes.chunks(WRITE_CHUNK) {
+                    if sink.blocking_write_and_flush(piece).is_err() {
+                        return false;
+                    }
                 }
             }
             Err(StreamError::Closed) => return true,
@@ -217,7 +229,7 @@ pub(crate) fn respond(out: ResponseOutparam, status: u16, headers: &rules::Field
     }
     ResponseOutparam::set(out, Ok(response));
     if let Ok(stream) = outgoing.write() {
-        for chunk in body.chunks(4096) {
+        for chunk in body.chunks(WRITE_CHUNK) {
             if stream.blocking_write_and_flush(chunk).is_err() {
                 return;
             }

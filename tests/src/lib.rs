@@ -23,9 +23,10 @@ pub mod totp;
 pub mod webhooks;
 
 pub use artifacts::{
-    component, misbehaving_component, repo_root, sesame_bin, spin_component, spin_test_host_bin,
+    component, example_app_component, guard_component, misbehaving_component, repo_root,
+    sesame_bin, spin_component, spin_test_host_bin,
 };
-pub use host::{FreshServer, Host, SPIN_TEST_SECRET, spin_command};
+pub use host::{FreshServer, Host, SPIN_TEST_SECRET, spin_command, spin_guard_command};
 pub use reply::Reply;
 pub use server::{
     ROOT_EMAIL, ROOT_PASSWORD, Server, Signed, add_root_admin, admin, admin_add_user,

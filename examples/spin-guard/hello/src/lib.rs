@@ -62,7 +62,12 @@ impl wasi::exports::http::incoming_handler::Guest for Hello {
         };
         ResponseOutparam::set(out, Ok(response));
         if let Ok(stream) = outgoing.write() {
-            let _ = stream.blocking_write_and_flush(text.as_bytes());
+            // wasi:io takes at most 4096 bytes per blocking write.
+            for chunk in text.as_bytes().chunks(4096) {
+                if stream.blocking_write_and_flush(chunk).is_err() {
+                    break;
+                }
+            }
             drop(stream);
         }
         let _ = OutgoingBody::finish(outgoing, None);
