@@ -84,7 +84,11 @@ pub(crate) fn settings() -> Result<Settings, ConfigError> {
 /// `url` (`http://host[:port]`, a trailing `/` allowed) as an [`Upstream`]; anything with a
 /// path, query or credentials is refused, so the variable means exactly one thing.
 pub(crate) fn upstream(name: &str, url: &str) -> Result<Upstream, ConfigError> {
-    let bad = || ConfigError(format!("the Spin variable `{name}` must be http(s)://host[:port]"));
+    let bad = || {
+        ConfigError(format!(
+            "the Spin variable `{name}` must be http(s)://host[:port]"
+        ))
+    };
     let url = url.trim();
     let (https, rest) = if let Some(rest) = url.strip_prefix("http://") {
         (false, rest)
@@ -117,7 +121,13 @@ mod tests {
             })
         );
         assert!(upstream("x", "https://h:8443").is_ok_and(|u| u.https));
-        for bad in ["sesame.spin.internal", "http://", "http://h/path", "http://u@h", "ftp://h"] {
+        for bad in [
+            "sesame.spin.internal",
+            "http://",
+            "http://h/path",
+            "http://u@h",
+            "ftp://h",
+        ] {
             assert!(upstream("x", bad).is_err(), "{bad}");
         }
     }

@@ -68,12 +68,18 @@ impl Original {
     pub(crate) fn is_browser_navigation(&self) -> bool {
         let method = self.method.as_str();
         (method == "GET" || method == "HEAD")
-            && values(&self.headers, "accept")
-                .any(|v| String::from_utf8_lossy(v).to_ascii_lowercase().contains("text/html"))
+            && values(&self.headers, "accept").any(|v| {
+                String::from_utf8_lossy(v)
+                    .to_ascii_lowercase()
+                    .contains("text/html")
+            })
     }
 }
 
-fn values<'a>(fields: &'a [(String, Vec<u8>)], name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+fn values<'a>(
+    fields: &'a [(String, Vec<u8>)],
+    name: &'a str,
+) -> impl Iterator<Item = &'a [u8]> + 'a {
     fields
         .iter()
         .filter(move |(n, _)| n.eq_ignore_ascii_case(name))

@@ -5,8 +5,8 @@
 
 use wasi::http::outgoing_handler;
 use wasi::http::types::{
-    ErrorCode, Fields, IncomingRequest, IncomingResponse, Method, OutgoingBody,
-    OutgoingRequest, OutgoingResponse, RequestOptions, ResponseOutparam, Scheme,
+    ErrorCode, Fields, IncomingRequest, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
+    OutgoingResponse, RequestOptions, ResponseOutparam, Scheme,
 };
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
@@ -61,7 +61,10 @@ pub(crate) fn original(request: &IncomingRequest) -> Original {
     Original {
         method: method_name(&request.method()),
         scheme,
-        host: request.authority().or_else(|| header("host")).unwrap_or_default(),
+        host: request
+            .authority()
+            .or_else(|| header("host"))
+            .unwrap_or_default(),
         path_with_query: request.path_with_query().unwrap_or_else(|| "/".to_owned()),
         client_ip,
         headers,
@@ -110,7 +113,10 @@ pub(crate) fn check(
             Ok(bytes) => body.extend_from_slice(&bytes),
             Err(StreamError::Closed) => break,
             Err(StreamError::LastOperationFailed(e)) => {
-                return Err(Failure(format!("reading the answer: {}", e.to_debug_string())));
+                return Err(Failure(format!(
+                    "reading the answer: {}",
+                    e.to_debug_string()
+                )));
             }
         }
         if body.len() > CHECK_BODY_LIMIT {
@@ -181,7 +187,9 @@ pub(crate) fn forward(
 
 /// Copies the client's body to the app's request, chunk by chunk.
 fn copy_request_body(request: &IncomingRequest, body: &OutgoingBody) -> Result<(), Failure> {
-    let incoming = request.consume().map_err(|()| failure("the body was taken"))?;
+    let incoming = request
+        .consume()
+        .map_err(|()| failure("the body was taken"))?;
     let source = incoming.stream().map_err(|()| failure("no body stream"))?;
     let sink = body.write().map_err(|()| failure("no request stream"))?;
     let whole = copy(&source, &sink);
@@ -264,9 +272,7 @@ fn new_request(
 }
 
 /// Waits for the answer to a sent request.
-fn wait(
-    pending: &wasi::http::types::FutureIncomingResponse,
-) -> Result<IncomingResponse, Failure> {
+fn wait(pending: &wasi::http::types::FutureIncomingResponse) -> Result<IncomingResponse, Failure> {
     pending.subscribe().block();
     match pending.get() {
         Some(Ok(Ok(response))) => Ok(response),

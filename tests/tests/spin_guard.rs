@@ -161,7 +161,10 @@ fn identity_and_forwarding_headers_from_the_client_never_reach_the_app() {
     assert_eq!(echoed(&r, "remote-user").as_deref(), Some(EMAIL));
     assert_eq!(echoed(&r, "remote-email").as_deref(), Some(EMAIL));
     let user = echoed(&r, "x-sesame-user").unwrap();
-    assert!(!user.contains("someone-else") && !user.contains('|'), "{user}");
+    assert!(
+        !user.contains("someone-else") && !user.contains('|'),
+        "{user}"
+    );
     assert_eq!(echoed(&r, "x-forwarded-for").as_deref(), Some("127.0.0.1"));
     let host = server.base.trim_start_matches("http://");
     assert_eq!(echoed(&r, "x-forwarded-host").as_deref(), Some(host));
@@ -233,7 +236,9 @@ fn access_rules_judge_the_request_the_guard_describes() {
     let port = server.base.rsplit(':').next().unwrap();
     let location = browser.header("location").unwrap();
     assert!(
-        location.ends_with(&format!("/login?rd=http%3A%2F%2F127.0.0.1%3A{port}%2Fapp%2Fx")),
+        location.ends_with(&format!(
+            "/login?rd=http%3A%2F%2F127.0.0.1%3A{port}%2Fapp%2Fx"
+        )),
         "{location}"
     );
 
@@ -274,12 +279,19 @@ fn without_an_answer_from_sesame_nothing_is_forwarded() {
 
     // A manifest whose guard may reach the app but not Sesame.
     let text = std::fs::read_to_string(example_manifest()).unwrap();
-    let listed = r#"allowed_outbound_hosts = ["http://sesame.spin.internal", "http://app.spin.internal"]"#;
-    assert!(text.contains(listed), "the example lists Sesame and the app");
+    let listed =
+        r#"allowed_outbound_hosts = ["http://sesame.spin.internal", "http://app.spin.internal"]"#;
+    assert!(
+        text.contains(listed),
+        "the example lists Sesame and the app"
+    );
     let copy = dir.path().join("spin.toml");
     std::fs::write(
         &copy,
-        text.replace(listed, r#"allowed_outbound_hosts = ["http://app.spin.internal"]"#),
+        text.replace(
+            listed,
+            r#"allowed_outbound_hosts = ["http://app.spin.internal"]"#,
+        ),
     )
     .unwrap();
     let server = guarded_with(&copy, dir.path(), &[]);

@@ -271,7 +271,12 @@ mod tests {
         assert!(allows("*://sesame.spin.internal:*", "http", host, None));
         assert!(!allows("http://app.spin.internal", "http", host, None));
         assert!(!allows("https://sesame.spin.internal", "http", host, None));
-        assert!(!allows("http://sesame.spin.internal:8080", "http", host, None));
+        assert!(!allows(
+            "http://sesame.spin.internal:8080",
+            "http",
+            host,
+            None
+        ));
         assert!(!allows("sesame.spin.internal", "http", host, None));
     }
 }

@@ -87,7 +87,12 @@ mod tests {
 
     #[test]
     fn the_most_specific_route_wins() -> Result<()> {
-        let routes = Routes::new([(0, "/..."), (1, "/app/..."), (2, "/app/exact"), (3, "/app/deep/...")])?;
+        let routes = Routes::new([
+            (0, "/..."),
+            (1, "/app/..."),
+            (2, "/app/exact"),
+            (3, "/app/deep/..."),
+        ])?;
         let at = |path: &str| routes.find(path).map(|m| (m.component, m.path_info));
         assert_eq!(at("/"), Some((0, "/".into())));
         assert_eq!(at("/login"), Some((0, "/login".into())));
