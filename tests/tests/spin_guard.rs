@@ -319,3 +319,27 @@ fn a_large_body_is_streamed_to_the_app() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(echoed(&r, "body").map(|b| b.len()), Some(64 * 1024));
 }
+
+/// The sign-in redirect never leaves the origin: whatever `Host` a client names, the guard's
+/// `Location` is a path on the origin the browser used, and the URL in `rd` is Sesame's to
+/// accept or drop (it keeps only hosts its access rules protect, core's `return_to.rs`).
+#[test]
+fn the_sign_in_redirect_stays_on_the_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = guarded(dir.path(), &[]);
+    let addr = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET /app/x HTTP/1.1\r\nHost: evil.example\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 302"), "{answer}");
+    let location = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("location: "))
+        .unwrap();
+    assert!(location.starts_with("/login?rd="), "{location}");
+}
