@@ -343,3 +343,15 @@ fn the_sign_in_redirect_stays_on_the_origin() {
         .unwrap();
     assert!(location.starts_with("/login?rd="), "{location}");
 }
+
+/// Without access rules, `check_query` asks Sesame for more than a sign-in: a person without
+/// the role it names gets Sesame's 403, and the app nothing.
+#[test]
+fn check_query_asks_for_a_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = guarded(dir.path(), &[("check_query", "role=admin")]);
+    let cookie = signed_in(&server);
+    let r = server.get("/app/x", &[("cookie", &cookie)]);
+    r.assert_failure(403, "forbidden");
+    assert!(!from_app(&r));
+}
