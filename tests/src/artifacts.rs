@@ -72,6 +72,16 @@ pub fn spin_component() -> PathBuf {
     wasm_component("sesame_spin.wasm", "sesame-spin")
 }
 
+/// The guard component that puts Sesame in front of another Spin component (`guard/`).
+pub fn guard_component() -> PathBuf {
+    wasm_component("sesame_guard.wasm", "sesame-guard")
+}
+
+/// The app the spin-guard example protects (`examples/spin-guard/hello`).
+pub fn example_app_component() -> PathBuf {
+    wasm_component("sesame_example_hello.wasm", "sesame-example-hello")
+}
+
 /// The deliberately hostile component (`tests/misbehaving-guest`) the sandbox tests run.
 pub fn misbehaving_component() -> PathBuf {
     wasm_component("sesame_misbehaving_guest.wasm", "sesame-misbehaving-guest")

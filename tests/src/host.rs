@@ -6,7 +6,10 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
-use crate::artifacts::{cache_dir, repo_root, spin_component, spin_test_host_bin};
+use crate::artifacts::{
+    cache_dir, example_app_component, guard_component, repo_root, spin_component,
+    spin_test_host_bin,
+};
 use crate::server::Server;
 use crate::services::Shared;
 
@@ -286,4 +289,32 @@ pub fn spin_manifest_allowing(store: &Path, hosts: &[&str]) -> PathBuf {
     )
     .expect("write the manifest copy");
     path
+}
+
+/// A `spin-test-host` command serving the Spin app of `manifest` with Sesame in front of it
+/// (`examples/spin-guard/spin.toml` or a copy): its components `sesame`, `guard` and `app` from
+/// the built `sesame-spin`, `sesame-guard` and `sesame-example-hello`, on a free loopback port,
+/// Sesame's `default` database in the SQLite file `store`, the test secret and plain-HTTP
+/// cookies.
+pub fn spin_guard_command(manifest: &Path, store: &Path) -> Command {
+    let mut cmd = Command::new(spin_test_host_bin());
+    cmd.arg("--manifest")
+        .arg(manifest)
+        .arg("--source")
+        .arg(format!("sesame={}", spin_component().display()))
+        .arg("--source")
+        .arg(format!("guard={}", guard_component().display()))
+        .arg("--source")
+        .arg(format!("app={}", example_app_component().display()))
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--cache-dir")
+        .arg(cache_dir())
+        .arg("--sqlite")
+        .arg(format!("default={}", store.display()))
+        .arg("--variable")
+        .arg(format!("secret={SPIN_TEST_SECRET}"))
+        .arg("--variable")
+        .arg("cookie_secure=false");
+    cmd
 }

@@ -23,11 +23,12 @@ pub mod totp;
 pub mod webhooks;
 
 pub use artifacts::{
-    component, misbehaving_component, repo_root, sesame_bin, spin_component, spin_test_host_bin,
+    component, example_app_component, guard_component, misbehaving_component, repo_root,
+    sesame_bin, spin_component, spin_test_host_bin,
 };
 pub use host::{
     FreshServer, Host, SPIN_TEST_SECRET, postgres_origin, spin_command, spin_command_with_manifest,
-    spin_manifest_allowing, spin_postgres_command,
+    spin_guard_command, spin_manifest_allowing, spin_postgres_command,
 };
 pub use reply::Reply;
 pub use server::{

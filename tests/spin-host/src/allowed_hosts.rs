@@ -36,8 +36,8 @@ fn entry_allows(entry: &str, scheme: &str, host: &str, port: u16) -> bool {
     scheme_ok && host_ok && port_ok
 }
 
-/// The port a scheme uses when an entry names none.
-fn default_port(scheme: &str) -> Option<u16> {
+/// The port a scheme uses when an entry (or a URL) names none.
+pub(crate) fn default_port(scheme: &str) -> Option<u16> {
     match scheme {
         "http" => Some(80),
         "https" => Some(443),
@@ -80,5 +80,18 @@ mod tests {
         assert!(!allows(&allowed, "http", "evil-spin.internal", 80));
         assert!(allows(&allowed, "postgres", "db", 6000));
         assert!(allows(&allowed, "redis", "any.example", 1));
+    }
+
+    #[test]
+    fn only_a_listed_internal_host_may_be_called() {
+        let host = "sesame.spin.internal";
+        let one = |entry: &str| allows(&list(&[entry]), "http", host, 80);
+        assert!(one("http://sesame.spin.internal"));
+        assert!(one("http://*.spin.internal"));
+        assert!(one("*://sesame.spin.internal:*"));
+        assert!(!one("http://app.spin.internal"));
+        assert!(!one("https://sesame.spin.internal"));
+        assert!(!one("http://sesame.spin.internal:8080"));
+        assert!(!one("sesame.spin.internal"));
     }
 }

@@ -10,7 +10,15 @@ use wasmtime::component::{HasData, ResourceTable};
 use crate::postgres_impl::PostgresPools;
 
 /// The data of one instance's store: the sandbox's WASI state with the Spin resources.
-pub(crate) type HostState = InstanceState<Arc<SpinResources>>;
+pub(crate) type HostState = InstanceState<Instance>;
+
+/// What one instance has of its own beside the sandbox's state.
+pub(crate) struct Instance {
+    /// The resources of its component.
+    pub(crate) resources: Arc<SpinResources>,
+    /// Its outgoing requests (local service chaining, `chaining.rs`).
+    pub(crate) outgoing: crate::chaining::Outgoing,
+}
 
 /// What every instance shares: the databases the manifest grants, the resolved component
 /// variables, the hosts it may reach, and the PostgreSQL pools.
@@ -33,6 +41,7 @@ impl SpinResources {
 }
 
 /// A database the component may open.
+#[derive(Clone)]
 pub(crate) enum Database {
     /// A file: every `open` gets a connection of its own, with SQLite's defaults (rollback
     /// journal unless the file says otherwise, no busy timeout), as Spin's local databases do.
@@ -54,10 +63,9 @@ pub(crate) struct SpinView<'a> {
 /// Lends what the Spin interface implementations need.
 pub(crate) fn spin(state: &mut HostState) -> SpinView<'_> {
     let parts = state.host_parts();
-    let resources: &Arc<SpinResources> = parts.host;
     SpinView {
         table: parts.table,
-        resources,
+        resources: &parts.host.resources,
     }
 }
 

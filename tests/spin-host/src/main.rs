@@ -1,23 +1,27 @@
 //! `spin-test-host`: runs Sesame's Spin component the way `spin up` does, for the tests.
 //!
 //! The Spin CLI is not installable where Sesame is built and tested, so this host stands in for
-//! it: it reads `spin.toml` (trigger, source, SQLite databases, variables), provides the Spin
-//! interfaces the component imports (`fermyon:spin/sqlite@2.0.0` on rusqlite,
-//! `spin:postgres/postgres@3.0.0` on tokio-postgres for the hosts `allowed_outbound_hosts`
-//! lists, `wasi:config/store` from the resolved variables) besides WASI and wasi:http from
-//! wasmtime, and serves the component
-//! over HTTP, one fresh instance per request, with the client's address in `spin-client-addr`.
-//! It prints `spin-test-host listening on http://ADDR` once it accepts connections.
+//! it: it reads `spin.toml` (triggers and routes, sources, SQLite databases, variables, allowed
+//! outbound hosts), provides the Spin interfaces the components import
+//! (`fermyon:spin/sqlite@2.0.0` on rusqlite, `spin:postgres/postgres@3.0.0` on tokio-postgres
+//! for the hosts `allowed_outbound_hosts` lists, `wasi:config/store` from the resolved
+//! variables) besides WASI and wasi:http from wasmtime, and serves the app over HTTP, one fresh instance
+//! per request, with Spin's `spin-*` headers (the client's address in `spin-client-addr`).
+//! Components reach each other by local service chaining (`http://<id>.spin.internal`) when
+//! the manifest allows it. It prints `spin-test-host listening on http://ADDR` once it accepts
+//! connections.
 //!
-//! It is a test tool, not a Spin runtime: no other triggers, routes or interfaces, no runtime
-//! configuration file, no outbound HTTP.
+//! It is a test tool, not a Spin runtime: no other triggers or interfaces, no route
+//! parameters, no runtime configuration file, no outbound network.
 
 mod allowed_hosts;
 mod bindings;
+mod chaining;
 mod config_impl;
 mod ctx;
 mod manifest;
 mod postgres_impl;
+mod routes;
 mod runtime;
 mod server;
 mod sqlite_impl;
@@ -38,10 +42,13 @@ struct Args {
     /// The Spin manifest.
     #[arg(long, default_value = "spin.toml")]
     manifest: PathBuf,
-    /// The component to run instead of the manifest's `source` (a build in another target
-    /// directory).
+    /// The component to run instead of the `source` of the one on route `/...` (a build in
+    /// another target directory).
     #[arg(long)]
     component: Option<PathBuf>,
+    /// The file to run instead of the `source` of component ID, `ID=PATH` (repeatable).
+    #[arg(long = "source", value_parser = name_value)]
+    sources: Vec<(String, String)>,
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:3000")]
     listen: std::net::SocketAddr,
@@ -76,11 +83,16 @@ fn main() -> std::process::ExitCode {
 fn run(args: Args) -> Result<()> {
     let app = manifest::load(&args.manifest, &args.variables)?;
     let files: BTreeMap<String, String> = args.sqlite.into_iter().collect();
-    if let Some(name) = files.keys().find(|n| !app.sqlite_databases.contains(n)) {
-        bail!("--sqlite {name}=...: the component is not granted that database");
+    let granted: Vec<&String> = app
+        .components
+        .iter()
+        .flat_map(|c| &c.sqlite_databases)
+        .collect();
+    if let Some(name) = files.keys().find(|n| !granted.contains(n)) {
+        bail!("--sqlite {name}=...: no component is granted that database");
     }
     let mut databases = BTreeMap::new();
-    for name in &app.sqlite_databases {
+    for name in granted {
         let database = match files.get(name) {
             Some(path) => {
                 // Opened once here only to fail at start on a path that cannot be a database.
@@ -94,14 +106,53 @@ fn run(args: Args) -> Result<()> {
         };
         databases.insert(name.clone(), database);
     }
-    let resources = Arc::new(SpinResources {
-        databases,
-        variables: app.variables,
-        allowed_outbound_hosts: app.allowed_outbound_hosts,
-        postgres: postgres_impl::PostgresPools::default(),
-    });
-    let component = args.component.unwrap_or(app.source);
-    let runtime = runtime::Runtime::new(&component, args.cache_dir.as_deref(), resources)?;
+    let sandbox = sesame_sandbox::Sandbox::new(sesame_sandbox::Limits::default())?;
+    let mut sources: BTreeMap<String, String> = args.sources.into_iter().collect();
+    let mut parts = Vec::new();
+    let mut routes = Vec::new();
+    for (index, component) in app.components.into_iter().enumerate() {
+        let catch_all = component.routes.iter().any(|r| r == "/...");
+        let source = match (sources.remove(&component.id), &args.component) {
+            (Some(path), _) => PathBuf::from(path),
+            (None, Some(path)) if catch_all => path.clone(),
+            (None, _) => component.source,
+        };
+        let resources = Arc::new(SpinResources {
+            databases: databases
+                .iter()
+                .filter(|(name, _)| component.sqlite_databases.contains(name))
+                .map(|(name, db)| (name.clone(), db.clone()))
+                .collect(),
+            variables: component.variables,
+            allowed_outbound_hosts: component.allowed_outbound_hosts.clone(),
+            postgres: postgres_impl::PostgresPools::default(),
+        });
+        // The package that builds the repository's own Spin component, else the manifest.
+        let built_by = if component.id == "sesame" {
+            "sesame-spin"
+        } else {
+            "the component's build command"
+        };
+        let runtime = runtime::Runtime::new(
+            &sandbox,
+            &source,
+            built_by,
+            args.cache_dir.as_deref(),
+            resources,
+        )
+        .with_context(|| format!("component `{}`", component.id))?;
+        routes.extend(component.routes.into_iter().map(|r| (index, r)));
+        parts.push(chaining::Part {
+            id: component.id,
+            runtime,
+            allowed_outbound_hosts: component.allowed_outbound_hosts,
+        });
+    }
+    if let Some(id) = sources.keys().next() {
+        bail!("--source {id}=...: the manifest has no component `{id}`");
+    }
+    let routes = routes::Routes::new(routes.iter().map(|(i, r)| (*i, r.as_str())))?;
+    let app = chaining::Components::new(parts, routes);
 
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -111,6 +162,6 @@ fn run(args: Args) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
-        server::serve(runtime, listener).await
+        server::serve(app, listener).await
     })
 }

@@ -1,6 +1,7 @@
 //! The part of a Spin manifest (`spin.toml`, version 2) the test host acts on, read and
-//! checked the way `spin up` treats it: the HTTP trigger's component, its source, the SQLite
-//! databases it is granted, and its variables resolved from the application variables.
+//! checked the way `spin up` treats it: the HTTP triggers' routes and components, each
+//! component's source, the SQLite databases it is granted, the hosts it may send requests to,
+//! and its variables resolved from the application variables.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,8 +34,17 @@ struct Triggers {
 
 #[derive(Debug, Deserialize)]
 struct HttpTrigger {
-    route: String,
+    route: TriggerRoute,
     component: String,
+}
+
+/// A trigger's route: a path (`/exact`, `/prefix/...`), or `{ private = true }`, reachable only
+/// from other components by local service chaining.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum TriggerRoute {
+    Path(String),
+    Private { private: bool },
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,28 +53,39 @@ struct ComponentDef {
     #[serde(default)]
     sqlite_databases: Vec<String>,
     #[serde(default)]
-    allowed_outbound_hosts: Vec<String>,
-    #[serde(default)]
     variables: BTreeMap<String, String>,
+    #[serde(default)]
+    allowed_outbound_hosts: Vec<String>,
 }
 
-/// What the test host runs, from the manifest.
+/// What the test host runs, from the manifest: every component an HTTP trigger names.
 #[derive(Debug)]
 pub(crate) struct App {
+    /// The components, in the order of their triggers.
+    pub(crate) components: Vec<AppComponent>,
+}
+
+/// One component of the app.
+#[derive(Debug)]
+pub(crate) struct AppComponent {
+    /// Its ID (the key of `[component.<id>]`), its host name under `spin.internal`.
+    pub(crate) id: String,
     /// The component file (the manifest's `source`, relative to the manifest).
     pub(crate) source: PathBuf,
+    /// Its public routes (none when private).
+    pub(crate) routes: Vec<String>,
     /// The SQLite databases the component may open.
     pub(crate) sqlite_databases: Vec<String>,
     /// The component's variables with every `{{ name }}` replaced by its value.
     pub(crate) variables: Vec<(String, String)>,
-    /// The hosts the component may reach (`scheme://host[:port]`), templates resolved.
+    /// Where it may send requests (`allowed_outbound_hosts`).
     pub(crate) allowed_outbound_hosts: Vec<String>,
 }
 
-/// Reads `path` and resolves the component serving `/...`. Application variables take their
-/// value from `overrides` (`--variable`), then `SPIN_VARIABLE_<NAME>` in the environment (as
-/// Spin's environment provider), then their default; a required one with no value is an error,
-/// as `spin up` refuses to start without it.
+/// Reads `path` and resolves every component an HTTP trigger names. Application variables
+/// take their value from `overrides` (`--variable`), then `SPIN_VARIABLE_<NAME>` in the
+/// environment (as Spin's environment provider), then their default; a required one with no
+/// value is an error, as `spin up` refuses to start without it.
 pub(crate) fn load(path: &Path, overrides: &[(String, String)]) -> Result<App> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the manifest {}", path.display()))?;
@@ -73,15 +94,9 @@ pub(crate) fn load(path: &Path, overrides: &[(String, String)]) -> Result<App> {
     if manifest.spin_manifest_version != 2 {
         bail!("spin_manifest_version must be 2");
     }
-    let Some(trigger) = manifest.trigger.http.iter().find(|t| t.route == "/...") else {
-        bail!("no [[trigger.http]] has route \"/...\"");
-    };
-    let Some(component) = manifest.component.get(&trigger.component) else {
-        bail!(
-            "the trigger names component `{}`, which is not defined",
-            trigger.component
-        );
-    };
+    if manifest.trigger.http.is_empty() {
+        bail!("the manifest has no [[trigger.http]]");
+    }
 
     let mut values = BTreeMap::new();
     for (name, variable) in &manifest.variables {
@@ -103,24 +118,46 @@ pub(crate) fn load(path: &Path, overrides: &[(String, String)]) -> Result<App> {
             ),
         };
     }
-    let variables = component
-        .variables
-        .iter()
-        .map(|(name, template)| Ok((name.clone(), resolve(template, &values)?)))
-        .collect::<Result<_>>()?;
-    let allowed_outbound_hosts = component
-        .allowed_outbound_hosts
-        .iter()
-        .map(|template| resolve(template, &values))
-        .collect::<Result<_>>()?;
-
     let base = path.parent().unwrap_or(Path::new("."));
-    Ok(App {
-        source: base.join(&component.source),
-        sqlite_databases: component.sqlite_databases.clone(),
-        variables,
-        allowed_outbound_hosts,
-    })
+    let mut components: Vec<AppComponent> = Vec::new();
+    for trigger in &manifest.trigger.http {
+        let route = match &trigger.route {
+            TriggerRoute::Path(route) if route.starts_with('/') => Some(route.clone()),
+            TriggerRoute::Path(route) => bail!("route `{route}` does not start with `/`"),
+            TriggerRoute::Private { private: true } => None,
+            TriggerRoute::Private { private: false } => bail!("a route table must be private"),
+        };
+        if let Some(known) = components.iter_mut().find(|c| c.id == trigger.component) {
+            known.routes.extend(route);
+            continue;
+        }
+        let Some(component) = manifest.component.get(&trigger.component) else {
+            bail!(
+                "the trigger names component `{}`, which is not defined",
+                trigger.component
+            );
+        };
+        let variables = component
+            .variables
+            .iter()
+            .map(|(name, template)| Ok((name.clone(), resolve(template, &values)?)))
+            .collect::<Result<_>>()?;
+        // Spin resolves variables in the outbound hosts too (`postgres://{{ db_host }}:5432`).
+        let allowed_outbound_hosts = component
+            .allowed_outbound_hosts
+            .iter()
+            .map(|template| resolve(template, &values))
+            .collect::<Result<_>>()?;
+        components.push(AppComponent {
+            id: trigger.component.clone(),
+            source: base.join(&component.source),
+            routes: route.into_iter().collect(),
+            sqlite_databases: component.sqlite_databases.clone(),
+            variables,
+            allowed_outbound_hosts,
+        });
+    }
+    Ok(App { components })
 }
 
 /// Replaces each `{{ name }}` in `template` by the application variable's value.

@@ -1,7 +1,6 @@
-//! Serves the component over HTTP/1.1 on loopback, one fresh instance per request, as Spin's
-//! HTTP trigger does.
+//! Serves the app over HTTP/1.1 on loopback, one fresh instance per request, as Spin's HTTP
+//! trigger does (which component answers is `chaining.rs`'s choice, by route).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -14,29 +13,25 @@ use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
+use crate::chaining::{Components, Outgoing};
 use crate::runtime::Runtime;
-
-/// Header in which Spin hands the component the client's `ip:port`; set from the connection,
-/// replacing any copy the client sent.
-const SPIN_CLIENT_ADDR: &str = "spin-client-addr";
 
 /// Accepts connections until the listener fails; prints the bound address first, so tests that
 /// pass port 0 learn the real one.
-pub(crate) async fn serve(runtime: Runtime, listener: TcpListener) -> Result<()> {
+pub(crate) async fn serve(app: Arc<Components>, listener: TcpListener) -> Result<()> {
     println!(
         "spin-test-host listening on http://{}",
         listener.local_addr()?
     );
-    let runtime = Arc::new(runtime);
     loop {
         let (stream, peer) = listener.accept().await?;
-        let runtime = runtime.clone();
+        let app = app.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
-                let runtime = runtime.clone();
+                let app = app.clone();
                 async move {
                     Ok::<_, std::convert::Infallible>(
-                        handle(&runtime, req, peer).await.unwrap_or_else(|e| {
+                        app.from_outside(req, peer).await.unwrap_or_else(|e| {
                             eprintln!("spin-test-host: request failed: {e:#}");
                             error(500, "the component failed; see the log")
                         }),
@@ -50,16 +45,18 @@ pub(crate) async fn serve(runtime: Runtime, listener: TcpListener) -> Result<()>
     }
 }
 
-/// Answers one request with a new instance.
-async fn handle(
+/// Answers one request with a new instance of `runtime`'s component, whose own requests go
+/// through `outgoing`; the caller has set Spin's `spin-*` headers.
+pub(crate) async fn handle<B>(
     runtime: &Runtime,
-    mut req: hyper::Request<hyper::body::Incoming>,
-    peer: SocketAddr,
-) -> Result<hyper::Response<HyperOutgoingBody>> {
-    if let Ok(value) = peer.to_string().parse() {
-        req.headers_mut().insert(SPIN_CLIENT_ADDR, value);
-    }
-    let mut store = runtime.new_store();
+    outgoing: Outgoing,
+    req: hyper::Request<B>,
+) -> Result<hyper::Response<HyperOutgoingBody>>
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<wasmtime_wasi_http::Error>,
+{
+    let mut store = runtime.new_store(outgoing);
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let Ok(incoming) = store
         .data_mut()
@@ -89,7 +86,7 @@ async fn handle(
 }
 
 /// An answer of the host's own, as plain text (Spin's own errors are not JSON either).
-fn error(status: u16, message: &'static str) -> hyper::Response<HyperOutgoingBody> {
+pub(crate) fn error(status: u16, message: &'static str) -> hyper::Response<HyperOutgoingBody> {
     let body = Full::new(Bytes::from_static(message.as_bytes()))
         .map_err(|never| match never {})
         .boxed_unsync();
