@@ -205,11 +205,18 @@ pub fn spin_command(store: &Path) -> Command {
 
 /// Like [`spin_command`], with the manifest `manifest` (a copy of `spin.toml` a test changed).
 pub fn spin_command_with_manifest(manifest: &Path, store: &Path) -> Command {
+    let mut cmd = spin_app_command(manifest, store);
+    cmd.arg("--component").arg(spin_component());
+    cmd
+}
+
+/// A `spin-test-host` command serving the app of `manifest` on a free loopback port, with the
+/// compile cache, the `default` database in the SQLite file `store`, the test secret and
+/// plain-HTTP cookies; the caller names the components' builds.
+fn spin_app_command(manifest: &Path, store: &Path) -> Command {
     let mut cmd = Command::new(spin_test_host_bin());
     cmd.arg("--manifest")
         .arg(manifest)
-        .arg("--component")
-        .arg(spin_component())
         .arg("--listen")
         .arg("127.0.0.1:0")
         .arg("--cache-dir")
@@ -297,24 +304,12 @@ pub fn spin_manifest_allowing(store: &Path, hosts: &[&str]) -> PathBuf {
 /// Sesame's `default` database in the SQLite file `store`, the test secret and plain-HTTP
 /// cookies.
 pub fn spin_guard_command(manifest: &Path, store: &Path) -> Command {
-    let mut cmd = Command::new(spin_test_host_bin());
-    cmd.arg("--manifest")
-        .arg(manifest)
-        .arg("--source")
+    let mut cmd = spin_app_command(manifest, store);
+    cmd.arg("--source")
         .arg(format!("sesame={}", spin_component().display()))
         .arg("--source")
         .arg(format!("guard={}", guard_component().display()))
         .arg("--source")
-        .arg(format!("app={}", example_app_component().display()))
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--cache-dir")
-        .arg(cache_dir())
-        .arg("--sqlite")
-        .arg(format!("default={}", store.display()))
-        .arg("--variable")
-        .arg(format!("secret={SPIN_TEST_SECRET}"))
-        .arg("--variable")
-        .arg("cookie_secure=false");
+        .arg(format!("app={}", example_app_component().display()));
     cmd
 }

@@ -32,6 +32,6 @@ pub use host::{
 };
 pub use reply::Reply;
 pub use server::{
-    ROOT_EMAIL, ROOT_PASSWORD, Server, Signed, add_root_admin, admin, admin_add_user,
+    ROOT_EMAIL, ROOT_PASSWORD, Server, Signed, add_root_admin, admin, admin_add_user, login_burst,
     sesame_command,
 };

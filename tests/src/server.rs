@@ -302,3 +302,27 @@ pub fn add_root_admin(store: &(impl AsRef<OsStr> + ?Sized)) -> String {
     assert!(ok, "{out}{err}");
     out
 }
+
+/// Sends `count` concurrent sign-ins for `email` with `password`, spread over `servers` in
+/// turn (nodes or replicas sharing one store); returns the statuses. A sign-in refused for
+/// hashing load (`503 busy`, nothing counted) is retried, as its Retry-After asks.
+pub fn login_burst(servers: &[&Server], count: usize, email: &str, password: &str) -> Vec<u16> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..count)
+            .map(|i| {
+                let server = servers[i % servers.len()];
+                scope.spawn(move || {
+                    loop {
+                        let r = server.attempt_login(email, password);
+                        if r.status == 503 && r.error_code() == "busy" {
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                            continue;
+                        }
+                        return r.status;
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}

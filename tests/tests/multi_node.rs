@@ -7,7 +7,7 @@
 use serde_json::json;
 use sesame_tests::accounts::{EMAIL, PASSWORD};
 use sesame_tests::services::Shared;
-use sesame_tests::{ROOT_EMAIL, ROOT_PASSWORD, Server, add_root_admin, admin};
+use sesame_tests::{ROOT_EMAIL, ROOT_PASSWORD, Server, add_root_admin, admin, login_burst};
 
 /// For the bursts: generous throttles, so they test counting, not throttling, and cheap
 /// password hashing, so hundreds of sign-ins fit the request timeout on a busy machine (the
@@ -74,30 +74,6 @@ fn session_moves_between_nodes(backend: Shared) {
     a.login("grace@example.com", PASSWORD);
 }
 
-/// Sends `count` concurrent sign-ins for `email` with `password`, alternating nodes; returns
-/// the statuses. A sign-in refused for hashing load (`503 busy`, nothing counted) is retried,
-/// as its Retry-After asks.
-fn burst(nodes: [&Server; 2], count: usize, email: &str, password: &str) -> Vec<u16> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..count)
-            .map(|i| {
-                let node = nodes[i % 2];
-                scope.spawn(move || {
-                    loop {
-                        let r = node.attempt_login(email, password);
-                        if r.status == 503 && r.error_code() == "busy" {
-                            std::thread::sleep(std::time::Duration::from_millis(50));
-                            continue;
-                        }
-                        return r.status;
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    })
-}
-
 fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
     // The lock falls on exactly the 200th failure: one lost count and it never falls, one
     // counted twice and the 199 failures of the other account lock it too.
@@ -109,9 +85,9 @@ fn concurrent_wrong_passwords_lock_exactly(backend: Shared) {
     a.register(EMAIL, PASSWORD);
     b.register("grace@example.com", PASSWORD);
 
-    let statuses = burst([&a, &b], 200, EMAIL, "not the password");
+    let statuses = login_burst(&[&a, &b], 200, EMAIL, "not the password");
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
-    let statuses = burst([&a, &b], 199, "grace@example.com", "not the password");
+    let statuses = login_burst(&[&a, &b], 199, "grace@example.com", "not the password");
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
 
     for node in [&a, &b] {
@@ -132,7 +108,7 @@ fn concurrent_logins_count_exactly(backend: Shared) {
         return;
     };
     a.register(EMAIL, PASSWORD);
-    let statuses = burst([&a, &b], 200, EMAIL, PASSWORD);
+    let statuses = login_burst(&[&a, &b], 200, EMAIL, PASSWORD);
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     let cookie = b.login(EMAIL, PASSWORD);
     let me = a.get("/me", &[("cookie", &cookie)]);

@@ -11,7 +11,8 @@ use std::path::Path;
 use sesame_tests::accounts::{EMAIL, PASSWORD};
 use sesame_tests::services::Shared;
 use sesame_tests::{
-    SPIN_TEST_SECRET, Server, postgres_origin, spin_command_with_manifest, spin_manifest_allowing,
+    SPIN_TEST_SECRET, Server, login_burst, postgres_origin, spin_command_with_manifest,
+    spin_manifest_allowing,
 };
 
 sesame_tests::http_suite!(SpinPostgres);
@@ -85,28 +86,24 @@ fn a_session_made_on_sesame_serve_works_on_spin_and_back() {
     assert_eq!(me.status, 200, "{}", me.text());
     assert_eq!(me.json()["user"]["email"], "grace@example.com");
 
-    // Signed out on the node, gone on the replica.
+    // Signed out on the node, gone on the replica; and the other way round.
+    signs_out_everywhere(&node, &spin, &from_spin);
+    signs_out_everywhere(&spin, &node, &from_node);
+}
+
+/// Signs the session `cookie` out on `here` and checks that `there` no longer knows it.
+fn signs_out_everywhere(here: &Server, there: &Server, cookie: &str) {
+    let me = here.get("/me", &[("cookie", cookie)]);
     let csrf = me.json()["csrf_token"].as_str().unwrap().to_owned();
-    let out = node.send(
+    let out = here.send(
         "POST",
         "/logout",
-        &[("cookie", &from_spin), ("x-csrf-token", &csrf)],
+        &[("cookie", cookie), ("x-csrf-token", &csrf)],
         b"",
     );
     assert_eq!(out.status, 200, "{}", out.text());
-    spin.get("/me", &[("cookie", &from_spin)])
-        .assert_failure(401, "unauthenticated");
-    // And the other way round.
-    let me = spin.get("/me", &[("cookie", &from_node)]);
-    let csrf = me.json()["csrf_token"].as_str().unwrap().to_owned();
-    let out = spin.send(
-        "POST",
-        "/logout",
-        &[("cookie", &from_node), ("x-csrf-token", &csrf)],
-        b"",
-    );
-    assert_eq!(out.status, 200, "{}", out.text());
-    node.get("/me", &[("cookie", &from_node)])
+    there
+        .get("/me", &[("cookie", cookie)])
         .assert_failure(401, "unauthenticated");
 }
 
@@ -128,24 +125,7 @@ fn wrong_passwords_spread_over_serve_and_spin_lock_exactly() {
     node.register("grace@example.com", PASSWORD);
 
     for (email, count) in [(EMAIL, 200), ("grace@example.com", 199)] {
-        let statuses: Vec<u16> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..count)
-                .map(|i| {
-                    let server = if i % 2 == 0 { &spin } else { &node };
-                    scope.spawn(move || {
-                        loop {
-                            let r = server.attempt_login(email, "not the password");
-                            if r.status == 503 && r.error_code() == "busy" {
-                                std::thread::sleep(std::time::Duration::from_millis(50));
-                                continue;
-                            }
-                            return r.status;
-                        }
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let statuses = login_burst(&[&spin, &node], count, email, "not the password");
         assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
     }
     for server in [&spin, &node] {

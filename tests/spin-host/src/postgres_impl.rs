@@ -100,18 +100,11 @@ impl postgres::HostConnection for SpinView<'_> {
         params: Vec<ParameterValue>,
     ) -> wasmtime::Result<Result<RowSet, Error>> {
         let client = &self.table.get(&connection)?.0;
-        let params = match params
-            .into_iter()
-            .map(to_sql)
-            .collect::<Result<Vec<_>, _>>()
-        {
+        let params = match bound(params) {
             Ok(params) => params,
             Err(e) => return Ok(Err(e)),
         };
-        let refs: Vec<&(dyn ToSql + Sync)> = params
-            .iter()
-            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-            .collect();
+        let refs = as_refs(&params);
         let rows = match client.query(&statement, &refs).await {
             Ok(rows) => rows,
             Err(e) => return Ok(Err(Error::QueryFailed(format!("{e:?}")))),
@@ -126,18 +119,11 @@ impl postgres::HostConnection for SpinView<'_> {
         params: Vec<ParameterValue>,
     ) -> wasmtime::Result<Result<u64, Error>> {
         let client = &self.table.get(&connection)?.0;
-        let params = match params
-            .into_iter()
-            .map(to_sql)
-            .collect::<Result<Vec<_>, _>>()
-        {
+        let params = match bound(params) {
             Ok(params) => params,
             Err(e) => return Ok(Err(e)),
         };
-        let refs: Vec<&(dyn ToSql + Sync)> = params
-            .iter()
-            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-            .collect();
+        let refs = as_refs(&params);
         Ok(client
             .execute(&statement, &refs)
             .await
@@ -171,6 +157,22 @@ fn permitted(config: &tokio_postgres::Config, allowed: &[String]) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// A statement's parameters as the driver binds them.
+type Bound = Vec<Box<dyn ToSql + Sync + Send>>;
+
+/// The parameters bound, or the interface's refusal of the first it cannot bind.
+fn bound(params: Vec<ParameterValue>) -> Result<Bound, Error> {
+    params.into_iter().map(to_sql).collect()
+}
+
+/// The bound parameters as the driver's calls take them.
+fn as_refs(params: &Bound) -> Vec<&(dyn ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+        .collect()
 }
 
 /// A parameter as the driver binds it.
