@@ -4,11 +4,15 @@
 //! router ([`sesame_core::http::handle`]), records live in the Spin SQLite database named
 //! `default` (see [`sqlite_store`] for why not Spin's key-value store), settings and the master
 //! secret come from Spin variables ([`variables`]), and time and randomness come from WASI
-//! ([`sesame_wasi::env::LoggingEnv`]). No rule of authentication is written here.
+//! ([`sesame_wasi::env::QueueingEnv`]). No rule of authentication is written here.
 //!
-//! What it does not do: it sends no mail and calls no webhook. Mail (confirmation and reset
-//! links) and account events are written to the component's log (Spin's stderr), never
-//! dropped; account events are also kept in the store, as under `sesame serve`.
+//! Mail and account events: with `mail_api_url` (and `webhook_url`) set, a request queues
+//! them in the database (core's [`sesame_core::outbound`]) and, after its answer is written,
+//! the instance delivers a few due items over `wasi:http/outgoing-handler`
+//! ([`sesame_wasi::outgoing`]); the provider's host must be in the component's
+//! `allowed_outbound_hosts`. Without them, mail (confirmation and reset links) and account
+//! events are written to the component's log (Spin's stderr), never dropped; account events
+//! are also kept in the store, as under `sesame serve`.
 //!
 //! # Usage
 //!
@@ -19,8 +23,8 @@ mod http_adapter;
 pub mod sqlite_store;
 pub mod variables;
 
-use sesame_core::{Config, Error, Sesame};
-use sesame_wasi::env::LoggingEnv;
+use sesame_core::{Config, Error, Sesame, Store};
+use sesame_wasi::env::QueueingEnv;
 
 use sqlite_store::SqliteStore;
 
@@ -28,7 +32,15 @@ use sqlite_store::SqliteStore;
 /// a fresh instance for every request, so both are read per request and nothing outlives it.
 fn with_sesame<T>(f: impl FnOnce(&Sesame<'_>) -> Result<T, Error>) -> Result<T, Error> {
     let config: Config = variables::config()?;
+    with_store(|store| {
+        let env = QueueingEnv::new(store, &config.outbound);
+        let sesame = Sesame::new(store, &env, &config)?;
+        f(&sesame)
+    })
+}
+
+/// Runs `f` with this request's store (the Spin database).
+fn with_store<T>(f: impl FnOnce(&dyn Store) -> Result<T, Error>) -> Result<T, Error> {
     let store = SqliteStore::open()?;
-    let sesame = Sesame::new(&store, &LoggingEnv, &config)?;
-    f(&sesame)
+    f(&store)
 }
