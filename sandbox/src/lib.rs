@@ -11,7 +11,8 @@
 //!   engine's epoch, which also makes a busy instance yield to other tasks every
 //!   [`EPOCH_TICK`];
 //! - WASI with no files, sockets or inherited environment, and wasi:http that refuses every
-//!   outgoing request.
+//!   outgoing request (only the Spin test host lets some through, to the hosts a manifest
+//!   allows, as Spin does).
 
 mod clock;
 mod component;

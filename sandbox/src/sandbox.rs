@@ -72,6 +72,21 @@ impl Sandbox {
         Ok(linker)
     }
 
+    /// Adds `wasi:http/outgoing-handler` to `linker`, for a host whose instances may make
+    /// requests. An instance still refuses every one unless its host gives it hooks that send
+    /// them ([`InstanceState::allow_outgoing_requests`]); `sesame serve` links none.
+    pub fn link_outgoing_http<D: Send + 'static>(
+        linker: &mut Linker<InstanceState<D>>,
+    ) -> Result<(), SandboxError> {
+        wasmtime_wasi_http::p2::bindings::http::outgoing_handler::add_to_linker::<
+            _,
+            wasmtime_wasi_http::WasiHttp,
+        >(linker, |s: &mut InstanceState<D>| {
+            wasmtime_wasi_http::WasiHttpView::http(s)
+        })
+        .map_err(SandboxError::Link)
+    }
+
     /// A fresh store for one instance: `env` is all the environment the component sees, `host`
     /// the host's data for its own imports; the memory and object limits and the request
     /// deadline are applied.

@@ -19,7 +19,9 @@ pub struct InstanceState<D> {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
-    hooks: NoOutgoingRequests,
+    /// Decides and sends outgoing requests: [`NoOutgoingRequests`] unless the host allows
+    /// them ([`InstanceState::allow_outgoing_requests`]).
+    hooks: Box<dyn WasiHttpHooks>,
     pub(crate) limits: StoreLimits,
     pub(crate) clock: RunClock,
     host: D,
@@ -54,7 +56,7 @@ impl<D> InstanceState<D> {
             wasi,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            hooks: NoOutgoingRequests,
+            hooks: Box::new(NoOutgoingRequests),
             clock: RunClock::default(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(MAX_INSTANCE_MEMORY)
@@ -72,6 +74,14 @@ impl<D> InstanceState<D> {
     /// The host's data.
     pub fn host(&mut self) -> &mut D {
         &mut self.host
+    }
+
+    /// Lets this instance make outgoing requests, each one decided and sent by `hooks`. Only a
+    /// host that also links the outgoing handler ([`crate::Sandbox::link_outgoing_http`])
+    /// needs it (the Spin test host, for the hosts a manifest allows); every other instance
+    /// refuses all of them.
+    pub fn allow_outgoing_requests(&mut self, hooks: Box<dyn WasiHttpHooks>) {
+        self.hooks = hooks;
     }
 
     /// The host's data with the parts of the instance its imports may use alongside.
@@ -123,7 +133,7 @@ impl<D: Send> WasiHttpView for InstanceState<D> {
         WasiHttpCtxView {
             ctx: &mut self.http,
             table: &mut self.table,
-            hooks: &mut self.hooks,
+            hooks: &mut *self.hooks,
         }
     }
 }

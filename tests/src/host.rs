@@ -180,9 +180,15 @@ pub const SPIN_TEST_SECRET: &str = "c2VzYW1lLXNwaW4tdGVzdC1zZWNyZXQtMzItYnl0ZXMh
 /// on a free loopback port, its `default` database in the SQLite file `store`, the test
 /// secret, and plain-HTTP cookies (what `sesame serve` picks on loopback by itself).
 pub fn spin_command(store: &Path) -> Command {
+    spin_command_with_manifest(&repo_root().join("spin.toml"), store)
+}
+
+/// [`spin_command`] with another manifest: a copy of `spin.toml` a test changed (its
+/// `allowed_outbound_hosts`, say).
+pub fn spin_command_with_manifest(manifest: &Path, store: &Path) -> Command {
     let mut cmd = Command::new(spin_test_host_bin());
     cmd.arg("--manifest")
-        .arg(repo_root().join("spin.toml"))
+        .arg(manifest)
         .arg("--component")
         .arg(spin_component())
         .arg("--listen")

@@ -15,6 +15,7 @@ pub mod artifacts;
 pub mod host;
 pub mod mail;
 pub mod passkeys;
+pub mod provider;
 pub mod reply;
 pub mod server;
 pub mod services;
@@ -25,7 +26,7 @@ pub mod webhooks;
 pub use artifacts::{
     component, misbehaving_component, repo_root, sesame_bin, spin_component, spin_test_host_bin,
 };
-pub use host::{FreshServer, Host, SPIN_TEST_SECRET, spin_command};
+pub use host::{FreshServer, Host, SPIN_TEST_SECRET, spin_command, spin_command_with_manifest};
 pub use reply::Reply;
 pub use server::{
     ROOT_EMAIL, ROOT_PASSWORD, Server, Signed, add_root_admin, admin, admin_add_user,

@@ -123,31 +123,42 @@ fn post(request: &OutboundRequest, timeout_ms: u64) -> Result<u16, String> {
     let _ = options.set_between_bytes_timeout(Some(timeout_ns));
 
     let answer = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| describe(&e))?;
-    {
-        let stream = body.write().map_err(|()| refused("body"))?;
-        for chunk in request.body.chunks(WRITE_CHUNK) {
-            stream
-                .blocking_write_and_flush(chunk)
-                .map_err(|_| "the connection closed while the request was sent".to_owned())?;
-        }
-    }
-    OutgoingBody::finish(body, None).map_err(|e| describe(&e))?;
+    // A request the runtime refuses (a host not allowed, no connection) fails its body write
+    // first; the answer below then says why, so a failed write only decides the outcome when
+    // the answer does not.
+    let sent = write_body(body, &request.body);
 
     let timeout = monotonic_clock::subscribe_instant(deadline);
     let ready = answer.subscribe();
     loop {
         match answer.get() {
-            Some(Ok(Ok(response))) => return Ok(response.status()),
+            Some(Ok(Ok(response))) => return sent.map(|()| response.status()),
             Some(Ok(Err(code))) => return Err(describe(&code)),
             Some(Err(())) => return Err("the answer was already taken".into()),
             None if timeout.ready() => {
-                return Err(format!("no answer within {} ms", timeout_ms));
+                return Err(sent
+                    .err()
+                    .unwrap_or_else(|| format!("no answer within {timeout_ms} ms")));
             }
             None => {
                 wasi::io::poll::poll(&[&ready, &timeout]);
             }
         }
     }
+}
+
+/// Writes the whole request body and ends it.
+fn write_body(body: OutgoingBody, bytes: &[u8]) -> Result<(), String> {
+    let closed = || "the connection closed while the request was sent".to_owned();
+    {
+        let stream = body.write().map_err(|()| closed())?;
+        for chunk in bytes.chunks(WRITE_CHUNK) {
+            stream
+                .blocking_write_and_flush(chunk)
+                .map_err(|_| closed())?;
+        }
+    }
+    OutgoingBody::finish(body, None).map_err(|e| describe(&e))
 }
 
 /// Why a request failed, in words for the log; never a header value.

@@ -17,6 +17,8 @@ pub(crate) struct SpinResources {
     pub(crate) databases: BTreeMap<String, Database>,
     /// The component's variables, templates already resolved.
     pub(crate) variables: Vec<(String, String)>,
+    /// Where the component may send requests (`outbound.rs`).
+    pub(crate) allowed_outbound_hosts: Arc<crate::outbound::AllowedHosts>,
 }
 
 /// A database the component may open.

@@ -8,12 +8,14 @@
 //! It prints `spin-test-host listening on http://ADDR` once it accepts connections.
 //!
 //! It is a test tool, not a Spin runtime: no other triggers, routes or interfaces, no runtime
-//! configuration file, no outbound network.
+//! configuration file; outbound HTTP only to what the manifest's `allowed_outbound_hosts`
+//! lists, and only plain HTTP (`outbound.rs`).
 
 mod bindings;
 mod config_impl;
 mod ctx;
 mod manifest;
+mod outbound;
 mod runtime;
 mod server;
 mod sqlite_impl;
@@ -93,6 +95,9 @@ fn run(args: Args) -> Result<()> {
     let resources = Arc::new(SpinResources {
         databases,
         variables: app.variables,
+        allowed_outbound_hosts: Arc::new(outbound::AllowedHosts::parse(
+            &app.allowed_outbound_hosts,
+        )?),
     });
     let component = args.component.unwrap_or(app.source);
     let runtime = runtime::Runtime::new(&component, args.cache_dir.as_deref(), resources)?;

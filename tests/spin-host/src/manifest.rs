@@ -44,6 +44,8 @@ struct ComponentDef {
     sqlite_databases: Vec<String>,
     #[serde(default)]
     variables: BTreeMap<String, String>,
+    #[serde(default)]
+    allowed_outbound_hosts: Vec<String>,
 }
 
 /// What the test host runs, from the manifest.
@@ -55,6 +57,8 @@ pub(crate) struct App {
     pub(crate) sqlite_databases: Vec<String>,
     /// The component's variables with every `{{ name }}` replaced by its value.
     pub(crate) variables: Vec<(String, String)>,
+    /// Where the component may send requests (templates resolved); see `outbound.rs`.
+    pub(crate) allowed_outbound_hosts: Vec<String>,
 }
 
 /// Reads `path` and resolves the component serving `/...`. Application variables take their
@@ -104,12 +108,18 @@ pub(crate) fn load(path: &Path, overrides: &[(String, String)]) -> Result<App> {
         .iter()
         .map(|(name, template)| Ok((name.clone(), resolve(template, &values)?)))
         .collect::<Result<_>>()?;
+    let allowed_outbound_hosts = component
+        .allowed_outbound_hosts
+        .iter()
+        .map(|template| resolve(template, &values))
+        .collect::<Result<_>>()?;
 
     let base = path.parent().unwrap_or(Path::new("."));
     Ok(App {
         source: base.join(&component.source),
         sqlite_databases: component.sqlite_databases.clone(),
         variables,
+        allowed_outbound_hosts,
     })
 }
 

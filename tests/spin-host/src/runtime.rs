@@ -11,6 +11,7 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::bindings::{config, sqlite};
 use crate::ctx::{HostState, Spin, SpinResources, spin};
+use crate::outbound::SpinOutbound;
 
 /// The component sees no environment variables: Spin hands it its variables through
 /// `wasi:config/store` instead.
@@ -24,8 +25,8 @@ pub(crate) struct Runtime {
 }
 
 impl Runtime {
-    /// Compiles (or loads from `cache_dir`) the component and links WASI, wasi:http types and
-    /// the Spin interfaces. Fails if the component imports anything else, as Spin would.
+    /// Compiles (or loads from `cache_dir`) the component and links WASI, wasi:http (types and
+    /// the outgoing handler) and the Spin interfaces. Fails if the component imports anything else, as Spin would.
     pub(crate) fn new(
         path: &Path,
         cache_dir: Option<&Path>,
@@ -36,6 +37,7 @@ impl Runtime {
         let mut linker = sandbox.linker::<Arc<SpinResources>>()?;
         sqlite::add_to_linker::<_, Spin>(&mut linker, spin)?;
         config::add_to_linker::<_, Spin>(&mut linker, spin)?;
+        Sandbox::link_outgoing_http(&mut linker)?;
         let pre = linker
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
@@ -57,7 +59,13 @@ impl Runtime {
 
     /// A fresh store for one instance, under the sandbox's limits and request deadline.
     pub(crate) fn new_store(&self) -> Store<HostState> {
-        self.sandbox
-            .new_store(&NO_ENVIRONMENT, self.resources.clone())
+        let mut store = self
+            .sandbox
+            .new_store(&NO_ENVIRONMENT, self.resources.clone());
+        let allowed = self.resources.allowed_outbound_hosts.clone();
+        store
+            .data_mut()
+            .allow_outgoing_requests(Box::new(SpinOutbound::new(allowed)));
+        store
     }
 }
