@@ -300,6 +300,44 @@ fn an_outage_delays_mail_but_loses_none() {
     assert!(log.contains("no answer within"), "{log}");
 }
 
+/// Sesame's own mail throttles apply before anything is queued: registrations past the
+/// per-address allowance are refused (429) and queue no mail, so the provider gets exactly the
+/// mails of the registrations let through.
+#[test]
+fn throttled_registrations_queue_no_mail() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let mut variables = mail_variables(&provider, "json");
+    variables.push(("throttle_register_per_ip", "2".to_owned()));
+    let spin = Spin::start(dir.path(), &allow(&provider), &variables);
+    let statuses: Vec<u16> = (0..5)
+        .map(|n| {
+            spin.server
+                .post_credentials("/register", &format!("flood{n}@example.com"), PASSWORD)
+                .status
+        })
+        .collect();
+    assert_eq!(statuses, [202, 202, 429, 429, 429]);
+    let received = provider.wait_for(
+        "two mails",
+        PATIENCE,
+        || spin.poke(),
+        |r| delivered_to(r).len() == 2,
+    );
+    for _ in 0..10 {
+        spin.poke();
+    }
+    assert_eq!(provider.received().len(), received.len());
+    assert_eq!(
+        delivered_to(&received),
+        BTreeSet::from([
+            "flood0@example.com".to_owned(),
+            "flood1@example.com".to_owned()
+        ])
+    );
+    assert_eq!(spin.log().matches("queued for delivery").count(), 2);
+}
+
 /// A provider that keeps failing: after the last attempt the mail is given up, and the log
 /// holds it whole (recipient, subject, the link), so it is not lost, but never the token.
 #[test]

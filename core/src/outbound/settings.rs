@@ -97,7 +97,7 @@ pub struct OutboundSettings {
 }
 
 impl Default for OutboundSettings {
-    /// Nothing delivered over HTTP; retries from 10 s over 12 attempts (about 2.5 hours);
+    /// Nothing delivered over HTTP; retries from 10 s over 12 attempts (about two hours);
     /// 1000 mails and 1000 events an hour.
     fn default() -> Self {
         OutboundSettings {
