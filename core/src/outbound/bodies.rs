@@ -34,52 +34,59 @@ pub(crate) fn mail_request(
         ("accept".to_owned(), "application/json".to_owned()),
         ("user-agent".to_owned(), MAIL_AGENT.to_owned()),
     ];
-    let mut body = Map::new();
-    match settings.mail_api_format {
+    let to: Value = mail.to.as_str().into();
+    let body = match settings.mail_api_format {
         MailFormat::Json => {
-            body.insert("id".into(), id.into());
-            body.insert("from".into(), settings.mail_from.as_str().into());
-            body.insert("to".into(), mail.to.as_str().into());
-            body.insert("subject".into(), mail.subject.as_str().into());
-            body.insert("text".into(), mail.text.as_str().into());
-            if let Some(html) = &mail.html {
-                body.insert("html".into(), html.as_str().into());
-            }
             if !token.is_empty() {
                 headers.push(("authorization".to_owned(), format!("Bearer {token}")));
             }
             headers.push(("idempotency-key".to_owned(), id.to_owned()));
+            let mut body = mail_fields(settings, mail, ["from", "subject", "text", "html"]);
+            body.insert("id".into(), id.into());
+            body.insert("to".into(), to);
+            body
         }
         MailFormat::Postmark => {
-            body.insert("From".into(), settings.mail_from.as_str().into());
-            body.insert("To".into(), mail.to.as_str().into());
-            body.insert("Subject".into(), mail.subject.as_str().into());
-            body.insert("TextBody".into(), mail.text.as_str().into());
-            if let Some(html) = &mail.html {
-                body.insert("HtmlBody".into(), html.as_str().into());
-            }
-            body.insert("MessageStream".into(), POSTMARK_STREAM.into());
             headers.push(("x-postmark-server-token".to_owned(), token.to_owned()));
+            let names = ["From", "Subject", "TextBody", "HtmlBody"];
+            let mut body = mail_fields(settings, mail, names);
+            body.insert("To".into(), to);
+            body.insert("MessageStream".into(), POSTMARK_STREAM.into());
+            body
         }
         MailFormat::Resend => {
-            body.insert("from".into(), settings.mail_from.as_str().into());
-            body.insert("to".into(), Value::Array(vec![mail.to.as_str().into()]));
-            body.insert("subject".into(), mail.subject.as_str().into());
-            body.insert("text".into(), mail.text.as_str().into());
-            if let Some(html) = &mail.html {
-                body.insert("html".into(), html.as_str().into());
-            }
             headers.push(("authorization".to_owned(), format!("Bearer {token}")));
             // Resend keeps a key for 24 hours: a retry after an answer lost on the way is
             // not sent twice.
             headers.push(("idempotency-key".to_owned(), id.to_owned()));
+            let mut body = mail_fields(settings, mail, ["from", "subject", "text", "html"]);
+            body.insert("to".into(), Value::Array(vec![to]));
+            body
         }
-    }
+    };
     OutboundRequest {
         url: url.to_owned(),
         headers,
         body: Value::Object(body).to_string().into_bytes(),
     }
+}
+
+/// The sender, subject, text and (when there is one) HTML of `mail` under the format's `names`
+/// for them, in that order.
+fn mail_fields(
+    settings: &OutboundSettings,
+    mail: &QueuedMail,
+    names: [&str; 4],
+) -> Map<String, Value> {
+    let [from, subject, text, html] = names;
+    let mut body = Map::new();
+    body.insert(from.into(), settings.mail_from.as_str().into());
+    body.insert(subject.into(), mail.subject.as_str().into());
+    body.insert(text.into(), mail.text.as_str().into());
+    if let Some(html_body) = &mail.html {
+        body.insert(html.into(), html_body.as_str().into());
+    }
+    body
 }
 
 /// The request delivering the event `body` (id `msg_id`) to `url`, signed with `secret` for an

@@ -85,6 +85,14 @@ fn mail(to: &str, subject: &str) -> Mail {
     }
 }
 
+/// Queues ada's confirmation mail; its id.
+fn enqueue_ada(queue: &Outbound<'_>) -> String {
+    queue
+        .enqueue_mail(&mail("ada@example.com", "Confirm"))
+        .unwrap()
+        .expect("a mail API is set")
+}
+
 fn pending(f: &Fixture) -> Vec<(String, Item)> {
     f.store
         .scan(OUTBOUND_PENDING_PREFIX, None, 1000)
@@ -99,10 +107,7 @@ fn a_queued_mail_is_posted_once_and_removed() {
     let f = Fixture::new();
     let settings = mail_settings(MailFormat::Json);
     let queue = Outbound::new(&f.store, &f.env, &settings);
-    let id = queue
-        .enqueue_mail(&mail("ada@example.com", "Confirm"))
-        .unwrap()
-        .unwrap();
+    let id = enqueue_ada(&queue);
     assert!(id.starts_with("msg_") && id.len() == 36, "{id}");
     assert_eq!(pending(&f).len(), 1);
 
@@ -277,29 +282,30 @@ fn events_are_signed_as_standard_webhooks() {
     );
 }
 
+/// The wait of the one item a pass retried, after its `attempts`-th attempt.
+fn retried(settled: &[Settled], attempts: u32) -> u64 {
+    match settled {
+        [
+            Settled::Retrying {
+                attempts: n,
+                wait_ms,
+                ..
+            },
+        ] if *n == attempts => *wait_ms,
+        _ => panic!("not one retry after attempt {attempts}: {settled:?}"),
+    }
+}
+
 #[test]
 fn a_failed_attempt_waits_longer_each_time_then_becomes_a_dead_letter() {
     let f = Fixture::new();
     let settings = mail_settings(MailFormat::Json);
     let queue = Outbound::new(&f.store, &f.env, &settings);
-    let id = queue
-        .enqueue_mail(&mail("ada@example.com", "Confirm"))
-        .unwrap()
-        .unwrap();
+    let id = enqueue_ada(&queue);
     let fake = Fake::answering([Err("connection refused".into()), Ok(503), Ok(500)]);
 
-    let settled = queue.deliver_due(&fake, Batch::default());
-    let [
-        Settled::Retrying {
-            attempts: 1,
-            wait_ms,
-            ..
-        },
-    ] = &settled[..]
-    else {
-        panic!("{settled:?}");
-    };
-    assert!((1000..=1250).contains(wait_ms), "{wait_ms}");
+    let wait_ms = retried(&queue.deliver_due(&fake, Batch::default()), 1);
+    assert!((1000..=1250).contains(&wait_ms), "{wait_ms}");
     // Not due yet: nothing is attempted.
     assert!(queue.deliver_due(&fake, Batch::default()).is_empty());
     let [(_, item)] = &pending(&f)[..] else {
@@ -309,18 +315,8 @@ fn a_failed_attempt_waits_longer_each_time_then_becomes_a_dead_letter() {
     assert_eq!(item.claimed_until_ms, 0);
 
     f.advance(1250);
-    let settled = queue.deliver_due(&fake, Batch::default());
-    let [
-        Settled::Retrying {
-            attempts: 2,
-            wait_ms,
-            ..
-        },
-    ] = &settled[..]
-    else {
-        panic!("{settled:?}");
-    };
-    assert!((2000..=2500).contains(wait_ms), "{wait_ms}");
+    let wait_ms = retried(&queue.deliver_due(&fake, Batch::default()), 2);
+    assert!((2000..=2500).contains(&wait_ms), "{wait_ms}");
 
     f.advance(2500);
     let settled = queue.deliver_due(&fake, Batch::default());
