@@ -126,7 +126,7 @@ fn post(request: &OutboundRequest, timeout_ms: u64) -> Result<u16, String> {
     // A request the runtime refuses (a host not allowed, no connection) fails its body write
     // first; the answer below then says why, so a failed write only decides the outcome when
     // the answer does not.
-    let sent = write_body(body, &request.body);
+    let sent = write_body(body, &request.body, deadline);
 
     let timeout = monotonic_clock::subscribe_instant(deadline);
     let ready = answer.subscribe();
@@ -147,15 +147,43 @@ fn post(request: &OutboundRequest, timeout_ms: u64) -> Result<u16, String> {
     }
 }
 
-/// Writes the whole request body and ends it.
-fn write_body(body: OutgoingBody, bytes: &[u8]) -> Result<(), String> {
+/// Writes the whole request body and ends it, giving up at `deadline`: a receiver that takes
+/// the connection but reads nothing holds the instance no longer than one that never answers.
+fn write_body(body: OutgoingBody, bytes: &[u8], deadline: u64) -> Result<(), String> {
     let closed = || "the connection closed while the request was sent".to_owned();
+    let stalled = || "the receiver read no more of the request within the timeout".to_owned();
     {
         let stream = body.write().map_err(|()| closed())?;
-        for chunk in bytes.chunks(WRITE_CHUNK) {
-            stream
-                .blocking_write_and_flush(chunk)
-                .map_err(|_| closed())?;
+        let timeout = monotonic_clock::subscribe_instant(deadline);
+        let writable = stream.subscribe();
+        let mut rest = bytes;
+        // Each turn writes what the stream takes now, or waits until it takes more; the last
+        // turn flushes and waits for the flush to end.
+        let mut flushed = false;
+        loop {
+            let room = stream.check_write().map_err(|_| closed())?;
+            if room > 0 {
+                if rest.is_empty() {
+                    if flushed {
+                        break;
+                    }
+                    stream.flush().map_err(|_| closed())?;
+                    flushed = true;
+                    continue;
+                }
+                let take = rest
+                    .len()
+                    .min(WRITE_CHUNK)
+                    .min(usize::try_from(room).unwrap_or(usize::MAX));
+                let (now, later) = rest.split_at(take);
+                stream.write(now).map_err(|_| closed())?;
+                rest = later;
+                continue;
+            }
+            if timeout.ready() {
+                return Err(stalled());
+            }
+            wasi::io::poll::poll(&[&writable, &timeout]);
         }
     }
     OutgoingBody::finish(body, None).map_err(|e| describe(&e))
