@@ -338,6 +338,42 @@ fn throttled_registrations_queue_no_mail() {
     assert_eq!(spin.log().matches("queued for delivery").count(), 2);
 }
 
+/// Many requests draining one backlog at once, in parallel instances over one SQLite file:
+/// each mail is claimed by one of them only, so with a healthy provider every mail arrives
+/// exactly once.
+#[test]
+fn parallel_requests_drain_a_backlog_delivering_each_mail_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    provider.set(Mode::Down);
+    let spin = Spin::start(
+        dir.path(),
+        &allow(&provider),
+        &mail_variables(&provider, "json"),
+    );
+    let expected: BTreeSet<String> = (0..16).map(|n| format!("many{n}@example.com")).collect();
+    for email in &expected {
+        spin.server.register(email, PASSWORD);
+    }
+    provider.set(Mode::Answer(200));
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..10 {
+                    spin.poke();
+                }
+            });
+        }
+    });
+    let received = provider.wait_for(
+        "every mail",
+        PATIENCE,
+        || spin.poke(),
+        |r| delivered_to(r) == expected,
+    );
+    assert_eq!(received.len(), expected.len(), "a mail was delivered twice");
+}
+
 /// A provider that keeps failing: after the last attempt the mail is given up, and the log
 /// holds it whole (recipient, subject, the link), so it is not lost, but never the token.
 #[test]
