@@ -13,6 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use sesame_tests::accounts::PASSWORD;
 use sesame_tests::provider::{Mode, Provider, Received};
+use sesame_tests::webhooks::{Answers, Receiver};
 use sesame_tests::{Server, repo_root, spin_command_with_manifest};
 
 /// The provider's token: it must reach the provider and nowhere else.
@@ -250,6 +251,52 @@ fn events_arrive_signed_as_standard_webhooks() {
     assert!(payload["timestamp"].as_str().unwrap().ends_with('Z'));
     assert!(payload["data"]["user_id"].is_string(), "{payload:#}");
     assert!(!spin.log().contains(&WEBHOOK_SECRET[6..]));
+}
+
+/// One receiver serves both deployments: PyPI's `standardwebhooks` (tests/webhooks/receiver.py)
+/// verifies the Spin component's deliveries and `sesame serve --webhook`'s with one secret, and
+/// refuses each under another secret or with a byte changed. Skipped without the receiver's
+/// Python (`scripts/test-webhooks --env`).
+#[test]
+fn one_receiver_verifies_spin_and_serve_alike() {
+    let Some(python) = sesame_tests::webhooks::python() else {
+        return;
+    };
+    let receiver = Receiver::start(&python, Answers::default());
+    receiver.set_secret(WEBHOOK_SECRET);
+    let origin = receiver.url.trim_end_matches("/hooks").to_owned();
+
+    let dir = tempfile::tempdir().unwrap();
+    let variables = [
+        ("webhook_url", receiver.url.clone()),
+        ("webhook_secret", WEBHOOK_SECRET.to_owned()),
+    ];
+    let spin = Spin::start(dir.path(), &[origin], &variables);
+    spin.server.register("spin@example.com", PASSWORD);
+    let serve = Server::start_with_env(
+        &dir.path().join("serve.db"),
+        &[
+            ("SESAME_WEBHOOK", receiver.url.as_str()),
+            ("SESAME_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ],
+    );
+    serve.register("serve@example.com", PASSWORD);
+
+    let registered = |d: &serde_json::Value| d["payload"]["type"] == "registered";
+    let deliveries = receiver.wait_for("a registration from each", |all| {
+        spin.poke();
+        all.iter().filter(|d| registered(d)).count() >= 2
+    });
+    for delivery in deliveries.iter().filter(|d| registered(d)) {
+        assert_eq!(delivery["verified"], true, "{delivery:#}");
+        assert_eq!(delivery["wrong_secret_rejected"], true, "{delivery:#}");
+        assert_eq!(delivery["tampered_rejected"], true, "{delivery:#}");
+        assert_eq!(delivery["content_type"], "application/json", "{delivery:#}");
+        let data = delivery["payload"]["data"].as_object().unwrap();
+        let keys: Vec<&String> = data.keys().collect();
+        assert_eq!(keys, ["address", "at_ms", "user_id"], "{delivery:#}");
+    }
+    serve.stop();
 }
 
 /// The provider refuses connections, then answers 503, then hangs: every registration is
