@@ -22,6 +22,7 @@ one `spin build` and the tests use. Copies of both are kept under `target/bench-
 
 Usage: bench/spin_simd.py [--clients N] [--count N] [--seconds N] [--rounds N] [--built]
                           [--json FILE] [--sesame PATH] [--component PATH] [--spin-host PATH]
+                          [--postgres URL]
 (after `cargo build -p sesame-host --bins` and the sesame-guest component build; debug
 binaries by default: their dependencies, argon2 and Cranelift among them, are optimised.)
 """
@@ -69,12 +70,32 @@ def build_spin(label, rustflags):
     return copy
 
 
-def spin_serving(args, component, store, cache):
+def postgres_manifest(url, directory):
+    """A copy of spin.toml in `directory` whose component may reach the PostgreSQL server of
+    `url`, as a deployment on PostgreSQL lists it in `allowed_outbound_hosts`."""
+    authority = url.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]
+    if ":" not in authority:
+        authority += ":5432"
+    text = (ROOT / "spin.toml").read_text()
+    text = text.replace("allowed_outbound_hosts = []",
+                        f'allowed_outbound_hosts = ["postgres://{authority}"]', 1)
+    path = pathlib.Path(directory) / "spin.toml"
+    path.write_text(text)
+    return path
+
+
+def spin_serving(args, component, store, cache, postgres=None):
     """Starts `spin-test-host` with `component` and the repository's spin.toml over `store`,
-    the way tests/src/host.rs does; returns the process and its port."""
-    cmd = [args.spin_host, "--manifest", str(ROOT / "spin.toml"), "--component", str(component),
+    the way tests/src/host.rs does, or with its records in PostgreSQL at `postgres` (a URL
+    with a fresh `?schema=`); returns the process and its port."""
+    manifest = ROOT / "spin.toml"
+    extra = []
+    if postgres is not None:
+        manifest = postgres_manifest(postgres, pathlib.Path(store).parent)
+        extra = ["--variable", "store=postgres", "--variable", f"postgres_url={postgres}"]
+    cmd = [args.spin_host, "--manifest", str(manifest), "--component", str(component),
            "--listen", "127.0.0.1:0", "--cache-dir", str(cache), "--sqlite", f"default={store}",
-           "--variable", f"secret={SPIN_SECRET}", "--variable", "cookie_secure=false"]
+           "--variable", f"secret={SPIN_SECRET}", "--variable", "cookie_secure=false", *extra]
     for name, value in THROTTLES.items():
         cmd += ["--variable", f"{name.lower()}={value}"]
     log = open(pathlib.Path(store).with_suffix(".log"), "w")
@@ -140,9 +161,9 @@ def measure_sesame(args):
             return sign_ins(port, args)
 
 
-def measure_spin(args, component, cache):
+def measure_spin(args, component, cache, postgres=None):
     with tempfile.TemporaryDirectory() as tmp:
-        proc, port = spin_serving(args, component, f"{tmp}/sesame.db", cache)
+        proc, port = spin_serving(args, component, f"{tmp}/sesame.db", cache, postgres)
         try:
             return sign_ins(port, args)
         finally:
@@ -172,6 +193,9 @@ def main():
     parser.add_argument("--built", action="store_true",
                         help="measure the copies a previous run left in target/bench-spin")
     parser.add_argument("--spin-host", default=str(TARGET / "debug" / "spin-test-host"))
+    parser.add_argument("--postgres", help="also the simd128 component with its records in "
+                        "PostgreSQL at this URL (scripts/test-services prints one); each round "
+                        "gets a fresh schema")
     add_sesame_arguments(parser)
     args = parser.parse_args()
 
@@ -183,6 +207,8 @@ def main():
     rows = [("sesame serve (native argon2id)", pathlib.Path(args.component), None),
             ("Spin component, no simd128", plain, plain),
             ("Spin component, simd128", simd, simd)]
+    if args.postgres:
+        rows.append(("Spin component, simd128, PostgreSQL", simd, simd))
     # Rounds of the three, each round in the reverse order of the one before, so a change in
     # the machine's load during the run weighs on every row alike.
     runs = {label: [] for label, _, _ in rows}
@@ -191,8 +217,13 @@ def main():
             for label, component, spin in (rows if round_ % 2 == 0 else rows[::-1]):
                 # Both hosts compile the component before they listen, so the clock, which
                 # starts once the accounts are registered, never includes compiling.
+                postgres = None
+                if label.endswith("PostgreSQL"):
+                    separator = "&" if "?" in args.postgres else "?"
+                    postgres = (f"{args.postgres}{separator}"
+                                f"schema=bench_{os.getpid()}_{round_}")
                 runs[label].append(measure_sesame(args) if spin is None
-                                   else measure_spin(args, spin, cache))
+                                   else measure_spin(args, spin, cache, postgres))
     results = [combine(label, component, runs[label]) for label, component, _ in rows]
 
     print(f"{args.clients} clients, at most {args.count} sign-ins or {args.seconds} s each, "

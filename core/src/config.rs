@@ -13,6 +13,7 @@ use crate::freshness::settings::{self as freshness_settings, FreshnessSettings};
 use crate::i18n::settings::{self as language_settings, LanguageSettings};
 use crate::links::settings::{self as link_settings, LinkSettings};
 use crate::oauth::settings::{self as oauth_settings, OAuthSettings};
+use crate::outbound::settings::{self as outbound_settings, OutboundSettings};
 use crate::password::settings::{self as password_settings, PasswordSettings};
 use crate::sessions::settings::{self as session_settings, SessionSettings};
 use crate::settings::{Setting, SettingInfo, apply_section, boolean, section};
@@ -72,6 +73,9 @@ pub struct Config {
     pub branding: Branding,
     /// The ways of signing in offered (password, mailed code, authenticator, passkey).
     pub unified_sign_in: crate::unified_sign_in::UnifiedSignInSettings,
+    /// Mail and account events over HTTP, for runtimes that deliver through
+    /// [`crate::outbound`] (the Spin component).
+    pub outbound: OutboundSettings,
 }
 
 /// The variable holding the master secret, the one setting without a default.
@@ -128,6 +132,7 @@ pub fn settings() -> impl Iterator<Item = SettingInfo> {
                 .iter()
                 .map(Setting::describe),
         )
+        .chain(outbound_settings::SETTINGS.iter().map(Setting::describe))
 }
 
 impl Config {
@@ -154,6 +159,7 @@ impl Config {
             languages: LanguageSettings::default(),
             branding: Branding::default(),
             unified_sign_in: Default::default(),
+            outbound: OutboundSettings::default(),
         }
     }
 
@@ -195,6 +201,7 @@ impl Config {
             crate::unified_sign_in::settings::SETTINGS,
             lookup,
         )?;
+        apply_section(&mut config.outbound, outbound_settings::SETTINGS, lookup)?;
         config.validate()?;
         Ok(config)
     }
@@ -226,6 +233,7 @@ impl Config {
             ));
         }
         self.webauthn.validate()?;
+        self.outbound.validate()?;
         if let Some(domain) = &self.access.cookie_domain {
             let host = self.public_host().unwrap_or_default();
             let below = host

@@ -76,6 +76,7 @@ pub mod links;
 pub mod mail;
 pub mod notices;
 pub mod oauth;
+pub mod outbound;
 pub mod password;
 mod records;
 pub mod roles;

@@ -39,6 +39,9 @@
 //! | `oauth-client/{client id}`           | an OAuth client and its secret's hash    |
 //! | `oauth-code/{sha256(code) hex}`      | an authorization code's grant (expiring) |
 //! | `oauth-consent/{id}/{client id}`     | the scopes a user let a client have      |
+//! | `outbound/pending/{due}-{id}`        | a mail or event to deliver over HTTP     |
+//! | `outbound/dead/{id}`                 | one given up (30 days)                   |
+//! | `outbound/admitted/{kind}/{hour}`    | items queued in an hour (expiring)       |
 //!
 //! The host's mail queue keeps its messages under `mailq/pending/` and `mailq/dead/` (the
 //! host writes them; core only reads them for the admin API, moves dead letters back and
@@ -234,6 +237,32 @@ pub(crate) fn reauth_key(login_id: &str) -> String {
 /// Key counting the attempts of one subject (`subject_hash`) in one scope and time window.
 pub(crate) fn throttle_key(scope: &str, subject_hash: &str, window: u64) -> String {
     format!("throttle/{scope}/{subject_hash}/{window}")
+}
+
+// Delivery over HTTP (`crate::outbound`).
+
+/// Prefix of the mail and events waiting for delivery, in the order they are due.
+pub(crate) const OUTBOUND_PENDING_PREFIX: &str = "outbound/pending/";
+
+/// Key of a waiting item: when it is due, zero-padded so keys sort by it, then its id.
+pub(crate) fn outbound_pending_key(due_ms: u64, id: &str) -> String {
+    format!("{OUTBOUND_PENDING_PREFIX}{due_ms:020}-{id}")
+}
+
+/// When the waiting item under `key` is due (`None`: not a pending key).
+pub(crate) fn outbound_due_ms(key: &str) -> Option<u64> {
+    let rest = key.strip_prefix(OUTBOUND_PENDING_PREFIX)?;
+    rest.get(..20)?.parse().ok()
+}
+
+/// Key of an item given up.
+pub(crate) fn outbound_dead_key(id: &str) -> String {
+    format!("outbound/dead/{id}")
+}
+
+/// Key counting the items of one kind (`mail`, `event`) queued in one hour.
+pub(crate) fn outbound_admitted_key(kind: &str, hour: u64) -> String {
+    format!("outbound/admitted/{kind}/{hour}")
 }
 
 // Events (`crate::events`).

@@ -428,9 +428,9 @@ enum UserCommand {
     },
 }
 
-/// Core's settings the host sets for the component itself (from its own options and store)
-/// rather than passing through from its environment.
-const SET_BY_THE_HOST: [&str; 6] = [
+/// Core's settings the host sets for the component itself (from its own options and store),
+/// or keeps from it, rather than passing through from its environment.
+const SET_BY_THE_HOST: [&str; 15] = [
     "SESAME_SECRET",
     // `--pwned-url`: the host makes the lookups; the component learns that there is a service.
     "SESAME_PWNED_URL",
@@ -439,6 +439,18 @@ const SET_BY_THE_HOST: [&str; 6] = [
     "SESAME_PUBLIC_URL",
     "SESAME_COOKIE_SECURE",
     "SESAME_TRUSTED_PROXIES",
+    // Delivery over HTTP is the Spin component's: `serve` delivers mail over SMTP and events to
+    // its own webhooks (reading `SESAME_MAIL_FROM` and `SESAME_WEBHOOK_SECRET` itself), so the
+    // component is handed none of these, and no token or secret reaches it.
+    "SESAME_MAIL_API_URL",
+    "SESAME_MAIL_API_FORMAT",
+    "SESAME_MAIL_API_TOKEN",
+    "SESAME_MAIL_FROM",
+    "SESAME_WEBHOOK_URL",
+    "SESAME_WEBHOOK_SECRET",
+    "SESAME_OUTBOUND_RETRY_BASE_MS",
+    "SESAME_OUTBOUND_MAX_ATTEMPTS",
+    "SESAME_OUTBOUND_MAX_PER_HOUR",
 ];
 
 /// Names of host environment variables passed through to the component (every setting of

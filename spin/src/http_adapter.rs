@@ -10,7 +10,7 @@ use sesame_core::http;
 use sesame_wasi::http::{IncomingRequest, PeerSource, ResponseOutparam, or_fault};
 
 use crate::store::SpinStore;
-use crate::{variables, with_sesame};
+use crate::{variables, with_sesame, with_store};
 
 /// Header in which Spin passes the client's address (`ip:port`) to the component. Spin sets it
 /// from the connection, replacing any copy the client sent.
@@ -31,6 +31,7 @@ impl wasi::exports::http::incoming_handler::Guest for SpinHttp {
             or_fault(with_sesame(|sesame| Ok(http::handle(sesame, req))))
         });
         sweep_now_and_then();
+        deliver_due();
     }
 }
 
@@ -49,5 +50,26 @@ fn sweep_now_and_then() {
         .and_then(|store| store.sweep_expired().map_err(|e| e.to_string()))
     {
         eprintln!("sesame: sweeping expired records: {e}");
+    }
+}
+
+/// Delivers a few queued mails and events, after the answer is written, so a slow or absent
+/// provider never slows a request down (see [`sesame_wasi::outgoing::deliver_due`] for the
+/// bounds). Nothing to do, and nothing read beyond the variables, when no mail API or webhook
+/// is set.
+fn deliver_due() {
+    let Ok(settings) = variables::settings() else {
+        // The request's answer already said why, and the log has it.
+        return;
+    };
+    if !settings.config.outbound.enabled() {
+        return;
+    }
+    let delivered = with_store(&settings.store, |store| {
+        sesame_wasi::outgoing::deliver_due(store, &settings.config.outbound);
+        Ok(())
+    });
+    if let Err(e) = delivered {
+        eprintln!("sesame: delivering queued mail and events: {e}");
     }
 }

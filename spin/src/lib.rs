@@ -2,13 +2,19 @@
 //!
 //! Glue only, like `sesame-guest`: Spin's `wasi:http` trigger hands each request to core's
 //! router ([`sesame_core::http::handle`]), records live in the Spin SQLite database named
-//! `default` (see [`sqlite_store`] for why not Spin's key-value store), settings and the master
+//! `default` (see [`sqlite_store`] for why not Spin's key-value store) or in PostgreSQL shared
+//! with `sesame serve` nodes ([`postgres_store`]), as the `store` variable says
+//! ([`store`]), settings and the master
 //! secret come from Spin variables ([`variables`]), and time and randomness come from WASI
-//! ([`sesame_wasi::env::LoggingEnv`]). No rule of authentication is written here.
+//! ([`sesame_wasi::env::QueueingEnv`]). No rule of authentication is written here.
 //!
-//! What it does not do: it sends no mail and calls no webhook. Mail (confirmation and reset
-//! links) and account events are written to the component's log (Spin's stderr), never
-//! dropped; account events are also kept in the store, as under `sesame serve`.
+//! Mail and account events: with `mail_api_url` (and `webhook_url`) set, a request queues
+//! them in the database (core's [`sesame_core::outbound`]) and, after its answer is written,
+//! the instance delivers a few due items over `wasi:http/outgoing-handler`
+//! ([`sesame_wasi::outgoing`]); the provider's host must be in the component's
+//! `allowed_outbound_hosts`. Without them, mail (confirmation and reset links) and account
+//! events are written to the component's log (Spin's stderr), never dropped; account events
+//! are also kept in the store, as under `sesame serve`.
 //!
 //! # Usage
 //!
@@ -21,16 +27,27 @@ pub mod sqlite_store;
 pub mod store;
 pub mod variables;
 
-use sesame_core::{Error, Sesame};
-use sesame_wasi::env::LoggingEnv;
+use sesame_core::{Error, Sesame, Store};
+use sesame_wasi::env::QueueingEnv;
 
-use store::SpinStore;
+use store::{SpinStore, StoreChoice};
 
 /// Runs `f` with Sesame over the chosen store, configured from the Spin variables. Spin makes
 /// a fresh instance for every request, so both are read per request and nothing outlives it.
 fn with_sesame<T>(f: impl FnOnce(&Sesame<'_>) -> Result<T, Error>) -> Result<T, Error> {
     let settings = variables::settings()?;
-    let store = SpinStore::open(&settings.store)?;
-    let sesame = Sesame::new(&store, &LoggingEnv, &settings.config)?;
-    f(&sesame)
+    with_store(&settings.store, |store| {
+        let env = QueueingEnv::new(store, &settings.config.outbound);
+        let sesame = Sesame::new(store, &env, &settings.config)?;
+        f(&sesame)
+    })
+}
+
+/// Runs `f` with this request's store, the one the `store` variable chooses.
+fn with_store<T>(
+    choice: &StoreChoice,
+    f: impl FnOnce(&dyn Store) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let store = SpinStore::open(choice)?;
+    f(&store)
 }

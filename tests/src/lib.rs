@@ -15,6 +15,7 @@ pub mod artifacts;
 pub mod host;
 pub mod mail;
 pub mod passkeys;
+pub mod provider;
 pub mod reply;
 pub mod server;
 pub mod services;

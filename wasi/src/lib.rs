@@ -8,8 +8,10 @@
 //!   (head, bounded body, peer address) and core's response goes back on the wire;
 //! - [`request`]: the decisions about those bytes, free of any binding, so they are tested
 //!   natively;
-//! - [`env`]: the WASI clock and random generator, and an [`Env`](sesame_core::Env) that logs
-//!   mail and events;
+//! - [`env`]: the WASI clock and random generator, and the [`Env`](sesame_core::Env)s that log
+//!   mail and events or queue them for delivery over HTTP;
+//! - [`outgoing`]: a bounded POST through `wasi:http/outgoing-handler`, and a delivery pass
+//!   of the queue through it;
 //! - [`log`]: what a component writes to its runtime's log.
 //!
 //! # One set of wasi:http bindings
@@ -30,4 +32,5 @@
 pub mod env;
 pub mod http;
 pub mod log;
+pub mod outgoing;
 pub mod request;

@@ -4,6 +4,7 @@
 
 use sesame_core::events::Event;
 use sesame_core::mail::Mail;
+use sesame_core::outbound::{Item, Payload, Refused, Settled};
 use sesame_core::{AuthError, Error, ErrorCode};
 
 /// Writes an internal error to the log; errors the client caused (and is told about) are not
@@ -42,4 +43,59 @@ pub fn mail(mail: &Mail) {
         "sesame: mail to={} subject={:?}\n{}",
         mail.to, mail.subject, mail.text
     );
+}
+
+/// Writes that a mail or event (`kind`) was queued for delivery over HTTP, by its id only:
+/// its content reaches the log only if it is given up.
+pub fn queued(kind: &str, id: &str) {
+    eprintln!("sesame: {kind} {id} queued for delivery");
+}
+
+/// Writes why a mail or event (`kind`) was not queued; the caller logs the item itself.
+pub fn unqueued(kind: &str, refused: &Refused) {
+    eprintln!("sesame: {kind} not queued: {refused}; it is written to the log instead");
+}
+
+/// Writes what became of one queued item a delivery pass looked at. An item given up is
+/// written whole (a mail as [`mail`] writes one, an event's webhook body), so none is lost.
+pub fn settled(settled: &Settled) {
+    match settled {
+        Settled::Delivered { id, kind, status } => {
+            eprintln!("sesame: {kind} {id} delivered ({status})");
+        }
+        Settled::Retrying {
+            id,
+            kind,
+            attempts,
+            wait_ms,
+            why,
+        } => eprintln!(
+            "sesame: {kind} {id} not delivered (attempt {attempts}): {why}; next attempt in {} s",
+            wait_ms.div_ceil(1000)
+        ),
+        Settled::GaveUp { item, why } => gave_up(item, why),
+        Settled::Failed(e) => eprintln!("sesame: outbound queue: {e}"),
+    }
+}
+
+/// Writes an item given up, with its content.
+fn gave_up(item: &Item, why: &str) {
+    let (id, attempts) = (&item.id, item.attempts);
+    match &item.payload {
+        Payload::Mail(queued) => {
+            eprintln!(
+                "sesame: gave up mail {id} after {attempts} attempts: {why}; kept 30 days under outbound/dead/; the mail follows"
+            );
+            mail(&Mail {
+                to: queued.to.clone(),
+                subject: queued.subject.clone(),
+                text: queued.text.clone(),
+                html: None,
+            });
+        }
+        Payload::Event(queued) => eprintln!(
+            "sesame: gave up event {id} ({}) after {attempts} attempts: {why}; kept 30 days under outbound/dead/: {}",
+            queued.kind, queued.body
+        ),
+    }
 }

@@ -96,6 +96,8 @@ fn bad_values_are_refused_by_name() {
         "SESAME_WEBAUTHN_ORIGINS",
         "SESAME_PRODUCT_NAME",
         "SESAME_TEMPLATES_DIR",
+        "SESAME_MAIL_FROM",
+        "SESAME_MAIL_API_TOKEN",
     ];
     for setting in settings().filter(|s| !free_text.contains(&s.name)) {
         let result = Config::from_vars([

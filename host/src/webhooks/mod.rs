@@ -136,29 +136,15 @@ impl Webhooks {
     }
 }
 
-/// The request body of an event: `{"type", "timestamp", "data"}` as Standard Webhooks
-/// suggests, `timestamp` being when the event happened (RFC 3339, UTC).
+/// The request body of an event (core's [`sesame_core::outbound::signing::event_body`], the
+/// same bytes the Spin component sends).
 pub(crate) fn body(event: &Event, kind: &str) -> String {
-    serde_json::json!({
-        "type": kind,
-        "timestamp": rfc3339(event.at_ms),
-        "data": {
-            "user_id": event.user_id,
-            "address": event.address,
-            "at_ms": event.at_ms,
-        },
-    })
-    .to_string()
-}
-
-/// `ms` since the epoch as RFC 3339 in UTC with milliseconds (`2021-02-25T15:02:10.000Z`);
-/// a time beyond chrono's range (over 262,000 years away) is given as the epoch.
-pub(crate) fn rfc3339(ms: u64) -> String {
-    i64::try_from(ms)
-        .ok()
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    sesame_core::outbound::signing::event_body(
+        kind,
+        event.user_id.as_deref(),
+        event.address.as_deref(),
+        event.at_ms,
+    )
 }
 
 #[cfg(test)]
@@ -177,7 +163,7 @@ mod tests {
             (1_709_164_800_000, "2024-02-29T00:00:00.000Z"),
             (4_102_444_799_999, "2099-12-31T23:59:59.999Z"),
         ] {
-            assert_eq!(rfc3339(ms), text);
+            assert_eq!(sesame_core::outbound::signing::rfc3339(ms), text);
         }
     }
 

@@ -1,26 +1,19 @@
-//! Standard Webhooks signatures (<https://www.standardwebhooks.com/>): endpoint secrets in
-//! their `whsec_` form, message ids, and the `v1` HMAC-SHA256 signature over
-//! `{id}.{timestamp}.{body}` that a receiver checks with any Standard Webhooks library.
+//! Standard Webhooks signatures (<https://www.standardwebhooks.com/>) for `sesame serve`:
+//! endpoint secrets made here from the system's random generator, and message ids. The `whsec_`
+//! format and the `v1` signature are core's ([`sesame_core::outbound::signing`]), which the
+//! Spin component signs with too, so one receiver verifies both.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use sesame_core::outbound::WebhookSecret;
 use zeroize::Zeroizing;
-
-/// The text every endpoint secret starts with.
-const SECRET_PREFIX: &str = "whsec_";
 
 /// Random bytes in a new secret: the specification asks for 24 to 64.
 const NEW_SECRET_BYTES: usize = 24;
 
-/// The shortest and longest secret accepted from an operator, in bytes.
-const SECRET_BYTES: std::ops::RangeInclusive<usize> = 24..=64;
-
-/// An endpoint's signing key. Its `Debug` form never shows the key, so it cannot reach a log
-/// by accident; the `whsec_` text is produced only by [`Secret::expose`].
+/// An endpoint's signing key (core's [`WebhookSecret`]). Its `Debug` form never shows the key,
+/// so it cannot reach a log by accident; the `whsec_` text is produced only by
+/// [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Secret(Zeroizing<Vec<u8>>);
+pub(crate) struct Secret(WebhookSecret);
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -33,37 +26,28 @@ impl Secret {
     pub(crate) fn generate() -> Result<Self, getrandom::Error> {
         let mut bytes = Zeroizing::new(vec![0u8; NEW_SECRET_BYTES]);
         getrandom::fill(&mut bytes)?;
-        Ok(Secret(bytes))
+        Ok(Secret::from_bytes(bytes.to_vec()))
     }
 
     /// The secret from its raw bytes, as kept in the store.
     pub(crate) fn from_bytes(bytes: Vec<u8>) -> Self {
-        Secret(Zeroizing::new(bytes))
+        Secret(WebhookSecret::from_bytes(bytes))
     }
 
     /// The raw bytes, to keep in the store.
     pub(crate) fn bytes(&self) -> &[u8] {
-        &self.0
+        self.0.bytes()
     }
 
     /// The `whsec_<base64>` text the receiver is given (and that [`str::parse`] reads).
     pub(crate) fn expose(&self) -> String {
-        format!("{SECRET_PREFIX}{}", STANDARD.encode(self.bytes()))
+        self.0.expose()
     }
 
-    /// The `webhook-signature` header value for one attempt: `v1,<base64 HMAC-SHA256>` over
-    /// `{msg_id}.{timestamp}.{body}`, `timestamp` being the `webhook-timestamp` header (unix
-    /// seconds).
+    /// The `webhook-signature` header value for one attempt (core's
+    /// [`WebhookSecret::sign`]).
     pub(crate) fn sign(&self, msg_id: &str, timestamp: u64, body: &str) -> String {
-        // HMAC takes a key of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.bytes())
-            .unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&Default::default()));
-        mac.update(msg_id.as_bytes());
-        mac.update(b".");
-        mac.update(timestamp.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(body.as_bytes());
-        format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+        self.0.sign(msg_id, timestamp, body)
     }
 }
 
@@ -72,22 +56,7 @@ impl std::str::FromStr for Secret {
 
     /// Reads `whsec_<base64>` (padding optional) holding 24 to 64 bytes.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let encoded = s
-            .trim()
-            .strip_prefix(SECRET_PREFIX)
-            .ok_or_else(|| format!("a webhook secret starts with {SECRET_PREFIX}"))?;
-        let bytes = STANDARD_NO_PAD
-            .decode(encoded.trim_end_matches('='))
-            .map_err(|_| format!("the webhook secret after {SECRET_PREFIX} is not base64"))?;
-        if !SECRET_BYTES.contains(&bytes.len()) {
-            return Err(format!(
-                "the webhook secret holds {} bytes; it needs {} to {}",
-                bytes.len(),
-                SECRET_BYTES.start(),
-                SECRET_BYTES.end()
-            ));
-        }
-        Ok(Secret::from_bytes(bytes))
+        s.parse().map(Secret)
     }
 }
 
@@ -123,29 +92,17 @@ impl GivenSecret {
 pub(crate) fn new_message_id() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)?;
-    Ok(format!("msg_{}", hex::encode(bytes)))
+    Ok(sesame_core::outbound::signing::message_id(bytes))
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests: a failure is a test failure")]
 
-    use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
 
-    /// The example of the Standard Webhooks specification (and of its reference libraries'
-    /// tests), which the Python library `standardwebhooks` reproduces too.
-    #[test]
-    fn the_specification_example_signs_alike() {
-        let secret: Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".parse().unwrap();
-        assert_eq!(
-            secret.sign(
-                "msg_p5jXN8AQM9LWM0D4loKWxJek",
-                1_614_265_330,
-                r#"{"test": 2432232314}"#
-            ),
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-        );
-    }
+    use super::*;
 
     #[test]
     fn every_part_of_the_signed_text_counts() {

@@ -1,42 +1,117 @@
-//! A component's `allowed_outbound_hosts`, matched as Spin matches them: each entry is
-//! `scheme://host[:port]`, where the scheme, the host, the port, or a leading `*.` label of the
-//! host may be a `*` wildcard. An entry without a port allows only the scheme's default port.
+//! A component's `allowed_outbound_hosts`, read and matched as Spin does: each entry is
+//! `scheme://host[:port]`; `*` for any scheme, host or port, `*.example.com` for its
+//! subdomains, `8000..8010` for a port range; no port means the scheme's own. One list decides
+//! every way out: outbound HTTP (`outbound.rs`), local service chaining (`chaining.rs`) and
+//! PostgreSQL (`postgres_impl.rs`).
 
-/// Whether `allowed` lets a component reach `host:port` over `scheme`.
-pub(crate) fn allows(allowed: &[String], scheme: &str, host: &str, port: u16) -> bool {
-    allowed
-        .iter()
-        .any(|entry| entry_allows(entry, scheme, host, port))
+use anyhow::{Result, bail};
+
+/// One entry of `allowed_outbound_hosts`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Allowed {
+    /// `None`: any scheme.
+    scheme: Option<String>,
+    host: Host,
+    ports: Ports,
 }
 
-fn entry_allows(entry: &str, scheme: &str, host: &str, port: u16) -> bool {
-    let Some((entry_scheme, authority)) = entry.split_once("://") else {
-        return false;
-    };
-    let authority = authority.trim_end_matches('/');
-    // An IPv6 literal keeps its colons inside brackets.
-    let (entry_host, entry_port) = match authority.rsplit_once(':') {
-        Some((h, p)) if !p.contains(']') => (h, Some(p)),
-        _ => (authority, None),
-    };
-    let scheme_ok = entry_scheme == "*" || entry_scheme.eq_ignore_ascii_case(scheme);
-    let host_ok = entry_host == "*"
-        || entry_host.eq_ignore_ascii_case(host)
-        || entry_host.strip_prefix("*.").is_some_and(|suffix| {
-            host.len() > suffix.len() + 1
-                && host
-                    .to_ascii_lowercase()
-                    .ends_with(&format!(".{}", suffix.to_ascii_lowercase()))
-        });
-    let port_ok = match entry_port {
-        Some("*") => true,
-        Some(p) => p.parse::<u16>() == Ok(port),
-        None => default_port(scheme) == Some(port),
-    };
-    scheme_ok && host_ok && port_ok
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Host {
+    Any,
+    Exact(String),
+    /// `*.example.com`: any name ending in `.example.com`.
+    SubdomainOf(String),
 }
 
-/// The port a scheme uses when an entry (or a URL) names none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ports {
+    Any,
+    Range(u16, u16),
+}
+
+/// Where the component may send requests.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AllowedHosts(Vec<Allowed>);
+
+impl AllowedHosts {
+    /// Reads the manifest's list (templates already resolved); an entry Spin would refuse
+    /// stops the host at start, as it stops `spin up`.
+    pub(crate) fn parse(entries: &[String]) -> Result<Self> {
+        entries
+            .iter()
+            .map(|e| parse_entry(e))
+            .collect::<Result<_>>()
+            .map(AllowedHosts)
+    }
+
+    /// Whether a request to `scheme://host:port` may go out.
+    pub(crate) fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.0.iter().any(|a| {
+            a.scheme.as_deref().is_none_or(|s| s == scheme)
+                && match &a.host {
+                    Host::Any => true,
+                    Host::Exact(h) => *h == host,
+                    Host::SubdomainOf(parent) => host.ends_with(&format!(".{parent}")),
+                }
+                && match a.ports {
+                    Ports::Any => true,
+                    Ports::Range(low, high) => (low..=high).contains(&port),
+                }
+        })
+    }
+}
+
+fn parse_entry(entry: &str) -> Result<Allowed> {
+    let Some((scheme, rest)) = entry.split_once("://") else {
+        bail!("allowed_outbound_hosts: `{entry}` has no scheme (e.g. https://{entry})");
+    };
+    let rest = rest.trim_end_matches('/');
+    if rest.contains('/') {
+        bail!("allowed_outbound_hosts: `{entry}` has a path");
+    }
+    let (host, port) = match rest.strip_prefix('[') {
+        // An IPv6 address: `[::1]` or `[::1]:8080`.
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => bail!("allowed_outbound_hosts: `{entry}` has no closing `]`"),
+        },
+        None => match rest.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (rest, None),
+        },
+    };
+    let scheme = (scheme != "*").then(|| scheme.to_ascii_lowercase());
+    let ports = match (port, scheme.as_deref()) {
+        (Some("*"), _) => Ports::Any,
+        (Some(port), _) => match port.split_once("..") {
+            Some((low, high)) => Ports::Range(low.parse()?, high.parse()?),
+            None => {
+                let port = port.parse()?;
+                Ports::Range(port, port)
+            }
+        },
+        (None, scheme) => match scheme.and_then(default_port) {
+            Some(port) => Ports::Range(port, port),
+            None => bail!("allowed_outbound_hosts: `{entry}` needs a port"),
+        },
+    };
+    let host = host.to_ascii_lowercase();
+    let host = match host.as_str() {
+        "*" => Host::Any,
+        _ => match host.strip_prefix("*.") {
+            Some(parent) => Host::SubdomainOf(parent.to_owned()),
+            None => Host::Exact(host),
+        },
+    };
+    Ok(Allowed {
+        scheme,
+        host,
+        ports,
+    })
+}
+
+/// The port a scheme uses when an entry (or an address) names none.
 pub(crate) fn default_port(scheme: &str) -> Option<u16> {
     match scheme {
         "http" => Some(80),
@@ -50,42 +125,60 @@ pub(crate) fn default_port(scheme: &str) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
-    use super::allows;
+    #![allow(clippy::unwrap_used, reason = "tests: a failure is a test failure")]
 
-    fn list(entries: &[&str]) -> Vec<String> {
-        entries.iter().map(|e| (*e).to_owned()).collect()
-    }
+    use super::*;
 
     #[test]
-    fn entries_match_scheme_host_and_port() {
-        let allowed = list(&["postgres://127.0.0.1:5433", "https://api.example.com"]);
-        assert!(allows(&allowed, "postgres", "127.0.0.1", 5433));
-        assert!(!allows(&allowed, "postgres", "127.0.0.1", 5432));
-        assert!(!allows(&allowed, "postgres", "10.0.0.1", 5433));
-        assert!(allows(&allowed, "https", "api.example.com", 443));
-        assert!(!allows(&allowed, "https", "api.example.com", 8443));
-        assert!(!allows(&allowed, "http", "api.example.com", 443));
-        assert!(!allows(&[], "postgres", "127.0.0.1", 5432));
-    }
-
-    #[test]
-    fn wildcards_cover_what_they_say() {
-        let allowed = list(&[
-            "http://*.spin.internal",
-            "postgres://db:*",
-            "*://any.example:1",
-        ]);
-        assert!(allows(&allowed, "http", "sesame.spin.internal", 80));
-        assert!(!allows(&allowed, "http", "spin.internal", 80));
-        assert!(!allows(&allowed, "http", "evil-spin.internal", 80));
-        assert!(allows(&allowed, "postgres", "db", 6000));
-        assert!(allows(&allowed, "redis", "any.example", 1));
+    fn spins_syntax_decides_who_may_be_called() {
+        let allowed = AllowedHosts::parse(&[
+            "http://127.0.0.1:8025".into(),
+            "https://api.postmarkapp.com".into(),
+            "https://*.example.com".into(),
+            "*://hooks.internal:*".into(),
+            "http://localhost:9000..9002".into(),
+        ])
+        .unwrap();
+        for (scheme, host, port, allows) in [
+            ("http", "127.0.0.1", 8025, true),
+            ("http", "127.0.0.1", 8026, false),
+            ("https", "127.0.0.1", 8025, false),
+            ("https", "api.postmarkapp.com", 443, true),
+            ("https", "API.Postmarkapp.com", 443, true),
+            ("http", "api.postmarkapp.com", 80, false),
+            ("https", "mail.example.com", 443, true),
+            ("https", "example.com", 443, false),
+            ("https", "evil-example.com", 443, false),
+            ("http", "hooks.internal", 1, true),
+            ("http", "localhost", 9001, true),
+            ("http", "localhost", 9003, false),
+            ("http", "api.resend.com", 80, false),
+        ] {
+            assert_eq!(
+                allowed.allows(scheme, host, port),
+                allows,
+                "{scheme}://{host}:{port}"
+            );
+        }
+        assert!(AllowedHosts::parse(&[]).unwrap().0.is_empty());
+        for bad in [
+            "api.example.com",
+            "*://api.example.com",
+            "https://x/path",
+            "http://x:port",
+        ] {
+            assert!(AllowedHosts::parse(&[bad.into()]).is_err(), "{bad}");
+        }
     }
 
     #[test]
     fn only_a_listed_internal_host_may_be_called() {
         let host = "sesame.spin.internal";
-        let one = |entry: &str| allows(&list(&[entry]), "http", host, 80);
+        let one = |entry: &str| {
+            AllowedHosts::parse(&[entry.to_owned()])
+                .map(|a| a.allows("http", host, 80))
+                .unwrap_or(false)
+        };
         assert!(one("http://sesame.spin.internal"));
         assert!(one("http://*.spin.internal"));
         assert!(one("*://sesame.spin.internal:*"));
@@ -93,5 +186,18 @@ mod tests {
         assert!(!one("https://sesame.spin.internal"));
         assert!(!one("http://sesame.spin.internal:8080"));
         assert!(!one("sesame.spin.internal"));
+    }
+
+    #[test]
+    fn a_database_is_matched_by_its_port_or_postgres_default() {
+        let allowed = AllowedHosts::parse(&[
+            "postgres://127.0.0.1:5433".into(),
+            "postgres://db.internal".into(),
+        ])
+        .unwrap();
+        assert!(allowed.allows("postgres", "127.0.0.1", 5433));
+        assert!(!allowed.allows("postgres", "127.0.0.1", 5432));
+        assert!(allowed.allows("postgres", "db.internal", 5432));
+        assert!(!allowed.allows("postgres", "10.0.0.1", 5433));
     }
 }

@@ -21,8 +21,9 @@ use wasmtime_wasi_http::{
     Error, RequestOptions, WasiBody, WasiHttp, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks,
 };
 
-use crate::allowed_hosts;
+use crate::allowed_hosts::{self, AllowedHosts};
 use crate::ctx::HostState;
+use crate::outbound;
 use crate::routes::Routes;
 use crate::runtime::Runtime;
 use crate::server;
@@ -43,8 +44,8 @@ pub(crate) struct Part {
     pub(crate) id: String,
     /// The compiled component.
     pub(crate) runtime: Runtime,
-    /// Its `allowed_outbound_hosts`.
-    pub(crate) allowed_outbound_hosts: Vec<String>,
+    /// Where it may send requests (`allowed_outbound_hosts`).
+    pub(crate) allowed_outbound_hosts: Arc<AllowedHosts>,
 }
 
 /// Every component of the app and its public routes.
@@ -99,7 +100,7 @@ impl Components {
         let uri = req.uri().clone();
         let host = uri.host().unwrap_or_default().to_ascii_lowercase();
         let Some(id) = host.strip_suffix(INTERNAL) else {
-            // Only local service chaining is served: the test host sends nothing out.
+            // `send_request` sends every other host out (`outbound.rs`).
             return Err(Error::HttpRequestDenied);
         };
         let scheme = uri.scheme_str().unwrap_or("http");
@@ -107,12 +108,9 @@ impl Components {
             .port_u16()
             .or_else(|| allowed_hosts::default_port(scheme))
             .unwrap_or(80);
-        let listed = allowed_hosts::allows(
-            &self.parts[caller].allowed_outbound_hosts,
-            scheme,
-            &host,
-            port,
-        );
+        let listed = self.parts[caller]
+            .allowed_outbound_hosts
+            .allows(scheme, &host, port);
         if !listed {
             eprintln!(
                 "spin-test-host: component `{}` may not send requests to {scheme}://{host} \
@@ -210,9 +208,18 @@ impl WasiHttpHooks for Chaining {
     fn send_request(
         &mut self,
         request: hyper::Request<WasiBody>,
-        _options: Option<RequestOptions>,
+        options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> Sent {
+        let internal = request
+            .uri()
+            .host()
+            .is_some_and(|h| h.to_ascii_lowercase().ends_with(INTERNAL));
+        if !internal {
+            // Any other host: out over the network, if the manifest allows it.
+            let allowed = self.app.parts[self.caller].allowed_outbound_hosts.clone();
+            return Box::new(async move { outbound::send(&allowed, request, options).await });
+        }
         let app = self.app.clone();
         let (caller, depth) = (self.caller, self.depth);
         Box::new(async move {

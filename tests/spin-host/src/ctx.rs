@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use sesame_sandbox::InstanceState;
 use wasmtime::component::{HasData, ResourceTable};
 
+use crate::allowed_hosts::AllowedHosts;
 use crate::postgres_impl::PostgresPools;
 
 /// The data of one instance's store: the sandbox's WASI state with the Spin resources.
@@ -27,15 +28,15 @@ pub(crate) struct SpinResources {
     pub(crate) databases: BTreeMap<String, Database>,
     /// The component's variables, templates already resolved.
     pub(crate) variables: Vec<(String, String)>,
-    /// The component's `allowed_outbound_hosts`, templates already resolved.
-    pub(crate) allowed_outbound_hosts: Vec<String>,
+    /// Where the component may send requests or connect (`allowed_outbound_hosts`).
+    pub(crate) allowed_outbound_hosts: Arc<AllowedHosts>,
     /// Pooled PostgreSQL connections, per address.
     pub(crate) postgres: PostgresPools,
 }
 
 impl SpinResources {
     /// The hosts the component may reach.
-    pub(crate) fn allowed_outbound_hosts(&self) -> &[String] {
+    pub(crate) fn allowed_outbound_hosts(&self) -> &AllowedHosts {
         &self.allowed_outbound_hosts
     }
 }

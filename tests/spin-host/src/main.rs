@@ -20,6 +20,7 @@ mod chaining;
 mod config_impl;
 mod ctx;
 mod manifest;
+mod outbound;
 mod postgres_impl;
 mod routes;
 mod runtime;
@@ -33,6 +34,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 
+use crate::allowed_hosts::AllowedHosts;
 use crate::ctx::{Database, SpinResources};
 
 /// Command line.
@@ -117,6 +119,10 @@ fn run(args: Args) -> Result<()> {
             (None, Some(path)) if catch_all => path.clone(),
             (None, _) => component.source,
         };
+        let allowed = Arc::new(
+            AllowedHosts::parse(&component.allowed_outbound_hosts)
+                .with_context(|| format!("component `{}`", component.id))?,
+        );
         let resources = Arc::new(SpinResources {
             databases: databases
                 .iter()
@@ -124,7 +130,7 @@ fn run(args: Args) -> Result<()> {
                 .map(|(name, db)| (name.clone(), db.clone()))
                 .collect(),
             variables: component.variables,
-            allowed_outbound_hosts: component.allowed_outbound_hosts.clone(),
+            allowed_outbound_hosts: allowed.clone(),
             postgres: postgres_impl::PostgresPools::default(),
         });
         // The package that builds the repository's own Spin component, else the manifest.
@@ -145,7 +151,7 @@ fn run(args: Args) -> Result<()> {
         parts.push(chaining::Part {
             id: component.id,
             runtime,
-            allowed_outbound_hosts: component.allowed_outbound_hosts,
+            allowed_outbound_hosts: allowed,
         });
     }
     if let Some(id) = sources.keys().next() {

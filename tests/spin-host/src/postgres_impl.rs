@@ -15,7 +15,7 @@ use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{NoTls, Row};
 use wasmtime::component::Resource;
 
-use crate::allowed_hosts;
+use crate::allowed_hosts::{AllowedHosts, default_port};
 use crate::bindings::postgres::{self, Column, DbDataType, DbValue, Error, ParameterValue, RowSet};
 use crate::ctx::SpinView;
 
@@ -23,8 +23,6 @@ use crate::ctx::SpinView;
 const POOL_SIZE: usize = 16;
 /// How long an `open` waits for a pooled connection or a new one.
 const WAIT: Duration = Duration::from_secs(10);
-/// PostgreSQL's port when an address names none.
-const DEFAULT_PORT: u16 = 5432;
 
 /// Pools of connections, one per address the component opened.
 #[derive(Default)]
@@ -137,7 +135,7 @@ impl postgres::HostConnection for SpinView<'_> {
 }
 
 /// Whether every host of `config` is allowed; Spin's refusal otherwise.
-fn permitted(config: &tokio_postgres::Config, allowed: &[String]) -> Result<(), Error> {
+fn permitted(config: &tokio_postgres::Config, allowed: &AllowedHosts) -> Result<(), Error> {
     let ports = config.get_ports();
     for (index, host) in config.get_hosts().iter().enumerate() {
         let tokio_postgres::config::Host::Tcp(name) = host else {
@@ -146,11 +144,15 @@ fn permitted(config: &tokio_postgres::Config, allowed: &[String]) -> Result<(), 
             ));
         };
         let port = match ports {
-            [] => DEFAULT_PORT,
+            [] => default_port("postgres").unwrap_or(5432),
             [one] => *one,
-            many => many.get(index).copied().unwrap_or(DEFAULT_PORT),
+            many => many
+                .get(index)
+                .copied()
+                .or(default_port("postgres"))
+                .unwrap_or(5432),
         };
-        if !allowed_hosts::allows(allowed, "postgres", name, port) {
+        if !allowed.allows("postgres", name, port) {
             return Err(Error::ConnectionFailed(format!(
                 "address postgres://{name}:{port} is not permitted"
             )));
