@@ -87,6 +87,12 @@ pub(crate) struct UserRecord {
     /// held the account before any of the changes); links issued after it work as usual.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) last_restore: Option<RestoreMark>,
+    /// Sessions and token logins started under a lower count are over. Raised in the very
+    /// write that changes the password, and by every "sign out everywhere", so they end in one
+    /// write: deleting their records afterwards only gives the space back, and a store that
+    /// fails in between cannot leave one alive.
+    #[serde(default)]
+    pub(crate) session_epoch: u64,
 }
 
 /// Where the last restore of an account's address left its links (see
@@ -243,5 +249,7 @@ pub fn parse_role(raw: &str) -> Result<String> {
     }
 }
 
+#[cfg(test)]
+mod interrupted_tests;
 #[cfg(test)]
 mod tests;

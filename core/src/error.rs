@@ -332,7 +332,7 @@ impl From<&Error> for AuthError {
             }
             Error::Store(StoreError::Unavailable(_)) | Error::Contention(_) => AuthError::new(
                 ErrorCode::StoreUnavailable,
-                "Storage is busy or unavailable; nothing was changed. Try again shortly.",
+                "Storage is busy or unavailable. Try again shortly; if you were changing something, check whether it took effect.",
             ),
             Error::Store(StoreError::Conflict | StoreError::TooLarge)
             | Error::Corrupt { .. }

@@ -192,9 +192,11 @@ impl Sesame<'_> {
             r.lockout = Default::default();
             // Receiving the link proves the address.
             r.confirmed_at_ms.get_or_insert(now);
+            // Every session and token login ends in this same write.
+            r.session_epoch += 1;
             Ok(())
         })?;
-        self.revoke_all_sessions(id)?;
+        self.forget_ended_sessions(id);
         self.security_notice(id, crate::notices::Notice::PasswordReset, None)?;
         Ok(updated.public())
     }

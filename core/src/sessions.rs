@@ -228,6 +228,10 @@ pub(crate) struct SessionRecord {
     /// it was kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     methods: Vec<String>,
+    /// The user's [`UserRecord::session_epoch`](crate::accounts) when the session began; it
+    /// is over once the user's count is higher.
+    #[serde(default)]
+    epoch: u64,
 }
 
 /// Longest user agent kept with a session; the rest is cut.
@@ -305,6 +309,9 @@ impl Sesame<'_> {
         if !user.active {
             return Err(Error::NoSession("user disabled"));
         }
+        if record.epoch < user.session_epoch {
+            return Err(Error::NoSession("ended everywhere"));
+        }
         if now.saturating_sub(record.last_seen_ms) >= TOUCH_INTERVAL_MS {
             record.last_seen_ms = now;
             let ttl = self.session_ttl(&record, now);
@@ -351,10 +358,12 @@ impl Sesame<'_> {
 
     /// Lists the live sessions of `user_id`, newest first.
     pub fn list_sessions(&self, user_id: &str) -> Result<Vec<SessionSummary>> {
+        let epoch = self.session_epoch_of(user_id)?;
         let mut out = Vec::new();
         for id in self.session_ids(user_id)? {
             if let Some((record, _)) =
                 records::load::<SessionRecord>(self.store, &session_key(&id))?
+                    .filter(|(record, _)| record.epoch >= epoch)
             {
                 out.push(SessionSummary {
                     id,
@@ -390,20 +399,50 @@ impl Sesame<'_> {
         Ok(())
     }
 
-    /// Ends every session and every token login of `user_id`; returns how many were ended.
+    /// Ends every session and every token login of `user_id` in one write (raising the user's
+    /// session count), then deletes their records; returns how many records went. Fails, with
+    /// nothing ended, only when that one write fails.
     pub fn revoke_all_sessions(&self, user_id: &str) -> Result<usize> {
-        let ids = self.session_ids(user_id)?;
-        for id in &ids {
-            self.store.delete(&session_key(id), None)?;
-            self.store.delete(&user_session_key(user_id, id), None)?;
+        // The one write that ends them all; a deleted user has nothing left to end.
+        match self.update_user(user_id, |r| {
+            r.session_epoch += 1;
+            Ok(())
+        }) {
+            Ok(_) | Err(Error::UnknownAccount) => {}
+            Err(e) => return Err(e),
         }
-        let families = self.end_all_token_families(user_id)?;
+        Ok(self.forget_ended_sessions(user_id))
+    }
+
+    /// Deletes the records of sessions and token logins of `user_id`, all of them over since
+    /// the write that raised [`UserRecord::session_epoch`](crate::accounts); returns how many.
+    /// A store failure here changes nothing about who is signed in, so it only leaves records
+    /// for their expiry to remove.
+    pub(crate) fn forget_ended_sessions(&self, user_id: &str) -> usize {
+        let mut ended = 0;
+        if let Ok(ids) = self.session_ids(user_id) {
+            for id in &ids {
+                if self.store.delete(&session_key(id), None).is_ok() {
+                    ended += 1;
+                }
+                let _ = self.store.delete(&user_session_key(user_id, id), None);
+            }
+        }
+        ended += self.end_all_token_families(user_id).unwrap_or(0);
         self.emit(
             crate::events::EventKind::SessionRevoked,
             Some(user_id),
             None,
         );
-        Ok(ids.len() + families)
+        ended
+    }
+
+    /// The user's current [`UserRecord::session_epoch`](crate::accounts) (0 for a user that
+    /// is gone: no session of theirs validates anyway).
+    pub(crate) fn session_epoch_of(&self, user_id: &str) -> Result<u64> {
+        Ok(self
+            .load_user(user_id)?
+            .map_or(0, |(record, _)| record.session_epoch))
     }
 
     /// Ids of the user's sessions, from the per-user index, all pages.
@@ -453,6 +492,9 @@ impl Sesame<'_> {
         ));
         let csrf_token = URL_SAFE_NO_PAD.encode(random_array::<32>(self.host)?);
         let now = self.host.now_ms();
+        // Read now, so a "sign out everywhere" that lands while this session is being made
+        // ends it too.
+        let epoch = self.session_epoch_of(&user.id)?;
         let record = SessionRecord {
             v: 1,
             user_id: user.id.clone(),
@@ -465,6 +507,7 @@ impl Sesame<'_> {
             authenticated_at_ms: Some(now),
             second_factor: proof.multi_factor(),
             methods: proof.methods().iter().map(|m| (*m).to_owned()).collect(),
+            epoch,
         };
         let hash = token.hash_hex();
         let ttl = self.session_ttl(&record, now);

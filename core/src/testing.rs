@@ -281,3 +281,82 @@ pub(crate) fn another_code(code: &str) -> String {
         })
         .collect()
 }
+
+/// A store over a [`MemStore`] that works for a set number of writes (puts and deletes) and
+/// then fails every call, as a store whose connection dies part-way through a request: what
+/// a request leaves behind when any of its writes is its last.
+#[cfg(test)]
+pub(crate) struct CutStore<'s> {
+    inner: &'s crate::store::MemStore,
+    writes_left: std::sync::atomic::AtomicUsize,
+    cut: std::sync::atomic::AtomicBool,
+}
+
+#[cfg(test)]
+impl<'s> CutStore<'s> {
+    /// `inner`, cut after `writes` more writes.
+    pub(crate) fn new(inner: &'s crate::store::MemStore, writes: usize) -> Self {
+        CutStore {
+            inner,
+            writes_left: std::sync::atomic::AtomicUsize::new(writes),
+            cut: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Whether the store was cut (some call failed).
+    pub(crate) fn was_cut(&self) -> bool {
+        self.cut.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn gone(&self) -> crate::store::StoreError {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        crate::store::StoreError::Unavailable("the connection is gone".into())
+    }
+
+    fn spend_write(&self) -> Result<(), crate::store::StoreError> {
+        use std::sync::atomic::Ordering;
+        if self.was_cut()
+            || self
+                .writes_left
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_err()
+        {
+            return Err(self.gone());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+impl crate::store::Store for CutStore<'_> {
+    fn get(&self, key: &str) -> Result<Option<crate::store::Entry>, crate::store::StoreError> {
+        if self.was_cut() {
+            return Err(self.gone());
+        }
+        self.inner.get(key)
+    }
+
+    fn write(&self, write: crate::store::Write<'_>) -> Result<u64, crate::store::StoreError> {
+        self.spend_write()?;
+        self.inner.write(write)
+    }
+
+    fn delete(
+        &self,
+        key: &str,
+        expect_version: Option<u64>,
+    ) -> Result<bool, crate::store::StoreError> {
+        self.spend_write()?;
+        self.inner.delete(key, expect_version)
+    }
+
+    fn list(
+        &self,
+        page: crate::store::Page<'_>,
+    ) -> Result<Vec<(String, crate::store::Entry)>, crate::store::StoreError> {
+        if self.was_cut() {
+            return Err(self.gone());
+        }
+        self.inner.list(page)
+    }
+}

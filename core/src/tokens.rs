@@ -120,6 +120,10 @@ struct FamilyRecord {
     /// The scopes granted to that client (space-separated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
+    /// The user's session count when the login began (see `UserRecord::session_epoch`): it is
+    /// over once the user's count is higher.
+    #[serde(default)]
+    epoch: u64,
 }
 
 /// One of a user's token logins, as listed to an administrator. Holds no token.

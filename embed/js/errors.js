@@ -96,7 +96,7 @@ export const NotFound = subclass('NotFound', ErrorCode.NotFound);
 export const MethodNotAllowed = subclass('MethodNotAllowed', ErrorCode.MethodNotAllowed);
 /** The object already exists (administrative calls, TOTP already on). */
 export const AlreadyExists = subclass('AlreadyExists', ErrorCode.AlreadyExists);
-/** Storage failed; nothing was changed and retrying later may succeed. */
+/** Storage failed; retrying later may succeed (a change may or may not have taken effect). */
 export const StoreUnavailable = subclass('StoreUnavailable', ErrorCode.StoreUnavailable);
 /** A fault inside Sesame, or the component trapped; details are in the log. */
 export const InternalError = subclass('InternalError', ErrorCode.Internal);

@@ -29,25 +29,42 @@ use spin_sdk::pg3::{Connection, DbValue, ParameterValue, PgError, RowSet};
 
 /// Sesame's records in a PostgreSQL database.
 pub struct PostgresStore {
-    connection: Connection,
+    /// Where to connect (the schema passed as the connection's `search_path`).
+    address: String,
+    /// Opened at the first statement, so a request that needs no record (`/healthz`) answers
+    /// whether or not the database is reachable.
+    connection: std::cell::OnceCell<Connection>,
     /// The schema from `?schema=`, if any: migrations create it.
     schema: Option<String>,
 }
 
 impl PostgresStore {
-    /// Connects to `url` (see the module's documentation). Fails with a store error (503
-    /// `store-unavailable`) when Spin refuses the address (not in `allowed_outbound_hosts`) or
-    /// the database cannot be reached, and with a configuration error for a bad schema name.
-    /// The error never repeats the address, which may hold a password.
+    /// The store at `url` (see the module's documentation); a bad schema name is a
+    /// configuration error. It connects at its first statement: a statement then fails with a
+    /// store error (503 `store-unavailable`) when Spin refuses the address (not in
+    /// `allowed_outbound_hosts`) or the database cannot be reached. No error repeats the
+    /// address, which may hold a password.
     pub fn open(url: &str) -> Result<Self, Error> {
         let (address, schema) = connection_address(url)?;
-        let connection = Connection::open(&address).map_err(|e| {
-            Error::Store(StoreError::Unavailable(format!(
+        Ok(PostgresStore {
+            address,
+            connection: std::cell::OnceCell::new(),
+            schema,
+        })
+    }
+
+    /// The connection, opened on first use.
+    fn connection(&self) -> Result<&Connection, StoreError> {
+        if let Some(connection) = self.connection.get() {
+            return Ok(connection);
+        }
+        let connection = Connection::open(&self.address).map_err(|e| {
+            StoreError::Unavailable(format!(
                 "PostgreSQL (Spin variable `postgres_url`): {}",
                 describe(&e)
-            )))
+            ))
         })?;
-        Ok(PostgresStore { connection, schema })
+        Ok(self.connection.get_or_init(|| connection))
     }
 
     /// Deletes one batch of expired records. They already read as absent; this only gives
@@ -58,10 +75,11 @@ impl PostgresStore {
 
     /// Runs `call`; when the database has no table yet, migrates it and runs `call` once more.
     fn run<T>(&self, call: impl Fn(&Connection) -> Result<T, PgError>) -> Result<T, StoreError> {
-        match call(&self.connection) {
+        let connection = self.connection()?;
+        match call(connection) {
             Err(e) if is_missing_table(&e) => {
                 self.migrate()?;
-                call(&self.connection).map_err(|e| unavailable(&e))
+                call(connection).map_err(|e| unavailable(&e))
             }
             outcome => outcome.map_err(|e| unavailable(&e)),
         }
@@ -71,7 +89,7 @@ impl PostgresStore {
     fn migrate(&self) -> Result<(), StoreError> {
         let statement = sql::migration_statement(self.schema.as_deref())
             .ok_or_else(|| StoreError::Unavailable("PostgreSQL: bad schema name".into()))?;
-        self.connection
+        self.connection()?
             .execute(&statement, &[])
             .map(drop)
             .map_err(|e| unavailable(&e))?;

@@ -182,8 +182,8 @@ fn replicas_starting_together_migrate_once_without_failing_a_request() {
 }
 
 /// A database the manifest does not list in `allowed_outbound_hosts` is refused by Spin: every
-/// request answers `503 store-unavailable`, the log says what to list, and the address (which
-/// holds the password) appears in no answer.
+/// request that needs a record answers `503 store-unavailable` (readiness too, liveness not),
+/// the log says what to list, and the address (which holds the password) appears in no answer.
 #[test]
 fn a_database_not_in_allowed_outbound_hosts_is_a_clear_503() {
     let Some(url) = Shared::Postgres.fresh_store() else {
@@ -200,6 +200,9 @@ fn a_database_not_in_allowed_outbound_hosts_is_a_clear_503() {
     let r = server.attempt_login(EMAIL, PASSWORD);
     r.assert_failure(503, "store-unavailable");
     assert!(!r.text().contains("sesame_test:"), "{}", r.text());
+    // Liveness needs no record: the component answers it without the database.
+    assert_eq!(server.get("/healthz", &[]).status, 200);
+    assert_eq!(server.get("/readyz", &[]).status, 503);
     server.stop();
     let log = std::fs::read_to_string(dir.path().join("spin.log")).unwrap();
     assert!(log.contains("allowed_outbound_hosts"), "{log}");

@@ -78,9 +78,11 @@ impl Sesame<'_> {
                 ));
             }
             r.password_hash = new_hash.clone();
+            // Every session and token login ends in this same write.
+            r.session_epoch += 1;
             Ok(())
         })?;
-        self.revoke_all_sessions(&user_id)?;
+        self.forget_ended_sessions(&user_id);
         self.security_notice(
             &user_id,
             crate::notices::Notice::PasswordChanged,

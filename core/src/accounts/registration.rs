@@ -213,9 +213,12 @@ impl Sesame<'_> {
             .public())
     }
 
-    /// Creates the records of a new user: the user first, then the email claim, then the
-    /// username claim, each with `expect = absent`. A crash between steps leaves at worst an
-    /// unreachable user record, never a claimed email without its user.
+    /// Creates the records of a new user: the email claim, then the username claim, then the
+    /// user record, the write that makes the account. An account therefore exists only with
+    /// both its claims, whatever fails between the writes: a registration cut short leaves at
+    /// worst claims naming a record that was never written, which the next registration of
+    /// the name takes over ([`Sesame::claim`]), never an account whose name someone else can
+    /// claim too.
     fn insert_user(
         &self,
         email: &Email,
@@ -240,34 +243,61 @@ impl Sesame<'_> {
             language: Some(self.language().tag().to_owned()),
             email_epoch: 0,
             last_restore: None,
+            session_epoch: 0,
         };
-        let user_key = user_key(&id);
-        records::save(self.store, &user_key, &record, Some(0), None)?;
-
         let email_claim = email_key(&email.key);
-        match self.store.put(&email_claim, id.as_bytes(), Some(0), None) {
-            Ok(_) => {}
-            Err(StoreError::Conflict) => {
-                self.store.delete(&user_key, None)?;
-                return Err(Error::EmailTaken);
-            }
-            Err(e) => {
-                self.store.delete(&user_key, None)?;
-                return Err(e.into());
+        let Some(email_version) = self.claim(&email_claim, &id)? else {
+            return Err(Error::EmailTaken);
+        };
+        let mut claims = vec![(email_claim, email_version)];
+        if let Some(username) = username {
+            let username_claim = username_key(&username.key);
+            match self.claim(&username_claim, &id) {
+                Ok(Some(version)) => claims.push((username_claim, version)),
+                outcome => {
+                    self.release_claims(&claims);
+                    return Err(outcome.err().unwrap_or(Error::UsernameTaken));
+                }
             }
         }
-        let username_claim = username.map(|u| {
-            self.store
-                .put(&username_key(&u.key), id.as_bytes(), Some(0), None)
-        });
-        if let Some(Err(e)) = username_claim {
-            self.store.delete(&email_claim, None)?;
-            self.store.delete(&user_key, None)?;
-            return Err(match e {
-                StoreError::Conflict => Error::UsernameTaken,
-                other => other.into(),
-            });
+        if let Err(e) = records::save(self.store, &user_key(&id), &record, Some(0), None) {
+            self.release_claims(&claims);
+            return Err(e);
         }
         Ok(record.public())
+    }
+
+    /// Claims the name `key` (an email or username index entry) for the account `id`, by
+    /// compare-and-swap: when nobody holds it, or when its holder's account record does not
+    /// exist (a registration cut short, or one still writing its record, which then finds its
+    /// claim gone only if it lost this race). Returns the claim's version, or `None` when an
+    /// existing account holds the name.
+    pub(crate) fn claim(&self, key: &str, id: &str) -> Result<Option<u64>> {
+        for _ in 0..records::CAS_ATTEMPTS {
+            let expect = match self.store.get(key)? {
+                None => 0,
+                Some(held) => {
+                    let holder = String::from_utf8_lossy(&held.value).into_owned();
+                    if holder == id || self.load_user(&holder)?.is_some() {
+                        return Ok(None);
+                    }
+                    held.version
+                }
+            };
+            match self.store.put(key, id.as_bytes(), Some(expect), None) {
+                Ok(version) => return Ok(Some(version)),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Contention("name claim"))
+    }
+
+    /// Gives back `claims` (key, version) of a registration that did not finish, each only if
+    /// still as written. Best effort: one left behind is taken over by [`Sesame::claim`].
+    fn release_claims(&self, claims: &[(String, u64)]) {
+        for (key, version) in claims {
+            let _ = self.store.delete(key, Some(*version));
+        }
     }
 }

@@ -117,6 +117,7 @@ impl Sesame<'_> {
         let (token, hash) = self.new_refresh_token()?;
         let now = self.host.now_ms();
         let own_end = now.saturating_add(self.config.tokens.refresh_absolute_ms);
+        let epoch = self.session_epoch_of(&user.id)?;
         let family = FamilyRecord {
             v: 1,
             user_id: user.id.clone(),
@@ -138,6 +139,7 @@ impl Sesame<'_> {
                 .collect(),
             client_id: origin.grant.as_ref().map(|(client, _)| client.clone()),
             scope: origin.grant.map(|(_, scope)| scope),
+            epoch,
         };
         // The index first, so log-out-everywhere can always find a family that exists.
         self.store.put(

@@ -80,7 +80,9 @@ impl Sesame<'_> {
                 ));
             }
             let user = match self.load_user(&family.user_id)? {
-                Some((record, _)) if record.active => record.public(),
+                Some((record, _)) if record.active && family.epoch >= record.session_epoch => {
+                    record.public()
+                }
                 _ => {
                     self.end_token_family(&family.user_id, &family_id)?;
                     return Err(refresh_refused());

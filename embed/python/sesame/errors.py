@@ -127,7 +127,7 @@ class AlreadyExists(SesameError):
 
 
 class StoreUnavailable(SesameError):
-    """Storage failed; nothing was changed and retrying later may succeed."""
+    """Storage failed; retrying later may succeed (a change may or may not have taken effect)."""
 
     code = "store-unavailable"
 
