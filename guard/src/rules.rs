@@ -112,9 +112,12 @@ const API_KEY_PREFIX: &[u8] = b"sesame_ak_";
 /// passed on.
 fn is_sesame_api_key(value: &[u8]) -> bool {
     let value = value.trim_ascii();
-    value.len() > 7
-        && value[..7].eq_ignore_ascii_case(b"bearer ")
-        && value[7..].trim_ascii_start().starts_with(API_KEY_PREFIX)
+    let scheme_end = value
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(value.len());
+    let (scheme, token) = value.split_at(scheme_end);
+    scheme.eq_ignore_ascii_case(b"bearer") && token.trim_ascii_start().starts_with(API_KEY_PREFIX)
 }
 
 /// The request the client made, as the guard saw it.

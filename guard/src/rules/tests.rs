@@ -197,6 +197,7 @@ fn sesames_cookies_and_api_key_never_reach_the_app() {
         "Bearer sesame_ak_0123_secret",
         "bearer  sesame_ak_x",
         " BEARER sesame_ak_y",
+        "Bearer\tsesame_ak_z",
     ] {
         let client = original("GET", &[("authorization", key)]);
         assert!(
