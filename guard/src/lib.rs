@@ -3,12 +3,15 @@
 //!
 //! For every request on its routes it asks Sesame `GET /auth/check` (by Spin's local service
 //! chaining, `http://sesame.spin.internal`), with the client's `Cookie` and `Authorization`
-//! and the request itself described in `X-Forwarded-Method/-Proto/-Host/-Uri`, so Sesame's
-//! access rules judge it when there are some. Then:
+//! and the request itself described in `X-Forwarded-Method/-Proto/-Host/-Uri` on the app's
+//! configured public URL (never the client's `Host`), so Sesame's access rules judge it when
+//! there are some. Header fields over 64 KiB in all are answered `431 headers-too-large`
+//! without asking. Then:
 //!
 //! - 200: the request goes on to the app (`app_url`, e.g. `http://app.spin.internal`, a
 //!   private component), its body and the app's answer streamed, with the identity headers of
-//!   Sesame's answer (`Remote-User`, `X-Sesame-User`, ...) in place of any the client sent;
+//!   Sesame's answer (`Remote-User`, `X-Sesame-User`, ...) in place of any the client sent,
+//!   and without Sesame's own cookies or API key;
 //! - 401: a browser navigation (`GET`/`HEAD` accepting HTML) is sent to sign in (Sesame's own
 //!   redirect under access rules, else its sign-in page with the URL to return to in `rd`);
 //!   anything else gets Sesame's 401;
@@ -63,7 +66,16 @@ impl wasi::exports::http::incoming_handler::Guest for Guard {
                 return wire::respond(out, 500, &json_headers(), &body);
             }
         };
-        let original = wire::original(&request);
+        let original = wire::original(&request, &settings.public);
+        // Counted before any list is built from them: past the host's limit on the lists the
+        // guard sends, the host would trap rather than fail.
+        if rules::fields_size(&original.headers) > rules::CLIENT_HEADERS_LIMIT {
+            let body = error_body(
+                "headers-too-large",
+                "The request's header fields are too large.",
+            );
+            return wire::respond(out, 431, &json_headers(), &body);
+        }
         let answer = match wire::check(&settings.sesame, &settings.check_query, &original) {
             Ok(answer) => answer,
             Err(e) => return unavailable(out, &e.0),
@@ -72,7 +84,7 @@ impl wasi::exports::http::incoming_handler::Guest for Guard {
             &original,
             answer.status,
             &answer.headers,
-            &settings.sign_in_path,
+            &settings.sign_in_url,
         ) {
             Verdict::Forward(identity) => {
                 let headers = rules::app_headers(&original, &identity);

@@ -25,8 +25,16 @@ const HOP_BY_HOP: [&str; 10] = [
 /// so a client's own copies never reach it, and only the check's own are handed on.
 const IDENTITY_PREFIXES: [&str; 2] = ["remote-", "x-sesame-"];
 
+/// `name` lower-cased with every `_` read as `-`: the variable a CGI/WSGI-style server (and
+/// many frameworks) files a header under, where `Remote_User` and `Remote-User` are one
+/// `HTTP_REMOTE_USER`. Every name the guard drops is matched in this form.
+fn normalised(name: &str) -> String {
+    name.to_ascii_lowercase().replace('_', "-")
+}
+
 /// Headers that describe where a request came from or what it was, which only the guard may
 /// say: a client's copies would let it choose its address or the request the rules judge.
+/// `name` is [`normalised`].
 fn is_forwarding(name: &str) -> bool {
     name.starts_with("x-forwarded-")
         || name.starts_with("x-original-")
@@ -34,9 +42,82 @@ fn is_forwarding(name: &str) -> bool {
         || name == "x-real-ip"
 }
 
-/// Whether `name` is one of the identity headers Sesame's check answers.
+/// Whether `name` (any case, `_` read as `-`) is one of the identity headers Sesame's check
+/// answers.
 pub(crate) fn is_identity(name: &str) -> bool {
+    let name = normalised(name);
     IDENTITY_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// What one header field weighs against the limits: its name and value, plus more than any
+/// host keeps per field (wasmtime counts the name's and the value's own structures, some
+/// 70 bytes), so the count never falls below the host's and also bounds the number of fields.
+const FIELD_OVERHEAD: usize = 128;
+
+/// The most the client's header fields may weigh ([`fields_size`]): requests over it are
+/// answered `431 headers-too-large` without asking Sesame. Well above what browsers send and
+/// below the host's limit on any header list the guard builds (128 KiB in wasmtime and Spin,
+/// whose overrun traps instead of failing), with room for the guard's own headers.
+pub(crate) const CLIENT_HEADERS_LIMIT: usize = 64 * 1024;
+
+/// The most any header list the guard hands the host may weigh ([`fields_size`]): past it the
+/// host would trap, so a longer list is a failure the guard answers itself.
+pub(crate) const FIELDS_LIMIT: usize = 120 * 1024;
+
+/// What `fields` weigh against [`CLIENT_HEADERS_LIMIT`] and [`FIELDS_LIMIT`].
+pub(crate) fn fields_size(fields: &[(String, Vec<u8>)]) -> usize {
+    fields
+        .iter()
+        .map(|(n, v)| n.len() + v.len() + FIELD_OVERHEAD)
+        .sum()
+}
+
+/// The prefix of Sesame's cookie names (`sesame_session`, `sesame_tf`, `sesame_us`,
+/// `sesame_rd`, `sesame_wan`; core's `http/cookies.rs`), after the `__Host-` or `__Secure-`
+/// a secure deployment adds. The whole `sesame_` namespace is Sesame's.
+const SESAME_COOKIE_PREFIX: &str = "sesame_";
+
+/// Whether the cookie named `name` is one of Sesame's.
+fn is_sesame_cookie(name: &[u8]) -> bool {
+    let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+    let name = name
+        .strip_prefix("__host-")
+        .or_else(|| name.strip_prefix("__secure-"))
+        .unwrap_or(&name);
+    name.starts_with(SESAME_COOKIE_PREFIX)
+}
+
+/// A `Cookie` value without Sesame's cookies, the others kept as sent and in order; `None`
+/// when none is left. The app gets who the person is from the identity headers: Sesame's
+/// session and sign-in cookies would only let a bug or a log line of the app act as them
+/// on Sesame.
+fn app_cookies(value: &[u8]) -> Option<Vec<u8>> {
+    let kept: Vec<&[u8]> = value
+        .split(|b| *b == b';')
+        .map(<[u8]>::trim_ascii)
+        .filter(|pair| {
+            let name = pair.split(|b| *b == b'=').next().unwrap_or_default();
+            !pair.is_empty() && !is_sesame_cookie(name.trim_ascii())
+        })
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(&b"; "[..]))
+}
+
+/// The prefix of Sesame's API keys (core's `api_keys.rs`).
+const API_KEY_PREFIX: &[u8] = b"sesame_ak_";
+
+/// Whether an `Authorization` value carries a Sesame API key (`Bearer sesame_ak_...`): a
+/// long-lived credential of Sesame's, which the app never needs. Any other value is the
+/// app's to read (its own scheme, or a Sesame access token it may verify itself), so it is
+/// passed on.
+fn is_sesame_api_key(value: &[u8]) -> bool {
+    let value = value.trim_ascii();
+    let scheme_end = value
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(value.len());
+    let (scheme, token) = value.split_at(scheme_end);
+    scheme.eq_ignore_ascii_case(b"bearer") && token.trim_ascii_start().starts_with(API_KEY_PREFIX)
 }
 
 /// The request the client made, as the guard saw it.
@@ -44,9 +125,10 @@ pub(crate) fn is_identity(name: &str) -> bool {
 pub(crate) struct Original {
     /// Its method, as sent (`GET`, `POST`, ...).
     pub(crate) method: String,
-    /// `http` or `https`, as the client reached the app.
+    /// `http` or `https`: the app's public URL's, never what the client's request says.
     pub(crate) scheme: String,
-    /// The host (and port) the client asked for.
+    /// The host (and port) of the app's public URL, never the client's `Host`: any `Host`
+    /// reaches the app, and the access rules match their `domain` against this.
     pub(crate) host: String,
     /// Path and query.
     pub(crate) path_with_query: String,
@@ -57,7 +139,7 @@ pub(crate) struct Original {
 }
 
 impl Original {
-    /// The URL the client asked for.
+    /// The URL the client asked for, on the app's public origin.
     pub(crate) fn url(&self) -> String {
         format!("{}://{}{}", self.scheme, self.host, self.path_with_query)
     }
@@ -129,31 +211,39 @@ fn forwarding(original: &Original) -> Fields {
 }
 
 /// The headers of the request to the app: the client's, without hop-by-hop headers (and those
-/// `Connection` names), Spin's own `spin-*`, any identity header and any forwarding header;
-/// then the guard's `X-Forwarded-For/-Proto/-Host` and the identity headers of Sesame's
-/// answer (`identity`).
+/// `Connection` names), Spin's own `spin-*`, any identity header and any forwarding header
+/// (names matched with `_` read as `-`), Sesame's cookies and a Sesame API key; then the
+/// guard's `X-Forwarded-For/-Proto/-Host` and the identity headers of Sesame's answer
+/// (`identity`).
 pub(crate) fn app_headers(original: &Original, identity: &Fields) -> Fields {
     let named_by_connection: Vec<String> = values(&original.headers, "connection")
         .flat_map(|v| {
             String::from_utf8_lossy(v)
                 .split(',')
-                .map(|n| n.trim().to_ascii_lowercase())
+                .map(|n| normalised(n.trim()))
                 .collect::<Vec<_>>()
         })
         .collect();
     let mut fields: Fields = original
         .headers
         .iter()
-        .filter(|(n, _)| {
-            let n = n.to_ascii_lowercase();
-            !(HOP_BY_HOP.contains(&n.as_str())
+        .filter_map(|(name, value)| {
+            let n = normalised(name);
+            let dropped = HOP_BY_HOP.contains(&n.as_str())
                 || n == "host"
                 || n.starts_with("spin-")
                 || is_identity(&n)
                 || is_forwarding(&n)
-                || named_by_connection.contains(&n))
+                || named_by_connection.contains(&n)
+                || (n == "authorization" && is_sesame_api_key(value));
+            if dropped {
+                None
+            } else if n == "cookie" {
+                app_cookies(value).map(|kept| (name.clone(), kept))
+            } else {
+                Some((name.clone(), value.clone()))
+            }
         })
-        .cloned()
         .collect();
     fields.extend(forwarding(original));
     fields.extend(identity.iter().cloned());
@@ -198,7 +288,7 @@ pub(crate) fn verdict(
     original: &Original,
     status: u16,
     headers: &[(String, Vec<u8>)],
-    sign_in_path: &str,
+    sign_in_url: &str,
 ) -> Verdict {
     let browser = original.is_browser_navigation();
     match status {
@@ -208,17 +298,17 @@ pub(crate) fn verdict(
             .next()
             .and_then(|v| std::str::from_utf8(v).ok())
             .map_or(Verdict::Unavailable, |l| Verdict::SignIn(l.to_owned())),
-        401 if browser => Verdict::SignIn(sign_in_location(sign_in_path, original)),
+        401 if browser => Verdict::SignIn(sign_in_location(sign_in_url, original)),
         400..=499 => Verdict::Refuse,
         _ => Verdict::Unavailable,
     }
 }
 
-/// Sesame's sign-in page with the original URL to come back to in `rd`. Sesame keeps `rd`
-/// only for a host its access rules protect (core's `return_to.rs`), so a made-up one is
-/// dropped there, never followed.
-pub(crate) fn sign_in_location(sign_in_path: &str, original: &Original) -> String {
-    format!("{sign_in_path}?rd={}", encode_query_value(&original.url()))
+/// Sesame's sign-in page (`sign_in_url`, on the app's public URL) with the URL to come back
+/// to in `rd`, also on the public origin whatever `Host` the client sent. Sesame keeps `rd`
+/// only for a host its access rules protect (core's `return_to.rs`).
+pub(crate) fn sign_in_location(sign_in_url: &str, original: &Original) -> String {
+    format!("{sign_in_url}?rd={}", encode_query_value(&original.url()))
 }
 
 /// `text` percent-encoded for a query value: everything but RFC 3986's unreserved characters.

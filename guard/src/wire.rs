@@ -29,42 +29,25 @@ const CHECK_TIMEOUT_NS: u64 = 10_000_000_000;
 /// Header in which Spin hands a component the client's `ip:port`, replacing a client's copy.
 const SPIN_CLIENT_ADDR: &str = "spin-client-addr";
 
-/// Header in which Spin hands a component the full URL of the request.
-const SPIN_FULL_URL: &str = "spin-full-url";
-
 /// Why an exchange failed; logged, and answered with the guard's own error.
 #[derive(Debug)]
 pub(crate) struct Failure(pub(crate) String);
 
-/// The client's request as the guard saw it.
-pub(crate) fn original(request: &IncomingRequest) -> Original {
+/// The client's request as the guard saw it, described on the app's public origin (`public`)
+/// rather than by the client's `Host` or anything else the client says about it.
+pub(crate) fn original(request: &IncomingRequest, public: &Upstream) -> Original {
     let headers = request.headers().entries();
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .and_then(|(_, v)| std::str::from_utf8(v).ok())
-            .map(str::to_owned)
-    };
-    // The scheme the client used: Spin's full URL says it even behind a TLS terminator that
-    // reaches Spin over HTTP; else the request's own.
-    let scheme = header(SPIN_FULL_URL)
-        .and_then(|url| url.split_once("://").map(|(s, _)| s.to_ascii_lowercase()))
-        .filter(|s| s == "http" || s == "https")
-        .unwrap_or_else(|| match request.scheme() {
-            Some(Scheme::Https) => "https".to_owned(),
-            _ => "http".to_owned(),
-        });
-    let client_ip = header(SPIN_CLIENT_ADDR)
+    let client_ip = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(SPIN_CLIENT_ADDR))
+        .and_then(|(_, v)| std::str::from_utf8(v).ok())
         .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
         .map(|addr| addr.ip().to_string());
+    let scheme = if public.https { "https" } else { "http" };
     Original {
         method: method_name(&request.method()),
-        scheme,
-        host: request
-            .authority()
-            .or_else(|| header("host"))
-            .unwrap_or_default(),
+        scheme: scheme.to_owned(),
+        host: public.authority.clone(),
         path_with_query: request.path_with_query().unwrap_or_else(|| "/".to_owned()),
         client_ip,
         headers,
@@ -162,10 +145,10 @@ pub(crate) fn forward(
         Ok(response) => response,
         Err(e) => return Err((e, out)),
     };
-    let head = OutgoingResponse::new(
-        Fields::from_list(&rules::answer_headers(&response.headers().entries()))
-            .unwrap_or_else(|_| Fields::new()),
-    );
+    let head = match fields(&rules::answer_headers(&response.headers().entries())) {
+        Ok(head) => OutgoingResponse::new(head),
+        Err(e) => return Err((e, out)),
+    };
     if head.set_status_code(response.status()).is_err() {
         return Err((failure("the app answered an invalid status"), out));
     }
@@ -222,7 +205,7 @@ fn copy(source: &InputStream, sink: &OutputStream) -> bool {
 
 /// Writes an answer of the guard's own (its errors, a redirect, Sesame's refusal).
 pub(crate) fn respond(out: ResponseOutparam, status: u16, headers: &rules::Fields, body: &[u8]) {
-    let Ok(fields) = Fields::from_list(headers) else {
+    let Ok(fields) = fields(headers) else {
         ResponseOutparam::set(out, Err(ErrorCode::InternalError(None)));
         return;
     };
@@ -254,9 +237,7 @@ fn new_request(
     path: &str,
     headers: &rules::Fields,
 ) -> Result<OutgoingRequest, Failure> {
-    let fields = Fields::from_list(headers)
-        .map_err(|e| Failure(format!("a header cannot be sent: {e:?}")))?;
-    let request = OutgoingRequest::new(fields);
+    let request = OutgoingRequest::new(fields(headers)?);
     let scheme = if upstream.https {
         Scheme::Https
     } else {
@@ -269,6 +250,15 @@ fn new_request(
         .and_then(|()| request.set_path_with_query(Some(path)))
         .map_err(|()| failure("the request cannot be built"))?;
     Ok(request)
+}
+
+/// `list` as the host's fields. A list heavier than [`rules::FIELDS_LIMIT`] is refused here:
+/// the host traps on one over its own limit rather than answering an error.
+fn fields(list: &rules::Fields) -> Result<Fields, Failure> {
+    if rules::fields_size(list) > rules::FIELDS_LIMIT {
+        return Err(failure("the header fields are too large to send"));
+    }
+    Fields::from_list(list).map_err(|e| Failure(format!("a header cannot be sent: {e:?}")))
 }
 
 /// Waits for the answer to a sent request.

@@ -1,7 +1,9 @@
 //! Sesame in front of another Spin app: `examples/spin-guard/spin.toml` (Sesame on `/...`, the
 //! guard on `/app/...`, the app private) under `spin-test-host`, with the components built for
-//! wasm32-wasip2, real HTTP on loopback. The app echoes the identity headers it got, so every
-//! case sees exactly what reached it.
+//! wasm32-wasip2, real HTTP on loopback. The app echoes the identity headers it got and every
+//! other header, so every case sees exactly what reached it. The app's public URL is the
+//! example's default, `http://127.0.0.1:3000`, not the address the tests connect to: the guard
+//! describes requests on the public URL, never on the `Host` a client sends.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -9,6 +11,12 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 use sesame_tests::accounts::{EMAIL, PASSWORD, tokens};
 use sesame_tests::{Reply, Server, repo_root, spin_guard_command};
+
+/// The example's default `public_url`, on which the guard describes every request.
+const PUBLIC_URL: &str = "http://127.0.0.1:3000";
+
+/// The host and port of [`PUBLIC_URL`].
+const PUBLIC_HOST: &str = "127.0.0.1:3000";
 
 /// The example's manifest.
 fn example_manifest() -> PathBuf {
@@ -52,6 +60,17 @@ fn from_app(reply: &Reply) -> bool {
     echoed(reply, "request").is_some()
 }
 
+/// Every header the app got, as it echoes them (`header <name>: <value>`).
+fn headers_at_app(reply: &Reply) -> Vec<(String, String)> {
+    reply
+        .text()
+        .lines()
+        .filter_map(|line| line.strip_prefix("header "))
+        .filter_map(|line| line.split_once(": "))
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect()
+}
+
 /// An anonymous browser is sent to Sesame's sign-in page with the URL it wanted; a program
 /// gets Sesame's 401 JSON, and so does a browser's form post (a redirect would drop its
 /// body); nothing reaches the app.
@@ -61,10 +80,12 @@ fn the_anonymous_are_sent_to_sign_in_or_refused() {
     let server = guarded(dir.path(), &[]);
     let r = server.get("/app/x?y=1", &[("accept", "text/html,*/*")]);
     assert_eq!(r.status, 302, "{}", r.text());
-    let port = server.base.rsplit(':').next().unwrap();
     assert_eq!(
         r.header("location"),
-        Some(format!("/login?rd=http%3A%2F%2F127.0.0.1%3A{port}%2Fapp%2Fx%3Fy%3D1").as_str())
+        Some(
+            format!("{PUBLIC_URL}/login?rd=http%3A%2F%2F127.0.0.1%3A3000%2Fapp%2Fx%3Fy%3D1")
+                .as_str()
+        )
     );
     // The page it names is Sesame's sign-in page, on the same origin.
     let page = server.get("/login", &[("accept", "text/html")]);
@@ -148,6 +169,13 @@ fn identity_and_forwarding_headers_from_the_client_never_reach_the_app() {
         ("x-forwarded-method", "GET"),
         ("forwarded", "for=203.0.113.9"),
         ("spin-client-addr", "203.0.113.9:1"),
+        // What a CGI/WSGI-style server files under the same variables as the dashed names.
+        ("remote_user", "admin"),
+        ("remote_groups", "admin"),
+        ("x_sesame_user", "someone-else"),
+        ("x_forwarded_host", "evil.example"),
+        ("x_forwarded_for", "203.0.113.9"),
+        ("x_real_ip", "203.0.113.9"),
     ];
     let anonymous = server.get("/app/x", &spoofed);
     anonymous.assert_failure(401, "unauthenticated");
@@ -166,8 +194,44 @@ fn identity_and_forwarding_headers_from_the_client_never_reach_the_app() {
         "{user}"
     );
     assert_eq!(echoed(&r, "x-forwarded-for").as_deref(), Some("127.0.0.1"));
-    let host = server.base.trim_start_matches("http://");
-    assert_eq!(echoed(&r, "x-forwarded-host").as_deref(), Some(host));
+    assert_eq!(echoed(&r, "x-forwarded-host").as_deref(), Some(PUBLIC_HOST));
+    // Of every header the app got, those that read as identity or forwarding headers once
+    // `_` is `-` are the guard's and Sesame's only.
+    let ours = [
+        "remote-user",
+        "remote-email",
+        "remote-groups",
+        "x-forwarded-for",
+        "x-forwarded-proto",
+        "x-forwarded-host",
+    ];
+    for (name, value) in headers_at_app(&r) {
+        let n = name.replace('_', "-");
+        let spoofable = n.starts_with("remote-")
+            || n.starts_with("x-sesame-")
+            || n.starts_with("x-forwarded-")
+            || n.starts_with("x-real-")
+            || n == "forwarded";
+        // `spin-*` are the host's own, set on the app's request as on any other.
+        if n.starts_with("spin-") {
+            assert!(!name.contains('_'), "{name}");
+            assert!(!value.contains("203.0.113.9"), "{name}: {value}");
+        } else if spoofable {
+            let dashed = !name.contains('_');
+            assert!(
+                dashed && (ours.contains(&name.as_str()) || name.starts_with("x-sesame-")),
+                "{name}"
+            );
+            assert!(
+                !value.contains("admin") && !value.contains("203.0.113.9"),
+                "{name}: {value}"
+            );
+            assert!(
+                !value.contains("evil") && !value.contains("someone-else"),
+                "{name}: {value}"
+            );
+        }
+    }
 }
 
 /// The app's component has no route: nothing from outside reaches it but through the guard,
@@ -186,16 +250,7 @@ fn the_private_app_is_not_reachable_around_the_guard() {
 
 /// A GET sent over a plain socket with `host` as the `Host` header; the whole answer.
 fn raw_get(server: &Server, path: &str, host: &str) -> String {
-    let addr = server.base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer
+    raw_request(server, &format!("GET {path}"), &[("Host", host)], b"")
 }
 
 /// The access rules of the rules cases: `/app/admin` needs the `admin` role, the rest of the
@@ -233,12 +288,9 @@ fn access_rules_judge_the_request_the_guard_describes() {
     );
     let browser = server.get("/app/x", &[("accept", "text/html")]);
     assert_eq!(browser.status, 302, "{}", browser.text());
-    let port = server.base.rsplit(':').next().unwrap();
     let location = browser.header("location").unwrap();
     assert!(
-        location.ends_with(&format!(
-            "/login?rd=http%3A%2F%2F127.0.0.1%3A{port}%2Fapp%2Fx"
-        )),
+        location.ends_with("/login?rd=http%3A%2F%2F127.0.0.1%3A3000%2Fapp%2Fx"),
         "{location}"
     );
 
@@ -308,40 +360,104 @@ fn without_an_answer_from_sesame_nothing_is_forwarded() {
 }
 
 /// A body larger than the app reads is streamed, not gathered by the guard: the app reads its
-/// first 64 KiB and answers, and that answer reaches the client.
+/// first 64 KiB and answers, and that answer reaches the client. The client reads while it
+/// sends, as a browser does: the answer may come (and the connection close) before the rest
+/// of the body is sent.
 #[test]
 fn a_large_body_is_streamed_to_the_app() {
     let dir = tempfile::tempdir().unwrap();
     let server = guarded(dir.path(), &[]);
     let cookie = signed_in(&server);
-    let body = vec![b'x'; 4 << 20];
-    let r = server.send("POST", "/app/upload", &[("cookie", &cookie)], &body);
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(echoed(&r, "body").map(|b| b.len()), Some(64 * 1024));
+    let addr = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let head = format!(
+        "POST /app/upload HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        4 << 20
+    );
+    let sending = std::thread::spawn(move || {
+        // Fails once the server has answered and closed; the answer is what counts.
+        let _ = writer
+            .write_all(head.as_bytes())
+            .and_then(|()| writer.write_all(&vec![b'x'; 4 << 20]));
+    });
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    sending.join().unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let body = if head.contains("transfer-encoding: chunked") {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    let echoed = body.lines().find_map(|l| l.strip_prefix("body: "));
+    assert_eq!(echoed.map(str::len), Some(64 * 1024));
 }
 
-/// The sign-in redirect never leaves the origin: whatever `Host` a client names, the guard's
-/// `Location` is a path on the origin the browser used, and the URL in `rd` is Sesame's to
-/// accept or drop (it keeps only hosts its access rules protect, core's `return_to.rs`).
+/// A chunked HTTP/1.1 body, decoded.
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// The sign-in redirect never leaves the app's public origin: whatever `Host` a client names,
+/// the guard's `Location` is Sesame's sign-in page on the public URL and the URL in `rd` is on
+/// the public origin too (Sesame accepts or drops it: it keeps only hosts its access rules
+/// protect, core's `return_to.rs`).
 #[test]
 fn the_sign_in_redirect_stays_on_the_origin() {
     let dir = tempfile::tempdir().unwrap();
     let server = guarded(dir.path(), &[]);
-    let addr = server.base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET /app/x HTTP/1.1\r\nHost: evil.example\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
+    let answer = raw_request(
+        &server,
+        "GET /app/x",
+        &[("Host", "evil.example"), ("Accept", "text/html")],
+        b"",
+    );
     assert!(answer.starts_with("HTTP/1.1 302"), "{answer}");
     let location = answer
         .lines()
         .find_map(|l| l.strip_prefix("location: "))
         .unwrap();
-    assert!(location.starts_with("/login?rd="), "{location}");
+    assert_eq!(
+        location,
+        format!("{PUBLIC_URL}/login?rd=http%3A%2F%2F127.0.0.1%3A3000%2Fapp%2Fx")
+    );
+}
+
+/// A request sent over a plain socket: `line` (`GET /path`), `headers` (the `Host` among them,
+/// when it matters) and `body` as they are, then, after a body, the write side closed (so a
+/// body shorter than its `Content-Length` ends there); the whole answer.
+fn raw_request(server: &Server, line: &str, headers: &[(&str, &str)], body: &[u8]) -> String {
+    let addr = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let mut head = format!("{line} HTTP/1.1\r\n");
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    if !body.is_empty() {
+        stream.write_all(body).unwrap();
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 /// Without access rules, `check_query` asks Sesame for more than a sign-in: a person without
@@ -354,4 +470,159 @@ fn check_query_asks_for_a_role() {
     let r = server.get("/app/x", &[("cookie", &cookie)]);
     r.assert_failure(403, "forbidden");
     assert!(!from_app(&r));
+}
+
+/// Rules more permissive for another host than for the app's: `public.example.com` bypasses
+/// sign-in. A client naming that host in `Host` (any spelling) is still judged as a request
+/// for the app's public URL: anonymous, refused; signed in without the role, refused on the
+/// role-gated path.
+#[test]
+fn the_clients_host_never_chooses_the_rules_that_judge_it() {
+    let rules =
+        format!("{RULES}\n[[rule]]\ndomain = \"public.example.com\"\npolicy = \"bypass\"\n");
+    let dir = tempfile::tempdir().unwrap();
+    let server = guarded(
+        dir.path(),
+        &[("access_rules", &rules), ("trusted_proxies", "0.0.0.0")],
+    );
+    for host in [
+        "public.example.com",
+        "PUBLIC.example.com.:80",
+        "public.example.com:3000",
+    ] {
+        let answer = raw_request(&server, "GET /app/x", &[("Host", host)], b"");
+        assert!(answer.starts_with("HTTP/1.1 401"), "{host}: {answer}");
+        assert!(!answer.contains("request: "), "{host}: {answer}");
+    }
+    let cookie = signed_in(&server);
+    let headers = [
+        ("Host", "public.example.com"),
+        ("Cookie", cookie.as_str()),
+        ("Accept", "application/json"),
+    ];
+    let admin = raw_request(&server, "GET /app/admin", &headers, b"");
+    assert!(admin.starts_with("HTTP/1.1 403"), "{admin}");
+    assert!(admin.contains("\"forbidden\""), "{admin}");
+    assert!(!admin.contains("request: "), "{admin}");
+    // Elsewhere the same person passes, and the app is told the public host.
+    let app = raw_request(&server, "GET /app/x", &headers, b"");
+    assert!(app.starts_with("HTTP/1.1 200"), "{app}");
+    assert!(
+        app.contains(&format!("x-forwarded-host: {PUBLIC_HOST}\n")),
+        "{app}"
+    );
+}
+
+/// Without `public_url` the guard cannot describe a request truthfully, so it answers every
+/// one with its own 500 JSON `guard-misconfigured` (naming the variable in the log) and
+/// forwards nothing, even with a valid session.
+#[test]
+fn without_a_public_url_the_guard_forwards_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = guarded(dir.path(), &[]);
+    let cookie = signed_in(&server);
+    server.stop();
+    let text = std::fs::read_to_string(example_manifest()).unwrap();
+    let passed = "public_url = \"{{ public_url }}\"\ncheck_query";
+    assert!(
+        text.contains(passed),
+        "the example passes public_url to the guard"
+    );
+    let copy = dir.path().join("spin.toml");
+    std::fs::write(&copy, text.replace(passed, "check_query")).unwrap();
+    let server = guarded_with(&copy, dir.path(), &[]);
+    let r = server.get("/app/x", &[("cookie", &cookie)]);
+    r.assert_failure(500, "guard-misconfigured");
+    assert!(!from_app(&r));
+    server.stop();
+    let log = std::fs::read_to_string(dir.path().join("spin.log")).unwrap();
+    assert!(log.contains("`public_url` is not set"), "{log}");
+}
+
+/// Header fields over the guard's limit (64 KiB in all, each field counted with some overhead)
+/// are answered `431 headers-too-large` JSON before Sesame is asked, never forwarded and
+/// never a trap: one huge header, a huge cookie beside a valid session, or many small fields.
+/// A request well under the limit passes.
+#[test]
+fn oversized_headers_are_refused_with_431_and_never_forwarded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = guarded(dir.path(), &[]);
+    let cookie = signed_in(&server);
+    let big = "a".repeat(130_000);
+    let junk = format!("{cookie}; junk={}", "a".repeat(200_000));
+    let names: Vec<String> = (0..90).map(|i| format!("x-many-{i}")).collect();
+    let value = "b".repeat(700);
+    let mut many: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), value.as_str())).collect();
+    many.push(("cookie", &cookie));
+    for headers in [
+        vec![("cookie", cookie.as_str()), ("x-big", big.as_str())],
+        vec![("cookie", junk.as_str())],
+        many,
+    ] {
+        let answer = raw_request(&server, "GET /app/x", &headers, b"");
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        assert!(head.starts_with("HTTP/1.1 431"), "{head}");
+        assert!(head.contains("content-type: application/json"), "{head}");
+        assert!(
+            body.contains(r#"{"error":{"code":"headers-too-large","#),
+            "{body}"
+        );
+    }
+
+    let fine = "c".repeat(32 * 1024);
+    let r = server.get("/app/x", &[("cookie", &cookie), ("x-fine", &fine)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(from_app(&r));
+    let log = std::fs::read_to_string(dir.path().join("spin.log")).unwrap();
+    assert!(!log.contains("trapped"), "{log}");
+}
+
+/// Sesame's own cookies (the session, the pending and code sign-in cookies, the return-to and
+/// ceremony cookies, with or without `__Host-`/`__Secure-`) stay between the browser and
+/// Sesame: the app gets its own cookies, as sent and in order, and the identity headers.
+/// Another `Authorization` scheme is the app's and passes.
+#[test]
+fn sesames_cookies_never_reach_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = guarded(dir.path(), &[]);
+    let cookie = signed_in(&server);
+    assert!(cookie.starts_with("sesame_session="), "{cookie}");
+    let sent = format!(
+        "theme=dark; {cookie}; sesame_tf=t; __Host-sesame_rd=r; lang=de; sesame_us=u; __Secure-sesame_session=x"
+    );
+    let r = server.get("/app/x", &[("cookie", &sent)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(echoed(&r, "remote-user").as_deref(), Some(EMAIL));
+    let cookies: Vec<String> = headers_at_app(&r)
+        .into_iter()
+        .filter(|(n, _)| n == "cookie")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(cookies, ["theme=dark; lang=de"]);
+    assert!(!r.text().contains("sesame_"), "{}", r.text());
+
+    // Only Sesame's cookie: no Cookie header reaches the app at all.
+    let r = server.get("/app/x", &[("cookie", &cookie)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(headers_at_app(&r).iter().all(|(n, _)| n != "cookie"));
+}
+
+/// A body the client stops sending before its `Content-Length` reaches the app as a failed
+/// body, never as a shorter complete one, and the example app refuses it with 400.
+#[test]
+fn an_incomplete_body_is_refused_not_read_as_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = guarded(dir.path(), &[]);
+    let cookie = signed_in(&server);
+    let answer = raw_request(
+        &server,
+        "POST /app/submit",
+        &[("Cookie", &cookie), ("Content-Length", "1000")],
+        &[b'z'; 500],
+    );
+    assert!(!answer.contains("request: POST"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 400") && answer.contains("could not be read whole"),
+        "{answer}"
+    );
 }

@@ -42,6 +42,12 @@ fn the_app_never_gets_a_clients_identity_or_forwarding_headers() {
             ("host", "app.example:3000"),
             ("cookie", "a=b"),
             ("x-custom", "kept"),
+            ("Remote_User", "admin"),
+            ("remote_groups", "admin"),
+            ("X_Sesame_User", "someone"),
+            ("x_forwarded_host", "evil.example"),
+            ("X_Real_IP", "10.0.0.1"),
+            ("spin_client_addr", "10.0.0.1:1"),
         ],
     );
     let identity = vec![("remote-user".to_owned(), b"alice".to_vec())];
@@ -61,8 +67,26 @@ fn the_app_never_gets_a_clients_identity_or_forwarding_headers() {
         "transfer-encoding",
         "host",
         "X-Forwarded-For",
+        "Remote_User",
+        "remote_groups",
+        "X_Sesame_User",
+        "x_forwarded_host",
+        "X_Real_IP",
+        "spin_client_addr",
     ] {
         assert!(get(&fields, gone).is_empty(), "{gone} is dropped");
+    }
+    // Nothing that reads as an identity or forwarding header once `_` is `-` is left.
+    for (name, _) in &fields {
+        let n = normalised(name);
+        assert!(
+            !is_forwarding(&n)
+                || n == "x-forwarded-for"
+                || n == "x-forwarded-host"
+                || n == "x-forwarded-proto",
+            "{name}"
+        );
+        assert!(!is_identity(name) || name == "remote-user", "{name}");
     }
     assert_eq!(get(&fields, "cookie"), ["a=b"]);
     assert_eq!(get(&fields, "x-custom"), ["kept"]);
@@ -125,4 +149,82 @@ fn only_a_200_forwards_and_only_a_browser_navigation_is_redirected() {
             Verdict::Unavailable
         );
     }
+}
+
+#[test]
+fn the_request_is_described_on_the_public_origin() {
+    let client = original(
+        "GET",
+        &[("host", "public.example.com"), ("accept", "text/html")],
+    );
+    let fields = check_headers(&client);
+    assert_eq!(get(&fields, "x-forwarded-host"), ["app.example:3000"]);
+    assert_eq!(
+        verdict(&client, 401, &[], "https://app.example:3000/login"),
+        Verdict::SignIn(
+            "https://app.example:3000/login?rd=http%3A%2F%2Fapp.example%3A3000%2Fapp%2Fx%3Fy%3D1"
+                .into()
+        )
+    );
+}
+
+#[test]
+fn sesames_cookies_and_api_key_never_reach_the_app() {
+    let client = original(
+        "GET",
+        &[
+            (
+                "cookie",
+                "theme=dark; sesame_session=s1;__Host-sesame_session=s2; lang=de",
+            ),
+            (
+                "Cookie",
+                "__Secure-sesame_session=s3; sesame_tf=t; SESAME_US=u",
+            ),
+            ("cookie", "__Host-sesame_rd=r; sesame_wan=w; cart=1=2"),
+            ("authorization", "Basic YTpi"),
+        ],
+    );
+    let fields = app_headers(&client, &Vec::new());
+    assert_eq!(get(&fields, "cookie"), ["theme=dark; lang=de", "cart=1=2"]);
+    assert!(
+        get(&fields, "Cookie").is_empty(),
+        "a header of only Sesame's is dropped"
+    );
+    assert_eq!(get(&fields, "authorization"), ["Basic YTpi"]);
+
+    for key in [
+        "Bearer sesame_ak_0123_secret",
+        "bearer  sesame_ak_x",
+        " BEARER sesame_ak_y",
+        "Bearer\tsesame_ak_z",
+    ] {
+        let client = original("GET", &[("authorization", key)]);
+        assert!(
+            get(&app_headers(&client, &Vec::new()), "authorization").is_empty(),
+            "{key}"
+        );
+    }
+    // An access token (or the app's own bearer) is the app's to read.
+    let client = original("GET", &[("authorization", "Bearer eyJ.eyJ.sig")]);
+    assert_eq!(
+        get(&app_headers(&client, &Vec::new()), "authorization"),
+        ["Bearer eyJ.eyJ.sig"]
+    );
+}
+
+#[test]
+fn header_weight_counts_every_field_with_room_for_the_hosts_overhead() {
+    let one = vec![("x-big".to_owned(), vec![b'a'; 1000])];
+    assert_eq!(fields_size(&one), 5 + 1000 + FIELD_OVERHEAD);
+    // Many small fields weigh as much as one large one: the count is bounded too.
+    let many: Fields = (0..600)
+        .map(|i| (format!("x-{i}"), b"1".to_vec()))
+        .collect();
+    assert!(fields_size(&many) > CLIENT_HEADERS_LIMIT);
+    let big = vec![("x-big".to_owned(), vec![b'a'; 130_000])];
+    assert!(fields_size(&big) > CLIENT_HEADERS_LIMIT);
+    // What passes the client limit, plus the guard's own headers, stays under the host's.
+    const { assert!(CLIENT_HEADERS_LIMIT + 16 * 1024 < FIELDS_LIMIT) };
+    const { assert!(FIELDS_LIMIT < 128 * 1024) };
 }

@@ -1,6 +1,9 @@
 //! The app the spin-guard example protects: a private Spin component (reachable only through
 //! the guard) that answers, as plain text, whom it serves by the identity headers it got, and
-//! what it was sent. Any app reads the guard's headers the same way.
+//! what it was sent: every header as it arrived, the method, path and body. Any app reads the
+//! guard's headers the same way. A body that cannot be read to its end is an incomplete
+//! request (the client went away, or the guard could not pass it on whole): it is refused
+//! with 400, never read as a shorter complete one.
 
 use wasi::http::types::{
     Fields, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
@@ -23,7 +26,8 @@ const BODY_LIMIT: u64 = 64 * 1024;
 struct Hello;
 
 impl wasi::exports::http::incoming_handler::Guest for Hello {
-    /// Answers `user: ...` and the other echoed headers, the method, path and body.
+    /// Answers `user: ...` and the other echoed headers, every header as `header <name>:
+    /// <value>`, the method, path and body; 400 when the body cannot be read whole.
     fn handle(request: IncomingRequest, out: ResponseOutparam) {
         let headers = request.headers();
         let mut text = String::new();
@@ -40,6 +44,10 @@ impl wasi::exports::http::incoming_handler::Guest for Hello {
             };
             text.push_str(&format!("{name}: {shown}\n"));
         }
+        for (name, value) in headers.entries() {
+            let value = String::from_utf8_lossy(&value);
+            text.push_str(&format!("header {name}: {value}\n"));
+        }
         let method = match request.method() {
             Method::Get => "GET".to_owned(),
             Method::Post => "POST".to_owned(),
@@ -47,48 +55,64 @@ impl wasi::exports::http::incoming_handler::Guest for Hello {
             other => format!("{other:?}"),
         };
         let path = request.path_with_query().unwrap_or_default();
-        text.push_str(&format!("request: {method} {path}\nbody: "));
-        text.push_str(&String::from_utf8_lossy(&body(&request)));
-        text.push('\n');
-
-        let fields = Fields::from_list(&[(
-            "content-type".to_owned(),
-            b"text/plain; charset=utf-8".to_vec(),
-        )])
-        .unwrap_or_else(|_| Fields::new());
-        let response = OutgoingResponse::new(fields);
-        let Ok(outgoing) = response.body() else {
-            return;
-        };
-        ResponseOutparam::set(out, Ok(response));
-        if let Ok(stream) = outgoing.write() {
-            // wasi:io takes at most 4096 bytes per blocking write.
-            for chunk in text.as_bytes().chunks(4096) {
-                if stream.blocking_write_and_flush(chunk).is_err() {
-                    break;
-                }
+        let (status, text) = match body(&request) {
+            Ok(body) => {
+                text.push_str(&format!("request: {method} {path}\nbody: "));
+                text.push_str(&String::from_utf8_lossy(&body));
+                text.push('\n');
+                (200, text)
             }
-            drop(stream);
-        }
-        let _ = OutgoingBody::finish(outgoing, None);
+            Err(()) => (400, "the request body could not be read whole\n".to_owned()),
+        };
+        respond(out, status, &text);
     }
 }
 
-/// The request body, at most [`BODY_LIMIT`] bytes of it.
-fn body(request: &IncomingRequest) -> Vec<u8> {
-    let mut out = Vec::new();
-    let Ok(incoming) = request.consume() else {
-        return out;
+/// Writes `text` as a plain-text answer with `status`.
+fn respond(out: ResponseOutparam, status: u16, text: &str) {
+    let fields = Fields::from_list(&[(
+        "content-type".to_owned(),
+        b"text/plain; charset=utf-8".to_vec(),
+    )])
+    .unwrap_or_else(|_| Fields::new());
+    let response = OutgoingResponse::new(fields);
+    let Ok(outgoing) = response.body() else {
+        return;
     };
-    if let Ok(stream) = incoming.stream() {
-        while (out.len() as u64) < BODY_LIMIT {
-            match stream.blocking_read(BODY_LIMIT - out.len() as u64) {
-                Ok(bytes) => out.extend_from_slice(&bytes),
-                Err(StreamError::Closed | StreamError::LastOperationFailed(_)) => break,
+    if response.set_status_code(status).is_err() {
+        return;
+    }
+    ResponseOutparam::set(out, Ok(response));
+    if let Ok(stream) = outgoing.write() {
+        // wasi:io takes at most 4096 bytes per blocking write.
+        for chunk in text.as_bytes().chunks(4096) {
+            if stream.blocking_write_and_flush(chunk).is_err() {
+                break;
             }
         }
+        drop(stream);
     }
-    out
+    let _ = OutgoingBody::finish(outgoing, None);
+}
+
+/// The request body, at most [`BODY_LIMIT`] bytes of it; an error when it cannot be read:
+/// `Closed` is the only end of a complete body, and a failed read (`LastOperationFailed`)
+/// means the request is incomplete, whatever came before it.
+fn body(request: &IncomingRequest) -> Result<Vec<u8>, ()> {
+    let mut out = Vec::new();
+    let incoming = request.consume()?;
+    let stream = incoming.stream()?;
+    while (out.len() as u64) < BODY_LIMIT {
+        match stream.blocking_read(BODY_LIMIT - out.len() as u64) {
+            Ok(bytes) => out.extend_from_slice(&bytes),
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(_)) => return Err(()),
+        }
+    }
+    // The stream is a child of the body: dropped first.
+    drop(stream);
+    drop(incoming);
+    Ok(out)
 }
 
 wasi::http::proxy::export!(Hello);
