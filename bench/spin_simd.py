@@ -7,6 +7,7 @@ client and argon2id at the deployments' default cost (m=19456 KiB, t=2, p=1):
   (a) `sesame serve`: the component calls the host's native argon2id (`sesame:auth/hashing`)
   (b) the Spin component under `spin-test-host`, built without simd128 (argon2id in wasm)
   (c) the same component built with simd128, as `.cargo/config.toml` builds it
+  (d) with `--postgres URL`, (c) keeping its records in PostgreSQL (`store = "postgres"`)
 
 N clients sign in with the right password as fast as they can, each request on a new
 connection (Spin's trigger does not set TCP_NODELAY, see the README), until `--count` sign-ins
@@ -233,11 +234,14 @@ def main():
     for r in results:
         print(f"{r['label']:<34}{r['per_second']:>11.1f}{r['p50_ms']:>9.1f}{r['p90_ms']:>9.1f}"
               f"{r['bad']:>5}{r['healthz_p50_ms']:>11.2f}{r['component_bytes']:>17}")
-    native, plain_r, simd_r = results
+    native, plain_r, simd_r = results[:3]
     print(f"simd128: {simd_r['per_second'] / plain_r['per_second']:.2f}x the sign-ins/s of the "
           f"plain build, {simd_r['component_bytes'] / plain_r['component_bytes']:.3f}x its size")
     print(f"native: {native['per_second'] / simd_r['per_second']:.2f}x the simd128 build, "
           f"{native['per_second'] / plain_r['per_second']:.2f}x the plain one")
+    for other in results[3:]:
+        print(f"{other['label']}: {other['per_second'] / simd_r['per_second']:.2f}x the "
+              f"simd128 build on Spin's SQLite")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"clients": args.clients, "count": args.count, "seconds": args.seconds,
