@@ -204,14 +204,14 @@ impl Sesame<'_> {
     ) -> Result<super::UserRecord> {
         let mut took = false;
         if let Some(claim) = new {
-            match self.store.put(claim, user_id.as_bytes(), Some(0), None) {
-                Ok(_) => took = true,
-                Err(crate::store::StoreError::Conflict) => {
+            // Free, or held by a registration that never wrote its account: ours now.
+            match self.claim(claim, user_id)? {
+                Some(_) => took = true,
+                None => {
                     if self.claim_owner(claim)?.as_deref() != Some(user_id) {
                         return Err(taken);
                     }
                 }
-                Err(e) => return Err(e.into()),
             }
         }
         let mut replaced = None;

@@ -125,3 +125,37 @@ fn a_cut_sign_out_everywhere_ends_all_sessions_or_none() {
         assert_eq!(answered, Some(!alive[0]), "cut after {writes}");
     }
 }
+
+#[test]
+fn a_name_a_cut_registration_left_claimed_can_still_be_moved_to() {
+    for writes in 0..WRITES {
+        let f = Fixture::registered();
+        let cut = cut_after(&f, writes, |s| {
+            let _ = s.register(
+                "new@example.com",
+                "another long passphrase",
+                Some("newname"),
+            );
+        });
+        if !cut {
+            continue;
+        }
+        let s = f.sesame();
+        if signs_in(&f, "new@example.com", "another long passphrase") {
+            continue;
+        }
+        // The registration never made its account: its names are free for ada to move to.
+        let changes = crate::admin::UserChanges {
+            email: Some("new@example.com".into()),
+            username: Some(Some("newname".into())),
+            ..Default::default()
+        };
+        s.admin_update_user(&crate::admin::Actor::operator(), ADA_EMAIL, &changes)
+            .unwrap();
+        assert!(
+            signs_in(&f, "new@example.com", ADA_PASSWORD),
+            "cut after {writes}"
+        );
+        assert!(signs_in(&f, "newname", ADA_PASSWORD), "cut after {writes}");
+    }
+}
