@@ -31,6 +31,10 @@ const CONFIRM_PURPOSE: &str = "confirm-email";
 /// Signer purpose of reset links.
 const RESET_PURPOSE: &str = "reset-password";
 
+/// An account id no account has (ids are 32 hex digits): what requests for unknown addresses
+/// read and sign in place of one, to cost what a request for an account costs.
+const UNKNOWN_ACCOUNT: &str = "unknown-account:0";
+
 impl Sesame<'_> {
     /// Sends a confirmation link to a newly registered user.
     pub(crate) fn send_confirmation(&self, user: &User) -> Result<()> {
@@ -140,14 +144,30 @@ impl Sesame<'_> {
     pub fn request_reset(&self, email: &str) -> Result<()> {
         self.require_sign_in_method(crate::unified_sign_in::SignInMethod::Password)?;
         let email = Email::parse(email)?;
-        let Some(id) = self.user_id_for_email(&email)? else {
-            return Ok(());
-        };
-        let Some((record, _)) = self.load_user(&id)? else {
-            return Ok(());
-        };
-        let payload = format!("{id}:{}", fingerprint(&record.password_hash));
+        // Counted per address mailed, before the address is looked up (see registration).
+        self.throttle(crate::throttle::Scope::MailByRecipient, email.as_str())?;
         let minutes = self.config.links.reset_max_age_secs / 60;
+        let known = match self.user_id_for_email(&email)? {
+            Some(id) => self.load_user(&id)?.map(|(record, _)| record),
+            // The read an existing account costs, of a record that is never there.
+            None => self
+                .load_user(UNKNOWN_ACCOUNT)
+                .ok()
+                .flatten()
+                .map(|(record, _)| record),
+        };
+        let Some(record) = known else {
+            // The mail an account would get, composed and dropped: the answer for an unknown
+            // address takes as long as the one for an account.
+            let link = self.signed_link(RESET_PURPOSE, "/reset", UNKNOWN_ACCOUNT)?;
+            let body = self.mail_text(
+                "mail-reset-body",
+                &[("minutes", minutes.into()), ("link", link.as_str().into())],
+            );
+            drop(self.branded_mail(email.as_str(), "mail-reset-subject", &[body]));
+            return Ok(());
+        };
+        let payload = format!("{}:{}", record.id, fingerprint(&record.password_hash));
         self.in_language_of(&record, || {
             self.mail_signed_link(
                 &record.email,

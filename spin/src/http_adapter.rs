@@ -11,6 +11,7 @@ use sesame_wasi::http::{IncomingRequest, PeerSource, ResponseOutparam, or_fault}
 
 use crate::store::SpinStore;
 use crate::{variables, with_sesame, with_store};
+use sesame_wasi::env::Held;
 
 /// Header in which Spin passes the client's address (`ip:port`) to the component. Spin sets it
 /// from the connection, replacing any copy the client sent.
@@ -27,15 +28,48 @@ impl wasi::exports::http::incoming_handler::Guest for SpinHttp {
     /// Answers one request (Spin runs each in a fresh instance).
     fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
         let peer = PeerSource::Header(SPIN_CLIENT_ADDR);
+        let mut held = Held::default();
         sesame_wasi::http::serve(request, response_out, peer, |req| {
-            or_fault(with_sesame(|sesame| Ok(http::handle(sesame, req))))
+            or_fault(with_sesame(&mut held, |sesame| {
+                Ok(http::handle(sesame, req))
+            }))
         });
+        queue_held(held);
         sweep_now_and_then();
         deliver_due();
     }
 }
 
 wasi::http::proxy::export!(SpinHttp);
+
+/// Queues the mail and events the request caused, now that its answer is written (see
+/// [`sesame_wasi::env::QueueingEnv::holding`] for why not before).
+fn queue_held(held: Held) {
+    if held.is_empty() {
+        return;
+    }
+    let settings = match variables::settings() {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("sesame: queueing mail and events: {e}");
+            held.log_mail();
+            return;
+        }
+    };
+    let mut held = Some(held);
+    let queued = with_store(&settings.store, |store| {
+        if let Some(held) = held.take() {
+            sesame_wasi::env::queue_held(store, &settings.config.outbound, held);
+        }
+        Ok(())
+    });
+    if let Err(e) = queued {
+        eprintln!("sesame: queueing mail and events: {e}");
+        if let Some(held) = held {
+            held.log_mail();
+        }
+    }
+}
 
 /// Deletes a batch of expired records on one request in [`SWEEP_ONE_IN`]. Failures only delay
 /// the sweep, so they are logged and otherwise ignored.

@@ -28,18 +28,23 @@ pub mod store;
 pub mod variables;
 
 use sesame_core::{Error, Sesame, Store};
-use sesame_wasi::env::QueueingEnv;
+use sesame_wasi::env::{Held, QueueingEnv};
 
 use store::{SpinStore, StoreChoice};
 
 /// Runs `f` with Sesame over the chosen store, configured from the Spin variables. Spin makes
 /// a fresh instance for every request, so both are read per request and nothing outlives it.
-fn with_sesame<T>(f: impl FnOnce(&Sesame<'_>) -> Result<T, Error>) -> Result<T, Error> {
+/// The mail and events `f` caused are put in `held`, for queueing after the answer.
+fn with_sesame<T>(
+    held: &mut Held,
+    f: impl FnOnce(&Sesame<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
     let settings = variables::settings()?;
     with_store(&settings.store, |store| {
-        let env = QueueingEnv::new(store, &settings.config.outbound);
-        let sesame = Sesame::new(store, &env, &settings.config)?;
-        f(&sesame)
+        let env = QueueingEnv::holding(store, &settings.config.outbound);
+        let outcome = Sesame::new(store, &env, &settings.config).and_then(|sesame| f(&sesame));
+        *held = env.take_held();
+        outcome
     })
 }
 

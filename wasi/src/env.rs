@@ -65,15 +65,72 @@ impl BreachLookup for LoggingEnv {}
 /// otherwise written to the log as [`LoggingEnv`] does. Events are logged either way. A mail
 /// the queue refuses (its hourly allowance used up, the store failing) is logged in full, so
 /// none is lost.
+///
+/// Made with [`QueueingEnv::holding`], it keeps a request's mail and events until the answer is
+/// written ([`QueueingEnv::take_held`], then [`queue_held`]): queueing is store writes that only
+/// a request for an existing account makes, and made before the answer they would tell by its
+/// timing which accounts exist.
 pub struct QueueingEnv<'a> {
     store: &'a dyn Store,
     settings: &'a OutboundSettings,
+    /// `Some` when mail and events wait for [`QueueingEnv::take_held`].
+    held: Option<std::cell::RefCell<Held>>,
+}
+
+/// Mail and events a request caused, in order, not yet queued.
+#[derive(Debug, Default)]
+pub struct Held(Vec<HeldItem>);
+
+#[derive(Debug)]
+enum HeldItem {
+    Mail(Mail),
+    Event(Event),
 }
 
 impl<'a> QueueingEnv<'a> {
-    /// Queues into `store` as `settings` say.
+    /// Queues into `store` as `settings` say, at once.
     pub fn new(store: &'a dyn Store, settings: &'a OutboundSettings) -> Self {
-        QueueingEnv { store, settings }
+        QueueingEnv {
+            store,
+            settings,
+            held: None,
+        }
+    }
+
+    /// Keeps mail and events (events are logged at once) for [`queue_held`] after the answer.
+    pub fn holding(store: &'a dyn Store, settings: &'a OutboundSettings) -> Self {
+        QueueingEnv {
+            store,
+            settings,
+            held: Some(std::cell::RefCell::default()),
+        }
+    }
+
+    /// The mail and events held so far, leaving none.
+    pub fn take_held(&self) -> Held {
+        self.held
+            .as_ref()
+            .map(|held| std::mem::take(&mut *held.borrow_mut()))
+            .unwrap_or_default()
+    }
+
+    /// Queues one event, logging it in full when the queue refuses it.
+    fn queue_event(&self, event: &Event) {
+        if let Err(refused) = self.outbound().enqueue_event(event) {
+            crate::log::unqueued("event", &refused);
+        }
+    }
+
+    /// Queues one mail, or logs it in full (no mail API, or the queue refused it).
+    fn queue_mail(&self, mail: &Mail) {
+        match self.outbound().enqueue_mail(mail) {
+            Ok(Some(id)) => crate::log::queued("mail", &id),
+            Ok(None) => crate::log::mail(mail),
+            Err(refused) => {
+                crate::log::unqueued("mail", &refused);
+                crate::log::mail(mail);
+            }
+        }
     }
 
     /// The queue over this store and clock.
@@ -95,20 +152,46 @@ impl Env for QueueingEnv<'_> {
 impl EventSink for QueueingEnv<'_> {
     fn emit_event(&self, event: &Event) {
         crate::log::event(event);
-        if let Err(refused) = self.outbound().enqueue_event(event) {
-            crate::log::unqueued("event", &refused);
+        match &self.held {
+            Some(held) => held.borrow_mut().0.push(HeldItem::Event(event.clone())),
+            None => self.queue_event(event),
         }
     }
 }
 
 impl Mailer for QueueingEnv<'_> {
     fn send_mail(&self, mail: &Mail) {
-        match self.outbound().enqueue_mail(mail) {
-            Ok(Some(id)) => crate::log::queued("mail", &id),
-            Ok(None) => crate::log::mail(mail),
-            Err(refused) => {
-                crate::log::unqueued("mail", &refused);
-                crate::log::mail(mail);
+        match &self.held {
+            Some(held) => held.borrow_mut().0.push(HeldItem::Mail(mail.clone())),
+            None => self.queue_mail(mail),
+        }
+    }
+}
+
+/// Queues `held` into `store` as `settings` say: what [`QueueingEnv::holding`] kept of a request,
+/// once its answer is written. A store that fails now leaves each mail in the log in full.
+pub fn queue_held(store: &dyn Store, settings: &OutboundSettings, held: Held) {
+    let env = QueueingEnv::new(store, settings);
+    for item in held.0 {
+        match item {
+            HeldItem::Mail(mail) => env.queue_mail(&mail),
+            HeldItem::Event(event) => env.queue_event(&event),
+        }
+    }
+}
+
+impl Held {
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Writes every held mail to the log in full: what is left when the store cannot be
+    /// opened after the answer.
+    pub fn log_mail(self) {
+        for item in self.0 {
+            if let HeldItem::Mail(mail) = item {
+                crate::log::mail(&mail);
             }
         }
     }

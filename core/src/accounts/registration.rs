@@ -85,6 +85,11 @@ impl Sesame<'_> {
             // A password no sign-in would ever take is not stored either.
             self.require_sign_in_method(crate::unified_sign_in::SignInMethod::Password)?;
         }
+        // Every registration mails its address (a confirmation, or word that the address or
+        // the username is taken): counted per address mailed, whoever asks from wherever, and
+        // before anything is looked up, so the count says nothing about the address.
+        let recipient = Email::parse(email)?;
+        self.throttle(crate::throttle::Scope::MailByRecipient, recipient.as_str())?;
         match self.create(email, password, username, Vec::new()) {
             Ok(user) => {
                 self.emit(EventKind::Registered, Some(&user.id), None);

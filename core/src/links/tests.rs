@@ -248,7 +248,9 @@ fn a_reset_mail_without_a_support_url_has_no_support_line_and_counts_in_the_sing
 
 #[test]
 fn every_mail_core_writes_is_complete_in_every_language() {
-    let f = Fixture::registered();
+    let mut f = Fixture::registered();
+    // Eight mails to one address in a minute: more than a deployment lets requests cause.
+    f.config.throttle.mail_per_recipient = 100;
     let s = f.sesame();
     for language in Language::ALL {
         s.set_language(language);
@@ -310,4 +312,32 @@ fn mail_to_an_account_follows_its_owners_last_password_sign_in_not_the_requester
         last_mail(&f2).subject,
         format!("{} - Sesame", Language::Es.t("mail-reset-subject"))
     );
+}
+
+/// Reset links and registration mail count against the address they go to, whoever asks and
+/// whether or not it has an account (counted before the lookup): one address cannot be
+/// flooded from many clients, and the count tells nothing about who has an account.
+#[test]
+fn reset_and_registration_mail_is_throttled_per_address_known_or_not() {
+    let f = Fixture::registered();
+    f.advance(3 * f.config.throttle.window_ms);
+    let s = f.sesame();
+    let limit = f.config.throttle.mail_per_recipient;
+    for address in [ADA_EMAIL, "nobody@example.com"] {
+        for _ in 0..limit {
+            s.request_reset(address).unwrap();
+        }
+        assert_eq!(
+            error_code(s.request_reset(address)),
+            ErrorCode::RateLimited,
+            "{address}"
+        );
+        assert_eq!(
+            error_code(s.register(address, "a fresh long passphrase", None)),
+            ErrorCode::RateLimited,
+            "{address}"
+        );
+    }
+    // Another address is not held back by them.
+    s.request_reset("grace@example.com").unwrap();
 }
