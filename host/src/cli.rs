@@ -451,6 +451,7 @@ const SET_BY_THE_HOST: [&str; 15] = [
     "SESAME_OUTBOUND_RETRY_BASE_MS",
     "SESAME_OUTBOUND_MAX_ATTEMPTS",
     "SESAME_OUTBOUND_MAX_PER_HOUR",
+    "SESAME_OUTBOUND_EVENTS_PER_HOUR",
 ];
 
 /// Names of host environment variables passed through to the component (every setting of

@@ -11,6 +11,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
+use serde_json::json;
 use sesame_tests::accounts::PASSWORD;
 use sesame_tests::provider::{Mode, Provider, Received};
 use sesame_tests::webhooks::{Answers, Receiver};
@@ -378,6 +379,39 @@ fn throttled_registrations_queue_no_mail() {
         ])
     );
     assert_eq!(spin.log().matches("queued for delivery").count(), 2);
+}
+
+/// The hourly allowance is per recipient: once one address has used up its own, its further
+/// mail is logged instead of queued, while mail to another address still reaches the provider.
+#[test]
+fn a_flooded_address_holds_back_no_one_elses_mail() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let mut variables = mail_variables(&provider, "json");
+    variables.push(("outbound_max_per_hour", "1".to_owned()));
+    let spin = Spin::start(dir.path(), &allow(&provider), &variables);
+    // The first mail to flood@ uses up its allowance; the reset mail after it is logged.
+    spin.server.register("flood@example.com", PASSWORD);
+    let reset = spin
+        .server
+        .post_json("/reset", &json!({"email": "flood@example.com"}), &[]);
+    assert_eq!(reset.status, 202);
+    spin.wait_for_log(&["mail not queued", "Reset your password"]);
+    spin.server.register("victim@example.com", PASSWORD);
+    let received = provider.wait_for(
+        "the victim's mail",
+        PATIENCE,
+        || spin.poke(),
+        |r| delivered_to(r).contains("victim@example.com"),
+    );
+    assert_eq!(
+        delivered_to(&received),
+        BTreeSet::from([
+            "flood@example.com".to_owned(),
+            "victim@example.com".to_owned()
+        ])
+    );
+    assert_eq!(spin.log().matches("mail not queued").count(), 1);
 }
 
 /// Many requests draining one backlog at once, in parallel instances over one SQLite file:
