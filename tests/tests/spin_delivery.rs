@@ -414,6 +414,47 @@ fn a_flooded_address_holds_back_no_one_elses_mail() {
     assert_eq!(spin.log().matches("mail not queued").count(), 1);
 }
 
+/// Events naming no account (failed sign-ins for unknown names) share an allowance of their
+/// own: once it is used up they are logged instead, while an account's events still reach the
+/// webhook.
+#[test]
+fn anonymous_events_over_their_allowance_do_not_stop_a_users_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let variables = [
+        ("webhook_url", provider.url("/hooks")),
+        ("webhook_secret", WEBHOOK_SECRET.to_owned()),
+        ("outbound_events_per_hour", "2".to_owned()),
+    ];
+    let spin = Spin::start(dir.path(), &allow(&provider), &variables);
+    spin.server.register("grace@example.com", PASSWORD);
+    for n in 0..3 {
+        let failed = spin
+            .server
+            .attempt_login(&format!("nobody{n}@example.com"), "wrong password");
+        assert_eq!(failed.status, 401);
+    }
+    spin.wait_for_log(&["event not queued"]);
+    spin.server.login("grace@example.com", PASSWORD);
+    let received = provider.wait_for(
+        "grace's sign-in",
+        PATIENCE,
+        || spin.poke(),
+        |r| r.iter().any(|d| d.json()["type"] == "login-succeeded"),
+    );
+    let types: Vec<String> = received
+        .iter()
+        .map(|d| d.json()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        types.iter().filter(|t| *t == "login-failed").count(),
+        2,
+        "{types:?}"
+    );
+    assert!(types.iter().any(|t| t == "registered"), "{types:?}");
+    assert_eq!(spin.log().matches("event not queued").count(), 1);
+}
+
 /// Many requests draining one backlog at once, in parallel instances over one SQLite file:
 /// each mail is claimed by one of them only, so with a healthy provider every mail arrives
 /// exactly once.
