@@ -430,7 +430,7 @@ enum UserCommand {
 
 /// Core's settings the host sets for the component itself (from its own options and store),
 /// or keeps from it, rather than passing through from its environment.
-const SET_BY_THE_HOST: [&str; 15] = [
+const SET_BY_THE_HOST: [&str; 16] = [
     "SESAME_SECRET",
     // `--pwned-url`: the host makes the lookups; the component learns that there is a service.
     "SESAME_PWNED_URL",
