@@ -16,16 +16,20 @@
 //!    itself is wrong, it moves to `outbound/dead/{id}` for 30 days and is returned whole in
 //!    [`Settled::GaveUp`], for the runtime to log: mail content is never lost.
 //!
-//! Growth is bounded: at most [`OutboundSettings::max_per_hour`] mails (and as many events)
-//! are queued per hour, counted before they are checked ([`Refused::Full`] past it, and the
-//! runtime logs the item instead), every item has a bounded number of attempts, and dead
-//! letters expire. Mail reaches the queue only after core's own mail throttles (per account,
+//! Growth is bounded: at most [`OutboundSettings::max_per_hour`] mails per recipient and
+//! [`OutboundSettings::events_per_hour`] events per account (events naming no account share
+//! one allowance) are queued per hour, counted before they are checked ([`Refused::Full`]
+//! past it, and the runtime logs the item instead), so flooding one address or one account
+//! holds back no one else's; every item has a bounded number of attempts, and dead letters
+//! expire. Mail reaches the queue only after core's own mail throttles (per account,
 //! per recipient, per client address) let it be written at all.
 //!
 //! Nothing here knows HTTP beyond building bodies ([`bodies`]) and reading a status: the
 //! transport is the runtime's (`wasi:http/outgoing-handler` in the Spin component), with its
 //! own time and size bounds.
 
+#[cfg(test)]
+mod admission_tests;
 mod bodies;
 mod queue;
 pub mod settings;

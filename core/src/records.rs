@@ -260,9 +260,10 @@ pub(crate) fn outbound_dead_key(id: &str) -> String {
     format!("outbound/dead/{id}")
 }
 
-/// Key counting the items of one kind (`mail`, `event`) queued in one hour.
-pub(crate) fn outbound_admitted_key(kind: &str, hour: u64) -> String {
-    format!("outbound/admitted/{kind}/{hour}")
+/// Key counting the items queued in one hour for one bucket: `mail/{hash of the recipient}`,
+/// `event/{hash of the user id}` or `event/anonymous`.
+pub(crate) fn outbound_admitted_key(bucket: &str, hour: u64) -> String {
+    format!("outbound/admitted/{bucket}/{hour}")
 }
 
 // Events (`crate::events`).

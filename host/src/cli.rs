@@ -430,7 +430,7 @@ enum UserCommand {
 
 /// Core's settings the host sets for the component itself (from its own options and store),
 /// or keeps from it, rather than passing through from its environment.
-const SET_BY_THE_HOST: [&str; 15] = [
+const SET_BY_THE_HOST: [&str; 16] = [
     "SESAME_SECRET",
     // `--pwned-url`: the host makes the lookups; the component learns that there is a service.
     "SESAME_PWNED_URL",
@@ -451,6 +451,7 @@ const SET_BY_THE_HOST: [&str; 15] = [
     "SESAME_OUTBOUND_RETRY_BASE_MS",
     "SESAME_OUTBOUND_MAX_ATTEMPTS",
     "SESAME_OUTBOUND_MAX_PER_HOUR",
+    "SESAME_OUTBOUND_EVENTS_PER_HOUR",
 ];
 
 /// Names of host environment variables passed through to the component (every setting of

@@ -11,6 +11,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
+use serde_json::json;
 use sesame_tests::accounts::PASSWORD;
 use sesame_tests::provider::{Mode, Provider, Received};
 use sesame_tests::webhooks::{Answers, Receiver};
@@ -378,6 +379,80 @@ fn throttled_registrations_queue_no_mail() {
         ])
     );
     assert_eq!(spin.log().matches("queued for delivery").count(), 2);
+}
+
+/// The hourly allowance is per recipient: once one address has used up its own, its further
+/// mail is logged instead of queued, while mail to another address still reaches the provider.
+#[test]
+fn a_flooded_address_holds_back_no_one_elses_mail() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let mut variables = mail_variables(&provider, "json");
+    variables.push(("outbound_max_per_hour", "1".to_owned()));
+    let spin = Spin::start(dir.path(), &allow(&provider), &variables);
+    // The first mail to flood@ uses up its allowance; the reset mail after it is logged.
+    spin.server.register("flood@example.com", PASSWORD);
+    let reset = spin
+        .server
+        .post_json("/reset", &json!({"email": "flood@example.com"}), &[]);
+    assert_eq!(reset.status, 202);
+    spin.wait_for_log(&["mail not queued", "Reset your password"]);
+    spin.server.register("victim@example.com", PASSWORD);
+    let received = provider.wait_for(
+        "the victim's mail",
+        PATIENCE,
+        || spin.poke(),
+        |r| delivered_to(r).contains("victim@example.com"),
+    );
+    assert_eq!(
+        delivered_to(&received),
+        BTreeSet::from([
+            "flood@example.com".to_owned(),
+            "victim@example.com".to_owned()
+        ])
+    );
+    assert_eq!(spin.log().matches("mail not queued").count(), 1);
+}
+
+/// Events naming no account (failed sign-ins for unknown names) share an allowance of their
+/// own: once it is used up they are logged instead, while an account's events still reach the
+/// webhook.
+#[test]
+fn anonymous_events_over_their_allowance_do_not_stop_a_users_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let variables = [
+        ("webhook_url", provider.url("/hooks")),
+        ("webhook_secret", WEBHOOK_SECRET.to_owned()),
+        ("outbound_events_per_hour", "2".to_owned()),
+    ];
+    let spin = Spin::start(dir.path(), &allow(&provider), &variables);
+    spin.server.register("grace@example.com", PASSWORD);
+    for n in 0..3 {
+        let failed = spin
+            .server
+            .attempt_login(&format!("nobody{n}@example.com"), "wrong password");
+        assert_eq!(failed.status, 401);
+    }
+    spin.wait_for_log(&["event not queued"]);
+    spin.server.login("grace@example.com", PASSWORD);
+    let received = provider.wait_for(
+        "grace's sign-in",
+        PATIENCE,
+        || spin.poke(),
+        |r| r.iter().any(|d| d.json()["type"] == "login-succeeded"),
+    );
+    let types: Vec<String> = received
+        .iter()
+        .map(|d| d.json()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        types.iter().filter(|t| *t == "login-failed").count(),
+        2,
+        "{types:?}"
+    );
+    assert!(types.iter().any(|t| t == "registered"), "{types:?}");
+    assert_eq!(spin.log().matches("event not queued").count(), 1);
 }
 
 /// Many requests draining one backlog at once, in parallel instances over one SQLite file:

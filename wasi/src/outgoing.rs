@@ -5,6 +5,8 @@
 //! `allowed_outbound_hosts`) and refuses anything else with `HTTP-request-denied`, which comes
 //! back here as a failed attempt naming the cause, retried like any other.
 
+use std::borrow::Cow;
+
 use sesame_core::Store;
 use sesame_core::outbound::{Batch, OutboundRequest, OutboundSettings, Transport};
 use wasi::clocks::monotonic_clock;
@@ -51,7 +53,7 @@ pub fn deliver_due(store: &dyn Store, settings: &OutboundSettings) {
 struct Target<'a> {
     https: bool,
     authority: &'a str,
-    path_with_query: &'a str,
+    path_with_query: Cow<'a, str>,
 }
 
 /// Splits an `http://` or `https://` URL; no user name or password in it is accepted (they
@@ -69,7 +71,13 @@ fn split_url(url: &str) -> Result<Target<'_>, String> {
     if authority.is_empty() || authority.contains(['@', '#', ' ']) {
         return Err("the URL has no usable host".into());
     }
-    let path_with_query = if path.is_empty() { "/" } else { path };
+    // A bare query (`http://host?x=1`) is the root path's: wasi:http refuses a path that does
+    // not start with `/`.
+    let path_with_query = if path.starts_with('/') {
+        Cow::Borrowed(path)
+    } else {
+        Cow::Owned(format!("/{path}"))
+    };
     Ok(Target {
         https,
         authority,
@@ -111,7 +119,7 @@ fn post(request: &OutboundRequest, timeout_ms: u64) -> Result<u16, String> {
         .set_authority(Some(target.authority))
         .map_err(|()| refused("host"))?;
     outgoing
-        .set_path_with_query(Some(target.path_with_query))
+        .set_path_with_query(Some(&target.path_with_query))
         .map_err(|()| refused("path"))?;
     let body = outgoing.body().map_err(|()| refused("body"))?;
 
@@ -132,12 +140,13 @@ fn post(request: &OutboundRequest, timeout_ms: u64) -> Result<u16, String> {
     let ready = answer.subscribe();
     loop {
         match answer.get() {
-            Some(Ok(Ok(response))) => return sent.map(|()| response.status()),
+            Some(Ok(Ok(response))) => return answered(response.status(), sent),
             Some(Ok(Err(code))) => return Err(describe(&code)),
             Some(Err(())) => return Err("the answer was already taken".into()),
             None if timeout.ready() => {
                 return Err(sent
                     .err()
+                    .map(|unsent| unsent.why)
                     .unwrap_or_else(|| format!("no answer within {timeout_ms} ms")));
             }
             None => {
@@ -147,27 +156,61 @@ fn post(request: &OutboundRequest, timeout_ms: u64) -> Result<u16, String> {
     }
 }
 
+/// Why writing the request body failed, and whether every byte of it had been handed to the
+/// stream by then (the failure came from the flush, the check after it, or ending the body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Unsent {
+    why: String,
+    whole_body: bool,
+}
+
+/// What an attempt whose receiver answered `status` came to. The answer decides once the
+/// whole body was handed over: a receiver that read it all, answered and closed the
+/// connection makes the last check of the stream report "closed", and counting that as a
+/// failure would send the same mail again. A 2xx to a body cut short is not taken as
+/// delivered (it is retried); any other status says more than the write error did.
+fn answered(status: u16, sent: Result<(), Unsent>) -> Result<u16, String> {
+    match sent {
+        Err(unsent) if !unsent.whole_body && (200..300).contains(&status) => Err(unsent.why),
+        _ => Ok(status),
+    }
+}
+
 /// Writes the whole request body and ends it, giving up at `deadline`: a receiver that takes
 /// the connection but reads nothing holds the instance no longer than one that never answers.
-fn write_body(body: OutgoingBody, bytes: &[u8], deadline: u64) -> Result<(), String> {
-    let closed = || "the connection closed while the request was sent".to_owned();
-    let stalled = || "the receiver read no more of the request within the timeout".to_owned();
+fn write_body(body: OutgoingBody, bytes: &[u8], deadline: u64) -> Result<(), Unsent> {
+    let unsent = |why: String, rest: &[u8]| Unsent {
+        why,
+        whole_body: rest.is_empty(),
+    };
+    let closed = |rest: &[u8]| {
+        unsent(
+            "the connection closed while the request was sent".to_owned(),
+            rest,
+        )
+    };
+    let stalled = |rest: &[u8]| {
+        unsent(
+            "the receiver read no more of the request within the timeout".to_owned(),
+            rest,
+        )
+    };
+    let mut rest = bytes;
     {
-        let stream = body.write().map_err(|()| closed())?;
+        let stream = body.write().map_err(|()| closed(rest))?;
         let timeout = monotonic_clock::subscribe_instant(deadline);
         let writable = stream.subscribe();
-        let mut rest = bytes;
         // Each turn writes what the stream takes now, or waits until it takes more; the last
         // turn flushes and waits for the flush to end.
         let mut flushed = false;
         loop {
-            let room = stream.check_write().map_err(|_| closed())?;
+            let room = stream.check_write().map_err(|_| closed(rest))?;
             if room > 0 {
                 if rest.is_empty() {
                     if flushed {
                         break;
                     }
-                    stream.flush().map_err(|_| closed())?;
+                    stream.flush().map_err(|_| closed(rest))?;
                     flushed = true;
                     continue;
                 }
@@ -176,17 +219,17 @@ fn write_body(body: OutgoingBody, bytes: &[u8], deadline: u64) -> Result<(), Str
                     .min(WRITE_CHUNK)
                     .min(usize::try_from(room).unwrap_or(usize::MAX));
                 let (now, later) = rest.split_at(take);
-                stream.write(now).map_err(|_| closed())?;
+                stream.write(now).map_err(|_| closed(rest))?;
                 rest = later;
                 continue;
             }
             if timeout.ready() {
-                return Err(stalled());
+                return Err(stalled(rest));
             }
             wasi::io::poll::poll(&[&writable, &timeout]);
         }
     }
-    OutgoingBody::finish(body, None).map_err(|e| describe(&e))
+    OutgoingBody::finish(body, None).map_err(|e| unsent(describe(&e), rest))
 }
 
 /// Why a request failed, in words for the log; never a header value.
@@ -215,27 +258,46 @@ mod tests {
     #[test]
     fn urls_split_into_what_wasi_http_takes() {
         assert_eq!(
-            split_url("https://api.postmarkapp.com/email"),
-            Ok(Target {
-                https: true,
-                authority: "api.postmarkapp.com",
-                path_with_query: "/email",
-            })
+            split_url("https://api.postmarkapp.com/email").map(|t| t.path_with_query),
+            Ok("/email".into())
         );
         assert_eq!(
             split_url("http://127.0.0.1:8025?x=1"),
             Ok(Target {
                 https: false,
                 authority: "127.0.0.1:8025",
-                path_with_query: "?x=1",
+                path_with_query: "/?x=1".into(),
             })
         );
         assert_eq!(
             split_url("http://[::1]:80").map(|t| t.path_with_query),
-            Ok("/")
+            Ok("/".into())
         );
         for bad in ["ftp://x/", "https://", "https://user:pw@host/", "host/path"] {
             assert!(split_url(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Once the receiver answered, its status decides whatever the end of the body stream
+    /// reported, so a mail it accepted is not sent again; a 2xx to a body cut short is not
+    /// taken as delivered.
+    #[test]
+    fn an_answer_decides_once_the_whole_body_was_handed_over() {
+        let closed = |whole_body| {
+            Err(Unsent {
+                why: "the connection closed while the request was sent".into(),
+                whole_body,
+            })
+        };
+        assert_eq!(answered(200, Ok(())), Ok(200));
+        assert_eq!(answered(503, Ok(())), Ok(503));
+        assert_eq!(answered(200, closed(true)), Ok(200));
+        assert_eq!(answered(202, closed(true)), Ok(202));
+        assert_eq!(answered(503, closed(true)), Ok(503));
+        assert_eq!(answered(413, closed(false)), Ok(413));
+        assert_eq!(
+            answered(200, closed(false)),
+            Err("the connection closed while the request was sent".into())
+        );
     }
 }

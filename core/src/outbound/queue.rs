@@ -1,6 +1,8 @@
 //! The queue's moves in the store: admitting and storing an item, claiming a due one by
 //! compare-and-swap, and settling an attempt (delete, reschedule or give up).
 
+use sha2::{Digest, Sha256};
+
 use crate::env::random_array;
 use crate::error::Error;
 use crate::events::{Event, EventKind};
@@ -67,7 +69,8 @@ impl Default for Batch {
 /// Why an item was not queued; the caller logs it in full instead.
 #[derive(Debug)]
 pub enum Refused {
-    /// This hour's [`super::OutboundSettings::max_per_hour`] is used up.
+    /// This hour's allowance for the item's recipient or account is used up
+    /// ([`super::OutboundSettings::max_per_hour`], [`super::OutboundSettings::events_per_hour`]).
     Full,
     /// The store failed.
     Store(Error),
@@ -76,7 +79,9 @@ pub enum Refused {
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refused::Full => f.write_str("the outbound queue took its most items this hour"),
+            Refused::Full => f.write_str(
+                "the outbound queue took its most items this hour for this recipient or account",
+            ),
             Refused::Store(e) => write!(f, "the outbound queue could not be written: {e}"),
         }
     }
@@ -119,6 +124,12 @@ pub enum Settled {
     Failed(Error),
 }
 
+/// A bucket's name in the admission key: a digest, so no address or id shows in store keys
+/// and any text fits in one.
+fn bucket_hash(subject: &str) -> String {
+    hex::encode(&Sha256::digest(subject.as_bytes())[..16])
+}
+
 /// What one attempt came to.
 enum Outcome {
     Delivered(u16),
@@ -133,7 +144,13 @@ impl Outbound<'_> {
         if self.settings.mail_api_url.is_none() {
             return Ok(None);
         }
-        self.enqueue(Payload::Mail(mail.into())).map(Some)
+        let bucket = format!(
+            "mail/{}",
+            bucket_hash(&crate::accounts::identity_key(&mail.to))
+        );
+        let allowance = self.settings.max_per_hour;
+        self.enqueue(Payload::Mail(mail.into()), &bucket, allowance)
+            .map(Some)
     }
 
     /// Queues `event` for the webhook, with the body `sesame serve` would send. `Ok(None)`
@@ -149,17 +166,28 @@ impl Outbound<'_> {
             event.address.as_deref(),
             event.at_ms,
         );
-        self.enqueue(Payload::Event(QueuedEvent {
-            kind: kind.to_owned(),
-            body,
-        }))
+        // Events without an account (sign-in failures for unknown names) share one bucket
+        // of their own, so whoever fills it holds back only such events.
+        let bucket = match event.user_id.as_deref() {
+            Some(user_id) => format!("event/{}", bucket_hash(user_id)),
+            None => "event/anonymous".to_owned(),
+        };
+        let allowance = self.settings.events_per_hour;
+        self.enqueue(
+            Payload::Event(QueuedEvent {
+                kind: kind.to_owned(),
+                body,
+            }),
+            &bucket,
+            allowance,
+        )
         .map(Some)
     }
 
-    /// Counts the item against this hour's allowance, then stores it, due now.
-    fn enqueue(&self, payload: Payload) -> Result<String, Refused> {
+    /// Counts the item against this hour's allowance for `bucket`, then stores it, due now.
+    fn enqueue(&self, payload: Payload, bucket: &str, allowance: u32) -> Result<String, Refused> {
         let now = self.env.now_ms();
-        self.admit(payload.kind(), now)?;
+        self.admit(bucket, allowance, now)?;
         let id = message_id(random_array::<16>(self.env).map_err(Refused::Store)?);
         let item = Item {
             v: SCHEMA,
@@ -181,17 +209,18 @@ impl Outbound<'_> {
         Ok(item.id)
     }
 
-    /// Counts one more `kind` item in this hour (by compare-and-swap, before checking), and
-    /// refuses it past the allowance.
-    fn admit(&self, kind: &str, now: u64) -> Result<(), Refused> {
-        let key = outbound_admitted_key(kind, now / HOUR_MS);
+    /// Counts one more item for `bucket` in this hour (by compare-and-swap, before checking),
+    /// and refuses it past `allowance`. Buckets are per recipient and per account, so no one
+    /// can use up the allowance of mail or events meant for others.
+    fn admit(&self, bucket: &str, allowance: u32, now: u64) -> Result<(), Refused> {
+        let key = outbound_admitted_key(bucket, now / HOUR_MS);
         for _ in 0..CAS_ATTEMPTS {
             let (count, version) = records::load::<u32>(self.store, &key)
                 .map_err(Refused::Store)?
                 .unwrap_or((0, 0));
             let counted = count.saturating_add(1);
             match records::save(self.store, &key, &counted, Some(version), Some(2 * HOUR_MS)) {
-                Ok(_) if counted > self.settings.max_per_hour => return Err(Refused::Full),
+                Ok(_) if counted > allowance => return Err(Refused::Full),
                 Ok(_) => return Ok(()),
                 Err(Error::Store(StoreError::Conflict)) => continue,
                 Err(e) => return Err(Refused::Store(e)),

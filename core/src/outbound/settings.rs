@@ -91,14 +91,18 @@ pub struct OutboundSettings {
     pub retry_base_ms: u64,
     /// Attempts before an item is given up (logged in full and kept 30 days as a dead letter).
     pub max_attempts: u32,
-    /// Mails (and, apart, events) taken into the queue per hour at most; past it each is
-    /// logged in full instead, so neither the queue nor the log's loss can grow unbounded.
+    /// Mails taken into the queue per recipient (its normalised address) per hour at most;
+    /// past it each is logged in full instead, so the queue cannot grow unbounded, and one
+    /// flooded address does not hold back anyone else's mail.
     pub max_per_hour: u32,
+    /// Events taken into the queue per account per hour at most (events naming no account
+    /// share one allowance of their own); past it each is logged in full instead.
+    pub events_per_hour: u32,
 }
 
 impl Default for OutboundSettings {
     /// Nothing delivered over HTTP; retries from 10 s over 12 attempts (about two hours);
-    /// 1000 mails and 1000 events an hour.
+    /// 50 mails an hour per recipient and 1000 events an hour per account.
     fn default() -> Self {
         OutboundSettings {
             mail_api_url: None,
@@ -109,7 +113,8 @@ impl Default for OutboundSettings {
             webhook_secret: None,
             retry_base_ms: 10_000,
             max_attempts: 12,
-            max_per_hour: 1000,
+            max_per_hour: 50,
+            events_per_hour: 1000,
         }
     }
 }
@@ -149,21 +154,48 @@ impl OutboundSettings {
     }
 }
 
-/// An `http://` or `https://` URL with a host, as given.
+/// An `http://` or `https://` URL with a host, in the form every attempt can send: a URL that
+/// could never deliver is refused here, at start, rather than retried for hours. A user name
+/// or password in it is refused (it would show wherever the URL is logged; the token setting
+/// carries credentials), as is a fragment; a query with no path before it gets the path `/`.
 fn http_url(name: &str, value: &str) -> Result<Option<String>> {
     let value = value.trim();
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"));
-    let host = rest.and_then(|r| r.split(['/', '?', '#']).next());
-    match host {
-        Some(host) if !host.is_empty() && !value.contains(char::is_whitespace) => {
-            Ok(Some(value.to_owned()))
-        }
-        _ => Err(Error::Config(format!(
-            "{name} must be an http:// or https:// URL"
-        ))),
+    let (scheme, rest) = match value.strip_prefix("https://") {
+        Some(rest) => ("https://", rest),
+        None => match value.strip_prefix("http://") {
+            Some(rest) => ("http://", rest),
+            None => return Err(not_http(name)),
+        },
+    };
+    if value.contains(char::is_whitespace) || value.contains('#') {
+        return Err(not_http(name));
     }
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    if authority.contains('@') {
+        let instead = if name.contains("WEBHOOK") {
+            "requests are signed with SESAME_WEBHOOK_SECRET"
+        } else {
+            "give the credential as SESAME_MAIL_API_TOKEN"
+        };
+        return Err(Error::Config(format!(
+            "{name} must not carry a user name or password: {instead}"
+        )));
+    }
+    if authority.is_empty() {
+        return Err(not_http(name));
+    }
+    let path = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    };
+    Ok(Some(format!("{scheme}{authority}{path}")))
+}
+
+/// The message for a value that is no `http://` or `https://` URL with a host.
+fn not_http(name: &str) -> Error {
+    Error::Config(format!("{name} must be an http:// or https:// URL"))
 }
 
 /// A token, kept out of every `Debug` form.
@@ -194,5 +226,6 @@ pub const SETTINGS: &[Setting<OutboundSettings>] = section! {
     "SESAME_WEBHOOK_SECRET" = "", webhook_secret <- webhook_secret, "Spin: the whsec_... secret signing those webhooks (a secret)";
     "SESAME_OUTBOUND_RETRY_BASE_MS" = "10000", retry_base_ms <- number, "Spin: ms before the first retry of a mail or event not delivered; each retry waits twice as long (at most 30 minutes)";
     "SESAME_OUTBOUND_MAX_ATTEMPTS" = "12", max_attempts <- number, "Spin: delivery attempts before a mail or event is given up (logged in full, kept 30 days)";
-    "SESAME_OUTBOUND_MAX_PER_HOUR" = "1000", max_per_hour <- number, "Spin: mails (and, apart, events) queued per hour at most; past it each is logged instead";
+    "SESAME_OUTBOUND_MAX_PER_HOUR" = "50", max_per_hour <- number, "Spin: mails queued per recipient per hour at most; past it each is logged instead";
+    "SESAME_OUTBOUND_EVENTS_PER_HOUR" = "1000", events_per_hour <- number, "Spin: events queued per account per hour at most (events naming no account share one allowance); past it each is logged instead";
 };

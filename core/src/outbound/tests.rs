@@ -487,7 +487,8 @@ fn a_pass_attempts_a_bounded_batch_oldest_first() {
 }
 
 /// Past the hourly allowance items are refused (and the caller logs them); every one is
-/// counted first, and the next hour has a fresh allowance. Events have their own.
+/// counted first, and the next hour has a fresh allowance. Events have their own
+/// (`admission_tests` holds the per-recipient and per-account buckets).
 #[test]
 fn the_queue_takes_a_bounded_number_of_items_an_hour() {
     let f = Fixture::new();
