@@ -85,10 +85,22 @@ impl Sesame<'_> {
             // A password no sign-in would ever take is not stored either.
             self.require_sign_in_method(crate::unified_sign_in::SignInMethod::Password)?;
         }
-        // Every registration mails its address (a confirmation, or word that the address or
-        // the username is taken): counted per address mailed, whoever asks from wherever, and
-        // before anything is looked up, so the count says nothing about the address.
+        // Every registration that passes its checks mails its address (a confirmation, or word
+        // that the address or the username is taken): counted per address mailed, whoever asks
+        // from wherever, once the input is known good and before anything is looked up, so
+        // the count says nothing about the address and a mistyped form costs none of it.
         let recipient = Email::parse(email)?;
+        let name = username
+            .filter(|u| !u.trim().is_empty())
+            .map(Username::parse)
+            .transpose()?;
+        if let Some(password) = password {
+            let mut identities = vec![recipient.as_str()];
+            if let Some(name) = &name {
+                identities.push(name.as_str());
+            }
+            Password::new_checked(password, &identities)?;
+        }
         self.throttle(crate::throttle::Scope::MailByRecipient, recipient.as_str())?;
         match self.create(email, password, username, Vec::new()) {
             Ok(user) => {
