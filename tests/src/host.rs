@@ -163,16 +163,35 @@ impl FreshServer {
             .collect()
     }
 
+    /// [`FreshServer::mails`] once the server has stopped writing mail: the Spin component
+    /// writes a request's mail after its answer, so a count taken right after an answer may
+    /// not hold it yet. Waits until two reads 150 ms apart agree (at most five seconds).
+    pub fn settled_mails(&self) -> Vec<(String, String)> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut last = self.mails();
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            let now = self.mails();
+            let complete = now.iter().all(|(_, text)| !text.is_empty());
+            if (now == last && complete) || std::time::Instant::now() >= deadline {
+                return now;
+            }
+            last = now;
+        }
+    }
+
     /// The text of the latest mail to `to`, waiting up to five seconds for one beyond the
     /// first `seen` mails to arrive (the queue may deliver after the answer).
     pub fn mail_to(&self, to: &str, seen: usize) -> String {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
             let mails = self.mails();
-            if let Some((_, text)) = mails
-                .get(seen..)
-                .and_then(|new| new.iter().rev().find(|(t, _)| t == to))
-            {
+            // A mail the component is still writing has its address but not yet its text.
+            if let Some((_, text)) = mails.get(seen..).and_then(|new| {
+                new.iter()
+                    .rev()
+                    .find(|(t, text)| t == to && !text.is_empty())
+            }) {
                 return text.clone();
             }
             assert!(

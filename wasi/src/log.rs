@@ -39,10 +39,14 @@ pub fn event(event: &Event) {
 /// the operator reads or ships the log, exactly as `sesame serve` logs mail when no SMTP relay
 /// is configured.
 pub fn mail(mail: &Mail) {
-    eprintln!(
-        "sesame: mail to={} subject={:?}\n{}",
+    // One write for the whole mail: `eprintln!` writes each piece on its own, and a mail
+    // written after the answer may be read, or interleaved with another instance's lines,
+    // half-written.
+    let whole = format!(
+        "sesame: mail to={} subject={:?}\n{}\n",
         mail.to, mail.subject, mail.text
     );
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), whole.as_bytes());
 }
 
 /// Writes that a mail or event (`kind`) was queued for delivery over HTTP, by its id only:

@@ -65,7 +65,7 @@ fn wrong(code: &str) -> String {
 pub fn a_mailed_code_signs_in_the_client_that_asked_once(host: Host) {
     let server = start(host);
     server.register(EMAIL, PASSWORD);
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let (r, cookie) = send_code(&server, EMAIL);
     let body = r.json();
     assert_eq!(body["status"], "code-sent");
@@ -90,7 +90,7 @@ pub fn a_mailed_code_signs_in_the_client_that_asked_once(host: Host) {
 pub fn an_unknown_identity_gets_the_same_answer_and_no_mail(host: Host) {
     let server = start(host);
     server.register(EMAIL, PASSWORD);
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let (known, _) = send_code(&server, EMAIL);
     let (unknown, cookie) = send_code(&server, "nobody@example.com");
     let shape = |r: &Reply| {
@@ -107,7 +107,7 @@ pub fn an_unknown_identity_gets_the_same_answer_and_no_mail(host: Host) {
     };
     assert_eq!(shape(&known), shape(&unknown));
     assert_eq!(
-        server.mails().len(),
+        server.settled_mails().len(),
         seen + 1,
         "only the real account got mail"
     );
@@ -117,7 +117,7 @@ pub fn an_unknown_identity_gets_the_same_answer_and_no_mail(host: Host) {
 pub fn a_code_from_the_mail_works_only_with_the_code_sign_in_that_asked(host: Host) {
     let server = start(host);
     server.register(EMAIL, PASSWORD);
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let (_, first) = send_code(&server, EMAIL);
     let (code, _) = mailed(&server, seen);
     // Someone who read the mail asks for a code sign-in of their own and types this code.
@@ -129,7 +129,7 @@ pub fn a_code_from_the_mail_works_only_with_the_code_sign_in_that_asked(host: Ho
 pub fn the_link_signs_in_the_asking_browser_and_elsewhere_asks_for_the_device_code(host: Host) {
     let server = start(host);
     server.register(EMAIL, PASSWORD);
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let (r, cookie) = send_code(&server, EMAIL);
     let device_code = r.json()["device_code"].as_str().unwrap().to_owned();
     let (_, link) = mailed(&server, seen);
@@ -160,7 +160,7 @@ pub fn the_link_signs_in_the_asking_browser_and_elsewhere_asks_for_the_device_co
 pub fn the_device_code_signs_in_the_other_browser(host: Host) {
     let server = start(host);
     server.register(EMAIL, PASSWORD);
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let (r, _) = send_code(&server, EMAIL);
     let device_code = r.json()["device_code"].as_str().unwrap().to_owned();
     let (_, link) = mailed(&server, seen);
@@ -177,7 +177,7 @@ pub fn the_device_code_signs_in_the_other_browser(host: Host) {
 pub fn wrong_codes_end_the_code_sign_in_after_five(host: Host) {
     let server = start(host);
     server.register(EMAIL, PASSWORD);
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let (_, cookie) = send_code(&server, EMAIL);
     let (code, _) = mailed(&server, seen);
     for _ in 0..5 {
@@ -189,7 +189,7 @@ pub fn wrong_codes_end_the_code_sign_in_after_five(host: Host) {
 pub fn two_hundred_parallel_wrong_codes_check_at_most_five(host: Host) {
     let server = start(host);
     server.register(EMAIL, PASSWORD);
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let (_, cookie) = send_code(&server, EMAIL);
     let (code, _) = mailed(&server, seen);
     let barrier = Barrier::new(200);
@@ -244,7 +244,7 @@ pub fn an_account_registered_without_a_password_signs_in_by_code(host: Host) {
     server
         .attempt_login(EMAIL, PASSWORD)
         .assert_failure(401, "invalid-credentials");
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let (_, cookie) = send_code(&server, EMAIL);
     let (code, _) = mailed(&server, seen);
     let done = sign_in_with(&server, &cookie, &code);
@@ -273,7 +273,7 @@ pub fn email_as_a_second_factor_end_to_end(host: Host) {
     let server = start(host);
     server.register(EMAIL, PASSWORD);
     let who = server.sign_in(EMAIL, PASSWORD);
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let started = server.post_signed(&who, "/tf-setup", &json!({"setup": "email"}));
     assert_eq!(started.status, 200, "{}", started.text());
     let code = code_of(&server.mail_to(EMAIL, seen));
@@ -288,7 +288,7 @@ pub fn email_as_a_second_factor_end_to_end(host: Host) {
     let pending = server.attempt_login(EMAIL, PASSWORD);
     assert_eq!(pending.json()["methods"], json!(["email"]));
     let pending = pending.cookie("sesame_tf").unwrap();
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let chosen = server.post_json(
         "/tf-select",
         &json!({"method": "email"}),
@@ -306,7 +306,7 @@ pub fn email_as_a_second_factor_end_to_end(host: Host) {
 
     // A mailed-code sign-in of the same account needs a second factor other than the mailbox:
     // it has none, so it is refused with that reason rather than left pending.
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let (_, cookie) = send_code(&server, EMAIL);
     let (code, _) = mailed(&server, seen);
     sign_in_with(&server, &cookie, &code).assert_failure(403, "second-factor-required");
@@ -325,7 +325,7 @@ pub fn the_pages_work_as_plain_forms(host: Host) {
     );
     let login = server.get("/login", &html).text();
     assert!(login.contains("href=\"/us-signin\""), "{login}");
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let form = |path: &str, body: &str, cookie: &str| {
         server.send(
             "POST",
@@ -369,7 +369,7 @@ pub fn the_pages_work_as_plain_forms(host: Host) {
 pub fn json_clients_keep_the_token_themselves(host: Host) {
     let server = start(host);
     server.register(EMAIL, PASSWORD);
-    let seen = server.mails().len();
+    let seen = server.settled_mails().len();
     let r = server.post_json(
         "/us-signin/send-code",
         &json!({"identity": EMAIL, "include_token": true}),
