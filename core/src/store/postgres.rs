@@ -106,31 +106,32 @@ pub const GET: &str = concat!(
     live!()
 );
 
+/// The upsert both writes start with: key `$1` = `$2` under a fresh version, living `$3` ms
+/// (`NULL`: forever), replacing the row there.
+macro_rules! upsert {
+    () => {
+        concat!(
+            "INSERT INTO sesame_kv (key, value, version, expires_at)
+     VALUES ($1, $2, nextval('sesame_version'), $3::bigint + ",
+            now_ms!(),
+            ")
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+         version = excluded.version, expires_at = excluded.expires_at"
+        )
+    };
+}
+
 /// Writes key `$1` = `$2`, living `$3` ms (`NULL`: forever), whatever is there; returns the new
 /// version.
-pub const WRITE: &str = concat!(
-    "INSERT INTO sesame_kv (key, value, version, expires_at)
-     VALUES ($1, $2, nextval('sesame_version'), $3::bigint + ",
-    now_ms!(),
-    ")
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value,
-         version = excluded.version, expires_at = excluded.expires_at
-     RETURNING version"
-);
+pub const WRITE: &str = concat!(upsert!(), "\n     RETURNING version");
 
 /// Like [`WRITE`], only if no live row has key `$1` (an expired one is overwritten); returns
 /// no row when one does.
 pub const WRITE_IF_ABSENT: &str = concat!(
-    "INSERT INTO sesame_kv (key, value, version, expires_at)
-     VALUES ($1, $2, nextval('sesame_version'), $3::bigint + ",
+    upsert!(),
+    "\n     WHERE sesame_kv.expires_at IS NOT NULL AND sesame_kv.expires_at <= ",
     now_ms!(),
-    ")
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value,
-         version = excluded.version, expires_at = excluded.expires_at
-     WHERE sesame_kv.expires_at IS NOT NULL AND sesame_kv.expires_at <= ",
-    now_ms!(),
-    "
-     RETURNING version"
+    "\n     RETURNING version"
 );
 
 /// Like [`WRITE`], only if key `$1` is live at version `$4`; returns no row otherwise.
