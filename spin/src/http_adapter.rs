@@ -9,9 +9,10 @@
 use sesame_core::http;
 use sesame_wasi::http::{IncomingRequest, PeerSource, ResponseOutparam, or_fault};
 
-use crate::store::SpinStore;
-use crate::{variables, with_sesame, with_store};
 use sesame_wasi::env::Held;
+
+use crate::store::SpinStore;
+use crate::{variables, with_sesame};
 
 /// Header in which Spin passes the client's address (`ip:port`) to the component. Spin sets it
 /// from the connection, replacing any copy the client sent.
@@ -34,76 +35,58 @@ impl wasi::exports::http::incoming_handler::Guest for SpinHttp {
                 Ok(http::handle(sesame, req))
             }))
         });
-        queue_held(held);
-        sweep_now_and_then();
-        deliver_due();
+        after_the_answer(held);
     }
 }
 
 wasi::http::proxy::export!(SpinHttp);
 
-/// Queues the mail and events the request caused, now that its answer is written (see
-/// [`sesame_wasi::env::QueueingEnv::holding`] for why not before).
-fn queue_held(held: Held) {
-    if held.is_empty() {
-        return;
-    }
+/// The work that waits until the answer is written, all on one read of the variables and one
+/// open store: queueing the mail and events the request caused (see
+/// [`sesame_wasi::env::QueueingEnv::holding`] for why not before), on one request in
+/// [`SWEEP_ONE_IN`] deleting a batch of expired records, and, with a mail API or webhook set,
+/// delivering a few due items (see [`sesame_wasi::outgoing::deliver_due`] for the bounds), so
+/// a slow or absent provider never slows a request down. Failures are logged; a held mail that
+/// cannot be queued is logged whole.
+fn after_the_answer(held: Held) {
+    let sweep = sweep_turn();
     let settings = match variables::settings() {
         Ok(settings) => settings,
         Err(e) => {
-            eprintln!("sesame: queueing mail and events: {e}");
+            // The request's answer already said why; only held mail still needs a place.
+            if !held.is_empty() {
+                eprintln!("sesame: queueing mail and events: {e}");
+                held.log_mail();
+            }
+            return;
+        }
+    };
+    let outbound = &settings.config.outbound;
+    if held.is_empty() && !sweep && !outbound.enabled() {
+        return;
+    }
+    let store = match SpinStore::open(&settings.store) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("sesame: after the answer: {e}");
             held.log_mail();
             return;
         }
     };
-    let mut held = Some(held);
-    let queued = with_store(&settings.store, |store| {
-        if let Some(held) = held.take() {
-            sesame_wasi::env::queue_held(store, &settings.config.outbound, held);
-        }
-        Ok(())
-    });
-    if let Err(e) = queued {
-        eprintln!("sesame: queueing mail and events: {e}");
-        if let Some(held) = held {
-            held.log_mail();
-        }
+    if !held.is_empty() {
+        sesame_wasi::env::queue_held(&store, outbound, held);
     }
-}
-
-/// Deletes a batch of expired records on one request in [`SWEEP_ONE_IN`]. Failures only delay
-/// the sweep, so they are logged and otherwise ignored.
-fn sweep_now_and_then() {
-    let mut roll = [0u8; 1];
-    if sesame_wasi::env::fill_random(&mut roll).is_err() || roll[0] % SWEEP_ONE_IN != 0 {
-        return;
-    }
-    if let Err(e) = variables::store_choice()
-        .and_then(|choice| SpinStore::open(&choice))
-        .map_err(|e| e.to_string())
-        .and_then(|store| store.sweep_expired().map_err(|e| e.to_string()))
-    {
+    if sweep && let Err(e) = store.sweep_expired() {
+        // Failures only delay the sweep.
         eprintln!("sesame: sweeping expired records: {e}");
     }
+    if outbound.enabled() {
+        sesame_wasi::outgoing::deliver_due(&store, outbound);
+    }
 }
 
-/// Delivers a few queued mails and events, after the answer is written, so a slow or absent
-/// provider never slows a request down (see [`sesame_wasi::outgoing::deliver_due`] for the
-/// bounds). Nothing to do, and nothing read beyond the variables, when no mail API or webhook
-/// is set.
-fn deliver_due() {
-    let Ok(settings) = variables::settings() else {
-        // The request's answer already said why, and the log has it.
-        return;
-    };
-    if !settings.config.outbound.enabled() {
-        return;
-    }
-    let delivered = with_store(&settings.store, |store| {
-        sesame_wasi::outgoing::deliver_due(store, &settings.config.outbound);
-        Ok(())
-    });
-    if let Err(e) = delivered {
-        eprintln!("sesame: delivering queued mail and events: {e}");
-    }
+/// Whether this request is the one in [`SWEEP_ONE_IN`] that sweeps.
+fn sweep_turn() -> bool {
+    let mut roll = [0u8; 1];
+    sesame_wasi::env::fill_random(&mut roll).is_ok() && roll[0] % SWEEP_ONE_IN == 0
 }

@@ -41,11 +41,6 @@ pub fn settings() -> Result<Settings, Error> {
     Ok(Settings { config, store })
 }
 
-/// Only the store the variables choose (for work after the answer, which needs no settings).
-pub fn store_choice() -> Result<StoreChoice, Error> {
-    StoreChoice::from_variables(&all_variables()?)
-}
-
 /// Every variable the component is given, by name.
 fn all_variables() -> Result<Vec<(String, String)>, Error> {
     // `wit` is spin-sdk's generated binding module; the SDK wraps `fermyon:spin/variables`
